@@ -1,0 +1,3 @@
+from retrogen.cli import main
+
+main()

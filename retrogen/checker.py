@@ -1,0 +1,180 @@
+"""`retrogen check` as a function: paths in, a CheckResult out. Nothing here prints or exits."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from retrogen.checks import review_issues
+from retrogen.config import DEFAULT_NOT_OWNERS
+from retrogen.errors import ConfigError, ReviewFileError
+from retrogen.findings import Finding, Severity
+from retrogen.loader import Document, FieldPath, Position, field_name, load_review
+from retrogen.schema import schema_issues
+
+REVIEW_SUFFIXES = (".yaml", ".yml")
+# Below this many files a process pool costs more than it saves.
+PARALLEL_THRESHOLD = 64
+_ID_LINE = re.compile(r"^id:[ \t]*['\"]?([^'\"\s#]+)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    today: date
+    not_owners: tuple[str, ...] = DEFAULT_NOT_OWNERS
+    max_file_size: int = 1_048_576
+
+
+@dataclass
+class FileResult:
+    """What checking one file found; `document` is kept for callers that go on to analyse the reviews."""
+
+    path: Path
+    display: str
+    findings: list[Finding]
+    review_id: str | None = None
+    id_position: Position | None = None
+    document: Document | None = None
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity is Severity.ERROR for f in self.findings)
+
+
+@dataclass
+class CheckResult:
+    files: list[FileResult] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity is Severity.ERROR for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.severity is Severity.WARNING for f in self.findings)
+
+    def failed(self, strict: bool = False) -> bool:
+        return self.errors > 0 or (strict and self.warnings > 0)
+
+
+def display_path(path: Path, base: Path | None = None) -> str:
+    """A path relative to the working folder where possible: what editors and GitHub annotations expect."""
+    base = base or Path.cwd()
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def collect_files(paths: Iterable[Path]) -> list[Path]:
+    """Review files named or found below the named folders, in a stable order, each once."""
+    found: dict[Path, None] = {}
+    for path in paths:
+        if path.is_dir():
+            for candidate in sorted(path.rglob("*")):
+                if candidate.suffix in REVIEW_SUFFIXES and candidate.is_file() and not _hidden(candidate, path):
+                    found.setdefault(candidate, None)
+        elif path.exists():
+            found.setdefault(path, None)
+        else:
+            raise ConfigError(f"{path}: no such file or folder")
+    return list(found)
+
+
+def _hidden(candidate: Path, top: Path) -> bool:
+    return any(part.startswith(".") for part in candidate.relative_to(top).parts)
+
+
+def check_file(path: Path, options: CheckOptions, display: str | None = None, keep: bool = False) -> FileResult:
+    """Load, validate and check one review."""
+    shown = display or path.as_posix()
+    try:
+        document = load_review(path, options.max_file_size)
+    except ReviewFileError as exc:
+        return FileResult(path, shown, [Finding(shown, exc.line, exc.column, exc.code, exc.message)])
+    findings: list[Finding] = []
+
+    def add(code: str, where: FieldPath, message: str, at_key: bool = False) -> None:
+        pos = document.locate(where, key=at_key)
+        findings.append(Finding(shown, pos.line, pos.column, code, message, field_name(where)))
+
+    for code, where, at_key, message in schema_issues(document):
+        add(code, where, message, at_key)
+    for code, where, message in review_issues(document, options.today, options.not_owners):
+        add(code, where, message)
+    review_id = document.data.get("id")
+    if isinstance(review_id, str):
+        stem = path.name.rsplit(".", 1)[0]
+        if review_id != stem:
+            add("RG110", ("id",), f"id {review_id!r} does not match the file name {path.name!r}; rename the "
+                f"file to {review_id}.yaml or set id: {stem}")
+    else:
+        review_id = None
+    findings.sort()
+    return FileResult(path, shown, findings, review_id, document.locate(("id",)) if review_id else None,
+                      document if keep else None)
+
+
+def _check_batch(args: tuple[list[tuple[Path, str]], CheckOptions, bool]) -> list[FileResult]:
+    batch, options, keep = args
+    return [check_file(path, options, shown, keep) for path, shown in batch]
+
+
+def check_files(files: Sequence[Path], options: CheckOptions, keep: bool = False,
+                jobs: int | None = None) -> list[FileResult]:
+    """Check many files, on every core when there are enough of them to pay for the processes."""
+    named = [(path, display_path(path)) for path in files]
+    jobs = jobs or os.cpu_count() or 1
+    if jobs == 1 or len(named) < PARALLEL_THRESHOLD:
+        return _check_batch((named, options, keep))
+    size = max(16, len(named) // (jobs * 8))
+    batches = [(named[i:i + size], options, keep) for i in range(0, len(named), size)]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return [result for batch in pool.map(_check_batch, batches) for result in batch]
+
+
+def known_ids(folder: Path, exclude: set[Path]) -> Iterator[tuple[str, Path]]:
+    """Ids of the other reviews in the knowledge base, read cheaply from their `id:` line."""
+    if not folder.is_dir():
+        return
+    for path in collect_files([folder]):
+        if path.resolve() in exclude:
+            continue
+        try:
+            match = _ID_LINE.search(path.read_text(encoding="utf-8", errors="replace")[:65536])
+        except OSError:
+            continue
+        if match:
+            yield match.group(1), path
+
+
+def duplicate_ids(results: Sequence[FileResult], others: Iterable[tuple[str, Path]]) -> Iterator[Finding]:
+    """A finding on every file whose review id another file already uses."""
+    owners: dict[str, str] = {review_id: display_path(path) for review_id, path in others}
+    for result in sorted(results, key=lambda r: r.display):
+        if result.review_id is None or result.id_position is None:
+            continue
+        first = owners.setdefault(result.review_id, result.display)
+        if first != result.display:
+            pos = result.id_position
+            yield Finding(result.display, pos.line, pos.column, "RG111",
+                          f"review id {result.review_id!r} is already used by {first}; choose another id", "id")
+
+
+def check_paths(paths: Sequence[Path], options: CheckOptions, reviews_dir: Path | None = None,
+                keep: bool = False, jobs: int | None = None) -> CheckResult:
+    """Check the named files and folders; ids must also be unique against the rest of `reviews_dir`."""
+    files = collect_files(paths)
+    results = check_files(files, options, keep=keep, jobs=jobs)
+    others = known_ids(reviews_dir, {f.resolve() for f in files}) if reviews_dir else iter(())
+    extra = list(duplicate_ids(results, others))
+    for finding in extra:
+        next(r for r in results if r.display == finding.path).findings.append(finding)
+    findings = sorted(f for r in results for f in r.findings)
+    return CheckResult(results, findings)

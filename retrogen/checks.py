@@ -1,0 +1,194 @@
+"""Checks beyond the schema: references, owners, dates and the loops a review must close.
+
+They run on data the schema may have rejected in part, so each reads only values of the expected type
+and skips the rest (the schema has already reported those).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from retrogen.loader import Document, FieldPath, field_name
+
+OPEN_STATUSES = frozenset({"not_started", "in_progress", "blocked"})
+ITEM_LISTS = ("problems", "lessons", "actions")
+_SEVERAL_PEOPLE = re.compile(r"[、,，/&;；+]|\band\b|\s和\s")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+Issue = tuple[str, FieldPath, str]  # code, path, message
+
+
+def as_date(value: Any) -> date | None:
+    """A YYYY-MM-DD string as a date; None for anything else (the schema reports those)."""
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def entries(data: dict[str, Any], section: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    items = data.get(section)
+    if isinstance(items, list):
+        for index, item in enumerate(items):
+            if isinstance(item, dict):
+                yield index, item
+
+
+def text(item: dict[str, Any], key: str) -> str | None:
+    value = item.get(key)
+    return value if isinstance(value, str) else None
+
+
+def owner_problem(owner: str, not_owners: tuple[str, ...]) -> str | None:
+    """Why `owner` is not one named person, or None when it is."""
+    name = owner.strip().casefold()
+    for word in not_owners:
+        folded = word.casefold()
+        if name == folded:
+            return f"{owner!r} is a placeholder or a group, not a person"
+        grouped = folded in name if _CJK.search(folded) else re.search(rf"(?<!\w){re.escape(folded)}(?!\w)", name)
+        if grouped and len(folded) > 1:
+            return f"{owner!r} names a group ({word}); collective ownership is no ownership"
+    if _SEVERAL_PEOPLE.search(owner):
+        return f"{owner!r} names several people; one person owns an action, list helpers under resources"
+    return None
+
+
+def review_issues(document: Document, today: date, not_owners: tuple[str, ...]) -> Iterator[Issue]:
+    """Every semantic issue of one review."""
+    data = document.data
+    yield from _placeholders(data, ())
+    yield from _item_ids(data)
+    yield from _period(data)
+    yield from _actions(data, today, not_owners)
+    yield from _problems(data)
+    yield from _timeline(data)
+    yield from _metrics_and_funnel(data)
+
+
+def _is_placeholder(value: str) -> bool:
+    return value.lstrip().upper().startswith("TODO")
+
+
+def _placeholders(value: Any, path: FieldPath) -> Iterator[Issue]:
+    if isinstance(value, str):
+        if _is_placeholder(value):
+            yield "RG115", path, f"{field_name(path)} still holds the template's placeholder; write the real content"
+    elif isinstance(value, dict):
+        for key, child in value.items():
+            yield from _placeholders(child, (*path, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from _placeholders(child, (*path, index))
+
+
+def _item_ids(data: dict[str, Any]) -> Iterator[Issue]:
+    for section in ITEM_LISTS:
+        first_index: dict[str, int] = {}
+        for index, item in entries(data, section):
+            item_id = text(item, "id")
+            if item_id is None:
+                continue
+            if item_id in first_index:
+                yield ("RG112", (section, index, "id"),
+                       f"{section} id {item_id} is already used by {section}[{first_index[item_id]}]; "
+                       "give each item its own id")
+            else:
+                first_index[item_id] = index
+    problem_ids = {text(item, "id") for _, item in entries(data, "problems")}
+    for index, lesson in entries(data, "lessons"):
+        ref = text(lesson, "problem")
+        if ref is not None and ref not in problem_ids:
+            yield "RG113", ("lessons", index, "problem"), _unknown_problem(ref, problem_ids)
+    for index, action in entries(data, "actions"):
+        refs = action.get("addresses")
+        for position, ref in enumerate(refs if isinstance(refs, list) else []):
+            if isinstance(ref, str) and ref not in problem_ids:
+                yield "RG113", ("actions", index, "addresses", position), _unknown_problem(ref, problem_ids)
+
+
+def _unknown_problem(ref: str, known: set[str | None]) -> str:
+    listed = ", ".join(sorted(k for k in known if k)) or "none"
+    return f"there is no problem {ref} in this review (problems: {listed})"
+
+
+def _period(data: dict[str, Any]) -> Iterator[Issue]:
+    period = data.get("period")
+    if isinstance(period, dict):
+        start, end = as_date(period.get("start")), as_date(period.get("end"))
+        if start and end and start > end:
+            yield "RG142", ("period", "start"), f"period starts on {start} after it ends on {end}; swap them"
+
+
+def _actions(data: dict[str, Any], today: date, not_owners: tuple[str, ...]) -> Iterator[Issue]:
+    held_on = as_date(data.get("held_on"))
+    for index, action in entries(data, "actions"):
+        path: FieldPath = ("actions", index)
+        label = f"action {text(action, 'id') or index}"
+        owner = text(action, "owner")
+        if owner is not None and owner.strip() and not _is_placeholder(owner):
+            problem = owner_problem(owner, not_owners)
+            if problem:
+                yield "RG132", (*path, "owner"), f"{label}: {problem}; name one person (owner: 张伟)"
+        status = text(action, "status") or "not_started"
+        due, done_on = as_date(action.get("due")), as_date(action.get("done_on"))
+        if status == "done" and "done_on" not in action:
+            yield "RG140", (*path, "status"), f"{label} is done but has no done_on; add the day it was done"
+        if done_on and done_on > today:
+            yield "RG141", (*path, "done_on"), f"{label}: done_on {done_on} is after today ({today})"
+        if status in OPEN_STATUSES and due and due < today:
+            yield ("RG201", (*path, "due"),
+                   f"{label} is overdue: due {due}, still {status}; finish it or agree a new due date")
+        if "checkpoint" not in action:
+            yield ("RG202", path, f"{label} has no checkpoint; name a deliverable that shows it is done "
+                   "(checkpoint: 新SOP文件V2.0)")
+        if due and held_on and due < held_on:
+            yield "RG205", (*path, "due"), f"{label} is due {due}, before the review was held ({held_on})"
+        updates = [u for _, u in entries(action, "updates")]
+        if updates and text(updates[-1], "status") and text(updates[-1], "status") != status:
+            yield ("RG209", (*path, "status"), f"{label} has status {status} but its latest update says "
+                   f"{text(updates[-1], 'status')}; make them agree")
+
+
+def _problems(data: dict[str, Any]) -> Iterator[Issue]:
+    addressed: set[str] = set()
+    for _, action in entries(data, "actions"):
+        refs = action.get("addresses")
+        addressed.update(r for r in (refs if isinstance(refs, list) else []) if isinstance(r, str))
+    for index, problem in entries(data, "problems"):
+        problem_id = text(problem, "id")
+        if problem_id and problem_id not in addressed:
+            yield ("RG203", ("problems", index, "id"), f"problem {problem_id} is not addressed by any action; "
+                   f"add an action with addresses: [{problem_id}]")
+        if "evidence" not in problem:
+            yield ("RG204", ("problems", index), f"problem {problem_id or index} has no evidence; "
+                   "say which data or facts verify the root cause")
+
+
+def _timeline(data: dict[str, Any]) -> Iterator[Issue]:
+    previous: date | None = None
+    for index, event in entries(data, "timeline"):
+        when = as_date(event.get("date"))
+        if when and previous and when < previous:
+            yield "RG206", ("timeline", index, "date"), f"{when} comes after {previous}; keep the timeline in order"
+        previous = when or previous
+
+
+def _metrics_and_funnel(data: dict[str, Any]) -> Iterator[Issue]:
+    for index, metric in entries(data, "metrics"):
+        if metric.get("target") == 0 and not isinstance(metric.get("target"), bool):
+            yield ("RG207", ("metrics", index, "target"),
+                   f"metric {text(metric, 'name') or index} has target 0, so it has no achievement rate")
+    previous: int | None = None
+    for index, stage in entries(data, "funnel"):
+        count = stage.get("count")
+        if isinstance(count, int) and not isinstance(count, bool):
+            if previous is not None and count > previous:
+                yield ("RG208", ("funnel", index, "count"),
+                       f"stage {text(stage, 'stage') or index} has {count}, more than the {previous} before it")
+            previous = count

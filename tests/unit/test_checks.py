@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from retrogen.checker import CheckOptions, check_file, check_paths
+from retrogen.checks import owner_problem
+from retrogen.config import DEFAULT_NOT_OWNERS
+from retrogen.findings import CODES, Severity
+
+from ..conftest import EXAMPLES, ROOT, SHARED_EXAMPLES, TODAY
+
+INVALID = sorted((EXAMPLES / "invalid").glob("*.yaml"))
+OPTIONS = CheckOptions(TODAY)
+
+
+def expectations(path: Path) -> set[tuple[str, int, int]]:
+    header = path.read_bytes().split(b"\n", 1)[0].decode()
+    return {(c, int(line), int(col)) for c, line, col in re.findall(r"(RG\d+) (\d+):(\d+)", header)}
+
+
+@pytest.mark.parametrize("path", INVALID, ids=lambda p: p.stem)
+def test_each_invalid_example_reports_its_code_at_its_line(path: Path) -> None:
+    expected = expectations(path)
+    assert expected, f"{path.name} declares no '# expect:' header"
+    found = check_file(path, OPTIONS).findings
+    assert expected <= {(f.code, f.line, f.column) for f in found}
+    # nothing else is an error: each example shows one mistake
+    assert {f.code for f in found if f.severity is Severity.ERROR} <= {code for code, _, _ in expected}
+
+
+def test_every_code_has_an_invalid_example() -> None:
+    covered = {code for path in INVALID for code, _, _ in expectations(path)}
+    untestable_as_files = {"RG007", "RG010", "RG011", "RG111"}  # size, unreadable, depth, cross-file: below
+    assert set(CODES) - untestable_as_files == covered
+
+
+def test_repository_knowledge_base_passes() -> None:
+    result = check_paths([ROOT / "reviews"], OPTIONS, reviews_dir=ROOT / "reviews")
+    assert result.errors == 0, [f for f in result.findings if f.severity is Severity.ERROR]
+    assert len(result.files) >= 8
+
+
+def test_shared_examples_are_in_the_knowledge_base_unchanged() -> None:
+    for name in ("2026-q3-east-sales.yaml", "2026-northwind-fleet-deal.yaml"):
+        local = ROOT / "reviews" / name
+        result = check_file(local, OPTIONS)
+        assert not [f for f in result.findings if f.severity is Severity.ERROR]
+        if SHARED_EXAMPLES.is_dir():
+            assert local.read_bytes() == (SHARED_EXAMPLES / name).read_bytes()
+
+
+@pytest.mark.skipif(not SHARED_EXAMPLES.is_dir(), reason="no ../shared beside this clone")
+def test_shared_examples_validate() -> None:
+    result = check_paths([SHARED_EXAMPLES], OPTIONS)
+    assert result.errors == 0
+
+
+def test_duplicate_review_ids_across_folders() -> None:
+    result = check_paths([EXAMPLES / "duplicate-id"], OPTIONS)
+    duplicates = [f for f in result.findings if f.code == "RG111"]
+    assert len(duplicates) == 1
+    assert duplicates[0].path.endswith("b/twin-review.yaml")
+    assert "a/twin-review.yaml" in duplicates[0].message
+    assert (duplicates[0].line, duplicates[0].column) == (2, 5)
+
+
+def test_a_new_file_is_checked_against_ids_of_the_rest_of_the_knowledge_base(tmp_path: Path) -> None:
+    reviews = tmp_path / "reviews"
+    (reviews / "old").mkdir(parents=True)
+    (reviews / "old" / "twin-review.yaml").write_text("id: twin-review\n")
+    new = EXAMPLES / "duplicate-id" / "a" / "twin-review.yaml"
+    result = check_paths([new], OPTIONS, reviews_dir=reviews)
+    assert [f.code for f in result.findings if f.code == "RG111"] == ["RG111"]
+
+
+def test_depth_and_size_limits_are_findings(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("a: " + "[" * 100 + "]" * 100 + "\n")
+    big = tmp_path / "big.yaml"
+    big.write_text("a: " + "x" * 5000 + "\n")
+    small = CheckOptions(TODAY, max_file_size=4096)
+    assert [f.code for f in check_file(deep, small).findings] == ["RG011"]
+    assert [f.code for f in check_file(big, small).findings] == ["RG007"]
+
+
+def test_a_broken_file_does_not_stop_the_others(tmp_path: Path) -> None:
+    (tmp_path / "a-broken.yaml").write_bytes(b"\xff\xfe")
+    good = (EXAMPLES / "duplicate-id" / "a" / "twin-review.yaml").read_text()
+    (tmp_path / "twin-review.yaml").write_text(good)
+    result = check_paths([tmp_path], OPTIONS)
+    assert [r.path.name for r in result.files] == ["a-broken.yaml", "twin-review.yaml"]
+    assert result.files[1].review_id == "twin-review"
+
+
+def test_parallel_and_serial_checks_agree(tmp_path: Path) -> None:
+    source = (EXAMPLES / "invalid" / "rg201-overdue.yaml").read_text()
+    for i in range(80):
+        (tmp_path / f"r{i:03}.yaml").write_text(source.replace("id: rg201-overdue", f"id: r{i:03}"))
+    serial = check_paths([tmp_path], OPTIONS, jobs=1)
+    parallel = check_paths([tmp_path], OPTIONS, jobs=2)
+    assert serial.findings == parallel.findings
+    assert len(serial.findings) == 80
+
+
+@pytest.mark.parametrize(
+    ("owner", "refused"),
+    [
+        ("张伟", False), ("Maria Keller", False), ("Paul Allen", False), ("Natalia", False),
+        ("TBD", True), ("tbd", True), ("待定", True), ("N/A", True), ("全体", True),
+        ("销售团队", True), ("Sales Team", True), ("everyone", True), ("All reps", True),
+        ("张伟、李娜", True), ("Ann and Bob", True), ("Ann / Bob", True),
+    ],
+)
+def test_owner_must_be_one_person(owner: str, refused: bool) -> None:
+    assert (owner_problem(owner, DEFAULT_NOT_OWNERS) is not None) is refused
+
+
+def test_owner_words_are_configurable() -> None:
+    assert owner_problem("Sales Ops", ("ops",)) is not None
+    assert owner_problem("Sales Team", ("ops",)) is None

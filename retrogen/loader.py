@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -37,8 +37,7 @@ _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
 
 
-@dataclass(frozen=True)
-class Position:
+class Position(NamedTuple):
     line: int
     column: int
 
@@ -71,6 +70,9 @@ def field_name(path: FieldPath) -> str:
 
 def resolve_plain(text: str) -> Any:
     """A plain (unquoted) scalar as the YAML 1.2 core schema reads it."""
+    first = text[:1]
+    if first and not (first.isdigit() or first in "-+.~nNtTfF"):
+        return text  # cannot be a number, null or boolean: most scalars end here
     if text in _NULLS:
         return None
     if text in _TRUE:
@@ -118,6 +120,7 @@ class _Builder:
                             event.start_mark)
 
     def node(self, event: Any, path: FieldPath, depth: int) -> Any:
+        # The hot loop of every command: attribute reads are kept to the minimum on purpose.
         if depth > MAX_DEPTH:
             raise self.fail("RG011", f"nesting deeper than {MAX_DEPTH} levels; a review never needs this",
                             event.start_mark)
@@ -125,33 +128,38 @@ class _Builder:
         if kind is yaml.AliasEvent:
             raise self.fail("RG006", f"alias *{event.anchor} is not allowed; reviews are plain data, "
                             "write the value out in full", event.start_mark)
-        self.refuse_anchor_or_tag(event)
-        self.values[path] = _position(event.start_mark)
+        if event.anchor is not None or event.tag is not None:
+            self.refuse_anchor_or_tag(event)
+        mark: Any = event.start_mark
+        self.values[path] = Position(mark.line + 1, mark.column + 1)
         if kind is yaml.ScalarEvent:
             return resolve_plain(event.value) if event.implicit[0] and not event.style else event.value
+        events = self.events
         if kind is yaml.SequenceStartEvent:
             items: list[Any] = []
-            for event in self.events:
+            for event in events:
                 if type(event) is yaml.SequenceEndEvent:
                     return items
                 items.append(self.node(event, (*path, len(items)), depth + 1))
         if kind is yaml.MappingStartEvent:
             mapping: dict[str, Any] = {}
-            for event in self.events:
-                if type(event) is yaml.MappingEndEvent:
-                    return mapping
+            keys = self.keys
+            for event in events:
                 if type(event) is not yaml.ScalarEvent:
+                    if type(event) is yaml.MappingEndEvent:
+                        return mapping
                     raise self.fail("RG002", "a key must be a plain word, not a list or mapping",
                                     event.start_mark)
-                self.refuse_anchor_or_tag(event)
+                if event.anchor is not None or event.tag is not None:
+                    self.refuse_anchor_or_tag(event)
                 key = event.value
                 child = (*path, key)
                 if key in mapping:
-                    first = self.keys[child]
                     raise self.fail("RG005", f"key {key!r} appears twice in this mapping (first at line "
-                                    f"{first.line}); keep one", event.start_mark)
-                self.keys[child] = _position(event.start_mark)
-                mapping[key] = self.node(next(self.events), child, depth + 1)
+                                    f"{keys[child].line}); keep one", event.start_mark)
+                mark = event.start_mark
+                keys[child] = Position(mark.line + 1, mark.column + 1)
+                mapping[key] = self.node(next(events), child, depth + 1)
         raise self.fail("RG002", "unexpected YAML structure", event.start_mark)  # pragma: no cover
 
     def document(self) -> Any:

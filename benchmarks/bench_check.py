@@ -1,0 +1,88 @@
+"""Benchmark `retrogen check` against check-jsonschema on synthetic knowledge bases.
+
+    python3 benchmarks/bench_check.py [--sizes 1000 10000] [--baseline-max 1000]
+
+Both run as whole processes on the same files, the way CI runs them. Peak memory is the largest sum of
+resident memory over the process and its workers, sampled every 20 ms. Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synthetic import generate
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "benchmarks" / "out"
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of `pid` and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        stack.extend(children.get(current, []))
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+        except OSError:
+            continue
+    return total
+
+
+def measure(command: list[str]) -> tuple[float, int, int]:
+    """Wall seconds, peak tree memory in bytes, exit code."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, tree_rss(process.pid))
+        time.sleep(0.02)
+    return time.perf_counter() - started, peak, process.returncode
+
+
+def knowledge_base(size: int) -> Path:
+    folder = OUT / f"kb-{size}" / "reviews"
+    if not (folder.is_dir() and len(list(folder.glob("*.yaml"))) == size):
+        shutil.rmtree(folder, ignore_errors=True)
+        generate(folder, size)
+    return folder
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--baseline-max", type=int, default=1000,
+                        help="run check-jsonschema only up to this many reviews (it takes ~30 s per 1,000)")
+    args = parser.parse_args()
+    retrogen = [sys.executable, "-m", "retrogen", "check", "--today", "2030-01-01"]
+    baseline = shutil.which("check-jsonschema")
+    print("| reviews | tool | seconds | reviews/s | peak MiB |\n|---|---|---|---|---|")
+    for size in args.sizes:
+        folder = knowledge_base(size)
+        files = sorted(str(p) for p in folder.glob("*.yaml"))
+        runs = [("retrogen check", [*retrogen, str(folder)])]
+        if baseline and size <= args.baseline_max:
+            runs.append(("check-jsonschema", [baseline, "--schemafile", str(ROOT / "schema" / "review.schema.json"),
+                                              *files]))
+        for name, command in runs:
+            seconds, peak, _ = measure(command)
+            print(f"| {size:,} | {name} | {seconds:.2f} | {size / seconds:,.0f} | {peak / 2**20:,.0f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

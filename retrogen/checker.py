@@ -9,12 +9,13 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from retrogen.checks import review_issues
 from retrogen.config import DEFAULT_NOT_OWNERS
 from retrogen.errors import ConfigError, ReviewFileError
 from retrogen.findings import Finding, Severity
-from retrogen.loader import Document, FieldPath, Position, field_name, load_review
+from retrogen.loader import FieldPath, Position, field_name, load_review
 from retrogen.schema import schema_issues
 
 REVIEW_SUFFIXES = (".yaml", ".yml")
@@ -32,14 +33,14 @@ class CheckOptions:
 
 @dataclass
 class FileResult:
-    """What checking one file found; `document` is kept for callers that go on to analyse the reviews."""
+    """What checking one file found; `data` is kept for callers that go on to analyse the reviews."""
 
     path: Path
     display: str
     findings: list[Finding]
     review_id: str | None = None
     id_position: Position | None = None
-    document: Document | None = None
+    data: dict[str, Any] | None = None
 
     @property
     def has_errors(self) -> bool:
@@ -118,7 +119,7 @@ def check_file(path: Path, options: CheckOptions, display: str | None = None, ke
         review_id = None
     findings.sort()
     return FileResult(path, shown, findings, review_id, document.locate(("id",)) if review_id else None,
-                      document if keep else None)
+                      document.data if keep else None)
 
 
 def _check_batch(args: tuple[list[tuple[Path, str]], CheckOptions, bool]) -> list[FileResult]:

@@ -1,0 +1,26 @@
+"""The `retrogen` command line: options in, one core call, a reporter out. Exit codes are fixed:
+0 ok, 1 findings (or a refused action), 2 usage or configuration error, 3 unexpected error."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+import click
+
+from retrogen.cli import gate, reports  # noqa: F401 - importing registers the commands
+from retrogen.cli.base import cli
+
+EXIT_UNEXPECTED = 3
+
+__all__ = ["cli", "main"]
+
+
+def main() -> None:
+    """Entry point: Click handles exits 0-2; anything unexpected becomes exit 3 with a short report."""
+    try:
+        cli.main(standalone_mode=True)
+    except Exception:
+        click.echo("retrogen: unexpected error; please report it with the details below.", err=True)
+        click.echo(traceback.format_exc(limit=-3), err=True)
+        sys.exit(EXIT_UNEXPECTED)

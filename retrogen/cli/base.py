@@ -1,0 +1,63 @@
+"""The `retrogen` group and what every command shares: configuration, --today, file output."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from retrogen import __version__
+from retrogen.config import Config, load_config, resolve_today
+from retrogen.errors import ConfigError, RetrogenError
+from retrogen.files import write_atomic
+
+today_option = click.option(
+    "--today", metavar="YYYY-MM-DD", envvar="RETROGEN_TODAY",
+    help="Judge due dates as of this day (default: the real date; env RETROGEN_TODAY).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-c", "--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="mkdocs.yml of the knowledge base (default: the nearest one above the current folder).")
+@click.version_option(__version__, prog_name="retrogen")
+@click.pass_context
+def cli(ctx: click.Context, config_file: Path | None) -> None:
+    """Keep after-action reviews (复盘) in git: check, measure and publish them."""
+    ctx.ensure_object(dict)["config_file"] = config_file
+
+
+def get_config(ctx: click.Context) -> Config:
+    """The configuration, read once per invocation."""
+    state = ctx.ensure_object(dict)
+    if "config" not in state:
+        try:
+            state["config"] = load_config(state.get("config_file"))
+        except ConfigError as exc:
+            raise click.UsageError(str(exc)) from None
+    config: Config = state["config"]
+    return config
+
+
+def parse_today(value: str | None) -> date:
+    try:
+        return resolve_today(value)
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc), param_hint="--today") from None
+
+
+def use_color() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def write_output(path: Path, content: str | bytes, force: bool) -> None:
+    """Write a file the user named, atomically; an existing file is replaced only with --force."""
+    if path.exists() and not force:
+        raise click.ClickException(f"{path} already exists; add --force to replace it")
+    try:
+        write_atomic(path, content)
+    except (OSError, RetrogenError) as exc:
+        raise click.ClickException(f"cannot write {path}: {exc}") from None

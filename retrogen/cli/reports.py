@@ -1,0 +1,173 @@
+"""Reports over the whole knowledge base: `metrics`, `actions` and `playbook`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from retrogen.actions import GROUPS, action_summary, follow_up_order
+from retrogen.analysis import Analysis, analyse
+from retrogen.cli.base import cli, get_config, parse_today, today_option, write_output
+from retrogen.metrics import metrics_summary
+from retrogen.model import OPEN
+from retrogen.playbook import playbook_markdown
+from retrogen.tables import FORMATTERS, to_xlsx
+
+format_option = click.option("--format", "fmt", type=click.Choice(list(FORMATTERS)), default="table",
+                             show_default=True, help="table for people; csv and json for machines.")
+output_option = click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+                             help="Write an Excel workbook (.xlsx) instead of printing.")
+force_option = click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+no_git_option = click.option("--no-git", is_flag=True, help="Ignore git history; use `updates` alone.")
+
+
+def _analyse(ctx: click.Context, today: str | None, no_git: bool = False) -> Analysis:
+    analysis = analyse(get_config(ctx), parse_today(today), use_git=not no_git)
+    for notice in analysis.notices:
+        click.echo(f"notice: {notice}", err=True)
+    return analysis
+
+
+def _emit(frame: pd.DataFrame, fmt: str, output: Path | None, force: bool, sheets: dict[str, pd.DataFrame]) -> None:
+    if output is None:
+        click.echo(FORMATTERS[fmt](frame).rstrip("\n"))
+        return
+    if output.suffix.lower() != ".xlsx":
+        raise click.BadParameter("only .xlsx workbooks are written; use --format csv > FILE for CSV",
+                                 param_hint="--output")
+    write_output(output, to_xlsx(sheets), force)
+    click.echo(f"Wrote {output} ({', '.join(sheets)})", err=True)
+
+
+@cli.command()
+@click.option("--by", type=click.Choice(["team", "period"]), help="Summarise per team or per period.")
+@click.option("--funnel", is_flag=True, help="Funnel stages with conversion from stage to stage.")
+@click.option("--causes", is_flag=True, help="Root causes by fishbone factor, Pareto order.")
+@click.option("--lessons", is_flag=True, help="Lessons counted by tag and type.")
+@click.option("--themes", is_flag=True, help="Tags and factors, and whether they recur across teams or periods.")
+@format_option
+@output_option
+@force_option
+@today_option
+@click.pass_context
+def metrics(ctx: click.Context, by: str | None, funnel: bool, causes: bool, lessons: bool, themes: bool, fmt: str,
+            output: Path | None, force: bool, today: str | None) -> None:
+    """Metrics of every review: achievement against target and change against the previous period.
+
+    \b
+    Example:
+        retrogen metrics --by team
+        retrogen metrics --funnel --format csv
+        retrogen metrics -o metrics.xlsx
+    """
+    if sum([by is not None, funnel, causes, lessons, themes]) > 1:
+        raise click.UsageError("choose one of --by, --funnel, --causes, --lessons, --themes")
+    analysis = _analyse(ctx, today, no_git=True)
+    if by:
+        frame = metrics_summary(analysis.metrics, by)
+    elif funnel:
+        frame = analysis.funnel
+    elif causes:
+        frame = analysis.causes
+    elif lessons:
+        frame = analysis.lessons_by_tag
+    elif themes:
+        frame = analysis.themes
+    else:
+        frame = analysis.metrics
+    sheets = {"metrics": analysis.metrics, "funnel": analysis.funnel, "funnel overall": analysis.funnel_overall,
+              "root causes": analysis.causes, "lessons by tag": analysis.lessons_by_tag, "themes": analysis.themes}
+    _emit(frame, fmt, output, force, sheets)
+
+
+@cli.command()
+@click.option("--owner", help="Only this owner's actions.")
+@click.option("--team", help="Only this team's actions.")
+@click.option("--status", type=click.Choice(["open", "not_started", "in_progress", "blocked", "done", "cancelled"]),
+              help="Only actions with this status (open: not done nor cancelled).")
+@click.option("--overdue", is_flag=True, help="Only overdue actions.")
+@click.option("--by", type=click.Choice(GROUPS), help="Counts, completion and on-time rates per group.")
+@click.option("--weekly", is_flag=True, help="Open, overdue and done actions per week.")
+@click.option("--history", "history_of", metavar="REVIEW:ID", help="One action's dated status history.")
+@format_option
+@output_option
+@force_option
+@no_git_option
+@today_option
+@click.pass_context
+def actions(ctx: click.Context, owner: str | None, team: str | None, status: str | None, overdue: bool,
+            by: str | None, weekly: bool, history_of: str | None, fmt: str, output: Path | None, force: bool,
+            no_git: bool, today: str | None) -> None:
+    """The action tracker: the weekly follow-up list, overdue first, then by due date.
+
+    \b
+    Example:
+        retrogen actions --overdue
+        retrogen actions --owner 张伟 --format csv
+        retrogen actions --by owner
+        retrogen actions --history 2026-q3-east-sales:A2
+    """
+    analysis = _analyse(ctx, today, no_git)
+    table = analysis.actions
+    if owner:
+        table = table[table["owner"] == owner]
+    if team:
+        table = table[table["team"] == team]
+    if status:
+        table = table[table["status"].isin(OPEN) if status == "open" else table["status"] == status]
+    if overdue:
+        table = table[table["overdue"]]
+    if history_of:
+        frame = _history(analysis, history_of)
+    elif weekly:
+        frame = analysis.weekly
+    elif by:
+        frame = action_summary(table, by)
+    else:
+        frame = follow_up_order(table)
+    sheets = {"actions": follow_up_order(table), "by owner": action_summary(table, "owner"),
+              "by team": action_summary(table, "team"), "weekly": analysis.weekly}
+    _emit(frame, fmt, output, force, sheets)
+
+
+def _history(analysis: Analysis, wanted: str) -> pd.DataFrame:
+    review_id, _, action_id = wanted.rpartition(":")
+    keys = [key for key in analysis.histories
+            if key[1] == action_id and (not review_id or key[0] == review_id)]
+    if len(keys) != 1:
+        known = ", ".join(f"{r}:{a}" for r, a in keys) if keys else "none"
+        raise click.BadParameter(f"{wanted!r} names {len(keys)} actions (matches: {known}); write REVIEW:ID",
+                                 param_hint="--history")
+    events = analysis.histories[keys[0]]
+    return pd.DataFrame([{"date": e.date, "status": e.status, "source": e.source, "commit": e.commit,
+                          "note": e.note} for e in events], columns=["date", "status", "source", "commit", "note"])
+
+
+@cli.command()
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the Markdown to this file (atomically) instead of printing it.")
+@force_option
+@click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of the labels (default: the site's).")
+@no_git_option
+@today_option
+@click.pass_context
+def playbook(ctx: click.Context, output: Path | None, force: bool, lang: str | None, no_git: bool,
+             today: str | None) -> None:
+    """The playbook: lessons from every review by theme, as one Markdown document.
+
+    \b
+    Example:
+        retrogen playbook -o playbook.md
+    """
+    analysis = _analyse(ctx, today, no_git)
+    text = playbook_markdown(analysis.playbook, lang or get_config(ctx).language, analysis.today)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_output(output, text, force)
+        click.echo(f"Wrote {output}", err=True)
+
+
+

@@ -1,0 +1,175 @@
+"""Typed reviews, built from data that passed `check`, and the knowledge base that holds them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from retrogen.checker import CheckOptions, CheckResult, check_paths
+from retrogen.config import Config
+from retrogen.findings import Finding
+
+OPEN = ("not_started", "in_progress", "blocked")
+
+
+@dataclass(frozen=True)
+class Metric:
+    category: str
+    name: str
+    unit: str
+    target: float
+    actual: float
+    better: str = "higher"
+    previous: float | None = None
+    analysis: str = ""
+
+
+@dataclass(frozen=True)
+class Problem:
+    id: str
+    problem: str
+    root_cause: str
+    factor: str
+    suspected: tuple[str, ...] = ()
+    whys: tuple[str, ...] = ()
+    evidence: str = ""
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: str
+    type: str
+    lesson: str
+    applies_to: str = ""
+    tags: tuple[str, ...] = ()
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Update:
+    date: date
+    status: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Action:
+    id: str
+    action: str
+    owner: str
+    due: date
+    type: str = ""
+    status: str = "not_started"
+    done_on: date | None = None
+    checkpoint: str = ""
+    resources: tuple[str, ...] = ()
+    addresses: tuple[str, ...] = ()
+    updates: tuple[Update, ...] = ()
+
+
+@dataclass(frozen=True)
+class Review:
+    id: str
+    title: str
+    kind: str
+    team: str
+    held_on: date
+    objective: str
+    path: Path
+    period_label: str | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    participants: tuple[dict[str, str], ...] = ()
+    materials: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    metrics: tuple[Metric, ...] = ()
+    funnel: tuple[tuple[str, int], ...] = ()
+    timeline: tuple[tuple[date, str], ...] = ()
+    feedback: tuple[tuple[str, str], ...] = ()
+    problems: tuple[Problem, ...] = ()
+    lessons: tuple[Lesson, ...] = ()
+    actions: tuple[Action, ...] = ()
+
+    @property
+    def period(self) -> str:
+        """The period label, or the quarter the review was held in: what 'same period' means in trends."""
+        if self.period_label:
+            return self.period_label
+        return f"{self.held_on.year}-Q{(self.held_on.month - 1) // 3 + 1}"
+
+    @property
+    def sort_date(self) -> date:
+        return self.period_end or self.held_on
+
+
+def _date(value: Any) -> date:
+    return date.fromisoformat(value)
+
+
+def _optional_date(value: Any) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def review_from_data(data: dict[str, Any], path: Path) -> Review:
+    """A Review from data that the schema accepted (so keys and types are as the schema says)."""
+    period = data.get("period") or {}
+    return Review(
+        id=data["id"], title=data["title"], kind=data["kind"], team=data["team"],
+        held_on=_date(data["held_on"]), objective=data["objective"], path=path,
+        period_label=period.get("label"), period_start=_optional_date(period.get("start")),
+        period_end=_optional_date(period.get("end")),
+        participants=tuple(data.get("participants", ())),
+        materials=tuple(data.get("materials", ())),
+        tags=tuple(data.get("tags", ())),
+        metrics=tuple(Metric(
+            category=m.get("category", ""), name=m["name"], unit=m["unit"], target=m["target"], actual=m["actual"],
+            better=m.get("better", "higher"), previous=m.get("previous"), analysis=m.get("analysis", ""),
+        ) for m in data.get("metrics", ())),
+        funnel=tuple((s["stage"], s["count"]) for s in data.get("funnel", ())),
+        timeline=tuple((_date(e["date"]), e["event"]) for e in data.get("timeline", ())),
+        feedback=tuple((f["source"], f["content"]) for f in data.get("feedback", ())),
+        problems=tuple(Problem(
+            id=p["id"], problem=p["problem"], root_cause=p["root_cause"], factor=p["factor"],
+            suspected=tuple(p.get("suspected", ())), whys=tuple(p.get("whys", ())), evidence=p.get("evidence", ""),
+        ) for p in data.get("problems", ())),
+        lessons=tuple(Lesson(
+            id=lesson["id"], type=lesson["type"], lesson=lesson["lesson"], applies_to=lesson.get("applies_to", ""),
+            tags=tuple(lesson.get("tags", ())), problem=lesson.get("problem"),
+        ) for lesson in data.get("lessons", ())),
+        actions=tuple(Action(
+            id=a["id"], action=a["action"], owner=a["owner"], due=_date(a["due"]), type=a.get("type", ""),
+            status=a.get("status", "not_started"), done_on=_optional_date(a.get("done_on")),
+            checkpoint=a.get("checkpoint", ""), resources=tuple(a.get("resources", ())),
+            addresses=tuple(a.get("addresses", ())),
+            updates=tuple(Update(_date(u["date"]), u["status"], u.get("note", "")) for u in a.get("updates", ())),
+        ) for a in data.get("actions", ())),
+    )
+
+
+@dataclass
+class KnowledgeBase:
+    """Every valid review, plus the findings of the files that were left out."""
+
+    reviews: list[Review]
+    today: date
+    check: CheckResult = field(default_factory=CheckResult)
+
+    @property
+    def skipped(self) -> list[Finding]:
+        """Errors of the files that were left out (their warnings are not a reason to skip)."""
+        left_out = {r.display for r in self.check.files if r.has_errors}
+        return [f for f in self.check.findings if f.path in left_out]
+
+    def review(self, review_id: str) -> Review:
+        return next(r for r in self.reviews if r.id == review_id)
+
+
+def load_knowledge_base(config: Config, today: date, paths: list[Path] | None = None) -> KnowledgeBase:
+    """Check and load the reviews; files with errors, and the later of two files with one id, are skipped."""
+    options = CheckOptions(today, config.not_owners, config.max_file_size)
+    result = check_paths(paths or [config.reviews_dir], options, reviews_dir=config.reviews_dir, keep=True)
+    reviews = [review_from_data(r.data, r.path) for r in result.files if r.data is not None and not r.has_errors]
+    reviews.sort(key=lambda r: (r.sort_date, r.id))
+    return KnowledgeBase(reviews, today, result)

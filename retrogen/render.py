@@ -1,0 +1,65 @@
+"""Jinja environments for generated Markdown: autoescape on, plus a filter that neutralises Markdown.
+
+Review text is untrusted. Autoescaping turns `<`, `>`, `&` and quotes into entities, so no HTML gets
+through; the `md` filter backslash-escapes Markdown punctuation, so no link, image, emphasis or table
+break can be made from review text either.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:^=$])")
+
+
+def md(value: Any) -> Markup:
+    """Review text as inert Markdown: HTML-escaped, punctuation escaped, lines joined."""
+    if value is None:
+        return Markup("")
+    text = _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(str(value).split()))
+    # Quotes are harmless in Markdown text (md() output never goes into an attribute), so they stay
+    # readable for people who read the file raw; <, > and & become entities.
+    return Markup(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+
+
+def percent(value: Any, digits: int = 0) -> str:
+    """0.682 -> '68%'; empty for a missing value."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return ""
+    if number != number:  # NaN
+        return ""
+    return f"{number * 100:.{digits}f}%"
+
+
+def number(value: Any) -> str:
+    try:
+        numeric = float(value)
+    except (TypeError, ValueError):
+        return ""
+    if numeric != numeric:
+        return ""
+    return f"{numeric:,.0f}" if numeric.is_integer() else f"{numeric:,.2f}".rstrip("0").rstrip(".")
+
+
+def iso(value: Any) -> str:
+    return value.isoformat() if isinstance(value, date) else ""
+
+
+def environment(package_folder: str) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("retrogen", package_folder),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(md=md, percent=percent, number=number, iso=iso)
+    return env

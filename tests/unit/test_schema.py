@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from retrogen.errors import ReviewFileError
+from retrogen.loader import load_review
+from retrogen.schema import inline_definitions, is_valid, load_schema, schema_path, validator
+
+from ..conftest import EXAMPLES, ROOT
+
+REVIEWS = sorted((ROOT / "reviews").glob("*.yaml"))
+BASE = load_review(ROOT / "reviews" / "2026-q3-east-sales.yaml").data
+
+
+def jsonschema_valid(data: Any) -> bool:
+    return not any(True for _ in validator().iter_errors(data))
+
+
+def test_schema_is_found_in_the_checkout() -> None:
+    assert schema_path().read_bytes() == (ROOT / "schema" / "review.schema.json").read_bytes()
+
+
+def test_every_property_has_bilingual_help() -> None:
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            for name, child in node.get("properties", {}).items():
+                assert " / " in child.get("title", ""), f"{path}.{name} has no bilingual title"
+                assert child.get("description"), f"{path}.{name} has no description"
+                walk(child, f"{path}.{name}")
+            if isinstance(node.get("items"), dict):
+                walk(node["items"], f"{path}[]")
+
+    walk(load_schema(), "review")
+
+
+def test_inlining_removes_every_reference() -> None:
+    schema = load_schema()
+    assert "$ref" not in str(inline_definitions(schema, schema["$defs"]))
+
+
+@pytest.mark.parametrize("path", REVIEWS + sorted((EXAMPLES / "invalid").glob("*.yaml")), ids=lambda p: p.name)
+def test_fast_and_reference_validators_agree_on_every_example(path: Path) -> None:
+    try:
+        data = load_review(path).data
+    except ReviewFileError:
+        pytest.skip("not loadable: never validated")
+    assert is_valid(data) == jsonschema_valid(data)
+
+
+VALUES = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.sampled_from([0.0, 1.0, 3.0, -1.0]),
+                   st.floats(allow_nan=False, allow_infinity=False),
+                   st.sampled_from(["", " ", "2026-02-30", "2026-10-01", "P1", "A9", "lead", "done", "x", "higher",
+                                    "Lead", "20261020", "periodic", "team", "\n", "a\n", "标签 甲"]),
+                   st.lists(st.sampled_from(["P1", "P1", "a", ""]), max_size=3), st.just({}))
+
+
+def paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix]
+    if isinstance(node, dict):
+        for key, child in node.items():
+            found += paths(child, (*prefix, key))
+    elif isinstance(node, list):
+        for index, child in enumerate(node):
+            found += paths(child, (*prefix, index))
+    return found
+
+
+ALL_PATHS = paths(BASE)[1:]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(ALL_PATHS), st.sampled_from(["set", "delete", "add"]), VALUES),
+                min_size=1, max_size=3))
+def test_fast_and_reference_validators_agree_on_mutated_reviews(mutations: list[Any]) -> None:
+    data = copy.deepcopy(BASE)
+    for path, operation, value in mutations:
+        parent: Any = data
+        try:
+            for part in path[:-1]:
+                parent = parent[part]
+            if operation == "set":
+                parent[path[-1]] = value
+            elif operation == "delete":
+                del parent[path[-1]]
+            elif isinstance(parent, dict):
+                parent[f"{path[-1]}_x"] = value
+        except (KeyError, IndexError, TypeError):
+            continue
+    assert is_valid(data) == jsonschema_valid(data)

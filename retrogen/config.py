@@ -42,7 +42,12 @@ class Config:
 
     @property
     def generated_dir(self) -> Path:
-        return self.root / ".retrogen" / "docs"
+        """MkDocs' docs_dir: retrogen generates every page into it, so it must be a folder of its own."""
+        return self.root / str(self.mkdocs.get("docs_dir", ".retrogen/docs"))
+
+    @property
+    def site_dir(self) -> Path:
+        return self.root / str(self.mkdocs.get("site_dir", "site"))
 
 
 class _TolerantLoader(yaml.SafeLoader):

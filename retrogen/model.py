@@ -15,6 +15,13 @@ OPEN = ("not_started", "in_progress", "blocked")
 
 
 @dataclass(frozen=True)
+class Participant:
+    name: str
+    role: str
+    department: str = ""
+
+
+@dataclass(frozen=True)
 class Metric:
     category: str
     name: str
@@ -81,7 +88,7 @@ class Review:
     period_label: str | None = None
     period_start: date | None = None
     period_end: date | None = None
-    participants: tuple[dict[str, str], ...] = ()
+    participants: tuple[Participant, ...] = ()
     materials: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     metrics: tuple[Metric, ...] = ()
@@ -120,7 +127,8 @@ def review_from_data(data: dict[str, Any], path: Path) -> Review:
         held_on=_date(data["held_on"]), objective=data["objective"], path=path,
         period_label=period.get("label"), period_start=_optional_date(period.get("start")),
         period_end=_optional_date(period.get("end")),
-        participants=tuple(data.get("participants", ())),
+        participants=tuple(Participant(p["name"], p["role"], p.get("department", ""))
+                           for p in data.get("participants", ())),
         materials=tuple(data.get("materials", ())),
         tags=tuple(data.get("tags", ())),
         metrics=tuple(Metric(

@@ -76,7 +76,9 @@ def build_playbook(reviews: list[Review], actions: pd.DataFrame) -> list[Theme]:
                                                   t.name))
 
 
-def playbook_markdown(themes: list[Theme], language: str, today: date, review_link: str = "") -> str:
-    """The playbook as one Markdown document; `review_link` prefixes links to review pages (the site)."""
+def playbook_markdown(themes: list[Theme], language: str, today: date, review_link: str = "",
+                      link_suffix: str = "/") -> str:
+    """The playbook as one Markdown document; with `review_link`, sources link to review pages (the site)."""
     template = environment("templates").get_template("playbook.md.j2")
-    return template.render(themes=themes, text=labels(language), today=today, review_link=review_link)
+    return template.render(themes=themes, text=labels(language), today=today, review_link=review_link,
+                           link_suffix=link_suffix)

@@ -49,7 +49,10 @@ def number(value: Any) -> str:
 
 
 def iso(value: Any) -> str:
-    return value.isoformat() if isinstance(value, date) else ""
+    """A date as YYYY-MM-DD; text (a date already written out by `records`) passes through."""
+    if isinstance(value, date):
+        return value.isoformat()
+    return value if isinstance(value, str) else ""
 
 
 def environment(package_folder: str) -> jinja2.Environment:

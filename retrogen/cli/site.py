@@ -1,0 +1,61 @@
+"""The site: `build` and `serve`."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+
+from retrogen.cli.base import cli, get_config, parse_today, today_option
+from retrogen.errors import RetrogenError
+from retrogen.reporters import text_report
+
+
+class _EchoHandler(logging.Handler):
+    """MkDocs speaks through logging; its warnings and errors reach the terminal through here."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"{record.levelname.lower()}: {record.getMessage()}", err=True)
+
+
+def show_mkdocs_warnings() -> None:
+    logger = logging.getLogger("mkdocs")
+    if not any(isinstance(h, _EchoHandler) for h in logger.handlers):
+        handler = _EchoHandler(logging.WARNING)
+        logger.addHandler(handler)
+
+
+@cli.command()
+@click.option("--strict", is_flag=True, help="Fail on MkDocs warnings too.")
+@click.option("--site-dir", type=click.Path(file_okay=False, path_type=Path), help="Where to write the site.")
+@click.option("--no-git", is_flag=True, help="Ignore git history; use `updates` alone.")
+@today_option
+@click.pass_context
+def build(ctx: click.Context, strict: bool, site_dir: Path | None, no_git: bool, today: str | None) -> None:
+    """Check the reviews and build the knowledge-base site (into site/ by default).
+
+    Reviews with errors stop the build; their findings are printed.
+
+    \b
+    Example:
+        retrogen build
+        retrogen build --strict --site-dir public
+    """
+    from retrogen.site.build import build_site
+
+    config = get_config(ctx)
+    show_mkdocs_warnings()
+    try:
+        report = build_site(config, parse_today(today), site_dir, strict, use_git=not no_git)
+    except RetrogenError as exc:
+        raise click.ClickException(str(exc)) from None
+    for notice in report.notices:
+        click.echo(f"notice: {notice}", err=True)
+    if not report.ok:
+        click.echo(text_report(report.check), err=True)
+        raise click.ClickException("the site was not built: fix the errors above")
+    pages = report.pages
+    assert pages is not None
+    click.echo(f"Built {report.site_dir}: {len(pages.written)} pages written, {pages.unchanged} unchanged, "
+               f"{len(pages.removed)} removed; search index {report.search_index_bytes / 1024:,.0f} KiB.")

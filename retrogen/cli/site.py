@@ -7,8 +7,10 @@ from pathlib import Path
 
 import click
 
+from retrogen.checker import CheckResult
 from retrogen.cli.base import cli, get_config, parse_today, today_option
 from retrogen.errors import RetrogenError
+from retrogen.findings import Severity
 from retrogen.reporters import text_report
 
 
@@ -24,6 +26,11 @@ def show_mkdocs_warnings() -> None:
     if not any(isinstance(h, _EchoHandler) for h in logger.handlers):
         handler = _EchoHandler(logging.WARNING)
         logger.addHandler(handler)
+
+
+def errors_only(result: CheckResult) -> CheckResult:
+    """What stops a build: the errors, without the warnings that would bury them."""
+    return CheckResult(result.files, [f for f in result.findings if f.severity is Severity.ERROR])
 
 
 @cli.command()
@@ -53,9 +60,40 @@ def build(ctx: click.Context, strict: bool, site_dir: Path | None, no_git: bool,
     for notice in report.notices:
         click.echo(f"notice: {notice}", err=True)
     if not report.ok:
-        click.echo(text_report(report.check), err=True)
+        click.echo(text_report(errors_only(report.check)), err=True)
         raise click.ClickException("the site was not built: fix the errors above")
     pages = report.pages
     assert pages is not None
     click.echo(f"Built {report.site_dir}: {len(pages.written)} pages written, {pages.unchanged} unchanged, "
                f"{len(pages.removed)} removed; search index {report.search_index_bytes / 1024:,.0f} KiB.")
+
+
+@cli.command()
+@click.option("-a", "--dev-addr", metavar="IP:PORT", help="Address to serve on (default: 127.0.0.1:8000).")
+@click.option("--no-git", is_flag=True, help="Ignore git history; use `updates` alone.")
+@today_option
+@click.pass_context
+def serve(ctx: click.Context, dev_addr: str | None, no_git: bool, today: str | None) -> None:
+    """Preview the site with live reload; editing a review updates the pages it affects.
+
+    An edit that breaks a review prints its findings and keeps the last good site.
+
+    \b
+    Example:
+        retrogen serve --dev-addr 127.0.0.1:8000
+    """
+    from retrogen.site.build import BuildReport
+    from retrogen.site.serve import serve_site
+
+    def notify(report: BuildReport) -> None:
+        if report.ok and report.pages is not None:
+            click.echo(f"retrogen: {len(report.pages.written)} pages regenerated", err=True)
+        else:
+            click.echo(text_report(errors_only(report.check)), err=True)
+            click.echo("retrogen: not regenerated; the last good site stays up", err=True)
+
+    show_mkdocs_warnings()
+    try:
+        serve_site(get_config(ctx), parse_today(today), dev_addr, not no_git, notify)
+    except RetrogenError as exc:
+        raise click.ClickException(str(exc)) from None

@@ -1,0 +1,112 @@
+"""Benchmark `retrogen build` against a plain `mkdocs build` of the same generated pages, and the time from
+saving a review to seeing it under `retrogen serve`.
+
+    python3 benchmarks/bench_build.py [--sizes 1000 10000] [--serve-size 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_check import knowledge_base, measure
+
+ROOT = Path(__file__).resolve().parent.parent
+ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+
+
+def prepare(size: int) -> Path:
+    """A knowledge base of `size` synthetic reviews with the repository's site configuration."""
+    folder = knowledge_base(size).parent
+    shutil.copy(ROOT / "mkdocs.yml", folder / "mkdocs.yml")
+    shutil.rmtree(folder / "site_overrides", ignore_errors=True)
+    shutil.copytree(ROOT / "site_overrides", folder / "site_overrides")
+    return folder
+
+
+def size_of(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def bench_build(size: int) -> None:
+    folder = prepare(size)
+    shutil.rmtree(folder / ".retrogen", ignore_errors=True)
+    os.chdir(folder)
+    retrogen = [sys.executable, "-m", "retrogen", "build", "--no-git", "--today", "2030-01-01"]
+    seconds, peak, code = measure(retrogen)
+    assert code == 0, "retrogen build failed"
+    site = folder / "site"
+    site_bytes, index_bytes = size_of(site), (site / "search" / "search_index.json").stat().st_size
+    plain_build = [sys.executable, "-m", "mkdocs", "build", "-q", "--site-dir", str(folder / "plain")]
+    plain, plain_peak, code = measure(plain_build)
+    assert code == 0, "mkdocs build failed"
+    print(f"| {size:,} | {seconds:.1f} s | {peak / 2**20:,.0f} MiB | {plain:.1f} s | {plain_peak / 2**20:,.0f} MiB | "
+          f"{seconds / plain:.2f}x | {site_bytes / 2**20:.1f} MiB | {index_bytes / 2**20:.2f} MiB "
+          f"(plain {(folder / 'plain' / 'search' / 'search_index.json').stat().st_size / 2**20:.2f} MiB) |",
+          flush=True)
+    shutil.rmtree(folder / "plain", ignore_errors=True)
+
+
+def bench_serve(size: int) -> None:
+    folder = prepare(size)
+    os.chdir(folder)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "retrogen", "serve", "--no-git", "--today", "2030-01-01",
+                                "--dev-addr", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, env=ENV)
+    review = next((folder / "reviews").glob("*.yaml"))
+    url = f"http://127.0.0.1:{port}/reviews/{review.stem}/"
+
+    def page() -> str:
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                return str(response.read().decode())
+        except OSError:
+            return ""
+
+    try:
+        started = time.perf_counter()
+        while "<html" not in page():
+            time.sleep(1)
+        ready = time.perf_counter() - started
+        time.sleep(2)
+        original = review.read_text()
+        marker = f"edited-{int(time.time())}"
+        review.write_text(original.replace("objective: ", f"objective: {marker} ", 1))
+        started = time.perf_counter()
+        while marker not in page():
+            time.sleep(0.2)
+        print(json.dumps({"serve_reviews": size, "first_page_s": round(ready, 1),
+                          "edit_visible_s": round(time.perf_counter() - started, 2)}), flush=True)
+        review.write_text(original)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--serve-size", type=int, default=1000)
+    args = parser.parse_args()
+    print("| reviews | retrogen build | peak | plain mkdocs build | peak | ratio | site | search index |")
+    print("|---|---|---|---|---|---|---|---|")
+    for size in args.sizes:
+        bench_build(size)
+    if args.serve_size:
+        bench_serve(args.serve_size)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""`retrogen build`: check, analyse, generate pages, then build with MkDocs in this process."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from retrogen.analysis import analyse
+from retrogen.checker import CheckResult
+from retrogen.config import Config
+from retrogen.errors import BuildError
+from retrogen.site.output import WriteReport, write_pages
+from retrogen.site.pages import build_pages
+
+if TYPE_CHECKING:  # MkDocs is imported only when a build runs: `check` stays quick to start
+    from mkdocs.config.defaults import MkDocsConfig
+
+
+@dataclass
+class BuildReport:
+    check: CheckResult
+    pages: WriteReport | None = None
+    site_dir: Path | None = None
+    notices: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+    search_index_bytes: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.pages is not None
+
+
+def generate(config: Config, today: date, use_git: bool = True) -> BuildReport:
+    """Check the reviews and (when none has an error) write the generated pages. Nothing is built yet."""
+    started = time.perf_counter()
+    analysis = analyse(config, today, use_git=use_git)
+    report = BuildReport(analysis.knowledge_base.check, notices=[n for n in analysis.notices if "left out" not in n])
+    if analysis.knowledge_base.check.errors:
+        return report
+    analysed = time.perf_counter()
+    pages = build_pages(analysis, config)
+    report.pages = write_pages(config.generated_dir, pages)
+    report.seconds.update(analyse=analysed - started, generate=time.perf_counter() - analysed)
+    return report
+
+
+def mkdocs_config(config: Config, site_dir: Path | None = None, strict: bool = False,
+                  **overrides: Any) -> MkDocsConfig:
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # Material 9.8's end-of-life banner on every build
+    try:  # Material segments Chinese with jieba, which announces its dictionary on every build
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+    except ImportError:  # pragma: no cover - jieba is a dependency, but the build works without it
+        pass
+    from mkdocs.config import load_config
+
+    options: dict[str, Any] = {"strict": strict, **overrides}
+    if site_dir is not None:
+        options["site_dir"] = str(site_dir)
+    return load_config(config_file=str(config.config_file), **options)
+
+
+def run_mkdocs(config: Config, site_dir: Path | None = None, strict: bool = False) -> Path:
+    """Build the site from the generated pages; returns the site folder."""
+    from mkdocs.commands.build import build
+    from mkdocs.exceptions import MkDocsException
+
+    try:
+        mkdocs = mkdocs_config(config, site_dir, strict)
+        build(mkdocs)
+    except MkDocsException as exc:
+        raise BuildError(f"MkDocs could not build the site: {exc}") from None
+    return Path(mkdocs.site_dir)
+
+
+def shrink_search_index(site_dir: Path) -> int:
+    """Rewrite search_index.json with characters as UTF-8 instead of \\uXXXX escapes (a third of the size
+    for Chinese text); returns its size in bytes."""
+    path = site_dir / "search" / "search_index.json"
+    if not path.is_file():
+        return 0
+    data = json.loads(path.read_text(encoding="utf-8"))
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    path.write_text(text, encoding="utf-8")
+    return len(text.encode("utf-8"))
+
+
+def build_site(config: Config, today: date, site_dir: Path | None = None, strict: bool = False,
+               use_git: bool = True) -> BuildReport:
+    """The whole build. Errors in reviews stop it before MkDocs runs (report.ok is False)."""
+    report = generate(config, today, use_git)
+    if not report.ok:
+        return report
+    started = time.perf_counter()
+    report.site_dir = run_mkdocs(config, site_dir, strict)
+    report.search_index_bytes = shrink_search_index(report.site_dir)
+    report.seconds["mkdocs"] = time.perf_counter() - started
+    return report

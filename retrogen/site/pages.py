@@ -1,0 +1,247 @@
+"""The site's pages as Markdown, from one Analysis: a mapping of path (inside docs_dir) to content."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pandas as pd
+from markupsafe import Markup, escape
+
+from retrogen.analysis import Analysis
+from retrogen.config import Config
+from retrogen.findings import CODES
+from retrogen.labels import labels
+from retrogen.model import OPEN, Review
+from retrogen.playbook import playbook_markdown
+from retrogen.render import environment, number, percent
+from retrogen.schema import load_schema
+from retrogen.site.charts import bar_chart, line_chart
+from retrogen.tables import RATE_COLUMNS, records
+
+Pages = dict[str, str]
+
+
+def _front(value: Any) -> Markup:
+    """A front-matter value. MkDocs and Material put titles and tags into HTML without escaping them, so
+    they are HTML-escaped here; JSON is valid YAML, so no value can change the front matter's structure."""
+    if isinstance(value, (list, tuple)):
+        return Markup(json.dumps([str(escape(v)) for v in value], ensure_ascii=False))
+    return Markup(json.dumps(str(escape(value)), ensure_ascii=False))
+
+
+class SiteBuilder:
+    """Renders every page; one instance per build."""
+
+    def __init__(self, analysis: Analysis, config: Config) -> None:
+        self.analysis = analysis
+        self.config = config
+        self.text = labels(config.language)
+        self.env = environment("templates/site")
+        self.env.filters["front"] = _front
+        self.env.globals.update(text=self.text, review_href=self.review_href)
+        directory_urls = config.mkdocs.get("use_directory_urls", True) is not False
+        self._suffix = "/" if directory_urls else ".html"
+        self._up = "../" if directory_urls else ""
+        self.actions_by_review = {review: part for review, part in analysis.actions.groupby("review")}
+
+    def review_href(self, review_id: str, anchor: str = "") -> str:
+        """A link from a top-level page to a review page, for raw HTML where MkDocs does not rewrite links."""
+        return f"{self._up}reviews/{review_id}{self._suffix}{'#' + anchor if anchor else ''}"
+
+    def render(self, template: str, **context: Any) -> str:
+        return self.env.get_template(template).render(**context)
+
+    def html_table(self, frame: pd.DataFrame, headers: dict[str, str]) -> Markup:
+        """A small HTML table of a frame (the numbers beside a chart), rates as percentages."""
+        def cell(column: str, value: Any) -> str:
+            if column in RATE_COLUMNS:
+                return percent(value, 1)
+            if isinstance(value, float):
+                return number(value)
+            return "" if value is None else str(value)
+
+        rows = [[cell(c, row[c]) for c in headers] for row in records(frame[list(headers)])]
+        return Markup(self.render("table.html.j2", headers=list(headers.values()), rows=rows))
+
+    def pages(self) -> Pages:
+        pages: Pages = {
+            "index.md": self.dashboard(),
+            "reviews/index.md": self.reviews_index(),
+            "lessons.md": self.lessons(),
+            "playbook.md": self.playbook(),
+            "actions.md": self.actions(),
+            "metrics.md": self.metrics(),
+            "tags.md": self.render("tags.md.j2"),
+            "submit.md": self.submit(),
+        }
+        for review in self.analysis.knowledge_base.reviews:
+            pages[f"reviews/{review.id}.md"] = self.review(review)
+        return pages
+
+    # --- one review -------------------------------------------------------------------------------
+    def review(self, review: Review) -> str:
+        a = self.analysis
+        metrics = records(a.metrics[a.metrics["review"] == review.id])
+        funnel_rows = a.funnel[a.funnel["review"] == review.id]
+        funnel = records(funnel_rows)
+        actions = []
+        part = self.actions_by_review.get(review.id)
+        rows = {row["id"]: row for row in records(part)} if part is not None else {}
+        for action in review.actions:
+            row = rows.get(action.id)
+            if row is None:
+                continue
+            row["resources"] = "; ".join(action.resources)
+            row["history"] = a.histories[(review.id, action.id)]
+            actions.append(row)
+        funnel_chart = bar_chart(self.text["funnel"], [s["stage"] for s in funnel], [s["count"] for s in funnel])
+        return self.render(
+            "review.md.j2", r=review, metrics=metrics, funnel=funnel, actions=actions,
+            funnel_chart=Markup(funnel_chart.svg()),
+            funnel_table=self.html_table(funnel_rows, {"stage": self.text["stage"], "count": self.text["count"],
+                                                       "conversion": self.text["conversion"]}),
+        )
+
+    # --- knowledge-base pages ---------------------------------------------------------------------
+    def _stats(self) -> dict[str, Any]:
+        a = self.analysis
+        summary = records(_summary(a.actions))[0] if not a.actions.empty else {}
+        return {"reviews": len(a.knowledge_base.reviews), "teams": len({r.team for r in a.knowledge_base.reviews}),
+                "lessons": len(a.lessons), "open": summary.get("open", 0), "overdue": summary.get("overdue", 0),
+                "on_time": summary.get("on_time_rate"), "completion": summary.get("completion_rate")}
+
+    def dashboard(self) -> str:
+        a = self.analysis
+        reviews = sorted(a.knowledge_base.reviews, key=lambda r: (r.held_on, r.id), reverse=True)
+        overdue = records(a.actions[a.actions["overdue"]].sort_values(["days_late", "due"], ascending=[False, True]))
+        themes = records(a.themes[a.themes["recurring"]].head(10))
+        return self.render("index.md.j2", site_name=self.config.site_name, stats=self._stats(), latest=reviews[:8],
+                           overdue=overdue[:10], themes=themes, notices=a.notices)
+
+    def reviews_index(self) -> str:
+        a = self.analysis
+        open_counts = a.actions[a.actions["status"].isin(OPEN)].groupby("review").size().to_dict()
+        rows = []
+        for review in sorted(a.knowledge_base.reviews, key=lambda r: (r.held_on, r.id), reverse=True):
+            first = review.metrics[0] if review.metrics else None
+            rows.append({"review": review, "open": open_counts.get(review.id, 0),
+                         "headline_name": first.name if first else "",
+                         "headline": _headline(a.metrics, review.id)})
+        return self.render("reviews_index.md.j2", rows=rows)
+
+    def lessons(self) -> str:
+        lessons = records(self.analysis.lessons.sort_values(["held_on", "review", "lesson_id"],
+                                                            ascending=[False, True, True]))
+        return self.render("lessons.md.j2", lessons=lessons, types=["success", "failure"],
+                           tags=sorted({t for row in lessons for t in row["tags"]}),
+                           teams=sorted({row["team"] for row in lessons}))
+
+    def playbook(self) -> str:
+        body = playbook_markdown(self.analysis.playbook, self.config.language, self.analysis.today,
+                                 review_link="reviews/", link_suffix=".md")
+        return f"---\ntitle: {_front(self.text['playbook'])}\nsearch:\n  exclude: true\n---\n\n{body}"
+
+    def actions(self) -> str:
+        a = self.analysis
+        table = a.actions
+        overdue = records(table[table["overdue"]].sort_values(["days_late", "due"], ascending=[False, True]))
+        still_open = records(table[table["status"].isin(OPEN) & ~table["overdue"]].sort_values(["due", "review"]))
+        since = a.today - timedelta(days=60)
+        done = table[(table["status"] == "done") & table["done_on"].map(lambda d: d is not None and d >= since)]
+        recently_done = records(done.sort_values("done_on", ascending=False))
+        by_owner = _summary(table, "owner")
+        weekly = a.weekly.tail(26)
+        weeks = [d.isoformat()[5:] for d in weekly["week"]]
+        chart = line_chart(self.text["over_time"], weeks, {
+            self.text["open"]: list(weekly["open"]), self.text["overdue"]: list(weekly["overdue"]),
+            self.text["done"]: list(weekly["done"])})
+        t = self.text
+        return self.render(
+            "actions.md.j2", stats=self._stats(), overdue=overdue, open=still_open, recently_done=recently_done,
+            by_owner=self.html_table(by_owner, {"owner": t["owner"], "actions": t["actions"], "open": t["open"],
+                                                "overdue": t["overdue"], "done": t["done"],
+                                                "completion_rate": t["completion_rate"],
+                                                "on_time_rate": t["on_time_rate"]}),
+            weekly_chart=Markup(chart.svg()),
+            weekly_table=self.html_table(weekly, {"week": t["week"], "open": t["open"], "overdue": t["overdue"],
+                                                  "done": t["done"]}),
+        )
+
+    def metrics(self) -> str:
+        a, t = self.analysis, self.text
+        teams = []
+        periodic = a.metrics[a.metrics["review"].isin({r.id for r in a.knowledge_base.reviews if r.kind == "periodic"})]
+        for team, part in periodic.groupby("team", sort=True):
+            periods = list(dict.fromkeys(part.sort_values("held_on")["period"]))
+            series = {str(name): [_at(group, p) for p in periods] for name, group in part.groupby("metric", sort=False)}
+            chart = line_chart(f"{team}", periods, series, percent=True, reference=1.0)
+            pivot = part.pivot_table(index="metric", columns="period", values="achievement", aggfunc="last")
+            pivot = pivot.reindex(columns=periods).reset_index()
+            headers = {"metric": t["metric"], **{p: p for p in periods}}
+            table_frame = pivot.rename(columns=str)
+            for p in periods:
+                table_frame[p] = table_frame[p].map(lambda v: percent(v))
+            teams.append({"name": team, "chart": Markup(chart.svg()),
+                          "table": self.html_table(table_frame, headers)})
+        overall = a.funnel_overall
+        funnel_chart = bar_chart(t["overall"], list(overall["review"]), list(overall["overall"]), percent=True)
+        causes = a.causes
+        causes_chart = bar_chart(t["causes"], [t[f] for f in causes["factor"]], list(causes["problems"]),
+                                 cumulative=list(causes["cumulative_share"]))
+        causes_labelled = causes.assign(factor=[t[f] for f in causes["factor"]])
+        return self.render(
+            "metrics.md.j2", teams=teams,
+            funnel_chart=Markup(funnel_chart.svg()),
+            funnel_table=self.html_table(overall, {"review": t["review"], "team": t["team"], "period": t["period"],
+                                                   "first": t["count"], "last": t["actual"],
+                                                   "overall": t["overall"]}),
+            causes_chart=Markup(causes_chart.svg()),
+            causes_table=self.html_table(causes_labelled, {"factor": t["factor"], "problems": t["problems_count"],
+                                                           "share": t["share"],
+                                                           "cumulative_share": t["cumulative_share"]}),
+        )
+
+    def submit(self) -> str:
+        return self.render("submit.md.j2", fields=list(_schema_fields(load_schema())), codes=list(CODES.values()),
+                           language=self.config.language)
+
+
+def _at(group: pd.DataFrame, period: str) -> float | None:
+    values = group.loc[group["period"] == period, "achievement"]
+    return None if values.empty or pd.isna(values.iloc[-1]) else float(values.iloc[-1])
+
+
+def _headline(metrics: pd.DataFrame, review_id: str) -> float | None:
+    rows = metrics[metrics["review"] == review_id]
+    if rows.empty or pd.isna(rows.iloc[0]["achievement"]):
+        return None
+    return float(rows.iloc[0]["achievement"])
+
+
+def _summary(actions: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    from retrogen.actions import action_summary
+
+    return action_summary(actions, by)
+
+
+def _schema_fields(schema: dict[str, Any], prefix: str = "") -> Any:
+    """(path, title, description) of every property, depth first, so the reference never drifts."""
+    definitions = schema.get("$defs", {})
+    for name, node in schema.get("properties", {}).items():
+        path = f"{prefix}{name}"
+        yield {"path": path, "title": node.get("title", ""), "description": node.get("description", "")}
+        items = node.get("items") if isinstance(node.get("items"), dict) else None
+        target = items if items and "properties" in items else node
+        if "properties" in target:
+            yield from _schema_fields({"properties": target["properties"], "$defs": definitions},
+                                      f"{path}[]." if items else f"{path}.")
+
+
+def build_pages(analysis: Analysis, config: Config) -> Pages:
+    return SiteBuilder(analysis, config).pages()
+
+
+Renderer = Callable[[Analysis, Config], Pages]

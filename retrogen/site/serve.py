@@ -1,0 +1,65 @@
+"""`retrogen serve`: the site with live reload. A review edit regenerates the pages; only files whose
+content changed are rewritten, and MkDocs' dirty reload rebuilds only those, so one edit costs little."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from retrogen.config import Config
+from retrogen.errors import BuildError
+from retrogen.site.build import BuildReport, generate, mkdocs_config
+
+DEBOUNCE_SECONDS = 0.3
+
+
+class Regenerator(FileSystemEventHandler):
+    """Regenerates the pages after changes under reviews/, once per burst of events (editors save in
+    several steps). A failed check keeps the last good pages and tells `notify`."""
+
+    def __init__(self, config: Config, today: date, use_git: bool, notify: Callable[[BuildReport], None]) -> None:
+        self.config, self.today, self.use_git, self.notify = config, today, use_git, notify
+        self._timer: threading.Timer | None = None
+        self._lock = threading.Lock()
+
+    def regenerate(self) -> BuildReport:
+        with self._lock:
+            report = generate(self.config, self.today, self.use_git)
+        self.notify(report)
+        return report
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        path = str(event.src_path)
+        if event.is_directory or not path.endswith((".yaml", ".yml")):
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = threading.Timer(DEBOUNCE_SECONDS, self.regenerate)
+        self._timer.daemon = True
+        self._timer.start()
+
+
+def serve_site(config: Config, today: date, dev_addr: str | None, use_git: bool,
+               notify: Callable[[BuildReport], None]) -> None:
+    """Generate, then serve until interrupted; raises BuildError when there is no good site to show."""
+    regenerator = Regenerator(config, today, use_git, notify)
+    if not regenerator.regenerate().ok and not (config.generated_dir / "index.md").is_file():
+        raise BuildError("no site to serve: fix the errors above")
+    observer = Observer()
+    observer.schedule(regenerator, str(config.reviews_dir), recursive=True)
+    observer.start()
+    try:
+        from mkdocs.commands.serve import serve
+
+        mkdocs_config(config)  # the same environment and logging as `build`
+        options: dict[str, Any] = {"dev_addr": dev_addr} if dev_addr else {}
+        # livereload passed explicitly: MkDocs 1.6 with Click 8.2+ turns it off by default.
+        serve(config_file=str(config.config_file), livereload=True, build_type="dirty", **options)
+    finally:
+        observer.stop()
+        observer.join()

@@ -1,0 +1,102 @@
+"""Generated Markdown (golden files) and a real MkDocs build of the example knowledge base."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from retrogen.analysis import analyse
+from retrogen.config import load_config
+from retrogen.site.output import MARKER, write_pages
+from retrogen.site.pages import build_pages
+
+from .conftest import TODAY
+
+
+@pytest.fixture
+def pages(knowledge_base: Path) -> dict[str, str]:
+    config = load_config(knowledge_base / "mkdocs.yml")
+    return build_pages(analyse(config, TODAY, use_git=False), config)
+
+
+@pytest.mark.parametrize("name", ["reviews/2026-q3-east-sales.md", "reviews/2026-northwind-fleet-deal.md",
+                                  "index.md", "actions.md", "reviews/index.md"])
+def test_generated_markdown_matches_golden(pages: dict[str, str], golden: Callable[[str, str], None],
+                                           name: str) -> None:
+    golden("site/" + name.replace("/", "__"), pages[name])
+
+
+def test_every_review_has_a_page(pages: dict[str, str], knowledge_base: Path) -> None:
+    reviews = {p.stem for p in (knowledge_base / "reviews").glob("*.yaml")}
+    assert {name[8:-3] for name in pages if name.startswith("reviews/") and name != "reviews/index.md"} == reviews
+
+
+def test_english_labels_follow_theme_language(knowledge_base: Path) -> None:
+    config_file = knowledge_base / "mkdocs.yml"
+    config_file.write_text(config_file.read_text().replace("language: zh", "language: en"))
+    config = load_config(config_file)
+    pages = build_pages(analyse(config, TODAY, use_git=False), config)
+    assert "## Targets and results { #kpis }" in pages["reviews/2026-q3-east-sales.md"]
+    assert "# Action tracker" in pages["actions.md"]
+
+
+def test_submit_page_documents_every_field_and_code(pages: dict[str, str]) -> None:
+    submit = pages["submit.md"]
+    for field in ("`actions[].owner`", "`metrics[].better`", "`period.start`", "RG130", "RG201"):
+        assert field in submit
+
+
+def test_writes_only_changed_files_and_removes_stale_ones(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    first = write_pages(folder, {"a.md": "A", "sub/b.md": "B"})
+    assert first.written == ["a.md", "sub/b.md"]
+    stamp = (folder / "a.md").stat().st_mtime_ns
+    second = write_pages(folder, {"a.md": "A", "c.md": "C"})
+    assert second.written == ["c.md"] and second.unchanged == 1 and second.removed == ["sub/b.md"]
+    assert (folder / "a.md").stat().st_mtime_ns == stamp
+    assert not (folder / "sub").exists() and (folder / MARKER).is_file()
+
+
+def test_refuses_a_docs_dir_it_did_not_generate(tmp_path: Path) -> None:
+    from retrogen.errors import BuildError
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "mine.md").write_text("precious")
+    with pytest.raises(BuildError):
+        write_pages(tmp_path / "docs", {"index.md": "x"})
+    assert (tmp_path / "docs" / "mine.md").read_text() == "precious"
+
+
+@pytest.mark.slow
+def test_real_build_is_offline_compact_and_complete(built_site: Path) -> None:
+    for page in ("index.html", "reviews/index.html", "reviews/2026-q3-east-sales/index.html", "lessons/index.html",
+                 "playbook/index.html", "actions/index.html", "metrics/index.html", "tags/index.html",
+                 "submit/index.html"):
+        assert (built_site / page).is_file(), page
+    html = (built_site / "reviews" / "2026-q3-east-sales" / "index.html").read_text()
+    # sections only in the navigation: no page lists every review
+    assert html.count("2026-q1-east-sales") == 0
+    for path in built_site.rglob("*.html"):
+        text = path.read_text()
+        external = re.findall(r'(?:src|href)="(https?://[^"]+)"', text)
+        assert [u for u in external if re.search(r"\.(js|css|woff2?)(\?|$)", u)] == [], path
+        assert "fonts.googleapis" not in text
+    index = json.loads((built_site / "search" / "search_index.json").read_text())
+    locations = {doc["location"].split("#")[0] for doc in index["docs"]}
+    assert "reviews/2026-q3-east-sales/" in locations
+    assert "lessons/" not in locations and "actions/" not in locations  # summaries are not indexed twice
+    raw = (built_site / "search" / "search_index.json").read_text()
+    assert not re.search(r"\\u[3-9][0-9a-f]{3}", raw)  # Chinese written as UTF-8, not \uXXXX escapes
+
+
+@pytest.mark.slow
+def test_attack_review_is_inert_in_the_html(built_site: Path) -> None:
+    html = (built_site / "reviews" / "attack-review" / "index.html").read_text()
+    assert "<script>alert" not in html
+    assert not re.search(r"<[a-z]+[^>]*\son[a-z]+\s*=", html, re.IGNORECASE)
+    assert not re.search(r'<[a-z]+[^>]*href="\s*javascript:', html, re.IGNORECASE)
+    assert "&lt;script&gt;alert(&#39;title&#39;)" in html or "&lt;script&gt;alert('title')" in html

@@ -1,5 +1,6 @@
-"""Synthetic knowledge bases for benchmarks: N valid reviews of realistic size (about 6 KB), half Chinese,
-half English, several teams each reviewed over many quarters so that trends have data.
+"""Synthetic knowledge bases for benchmarks: N valid reviews of realistic size (about 6 KB, the size the
+design's measurements used), half Chinese, half English, several teams each reviewed over many quarters so
+that trends have data.
 
     python3 benchmarks/synthetic.py OUT_DIR 1000
 """
@@ -64,38 +65,38 @@ def review(index: int, count: int, rng: random.Random) -> dict[str, Any]:
     held = end + timedelta(days=rng.randint(5, 20))
     s = lambda n=6: sentence(rng, lang, n)  # noqa: E731
     people = rng.sample(lang["people"], 5)
-    problems = [{"id": f"P{i}", "problem": s(), "suspected": [s(4)], "whys": [s(5) for _ in range(3)],
-                 "root_cause": s(8), "factor": rng.choice(["people", "product_market", "process", "resources"]),
-                 "evidence": s(8)} for i in range(1, 4)]
+    problems = [{"id": f"P{i}", "problem": s(), "suspected": [s(3)], "whys": [s(4) for _ in range(3)],
+                 "root_cause": s(6), "factor": rng.choice(["people", "product_market", "process", "resources"]),
+                 "evidence": s(6)} for i in range(1, 4)]
     actions = []
     for i in range(1, 5):
         status = rng.choice(STATUSES)
         due = held + timedelta(days=rng.randint(10, 90))
         kind = rng.choice(["capability", "process", "resource"])
         action: dict[str, Any] = {"id": f"A{i}", "action": s(), "type": kind,
-                                  "owner": rng.choice(people), "due": due.isoformat(), "resources": [s(2), s(2)],
-                                  "checkpoint": s(5), "addresses": [f"P{1 + (i - 1) % 3}"], "status": status}
+                                  "owner": rng.choice(people), "due": due.isoformat(), "resources": [s(2)],
+                                  "checkpoint": s(4), "addresses": [f"P{1 + (i - 1) % 3}"], "status": status}
         if status == "done":
             action["done_on"] = (due + timedelta(days=rng.randint(-10, 10))).isoformat()
-        action["updates"] = [{"date": (held + timedelta(days=3)).isoformat(), "status": "in_progress", "note": s(6)},
-                             {"date": (held + timedelta(days=9)).isoformat(), "status": status, "note": s(6)}]
+        action["updates"] = [{"date": (held + timedelta(days=3)).isoformat(), "status": "in_progress", "note": s(4)},
+                             {"date": (held + timedelta(days=9)).isoformat(), "status": status, "note": s(4)}]
         actions.append(action)
     counts = sorted((rng.randint(5, 400) for _ in lang["stages"]), reverse=True)
     return {
         "schema_version": 1, "id": f"synthetic-{index:05d}", "title": s(6), "kind": "periodic", "team": team,
         "period": {"label": f"{start.year}-Q{1 + quarter % 4}", "start": start.isoformat(), "end": end.isoformat()},
-        "held_on": held.isoformat(), "objective": s(12),
+        "held_on": held.isoformat(), "objective": s(10),
         "participants": [{"name": people[0], "role": "lead"}] + [
             {"name": p, "role": rng.choice(["frontline", "support"])} for p in people[1:]],
-        "materials": [s(4) for _ in range(3)], "tags": rng.sample(lang["tags"], 3),
+        "materials": [s(3) for _ in range(3)], "tags": rng.sample(lang["tags"], 3),
         "metrics": [{"category": c, "name": n, "unit": u, "target": rng.randint(10, 500),
-                     "actual": rng.randint(5, 600), "better": b, "analysis": s()} for c, n, u, b in lang["metrics"]],
+                     "actual": rng.randint(5, 600), "better": b, "analysis": s(4)} for c, n, u, b in lang["metrics"]],
         "funnel": [{"stage": st, "count": c} for st, c in zip(lang["stages"], counts, strict=True)],
-        "timeline": [{"date": (start + timedelta(days=20 * i)).isoformat(), "event": s()} for i in range(4)],
-        "feedback": [{"source": rng.choice(["customer", "market", "frontline", "competitor"]), "content": s()}
+        "timeline": [{"date": (start + timedelta(days=20 * i)).isoformat(), "event": s(5)} for i in range(4)],
+        "feedback": [{"source": rng.choice(["customer", "market", "frontline", "competitor"]), "content": s(5)}
                      for _ in range(3)],
         "problems": problems,
-        "lessons": [{"id": f"L{i}", "type": rng.choice(["success", "failure"]), "lesson": s(10),
+        "lessons": [{"id": f"L{i}", "type": rng.choice(["success", "failure"]), "lesson": s(8),
                      "applies_to": s(6), "tags": rng.sample(lang["tags"], 2)} for i in range(1, 5)],
         "actions": actions,
     }

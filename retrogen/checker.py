@@ -174,8 +174,8 @@ def check_paths(paths: Sequence[Path], options: CheckOptions, reviews_dir: Path 
     files = collect_files(paths)
     results = check_files(files, options, keep=keep, jobs=jobs)
     others = known_ids(reviews_dir, {f.resolve() for f in files}) if reviews_dir else iter(())
-    extra = list(duplicate_ids(results, others))
-    for finding in extra:
-        next(r for r in results if r.display == finding.path).findings.append(finding)
+    by_display = {r.display: r for r in results}
+    for finding in duplicate_ids(results, others):
+        by_display[finding.path].findings.append(finding)
     findings = sorted(f for r in results for f in r.findings)
     return CheckResult(results, findings)

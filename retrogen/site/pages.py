@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pandas as pd
 from markupsafe import Markup, escape
 
+from retrogen.actions import action_summary
 from retrogen.analysis import Analysis
 from retrogen.config import Config
 from retrogen.findings import CODES
@@ -45,7 +45,11 @@ class SiteBuilder:
         directory_urls = config.mkdocs.get("use_directory_urls", True) is not False
         self._suffix = "/" if directory_urls else ".html"
         self._up = "../" if directory_urls else ""
-        self.actions_by_review = {review: part for review, part in analysis.actions.groupby("review")}
+        # Rows grouped by review once: filtering a frame per review would make the build quadratic, and
+        # turning many small frames into rows costs more than turning one big one.
+        self.actions_by_review = _by_review(records(analysis.actions))
+        self.metrics_by_review = _by_review(records(analysis.metrics))
+        self.funnel_by_review = _by_review(records(analysis.funnel))
 
     def review_href(self, review_id: str, anchor: str = "") -> str:
         """A link from a top-level page to a review page, for raw HTML where MkDocs does not rewrite links."""
@@ -54,8 +58,8 @@ class SiteBuilder:
     def render(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(**context)
 
-    def html_table(self, frame: pd.DataFrame, headers: dict[str, str]) -> Markup:
-        """A small HTML table of a frame (the numbers beside a chart), rates as percentages."""
+    def html_table(self, frame: pd.DataFrame | list[dict[str, Any]], headers: dict[str, str]) -> Markup:
+        """A small HTML table of rows (the numbers beside a chart), rates as percentages."""
         def cell(column: str, value: Any) -> str:
             if column in RATE_COLUMNS:
                 return percent(value, 1)
@@ -63,7 +67,7 @@ class SiteBuilder:
                 return number(value)
             return "" if value is None else str(value)
 
-        rows = [[cell(c, row[c]) for c in headers] for row in records(frame[list(headers)])]
+        rows = [[cell(c, row[c]) for c in headers] for row in (frame if isinstance(frame, list) else records(frame))]
         return Markup(self.render("table.html.j2", headers=list(headers.values()), rows=rows))
 
     def pages(self) -> Pages:
@@ -84,12 +88,10 @@ class SiteBuilder:
     # --- one review -------------------------------------------------------------------------------
     def review(self, review: Review) -> str:
         a = self.analysis
-        metrics = records(a.metrics[a.metrics["review"] == review.id])
-        funnel_rows = a.funnel[a.funnel["review"] == review.id]
-        funnel = records(funnel_rows)
+        metrics = self.metrics_by_review.get(review.id, [])
+        funnel = self.funnel_by_review.get(review.id, [])
         actions = []
-        part = self.actions_by_review.get(review.id)
-        rows = {row["id"]: row for row in records(part)} if part is not None else {}
+        rows = {row["id"]: dict(row) for row in self.actions_by_review.get(review.id, [])}
         for action in review.actions:
             row = rows.get(action.id)
             if row is None:
@@ -101,14 +103,14 @@ class SiteBuilder:
         return self.render(
             "review.md.j2", r=review, metrics=metrics, funnel=funnel, actions=actions,
             funnel_chart=Markup(funnel_chart.svg()),
-            funnel_table=self.html_table(funnel_rows, {"stage": self.text["stage"], "count": self.text["count"],
-                                                       "conversion": self.text["conversion"]}),
+            funnel_table=self.html_table(funnel, {"stage": self.text["stage"], "count": self.text["count"],
+                                                  "conversion": self.text["conversion"]}),
         )
 
     # --- knowledge-base pages ---------------------------------------------------------------------
     def _stats(self) -> dict[str, Any]:
         a = self.analysis
-        summary = records(_summary(a.actions))[0] if not a.actions.empty else {}
+        summary = records(action_summary(a.actions))[0] if not a.actions.empty else {}
         return {"reviews": len(a.knowledge_base.reviews), "teams": len({r.team for r in a.knowledge_base.reviews}),
                 "lessons": len(a.lessons), "open": summary.get("open", 0), "overdue": summary.get("overdue", 0),
                 "on_time": summary.get("on_time_rate"), "completion": summary.get("completion_rate")}
@@ -129,7 +131,7 @@ class SiteBuilder:
             first = review.metrics[0] if review.metrics else None
             rows.append({"review": review, "open": open_counts.get(review.id, 0),
                          "headline_name": first.name if first else "",
-                         "headline": _headline(a.metrics, review.id)})
+                         "headline": _headline(self.metrics_by_review.get(review.id, []))})
         return self.render("reviews_index.md.j2", rows=rows)
 
     def lessons(self) -> str:
@@ -152,7 +154,7 @@ class SiteBuilder:
         since = a.today - timedelta(days=60)
         done = table[(table["status"] == "done") & table["done_on"].map(lambda d: d is not None and d >= since)]
         recently_done = records(done.sort_values("done_on", ascending=False))
-        by_owner = _summary(table, "owner")
+        by_owner = action_summary(table, "owner")
         weekly = a.weekly.tail(26)
         weeks = [d.isoformat()[5:] for d in weekly["week"]]
         chart = line_chart(self.text["over_time"], weeks, {
@@ -176,16 +178,14 @@ class SiteBuilder:
         periodic = a.metrics[a.metrics["review"].isin({r.id for r in a.knowledge_base.reviews if r.kind == "periodic"})]
         for team, part in periodic.groupby("team", sort=True):
             periods = list(dict.fromkeys(part.sort_values("held_on")["period"]))
-            series = {str(name): [_at(group, p) for p in periods] for name, group in part.groupby("metric", sort=False)}
+            pivot = part.pivot_table(index="metric", columns="period", values="achievement", aggfunc="last",
+                                     sort=False).reindex(columns=periods)
+            series = {str(name): [None if pd.isna(v) else float(v) for v in row] for name, row in pivot.iterrows()}
             chart = line_chart(f"{team}", periods, series, percent=True, reference=1.0)
-            pivot = part.pivot_table(index="metric", columns="period", values="achievement", aggfunc="last")
-            pivot = pivot.reindex(columns=periods).reset_index()
-            headers = {"metric": t["metric"], **{p: p for p in periods}}
-            table_frame = pivot.rename(columns=str)
-            for p in periods:
-                table_frame[p] = table_frame[p].map(lambda v: percent(v))
+            rows = [{"metric": name, **{p: percent(v) for p, v in zip(periods, values, strict=True)}}
+                    for name, values in series.items()]
             teams.append({"name": team, "chart": Markup(chart.svg()),
-                          "table": self.html_table(table_frame, headers)})
+                          "table": self.html_table(rows, {"metric": t["metric"], **{p: p for p in periods}})})
         overall = a.funnel_overall
         funnel_chart = bar_chart(t["overall"], list(overall["review"]), list(overall["overall"]), percent=True)
         causes = a.causes
@@ -209,22 +209,17 @@ class SiteBuilder:
                            language=self.config.language)
 
 
-def _at(group: pd.DataFrame, period: str) -> float | None:
-    values = group.loc[group["period"] == period, "achievement"]
-    return None if values.empty or pd.isna(values.iloc[-1]) else float(values.iloc[-1])
+def _headline(metrics: list[dict[str, Any]]) -> float | None:
+    """The achievement of a review's first metric: the one its authors put first."""
+    value = metrics[0]["achievement"] if metrics else None
+    return None if value is None else float(value)
 
 
-def _headline(metrics: pd.DataFrame, review_id: str) -> float | None:
-    rows = metrics[metrics["review"] == review_id]
-    if rows.empty or pd.isna(rows.iloc[0]["achievement"]):
-        return None
-    return float(rows.iloc[0]["achievement"])
-
-
-def _summary(actions: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
-    from retrogen.actions import action_summary
-
-    return action_summary(actions, by)
+def _by_review(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        grouped.setdefault(row["review"], []).append(row)
+    return grouped
 
 
 def _schema_fields(schema: dict[str, Any], prefix: str = "") -> Any:
@@ -243,5 +238,3 @@ def _schema_fields(schema: dict[str, Any], prefix: str = "") -> Any:
 def build_pages(analysis: Analysis, config: Config) -> Pages:
     return SiteBuilder(analysis, config).pages()
 
-
-Renderer = Callable[[Analysis, Config], Pages]

@@ -44,12 +44,22 @@ def test_inlining_removes_every_reference() -> None:
     assert "$ref" not in str(inline_definitions(schema, schema["$defs"]))
 
 
-@pytest.mark.parametrize("path", REVIEWS + sorted((EXAMPLES / "invalid").glob("*.yaml")), ids=lambda p: p.name)
+def loadable(paths: list[Path]) -> list[Path]:
+    """Examples that get as far as validation (the others fail in the loader)."""
+    kept = []
+    for path in paths:
+        try:
+            load_review(path)
+        except ReviewFileError:
+            continue
+        kept.append(path)
+    return kept
+
+
+@pytest.mark.parametrize("path", loadable(REVIEWS + sorted((EXAMPLES / "invalid").glob("*.yaml"))),
+                         ids=lambda p: p.name)
 def test_fast_and_reference_validators_agree_on_every_example(path: Path) -> None:
-    try:
-        data = load_review(path).data
-    except ReviewFileError:
-        pytest.skip("not loadable: never validated")
+    data = load_review(path).data
     assert is_valid(data) == jsonschema_valid(data)
 
 

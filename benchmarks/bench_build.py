@@ -97,7 +97,7 @@ def bench_serve(size: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000])
     parser.add_argument("--serve-size", type=int, default=1000)
     args = parser.parse_args()
     print("| reviews | retrogen build | peak | plain mkdocs build | peak | ratio | site | search index |")

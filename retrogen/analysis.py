@@ -81,8 +81,9 @@ class Analysis:
         return build_playbook(self.knowledge_base.reviews, self.actions)
 
 
-def analyse(config: Config, today: date, use_git: bool = True) -> Analysis:
-    """Load the knowledge base and its git history; tables are computed when first asked for."""
-    knowledge_base = load_knowledge_base(config, today)
+def analyse(config: Config, today: date, use_git: bool = True, jobs: int | None = None) -> Analysis:
+    """Load the knowledge base and its git history; tables are computed when first asked for.
+    `jobs` caps the processes that check the reviews (default: one per core)."""
+    knowledge_base = load_knowledge_base(config, today, jobs=jobs)
     git = read_git_history(config.root, config.reviews_dir) if use_git else GitHistory(notice=None)
     return Analysis(knowledge_base, git)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 from pathlib import Path
 
 import click
@@ -93,6 +94,8 @@ def serve(ctx: click.Context, dev_addr: str | None, no_git: bool, today: str | N
             click.echo("retrogen: not regenerated; the last good site stays up", err=True)
 
     show_mkdocs_warnings()
+    # Stopped by a service manager (SIGTERM), shut down as on Ctrl-C: the server and watcher stop cleanly.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         serve_site(get_config(ctx), parse_today(today), dev_addr, not no_git, notify)
     except RetrogenError as exc:

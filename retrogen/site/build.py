@@ -40,10 +40,10 @@ class BuildReport:
         return self.pages is not None
 
 
-def generate(config: Config, today: date, use_git: bool = True) -> BuildReport:
+def generate(config: Config, today: date, use_git: bool = True, jobs: int | None = None) -> BuildReport:
     """Check the reviews and (when none has an error) write the generated pages. Nothing is built yet."""
     started = time.perf_counter()
-    analysis = analyse(config, today, use_git=use_git)
+    analysis = analyse(config, today, use_git=use_git, jobs=jobs)
     report = BuildReport(analysis.knowledge_base.check, notices=[n for n in analysis.notices if "left out" not in n])
     if analysis.knowledge_base.check.errors:
         return report

@@ -29,7 +29,9 @@ class Regenerator(FileSystemEventHandler):
 
     def regenerate(self) -> BuildReport:
         with self._lock:
-            report = generate(self.config, self.today, self.use_git)
+            # One process: forking worker processes from a server full of threads is how processes
+            # deadlock or outlive the server.
+            report = generate(self.config, self.today, self.use_git, jobs=1)
         self.notify(report)
         return report
 

@@ -6,6 +6,8 @@ import re
 import shutil
 import subprocess
 import sys
+import zipfile
+from pathlib import Path
 
 import pytest
 import yaml
@@ -61,3 +63,16 @@ def test_ruff_is_clean() -> None:
 def test_mypy_is_clean() -> None:
     result = subprocess.run([sys.executable, "-m", "mypy"], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_wheel_carries_the_schema_and_templates(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(tmp_path)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    wheel = next(tmp_path.glob("retrogen-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "retrogen/data/review.schema.json" in names
+    assert "retrogen/templates/site/review.md.j2" in names and "retrogen/templates/new/review.zh.yaml.j2" in names
+    packaged = zipfile.ZipFile(wheel).read("retrogen/data/review.schema.json")
+    assert packaged == (ROOT / "schema" / "review.schema.json").read_bytes()

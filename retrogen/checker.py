@@ -170,12 +170,16 @@ def duplicate_ids(results: Sequence[FileResult], others: Iterable[tuple[str, Pat
 
 def check_paths(paths: Sequence[Path], options: CheckOptions, reviews_dir: Path | None = None,
                 keep: bool = False, jobs: int | None = None) -> CheckResult:
-    """Check the named files and folders; ids must also be unique against the rest of `reviews_dir`."""
+    """Check the named files and folders. Ids must be unique among them and, for files inside
+    `reviews_dir`, against the rest of the knowledge base; a file elsewhere (a draft, an example) is not
+    part of the knowledge base, so it cannot clash with it."""
     files = collect_files(paths)
     results = check_files(files, options, keep=keep, jobs=jobs)
-    others = known_ids(reviews_dir, {f.resolve() for f in files}) if reviews_dir else iter(())
+    inside = [r for r in results if reviews_dir is not None and r.path.resolve().is_relative_to(reviews_dir.resolve())]
+    outside = [r for r in results if r not in inside]
+    others = known_ids(reviews_dir, {f.resolve() for f in files}) if reviews_dir and inside else iter(())
     by_display = {r.display: r for r in results}
-    for finding in duplicate_ids(results, others):
+    for finding in [*duplicate_ids(inside, others), *duplicate_ids(outside, ())]:
         by_display[finding.path].findings.append(finding)
     findings = sorted(f for r in results for f in r.findings)
     return CheckResult(results, findings)

@@ -71,9 +71,22 @@ def test_a_new_file_is_checked_against_ids_of_the_rest_of_the_knowledge_base(tmp
     reviews = tmp_path / "reviews"
     (reviews / "old").mkdir(parents=True)
     (reviews / "old" / "twin-review.yaml").write_text("id: twin-review\n")
-    new = EXAMPLES / "duplicate-id" / "a" / "twin-review.yaml"
+    new = reviews / "twin-review.yaml"  # what pre-commit passes: only the changed file
+    new.write_text((EXAMPLES / "duplicate-id" / "a" / "twin-review.yaml").read_text())
     result = check_paths([new], OPTIONS, reviews_dir=reviews)
     assert [f.code for f in result.findings if f.code == "RG111"] == ["RG111"]
+
+
+def test_files_outside_the_knowledge_base_do_not_clash_with_it(tmp_path: Path) -> None:
+    reviews = tmp_path / "reviews"
+    reviews.mkdir()
+    twin = (EXAMPLES / "duplicate-id" / "a" / "twin-review.yaml").read_text()
+    (reviews / "twin-review.yaml").write_text(twin)
+    elsewhere = tmp_path / "examples"
+    elsewhere.mkdir()
+    (elsewhere / "twin-review.yaml").write_text(twin)
+    assert check_paths([elsewhere], OPTIONS, reviews_dir=reviews).errors == 0
+    assert check_paths([reviews / "twin-review.yaml"], OPTIONS, reviews_dir=reviews).errors == 0
 
 
 def test_depth_and_size_limits_are_findings(tmp_path: Path) -> None:

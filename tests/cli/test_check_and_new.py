@@ -153,3 +153,20 @@ def test_schema_command_prints_the_schema() -> None:
     code, out = run("schema")
     assert code == 0
     assert json.loads(out) == json.loads((ROOT / "schema" / "review.schema.json").read_text())
+
+
+def test_unexpected_errors_exit_3_without_a_bare_traceback(monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    import retrogen.cli.gate
+    from retrogen.cli import main
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(retrogen.cli.gate, "check_paths", broken)
+    monkeypatch.setattr("sys.argv", ["retrogen", "check", str(INVALID / "rg201-overdue.yaml")])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 3
+    err = capsys.readouterr().err
+    assert err.startswith("retrogen: unexpected error") and "RuntimeError: boom" in err

@@ -65,10 +65,10 @@ class CheckResult:
 
 
 def display_path(path: Path, base: Path | None = None) -> str:
-    """A path relative to the working folder where possible: what editors and GitHub annotations expect."""
-    base = base or Path.cwd()
+    """A path relative to `base` (resolved; default the working folder) where possible: what editors and
+    GitHub annotations expect."""
     try:
-        return path.resolve().relative_to(base.resolve()).as_posix()
+        return path.resolve().relative_to(base or Path.cwd().resolve()).as_posix()
     except ValueError:
         return path.as_posix()
 
@@ -130,7 +130,8 @@ def _check_batch(args: tuple[list[tuple[Path, str]], CheckOptions, bool]) -> lis
 def check_files(files: Sequence[Path], options: CheckOptions, keep: bool = False,
                 jobs: int | None = None) -> list[FileResult]:
     """Check many files, on every core when there are enough of them to pay for the processes."""
-    named = [(path, display_path(path)) for path in files]
+    base = Path.cwd().resolve()  # once, not once per file
+    named = [(path, display_path(path, base)) for path in files]
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or len(named) < PARALLEL_THRESHOLD:
         return _check_batch((named, options, keep))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -30,13 +31,16 @@ def _analyse(ctx: click.Context, today: str | None, no_git: bool = False) -> Ana
     return analysis
 
 
-def _emit(frame: pd.DataFrame, fmt: str, output: Path | None, force: bool, sheets: dict[str, pd.DataFrame]) -> None:
+def _emit(frame: pd.DataFrame, fmt: str, output: Path | None, force: bool,
+          workbook: Callable[[], dict[str, pd.DataFrame]]) -> None:
+    """Print `frame`, or write the workbook's sheets (computed only then) to an .xlsx file."""
     if output is None:
         click.echo(FORMATTERS[fmt](frame).rstrip("\n"))
         return
     if output.suffix.lower() != ".xlsx":
         raise click.BadParameter("only .xlsx workbooks are written; use --format csv > FILE for CSV",
                                  param_hint="--output")
+    sheets = workbook()
     write_output(output, to_xlsx(sheets), force)
     click.echo(f"Wrote {output} ({', '.join(sheets)})", err=True)
 
@@ -77,9 +81,9 @@ def metrics(ctx: click.Context, by: str | None, funnel: bool, causes: bool, less
         frame = analysis.themes
     else:
         frame = analysis.metrics
-    sheets = {"metrics": analysis.metrics, "funnel": analysis.funnel, "funnel overall": analysis.funnel_overall,
-              "root causes": analysis.causes, "lessons by tag": analysis.lessons_by_tag, "themes": analysis.themes}
-    _emit(frame, fmt, output, force, sheets)
+    _emit(frame, fmt, output, force, lambda: {
+        "metrics": analysis.metrics, "funnel": analysis.funnel, "funnel overall": analysis.funnel_overall,
+        "root causes": analysis.causes, "lessons by tag": analysis.lessons_by_tag, "themes": analysis.themes})
 
 
 @cli.command()
@@ -127,9 +131,9 @@ def actions(ctx: click.Context, owner: str | None, team: str | None, status: str
         frame = action_summary(table, by)
     else:
         frame = follow_up_order(table)
-    sheets = {"actions": follow_up_order(table), "by owner": action_summary(table, "owner"),
-              "by team": action_summary(table, "team"), "weekly": analysis.weekly}
-    _emit(frame, fmt, output, force, sheets)
+    _emit(frame, fmt, output, force, lambda: {
+        "actions": follow_up_order(table), "by owner": action_summary(table, "owner"),
+        "by team": action_summary(table, "team"), "weekly": analysis.weekly})
 
 
 def _history(analysis: Analysis, wanted: str) -> pd.DataFrame:

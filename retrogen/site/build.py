@@ -6,7 +6,6 @@ import json
 import logging
 import os
 import re
-import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -32,7 +31,6 @@ class BuildReport:
     pages: WriteReport | None = None
     site_dir: Path | None = None
     notices: list[str] = field(default_factory=list)
-    seconds: dict[str, float] = field(default_factory=dict)
     search_index_bytes: int = 0
 
     @property
@@ -42,27 +40,29 @@ class BuildReport:
 
 def generate(config: Config, today: date, use_git: bool = True, jobs: int | None = None) -> BuildReport:
     """Check the reviews and (when none has an error) write the generated pages. Nothing is built yet."""
-    started = time.perf_counter()
     analysis = analyse(config, today, use_git=use_git, jobs=jobs)
-    report = BuildReport(analysis.knowledge_base.check, notices=[n for n in analysis.notices if "left out" not in n])
+    # Files with errors stop the build and are reported as findings, so only the git notice is a notice here.
+    report = BuildReport(analysis.knowledge_base.check, notices=[analysis.git.notice] if analysis.git.notice else [])
     if analysis.knowledge_base.check.errors:
         return report
-    analysed = time.perf_counter()
-    pages = build_pages(analysis, config)
-    report.pages = write_pages(config.generated_dir, pages)
-    report.seconds.update(analyse=analysed - started, generate=time.perf_counter() - analysed)
+    report.pages = write_pages(config.generated_dir, build_pages(analysis, config))
     return report
 
 
-def mkdocs_config(config: Config, site_dir: Path | None = None, strict: bool = False,
-                  **overrides: Any) -> MkDocsConfig:
-    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # Material 9.8's end-of-life banner on every build
-    try:  # Material segments Chinese with jieba, which announces its dictionary on every build
+def quiet_toolchain() -> None:
+    """Silence what MkDocs' plugins print on every build and is no news to the user."""
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # Material 9.8's end-of-life banner
+    try:  # Material segments Chinese with jieba, which announces its dictionary loading
         import jieba
 
         jieba.setLogLevel(logging.WARNING)
     except ImportError:  # pragma: no cover - jieba is a dependency, but the build works without it
         pass
+
+
+def mkdocs_config(config: Config, site_dir: Path | None = None, strict: bool = False,
+                  **overrides: Any) -> MkDocsConfig:
+    quiet_toolchain()
     from mkdocs.config import load_config
 
     options: dict[str, Any] = {"strict": strict, **overrides}
@@ -111,8 +111,6 @@ def build_site(config: Config, today: date, site_dir: Path | None = None, strict
     report = generate(config, today, use_git)
     if not report.ok:
         return report
-    started = time.perf_counter()
     report.site_dir = run_mkdocs(config, site_dir, strict)
     report.search_index_bytes = shrink_search_index(report.site_dir)
-    report.seconds["mkdocs"] = time.perf_counter() - started
     return report

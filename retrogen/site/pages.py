@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -108,7 +109,9 @@ class SiteBuilder:
         )
 
     # --- knowledge-base pages ---------------------------------------------------------------------
+    @cached_property
     def _stats(self) -> dict[str, Any]:
+        """Headline counts, shown on the dashboard and the action tracker."""
         a = self.analysis
         summary = records(action_summary(a.actions))[0] if not a.actions.empty else {}
         return {"reviews": len(a.knowledge_base.reviews), "teams": len({r.team for r in a.knowledge_base.reviews}),
@@ -120,7 +123,7 @@ class SiteBuilder:
         reviews = sorted(a.knowledge_base.reviews, key=lambda r: (r.held_on, r.id), reverse=True)
         overdue = records(a.actions[a.actions["overdue"]].sort_values(["days_late", "due"], ascending=[False, True]))
         themes = records(a.themes[a.themes["recurring"]].head(10))
-        return self.render("index.md.j2", site_name=self.config.site_name, stats=self._stats(), latest=reviews[:8],
+        return self.render("index.md.j2", site_name=self.config.site_name, stats=self._stats, latest=reviews[:8],
                            overdue=overdue[:10], themes=themes, notices=a.notices)
 
     def reviews_index(self) -> str:
@@ -162,7 +165,7 @@ class SiteBuilder:
             self.text["done"]: list(weekly["done"])})
         t = self.text
         return self.render(
-            "actions.md.j2", stats=self._stats(), overdue=overdue, open=still_open, recently_done=recently_done,
+            "actions.md.j2", stats=self._stats, overdue=overdue, open=still_open, recently_done=recently_done,
             by_owner=self.html_table(by_owner, {"owner": t["owner"], "actions": t["actions"], "open": t["open"],
                                                 "overdue": t["overdue"], "done": t["done"],
                                                 "completion_rate": t["completion_rate"],

@@ -13,7 +13,7 @@ from watchdog.observers import Observer
 
 from retrogen.config import Config
 from retrogen.errors import BuildError
-from retrogen.site.build import BuildReport, generate, mkdocs_config
+from retrogen.site.build import BuildReport, generate, quiet_toolchain
 
 DEBOUNCE_SECONDS = 0.3
 
@@ -58,7 +58,7 @@ def serve_site(config: Config, today: date, dev_addr: str | None, use_git: bool,
     try:
         from mkdocs.commands.serve import serve
 
-        mkdocs_config(config)  # the same environment and logging as `build`
+        quiet_toolchain()
         options: dict[str, Any] = {"dev_addr": dev_addr} if dev_addr else {}
         # livereload passed explicitly: MkDocs 1.6 with Click 8.2+ turns it off by default.
         serve(config_file=str(config.config_file), livereload=True, build_type="dirty", **options)

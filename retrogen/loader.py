@@ -194,6 +194,9 @@ def parse_text(path: Path, text: str) -> Document:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         pos = _position(mark) if mark else Position(1, 1)
+        if "nesting depth" in str(exc.problem):  # libyaml >= 0.2.6 (PyYAML 6.0.4) stops deep nesting itself
+            raise ReviewFileError("RG011", f"nesting deeper than {MAX_DEPTH} levels; a review never needs this",
+                                  pos.line, pos.column) from None
         problem = " ".join(str(part) for part in (exc.context, exc.problem) if part)
         raise ReviewFileError("RG002", f"not valid YAML: {problem}", pos.line, pos.column) from None
     except yaml.reader.ReaderError as exc:

@@ -8,6 +8,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = Path(__file__).resolve().parent / "examples"
+# The fixture knowledge base: a team's own reviews/ and mkdocs.yml grow and change, so no test reads them.
+KB = Path(__file__).resolve().parent / "kb"
 SHARED_EXAMPLES = ROOT.parent / "shared" / "examples"
 # Every test judges dates as of this day, never the real one.
 TODAY = date(2026, 11, 20)
@@ -22,11 +24,17 @@ def _fixed_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def knowledge_base(tmp_path: Path) -> Path:
-    """A copy of the repository's knowledge base (reviews, schema, mkdocs.yml) in a temporary folder."""
-    for name in ("reviews", "schema", "site_overrides"):
-        shutil.copytree(ROOT / name, tmp_path / name)
-    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
-    return tmp_path
+    """A copy of the fixture knowledge base, with the product's schema and theme overrides, in a temporary
+    folder."""
+    return copy_knowledge_base(tmp_path)
+
+
+def copy_knowledge_base(target: Path) -> Path:
+    shutil.copytree(KB / "reviews", target / "reviews")
+    shutil.copy(KB / "mkdocs.yml", target / "mkdocs.yml")
+    for name in ("schema", "site_overrides"):
+        shutil.copytree(ROOT / name, target / name)
+    return target
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -14,19 +14,17 @@ import pytest
 from retrogen.config import load_config
 from retrogen.site.build import build_site
 
-from ..conftest import EXAMPLES, ROOT
+from ..conftest import EXAMPLES, copy_knowledge_base
 
 TODAY = date(2026, 11, 20)
 
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The repository's knowledge base plus the attack review, built once for the whole session."""
+    """The fixture knowledge base plus the attack review, built once for the whole session."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     root = tmp_path_factory.mktemp("kb")
-    for name in ("reviews", "schema", "site_overrides"):
-        shutil.copytree(ROOT / name, root / name)
-    shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
+    copy_knowledge_base(root)
     shutil.copy(EXAMPLES / "attack" / "attack-review.yaml", root / "reviews" / "attack-review.yaml")
     report = build_site(load_config(root / "mkdocs.yml"), TODAY, use_git=False, strict=True)
     assert report.ok and report.site_dir is not None

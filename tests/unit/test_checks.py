@@ -10,7 +10,7 @@ from retrogen.checks import owner_problem
 from retrogen.config import DEFAULT_NOT_OWNERS
 from retrogen.findings import CODES, Severity
 
-from ..conftest import EXAMPLES, ROOT, SHARED_EXAMPLES, TODAY
+from ..conftest import EXAMPLES, KB, SHARED_EXAMPLES, TODAY
 
 INVALID = sorted((EXAMPLES / "invalid").glob("*.yaml"))
 OPTIONS = CheckOptions(TODAY)
@@ -37,15 +37,15 @@ def test_every_code_has_an_invalid_example() -> None:
     assert set(CODES) - untestable_as_files == covered
 
 
-def test_repository_knowledge_base_passes() -> None:
-    result = check_paths([ROOT / "reviews"], OPTIONS, reviews_dir=ROOT / "reviews")
+def test_fixture_knowledge_base_passes() -> None:
+    result = check_paths([KB / "reviews"], OPTIONS, reviews_dir=KB / "reviews")
     assert result.errors == 0, [f for f in result.findings if f.severity is Severity.ERROR]
     assert len(result.files) >= 8
 
 
 def test_shared_examples_are_in_the_knowledge_base_unchanged() -> None:
     for name in ("2026-q3-east-sales.yaml", "2026-northwind-fleet-deal.yaml"):
-        local = ROOT / "reviews" / name
+        local = KB / "reviews" / name
         result = check_file(local, OPTIONS)
         assert not [f for f in result.findings if f.severity is Severity.ERROR]
         if SHARED_EXAMPLES.is_dir():

@@ -9,7 +9,7 @@ import pytest
 from retrogen.errors import ReviewFileError
 from retrogen.loader import Position, load_review, parse_text, resolve_plain
 
-from ..conftest import ROOT
+from ..conftest import KB
 
 
 def error_of(text: str) -> ReviewFileError:
@@ -39,7 +39,7 @@ def test_quoted_scalars_stay_text() -> None:
 
 
 def test_every_value_and_key_keeps_its_position() -> None:
-    doc = load_review(ROOT / "reviews" / "2026-q3-east-sales.yaml")
+    doc = load_review(KB / "reviews" / "2026-q3-east-sales.yaml")
     assert doc.data["actions"][1]["owner"] == "刘洋"
     assert doc.values[("actions", 1, "owner")] == Position(157, 12)
     assert doc.keys[("actions", 1, "owner")] == Position(157, 5)

@@ -12,10 +12,10 @@ from retrogen.errors import ReviewFileError
 from retrogen.loader import load_review
 from retrogen.schema import inline_definitions, is_valid, load_schema, schema_path, validator
 
-from ..conftest import EXAMPLES, ROOT
+from ..conftest import EXAMPLES, KB, ROOT
 
-REVIEWS = sorted((ROOT / "reviews").glob("*.yaml"))
-BASE = load_review(ROOT / "reviews" / "2026-q3-east-sales.yaml").data
+REVIEWS = sorted((KB / "reviews").glob("*.yaml"))
+BASE = load_review(KB / "reviews" / "2026-q3-east-sales.yaml").data
 
 
 def jsonschema_valid(data: Any) -> bool:

@@ -12,15 +12,17 @@ from pathlib import Path
 from typing import Any
 
 from retrogen.checks import review_issues
-from retrogen.config import DEFAULT_NOT_OWNERS
+from retrogen.config import DEFAULT_NOT_OWNERS, Config
 from retrogen.errors import ConfigError, ReviewFileError
 from retrogen.findings import Finding, Severity
-from retrogen.loader import FieldPath, Position, field_name, load_review
+from retrogen.loader import FieldPath, Position, field_name, load_review, read_bounded
 from retrogen.schema import schema_issues
 
 REVIEW_SUFFIXES = (".yaml", ".yml")
 # Below this many files a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 64
+# The id is near the top of a review; a file that hides it further down is checked when it is named.
+ID_SEARCH_BYTES = 65_536
 _ID_LINE = re.compile(r"^id:[ \t]*['\"]?([^'\"\s#]+)", re.MULTILINE)
 
 
@@ -29,6 +31,14 @@ class CheckOptions:
     today: date
     not_owners: tuple[str, ...] = DEFAULT_NOT_OWNERS
     max_file_size: int = 1_048_576
+    # A review that is a symbolic link is read only when it points inside this folder (the knowledge base):
+    # a link to /etc/passwd must not put that file's lines into findings. None: the working folder.
+    root: Path | None = None
+
+    @classmethod
+    def of(cls, config: Config, today: date) -> CheckOptions:
+        """The options the knowledge base's configuration sets."""
+        return cls(today, config.not_owners, config.max_file_size, config.root)
 
 
 @dataclass
@@ -65,12 +75,17 @@ class CheckResult:
 
 
 def display_path(path: Path, base: Path | None = None) -> str:
-    """A path relative to `base` (resolved; default the working folder) where possible: what editors and
-    GitHub annotations expect."""
+    """A path relative to `base` (default the working folder) where possible: what editors and GitHub
+    annotations expect. Links are not resolved: the path is shown as the user named it."""
     try:
-        return path.resolve().relative_to(base or Path.cwd().resolve()).as_posix()
+        return Path(os.path.abspath(path)).relative_to(base or Path.cwd()).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def _link_leaves(path: Path, root: Path) -> bool:
+    """True when `path` is a symbolic link whose target lies outside `root`."""
+    return path.is_symlink() and not path.resolve().is_relative_to(root.resolve())
 
 
 def collect_files(paths: Iterable[Path]) -> list[Path]:
@@ -96,6 +111,9 @@ def check_file(path: Path, options: CheckOptions, display: str | None = None, ke
     """Load, validate and check one review."""
     shown = display or path.as_posix()
     try:
+        if _link_leaves(path, options.root or Path.cwd()):
+            raise ReviewFileError("RG010", "the file is a link to a file outside the knowledge base; copy the "
+                                  "review into it instead")
         document = load_review(path, options.max_file_size)
     except ReviewFileError as exc:
         return FileResult(path, shown, [Finding(shown, exc.line, exc.column, exc.code, exc.message)])
@@ -130,7 +148,7 @@ def _check_batch(args: tuple[list[tuple[Path, str]], CheckOptions, bool]) -> lis
 def check_files(files: Sequence[Path], options: CheckOptions, keep: bool = False,
                 jobs: int | None = None) -> list[FileResult]:
     """Check many files, on every core when there are enough of them to pay for the processes."""
-    base = Path.cwd().resolve()  # once, not once per file
+    base = Path.cwd()  # once, not once per file
     named = [(path, display_path(path, base)) for path in files]
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or len(named) < PARALLEL_THRESHOLD:
@@ -142,16 +160,18 @@ def check_files(files: Sequence[Path], options: CheckOptions, keep: bool = False
 
 
 def known_ids(folder: Path, exclude: set[Path]) -> Iterator[tuple[str, Path]]:
-    """Ids of the other reviews in the knowledge base, read cheaply from their `id:` line."""
+    """Ids of the other reviews in the knowledge base, read cheaply from the `id:` line near their top:
+    only the head of each file is read, so a huge or endless file costs no more than a small one."""
     if not folder.is_dir():
         return
     for path in collect_files([folder]):
-        if path.resolve() in exclude:
+        if path.resolve() in exclude or _link_leaves(path, folder):
             continue
         try:
-            match = _ID_LINE.search(path.read_text(encoding="utf-8", errors="replace")[:65536])
+            head = read_bounded(path, ID_SEARCH_BYTES)[:ID_SEARCH_BYTES]
         except OSError:
             continue
+        match = _ID_LINE.search(head.decode("utf-8", errors="replace"))
         if match:
             yield match.group(1), path
 
@@ -176,8 +196,11 @@ def check_paths(paths: Sequence[Path], options: CheckOptions, reviews_dir: Path 
     part of the knowledge base, so it cannot clash with it."""
     files = collect_files(paths)
     results = check_files(files, options, keep=keep, jobs=jobs)
-    inside = [r for r in results if reviews_dir is not None and r.path.resolve().is_relative_to(reviews_dir.resolve())]
-    outside = [r for r in results if r not in inside]
+    folder = reviews_dir.resolve() if reviews_dir is not None else None
+    inside: list[FileResult] = []
+    outside: list[FileResult] = []
+    for result in results:
+        (inside if folder and result.path.resolve().is_relative_to(folder) else outside).append(result)
     others = known_ids(reviews_dir, {f.resolve() for f in files}) if reviews_dir and inside else iter(())
     by_display = {r.display: r for r in results}
     for finding in [*duplicate_ids(inside, others), *duplicate_ids(outside, ())]:

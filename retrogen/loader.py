@@ -10,7 +10,9 @@ Every value keeps its line and column so that any finding can point at it.
 from __future__ import annotations
 
 import math
+import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,7 +82,10 @@ def resolve_plain(text: str) -> Any:
     if text in _FALSE:
         return False
     if _INT.fullmatch(text):
-        return int(text)
+        try:
+            return int(text)
+        except ValueError:  # past Python's int-string limit (4,300 digits): a number too large to be data
+            return float(text)  # inf, which the schema's range refuses with the value's line
     if _OCT.fullmatch(text):
         return int(text[2:], 8)
     if _HEX.fullmatch(text):
@@ -153,6 +158,9 @@ class _Builder:
                 if event.anchor is not None or event.tag is not None:
                     self.refuse_anchor_or_tag(event)
                 key = event.value
+                if key[:1] == "\u3000" or "：" in key:  # it parsed, but only because of a typing slip
+                    message, _ = _typing_slip(key) or ("a key with full-width characters", 0)
+                    raise self.fail("RG002", f"not valid YAML: {message}", event.start_mark)
                 child = (*path, key)
                 if key in mapping:
                     raise self.fail("RG005", f"key {key!r} appears twice in this mapping (first at line "
@@ -184,6 +192,44 @@ def _line_of_offset(text: str | bytes, offset: int) -> Position:
     return Position(line, column + 1)
 
 
+def _typing_slip(line: str) -> tuple[str, int] | None:
+    """What a Chinese input method put into a YAML line ('：' for ':', '　' or a tab for spaces), and the
+    0-based column where it stands; None when the line has no such slip."""
+    indent = len(line) - len(line.lstrip(" "))
+    if line[indent:indent + 1] in ("\u3000", "\t"):
+        what = "full-width space '　'" if line[indent] == "\u3000" else "tab"
+        return f"{what} in the indentation; indent with ordinary spaces", indent
+    column = line.find("：")
+    if column >= 0 and ":" not in line[:column]:
+        word = line[:column].strip(" -\u3000")
+        return f"full-width colon '：' after {word!r}; type an ASCII colon and a space ({word}: ...)", column
+    return None
+
+
+def _syntax_error(text: str, exc: yaml.MarkedYAMLError) -> ReviewFileError:
+    """The parser's error, pointed at the line that causes it.
+
+    libyaml reports a key without its colon on the line after it; the context mark is where the key
+    began. Chinese input methods type '：' and '　', which YAML takes for text: say so, on that line.
+    """
+    marks = [m.line for m in (exc.context_mark, exc.problem_mark) if m is not None] or [0]
+    lines = text.splitlines()
+    for number in range(min(marks), min(max(marks), len(lines) - 1) + 1):
+        slip = _typing_slip(lines[number])
+        if slip:
+            return ReviewFileError("RG002", f"not valid YAML: {slip[0]}", number + 1, slip[1] + 1)
+    problem = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+    simple_key = exc.context == "while scanning a simple key" and exc.context_mark is not None
+    mark = exc.context_mark if simple_key else exc.problem_mark or exc.context_mark
+    pos = _position(mark) if mark else Position(1, 1)
+    if "nesting depth" in str(exc.problem):  # libyaml >= 0.2.6 (PyYAML 6.0.4) stops deep nesting itself
+        return ReviewFileError("RG011", f"nesting deeper than {MAX_DEPTH} levels; a review never needs this",
+                               pos.line, pos.column)
+    if simple_key:
+        problem += "; a line here has a key without a colon (key: value)"
+    return ReviewFileError("RG002", f"not valid YAML: {problem}", pos.line, pos.column)
+
+
 def parse_text(path: Path, text: str) -> Document:
     """Parse review text; raises ReviewFileError with a code and position for anything unacceptable."""
     if not text.strip():
@@ -192,13 +238,7 @@ def parse_text(path: Path, text: str) -> Document:
     try:
         root = builder.document()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        pos = _position(mark) if mark else Position(1, 1)
-        if "nesting depth" in str(exc.problem):  # libyaml >= 0.2.6 (PyYAML 6.0.4) stops deep nesting itself
-            raise ReviewFileError("RG011", f"nesting deeper than {MAX_DEPTH} levels; a review never needs this",
-                                  pos.line, pos.column) from None
-        problem = " ".join(str(part) for part in (exc.context, exc.problem) if part)
-        raise ReviewFileError("RG002", f"not valid YAML: {problem}", pos.line, pos.column) from None
+        raise _syntax_error(text, exc) from None
     except yaml.reader.ReaderError as exc:
         pos = _line_of_offset(text, exc.position)
         char = exc.character if isinstance(exc.character, int) else ord(exc.character)
@@ -215,22 +255,42 @@ def parse_text(path: Path, text: str) -> Document:
     return Document(path, root, builder.values, builder.keys)
 
 
-def read_text(path: Path, max_size: int) -> str:
-    """The file's text, refusing what is too large or not UTF-8."""
+def read_bounded(path: Path, limit: int) -> bytes:
+    """At most `limit` + 1 bytes of a regular file. A FIFO, a device (/dev/zero) or a folder is refused
+    before anything is read; O_NONBLOCK keeps the open of a FIFO from waiting for a writer. Raises OSError."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     try:
-        size = path.stat().st_size
-        if size > max_size:
-            raise ReviewFileError("RG007", f"the file is {size:,} bytes, over the {max_size:,}-byte limit; "
-                                  "split it or move attachments out of the review")
-        raw = path.read_bytes()
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path.name} is not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read(limit + 1)
+    finally:
+        os.close(fd)
+
+
+def read_text(path: Path, max_size: int) -> str:
+    """The file's text, refusing what is not a regular file, too large or not UTF-8."""
+    try:
+        raw = read_bounded(path, max_size)
     except OSError as exc:
         raise ReviewFileError("RG010", f"cannot read the file: {exc.strerror or exc}") from None
+    if len(raw) > max_size:
+        size = _size_of(path, len(raw))
+        raise ReviewFileError("RG007", f"the file is {size} bytes, over the {max_size:,}-byte limit; "
+                              "split it or move attachments out of the review")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         pos = _line_of_offset(raw, exc.start)
         raise ReviewFileError("RG001", f"byte 0x{raw[exc.start]:02x} is not UTF-8; save the file as UTF-8",
                               pos.line, pos.column) from None
+
+
+def _size_of(path: Path, at_least: int) -> str:
+    try:
+        return f"{path.stat().st_size:,}"
+    except OSError:
+        return f"more than {at_least - 1:,}"
 
 
 def load_review(path: Path, max_size: int = 1_048_576) -> Document:

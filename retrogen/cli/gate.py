@@ -33,7 +33,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, t
         retrogen check reviews/2026-q3-east-sales.yaml --format github
     """
     config = get_config(ctx)
-    options = CheckOptions(parse_today(today), config.not_owners, config.max_file_size)
+    options = CheckOptions.of(config, parse_today(today))
     try:
         result = check_paths(list(paths) or [config.reviews_dir], options, reviews_dir=config.reviews_dir)
     except ConfigError as exc:

@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from retrogen.checks import review_issues
-from retrogen.config import DEFAULT_NOT_OWNERS, Config
+from retrogen.config import Config
 from retrogen.errors import ConfigError, ReviewFileError
 from retrogen.findings import Finding, Severity
 from retrogen.loader import FieldPath, Position, field_name, load_review, read_bounded
+from retrogen.owners import DEFAULT_NOT_OWNERS
 from retrogen.schema import schema_issues
 
 REVIEW_SUFFIXES = (".yaml", ".yml")

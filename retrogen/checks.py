@@ -6,17 +6,16 @@ and skips the rest (the schema has already reported those).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
+from retrogen.hints import example, review_language
 from retrogen.loader import Document, FieldPath, field_name
+from retrogen.owners import owner_problem
 
 OPEN_STATUSES = frozenset({"not_started", "in_progress", "blocked"})
 ITEM_LISTS = ("problems", "lessons", "actions")
-_SEVERAL_PEOPLE = re.compile(r"[、,，/&;；+]|\band\b|\s和\s")
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 Issue = tuple[str, FieldPath, str]  # code, path, message
 
@@ -44,28 +43,13 @@ def text(item: dict[str, Any], key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def owner_problem(owner: str, not_owners: tuple[str, ...]) -> str | None:
-    """Why `owner` is not one named person, or None when it is."""
-    name = owner.strip().casefold()
-    for word in not_owners:
-        folded = word.casefold()
-        if name == folded:
-            return f"{owner!r} is a placeholder or a group, not a person"
-        grouped = folded in name if _CJK.search(folded) else re.search(rf"(?<!\w){re.escape(folded)}(?!\w)", name)
-        if grouped and len(folded) > 1:
-            return f"{owner!r} names a group ({word}); collective ownership is no ownership"
-    if _SEVERAL_PEOPLE.search(owner):
-        return f"{owner!r} names several people; one person owns an action, list helpers under resources"
-    return None
-
-
 def review_issues(document: Document, today: date, not_owners: tuple[str, ...]) -> Iterator[Issue]:
     """Every semantic issue of one review."""
     data = document.data
     yield from _placeholders(data, ())
     yield from _item_ids(data)
     yield from _period(data)
-    yield from _actions(data, today, not_owners)
+    yield from _actions(data, today, not_owners, review_language(data))
     yield from _problems(data)
     yield from _timeline(data)
     yield from _metrics_and_funnel(data)
@@ -125,7 +109,7 @@ def _period(data: dict[str, Any]) -> Iterator[Issue]:
             yield "RG142", ("period", "start"), f"period starts on {start} after it ends on {end}; swap them"
 
 
-def _actions(data: dict[str, Any], today: date, not_owners: tuple[str, ...]) -> Iterator[Issue]:
+def _actions(data: dict[str, Any], today: date, not_owners: tuple[str, ...], language: str) -> Iterator[Issue]:
     held_on = as_date(data.get("held_on"))
     for index, action in entries(data, "actions"):
         path: FieldPath = ("actions", index)
@@ -134,7 +118,7 @@ def _actions(data: dict[str, Any], today: date, not_owners: tuple[str, ...]) -> 
         if owner is not None and owner.strip() and not _is_placeholder(owner):
             problem = owner_problem(owner, not_owners)
             if problem:
-                yield "RG132", (*path, "owner"), f"{label}: {problem}; name one person (owner: 张伟)"
+                yield "RG132", (*path, "owner"), f"{label}: {problem}; name one person ({example('owner', language)})"
         status = text(action, "status") or "not_started"
         due, done_on = as_date(action.get("due")), as_date(action.get("done_on"))
         if status == "done" and "done_on" not in action:
@@ -146,7 +130,7 @@ def _actions(data: dict[str, Any], today: date, not_owners: tuple[str, ...]) -> 
                    f"{label} is overdue: due {due}, still {status}; finish it or agree a new due date")
         if "checkpoint" not in action:
             yield ("RG202", path, f"{label} has no checkpoint; name a deliverable that shows it is done "
-                   "(checkpoint: 新SOP文件V2.0)")
+                   f"({example('checkpoint', language)})")
         if due and held_on and due < held_on:
             yield "RG205", (*path, "due"), f"{label} is due {due}, before the review was held ({held_on})"
         updates = [u for _, u in entries(action, "updates")]

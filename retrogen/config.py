@@ -11,18 +11,9 @@ from typing import Any
 import yaml
 
 from retrogen.errors import ConfigError
+from retrogen.owners import DEFAULT_NOT_OWNERS
 
 CONFIG_NAME = "mkdocs.yml"
-
-DEFAULT_NOT_OWNERS = (
-    # placeholders
-    "TBD", "TBC", "TODO", "N/A", "NA", "none", "nobody", "unknown", "?", "-",
-    "待定", "未定", "待指定", "无", "暂无",
-    # groups: collective ownership is no ownership
-    "全体", "全员", "团队", "小组", "部门", "所有人", "大家", "各位",
-    "everyone", "everybody", "all", "team", "group", "department", "staff",
-)  # fmt: skip
-
 
 @dataclass(frozen=True)
 class Config:

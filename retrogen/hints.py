@@ -1,0 +1,42 @@
+"""What a fix looks like, in the review's own language and for today's date.
+
+A finding ends with an example of the fix (`owner: 张伟`). An English review gets an English name, and a
+due date in the example always lies ahead of the day the check runs, never in a year that has passed.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date
+from typing import Any
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_TEXT_FIELDS = ("title", "objective", "team")
+
+EXAMPLES: dict[str, dict[str, str]] = {
+    "zh": {"owner": "张伟", "checkpoint": "新SOP文件V2.0"},
+    "en": {"owner": "Alex Chen", "checkpoint": "SOP v2.0 published"},
+}
+
+
+def review_language(data: dict[str, Any]) -> str:
+    """`lang` when the review states it, else zh when its title, objective or team are mostly Chinese."""
+    stated = data.get("lang")
+    if stated in EXAMPLES:
+        return str(stated)
+    sample = " ".join(str(data.get(name, "")) for name in _TEXT_FIELDS)
+    chinese = len(_CJK.findall(sample))
+    latin = sum(char.isascii() and char.isalpha() for char in sample)
+    return "zh" if chinese * 2 >= latin and chinese else "en"
+
+
+def example(field: str, language: str) -> str:
+    """`field: value` as the review's language would write it."""
+    return f"{field}: {EXAMPLES.get(language, EXAMPLES['en'])[field]}"
+
+
+def example_due(today: date) -> str:
+    """`due: ` the last day of next month: a plausible deadline that is never in the past."""
+    year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+    return f"due: {date(year, month, calendar.monthrange(year, month)[1]).isoformat()}"

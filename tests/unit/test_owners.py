@@ -1,0 +1,74 @@
+"""One named person owns each action: placeholders, groups, units and pairs of people are refused."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from retrogen.checks import review_issues
+from retrogen.loader import parse_text
+from retrogen.owners import owner_problem
+
+
+@pytest.mark.parametrize(
+    "owner",
+    [
+        "TBD", "tbd", "待定", "N/A", "全体", "everyone", "All reps", "销售团队", "Sales Team",
+        # organisational units, by their suffix or last word
+        "销售部", "市场部", "销售组", "华东区", "客户成功中心", "大客户事业部", "EMEA Sales", "Sales Ops",
+        "Marketing dept", "Sales", "Finance Office",
+        # several people
+        "Tom & Priya", "Tom and Priya", "Ann / Bob", "张伟、李娜", "张伟和李娜", "张伟 与 李娜", "张伟；李娜",
+        "Ann + Bob",
+        # judged as a reader sees them: full width is the same letters, invisible characters are nothing
+        "ＴＢＤ", "Ｔｏｍ ＆ Ｐｒｉｙａ", "T\u200bBD", "销售\u200b部",
+    ],
+)  # fmt: skip
+def test_not_one_person_is_refused(owner: str) -> None:
+    assert owner_problem(owner) is not None
+
+
+@pytest.mark.parametrize(
+    "owner",
+    ["张伟", "王和平", "李科", "欧阳娜娜", "Maria Keller", "Paul Allen", "Natalia", "Li Na", "Priya Shah",
+     "Anderson", "Alex Sales-Chen", "José Núñez"],
+)
+def test_people_pass(owner: str) -> None:
+    assert owner_problem(owner) is None
+
+
+def test_an_invisible_only_owner_is_left_to_the_schema() -> None:
+    assert owner_problem("\u200b\u200b") is None  # the schema reports it as an empty owner
+
+
+def test_owner_words_are_configurable() -> None:
+    assert owner_problem("Kai Vendor", ("vendor",)) is not None
+    assert owner_problem("All reps", ("vendor",)) is None  # the configured list replaces the default one
+
+
+REVIEW = """id: x
+title: {title}
+team: {team}
+actions:
+  - id: A1
+    action: x
+    owner: {owner}
+    due: 2026-12-01
+"""
+
+
+def messages(title: str, team: str, owner: str) -> list[str]:
+    document = parse_text(Path("x.yaml"), REVIEW.format(title=title, team=team, owner=owner))
+    return [message for _, _, message in review_issues(document, date(2026, 11, 20), ("TBD",))]
+
+
+def test_fix_hints_follow_the_review_language() -> None:
+    english = messages("EMEA Q3 enterprise review", "EMEA Enterprise", "TBD")
+    assert any("(owner: Alex Chen)" in m for m in english)
+    assert any("(checkpoint: SOP v2.0 published)" in m for m in english)
+    chinese = messages("华东销售部 2026 年第三季度复盘", "华东销售部", "TBD")
+    assert any("(owner: 张伟)" in m for m in chinese)
+    stated = messages("EMEA Q3 enterprise review\nlang: zh", "EMEA Enterprise", "TBD")
+    assert any("(owner: 张伟)" in m for m in stated)

@@ -13,8 +13,8 @@ from typing import Any
 from retrogen.hints import example, review_language
 from retrogen.loader import Document, FieldPath, field_name
 from retrogen.owners import owner_problem
+from retrogen.vocabulary import OPEN_STATUSES
 
-OPEN_STATUSES = frozenset({"not_started", "in_progress", "blocked"})
 ITEM_LISTS = ("problems", "lessons", "actions")
 
 Issue = tuple[str, FieldPath, str]  # code, path, message

@@ -12,6 +12,8 @@ from retrogen.findings import CODES, Finding, Severity
 
 # GitHub shows only the first 10 annotations of each severity on a pull request; the job summary carries all.
 GITHUB_ANNOTATION_LIMIT = 10
+# GitHub refuses a step summary over 1 MiB; this leaves room for the closing line and other steps' text.
+GITHUB_SUMMARY_BYTES = 1_000_000
 
 
 def _plural(count: int, word: str) -> str:
@@ -59,14 +61,22 @@ def _cell(value: str) -> str:
     return value.replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
 
 
-def github_summary(result: CheckResult) -> str:
-    """Markdown for $GITHUB_STEP_SUMMARY: every finding, since annotations stop at ten of each kind."""
+def github_summary(result: CheckResult, limit: int = GITHUB_SUMMARY_BYTES) -> str:
+    """Markdown for $GITHUB_STEP_SUMMARY: every finding that fits, since annotations stop at ten of each
+    kind; GitHub refuses a summary over 1 MiB, so past `limit` bytes one line says how many were left out."""
     lines = ["## retrogen check", "", summary_line(result), ""]
     if result.findings:
         lines += ["| | file | line | code | message |", "|---|---|---|---|---|"]
-        for f in result.findings:
-            icon = "❌" if f.severity is Severity.ERROR else "⚠️"
-            lines.append(f"| {icon} | `{_cell(f.path)}` | {f.line} | {f.code} | {_cell(f.message)} |")
+    size = sum(len(line.encode()) + 1 for line in lines)
+    for shown, f in enumerate(result.findings):
+        icon = "❌" if f.severity is Severity.ERROR else "⚠️"
+        row = f"| {icon} | `{_cell(f.path)}` | {f.line} | {f.code} | {_cell(f.message[:1000])} |"
+        size += len(row.encode()) + 1
+        if size > limit:
+            lines += ["", f"{len(result.findings) - shown} more findings not shown (GitHub limits a summary to "
+                      "1 MiB); run `retrogen check` locally to see them all."]
+            break
+        lines.append(row)
     return "\n".join(lines) + "\n"
 
 

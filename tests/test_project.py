@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 import shutil
 import subprocess
@@ -9,11 +10,13 @@ import sys
 import zipfile
 from pathlib import Path
 
+import click
 import pytest
 import yaml
 from click.testing import CliRunner
 
 from retrogen.cli import cli
+from retrogen.cli.base import LazyGroup
 from retrogen.reporters import codes_table
 
 from .conftest import ROOT
@@ -25,11 +28,12 @@ def test_readme_lists_every_check_code() -> None:
     assert codes_table() in README
 
 
-@pytest.mark.parametrize("name", sorted(cli.commands))
+@pytest.mark.parametrize("name", sorted(LazyGroup.modules))
 def test_every_command_has_help_and_is_in_the_readme(name: str) -> None:
     result = CliRunner().invoke(cli, [name, "--help"])
     assert result.exit_code == 0
-    assert cli.commands[name].help
+    command = cli.get_command(click.Context(cli), name)
+    assert command is not None and command.help
     assert f"`retrogen {name}`" in README
 
 
@@ -76,3 +80,9 @@ def test_wheel_carries_the_schema_and_templates(tmp_path: Path) -> None:
     assert "retrogen/templates/site/review.md.j2" in names and "retrogen/templates/new/review.zh.yaml.j2" in names
     packaged = zipfile.ZipFile(wheel).read("retrogen/data/review.schema.json")
     assert packaged == (ROOT / "schema" / "review.schema.json").read_bytes()
+
+
+def test_every_command_module_is_known_to_the_lazy_group() -> None:
+    for module in set(LazyGroup.modules.values()):
+        importlib.import_module(f"retrogen.cli.{module}")
+    assert set(cli.commands) == set(LazyGroup.modules)

@@ -8,7 +8,6 @@ import traceback
 
 import click
 
-from retrogen.cli import gate, reports, site  # noqa: F401 - importing registers the commands
 from retrogen.cli.base import cli
 
 EXIT_UNEXPECTED = 3

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from datetime import date
 from pathlib import Path
+from typing import ClassVar
 
 import click
 
@@ -20,7 +22,27 @@ today_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """Imports a command's module only when that command runs (or help lists it): `retrogen check` runs on
+    every commit through pre-commit and must not pay for pandas, Jinja and MkDocs, which it never uses."""
+
+    # command name -> module whose import registers it on `cli`
+    modules: ClassVar[dict[str, str]] = {
+        "check": "gate", "new": "gate", "schema": "gate",
+        "metrics": "reports", "actions": "reports", "playbook": "reports",
+        "build": "site", "serve": "site",
+    }  # fmt: skip
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.modules})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.modules:
+            importlib.import_module(f"retrogen.cli.{self.modules[cmd_name]}")
+        return self.commands.get(cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-c", "--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="mkdocs.yml of the knowledge base (default: the nearest one above the current folder).")
 @click.version_option(__version__, prog_name="retrogen")

@@ -11,8 +11,8 @@ from retrogen.checker import CheckOptions, check_paths
 from retrogen.cli.base import cli, get_config, parse_today, today_option, use_color
 from retrogen.errors import ConfigError, RetrogenError
 from retrogen.reporters import REPORTERS, github_summary
-from retrogen.scaffold import KINDS, new_review
 from retrogen.schema import schema_path
+from retrogen.vocabulary import KINDS, LANGUAGES
 
 
 @cli.command()
@@ -49,7 +49,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, t
 @cli.command()
 @click.argument("review_id", metavar="ID")
 @click.option("--kind", type=click.Choice(KINDS), default="periodic", show_default=True)
-@click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of the guidance (default: the site's).")
+@click.option("--lang", type=click.Choice(LANGUAGES), help="Language of the guidance (default: the site's).")
 @click.option("--team", help="The team the review is about.")
 @today_option
 @click.pass_context
@@ -61,6 +61,8 @@ def new(ctx: click.Context, review_id: str, kind: str, lang: str | None, team: s
     Example:
         retrogen new 2026-q4-east-sales --kind periodic --lang zh --team 华东销售部
     """
+    from retrogen.scaffold import new_review  # Jinja: only `new` needs it, `check` must start fast
+
     config = get_config(ctx)
     try:
         path = new_review(config, review_id, kind, lang or config.language, team, parse_today(today))

@@ -1,6 +1,6 @@
 """Benchmark `retrogen check` against check-jsonschema on synthetic knowledge bases.
 
-    python3 benchmarks/bench_check.py [--sizes 1000 10000] [--baseline-max 1000]
+    python3 benchmarks/bench_check.py [--sizes 1000 10000] [--baseline-max 1000] [--placement 4000]
 
 Both run as whole processes on the same files, the way CI runs them. Peak memory is the largest sum of
 resident memory over the process and its workers, sampled every 20 ms. Prints a Markdown table.
@@ -44,10 +44,10 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-def measure(command: list[str]) -> tuple[float, int, int]:
+def measure(command: list[str], cwd: Path | None = None) -> tuple[float, int, int]:
     """Wall seconds, peak tree memory in bytes, exit code."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd)
     peak = 0
     while process.poll() is None:
         peak = max(peak, tree_rss(process.pid))
@@ -68,8 +68,14 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--baseline-max", type=int, default=1000,
                         help="run check-jsonschema only up to this many reviews (it takes ~30 s per 1,000)")
+    parser.add_argument("--placement", type=int, metavar="N",
+                        help="instead: check N reviews inside the knowledge base's reviews/ and the same files "
+                        "elsewhere (ids are then also compared with the rest of the knowledge base)")
     args = parser.parse_args()
     retrogen = [sys.executable, "-m", "retrogen", "check", "--today", "2030-01-01"]
+    if args.placement:
+        placement(retrogen, args.placement)
+        return
     baseline = shutil.which("check-jsonschema")
     print("| reviews | tool | seconds | reviews/s | peak MiB |\n|---|---|---|---|---|")
     for size in args.sizes:
@@ -82,6 +88,17 @@ def main() -> None:
         for name, command in runs:
             seconds, peak, _ = measure(command)
             print(f"| {size:,} | {name} | {seconds:.2f} | {size / seconds:,.0f} | {peak / 2**20:,.0f} |", flush=True)
+
+
+def placement(retrogen: list[str], size: int) -> None:
+    folder = knowledge_base(size)
+    elsewhere = OUT / f"drafts-{size}" / "drafts"
+    if not elsewhere.is_dir():
+        shutil.copytree(folder, elsewhere)
+    print("| reviews | where | seconds | reviews/s |\n|---|---|---|---|")
+    for where, cwd, target in (("inside reviews/", folder.parent, "reviews"), ("elsewhere", elsewhere.parent, "drafts")):
+        seconds, _, _ = measure([*retrogen, target], cwd=cwd)
+        print(f"| {size:,} | {where} | {seconds:.2f} | {size / seconds:,.0f} |", flush=True)
 
 
 if __name__ == "__main__":

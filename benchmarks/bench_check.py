@@ -96,7 +96,8 @@ def placement(retrogen: list[str], size: int) -> None:
     if not elsewhere.is_dir():
         shutil.copytree(folder, elsewhere)
     print("| reviews | where | seconds | reviews/s |\n|---|---|---|---|")
-    for where, cwd, target in (("inside reviews/", folder.parent, "reviews"), ("elsewhere", elsewhere.parent, "drafts")):
+    for where, cwd, target in (("inside reviews/", folder.parent, "reviews"),
+                               ("elsewhere", elsewhere.parent, "drafts")):
         seconds, _, _ = measure([*retrogen, target], cwd=cwd)
         print(f"| {size:,} | {where} | {seconds:.2f} | {size / seconds:,.0f} |", flush=True)
 

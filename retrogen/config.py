@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import difflib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml_env_tag import construct_env_tag
 
 from retrogen.errors import ConfigError
 from retrogen.owners import DEFAULT_NOT_OWNERS
@@ -34,25 +37,77 @@ class Config:
     @property
     def generated_dir(self) -> Path:
         """MkDocs' docs_dir: retrogen generates every page into it, so it must be a folder of its own."""
-        return self.root / str(self.mkdocs.get("docs_dir", ".retrogen/docs"))
+        return self.root / str(self.mkdocs.get("docs_dir") or ".retrogen/docs")
 
     @property
     def site_dir(self) -> Path:
-        return self.root / str(self.mkdocs.get("site_dir", "site"))
+        return self.root / str(self.mkdocs.get("site_dir") or "site")
 
 
-class _TolerantLoader(yaml.SafeLoader):
-    """mkdocs.yml may hold `!!python/name:` and `!ENV` tags meant for MkDocs; we only need plain values."""
+class _MkDocsLoader(yaml.SafeLoader):
+    """mkdocs.yml as MkDocs reads it (`!ENV`, `!relative`, INHERIT), but safely: `!!python/name:` tags name
+    code for MkDocs to import, which retrogen never needs, so they read as None instead of running."""
 
 
 def _ignore_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        return loader.construct_scalar(node)
     return None
 
 
-_TolerantLoader.add_multi_constructor("!", _ignore_tag)
-_TolerantLoader.add_multi_constructor("tag:yaml.org,2002:python/", _ignore_tag)
+_MkDocsLoader.add_constructor("!ENV", construct_env_tag)
+_MkDocsLoader.add_multi_constructor("tag:yaml.org,2002:python/", _ignore_tag)
+_MkDocsLoader.add_multi_constructor("!", _ignore_tag)
+
+
+def read_mkdocs_yml(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The configuration as MkDocs sees it, with an INHERIT parent merged in (the child wins)."""
+    if path in seen:
+        raise ConfigError(f"{path}: INHERIT forms a loop ({' -> '.join(p.name for p in (*seen, path))})")
+    try:
+        loader = _MkDocsLoader(path.read_text(encoding="utf-8"))
+        try:
+            # `!relative` is the folder of the file that says it (MkDocs resolves it the same way).
+            loader.add_constructor("!relative", lambda _loader, _node: str(path.parent))
+            raw = loader.get_single_data() or {}
+        finally:
+            loader.dispose()
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read the configuration: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: the configuration must be a mapping")
+    parent = raw.pop("INHERIT", None)
+    if isinstance(parent, str):
+        return _merge(read_mkdocs_yml((path.parent / parent).resolve(), (*seen, path)), raw)
+    return raw
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        old = merged.get(key)
+        merged[key] = _merge(old, value) if isinstance(old, dict) and isinstance(value, dict) else value
+    return merged
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One key of `extra.retrogen`: its default and what a valid value is."""
+
+    default: Any
+    expected: str  # for the message when the value is not valid
+    valid: Callable[[Any], bool]
+
+
+def _is_words(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(word, str) for word in value)
+
+
+# Every setting of `extra.retrogen`, in one place: its name, its default and its rule.
+SETTINGS: dict[str, Setting] = {
+    "reviews_dir": Setting("reviews", "a folder path relative to mkdocs.yml", lambda v: isinstance(v, str) and v != ""),
+    "not_owners": Setting(list(DEFAULT_NOT_OWNERS), "a list of words", _is_words),
+    "max_file_size": Setting(1_048_576, "a positive number of bytes",
+                             lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0),
+}
 
 
 def find_config(start: Path) -> Path | None:
@@ -64,40 +119,46 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
+def retrogen_settings(raw: dict[str, Any], config_file: Path) -> dict[str, Any]:
+    """`extra.retrogen` with every setting checked and every missing one at its default."""
+    extra = raw.get("extra") or {}
+    settings = (extra.get("retrogen") or {}) if isinstance(extra, dict) else {}
+    if not isinstance(settings, dict):
+        raise ConfigError(f"{config_file}: extra.retrogen must be a mapping of settings")
+    for name in settings:
+        if name not in SETTINGS:
+            close = difflib.get_close_matches(name, SETTINGS, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"known settings: {', '.join(SETTINGS)}"
+            raise ConfigError(f"{config_file}: extra.retrogen.{name} is not a setting; {hint}")
+    values = {}
+    for name, setting in SETTINGS.items():
+        value = settings.get(name, setting.default)
+        if not setting.valid(value):
+            raise ConfigError(f"{config_file}: extra.retrogen.{name} must be {setting.expected}, not {value!r}")
+        values[name] = value
+    return values
+
+
 def load_config(config_file: Path | None = None, cwd: Path | None = None) -> Config:
     """Read the configuration; without any mkdocs.yml the current folder is the knowledge base."""
     cwd = (cwd or Path.cwd()).resolve()
     if config_file is None:
         config_file = find_config(cwd)
     if config_file is None:
-        return Config(root=cwd, reviews_dir=cwd / "reviews")
+        return Config(root=cwd, reviews_dir=cwd / SETTINGS["reviews_dir"].default)
     config_file = config_file.resolve()
-    try:
-        raw = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_TolerantLoader) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{config_file}: cannot read the configuration: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{config_file}: the configuration must be a mapping")
-    extra = raw.get("extra") or {}
-    settings = extra.get("retrogen") or {} if isinstance(extra, dict) else {}
-    if not isinstance(settings, dict):
-        raise ConfigError(f"{config_file}: extra.retrogen must be a mapping")
-    root = config_file.parent
-    not_owners = settings.get("not_owners", DEFAULT_NOT_OWNERS)
-    if not isinstance(not_owners, (list, tuple)) or not all(isinstance(w, str) for w in not_owners):
-        raise ConfigError(f"{config_file}: extra.retrogen.not_owners must be a list of words")
-    max_size = settings.get("max_file_size", 1_048_576)
-    if not isinstance(max_size, int) or max_size <= 0:
-        raise ConfigError(f"{config_file}: extra.retrogen.max_file_size must be a positive number of bytes")
+    raw = read_mkdocs_yml(config_file)
+    settings = retrogen_settings(raw, config_file)
     theme = raw.get("theme") if isinstance(raw.get("theme"), dict) else {}
-    language = str(theme.get("language", "en")) if theme else "en"
+    language = str(theme.get("language") or "en") if theme else "en"
+    root = config_file.parent
     return Config(
         root=root,
-        reviews_dir=root / str(settings.get("reviews_dir", "reviews")),
-        not_owners=tuple(not_owners),
-        max_file_size=max_size,
+        reviews_dir=root / settings["reviews_dir"],
+        not_owners=tuple(settings["not_owners"]),
+        max_file_size=settings["max_file_size"],
         language="zh" if language.lower().startswith("zh") else "en",
-        site_name=str(raw.get("site_name", "retrogen")),
+        site_name=str(raw.get("site_name") or "retrogen"),
         mkdocs=raw,
     )
 

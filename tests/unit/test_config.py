@@ -1,0 +1,76 @@
+"""mkdocs.yml is read as MkDocs reads it, and every retrogen setting has one declared default and rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from retrogen.config import SETTINGS, load_config
+from retrogen.errors import ConfigError
+from retrogen.owners import DEFAULT_NOT_OWNERS
+
+
+def config_from(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "mkdocs.yml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_env_tags_take_the_variable_or_the_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = config_from(tmp_path, "site_name: !ENV [KB_NAME, 销售复盘]\ndocs_dir: !ENV [KB_DOCS, gen/docs]\n"
+                                 "extra:\n  retrogen:\n    reviews_dir: !ENV [KB_REVIEWS, reviews]\n")
+    monkeypatch.delenv("KB_NAME", raising=False)
+    monkeypatch.delenv("KB_DOCS", raising=False)
+    monkeypatch.setenv("KB_REVIEWS", "data/reviews")
+    config = load_config(path)
+    assert config.site_name == "销售复盘"
+    assert config.generated_dir == tmp_path / "gen" / "docs"
+    assert config.reviews_dir == tmp_path / "data" / "reviews"
+
+
+def test_python_tags_are_read_without_running_anything(tmp_path: Path) -> None:
+    path = config_from(tmp_path, "site_name: KB\nmarkdown_extensions:\n  - pymdownx.emoji:\n"
+                                 "      emoji_index: !!python/name:material.extensions.emoji.twemoji\n"
+                                 "      bad: !!python/object/apply:os.system [echo hacked]\n")
+    config = load_config(path)
+    assert config.mkdocs["markdown_extensions"][0]["pymdownx.emoji"] == {"emoji_index": None, "bad": None}
+
+
+def test_inherit_merges_the_parent_and_the_child_wins(tmp_path: Path) -> None:
+    (tmp_path / "base.yml").write_text("site_name: Base\ntheme:\n  name: material\n  language: zh\n"
+                                       "extra:\n  retrogen:\n    max_file_size: 2048\n", encoding="utf-8")
+    path = config_from(tmp_path, "INHERIT: base.yml\nsite_name: Child\n")
+    config = load_config(path)
+    assert (config.site_name, config.language, config.max_file_size) == ("Child", "zh", 2048)
+
+
+def test_inherit_loop_is_a_config_error(tmp_path: Path) -> None:
+    path = config_from(tmp_path, "INHERIT: mkdocs.yml\n")
+    with pytest.raises(ConfigError, match="loop"):
+        load_config(path)
+
+
+def test_every_setting_has_its_default(tmp_path: Path) -> None:
+    config = load_config(config_from(tmp_path, "site_name: KB\n"))
+    assert config.reviews_dir == tmp_path / SETTINGS["reviews_dir"].default
+    assert config.not_owners == DEFAULT_NOT_OWNERS
+    assert config.max_file_size == SETTINGS["max_file_size"].default == 1_048_576
+    assert config.generated_dir == tmp_path / ".retrogen" / "docs"
+
+
+@pytest.mark.parametrize(
+    ("block", "words"),
+    [
+        ("reviews_dri: reviews", "extra.retrogen.reviews_dri is not a setting; did you mean 'reviews_dir'?"),
+        ("max_file_size: -1", "max_file_size must be a positive number of bytes"),
+        ("max_file_size: true", "max_file_size must be a positive number of bytes"),
+        ("not_owners: TBD", "not_owners must be a list of words"),
+    ],
+)
+def test_a_bad_setting_says_which_and_why(tmp_path: Path, block: str, words: str) -> None:
+    path = config_from(tmp_path, f"site_name: KB\nextra:\n  retrogen:\n    {block}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert words in str(caught.value)
+    assert str(path) in str(caught.value)

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from retrogen.checks import review_issues
+from retrogen.checks import DEFAULT_MIN_WHYS, review_issues
 from retrogen.config import Config
 from retrogen.errors import ConfigError, ReviewFileError
 from retrogen.findings import Finding, Severity
@@ -35,11 +35,12 @@ class CheckOptions:
     # A review that is a symbolic link is read only when it points inside this folder (the knowledge base):
     # a link to /etc/passwd must not put that file's lines into findings. None: the working folder.
     root: Path | None = None
+    min_whys: int = DEFAULT_MIN_WHYS
 
     @classmethod
     def of(cls, config: Config, today: date) -> CheckOptions:
         """The options the knowledge base's configuration sets."""
-        return cls(today, config.not_owners, config.max_file_size, config.root)
+        return cls(today, config.not_owners, config.max_file_size, config.root, config.min_whys)
 
 
 @dataclass
@@ -126,7 +127,7 @@ def check_file(path: Path, options: CheckOptions, display: str | None = None, ke
 
     for code, where, at_key, message in schema_issues(document):
         add(code, where, message, at_key)
-    for code, where, message in review_issues(document, options.today, options.not_owners):
+    for code, where, message in review_issues(document, options.today, options.not_owners, options.min_whys):
         add(code, where, message)
     review_id = document.data.get("id")
     if isinstance(review_id, str):

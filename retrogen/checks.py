@@ -6,6 +6,7 @@ and skips the rest (the schema has already reported those).
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -18,6 +19,8 @@ from retrogen.vocabulary import OPEN_STATUSES
 ITEM_LISTS = ("problems", "lessons", "actions")
 
 Issue = tuple[str, FieldPath, str]  # code, path, message
+# How many times a problem asks why before its root cause counts as found (extra.retrogen.min_whys).
+DEFAULT_MIN_WHYS = 3
 
 
 def as_date(value: Any) -> date | None:
@@ -43,14 +46,15 @@ def text(item: dict[str, Any], key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def review_issues(document: Document, today: date, not_owners: tuple[str, ...]) -> Iterator[Issue]:
+def review_issues(document: Document, today: date, not_owners: tuple[str, ...],
+                  min_whys: int = DEFAULT_MIN_WHYS) -> Iterator[Issue]:
     """Every semantic issue of one review."""
     data = document.data
     yield from _placeholders(data, ())
     yield from _item_ids(data)
     yield from _period(data)
     yield from _actions(data, today, not_owners, review_language(data))
-    yield from _problems(data)
+    yield from _problems(data, min_whys)
     yield from _timeline(data)
     yield from _metrics_and_funnel(data)
 
@@ -139,7 +143,7 @@ def _actions(data: dict[str, Any], today: date, not_owners: tuple[str, ...], lan
                    f"{text(updates[-1], 'status')}; make them agree")
 
 
-def _problems(data: dict[str, Any]) -> Iterator[Issue]:
+def _problems(data: dict[str, Any], min_whys: int) -> Iterator[Issue]:
     addressed: set[str] = set()
     for _, action in entries(data, "actions"):
         refs = action.get("addresses")
@@ -152,22 +156,64 @@ def _problems(data: dict[str, Any]) -> Iterator[Issue]:
         if "evidence" not in problem:
             yield ("RG204", ("problems", index), f"problem {problem_id or index} has no evidence; "
                    "say which data or facts verify the root cause")
+        whys = problem.get("whys")
+        count = len(whys) if isinstance(whys, list) else 0
+        if count < min_whys:
+            asked = f"asks why only {count} time{'' if count == 1 else 's'}" if count else "has no 5-Why chain"
+            yield ("RG212", ("problems", index, "whys") if count else ("problems", index),
+                   f"problem {problem_id or index} {asked}; ask why at least {min_whys} times (whys:) until the "
+                   "cause is one the team can act on")
+        cause, statement = text(problem, "root_cause"), text(problem, "problem")
+        if cause and statement and _same_words(cause, statement):
+            yield ("RG213", ("problems", index, "root_cause"),
+                   f"the root cause of problem {problem_id or index} only repeats the problem; say why it happened")
+
+
+def _same_words(one: str, other: str) -> bool:
+    """True when two texts say the same once case, spaces and punctuation are set aside."""
+    def words(value: str) -> str:
+        return "".join(char for char in value.casefold() if char.isalnum())
+
+    first, second = words(one), words(other)
+    return first == second or difflib.SequenceMatcher(None, first, second).ratio() >= 0.9
 
 
 def _timeline(data: dict[str, Any]) -> Iterator[Issue]:
     previous: date | None = None
+    held_on = as_date(data.get("held_on"))
     for index, event in entries(data, "timeline"):
         when = as_date(event.get("date"))
         if when and previous and when < previous:
             yield "RG206", ("timeline", index, "date"), f"{when} comes after {previous}; keep the timeline in order"
+        if when and held_on and when > held_on:
+            yield ("RG214", ("timeline", index, "date"), f"{when} is after the review was held ({held_on}); a "
+                   "timeline records what happened, plans belong under actions")
         previous = when or previous
 
 
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _missed(metric: dict[str, Any]) -> bool:
+    """The metric did not reach its target, judged in the direction `better` says."""
+    target, actual = _number(metric.get("target")), _number(metric.get("actual"))
+    if target is None or actual is None or target == 0:
+        return False
+    return actual > target if metric.get("better") == "lower" else actual < target
+
+
 def _metrics_and_funnel(data: dict[str, Any]) -> Iterator[Issue]:
+    if data.get("kind") == "periodic" and not data.get("metrics"):
+        yield ("RG210", ("kind",), "a periodic review reports no metrics; add the targets and results it is "
+               "about (metrics:), so that the review speaks with data")
     for index, metric in entries(data, "metrics"):
+        name = text(metric, "name") or index
         if metric.get("target") == 0 and not isinstance(metric.get("target"), bool):
-            yield ("RG207", ("metrics", index, "target"),
-                   f"metric {text(metric, 'name') or index} has target 0, so it has no achievement rate")
+            yield ("RG207", ("metrics", index, "target"), f"metric {name} has target 0, so it has no achievement rate")
+        elif _missed(metric) and not text(metric, "analysis"):
+            yield ("RG211", ("metrics", index, "actual"), f"metric {name} missed its target "
+                   f"({metric.get('actual')} against {metric.get('target')}) and has no analysis; say why")
     previous: int | None = None
     for index, stage in entries(data, "funnel"):
         count = stage.get("count")

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from yaml_env_tag import construct_env_tag
 
+from retrogen.checks import DEFAULT_MIN_WHYS
 from retrogen.errors import ConfigError
 from retrogen.owners import DEFAULT_NOT_OWNERS
 
@@ -26,6 +27,7 @@ class Config:
     reviews_dir: Path
     not_owners: tuple[str, ...] = DEFAULT_NOT_OWNERS
     max_file_size: int = 1_048_576
+    min_whys: int = DEFAULT_MIN_WHYS
     language: str = "en"
     site_name: str = "retrogen"
     mkdocs: dict[str, Any] = field(default_factory=dict)
@@ -97,6 +99,10 @@ class Setting:
     valid: Callable[[Any], bool]
 
 
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _is_words(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(word, str) for word in value)
 
@@ -105,8 +111,8 @@ def _is_words(value: Any) -> bool:
 SETTINGS: dict[str, Setting] = {
     "reviews_dir": Setting("reviews", "a folder path relative to mkdocs.yml", lambda v: isinstance(v, str) and v != ""),
     "not_owners": Setting(list(DEFAULT_NOT_OWNERS), "a list of words", _is_words),
-    "max_file_size": Setting(1_048_576, "a positive number of bytes",
-                             lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0),
+    "max_file_size": Setting(1_048_576, "a positive number of bytes", lambda v: _is_count(v) and v > 0),
+    "min_whys": Setting(DEFAULT_MIN_WHYS, "a whole number from 0 to 10", lambda v: _is_count(v) and 0 <= v <= 10),
 }
 
 
@@ -157,6 +163,7 @@ def load_config(config_file: Path | None = None, cwd: Path | None = None) -> Con
         reviews_dir=root / settings["reviews_dir"],
         not_owners=tuple(settings["not_owners"]),
         max_file_size=settings["max_file_size"],
+        min_whys=settings["min_whys"],
         language="zh" if language.lower().startswith("zh") else "en",
         site_name=str(raw.get("site_name") or "retrogen"),
         mkdocs=raw,

@@ -66,6 +66,11 @@ CODES: dict[str, Code] = _codes(
     ("RG207", W, "metric has target 0 (no achievement rate)"),
     ("RG208", W, "funnel count rises from one stage to the next"),
     ("RG209", W, "action status disagrees with its latest update"),
+    ("RG210", W, "periodic review reports no metrics (data over opinion)"),
+    ("RG211", W, "metric missed its target but has no analysis"),
+    ("RG212", W, "problem has fewer whys than min_whys (5 Whys)"),
+    ("RG213", W, "root cause only repeats the problem"),
+    ("RG214", W, "timeline event after the review was held"),
 )
 
 

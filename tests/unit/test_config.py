@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from retrogen.checker import CheckOptions, check_file
 from retrogen.config import SETTINGS, load_config
 from retrogen.errors import ConfigError
 from retrogen.owners import DEFAULT_NOT_OWNERS
+
+from ..conftest import EXAMPLES
 
 
 def config_from(tmp_path: Path, text: str) -> Path:
@@ -66,6 +70,7 @@ def test_every_setting_has_its_default(tmp_path: Path) -> None:
         ("max_file_size: -1", "max_file_size must be a positive number of bytes"),
         ("max_file_size: true", "max_file_size must be a positive number of bytes"),
         ("not_owners: TBD", "not_owners must be a list of words"),
+        ("min_whys: 11", "min_whys must be a whole number from 0 to 10"),
     ],
 )
 def test_a_bad_setting_says_which_and_why(tmp_path: Path, block: str, words: str) -> None:
@@ -74,3 +79,11 @@ def test_a_bad_setting_says_which_and_why(tmp_path: Path, block: str, words: str
         load_config(path)
     assert words in str(caught.value)
     assert str(path) in str(caught.value)
+
+
+def test_min_whys_sets_how_deep_a_problem_must_ask(tmp_path: Path) -> None:
+    config = load_config(config_from(tmp_path, "extra:\n  retrogen:\n    min_whys: 1\n"))
+    options = CheckOptions.of(config, date(2026, 11, 20))
+    example = EXAMPLES / "invalid" / "rg212-too-few-whys.yaml"
+    assert "RG212" not in {f.code for f in check_file(example, options).findings}
+    assert "RG212" in {f.code for f in check_file(example, CheckOptions(date(2026, 11, 20))).findings}

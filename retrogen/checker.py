@@ -13,6 +13,7 @@ from typing import Any
 
 from retrogen.checks import DEFAULT_MIN_WHYS, review_issues
 from retrogen.config import Config
+from retrogen.crosschecks import ReviewFacts, cross_issues, facts_of
 from retrogen.errors import ConfigError, ReviewFileError
 from retrogen.findings import Finding, Severity
 from retrogen.loader import FieldPath, Position, field_name, load_review, read_bounded
@@ -25,6 +26,7 @@ PARALLEL_THRESHOLD = 64
 # The id is near the top of a review; a file that hides it further down is checked when it is named.
 ID_SEARCH_BYTES = 65_536
 _ID_LINE = re.compile(r"^id:[ \t]*['\"]?([^'\"\s#]+)", re.MULTILINE)
+_TEAM_LINE = re.compile(r"^team:[ \t]*(?:\"([^\"\\\n]*)\"|'([^'\n]*)'|([^#\n]*?))[ \t]*(?:#.*)?$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class FileResult:
     review_id: str | None = None
     id_position: Position | None = None
     data: dict[str, Any] | None = None
+    facts: ReviewFacts | None = None  # what the checks across reviews read of it
 
     @property
     def has_errors(self) -> bool:
@@ -139,7 +142,7 @@ def check_file(path: Path, options: CheckOptions, display: str | None = None, ke
         review_id = None
     findings.sort()
     return FileResult(path, shown, findings, review_id, document.locate(("id",)) if review_id else None,
-                      document.data if keep else None)
+                      document.data if keep else None, facts_of(document, shown))
 
 
 def _check_batch(args: tuple[list[tuple[Path, str]], CheckOptions, bool]) -> list[FileResult]:
@@ -161,21 +164,35 @@ def check_files(files: Sequence[Path], options: CheckOptions, keep: bool = False
         return [result for batch in pool.map(_check_batch, batches) for result in batch]
 
 
-def known_ids(folder: Path, exclude: set[Path]) -> Iterator[tuple[str, Path]]:
-    """Ids of the other reviews in the knowledge base, read cheaply from the `id:` line near their top:
-    only the head of each file is read, so a huge or endless file costs no more than a small one."""
+@dataclass(frozen=True)
+class Head:
+    """What the first lines of a review say: its id and team, read without parsing the file."""
+
+    path: Path
+    review_id: str | None
+    team: str | None
+
+
+def review_heads(folder: Path, exclude: set[Path]) -> Iterator[Head]:
+    """The other reviews of the knowledge base, read cheaply from their `id:` and `team:` lines: only the
+    head of each file is read, so a huge or endless file costs no more than a small one."""
     if not folder.is_dir():
         return
     for path in collect_files([folder]):
         if path.resolve() in exclude or _link_leaves(path, folder):
             continue
         try:
-            head = read_bounded(path, ID_SEARCH_BYTES)[:ID_SEARCH_BYTES]
+            head = read_bounded(path, ID_SEARCH_BYTES)[:ID_SEARCH_BYTES].decode("utf-8", errors="replace")
         except OSError:
             continue
-        match = _ID_LINE.search(head.decode("utf-8", errors="replace"))
-        if match:
-            yield match.group(1), path
+        review_id, team = _ID_LINE.search(head), _TEAM_LINE.search(head)
+        yield Head(path, review_id.group(1) if review_id else None,
+                   next((g for g in team.groups() if g is not None), None) if team else None)
+
+
+def known_ids(folder: Path, exclude: set[Path]) -> Iterator[tuple[str, Path]]:
+    """Ids of the other reviews in the knowledge base, from their heads."""
+    return ((head.review_id, head.path) for head in review_heads(folder, exclude) if head.review_id)
 
 
 def duplicate_ids(results: Sequence[FileResult], others: Iterable[tuple[str, Path]]) -> Iterator[Finding]:
@@ -195,7 +212,7 @@ def check_paths(paths: Sequence[Path], options: CheckOptions, reviews_dir: Path 
                 keep: bool = False, jobs: int | None = None) -> CheckResult:
     """Check the named files and folders. Ids must be unique among them and, for files inside
     `reviews_dir`, against the rest of the knowledge base; a file elsewhere (a draft, an example) is not
-    part of the knowledge base, so it cannot clash with it."""
+    part of the knowledge base, so it cannot clash with it. The closed loop is checked the same way."""
     files = collect_files(paths)
     results = check_files(files, options, keep=keep, jobs=jobs)
     folder = reviews_dir.resolve() if reviews_dir is not None else None
@@ -203,9 +220,32 @@ def check_paths(paths: Sequence[Path], options: CheckOptions, reviews_dir: Path 
     outside: list[FileResult] = []
     for result in results:
         (inside if folder and result.path.resolve().is_relative_to(folder) else outside).append(result)
-    others = known_ids(reviews_dir, {f.resolve() for f in files}) if reviews_dir and inside else iter(())
+    heads = list(review_heads(folder, {f.resolve() for f in files})) if folder and inside else []
+    others = [(head.review_id, head.path) for head in heads if head.review_id]
+    related = _related_facts(heads, inside, options, jobs)
     by_display = {r.display: r for r in results}
-    for finding in [*duplicate_ids(inside, others), *duplicate_ids(outside, ())]:
+    for finding in [*duplicate_ids(inside, others), *duplicate_ids(outside, ()),
+                    *_cross_findings(inside, related), *_cross_findings(outside, [])]:
         by_display[finding.path].findings.append(finding)
     findings = sorted(f for r in results for f in r.findings)
     return CheckResult(results, findings)
+
+
+def _related_facts(heads: list[Head], checked: list[FileResult], options: CheckOptions,
+                   jobs: int | None) -> list[ReviewFacts]:
+    """Facts of the unchecked reviews that the checked ones are judged against: those of the same teams and
+    those their actions are carried from. A head without a readable team is read to be sure."""
+    teams = {r.facts.team for r in checked if r.facts}
+    sources = {a.carried_from.rpartition(":")[0] for r in checked if r.facts for a in r.facts.actions
+               if a.carried_from}
+    wanted = [h.path for h in heads if h.team is None or h.team.strip() in teams or h.review_id in sources]
+    return [r.facts for r in check_files(wanted, options, jobs=jobs) if r.facts]
+
+
+def _cross_findings(checked: list[FileResult], related: list[ReviewFacts]) -> Iterator[Finding]:
+    """Closed-loop findings of the checked files, judged with the related reviews around them; a checked
+    file's own facts come last, so they win over another file's with the same id."""
+    facts = [*related, *(r.facts for r in checked if r.facts)]
+    for issue in cross_issues(facts, {r.review_id for r in checked if r.review_id}):
+        yield Finding(issue.display, issue.position.line, issue.position.column, issue.code, issue.message,
+                      issue.field)

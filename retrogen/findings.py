@@ -51,6 +51,8 @@ CODES: dict[str, Code] = _codes(
     ("RG113", E, "reference to a problem id that does not exist"),
     ("RG114", E, "no participant leads the review"),
     ("RG115", E, "unfilled placeholder (TODO) left in the review"),
+    ("RG120", E, "carried_from names a review or action that does not exist"),
+    ("RG121", E, "carried_from names a later review, this review or another team's"),
     ("RG130", E, "action has no owner"),
     ("RG131", E, "action has no due date"),
     ("RG132", E, "owner is a placeholder or a group, not one person"),
@@ -71,6 +73,10 @@ CODES: dict[str, Code] = _codes(
     ("RG212", W, "problem has fewer whys than min_whys (5 Whys)"),
     ("RG213", W, "root cause only repeats the problem"),
     ("RG214", W, "timeline event after the review was held"),
+    ("RG215", W, "carried action was already done or cancelled"),
+    ("RG216", W, "earlier action still open and not followed up in the team's latest review"),
+    ("RG217", W, "expects names a metric the team's reviews do not report"),
+    ("RG218", W, "stated previous disagrees with the earlier period's actual"),
 )
 
 

@@ -1,0 +1,231 @@
+"""Checks across reviews: the closed loop (闭环) as the gate sees it.
+
+A review's actions continue in the team's next review (`carried_from`), the latest review of a team must
+follow up every earlier action that is still open, an action's `expects` names a metric the team reports,
+and a `previous` a review states agrees with what the earlier period reported. These checks need other
+reviews than the one being edited, so they work on `ReviewFacts`: the few fields of a review they read,
+with the positions to point at, small enough to keep for a whole knowledge base.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from retrogen.checks import as_date, entries, text
+from retrogen.loader import Document, FieldPath, Position, field_name
+from retrogen.periods import Period
+from retrogen.vocabulary import OPEN_STATUSES
+
+# A stated `previous` may differ from the earlier review's actual by rounding, not by more.
+PREVIOUS_TOLERANCE = 0.005
+
+
+@dataclass(frozen=True)
+class ActionFacts:
+    id: str
+    owner: str
+    due: date | None
+    status: str
+    carried_from: str | None
+    expects_metric: str | None
+    at: Position
+    carried_from_at: Position
+    expects_at: Position
+
+
+@dataclass(frozen=True)
+class MetricFacts:
+    name: str
+    unit: str
+    actual: float
+    previous: float | None
+    previous_at: Position
+
+
+@dataclass(frozen=True)
+class ReviewFacts:
+    id: str
+    display: str
+    team: str
+    held_on: date
+    period: Period | None
+    actions: tuple[ActionFacts, ...]
+    metrics: tuple[MetricFacts, ...]
+    actions_at: Position  # where follow-up warnings go: the `actions` key, else the id
+
+    def action(self, action_id: str) -> ActionFacts | None:
+        return next((a for a in self.actions if a.id == action_id), None)
+
+
+@dataclass(frozen=True)
+class CrossIssue:
+    display: str
+    position: Position
+    code: str
+    message: str
+    field: str
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def facts_of(document: Document, display: str) -> ReviewFacts | None:
+    """The facts of a review that passed the schema; None when its id, team or meeting date is unusable."""
+    data = document.data
+    review_id, team, held_on = text(data, "id"), text(data, "team"), as_date(data.get("held_on"))
+    if review_id is None or team is None or held_on is None:
+        return None
+    period_data = data.get("period")
+    period = None
+    if isinstance(period_data, dict):
+        start, end = as_date(period_data.get("start")), as_date(period_data.get("end"))
+        period = Period(start, end) if start and end and start <= end else None
+    actions = []
+    for index, action in entries(data, "actions"):
+        path: FieldPath = ("actions", index)
+        expects = action.get("expects")
+        action_id = text(action, "id")
+        if action_id is None:
+            continue
+        actions.append(ActionFacts(
+            id=action_id, owner=text(action, "owner") or "", due=as_date(action.get("due")),
+            status=text(action, "status") or "not_started", carried_from=text(action, "carried_from"),
+            expects_metric=text(expects, "metric") if isinstance(expects, dict) else None,
+            at=document.locate((*path, "id")), carried_from_at=document.locate((*path, "carried_from")),
+            expects_at=document.locate((*path, "expects", "metric")),
+        ))
+    metrics = []
+    for index, metric in entries(data, "metrics"):
+        name, actual = text(metric, "name"), _number(metric.get("actual"))
+        if name is None or actual is None:
+            continue
+        metrics.append(MetricFacts(name, text(metric, "unit") or "", actual, _number(metric.get("previous")),
+                                   document.locate(("metrics", index, "previous"))))
+    actions_at = document.keys.get(("actions",)) or document.locate(("id",))
+    return ReviewFacts(review_id, display, team, held_on, period, tuple(actions), tuple(metrics), actions_at)
+
+
+def _order(review: ReviewFacts) -> tuple[date, str]:
+    return review.held_on, review.id
+
+
+@dataclass
+class _Team:
+    """One team's reviews, oldest first, with what the checks look up in them computed once."""
+
+    reviews: list[ReviewFacts] = field(default_factory=list)
+    metric_names: list[str] = field(default_factory=list)
+    by_period: dict[Period, ReviewFacts] = field(default_factory=dict)
+
+
+def _teams(reviews: Iterable[ReviewFacts]) -> dict[str, _Team]:
+    teams: dict[str, _Team] = defaultdict(_Team)
+    for review in sorted(reviews, key=_order):
+        team = teams[review.team]
+        team.reviews.append(review)
+        if review.period:
+            team.by_period[review.period] = review  # the latest review of a period speaks for it
+    for team in teams.values():
+        team.metric_names = sorted({m.name for r in team.reviews for m in r.metrics})
+    return teams
+
+
+def cross_issues(reviews: Iterable[ReviewFacts], checked: set[str]) -> Iterator[CrossIssue]:
+    """Every closed-loop issue of the reviews whose ids are in `checked`, judged against all `reviews`."""
+    by_id = {r.id: r for r in reviews}
+    teams = _teams(by_id.values())
+    carried = {a.carried_from for r in by_id.values() for a in r.actions if a.carried_from is not None}
+    for review_id in sorted(checked & by_id.keys()):
+        review = by_id[review_id]
+        team = teams[review.team]
+        yield from _carry_issues(review, by_id)
+        yield from _expects_issues(review, team.metric_names)
+        yield from _previous_issues(review, team.by_period)
+        if team.reviews[-1] is review:
+            yield from _follow_up_issues(review, team.reviews[:-1], carried)
+
+
+def _carry_issues(review: ReviewFacts, by_id: dict[str, ReviewFacts]) -> Iterator[CrossIssue]:
+    for index, action in enumerate(review.actions):
+        problem = _carry_problem(review, action, by_id) if action.carried_from else None
+        if problem:
+            code, message = problem
+            yield CrossIssue(review.display, action.carried_from_at, code, f"action {action.id}: {message}",
+                             field_name(("actions", index, "carried_from")))
+
+
+def _carry_problem(review: ReviewFacts, action: ActionFacts, by_id: dict[str, ReviewFacts]
+                   ) -> tuple[str, str] | None:
+    """What is wrong with the action's `carried_from`, as (code, message); None when it is right."""
+    source_id, _, source_action_id = (action.carried_from or "").rpartition(":")
+    source = by_id.get(source_id)
+    if source is None:
+        ids = [r.id for r in by_id.values() if r.team == review.team and r.id != review.id]
+        close = difflib.get_close_matches(source_id, ids, n=1)
+        hint = f"did you mean {close[0]}?" if close else "write review-id:action-id, e.g. 2026-q3-east-sales:A2"
+        return "RG120", f"carried_from names review {source_id!r}, which is not in the knowledge base; {hint}"
+    if source is review:
+        return "RG121", "carried_from names this same review; name the earlier review the action comes from"
+    if source.team != review.team:
+        return "RG121", (f"carried_from names a review of another team ({source.team}); an action is carried "
+                         "within its team, name one of its own earlier reviews")
+    if _order(source) > _order(review):
+        return "RG121", (f"carried_from names {source.id}, held {source.held_on}, after this review "
+                         f"({review.held_on}); an action is carried forward, from an earlier review")
+    origin = source.action(source_action_id)
+    if origin is None:
+        listed = ", ".join(a.id for a in source.actions) or "none"
+        return "RG120", f"{source.id} has no action {source_action_id} (its actions: {listed})"
+    if origin.status not in OPEN_STATUSES:
+        return "RG215", (f"carries {source.id}:{origin.id}, which is already {origin.status}; carry only what "
+                         "is still open, or start a new action")
+    return None
+
+
+def _expects_issues(review: ReviewFacts, names: list[str]) -> Iterator[CrossIssue]:
+    for index, action in enumerate(review.actions):
+        if action.expects_metric is None or action.expects_metric in names:
+            continue
+        close = difflib.get_close_matches(action.expects_metric, names, n=1, cutoff=0.5)
+        hint = f"did you mean {close[0]!r}?" if close else (
+            f"the team reports: {', '.join(names)}" if names else "the team's reviews report no metrics yet")
+        yield CrossIssue(review.display, action.expects_at, "RG217",
+                         f"action {action.id} expects metric {action.expects_metric!r}, which no review of "
+                         f"{review.team} reports, so it can never be verified; {hint}",
+                         field_name(("actions", index, "expects", "metric")))
+
+
+def _previous_issues(review: ReviewFacts, by_period: dict[Period, ReviewFacts]) -> Iterator[CrossIssue]:
+    adjacent = review.period.previous() if review.period else None
+    source = by_period.get(adjacent) if adjacent else None
+    if source is None:
+        return
+    reported = {(m.name, m.unit): m.actual for m in source.metrics}
+    for index, metric in enumerate(review.metrics):
+        actual = reported.get((metric.name, metric.unit))
+        if metric.previous is None or actual is None:
+            continue
+        if abs(metric.previous - actual) > PREVIOUS_TOLERANCE * max(abs(actual), 1e-9):
+            yield CrossIssue(review.display, metric.previous_at, "RG218",
+                             f"metric {metric.name} states previous {metric.previous:g}, but {source.id} "
+                             f"reported {actual:g} for {adjacent.label if adjacent else 'that period'}; use "
+                             f"{actual:g} or remove previous", field_name(("metrics", index, "previous")))
+
+
+def _follow_up_issues(latest: ReviewFacts, earlier: list[ReviewFacts], carried: set[str]) -> Iterator[CrossIssue]:
+    for review in earlier:
+        if review.held_on >= latest.held_on:
+            continue
+        for action in review.actions:
+            if action.status in OPEN_STATUSES and f"{review.id}:{action.id}" not in carried:
+                due = f", due {action.due}" if action.due else ""
+                yield CrossIssue(latest.display, latest.actions_at, "RG216",
+                                 f"{action.id} of {review.id} ({action.owner}{due}) is still open and not followed "
+                                 f"up in this review; carry it (carried_from: {review.id}:{action.id}) or close it "
+                                 "in its review", "actions")

@@ -1,0 +1,116 @@
+"""The closed loop as the gate judges it, on facts built by hand: carried_from, follow-up, expects, previous."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from retrogen.crosschecks import ActionFacts, CrossIssue, MetricFacts, ReviewFacts, cross_issues
+from retrogen.loader import Position
+from retrogen.periods import parse_label
+
+HERE = Position(1, 1)
+
+
+def action(action_id: str, status: str = "in_progress", carried_from: str | None = None,
+           expects: str | None = None, owner: str = "王芳", due: str = "2026-11-05") -> ActionFacts:
+    return ActionFacts(action_id, owner, date.fromisoformat(due), status, carried_from, expects, HERE,
+                       Position(7, 19), Position(9, 17))
+
+
+def review(review_id: str, held_on: str, actions: tuple[ActionFacts, ...] = (), team: str = "华东销售部",
+           period: str | None = None, metrics: tuple[MetricFacts, ...] = ()) -> ReviewFacts:
+    return ReviewFacts(review_id, f"reviews/{review_id}.yaml", team, date.fromisoformat(held_on),
+                       parse_label(period) if period else None, actions, metrics, Position(30, 1))
+
+
+Q2 = review("q2", "2026-07-08", (action("A1", "done"), action("A2"), action("A3", "blocked")), period="2026-Q2")
+
+
+def issues(*reviews: ReviewFacts, checked: str | None = None) -> list[CrossIssue]:
+    return list(cross_issues(reviews, {checked or reviews[-1].id}))
+
+
+def codes(*reviews: ReviewFacts) -> list[tuple[str, str]]:
+    return [(i.code, i.message) for i in issues(*reviews)]
+
+
+def test_carrying_every_open_action_closes_the_loop() -> None:
+    q3 = review("q3", "2026-10-12", (action("A1", carried_from="q2:A2"), action("A2", carried_from="q2:A3")))
+    assert issues(Q2, q3) == []
+
+
+def test_an_open_action_not_followed_up_is_named_on_the_latest_review() -> None:
+    q3 = review("q3", "2026-10-12", (action("A1", carried_from="q2:A2"),))
+    [found] = issues(Q2, q3)
+    assert (found.code, found.display, found.position) == ("RG216", "reviews/q3.yaml", Position(30, 1))
+    assert found.message == ("A3 of q2 (王芳, due 2026-11-05) is still open and not followed up in this review; "
+                             "carry it (carried_from: q2:A3) or close it in its review")
+
+
+def test_earlier_reviews_stay_quiet() -> None:
+    q3 = review("q3", "2026-10-12")
+    assert issues(Q2, q3, checked="q2") == []  # q2 is history: only the team's latest review follows up
+
+
+def test_other_teams_do_not_follow_up_each_other() -> None:
+    emea = review("emea-q3", "2026-10-20", team="EMEA")
+    assert issues(Q2, emea) == []
+
+
+def test_carried_from_must_name_an_existing_review_and_action() -> None:
+    carried = (action("A1", carried_from="q22:A2"), action("A2", carried_from="q2:A9"),
+               action("A3", carried_from="q2:A2"), action("A4", carried_from="q2:A3"))
+    assert codes(Q2, review("q3", "2026-10-12", carried)) == [
+        ("RG120", "action A1: carried_from names review 'q22', which is not in the knowledge base; did you mean q2?"),
+        ("RG120", "action A2: q2 has no action A9 (its actions: A1, A2, A3)"),
+    ]
+
+
+def test_carried_from_must_be_earlier_and_of_the_same_team() -> None:
+    later = review("q4", "2026-12-20", (action("A1"),))
+    other = review("emea", "2026-07-01", (action("A1"),), team="EMEA")
+    q3 = review("q3", "2026-10-12", (action("A1", carried_from="q4:A1"), action("A2", carried_from="emea:A1"),
+                                     action("A3", carried_from="q3:A1")))
+    found = [(i.code, i.message.split(";")[0]) for i in issues(Q2, later, other, q3, checked="q3")]
+    assert found == [
+        ("RG121", "action A1: carried_from names q4, held 2026-12-20, after this review (2026-10-12)"),
+        ("RG121", "action A2: carried_from names a review of another team (EMEA)"),
+        ("RG121", "action A3: carried_from names this same review"),
+    ]
+
+
+def test_carrying_a_closed_action_is_a_warning() -> None:
+    q3 = review("q3", "2026-10-12", (action("A1", carried_from="q2:A1"), action("A2", carried_from="q2:A2"),
+                                     action("A3", carried_from="q2:A3")))
+    assert codes(Q2, q3) == [("RG215", "action A1: carries q2:A1, which is already done; carry only what is "
+                                       "still open, or start a new action")]
+
+
+def metric(name: str, actual: float, previous: float | None = None, unit: str = "%") -> MetricFacts:
+    return MetricFacts(name, unit, actual, previous, Position(12, 15))
+
+
+def test_expects_must_name_a_metric_the_team_reports() -> None:
+    q2 = review("q2", "2026-07-08", metrics=(metric("老客户复购率", 61),), period="2026-Q2")
+    q3 = review("q3", "2026-10-12", (action("A1", expects="老客户复购"), action("A2", expects="老客户复购率")))
+    [found] = issues(q2, q3)
+    assert found.code == "RG217" and found.position == Position(9, 17)
+    assert found.message.endswith("so it can never be verified; did you mean '老客户复购率'?")
+
+
+def test_a_stated_previous_must_agree_with_the_adjacent_period() -> None:
+    q1 = review("q1", "2026-04-08", metrics=(metric("复购率", 40),), period="2026-Q1")
+    q2 = review("q2", "2026-07-08", metrics=(metric("复购率", 61), metric("销售额", 300, unit="万元")),
+                period="2026-Q2")
+    q3 = review("q3", "2026-10-12", period="2026-Q3",
+                metrics=(metric("复购率", 65, previous=58), metric("销售额", 320, previous=300.9, unit="万元")))
+    [found] = issues(q1, q2, q3)  # 300.9 against 300 is within rounding (0.3%); 58 against 61 is not
+    assert (found.code, found.field) == ("RG218", "metrics[0].previous")
+    assert found.message == ("metric 复购率 states previous 58, but q2 reported 61 for 2026-Q2; use 61 or remove "
+                             "previous")
+
+
+def test_previous_is_not_compared_across_granularities() -> None:
+    june = review("june", "2026-07-02", metrics=(metric("复购率", 10),), period="2026-06")
+    q3 = review("q3", "2026-10-12", metrics=(metric("复购率", 65, previous=58),), period="2026-Q3")
+    assert issues(june, q3) == []

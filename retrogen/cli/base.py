@@ -14,7 +14,7 @@ import click
 from retrogen import __version__
 from retrogen.config import Config, load_config, resolve_today
 from retrogen.errors import ConfigError, RetrogenError
-from retrogen.files import write_atomic
+from retrogen.files import write_file
 
 today_option = click.option(
     "--today", metavar="YYYY-MM-DD", envvar="RETROGEN_TODAY",
@@ -80,6 +80,6 @@ def write_output(path: Path, content: str | bytes, force: bool) -> None:
     if path.exists() and not force:
         raise click.ClickException(f"{path} already exists; add --force to replace it")
     try:
-        write_atomic(path, content)
-    except (OSError, RetrogenError) as exc:
-        raise click.ClickException(f"cannot write {path}: {exc}") from None
+        write_file(path, content, replace=force)
+    except RetrogenError as exc:
+        raise click.ClickException(str(exc)) from None

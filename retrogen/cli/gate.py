@@ -51,7 +51,8 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, t
 @click.option("--kind", type=click.Choice(KINDS), default="periodic", show_default=True)
 @click.option("--lang", type=click.Choice(LANGUAGES), help="Language of the guidance (default: the site's).")
 @click.option("--team", help="The team the review is about.")
-@today_option
+@click.option("--today", metavar="YYYY-MM-DD", envvar="RETROGEN_TODAY",
+              help="The day of the review meeting, written as held_on (default: the real date; env RETROGEN_TODAY).")
 @click.pass_context
 def new(ctx: click.Context, review_id: str, kind: str, lang: str | None, team: str | None,
         today: str | None) -> None:

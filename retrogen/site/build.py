@@ -9,18 +9,14 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from retrogen.analysis import analyse
 from retrogen.checker import CheckResult
 from retrogen.config import Config
 from retrogen.errors import BuildError
-from retrogen.site.output import WriteReport, write_pages
+from retrogen.files import cannot_write
+from retrogen.site.output import WriteReport, check_places, replacing, write_pages
 from retrogen.site.pages import build_pages
-
-if TYPE_CHECKING:  # MkDocs is imported only when a build runs: `check` stays quick to start
-    from mkdocs.config.defaults import MkDocsConfig
-
 
 _BARE_TAG = re.compile(r"</?(?:p|ul|ol|li|strong|em|b|i|span|div|table|thead|tbody|tr|th|td)>")
 
@@ -45,7 +41,11 @@ def generate(config: Config, today: date, use_git: bool = True, jobs: int | None
     report = BuildReport(analysis.knowledge_base.check, notices=[analysis.git.notice] if analysis.git.notice else [])
     if analysis.knowledge_base.check.errors:
         return report
-    report.pages = write_pages(config.generated_dir, build_pages(analysis, config))
+    pages = build_pages(analysis, config)
+    try:
+        report.pages = write_pages(config.generated_dir, pages)
+    except OSError as exc:
+        raise BuildError(cannot_write(config.generated_dir, exc)) from None
     return report
 
 
@@ -60,28 +60,18 @@ def quiet_toolchain() -> None:
         pass
 
 
-def mkdocs_config(config: Config, site_dir: Path | None = None, strict: bool = False,
-                  **overrides: Any) -> MkDocsConfig:
+def run_mkdocs(config: Config, site_dir: Path, strict: bool = False) -> None:
+    """Build the site from the generated pages into `site_dir`, which MkDocs empties first."""
     quiet_toolchain()
-    from mkdocs.config import load_config
-
-    options: dict[str, Any] = {"strict": strict, **overrides}
-    if site_dir is not None:
-        options["site_dir"] = str(site_dir)
-    return load_config(config_file=str(config.config_file), **options)
-
-
-def run_mkdocs(config: Config, site_dir: Path | None = None, strict: bool = False) -> Path:
-    """Build the site from the generated pages; returns the site folder."""
+    # MkDocs is imported only when a build runs: `check` stays quick to start.
     from mkdocs.commands.build import build
+    from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
     try:
-        mkdocs = mkdocs_config(config, site_dir, strict)
-        build(mkdocs)
+        build(load_config(config_file=str(config.config_file), site_dir=str(site_dir), strict=strict))
     except MkDocsException as exc:
         raise BuildError(f"MkDocs could not build the site: {exc}") from None
-    return Path(mkdocs.site_dir)
 
 
 def shrink_search_index(site_dir: Path) -> int:
@@ -106,11 +96,20 @@ def shrink_search_index(site_dir: Path) -> int:
 
 
 def build_site(config: Config, today: date, site_dir: Path | None = None, strict: bool = False,
-               use_git: bool = True) -> BuildReport:
-    """The whole build. Errors in reviews stop it before MkDocs runs (report.ok is False)."""
+               use_git: bool = True, allow_outside: bool = False) -> BuildReport:
+    """The whole build. Errors in reviews stop it before MkDocs runs (report.ok is False). The site is
+    built beside `site_dir` (default: site_dir in mkdocs.yml) and replaces it only once it is complete;
+    a folder that could hold anything but an earlier build is refused before anything is written."""
+    target = site_dir or config.site_dir
+    check_places(config, target, allow_outside)
     report = generate(config, today, use_git)
     if not report.ok:
         return report
-    report.site_dir = run_mkdocs(config, site_dir, strict)
-    report.search_index_bytes = shrink_search_index(report.site_dir)
+    try:
+        with replacing(target) as fresh:
+            run_mkdocs(config, fresh, strict)
+            report.search_index_bytes = shrink_search_index(fresh)
+    except OSError as exc:
+        raise BuildError(cannot_write(target, exc)) from None
+    report.site_dir = target
     return report

@@ -1,8 +1,11 @@
 """`retrogen serve`: the site with live reload. A review edit regenerates the pages; only files whose
-content changed are rewritten, and MkDocs' dirty reload rebuilds only those, so one edit costs little."""
+content changed are rewritten, and MkDocs' dirty reload rebuilds only those, so one edit costs little.
+MkDocs serves from a temporary folder of its own: serving never writes into site_dir."""
 
 from __future__ import annotations
 
+import errno
+import socket
 import threading
 from collections.abc import Callable
 from datetime import date
@@ -12,8 +15,9 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from retrogen.config import Config
-from retrogen.errors import BuildError
+from retrogen.errors import BuildError, ConfigError
 from retrogen.site.build import BuildReport, generate, quiet_toolchain
+from retrogen.site.output import check_places
 
 DEBOUNCE_SECONDS = 0.3
 
@@ -46,9 +50,36 @@ class Regenerator(FileSystemEventHandler):
         self._timer.start()
 
 
+def address_error(dev_addr: str, exc: OSError) -> ConfigError:
+    reason = "address in use" if exc.errno == errno.EADDRINUSE else f"cannot listen there ({exc.strerror})"
+    return ConfigError(f"{dev_addr}: {reason}; choose another with -a, e.g. -a 127.0.0.1:8001")
+
+
+def check_address(dev_addr: str) -> None:
+    """Refuse an address the server could not listen on now, before the first build rather than after it."""
+    from mkdocs.config.base import ValidationError
+    from mkdocs.config.config_options import IpAddress
+
+    try:
+        host, port = IpAddress().run_validation(dev_addr)
+    except ValidationError as exc:
+        raise ConfigError(f"{dev_addr}: {exc}; write -a IP:PORT, e.g. -a 127.0.0.1:8001") from None
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise address_error(dev_addr, exc) from None
+
+
 def serve_site(config: Config, today: date, dev_addr: str | None, use_git: bool,
-               notify: Callable[[BuildReport], None]) -> None:
-    """Generate, then serve until interrupted; raises BuildError when there is no good site to show."""
+               notify: Callable[[BuildReport], None], allow_outside: bool = False) -> None:
+    """Generate, then serve until interrupted; raises BuildError when there is no good site to show and
+    ConfigError when the address cannot be served."""
+    check_places(config, None, allow_outside)
+    if dev_addr:
+        check_address(dev_addr)
     regenerator = Regenerator(config, today, use_git, notify)
     if not regenerator.regenerate().ok and not (config.generated_dir / "index.md").is_file():
         raise BuildError("no site to serve: fix the errors above")
@@ -62,6 +93,11 @@ def serve_site(config: Config, today: date, dev_addr: str | None, use_git: bool,
         options: dict[str, Any] = {"dev_addr": dev_addr} if dev_addr else {}
         # livereload passed explicitly: MkDocs 1.6 with Click 8.2+ turns it off by default.
         serve(config_file=str(config.config_file), livereload=True, build_type="dirty", **options)
+    except OSError as exc:  # taken between the check above and the server's start, or not checked (no -a)
+        if exc.errno not in (errno.EADDRINUSE, errno.EADDRNOTAVAIL):
+            raise
+        raise address_error(dev_addr or "the address (dev_addr in mkdocs.yml, default 127.0.0.1:8000)",
+                            exc) from None
     finally:
         observer.stop()
         observer.join()

@@ -19,6 +19,7 @@ from retrogen.findings import Finding, Severity
 from retrogen.loader import FieldPath, Position, field_name, load_review, read_bounded
 from retrogen.owners import DEFAULT_NOT_OWNERS
 from retrogen.schema import schema_issues
+from retrogen.workers import exit_with_parent
 
 REVIEW_SUFFIXES = (".yaml", ".yml")
 # Below this many files a process pool costs more than it saves.
@@ -160,7 +161,7 @@ def check_files(files: Sequence[Path], options: CheckOptions, keep: bool = False
         return _check_batch((named, options, keep))
     size = max(16, len(named) // (jobs * 8))
     batches = [(named[i:i + size], options, keep) for i in range(0, len(named), size)]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=exit_with_parent) as pool:
         return [result for batch in pool.map(_check_batch, batches) for result in batch]
 
 

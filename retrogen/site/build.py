@@ -69,7 +69,9 @@ def run_mkdocs(config: Config, site_dir: Path, strict: bool = False) -> None:
     from mkdocs.exceptions import MkDocsException
 
     try:
-        build(load_config(config_file=str(config.config_file), site_dir=str(site_dir), strict=strict))
+        # docs_dir given explicitly: without it in mkdocs.yml MkDocs would read docs/, not what retrogen wrote.
+        build(load_config(config_file=str(config.config_file), docs_dir=str(config.generated_dir),
+                          site_dir=str(site_dir), strict=strict))
     except MkDocsException as exc:
         raise BuildError(f"MkDocs could not build the site: {exc}") from None
 

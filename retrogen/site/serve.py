@@ -90,7 +90,10 @@ def serve_site(config: Config, today: date, dev_addr: str | None, use_git: bool,
         from mkdocs.commands.serve import serve
 
         quiet_toolchain()
-        options: dict[str, Any] = {"dev_addr": dev_addr} if dev_addr else {}
+        # docs_dir given explicitly: without it in mkdocs.yml MkDocs would serve docs/, not what retrogen wrote.
+        options: dict[str, Any] = {"docs_dir": str(config.generated_dir)}
+        if dev_addr:
+            options["dev_addr"] = dev_addr
         # livereload passed explicitly: MkDocs 1.6 with Click 8.2+ turns it off by default.
         serve(config_file=str(config.config_file), livereload=True, build_type="dirty", **options)
     except OSError as exc:  # taken between the check above and the server's start, or not checked (no -a)

@@ -4,6 +4,7 @@ before writing anything. MkDocs is replaced by a stand-in except in the one test
 from __future__ import annotations
 
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -189,3 +190,14 @@ def test_real_build_marks_the_site_and_rebuilds_it(knowledge_base: Path) -> None
     site = knowledge_base / "site"
     assert (site / MARKER).is_file() and (site / "reviews" / "2026-q3-east-sales" / "index.html").is_file()
     assert [p.name for p in knowledge_base.glob(".site.*")] == []
+
+
+@pytest.mark.slow
+def test_a_config_without_docs_dir_builds(knowledge_base: Path) -> None:
+    config = knowledge_base / "mkdocs.yml"
+    config.write_text(re.sub(r"(?m)^docs_dir:.*\n", "", config.read_text(encoding="utf-8")), encoding="utf-8")
+    assert not re.search(r"(?m)^docs_dir:", config.read_text(encoding="utf-8"))
+    code, out = run(*BUILD, cwd=knowledge_base)
+    assert code == 0, out
+    assert (knowledge_base / ".retrogen" / "docs" / "index.md").is_file()
+    assert (knowledge_base / "site" / "reviews" / "2026-q3-east-sales" / "index.html").is_file()

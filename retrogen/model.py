@@ -10,6 +10,7 @@ from typing import Any
 from retrogen.checker import CheckOptions, CheckResult, check_paths
 from retrogen.config import Config
 from retrogen.findings import Finding
+from retrogen.periods import Period
 
 OPEN = ("not_started", "in_progress", "blocked")
 
@@ -62,6 +63,15 @@ class Update:
 
 
 @dataclass(frozen=True)
+class Expectation:
+    """The result an action should produce: `metric` reaches `target` in the first review held on or after `by`."""
+
+    metric: str
+    target: float
+    by: date
+
+
+@dataclass(frozen=True)
 class Action:
     id: str
     action: str
@@ -74,6 +84,8 @@ class Action:
     resources: tuple[str, ...] = ()
     addresses: tuple[str, ...] = ()
     updates: tuple[Update, ...] = ()
+    carried_from: str | None = None  # review-id:action-id of the earlier action this one continues
+    expects: Expectation | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +117,13 @@ class Review:
         if self.period_label:
             return self.period_label
         return f"{self.held_on.year}-Q{(self.held_on.month - 1) // 3 + 1}"
+
+    @property
+    def period_of(self) -> Period | None:
+        """The review's period with its granularity, or None when it states none."""
+        if self.period_start is None or self.period_end is None:
+            return None
+        return Period(self.period_start, self.period_end)
 
     @property
     def sort_date(self) -> date:
@@ -152,6 +171,9 @@ def review_from_data(data: dict[str, Any], path: Path) -> Review:
             checkpoint=a.get("checkpoint", ""), resources=tuple(a.get("resources", ())),
             addresses=tuple(a.get("addresses", ())),
             updates=tuple(Update(_date(u["date"]), u["status"], u.get("note", "")) for u in a.get("updates", ())),
+            carried_from=a.get("carried_from"),
+            expects=Expectation(a["expects"]["metric"], a["expects"]["target"], _date(a["expects"]["by"]))
+            if "expects" in a else None,
         ) for a in data.get("actions", ())),
     )
 

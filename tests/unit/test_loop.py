@@ -1,0 +1,111 @@
+"""The closed loop on reviews built by hand: carry, state on a day, verdicts, and the follow-up section."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from retrogen.history import timelines
+from retrogen.loop import State, Verdict, closed_loop, follow_up, previous_review, verify
+from retrogen.model import Action, Expectation, Metric, Review
+
+D = date.fromisoformat
+TODAY = D("2026-11-20")
+
+
+def act(action_id: str, status: str = "in_progress", due: str = "2026-09-30", carried_from: str | None = None,
+        expects: tuple[str, float, str] | None = None, done_on: str | None = None) -> Action:
+    return Action(action_id, f"action {action_id}", "王芳", D(due), status=status,
+                  done_on=D(done_on) if done_on else None, carried_from=carried_from,
+                  expects=Expectation(expects[0], expects[1], D(expects[2])) if expects else None)
+
+
+def quarter(review_id: str, start: str, end: str, held_on: str, actions: tuple[Action, ...] = (),
+            metrics: tuple[Metric, ...] = (), team: str = "华东销售部", kind: str = "periodic") -> Review:
+    return Review(review_id, review_id, kind, team, D(held_on), "goal", Path(f"{review_id}.yaml"),
+                  period_start=D(start), period_end=D(end), actions=actions, metrics=metrics)
+
+
+def rate(name: str, actual: float, better: str = "higher") -> Metric:
+    return Metric("客户", name, "%", 60, actual, better)
+
+
+Q1 = quarter("q1", "2026-01-01", "2026-03-31", "2026-04-08",
+             (act("A1", expects=("复购率", 60, "2026-06-30")), act("A2", due="2026-05-31"),
+              act("A3", expects=("跟进周期", 15, "2026-09-30")), act("A4", status="done", done_on="2026-05-01",
+                                                                  due="2026-05-31")),
+             (rate("复购率", 52),))
+Q2 = quarter("q2", "2026-04-01", "2026-06-30", "2026-07-08",
+             (act("A1", carried_from="q1:A2", due="2026-08-31"), act("A2", expects=("新客户数", 30, "2026-09-30"))),
+             (rate("复购率", 61),))
+Q3 = quarter("q3", "2026-07-01", "2026-09-30", "2026-10-12", (act("A1", due="2026-12-31"),),
+             (rate("复购率", 65), Metric("效率", "跟进周期", "天", 15, 22, "lower")))
+REVIEWS = [Q1, Q2, Q3]
+
+
+def test_a_carried_action_is_carried_from_the_day_of_the_carrying_review() -> None:
+    loop = closed_loop(REVIEWS, TODAY)
+    history = timelines(REVIEWS)
+    assert loop.carried[("q1", "A2")].to == ("q2", "A1")
+    a2 = Q1.actions[1]
+    assert loop.state_on(("q1", "A2"), a2, history[("q1", "A2")], D("2026-06-30")) is State.OVERDUE
+    assert loop.state_on(("q1", "A2"), a2, history[("q1", "A2")], D("2026-07-08")) is State.CARRIED
+    assert loop.state_on(("q1", "A2"), a2, history[("q1", "A2")], D("2026-04-01")) is None  # not yet held
+
+
+def test_verdicts_hand_computed() -> None:
+    loop = closed_loop(REVIEWS, TODAY)
+    # 复购率 60 by 2026-06-30: decided by q2 (held 2026-07-08, the first on or after the date), 61 >= 60
+    achieved = loop.verifications[("q1", "A1")]
+    assert (achieved.verdict, achieved.review, achieved.actual) == (Verdict.ACHIEVED, "q2", 61)
+    # 跟进周期 15 by 2026-09-30 (lower is better): q3 reports 22 days, so missed
+    missed = loop.verifications[("q1", "A3")]
+    assert (missed.verdict, missed.review, missed.actual, missed.better) == (Verdict.MISSED, "q3", 22, "lower")
+    # 新客户数 by 2026-09-30: q3 is held after it but does not report the metric
+    assert loop.verifications[("q2", "A2")].verdict is Verdict.NO_DATA
+    assert ("q1", "A2") not in loop.verifications  # no expects, no verdict
+
+
+def test_pending_until_a_review_is_held_on_or_after_by() -> None:
+    action = act("A9", expects=("复购率", 70, "2026-12-31"))
+    assert verify(action, [Q2, Q3], TODAY).verdict is Verdict.PENDING  # type: ignore[union-attr]
+    q4 = quarter("q4", "2026-10-01", "2026-12-31", "2027-01-08", metrics=(rate("复购率", 72),))
+    assert verify(action, [Q2, Q3, q4], TODAY).verdict is Verdict.PENDING  # type: ignore[union-attr]  # future
+    decided = verify(action, [Q2, Q3, q4], D("2027-01-08"))
+    assert decided is not None and (decided.verdict, decided.review) == (Verdict.ACHIEVED, "q4")
+
+
+@pytest.mark.parametrize(("actual", "better", "verdict"), [
+    (60, "higher", Verdict.ACHIEVED), (59.9, "higher", Verdict.MISSED),
+    (15, "lower", Verdict.ACHIEVED), (15.1, "lower", Verdict.MISSED),
+])
+def test_the_target_is_judged_with_better(actual: float, better: str, verdict: Verdict) -> None:
+    target = 60 if better == "higher" else 15
+    action = act("A1", expects=("m", target, "2026-09-30"))
+    later = quarter("q3", "2026-07-01", "2026-09-30", "2026-10-12", metrics=(Metric("", "m", "x", 1, actual, better),))
+    assert verify(action, [later], TODAY).verdict is verdict  # type: ignore[union-attr]
+
+
+def test_previous_review_is_the_adjacent_period_of_the_same_granularity() -> None:
+    monthly = quarter("sep", "2026-09-01", "2026-09-30", "2026-10-05")
+    team = sorted([Q1, Q2, Q3, monthly], key=lambda r: r.held_on)
+    assert previous_review(Q3, team) is Q2  # not the later-held monthly review
+    october = quarter("oct", "2026-10-01", "2026-10-31", "2026-11-05")
+    assert previous_review(october, [*team, october]) is monthly
+    deal = quarter("deal", "2026-08-01", "2026-08-31", "2026-11-10", kind="project")
+    assert previous_review(deal, [*team, october, deal]) is october  # not periodic: the latest earlier review
+
+
+def test_follow_up_lists_the_previous_review_and_what_is_still_open() -> None:
+    loop = closed_loop(REVIEWS, TODAY)
+    section = follow_up(Q3, REVIEWS, loop, timelines(REVIEWS))
+    assert section.previous is Q2
+    rows = [(row.review, row.action.id, row.state) for row in section.rows]
+    # q1's open actions (A1, A3) are still open on 2026-10-12; A2 was carried into q2; A4 was done
+    assert rows == [("q1", "A1", State.OVERDUE), ("q1", "A3", State.OVERDUE),
+                    ("q2", "A1", State.OVERDUE), ("q2", "A2", State.OVERDUE)]
+    # q3 decides q1:A3 (跟进周期, missed); q2:A2 has no data in q3, which decides nothing for it
+    assert [(review, action.id, verdict.verdict) for review, action, verdict in section.decided] == [
+        ("q1", "A3", Verdict.MISSED)]

@@ -180,3 +180,12 @@ def follow_up(review: Review, reviews: Iterable[Review], loop: ClosedLoop,
 
 def _actions_of(team: list[Review], key: ActionKey) -> list[Action]:
     return [a for r in team if r.id == key[0] for a in r.actions if a.id == key[1]]
+
+
+def still_open(reviews: Iterable[Review], team: str, today: date) -> list[tuple[str, Action]]:
+    """The team's actions open today and not carried into a later review, oldest review first: what its
+    next review carries forward."""
+    team_reviews = sorted((r for r in reviews if r.team == team), key=lambda r: (r.held_on, r.id))
+    loop = closed_loop(team_reviews, today)
+    return [(r.id, a) for r in team_reviews for a in r.actions
+            if a.status in OPEN_STATUSES and (r.id, a.id) not in loop.carried]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -16,6 +17,9 @@ from retrogen.checker import known_ids
 from retrogen.config import Config
 from retrogen.errors import RetrogenError
 from retrogen.files import write_file
+from retrogen.loop import still_open
+from retrogen.model import Action, Metric, Review, load_knowledge_base
+from retrogen.periods import Period
 from retrogen.schema import SCHEMA_NAME, inline_definitions, load_schema, schema_path
 
 KINDS = ("periodic", "project", "anomaly", "capability")
@@ -32,9 +36,38 @@ _templates = jinja2.Environment(
     loader=jinja2.PackageLoader("retrogen", "templates/new"),
     autoescape=False,
     keep_trailing_newline=True,
+    trim_blocks=True,
     undefined=jinja2.StrictUndefined,
 )
 _templates.filters["yaml"] = lambda value: json.dumps(str(value), ensure_ascii=False)
+_templates.filters["number"] = lambda value: json.dumps(int(value) if float(value).is_integer() else float(value))
+
+
+@dataclass(frozen=True)
+class Prefill:
+    """What `new --team` copies from the team's reviews: the next period, the metric list of the team's
+    latest periodic review of that granularity (previous = its actual), and its actions still open."""
+
+    period: Period | None = None
+    source: Review | None = None
+    carried: tuple[tuple[str, Action], ...] = ()
+
+    @property
+    def metrics(self) -> tuple[Metric, ...]:
+        return self.source.metrics if self.source else ()
+
+
+def prefill_from(reviews: list[Review], team: str, period: Period | None, today: date) -> Prefill:
+    """The prefill for a new review of `team`; `period` (from --period) fixes the granularity, else the
+    team's latest periodic review sets it and the new review covers the period after that one."""
+    periodic = [r for r in reviews if r.team == team and r.kind == "periodic" and r.period_of is not None]
+    periodic.sort(key=lambda r: (r.period_end or r.held_on, r.held_on, r.id))
+    if period is None and periodic:
+        period = periodic[-1].period_of.next()  # type: ignore[union-attr]
+    granularity = period.granularity if period else None
+    same = [r for r in periodic if r.period_of is not None and r.period_of.granularity == granularity
+            and (period is None or r.period_of.end < period.start)]
+    return Prefill(period, same[-1] if same else None, tuple(still_open(reviews, team, today)))
 
 
 @cache
@@ -62,15 +95,18 @@ def schema_reference(config: Config, folder: Path) -> str:
     return Path(os.path.relpath(target, folder)).as_posix()
 
 
-def render_review(review_id: str, kind: str, lang: str, team: str, held_on: date, schema: str) -> str:
+def render_review(review_id: str, kind: str, lang: str, team: str, held_on: date, schema: str,
+                  prefill: Prefill | None = None) -> str:
     return _templates.get_template(f"review.{lang}.yaml.j2").render(
         id=review_id, kind=kind, team=team, held_on=held_on.isoformat(), schema=schema,
-        kind_label=KIND_LABELS[lang][kind],
+        kind_label=KIND_LABELS[lang][kind], prefill=prefill or Prefill(),
     )
 
 
-def new_review(config: Config, review_id: str, kind: str, lang: str, team: str | None, held_on: date) -> Path:
-    """Write reviews/<id>.yaml from the template; returns its path. Refuses a used id or an existing file."""
+def new_review(config: Config, review_id: str, kind: str, lang: str, team: str | None, held_on: date,
+               period: Period | None = None) -> tuple[Path, Prefill]:
+    """Write reviews/<id>.yaml from the template, pre-filled from the team's reviews when `team` is given;
+    returns its path and what was pre-filled. Refuses a used id or an existing file."""
     problem = id_problem(review_id)
     if problem:
         raise RetrogenError(f"{review_id!r} is not a review id: {problem}")
@@ -78,6 +114,11 @@ def new_review(config: Config, review_id: str, kind: str, lang: str, team: str |
     for used, where in known_ids(config.reviews_dir, set()):
         if used == review_id:
             raise RetrogenError(f"review id {review_id!r} is already used by {where}; choose another id")
+    prefill = Prefill(period)
+    if team:
+        reviews = load_knowledge_base(config, held_on, jobs=1).reviews
+        prefill = prefill_from(reviews, team, period, held_on)
     team = team or ("TODO: 团队" if lang == "zh" else "TODO: team")
-    write_file(path, render_review(review_id, kind, lang, team, held_on, schema_reference(config, path.parent)))
-    return path
+    write_file(path, render_review(review_id, kind, lang, team, held_on, schema_reference(config, path.parent),
+                                   prefill))
+    return path, prefill

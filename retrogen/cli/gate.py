@@ -50,25 +50,37 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, t
 @click.argument("review_id", metavar="ID")
 @click.option("--kind", type=click.Choice(KINDS), default="periodic", show_default=True)
 @click.option("--lang", type=click.Choice(LANGUAGES), help="Language of the guidance (default: the site's).")
-@click.option("--team", help="The team the review is about.")
+@click.option("--team", help="The team the review is about: pre-fills its metrics and carries its open actions.")
+@click.option("--period", "period_label", metavar="LABEL",
+              help="The period, e.g. 2027-Q1, 2027-03, 2027-H1 or 2027 (default with --team: the one after the "
+              "team's latest periodic review).")
 @click.option("--today", metavar="YYYY-MM-DD", envvar="RETROGEN_TODAY",
               help="The day of the review meeting, written as held_on (default: the real date; env RETROGEN_TODAY).")
 @click.pass_context
 def new(ctx: click.Context, review_id: str, kind: str, lang: str | None, team: str | None,
-        today: str | None) -> None:
+        period_label: str | None, today: str | None) -> None:
     """Start a review: write reviews/ID.yaml from the template, never over an existing file.
 
     \b
     Example:
-        retrogen new 2026-q4-east-sales --kind periodic --lang zh --team 华东销售部
+        retrogen new 2027-q1-east-sales --lang zh --team 华东销售部 --period 2027-Q1
     """
+    from retrogen.periods import parse_label
     from retrogen.scaffold import new_review  # Jinja: only `new` needs it, `check` must start fast
 
     config = get_config(ctx)
     try:
-        path = new_review(config, review_id, kind, lang or config.language, team, parse_today(today))
+        period = parse_label(period_label) if period_label else None
+    except RetrogenError as exc:
+        raise click.BadParameter(str(exc), param_hint="--period") from None
+    try:
+        path, prefill = new_review(config, review_id, kind, lang or config.language, team, parse_today(today),
+                                   period)
     except RetrogenError as exc:
         raise click.ClickException(str(exc)) from None
+    if prefill.source or prefill.carried:
+        source = f"{len(prefill.metrics)} metrics from {prefill.source.id}" if prefill.source else "no metrics"
+        click.echo(f"Pre-filled {source} and carried {len(prefill.carried)} open actions forward.")
     click.echo(f"Wrote {path}. Fill in every TODO, then run: retrogen check {path}")
 
 

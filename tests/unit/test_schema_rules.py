@@ -12,6 +12,7 @@ import math
 import re
 import shutil
 import subprocess
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -191,6 +192,19 @@ def test_plausible_dates_pass(text: str) -> None:
     assert verdicts(with_value(("actions", 0, "due"), text)) == (True, True)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.dates().map(date.isoformat), st.from_regex(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", fullmatch=True),
+                 st.text(max_size=12)))
+def test_a_date_passes_exactly_when_it_is_real_and_plausible(text: str) -> None:
+    try:
+        real = date.fromisoformat(text) if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text) else None
+    except ValueError:
+        real = None
+    plausible = real is not None and 1900 <= real.year <= 2199
+    assert (date_problem(text) is None) == plausible
+    assert verdicts(with_value(("held_on",), text)) == (plausible, plausible)
+
+
 NUMBERS = [("metrics", 0, "target"), ("metrics", 0, "actual"), ("metrics", 0, "previous")]
 
 
@@ -200,6 +214,17 @@ def test_metric_numbers_are_finite_and_at_most_ten_to_the_fifteenth(path: tuple[
         assert verdicts(with_value(path, fine)) == (True, True), fine
     for wrong in (10**15 + 1, -(10**15) - 1, 1e20, 10**310, math.inf, -math.inf, math.nan):
         assert verdicts(with_value(path, wrong)) == (False, False), wrong
+
+
+def test_nan_is_refused_wherever_it_stands() -> None:
+    """The fast path checks NaN in Python rather than through the schema's guard (see fast_validator)."""
+    assert all("not" in node for node in SCHEMA_PATHS.values() if node.get("type") == "number")
+    for path in SCHEMA_PATHS:
+        try:
+            data = with_value(path, math.nan)
+        except (KeyError, IndexError, TypeError):
+            continue  # a place the base review does not have
+        assert verdicts(data) == (False, False), path
 
 
 def test_number_messages() -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import calendar
 import difflib
 import json
+import math
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from datetime import date
 from functools import lru_cache
@@ -13,12 +16,19 @@ from pathlib import Path
 from typing import Any
 
 import fastjsonschema
-from jsonschema import Draft202012Validator, ValidationError
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError
 
 from retrogen.loader import Document, FieldPath, field_name
 
 SCHEMA_NAME = "review.schema.json"
+# Dates outside these years are typing slips (9999-12-31, 0202-10-01) and out of range for the
+# engine's date arithmetic and for Excel; the schema's `format: date` refuses them.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DATE_LIKE = re.compile(r"([0-9]{4})[-/. ]([0-9]{1,2})[-/. ]([0-9]{1,2})")
+# Not calendar.month_name: that follows the process locale, and messages are English.
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
 
 
 def schema_path() -> Path:
@@ -49,12 +59,31 @@ def inline_definitions(node: Any, definitions: dict[str, Any]) -> Any:
     return {key: inline_definitions(value, definitions) for key, value in node.items() if key != "$defs"}
 
 
-def _is_date(value: str) -> bool:
+def _quoted(text: str) -> str:
+    return repr(text if len(text) <= 60 else f"{text[:57]}…")
+
+
+def date_problem(text: str) -> str | None:
+    """What is wrong with `text` as a review date and what to write instead; None for a good date."""
+    if not _DATE.fullmatch(text):
+        like = _DATE_LIKE.fullmatch(text.strip())
+        fix = f": {like[1]}-{int(like[2]):02}-{int(like[3]):02}" if like else ""
+        return f"{_quoted(text)} is not a date; write it as YYYY-MM-DD{fix}"
+    year, month = int(text[:4]), int(text[5:7])
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        return f"{text} has an implausible year; write a year from {FIRST_YEAR} to {LAST_YEAR}"
     try:
-        date.fromisoformat(value)
+        date.fromisoformat(text)
     except ValueError:
-        return False
-    return _DATE.fullmatch(value) is not None
+        if not 1 <= month <= 12:
+            return f"{text} is not a real date: there is no month {month:02}; months run from 01 to 12"
+        days = calendar.monthrange(year, month)[1]
+        return f"{text} is not a real date: {_MONTHS[month - 1]} {year} has {days} days; correct the day"
+    return None
+
+
+def _is_date(value: object) -> bool:
+    return not isinstance(value, str) or date_problem(value) is None
 
 
 @lru_cache(maxsize=1)
@@ -64,12 +93,31 @@ def fast_validator() -> Callable[[Any], Any]:
     It only answers "valid or not": most reviews are valid, and for those the answer is all we need.
     fastjsonschema has no real 2020-12 support, so it gets the inlined schema as draft-07: every keyword
     the review schema uses means the same in both (a test holds the two validators to the same verdicts).
+    It gets no NaN guard either: its code for `not` raises and catches an exception for every number, which
+    tripled its time; is_valid refuses NaN itself.
     """
     schema = load_schema()
-    draft7 = {**inline_definitions(schema, schema.get("$defs", {})),
+    definitions = schema["$defs"]
+    number = {key: value for key, value in definitions["number"].items() if key != "not"}
+    draft7 = {**inline_definitions(schema, {**definitions, "number": number}),
               "$schema": "http://json-schema.org/draft-07/schema#"}
     compiled: Callable[[Any], Any] = fastjsonschema.compile(draft7, formats={"date": _is_date})
     return compiled
+
+
+def _holds_nan(data: Any) -> bool:
+    """Whether NaN stands anywhere in the data: where the schema takes a number its guard refuses NaN, and
+    no other place takes a float at all. A loop, not recursion: it runs on every review."""
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, float) and math.isnan(node):
+            return True
+    return False
 
 
 def is_valid(data: Any) -> bool:
@@ -77,15 +125,22 @@ def is_valid(data: Any) -> bool:
         fast_validator()(data)
     except fastjsonschema.JsonSchemaException:
         return False
-    return True
+    return not _holds_nan(data)
 
 
 @lru_cache(maxsize=1)
 def validator() -> Draft202012Validator:
     """One validator per process, on the inlined schema: building it costs more than validating a review."""
     schema = load_schema()
-    return Draft202012Validator(inline_definitions(schema, schema.get("$defs", {})),
-                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+    dates = FormatChecker(formats=())
+    dates.checks("date")(_is_date)
+    return Draft202012Validator(inline_definitions(schema, schema.get("$defs", {})), format_checker=dates)
+
+
+@lru_cache(maxsize=1)
+def _definition_of_pattern() -> dict[str, str]:
+    """Which `$defs` entry (date, text, tag) a pattern comes from, to explain its failures."""
+    return {node["pattern"]: name for name, node in load_schema()["$defs"].items() if "pattern" in node}
 
 
 def describe(value: Any) -> str:
@@ -93,10 +148,16 @@ def describe(value: Any) -> str:
         return "nothing"
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()}"
+    if isinstance(value, int) and abs(value) >= 10**16:
+        return f"a number with {int(math.log10(abs(value))) + 1} digits"  # str() refuses over 4,300 digits
+    if isinstance(value, float) and math.isnan(value):
+        return ".nan (not a number)"
+    if isinstance(value, float) and math.isinf(value):
+        return "-.inf (minus infinity)" if value < 0 else ".inf (infinity)"
     if isinstance(value, (int, float)):
         return f"the number {value}"
     if isinstance(value, str):
-        return f"the text {value!r}" if len(value) < 60 else "a long text"
+        return f"the text {_quoted(value)}"
     return "a list" if isinstance(value, list) else "a mapping"
 
 
@@ -118,6 +179,22 @@ def _hint(word: str, choices: list[str]) -> str:
 
 def _action_field(path: FieldPath, name: str) -> bool:
     return len(path) == 2 and path[0] == "actions" and name in {"owner", "due"}
+
+
+def _limit(number: float) -> str:
+    return f"{int(number):,}" if float(number).is_integer() else str(number)
+
+
+def _control_character(text: str) -> str | None:
+    """The first control character other than tab and line feed: the ones the text pattern refuses."""
+    return next((c for c in text if unicodedata.category(c) == "Cc" and c not in "\t\n"), None)
+
+
+def _named(characters: str) -> str:
+    """`U+200B ZERO WIDTH SPACE, …` for each character but the plain space: what to search for in an editor."""
+    names = {"\t": "TAB", "\n": "LINE BREAK"}
+    return ", ".join(f"U+{ord(c):04X} {names.get(c) or unicodedata.name(c, '')}".rstrip()
+                     for c in dict.fromkeys(characters) if c != " ")
 
 
 SchemaIssue = tuple[str, FieldPath, bool, str]  # code, path, points at key?, message
@@ -145,20 +222,21 @@ def _issues(error: ValidationError) -> Iterator[SchemaIssue]:
                 yield "RG102", path, False, f"{name} needs the field {missing!r}"
     elif keyword == "type":
         yield "RG103", path, False, f"{name} must be {_expected(error.schema)}, not {describe(instance)}"
+    elif keyword == "not" and isinstance(instance, float) and math.isnan(instance):
+        yield "RG103", path, False, f"{name} must be a number, not .nan; write the number"
     elif keyword in {"enum", "const"}:
         choices = [str(c) for c in (value if keyword == "enum" else [value])]
         yield "RG104", path, False, f"{name} is {describe(instance)}; {_hint(str(instance), choices)}"
     elif keyword == "format":
-        yield "RG105", path, False, f"{name}: {instance!r} is not a real date; write YYYY-MM-DD"
-    elif keyword == "pattern" and error.schema.get("format") == "date":
-        return  # the format error above already says it, once
-    elif keyword in {"pattern", "minLength"}:
-        if len(path) == 3 and path[0] == "actions" and path[2] == "owner":
-            yield "RG130", path, False, f"{name} is empty; name one person (owner: 张伟)"
-        elif instance == "" or (isinstance(instance, str) and not instance.strip()):
-            yield "RG106", path, False, f"{name} is empty; fill it in or remove the field"
-        else:
-            yield "RG106", path, False, f"{name}: {instance!r} {_pattern_advice(path)}"
+        yield "RG105", path, False, f"{name}: {date_problem(instance)}"
+    elif keyword == "pattern":
+        yield from _pattern_issues(path, name, instance, value)
+    elif keyword == "maxLength":
+        yield "RG107", path, False, (f"{name} has {len(instance):,} characters, more than the {value:,} allowed; "
+                                     "shorten it")
+    elif keyword in {"minimum", "maximum"}:
+        beyond = "below the minimum" if keyword == "minimum" else "above the maximum"
+        yield "RG107", path, False, f"{name} is {describe(instance)}, {beyond} {_limit(value)}; check the number"
     elif keyword == "contains" and path == ("participants",):
         yield "RG114", path, False, "no participant has role: lead; name the person who leads the review"
     elif keyword == "uniqueItems":
@@ -167,16 +245,38 @@ def _issues(error: ValidationError) -> Iterator[SchemaIssue]:
         yield "RG107", path, False, f"{name}: {error.message}"
 
 
-def _pattern_advice(path: FieldPath) -> str:
-    last = path[-1] if path else ""
+def _pattern_issues(path: FieldPath, name: str, text: str, pattern: str) -> Iterator[SchemaIssue]:
+    definition = _definition_of_pattern().get(pattern)
+    if definition == "date":
+        return  # the format error already says it, once
+    control = _control_character(text)
+    if control is not None:
+        yield "RG106", path, False, (f"{name} contains the control character U+{ord(control):04X}; delete it "
+                                     "(it usually comes with text pasted from another program)")
+    elif definition == "text":
+        blank = f"has only spaces or invisible characters ({_named(text)})" if text.strip(" ") else "is empty"
+        if len(path) == 3 and path[0] == "actions" and path[2] == "owner":
+            yield "RG130", path, False, f"{name} {blank}; name one person (owner: 张伟)"
+        else:
+            yield "RG106", path, False, f"{name} {blank}; fill it in or remove the field"
+    elif text != text.strip() and re.search(pattern, text.strip()):
+        yield "RG106", path, False, (f"{name}: {_quoted(text)} has a line break or spaces around it; "
+                                     f"write {_quoted(text.strip())}")
+    elif definition == "tag":
+        hidden = _named("".join(c for c in text if c.isspace() or unicodedata.category(c) == "Cf"))
+        advice = (f"contains {hidden}; delete it" if hidden else
+                  "is not a tag: use words without commas or #, one space apart, e.g. 定价 or decision-chain")
+        yield "RG106", path, False, f"{name}: {_quoted(text)} {advice}"
+    else:
+        yield "RG106", path, False, f"{name}: {_quoted(text)} {_id_advice(path)}"
+
+
+def _id_advice(path: FieldPath) -> str:
     if path == ("id",):
         return "must be a lowercase slug of letters, digits and hyphens, e.g. 2026-q3-east-sales"
-    if last == "id" or path[:1] == ("lessons",) or "addresses" in path:
-        prefix = {"problems": "P", "lessons": "L", "actions": "A"}.get(str(path[0]), "P")
-        return f"must be {prefix} followed by a number, e.g. {prefix}1"
-    if "tags" in path:
-        return "is not a tag: use words without commas or #, e.g. 定价 or decision-chain"
-    return "does not have the required form"
+    # an item's own id, or a reference to a problem (lessons[].problem, actions[].addresses[])
+    prefix = {"lessons": "L", "actions": "A"}.get(str(path[0]), "P") if path[-1] == "id" else "P"
+    return f"must be {prefix} followed by a number, e.g. {prefix}1"
 
 
 def schema_issues(document: Document) -> Iterator[tuple[str, FieldPath, bool, str]]:
@@ -184,6 +284,9 @@ def schema_issues(document: Document) -> Iterator[tuple[str, FieldPath, bool, st
     if is_valid(document.data):
         return  # the fast path: jsonschema is only needed to explain what is wrong
     issues = [issue for error in validator().iter_errors(document.data) for issue in _issues(error)]
+    if not issues:  # the validators disagree: an invalid review must never pass for want of an explanation
+        issues = [("RG107", (), False, "the review breaks the schema, but retrogen cannot say where; "
+                   "please report this with the file")]
     seen: set[tuple[str, FieldPath]] = set()
     for code, path, at_key, message in issues:
         if (code, path) in seen:

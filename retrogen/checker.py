@@ -129,7 +129,7 @@ def check_file(path: Path, options: CheckOptions, display: str | None = None, ke
         pos = document.locate(where, key=at_key)
         findings.append(Finding(shown, pos.line, pos.column, code, message, field_name(where)))
 
-    for code, where, at_key, message in schema_issues(document):
+    for code, where, at_key, message in schema_issues(document, options.today):
         add(code, where, message, at_key)
     for code, where, message in review_issues(document, options.today, options.not_owners, options.min_whys):
         add(code, where, message)

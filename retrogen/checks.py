@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from retrogen.hints import example, review_language
+from retrogen.hints import Hints, is_placeholder
 from retrogen.loader import Document, FieldPath, field_name
 from retrogen.owners import owner_problem
 from retrogen.vocabulary import OPEN_STATUSES
@@ -53,19 +53,15 @@ def review_issues(document: Document, today: date, not_owners: tuple[str, ...],
     yield from _placeholders(data, ())
     yield from _item_ids(data)
     yield from _period(data)
-    yield from _actions(data, today, not_owners, review_language(data))
+    yield from _actions(data, today, not_owners, Hints.for_review(data, today))
     yield from _problems(data, min_whys)
     yield from _timeline(data)
     yield from _metrics_and_funnel(data)
 
 
-def _is_placeholder(value: str) -> bool:
-    return value.lstrip().upper().startswith("TODO")
-
-
 def _placeholders(value: Any, path: FieldPath) -> Iterator[Issue]:
     if isinstance(value, str):
-        if _is_placeholder(value):
+        if is_placeholder(value):
             yield "RG115", path, f"{field_name(path)} still holds the template's placeholder; write the real content"
     elif isinstance(value, dict):
         for key, child in value.items():
@@ -113,16 +109,16 @@ def _period(data: dict[str, Any]) -> Iterator[Issue]:
             yield "RG142", ("period", "start"), f"period starts on {start} after it ends on {end}; swap them"
 
 
-def _actions(data: dict[str, Any], today: date, not_owners: tuple[str, ...], language: str) -> Iterator[Issue]:
+def _actions(data: dict[str, Any], today: date, not_owners: tuple[str, ...], hints: Hints) -> Iterator[Issue]:
     held_on = as_date(data.get("held_on"))
     for index, action in entries(data, "actions"):
         path: FieldPath = ("actions", index)
         label = f"action {text(action, 'id') or index}"
         owner = text(action, "owner")
-        if owner is not None and owner.strip() and not _is_placeholder(owner):
+        if owner is not None and owner.strip() and not is_placeholder(owner):
             problem = owner_problem(owner, not_owners)
             if problem:
-                yield "RG132", (*path, "owner"), f"{label}: {problem}; name one person ({example('owner', language)})"
+                yield "RG132", (*path, "owner"), f"{label}: {problem}; name one person ({hints.owner})"
         status = text(action, "status") or "not_started"
         due, done_on = as_date(action.get("due")), as_date(action.get("done_on"))
         if status == "done" and "done_on" not in action:
@@ -134,7 +130,7 @@ def _actions(data: dict[str, Any], today: date, not_owners: tuple[str, ...], lan
                    f"{label} is overdue: due {due}, still {status}; finish it or agree a new due date")
         if "checkpoint" not in action:
             yield ("RG202", path, f"{label} has no checkpoint; name a deliverable that shows it is done "
-                   f"({example('checkpoint', language)})")
+                   f"({hints.checkpoint})")
         if due and held_on and due < held_on:
             yield "RG205", (*path, "due"), f"{label} is due {due}, before the review was held ({held_on})"
         updates = [u for _, u in entries(action, "updates")]

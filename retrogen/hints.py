@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -18,6 +19,26 @@ EXAMPLES: dict[str, dict[str, str]] = {
     "zh": {"owner": "张伟", "checkpoint": "新SOP文件V2.0"},
     "en": {"owner": "Alex Chen", "checkpoint": "SOP v2.0 published"},
 }
+
+
+def is_placeholder(value: str) -> bool:
+    """True for the template's `TODO: …` placeholders, which must be replaced before a review passes."""
+    return value.lstrip().upper().startswith("TODO")
+
+
+@dataclass(frozen=True)
+class Hints:
+    """The examples a review's findings end with: in its language, with a due date ahead of today."""
+
+    owner: str
+    due: str
+    checkpoint: str
+
+    @classmethod
+    def for_review(cls, data: dict[str, Any], today: date | None) -> Hints:
+        language = review_language(data)
+        return cls(example("owner", language), example_due(today) if today else "due: YYYY-MM-DD",
+                   example("checkpoint", language))
 
 
 def review_language(data: dict[str, Any]) -> str:

@@ -13,12 +13,15 @@ from datetime import date
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import fastjsonschema
-from jsonschema import Draft202012Validator, FormatChecker, ValidationError
 
+from retrogen.hints import Hints, is_placeholder
 from retrogen.loader import Document, FieldPath, field_name
+
+if TYPE_CHECKING:  # jsonschema costs a quarter of a second to import: only an invalid review needs it
+    from jsonschema import Draft202012Validator, ValidationError
 
 SCHEMA_NAME = "review.schema.json"
 # Dates outside these years are typing slips (9999-12-31, 0202-10-01) and out of range for the
@@ -131,6 +134,8 @@ def is_valid(data: Any) -> bool:
 @lru_cache(maxsize=1)
 def validator() -> Draft202012Validator:
     """One validator per process, on the inlined schema: building it costs more than validating a review."""
+    from jsonschema import Draft202012Validator, FormatChecker
+
     schema = load_schema()
     dates = FormatChecker(formats=())
     dates.checks("date")(_is_date)
@@ -200,7 +205,7 @@ def _named(characters: str) -> str:
 SchemaIssue = tuple[str, FieldPath, bool, str]  # code, path, points at key?, message
 
 
-def _issues(error: ValidationError) -> Iterator[SchemaIssue]:
+def _issues(error: ValidationError, hints: Hints) -> Iterator[SchemaIssue]:
     """What one jsonschema error means to the person editing the review."""
     path: FieldPath = tuple(error.absolute_path)
     name = field_name(path) or "the review"
@@ -215,22 +220,25 @@ def _issues(error: ValidationError) -> Iterator[SchemaIssue]:
                 continue
             if _action_field(path, missing):
                 code = "RG130" if missing == "owner" else "RG131"
-                what = "name one person (owner: 张伟)" if missing == "owner" else "give a date (due: 2026-12-31)"
+                what = f"name one person ({hints.owner})" if missing == "owner" else f"give a date ({hints.due})"
                 noun = "owner" if missing == "owner" else "due date"
                 yield code, path, False, f"action {instance.get('id', name)} has no {noun}; {what}"
             else:
                 yield "RG102", path, False, f"{name} needs the field {missing!r}"
+    elif keyword == "type" and isinstance(instance, str) and is_placeholder(instance):
+        return  # the template's TODO: reported once, as a placeholder to fill (RG115)
     elif keyword == "type":
         yield "RG103", path, False, f"{name} must be {_expected(error.schema)}, not {describe(instance)}"
-    elif keyword == "not" and isinstance(instance, float) and math.isnan(instance):
-        yield "RG103", path, False, f"{name} must be a number, not .nan; write the number"
+    elif keyword == "not":  # only the NaN guard of $defs/number uses `not`; for a non-number `type` says it
+        if isinstance(instance, float) and math.isnan(instance):
+            yield "RG103", path, False, f"{name} must be a number, not .nan; write the number"
     elif keyword in {"enum", "const"}:
         choices = [str(c) for c in (value if keyword == "enum" else [value])]
         yield "RG104", path, False, f"{name} is {describe(instance)}; {_hint(str(instance), choices)}"
     elif keyword == "format":
         yield "RG105", path, False, f"{name}: {date_problem(instance)}"
     elif keyword == "pattern":
-        yield from _pattern_issues(path, name, instance, value)
+        yield from _pattern_issues(path, name, instance, value, hints)
     elif keyword == "maxLength":
         yield "RG107", path, False, (f"{name} has {len(instance):,} characters, more than the {value:,} allowed; "
                                      "shorten it")
@@ -245,7 +253,7 @@ def _issues(error: ValidationError) -> Iterator[SchemaIssue]:
         yield "RG107", path, False, f"{name}: {error.message}"
 
 
-def _pattern_issues(path: FieldPath, name: str, text: str, pattern: str) -> Iterator[SchemaIssue]:
+def _pattern_issues(path: FieldPath, name: str, text: str, pattern: str, hints: Hints) -> Iterator[SchemaIssue]:
     definition = _definition_of_pattern().get(pattern)
     if definition == "date":
         return  # the format error already says it, once
@@ -256,7 +264,7 @@ def _pattern_issues(path: FieldPath, name: str, text: str, pattern: str) -> Iter
     elif definition == "text":
         blank = f"has only spaces or invisible characters ({_named(text)})" if text.strip(" ") else "is empty"
         if len(path) == 3 and path[0] == "actions" and path[2] == "owner":
-            yield "RG130", path, False, f"{name} {blank}; name one person (owner: 张伟)"
+            yield "RG130", path, False, f"{name} {blank}; name one person ({hints.owner})"
         else:
             yield "RG106", path, False, f"{name} {blank}; fill it in or remove the field"
     elif text != text.strip() and re.search(pattern, text.strip()):
@@ -279,11 +287,13 @@ def _id_advice(path: FieldPath) -> str:
     return f"must be {prefix} followed by a number, e.g. {prefix}1"
 
 
-def schema_issues(document: Document) -> Iterator[tuple[str, FieldPath, bool, str]]:
-    """Every schema violation of the document, in file order, as (code, path, at_key, message)."""
+def schema_issues(document: Document, today: date | None = None) -> Iterator[tuple[str, FieldPath, bool, str]]:
+    """Every schema violation of the document, in file order, as (code, path, at_key, message); fix hints
+    follow the review's language, and a due date in them lies after `today`."""
     if is_valid(document.data):
         return  # the fast path: jsonschema is only needed to explain what is wrong
-    issues = [issue for error in validator().iter_errors(document.data) for issue in _issues(error)]
+    hints = Hints.for_review(document.data, today)
+    issues = [issue for error in validator().iter_errors(document.data) for issue in _issues(error, hints)]
     if not issues:  # the validators disagree: an invalid review must never pass for want of an explanation
         issues = [("RG107", (), False, "the review breaks the schema, but retrogen cannot say where; "
                    "please report this with the file")]

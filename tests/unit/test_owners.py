@@ -10,6 +10,9 @@ import pytest
 from retrogen.checks import review_issues
 from retrogen.loader import parse_text
 from retrogen.owners import owner_problem
+from retrogen.schema import schema_issues
+
+TODAY = date(2026, 11, 20)
 
 
 @pytest.mark.parametrize(
@@ -72,3 +75,26 @@ def test_fix_hints_follow_the_review_language() -> None:
     assert any("(owner: 张伟)" in m for m in chinese)
     stated = messages("EMEA Q3 enterprise review\nlang: zh", "EMEA Enterprise", "TBD")
     assert any("(owner: 张伟)" in m for m in stated)
+
+
+def schema_messages(text: str, today: date) -> list[str]:
+    document = parse_text(Path("x.yaml"), text)
+    return [message for _, _, _, message in schema_issues(document, today)]
+
+
+def test_hints_for_missing_owner_and_due_follow_language_and_today() -> None:
+    english = "id: x\ntitle: EMEA Q3 enterprise review\nteam: EMEA\nactions:\n  - id: A1\n    action: x\n"
+    messages = schema_messages(english, date(2026, 12, 5))
+    assert any(m.endswith("has no owner; name one person (owner: Alex Chen)") for m in messages)
+    assert any(m.endswith("has no due date; give a date (due: 2027-01-31)") for m in messages)
+    chinese = english.replace("EMEA Q3 enterprise review", "华东区 2026 年第三季度销售复盘")
+    messages = schema_messages(chinese, date(2027, 3, 10))
+    assert any(m.endswith("name one person (owner: 张伟)") for m in messages)
+    assert any(m.endswith("(due: 2027-04-30)") for m in messages)
+
+
+def test_a_todo_where_a_number_belongs_is_one_placeholder_finding() -> None:
+    document = parse_text(Path("x.yaml"), "id: x\nmetrics:\n  - name: 销售额\n    unit: 万元\n    target: TODO\n"
+                          "    actual: 1\n")
+    assert ("metrics", 0, "target") not in {path for _, path, _, _ in schema_issues(document, TODAY)}
+    assert ("RG115", ("metrics", 0, "target")) in {(code, path) for code, path, _ in review_issues(document, TODAY, ())}

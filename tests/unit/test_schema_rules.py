@@ -27,6 +27,9 @@ from retrogen.schema import date_problem, describe, inline_definitions, is_valid
 from ..conftest import KB
 
 BASE = load_review(KB / "reviews" / "2026-q3-east-sales.yaml").data
+# The first action also carries and expects, so that every field of an action has a value to change.
+BASE["actions"][0] |= {"carried_from": "2026-q2-east-sales:A2",
+                       "expects": {"metric": "老客户复购率", "target": 70, "by": "2026-12-31"}}
 INLINED = inline_definitions(load_schema(), load_schema()["$defs"])
 TEXT_PATTERN = load_schema()["$defs"]["text"]["pattern"]
 
@@ -47,6 +50,8 @@ PATTERNED = {
     ("actions", 0, "done_on"): "2026-10-19",
     ("actions", 0, "addresses", 0): "P1",
     ("actions", 0, "updates", 0, "date"): "2026-10-13",
+    ("actions", 0, "carried_from"): "2026-q2-east-sales:A2",
+    ("actions", 0, "expects", "by"): "2026-12-31",
 }
 
 

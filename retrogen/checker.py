@@ -16,7 +16,7 @@ from retrogen.config import Config
 from retrogen.crosschecks import ReviewFacts, cross_issues, facts_of
 from retrogen.errors import ConfigError, ReviewFileError
 from retrogen.findings import Finding, Severity
-from retrogen.loader import FieldPath, Position, field_name, load_review, read_bounded
+from retrogen.loader import DEFAULT_MAX_FILE_SIZE, FieldPath, Position, field_name, load_review, read_bounded
 from retrogen.owners import DEFAULT_NOT_OWNERS
 from retrogen.schema import schema_issues
 from retrogen.workers import exit_with_parent
@@ -34,7 +34,7 @@ _TEAM_LINE = re.compile(r"^team:[ \t]*(?:\"([^\"\\\n]*)\"|'([^'\n]*)'|([^#\n]*?)
 class CheckOptions:
     today: date
     not_owners: tuple[str, ...] = DEFAULT_NOT_OWNERS
-    max_file_size: int = 1_048_576
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
     # A review that is a symbolic link is read only when it points inside this folder (the knowledge base):
     # a link to /etc/passwd must not put that file's lines into findings. None: the working folder.
     root: Path | None = None

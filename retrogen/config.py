@@ -15,6 +15,7 @@ from yaml_env_tag import construct_env_tag
 
 from retrogen.checks import DEFAULT_MIN_WHYS
 from retrogen.errors import ConfigError
+from retrogen.loader import DEFAULT_MAX_FILE_SIZE
 from retrogen.owners import DEFAULT_NOT_OWNERS
 
 CONFIG_NAME = "mkdocs.yml"
@@ -26,7 +27,7 @@ class Config:
     root: Path
     reviews_dir: Path
     not_owners: tuple[str, ...] = DEFAULT_NOT_OWNERS
-    max_file_size: int = 1_048_576
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
     min_whys: int = DEFAULT_MIN_WHYS
     language: str = "en"
     site_name: str = "retrogen"
@@ -111,7 +112,7 @@ def _is_words(value: Any) -> bool:
 SETTINGS: dict[str, Setting] = {
     "reviews_dir": Setting("reviews", "a folder path relative to mkdocs.yml", lambda v: isinstance(v, str) and v != ""),
     "not_owners": Setting(list(DEFAULT_NOT_OWNERS), "a list of words", _is_words),
-    "max_file_size": Setting(1_048_576, "a positive number of bytes", lambda v: _is_count(v) and v > 0),
+    "max_file_size": Setting(DEFAULT_MAX_FILE_SIZE, "a positive number of bytes", lambda v: _is_count(v) and v > 0),
     "min_whys": Setting(DEFAULT_MIN_WHYS, "a whole number from 0 to 10", lambda v: _is_count(v) and 0 <= v <= 10),
 }
 

@@ -22,7 +22,6 @@ from retrogen.model import Action, Metric, Review, load_knowledge_base
 from retrogen.periods import Period
 from retrogen.schema import SCHEMA_NAME, inline_definitions, load_schema, schema_path
 
-KINDS = ("periodic", "project", "anomaly", "capability")
 KIND_LABELS = {
     "zh": {"periodic": "周期性业绩复盘", "project": "重点项目复盘", "anomaly": "异常情况复盘",
            "capability": "团队能力复盘"},

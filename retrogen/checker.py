@@ -226,7 +226,7 @@ def check_paths(paths: Sequence[Path], options: CheckOptions, reviews_dir: Path 
     related = _related_facts(heads, inside, options, jobs)
     by_display = {r.display: r for r in results}
     for finding in [*duplicate_ids(inside, others), *duplicate_ids(outside, ()),
-                    *_cross_findings(inside, related), *_cross_findings(outside, [])]:
+                    *_cross_findings(inside, related, options.today), *_cross_findings(outside, [], options.today)]:
         by_display[finding.path].findings.append(finding)
     findings = sorted(f for r in results for f in r.findings)
     return CheckResult(results, findings)
@@ -243,10 +243,10 @@ def _related_facts(heads: list[Head], checked: list[FileResult], options: CheckO
     return [r.facts for r in check_files(wanted, options, jobs=jobs) if r.facts]
 
 
-def _cross_findings(checked: list[FileResult], related: list[ReviewFacts]) -> Iterator[Finding]:
+def _cross_findings(checked: list[FileResult], related: list[ReviewFacts], today: date) -> Iterator[Finding]:
     """Closed-loop findings of the checked files, judged with the related reviews around them; a checked
     file's own facts come last, so they win over another file's with the same id."""
     facts = [*related, *(r.facts for r in checked if r.facts)]
-    for issue in cross_issues(facts, {r.review_id for r in checked if r.review_id}):
+    for issue in cross_issues(facts, {r.review_id for r in checked if r.review_id}, today):
         yield Finding(issue.display, issue.position.line, issue.position.column, issue.code, issue.message,
                       issue.field)

@@ -14,7 +14,6 @@ from typing import Any
 from retrogen.hints import Hints, is_placeholder
 from retrogen.loader import Document, FieldPath, field_name
 from retrogen.owners import owner_problem
-from retrogen.vocabulary import OPEN_STATUSES
 
 ITEM_LISTS = ("problems", "lessons", "actions")
 
@@ -125,9 +124,6 @@ def _actions(data: dict[str, Any], today: date, not_owners: tuple[str, ...], hin
             yield "RG140", (*path, "status"), f"{label} is done but has no done_on; add the day it was done"
         if done_on and done_on > today:
             yield "RG141", (*path, "done_on"), f"{label}: done_on {done_on} is after today ({today})"
-        if status in OPEN_STATUSES and due and due < today:
-            yield ("RG201", (*path, "due"),
-                   f"{label} is overdue: due {due}, still {status}; finish it or agree a new due date")
         if "checkpoint" not in action:
             yield ("RG202", path, f"{label} has no checkpoint; name a deliverable that shows it is done "
                    f"({hints.checkpoint})")

@@ -34,6 +34,7 @@ class ActionFacts:
     carried_from: str | None
     expects_metric: str | None
     at: Position
+    due_at: Position
     carried_from_at: Position
     expects_at: Position
 
@@ -97,7 +98,8 @@ def facts_of(document: Document, display: str) -> ReviewFacts | None:
             id=action_id, owner=text(action, "owner") or "", due=as_date(action.get("due")),
             status=text(action, "status") or "not_started", carried_from=text(action, "carried_from"),
             expects_metric=text(expects, "metric") if isinstance(expects, dict) else None,
-            at=document.locate((*path, "id")), carried_from_at=document.locate((*path, "carried_from")),
+            at=document.locate((*path, "id")), due_at=document.locate((*path, "due")),
+            carried_from_at=document.locate((*path, "carried_from")),
             expects_at=document.locate((*path, "expects", "metric")),
         ))
     metrics = []
@@ -136,19 +138,30 @@ def _teams(reviews: Iterable[ReviewFacts]) -> dict[str, _Team]:
     return teams
 
 
-def cross_issues(reviews: Iterable[ReviewFacts], checked: set[str]) -> Iterator[CrossIssue]:
-    """Every closed-loop issue of the reviews whose ids are in `checked`, judged against all `reviews`."""
+def cross_issues(reviews: Iterable[ReviewFacts], checked: set[str], today: date) -> Iterator[CrossIssue]:
+    """Every closed-loop issue of the reviews whose ids are in `checked`, judged against all `reviews` as of
+    `today`. Overdue is judged here too: an action carried into a later review is no longer overdue."""
     by_id = {r.id: r for r in reviews}
     teams = _teams(by_id.values())
     carried = {a.carried_from for r in by_id.values() for a in r.actions if a.carried_from is not None}
     for review_id in sorted(checked & by_id.keys()):
         review = by_id[review_id]
         team = teams[review.team]
+        yield from _overdue_issues(review, carried, today)
         yield from _carry_issues(review, by_id)
         yield from _expects_issues(review, team.metric_names)
         yield from _previous_issues(review, team.by_period)
         if team.reviews[-1] is review:
             yield from _follow_up_issues(review, team.reviews[:-1], carried)
+
+
+def _overdue_issues(review: ReviewFacts, carried: set[str], today: date) -> Iterator[CrossIssue]:
+    for index, action in enumerate(review.actions):
+        if (action.status in OPEN_STATUSES and action.due and action.due < today
+                and f"{review.id}:{action.id}" not in carried):
+            yield CrossIssue(review.display, action.due_at, "RG201",
+                             f"action {action.id} is overdue: due {action.due}, still {action.status}; finish it "
+                             "or agree a new due date", field_name(("actions", index, "due")))
 
 
 def _carry_issues(review: ReviewFacts, by_id: dict[str, ReviewFacts]) -> Iterator[CrossIssue]:

@@ -23,7 +23,7 @@ def expectations(path: Path) -> set[tuple[str, int, int]]:
 def test_each_invalid_example_reports_its_code_at_its_line(path: Path) -> None:
     expected = expectations(path)
     assert expected, f"{path.name} declares no '# expect:' header"
-    found = check_file(path, OPTIONS).findings
+    found = check_paths([path], OPTIONS).findings
     assert expected <= {(f.code, f.line, f.column) for f in found}
     # nothing else is an error: each example shows one mistake
     assert {f.code for f in found if f.severity is Severity.ERROR} <= {code for code, _, _ in expected}

@@ -13,7 +13,7 @@ HERE = Position(1, 1)
 
 def action(action_id: str, status: str = "in_progress", carried_from: str | None = None,
            expects: str | None = None, owner: str = "王芳", due: str = "2026-11-05") -> ActionFacts:
-    return ActionFacts(action_id, owner, date.fromisoformat(due), status, carried_from, expects, HERE,
+    return ActionFacts(action_id, owner, date.fromisoformat(due), status, carried_from, expects, HERE, HERE,
                        Position(7, 19), Position(9, 17))
 
 
@@ -27,7 +27,7 @@ Q2 = review("q2", "2026-07-08", (action("A1", "done"), action("A2"), action("A3"
 
 
 def issues(*reviews: ReviewFacts, checked: str | None = None) -> list[CrossIssue]:
-    return list(cross_issues(reviews, {checked or reviews[-1].id}))
+    return list(cross_issues(reviews, {checked or reviews[-1].id}, date(2026, 10, 1)))
 
 
 def codes(*reviews: ReviewFacts) -> list[tuple[str, str]]:
@@ -114,3 +114,15 @@ def test_previous_is_not_compared_across_granularities() -> None:
     june = review("june", "2026-07-02", metrics=(metric("复购率", 10),), period="2026-06")
     q3 = review("q3", "2026-10-12", metrics=(metric("复购率", 65, previous=58),), period="2026-Q3")
     assert issues(june, q3) == []
+
+
+def test_an_action_carried_forward_is_no_longer_overdue_in_its_review() -> None:
+    q3 = review("q3", "2026-10-12", (action("A1", carried_from="q2:A2", due="2026-12-31"),
+                                     action("A2", carried_from="q2:A3", due="2026-12-31")))
+    late = list(cross_issues([Q2, q3], {"q2", "q3"}, date(2026, 11, 20)))
+    assert [(i.display, i.code) for i in late] == []  # A1 done, A2 and A3 carried: nothing is overdue
+    q3_partial = review("q3", "2026-10-12", (action("A1", carried_from="q2:A2", due="2026-12-31"),))
+    late = list(cross_issues([Q2, q3_partial], {"q2"}, date(2026, 11, 20)))
+    assert [(i.display, i.code, i.message) for i in late] == [
+        ("reviews/q2.yaml", "RG201", "action A3 is overdue: due 2026-11-05, still blocked; finish it or agree a new "
+         "due date")]

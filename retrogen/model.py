@@ -12,6 +12,7 @@ from retrogen.config import Config
 from retrogen.findings import Finding
 
 OPEN = ("not_started", "in_progress", "blocked")
+STATUSES = (*OPEN, "done", "cancelled")
 
 
 @dataclass(frozen=True)

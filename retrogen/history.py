@@ -190,20 +190,22 @@ def timelines(reviews: Iterable[Review], git: GitHistory | None = None) -> dict[
 
 def weekly_series(reviews: Iterable[Review], histories: dict[ActionKey, list[StatusEvent]],
                   today: date) -> pd.DataFrame:
-    """Actions open (not yet overdue), overdue, and done as of every Sunday, and as of `today` last;
-    cancelled actions drop out.
+    """Actions open (not yet overdue), overdue, and done as of every Sunday from the first meeting that
+    agreed an action, and as of `today` last; cancelled actions drop out. An event dated before its
+    meeting (a typo such as 0230 for 2030) counts from the first day, never stretches the series back.
 
     Each action's timeline becomes spans of dates per category; a span counts on the evaluation days it
     covers, found by binary search and added up with a difference array, so the cost grows with actions
     plus weeks, not with their product.
     """
     # Days as ordinals, not dates: a due date of 9999-12-31 has no next day as a date, but has one as a number.
-    dues = {(r.id, a.id): a.due.toordinal() for r in reviews for a in r.actions}
-    starts = [events[0].date for events in histories.values() if events]
+    with_actions = [r for r in reviews if r.actions]
+    dues = {(r.id, a.id): a.due.toordinal() for r in with_actions for a in r.actions}
     columns = ["week", "open", "overdue", "done"]
-    if not starts or min(starts) > today:
+    start = min((r.held_on for r in with_actions), default=date.max)
+    if start > today:
         return pd.DataFrame(columns=columns)
-    first_sunday = min(starts).toordinal() + 6 - min(starts).weekday()
+    first_sunday = start.toordinal() + 6 - start.weekday()
     ordinals = np.arange(first_sunday, today.toordinal() + 1, 7)
     if not len(ordinals) or ordinals[-1] != today.toordinal():
         ordinals = np.append(ordinals, today.toordinal())

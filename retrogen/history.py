@@ -33,7 +33,8 @@ class StatusEvent:
 
 @dataclass
 class GitHistory:
-    """Statuses each action had in the commits that touched its review; `notice` says why there are none."""
+    """Statuses each action had in the commits that touched its review; `notice` says why there are none,
+    or which past versions were skipped."""
 
     statuses: dict[ActionKey, list[StatusEvent]] = field(default_factory=dict)
     commits: int = 0

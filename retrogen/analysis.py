@@ -85,5 +85,5 @@ def analyse(config: Config, today: date, use_git: bool = True, jobs: int | None 
     """Load the knowledge base and its git history; tables are computed when first asked for.
     `jobs` caps the processes that check the reviews (default: one per core)."""
     knowledge_base = load_knowledge_base(config, today, jobs=jobs)
-    git = read_git_history(config.root, config.reviews_dir) if use_git else GitHistory(notice=None)
+    git = GitHistory() if not use_git else read_git_history(config.root, config.reviews_dir, config.max_file_size)
     return Analysis(knowledge_base, git)

@@ -3,18 +3,19 @@ base's weekly series of open, overdue and done actions."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from retrogen.errors import ReviewFileError
+from retrogen.config import Config
 from retrogen.loader import parse_text
-from retrogen.model import OPEN, Action, Review
+from retrogen.model import OPEN, STATUSES, Action, Review
 
 ActionKey = tuple[str, str]  # review id, action id
 # On one day, the more specific source wins a tie: a dated update carries a note, git only a status.
@@ -32,87 +33,125 @@ class StatusEvent:
 
 @dataclass
 class GitHistory:
-    """Statuses each action had in the commits that touched its review; `notice` says why there are none."""
+    """Statuses each action had in the commits that touched its review; `notice` says why there are none,
+    or which past versions were skipped."""
 
     statuses: dict[ActionKey, list[StatusEvent]] = field(default_factory=dict)
     commits: int = 0
     notice: str | None = None
 
 
+# Each git call may take this long (a lock or a slow disk must not hang a report for ever).
+GIT_TIMEOUT = 60
+# Versions named in the one notice about skipped versions; the rest are counted.
+_NAMED_SKIPS = 3
+
+
 def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
     result = subprocess.run(["git", "-C", str(root), "-c", "core.quotePath=false", *args], input=stdin,
-                            capture_output=True, check=True)
+                            capture_output=True, check=True, timeout=GIT_TIMEOUT)
     return result.stdout
 
 
-def read_git_history(root: Path, reviews_dir: Path) -> GitHistory:
-    """Read every committed version of every review with two git processes: one `log`, one `cat-file --batch`."""
+def _without_history(reason: str) -> GitHistory:
+    return GitHistory(notice=f"{reason}: action history comes from `updates` alone")
+
+
+def read_git_history(root: Path, reviews_dir: Path, max_file_size: int = Config.max_file_size) -> GitHistory:
+    """Read every committed version of every review with two git processes: one `log`, one `cat-file --batch`.
+
+    History only adds detail, so it never stops a command: whatever git does, the answer is the history
+    that could be read and at most one notice. Versions over `max_file_size`, or that do not load as a
+    review mapping, are skipped as the working files would be.
+    """
+    try:
+        return _read_git_history(root, reviews_dir, max_file_size)
+    except FileNotFoundError:
+        return _without_history("git is not installed")
+    except subprocess.TimeoutExpired as exc:
+        return _without_history(f"git did not answer within {exc.timeout:g} s")
+    except (OSError, subprocess.CalledProcessError) as exc:
+        return _without_history(f"git failed ({exc})")
+
+
+def _read_git_history(root: Path, reviews_dir: Path, max_file_size: int) -> GitHistory:
     try:
         top = Path(_git(root, "rev-parse", "--show-toplevel").decode().strip())
-        shallow = _git(root, "rev-parse", "--is-shallow-repository").decode().strip() == "true"
-    except FileNotFoundError:
-        return GitHistory(notice="git is not installed: action history comes from `updates` alone")
     except subprocess.CalledProcessError:
-        return GitHistory(notice="not a git repository: action history comes from `updates` alone")
-    if shallow:
+        return _without_history("not a git repository")
+    if _git(root, "rev-parse", "--is-shallow-repository").decode().strip() == "true":
         return GitHistory(notice="shallow clone, so no git history: action history comes from `updates` alone "
                           "(fetch with --unshallow for the full history)")
     try:
         log = _git(top, "log", "--format=commit %H %cI", "--name-only", "--diff-filter=AMR", "--no-renames",
                    "--", str(reviews_dir.resolve()))
     except subprocess.CalledProcessError:
-        return GitHistory(notice="git has no commits yet: action history comes from `updates` alone")
+        return _without_history("git has no commits yet")
     versions = list(_versions(log.decode("utf-8", "replace")))
     history = GitHistory(commits=len({sha for sha, _, _ in versions}))
     if not versions:
         return history
     batch = _git(top, "cat-file", "--batch", stdin="".join(f"{sha}:{path}\n" for sha, _, path in versions).encode())
+    skipped = []
     for (sha, when, path), blob in zip(versions, _blobs(batch), strict=True):
-        if blob is not None:
-            _record(history, sha, when, path, blob)
+        if blob is not None and not _record(history, sha, when, path, blob, max_file_size):
+            skipped.append(f"{path}@{sha[:7]}")
     for events in history.statuses.values():
         events.reverse()  # git log lists the newest first
+    if skipped:
+        named = ", ".join(skipped[:_NAMED_SKIPS]) + (", …" if len(skipped) > _NAMED_SKIPS else "")
+        history.notice = (f"git history: {len(skipped)} version{'s' if len(skipped) > 1 else ''} skipped "
+                          f"(too large or not valid YAML): {named}")
     return history
+
+
+_COMMIT_LINE = re.compile(r"commit ([0-9a-f]{40,64}) (\S+)")
 
 
 def _versions(log: str) -> Iterator[tuple[str, date, str]]:
     sha, when = "", date.min
     for line in log.splitlines():
-        if line.startswith("commit "):
-            _, sha, stamp = line.split(" ", 2)
-            when = datetime.fromisoformat(stamp).date()
-        elif line.endswith((".yaml", ".yml")):
+        commit = _COMMIT_LINE.fullmatch(line)
+        if commit:
+            sha, when = commit[1], datetime.fromisoformat(commit[2]).date()
+        elif sha and line.endswith((".yaml", ".yml")):
             yield sha, when, line
 
 
-def _blobs(batch: bytes) -> Iterator[bytes | None]:
+def _blobs(batch: bytes) -> Iterator[memoryview | None]:
+    """Each requested object's content, without copying it (None for a missing one)."""
+    view = memoryview(batch)
     position = 0
     while position < len(batch):
         end = batch.index(b"\n", position)
         header = batch[position:end].split()
         if len(header) == 3 and header[1] == b"blob":
             size = int(header[2])
-            yield batch[end + 1:end + 1 + size]
+            yield view[end + 1:end + 1 + size]
             position = end + 1 + size + 1
         else:
             yield None
             position = end + 1
 
 
-def _record(history: GitHistory, sha: str, when: date, path: str, blob: bytes) -> None:
+def _record(history: GitHistory, sha: str, when: date, path: str, blob: memoryview, max_file_size: int) -> bool:
+    """Add the statuses of one version; False when it is too large or does not load as a review mapping."""
+    if len(blob) > max_file_size:
+        return False  # never parsed: a 36 MB version would cost seconds and gigabytes on every run
     try:
-        data = parse_text(Path(path), blob.decode("utf-8-sig")).data
-    except (ReviewFileError, UnicodeDecodeError):
-        return  # a broken version in the past tells nothing about statuses
+        data = parse_text(Path(path), str(blob, "utf-8-sig")).data
+    except Exception:  # any loader failure on a past version (a bug included) must not stop today's command
+        return False
     review_id, actions = data.get("id"), data.get("actions")
     if not isinstance(review_id, str) or not isinstance(actions, list):
-        return
+        return True  # a mapping that is not (yet) a review with actions: nothing to record, nothing wrong
     for action in actions:
         if isinstance(action, dict) and isinstance(action.get("id"), str):
             status = action.get("status", "not_started")
-            if isinstance(status, str):
+            if status in STATUSES:  # a misspelt status in an old commit is no status the reports can show
                 event = StatusEvent(when, status, "git", commit=sha[:10])
                 history.statuses.setdefault((review_id, action["id"]), []).append(event)
+    return True
 
 
 def action_timeline(review: Review, action: Action, git: Iterable[StatusEvent] = ()) -> list[StatusEvent]:
@@ -152,39 +191,44 @@ def timelines(reviews: Iterable[Review], git: GitHistory | None = None) -> dict[
 
 def weekly_series(reviews: Iterable[Review], histories: dict[ActionKey, list[StatusEvent]],
                   today: date) -> pd.DataFrame:
-    """Actions open (not yet overdue), overdue, and done as of every Sunday, and as of `today` last;
-    cancelled actions drop out.
+    """Actions open (not yet overdue), overdue, and done as of every Sunday from the first meeting that
+    agreed an action, and as of `today` last; cancelled actions drop out. An event dated before its
+    meeting (a typo such as 0230 for 2030) counts from the first day, never stretches the series back.
 
     Each action's timeline becomes spans of dates per category; a span counts on the evaluation days it
     covers, found by binary search and added up with a difference array, so the cost grows with actions
     plus weeks, not with their product.
     """
-    dues = {(r.id, a.id): a.due for r in reviews for a in r.actions}
-    starts = [events[0].date for events in histories.values() if events]
+    # Days as ordinals, not dates: a due date of 9999-12-31 has no next day as a date, but has one as a number.
+    with_actions = [r for r in reviews if r.actions]
+    dues = {(r.id, a.id): a.due.toordinal() for r in with_actions for a in r.actions}
     columns = ["week", "open", "overdue", "done"]
-    if not starts or min(starts) > today:
+    start = min((r.held_on for r in with_actions), default=date.max)
+    if start > today:
         return pd.DataFrame(columns=columns)
-    first = min(starts) + timedelta(days=6 - min(starts).weekday())
-    days = [first + timedelta(weeks=w) for w in range((today - first).days // 7 + 1)]
-    if not days or days[-1] != today:
-        days.append(today)
-    ordinals = np.array([d.toordinal() for d in days])
-    counts = {name: np.zeros(len(days) + 1, dtype=np.int64) for name in columns[1:]}
+    first_sunday = start.toordinal() + 6 - start.weekday()
+    ordinals = np.arange(first_sunday, today.toordinal() + 1, 7)
+    if not len(ordinals) or ordinals[-1] != today.toordinal():
+        ordinals = np.append(ordinals, today.toordinal())
+    counts = {name: np.zeros(len(ordinals) + 1, dtype=np.int64) for name in columns[1:]}
 
-    def add(name: str, start: date, end: date) -> None:
+    def add(name: str, start: int, end: int) -> None:
         """Count the span [start, end) on each evaluation day inside it."""
         if start < end:
-            lo, hi = np.searchsorted(ordinals, [start.toordinal(), end.toordinal()])
+            lo, hi = np.searchsorted(ordinals, [start, end])
             counts[name][lo] += 1
             counts[name][hi] -= 1
 
+    never = date.max.toordinal() + 1
     for key, events in histories.items():
-        ends = [e.date for e in events[1:]] + [date.max]
+        ends = [e.date.toordinal() for e in events[1:]] + [never]
         for event, end in zip(events, ends, strict=True):
+            begin = event.date.toordinal()
             if event.status in OPEN:
-                overdue_from = dues[key] + timedelta(days=1)
-                add("open", event.date, min(end, overdue_from))
-                add("overdue", max(event.date, overdue_from), end)
+                overdue_from = dues[key] + 1
+                add("open", begin, min(end, overdue_from))
+                add("overdue", max(begin, overdue_from), end)
             elif event.status == "done":
-                add("done", event.date, end)
-    return pd.DataFrame({"week": days, **{name: np.cumsum(c)[:-1] for name, c in counts.items()}})
+                add("done", begin, end)
+    weeks = [date.fromordinal(int(day)) for day in ordinals]
+    return pd.DataFrame({"week": weeks, **{name: np.cumsum(c)[:-1] for name, c in counts.items()}})

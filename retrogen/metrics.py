@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 from retrogen.model import Review
@@ -15,10 +16,14 @@ METRIC_COLUMNS = ["review", "team", "period", "held_on", "category", "metric", "
 
 
 def ratio(numerator: float | None, denominator: float | None) -> float:
-    """numerator / denominator; NaN when either is missing, the denominator is zero, or the result overflows."""
+    """numerator / denominator; NaN when either is missing, the denominator is zero, or the result is no
+    finite float (an overflow, even of integers past float's range, or an infinite or NaN operand)."""
     if numerator is None or denominator is None or denominator == 0:
         return float("nan")
-    result = numerator / denominator
+    try:
+        result = numerator / denominator
+    except OverflowError:
+        return float("nan")
     return result if math.isfinite(result) else float("nan")
 
 
@@ -63,12 +68,16 @@ def metrics_summary(table: pd.DataFrame, by: str) -> pd.DataFrame:
     if table.empty:
         return pd.DataFrame(columns=[by, "metrics", "met", "met_rate", "mean_achievement", "median_achievement"])
     grouped = table.groupby(by, sort=True)
-    summary = pd.DataFrame({
-        "metrics": grouped.size(),
-        "met": grouped["met"].sum().astype(int),
-        "mean_achievement": grouped["achievement"].mean(),
-        "median_achievement": grouped["achievement"].median(),
-    })
+    # Finite achievements near float's limit can still add up to infinity: a rate that cannot be computed.
+    with np.errstate(over="ignore"):
+        summary = pd.DataFrame({
+            "metrics": grouped.size(),
+            "met": grouped["met"].sum().astype(int),
+            "mean_achievement": grouped["achievement"].mean(),
+            "median_achievement": grouped["achievement"].median(),
+        })
+    averages = ["mean_achievement", "median_achievement"]
+    summary[averages] = summary[averages].where(np.isfinite(summary[averages]))
     summary.insert(2, "met_rate", [ratio(m, n) for m, n in zip(summary["met"], grouped["met"].count(), strict=True)])
     return summary.reset_index()
 

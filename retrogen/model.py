@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -13,6 +14,7 @@ from retrogen.findings import Finding
 from retrogen.periods import Period
 
 OPEN = ("not_started", "in_progress", "blocked")
+STATUSES = (*OPEN, "done", "cancelled")
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,15 @@ class Review:
         return self.period_end or self.held_on
 
 
+def _number(value: Any) -> float:
+    """A metric value as a float; NaN (cannot be computed) for one past float's range, infinite or NaN."""
+    try:
+        number = float(value)
+    except OverflowError:
+        return math.nan
+    return number if math.isfinite(number) else math.nan
+
+
 def _date(value: Any) -> date:
     return date.fromisoformat(value)
 
@@ -151,8 +162,9 @@ def review_from_data(data: dict[str, Any], path: Path) -> Review:
         materials=tuple(data.get("materials", ())),
         tags=tuple(data.get("tags", ())),
         metrics=tuple(Metric(
-            category=m.get("category", ""), name=m["name"], unit=m["unit"], target=m["target"], actual=m["actual"],
-            better=m.get("better", "higher"), previous=m.get("previous"), analysis=m.get("analysis", ""),
+            category=m.get("category", ""), name=m["name"], unit=m["unit"], target=_number(m["target"]),
+            actual=_number(m["actual"]), better=m.get("better", "higher"),
+            previous=None if m.get("previous") is None else _number(m["previous"]), analysis=m.get("analysis", ""),
         ) for m in data.get("metrics", ())),
         funnel=tuple((s["stage"], s["count"]) for s in data.get("funnel", ())),
         timeline=tuple((_date(e["date"]), e["event"]) for e in data.get("timeline", ())),

@@ -31,7 +31,7 @@ def percent(value: Any, digits: int = 0) -> str:
     """0.682 -> '68%'; empty for a missing value."""
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer past float's range
         return ""
     if number != number:  # NaN
         return ""
@@ -41,7 +41,7 @@ def percent(value: Any, digits: int = 0) -> str:
 def number(value: Any) -> str:
     try:
         numeric = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer past float's range
         return ""
     if numeric != numeric:
         return ""

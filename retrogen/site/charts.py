@@ -42,26 +42,44 @@ def _template() -> jinja2.Template:
     return environment("templates/site").get_template("chart.svg.j2")
 
 
+def _plottable(value: float | None) -> float | None:
+    """A value as a finite float, or None when it has no place on a chart (missing, NaN, infinite, or an
+    integer past float's range)."""
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, OverflowError):  # pandas' NA; an integer of 310 digits
+        return None
+    return number if math.isfinite(number) else None
+
+
 def _nice_max(value: float) -> float:
     if value <= 0 or not math.isfinite(value):
         return 1.0
     magnitude = 10.0 ** math.floor(math.log10(value))
-    for step in (1.0, 2.0, 2.5, 5.0):
-        if step * magnitude >= value:
-            return step * magnitude
-    return 10.0 * magnitude
+    for step in (1.0, 2.0, 2.5, 5.0, 10.0):
+        top = step * magnitude
+        if top >= value:
+            break
+    # Near float's limit the rounded-up top is infinite: then the value itself is the top.
+    return top if math.isfinite(top) else value
 
 
 def _fmt(value: float, percent: bool) -> str:
+    shown = value * 100 if percent else value
+    unit = "%" if percent else ""
+    if abs(shown) >= 1e15:  # a label of 300 digits fits nowhere
+        return f"{shown:.3g}{unit}"
     if percent:
-        return f"{value * 100:.0f}%"
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+        return f"{shown:.0f}%"
+    return f"{shown:,.0f}" if float(shown).is_integer() else f"{shown:,.1f}"
 
 
 def _axis(chart: Chart, top_value: float, percent: bool) -> None:
     plot_h = chart.height - TOP - BOTTOM
     for i in range(5):
-        value = top_value * i / 4
+        value = top_value * (i / 4)  # top_value * 3 may overflow
         y = chart.height - BOTTOM - plot_h * i / 4
         chart.grid.append((LEFT, y, chart.width - RIGHT, y))
         chart.texts.append((LEFT - 6, y + 4, "end", _fmt(value, percent)))
@@ -79,21 +97,22 @@ def line_chart(title: str, labels: Sequence[str], series: Mapping[str, Sequence[
                percent: bool = False, reference: float | None = None) -> Chart:
     """One line per series over categorical x labels; missing values break nothing, they are skipped."""
     chart = Chart(title)
-    values = [v for points in series.values() for v in points if v is not None and math.isfinite(v)]
+    plotted = {name: [_plottable(v) for v in points] for name, points in series.items()}
+    values = [v for points in plotted.values() for v in points if v is not None]
     top = _nice_max(max([*values, reference or 0, 0.0001]))
     plot_w, plot_h = chart.width - LEFT - RIGHT, chart.height - TOP - BOTTOM
     step = plot_w / max(1, len(labels) - 1)
     xs = [LEFT + (step * i if len(labels) > 1 else plot_w / 2) for i in range(len(labels))]
     _axis(chart, top, percent)
     if reference is not None:
-        y = chart.height - BOTTOM - plot_h * reference / top
+        y = chart.height - BOTTOM - plot_h * (reference / top)
         chart.lines.append((-1, "reference", f"{LEFT},{y:.1f} {chart.width - RIGHT},{y:.1f}"))
-    for index, (name, points) in enumerate(series.items()):
-        coords = [(x, chart.height - BOTTOM - plot_h * v / top, v) for x, v in zip(xs, points, strict=True)
-                  if v is not None and math.isfinite(v)]
-        chart.lines.append((index % 6, name, " ".join(f"{x:.1f},{y:.1f}" for x, y, _ in coords)))
-        for (x, y, v), label in zip(coords, [lab for lab, v in zip(labels, points, strict=True)
-                                             if v is not None and math.isfinite(v)], strict=True):
+    for index, (name, points) in enumerate(plotted.items()):
+        # value / top first: plot_h * value overflows for values near float's limit
+        coords = [(x, chart.height - BOTTOM - plot_h * (v / top), v, label)
+                  for x, v, label in zip(xs, points, labels, strict=True) if v is not None]
+        chart.lines.append((index % 6, name, " ".join(f"{x:.1f},{y:.1f}" for x, y, _, _ in coords)))
+        for x, y, v, label in coords:
             chart.dots.append((index % 6, x, y, f"{name} · {label}: {_fmt(v, percent)}"))
         chart.legend.append((index % 6, name))
     _x_labels(chart, labels, xs)
@@ -104,13 +123,16 @@ def bar_chart(title: str, labels: Sequence[str], values: Sequence[float], percen
               cumulative: Sequence[float] | None = None) -> Chart:
     """Vertical bars; with `cumulative` (fractions), a Pareto line over them on a 0-100% scale."""
     chart = Chart(title)
-    top = _nice_max(max([*values, 0.0001]))
+    heights = [_plottable(v) for v in values]
+    top = _nice_max(max([*(h for h in heights if h is not None), 0.0001]))
     plot_w, plot_h = chart.width - LEFT - RIGHT, chart.height - TOP - BOTTOM
     slot = plot_w / max(1, len(labels))
     xs = [LEFT + slot * (i + 0.5) for i in range(len(labels))]
     _axis(chart, top, percent)
-    for x, label, value in zip(xs, labels, values, strict=True):
-        height = plot_h * value / top
+    for x, label, value in zip(xs, labels, heights, strict=True):
+        if value is None:
+            continue  # no bar for what cannot be drawn; the table beside the chart has the number
+        height = plot_h * (value / top)
         chart.bars.append((0, x - slot * 0.35, chart.height - BOTTOM - height, slot * 0.7, height,
                            f"{label}: {_fmt(value, percent)}"))
     if cumulative is not None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from functools import cached_property
 from typing import Any
 
@@ -154,8 +153,9 @@ class SiteBuilder:
         table = a.actions
         overdue = records(table[table["overdue"]].sort_values(["days_late", "due"], ascending=[False, True]))
         still_open = records(table[table["status"].isin(OPEN) & ~table["overdue"]].sort_values(["due", "review"]))
-        since = a.today - timedelta(days=60)
-        done = table[(table["status"] == "done") & table["done_on"].map(lambda d: d is not None and d >= since)]
+        # Days between dates, never a date 60 days before `today`: that may not exist (--today 0001-01-01).
+        done = table[(table["status"] == "done") & table["done_on"].map(lambda d: d is not None
+                                                                         and (a.today - d).days <= 60)]
         recently_done = records(done.sort_values("done_on", ascending=False))
         by_owner = action_summary(table, "owner")
         weekly = a.weekly.tail(26)

@@ -183,13 +183,20 @@ def _timeline(data: dict[str, Any]) -> Iterator[Issue]:
         previous = when or previous
 
 
-def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+def number(value: Any) -> float | None:
+    """A number as a float; None for anything else, and for an integer past float's range (the schema
+    reports that one)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return None
 
 
 def _missed(metric: dict[str, Any]) -> bool:
     """The metric did not reach its target, judged in the direction `better` says."""
-    target, actual = _number(metric.get("target")), _number(metric.get("actual"))
+    target, actual = number(metric.get("target")), number(metric.get("actual"))
     if target is None or actual is None or target == 0:
         return False
     return actual > target if metric.get("better") == "lower" else actual < target

@@ -14,9 +14,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
-from retrogen.checks import as_date, entries, text
+from retrogen.checks import as_date, entries, number, text
 from retrogen.loader import Document, FieldPath, Position, field_name
 from retrogen.periods import Period
 from retrogen.vocabulary import OPEN_STATUSES
@@ -72,10 +71,6 @@ class CrossIssue:
     field: str
 
 
-def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
 def facts_of(document: Document, display: str) -> ReviewFacts | None:
     """The facts of a review that passed the schema; None when its id, team or meeting date is unusable."""
     data = document.data
@@ -104,10 +99,10 @@ def facts_of(document: Document, display: str) -> ReviewFacts | None:
         ))
     metrics = []
     for index, metric in entries(data, "metrics"):
-        name, actual = text(metric, "name"), _number(metric.get("actual"))
+        name, actual = text(metric, "name"), number(metric.get("actual"))
         if name is None or actual is None:
             continue
-        metrics.append(MetricFacts(name, text(metric, "unit") or "", actual, _number(metric.get("previous")),
+        metrics.append(MetricFacts(name, text(metric, "unit") or "", actual, number(metric.get("previous")),
                                    document.locate(("metrics", index, "previous"))))
     actions_at = document.keys.get(("actions",)) or document.locate(("id",))
     return ReviewFacts(review_id, display, team, held_on, period, tuple(actions), tuple(metrics), actions_at)

@@ -35,7 +35,9 @@ BASE_FILE = KB / "reviews" / "2026-q3-east-sales.yaml"
 BASE: dict[str, Any] = parse_text(BASE_FILE, BASE_FILE.read_text(encoding="utf-8")).data
 REVIEW_ID = BASE["id"]
 # The same team's previous quarter: comparisons, trends and recurring themes meet the mutated review.
-EARLIER_FILE = KB / "reviews" / "2026-q2-east-sales.yaml"
+# The team's earlier quarters, whose actions carry into each other: a mutated review is judged in its loop.
+EARLIER_FILES = [KB / "reviews" / f"{name}.yaml" for name in ("2025-q4-east-sales", "2026-q1-east-sales",
+                                                              "2026-q2-east-sales")]
 
 Data = dict[str, Any]
 Mutation = Callable[[Data], None]
@@ -170,7 +172,8 @@ MKDOCS_YML = "site_name: 复盘\ndocs_dir: .retrogen/docs\ntheme:\n  name: mater
 def knowledge_base(folder: Path, text: str) -> None:
     (folder / "reviews").mkdir()
     (folder / "mkdocs.yml").write_text(MKDOCS_YML, encoding="utf-8")
-    shutil.copy(EARLIER_FILE, folder / "reviews" / EARLIER_FILE.name)
+    for earlier in EARLIER_FILES:
+        shutil.copy(earlier, folder / "reviews" / earlier.name)
     (folder / "reviews" / BASE_FILE.name).write_text(text, encoding="utf-8")
 
 

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import jinja2
 
+from retrogen import numbers
 from retrogen.render import environment
 
 WIDTH, HEIGHT = 640, 260
@@ -53,9 +54,7 @@ def _nice_max(value: float) -> float:
 
 
 def _fmt(value: float, percent: bool) -> str:
-    if percent:
-        return f"{value * 100:.0f}%"
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    return numbers.percent(value) if percent else numbers.number(value)
 
 
 def _axis(chart: Chart, top_value: float, percent: bool) -> None:
@@ -116,7 +115,7 @@ def bar_chart(title: str, labels: Sequence[str], values: Sequence[float], percen
     if cumulative is not None:
         for i in range(5):  # the cumulative share's own scale, on the right
             chart.texts.append((chart.width - RIGHT + 6, chart.height - BOTTOM - plot_h * i / 4 + 4, "start",
-                                f"{25 * i}%"))
+                                numbers.percent(i / 4)))
         points = [(x, chart.height - BOTTOM - plot_h * c) for x, c in zip(xs, cumulative, strict=True)]
         chart.lines.append((1, "cumulative", " ".join(f"{x:.1f},{y:.1f}" for x, y in points)))
         for (x, y), label, c in zip(points, labels, cumulative, strict=True):

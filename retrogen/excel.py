@@ -40,6 +40,8 @@ _TOP, _WRAP = Alignment(vertical="top"), Alignment(wrap_text=True, vertical="top
 def _excel_value(value: Any) -> Any:
     """A cell as Excel should hold it: numbers and dates as themselves, yes/no, lists joined, text made
     safe for the file format. None for a missing value."""
+    if value is pd.NaT:  # a datetime too, and comparable with none
+        return None
     if isinstance(value, datetime):
         value = value.date()
     if isinstance(value, date):

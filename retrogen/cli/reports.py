@@ -76,6 +76,7 @@ def metrics(ctx: click.Context, by: str | None, funnel: bool, causes: bool, less
         retrogen metrics --by team
         retrogen metrics --funnel --format csv
         retrogen metrics -o metrics.xlsx
+        retrogen metrics --by team -o by-team.csv      # opens right in Excel
     """
     if sum([by is not None, funnel, causes, lessons, themes]) > 1:
         raise click.UsageError("choose one of --by, --funnel, --causes, --lessons, --themes")
@@ -123,6 +124,7 @@ def actions(ctx: click.Context, owner: str | None, team: str | None, status: str
         retrogen actions --owner 张伟 --format csv
         retrogen actions --by owner
         retrogen actions --history 2026-q3-east-sales:A2
+        retrogen actions --owner 张伟 -o 张伟.xlsx     # the filters apply to every sheet
     """
     analysis = _analyse(ctx, today, no_git)
     table = analysis.actions

@@ -21,6 +21,7 @@ HOSTILE = pd.DataFrame({
     "met": pd.array([True, False, pd.NA, True, False], dtype="boolean"),
     "achievement": [float("inf"), float("nan"), 0.5, -float("inf"), 15 / 22],
     "count": pd.array([1, None, 3, 4, 5], dtype="Int64"),
+    "week": pd.to_datetime(["2026-11-15", None, "2026-11-22", "2026-11-29", "2026-12-06"]),
 })
 
 
@@ -35,6 +36,8 @@ def test_workbook_holds_any_text_and_any_date() -> None:
     assert [row[2] for row in rows] == ["yes", "no", None, "yes", "no"]
     assert [row[3] for row in rows] == [None, None, 0.5, None, 15 / 22]  # infinities are no number
     assert [row[4] for row in rows] == [1, None, 3, 4, 5]
+    assert [row[5] and row[5].date() for row in rows] == [date(2026, 11, 15), None, date(2026, 11, 22),
+                                                         date(2026, 11, 29), date(2026, 12, 6)]
 
 
 def test_workbook_text_is_never_a_formula_or_an_error_code() -> None:
@@ -64,10 +67,10 @@ def test_json_is_strict_json() -> None:
 
 def test_csv_says_yes_no_and_leaves_missing_cells_empty() -> None:
     lines = to_csv(HOSTILE).splitlines()
-    assert lines[0] == "action,due,met,achievement,count"
-    assert lines[3] == "#N/A,2026-11-20,,0.5,3"
+    assert lines[0] == "action,due,met,achievement,count,week"
+    assert lines[3].startswith("#N/A,2026-11-20,,0.5,3,2026-11-22")
     for line in lines:
-        for word in ("True", "False", "nan", "NaN", "inf", "<NA>", "None"):
+        for word in ("True", "False", "nan", "NaN", "NaT", "inf", "<NA>", "None"):
             assert word not in line.split(",")
 
 

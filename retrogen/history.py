@@ -20,13 +20,15 @@ from retrogen.model import OPEN, STATUSES, Action, Review
 ActionKey = tuple[str, str]  # review id, action id
 # On one day, the more specific source wins a tie: a dated update carries a note, git only a status.
 _SOURCE_RANK = {"created": 0, "git": 1, "update": 2, "done_on": 3, "file": 4}
+# The status of an action from the day a later review carries it forward: neither open nor overdue.
+CARRIED = "carried"
 
 
 @dataclass(frozen=True)
 class StatusEvent:
     date: date
     status: str
-    source: str  # created, git, update, done_on or file
+    source: str  # created, git, update, done_on, file or carried
     note: str = ""
     commit: str = ""
 
@@ -154,9 +156,24 @@ def _record(history: GitHistory, sha: str, when: date, path: str, blob: memoryvi
     return True
 
 
-def action_timeline(review: Review, action: Action, git: Iterable[StatusEvent] = ()) -> list[StatusEvent]:
-    """One dated, de-duplicated history: created at the review, then updates, commits and done_on."""
-    events = [StatusEvent(review.held_on, "not_started", "created"), *git]
+def action_timeline(review: Review, action: Action, git: Iterable[StatusEvent] = (),
+                    carried: tuple[date, str] | None = None) -> list[StatusEvent]:
+    """One dated, de-duplicated history: created at the review, then updates, commits and done_on, and,
+    when a later review carries the action (`carried`: that review's day and the action it became),
+    `carried` from that day on.
+
+    The status it was created with is what the earliest evidence says, never invented: the earliest
+    committed version of its review; else not_started when updates or done_on record the changes since;
+    else the status its review gives it (a cancelled action without updates was never open).
+    """
+    past = list(git)
+    if past:
+        first = past[0].status
+    elif action.updates or (action.status == "done" and action.done_on):
+        first = "not_started"
+    else:
+        first = action.status
+    events = [StatusEvent(review.held_on, first, "created"), *past]
     events += [StatusEvent(u.date, u.status, "update", u.note) for u in action.updates]
     if action.status == "done" and action.done_on:
         events.append(StatusEvent(action.done_on, "done", "done_on"))
@@ -171,7 +188,18 @@ def action_timeline(review: Review, action: Action, git: Iterable[StatusEvent] =
                                          merged[-1].commit)
             continue
         merged.append(event)
-    return merged
+    return _carry(merged, *carried) if carried else merged
+
+
+def _carry(events: list[StatusEvent], day: date, into: str) -> list[StatusEvent]:
+    """An action still open when a later review carries it is `carried` from that day: it lives on in the
+    action it became, so the open statuses its own review still gives it no longer count. Closing it later
+    (done, cancelled) still shows."""
+    if status_on(events, day) not in OPEN:
+        return events
+    before = [e for e in events if e.date < day]
+    after = [e for e in events if e.date >= day and e.status not in OPEN]
+    return [*before, StatusEvent(day, CARRIED, "carried", f"carried into {into}"), *after]
 
 
 def status_on(timeline: list[StatusEvent], day: date) -> str | None:
@@ -184,9 +212,18 @@ def status_on(timeline: list[StatusEvent], day: date) -> str | None:
     return status
 
 
-def timelines(reviews: Iterable[Review], git: GitHistory | None = None) -> dict[ActionKey, list[StatusEvent]]:
+def timelines(reviews: Iterable[Review], git: GitHistory | None = None,
+              carried: dict[ActionKey, tuple[date, ActionKey]] | None = None) -> dict[ActionKey, list[StatusEvent]]:
+    """Every action's timeline; `carried` maps an action to the day it was carried and the action it became."""
     statuses = git.statuses if git else {}
-    return {(r.id, a.id): action_timeline(r, a, statuses.get((r.id, a.id), ())) for r in reviews for a in r.actions}
+    carries = carried or {}
+    return {(r.id, a.id): action_timeline(r, a, statuses.get((r.id, a.id), ()),
+                                          _carried_into(carries.get((r.id, a.id))))
+            for r in reviews for a in r.actions}
+
+
+def _carried_into(carry: tuple[date, ActionKey] | None) -> tuple[date, str] | None:
+    return (carry[0], ":".join(carry[1])) if carry else None
 
 
 def weekly_series(reviews: Iterable[Review], histories: dict[ActionKey, list[StatusEvent]],

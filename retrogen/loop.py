@@ -56,28 +56,27 @@ class Verification:
     better: str | None = None
 
 
-@dataclass(frozen=True)
-class Carry:
-    to: ActionKey  # the action that continues it
-    on: date  # the day the review that carries it was held
+Carries = dict[ActionKey, tuple[date, ActionKey]]  # action -> (day it was carried, the action it became)
+
+
+def state_of(status: str | None, due: date, day: date) -> State | None:
+    """One definition of an action's state for every table, chart and page: its status on `day` (from its
+    timeline, where a carried action is `carried`), and overdue when open past its due date."""
+    if status is None:
+        return None
+    if status in OPEN_STATUSES:
+        return State.OVERDUE if due < day else State.OPEN
+    return State(status) if status in State.__members__.values() else State.OPEN
 
 
 @dataclass
 class ClosedLoop:
-    carried: dict[ActionKey, Carry] = field(default_factory=dict)
+    carried: Carries = field(default_factory=dict)
     verifications: dict[ActionKey, Verification] = field(default_factory=dict)
 
-    def state_on(self, key: ActionKey, action: Action, timeline: list[StatusEvent], day: date) -> State | None:
+    def state_on(self, action: Action, timeline: list[StatusEvent], day: date) -> State | None:
         """The action's state on `day`, or None when its review had not been held yet."""
-        status = status_on(timeline, day)
-        if status is None:
-            return None
-        if status in OPEN_STATUSES:
-            carry = self.carried.get(key)
-            if carry is not None and carry.on <= day:
-                return State.CARRIED
-            return State.OVERDUE if action.due < day else State.OPEN
-        return State(status) if status in (State.DONE, State.CANCELLED) else State.OPEN
+        return state_of(status_on(timeline, day), action.due, day)
 
 
 def _split(reference: str) -> ActionKey:
@@ -104,24 +103,38 @@ def verify(action: Action, later: list[Review], today: date) -> Verification | N
     return Verification(Verdict.NO_DATA if held else Verdict.PENDING, expects.metric, expects.target, expects.by)
 
 
+def _by_team(reviews: Iterable[Review]) -> dict[str, list[Review]]:
+    teams: dict[str, list[Review]] = defaultdict(list)
+    for review in sorted(reviews, key=lambda r: (r.held_on, r.id)):
+        teams[review.team].append(review)
+    return teams
+
+
+def carries(reviews: Iterable[Review]) -> Carries:
+    """Every carried action: the day the review that carries it was held, and the action it became.
+
+    The gate refuses carries from other teams and from later reviews, and a file with such an error is not
+    loaded, so a reference left here to a review of the same team is a carry forward."""
+    found: Carries = {}
+    for team in _by_team(reviews).values():
+        ids = {r.id for r in team}
+        for review in team:
+            for action in review.actions:
+                if action.carried_from and _split(action.carried_from)[0] in ids:
+                    found.setdefault(_split(action.carried_from), (review.held_on, (review.id, action.id)))
+    return found
+
+
 def closed_loop(reviews: Iterable[Review], today: date) -> ClosedLoop:
     """Carries and verdicts of every action of the knowledge base, as of `today`."""
-    by_team: dict[str, list[Review]] = defaultdict(list)
-    for review in sorted(reviews, key=lambda r: (r.held_on, r.id)):
-        by_team[review.team].append(review)
-    loop = ClosedLoop()
-    for team in by_team.values():
-        ids = {r.id for r in team}
+    teams = _by_team(reviews)
+    loop = ClosedLoop(carries(r for team in teams.values() for r in team))
+    for team in teams.values():
         for index, review in enumerate(team):
             for action in review.actions:
-                key = (review.id, action.id)
-                if action.carried_from and _split(action.carried_from)[0] in ids:
-                    # The gate refuses carries from other teams and from later reviews; a file that has such
-                    # an error is not loaded, so whatever is left here is a carry forward within the team.
-                    loop.carried.setdefault(_split(action.carried_from), Carry(key, review.held_on))
                 verification = verify(action, team[index + 1:], today)
                 if verification is not None:
-                    loop.verifications[key] = verification
+                    loop.verifications[(review.id, action.id)] = verification
     return loop
 
 
@@ -167,7 +180,7 @@ def follow_up(review: Review, reviews: Iterable[Review], loop: ClosedLoop,
             break
         for action in earlier.actions:
             key = (earlier.id, action.id)
-            state = loop.state_on(key, action, histories[key], review.held_on)
+            state = loop.state_on(action, histories[key], review.held_on)
             if state is None:
                 continue
             if earlier is previous or state in ACTIVE_STATES:
@@ -186,6 +199,6 @@ def still_open(reviews: Iterable[Review], team: str, today: date) -> list[tuple[
     """The team's actions open today and not carried into a later review, oldest review first: what its
     next review carries forward."""
     team_reviews = sorted((r for r in reviews if r.team == team), key=lambda r: (r.held_on, r.id))
-    loop = closed_loop(team_reviews, today)
+    carried = carries(team_reviews)
     return [(r.id, a) for r in team_reviews for a in r.actions
-            if a.status in OPEN_STATUSES and (r.id, a.id) not in loop.carried]
+            if a.status in OPEN_STATUSES and (r.id, a.id) not in carried]

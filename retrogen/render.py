@@ -14,6 +14,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from retrogen.numbers import number, percent
+
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
 
 
@@ -25,27 +27,6 @@ def md(value: Any) -> Markup:
     # Quotes are harmless in Markdown text (md() output never goes into an attribute), so they stay
     # readable for people who read the file raw; <, > and & become entities.
     return Markup(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
-
-
-def percent(value: Any, digits: int = 0) -> str:
-    """0.682 -> '68%'; empty for a missing value."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer past float's range
-        return ""
-    if number != number:  # NaN
-        return ""
-    return f"{number * 100:.{digits}f}%"
-
-
-def number(value: Any) -> str:
-    try:
-        numeric = float(value)
-    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer past float's range
-        return ""
-    if numeric != numeric:
-        return ""
-    return f"{numeric:,.0f}" if numeric.is_integer() else f"{numeric:,.2f}".rstrip("0").rstrip(".")
 
 
 def iso(value: Any) -> str:

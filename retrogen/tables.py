@@ -1,4 +1,5 @@
-"""Frames out: aligned tables for people (Chinese-width aware), CSV and JSON for machines, Excel for sales."""
+"""Frames out: aligned tables for people (Chinese-width aware), CSV and JSON for machines, CSV and Excel
+workbooks for people who open them in Excel."""
 
 from __future__ import annotations
 
@@ -6,12 +7,15 @@ import csv
 import io
 import json
 import math
+import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
 import pandas as pd
+
+from retrogen.numbers import number, percent
 
 # Columns that hold ratios: shown as percentages to people, kept as fractions for machines.
 RATE_COLUMNS = frozenset({
@@ -20,59 +24,99 @@ RATE_COLUMNS = frozenset({
 })
 
 
-def _plain(value: Any) -> Any:
-    """A cell as a JSON-able value: NaN and NA become None, dates ISO strings, numpy scalars Python ones."""
+def plain(value: Any, digits: int | None = 6) -> Any:
+    """A cell as a JSON-able value: NaN, infinities and NA become None, dates ISO strings, numpy scalars
+    Python ones, floats rounded to `digits` (none: full precision)."""
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain(v, digits) for v in value]
     if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, date):
         return value.isoformat()
     if hasattr(value, "item"):  # numpy scalar
-        return _plain(value.item())
+        return plain(value.item(), digits)
     if isinstance(value, float):
-        return round(value, 6)
+        return None if not math.isfinite(value) else value if digits is None else round(value, digits)
     return value
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{column: _plain(value) for column, value in zip(frame.columns, row, strict=True)}
+    return [{column: plain(value) for column, value in zip(frame.columns, row, strict=True)}
             for row in frame.itertuples(index=False, name=None)]
 
 
 def to_json(frame: pd.DataFrame) -> str:
-    return json.dumps(records(frame), ensure_ascii=False, indent=2)
+    # allow_nan=False: NaN is not JSON; plain already made every missing value null, this keeps it so.
+    return json.dumps(records(frame), ensure_ascii=False, indent=2, allow_nan=False)
 
 
-def to_csv(frame: pd.DataFrame) -> str:
+def yes_no(value: bool) -> str:
+    """A boolean as every output for people writes it."""
+    return "yes" if value else "no"
+
+
+# What Excel would run as a formula when it opens a CSV file (OWASP's list for CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_rows(frame: pd.DataFrame, for_excel: bool) -> Iterable[list[Any]]:
+    for row in records(frame):
+        cells = []
+        for value in row.values():
+            if isinstance(value, bool):
+                value = yes_no(value)
+            elif isinstance(value, list):
+                value = "; ".join(map(str, value))
+            if for_excel and isinstance(value, str) and value.startswith(_FORMULA_START):
+                value = "'" + value  # review text is untrusted: shown as text, never run
+            cells.append(value)
+        yield cells
+
+
+def to_csv(frame: pd.DataFrame, for_excel: bool = False) -> str:
+    """CSV: raw numbers (rates as fractions), ISO dates, yes/no, empty cells where a value is missing.
+
+    `for_excel`: for a file a person opens in Excel, text that Excel would take for a formula (=, +, -, @)
+    starts with an apostrophe.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(frame.columns)
-    for row in records(frame):
-        writer.writerow("; ".join(map(str, v)) if isinstance(v, list) else v for v in row.values())
+    writer.writerows(_csv_rows(frame, for_excel))
     return buffer.getvalue()
+
+
+def to_excel_csv(frame: pd.DataFrame) -> bytes:
+    """A CSV file that Excel on Windows opens right: UTF-8 with a byte order mark (without one Excel reads
+    Chinese as the local code page), and text that cannot run as a formula."""
+    return to_csv(frame, for_excel=True).encode("utf-8-sig")
 
 
 def width(text: str) -> int:
     """Columns a terminal gives `text`: two for each wide (Chinese, Japanese, Korean) character."""
+    if text.isascii():  # most cells: ids, dates, numbers, English
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+# Control characters (C0, DEL, C1) and lone surrogates: in a terminal, ESC sequences would recolour,
+# retitle or clear the reader's screen; a lone surrogate cannot even be encoded.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def _cell(column: str, value: Any) -> str:
-    value = _plain(value)
+    value = plain(value)
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return yes_no(value)
     if isinstance(value, (int, float)) and column in RATE_COLUMNS:
-        return f"{value * 100:.1f}%"
-    if isinstance(value, float):
-        return f"{value:,.2f}".rstrip("0").rstrip(".")
+        return percent(value)
+    if isinstance(value, (int, float)):
+        return number(value)
     if isinstance(value, list):
-        return ", ".join(map(str, value))
-    text = " ".join(str(value).split())
+        value = ", ".join(map(str, value))
+    text = _UNPRINTABLE.sub("\ufffd", " ".join(str(value).split()))
     return text if width(text) <= 48 else _truncate(text, 47) + "…"
 
 
@@ -103,27 +147,6 @@ def to_table(frame: pd.DataFrame) -> str:
         return "  ".join(padded).rstrip()
 
     return "\n".join([line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)])
-
-
-def to_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """An Excel workbook, one sheet per frame, rates formatted as percentages."""
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            flat = pd.DataFrame(records(frame), columns=frame.columns)
-            for column in flat.columns:
-                if column in {"due", "done_on", "held_on", "week", "last_seen"}:
-                    flat[column] = pd.to_datetime(flat[column]).dt.date
-                flat[column] = flat[column].map(lambda v: ", ".join(map(str, v)) if isinstance(v, list) else v)
-            flat.to_excel(writer, sheet_name=name[:31], index=False)
-            sheet = writer.sheets[name[:31]]
-            for index, column in enumerate(flat.columns, start=1):
-                letter = sheet.cell(row=1, column=index).column_letter
-                sheet.column_dimensions[letter].width = min(60, max(10, width(str(column)) + 2))
-                if column in RATE_COLUMNS:
-                    for cell in sheet[letter][1:]:
-                        cell.number_format = "0.0%"
-    return buffer.getvalue()
 
 
 FORMATTERS: dict[str, Callable[[pd.DataFrame], str]] = {"table": to_table, "csv": to_csv, "json": to_json}

@@ -11,15 +11,18 @@ import pandas as pd
 from retrogen.actions import GROUPS, action_summary, follow_up_order
 from retrogen.analysis import Analysis, analyse
 from retrogen.cli.base import cli, get_config, parse_today, today_option, write_output
+from retrogen.history import weekly_series
 from retrogen.metrics import metrics_summary
 from retrogen.model import OPEN
 from retrogen.playbook import playbook_markdown
-from retrogen.tables import FORMATTERS, to_xlsx
+from retrogen.tables import FORMATTERS, to_excel_csv, to_json
 
 format_option = click.option("--format", "fmt", type=click.Choice(list(FORMATTERS)), default="table",
                              show_default=True, help="table for people; csv and json for machines.")
-output_option = click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-                             help="Write an Excel workbook (.xlsx) instead of printing.")
+output_option = click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+    help="Write a file instead of printing; its suffix chooses the format: .xlsx (an Excel workbook of every "
+         "table), .csv (this table, for Excel) or .json.")
 force_option = click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 no_git_option = click.option("--no-git", is_flag=True, help="Ignore git history; use `updates` alone.")
 
@@ -33,16 +36,24 @@ def _analyse(ctx: click.Context, today: str | None, no_git: bool = False) -> Ana
 
 def _emit(frame: pd.DataFrame, fmt: str, output: Path | None, force: bool,
           workbook: Callable[[], dict[str, pd.DataFrame]]) -> None:
-    """Print `frame`, or write the workbook's sheets (computed only then) to an .xlsx file."""
+    """Print `frame` in `fmt`, or write it to the file `output` in the format its suffix names: .xlsx (the
+    workbook's sheets, computed only then), .csv (for Excel: UTF-8 with a byte order mark) or .json."""
     if output is None:
         click.echo(FORMATTERS[fmt](frame).rstrip("\n"))
         return
-    if output.suffix.lower() != ".xlsx":
-        raise click.BadParameter("only .xlsx workbooks are written; use --format csv > FILE for CSV",
+    suffix = output.suffix.lower()
+    if suffix == ".xlsx":
+        from retrogen.excel import to_xlsx  # openpyxl is imported only when a workbook is written
+
+        sheets = workbook()
+        write_output(output, to_xlsx(sheets), force)
+        click.echo(f"Wrote {output} ({', '.join(sheets)})", err=True)
+        return
+    if suffix not in {".csv", ".json"}:
+        raise click.BadParameter("name an .xlsx (every table, one sheet each), .csv or .json file",
                                  param_hint="--output")
-    sheets = workbook()
-    write_output(output, to_xlsx(sheets), force)
-    click.echo(f"Wrote {output} ({', '.join(sheets)})", err=True)
+    write_output(output, to_excel_csv(frame) if suffix == ".csv" else to_json(frame) + "\n", force)
+    click.echo(f"Wrote {output} ({len(frame)} rows)", err=True)
 
 
 @cli.command()
@@ -65,6 +76,7 @@ def metrics(ctx: click.Context, by: str | None, funnel: bool, causes: bool, less
         retrogen metrics --by team
         retrogen metrics --funnel --format csv
         retrogen metrics -o metrics.xlsx
+        retrogen metrics --by team -o by-team.csv      # opens right in Excel
     """
     if sum([by is not None, funnel, causes, lessons, themes]) > 1:
         raise click.UsageError("choose one of --by, --funnel, --causes, --lessons, --themes")
@@ -112,6 +124,7 @@ def actions(ctx: click.Context, owner: str | None, team: str | None, status: str
         retrogen actions --owner 张伟 --format csv
         retrogen actions --by owner
         retrogen actions --history 2026-q3-east-sales:A2
+        retrogen actions --owner 张伟 -o 张伟.xlsx     # the filters apply to every sheet
     """
     analysis = _analyse(ctx, today, no_git)
     table = analysis.actions
@@ -123,17 +136,31 @@ def actions(ctx: click.Context, owner: str | None, team: str | None, status: str
         table = table[table["status"].isin(OPEN) if status == "open" else table["status"] == status]
     if overdue:
         table = table[table["overdue"]]
+    filtered = bool(owner or team or status or overdue)
+
+    def weekly_counts() -> pd.DataFrame:
+        """Per week, of the actions the filters kept: a workbook's sheets all show the same actions."""
+        return _weekly(analysis, table) if filtered else analysis.weekly
+
+    def workbook() -> dict[str, pd.DataFrame]:
+        groups = dict.fromkeys(["owner", "team", by or "owner"])  # the --by asked for gets a sheet too
+        return {"actions": follow_up_order(table), **{f"by {g}": action_summary(table, g) for g in groups},
+                "weekly": weekly_counts()}
+
     if history_of:
-        frame = _history(analysis, history_of)
+        history = _history(analysis, history_of)
+        _emit(history, fmt, output, force, lambda: {"history": history})
     elif weekly:
-        frame = analysis.weekly
-    elif by:
-        frame = action_summary(table, by)
+        _emit(weekly_counts(), fmt, output, force, workbook)
     else:
-        frame = follow_up_order(table)
-    _emit(frame, fmt, output, force, lambda: {
-        "actions": follow_up_order(table), "by owner": action_summary(table, "owner"),
-        "by team": action_summary(table, "team"), "weekly": analysis.weekly})
+        _emit(action_summary(table, by) if by else follow_up_order(table), fmt, output, force, workbook)
+
+
+def _weekly(analysis: Analysis, table: pd.DataFrame) -> pd.DataFrame:
+    """Open, overdue and done per week, counting only the actions in `table` (those the filters kept)."""
+    keys = set(zip(table["review"], table["id"], strict=True))
+    histories = {key: events for key, events in analysis.histories.items() if key in keys}
+    return weekly_series(analysis.knowledge_base.reviews, histories, analysis.today)
 
 
 def _history(analysis: Analysis, wanted: str) -> pd.DataFrame:

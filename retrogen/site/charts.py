@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import jinja2
 
+from retrogen import numbers
 from retrogen.render import environment
 
 WIDTH, HEIGHT = 640, 260
@@ -68,12 +69,9 @@ def _nice_max(value: float) -> float:
 
 def _fmt(value: float, percent: bool) -> str:
     shown = value * 100 if percent else value
-    unit = "%" if percent else ""
     if abs(shown) >= 1e15:  # a label of 300 digits fits nowhere
-        return f"{shown:.3g}{unit}"
-    if percent:
-        return f"{shown:.0f}%"
-    return f"{shown:,.0f}" if float(shown).is_integer() else f"{shown:,.1f}"
+        return f"{shown:.3g}{'%' if percent else ''}"
+    return numbers.percent(value) if percent else numbers.number(value)
 
 
 def _axis(chart: Chart, top_value: float, percent: bool) -> None:
@@ -138,7 +136,7 @@ def bar_chart(title: str, labels: Sequence[str], values: Sequence[float], percen
     if cumulative is not None:
         for i in range(5):  # the cumulative share's own scale, on the right
             chart.texts.append((chart.width - RIGHT + 6, chart.height - BOTTOM - plot_h * i / 4 + 4, "start",
-                                f"{25 * i}%"))
+                                numbers.percent(i / 4)))
         points = [(x, chart.height - BOTTOM - plot_h * c) for x, c in zip(xs, cumulative, strict=True)]
         chart.lines.append((1, "cumulative", " ".join(f"{x:.1f},{y:.1f}" for x, y in points)))
         for (x, y), label, c in zip(points, labels, cumulative, strict=True):

@@ -15,8 +15,9 @@ from retrogen.config import Config
 from retrogen.findings import CODES
 from retrogen.labels import labels
 from retrogen.model import OPEN, Review
+from retrogen.numbers import number, percent
 from retrogen.playbook import playbook_markdown
-from retrogen.render import environment, number, percent
+from retrogen.render import environment
 from retrogen.schema import load_schema
 from retrogen.site.charts import bar_chart, line_chart
 from retrogen.tables import RATE_COLUMNS, records
@@ -62,8 +63,8 @@ class SiteBuilder:
         """A small HTML table of rows (the numbers beside a chart), rates as percentages."""
         def cell(column: str, value: Any) -> str:
             if column in RATE_COLUMNS:
-                return percent(value, 1)
-            if isinstance(value, float):
+                return percent(value)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
                 return number(value)
             return "" if value is None else str(value)
 

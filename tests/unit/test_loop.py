@@ -47,12 +47,13 @@ REVIEWS = [Q1, Q2, Q3]
 
 def test_a_carried_action_is_carried_from_the_day_of_the_carrying_review() -> None:
     loop = closed_loop(REVIEWS, TODAY)
-    history = timelines(REVIEWS)
-    assert loop.carried[("q1", "A2")].to == ("q2", "A1")
-    a2 = Q1.actions[1]
-    assert loop.state_on(("q1", "A2"), a2, history[("q1", "A2")], D("2026-06-30")) is State.OVERDUE
-    assert loop.state_on(("q1", "A2"), a2, history[("q1", "A2")], D("2026-07-08")) is State.CARRIED
-    assert loop.state_on(("q1", "A2"), a2, history[("q1", "A2")], D("2026-04-01")) is None  # not yet held
+    history = timelines(REVIEWS, carried=loop.carried)
+    assert loop.carried[("q1", "A2")] == (D("2026-07-08"), ("q2", "A1"))
+    a2, timeline = Q1.actions[1], history[("q1", "A2")]
+    assert loop.state_on(a2, timeline, D("2026-06-30")) is State.OVERDUE
+    assert loop.state_on(a2, timeline, D("2026-07-08")) is State.CARRIED
+    assert loop.state_on(a2, timeline, D("2026-04-01")) is None  # not yet held
+    assert (timeline[-1].status, timeline[-1].note) == ("carried", "carried into q2:A1")
 
 
 def test_verdicts_hand_computed() -> None:
@@ -100,7 +101,7 @@ def test_previous_review_is_the_adjacent_period_of_the_same_granularity() -> Non
 
 def test_follow_up_lists_the_previous_review_and_what_is_still_open() -> None:
     loop = closed_loop(REVIEWS, TODAY)
-    section = follow_up(Q3, REVIEWS, loop, timelines(REVIEWS))
+    section = follow_up(Q3, REVIEWS, loop, timelines(REVIEWS, carried=loop.carried))
     assert section.previous is Q2
     rows = [(row.review, row.action.id, row.state) for row in section.rows]
     # q1's open actions (A1, A3) are still open on 2026-10-12; A2 was carried into q2; A4 was done

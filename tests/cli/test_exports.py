@@ -1,0 +1,199 @@
+"""`-o FILE` for people who open it in Excel: .csv with a byte order mark and yes/no, and .xlsx workbooks
+with a bold frozen header, filters, fitting columns, real dates and percentages, and every sheet showing
+the actions the command line selected."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from click.testing import CliRunner, Result
+from openpyxl.worksheet.worksheet import Worksheet
+
+from retrogen.cli import cli
+
+TODAY = "2026-11-20"
+DEFAULT_WIDTH = 8.43  # Excel's width of a column nobody sized
+
+
+def invoke(kb: Path, *args: str) -> Result:
+    with contextlib.chdir(kb):
+        return CliRunner().invoke(cli, [*args, "--today", TODAY], catch_exceptions=False)
+
+
+def shown(cell: Any) -> str:
+    """A cell as a person sees it in Excel."""
+    if cell.value is None:
+        return ""
+    if isinstance(cell.value, datetime):
+        assert cell.number_format == "yyyy-mm-dd"
+        return cell.value.date().isoformat()
+    if cell.number_format == "0.0%":
+        return f"{cell.value * 100:.1f}%"
+    return str(cell.value)
+
+
+def sheet_rows(sheet: Worksheet) -> list[list[str]]:
+    return [[shown(cell) for cell in row] for row in sheet.iter_rows()]
+
+
+def csv_rows(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))
+
+
+# --- CSV ------------------------------------------------------------------------------------------------
+
+def test_csv_file_opens_in_excel_with_chinese_and_stdout_stays_plain(knowledge_base: Path) -> None:
+    result = invoke(knowledge_base, "actions", "-o", "actions.csv")
+    assert result.exit_code == 0, result.output
+    data = (knowledge_base / "actions.csv").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")  # without it, Excel on Windows reads UTF-8 as GBK: mojibake
+    stdout = invoke(knowledge_base, "actions", "--format", "csv").stdout
+    assert not stdout.startswith("\ufeff")
+    assert data.decode("utf-8-sig") == stdout  # the same table, only marked for Excel
+    assert "张伟" in stdout
+
+
+@pytest.mark.parametrize("args", [["metrics"], ["metrics", "--themes"], ["actions"], ["metrics", "--funnel"],
+                                  ["metrics", "--by", "team"], ["actions", "--by", "owner"]])
+def test_csv_booleans_read_yes_no_and_missing_cells_are_empty(knowledge_base: Path, args: list[str]) -> None:
+    rows = json.loads(invoke(knowledge_base, *args, "--format", "json").stdout)
+    table = csv_rows(invoke(knowledge_base, *args, "--format", "csv").stdout)
+    header, body = table[0], table[1:]
+    assert len(body) == len(rows)
+    for row, cells in zip(rows, body, strict=True):
+        for column, cell in zip(header, cells, strict=True):
+            value = row[column]
+            if isinstance(value, bool):
+                assert cell == ("yes" if value else "no"), column
+            elif value is None:
+                assert cell == "", column
+            assert cell not in {"True", "False", "nan", "NaN", "None", "<NA>"}, column
+
+
+def test_boolean_columns_of_every_report_are_covered(knowledge_base: Path) -> None:
+    seen = set()
+    for args in (["metrics"], ["metrics", "--themes"], ["actions"]):
+        for row in json.loads(invoke(knowledge_base, *args, "--format", "json").stdout):
+            seen |= {column for column, value in row.items() if isinstance(value, bool)}
+    assert seen == {"met", "overdue", "on_time", "recurring"}
+
+
+def test_output_suffix_chooses_the_format(knowledge_base: Path) -> None:
+    assert invoke(knowledge_base, "metrics", "--causes", "-o", "causes.json").exit_code == 0
+    written = json.loads((knowledge_base / "causes.json").read_text(encoding="utf-8"))
+    assert written == json.loads(invoke(knowledge_base, "metrics", "--causes", "--format", "json").stdout)
+    result = invoke(knowledge_base, "metrics", "-o", "metrics.txt")
+    assert result.exit_code == 2 and ".xlsx" in result.output and not (knowledge_base / "metrics.txt").exists()
+    (knowledge_base / "mine.csv").write_text("mine")
+    assert invoke(knowledge_base, "actions", "-o", "mine.csv").exit_code == 1
+    assert (knowledge_base / "mine.csv").read_text() == "mine"
+
+
+# --- Excel ----------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def workbook(knowledge_base: Path) -> openpyxl.Workbook:
+    assert invoke(knowledge_base, "actions", "-o", "actions.xlsx").exit_code == 0
+    return openpyxl.load_workbook(knowledge_base / "actions.xlsx")
+
+
+def test_every_sheet_has_a_bold_frozen_filtered_header(workbook: openpyxl.Workbook) -> None:
+    assert workbook.sheetnames == ["actions", "by owner", "by team", "weekly"]
+    for sheet in workbook:
+        assert all(cell.font.b for cell in sheet[1]), sheet.title
+        assert sheet.freeze_panes == "A2", sheet.title
+        assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, sheet.max_column).column_letter}{sheet.max_row}"
+
+
+def test_columns_fit_their_content(workbook: openpyxl.Workbook) -> None:
+    sheet = workbook["actions"]
+    widths = {cell.value: sheet.column_dimensions[cell.column_letter].width for cell in sheet[1]}
+    # 29 characters of review id; Chinese counts double: 华南客户成功部 is 14 columns wide.
+    assert widths["review"] == len("2026-11-apac-discovery-skills") + 2
+    assert widths["team"] == len("Enterprise Sales EMEA") + 2
+    assert widths["owner"] == len("Kenji Watanabe") + 2
+    assert widths["action"] == 60 and widths["checkpoint"] == 60  # long text: capped, and it wraps
+    assert widths["id"] > 2 and widths["due"] == 12
+    assert all(width > DEFAULT_WIDTH - 3 for width in widths.values())
+    action = [row[2] for row in sheet.iter_rows(min_row=2) if len(str(row[2].value)) > 58]
+    assert action and all(cell.alignment.wrap_text for cell in action)
+    assert all(sheet.row_dimensions[cell.row].height >= 30 for cell in action)
+
+
+def test_the_workbook_reads_like_the_csv(knowledge_base: Path, workbook: openpyxl.Workbook) -> None:
+    # Looked at as a person would: every cell as Excel shows it, against the CSV of the same table.
+    expected = csv_rows(invoke(knowledge_base, "actions", "--format", "csv").stdout)
+    assert sheet_rows(workbook["actions"]) == expected
+    assert expected[1][:10] == ["2026-q2-east-sales", "A2", "将5%以内折扣的审批权下放给区域经理", "张伟", "华东销售部",
+                                "process", "2026-09-30", "blocked", "yes", ""]
+    by_owner = sheet_rows(workbook["by owner"])
+    assert by_owner[0][6:8] == ["completion_rate", "on_time_rate"]
+    assert ["张伟", "2", "1", "1", "1", "0", "50.0%", "100.0%", "0"] in by_owner
+    due = workbook["actions"]["G2"]
+    assert isinstance(due.value, datetime) and due.number_format == "yyyy-mm-dd"  # a date Excel can sort
+
+
+def test_metrics_workbook_rates_are_percentages(knowledge_base: Path) -> None:
+    assert invoke(knowledge_base, "metrics", "-o", "m.xlsx").exit_code == 0
+    book = openpyxl.load_workbook(knowledge_base / "m.xlsx")
+    rows = sheet_rows(book["metrics"])
+    header = rows[0]
+    row = next(r for r in rows if r[header.index("metric")] == "平均跟进周期" and r[0] == "2026-q3-east-sales")
+    assert row[header.index("achievement")] == "68.2%" and row[header.index("met")] == "no"
+    assert row[header.index("held_on")] == "2026-10-12"
+    assert sheet_rows(book["themes"])[1][-1] in {"yes", "no"}
+
+
+@pytest.mark.parametrize("filters", [["--owner", "张伟"], ["--team", "华南客户成功部"], ["--status", "done"],
+                                     ["--overdue"], ["--owner", "张伟", "--status", "open"]])
+def test_command_line_filters_apply_to_every_sheet(knowledge_base: Path, filters: list[str]) -> None:
+    assert invoke(knowledge_base, "actions", *filters, "-o", "f.xlsx").exit_code == 0
+    book = openpyxl.load_workbook(knowledge_base / "f.xlsx")
+    kept = json.loads(invoke(knowledge_base, "actions", *filters, "--format", "json").stdout)
+    assert len(sheet_rows(book["actions"])) - 1 == len(kept)
+    owners = {row["owner"] for row in kept}
+    teams = {row["team"] for row in kept}
+    assert {r[0] for r in sheet_rows(book["by owner"])[1:]} == owners
+    assert {r[0] for r in sheet_rows(book["by team"])[1:]} == teams
+    assert sum(int(r[1]) for r in sheet_rows(book["by owner"])[1:]) == len(kept)
+    # The last week is today: its open + overdue + done are the kept actions that are not cancelled.
+    weekly = sheet_rows(book["weekly"])
+    last = weekly[-1]
+    assert last[0] == TODAY
+    assert sum(map(int, last[1:])) == sum(row["status"] != "cancelled" for row in kept)
+    printed = csv_rows(invoke(knowledge_base, "actions", *filters, "--weekly", "--format", "csv").stdout)
+    assert printed == weekly  # --weekly printed follows the filters too
+
+
+def test_by_and_history_get_their_own_sheet(knowledge_base: Path) -> None:
+    assert invoke(knowledge_base, "actions", "--by", "type", "-o", "t.xlsx").exit_code == 0
+    assert "by type" in openpyxl.load_workbook(knowledge_base / "t.xlsx").sheetnames
+    assert invoke(knowledge_base, "actions", "--history", "2026-q3-east-sales:A1", "-o", "h.xlsx").exit_code == 0
+    book = openpyxl.load_workbook(knowledge_base / "h.xlsx")
+    assert book.sheetnames == ["history"]
+    assert sheet_rows(book["history"])[0] == ["date", "status", "source", "commit", "note"]
+
+
+def test_hostile_review_text_and_far_dates_export(knowledge_base: Path) -> None:
+    review = knowledge_base / "reviews" / "2026-q3-east-sales.yaml"
+    text = review.read_text(encoding="utf-8")
+    text = text.replace("action: 开展SPIN提问技巧培训,11月起每周1次销售案例模拟演练",
+                        'action: "=HYPERLINK(\\"http://x\\",\\"click\\") 培训"', 1)
+    text = text.replace("due: 2026-11-05", "due: 2300-01-01", 1)
+    review.write_text(text, encoding="utf-8")
+    assert invoke(knowledge_base, "check").exit_code in {0, 1}
+    assert invoke(knowledge_base, "actions", "-o", "a.xlsx").exit_code == 0
+    rows = sheet_rows(openpyxl.load_workbook(knowledge_base / "a.xlsx")["actions"])
+    assert [r[2] for r in rows if r[2].startswith("=")] == ["=HYPERLINK(\"http://x\",\"click\") 培训"]
+    assert "2300-01-01" in [r[6] for r in rows]  # past pandas' datetime64 range (2262)
+    assert invoke(knowledge_base, "actions", "-o", "a.csv").exit_code == 0
+    cells = [r[2] for r in csv_rows((knowledge_base / "a.csv").read_text(encoding="utf-8-sig"))]
+    assert "'=HYPERLINK(\"http://x\",\"click\") 培训" in cells

@@ -1,4 +1,5 @@
-"""The action tracker: every action's status as of a day, overdue and lateness, and rates per group."""
+"""The action tracker: every action's state as of a day, lateness, the closed loop's carries and verdicts,
+and rates per group."""
 
 from __future__ import annotations
 
@@ -8,54 +9,94 @@ from datetime import date
 import pandas as pd
 
 from retrogen.history import ActionKey, StatusEvent, status_on
+from retrogen.loop import DECIDED, ClosedLoop, State, Verdict, state_of
 from retrogen.metrics import ratio
-from retrogen.model import OPEN, Review
+from retrogen.model import Review
+from retrogen.vocabulary import OPEN_STATUSES
 
-ACTION_COLUMNS = ["review", "id", "action", "owner", "team", "type", "due", "status", "overdue", "done_on",
-                  "days_late", "on_time", "checkpoint", "addresses"]
+ACTION_COLUMNS = ["review", "id", "action", "owner", "team", "type", "due", "status", "state", "overdue", "done_on",
+                  "days_late", "on_time", "checkpoint", "addresses", "carried_from", "carried_to", "expects_metric",
+                  "expects_target", "expects_by", "verification", "verified_by"]
 GROUPS = ("owner", "team", "type", "review")
+# What the follow-up list shows first: overdue, then open, then everything that needs no follow-up.
+_FOLLOW_UP_RANK = {State.OVERDUE: 0, State.OPEN: 1}
 
 
 def actions_table(reviews: Iterable[Review], histories: dict[ActionKey, list[StatusEvent]],
-                  today: date) -> pd.DataFrame:
-    """One row per action that existed on `today`, with its status as of that day.
+                  loop: ClosedLoop, today: date) -> pd.DataFrame:
+    """One row per action that existed on `today`, with its status and state as of that day.
 
-    days_late: for a done action, days past due when it was done (0 when on time); for an open one past
-    its due date, days overdue so far; empty otherwise.
+    state: open, overdue, done, cancelled or carried (continued by `carried_to` in a later review).
+    days_late: for a done action, days past due when it was done (0 when on time); for an overdue one,
+    days overdue so far; empty otherwise.
     """
     rows = []
     for review in reviews:
         for action in review.actions:
-            timeline = histories[(review.id, action.id)]
+            key = (review.id, action.id)
+            timeline = histories[key]
             status = status_on(timeline, today)
-            if status is None:
+            state = state_of(status, action.due, today)
+            if state is None:
                 continue  # the review had not been held yet on that day
-            done_on = next((e.date for e in reversed(timeline) if e.status == "done" and e.date <= today), None)
-            if status == "done":
+            done_on = None
+            if state is State.DONE:
+                done_on = next((e.date for e in reversed(timeline) if e.status == "done" and e.date <= today), None)
                 done_on = action.done_on if action.done_on and action.done_on <= today else done_on
-            else:
-                done_on = None
-            overdue = status in OPEN and action.due < today
             if done_on is not None:
                 days_late: int | None = max(0, (done_on - action.due).days)
-            elif overdue:
+            elif state is State.OVERDUE:
                 days_late = (today - action.due).days
             else:
                 days_late = None
+            carry = loop.carried.get(key)
+            verification = loop.verifications.get(key)
+            expects = action.expects
             rows.append({
                 "review": review.id, "id": action.id, "action": action.action, "owner": action.owner,
-                "team": review.team, "type": action.type, "due": action.due, "status": status,
-                "overdue": overdue, "done_on": done_on, "days_late": days_late,
+                "team": review.team, "type": action.type, "due": action.due, "status": status, "state": state.value,
+                "overdue": state is State.OVERDUE, "done_on": done_on, "days_late": days_late,
                 "on_time": None if done_on is None else done_on <= action.due,
                 "checkpoint": action.checkpoint, "addresses": ", ".join(action.addresses),
+                "carried_from": action.carried_from,
+                "carried_to": ":".join(carry[1]) if carry and state is State.CARRIED else None,
+                "expects_metric": expects.metric if expects else None,
+                "expects_target": expects.target if expects else None,
+                "expects_by": expects.by if expects else None,
+                "verification": verification.verdict.value if verification else None,
+                "verified_by": verification.review if verification else None,
             })
     frame = pd.DataFrame(rows, columns=ACTION_COLUMNS)
     return frame.astype({"days_late": "Int64", "on_time": "boolean", "overdue": bool})
 
 
+# --status of `retrogen actions`: a state (open includes overdue), or a status of an action not carried on.
+STATUS_FILTERS = ("open", "overdue", "done", "cancelled", "carried", *OPEN_STATUSES)
+
+
+def filter_actions(actions: pd.DataFrame, owner: str | None = None, team: str | None = None,
+                   status: str | None = None, overdue: bool = False) -> pd.DataFrame:
+    """The actions of one owner or team, in one state or status, or overdue."""
+    keep = pd.Series(True, index=actions.index)
+    if owner:
+        keep &= actions["owner"] == owner
+    if team:
+        keep &= actions["team"] == team
+    active = actions["state"].isin([State.OPEN, State.OVERDUE])
+    if status == "open":
+        keep &= active
+    elif status in OPEN_STATUSES:
+        keep &= active & (actions["status"] == status)
+    elif status:
+        keep &= actions["state"] == status
+    if overdue:
+        keep &= actions["overdue"]
+    return actions[keep]
+
+
 def follow_up_order(actions: pd.DataFrame) -> pd.DataFrame:
     """The weekly follow-up list: overdue first (longest overdue on top), then open by due date, then the rest."""
-    rank = actions["overdue"].map({True: 0, False: 1}) + (~actions["status"].isin(OPEN)).astype(int)
+    rank = actions["state"].map(_FOLLOW_UP_RANK).fillna(2)
     return (actions.assign(_rank=rank).sort_values(["_rank", "due", "review", "id"], kind="stable")
             .drop(columns="_rank").reset_index(drop=True))
 
@@ -63,20 +104,27 @@ def follow_up_order(actions: pd.DataFrame) -> pd.DataFrame:
 def action_summary(actions: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     """Counts and rates overall or per owner, team, type or review.
 
-    completion_rate = done / (all - cancelled); on_time_rate = done on or before due / done.
+    completion_rate = done / (all - cancelled - carried): a carried action goes on as another action, which
+    is counted instead. on_time_rate = done on or before due / done. mean_days_late is over the actions that
+    are late: done late (0 for on time) and overdue so far. verification_rate = achieved / decided, where
+    decided is achieved or missed.
     """
     keys = actions[by] if by else pd.Series("all", index=actions.index, name="group")
     rows = []
     for group, part in actions.groupby(keys, sort=True):
-        done = int((part["status"] == "done").sum())
-        cancelled = int((part["status"] == "cancelled").sum())
+        counts = part["state"].value_counts()
+        done, cancelled, carried = (int(counts.get(s, 0)) for s in (State.DONE, State.CANCELLED, State.CARRIED))
+        decided = int(part["verification"].isin(list(DECIDED)).sum())
+        achieved = int((part["verification"] == Verdict.ACHIEVED).sum())
         rows.append({
-            by or "group": group, "actions": len(part), "open": int(part["status"].isin(OPEN).sum()),
-            "overdue": int(part["overdue"].sum()), "done": done, "cancelled": cancelled,
-            "completion_rate": ratio(done, len(part) - cancelled),
+            by or "group": group, "actions": len(part),
+            "open": int(counts.get(State.OPEN, 0) + counts.get(State.OVERDUE, 0)),
+            "overdue": int(counts.get(State.OVERDUE, 0)), "done": done, "cancelled": cancelled, "carried": carried,
+            "completion_rate": ratio(done, len(part) - cancelled - carried),
             "on_time_rate": ratio(int(part["on_time"].fillna(False).sum()), done),
-            "mean_days_late": part.loc[part["status"] == "done", "days_late"].astype(float).mean(),
+            "mean_days_late": part["days_late"].astype(float).mean(),
+            "verified": decided, "achieved": achieved, "verification_rate": ratio(achieved, decided),
         })
-    columns = [by or "group", "actions", "open", "overdue", "done", "cancelled", "completion_rate", "on_time_rate",
-               "mean_days_late"]
+    columns = [by or "group", "actions", "open", "overdue", "done", "cancelled", "carried", "completion_rate",
+               "on_time_rate", "mean_days_late", "verified", "achieved", "verification_rate"]
     return pd.DataFrame(rows, columns=columns)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
+from typing import Any, cast
 
 import pandas as pd
 
@@ -12,7 +13,8 @@ from retrogen import actions as action_tables
 from retrogen import metrics as metric_tables
 from retrogen.config import Config
 from retrogen.history import ActionKey, GitHistory, StatusEvent, read_git_history, timelines, weekly_series
-from retrogen.model import KnowledgeBase, load_knowledge_base
+from retrogen.loop import ClosedLoop, FollowUp, State, closed_loop, follow_up
+from retrogen.model import KnowledgeBase, Review, load_knowledge_base
 from retrogen.playbook import Theme, build_playbook
 
 
@@ -33,8 +35,12 @@ class Analysis:
         return notes + ([self.git.notice] if self.git.notice else [])
 
     @cached_property
+    def loop(self) -> ClosedLoop:
+        return closed_loop(self.knowledge_base.reviews, self.today)
+
+    @cached_property
     def histories(self) -> dict[ActionKey, list[StatusEvent]]:
-        return timelines(self.knowledge_base.reviews, self.git)
+        return timelines(self.knowledge_base.reviews, self.git, self.loop.carried)
 
     @cached_property
     def metrics(self) -> pd.DataFrame:
@@ -70,7 +76,53 @@ class Analysis:
 
     @cached_property
     def actions(self) -> pd.DataFrame:
-        return action_tables.actions_table(self.knowledge_base.reviews, self.histories, self.today)
+        return action_tables.actions_table(self.knowledge_base.reviews, self.histories, self.loop, self.today)
+
+    @cached_property
+    def follow_up_list(self) -> pd.DataFrame:
+        """Every action, overdue first (longest overdue on top), then open by due date, then the rest."""
+        return action_tables.follow_up_order(self.actions)
+
+    @cached_property
+    def overdue_actions(self) -> pd.DataFrame:
+        return self.follow_up_list[self.follow_up_list["state"] == State.OVERDUE]
+
+    @cached_property
+    def open_actions(self) -> pd.DataFrame:
+        """Open and not yet overdue, by due date."""
+        return self.follow_up_list[self.follow_up_list["state"] == State.OPEN]
+
+    def recently_done(self, days: int = 60) -> pd.DataFrame:
+        """Actions done in the last `days` days, latest first."""
+        table = self.actions
+        # Days between dates, never a date `days` before today: that may not exist (--today 0001-01-01).
+        recent = table["done_on"].map(lambda d: d is not None and (self.today - d).days <= days)
+        return table[(table["state"] == State.DONE) & recent].sort_values("done_on", ascending=False)
+
+    @cached_property
+    def open_counts(self) -> dict[str, int]:
+        """Per review, how many of its actions are open (overdue included)."""
+        active = self.actions[self.actions["state"].isin([State.OPEN, State.OVERDUE])]
+        return {str(k): int(v) for k, v in active.groupby("review").size().items()}
+
+    @cached_property
+    def action_totals(self) -> dict[str, Any]:
+        """The knowledge base's action counts and rates (action_summary over every action)."""
+        if self.actions.empty:
+            return {}
+        return cast(dict[str, Any], action_tables.action_summary(self.actions).iloc[0].to_dict())
+
+    @cached_property
+    def recurring_themes(self) -> pd.DataFrame:
+        return self.themes[self.themes["recurring"]]
+
+    @cached_property
+    def achievement_trends(self) -> dict[str, pd.DataFrame]:
+        return metric_tables.achievement_trends(self.metrics)
+
+    def follow_up(self, review: Review) -> FollowUp:
+        """The 上期行动回顾 of a review: its team's earlier actions on the day it was held, and its verdicts."""
+        return follow_up(review, self.knowledge_base.reviews, self.loop, self.histories)
 
     @cached_property
     def weekly(self) -> pd.DataFrame:
@@ -78,7 +130,7 @@ class Analysis:
 
     @cached_property
     def playbook(self) -> list[Theme]:
-        return build_playbook(self.knowledge_base.reviews, self.actions)
+        return build_playbook(self.knowledge_base.reviews, self.actions, self.themes)
 
 
 def analyse(config: Config, today: date, use_git: bool = True, jobs: int | None = None) -> Analysis:

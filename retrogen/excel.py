@@ -19,7 +19,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from retrogen.numbers import number, percent
-from retrogen.tables import RATE_COLUMNS, plain, width, yes_no
+from retrogen.tables import RATE_COLUMNS, change_unit, plain, width, yes_no
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -32,6 +32,7 @@ _EXCEL_FIRST_DATE = date(1900, 3, 1)  # earlier serial numbers go through Excel'
 _MAX_WIDTH = 60  # characters; longer text wraps inside its column
 _LINE_HEIGHT, _MAX_LINES = 15, 27  # points per line of the default font; Excel's tallest row is 409 points
 _RATE_FORMAT = "0.0%"
+_CHANGE_FORMATS = {"ratio": "+0.0%;-0.0%;0%", "pp": '+0.0" pp";-0.0" pp";0" pp"'}
 _BOLD = Font(name="Calibri", size=11, bold=True)  # the workbook's default font, bold
 # Top-aligned, so that a row made tall by wrapped text still reads along one line.
 _TOP, _WRAP = Alignment(vertical="top"), Alignment(wrap_text=True, vertical="top")
@@ -105,13 +106,23 @@ def _write_sheet(sheet: WriteOnlyWorksheet, frame: pd.DataFrame) -> None:
         if tall:
             # Set, not left to the reader: LibreOffice and others do not grow a row for wrapped text.
             sheet.row_dimensions[row_number].height = min(max(lines), _MAX_LINES) * _LINE_HEIGHT
-        sheet.append([_cell(sheet, value, column in RATE_COLUMNS, _WRAP if needed > 1 else _TOP if tall else None)
+        units = dict(zip(columns, row, strict=True))
+        sheet.append([_cell(sheet, value, _number_format(column, units),
+                            _WRAP if needed > 1 else _TOP if tall else None)
                       for value, column, needed in zip(row, columns, lines, strict=True)])
 
 
-def _cell(sheet: WriteOnlyWorksheet, value: Any, rate: bool, alignment: Alignment | None) -> Any:
+def _number_format(column: str, row: dict[str, Any]) -> str | None:
+    """A rate as a percentage; a change signed, as a percentage or in percentage points as its row says."""
+    unit = change_unit(column, row)
+    if unit:
+        return _CHANGE_FORMATS.get(unit)
+    return _RATE_FORMAT if column in RATE_COLUMNS else None
+
+
+def _cell(sheet: WriteOnlyWorksheet, value: Any, number_format: str | None, alignment: Alignment | None) -> Any:
     """`value` as a cell, styled only where it needs it: styling every cell doubles the time to write."""
-    is_rate = rate and isinstance(value, (int, float))
+    is_rate = number_format is not None and isinstance(value, (int, float)) and not isinstance(value, bool)
     # openpyxl reads text starting with = as a formula and #N/A as an error code; review text is text.
     is_code = isinstance(value, str) and value.startswith(("=", "#"))
     if value is None or not (is_rate or is_code or alignment):
@@ -119,8 +130,8 @@ def _cell(sheet: WriteOnlyWorksheet, value: Any, rate: bool, alignment: Alignmen
     cell = WriteOnlyCell(sheet, value)
     if isinstance(value, str):
         cell.data_type = "s"
-    if is_rate:
-        cell.number_format = _RATE_FORMAT
+    if is_rate and number_format:
+        cell.number_format = number_format
     if alignment:
         cell.alignment = alignment
     return cell

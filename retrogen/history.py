@@ -15,7 +15,8 @@ import pandas as pd
 
 from retrogen.config import Config
 from retrogen.loader import parse_text
-from retrogen.model import OPEN, STATUSES, Action, Review
+from retrogen.model import Action, Review
+from retrogen.vocabulary import OPEN_STATUSES, STATUSES
 
 ActionKey = tuple[str, str]  # review id, action id
 # On one day, the more specific source wins a tie: a dated update carries a note, git only a status.
@@ -195,10 +196,10 @@ def _carry(events: list[StatusEvent], day: date, into: str) -> list[StatusEvent]
     """An action still open when a later review carries it is `carried` from that day: it lives on in the
     action it became, so the open statuses its own review still gives it no longer count. Closing it later
     (done, cancelled) still shows."""
-    if status_on(events, day) not in OPEN:
+    if status_on(events, day) not in OPEN_STATUSES:
         return events
     before = [e for e in events if e.date < day]
-    after = [e for e in events if e.date >= day and e.status not in OPEN]
+    after = [e for e in events if e.date >= day and e.status not in OPEN_STATUSES]
     return [*before, StatusEvent(day, CARRIED, "carried", f"carried into {into}"), *after]
 
 
@@ -261,7 +262,7 @@ def weekly_series(reviews: Iterable[Review], histories: dict[ActionKey, list[Sta
         ends = [e.date.toordinal() for e in events[1:]] + [never]
         for event, end in zip(events, ends, strict=True):
             begin = event.date.toordinal()
-            if event.status in OPEN:
+            if event.status in OPEN_STATUSES:
                 overdue_from = dues[key] + 1
                 add("open", begin, min(end, overdue_from))
                 add("overdue", max(begin, overdue_from), end)

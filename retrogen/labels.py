@@ -49,6 +49,13 @@ LABELS: dict[str, dict[str, str]] = {
         "submit_check": "Check it before you push; CI runs the same check on the pull request:",
         "generated_note": "Generated from reviews/ by retrogen; edit the review, not this page.",
         "git_notice": "Note",
+        "carried": "carried", "achieved": "achieved", "pending": "pending", "no_data": "no data",
+        "proven": "proven", "verification": "verification", "verification_rate": "Verification rate",
+        "follow_up": "Follow-up of earlier actions", "state": "State", "expects": "Expected result", "by": "by",
+        "decided_here": "Results this review decides", "previous_review": "Previous review",
+        "carried_from": "Carried from", "carried_to": "Carried into", "yoy": "Year on year",
+        "target_rate": "Target rate", "stated": "stated", "pp": "pp", "verified_by": "Decided by",
+        "no_follow_up": "No earlier actions of this team to follow up.",
     },
     "zh": {
         "playbook": "打法手册", "generated": "由 retrogen 生成于", "theme": "主题",
@@ -95,6 +102,13 @@ LABELS: dict[str, dict[str, str]] = {
         "submit_check": "提交前先检查;合并请求的 CI 会运行同样的检查:",
         "generated_note": "本页由 retrogen 根据 reviews/ 生成;请修改复盘文件,而不是本页。",
         "git_notice": "说明",
+        "carried": "已结转", "achieved": "已达成", "pending": "待验证", "no_data": "无数据",
+        "proven": "已验证有效", "verification": "效果验证", "verification_rate": "效果达成率",
+        "follow_up": "上期行动回顾", "state": "状态", "expects": "预期效果", "by": "验证日期",
+        "decided_here": "本次复盘判定的效果", "previous_review": "上期复盘",
+        "carried_from": "结转自", "carried_to": "结转至", "yoy": "同比",
+        "target_rate": "目标转化率", "stated": "填写值", "pp": "个百分点", "verified_by": "判定复盘",
+        "no_follow_up": "本团队没有需要回顾的早前行动。",
     },
 }
 

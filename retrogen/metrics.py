@@ -9,10 +9,15 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from retrogen.model import Review
+from retrogen.model import Metric, Review
+from retrogen.periods import Period
 
-METRIC_COLUMNS = ["review", "team", "period", "held_on", "category", "metric", "unit", "target", "actual",
-                  "better", "achievement", "met", "previous", "previous_from", "change"]
+METRIC_COLUMNS = ["review", "team", "period", "granularity", "period_start", "period_end", "held_on", "category",
+                  "metric", "unit", "target", "actual", "better", "achievement", "met", "previous", "previous_from",
+                  "change", "change_unit", "change_good", "yoy_previous", "yoy_from", "yoy_change"]
+# A metric in these units changes in percentage points (58% -> 65% is +7 pp), any other relatively.
+PERCENT_UNITS = frozenset({"%", "％", "pp", "百分比"})
+STATED = "stated"  # previous_from of a `previous` the review states itself
 
 
 def ratio(numerator: float | None, denominator: float | None) -> float:
@@ -32,42 +37,94 @@ def achievement(target: float, actual: float, better: str = "higher") -> float:
     return ratio(actual, target) if better == "higher" else ratio(target, actual)
 
 
-def change(actual: float, previous: float | None) -> float:
-    """Relative change against the previous value: (actual - previous) / previous."""
-    return ratio(None if previous is None else actual - previous, previous)
+def change(actual: float, previous: float | None, unit: str = "") -> float:
+    """The signed change against the previous value: in percentage points for a metric in % (58 -> 65: 7.0),
+    else relative, (actual - previous) / previous (61 -> 65: 0.0656)."""
+    if previous is None:
+        return float("nan")
+    if unit in PERCENT_UNITS:
+        difference = actual - previous
+        return difference if math.isfinite(difference) else float("nan")
+    return ratio(actual - previous, previous)
+
+
+def change_good(change_value: float, better: str) -> bool | None:
+    """Whether a change is an improvement, judged with `better`; None when there is no change to judge."""
+    if change_value != change_value or change_value == 0:  # NaN, or no change at all
+        return None
+    return change_value > 0 if better != "lower" else change_value < 0
 
 
 def metrics_table(reviews: Iterable[Review]) -> pd.DataFrame:
-    """One row per metric per review, with achievement and the change against the previous period."""
+    """One row per metric per review, with achievement and its changes: 环比 against the same team's
+    periodic review of the adjacent earlier period of the same granularity (or the `previous` the review
+    states, which wins), 同比 against the same period a year earlier. Never across granularities, never
+    with an older period that is not adjacent: without one, the cells stay empty."""
+    ordered = sorted(reviews, key=lambda r: (r.sort_date, r.held_on, r.id))
+    # (team, period) -> the latest periodic review of that period: what "the previous period" means.
+    periodic: dict[tuple[str, Period], Review] = {}
+    for review in ordered:
+        if review.kind == "periodic" and review.period_of is not None:
+            periodic[(review.team, review.period_of)] = review
     rows = []
-    # Reviews come oldest first, so the latest earlier periodic value of a team's metric is at hand.
-    latest: dict[tuple[str, str, str], tuple[float, str]] = {}
-    for review in sorted(reviews, key=lambda r: (r.sort_date, r.id)):
+    for review in ordered:
+        period = review.period_of
+        adjacent = _reported(periodic, review.team, period.previous() if period else None)
+        year_before = _reported(periodic, review.team, period.year_before() if period else None)
         for metric in review.metrics:
-            key = (review.team, metric.name, metric.unit)
-            previous, source = metric.previous, "previous" if metric.previous is not None else None
-            if previous is None and key in latest:
-                previous, source = latest[key]
             rate = achievement(metric.target, metric.actual, metric.better)
+            previous, source = _value(adjacent, metric)
+            if metric.previous is not None:
+                previous, source = metric.previous, STATED
+            yoy_previous, yoy_from = _value(year_before, metric)
+            moved = change(metric.actual, previous, metric.unit)
             rows.append({
-                "review": review.id, "team": review.team, "period": review.period, "held_on": review.held_on,
+                "review": review.id, "team": review.team, "period": review.period,
+                "granularity": period.granularity.value if period else None,
+                "period_start": period.start if period else None, "period_end": period.end if period else None,
+                "held_on": review.held_on,
                 "category": metric.category, "metric": metric.name, "unit": metric.unit,
                 "target": metric.target, "actual": metric.actual, "better": metric.better,
                 "achievement": rate, "met": pd.NA if pd.isna(rate) else bool(rate >= 1),
-                "previous": previous, "previous_from": source, "change": change(metric.actual, previous),
+                "previous": previous, "previous_from": source, "change": moved,
+                "change_unit": None if previous is None else ("pp" if metric.unit in PERCENT_UNITS else "ratio"),
+                "change_good": change_good(moved, metric.better),
+                "yoy_previous": yoy_previous, "yoy_from": yoy_from,
+                "yoy_change": change(metric.actual, yoy_previous, metric.unit),
             })
-            if review.kind == "periodic":
-                latest[key] = (metric.actual, review.id)
     frame = pd.DataFrame(rows, columns=METRIC_COLUMNS)
     return frame.astype({"target": float, "actual": float, "achievement": float, "previous": float,
-                         "change": float, "met": "boolean"})
+                         "change": float, "met": "boolean", "change_good": "boolean", "yoy_previous": float,
+                         "yoy_change": float})
+
+
+def _reported(periodic: dict[tuple[str, Period], Review], team: str, period: Period | None) -> Review | None:
+    return periodic.get((team, period)) if period is not None else None
+
+
+def _value(review: Review | None, metric: Metric) -> tuple[float | None, str | None]:
+    """The same metric (name and unit) in `review`: its actual and the review's id."""
+    if review is None:
+        return None, None
+    found = next((m for m in review.metrics if m.name == metric.name and m.unit == metric.unit), None)
+    return (found.actual, review.id) if found is not None else (None, None)
+
+
+NO_PERIOD = "(no period)"
 
 
 def metrics_summary(table: pd.DataFrame, by: str) -> pd.DataFrame:
-    """Per team or per period: how many metrics, how many met, and the mean and median achievement."""
+    """Per team or per period: how many metrics, how many met, and the mean and median achievement.
+
+    Periods come in date order (2026-10 before 2026-Q4 before 2027-H1), reviews without one last, as such."""
     if table.empty:
         return pd.DataFrame(columns=[by, "metrics", "met", "met_rate", "mean_achievement", "median_achievement"])
-    grouped = table.groupby(by, sort=True)
+    if by == "period":
+        table = table.assign(period=table["period"].where(table["period"] != "", NO_PERIOD))
+        dated = table.dropna(subset=["period_start"]).sort_values(["period_start", "period_end"])
+        order = [*dict.fromkeys(dated["period"]), *sorted(set(table["period"]) - set(dated["period"]))]
+        table = table.assign(period=pd.Categorical(table["period"], categories=order, ordered=True))
+    grouped = table.groupby(by, sort=True, observed=True)
     # Finite achievements near float's limit can still add up to infinity: a rate that cannot be computed.
     with np.errstate(over="ignore"):
         summary = pd.DataFrame({
@@ -79,22 +136,41 @@ def metrics_summary(table: pd.DataFrame, by: str) -> pd.DataFrame:
     averages = ["mean_achievement", "median_achievement"]
     summary[averages] = summary[averages].where(np.isfinite(summary[averages]))
     summary.insert(2, "met_rate", [ratio(m, n) for m, n in zip(summary["met"], grouped["met"].count(), strict=True)])
-    return summary.reset_index()
+    summary = summary.reset_index()
+    return summary.assign(**{by: summary[by].astype(str)})
+
+
+def achievement_trends(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Per team, the achievement of each metric over the team's periodic reviews: one row per metric, one
+    column per period in date order (a period's latest review speaks for it)."""
+    periodic = table.dropna(subset=["period_start"]).sort_values(["period_start", "period_end", "held_on"])
+    trends = {}
+    for team, part in periodic.groupby("team", sort=True):
+        periods = list(dict.fromkeys(part["period"]))
+        trends[str(team)] = part.pivot_table(index="metric", columns="period", values="achievement", aggfunc="last",
+                                             sort=False).reindex(columns=periods)
+    return trends
 
 
 def funnel_table(reviews: Iterable[Review]) -> pd.DataFrame:
-    """One row per funnel stage: conversion from the stage before, and cumulative from the first stage."""
+    """One row per funnel stage: conversion from the stage before, and cumulative from the first stage;
+    target_rate (the stated target conversion, as a fraction like conversion) and whether it was met."""
     rows = []
     for review in reviews:
-        first = review.funnel[0][1] if review.funnel else None
+        first = review.funnel[0].count if review.funnel else None
         before: int | None = None
-        for order, (stage, count) in enumerate(review.funnel, start=1):
+        for order, stage in enumerate(review.funnel, start=1):
+            conversion = ratio(stage.count, before)
+            target = None if stage.target_rate is None else stage.target_rate / 100
             rows.append({"review": review.id, "team": review.team, "period": review.period, "order": order,
-                         "stage": stage, "count": count, "conversion": ratio(count, before),
-                         "cumulative": ratio(count, first)})
-            before = count
-    columns = ["review", "team", "period", "order", "stage", "count", "conversion", "cumulative"]
-    return pd.DataFrame(rows, columns=columns).astype({"conversion": float, "cumulative": float})
+                         "stage": stage.stage, "count": stage.count, "conversion": conversion,
+                         "cumulative": ratio(stage.count, first), "target_rate": target,
+                         "target_met": None if target is None or conversion != conversion else conversion >= target})
+            before = stage.count
+    columns = ["review", "team", "period", "order", "stage", "count", "conversion", "cumulative", "target_rate",
+               "target_met"]
+    return pd.DataFrame(rows, columns=columns).astype({"conversion": float, "cumulative": float,
+                                                      "target_rate": float, "target_met": "boolean"})
 
 
 def funnel_overall(funnel: pd.DataFrame) -> pd.DataFrame:
@@ -153,9 +229,20 @@ def lessons_by_tag(lessons: pd.DataFrame) -> pd.DataFrame:
     return counts.reset_index().sort_values(["lessons", "tag"], ascending=[False, True], ignore_index=True)[columns]
 
 
+def occasions(reviews: Iterable[Review]) -> set[object]:
+    """The distinct periods reviews speak of; a review without a period counts by the day it was held."""
+    return {r.period_of or r.held_on for r in reviews}
+
+
+def is_recurring(reviews: Iterable[Review]) -> bool:
+    """A theme seen in reviews of two or more teams, or of two or more periods, is recurring."""
+    seen = list(reviews)
+    return len({r.team for r in seen}) >= 2 or len(occasions(seen)) >= 2
+
+
 def recurring_themes(reviews: Iterable[Review]) -> pd.DataFrame:
     """Tags (of reviews and lessons) and root-cause factors, with the reviews, teams and periods they appear
-    in; a theme seen in two or more teams or periods is recurring."""
+    in, and whether they recur (`is_recurring`)."""
     seen: dict[tuple[str, str], list[Review]] = {}
     for review in reviews:
         themes = {("tag", t) for t in review.tags} | {("tag", t) for lesson in review.lessons for t in lesson.tags}
@@ -164,10 +251,9 @@ def recurring_themes(reviews: Iterable[Review]) -> pd.DataFrame:
             seen.setdefault(key, []).append(review)
     rows = []
     for (kind, theme), found in seen.items():
-        teams, periods = {r.team for r in found}, {r.period for r in found}
-        rows.append({"kind": kind, "theme": theme, "reviews": len(found), "teams": len(teams),
-                     "periods": len(periods), "last_seen": max(r.held_on for r in found),
-                     "recurring": len(teams) >= 2 or len(periods) >= 2})
+        rows.append({"kind": kind, "theme": theme, "reviews": len(found), "teams": len({r.team for r in found}),
+                     "periods": len(occasions(found)), "last_seen": max(r.held_on for r in found),
+                     "recurring": is_recurring(found)})
     columns = ["kind", "theme", "reviews", "teams", "periods", "last_seen", "recurring"]
     frame = pd.DataFrame(rows, columns=columns)
     return frame.sort_values(["recurring", "reviews", "kind", "theme"], ascending=[False, False, True, True],

@@ -13,9 +13,6 @@ from retrogen.config import Config
 from retrogen.findings import Finding
 from retrogen.periods import Period
 
-OPEN = ("not_started", "in_progress", "blocked")
-STATUSES = (*OPEN, "done", "cancelled")
-
 
 @dataclass(frozen=True)
 class Participant:
@@ -34,6 +31,13 @@ class Metric:
     better: str = "higher"
     previous: float | None = None
     analysis: str = ""
+
+
+@dataclass(frozen=True)
+class FunnelStage:
+    stage: str
+    count: int
+    target_rate: float | None = None  # the target conversion from the stage before, in percent
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,7 @@ class Review:
     materials: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     metrics: tuple[Metric, ...] = ()
-    funnel: tuple[tuple[str, int], ...] = ()
+    funnel: tuple[FunnelStage, ...] = ()
     timeline: tuple[tuple[date, str], ...] = ()
     feedback: tuple[tuple[str, str], ...] = ()
     problems: tuple[Problem, ...] = ()
@@ -115,10 +119,10 @@ class Review:
 
     @property
     def period(self) -> str:
-        """The period label, or the quarter the review was held in: what 'same period' means in trends."""
+        """The period's label; a review without a period has none (never an invented quarter)."""
         if self.period_label:
             return self.period_label
-        return f"{self.held_on.year}-Q{(self.held_on.month - 1) // 3 + 1}"
+        return self.period_of.label if self.period_of else ""
 
     @property
     def period_of(self) -> Period | None:
@@ -166,7 +170,7 @@ def review_from_data(data: dict[str, Any], path: Path) -> Review:
             actual=_number(m["actual"]), better=m.get("better", "higher"),
             previous=None if m.get("previous") is None else _number(m["previous"]), analysis=m.get("analysis", ""),
         ) for m in data.get("metrics", ())),
-        funnel=tuple((s["stage"], s["count"]) for s in data.get("funnel", ())),
+        funnel=tuple(FunnelStage(s["stage"], s["count"], s.get("target_rate")) for s in data.get("funnel", ())),
         timeline=tuple((_date(e["date"]), e["event"]) for e in data.get("timeline", ())),
         feedback=tuple((f["source"], f["content"]) for f in data.get("feedback", ())),
         problems=tuple(Problem(

@@ -49,3 +49,15 @@ def number(value: Any) -> str:
         return ""
     text = f"{numeric:,.2f}".rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
+
+
+def signed_change(value: Any, unit: str | None) -> str:
+    """A change as people read it, signed: '+7 pp' for percentage points (unit 'pp'), '-9.5%' for a relative
+    change (unit 'ratio'); '' for a missing value."""
+    numeric = _finite(value)
+    if numeric is None or unit not in ("pp", "ratio"):
+        return ""
+    shown = number(abs(numeric)) + " pp" if unit == "pp" else percent(abs(numeric))
+    if shown in ("0 pp", "0%"):
+        return shown
+    return ("+" if numeric > 0 else "-") + shown

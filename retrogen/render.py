@@ -14,7 +14,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from retrogen.numbers import number, percent
+from retrogen.numbers import number, percent, signed_change
 
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
 
@@ -45,5 +45,5 @@ def environment(package_folder: str) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(md=md, percent=percent, number=number, iso=iso)
+    env.filters.update(md=md, percent=percent, number=number, iso=iso, signed_change=signed_change)
     return env

@@ -15,13 +15,21 @@ from typing import Any
 
 import pandas as pd
 
-from retrogen.numbers import number, percent
+from retrogen.numbers import number, percent, signed_change
 
 # Columns that hold ratios: shown as percentages to people, kept as fractions for machines.
 RATE_COLUMNS = frozenset({
-    "achievement", "change", "conversion", "cumulative", "overall", "share", "cumulative_share",
-    "completion_rate", "on_time_rate", "met_rate", "mean_achievement", "median_achievement",
+    "achievement", "conversion", "cumulative", "overall", "share", "cumulative_share", "target_rate",
+    "completion_rate", "on_time_rate", "met_rate", "mean_achievement", "median_achievement", "verification_rate",
 })
+# Changes: in percentage points or relative, as each row's change_unit says (metrics tables).
+CHANGE_COLUMNS = {"change": "change_unit", "yoy_change": "change_unit"}
+
+
+def change_unit(column: str, row: dict[str, Any]) -> str | None:
+    """pp or ratio for a change column of a row; None for any other column."""
+    unit_column = CHANGE_COLUMNS.get(column)
+    return row.get(unit_column) if unit_column else None
 
 
 def plain(value: Any, digits: int | None = 6) -> Any:
@@ -67,6 +75,8 @@ def _csv_rows(frame: pd.DataFrame, for_excel: bool) -> Iterable[list[Any]]:
                 value = yes_no(value)
             elif isinstance(value, list):
                 value = "; ".join(map(str, value))
+            elif isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+                value = int(value)  # 380, not 380.0: a whole number stored as a float reads as one
             if for_excel and isinstance(value, str) and value.startswith(_FORMULA_START):
                 value = "'" + value  # review text is untrusted: shown as text, never run
             cells.append(value)
@@ -104,12 +114,14 @@ def width(text: str) -> int:
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
-def _cell(column: str, value: Any) -> str:
+def _cell(column: str, value: Any, row: dict[str, Any]) -> str:
     value = plain(value)
     if value is None:
         return ""
     if isinstance(value, bool):
         return yes_no(value)
+    if column in CHANGE_COLUMNS:
+        return signed_change(value, change_unit(column, row))
     if isinstance(value, (int, float)) and column in RATE_COLUMNS:
         return percent(value)
     if isinstance(value, (int, float)):
@@ -135,8 +147,7 @@ def to_table(frame: pd.DataFrame) -> str:
     if frame.empty:
         return "(no rows)"
     header = [str(c) for c in frame.columns]
-    rows = [[_cell(c, v) for c, v in zip(frame.columns, row, strict=True)]
-            for row in frame.itertuples(index=False, name=None)]
+    rows = [[_cell(c, v, row) for c, v in row.items()] for row in records(frame)]
     widths = [max(width(cell) for cell in column) for column in zip(header, *rows, strict=True)]
     numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
                for c in frame.columns]

@@ -8,14 +8,14 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from retrogen.actions import GROUPS, action_summary, follow_up_order
+from retrogen.actions import GROUPS, STATUS_FILTERS, action_summary, filter_actions, follow_up_order
 from retrogen.analysis import Analysis, analyse
 from retrogen.cli.base import cli, get_config, parse_today, today_option, write_output
 from retrogen.history import weekly_series
 from retrogen.metrics import metrics_summary
-from retrogen.model import OPEN
 from retrogen.playbook import playbook_markdown
 from retrogen.tables import FORMATTERS, to_excel_csv, to_json
+from retrogen.vocabulary import LANGUAGES
 
 format_option = click.option("--format", "fmt", type=click.Choice(list(FORMATTERS)), default="table",
                              show_default=True, help="table for people; csv and json for machines.")
@@ -101,8 +101,9 @@ def metrics(ctx: click.Context, by: str | None, funnel: bool, causes: bool, less
 @cli.command()
 @click.option("--owner", help="Only this owner's actions.")
 @click.option("--team", help="Only this team's actions.")
-@click.option("--status", type=click.Choice(["open", "not_started", "in_progress", "blocked", "done", "cancelled"]),
-              help="Only actions with this status (open: not done nor cancelled).")
+@click.option("--status", type=click.Choice(STATUS_FILTERS),
+              help="Only actions in this state (open includes overdue; carried: continued in a later review) or "
+              "with this status.")
 @click.option("--overdue", is_flag=True, help="Only overdue actions.")
 @click.option("--by", type=click.Choice(GROUPS), help="Counts, completion and on-time rates per group.")
 @click.option("--weekly", is_flag=True, help="Open, overdue and done actions per week.")
@@ -127,15 +128,7 @@ def actions(ctx: click.Context, owner: str | None, team: str | None, status: str
         retrogen actions --owner 张伟 -o 张伟.xlsx     # the filters apply to every sheet
     """
     analysis = _analyse(ctx, today, no_git)
-    table = analysis.actions
-    if owner:
-        table = table[table["owner"] == owner]
-    if team:
-        table = table[table["team"] == team]
-    if status:
-        table = table[table["status"].isin(OPEN) if status == "open" else table["status"] == status]
-    if overdue:
-        table = table[table["overdue"]]
+    table = filter_actions(analysis.actions, owner=owner, team=team, status=status, overdue=overdue)
     filtered = bool(owner or team or status or overdue)
 
     def weekly_counts() -> pd.DataFrame:
@@ -180,7 +173,7 @@ def _history(analysis: Analysis, wanted: str) -> pd.DataFrame:
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the Markdown to this file (atomically) instead of printing it.")
 @force_option
-@click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of the labels (default: the site's).")
+@click.option("--lang", type=click.Choice(LANGUAGES), help="Language of the labels (default: the site's).")
 @no_git_option
 @today_option
 @click.pass_context

@@ -14,7 +14,7 @@ from retrogen.analysis import Analysis
 from retrogen.config import Config
 from retrogen.findings import CODES
 from retrogen.labels import labels
-from retrogen.model import OPEN, Review
+from retrogen.model import Review
 from retrogen.numbers import number, percent
 from retrogen.playbook import playbook_markdown
 from retrogen.render import environment
@@ -101,11 +101,14 @@ class SiteBuilder:
             row["history"] = a.histories[(review.id, action.id)]
             actions.append(row)
         funnel_chart = bar_chart(self.text["funnel"], [s["stage"] for s in funnel], [s["count"] for s in funnel])
+        funnel_columns = {"stage": self.text["stage"], "count": self.text["count"],
+                          "conversion": self.text["conversion"]}
+        if any(s["target_rate"] is not None for s in funnel):
+            funnel_columns["target_rate"] = self.text["target_rate"]
         return self.render(
             "review.md.j2", r=review, metrics=metrics, funnel=funnel, actions=actions,
-            funnel_chart=Markup(funnel_chart.svg()),
-            funnel_table=self.html_table(funnel, {"stage": self.text["stage"], "count": self.text["count"],
-                                                  "conversion": self.text["conversion"]}),
+            follow_up=a.follow_up(review), funnel_chart=Markup(funnel_chart.svg()),
+            funnel_table=self.html_table(funnel, funnel_columns),
         )
 
     # --- knowledge-base pages ---------------------------------------------------------------------
@@ -113,22 +116,23 @@ class SiteBuilder:
     def _stats(self) -> dict[str, Any]:
         """Headline counts, shown on the dashboard and the action tracker."""
         a = self.analysis
-        summary = records(action_summary(a.actions))[0] if not a.actions.empty else {}
+        totals = a.action_totals
         return {"reviews": len(a.knowledge_base.reviews), "teams": len({r.team for r in a.knowledge_base.reviews}),
-                "lessons": len(a.lessons), "open": summary.get("open", 0), "overdue": summary.get("overdue", 0),
-                "on_time": summary.get("on_time_rate"), "completion": summary.get("completion_rate")}
+                "lessons": len(a.lessons), "open": totals.get("open", 0), "overdue": totals.get("overdue", 0),
+                "on_time": totals.get("on_time_rate"), "completion": totals.get("completion_rate"),
+                "verification": totals.get("verification_rate"), "verified": totals.get("verified", 0)}
 
     def dashboard(self) -> str:
         a = self.analysis
         reviews = sorted(a.knowledge_base.reviews, key=lambda r: (r.held_on, r.id), reverse=True)
-        overdue = records(a.actions[a.actions["overdue"]].sort_values(["days_late", "due"], ascending=[False, True]))
-        themes = records(a.themes[a.themes["recurring"]].head(10))
+        overdue = records(a.overdue_actions)
+        themes = records(a.recurring_themes.head(10))
         return self.render("index.md.j2", site_name=self.config.site_name, stats=self._stats, latest=reviews[:8],
                            overdue=overdue[:10], themes=themes, notices=a.notices)
 
     def reviews_index(self) -> str:
         a = self.analysis
-        open_counts = a.actions[a.actions["status"].isin(OPEN)].groupby("review").size().to_dict()
+        open_counts = a.open_counts
         rows = []
         for review in sorted(a.knowledge_base.reviews, key=lambda r: (r.held_on, r.id), reverse=True):
             first = review.metrics[0] if review.metrics else None
@@ -151,26 +155,21 @@ class SiteBuilder:
 
     def actions(self) -> str:
         a = self.analysis
-        table = a.actions
-        overdue = records(table[table["overdue"]].sort_values(["days_late", "due"], ascending=[False, True]))
-        still_open = records(table[table["status"].isin(OPEN) & ~table["overdue"]].sort_values(["due", "review"]))
-        # Days between dates, never a date 60 days before `today`: that may not exist (--today 0001-01-01).
-        done = table[(table["status"] == "done") & table["done_on"].map(lambda d: d is not None
-                                                                         and (a.today - d).days <= 60)]
-        recently_done = records(done.sort_values("done_on", ascending=False))
-        by_owner = action_summary(table, "owner")
+        by_owner, by_team = action_summary(a.actions, "owner"), action_summary(a.actions, "team")
         weekly = a.weekly.tail(26)
         weeks = [d.isoformat()[5:] for d in weekly["week"]]
         chart = line_chart(self.text["over_time"], weeks, {
             self.text["open"]: list(weekly["open"]), self.text["overdue"]: list(weekly["overdue"]),
             self.text["done"]: list(weekly["done"])})
         t = self.text
+        rates = {"actions": t["actions"], "open": t["open"], "overdue": t["overdue"], "done": t["done"],
+                 "carried": t["carried"], "completion_rate": t["completion_rate"], "on_time_rate": t["on_time_rate"],
+                 "verified": t["verification"], "verification_rate": t["verification_rate"]}
         return self.render(
-            "actions.md.j2", stats=self._stats, overdue=overdue, open=still_open, recently_done=recently_done,
-            by_owner=self.html_table(by_owner, {"owner": t["owner"], "actions": t["actions"], "open": t["open"],
-                                                "overdue": t["overdue"], "done": t["done"],
-                                                "completion_rate": t["completion_rate"],
-                                                "on_time_rate": t["on_time_rate"]}),
+            "actions.md.j2", stats=self._stats, overdue=records(a.overdue_actions), open=records(a.open_actions),
+            recently_done=records(a.recently_done()),
+            by_owner=self.html_table(by_owner, {"owner": t["owner"], **rates}),
+            by_team=self.html_table(by_team, {"team": t["team"], **rates}),
             weekly_chart=Markup(chart.svg()),
             weekly_table=self.html_table(weekly, {"week": t["week"], "open": t["open"], "overdue": t["overdue"],
                                                   "done": t["done"]}),
@@ -179,11 +178,8 @@ class SiteBuilder:
     def metrics(self) -> str:
         a, t = self.analysis, self.text
         teams = []
-        periodic = a.metrics[a.metrics["review"].isin({r.id for r in a.knowledge_base.reviews if r.kind == "periodic"})]
-        for team, part in periodic.groupby("team", sort=True):
-            periods = list(dict.fromkeys(part.sort_values("held_on")["period"]))
-            pivot = part.pivot_table(index="metric", columns="period", values="achievement", aggfunc="last",
-                                     sort=False).reindex(columns=periods)
+        for team, pivot in a.achievement_trends.items():
+            periods = [str(p) for p in pivot.columns]
             series = {str(name): [None if pd.isna(v) else float(v) for v in row] for name, row in pivot.iterrows()}
             chart = line_chart(f"{team}", periods, series, percent=True, reference=1.0)
             rows = [{"metric": name, **{p: percent(v) for p, v in zip(periods, values, strict=True)}}

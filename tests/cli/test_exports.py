@@ -83,7 +83,7 @@ def test_boolean_columns_of_every_report_are_covered(knowledge_base: Path) -> No
     for args in (["metrics"], ["metrics", "--themes"], ["actions"]):
         for row in json.loads(invoke(knowledge_base, *args, "--format", "json").stdout):
             seen |= {column for column, value in row.items() if isinstance(value, bool)}
-    assert seen == {"met", "overdue", "on_time", "recurring"}
+    assert seen == {"met", "overdue", "on_time", "recurring", "change_good"}
 
 
 def test_output_suffix_chooses_the_format(knowledge_base: Path) -> None:
@@ -132,11 +132,14 @@ def test_the_workbook_reads_like_the_csv(knowledge_base: Path, workbook: openpyx
     # Looked at as a person would: every cell as Excel shows it, against the CSV of the same table.
     expected = csv_rows(invoke(knowledge_base, "actions", "--format", "csv").stdout)
     assert sheet_rows(workbook["actions"]) == expected
-    assert expected[1][:10] == ["2026-q2-east-sales", "A2", "将5%以内折扣的审批权下放给区域经理", "张伟", "华东销售部",
-                                "process", "2026-09-30", "blocked", "yes", ""]
+    # The longest overdue first: 2026-q2-east-sales A2 (due 2026-09-30) is older, but it was carried into
+    # 2026-10-east-sales, so it is no longer overdue.
+    assert expected[1][:12] == ["2026-09-south-churn-spike", "A2", "计费规则变更前30天书面通知所有受影响客户", "孙浩",
+                                "华南客户成功部", "process", "2026-10-31", "in_progress", "overdue", "yes", "", "20"]
     by_owner = sheet_rows(workbook["by owner"])
-    assert by_owner[0][6:8] == ["completion_rate", "on_time_rate"]
-    assert ["张伟", "2", "1", "1", "1", "0", "50.0%", "100.0%", "0"] in by_owner
+    assert by_owner[0][7:9] == ["completion_rate", "on_time_rate"]
+    # 张伟: 4 actions, 1 open, 2 done, 1 carried: completion 2 / (4 - 1) = 66.7%; one of two verdicts achieved
+    assert ["张伟", "4", "1", "0", "2", "0", "1", "66.7%", "100.0%", "0", "2", "1", "50.0%"] in by_owner
     due = workbook["actions"]["G2"]
     assert isinstance(due.value, datetime) and due.number_format == "yyyy-mm-dd"  # a date Excel can sort
 
@@ -164,11 +167,12 @@ def test_command_line_filters_apply_to_every_sheet(knowledge_base: Path, filters
     assert {r[0] for r in sheet_rows(book["by owner"])[1:]} == owners
     assert {r[0] for r in sheet_rows(book["by team"])[1:]} == teams
     assert sum(int(r[1]) for r in sheet_rows(book["by owner"])[1:]) == len(kept)
-    # The last week is today: its open + overdue + done are the kept actions that are not cancelled.
+    # The last week is today: its open + overdue + done are the kept actions neither cancelled nor carried
+    # (a carried action counts as the action that continues it).
     weekly = sheet_rows(book["weekly"])
     last = weekly[-1]
     assert last[0] == TODAY
-    assert sum(map(int, last[1:])) == sum(row["status"] != "cancelled" for row in kept)
+    assert sum(map(int, last[1:])) == sum(row["state"] not in ("cancelled", "carried") for row in kept)
     printed = csv_rows(invoke(knowledge_base, "actions", *filters, "--weekly", "--format", "csv").stdout)
     assert printed == weekly  # --weekly printed follows the filters too
 
@@ -187,13 +191,13 @@ def test_hostile_review_text_and_far_dates_export(knowledge_base: Path) -> None:
     text = review.read_text(encoding="utf-8")
     text = text.replace("action: 开展SPIN提问技巧培训,11月起每周1次销售案例模拟演练",
                         'action: "=HYPERLINK(\\"http://x\\",\\"click\\") 培训"', 1)
-    text = text.replace("due: 2026-11-05", "due: 2300-01-01", 1)
+    text = text.replace("due: 2026-11-05", "due: 2199-12-31", 1)  # the latest year the schema accepts
     review.write_text(text, encoding="utf-8")
     assert invoke(knowledge_base, "check").exit_code in {0, 1}
     assert invoke(knowledge_base, "actions", "-o", "a.xlsx").exit_code == 0
     rows = sheet_rows(openpyxl.load_workbook(knowledge_base / "a.xlsx")["actions"])
     assert [r[2] for r in rows if r[2].startswith("=")] == ["=HYPERLINK(\"http://x\",\"click\") 培训"]
-    assert "2300-01-01" in [r[6] for r in rows]  # past pandas' datetime64 range (2262)
+    assert "2199-12-31" in [r[6] for r in rows]
     assert invoke(knowledge_base, "actions", "-o", "a.csv").exit_code == 0
     cells = [r[2] for r in csv_rows((knowledge_base / "a.csv").read_text(encoding="utf-8-sig"))]
     assert "'=HYPERLINK(\"http://x\",\"click\") 培训" in cells

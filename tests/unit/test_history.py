@@ -11,6 +11,7 @@ import pytest
 from retrogen.actions import action_summary, actions_table, follow_up_order
 from retrogen.config import load_config
 from retrogen.history import StatusEvent, action_timeline, read_git_history, status_on, timelines, weekly_series
+from retrogen.loop import ClosedLoop
 from retrogen.model import Action, Update, load_knowledge_base
 
 from ..conftest import EXAMPLES
@@ -68,9 +69,9 @@ def test_timeline_merges_git_updates_and_done_on(repo: Path) -> None:
         (date(2026, 10, 16), "blocked", "git"), (date(2026, 10, 28), "done", "done_on")]
     assert status_on(events, date(2026, 10, 20)) == "blocked"
     assert status_on(events, date(2026, 9, 1)) is None
-    table = actions_table(kb.reviews, histories, date(2026, 10, 20))
+    table = actions_table(kb.reviews, histories, ClosedLoop(), date(2026, 10, 20))
     assert table.loc[0, "status"] == "blocked" and bool(table.loc[0, "overdue"]) is False
-    table = actions_table(kb.reviews, histories, date(2026, 10, 25))
+    table = actions_table(kb.reviews, histories, ClosedLoop(), date(2026, 10, 25))
     assert bool(table.loc[0, "overdue"]) is True and table.loc[0, "days_late"] == 5
 
 
@@ -109,9 +110,20 @@ def test_timeline_deduplicates_and_keeps_notes() -> None:
     a = action("done", (Update(date(2026, 10, 5), "in_progress", "kick-off"),
                         Update(date(2026, 10, 19), "done", "")), done_on=date(2026, 10, 19))
     events = action_timeline(r, a, git_events)
+    # The earliest committed version (10-05) says in_progress: that is its status from the meeting on,
+    # not an invented not_started; the same status again from git and the update adds only the note.
     assert [(e.date, e.status, e.note) for e in events] == [
-        (date(2026, 10, 1), "not_started", ""), (date(2026, 10, 5), "in_progress", "kick-off"),
-        (date(2026, 10, 19), "done", "")]
+        (date(2026, 10, 1), "in_progress", "kick-off"), (date(2026, 10, 19), "done", "")]
+    no_git = action_timeline(r, a)  # without git, the updates record the changes since not_started
+    assert [(e.date, e.status) for e in no_git] == [
+        (date(2026, 10, 1), "not_started"), (date(2026, 10, 5), "in_progress"), (date(2026, 10, 19), "done")]
+
+
+def test_an_action_cancelled_without_updates_was_never_open() -> None:
+    from .test_metrics import review
+
+    events = action_timeline(review("r", held_on=date(2026, 10, 1)), action("cancelled"))
+    assert [(e.date, e.status) for e in events] == [(date(2026, 10, 1), "cancelled")]
 
 
 def test_file_status_is_the_latest_word() -> None:
@@ -134,7 +146,7 @@ def test_rates_and_weekly_series() -> None:
     r = review("r", held_on=date(2026, 10, 1), actions=actions)
     histories = timelines([r])
     today = date(2026, 10, 20)
-    table = actions_table([r], histories, today)
+    table = actions_table([r], histories, ClosedLoop(), today)
     overall = action_summary(table).iloc[0]
     assert overall["completion_rate"] == pytest.approx(2 / 3)  # done / (all - cancelled)
     assert overall["on_time_rate"] == 0.5

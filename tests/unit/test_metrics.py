@@ -21,13 +21,17 @@ from retrogen.metrics import (
     ratio,
     recurring_themes,
 )
-from retrogen.model import Metric, Problem, Review
+from retrogen.model import FunnelStage, Metric, Problem, Review
+from retrogen.periods import parse_label
 
 
 def review(review_id: str, team: str = "T", held_on: date = date(2026, 4, 10), kind: str = "periodic",
            period: str | None = None, **fields: object) -> Review:
+    """A review; `period` as a label (2026-Q3) also sets the period's dates."""
+    dates = parse_label(period) if period else None
     return Review(id=review_id, title=review_id, kind=kind, team=team, held_on=held_on, objective="o",
-                  path=Path(f"{review_id}.yaml"), period_label=period, period_end=held_on, **fields)  # type: ignore[arg-type]
+                  path=Path(f"{review_id}.yaml"), period_label=period, period_start=dates.start if dates else None,
+                  period_end=dates.end if dates else held_on, **fields)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -70,7 +74,7 @@ def test_higher_and_lower_are_reciprocal(target: float, actual: float) -> None:
 
 @given(st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=6))
 def test_funnel_cumulative_is_the_product_of_conversions(counts: list[int]) -> None:
-    stages = tuple((f"s{i}", c) for i, c in enumerate(counts))
+    stages = tuple(FunnelStage(f"s{i}", c) for i, c in enumerate(counts))
     table = funnel_table([review("r", funnel=stages)])
     product = 1.0
     for conversion, cumulative in zip(table["conversion"][1:], table["cumulative"][1:], strict=True):
@@ -85,20 +89,21 @@ def metric(name: str, actual: float, previous: float | None = None, unit: str = 
     return Metric(category="c", name=name, unit=unit, target=10, actual=actual, previous=previous)
 
 
-def test_change_falls_back_to_the_same_teams_latest_earlier_periodic_review() -> None:
+def test_change_is_against_the_same_teams_adjacent_period() -> None:
     reviews = [
-        review("q1", held_on=date(2026, 4, 1), metrics=(metric("sales", 8), metric("other", 3))),
-        review("q2", held_on=date(2026, 7, 1), metrics=(metric("sales", 9),)),
+        review("q1", held_on=date(2026, 4, 1), period="2026-Q1", metrics=(metric("sales", 8), metric("other", 3))),
+        review("q2", held_on=date(2026, 7, 1), period="2026-Q2", metrics=(metric("sales", 9),)),
         review("deal", held_on=date(2026, 8, 1), kind="project", metrics=(metric("sales", 1),)),
-        review("q2-other-team", team="U", held_on=date(2026, 7, 2), metrics=(metric("sales", 50),)),
-        review("q3", held_on=date(2026, 10, 1), metrics=(metric("sales", 12), metric("sales", 4, unit="%"),
-                                                         metric("other", 6, previous=2))),
+        review("q2-other-team", team="U", held_on=date(2026, 7, 2), period="2026-Q2", metrics=(metric("sales", 50),)),
+        review("q3", held_on=date(2026, 10, 1), period="2026-Q3",
+               metrics=(metric("sales", 12), metric("sales", 4, unit="%"), metric("other", 6, previous=2))),
     ]
     table = metrics_table(reviews).set_index(["review", "metric", "unit"])
     assert table.loc[("q3", "sales", "u"), "previous"] == 9  # q2, not the project review nor team U
     assert table.loc[("q3", "sales", "u"), "previous_from"] == "q2"
     assert math.isnan(table.loc[("q3", "sales", "%"), "previous"])  # another unit is another metric
     assert table.loc[("q3", "other", "u"), "previous"] == 2  # `previous` wins over history
+    assert table.loc[("q3", "other", "u"), "previous_from"] == "stated"
     assert table.loc[("q3", "other", "u"), "change"] == 2.0
     assert math.isnan(table.loc[("q1", "sales", "u"), "change"])
 
@@ -127,9 +132,58 @@ def test_pareto_is_sorted_with_cumulative_share() -> None:
 
 
 def test_theme_recurs_across_teams_or_periods() -> None:
-    reviews = [review("a", team="T", period="Q1", tags=("pricing", "solo")),
-               review("b", team="U", period="Q1", tags=("pricing",))]
+    reviews = [review("a", team="T", period="2026-Q1", tags=("pricing", "solo")),
+               review("b", team="U", period="2026-Q1", tags=("pricing",))]
     themes = recurring_themes(reviews).set_index("theme")
     assert bool(themes.loc["pricing", "recurring"]) is True
     assert bool(themes.loc["solo", "recurring"]) is False
     assert isinstance(themes, pd.DataFrame)
+
+
+def rate_metric(name: str, actual: float, unit: str = "%", better: str = "higher", previous: float | None = None
+                ) -> Metric:
+    return Metric(category="c", name=name, unit=unit, target=60, actual=actual, better=better, previous=previous)
+
+
+def test_every_comparison_rule_hand_computed() -> None:
+    reviews = [
+        review("2025q3", held_on=date(2025, 10, 9), period="2025-Q3", metrics=(rate_metric("复购率", 50),
+                                                                               rate_metric("销售额", 300, "万元"))),
+        review("q1", held_on=date(2026, 4, 10), period="2026-Q1", metrics=(rate_metric("复购率", 58),)),
+        review("q2", held_on=date(2026, 7, 8), period="2026-Q2",
+               metrics=(rate_metric("复购率", 61), rate_metric("销售额", 420, "万元"), rate_metric("跟进周期", 19, "天",
+                                                                                           "lower"))),
+        review("sep", held_on=date(2026, 10, 5), period="2026-09", metrics=(rate_metric("销售额", 120, "万元"),)),
+        review("q3", held_on=date(2026, 10, 12), period="2026-Q3",
+               metrics=(rate_metric("复购率", 65), rate_metric("销售额", 380, "万元"), rate_metric("跟进周期", 22, "天",
+                                                                                           "lower"),
+                        rate_metric("新客户", 12, "个", previous=10))),
+        review("oct", held_on=date(2026, 11, 5), period="2026-10", metrics=(rate_metric("销售额", 150, "万元"),)),
+    ]
+    t = metrics_table(reviews).set_index(["review", "metric"])
+    # 环比, % unit: 61 -> 65 is +4 pp, an improvement
+    row = t.loc[("q3", "复购率")]
+    assert (row["previous"], row["previous_from"], row["change"], row["change_unit"], row["change_good"]) == \
+        (61, "q2", 4.0, "pp", True)
+    # 同比: the same quarter a year earlier, 50 -> 65 is +15 pp
+    assert (row["yoy_previous"], row["yoy_from"], row["yoy_change"]) == (50, "2025q3", 15.0)
+    # relative change, signed: 420 -> 380 is -9.5%, bad where higher is better
+    row = t.loc[("q3", "销售额")]
+    assert row["change"] == pytest.approx(-40 / 420) and row["change_unit"] == "ratio" and not row["change_good"]
+    assert row["yoy_change"] == pytest.approx(80 / 300)
+    # lower is better: 19 -> 22 days is +15.8%, and bad
+    row = t.loc[("q3", "跟进周期")]
+    assert row["change"] == pytest.approx(3 / 19) and bool(row["change_good"]) is False
+    # a stated previous wins and is labelled as stated
+    assert (t.loc[("q3", "新客户"), "previous_from"], t.loc[("q3", "新客户"), "change"]) == ("stated", 0.2)
+    # months compare with months, never with a quarter: October against September (120 -> 150, +25%)
+    row = t.loc[("oct", "销售额")]
+    assert (row["previous_from"], row["change"], row["granularity"]) == ("sep", 0.25, "month")
+    # Q1 has no adjacent Q4 2025 review: no change rather than one against the older 2025-Q3
+    assert pd.isna(t.loc[("q1", "复购率"), "previous"]) and pd.isna(t.loc[("q1", "复购率"), "change_good"])
+
+
+def test_a_review_without_a_period_shows_none() -> None:
+    deal = review("deal", held_on=date(2026, 8, 1), kind="project", period=None, metrics=(metric("x", 1),))
+    deal = Review(**{**deal.__dict__, "period_end": None})
+    assert metrics_table([deal]).loc[0, "period"] == ""

@@ -163,7 +163,8 @@ def test_lessons_library_filters_by_type_tag_and_team(watched: Watched, site_url
     failures = watched.page.locator("#rg-lessons tbody tr:not([hidden])").count()
     assert 0 < failures < total
     watched.page.select_option("select[data-filter='tags']", "决策链")
-    assert watched.page.locator("#rg-lessons tbody tr:not([hidden])").count() == 2  # failures of 2026-q3 and 2026-10-east-sales
+    # the failures tagged 决策链: one of 2026-q3-east-sales, one of 2026-10-east-sales
+    assert watched.page.locator("#rg-lessons tbody tr:not([hidden])").count() == 2
     watched.page.select_option("select[data-filter='type']", "")
     watched.page.select_option("select[data-filter='tags']", "")
     watched.page.select_option("select[data-filter='team']", "Enterprise Sales EMEA")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from retrogen.checks import DEFAULT_MIN_WHYS, review_issues
 from retrogen.config import Config
@@ -151,18 +151,43 @@ def _check_batch(args: tuple[list[tuple[Path, str]], CheckOptions, bool]) -> lis
     return [check_file(path, options, shown, keep) for path, shown in batch]
 
 
-def check_files(files: Sequence[Path], options: CheckOptions, keep: bool = False,
-                jobs: int | None = None) -> list[FileResult]:
-    """Check many files, on every core when there are enough of them to pay for the processes."""
+def facts_of_file(path: Path, options: CheckOptions, display: str) -> ReviewFacts | None:
+    """Only what the checks across reviews read of a file (no schema, no checks of its own): the facts of
+    the reviews around the ones being checked. None for a file that does not load."""
+    try:
+        if _link_leaves(path, options.root or Path.cwd()):
+            return None
+        return facts_of(load_review(path, options.max_file_size), display)
+    except ReviewFileError:
+        return None
+
+
+def _facts_batch(args: tuple[list[tuple[Path, str]], CheckOptions, bool]) -> list[ReviewFacts | None]:
+    batch, options, _ = args
+    return [facts_of_file(path, options, shown) for path, shown in batch]
+
+
+Work = TypeVar("Work")
+
+
+def _per_file(work: Callable[[tuple[list[tuple[Path, str]], CheckOptions, bool]], list[Work]],
+              files: Sequence[Path], options: CheckOptions, keep: bool, jobs: int | None) -> list[Work]:
+    """`work` on batches of the files, on every core when there are enough of them to pay for the processes."""
     base = Path.cwd()  # once, not once per file
     named = [(path, display_path(path, base)) for path in files]
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or len(named) < PARALLEL_THRESHOLD:
-        return _check_batch((named, options, keep))
+        return work((named, options, keep))
     size = max(16, len(named) // (jobs * 8))
     batches = [(named[i:i + size], options, keep) for i in range(0, len(named), size)]
     with ProcessPoolExecutor(max_workers=jobs, initializer=exit_with_parent) as pool:
-        return [result for batch in pool.map(_check_batch, batches) for result in batch]
+        return [result for batch in pool.map(work, batches) for result in batch]
+
+
+def check_files(files: Sequence[Path], options: CheckOptions, keep: bool = False,
+                jobs: int | None = None) -> list[FileResult]:
+    """Check many files, on every core when there are enough of them."""
+    return _per_file(_check_batch, files, options, keep, jobs)
 
 
 @dataclass(frozen=True)
@@ -240,7 +265,7 @@ def _related_facts(heads: list[Head], checked: list[FileResult], options: CheckO
     sources = {a.carried_from.rpartition(":")[0] for r in checked if r.facts for a in r.facts.actions
                if a.carried_from}
     wanted = [h.path for h in heads if h.team is None or h.team.strip() in teams or h.review_id in sources]
-    return [r.facts for r in check_files(wanted, options, jobs=jobs) if r.facts]
+    return [facts for facts in _per_file(_facts_batch, wanted, options, False, jobs) if facts]
 
 
 def _cross_findings(checked: list[FileResult], related: list[ReviewFacts], today: date) -> Iterator[Finding]:

@@ -167,7 +167,11 @@ def _same_words(one: str, other: str) -> bool:
         return "".join(char for char in value.casefold() if char.isalnum())
 
     first, second = words(one), words(other)
-    return first == second or difflib.SequenceMatcher(None, first, second).ratio() >= 0.9
+    if first == second:
+        return True
+    # The quick upper bounds first: most root causes are nothing like their problem, and ratio() is slow.
+    matcher = difflib.SequenceMatcher(None, first, second, autojunk=False)
+    return matcher.real_quick_ratio() >= 0.9 and matcher.quick_ratio() >= 0.9 and matcher.ratio() >= 0.9
 
 
 def _timeline(data: dict[str, Any]) -> Iterator[Issue]:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from functools import lru_cache
 
 DEFAULT_NOT_OWNERS = (
     # placeholders
@@ -38,10 +40,28 @@ def normalise(name: str) -> str:
     return unicodedata.normalize("NFKC", name).translate(_INVISIBLE).strip()
 
 
-def _contains_word(name: str, word: str) -> bool:
-    if _CJK.search(word):
-        return len(word) > 1 and word in name
-    return len(word) > 2 and re.search(rf"(?<!\w){re.escape(word)}(?!\w)", name) is not None
+@lru_cache(maxsize=8)
+def _matchers(not_owners: tuple[str, ...]) -> tuple[tuple[str, str, Callable[[str], object]], ...]:
+    """Each configured word, normalised once, with how to find it inside a name: a Chinese word anywhere
+    (全体, 团队), a Latin one as a whole word of three letters or more (team, all; not NA in Li Na)."""
+    matchers = []
+    for word in not_owners:
+        folded = normalise(word).casefold()
+        contains: Callable[[str], object] = _never
+        if _CJK.search(folded) and len(folded) > 1:
+            contains = _substring(folded)
+        elif not _CJK.search(folded) and len(folded) > 2:
+            contains = re.compile(rf"(?<!\w){re.escape(folded)}(?!\w)").search
+        matchers.append((word, folded, contains))
+    return tuple(matchers)
+
+
+def _never(name: str) -> bool:
+    return False
+
+
+def _substring(word: str) -> Callable[[str], bool]:
+    return lambda name: word in name
 
 
 def owner_problem(owner: str, not_owners: tuple[str, ...] = DEFAULT_NOT_OWNERS) -> str | None:
@@ -49,11 +69,10 @@ def owner_problem(owner: str, not_owners: tuple[str, ...] = DEFAULT_NOT_OWNERS) 
     name = normalise(owner).casefold()
     if not name:
         return None
-    for word in not_owners:
-        folded = normalise(word).casefold()
+    for word, folded, contains in _matchers(not_owners):
         if name == folded:
             return f"{owner!r} is a placeholder or a group, not a person"
-        if _contains_word(name, folded):
+        if contains(name):
             return f"{owner!r} names a group ({word}); collective ownership is no ownership"
     if _JOINED.search(name) or _JOINED_ZH.search(name):
         return f"{owner!r} names several people; one person owns an action, list helpers under resources"

@@ -11,6 +11,7 @@ import pandas as pd
 
 from retrogen.model import Metric, Review
 from retrogen.periods import Period
+from retrogen.vocabulary import LESSON_TYPES
 
 METRIC_COLUMNS = ["review", "team", "period", "granularity", "period_start", "period_end", "held_on", "category",
                   "metric", "unit", "target", "actual", "better", "achievement", "met", "previous", "previous_from",
@@ -219,11 +220,11 @@ def lessons_table(reviews: Iterable[Review]) -> pd.DataFrame:
 
 def lessons_by_tag(lessons: pd.DataFrame) -> pd.DataFrame:
     """Lessons counted by tag and type (an untagged lesson counts under the empty tag)."""
-    columns = ["tag", "success", "failure", "lessons"]
+    columns = ["tag", *LESSON_TYPES, "lessons"]
     if lessons.empty:
         return pd.DataFrame(columns=columns)
     exploded = lessons.assign(tag=lessons["tags"].map(lambda tags: tags or [""])).explode("tag")
-    counts = pd.crosstab(exploded["tag"], exploded["type"]).reindex(columns=["success", "failure"], fill_value=0)
+    counts = pd.crosstab(exploded["tag"], exploded["type"]).reindex(columns=list(LESSON_TYPES), fill_value=0)
     counts["lessons"] = counts.sum(axis=1)
     counts.columns.name = None
     return counts.reset_index().sort_values(["lessons", "tag"], ascending=[False, True], ignore_index=True)[columns]

@@ -21,6 +21,7 @@ from retrogen.render import environment
 from retrogen.schema import load_schema
 from retrogen.site.charts import bar_chart, line_chart
 from retrogen.tables import RATE_COLUMNS, records
+from retrogen.vocabulary import FACTORS, LESSON_TYPES
 
 Pages = dict[str, str]
 
@@ -42,7 +43,7 @@ class SiteBuilder:
         self.text = labels(config.language)
         self.env = environment("templates/site")
         self.env.filters["front"] = _front
-        self.env.globals.update(text=self.text, review_href=self.review_href)
+        self.env.globals.update(text=self.text, review_href=self.review_href, factors=FACTORS)
         directory_urls = config.mkdocs.get("use_directory_urls", True) is not False
         self._suffix = "/" if directory_urls else ".html"
         self._up = "../" if directory_urls else ""
@@ -144,7 +145,7 @@ class SiteBuilder:
     def lessons(self) -> str:
         lessons = records(self.analysis.lessons.sort_values(["held_on", "review", "lesson_id"],
                                                             ascending=[False, True, True]))
-        return self.render("lessons.md.j2", lessons=lessons, types=["success", "failure"],
+        return self.render("lessons.md.j2", lessons=lessons, types=list(LESSON_TYPES),
                            tags=sorted({t for row in lessons for t in row["tags"]}),
                            teams=sorted({row["team"] for row in lessons}))
 

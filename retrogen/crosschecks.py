@@ -53,7 +53,7 @@ class ReviewFacts:
     display: str
     team: str
     held_on: date
-    period: Period | None
+    period: Period | None  # of a periodic review: what 环比 compares with
     actions: tuple[ActionFacts, ...]
     metrics: tuple[MetricFacts, ...]
     actions_at: Position  # where follow-up warnings go: the `actions` key, else the id
@@ -81,7 +81,8 @@ def facts_of(document: Document, display: str) -> ReviewFacts | None:
     period = None
     if isinstance(period_data, dict):
         start, end = as_date(period_data.get("start")), as_date(period_data.get("end"))
-        period = Period(start, end) if start and end and start <= end else None
+        periodic = data.get("kind") == "periodic"
+        period = Period(start, end) if periodic and start and end and start <= end else None
     actions = []
     for index, action in entries(data, "actions"):
         path: FieldPath = ("actions", index)

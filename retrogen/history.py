@@ -22,7 +22,7 @@ ActionKey = tuple[str, str]  # review id, action id
 # On one day, the more specific source wins a tie: a dated update carries a note, git only a status.
 _SOURCE_RANK = {"created": 0, "git": 1, "update": 2, "done_on": 3, "file": 4}
 # The status of an action from the day a later review carries it forward: neither open nor overdue.
-CARRIED = "carried"
+CARRIED = "carried"  # the same word as loop.State.CARRIED, which history cannot import
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class StatusEvent:
     date: date
     status: str
     source: str  # created, git, update, done_on, file or carried
-    note: str = ""
+    note: str = ""  # the update's note; for `carried`, the action it became (review-id:action-id)
     commit: str = ""
 
 
@@ -164,14 +164,17 @@ def action_timeline(review: Review, action: Action, git: Iterable[StatusEvent] =
     `carried` from that day on.
 
     The status it was created with is what the earliest evidence says, never invented: the earliest
-    committed version of its review; else not_started when updates or done_on record the changes since;
-    else the status its review gives it (a cancelled action without updates was never open).
+    committed version of its review, unless updates or done_on record a change before that commit (a
+    review committed after its actions moved), then not_started; else the status its review gives it (a
+    cancelled action without updates was never open).
     """
     past = list(git)
-    if past:
-        first = past[0].status
-    elif action.updates or (action.status == "done" and action.done_on):
-        first = "not_started"
+    recorded = [u.date for u in action.updates] + ([action.done_on] if action.status == "done" and action.done_on
+                                                   else [])
+    if past and (not recorded or past[0].date <= min(recorded)):
+        first = past[0].status  # the review was committed before any change it records
+    elif recorded:
+        first = "not_started"  # the updates (or done_on) record every change since
     else:
         first = action.status
     events = [StatusEvent(review.held_on, first, "created"), *past]
@@ -200,7 +203,7 @@ def _carry(events: list[StatusEvent], day: date, into: str) -> list[StatusEvent]
         return events
     before = [e for e in events if e.date < day]
     after = [e for e in events if e.date >= day and e.status not in OPEN_STATUSES]
-    return [*before, StatusEvent(day, CARRIED, "carried", f"carried into {into}"), *after]
+    return [*before, StatusEvent(day, CARRIED, "carried", into), *after]
 
 
 def status_on(timeline: list[StatusEvent], day: date) -> str | None:

@@ -20,7 +20,7 @@ from datetime import date
 from enum import StrEnum
 
 from retrogen.history import ActionKey, StatusEvent, status_on
-from retrogen.model import Action, Metric, Review
+from retrogen.model import Action, Metric, Review, periodic_reviews
 from retrogen.vocabulary import OPEN_STATUSES
 
 
@@ -89,7 +89,8 @@ def _reached(actual: float, target: float, better: str) -> bool:
 
 
 def verify(action: Action, later: list[Review], today: date) -> Verification | None:
-    """The verdict on the action's expected result as of `today`; `later` are its team's reviews, oldest first."""
+    """The verdict on the action's expected result as of `today`; `later` are the reviews that may decide it
+    (its team's, held after its own, oldest first)."""
     expects = action.expects
     if expects is None:
         return None
@@ -101,6 +102,17 @@ def verify(action: Action, later: list[Review], today: date) -> Verification | N
             return Verification(verdict, expects.metric, expects.target, expects.by, review.id, metric.actual,
                                 metric.better)
     return Verification(Verdict.NO_DATA if held else Verdict.PENDING, expects.metric, expects.target, expects.by)
+
+
+def deciders(review: Review, team: list[Review]) -> list[Review]:
+    """The reviews that may decide the verdicts of `review`'s actions: the team's later ones, and for a
+    periodic review only those of the same granularity (a monthly figure does not judge a quarterly goal)."""
+    later = [r for r in team if (r.held_on, r.id) > (review.held_on, review.id)]
+    period = review.period_of if review.kind == "periodic" else None
+    if period is None:
+        return later
+    return [r for r in later if r.kind == "periodic" and r.period_of is not None
+            and r.period_of.granularity == period.granularity]
 
 
 def _by_team(reviews: Iterable[Review]) -> dict[str, list[Review]]:
@@ -130,9 +142,10 @@ def closed_loop(reviews: Iterable[Review], today: date) -> ClosedLoop:
     teams = _by_team(reviews)
     loop = ClosedLoop(carries(r for team in teams.values() for r in team))
     for team in teams.values():
-        for index, review in enumerate(team):
+        for review in team:
+            later = deciders(review, team)
             for action in review.actions:
-                verification = verify(action, team[index + 1:], today)
+                verification = verify(action, later, today)
                 if verification is not None:
                     loop.verifications[(review.id, action.id)] = verification
     return loop
@@ -163,9 +176,9 @@ def previous_review(review: Review, team: list[Review]) -> Review | None:
     period = review.period_of
     if review.kind == "periodic" and period is not None:
         adjacent = period.previous()
-        same = [r for r in earlier if r.kind == "periodic" and r.period_of == adjacent]
-        if same:
-            return same[-1]
+        found = periodic_reviews(earlier).get((review.team, adjacent)) if adjacent else None
+        if found is not None:
+            return found
     return earlier[-1] if earlier else None
 
 
@@ -184,7 +197,9 @@ def follow_up(review: Review, reviews: Iterable[Review], loop: ClosedLoop,
             if state is None:
                 continue
             if earlier is previous or state in ACTIVE_STATES:
-                rows.append(FollowUpRow(earlier.id, action, state, loop.verifications.get(key)))
+                # The verdict as it stood at this meeting, not today's: the page records the meeting.
+                verdict = verify(action, deciders(earlier, team), review.held_on)
+                rows.append(FollowUpRow(earlier.id, action, state, verdict))
     decided = tuple((key[0], action, verdict) for key, verdict in loop.verifications.items()
                     if verdict.review == review.id
                     for action in _actions_of(team, key))
@@ -195,9 +210,9 @@ def _actions_of(team: list[Review], key: ActionKey) -> list[Action]:
     return [a for r in team if r.id == key[0] for a in r.actions if a.id == key[1]]
 
 
-def still_open(reviews: Iterable[Review], team: str, today: date) -> list[tuple[str, Action]]:
-    """The team's actions open today and not carried into a later review, oldest review first: what its
-    next review carries forward."""
+def still_open(reviews: Iterable[Review], team: str) -> list[tuple[str, Action]]:
+    """The team's actions open in their reviews and not carried into a later review, oldest review first:
+    what its next review carries forward."""
     team_reviews = sorted((r for r in reviews if r.team == team), key=lambda r: (r.held_on, r.id))
     carried = carries(team_reviews)
     return [(r.id, a) for r in team_reviews for a in r.actions

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from retrogen.model import Metric, Review
+from retrogen.model import Metric, Review, periodic_reviews
 from retrogen.periods import Period
 from retrogen.vocabulary import LESSON_TYPES
 
@@ -46,7 +46,7 @@ def change(actual: float, previous: float | None, unit: str = "") -> float:
     if unit in PERCENT_UNITS:
         difference = actual - previous
         return difference if math.isfinite(difference) else float("nan")
-    return ratio(actual - previous, previous)
+    return ratio(actual - previous, abs(previous))  # abs: from -10 to -5 is an increase (+50%), not -50%
 
 
 def change_good(change_value: float, better: str) -> bool | None:
@@ -62,11 +62,7 @@ def metrics_table(reviews: Iterable[Review]) -> pd.DataFrame:
     states, which wins), 同比 against the same period a year earlier. Never across granularities, never
     with an older period that is not adjacent: without one, the cells stay empty."""
     ordered = sorted(reviews, key=lambda r: (r.sort_date, r.held_on, r.id))
-    # (team, period) -> the latest periodic review of that period: what "the previous period" means.
-    periodic: dict[tuple[str, Period], Review] = {}
-    for review in ordered:
-        if review.kind == "periodic" and review.period_of is not None:
-            periodic[(review.team, review.period_of)] = review
+    periodic = periodic_reviews(ordered)
     rows = []
     for review in ordered:
         period = review.period_of
@@ -88,7 +84,8 @@ def metrics_table(reviews: Iterable[Review]) -> pd.DataFrame:
                 "target": metric.target, "actual": metric.actual, "better": metric.better,
                 "achievement": rate, "met": pd.NA if pd.isna(rate) else bool(rate >= 1),
                 "previous": previous, "previous_from": source, "change": moved,
-                "change_unit": None if previous is None else ("pp" if metric.unit in PERCENT_UNITS else "ratio"),
+                "change_unit": None if previous is None and yoy_previous is None
+                else ("pp" if metric.unit in PERCENT_UNITS else "ratio"),
                 "change_good": change_good(moved, metric.better),
                 "yoy_previous": yoy_previous, "yoy_from": yoy_from,
                 "yoy_change": change(metric.actual, yoy_previous, metric.unit),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -145,6 +146,16 @@ def _number(value: Any) -> float:
     return number if math.isfinite(number) else math.nan
 
 
+def periodic_reviews(reviews: Iterable[Review]) -> dict[tuple[str, Period], Review]:
+    """Each team's periodic review of each period: what "the previous period" means in 环比, in the
+    follow-up section and in `new`. Of two reviews of one period, the one held later speaks for it."""
+    found: dict[tuple[str, Period], Review] = {}
+    for review in sorted(reviews, key=lambda r: (r.held_on, r.id)):
+        if review.kind == "periodic" and review.period_of is not None:
+            found[(review.team, review.period_of)] = review
+    return found
+
+
 def _date(value: Any) -> date:
     return date.fromisoformat(value)
 
@@ -215,7 +226,7 @@ class KnowledgeBase:
 def load_knowledge_base(config: Config, today: date, paths: list[Path] | None = None,
                         jobs: int | None = None) -> KnowledgeBase:
     """Check and load the reviews; files with errors, and the later of two files with one id, are skipped."""
-    options = CheckOptions(today, config.not_owners, config.max_file_size)
+    options = CheckOptions.of(config, today)
     result = check_paths(paths or [config.reviews_dir], options, reviews_dir=config.reviews_dir, keep=True,
                          jobs=jobs)
     reviews = [review_from_data(r.data, r.path) for r in result.files if r.data is not None and not r.has_errors]

@@ -113,6 +113,8 @@ def parse_label(label: str) -> Period:
     if not match:
         raise RetrogenError(f"{label!r} is not a period: write 2027-Q1, 2027-03, 2027-H1 or 2027")
     year = int(match["year"])
+    if not 1 <= year <= 9998:  # the calendar has no year 0, and a period needs a year after it for 同比's sake
+        raise RetrogenError(f"{label!r} is not a period: the year must be from 0001 to 9998")
     if match["month"]:
         month, months = int(match["month"]), 1
         if not 1 <= month <= 12:

@@ -18,7 +18,7 @@ from retrogen.config import Config
 from retrogen.errors import RetrogenError
 from retrogen.files import write_file
 from retrogen.loop import still_open
-from retrogen.model import Action, Metric, Review, load_knowledge_base
+from retrogen.model import Action, Metric, Review, load_knowledge_base, periodic_reviews
 from retrogen.periods import Period
 from retrogen.schema import SCHEMA_NAME, inline_definitions, load_schema, schema_path
 
@@ -45,28 +45,36 @@ _templates.filters["number"] = lambda value: json.dumps(int(value) if float(valu
 @dataclass(frozen=True)
 class Prefill:
     """What `new --team` copies from the team's reviews: the next period, the metric list of the team's
-    latest periodic review of that granularity (previous = its actual), and its actions still open."""
+    latest periodic review of that granularity, `previous` from the review of the adjacent period (only
+    that one: never a silent comparison with an older period), and its actions still open."""
 
     period: Period | None = None
     source: Review | None = None
+    adjacent: Review | None = None
     carried: tuple[tuple[str, Action], ...] = ()
 
     @property
     def metrics(self) -> tuple[Metric, ...]:
         return self.source.metrics if self.source else ()
 
+    def previous(self, metric: Metric) -> float | None:
+        """The adjacent period's actual of `metric` (same name and unit), or None."""
+        found = [m for m in (self.adjacent.metrics if self.adjacent else ()) if (m.name, m.unit) == (metric.name,
+                                                                                                     metric.unit)]
+        return found[0].actual if found else None
 
-def prefill_from(reviews: list[Review], team: str, period: Period | None, today: date) -> Prefill:
+
+def prefill_from(reviews: list[Review], team: str, period: Period | None) -> Prefill:
     """The prefill for a new review of `team`; `period` (from --period) fixes the granularity, else the
     team's latest periodic review sets it and the new review covers the period after that one."""
-    periodic = [r for r in reviews if r.team == team and r.kind == "periodic" and r.period_of is not None]
-    periodic.sort(key=lambda r: (r.period_end or r.held_on, r.held_on, r.id))
-    if period is None and periodic:
-        period = periodic[-1].period_of.next()  # type: ignore[union-attr]
-    granularity = period.granularity if period else None
-    same = [r for r in periodic if r.period_of is not None and r.period_of.granularity == granularity
-            and (period is None or r.period_of.end < period.start)]
-    return Prefill(period, same[-1] if same else None, tuple(still_open(reviews, team, today)))
+    by_period = {p: r for (t, p), r in periodic_reviews(reviews).items() if t == team}
+    latest = sorted(by_period, key=lambda p: (p.end, p.start))
+    if period is None and latest:
+        period = latest[-1].next()
+    same = [p for p in latest if period and p.granularity == period.granularity and p.end < period.start]
+    adjacent = period.previous() if period else None
+    return Prefill(period, by_period[same[-1]] if same else None, by_period.get(adjacent) if adjacent else None,
+                   tuple(still_open(reviews, team)))
 
 
 @cache
@@ -116,7 +124,7 @@ def new_review(config: Config, review_id: str, kind: str, lang: str, team: str |
     prefill = Prefill(period)
     if team:
         reviews = load_knowledge_base(config, held_on, jobs=1).reviews
-        prefill = prefill_from(reviews, team, period, held_on)
+        prefill = prefill_from(reviews, team, period)
     team = team or ("TODO: 团队" if lang == "zh" else "TODO: team")
     write_file(path, render_review(review_id, kind, lang, team, held_on, schema_reference(config, path.parent),
                                    prefill))

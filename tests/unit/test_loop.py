@@ -53,7 +53,7 @@ def test_a_carried_action_is_carried_from_the_day_of_the_carrying_review() -> No
     assert loop.state_on(a2, timeline, D("2026-06-30")) is State.OVERDUE
     assert loop.state_on(a2, timeline, D("2026-07-08")) is State.CARRIED
     assert loop.state_on(a2, timeline, D("2026-04-01")) is None  # not yet held
-    assert (timeline[-1].status, timeline[-1].note) == ("carried", "carried into q2:A1")
+    assert (timeline[-1].status, timeline[-1].note) == ("carried", "q2:A1")
 
 
 def test_verdicts_hand_computed() -> None:

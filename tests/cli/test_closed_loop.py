@@ -127,3 +127,17 @@ def test_new_with_a_period_label_fixes_the_granularity(team: Path) -> None:
     assert "previous:" not in text.split("funnel:")[0].replace("# previous", "")  # no monthly review to copy from
     code, out = run("new", "x", "--period", "2026-Q5", cwd=team)
     assert code == 2 and "not a period" in out
+
+
+def test_new_takes_previous_only_from_the_adjacent_period(team: Path) -> None:
+    code, out = run("new", "q4", "--team", "华东销售部", "--period", "2026-Q4", "--today", "2027-01-08", cwd=team)
+    assert code == 0, out
+    text = (team / "reviews" / "q4.yaml").read_text(encoding="utf-8")
+    assert 'name: "老客户复购率"' in text  # the metric list of the latest quarter (Q2)...
+    assert "previous:" not in text.split("funnel:")[0].replace("# previous", "")  # ...but Q3 is missing: no 环比
+
+
+@pytest.mark.parametrize("label", ["0000", "0000-Q1", "9999-H2"])
+def test_periods_at_the_ends_of_the_calendar_are_refused(team: Path, label: str) -> None:
+    code, out = run("new", "x", "--team", "华东销售部", "--period", label, cwd=team)
+    assert code == 2 and "not a period" in out and "Traceback" not in out

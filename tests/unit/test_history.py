@@ -164,3 +164,14 @@ def pd_na() -> object:
     import pandas as pd
 
     return pd.NA
+
+
+def test_a_review_committed_after_its_actions_moved_starts_from_its_updates() -> None:
+    from .test_metrics import review
+
+    r = review("r", held_on=date(2026, 10, 1))
+    a = action("done", (Update(date(2026, 10, 3), "in_progress"),), done_on=date(2026, 10, 9))
+    committed_late = [StatusEvent(date(2026, 10, 20), "done", "git", commit="abc")]
+    events = action_timeline(r, a, committed_late)
+    assert [(e.date, e.status) for e in events] == [
+        (date(2026, 10, 1), "not_started"), (date(2026, 10, 3), "in_progress"), (date(2026, 10, 9), "done")]

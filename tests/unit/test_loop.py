@@ -110,3 +110,24 @@ def test_follow_up_lists_the_previous_review_and_what_is_still_open() -> None:
     # q3 decides q1:A3 (跟进周期, missed); q2:A2 has no data in q3, which decides nothing for it
     assert [(review, action.id, verdict.verdict) for review, action, verdict in section.decided] == [
         ("q1", "A3", Verdict.MISSED)]
+
+
+def test_a_monthly_figure_does_not_decide_a_quarterly_goal() -> None:
+    september = quarter("sep", "2026-09-01", "2026-09-30", "2026-10-05", metrics=(rate("复购率", 10),))
+    team = [Q1, Q2, september, Q3]
+    loop = closed_loop(team, TODAY)
+    # Q1:A1 expects 复购率 60 by 2026-06-30: decided by Q2 (61), whatever months report
+    assert loop.verifications[("q1", "A1")].review == "q2"
+    q2_a2 = loop.verifications[("q2", "A2")]  # 新客户数 by 2026-09-30: Q3 has no such metric; September is a month
+    assert (q2_a2.verdict, q2_a2.review) == (Verdict.NO_DATA, None)
+
+
+def test_the_follow_up_shows_the_verdict_as_it_stood_at_the_meeting() -> None:
+    early = quarter("q2b", "2026-04-01", "2026-06-30", "2026-07-08", (act("A1", expects=("复购率", 60, "2026-09-30")),))
+    q3 = quarter("q3b", "2026-07-01", "2026-09-30", "2026-08-01", metrics=(rate("复购率", 65),))  # held before `by`
+    later = quarter("q4b", "2026-10-01", "2026-12-31", "2026-10-12", metrics=(rate("复购率", 70),))
+    reviews = [early, q3, later]
+    loop = closed_loop(reviews, TODAY)
+    assert loop.verifications[("q2b", "A1")].review == "q4b"  # today: decided by the first review on or after by
+    section = follow_up(q3, reviews, loop, timelines(reviews, carried=loop.carried))
+    assert [row.verification.verdict for row in section.rows if row.verification] == [Verdict.PENDING]

@@ -187,3 +187,8 @@ def test_a_review_without_a_period_shows_none() -> None:
     deal = review("deal", held_on=date(2026, 8, 1), kind="project", period=None, metrics=(metric("x", 1),))
     deal = Review(**{**deal.__dict__, "period_end": None})
     assert metrics_table([deal]).loc[0, "period"] == ""
+
+
+def test_a_change_from_a_negative_previous_keeps_its_sign() -> None:
+    assert change(-5, -10, "万元") == 0.5  # from a loss of 10 to a loss of 5: up 50%
+    assert change(-15, -10, "万元") == -0.5

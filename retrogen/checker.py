@@ -246,12 +246,15 @@ def check_paths(paths: Sequence[Path], options: CheckOptions, reviews_dir: Path 
     outside: list[FileResult] = []
     for result in results:
         (inside if folder and result.path.resolve().is_relative_to(folder) else outside).append(result)
-    heads = list(review_heads(folder, {f.resolve() for f in files})) if folder and inside else []
-    others = [(head.review_id, head.path) for head in heads if head.review_id]
-    related = _related_facts(heads, inside, options, jobs)
+    heads = list(review_heads(folder, {f.resolve() for f in files})) if folder else []
+    others = [(head.review_id, head.path) for head in heads if head.review_id] if inside else []
+    # A draft outside reviews/ (the next review, a copy) is judged with the knowledge base around it too.
+    related_inside = _related_facts(heads, inside, options, jobs) if inside else []
+    related_outside = _related_facts(heads, outside, options, jobs) if outside else []
     by_display = {r.display: r for r in results}
     for finding in [*duplicate_ids(inside, others), *duplicate_ids(outside, ()),
-                    *_cross_findings(inside, related, options.today), *_cross_findings(outside, [], options.today)]:
+                    *_cross_findings(inside, related_inside, options.today),
+                    *_cross_findings(outside, related_outside, options.today)]:
         by_display[finding.path].findings.append(finding)
     findings = sorted(f for r in results for f in r.findings)
     return CheckResult(results, findings)

@@ -30,6 +30,7 @@ class ActionFacts:
     owner: str
     due: date | None
     status: str
+    done_on: date | None
     carried_from: str | None
     expects_metric: str | None
     at: Position
@@ -92,7 +93,8 @@ def facts_of(document: Document, display: str) -> ReviewFacts | None:
             continue
         actions.append(ActionFacts(
             id=action_id, owner=text(action, "owner") or "", due=as_date(action.get("due")),
-            status=text(action, "status") or "not_started", carried_from=text(action, "carried_from"),
+            status=text(action, "status") or "not_started", done_on=as_date(action.get("done_on")),
+            carried_from=text(action, "carried_from"),
             expects_metric=text(expects, "metric") if isinstance(expects, dict) else None,
             at=document.locate((*path, "id")), due_at=document.locate((*path, "due")),
             carried_from_at=document.locate((*path, "carried_from")),
@@ -140,11 +142,12 @@ def cross_issues(reviews: Iterable[ReviewFacts], checked: set[str], today: date)
     by_id = {r.id: r for r in reviews}
     teams = _teams(by_id.values())
     carried = {a.carried_from for r in by_id.values() for a in r.actions if a.carried_from is not None}
+    carriers = _first_carriers(teams)
     for review_id in sorted(checked & by_id.keys()):
         review = by_id[review_id]
         team = teams[review.team]
         yield from _overdue_issues(review, carried, today)
-        yield from _carry_issues(review, by_id)
+        yield from _carry_issues(review, by_id, carriers)
         yield from _expects_issues(review, team.metric_names)
         yield from _previous_issues(review, team.by_period)
         if team.reviews[-1] is review:
@@ -160,9 +163,25 @@ def _overdue_issues(review: ReviewFacts, carried: set[str], today: date) -> Iter
                              "or agree a new due date", field_name(("actions", index, "due")))
 
 
-def _carry_issues(review: ReviewFacts, by_id: dict[str, ReviewFacts]) -> Iterator[CrossIssue]:
+def _first_carriers(teams: dict[str, _Team]) -> dict[str, str]:
+    """Each carried action (review-id:action-id) and the action that carries it first, in meeting order."""
+    first: dict[str, str] = {}
+    for team in teams.values():
+        for review in team.reviews:
+            for action in review.actions:
+                if action.carried_from:
+                    first.setdefault(action.carried_from, f"{review.id}:{action.id}")
+    return first
+
+
+def _carry_issues(review: ReviewFacts, by_id: dict[str, ReviewFacts], carriers: dict[str, str]
+                  ) -> Iterator[CrossIssue]:
     for index, action in enumerate(review.actions):
         problem = _carry_problem(review, action, by_id) if action.carried_from else None
+        first = carriers.get(action.carried_from or "")
+        if problem is None and first not in (None, f"{review.id}:{action.id}"):
+            problem = ("RG122", f"{action.carried_from} is already carried forward by {first}; one action continues "
+                       "it, so remove this carried_from or the other")
         if problem:
             code, message = problem
             yield CrossIssue(review.display, action.carried_from_at, code, f"action {action.id}: {message}",
@@ -191,7 +210,9 @@ def _carry_problem(review: ReviewFacts, action: ActionFacts, by_id: dict[str, Re
     if origin is None:
         listed = ", ".join(a.id for a in source.actions) or "none"
         return "RG120", f"{source.id} has no action {source_action_id} (its actions: {listed})"
-    if origin.status not in OPEN_STATUSES:
+    # Judged on the day of the carrying review: an action done after it was carried was open when carried.
+    done_later = origin.status == "done" and origin.done_on is not None and origin.done_on >= review.held_on
+    if origin.status not in OPEN_STATUSES and not done_later:
         return "RG215", (f"carries {source.id}:{origin.id}, which is already {origin.status}; carry only what "
                          "is still open, or start a new action")
     return None

@@ -53,6 +53,7 @@ CODES: dict[str, Code] = _codes(
     ("RG115", E, "unfilled placeholder (TODO) left in the review"),
     ("RG120", E, "carried_from names a review or action that does not exist"),
     ("RG121", E, "carried_from names a later review, this review or another team's"),
+    ("RG122", E, "an action is carried forward twice"),
     ("RG130", E, "action has no owner"),
     ("RG131", E, "action has no due date"),
     ("RG132", E, "owner is a placeholder or a group, not one person"),

@@ -141,3 +141,13 @@ def test_new_takes_previous_only_from_the_adjacent_period(team: Path) -> None:
 def test_periods_at_the_ends_of_the_calendar_are_refused(team: Path, label: str) -> None:
     code, out = run("new", "x", "--team", "华东销售部", "--period", label, cwd=team)
     assert code == 2 and "not a period" in out and "Traceback" not in out
+
+
+def test_a_draft_outside_the_knowledge_base_is_judged_with_it(team: Path, tmp_path_factory: pytest.TempPathFactory
+                                                               ) -> None:
+    drafts = tmp_path_factory.mktemp("drafts")
+    review(drafts, "q3", "2026-Q3", "2026-07-01", "2026-09-30", "2026-10-12", 65, 22, [
+        {"id": "A1", "text": "x", "carried_from": "q2:A2"}, {"id": "A2", "text": "y", "carried_from": "q2:A3"}])
+    draft = drafts / "reviews" / "q3.yaml"
+    codes = {str(f["code"]) for f in findings(team, str(draft))}
+    assert not codes & {"RG120", "RG121", "RG216"}  # q2 and its actions are known from the knowledge base

@@ -12,8 +12,10 @@ HERE = Position(1, 1)
 
 
 def action(action_id: str, status: str = "in_progress", carried_from: str | None = None,
-           expects: str | None = None, owner: str = "王芳", due: str = "2026-11-05") -> ActionFacts:
-    return ActionFacts(action_id, owner, date.fromisoformat(due), status, carried_from, expects, HERE, HERE,
+           expects: str | None = None, owner: str = "王芳", due: str = "2026-11-05", done_on: str | None = None
+           ) -> ActionFacts:
+    return ActionFacts(action_id, owner, date.fromisoformat(due), status, date.fromisoformat(done_on) if done_on
+                       else None, carried_from, expects, HERE, HERE,
                        Position(7, 19), Position(9, 17))
 
 
@@ -126,3 +128,18 @@ def test_an_action_carried_forward_is_no_longer_overdue_in_its_review() -> None:
     assert [(i.display, i.code, i.message) for i in late] == [
         ("reviews/q2.yaml", "RG201", "action A3 is overdue: due 2026-11-05, still blocked; finish it or agree a new "
          "due date")]
+
+
+def test_an_action_carried_twice_is_an_error() -> None:
+    q3 = review("q3", "2026-10-12", (action("A1", carried_from="q2:A2"), action("A2", carried_from="q2:A3")))
+    q4 = review("q4", "2026-12-20", (action("A1", carried_from="q2:A2"), action("A2", carried_from="q3:A1")))
+    found = [(i.code, i.message) for i in issues(Q2, q3, q4) if i.code == "RG122"]
+    assert found == [("RG122", "action A1: q2:A2 is already carried forward by q3:A1; one action continues it, so "
+                               "remove this carried_from or the other")]
+
+
+def test_an_action_done_after_it_was_carried_was_open_when_carried() -> None:
+    q2 = review("q2", "2026-07-08", (action("A1", "done", done_on="2026-10-20"),
+                                     action("A2", "done", done_on="2026-09-01")))
+    q3 = review("q3", "2026-10-12", (action("A1", carried_from="q2:A1"), action("A2", carried_from="q2:A2")))
+    assert [i.message.split(":")[0] for i in issues(q2, q3) if i.code == "RG215"] == ["action A2"]

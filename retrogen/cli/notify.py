@@ -48,7 +48,7 @@ def remind(ctx: click.Context, within: int, stale: int, owner: str | None, team:
                            site_url=str(site_url) if site_url else None)
     if platform is None:
         style = MARKDOWN if fmt == "markdown" else PLAIN
-        text = to_json(digests) if fmt == "json" else to_text(digests, analysis.today, style)
+        text = to_json(digests) if fmt == "json" else to_text(digests, analysis.today, style, config.language)
         click.echo(text, nl=False)
         click.echo("dry run: nothing sent (add --send PLATFORM to send it)", err=True)
         return
@@ -56,7 +56,7 @@ def remind(ctx: click.Context, within: int, stale: int, owner: str | None, team:
         click.echo(f"Nothing to remind as of {analysis.today.isoformat()}; nothing sent.", err=True)
         return
     try:
-        sent = send(platform, digests, analysis.today, os.environ)
+        sent = send(platform, digests, analysis.today, os.environ, language=config.language)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
     except RetrogenError as exc:

@@ -10,7 +10,21 @@ from datetime import date
 
 from retrogen.notify.digest import Item, OwnerDigest, Reason
 
-REASON_WORDS = {Reason.OVERDUE: "overdue", Reason.DUE_SOON: "due soon", Reason.STALE: "no recent update"}
+# The reminder's words in the knowledge base's language (theme.language).
+WORDS: dict[str, dict[str, str]] = {
+    "en": {"title": "Action reminders {day}", "count": "{n} {what}", "and": ", ", "colon": ": ",
+           Reason.OVERDUE: "overdue", Reason.DUE_SOON: "due soon", Reason.STALE: "no recent update",
+           "due": "due {day}", "late": "{n} days late", "quiet": "no update for {n} days",
+           "nothing": "No actions to remind as of {day}."},
+    "zh": {"title": "行动提醒 {day}", "count": "{what} {n}", "and": "，", "colon": "：",
+           Reason.OVERDUE: "逾期", Reason.DUE_SOON: "即将到期", Reason.STALE: "久未更新",
+           "due": "截止 {day}", "late": "逾期 {n} 天", "quiet": "{n} 天未更新",
+           "nothing": "截至 {day} 没有需要提醒的行动。"},
+}
+
+
+def words(language: str) -> dict[str, str]:
+    return WORDS["zh" if language.startswith("zh") else "en"]
 
 
 @dataclass(frozen=True)
@@ -33,38 +47,46 @@ SLACK = Style(bold=lambda t: f"*{t}*", link=lambda t, url: f"<{url}|{t}>",
               escape=lambda t: t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
 
 
-def title(digests: list[OwnerDigest], today: date) -> str:
-    counts = [f"{sum(d.count(r) for d in digests)} {REASON_WORDS[r]}" for r in Reason]
-    return f"Action reminders {today.isoformat()}: {', '.join(counts)}"
+def _counts(counts: dict[Reason, int], language: str, keep_zeros: bool) -> str:
+    text = words(language)
+    return text["and"].join(text["count"].format(n=n, what=text[reason]) for reason, n in counts.items()
+                            if n or keep_zeros)
 
 
-def _item_line(item: Item, today: date, style: Style) -> str:
+def title(digests: list[OwnerDigest], today: date, language: str = "en") -> str:
+    counts = {r: sum(d.count(r) for d in digests) for r in Reason}
+    text = words(language)
+    return text["title"].format(day=today.isoformat()) + text["colon"] + _counts(counts, language, keep_zeros=True)
+
+
+def _item_line(item: Item, today: date, style: Style, language: str) -> str:
+    text = words(language)
     name = f"{item.review}:{item.id}"
     where = style.link(name, item.link) if item.link else name
-    when = f"due {item.due.isoformat()}"
+    when = [text["due"].format(day=item.due.isoformat())]
     if item.days_late:
-        when += f", {item.days_late} days late"
+        when.append(text["late"].format(n=item.days_late))
     if Reason.STALE in item.reasons:
-        when += f", no update for {(today - item.last_update).days} days"
-    return f"- {where} {style.escape(item.action)} ({when})"
+        when.append(text["quiet"].format(n=(today - item.last_update).days))
+    return f"- {where} {style.escape(item.action)} ({text['and'].join(when)})"
 
 
-def owner_section(digest: OwnerDigest, today: date, style: Style) -> str:
-    counts = ", ".join(f"{digest.count(r)} {REASON_WORDS[r]}" for r in Reason if digest.count(r))
-    lines = [f"{style.bold(style.escape(digest.owner))}: {counts}"]
-    return "\n".join(lines + [_item_line(item, today, style) for item in digest.items])
+def owner_section(digest: OwnerDigest, today: date, style: Style, language: str = "en") -> str:
+    counts = _counts({r: digest.count(r) for r in Reason}, language, keep_zeros=False)
+    lines = [style.bold(style.escape(digest.owner)) + words(language)["colon"] + counts]
+    return "\n".join(lines + [_item_line(item, today, style, language) for item in digest.items])
 
 
-def sections(digests: list[OwnerDigest], today: date, style: Style) -> list[str]:
+def sections(digests: list[OwnerDigest], today: date, style: Style, language: str = "en") -> list[str]:
     """One section per owner; with nobody to remind, one line that says so."""
     if not digests:
-        return [f"No actions to remind as of {today.isoformat()}."]
-    return [owner_section(d, today, style) for d in digests]
+        return [words(language)["nothing"].format(day=today.isoformat())]
+    return [owner_section(d, today, style, language) for d in digests]
 
 
-def to_text(digests: list[OwnerDigest], today: date, style: Style = PLAIN) -> str:
-    heading = style.bold(title(digests, today))
-    return "\n\n".join([heading, *sections(digests, today, style)]) + "\n"
+def to_text(digests: list[OwnerDigest], today: date, style: Style = PLAIN, language: str = "en") -> str:
+    heading = style.bold(title(digests, today, language))
+    return "\n\n".join([heading, *sections(digests, today, style, language)]) + "\n"
 
 
 def to_json(digests: list[OwnerDigest]) -> str:

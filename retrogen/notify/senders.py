@@ -148,17 +148,17 @@ class Webhook:
         return SendError(_mask(f"{self.platform}: the webhook {what}", self.secrets))
 
 
-def _wecom(hook: Webhook, digests: list[OwnerDigest], today: date) -> int:
-    heading = MARKDOWN.bold(title(digests, today))
-    messages = pack([heading, *sections(digests, today, MARKDOWN)], WECOM_LIMIT)
+def _wecom(hook: Webhook, digests: list[OwnerDigest], today: date, language: str) -> int:
+    heading = MARKDOWN.bold(title(digests, today, language))
+    messages = pack([heading, *sections(digests, today, MARKDOWN, language)], WECOM_LIMIT)
     for content in messages:
         hook.post({"msgtype": "markdown", "markdown": {"content": content}})
     return len(messages)
 
 
-def _dingtalk(hook: Webhook, digests: list[OwnerDigest], today: date) -> int:
-    heading = title(digests, today)
-    messages = pack([f"### {heading}", *sections(digests, today, MARKDOWN)], DINGTALK_LIMIT)
+def _dingtalk(hook: Webhook, digests: list[OwnerDigest], today: date, language: str) -> int:
+    heading = title(digests, today, language)
+    messages = pack([f"### {heading}", *sections(digests, today, MARKDOWN, language)], DINGTALK_LIMIT)
     for text in messages:
         url = hook.url
         if hook.secret:
@@ -169,9 +169,9 @@ def _dingtalk(hook: Webhook, digests: list[OwnerDigest], today: date) -> int:
     return len(messages)
 
 
-def _feishu(hook: Webhook, digests: list[OwnerDigest], today: date) -> int:
-    heading = title(digests, today)
-    messages = pack(sections(digests, today, MARKDOWN), FEISHU_LIMIT)
+def _feishu(hook: Webhook, digests: list[OwnerDigest], today: date, language: str) -> int:
+    heading = title(digests, today, language)
+    messages = pack(sections(digests, today, MARKDOWN, language), FEISHU_LIMIT)
     for content in messages:
         payload: dict[str, Any] = {"msg_type": "interactive", "card": {
             "header": {"title": {"tag": "plain_text", "content": heading}},
@@ -184,9 +184,9 @@ def _feishu(hook: Webhook, digests: list[OwnerDigest], today: date) -> int:
     return len(messages)
 
 
-def _slack(hook: Webhook, digests: list[OwnerDigest], today: date) -> int:
-    heading = title(digests, today)
-    texts = [t for part in sections(digests, today, SLACK) for t in pack([part], SLACK_SECTION_LIMIT, "\n")]
+def _slack(hook: Webhook, digests: list[OwnerDigest], today: date, language: str) -> int:
+    heading = title(digests, today, language)
+    texts = [t for part in sections(digests, today, SLACK, language) for t in pack([part], SLACK_SECTION_LIMIT, "\n")]
     batches = [texts[i:i + SLACK_BLOCKS] for i in range(0, len(texts), SLACK_BLOCKS)]
     for batch in batches:
         blocks = [{"type": "header", "text": {"type": "plain_text", "text": heading[:150]}},
@@ -198,7 +198,8 @@ def _slack(hook: Webhook, digests: list[OwnerDigest], today: date) -> int:
 SMTP_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 
 
-def _email(env: Mapping[str, str], digests: list[OwnerDigest], today: date, transport: Transport) -> int:
+def _email(env: Mapping[str, str], digests: list[OwnerDigest], today: date, language: str,
+           transport: Transport) -> int:
     """One digest to every address in RETROGEN_SMTP_TO."""
     host = env.get("RETROGEN_SMTP_HOST", "").strip()
     sender = env.get("RETROGEN_SMTP_FROM", "").strip()
@@ -215,10 +216,10 @@ def _email(env: Mapping[str, str], digests: list[OwnerDigest], today: date, tran
         raise ConfigError(f"RETROGEN_SMTP_PORT must be a port number, not {port_text!r}")
     port = int(port_text) if port_text else SMTP_PORTS[security]
     message = EmailMessage()
-    message["Subject"] = title(digests, today)
+    message["Subject"] = title(digests, today, language)
     message["From"] = sender
     message["To"] = ", ".join(recipients)
-    message.set_content(to_text(digests, today, PLAIN))
+    message.set_content(to_text(digests, today, PLAIN, language))
     user, password = env.get("RETROGEN_SMTP_USER", ""), env.get("RETROGEN_SMTP_PASSWORD", "")
     try:
         context = ssl.create_default_context()
@@ -236,15 +237,15 @@ def _email(env: Mapping[str, str], digests: list[OwnerDigest], today: date, tran
     return 1
 
 
-_WEBHOOK_SENDERS: dict[str, Callable[[Webhook, list[OwnerDigest], date], int]] = {
+_WEBHOOK_SENDERS: dict[str, Callable[[Webhook, list[OwnerDigest], date, str], int]] = {
     "wecom": _wecom, "dingtalk": _dingtalk, "feishu": _feishu, "slack": _slack}
 
 
 def send(platform: str, digests: list[OwnerDigest], today: date, env: Mapping[str, str],
-         transport: Transport | None = None) -> int:
-    """Send the digest to `platform` with the settings in `env`; the number of messages sent."""
+         transport: Transport | None = None, language: str = "en") -> int:
+    """Send the digest to `platform` with the settings in `env`, in `language`; the number of messages sent."""
     transport = transport or Transport()
     if platform == "email":
-        return _email(env, digests, today, transport)
+        return _email(env, digests, today, language, transport)
     hook = Webhook(platform, _webhook_url(env), env.get(SECRET_VARIABLE, "").strip(), transport, _secrets(env))
-    return _WEBHOOK_SENDERS[platform](hook, digests, today)
+    return _WEBHOOK_SENDERS[platform](hook, digests, today, language)

@@ -35,6 +35,13 @@ TOKEN = "tok-3f9c2a7d1e"  # the robot's token in the webhook URL: a secret too
 SECRET = "SEC-b81f0e6d4c2a9"
 
 
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """urllib sends even 127.0.0.1 through a proxy named in the environment: these servers are local."""
+    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @dataclass
 class Received:
     path: str
@@ -132,8 +139,8 @@ def _remind(knowledge_base: Path, *args: str, env: dict[str, str] | None = None)
 def test_without_send_it_prints_the_digest_and_sends_nothing(knowledge_base: Path, robot: Robot) -> None:
     code, out = _remind(knowledge_base, env=_env(robot, SECRET))
     assert code == 0
-    assert "孙浩: 1 overdue, 1 no recent update" in out
-    assert "2026-09-south-churn-spike:A2" in out and "20 days late" in out
+    assert "孙浩：逾期 1，久未更新 1" in out  # in the knowledge base's language (theme.language: zh)
+    assert "2026-09-south-churn-spike:A2" in out and "逾期 20 天，36 天未更新" in out
     assert "dry run: nothing sent" in out
     assert robot.received == []
 
@@ -154,7 +161,9 @@ def test_json_is_a_list_of_owners_with_links_from_site_url(knowledge_base: Path)
     assert owners[1]["overdue"] == 1
 
 
-def test_markdown_format(knowledge_base: Path) -> None:
+def test_markdown_format_in_english(knowledge_base: Path) -> None:
+    config = knowledge_base / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("language: zh", "language: en"), encoding="utf-8")
     code, out = _remind(knowledge_base, "--format", "markdown", "--owner", "王芳")
     assert code == 0
     assert out.startswith("**Action reminders 2026-11-20: 1 overdue, 0 due soon, 0 no recent update**")
@@ -376,10 +385,10 @@ def test_email_sends_one_digest(knowledge_base: Path, mailbox: Mailbox) -> None:
         "RCPT TO:<LEAD@EXAMPLE.COM>", "RCPT TO:<OPS@EXAMPLE.COM>"]
     (raw,) = mailbox.messages
     message = email.message_from_string(raw, policy=email.policy.default)
-    assert str(message["Subject"]).strip().startswith("Action reminders 2026-11-20: 2 overdue")
+    assert str(message["Subject"]).strip().startswith("行动提醒 2026-11-20：逾期 2")
     assert isinstance(message, EmailMessage)
     body = message.get_body()
-    assert body is not None and "孙浩: 1 overdue" in body.get_content()
+    assert body is not None and "孙浩：逾期 1" in body.get_content()
     assert PASSWORD not in out
 
 

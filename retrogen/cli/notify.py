@@ -1,0 +1,65 @@
+"""`retrogen remind`: the follow-up digest per owner, printed (a dry run) or sent where people read it."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from retrogen.analysis import analyse
+from retrogen.cli.base import cli, get_config, parse_today, today_option
+from retrogen.errors import ConfigError, RetrogenError
+from retrogen.notify.digest import DEFAULT_STALE, DEFAULT_WITHIN, build_digest
+from retrogen.notify.messages import MARKDOWN, PLAIN, to_json, to_text
+from retrogen.notify.senders import PLATFORMS, send
+
+
+@cli.command()
+@click.option("--within", type=click.IntRange(min=0), default=DEFAULT_WITHIN, show_default=True,
+              help="Remind of open actions due within this many days.")
+@click.option("--stale", type=click.IntRange(min=1), default=DEFAULT_STALE, show_default=True,
+              help="Remind of open actions with no update for this many days.")
+@click.option("--owner", help="Only this owner's actions.")
+@click.option("--team", help="Only this team's actions.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True, help="How to print the digest (without --send).")
+@click.option("--send", "platform", type=click.Choice(PLATFORMS),
+              help="Send the digest. The address and secret come from the environment only: "
+                   "RETROGEN_WEBHOOK_URL and RETROGEN_WEBHOOK_SECRET, or RETROGEN_SMTP_* for email.")
+@click.option("--no-git", is_flag=True, help="Ignore git history; use `updates` alone.")
+@today_option
+@click.pass_context
+def remind(ctx: click.Context, within: int, stale: int, owner: str | None, team: str | None, fmt: str,
+           platform: str | None, no_git: bool, today: str | None) -> None:
+    """Remind owners of their overdue, soon due and quiet actions; without --send, print what would be sent.
+
+    \b
+    Example:
+        retrogen remind                          # a dry run: the digest, nothing sent
+        retrogen remind --team 华东销售部 --format markdown
+        RETROGEN_WEBHOOK_URL=... retrogen remind --send wecom
+    """
+    config = get_config(ctx)
+    analysis = analyse(config, parse_today(today), use_git=not no_git)
+    for notice in analysis.notices:
+        click.echo(f"notice: {notice}", err=True)
+    site_url = config.mkdocs.get("site_url")
+    digests = build_digest(analysis, within=within, stale=stale, team=team, owner=owner,
+                           site_url=str(site_url) if site_url else None)
+    if platform is None:
+        style = MARKDOWN if fmt == "markdown" else PLAIN
+        text = to_json(digests) if fmt == "json" else to_text(digests, analysis.today, style, config.language)
+        click.echo(text, nl=False)
+        click.echo("dry run: nothing sent (add --send PLATFORM to send it)", err=True)
+        return
+    if not digests:
+        click.echo(f"Nothing to remind as of {analysis.today.isoformat()}; nothing sent.", err=True)
+        return
+    try:
+        sent = send(platform, digests, analysis.today, os.environ, language=config.language)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    except RetrogenError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Sent {sent} message{'s' if sent != 1 else ''} to {platform} "
+               f"({len(digests)} owner{'s' if len(digests) != 1 else ''}).", err=True)

@@ -1,0 +1,104 @@
+"""Who has what to follow up as of a day: per owner, the actions overdue, due soon and gone quiet.
+
+The digest reads the same action table as `retrogen actions` (one state per action), so its counts are
+that command's counts: a carried action is `carried` in its old review and is reminded, if still open, as
+the action of the review that carries it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+import pandas as pd
+
+from retrogen.actions import filter_actions, follow_up_order
+from retrogen.analysis import Analysis
+from retrogen.loop import ACTIVE_STATES, State
+
+DEFAULT_WITHIN = 7
+DEFAULT_STALE = 30
+
+
+class Reason(StrEnum):
+    OVERDUE = "overdue"
+    DUE_SOON = "due_soon"
+    STALE = "stale"
+
+
+@dataclass(frozen=True)
+class Item:
+    review: str
+    id: str
+    action: str
+    due: date
+    days_late: int | None  # days past due so far; None when not overdue
+    state: str
+    last_update: date  # the latest day its status changed or an update was written
+    reasons: tuple[Reason, ...]
+    link: str | None  # its review's page on the site, when mkdocs.yml has site_url
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"review": self.review, "id": self.id, "action": self.action, "due": self.due.isoformat(),
+                "days_late": self.days_late, "state": self.state, "last_update": self.last_update.isoformat(),
+                "reasons": [str(r) for r in self.reasons], "link": self.link}
+
+
+@dataclass(frozen=True)
+class OwnerDigest:
+    owner: str
+    items: tuple[Item, ...]
+
+    def count(self, reason: Reason) -> int:
+        return sum(reason in item.reasons for item in self.items)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"owner": self.owner, **{str(r): self.count(r) for r in Reason},
+                "items": [item.as_dict() for item in self.items]}
+
+
+def action_link(site_url: str | None, review: str, action_id: str) -> str | None:
+    """The action's anchor on its review's page (the pages are folders: use_directory_urls)."""
+    if not site_url:
+        return None
+    return f"{site_url.rstrip('/')}/reviews/{review}/#{action_id.lower()}"
+
+
+def _last_updates(analysis: Analysis) -> dict[tuple[str, str], date]:
+    """Per action, the latest day on or before today that its timeline changed or an update was written
+    (an update that keeps the status is news too, though the timeline merges it away)."""
+    today = analysis.today
+    written = {(r.id, a.id): [u.date for u in a.updates if u.date <= today]
+               for r in analysis.knowledge_base.reviews for a in r.actions}
+    return {key: max([e.date for e in events if e.date <= today] + written.get(key, []))
+            for key, events in analysis.histories.items() if events and events[0].date <= today}
+
+
+def build_digest(analysis: Analysis, within: int = DEFAULT_WITHIN, stale: int = DEFAULT_STALE,
+                 team: str | None = None, owner: str | None = None,
+                 site_url: str | None = None) -> list[OwnerDigest]:
+    """Per owner (by name), the open actions to remind: overdue, due within `within` days, or with no update
+    for `stale` days or more. An action can have several reasons; it is listed once, overdue first."""
+    today = analysis.today
+    table = follow_up_order(filter_actions(analysis.actions, owner=owner, team=team))
+    active = table[table["state"].isin(list(ACTIVE_STATES))]
+    last_updates = _last_updates(analysis)
+    owners: dict[str, list[Item]] = {}
+    for row in active.to_dict("records"):
+        key = (str(row["review"]), str(row["id"]))
+        last = last_updates[key]
+        reasons = []
+        if row["state"] == State.OVERDUE:
+            reasons.append(Reason.OVERDUE)
+        elif (row["due"] - today).days <= within:  # days apart, never today + within: that may not be a date
+            reasons.append(Reason.DUE_SOON)
+        if (today - last).days >= stale:
+            reasons.append(Reason.STALE)
+        if reasons:
+            owners.setdefault(str(row["owner"]), []).append(Item(
+                *key, action=str(row["action"]), due=row["due"],
+                days_late=None if pd.isna(row["days_late"]) else int(row["days_late"]), state=str(row["state"]),
+                last_update=last, reasons=tuple(reasons), link=action_link(site_url, *key)))
+    return [OwnerDigest(name, tuple(items)) for name, items in sorted(owners.items())]

@@ -1,0 +1,120 @@
+"""The digest in words: plain text for a terminal, Markdown for chat and e-mail, JSON for machines, and
+long digests cut into messages a platform accepts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from retrogen.notify.digest import Item, OwnerDigest, Reason
+
+# The reminder's words in the knowledge base's language (theme.language).
+WORDS: dict[str, dict[str, str]] = {
+    "en": {"title": "Action reminders {day}", "count": "{n} {what}", "and": ", ", "colon": ": ",
+           Reason.OVERDUE: "overdue", Reason.DUE_SOON: "due soon", Reason.STALE: "no recent update",
+           "due": "due {day}", "late": "{n} days late", "quiet": "no update for {n} days",
+           "nothing": "No actions to remind as of {day}."},
+    "zh": {"title": "行动提醒 {day}", "count": "{what} {n}", "and": "，", "colon": "：",
+           Reason.OVERDUE: "逾期", Reason.DUE_SOON: "即将到期", Reason.STALE: "久未更新",
+           "due": "截止 {day}", "late": "逾期 {n} 天", "quiet": "{n} 天未更新",
+           "nothing": "截至 {day} 没有需要提醒的行动。"},
+}
+
+
+def words(language: str) -> dict[str, str]:
+    return WORDS["zh" if language.startswith("zh") else "en"]
+
+
+@dataclass(frozen=True)
+class Style:
+    """How a platform writes bold text and links, and what in free text it must escape."""
+
+    bold: Callable[[str], str]
+    link: Callable[[str, str], str]
+    escape: Callable[[str], str]
+
+
+def _markdown_escape(text: str) -> str:
+    return "".join(f"\\{c}" if c in "\\`*_[]<>" else c for c in text)
+
+
+PLAIN = Style(bold=lambda t: t, link=lambda t, url: f"{t} <{url}>", escape=lambda t: t)
+MARKDOWN = Style(bold=lambda t: f"**{t}**", link=lambda t, url: f"[{t}]({url})", escape=_markdown_escape)
+# Slack's mrkdwn: *bold*, <url|text>, and &, < and > as entities.
+SLACK = Style(bold=lambda t: f"*{t}*", link=lambda t, url: f"<{url}|{t}>",
+              escape=lambda t: t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+
+
+def _counts(counts: dict[Reason, int], language: str, keep_zeros: bool) -> str:
+    text = words(language)
+    return text["and"].join(text["count"].format(n=n, what=text[reason]) for reason, n in counts.items()
+                            if n or keep_zeros)
+
+
+def title(digests: list[OwnerDigest], today: date, language: str = "en") -> str:
+    counts = {r: sum(d.count(r) for d in digests) for r in Reason}
+    text = words(language)
+    return text["title"].format(day=today.isoformat()) + text["colon"] + _counts(counts, language, keep_zeros=True)
+
+
+def _item_line(item: Item, today: date, style: Style, language: str) -> str:
+    text = words(language)
+    name = f"{item.review}:{item.id}"
+    where = style.link(name, item.link) if item.link else name
+    when = [text["due"].format(day=item.due.isoformat())]
+    if item.days_late:
+        when.append(text["late"].format(n=item.days_late))
+    if Reason.STALE in item.reasons:
+        when.append(text["quiet"].format(n=(today - item.last_update).days))
+    return f"- {where} {style.escape(item.action)} ({text['and'].join(when)})"
+
+
+def owner_section(digest: OwnerDigest, today: date, style: Style, language: str = "en") -> str:
+    counts = _counts({r: digest.count(r) for r in Reason}, language, keep_zeros=False)
+    lines = [style.bold(style.escape(digest.owner)) + words(language)["colon"] + counts]
+    return "\n".join(lines + [_item_line(item, today, style, language) for item in digest.items])
+
+
+def sections(digests: list[OwnerDigest], today: date, style: Style, language: str = "en") -> list[str]:
+    """One section per owner; with nobody to remind, one line that says so."""
+    if not digests:
+        return [words(language)["nothing"].format(day=today.isoformat())]
+    return [owner_section(d, today, style, language) for d in digests]
+
+
+def to_text(digests: list[OwnerDigest], today: date, style: Style = PLAIN, language: str = "en") -> str:
+    heading = style.bold(title(digests, today, language))
+    return "\n\n".join([heading, *sections(digests, today, style, language)]) + "\n"
+
+
+def to_json(digests: list[OwnerDigest]) -> str:
+    return json.dumps([d.as_dict() for d in digests], ensure_ascii=False, indent=2) + "\n"
+
+
+def _cut(text: str, limit: int) -> str:
+    """At most `limit` bytes of UTF-8, never half a character, marked when cut."""
+    data = text.encode()
+    if len(data) <= limit:
+        return text
+    return data[:limit - 3].decode(errors="ignore") + "…"
+
+
+def pack(parts: Iterable[str], limit: int, separator: str = "\n\n") -> list[str]:
+    """The parts joined into as few messages of at most `limit` bytes (UTF-8) as keep each part whole; a part
+    too long for one message is split at its lines, and a line too long is cut."""
+    messages: list[str] = []
+    current = ""
+    for part in parts:
+        fits = len(part.encode()) <= limit or "\n" not in part
+        pieces = [part] if fits else pack(part.split("\n"), limit, "\n")
+        for piece in pieces:
+            piece = _cut(piece, limit)
+            joined = f"{current}{separator}{piece}" if current else piece
+            if len(joined.encode()) <= limit:
+                current = joined
+            else:
+                messages.append(current)
+                current = piece
+    return [*messages, current] if current else messages

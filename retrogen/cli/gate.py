@@ -20,22 +20,29 @@ from retrogen.vocabulary import KINDS, LANGUAGES
 @click.option("--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True,
               help="text for people, github for workflow annotations, json for machines.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--only-reviews", is_flag=True,
+              help="Skip named files outside the reviews folder (the pre-commit hook passes every changed YAML file).")
 @today_option
 @click.pass_context
-def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, today: str | None) -> None:
+def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, only_reviews: bool,
+          today: str | None) -> None:
     """Check review files (default: the knowledge base's reviews/ folder).
 
-    Exits 1 when any review has an error (or a warning, with --strict).
+    Exits 1 when any review has an error (or a warning, with --strict). A named file outside the reviews
+    folder is checked as a draft, unless --only-reviews skips it.
 
     \b
     Example:
         retrogen check
         retrogen check reviews/2026-q3-east-sales.yaml --format github
+        retrogen check --only-reviews mkdocs.yml reviews/2026-q3-east-sales.yaml
     """
     config = get_config(ctx)
     options = CheckOptions.of(config, parse_today(today))
+    folder = config.reviews_dir.resolve()
+    named = [path for path in paths if not only_reviews or path.resolve().is_relative_to(folder)]
     try:
-        result = check_paths(list(paths) or [config.reviews_dir], options, reviews_dir=config.reviews_dir)
+        result = check_paths(named if paths else [config.reviews_dir], options, reviews_dir=config.reviews_dir)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(REPORTERS[fmt](result, fmt == "text" and use_color()))

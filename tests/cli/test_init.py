@@ -223,3 +223,27 @@ def test_version_comes_from_one_place() -> None:
     assert "version" not in project["project"] and project["project"]["dynamic"] == ["version"]
     assert project["tool"]["hatch"]["version"]["path"] == "retrogen/__init__.py"
     assert f"## {__version__}" in (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+
+
+def test_upgrade_refreshes_what_follows_retrogen_and_never_reviews(inited: Path) -> None:
+    workflow = inited / ".github" / "workflows" / "reviews.yml"
+    fresh = workflow.read_text(encoding="utf-8")
+    workflow.write_text(fresh.replace('retrogen==', 'retrogen==0.0.1 #'), encoding="utf-8")
+    (inited / "schema" / "review.schema.json").unlink()
+    review = next((inited / "reviews").glob("*.yaml"))
+    (inited / "mkdocs.yml").write_text((inited / "mkdocs.yml").read_text(encoding="utf-8") + "# ours\n")
+    ours = {path: path.read_bytes() for path in (review, inited / "mkdocs.yml", inited / "README.md")}
+    code, out = run("init", "--upgrade", str(inited))
+    assert code == 0, out
+    assert '\n-        run: pip install "retrogen==0.0.1 #' in out and "+++ b/schema/review.schema.json" in out
+    assert "Refreshed 2 files" in out
+    assert workflow.read_text(encoding="utf-8") == fresh
+    assert (inited / "schema" / "review.schema.json").read_bytes() == schema_path().read_bytes()
+    assert {path: path.read_bytes() for path in ours} == ours
+    code, out = run("init", "--upgrade", str(inited))
+    assert code == 0 and "Already up to date" in out
+
+
+def test_upgrade_needs_a_knowledge_base(tmp_path: Path) -> None:
+    code, out = run("init", "--upgrade", str(tmp_path))
+    assert code == 2 and "retrogen init" in out

@@ -19,7 +19,7 @@ from retrogen.loop import still_open
 from retrogen.model import Action, Metric, Review, load_knowledge_base
 from retrogen.periods import Period
 from retrogen.render import yaml_environment
-from retrogen.schema import SCHEMA_NAME, inline_definitions, load_schema, schema_path
+from retrogen.schema import inline_definitions, load_schema, schema_path
 
 KIND_LABELS = {
     "zh": {"periodic": "周期性业绩复盘", "project": "重点项目复盘", "anomaly": "异常情况复盘",
@@ -79,8 +79,7 @@ def id_problem(review_id: str) -> str | None:
 
 def schema_reference(config: Config, folder: Path) -> str:
     """The modeline's schema path, relative to the new file so that it works in every clone."""
-    local = config.root / "schema" / SCHEMA_NAME
-    target = local if local.is_file() else schema_path()
+    target = config.schema_copy if config.schema_copy.is_file() else schema_path()
     return Path(os.path.relpath(target, folder)).as_posix()
 
 

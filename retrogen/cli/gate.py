@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from retrogen import __version__
 from retrogen.checker import CheckOptions, check_paths
 from retrogen.cli.base import cli, get_config, parse_today, today_option, use_color
 from retrogen.errors import ConfigError, RetrogenError
@@ -92,13 +93,31 @@ def new(ctx: click.Context, review_id: str, kind: str, lang: str | None, team: s
 
 
 @cli.command()
-def schema() -> None:
+@click.option("--check", "check_copy", is_flag=True,
+              help="Compare the knowledge base's schema/review.schema.json with this retrogen's; exit 1 when it "
+              "differs or is missing (`retrogen init --upgrade` refreshes it).")
+@click.pass_context
+def schema(ctx: click.Context, check_copy: bool) -> None:
     """Print the review format's JSON Schema.
 
     \b
     Example:
         retrogen schema > review.schema.json
+        retrogen schema --check
     """
-    click.echo(schema_path().read_text(encoding="utf-8"), nl=False)
+    installed = schema_path().read_text(encoding="utf-8")
+    if not check_copy:
+        click.echo(installed, nl=False)
+        return
+    copy = get_config(ctx).schema_copy
+    try:
+        same = copy.read_text(encoding="utf-8") == installed
+    except (OSError, UnicodeDecodeError):
+        same = False
+    if not same:
+        click.echo(f"{copy} is missing or differs from the schema of retrogen {__version__}: editors judge reviews "
+                   "by another format than check does; run `retrogen init --upgrade`")
+        ctx.exit(1)
+    click.echo(f"{copy} is the schema of retrogen {__version__}.")
 
 

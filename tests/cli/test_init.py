@@ -247,3 +247,17 @@ def test_upgrade_refreshes_what_follows_retrogen_and_never_reviews(inited: Path)
 def test_upgrade_needs_a_knowledge_base(tmp_path: Path) -> None:
     code, out = run("init", "--upgrade", str(tmp_path))
     assert code == 2 and "retrogen init" in out
+
+
+def test_schema_check_tells_an_outdated_copy(inited: Path) -> None:
+    code, out = run("schema", "--check", cwd=inited / "reviews")
+    assert code == 0 and "is the schema of retrogen" in out
+    copy = inited / "schema" / "review.schema.json"
+    copy.write_text(copy.read_text(encoding="utf-8").replace('"', "'", 1) + "\n", encoding="utf-8")
+    code, out = run("schema", "--check", cwd=inited)
+    assert code == 1 and "retrogen init --upgrade" in out
+    copy.unlink()
+    code, out = run("schema", "--check", cwd=inited)
+    assert code == 1 and "missing" in out
+    run("init", "--upgrade", str(inited))
+    assert run("schema", "--check", cwd=inited)[0] == 0

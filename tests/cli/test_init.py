@@ -261,3 +261,11 @@ def test_schema_check_tells_an_outdated_copy(inited: Path) -> None:
     assert code == 1 and "missing" in out
     run("init", "--upgrade", str(inited))
     assert run("schema", "--check", cwd=inited)[0] == 0
+
+
+@pytest.mark.parametrize("command", ["build", "serve"])
+def test_site_without_mkdocs_yml_points_to_init_and_writes_nothing(tmp_path: Path, command: str) -> None:
+    (tmp_path / "reviews").mkdir()
+    code, out = run(command, cwd=tmp_path)
+    assert code == 2 and "retrogen init" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reviews"]  # no stray .retrogen/

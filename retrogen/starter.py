@@ -9,6 +9,7 @@ import subprocess
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
 from retrogen import __version__
 from retrogen.config import CONFIG_NAME, SETTINGS
@@ -24,24 +25,27 @@ HOOK_ENTRY = "retrogen check --only-reviews"
 HOOK_FILES = r"\.ya?ml$"
 EXAMPLES = {"zh": "2026-q3-east-sales", "en": "2026-northwind-fleet-deal"}
 DEFAULT_NAMES = {"zh": "复盘知识库", "en": "Review knowledge base"}
-NAV = ("index.md", "reviews/index.md", "lessons.md", "playbook.md", "actions.md", "metrics.md", "tags.md",
-       "submit.md")
-_NAV_LABELS = ("dashboard", "reviews", "lessons", "playbook", "actions", "metrics", "tags", "submit")
+# The site's sections: page -> its label in retrogen.labels (the label follows the site's language).
+NAV = {"index.md": "dashboard", "reviews/index.md": "reviews", "lessons.md": "lessons", "playbook.md": "playbook",
+       "actions.md": "actions", "metrics.md": "metrics", "tags.md": "tags", "submit.md": "submit"}
 OVERRIDES = "site_overrides"
 
 _templates = yaml_environment("templates/init")
 _templates.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False)
 
-# Where each rendered file goes in the knowledge base -> its template (dot files are stored without the dot).
 # What follows retrogen rather than the team: `init --upgrade` refreshes these (reviews, mkdocs.yml and the
 # README are the team's alone).
 UPGRADED = (f"schema/{SCHEMA_NAME}", ".github/workflows/", ".pre-commit-config.yaml", f"{OVERRIDES}/")
+# Where each rendered file goes in the knowledge base -> its template (dot files are stored without the dot).
 _RENDERED = {
     CONFIG_NAME: "mkdocs.yml.j2",
     ".gitignore": "gitignore.j2",
     ".pre-commit-config.yaml": "pre-commit-config.yaml.j2",
     ".github/workflows/reviews.yml": "workflows/reviews.yml.j2",
 }
+
+
+GitState = Literal["existing", "created", "missing"]  # a repository was there, init made one, no git installed
 
 
 @dataclass
@@ -51,7 +55,7 @@ class InitResult:
     root: Path
     written: list[Path] = field(default_factory=list)
     kept: list[Path] = field(default_factory=list)
-    git: str = "existing"  # existing (a repository was there), created, or missing (no git installed)
+    git: GitState = "existing"
 
 
 def starter_files(lang: str, name: str) -> dict[str, str]:
@@ -60,7 +64,7 @@ def starter_files(lang: str, name: str) -> dict[str, str]:
     context = {
         "lang": lang, "name": name, "version": __version__, "example": example,
         "hook": {"entry": HOOK_ENTRY, "files": HOOK_FILES},
-        "nav": [(page, LABELS[lang][label]) for page, label in zip(NAV, _NAV_LABELS, strict=True)],
+        "nav": [(page, LABELS[lang][label]) for page, label in NAV.items()],
         "settings": [{"name": key, "default": s.default, "expected": s.expected} for key, s in SETTINGS.items()],
     }
     files = {path: _templates.get_template(template).render(context)
@@ -107,7 +111,7 @@ def _write(target: Path, content: str, replace: bool) -> None:
     write_file(target, content, replace=replace)
 
 
-def _ensure_git(folder: Path) -> str:
+def _ensure_git(folder: Path) -> GitState:
     """Make `folder` a git repository unless it is inside one; the action tracker reads git history."""
     git = shutil.which("git")
     if git is None:

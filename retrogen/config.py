@@ -17,6 +17,7 @@ from retrogen.checks import DEFAULT_MIN_WHYS
 from retrogen.errors import ConfigError
 from retrogen.loader import DEFAULT_MAX_FILE_SIZE
 from retrogen.owners import DEFAULT_NOT_OWNERS
+from retrogen.schema import SCHEMA_NAME
 
 CONFIG_NAME = "mkdocs.yml"
 
@@ -36,6 +37,12 @@ class Config:
     @property
     def config_file(self) -> Path:
         return self.root / CONFIG_NAME
+
+    @property
+    def schema_copy(self) -> Path:
+        """The knowledge base's copy of the schema (`init` writes it): modelines point at it, so editors work
+        offline and in every clone."""
+        return self.root / "schema" / SCHEMA_NAME
 
     @property
     def generated_dir(self) -> Path:

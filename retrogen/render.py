@@ -7,6 +7,7 @@ break can be made from review text either.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from typing import Any
@@ -46,4 +47,19 @@ def environment(package_folder: str) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(md=md, percent=percent, number=number, iso=iso, signed_change=signed_change)
+    return env
+
+
+def yaml_environment(package_folder: str) -> jinja2.Environment:
+    """For YAML and Markdown files people own (`new`, `init`), not HTML: autoescape would corrupt them. Values
+    go through the `yaml` filter, which writes a JSON string (always valid YAML), so no input can change the
+    file's structure."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("retrogen", package_folder),
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["yaml"] = lambda value: json.dumps(str(value), ensure_ascii=False)
     return env

@@ -11,8 +11,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
 from retrogen.checker import known_ids
 from retrogen.config import Config
 from retrogen.errors import RetrogenError
@@ -20,7 +18,8 @@ from retrogen.files import write_file
 from retrogen.loop import still_open
 from retrogen.model import Action, Metric, Review, load_knowledge_base, periodic_reviews
 from retrogen.periods import Period
-from retrogen.schema import SCHEMA_NAME, inline_definitions, load_schema, schema_path
+from retrogen.render import yaml_environment
+from retrogen.schema import inline_definitions, load_schema, schema_path
 
 KIND_LABELS = {
     "zh": {"periodic": "周期性业绩复盘", "project": "重点项目复盘", "anomaly": "异常情况复盘",
@@ -29,16 +28,7 @@ KIND_LABELS = {
            "capability": "a team capability"},
 }
 
-# YAML, not HTML: autoescape would corrupt it. Values from the user go through the `yaml` filter,
-# which writes a JSON string (always valid YAML), so no input can change the file's structure.
-_templates = jinja2.Environment(
-    loader=jinja2.PackageLoader("retrogen", "templates/new"),
-    autoescape=False,
-    keep_trailing_newline=True,
-    trim_blocks=True,
-    undefined=jinja2.StrictUndefined,
-)
-_templates.filters["yaml"] = lambda value: json.dumps(str(value), ensure_ascii=False)
+_templates = yaml_environment("templates/new")
 _templates.filters["number"] = lambda value: json.dumps(int(value) if float(value).is_integer() else float(value))
 
 
@@ -97,8 +87,7 @@ def id_problem(review_id: str) -> str | None:
 
 def schema_reference(config: Config, folder: Path) -> str:
     """The modeline's schema path, relative to the new file so that it works in every clone."""
-    local = config.root / "schema" / SCHEMA_NAME
-    target = local if local.is_file() else schema_path()
+    target = config.schema_copy if config.schema_copy.is_file() else schema_path()
     return Path(os.path.relpath(target, folder)).as_posix()
 
 

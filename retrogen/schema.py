@@ -34,12 +34,18 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
            "November", "December")
 
 
+def data_path(name: str, in_checkout: str) -> Path:
+    """A file or folder the wheel carries in retrogen/data/ (see pyproject.toml), else its place in the
+    checkout, `in_checkout` relative to the repository's root."""
+    packaged = resources.files("retrogen") / "data" / name
+    if packaged.is_file() or packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / in_checkout
+
+
 def schema_path() -> Path:
     """The schema file: the copy inside an installed wheel, else the checkout's schema/ folder."""
-    packaged = resources.files("retrogen") / "data" / SCHEMA_NAME
-    if packaged.is_file():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parent.parent / "schema" / SCHEMA_NAME
+    return data_path(SCHEMA_NAME, f"schema/{SCHEMA_NAME}")
 
 
 @lru_cache(maxsize=1)

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from retrogen.cli import cli
 from retrogen.cli.base import LazyGroup
 from retrogen.reporters import codes_table
+from retrogen.starter import HOOK_ENTRY, HOOK_FILES
 
 from .conftest import ROOT
 
@@ -46,7 +47,7 @@ def test_ci_runs_the_readme_test_command() -> None:
 def test_pre_commit_hook_checks_reviews() -> None:
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     hook = next(h for h in hooks if h["id"] == "retrogen-check")
-    assert hook["entry"] == "retrogen check"
+    assert (hook["entry"], hook["files"]) == (HOOK_ENTRY, HOOK_FILES)  # the hook `init` writes is the same
     assert re.search(hook["files"], "reviews/2026-q3-east-sales.yaml")
 
 

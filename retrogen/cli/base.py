@@ -30,7 +30,7 @@ class LazyGroup(click.Group):
     modules: ClassVar[dict[str, str]] = {
         "check": "gate", "new": "gate", "schema": "gate",
         "metrics": "reports", "actions": "reports", "playbook": "reports",
-        "build": "site", "serve": "site",
+        "build": "site", "serve": "site", "init": "init",
         "remind": "notify",
     }  # fmt: skip
 

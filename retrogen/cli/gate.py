@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from retrogen import __version__
 from retrogen.checker import CheckOptions, check_paths
 from retrogen.cli.base import cli, get_config, parse_today, today_option, use_color
 from retrogen.errors import ConfigError, RetrogenError
@@ -20,22 +21,29 @@ from retrogen.vocabulary import KINDS, LANGUAGES
 @click.option("--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True,
               help="text for people, github for workflow annotations, json for machines.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--only-reviews", is_flag=True,
+              help="Skip named files outside the reviews folder (the pre-commit hook passes every changed YAML file).")
 @today_option
 @click.pass_context
-def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, today: str | None) -> None:
+def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, only_reviews: bool,
+          today: str | None) -> None:
     """Check review files (default: the knowledge base's reviews/ folder).
 
-    Exits 1 when any review has an error (or a warning, with --strict).
+    Exits 1 when any review has an error (or a warning, with --strict). A named file outside the reviews
+    folder is checked as a draft, unless --only-reviews skips it.
 
     \b
     Example:
         retrogen check
         retrogen check reviews/2026-q3-east-sales.yaml --format github
+        retrogen check --only-reviews mkdocs.yml reviews/2026-q3-east-sales.yaml
     """
     config = get_config(ctx)
     options = CheckOptions.of(config, parse_today(today))
+    folder = config.reviews_dir.resolve()
+    named = [path for path in paths if not only_reviews or path.resolve().is_relative_to(folder)]
     try:
-        result = check_paths(list(paths) or [config.reviews_dir], options, reviews_dir=config.reviews_dir)
+        result = check_paths(named if paths else [config.reviews_dir], options, reviews_dir=config.reviews_dir)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(REPORTERS[fmt](result, fmt == "text" and use_color()))
@@ -85,13 +93,31 @@ def new(ctx: click.Context, review_id: str, kind: str, lang: str | None, team: s
 
 
 @cli.command()
-def schema() -> None:
+@click.option("--check", "check_copy", is_flag=True,
+              help="Compare the knowledge base's schema/review.schema.json with this retrogen's; exit 1 when it "
+              "differs or is missing (`retrogen init --upgrade` refreshes it).")
+@click.pass_context
+def schema(ctx: click.Context, check_copy: bool) -> None:
     """Print the review format's JSON Schema.
 
     \b
     Example:
         retrogen schema > review.schema.json
+        retrogen schema --check
     """
-    click.echo(schema_path().read_text(encoding="utf-8"), nl=False)
+    installed = schema_path().read_text(encoding="utf-8")
+    if not check_copy:
+        click.echo(installed, nl=False)
+        return
+    copy = get_config(ctx).schema_copy
+    try:
+        same = copy.read_text(encoding="utf-8") == installed
+    except (OSError, UnicodeDecodeError):
+        same = False
+    if not same:
+        click.echo(f"{copy} is missing or differs from the schema of retrogen {__version__}: editors judge reviews "
+                   "by another format than check does; run `retrogen init --upgrade`")
+        ctx.exit(1)
+    click.echo(f"{copy} is the schema of retrogen {__version__}.")
 
 

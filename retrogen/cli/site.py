@@ -10,6 +10,7 @@ import click
 
 from retrogen.checker import CheckResult
 from retrogen.cli.base import cli, get_config, parse_today, today_option
+from retrogen.config import CONFIG_NAME, Config
 from retrogen.errors import ConfigError, RetrogenError
 from retrogen.findings import Severity
 from retrogen.reporters import summary_line, text_report
@@ -42,6 +43,16 @@ allow_outside_option = click.option(
     help="Allow a site or docs folder outside the knowledge base (the folder of mkdocs.yml).")
 
 
+def site_config(ctx: click.Context) -> Config:
+    """The configuration of a knowledge base that has a mkdocs.yml: without one, MkDocs has nothing to build,
+    and nothing is written."""
+    config = get_config(ctx)
+    if not config.config_file.is_file():
+        raise click.UsageError(f"no {CONFIG_NAME} in {config.root} or a folder above it: the site needs one; "
+                               "start a knowledge base with `retrogen init`, or name one with -c")
+    return config
+
+
 @cli.command()
 @click.option("--strict", is_flag=True, help="Fail on MkDocs warnings too.")
 @click.option("--site-dir", type=click.Path(file_okay=False, path_type=Path),
@@ -64,7 +75,7 @@ def build(ctx: click.Context, strict: bool, site_dir: Path | None, allow_outside
     """
     from retrogen.site.build import build_site
 
-    config = get_config(ctx)
+    config = site_config(ctx)
     show_mkdocs_warnings()
     try:
         report = build_site(config, parse_today(today), site_dir, strict, use_git=not no_git,
@@ -111,7 +122,7 @@ def serve(ctx: click.Context, dev_addr: str | None, allow_outside: bool, no_git:
     # Stopped by a service manager (SIGTERM), shut down as on Ctrl-C: the server and watcher stop cleanly.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        serve_site(get_config(ctx), parse_today(today), dev_addr, not no_git, notify, allow_outside)
+        serve_site(site_config(ctx), parse_today(today), dev_addr, not no_git, notify, allow_outside)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
     except RetrogenError as exc:

@@ -42,6 +42,7 @@ _RENDERED = {
     ".gitignore": "gitignore.j2",
     ".pre-commit-config.yaml": "pre-commit-config.yaml.j2",
     ".github/workflows/reviews.yml": "workflows/reviews.yml.j2",
+    ".github/workflows/remind.yml": "workflows/remind.yml.j2",
 }
 
 

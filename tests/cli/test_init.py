@@ -109,6 +109,8 @@ def _actionlint(folder: Path) -> None:
 
 
 def test_generated_workflow_is_actionlint_clean(inited: Path) -> None:
+    # the pull-request check with the Pages deployment, and the weekly reminder
+    assert sorted(p.name for p in (inited / ".github" / "workflows").glob("*.yml")) == ["remind.yml", "reviews.yml"]
     _actionlint(inited)
 
 

@@ -9,7 +9,7 @@ from datetime import date
 import pandas as pd
 
 from retrogen.history import ActionKey, StatusEvent, status_on
-from retrogen.loop import DECIDED, ClosedLoop, State, Verdict, state_of
+from retrogen.loop import ACTIVE_STATES, DECIDED, ClosedLoop, State, Verdict, state_of
 from retrogen.metrics import ratio
 from retrogen.model import Review
 from retrogen.vocabulary import OPEN_STATUSES
@@ -82,7 +82,7 @@ def filter_actions(actions: pd.DataFrame, owner: str | None = None, team: str | 
         keep &= actions["owner"] == owner
     if team:
         keep &= actions["team"] == team
-    active = actions["state"].isin([State.OPEN, State.OVERDUE])
+    active = actions["state"].isin(ACTIVE_STATES)
     if status == "open":
         keep &= active
     elif status in OPEN_STATUSES:

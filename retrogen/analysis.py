@@ -13,7 +13,7 @@ from retrogen import actions as action_tables
 from retrogen import metrics as metric_tables
 from retrogen.config import Config
 from retrogen.history import ActionKey, GitHistory, StatusEvent, read_git_history, timelines, weekly_series
-from retrogen.loop import ClosedLoop, FollowUp, State, closed_loop, follow_up
+from retrogen.loop import ACTIVE_STATES, ClosedLoop, FollowUp, State, closed_loop, follow_up
 from retrogen.model import KnowledgeBase, Review, load_knowledge_base
 from retrogen.playbook import Theme, build_playbook
 
@@ -102,7 +102,7 @@ class Analysis:
     @cached_property
     def open_counts(self) -> dict[str, int]:
         """Per review, how many of its actions are open (overdue included)."""
-        active = self.actions[self.actions["state"].isin([State.OPEN, State.OVERDUE])]
+        active = self.actions[self.actions["state"].isin(ACTIVE_STATES)]
         return {str(k): int(v) for k, v in active.groupby("review").size().items()}
 
     @cached_property

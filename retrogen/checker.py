@@ -39,11 +39,16 @@ class CheckOptions:
     # a link to /etc/passwd must not put that file's lines into findings. None: the working folder.
     root: Path | None = None
     min_whys: int = DEFAULT_MIN_WHYS
+    # With require_known_owners: every name and alias of the roster (normalised), and its names for hints.
+    known_owners: frozenset[str] | None = None
+    roster_names: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, config: Config, today: date) -> CheckOptions:
         """The options the knowledge base's configuration sets."""
-        return cls(today, config.not_owners, config.max_file_size, config.root, config.min_whys)
+        known = config.roster.known() if config.require_known_owners else None
+        return cls(today, config.not_owners, config.max_file_size, config.root, config.min_whys, known,
+                   config.roster.names())
 
 
 @dataclass
@@ -131,7 +136,8 @@ def check_file(path: Path, options: CheckOptions, display: str | None = None, ke
 
     for code, where, at_key, message in schema_issues(document, options.today):
         add(code, where, message, at_key)
-    for code, where, message in review_issues(document, options.today, options.not_owners, options.min_whys):
+    for code, where, message in review_issues(document, options.today, options.not_owners, options.min_whys,
+                                                     (options.known_owners, options.roster_names)):
         add(code, where, message)
     review_id = document.data.get("id")
     if isinstance(review_id, str):

@@ -13,7 +13,8 @@ from typing import Any
 
 from retrogen.hints import Hints, is_placeholder
 from retrogen.loader import Document, FieldPath, field_name
-from retrogen.owners import owner_problem
+from retrogen.owners import normalise, owner_problem
+from retrogen.people import suggestion
 
 ITEM_LISTS = ("problems", "lessons", "actions")
 
@@ -45,14 +46,18 @@ def text(item: dict[str, Any], key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+# The roster's known names (normalised) and its names for hints; None: owners need not be in a roster.
+KnownOwners = tuple[frozenset[str] | None, tuple[str, ...]]
+
+
 def review_issues(document: Document, today: date, not_owners: tuple[str, ...],
-                  min_whys: int = DEFAULT_MIN_WHYS) -> Iterator[Issue]:
+                  min_whys: int = DEFAULT_MIN_WHYS, known_owners: KnownOwners = (None, ())) -> Iterator[Issue]:
     """Every semantic issue of one review."""
     data = document.data
     yield from _placeholders(data, ())
     yield from _item_ids(data)
     yield from _period(data)
-    yield from _actions(data, today, not_owners, Hints.for_review(data, today))
+    yield from _actions(data, today, not_owners, Hints.for_review(data, today), known_owners)
     yield from _problems(data, min_whys)
     yield from _timeline(data)
     yield from _metrics_and_funnel(data)
@@ -108,7 +113,9 @@ def _period(data: dict[str, Any]) -> Iterator[Issue]:
             yield "RG142", ("period", "start"), f"period starts on {start} after it ends on {end}; swap them"
 
 
-def _actions(data: dict[str, Any], today: date, not_owners: tuple[str, ...], hints: Hints) -> Iterator[Issue]:
+def _actions(data: dict[str, Any], today: date, not_owners: tuple[str, ...], hints: Hints,
+             known_owners: KnownOwners) -> Iterator[Issue]:
+    known, names = known_owners
     held_on = as_date(data.get("held_on"))
     for index, action in entries(data, "actions"):
         path: FieldPath = ("actions", index)
@@ -118,6 +125,9 @@ def _actions(data: dict[str, Any], today: date, not_owners: tuple[str, ...], hin
             problem = owner_problem(owner, not_owners)
             if problem:
                 yield "RG132", (*path, "owner"), f"{label}: {problem}; name one person ({hints.owner})"
+            elif known is not None and normalise(owner).casefold() not in known:
+                yield ("RG133", (*path, "owner"), f"{label}: owner {owner!r} is not in the roster "
+                       f"(extra.retrogen.people); {suggestion(owner, names)}")
         status = text(action, "status") or "not_started"
         due, done_on = as_date(action.get("due")), as_date(action.get("done_on"))
         if status == "done" and "done_on" not in action:

@@ -17,6 +17,7 @@ from retrogen.checks import DEFAULT_MIN_WHYS
 from retrogen.errors import ConfigError
 from retrogen.loader import DEFAULT_MAX_FILE_SIZE
 from retrogen.owners import DEFAULT_NOT_OWNERS
+from retrogen.people import Roster, load_roster
 from retrogen.schema import SCHEMA_NAME
 
 CONFIG_NAME = "mkdocs.yml"
@@ -30,6 +31,8 @@ class Config:
     not_owners: tuple[str, ...] = DEFAULT_NOT_OWNERS
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     min_whys: int = DEFAULT_MIN_WHYS
+    roster: Roster = field(default_factory=Roster)
+    require_known_owners: bool = False
     language: str = "en"
     site_name: str = "retrogen"
     mkdocs: dict[str, Any] = field(default_factory=dict)
@@ -121,6 +124,9 @@ SETTINGS: dict[str, Setting] = {
     "not_owners": Setting(list(DEFAULT_NOT_OWNERS), "a list of words", _is_words),
     "max_file_size": Setting(DEFAULT_MAX_FILE_SIZE, "a positive number of bytes", lambda v: _is_count(v) and v > 0),
     "min_whys": Setting(DEFAULT_MIN_WHYS, "a whole number from 0 to 10", lambda v: _is_count(v) and 0 <= v <= 10),
+    "people": Setting(None, "the path of the roster file (people.yaml), relative to mkdocs.yml",
+                      lambda v: v is None or (isinstance(v, str) and v.strip() != "")),
+    "require_known_owners": Setting(False, "true or false", lambda v: isinstance(v, bool)),
 }
 
 
@@ -172,6 +178,8 @@ def load_config(config_file: Path | None = None, cwd: Path | None = None) -> Con
         not_owners=tuple(settings["not_owners"]),
         max_file_size=settings["max_file_size"],
         min_whys=settings["min_whys"],
+        roster=load_roster(root / settings["people"]) if settings["people"] else Roster(),
+        require_known_owners=settings["require_known_owners"],
         language="zh" if language.lower().startswith("zh") else "en",
         site_name=str(raw.get("site_name") or "retrogen"),
         mkdocs=raw,

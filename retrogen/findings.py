@@ -57,6 +57,7 @@ CODES: dict[str, Code] = _codes(
     ("RG130", E, "action has no owner"),
     ("RG131", E, "action has no due date"),
     ("RG132", E, "owner is a placeholder or a group, not one person"),
+    ("RG133", E, "owner is not in the roster (with require_known_owners)"),
     ("RG140", E, "action is done but has no done_on date"),
     ("RG141", E, "done_on is in the future"),
     ("RG142", E, "period starts after it ends"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -230,6 +230,9 @@ def load_knowledge_base(config: Config, today: date, paths: list[Path] | None = 
     result = check_paths(paths or [config.reviews_dir], options, reviews_dir=config.reviews_dir, keep=True,
                          jobs=jobs)
     reviews = [review_from_data(r.data, r.path) for r in result.files if r.data is not None and not r.has_errors]
+    if config.roster.people:  # aliases resolve to one person in every table, page and digest
+        reviews = [replace(r, actions=tuple(replace(a, owner=config.roster.canonical(a.owner)) for a in r.actions))
+                   for r in reviews]
     for file in result.files:
         file.data = None  # the typed reviews hold it now; at 10,000 reviews a second copy costs 300 MB
     reviews.sort(key=lambda r: (r.sort_date, r.id))

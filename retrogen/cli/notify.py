@@ -56,7 +56,7 @@ def remind(ctx: click.Context, within: int, stale: int, owner: str | None, team:
         click.echo(f"Nothing to remind as of {analysis.today.isoformat()}; nothing sent.", err=True)
         return
     try:
-        sent = send(platform, digests, analysis.today, os.environ, language=config.language)
+        sent = send(platform, digests, analysis.today, os.environ, language=config.language, roster=config.roster)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
     except RetrogenError as exc:

@@ -25,6 +25,7 @@ from typing import Any
 from retrogen.errors import ConfigError, RetrogenError
 from retrogen.notify.digest import OwnerDigest
 from retrogen.notify.messages import MARKDOWN, PLAIN, SLACK, pack, sections, title, to_text
+from retrogen.people import Roster
 
 PLATFORMS = ("wecom", "dingtalk", "feishu", "slack", "email")
 URL_VARIABLE = "RETROGEN_WEBHOOK_URL"
@@ -153,7 +154,7 @@ class Webhook:
         return SendError(_mask(f"{self.platform}: the webhook {what}", self.secrets))
 
 
-def _wecom(hook: Webhook, digests: list[OwnerDigest], today: date, language: str) -> int:
+def _wecom(hook: Webhook, digests: list[OwnerDigest], today: date, language: str, roster: Roster) -> int:
     heading = MARKDOWN.bold(title(digests, today, language))
     messages = pack([heading, *sections(digests, today, MARKDOWN, language)], WECOM_LIMIT)
     for content in messages:
@@ -161,20 +162,26 @@ def _wecom(hook: Webhook, digests: list[OwnerDigest], today: date, language: str
     return len(messages)
 
 
-def _dingtalk(hook: Webhook, digests: list[OwnerDigest], today: date, language: str) -> int:
+def _dingtalk(hook: Webhook, digests: list[OwnerDigest], today: date, language: str, roster: Roster) -> int:
     heading = title(digests, today, language)
     messages = pack([f"### {heading}", *sections(digests, today, MARKDOWN, language)], DINGTALK_LIMIT)
+    # Owners with a mobile number in the roster are mentioned, so DingTalk notifies them by name.
+    mobiles = [p.mobile for d in digests if (p := roster.find(d.owner)) and p.mobile]
     for text in messages:
         url = hook.url
         if hook.secret:
             timestamp = str(int(hook.transport.clock() * 1000))
             sign = urllib.parse.quote_plus(_sign(hook.secret, f"{timestamp}\n{hook.secret}"))
             url += ("&" if urllib.parse.urlsplit(url).query else "?") + f"timestamp={timestamp}&sign={sign}"
-        hook.post({"msgtype": "markdown", "markdown": {"title": heading, "text": text}}, url)
+        payload: dict[str, Any] = {"msgtype": "markdown", "markdown": {"title": heading, "text": text}}
+        if mobiles:
+            payload["markdown"]["text"] = text + "\n\n" + " ".join(f"@{m}" for m in mobiles)
+            payload["at"] = {"atMobiles": mobiles, "isAtAll": False}
+        hook.post(payload, url)
     return len(messages)
 
 
-def _feishu(hook: Webhook, digests: list[OwnerDigest], today: date, language: str) -> int:
+def _feishu(hook: Webhook, digests: list[OwnerDigest], today: date, language: str, roster: Roster) -> int:
     heading = title(digests, today, language)
     messages = pack(sections(digests, today, MARKDOWN, language), FEISHU_LIMIT)
     for content in messages:
@@ -189,7 +196,7 @@ def _feishu(hook: Webhook, digests: list[OwnerDigest], today: date, language: st
     return len(messages)
 
 
-def _slack(hook: Webhook, digests: list[OwnerDigest], today: date, language: str) -> int:
+def _slack(hook: Webhook, digests: list[OwnerDigest], today: date, language: str, roster: Roster) -> int:
     heading = title(digests, today, language)
     texts = [t for part in sections(digests, today, SLACK, language) for t in pack([part], SLACK_SECTION_LIMIT, "\n")]
     batches = [texts[i:i + SLACK_BLOCKS] for i in range(0, len(texts), SLACK_BLOCKS)]
@@ -204,13 +211,16 @@ SMTP_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 
 
 def _email(env: Mapping[str, str], digests: list[OwnerDigest], today: date, language: str,
-           transport: Transport) -> int:
-    """One digest to every address in RETROGEN_SMTP_TO."""
+           transport: Transport, roster: Roster) -> int:
+    """One message to each owner whose e-mail address the roster has, and one digest of everyone else to
+    every address in RETROGEN_SMTP_TO."""
     host = env.get("RETROGEN_SMTP_HOST", "").strip()
     sender = env.get("RETROGEN_SMTP_FROM", "").strip()
     recipients = [a.strip() for a in env.get("RETROGEN_SMTP_TO", "").split(",") if a.strip()]
     security = env.get("RETROGEN_SMTP_SECURITY", "starttls").strip().lower() or "starttls"
-    if not (host and sender and recipients):
+    addressed = [(d, p.email) for d in digests if (p := roster.find(d.owner)) and p.email]
+    rest = [d for d in digests if not any(d is a for a, _ in addressed)]
+    if not (host and sender and (recipients or not rest)):
         raise ConfigError("set RETROGEN_SMTP_HOST, RETROGEN_SMTP_FROM and RETROGEN_SMTP_TO (and "
                           "RETROGEN_SMTP_PORT, RETROGEN_SMTP_USER, RETROGEN_SMTP_PASSWORD, RETROGEN_SMTP_SECURITY "
                           "as your server needs)")
@@ -220,11 +230,9 @@ def _email(env: Mapping[str, str], digests: list[OwnerDigest], today: date, lang
     if port_text and not port_text.isdigit():
         raise ConfigError(f"RETROGEN_SMTP_PORT must be a port number, not {port_text!r}")
     port = int(port_text) if port_text else SMTP_PORTS[security]
-    message = EmailMessage()
-    message["Subject"] = title(digests, today, language)
-    message["From"] = sender
-    message["To"] = ", ".join(recipients)
-    message.set_content(to_text(digests, today, PLAIN, language))
+    messages = [_message(sender, [address], [digest], today, language) for digest, address in addressed]
+    if rest:
+        messages.append(_message(sender, recipients, rest, today, language))
     user, password = env.get("RETROGEN_SMTP_USER", ""), env.get("RETROGEN_SMTP_PASSWORD", "")
     try:
         context = ssl.create_default_context()
@@ -235,22 +243,34 @@ def _email(env: Mapping[str, str], digests: list[OwnerDigest], today: date, lang
                 smtp.starttls(context=context)
             if user:
                 smtp.login(user, password)
-            smtp.send_message(message)
+            for message in messages:
+                smtp.send_message(message)
     except (smtplib.SMTPException, OSError) as exc:
         raise SendError(_mask(f"email: the SMTP server {host}:{port} refused or failed: {exc}",
                               _secrets(env))) from None
-    return 1
+    return len(messages)
 
 
-_WEBHOOK_SENDERS: dict[str, Callable[[Webhook, list[OwnerDigest], date, str], int]] = {
+def _message(sender: str, to: list[str], digests: list[OwnerDigest], today: date, language: str) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = title(digests, today, language)
+    message["From"] = sender
+    message["To"] = ", ".join(to)
+    message.set_content(to_text(digests, today, PLAIN, language))
+    return message
+
+
+_WEBHOOK_SENDERS: dict[str, Callable[[Webhook, list[OwnerDigest], date, str, Roster], int]] = {
     "wecom": _wecom, "dingtalk": _dingtalk, "feishu": _feishu, "slack": _slack}
 
 
 def send(platform: str, digests: list[OwnerDigest], today: date, env: Mapping[str, str],
-         transport: Transport | None = None, language: str = "en") -> int:
-    """Send the digest to `platform` with the settings in `env`, in `language`; the number of messages sent."""
+         transport: Transport | None = None, language: str = "en", roster: Roster | None = None) -> int:
+    """Send the digest to `platform` with the settings in `env`, in `language`; the number of messages sent.
+    The roster (when given) mentions owners by mobile on DingTalk and mails each owner who has an address."""
     transport = transport or Transport()
+    roster = roster or Roster()
     if platform == "email":
-        return _email(env, digests, today, language, transport)
+        return _email(env, digests, today, language, transport, roster)
     hook = Webhook(platform, _webhook_url(env), env.get(SECRET_VARIABLE, "").strip(), transport, _secrets(env))
-    return _WEBHOOK_SENDERS[platform](hook, digests, today, language)
+    return _WEBHOOK_SENDERS[platform](hook, digests, today, language, roster)

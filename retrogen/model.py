@@ -12,6 +12,7 @@ from typing import Any
 from retrogen.checker import CheckOptions, CheckResult, check_paths
 from retrogen.config import Config
 from retrogen.findings import Finding
+from retrogen.hints import review_language
 from retrogen.periods import Period
 
 
@@ -117,6 +118,13 @@ class Review:
     problems: tuple[Problem, ...] = ()
     lessons: tuple[Lesson, ...] = ()
     actions: tuple[Action, ...] = ()
+    lang: str | None = None  # as the review states it; `language` infers it when absent
+
+    @property
+    def language(self) -> str:
+        """zh or en: the review's own language, for its page's headings and labels."""
+        return review_language({"lang": self.lang, "title": self.title, "objective": self.objective,
+                                "team": self.team})
 
     @property
     def period(self) -> str:
@@ -168,7 +176,7 @@ def review_from_data(data: dict[str, Any], path: Path) -> Review:
     """A Review from data that the schema accepted (so keys and types are as the schema says)."""
     period = data.get("period") or {}
     return Review(
-        id=data["id"], title=data["title"], kind=data["kind"], team=data["team"],
+        id=data["id"], title=data["title"], kind=data["kind"], team=data["team"], lang=data.get("lang"),
         held_on=_date(data["held_on"]), objective=data["objective"], path=path,
         period_label=period.get("label"), period_start=_optional_date(period.get("start")),
         period_end=_optional_date(period.get("end")),

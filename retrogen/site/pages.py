@@ -101,13 +101,14 @@ class SiteBuilder:
             row["resources"] = "; ".join(action.resources)
             row["history"] = a.histories[(review.id, action.id)]
             actions.append(row)
-        funnel_chart = bar_chart(self.text["funnel"], [s["stage"] for s in funnel], [s["count"] for s in funnel])
-        funnel_columns = {"stage": self.text["stage"], "count": self.text["count"],
-                          "conversion": self.text["conversion"]}
+        # A review's page speaks the review's language; the site-wide pages follow theme.language.
+        text = labels(review.language)
+        funnel_chart = bar_chart(text["funnel"], [s["stage"] for s in funnel], [s["count"] for s in funnel])
+        funnel_columns = {"stage": text["stage"], "count": text["count"], "conversion": text["conversion"]}
         if any(s["target_rate"] is not None for s in funnel):
-            funnel_columns["target_rate"] = self.text["target_rate"]
+            funnel_columns["target_rate"] = text["target_rate"]
         return self.render(
-            "review.md.j2", r=review, metrics=metrics, funnel=funnel, actions=actions,
+            "review.md.j2", text=text, r=review, metrics=metrics, funnel=funnel, actions=actions,
             follow_up=a.follow_up(review), funnel_chart=Markup(funnel_chart.svg()),
             funnel_table=self.html_table(funnel, funnel_columns),
         )

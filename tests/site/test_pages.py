@@ -35,13 +35,20 @@ def test_every_review_has_a_page(pages: dict[str, str], knowledge_base: Path) ->
     assert {name[8:-3] for name in pages if name.startswith("reviews/") and name != "reviews/index.md"} == reviews
 
 
-def test_english_labels_follow_theme_language(knowledge_base: Path) -> None:
+def test_site_pages_follow_theme_language_and_review_pages_their_review(knowledge_base: Path) -> None:
     config_file = knowledge_base / "mkdocs.yml"
     config_file.write_text(config_file.read_text().replace("language: zh", "language: en"))
     config = load_config(config_file)
     pages = build_pages(analyse(config, TODAY, use_git=False), config)
-    assert "## Targets and results { #kpis }" in pages["reviews/2026-q3-east-sales.md"]
     assert "# Action tracker" in pages["actions.md"]
+    assert "## 目标与结果 { #kpis }" in pages["reviews/2026-q3-east-sales.md"]  # a Chinese review stays Chinese
+    assert "## Targets and results { #kpis }" in pages["reviews/2026-northwind-fleet-deal.md"]
+
+
+def test_an_english_review_has_english_headings_on_a_chinese_site(pages: dict[str, str]) -> None:
+    northwind = pages["reviews/2026-northwind-fleet-deal.md"]
+    assert "## Targets and results { #kpis }" in northwind and "## Action plan { #actions" in northwind
+    assert "目标与结果" not in northwind
 
 
 def test_submit_page_documents_every_field_and_code(pages: dict[str, str]) -> None:

@@ -122,7 +122,7 @@ class Analysis:
 
     def follow_up(self, review: Review) -> FollowUp:
         """The 上期行动回顾 of a review: its team's earlier actions on the day it was held, and its verdicts."""
-        return follow_up(review, self.knowledge_base.reviews, self.loop, self.histories)
+        return follow_up(review, self.loop, self.histories)
 
     @cached_property
     def weekly(self) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from retrogen.checks import DEFAULT_MIN_WHYS, review_issues
 from retrogen.config import Config
-from retrogen.crosschecks import ReviewFacts, cross_issues, facts_of
+from retrogen.crosschecks import ReviewFacts, carried_key, cross_issues, facts_of
 from retrogen.errors import ConfigError, ReviewFileError
 from retrogen.findings import Finding, Severity
 from retrogen.loader import DEFAULT_MAX_FILE_SIZE, FieldPath, Position, field_name, load_review, read_bounded
@@ -271,7 +271,7 @@ def _related_facts(heads: list[Head], checked: list[FileResult], options: CheckO
     """Facts of the unchecked reviews that the checked ones are judged against: those of the same teams and
     those their actions are carried from. A head without a readable team is read to be sure."""
     teams = {r.facts.team for r in checked if r.facts}
-    sources = {a.carried_from.rpartition(":")[0] for r in checked if r.facts for a in r.facts.actions
+    sources = {carried_key(a.carried_from)[0] for r in checked if r.facts for a in r.facts.actions
                if a.carried_from}
     wanted = [h.path for h in heads if h.team is None or h.team.strip() in teams or h.review_id in sources]
     return [facts for facts in _per_file(_facts_batch, wanted, options, False, jobs) if facts]

@@ -24,6 +24,12 @@ from retrogen.vocabulary import OPEN_STATUSES
 PREVIOUS_TOLERANCE = 0.005
 
 
+def carried_key(reference: str) -> tuple[str, str]:
+    """`review-id:action-id` of a carried_from as (review id, action id)."""
+    review_id, _, action_id = reference.rpartition(":")
+    return review_id, action_id
+
+
 @dataclass(frozen=True)
 class ActionFacts:
     id: str
@@ -191,7 +197,7 @@ def _carry_issues(review: ReviewFacts, by_id: dict[str, ReviewFacts], carriers: 
 def _carry_problem(review: ReviewFacts, action: ActionFacts, by_id: dict[str, ReviewFacts]
                    ) -> tuple[str, str] | None:
     """What is wrong with the action's `carried_from`, as (code, message); None when it is right."""
-    source_id, _, source_action_id = (action.carried_from or "").rpartition(":")
+    source_id, source_action_id = carried_key(action.carried_from or "")
     source = by_id.get(source_id)
     if source is None:
         ids = [r.id for r in by_id.values() if r.team == review.team and r.id != review.id]

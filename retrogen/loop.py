@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from retrogen.crosschecks import carried_key
 from retrogen.history import ActionKey, StatusEvent, status_on
 from retrogen.model import Action, Metric, Review, periodic_reviews
 from retrogen.vocabulary import OPEN_STATUSES
@@ -73,15 +74,14 @@ def state_of(status: str | None, due: date, day: date) -> State | None:
 class ClosedLoop:
     carried: Carries = field(default_factory=dict)
     verifications: dict[ActionKey, Verification] = field(default_factory=dict)
+    # Each team's reviews in meeting order, and the actions whose verdict each review decided: indexes built
+    # once, so that a page per review does not scan the whole knowledge base.
+    teams: dict[str, list[Review]] = field(default_factory=dict)
+    decided_by: dict[str, list[tuple[Review, Action]]] = field(default_factory=dict)
 
     def state_on(self, action: Action, timeline: list[StatusEvent], day: date) -> State | None:
         """The action's state on `day`, or None when its review had not been held yet."""
         return state_of(status_on(timeline, day), action.due, day)
-
-
-def _split(reference: str) -> ActionKey:
-    review_id, _, action_id = reference.rpartition(":")
-    return review_id, action_id
 
 
 def _reached(actual: float, target: float, better: str) -> bool:
@@ -132,15 +132,16 @@ def carries(reviews: Iterable[Review]) -> Carries:
         ids = {r.id for r in team}
         for review in team:
             for action in review.actions:
-                if action.carried_from and _split(action.carried_from)[0] in ids:
-                    found.setdefault(_split(action.carried_from), (review.held_on, (review.id, action.id)))
+                source = carried_key(action.carried_from) if action.carried_from else None
+                if source and source[0] in ids:
+                    found.setdefault(source, (review.held_on, (review.id, action.id)))
     return found
 
 
 def closed_loop(reviews: Iterable[Review], today: date) -> ClosedLoop:
     """Carries and verdicts of every action of the knowledge base, as of `today`."""
     teams = _by_team(reviews)
-    loop = ClosedLoop(carries(r for team in teams.values() for r in team))
+    loop = ClosedLoop(carries(r for team in teams.values() for r in team), teams=teams)
     for team in teams.values():
         for review in team:
             later = deciders(review, team)
@@ -148,6 +149,8 @@ def closed_loop(reviews: Iterable[Review], today: date) -> ClosedLoop:
                 verification = verify(action, later, today)
                 if verification is not None:
                     loop.verifications[(review.id, action.id)] = verification
+                    if verification.review:
+                        loop.decided_by.setdefault(verification.review, []).append((review, action))
     return loop
 
 
@@ -182,15 +185,15 @@ def previous_review(review: Review, team: list[Review]) -> Review | None:
     return earlier[-1] if earlier else None
 
 
-def follow_up(review: Review, reviews: Iterable[Review], loop: ClosedLoop,
-              histories: dict[ActionKey, list[StatusEvent]]) -> FollowUp:
-    """The follow-up section of `review`'s page."""
-    team = sorted((r for r in reviews if r.team == review.team), key=lambda r: (r.held_on, r.id))
+def follow_up(review: Review, loop: ClosedLoop, histories: dict[ActionKey, list[StatusEvent]]) -> FollowUp:
+    """The follow-up section of `review`'s page (`loop` is the closed loop of the reviews it belongs to)."""
+    team = loop.teams.get(review.team, [])
     previous = previous_review(review, team)
     rows = []
     for earlier in team:
         if (earlier.held_on, earlier.id) >= (review.held_on, review.id):
             break
+        later = deciders(earlier, team)
         for action in earlier.actions:
             key = (earlier.id, action.id)
             state = loop.state_on(action, histories[key], review.held_on)
@@ -198,16 +201,11 @@ def follow_up(review: Review, reviews: Iterable[Review], loop: ClosedLoop,
                 continue
             if earlier is previous or state in ACTIVE_STATES:
                 # The verdict as it stood at this meeting, not today's: the page records the meeting.
-                verdict = verify(action, deciders(earlier, team), review.held_on)
+                verdict = verify(action, later, review.held_on)
                 rows.append(FollowUpRow(earlier.id, action, state, verdict))
-    decided = tuple((key[0], action, verdict) for key, verdict in loop.verifications.items()
-                    if verdict.review == review.id
-                    for action in _actions_of(team, key))
+    decided = tuple((source.id, action, loop.verifications[(source.id, action.id)])
+                    for source, action in loop.decided_by.get(review.id, []))
     return FollowUp(previous, tuple(rows), decided)
-
-
-def _actions_of(team: list[Review], key: ActionKey) -> list[Action]:
-    return [a for r in team if r.id == key[0] for a in r.actions if a.id == key[1]]
 
 
 def still_open(reviews: Iterable[Review], team: str) -> list[tuple[str, Action]]:

@@ -101,7 +101,7 @@ def test_previous_review_is_the_adjacent_period_of_the_same_granularity() -> Non
 
 def test_follow_up_lists_the_previous_review_and_what_is_still_open() -> None:
     loop = closed_loop(REVIEWS, TODAY)
-    section = follow_up(Q3, REVIEWS, loop, timelines(REVIEWS, carried=loop.carried))
+    section = follow_up(Q3, loop, timelines(REVIEWS, carried=loop.carried))
     assert section.previous is Q2
     rows = [(row.review, row.action.id, row.state) for row in section.rows]
     # q1's open actions (A1, A3) are still open on 2026-10-12; A2 was carried into q2; A4 was done
@@ -129,5 +129,5 @@ def test_the_follow_up_shows_the_verdict_as_it_stood_at_the_meeting() -> None:
     reviews = [early, q3, later]
     loop = closed_loop(reviews, TODAY)
     assert loop.verifications[("q2b", "A1")].review == "q4b"  # today: decided by the first review on or after by
-    section = follow_up(q3, reviews, loop, timelines(reviews, carried=loop.carried))
+    section = follow_up(q3, loop, timelines(reviews, carried=loop.carried))
     assert [row.verification.verdict for row in section.rows if row.verification] == [Verdict.PENDING]

@@ -1,0 +1,54 @@
+"""The terms of free text, for telling which texts say the same thing: Chinese is segmented with jieba (the
+segmenter Material's search uses), other scripts are split into lower-cased words with plurals folded."""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+from typing import Any
+
+# Words that say nothing about a problem or lesson; leaving them in makes every text look like every other.
+_STOPWORDS_TEXT = (
+    "a an and are as at be been but by did do does for from had has have how in into is it its no not of on "
+    "or our so than that the their them then there they this to too us was we were what when which who why "
+    "will with without you your "
+    "的 了 和 与 及 或 在 是 对 把 被 给 让 从 向 也 都 就 还 又 而 但 并 等 之 其 这 那 这个 那个 一个 没有 "
+    "我们 他们 你们 因为 所以 如果 已经 进行"
+)
+STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+
+_WORD = re.compile(r"\w+")
+_NUMBER = re.compile(r"[\d.]+")
+
+
+def terms(text: str) -> list[str]:
+    """The text's terms in order, repeats kept (term frequency matters), stopwords, numbers and punctuation
+    dropped. Chinese words also yield their shorter words (客户流失率: 客户, 流失, 流失率), so a text about 流失
+    finds one about 流失率."""
+    found: list[str] = []
+    for token in _segmenter().cut_for_search(text):
+        for word in _WORD.findall(token.lower()):
+            if word in STOPWORDS or _NUMBER.fullmatch(word):
+                continue
+            found.append(_singular(word))
+    return found
+
+
+def _singular(word: str) -> str:
+    """deals → deal, discoveries → discovery; not 'process' or 'status'. Enough folding for sales prose
+    without a stemmer's surprises (Porter turns 'pricing' into 'price' but 'business' into 'busi')."""
+    if not word.isascii() or len(word) < 4 or word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    return word[:-1] if word.endswith("s") else word
+
+
+@lru_cache(maxsize=1)
+def _segmenter() -> Any:
+    """jieba, loaded once and quietly: it announces its dictionary loading on stderr otherwise."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba

@@ -56,6 +56,13 @@ LABELS: dict[str, dict[str, str]] = {
         "carried_from": "Carried from", "carried_to": "Carried into", "yoy": "Year on year",
         "target_rate": "Target rate", "stated": "stated", "pp": "pp", "verified_by": "Decided by",
         "no_follow_up": "No earlier actions of this team to follow up.",
+        "report": "Review report", "summary": "Summary", "all_teams": "All teams", "rag": "RAG",
+        "green": "green", "amber": "amber", "red": "red", "gaps": "Largest gaps",
+        "no_gaps": "Every metric met its target.",
+        "kpi_by_team": "KPI achievement by team", "kpi_by_review": "KPI achievement by review",
+        "mean_achievement": "Mean achievement", "met_count": "Metrics met", "overdue_actions": "Overdue actions",
+        "top_causes": "Most frequent root causes", "examples": "Examples", "as_of": "As of", "days": "days",
+        "reviews_in": "reviews", "actions_count": "Actions",
     },
     "zh": {
         "playbook": "打法手册", "generated": "由 retrogen 生成于", "theme": "主题",
@@ -109,6 +116,12 @@ LABELS: dict[str, dict[str, str]] = {
         "carried_from": "结转自", "carried_to": "结转至", "yoy": "同比",
         "target_rate": "目标转化率", "stated": "填写值", "pp": "个百分点", "verified_by": "判定复盘",
         "no_follow_up": "本团队没有需要回顾的早前行动。",
+        "report": "复盘报告", "summary": "复盘汇总", "all_teams": "全部团队", "rag": "标识",
+        "green": "绿", "amber": "黄", "red": "红", "gaps": "主要差距", "no_gaps": "所有指标均已达成。",
+        "kpi_by_team": "各团队指标达成", "kpi_by_review": "各次复盘指标达成",
+        "mean_achievement": "平均达成率", "met_count": "达成指标", "overdue_actions": "逾期行动",
+        "top_causes": "主要根因", "examples": "例如", "as_of": "截至", "days": "天",
+        "reviews_in": "次复盘", "actions_count": "行动数",
     },
 }
 

@@ -1,0 +1,280 @@
+"""What a 《复盘报告》 says, computed from an Analysis and never formatted here: the writers decide how it reads.
+
+A review's report: its header (title, period, team, participants), the KPI table with achievement and a
+red/amber/green mark, the largest gaps with their analysis, root causes (5-Why and fishbone factor),
+lessons, and the action plan with each action's state in the tracker. A period's report: a one-page summary
+(KPI achievement per team or per review, overdue actions, the most frequent root causes) and, for one team,
+each of its reviews' reports after it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from functools import cached_property
+from typing import Any
+
+import pandas as pd
+
+from retrogen.actions import action_summary
+from retrogen.analysis import Analysis
+from retrogen.errors import RetrogenError
+from retrogen.metrics import causes_pareto, metrics_summary
+from retrogen.model import Lesson, Problem, Review
+from retrogen.periods import Period, parse_label
+from retrogen.tables import records
+
+# A metric below its target but within 10% of it is amber: close enough to recover within the next period,
+# far enough to be named. Below 90% is red, met (100% or more) green.
+AMBER_FROM = 0.9
+# The gaps a report discusses: the few largest (80/20), not every missed metric again.
+TOP_GAPS = 3
+# Root-cause examples a summary quotes per fishbone factor.
+CAUSE_EXAMPLES = 2
+
+
+class Rag(StrEnum):
+    GREEN = "green"
+    AMBER = "amber"
+    RED = "red"
+
+
+def rag(achievement: float | None) -> Rag | None:
+    """The mark of an achievement rate; None when it cannot be computed (a zero target)."""
+    if achievement is None:
+        return None
+    if achievement >= 1:
+        return Rag.GREEN
+    return Rag.AMBER if achievement >= AMBER_FROM else Rag.RED
+
+
+class ReportError(RetrogenError):
+    """A report names a review, team or period the knowledge base does not have."""
+
+
+@dataclass(frozen=True)
+class KpiRow:
+    category: str
+    name: str
+    unit: str
+    target: float | None
+    actual: float | None
+    achievement: float | None
+    previous: float | None
+    change: float | None
+    change_unit: str | None  # pp or ratio
+    change_good: bool | None
+    analysis: str
+
+    @property
+    def rag(self) -> Rag | None:
+        return rag(self.achievement)
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    id: str
+    action: str
+    owner: str
+    due: date
+    checkpoint: str
+    status: str  # as the review states it (not_started, in_progress, …)
+    state: str  # the tracker's: open, overdue, done, cancelled, carried
+    days_late: int | None
+    review: str = ""  # title of the review the action belongs to (summaries list actions of many reviews)
+    team: str = ""
+
+
+@dataclass(frozen=True)
+class ReviewReport:
+    review: Review
+    kpis: tuple[KpiRow, ...]
+    actions: tuple[ActionRow, ...]
+
+    @property
+    def language(self) -> str:
+        return self.review.language
+
+    @property
+    def gaps(self) -> tuple[KpiRow, ...]:
+        """The missed metrics furthest from their targets, worst first."""
+        missed = [k for k in self.kpis if k.achievement is not None and k.achievement < 1]
+        return tuple(sorted(missed, key=lambda k: k.achievement or 0.0)[:TOP_GAPS])
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        return self.review.problems
+
+    @property
+    def lessons(self) -> tuple[Lesson, ...]:
+        return self.review.lessons
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """KPI achievement and action counts of one team (all teams' summary) or one review (a team's)."""
+
+    name: str
+    metrics: int
+    met: int
+    mean_achievement: float | None
+    actions: int
+    open: int
+    overdue: int
+    completion_rate: float | None
+
+    @property
+    def rag(self) -> Rag | None:
+        return rag(self.mean_achievement)
+
+
+@dataclass(frozen=True)
+class CauseRow:
+    factor: str
+    problems: int
+    teams: int
+    share: float
+    examples: tuple[str, ...]  # root causes of this factor, latest first
+
+
+@dataclass(frozen=True)
+class Summary:
+    period: Period
+    team: str | None  # None: every team
+    reviews: int
+    rows: tuple[SummaryRow, ...]
+    overdue: tuple[ActionRow, ...]
+    causes: tuple[CauseRow, ...]
+    today: date
+
+
+@dataclass(frozen=True)
+class Report:
+    """One document: a summary first (for a period), then the reports of reviews (none for all teams)."""
+
+    language: str
+    reviews: tuple[ReviewReport, ...] = ()
+    summary: Summary | None = None
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _kpi(row: dict[str, Any], analysis: str) -> KpiRow:
+    return KpiRow(category=row["category"], name=row["metric"], unit=row["unit"], target=_number(row["target"]),
+                  actual=_number(row["actual"]), achievement=_number(row["achievement"]),
+                  previous=_number(row["previous"]), change=_number(row["change"]), change_unit=row["change_unit"],
+                  change_good=row["change_good"], analysis=analysis)
+
+
+def _action(row: dict[str, Any], review: Review | None = None) -> ActionRow:
+    return ActionRow(id=row["id"], action=row["action"], owner=row["owner"], due=date.fromisoformat(row["due"]),
+                     checkpoint=row["checkpoint"], status=row["status"], state=row["state"],
+                     days_late=row["days_late"], review=review.title if review else "",
+                     team=review.team if review else "")
+
+
+def in_period(review: Review, period: Period) -> bool:
+    """A review speaks of `period` when its own period lies within it; a review without one, when it was
+    held within it."""
+    own = review.period_of
+    if own is None:
+        return period.start <= review.held_on <= period.end
+    return period.start <= own.start and own.end <= period.end
+
+
+def _did_you_mean(word: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(word, known, n=1, cutoff=0.5)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+class ReportBuilder:
+    """Builds reports from one Analysis; the tables are grouped by review once, so a build that writes every
+    review's report stays linear in the number of reviews."""
+
+    def __init__(self, analysis: Analysis) -> None:
+        self.analysis = analysis
+        self.reviews = {r.id: r for r in analysis.knowledge_base.reviews}
+
+    @cached_property
+    def _metrics(self) -> dict[str, list[dict[str, Any]]]:
+        return _by_review(records(self.analysis.metrics))
+
+    @cached_property
+    def _actions(self) -> dict[str, list[dict[str, Any]]]:
+        return _by_review(records(self.analysis.actions))
+
+    def review(self, review_id: str) -> ReviewReport:
+        """The report of the review `review_id`; ReportError, with a did-you-mean, when there is none."""
+        if review_id not in self.reviews:
+            raise ReportError(f"no review {review_id!r} in the knowledge base"
+                              f"{_did_you_mean(review_id, list(self.reviews))}")
+        return self.of(self.reviews[review_id])
+
+    def of(self, review: Review) -> ReviewReport:
+        analyses = [m.analysis for m in review.metrics]
+        # Rows come in the review's own order, so the metric at the same position holds the analysis.
+        kpis = tuple(_kpi(row, text) for row, text in zip(self._metrics.get(review.id, []), analyses, strict=True))
+        actions = tuple(_action(row) for row in self._actions.get(review.id, []))
+        return ReviewReport(review, kpis, actions)
+
+    def period(self, label: str, team: str | None, language: str) -> Report:
+        """A period's report: the summary of every team (team None) or of one team followed by each of its
+        reviews in the period. ReportError for an unknown team or a period without reviews."""
+        period = parse_label(label)
+        everyone = list(self.reviews.values())
+        if team is not None:
+            teams = sorted({r.team for r in everyone})
+            if team not in teams:
+                raise ReportError(f"no team {team!r} in the knowledge base{_did_you_mean(team, teams)}")
+            everyone = [r for r in everyone if r.team == team]
+        chosen = [r for r in everyone if in_period(r, period)]
+        if not chosen:
+            whose = f"team {team!r}" if team else "the knowledge base"
+            periods = sorted({r.period_of.label for r in everyone if r.period_of})
+            known = f"; its reviews' periods: {', '.join(periods)}" if periods else ""
+            raise ReportError(f"{whose} has no review in {period.label}{known}")
+        summary = self._summary(chosen, period, team)
+        reports = tuple(self.of(r) for r in chosen) if team is not None else ()
+        return Report(language, reports, summary)
+
+    def _summary(self, chosen: list[Review], period: Period, team: str | None) -> Summary:
+        a = self.analysis
+        ids = {r.id for r in chosen}
+        by = "review" if team is not None else "team"
+        names = {r.id: r.title for r in chosen} if team is not None else {}
+        kpis = {row[by]: row for row in records(metrics_summary(a.metrics[a.metrics["review"].isin(ids)], by))}
+        acts = {row[by]: row for row in records(action_summary(a.actions[a.actions["review"].isin(ids)], by))}
+        keys = [r.id for r in chosen] if team is not None else sorted({r.team for r in chosen})
+        rows = tuple(_summary_row(names.get(key, key), kpis.get(key, {}), acts.get(key, {})) for key in keys)
+        overdue = a.overdue_actions[a.overdue_actions["review"].isin(ids)]
+        return Summary(period=period, team=team, reviews=len(chosen), rows=rows,
+                       overdue=tuple(_action(row, self.reviews[row["review"]]) for row in records(overdue)),
+                       causes=_causes(a.problems[a.problems["review"].isin(ids)]), today=a.today)
+
+
+def _summary_row(name: str, kpis: dict[str, Any], actions: dict[str, Any]) -> SummaryRow:
+    """A row from a metrics_summary row and an action_summary row (either empty when there is nothing)."""
+    return SummaryRow(name=name, metrics=kpis.get("metrics", 0), met=kpis.get("met", 0),
+                      mean_achievement=kpis.get("mean_achievement"), actions=actions.get("actions", 0),
+                      open=actions.get("open", 0), overdue=actions.get("overdue", 0),
+                      completion_rate=actions.get("completion_rate"))
+
+
+def _causes(problems: pd.DataFrame) -> tuple[CauseRow, ...]:
+    """Root causes by fishbone factor, most frequent first, each with its latest root causes as examples."""
+    latest = problems.sort_values(["held_on", "review"], ascending=False)
+    return tuple(
+        CauseRow(factor=row["factor"], problems=int(row["problems"]), teams=int(row["teams"]), share=row["share"],
+                 examples=tuple(latest.loc[latest["factor"] == row["factor"], "root_cause"][:CAUSE_EXAMPLES]))
+        for row in records(causes_pareto(problems)))
+
+
+def _by_review(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        grouped.setdefault(row["review"], []).append(row)
+    return grouped

@@ -45,7 +45,7 @@ LABELS: dict[str, dict[str, str]] = {
         "update": "update", "file": "file", "note": "Note", "source_col": "Source",
         "format_reference": "Format reference", "field": "Field", "description": "Description",
         "check_codes": "Check codes", "code": "Code", "severity": "Severity", "meaning": "Meaning",
-        "submit_intro": "Every review is a YAML file in reviews/, submitted by pull request. Start one with:",
+        "submit_intro": "Every review is a YAML file in reviews/, submitted by pull request.",
         "submit_check": "Check it before you push; CI runs the same check on the pull request:",
         "generated_note": "Generated from reviews/ by retrogen; edit the review, not this page.",
         "git_notice": "Note",
@@ -56,6 +56,18 @@ LABELS: dict[str, dict[str, str]] = {
         "carried_from": "Carried from", "carried_to": "Carried into", "yoy": "Year on year",
         "target_rate": "Target rate", "stated": "stated", "pp": "pp", "verified_by": "Decided by",
         "no_follow_up": "No earlier actions of this team to follow up.",
+        "search": "Search", "reset": "Show all",
+        "submit_steps": "Step by step", "example_review": "A complete example",
+        "step_branch": "Start a branch for the review:",
+        "step_new": "Write the review's skeleton, with the questions to answer in comments:",
+        "step_edit": "Fill it in: the objective, the targets and results, what happened, the causes (5 Whys), "
+                     "the lessons and the actions, each with one owner and a due date. The example and the "
+                     "format reference below show every field.",
+        "step_push": "Commit, push the branch and open a pull request:",
+        "step_pr": "The pull request's check runs the same `retrogen check`: each finding appears on its line "
+                   "of the changed file, with its code (RG…) and what to do, and the job summary lists them all. "
+                   "A green check means the review can be merged; once merged, the site is rebuilt with it.",
+        "example_intro": "A review as the knowledge base keeps it, every section filled in",
     },
     "zh": {
         "playbook": "打法手册", "generated": "由 retrogen 生成于", "theme": "主题",
@@ -98,7 +110,7 @@ LABELS: dict[str, dict[str, str]] = {
         "update": "进展记录", "file": "文件", "note": "说明", "source_col": "来源",
         "format_reference": "格式说明", "field": "字段", "description": "说明",
         "check_codes": "检查代码", "code": "代码", "severity": "级别", "meaning": "含义",
-        "submit_intro": "每次复盘是 reviews/ 下的一个 YAML 文件,通过合并请求提交。新建复盘:",
+        "submit_intro": "每次复盘是 reviews/ 下的一个 YAML 文件,通过合并请求提交。",
         "submit_check": "提交前先检查;合并请求的 CI 会运行同样的检查:",
         "generated_note": "本页由 retrogen 根据 reviews/ 生成;请修改复盘文件,而不是本页。",
         "git_notice": "说明",
@@ -109,6 +121,16 @@ LABELS: dict[str, dict[str, str]] = {
         "carried_from": "结转自", "carried_to": "结转至", "yoy": "同比",
         "target_rate": "目标转化率", "stated": "填写值", "pp": "个百分点", "verified_by": "判定复盘",
         "no_follow_up": "本团队没有需要回顾的早前行动。",
+        "search": "搜索", "reset": "显示全部",
+        "submit_steps": "提交步骤", "example_review": "完整示例",
+        "step_branch": "为这次复盘新建一个分支:",
+        "step_new": "生成复盘文件的骨架,每个字段要回答的问题写在注释里:",
+        "step_edit": "逐项填写:复盘目标、目标与结果、过程回顾、根因(5个为什么)、经验教训和改进行动,"
+                     "每项行动写明一位负责人和截止日期。下面的示例和格式说明列出了每个字段。",
+        "step_push": "提交、推送分支并发起合并请求:",
+        "step_pr": "合并请求的检查会运行同样的 `retrogen check`:每个问题显示在所改文件的对应行上,"
+                   "附代码(RG…)和修改建议,任务摘要列出全部问题。检查通过即可合并;合并后网站随之更新。",
+        "example_intro": "知识库中的一份复盘,各部分都已填写",
     },
 }
 

@@ -45,7 +45,7 @@ LABELS: dict[str, dict[str, str]] = {
         "update": "update", "file": "file", "note": "Note", "source_col": "Source",
         "format_reference": "Format reference", "field": "Field", "description": "Description",
         "check_codes": "Check codes", "code": "Code", "severity": "Severity", "meaning": "Meaning",
-        "submit_intro": "Every review is a YAML file in reviews/, submitted by pull request. Start one with:",
+        "submit_intro": "Every review is a YAML file in reviews/, submitted by pull request.",
         "submit_check": "Check it before you push; CI runs the same check on the pull request:",
         "generated_note": "Generated from reviews/ by retrogen; edit the review, not this page.",
         "git_notice": "Note",
@@ -63,6 +63,18 @@ LABELS: dict[str, dict[str, str]] = {
         "mean_achievement": "Mean achievement", "met_count": "Metrics met", "overdue_actions": "Overdue actions",
         "top_causes": "Most frequent root causes", "examples": "Examples", "as_of": "As of", "days": "days",
         "reviews_in": "reviews", "actions_count": "Actions",
+        "search": "Search", "reset": "Show all",
+        "submit_steps": "Step by step", "example_review": "A complete example",
+        "step_branch": "Start a branch for the review:",
+        "step_new": "Write the review's skeleton, with the questions to answer in comments:",
+        "step_edit": "Fill it in: the objective, the targets and results, what happened, the causes (5 Whys), "
+                     "the lessons and the actions, each with one owner and a due date. The example and the "
+                     "format reference below show every field.",
+        "step_push": "Commit, push the branch and open a pull request:",
+        "step_pr": "The pull request's check runs the same `retrogen check`: each finding appears on its line "
+                   "of the changed file, with its code (RG…) and what to do, and the job summary lists them all. "
+                   "A green check means the review can be merged; once merged, the site is rebuilt with it.",
+        "example_intro": "A review as the knowledge base keeps it, every section filled in",
     },
     "zh": {
         "playbook": "打法手册", "generated": "由 retrogen 生成于", "theme": "主题",
@@ -105,7 +117,7 @@ LABELS: dict[str, dict[str, str]] = {
         "update": "进展记录", "file": "文件", "note": "说明", "source_col": "来源",
         "format_reference": "格式说明", "field": "字段", "description": "说明",
         "check_codes": "检查代码", "code": "代码", "severity": "级别", "meaning": "含义",
-        "submit_intro": "每次复盘是 reviews/ 下的一个 YAML 文件,通过合并请求提交。新建复盘:",
+        "submit_intro": "每次复盘是 reviews/ 下的一个 YAML 文件,通过合并请求提交。",
         "submit_check": "提交前先检查;合并请求的 CI 会运行同样的检查:",
         "generated_note": "本页由 retrogen 根据 reviews/ 生成;请修改复盘文件,而不是本页。",
         "git_notice": "说明",
@@ -122,6 +134,16 @@ LABELS: dict[str, dict[str, str]] = {
         "mean_achievement": "平均达成率", "met_count": "达成指标", "overdue_actions": "逾期行动",
         "top_causes": "主要根因", "examples": "例如", "as_of": "截至", "days": "天",
         "reviews_in": "次复盘", "actions_count": "行动数",
+        "search": "搜索", "reset": "显示全部",
+        "submit_steps": "提交步骤", "example_review": "完整示例",
+        "step_branch": "为这次复盘新建一个分支:",
+        "step_new": "生成复盘文件的骨架,每个字段要回答的问题写在注释里:",
+        "step_edit": "逐项填写:复盘目标、目标与结果、过程回顾、根因(5个为什么)、经验教训和改进行动,"
+                     "每项行动写明一位负责人和截止日期。下面的示例和格式说明列出了每个字段。",
+        "step_push": "提交、推送分支并发起合并请求:",
+        "step_pr": "合并请求的检查会运行同样的 `retrogen check`:每个问题显示在所改文件的对应行上,"
+                   "附代码(RG…)和修改建议,任务摘要列出全部问题。检查通过即可合并;合并后网站随之更新。",
+        "example_intro": "知识库中的一份复盘,各部分都已填写",
     },
 }
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Iterable
 from functools import cached_property
+from importlib import resources
 from typing import Any
 
 import pandas as pd
@@ -20,6 +23,7 @@ from retrogen.playbook import playbook_markdown
 from retrogen.render import environment
 from retrogen.schema import load_schema
 from retrogen.site.charts import bar_chart, line_chart
+from retrogen.starter import EXAMPLES
 from retrogen.tables import RATE_COLUMNS, records
 from retrogen.vocabulary import FACTORS, LESSON_TYPES
 
@@ -49,9 +53,9 @@ class SiteBuilder:
         self._up = "../" if directory_urls else ""
         # Rows grouped by review once: filtering a frame per review would make the build quadratic, and
         # turning many small frames into rows costs more than turning one big one.
-        self.actions_by_review = _by_review(records(analysis.actions))
-        self.metrics_by_review = _by_review(records(analysis.metrics))
-        self.funnel_by_review = _by_review(records(analysis.funnel))
+        self.actions_by_review = _grouped(records(analysis.actions), "review")
+        self.metrics_by_review = _grouped(records(analysis.metrics), "review")
+        self.funnel_by_review = _grouped(records(analysis.funnel), "review")
 
     def review_href(self, review_id: str, anchor: str = "") -> str:
         """A link from a top-level page to a review page, for raw HTML where MkDocs does not rewrite links."""
@@ -134,26 +138,27 @@ class SiteBuilder:
 
     def reviews_index(self) -> str:
         a = self.analysis
-        open_counts = a.open_counts
-        rows = []
-        for review in sorted(a.knowledge_base.reviews, key=lambda r: (r.held_on, r.id), reverse=True):
-            first = review.metrics[0] if review.metrics else None
-            rows.append({"review": review, "open": open_counts.get(review.id, 0),
-                         "headline_name": first.name if first else "",
-                         "headline": _headline(self.metrics_by_review.get(review.id, []))})
-        return self.render("reviews_index.md.j2", rows=rows)
+        reviews = sorted(a.knowledge_base.reviews, key=lambda r: (r.held_on, r.id), reverse=True)
+        overdue_counts = Counter(a.overdue_actions["review"])
+        rows = [{"review": review, "open": a.open_counts.get(review.id, 0), "overdue": overdue_counts[review.id],
+                 "headline": next(iter(self.metrics_by_review.get(review.id, [])), None)} for review in reviews]
+        return self.render("reviews_index.md.j2", rows=rows, suffix=self._suffix,
+                           teams=_choices(r.team for r in reviews),
+                           kinds=[(k, self.text[k]) for k in dict.fromkeys(r.kind for r in reviews)],
+                           periods=_choices((r.period for r in reviews if r.period), reverse=True))
 
     def lessons(self) -> str:
         lessons = records(self.analysis.lessons.sort_values(["held_on", "review", "lesson_id"],
                                                             ascending=[False, True, True]))
-        return self.render("lessons.md.j2", lessons=lessons, types=list(LESSON_TYPES),
-                           tags=sorted({t for row in lessons for t in row["tags"]}),
-                           teams=sorted({row["team"] for row in lessons}))
+        return self.render("lessons.md.j2", lessons=lessons, types=[(t, self.text[t]) for t in LESSON_TYPES],
+                           tags=_choices(t for row in lessons for t in row["tags"]),
+                           teams=_choices(row["team"] for row in lessons))
 
     def playbook(self) -> str:
         body = playbook_markdown(self.analysis.playbook, self.config.language, self.analysis.today,
                                  review_link="reviews/", link_suffix=".md")
-        return f"---\ntitle: {_front(self.text['playbook'])}\nsearch:\n  exclude: true\n---\n\n{body}"
+        front = f"title: {_front(self.text['playbook'])}\nhide: [navigation]\nsearch:\n  exclude: true"
+        return f"---\n{front}\n---\n\n{body}"
 
     def actions(self) -> str:
         a = self.analysis
@@ -164,12 +169,16 @@ class SiteBuilder:
             self.text["open"]: list(weekly["open"]), self.text["overdue"]: list(weekly["overdue"]),
             self.text["done"]: list(weekly["done"])})
         t = self.text
+        overdue, open_rows, done = records(a.overdue_actions), records(a.open_actions), records(a.recently_done())
+        listed = overdue + open_rows + done
         rates = {"actions": t["actions"], "open": t["open"], "overdue": t["overdue"], "done": t["done"],
                  "carried": t["carried"], "completion_rate": t["completion_rate"], "on_time_rate": t["on_time_rate"],
                  "verified": t["verification"], "verification_rate": t["verification_rate"]}
         return self.render(
-            "actions.md.j2", stats=self._stats, overdue=records(a.overdue_actions), open=records(a.open_actions),
-            recently_done=records(a.recently_done()),
+            "actions.md.j2", stats=self._stats, overdue=list(_grouped(overdue, "team").items()), open=open_rows,
+            recently_done=done, titles={r.id: r.title for r in a.knowledge_base.reviews},
+            teams=_choices(row["team"] for row in listed), owners=_choices(row["owner"] for row in listed),
+            states=[(s, t[s]) for s in dict.fromkeys(row["state"] for row in listed)],
             by_owner=self.html_table(by_owner, {"owner": t["owner"], **rates}),
             by_team=self.html_table(by_team, {"team": t["team"], **rates}),
             weekly_chart=Markup(chart.svg()),
@@ -207,20 +216,23 @@ class SiteBuilder:
         )
 
     def submit(self) -> str:
+        language = "zh" if self.config.language.startswith("zh") else "en"
+        example = resources.files("retrogen") / "templates" / "init" / "reviews" / f"{EXAMPLES[language]}.yaml"
         return self.render("submit.md.j2", fields=list(_schema_fields(load_schema())), codes=list(CODES.values()),
-                           language=self.config.language)
+                           language=language, example_name=EXAMPLES[language],
+                           example=example.read_text(encoding="utf-8"))
 
 
-def _headline(metrics: list[dict[str, Any]]) -> float | None:
-    """The achievement of a review's first metric: the one its authors put first."""
-    value = metrics[0]["achievement"] if metrics else None
-    return None if value is None else float(value)
+def _choices(values: Iterable[str], reverse: bool = False) -> list[tuple[str, str]]:
+    """A filter's options, (value, shown) pairs: each distinct value once, sorted."""
+    return [(v, v) for v in sorted(set(values), reverse=reverse)]
 
 
-def _by_review(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+def _grouped(rows: list[dict[str, Any]], key: str) -> dict[str, list[dict[str, Any]]]:
+    """Rows by their value of `key`, in the order each value first appears."""
     grouped: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
-        grouped.setdefault(row["review"], []).append(row)
+        grouped.setdefault(row[key], []).append(row)
     return grouped
 
 

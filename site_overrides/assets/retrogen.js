@@ -1,36 +1,151 @@
-// retrogen: filter a table's rows by select boxes. Reads data-* attributes and toggles `hidden`;
-// it never writes HTML, so no review text can become markup here.
+// retrogen: filters and sortable columns for the list pages, and every section open when a page is printed.
+// It reads data-* attributes, toggles `hidden` and moves rows; it never writes HTML, so no review text can
+// become markup here. The filters and the sort live in the address (?team=…&tag=…&sort=-due): a filtered
+// view can be shared, and it survives a reload.
 (function () {
   "use strict";
-  function setUp(panel) {
-    var table = document.getElementById(panel.getAttribute("data-filter-for"));
-    if (!table) { return; }
-    var selects = panel.querySelectorAll("select[data-filter]");
-    var count = panel.querySelector(".rg-count");
-    var rows = table.tBodies[0].rows;
-    function apply() {
-      var shown = 0;
-      for (var i = 0; i < rows.length; i++) {
-        var row = rows[i], keep = true;
-        for (var j = 0; j < selects.length; j++) {
-          var key = selects[j].getAttribute("data-filter"), want = selects[j].value;
-          if (!want) { continue; }
-          var have = row.getAttribute("data-" + key) || "";
-          if (key === "tags" ? have.split("\n").indexOf(want) < 0 : have !== want) { keep = false; }
-        }
-        row.hidden = !keep;
-        if (keep) { shown++; }
-      }
-      if (count) { count.textContent = shown + " / " + rows.length; }
+
+  function query() { return new URLSearchParams(window.location.search); }
+
+  // The address without a reload: replaceState keeps Material's own history state.
+  function remember(updates) {
+    const params = query();
+    for (const [key, value] of Object.entries(updates)) {
+      if (value) { params.set(key, value); } else { params.delete(key); }
     }
-    for (var k = 0; k < selects.length; k++) { selects[k].addEventListener("change", apply); }
-    apply();
+    const search = params.toString();
+    window.history.replaceState(window.history.state, "",
+      window.location.pathname + (search ? "?" + search : "") + window.location.hash);
   }
+
+  function rowsOf(body) {
+    return Array.from(body.rows).filter((row) => !row.classList.contains("rg-group") &&
+                                                 !row.classList.contains("rg-none"));
+  }
+
+  function setUpFilters(panel) {
+    const tables = panel.getAttribute("data-filter-for").split(" ")
+      .map((id) => document.getElementById(id)).filter(Boolean);
+    const controls = Array.from(panel.querySelectorAll("[data-filter]"));
+    const count = panel.querySelector(".rg-count");
+    const given = query();
+    for (const control of controls) {
+      const wanted = given.get(control.name);
+      const known = control.tagName !== "SELECT" ||
+        Array.from(control.options).some((option) => option.value === wanted);
+      if (wanted !== null && known) { control.value = wanted; }
+    }
+
+    function keeps(row) {
+      return controls.every((control) => {
+        const want = control.value.trim(), key = control.getAttribute("data-filter");
+        if (!want) { return true; }
+        if (key === "text") {
+          const text = row.textContent.toLowerCase();
+          return want.toLowerCase().split(/\s+/).every((word) => text.includes(word));
+        }
+        const have = row.getAttribute("data-" + key) || "";
+        return control.hasAttribute("data-filter-many") ? have.split("\n").includes(want) : have === want;
+      });
+    }
+
+    function apply(save) {
+      let shown = 0, total = 0;
+      for (const table of tables) {
+        for (const body of table.tBodies) {
+          let visible = 0;
+          for (const row of rowsOf(body)) {
+            const keep = keeps(row);
+            row.hidden = !keep;
+            total += 1;
+            if (keep) { visible += 1; shown += 1; }
+          }
+          // A team's heading row goes with its last shown row.
+          const group = body.querySelector("tr.rg-group");
+          if (group) { group.hidden = visible === 0; }
+        }
+      }
+      if (count) { count.textContent = shown + " / " + total; }
+      if (save) { remember(Object.fromEntries(controls.map((c) => [c.name, c.value.trim()]))); }
+    }
+
+    for (const control of controls) {
+      control.addEventListener(control.tagName === "INPUT" ? "input" : "change", () => apply(true));
+    }
+    const reset = panel.querySelector("[data-filter-reset]");
+    if (reset) {
+      reset.addEventListener("click", () => {
+        for (const control of controls) { control.value = ""; }
+        apply(true);
+      });
+    }
+    apply(false);
+  }
+
+  function compare(a, b) {
+    if (a === b) { return 0; }
+    if (a === "") { return 1; }  // rows without a value go last either way
+    if (b === "") { return -1; }
+    const x = Number(a), y = Number(b);
+    if (!Number.isNaN(x) && !Number.isNaN(y)) { return x - y; }
+    return a < b ? -1 : 1;
+  }
+
+  // Sorts every table of the page that has the column; within a table, each tbody (a team's group) alone.
+  function sortBy(key, descending) {
+    for (const header of document.querySelectorAll("th[data-sort]")) {
+      const mine = header.getAttribute("data-sort") === key;
+      header.setAttribute("aria-sort", mine ? (descending ? "descending" : "ascending") : "none");
+      if (!mine) { continue; }
+      for (const body of header.closest("table").tBodies) {
+        const rows = rowsOf(body).filter((row) => row.hasAttribute("data-" + key));
+        rows.sort((a, b) => {
+          const order = compare(a.getAttribute("data-" + key), b.getAttribute("data-" + key));
+          return descending && a.getAttribute("data-" + key) && b.getAttribute("data-" + key) ? -order : order;
+        });
+        for (const row of rows) { body.appendChild(row); }
+      }
+    }
+  }
+
+  function setUpSorting() {
+    const headers = document.querySelectorAll("th[data-sort]");
+    for (const header of headers) {
+      const button = header.querySelector("button.rg-sort");
+      if (!button) { continue; }
+      button.addEventListener("click", () => {
+        const key = header.getAttribute("data-sort");
+        const descending = header.getAttribute("aria-sort") === "ascending";
+        sortBy(key, descending);
+        remember({ sort: (descending ? "-" : "") + key });
+      });
+    }
+    const wanted = query().get("sort");
+    if (wanted && headers.length) {
+      const key = wanted.replace(/^-/, "");
+      if (document.querySelector("th[data-sort='" + CSS.escape(key) + "']")) { sortBy(key, wanted.startsWith("-")); }
+    }
+  }
+
   function init() {
-    var panels = document.querySelectorAll("[data-filter-for]");
-    for (var i = 0; i < panels.length; i++) { setUp(panels[i]); }
+    for (const panel of document.querySelectorAll("[data-filter-for]")) { setUpFilters(panel); }
+    setUpSorting();
   }
-  // Material's instant loading swaps pages without a reload: document$ announces each new page.
+
+  // Closed <details> print as their summary alone: open them for printing, close them again after.
+  let closed = [];
+  window.addEventListener("beforeprint", () => {
+    closed = Array.from(document.querySelectorAll("details:not([open])"));
+    for (const details of closed) { details.open = true; }
+  });
+  window.addEventListener("afterprint", () => {
+    for (const details of closed) { details.open = false; }
+    closed = [];
+  });
+
+  // Material's instant loading swaps pages without a reload: document$ announces each new page, the first
+  // one included. Without Material's script, the page's own load event does.
   if (window.document$ && window.document$.subscribe) { window.document$.subscribe(init); }
-  else { document.addEventListener("DOMContentLoaded", init); }
+  else if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); }
+  else { init(); }
 })();

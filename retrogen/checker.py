@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
-from retrogen.checks import DEFAULT_MIN_WHYS, review_issues
+from retrogen.checks import DEFAULT_MIN_WHYS, entries, review_issues
 from retrogen.config import Config
 from retrogen.crosschecks import ReviewFacts, carried_key, cross_issues, facts_of
 from retrogen.errors import ConfigError, ReviewFileError
 from retrogen.findings import Finding, Severity
-from retrogen.loader import DEFAULT_MAX_FILE_SIZE, FieldPath, Position, field_name, load_review, read_bounded
+from retrogen.glossary import TagSpeller, TagVocabulary, team_hint
+from retrogen.hints import is_placeholder
+from retrogen.loader import DEFAULT_MAX_FILE_SIZE, Document, FieldPath, Position, field_name, load_review, read_bounded
 from retrogen.owners import DEFAULT_NOT_OWNERS
 from retrogen.schema import schema_issues
 from retrogen.workers import exit_with_parent
@@ -28,6 +31,9 @@ PARALLEL_THRESHOLD = 64
 ID_SEARCH_BYTES = 65_536
 _ID_LINE = re.compile(r"^id:[ \t]*['\"]?([^'\"\s#]+)", re.MULTILINE)
 _TEAM_LINE = re.compile(r"^team:[ \t]*(?:\"([^\"\\\n]*)\"|'([^'\n]*)'|([^#\n]*?))[ \t]*(?:#.*)?$", re.MULTILINE)
+# The tags of a review or lesson in a head: a flow list `tags: [a, b]`, or a block list of plain items.
+_TAGS_FLOW = re.compile(r"^[ \t-]*tags:[ \t]*\[([^\]\n]*)\]", re.MULTILINE)
+_TAGS_BLOCK = re.compile(r"^[ \t-]*tags:[ \t]*(?:#[^\n]*)?\n((?:[ \t]*-[ \t]+[^:#\n]+(?:#[^\n]*)?\n)+)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -42,13 +48,23 @@ class CheckOptions:
     # With require_known_owners: every name and alias of the roster (normalised), and its names for hints.
     known_owners: frozenset[str] | None = None
     roster_names: tuple[str, ...] = ()
+    tags: TagVocabulary = field(default_factory=TagVocabulary)
+    teams: tuple[str, ...] | None = None  # extra.retrogen.teams; None: any team
 
     @classmethod
     def of(cls, config: Config, today: date) -> CheckOptions:
         """The options the knowledge base's configuration sets."""
         known = config.roster.known() if config.require_known_owners else None
         return cls(today, config.not_owners, config.max_file_size, config.root, config.min_whys, known,
-                   config.roster.names())
+                   config.roster.names(), config.tags, config.teams)
+
+
+class TagUse(NamedTuple):
+    """A tag as a review writes it, and where: what the warnings about slips in tags point at."""
+
+    tag: str
+    position: Position
+    field: str
 
 
 @dataclass
@@ -62,6 +78,7 @@ class FileResult:
     id_position: Position | None = None
     data: dict[str, Any] | None = None
     facts: ReviewFacts | None = None  # what the checks across reviews read of it
+    tags: list[TagUse] = field(default_factory=list)
 
     @property
     def has_errors(self) -> bool:
@@ -139,6 +156,11 @@ def check_file(path: Path, options: CheckOptions, display: str | None = None, ke
     for code, where, message in review_issues(document, options.today, options.not_owners, options.min_whys,
                                                      (options.known_owners, options.roster_names)):
         add(code, where, message)
+    team = document.data.get("team")
+    if options.teams is not None and isinstance(team, str) and team.strip() and not is_placeholder(team):
+        hint = team_hint(team, options.teams)
+        if hint:
+            add("RG150", ("team",), f"team {team!r} is not in the team list (extra.retrogen.teams); {hint}")
     review_id = document.data.get("id")
     if isinstance(review_id, str):
         stem = path.name.rsplit(".", 1)[0]
@@ -149,7 +171,21 @@ def check_file(path: Path, options: CheckOptions, display: str | None = None, ke
         review_id = None
     findings.sort()
     return FileResult(path, shown, findings, review_id, document.locate(("id",)) if review_id else None,
-                      document.data if keep else None, facts_of(document, shown))
+                      document.data if keep else None, facts_of(document, shown), _tag_uses(document))
+
+
+def _tag_uses(document: Document) -> list[TagUse]:
+    data = document.data
+    tagged: list[tuple[FieldPath, Any]] = [((), data), *((("lessons", index), lesson)
+                                                         for index, lesson in entries(data, "lessons"))]
+    uses: list[TagUse] = []
+    for where, item in tagged:
+        tags = item.get("tags")
+        for index, tag in enumerate(tags if isinstance(tags, list) else []):
+            if isinstance(tag, str):
+                path = (*where, "tags", index)
+                uses.append(TagUse(tag, document.locate(path), field_name(path)))
+    return uses
 
 
 def _check_batch(args: tuple[list[tuple[Path, str]], CheckOptions, bool]) -> list[FileResult]:
@@ -203,6 +239,7 @@ class Head:
     path: Path
     review_id: str | None
     team: str | None
+    tags: tuple[str, ...] = ()
 
 
 def review_heads(folder: Path, exclude: set[Path]) -> Iterator[Head]:
@@ -219,7 +256,15 @@ def review_heads(folder: Path, exclude: set[Path]) -> Iterator[Head]:
             continue
         review_id, team = _ID_LINE.search(head), _TEAM_LINE.search(head)
         yield Head(path, review_id.group(1) if review_id else None,
-                   next((g for g in team.groups() if g is not None), None) if team else None)
+                   next((g for g in team.groups() if g is not None), None) if team else None, _head_tags(head))
+
+
+def _head_tags(head: str) -> tuple[str, ...]:
+    """The tags a head writes in the usual forms; a tag written otherwise is only missed as a known spelling."""
+    items = [item for found in _TAGS_FLOW.findall(head) for item in found.split(",")]
+    items += [line.split("#")[0].strip().removeprefix("-") for found in _TAGS_BLOCK.findall(head)
+              for line in found.splitlines()]
+    return tuple(tag for item in items if (tag := item.strip().strip("'\"").strip()))
 
 
 def known_ids(folder: Path, exclude: set[Path]) -> Iterator[tuple[str, Path]]:
@@ -260,10 +305,26 @@ def check_paths(paths: Sequence[Path], options: CheckOptions, reviews_dir: Path 
     by_display = {r.display: r for r in results}
     for finding in [*duplicate_ids(inside, others), *duplicate_ids(outside, ()),
                     *_cross_findings(inside, related_inside, options.today),
-                    *_cross_findings(outside, related_outside, options.today)]:
+                    *_cross_findings(outside, related_outside, options.today),
+                    *_tag_findings(results, heads, options.tags)]:
         by_display[finding.path].findings.append(finding)
     findings = sorted(f for r in results for f in r.findings)
     return CheckResult(results, findings)
+
+
+def _tag_findings(checked: list[FileResult], heads: list[Head], vocabulary: TagVocabulary) -> Iterator[Finding]:
+    """A warning on each tag that looks like a slip for a known one: the vocabulary's, or one written at
+    least as often (in the checked files and the rest of the knowledge base)."""
+    used = Counter(tag for head in heads for tag in head.tags)
+    used.update(use.tag for result in checked for use in result.tags)
+    speller = TagSpeller(vocabulary, used)
+    for result in checked:
+        for use in result.tags:
+            meant = speller.suggestion(use.tag)
+            if meant is not None:
+                yield Finding(result.display, use.position.line, use.position.column, "RG250",
+                              f"{use.field}: tag {use.tag!r} differs from the known tag {meant!r} only by case, "
+                              f"spacing, hyphenation or a typo; did you mean {meant!r}?", use.field)
 
 
 def _related_facts(heads: list[Head], checked: list[FileResult], options: CheckOptions,

@@ -15,8 +15,9 @@ from yaml_env_tag import construct_env_tag
 
 from retrogen.checks import DEFAULT_MIN_WHYS
 from retrogen.errors import ConfigError
+from retrogen.glossary import TagVocabulary, tag_vocabulary
 from retrogen.loader import DEFAULT_MAX_FILE_SIZE
-from retrogen.owners import DEFAULT_NOT_OWNERS
+from retrogen.owners import DEFAULT_NOT_OWNERS, normalise
 from retrogen.people import Roster, load_roster
 from retrogen.schema import SCHEMA_NAME
 
@@ -33,6 +34,8 @@ class Config:
     min_whys: int = DEFAULT_MIN_WHYS
     roster: Roster = field(default_factory=Roster)
     require_known_owners: bool = False
+    tags: TagVocabulary = field(default_factory=TagVocabulary)
+    teams: tuple[str, ...] | None = None  # None: any team is fine
     language: str = "en"
     site_name: str = "retrogen"
     mkdocs: dict[str, Any] = field(default_factory=dict)
@@ -118,6 +121,15 @@ def _is_words(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(word, str) for word in value)
 
 
+def _is_names(value: Any) -> bool:
+    return _is_words(value) and all(word.strip() for word in value)
+
+
+def _is_tag_aliases(value: Any) -> bool:
+    return isinstance(value, dict) and all(isinstance(tag, str) and tag.strip() and
+                                           (aliases is None or _is_names(aliases)) for tag, aliases in value.items())
+
+
 # Every setting of `extra.retrogen`, in one place: its name, its default and its rule.
 SETTINGS: dict[str, Setting] = {
     "reviews_dir": Setting("reviews", "a folder path relative to mkdocs.yml", lambda v: isinstance(v, str) and v != ""),
@@ -127,6 +139,10 @@ SETTINGS: dict[str, Setting] = {
     "people": Setting(None, "the path of the roster file (people.yaml), relative to mkdocs.yml",
                       lambda v: v is None or (isinstance(v, str) and v.strip() != "")),
     "require_known_owners": Setting(False, "true or false", lambda v: isinstance(v, bool)),
+    "tag_aliases": Setting({}, "a mapping of each canonical tag to the list of its aliases, e.g. "
+                           "{决策链: [decision-chain], 定价: [pricing]}", _is_tag_aliases),
+    "teams": Setting(None, "the list of the teams' names (unset: any team), e.g. [华东销售部, 华南客户成功部]",
+                     lambda v: v is None or _is_names(v)),
 }
 
 
@@ -180,6 +196,8 @@ def load_config(config_file: Path | None = None, cwd: Path | None = None) -> Con
         min_whys=settings["min_whys"],
         roster=load_roster(root / settings["people"]) if settings["people"] else Roster(),
         require_known_owners=settings["require_known_owners"],
+        tags=tag_vocabulary(settings["tag_aliases"], f"{config_file}: extra.retrogen.tag_aliases"),
+        teams=tuple(normalise(team) for team in settings["teams"]) if settings["teams"] is not None else None,
         language="zh" if language.lower().startswith("zh") else "en",
         site_name=str(raw.get("site_name") or "retrogen"),
         mkdocs=raw,

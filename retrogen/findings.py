@@ -61,6 +61,7 @@ CODES: dict[str, Code] = _codes(
     ("RG140", E, "action is done but has no done_on date"),
     ("RG141", E, "done_on is in the future"),
     ("RG142", E, "period starts after it ends"),
+    ("RG150", E, "team is not in the team list (with extra.retrogen.teams)"),
     ("RG201", W, "action is overdue"),
     ("RG202", W, "action has no checkpoint deliverable"),
     ("RG203", W, "problem is not addressed by any action (open loop)"),
@@ -79,6 +80,7 @@ CODES: dict[str, Code] = _codes(
     ("RG216", W, "earlier action still open and not followed up in the team's latest review"),
     ("RG217", W, "expects names a metric the team's reviews do not report"),
     ("RG218", W, "stated previous disagrees with the earlier period's actual"),
+    ("RG250", W, "tag differs from a known tag only by case, spacing, hyphenation or a typo"),
 )
 
 

@@ -241,6 +241,10 @@ def load_knowledge_base(config: Config, today: date, paths: list[Path] | None = 
     if config.roster.people:  # aliases resolve to one person in every table, page and digest
         reviews = [replace(r, actions=tuple(replace(a, owner=config.roster.canonical(a.owner)) for a in r.actions))
                    for r in reviews]
+    if config.tags.aliases:  # an alias counts as its canonical tag in every table, page, filter and export
+        tags = config.tags.canonical_tags
+        reviews = [replace(r, tags=tags(r.tags), lessons=tuple(replace(lesson, tags=tags(lesson.tags))
+                                                               for lesson in r.lessons)) for r in reviews]
     for file in result.files:
         file.data = None  # the typed reviews hold it now; at 10,000 reviews a second copy costs 300 MB
     reviews.sort(key=lambda r: (r.sort_date, r.id))

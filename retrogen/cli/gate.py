@@ -11,6 +11,7 @@ from retrogen import __version__
 from retrogen.checker import CheckOptions, check_paths
 from retrogen.cli.base import cli, get_config, parse_today, today_option, use_color
 from retrogen.errors import ConfigError, RetrogenError
+from retrogen.glossary import team_hint
 from retrogen.reporters import REPORTERS, github_summary
 from retrogen.schema import schema_path
 from retrogen.vocabulary import KINDS, LANGUAGES
@@ -77,6 +78,10 @@ def new(ctx: click.Context, review_id: str, kind: str, lang: str | None, team: s
     from retrogen.scaffold import new_review  # Jinja: only `new` needs it, `check` must start fast
 
     config = get_config(ctx)
+    hint = team_hint(team, config.teams) if team and config.teams is not None else None
+    if hint:
+        raise click.BadParameter(f"{team!r} is not in the team list (extra.retrogen.teams in {config.config_file}); "
+                                 f"{hint}", param_hint="--team")
     try:
         period = parse_label(period_label) if period_label else None
     except RetrogenError as exc:

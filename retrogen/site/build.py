@@ -82,7 +82,8 @@ def shrink_search_index(site_dir: Path) -> int:
     - characters as UTF-8 instead of \\uXXXX escapes (a third of the size for Chinese text);
     - a page's tags on its page entry only, not repeated on every section of it;
     - no bare structural tags (<p>, <li>...) in the text: results show it as a snippet either way. Review
-      text is escaped (&lt;), so only Material's own markup matches.
+      text is escaped (&lt;), so only Material's own markup matches;
+    - no section left without text (the tags page's listing is excluded, its headings would still match).
     """
     path = site_dir / "search" / "search_index.json"
     if not path.is_file():
@@ -92,6 +93,7 @@ def shrink_search_index(site_dir: Path) -> int:
         if "#" in entry.get("location", ""):
             entry.pop("tags", None)
         entry["text"] = " ".join(_BARE_TAG.sub(" ", entry.get("text", "")).split())
+    data["docs"] = [entry for entry in data.get("docs", []) if entry["text"] or "#" not in entry.get("location", "")]
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     path.write_text(text, encoding="utf-8")
     return len(text.encode("utf-8"))

@@ -84,7 +84,8 @@ class SiteBuilder:
             "playbook.md": self.playbook(),
             "actions.md": self.actions(),
             "metrics.md": self.metrics(),
-            "tags.md": self.render("tags.md.j2"),
+            "tags.md": self.render("tags.md.j2", aliases=sorted(
+                (tag, aliases) for tag, aliases in self.config.tags.aliases.items() if aliases)),
             "submit.md": self.submit(),
         }
         for review in self.analysis.knowledge_base.reviews:
@@ -114,6 +115,7 @@ class SiteBuilder:
         return self.render(
             "review.md.j2", text=text, r=review, metrics=metrics, funnel=funnel, actions=actions,
             follow_up=a.follow_up(review), funnel_chart=Markup(funnel_chart.svg()),
+            tag_aliases=[alias for tag in review.tags for alias in self.config.tags.aliases_of(tag)],
             funnel_table=self.html_table(funnel, funnel_columns),
         )
 

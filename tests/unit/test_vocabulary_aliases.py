@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import openpyxl
@@ -151,3 +152,12 @@ def test_search_finds_a_canonical_tag_by_its_aliases_and_the_reverse(aliased: Pa
     assert all(entry["text"] for entry in docs if "#" in entry["location"])
     html = (report.site_dir / "tags" / "index.html").read_text(encoding="utf-8")
     assert 'href="#tag:%E5%86%B3%E7%AD%96%E9%93%BE"' in html and 'id="tag:决策链"' in html
+    # The lessons page filters by canonical tags only, and each lesson carries its canonical tags.
+    lessons = (report.site_dir / "lessons" / "index.html").read_text(encoding="utf-8")
+    options = set(re.findall(r'<option value="([^"]*)">', lessons))
+    row_tags = {tag for found in re.findall(r'data-tags="([^"]*)"', lessons) for tag in found.split("\n")}
+    assert {"决策链", "定价", "需求挖掘"} <= options and not ALIAS_NAMES & (options | row_tags)
+    assert "决策链" in row_tags
+    playbook = (report.site_dir / "playbook" / "index.html").read_text(encoding="utf-8")
+    headings = re.findall(r"<h2[^>]*>(.*?)</h2>", playbook)
+    assert any("决策链" in h for h in headings) and not any(a in h for h in headings for a in ALIAS_NAMES)

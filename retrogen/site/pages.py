@@ -142,6 +142,7 @@ class SiteBuilder:
         a = self.analysis
         reviews = sorted(a.knowledge_base.reviews, key=lambda r: (r.held_on, r.id), reverse=True)
         overdue_counts = Counter(a.overdue_actions["review"])
+        # A review's headline KPI is the metric its authors put first.
         rows = [{"review": review, "open": a.open_counts.get(review.id, 0), "overdue": overdue_counts[review.id],
                  "headline": next(iter(self.metrics_by_review.get(review.id, [])), None)} for review in reviews]
         return self.render("reviews_index.md.j2", rows=rows, suffix=self._suffix,

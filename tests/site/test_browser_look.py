@@ -4,12 +4,20 @@ test-artifacts/look/ for a person to judge."""
 
 from __future__ import annotations
 
+import functools
+import http.server
 import re
+import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from retrogen.config import load_config
+from retrogen.site.build import build_site
+
+from ..conftest import copy_knowledge_base
+from .conftest import TODAY, _QuietHandler
 from .test_browser import ARTIFACTS, browser  # noqa: F401  (the module's Chromium, shared)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -182,6 +190,14 @@ def test_a_review_prints_on_a4_without_navigation(page: Any, site_url: str) -> N
     for chrome in (".md-header", ".md-tabs", ".md-sidebar--primary", ".md-footer"):
         assert page.locator(chrome).first.evaluate("el => getComputedStyle(el).display") == "none", chrome
     assert page.locator("article h2").first.evaluate("h => getComputedStyle(h).breakAfter") == "avoid"
+    # every table is whole on the paper: none starts left of the text or runs off its right edge
+    edges = page.evaluate("""() => {
+      const text = document.querySelector('article').getBoundingClientRect();
+      return [...document.querySelectorAll('article table')].map(t => t.getBoundingClientRect())
+        .filter(box => box.width > 0)
+        .map(box => [box.left - text.left, text.right - box.right]);
+    }""")
+    assert edges and all(left >= -1 and right >= -1 for left, right in edges), edges
     page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
     assert page.locator("article details:not([open])").count() == 0
     page.evaluate("window.dispatchEvent(new Event('afterprint'))")
@@ -189,3 +205,43 @@ def test_a_review_prints_on_a4_without_navigation(page: Any, site_url: str) -> N
     SHOTS.mkdir(parents=True, exist_ok=True)
     pdf = page.pdf(format="A4", path=str(SHOTS / "review-zh.pdf"))
     assert pdf.startswith(b"%PDF")
+
+
+@pytest.fixture(scope="module")
+def instant_site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The fixture site with Material's instant loading, which needs site_url: the server's port comes first."""
+    root = copy_knowledge_base(tmp_path_factory.mktemp("instant"))
+    handler = functools.partial(_QuietHandler, directory=str(root / "site"))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    config = (root / "mkdocs.yml").read_text(encoding="utf-8")
+    config = config.replace("    - navigation.tabs\n", "    - navigation.tabs\n    - navigation.instant\n")
+    (root / "mkdocs.yml").write_text(f"site_url: {url}\n{config}", encoding="utf-8")
+    report = build_site(load_config(root / "mkdocs.yml"), TODAY, use_git=False, strict=True)
+    assert report.ok
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield url
+    server.shutdown()
+    server.server_close()
+
+
+def test_filters_work_after_an_instant_page_change(page: Any, instant_site_url: str) -> None:
+    _load(page, instant_site_url)
+    page.evaluate("window.rgSameDocument = true")
+    page.click(".md-tabs__link[href$='lessons/']")
+    page.wait_for_selector("#rg-lessons")
+    assert page.evaluate("window.rgSameDocument") is True  # Material swapped the page, no reload
+    page.wait_for_function("document.querySelector('.rg-count').textContent !== ''")
+    page.select_option("select[name='type']", "failure")
+    assert "type=failure" in page.url
+    failures = page.locator(VISIBLE.format("rg-lessons")).count()
+    page.click(".md-tabs__link[href$='actions/']")
+    page.wait_for_selector("#rg-open")
+    page.locator("#rg-open th[data-sort='due'] button").click()
+    assert page.url.endswith("actions/?sort=due")
+    page.go_back()
+    page.wait_for_selector("#rg-lessons")
+    page.wait_for_function("document.querySelector('.rg-count').textContent !== ''")
+    assert page.locator("select[name='type']").input_value() == "failure"
+    assert page.locator(VISIBLE.format("rg-lessons")).count() == failures

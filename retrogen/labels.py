@@ -56,6 +56,10 @@ LABELS: dict[str, dict[str, str]] = {
         "carried_from": "Carried from", "carried_to": "Carried into", "yoy": "Year on year",
         "target_rate": "Target rate", "stated": "stated", "pp": "pp", "verified_by": "Decided by",
         "no_follow_up": "No earlier actions of this team to follow up.",
+        "teams_page": "Teams", "team_reviews": "Reviews over time", "kpi_trends": "KPI trends",
+        "funnel_over_time": "Funnel conversion over time", "open_and_overdue": "Open and overdue actions",
+        "recurring_causes": "Recurring root causes", "across_teams": "The same metric across teams",
+        "latest_review": "Latest review", "verification_pending": "No expected result decided yet.",
     },
     "zh": {
         "playbook": "打法手册", "generated": "由 retrogen 生成于", "theme": "主题",
@@ -109,6 +113,10 @@ LABELS: dict[str, dict[str, str]] = {
         "carried_from": "结转自", "carried_to": "结转至", "yoy": "同比",
         "target_rate": "目标转化率", "stated": "填写值", "pp": "个百分点", "verified_by": "判定复盘",
         "no_follow_up": "本团队没有需要回顾的早前行动。",
+        "teams_page": "团队", "team_reviews": "历次复盘", "kpi_trends": "指标趋势",
+        "funnel_over_time": "漏斗转化趋势", "open_and_overdue": "未完成与逾期行动",
+        "recurring_causes": "反复出现的根因", "across_teams": "同一指标的团队对比",
+        "latest_review": "最近复盘", "verification_pending": "尚无已判定的预期效果。",
     },
 }
 

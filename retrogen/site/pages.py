@@ -15,15 +15,17 @@ from retrogen.config import Config
 from retrogen.findings import CODES
 from retrogen.labels import labels
 from retrogen.model import Review
-from retrogen.numbers import number, percent
+from retrogen.numbers import number, percent, signed_change
 from retrogen.playbook import playbook_markdown
 from retrogen.render import environment
 from retrogen.schema import load_schema
 from retrogen.site.charts import bar_chart, line_chart
 from retrogen.tables import RATE_COLUMNS, records
+from retrogen.teams import TeamView, metrics_across_teams, team_views
 from retrogen.vocabulary import FACTORS, LESSON_TYPES
 
 Pages = dict[str, str]
+Series = dict[str, list[float | None]]  # a chart's lines: name -> values, None where not reported
 
 
 def _front(value: Any) -> Markup:
@@ -52,6 +54,8 @@ class SiteBuilder:
         self.actions_by_review = _by_review(records(analysis.actions))
         self.metrics_by_review = _by_review(records(analysis.metrics))
         self.funnel_by_review = _by_review(records(analysis.funnel))
+        self.teams = team_views(analysis)
+        self.team_slug = {team.name: team.slug for team in self.teams}
 
     def review_href(self, review_id: str, anchor: str = "") -> str:
         """A link from a top-level page to a review page, for raw HTML where MkDocs does not rewrite links."""
@@ -82,7 +86,10 @@ class SiteBuilder:
             "metrics.md": self.metrics(),
             "tags.md": self.render("tags.md.j2"),
             "submit.md": self.submit(),
+            "teams/index.md": self.teams_index(),
         }
+        for team in self.teams:
+            pages[f"teams/{team.slug}.md"] = self.team(team)
         for review in self.analysis.knowledge_base.reviews:
             pages[f"reviews/{review.id}.md"] = self.review(review)
         return pages
@@ -103,14 +110,12 @@ class SiteBuilder:
             actions.append(row)
         # A review's page speaks the review's language; the site-wide pages follow theme.language.
         text = labels(review.language)
-        funnel_chart = bar_chart(text["funnel"], [s["stage"] for s in funnel], [s["count"] for s in funnel])
-        funnel_columns = {"stage": text["stage"], "count": text["count"], "conversion": text["conversion"]}
-        if any(s["target_rate"] is not None for s in funnel):
-            funnel_columns["target_rate"] = text["target_rate"]
+        funnel_chart = bar_chart(text["funnel"], [s["stage"] for s in funnel], [s["count"] for s in funnel],
+                                 notes=[percent(s["conversion"]) for s in funnel])
         return self.render(
             "review.md.j2", text=text, r=review, metrics=metrics, funnel=funnel, actions=actions,
             follow_up=a.follow_up(review), funnel_chart=Markup(funnel_chart.svg()),
-            funnel_table=self.html_table(funnel, funnel_columns),
+            team_page=f"../teams/{self.team_slug[review.team]}.md",
         )
 
     # --- knowledge-base pages ---------------------------------------------------------------------
@@ -130,7 +135,7 @@ class SiteBuilder:
         overdue = records(a.overdue_actions)
         themes = records(a.recurring_themes.head(10))
         return self.render("index.md.j2", site_name=self.config.site_name, stats=self._stats, latest=reviews[:8],
-                           overdue=overdue[:10], themes=themes, notices=a.notices)
+                           overdue=overdue[:10], themes=themes, notices=a.notices, teams=self.teams)
 
     def reviews_index(self) -> str:
         a = self.analysis
@@ -179,36 +184,106 @@ class SiteBuilder:
 
     def metrics(self) -> str:
         a, t = self.analysis, self.text
-        teams = []
-        for team, pivot in a.achievement_trends.items():
-            periods = [str(p) for p in pivot.columns]
-            series = {str(name): [None if pd.isna(v) else float(v) for v in row] for name, row in pivot.iterrows()}
-            chart = line_chart(f"{team}", periods, series, percent=True, reference=1.0)
-            rows = [{"metric": name, **{p: percent(v) for p, v in zip(periods, values, strict=True)}}
-                    for name, values in series.items()]
-            teams.append({"name": team, "chart": Markup(chart.svg()),
-                          "table": self.html_table(rows, {"metric": t["metric"], **{p: p for p in periods}})})
-        overall = a.funnel_overall
-        funnel_chart = bar_chart(t["overall"], list(overall["review"]), list(overall["overall"]), percent=True)
-        causes = a.causes
-        causes_chart = bar_chart(t["causes"], [t[f] for f in causes["factor"]], list(causes["problems"]),
-                                 cumulative=list(causes["cumulative_share"]))
-        causes_labelled = causes.assign(factor=[t[f] for f in causes["factor"]])
+        teams = [{"team": team, "chart": self._achievement(team, t)[0],
+                  "table": self._kpi_table(team.metrics, {
+                      "occasion": t["period"], "metric": t["metric"], "unit": t["unit"], "target": t["target"],
+                      "actual": t["actual"], "achievement": t["achievement"], "change": t["change"]})}
+                 for team in self.teams if not team.metrics.empty]
+        across = []
+        for name, unit, pivot in metrics_across_teams(a.metrics, a.knowledge_base.reviews):
+            occasions = [str(c) for c in pivot.columns]
+            series = {str(team): _values(row) for team, row in pivot.iterrows()}
+            chart = line_chart(f"{name} ({unit})", occasions, series)
+            rows = [{"team": team, **{o: v for o, v in zip(occasions, values, strict=True)}}
+                    for team, values in series.items()]
+            across.append({"name": name, "unit": unit, "chart": Markup(chart.svg()),
+                           "table": self.html_table(rows, {"team": t["team"], **{o: o for o in occasions}})})
+        overall = a.funnel_overall.assign(title=lambda f: f["review"].map(self._titles))
+        funnel_chart = bar_chart(t["overall"], list(overall["title"]), list(overall["overall"]), percent=True)
         return self.render(
-            "metrics.md.j2", teams=teams,
+            "metrics.md.j2", teams=teams, across=across,
             funnel_chart=Markup(funnel_chart.svg()),
-            funnel_table=self.html_table(overall, {"review": t["review"], "team": t["team"], "period": t["period"],
+            funnel_table=self.html_table(overall, {"title": t["review"], "team": t["team"], "period": t["period"],
                                                    "first": t["count"], "last": t["actual"],
                                                    "overall": t["overall"]}),
-            causes_chart=Markup(causes_chart.svg()),
-            causes_table=self.html_table(causes_labelled, {"factor": t["factor"], "problems": t["problems_count"],
-                                                           "share": t["share"],
-                                                           "cumulative_share": t["cumulative_share"]}),
+            causes=self._causes(a.causes, t),
+        )
+
+    @cached_property
+    def _titles(self) -> dict[str, str]:
+        return {r.id: r.title for r in self.analysis.knowledge_base.reviews}
+
+    def _achievement(self, team: TeamView, t: dict[str, str]) -> tuple[Markup, list[str], Series]:
+        """A team's achievement per metric over its reviews: the chart, its occasions and its series."""
+        occasions = [str(o) for o in team.metrics.drop_duplicates("review")["occasion"]]
+        series = {str(name): _values(row) for name, row in team.achievement_trend().iterrows()}
+        chart = line_chart(f"{team.name}: {t['achievement']}", occasions, series, percent=True, reference=1.0)
+        return Markup(chart.svg()), occasions, series
+
+    def _kpi_table(self, rows: pd.DataFrame, columns: dict[str, str]) -> Markup:
+        """Metric rows with their change signed (+7 pp for a rate, -9.5% otherwise)."""
+        signed = [{**row, "change": signed_change(row["change"], row["change_unit"])} for row in records(rows)]
+        return self.html_table(signed, columns)
+
+    def _causes(self, causes: pd.DataFrame, t: dict[str, str]) -> dict[str, Markup]:
+        """Root causes by factor, most frequent first: bars with their cumulative share (the 80/20 view)."""
+        factors = [t[f] for f in causes["factor"]]
+        chart = bar_chart(t["causes"], factors, list(causes["problems"]),
+                          notes=[f"{t['cumulative_share']} {percent(c)}" for c in causes["cumulative_share"]])
+        table = self.html_table(causes.assign(factor=factors),
+                                {"factor": t["factor"], "problems": t["problems_count"], "share": t["share"],
+                                 "cumulative_share": t["cumulative_share"]})
+        return {"chart": Markup(chart.svg()), "table": table}
+
+    # --- teams ------------------------------------------------------------------------------------
+    def teams_index(self) -> str:
+        return self.render("teams_index.md.j2", teams=self.teams)
+
+    def team(self, team: TeamView) -> str:
+        t = self.text
+        metrics = []
+        for part in team.metric_series():
+            first = part.iloc[0]
+            chart = line_chart(f"{first['metric']} ({first['unit']})", list(part["occasion"]),
+                               {t["actual"]: list(part["actual"]), t["target"]: list(part["target"])})
+            metrics.append({"name": first["metric"], "unit": first["unit"], "chart": Markup(chart.svg()),
+                            "table": self._kpi_table(part, {"occasion": t["period"], "target": t["target"],
+                                                            "actual": t["actual"], "achievement": t["achievement"],
+                                                            "change": t["change"]})})
+        achievement = None
+        if not team.metrics.empty:
+            svg, occasions, series = self._achievement(team, t)
+            rows = [{"metric": name, **{str(i): percent(v) for i, v in enumerate(values)}}
+                    for name, values in series.items()]
+            achievement = {"chart": svg, "table": self.html_table(
+                rows, {"metric": t["metric"], **{str(i): o for i, o in enumerate(occasions)}})}
+        funnel = None
+        if not team.funnel.empty:
+            stages = team.stage_conversions()
+            occasions = [str(o) for o in team.funnel.drop_duplicates("review")["occasion"]]
+            chart = line_chart(f"{t['funnel']}: {t['conversion']}", occasions,
+                               {str(stage): _values(row) for stage, row in stages.iterrows()}, percent=True)
+            funnel = {"chart": Markup(chart.svg()),
+                      "table": self.html_table(team.funnel, {"occasion": t["period"], "stage": t["stage"],
+                                                             "count": t["count"], "conversion": t["conversion"]})}
+        open_counts = self.analysis.open_counts
+        reviews = [{"review": r, "open": open_counts.get(r.id, 0),
+                    "headline": _headline(self.metrics_by_review.get(r.id, []))} for r in reversed(team.reviews)]
+        return self.render(
+            "team.md.j2", team=team, reviews=reviews, summary=team.summary,
+            achievement=achievement, metrics=metrics,
+            funnel=funnel, open=records(team.open_actions),
+            causes=self._causes(team.causes, t) if not team.causes.empty else None, themes=records(team.themes),
         )
 
     def submit(self) -> str:
         return self.render("submit.md.j2", fields=list(_schema_fields(load_schema())), codes=list(CODES.values()),
                            language=self.config.language)
+
+
+def _values(row: pd.Series) -> list[float | None]:
+    """A pivot row as chart values: NaN (not reported) becomes None."""
+    return [None if pd.isna(v) else float(v) for v in row]
 
 
 def _headline(metrics: list[dict[str, Any]]) -> float | None:

@@ -242,7 +242,7 @@ def _legend(chart: Chart, names: Sequence[str], left: float, top: float) -> floa
         if x > left and x + needed > chart.width:
             x, row = left, row + 1
         y = top + row * (font + GAP)
-        chart.legend.append((index % 6, x, y, Text(x + font + GAP / 2, y + font * 0.85, "start", text, tip)))
+        chart.legend.append((index % 6, x, y, Text(x + font + GAP, y + font * 0.85, "start", text, tip)))
         x += needed + 2 * GAP
     rows = row + 1 if names else 0
     return top + rows * (font + GAP) + GAP

@@ -127,3 +127,15 @@ def test_the_navigation_lists_the_teams_index(knowledge_base: Path) -> None:
 
 def test_team_page_matches_golden(pages: dict[str, str], golden: Callable[[str, str], None]) -> None:
     golden("site/teams__team-ffebd63a.md", pages[EAST])
+
+
+@pytest.mark.slow
+def test_a_hostile_team_name_is_inert_on_its_page_and_in_its_url(built_site: Path) -> None:
+    name = "<img src=x onerror=alert('team')>"
+    slug = team_slug(name)
+    assert slug.startswith("img-src-x-onerror-alert-team-")
+    for page in (built_site / "teams" / slug / "index.html", built_site / "teams" / "index.html",
+                 built_site / "index.html"):
+        html = page.read_text(encoding="utf-8")
+        assert "&lt;img src=x onerror=alert" in html, page
+        assert not re.search(r"<img[^>]*onerror", html, re.IGNORECASE), page

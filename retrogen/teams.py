@@ -75,10 +75,6 @@ class TeamView:
         return self.metrics.pivot_table(index="metric", columns="review", values="achievement", aggfunc="last",
                                         sort=False).reindex(columns=reviews)
 
-    def metric_series(self) -> list[pd.DataFrame]:
-        """Per metric (name and unit), its rows over the reviews that report it, in the team's order."""
-        return [part for _, part in self.metrics.groupby(["metric", "unit"], sort=False)]
-
     def stage_conversions(self) -> pd.DataFrame:
         """One row per funnel stage after the first, one column per review with a funnel: the conversion from
         the stage before."""

@@ -40,7 +40,6 @@ class Canvas:
 # from a 720 px window up), so one unit is drawn at about one pixel on both.
 NARROW = Canvas("narrow", 360, 13, 170)
 WIDE = Canvas("wide", 680, 13, 210)
-CANVASES = (NARROW, WIDE)
 MAX_LABEL = 24  # characters of a label before it is cut (with its full text in a tooltip)
 GAP = 6
 
@@ -181,7 +180,7 @@ def line_chart(title: str, labels: Sequence[str], series: Mapping[str, Sequence[
     """One line per series over categorical x labels (periods, weeks); missing values break nothing, they are
     skipped. `reference` draws a dashed line at that value (100% for achievement)."""
     plotted = {name: [_plottable(v) for v in points] for name, points in series.items()}
-    return Figure(*(_line(canvas, title, labels, plotted, percent, reference) for canvas in CANVASES))
+    return Figure(*(_line(canvas, title, labels, plotted, percent, reference) for canvas in (NARROW, WIDE)))
 
 
 def _line(canvas: Canvas, title: str, labels: Sequence[str], plotted: Mapping[str, Sequence[float | None]],
@@ -253,7 +252,7 @@ def bar_chart(title: str, labels: Sequence[str], values: Sequence[float | None],
     """Horizontal bars, one per label, each with its label above it (room for a review's title on a phone)
     and its value at its end; `notes` add a word after each value (a conversion, a cumulative share)."""
     lengths = [_plottable(v) for v in values]
-    return Figure(*(_bars(canvas, title, labels, lengths, percent, notes) for canvas in CANVASES))
+    return Figure(*(_bars(canvas, title, labels, lengths, percent, notes) for canvas in (NARROW, WIDE)))
 
 
 def _bars(canvas: Canvas, title: str, labels: Sequence[str], lengths: Sequence[float | None], percent: bool,

@@ -7,7 +7,8 @@ from itertools import pairwise
 
 import pytest
 
-from retrogen.site.charts import CANVASES, NARROW, WIDE, Chart, Text, bar_chart, line_chart, nice_ticks, text_width
+from retrogen.site import charts
+from retrogen.site.charts import NARROW, WIDE, Canvas, Chart, Figure, Text, bar_chart, line_chart, nice_ticks
 
 
 @pytest.mark.parametrize(("low", "high", "ticks"), [
@@ -38,11 +39,11 @@ def test_a_rate_axis_reads_whole_percents() -> None:
         ["0%", "50%", "100%", "150%"]
 
 
-@pytest.mark.parametrize("canvas", CANVASES)
-def test_text_is_at_least_12_px_where_each_canvas_is_shown(canvas: object) -> None:
-    # Material's content is 358 px wide on a 390 px phone and 688 px on a 1366 px desktop (and from 720 px up).
-    content = {NARROW: 358, WIDE: 688}[canvas]  # type: ignore[index]
-    assert canvas.font * content / canvas.width >= 12  # type: ignore[attr-defined]
+# Material's content is 358 px wide on a 390 px phone and 688 px on a 1366 px desktop (and from 720 px up,
+# where the stylesheet switches to the wide drawing).
+@pytest.mark.parametrize(("canvas", "content"), [(NARROW, 358), (WIDE, 688)])
+def test_text_is_at_least_12_px_where_each_canvas_is_shown(canvas: Canvas, content: int) -> None:
+    assert canvas.font * content / canvas.width >= 12
 
 
 def _boxes(chart: Chart) -> list[tuple[float, float, float, float, str]]:
@@ -50,7 +51,7 @@ def _boxes(chart: Chart) -> list[tuple[float, float, float, float, str]]:
     texts = [*chart.texts, *(t for *_, t in chart.legend)]
     boxes = []
     for t in texts:
-        w = text_width(t.text, font)
+        w = charts.text_width(t.text, font)
         left = t.x - (w if t.anchor == "end" else w / 2 if t.anchor == "middle" else 0)
         boxes.append((left, t.y - font * 0.8, left + w, t.y + font * 0.2, t.text))
     return boxes
@@ -76,8 +77,8 @@ TITLES = ["2026年Q3华东区销售业绩复盘", "Discovery skills of the APAC 
     bar_chart("t", TITLES, [12_000_000, 3, 0.5], notes=["100%", "", "累计占比 90.9%"]),
     bar_chart("t", ["线索", "商机", "订单"], [240, 48, 12], notes=["", "20%", "25%"]),
 ], ids=["weeks", "achievement", "titles", "funnel"])
-def test_no_text_overlaps_or_leaves_the_canvas(figure: object) -> None:
-    for chart in (figure.narrow, figure.wide):  # type: ignore[attr-defined]
+def test_no_text_overlaps_or_leaves_the_canvas(figure: Figure) -> None:
+    for chart in (figure.narrow, figure.wide):
         assert _overlaps(chart) == []
         for left, _, right, _, text in _boxes(chart):
             assert left >= -0.5 and right <= chart.width + 0.5, (chart.canvas.name, text)
@@ -94,7 +95,7 @@ def test_bars_carry_their_value_and_a_cut_label_keeps_its_full_text() -> None:
     values = [t.text for t in chart.texts if t.css == "rg-value"]
     assert values == ["5 · 50%", "3", "1"]
     long = next(t for t in chart.texts if t.tip == TITLES[1])
-    assert long.text.endswith("…") and text_width(long.text, NARROW.font) <= NARROW.width
+    assert long.text.endswith("…") and charts.text_width(long.text, NARROW.font) <= NARROW.width
     assert next(t for t in chart.texts if t.text == TITLES[0]).tip == ""  # a title that fits is whole
 
 

@@ -76,6 +76,10 @@ LABELS: dict[str, dict[str, str]] = {
                    "of the changed file, with its code (RG…) and what to do, and the job summary lists them all. "
                    "A green check means the review can be merged; once merged, the site is rebuilt with it.",
         "example_intro": "A review as the knowledge base keeps it, every section filled in",
+        "teams_page": "Teams", "team_reviews": "Reviews over time", "kpi_trends": "KPI trends",
+        "funnel_over_time": "Funnel conversion over time", "open_and_overdue": "Open and overdue actions",
+        "recurring_causes": "Recurring root causes", "across_teams": "The same metric across teams",
+        "latest_review": "Latest review", "verification_pending": "No expected result decided yet.",
     },
     "zh": {
         "playbook": "打法手册", "generated": "由 retrogen 生成于", "theme": "主题",
@@ -146,6 +150,10 @@ LABELS: dict[str, dict[str, str]] = {
         "step_pr": "合并请求的检查会运行同样的 `retrogen check`:每个问题显示在所改文件的对应行上,"
                    "附代码(RG…)和修改建议,任务摘要列出全部问题。检查通过即可合并;合并后网站随之更新。",
         "example_intro": "知识库中的一份复盘,各部分都已填写",
+        "teams_page": "团队", "team_reviews": "历次复盘", "kpi_trends": "指标趋势",
+        "funnel_over_time": "漏斗转化趋势", "open_and_overdue": "未完成与逾期行动",
+        "recurring_causes": "反复出现的根因", "across_teams": "同一指标的团队对比",
+        "latest_review": "最近复盘", "verification_pending": "尚无已判定的预期效果。",
     },
 }
 

@@ -27,7 +27,8 @@ EXAMPLES = {"zh": "2026-q3-east-sales", "en": "2026-northwind-fleet-deal"}
 DEFAULT_NAMES = {"zh": "复盘知识库", "en": "Review knowledge base"}
 # The site's sections: page -> its label in retrogen.labels (the label follows the site's language).
 NAV = {"index.md": "dashboard", "reviews/index.md": "reviews", "lessons.md": "lessons", "playbook.md": "playbook",
-       "actions.md": "actions", "metrics.md": "metrics", "tags.md": "tags", "submit.md": "submit"}
+       "actions.md": "actions", "metrics.md": "metrics", "teams/index.md": "teams_page", "tags.md": "tags",
+       "submit.md": "submit"}
 OVERRIDES = "site_overrides"
 
 _templates = yaml_environment("templates/init")

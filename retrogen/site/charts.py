@@ -3,6 +3,12 @@
 Text in an SVG is drawn by the reader's browser with the reader's fonts, so Chinese labels come out right
 even when the build machine has no CJK font. Geometry is computed here; the template writes the SVG with
 autoescape, so a label from a review stays text.
+
+An SVG with a viewBox scales to the width it is given, and its text scales with it: a chart drawn 680 units
+wide shows 13-unit text at 6.8 px on a 358 px phone. So each chart is drawn on two canvases, one for phones
+and one for wider screens, each about as wide in units as the content is in pixels where it is shown;
+retrogen.css shows the one that fits (below 45em, 720 px, the narrow one). Text is then at least its
+canvas's font size in pixels on any screen from a 390 px phone up.
 """
 
 from __future__ import annotations
@@ -11,30 +17,71 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
+from typing import NamedTuple
 
 import jinja2
 
 from retrogen import numbers
 from retrogen.render import environment
+from retrogen.tables import width as columns
 
-WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 56, 48, 16, 56
+
+@dataclass(frozen=True)
+class Canvas:
+    """A size a chart is drawn at: width and font size in SVG units, and the plot's height."""
+    name: str
+    width: int
+    font: int
+    plot_height: int
+
+
+# Material's content is 358 px wide on a 390 px phone and 688 px on a 1366 px desktop (and at least 688 px
+# from a 720 px window up), so one unit is drawn at about one pixel on both.
+NARROW = Canvas("narrow", 360, 13, 170)
+WIDE = Canvas("wide", 680, 13, 210)
+MAX_LABEL = 24  # characters of a label before it is cut (with its full text in a tooltip)
+GAP = 6
+
+
+class Text(NamedTuple):
+    x: float
+    y: float
+    anchor: str
+    text: str
+    tip: str = ""  # the full text of a label that was cut
+    css: str = ""
 
 
 @dataclass
 class Chart:
+    """One chart on one canvas: shapes in SVG units, ready for the template."""
     title: str
-    width: int = WIDTH
-    height: int = HEIGHT
-    lines: list[tuple[int, str, str]] = field(default_factory=list)  # series index, name, points
+    canvas: Canvas
+    height: float = 0.0
+    lines: list[tuple[int, str, str]] = field(default_factory=list)  # series index (-1: reference), name, points
     dots: list[tuple[int, float, float, str]] = field(default_factory=list)  # series, x, y, tooltip
     bars: list[tuple[int, float, float, float, float, str]] = field(default_factory=list)  # series, x, y, w, h, tip
-    texts: list[tuple[float, float, str, str]] = field(default_factory=list)  # x, y, anchor, text
+    texts: list[Text] = field(default_factory=list)
     grid: list[tuple[float, float, float, float]] = field(default_factory=list)
-    legend: list[tuple[int, str]] = field(default_factory=list)
+    legend: list[tuple[int, float, float, Text]] = field(default_factory=list)  # series, swatch x, y, name
+
+    @property
+    def width(self) -> int:
+        return self.canvas.width
 
     def svg(self) -> str:
         return _template().render(chart=self)
+
+
+@dataclass
+class Figure:
+    """One chart drawn on every canvas; the page gets them all and the stylesheet shows the one that fits."""
+    narrow: Chart
+    wide: Chart
+
+    def svg(self) -> str:
+        return self.narrow.svg() + self.wide.svg()
 
 
 @lru_cache(maxsize=1)
@@ -55,16 +102,29 @@ def _plottable(value: float | None) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _nice_max(value: float) -> float:
-    if value <= 0 or not math.isfinite(value):
-        return 1.0
-    magnitude = 10.0 ** math.floor(math.log10(value))
-    for step in (1.0, 2.0, 2.5, 5.0, 10.0):
-        top = step * magnitude
-        if top >= value:
-            break
-    # Near float's limit the rounded-up top is infinite: then the value itself is the top.
-    return top if math.isfinite(top) else value
+def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """About `count` evenly spaced ticks covering low..high, spaced 1, 2 or 5 × 10^n, from a multiple of the
+    step: 0..3 gives 0, 1, 2, 3; 0..125 gives 0, 50, 100, 150. The step is never below 1 when the range is 1
+    or more, so a count axis reads 0, 1, 2 and never 0, 0.5, 1."""
+    if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
+        high = low + 1 if math.isfinite(low) else 1.0
+        low = low if math.isfinite(low) else 0.0
+    raw = (high - low) / max(1, count - 1)
+    if not math.isfinite(raw):  # a range wider than float's: the ends are all that can be shown
+        return [low, high]
+    magnitude = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw * (1 - 1e-9))
+    if high - low >= 1:
+        step = max(step, 1.0)
+    start = math.floor(low / step) * step
+    stop = math.ceil(high / step) * step
+    if not math.isfinite(stop):  # rounding up past float's limit: the value itself is the top
+        stop = high
+    digits = max(0, -math.floor(math.log10(step)))
+    ticks = [round(start + i * step, digits) for i in range(round((stop - start) / step) + 1)]
+    if ticks[-1] < high:  # the last step rounded short of the top
+        ticks.append(stop)
+    return ticks
 
 
 def _fmt(value: float, percent: bool) -> str:
@@ -74,72 +134,156 @@ def _fmt(value: float, percent: bool) -> str:
     return numbers.percent(value) if percent else numbers.number(value)
 
 
-def _axis(chart: Chart, top_value: float, percent: bool) -> None:
-    plot_h = chart.height - TOP - BOTTOM
-    for i in range(5):
-        value = top_value * (i / 4)  # top_value * 3 may overflow
-        y = chart.height - BOTTOM - plot_h * i / 4
-        chart.grid.append((LEFT, y, chart.width - RIGHT, y))
-        chart.texts.append((LEFT - 6, y + 4, "end", _fmt(value, percent)))
+def text_width(text: str, font: float) -> float:
+    """How wide `text` is drawn, a little over rather than under: Latin about 0.6 em, Chinese 1.2 em."""
+    return columns(text) * font * 0.6
 
 
-def _x_labels(chart: Chart, labels: Sequence[str], xs: Sequence[float]) -> None:
-    every = max(1, math.ceil(len(labels) / 8))  # at most eight labels fit under a chart
-    for index, (label, x) in enumerate(zip(labels, xs, strict=True)):
-        if index % every == 0 or index == len(labels) - 1:
-            short = label if len(label) <= 14 else label[:13] + "…"
-            chart.texts.append((x, chart.height - BOTTOM + 18, "middle", short))
+def _cut(text: str, limit: float, font: float, characters: int = MAX_LABEL) -> tuple[str, str]:
+    """`text` cut with an ellipsis to fit `limit` units and `characters`, and its full text when cut."""
+    if text_width(text, font) <= limit and len(text) <= characters:
+        return text, ""
+    cut = text[:characters]
+    while cut and text_width(cut + "…", font) > limit:
+        cut = cut[:-1]
+    return cut + "…", text
+
+
+class _Scale(NamedTuple):
+    """Values to positions along one axis, with its ticks (values) and their labels."""
+    low: float
+    high: float
+    start: float  # position of `low`
+    end: float  # position of `high`
+    ticks: list[float]
+    labels: list[str]
+
+    def at(self, value: float) -> float:
+        # (value - low) / span first: span * position overflows for values near float's limit
+        span = self.high - self.low
+        share = (value - self.low) / span if span else 0.0
+        return self.start + (self.end - self.start) * share
+
+
+def _scale(values: Sequence[float], percent: bool, start: float, end: float) -> _Scale:
+    """A scale from 0 (or the lowest value below it) to a tick at or above the highest value. Ticks are
+    chosen on the scale people read (percent for rates), so a rate axis reads 0%, 20%, 40%."""
+    factor = 100.0 if percent else 1.0
+    low = min([*values, 0.0])
+    high = max([*values, 0.0])
+    ticks = [t / factor for t in nice_ticks(low * factor, high * factor)]
+    return _Scale(ticks[0], ticks[-1], start, end, ticks, [_fmt(t, percent) for t in ticks])
 
 
 def line_chart(title: str, labels: Sequence[str], series: Mapping[str, Sequence[float | None]],
-               percent: bool = False, reference: float | None = None) -> Chart:
-    """One line per series over categorical x labels; missing values break nothing, they are skipped."""
-    chart = Chart(title)
+               percent: bool = False, reference: float | None = None) -> Figure:
+    """One line per series over categorical x labels (periods, weeks); missing values break nothing, they are
+    skipped. `reference` draws a dashed line at that value (100% for achievement)."""
     plotted = {name: [_plottable(v) for v in points] for name, points in series.items()}
+    return Figure(*(_line(canvas, title, labels, plotted, percent, reference) for canvas in (NARROW, WIDE)))
+
+
+def _line(canvas: Canvas, title: str, labels: Sequence[str], plotted: Mapping[str, Sequence[float | None]],
+          percent: bool, reference: float | None) -> Chart:
+    chart, font = Chart(title, canvas), canvas.font
     values = [v for points in plotted.values() for v in points if v is not None]
-    top = _nice_max(max([*values, reference or 0, 0.0001]))
-    plot_w, plot_h = chart.width - LEFT - RIGHT, chart.height - TOP - BOTTOM
+    top, bottom = font, font + canvas.plot_height
+    y = _scale([*values, *([reference] if reference is not None else [])], percent, bottom, top)
+    left = max(text_width(label, font) for label in y.labels) + 2 * GAP
+    right = canvas.width - GAP
+    for value, label in zip(y.ticks, y.labels, strict=True):
+        position = y.at(value)
+        chart.grid.append((left, position, right, position))
+        chart.texts.append(Text(left - GAP, position + font * 0.35, "end", label))
+    plot_w = right - left
     step = plot_w / max(1, len(labels) - 1)
-    xs = [LEFT + (step * i if len(labels) > 1 else plot_w / 2) for i in range(len(labels))]
-    _axis(chart, top, percent)
+    xs = [left + (step * i if len(labels) > 1 else plot_w / 2) for i in range(len(labels))]
     if reference is not None:
-        y = chart.height - BOTTOM - plot_h * (reference / top)
-        chart.lines.append((-1, "reference", f"{LEFT},{y:.1f} {chart.width - RIGHT},{y:.1f}"))
+        position = y.at(reference)
+        chart.lines.append((-1, "reference", f"{left:.1f},{position:.1f} {right:.1f},{position:.1f}"))
     for index, (name, points) in enumerate(plotted.items()):
-        # value / top first: plot_h * value overflows for values near float's limit
-        coords = [(x, chart.height - BOTTOM - plot_h * (v / top), v, label)
-                  for x, v, label in zip(xs, points, labels, strict=True) if v is not None]
-        chart.lines.append((index % 6, name, " ".join(f"{x:.1f},{y:.1f}" for x, y, _, _ in coords)))
-        for x, y, v, label in coords:
-            chart.dots.append((index % 6, x, y, f"{name} · {label}: {_fmt(v, percent)}"))
-        chart.legend.append((index % 6, name))
-    _x_labels(chart, labels, xs)
+        coords = [(x, y.at(v), v, label) for x, v, label in zip(xs, points, labels, strict=True) if v is not None]
+        chart.lines.append((index % 6, name, " ".join(f"{x:.1f},{py:.1f}" for x, py, _, _ in coords)))
+        for x, py, v, label in coords:
+            chart.dots.append((index % 6, x, py, f"{name} · {label}: {_fmt(v, percent)}"))
+    # 1.6 em down: a label running left under the axis clears the lowest tick label
+    below = _x_labels(chart, labels, xs, bottom + font * 1.6 + 2)
+    chart.height = _legend(chart, list(plotted) if len(plotted) > 1 else [], left, below + GAP)
     return chart
 
 
-def bar_chart(title: str, labels: Sequence[str], values: Sequence[float], percent: bool = False,
-              cumulative: Sequence[float] | None = None) -> Chart:
-    """Vertical bars; with `cumulative` (fractions), a Pareto line over them on a 0-100% scale."""
-    chart = Chart(title)
-    heights = [_plottable(v) for v in values]
-    top = _nice_max(max([*(h for h in heights if h is not None), 0.0001]))
-    plot_w, plot_h = chart.width - LEFT - RIGHT, chart.height - TOP - BOTTOM
-    slot = plot_w / max(1, len(labels))
-    xs = [LEFT + slot * (i + 0.5) for i in range(len(labels))]
-    _axis(chart, top, percent)
-    for x, label, value in zip(xs, labels, heights, strict=True):
+def _x_labels(chart: Chart, labels: Sequence[str], xs: Sequence[float], baseline: float) -> float:
+    """Category labels under the plot, horizontal: long ones cut (full text in a tooltip), and only every
+    n-th shown (always the latest), the smallest n for which no two overlap. Returns the y below them."""
+    font = chart.canvas.font
+    placed = []
+    for label, x in zip(labels, xs, strict=True):
+        text, tip = _cut(label, max(font * 4.0, chart.width / 3), font)
+        width = text_width(text, font)
+        left = min(max(0.0, x - width / 2), chart.width - width)  # the ends stay on the canvas
+        placed.append((left, width, Text(left, baseline, "start", text, tip)))
+    last = len(placed) - 1
+    for every in range(1, len(placed) + 1):
+        shown = [placed[i] for i in range(last, -1, -every)][::-1]
+        if all(a[0] + a[1] + font <= b[0] for a, b in pairwise(shown)):
+            chart.texts.extend(text for _, _, text in shown)
+            break
+    return baseline + font * 0.4
+
+
+def _legend(chart: Chart, names: Sequence[str], left: float, top: float) -> float:
+    """Series names in rows under the chart, wrapped to its width. Returns the chart's height."""
+    font = chart.canvas.font
+    x, row = left, 0
+    for index, name in enumerate(names):
+        text, tip = _cut(name, chart.width - left - font * 2, font)
+        needed = font + GAP + text_width(text, font)
+        if x > left and x + needed > chart.width:
+            x, row = left, row + 1
+        y = top + row * (font + GAP)
+        chart.legend.append((index % 6, x, y, Text(x + font + GAP, y + font * 0.85, "start", text, tip)))
+        x += needed + 2 * GAP
+    rows = row + 1 if names else 0
+    return top + rows * (font + GAP) + GAP
+
+
+def bar_chart(title: str, labels: Sequence[str], values: Sequence[float | None], percent: bool = False,
+              notes: Sequence[str] | None = None) -> Figure:
+    """Horizontal bars, one per label, each with its label above it (room for a review's title on a phone)
+    and its value at its end; `notes` add a word after each value (a conversion, a cumulative share)."""
+    lengths = [_plottable(v) for v in values]
+    return Figure(*(_bars(canvas, title, labels, lengths, percent, notes) for canvas in (NARROW, WIDE)))
+
+
+def _bars(canvas: Canvas, title: str, labels: Sequence[str], lengths: Sequence[float | None], percent: bool,
+          notes: Sequence[str] | None) -> Chart:
+    chart, font = Chart(title, canvas), canvas.font
+    shown = [v for v in lengths if v is not None]
+    values = [("" if v is None else _fmt(v, percent)) + (f" · {n}" if n else "")
+              for v, n in zip(lengths, notes or [""] * len(lengths), strict=True)]
+    left = GAP
+    right = canvas.width - max((text_width(v, font) for v in values), default=0.0) - 2 * GAP
+    x = _scale(shown, percent, left, max(right, canvas.width / 2))
+    bar_h, row_h = font * 1.3, font * 2.7 + 1.5 * GAP
+    bottom = font * 0.5 + row_h * len(labels)
+    for tick in x.ticks:
+        chart.grid.append((x.at(tick), font * 0.2, x.at(tick), bottom))
+    for index, (label, value, text) in enumerate(zip(labels, lengths, values, strict=True)):
+        top = font * 0.5 + row_h * index
+        name, tip = _cut(label, canvas.width - 2 * GAP, font, characters=len(label))  # a bar's label has a line
+        chart.texts.append(Text(left, top + font, "start", name, tip))
         if value is None:
-            continue  # no bar for what cannot be drawn; the table beside the chart has the number
-        height = plot_h * (value / top)
-        chart.bars.append((0, x - slot * 0.35, chart.height - BOTTOM - height, slot * 0.7, height,
-                           f"{label}: {_fmt(value, percent)}"))
-    if cumulative is not None:
-        for i in range(5):  # the cumulative share's own scale, on the right
-            chart.texts.append((chart.width - RIGHT + 6, chart.height - BOTTOM - plot_h * i / 4 + 4, "start",
-                                numbers.percent(i / 4)))
-        points = [(x, chart.height - BOTTOM - plot_h * c) for x, c in zip(xs, cumulative, strict=True)]
-        chart.lines.append((1, "cumulative", " ".join(f"{x:.1f},{y:.1f}" for x, y in points)))
-        for (x, y), label, c in zip(points, labels, cumulative, strict=True):
-            chart.dots.append((1, x, y, f"{label}: {_fmt(c, True)}"))
-    _x_labels(chart, labels, xs)
+            continue  # no bar for what cannot be drawn; the table under the chart has the number
+        zero, end = x.at(0.0), x.at(value)
+        bar_top = top + font + GAP
+        chart.bars.append((0, min(zero, end), bar_top, abs(end - zero), bar_h, f"{label}: {text}"))
+        chart.texts.append(Text(max(zero, end) + GAP, bar_top + bar_h * 0.75, "start", text, css="rg-value"))
+    spacing = (x.end - x.start) / max(1, len(x.ticks) - 1)
+    every = max(1, math.ceil((max(text_width(label, font) for label in x.labels) + font) / spacing))
+    for index, (tick, label) in enumerate(zip(x.ticks, x.labels, strict=True)):
+        if index % every:
+            continue
+        anchor = "start" if index == 0 else "end" if index == len(x.ticks) - 1 else "middle"
+        chart.texts.append(Text(x.at(tick), bottom + font + GAP / 2, anchor, label))
+    chart.height = bottom + font * 1.6 + GAP
     return chart

@@ -18,16 +18,18 @@ from retrogen.config import Config
 from retrogen.findings import CODES
 from retrogen.labels import labels
 from retrogen.model import Review
-from retrogen.numbers import number, percent
+from retrogen.numbers import number, percent, signed_change
 from retrogen.playbook import playbook_markdown
 from retrogen.render import environment
 from retrogen.schema import load_schema
 from retrogen.site.charts import bar_chart, line_chart
 from retrogen.starter import EXAMPLES
 from retrogen.tables import RATE_COLUMNS, records
+from retrogen.teams import TeamView, metrics_across_teams, occasion, team_views
 from retrogen.vocabulary import FACTORS, LESSON_TYPES
 
 Pages = dict[str, str]
+Series = dict[str, list[float | None]]  # a chart's lines: name -> values, None where not reported
 
 
 def _front(value: Any) -> Markup:
@@ -56,6 +58,8 @@ class SiteBuilder:
         self.actions_by_review = _grouped(records(analysis.actions), "review")
         self.metrics_by_review = _grouped(records(analysis.metrics), "review")
         self.funnel_by_review = _grouped(records(analysis.funnel), "review")
+        self.teams = team_views(analysis)
+        self.team_slug = {team.name: team.slug for team in self.teams}
 
     def review_href(self, review_id: str, anchor: str = "") -> str:
         """A link from a top-level page to a review page, for raw HTML where MkDocs does not rewrite links."""
@@ -87,7 +91,10 @@ class SiteBuilder:
             "tags.md": self.render("tags.md.j2", aliases=sorted(
                 (tag, aliases) for tag, aliases in self.config.tags.aliases.items() if aliases)),
             "submit.md": self.submit(),
+            "teams/index.md": self.teams_index(),
         }
+        for team in self.teams:
+            pages[f"teams/{team.slug}.md"] = self.team(team)
         for review in self.analysis.knowledge_base.reviews:
             pages[f"reviews/{review.id}.md"] = self.review(review)
         return pages
@@ -108,15 +115,13 @@ class SiteBuilder:
             actions.append(row)
         # A review's page speaks the review's language; the site-wide pages follow theme.language.
         text = labels(review.language)
-        funnel_chart = bar_chart(text["funnel"], [s["stage"] for s in funnel], [s["count"] for s in funnel])
-        funnel_columns = {"stage": text["stage"], "count": text["count"], "conversion": text["conversion"]}
-        if any(s["target_rate"] is not None for s in funnel):
-            funnel_columns["target_rate"] = text["target_rate"]
+        funnel_chart = bar_chart(text["funnel"], [s["stage"] for s in funnel], [s["count"] for s in funnel],
+                                 notes=[percent(s["conversion"]) for s in funnel])
         return self.render(
             "review.md.j2", text=text, r=review, metrics=metrics, funnel=funnel, actions=actions,
             follow_up=a.follow_up(review), funnel_chart=Markup(funnel_chart.svg()),
             tag_aliases=[alias for tag in review.tags for alias in self.config.tags.aliases_of(tag)],
-            funnel_table=self.html_table(funnel, funnel_columns),
+            team_page=f"../teams/{self.team_slug[review.team]}.md",
         )
 
     # --- knowledge-base pages ---------------------------------------------------------------------
@@ -136,7 +141,7 @@ class SiteBuilder:
         overdue = records(a.overdue_actions)
         themes = records(a.recurring_themes.head(10))
         return self.render("index.md.j2", site_name=self.config.site_name, stats=self._stats, latest=reviews[:8],
-                           overdue=overdue[:10], themes=themes, notices=a.notices)
+                           overdue=overdue[:10], themes=themes, notices=a.notices, teams=self.teams)
 
     def reviews_index(self) -> str:
         a = self.analysis
@@ -191,31 +196,99 @@ class SiteBuilder:
 
     def metrics(self) -> str:
         a, t = self.analysis, self.text
-        teams = []
-        for team, pivot in a.achievement_trends.items():
-            periods = [str(p) for p in pivot.columns]
-            series = {str(name): [None if pd.isna(v) else float(v) for v in row] for name, row in pivot.iterrows()}
-            chart = line_chart(f"{team}", periods, series, percent=True, reference=1.0)
-            rows = [{"metric": name, **{p: percent(v) for p, v in zip(periods, values, strict=True)}}
-                    for name, values in series.items()]
-            teams.append({"name": team, "chart": Markup(chart.svg()),
-                          "table": self.html_table(rows, {"metric": t["metric"], **{p: p for p in periods}})})
-        overall = a.funnel_overall
-        funnel_chart = bar_chart(t["overall"], list(overall["review"]), list(overall["overall"]), percent=True)
-        causes = a.causes
-        causes_chart = bar_chart(t["causes"], [t[f] for f in causes["factor"]], list(causes["problems"]),
-                                 cumulative=list(causes["cumulative_share"]))
-        causes_labelled = causes.assign(factor=[t[f] for f in causes["factor"]])
+        teams = [{"team": team, "chart": self._achievement(team, t)[0],
+                  "table": self.html_table(self._kpi_rows(team), {
+                      "occasion": t["period"], "metric": t["metric"], "unit": t["unit"], "target": t["target"],
+                      "actual": t["actual"], "achievement": t["achievement"], "change": t["change"]})}
+                 for team in self.teams if not team.metrics.empty]
+        across = []
+        for name, unit, pivot in metrics_across_teams(a.metrics, a.knowledge_base.reviews):
+            occasions = [str(c) for c in pivot.columns]
+            series = {str(team): _values(row) for team, row in pivot.iterrows()}
+            chart = line_chart(f"{name} ({unit})", occasions, series)
+            rows = [{"team": team, **{o: v for o, v in zip(occasions, values, strict=True)}}
+                    for team, values in series.items()]
+            across.append({"name": name, "unit": unit, "chart": Markup(chart.svg()),
+                           "table": self.html_table(rows, {"team": t["team"], **{o: o for o in occasions}})})
+        overall = a.funnel_overall.assign(title=lambda f: f["review"].map(self._titles))
+        funnel_chart = bar_chart(t["overall"], list(overall["title"]), list(overall["overall"]), percent=True)
         return self.render(
-            "metrics.md.j2", teams=teams,
+            "metrics.md.j2", teams=teams, across=across,
             funnel_chart=Markup(funnel_chart.svg()),
-            funnel_table=self.html_table(overall, {"review": t["review"], "team": t["team"], "period": t["period"],
+            funnel_table=self.html_table(overall, {"title": t["review"], "team": t["team"], "period": t["period"],
                                                    "first": t["count"], "last": t["actual"],
                                                    "overall": t["overall"]}),
-            causes_chart=Markup(causes_chart.svg()),
-            causes_table=self.html_table(causes_labelled, {"factor": t["factor"], "problems": t["problems_count"],
-                                                           "share": t["share"],
-                                                           "cumulative_share": t["cumulative_share"]}),
+            causes=self._causes(a.causes, t),
+        )
+
+    @cached_property
+    def _titles(self) -> dict[str, str]:
+        return {r.id: r.title for r in self.analysis.knowledge_base.reviews}
+
+    def _achievement(self, team: TeamView, t: dict[str, str]) -> tuple[Markup, list[str], Series]:
+        """A team's achievement per metric over its reviews: the chart, its occasions and its series."""
+        occasions = [str(o) for o in team.metrics.drop_duplicates("review")["occasion"]]
+        series = {str(name): _values(row) for name, row in team.achievement_trend().iterrows()}
+        chart = line_chart(f"{team.name}: {t['achievement']}", occasions, series, percent=True, reference=1.0)
+        return Markup(chart.svg()), occasions, series
+
+    def _kpi_rows(self, team: TeamView) -> list[dict[str, Any]]:
+        """A team's metric rows, oldest review first, with their occasion and their change signed (+7 pp for a
+        rate, -9.5% otherwise); from the rows already grouped by review, which cost less than a new frame."""
+        return [{**row, "occasion": occasion(review), "change": signed_change(row["change"], row["change_unit"])}
+                for review in team.reviews for row in self.metrics_by_review.get(review.id, [])]
+
+    def _causes(self, causes: pd.DataFrame, t: dict[str, str]) -> dict[str, Markup]:
+        """Root causes by factor, most frequent first: bars with their cumulative share (the 80/20 view)."""
+        factors = [t[f] for f in causes["factor"]]
+        chart = bar_chart(t["causes"], factors, list(causes["problems"]),
+                          notes=[f"{t['cumulative_share']} {percent(c)}" for c in causes["cumulative_share"]])
+        table = self.html_table(causes.assign(factor=factors),
+                                {"factor": t["factor"], "problems": t["problems_count"], "share": t["share"],
+                                 "cumulative_share": t["cumulative_share"]})
+        return {"chart": Markup(chart.svg()), "table": table}
+
+    # --- teams ------------------------------------------------------------------------------------
+    def teams_index(self) -> str:
+        return self.render("teams_index.md.j2", teams=self.teams)
+
+    def team(self, team: TeamView) -> str:
+        t = self.text
+        by_metric: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for row in self._kpi_rows(team):
+            by_metric.setdefault((row["metric"], row["unit"]), []).append(row)
+        metrics = []
+        for (name, unit), rows in by_metric.items():
+            chart = line_chart(f"{name} ({unit})", [r["occasion"] for r in rows],
+                               {t["actual"]: [r["actual"] for r in rows], t["target"]: [r["target"] for r in rows]})
+            metrics.append({"name": name, "unit": unit, "chart": Markup(chart.svg()),
+                            "table": self.html_table(rows, {"occasion": t["period"], "target": t["target"],
+                                                            "actual": t["actual"], "achievement": t["achievement"],
+                                                            "change": t["change"]})})
+        achievement = None
+        if not team.metrics.empty:
+            svg, occasions, series = self._achievement(team, t)
+            rows = [{"metric": name, **{str(i): percent(v) for i, v in enumerate(values)}}
+                    for name, values in series.items()]
+            achievement = {"chart": svg, "table": self.html_table(
+                rows, {"metric": t["metric"], **{str(i): o for i, o in enumerate(occasions)}})}
+        funnel = None
+        if not team.funnel.empty:
+            stages = team.stage_conversions()
+            occasions = [str(o) for o in team.funnel.drop_duplicates("review")["occasion"]]
+            chart = line_chart(f"{t['funnel']}: {t['conversion']}", occasions,
+                               {str(stage): _values(row) for stage, row in stages.iterrows()}, percent=True)
+            funnel = {"chart": Markup(chart.svg()),
+                      "table": self.html_table(team.funnel, {"occasion": t["period"], "stage": t["stage"],
+                                                             "count": t["count"], "conversion": t["conversion"]})}
+        open_counts = self.analysis.open_counts
+        reviews = [{"review": r, "open": open_counts.get(r.id, 0),
+                    "headline": _headline(self.metrics_by_review.get(r.id, []))} for r in reversed(team.reviews)]
+        return self.render(
+            "team.md.j2", team=team, reviews=reviews, summary=team.summary,
+            achievement=achievement, metrics=metrics,
+            funnel=funnel, open=records(team.open_actions),
+            causes=self._causes(team.causes, t) if not team.causes.empty else None, themes=records(team.themes),
         )
 
     def submit(self) -> str:
@@ -229,6 +302,17 @@ class SiteBuilder:
 def _choices(values: Iterable[str], reverse: bool = False) -> list[tuple[str, str]]:
     """A filter's options, (value, shown) pairs: each distinct value once, sorted."""
     return [(v, v) for v in sorted(set(values), reverse=reverse)]
+
+
+def _values(row: pd.Series) -> list[float | None]:
+    """A pivot row as chart values: NaN (not reported) becomes None."""
+    return [None if pd.isna(v) else float(v) for v in row]
+
+
+def _headline(metrics: list[dict[str, Any]]) -> float | None:
+    """The achievement of a review's first metric: the one its authors put first."""
+    value = metrics[0]["achievement"] if metrics else None
+    return None if value is None else float(value)
 
 
 def _grouped(rows: list[dict[str, Any]], key: str) -> dict[str, list[dict[str, Any]]]:

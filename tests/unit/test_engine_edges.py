@@ -138,7 +138,7 @@ def test_any_today_from_0001_to_9999(today: date, tmp_path: Path) -> None:
 
 def test_charts_skip_what_they_cannot_draw() -> None:
     bars = bar_chart("t", ["a", "b", "c"], [DIGITS_310, math.nan, 5])
-    assert [bar[5] for bar in bars.bars] == ["c: 5"]
+    assert [bar[5] for bar in bars.wide.bars] == ["c: 5"]
     line = line_chart("t", ["a", "b"], {"s": [1.7e308, 1.6e308]})
     assert "inf" not in line.svg() and "nan" not in line.svg()
-    assert line.dots[0][3] == "s · a: 1.7e+308"
+    assert line.wide.dots[0][3] == "s · a: 1.7e+308"

@@ -52,8 +52,8 @@ def test_a_rate_reads_the_same_in_the_table_the_pages_and_the_charts(knowledge_b
 
 
 def test_chart_labels_use_the_one_formatter() -> None:
-    chart = line_chart("t", ["a", "b"], {"s": [0.5, 15 / 22]}, percent=True)
+    chart = line_chart("t", ["a", "b"], {"s": [0.5, 15 / 22]}, percent=True).wide
     assert [dot[3] for dot in chart.dots] == ["s · a: 50%", "s · b: 68.2%"]
-    bars = bar_chart("t", ["x", "y"], [12000.0, 2.5], cumulative=[0.8, 1.0])
+    assert [t.text for t in chart.texts if t.text.endswith("%")] == ["0%", "20%", "40%", "60%", "80%"]
+    bars = bar_chart("t", ["x", "y"], [12000.0, 2.5]).wide
     assert [bar[5] for bar in bars.bars] == ["x: 12,000", "y: 2.5"]
-    assert [text for *_, text in bars.texts if text.endswith("%")] == ["0%", "25%", "50%", "75%", "100%"]

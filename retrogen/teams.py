@@ -1,0 +1,133 @@
+"""One team's part of the knowledge base: its reviews over time, KPI trends, funnel, actions, verdicts and
+recurring root causes. Data only; the site's team pages render it."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from retrogen.actions import action_summary
+from retrogen.analysis import Analysis
+from retrogen.loop import ACTIVE_STATES
+from retrogen.metrics import causes_pareto, recurring_themes
+from retrogen.model import Review
+
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9]+(?:[ _-][A-Za-z0-9]+)*")
+
+
+def team_slug(name: str) -> str:
+    """A team's URL segment, ASCII and the same in every build: a plain ASCII name lower-cased with hyphens
+    ('Enterprise Sales EMEA' -> 'enterprise-sales-emea'); any other name keeps its ASCII words and adds 8 hex
+    digits of its SHA-1 ('华东销售部' -> 'team-8a4b…', 'APAC 华东' -> 'apac-…'). There is no pinyin without a
+    dictionary; the hash is short, stable and tells two Chinese names apart."""
+    readable = _NOT_SLUG.sub("-", name.lower()).strip("-")
+    if _PLAIN_NAME.fullmatch(name):
+        return readable
+    return f"{readable or 'team'}-{_digest(name)}"
+
+
+def _digest(name: str) -> str:
+    return hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
+
+
+def team_slugs(teams: Iterable[str]) -> dict[str, str]:
+    """Each team's slug; plain names that differ only in case or separators ('Sales EMEA', 'sales-emea')
+    would share one, so those get the hash too."""
+    names = sorted(set(teams))
+    slugs = {name: team_slug(name) for name in names}
+    taken: dict[str, int] = {}
+    for slug in slugs.values():
+        taken[slug] = taken.get(slug, 0) + 1
+    return {name: slug if taken[slug] == 1 else f"{slug}-{_digest(name)}" for name, slug in slugs.items()}
+
+
+def occasion(review: Review) -> str:
+    """How a review is named on a time axis: its period's label, else the day it was held."""
+    return review.period or review.held_on.isoformat()
+
+
+@dataclass
+class TeamView:
+    name: str
+    slug: str
+    reviews: list[Review]  # oldest first
+    metrics: pd.DataFrame  # the team's rows of Analysis.metrics, oldest review first, with `occasion`
+    funnel: pd.DataFrame  # the team's rows of Analysis.funnel, oldest review first, with `occasion`
+    actions: pd.DataFrame  # the team's actions in follow-up order (overdue first)
+    summary: dict[str, Any]  # action_summary of the team's actions
+    causes: pd.DataFrame  # the team's root causes by factor (80/20)
+    themes: pd.DataFrame  # tags and factors recurring in the team's own reviews
+
+    @property
+    def open_actions(self) -> pd.DataFrame:
+        """Open actions, overdue first."""
+        return self.actions[self.actions["state"].isin(ACTIVE_STATES)]
+
+    def achievement_trend(self) -> pd.DataFrame:
+        """One row per metric, one column per review reporting metrics (oldest first): its achievement."""
+        reviews = list(dict.fromkeys(self.metrics["review"]))
+        return self.metrics.pivot_table(index="metric", columns="review", values="achievement", aggfunc="last",
+                                        sort=False).reindex(columns=reviews)
+
+    def stage_conversions(self) -> pd.DataFrame:
+        """One row per funnel stage after the first, one column per review with a funnel: the conversion from
+        the stage before."""
+        reviews = list(dict.fromkeys(self.funnel["review"]))
+        later = self.funnel[self.funnel["order"] > 1]
+        return later.pivot_table(index="stage", columns="review", values="conversion", aggfunc="last",
+                                 sort=False).reindex(columns=reviews)
+
+
+def team_views(analysis: Analysis) -> list[TeamView]:
+    """Every team's view, by team name."""
+    reviews: dict[str, list[Review]] = {}
+    for review in analysis.knowledge_base.reviews:  # already oldest first
+        reviews.setdefault(review.team, []).append(review)
+    occasions = {r.id: occasion(r) for r in analysis.knowledge_base.reviews}
+    order = {r.id: index for index, r in enumerate(analysis.knowledge_base.reviews)}
+    slugs = team_slugs(reviews)
+
+    def of_team(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+        frame = frame.assign(occasion=frame["review"].map(occasions), _order=frame["review"].map(order))
+        frame = frame.sort_values("_order", kind="stable").drop(columns="_order")
+        return {str(team): part for team, part in frame.groupby("team", sort=False)}
+
+    metrics, funnel = of_team(analysis.metrics), of_team(analysis.funnel)
+    # follow_up_list is in follow-up order, and grouping keeps each team's rows in it
+    actions = {str(team): part for team, part in analysis.follow_up_list.groupby("team", sort=False)}
+    problems = {str(team): part for team, part in analysis.problems.groupby("team", sort=False)}
+    views = []
+    for name in sorted(reviews):
+        team_actions = actions.get(name, analysis.actions.iloc[0:0])
+        summary = action_summary(team_actions)
+        views.append(TeamView(
+            name=name, slug=slugs[name], reviews=reviews[name],
+            metrics=metrics.get(name, analysis.metrics.iloc[0:0].assign(occasion=None)),
+            funnel=funnel.get(name, analysis.funnel.iloc[0:0].assign(occasion=None)),
+            actions=team_actions,
+            summary={str(k): v for k, v in summary.iloc[0].items()} if len(summary) else {},
+            causes=causes_pareto(problems.get(name, analysis.problems.iloc[0:0])),
+            themes=(themes := recurring_themes(reviews[name]))[themes["recurring"]],
+        ))
+    return views
+
+
+def metrics_across_teams(metrics: pd.DataFrame, reviews: Iterable[Review]) -> list[tuple[str, str, pd.DataFrame]]:
+    """Each metric (name and unit) two or more teams report: (name, unit, one row per team and one column per
+    occasion in time order, holding the actual value)."""
+    labels = {r.id: occasion(r) for r in reviews}
+    columns = list(dict.fromkeys(labels[review] for review in metrics["review"] if review in labels))
+    shared = []
+    for (name, unit), part in metrics.groupby(["metric", "unit"], sort=False):
+        if part["team"].nunique() < 2:
+            continue
+        part = part.assign(occasion=part["review"].map(labels))
+        pivot = part.pivot_table(index="team", columns="occasion", values="actual", aggfunc="last", sort=True)
+        shared.append((str(name), str(unit), pivot.reindex(columns=[c for c in columns if c in pivot.columns])))
+    return shared

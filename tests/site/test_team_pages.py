@@ -1,0 +1,141 @@
+"""A page per team (/teams/<slug>/), the teams index, and the links to them; numbers from the fixture KB."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from retrogen.analysis import analyse
+from retrogen.config import load_config
+from retrogen.site.pages import build_pages
+from retrogen.starter import starter_files
+from retrogen.teams import team_slug, team_slugs
+
+from .conftest import TODAY
+
+EAST = "teams/team-ffebd63a.md"  # 华东销售部
+
+
+@pytest.fixture
+def pages(knowledge_base: Path) -> dict[str, str]:
+    config = load_config(knowledge_base / "mkdocs.yml")
+    return build_pages(analyse(config, TODAY, use_git=False), config)
+
+
+@pytest.mark.parametrize(("name", "slug"), [
+    ("Enterprise Sales EMEA", "enterprise-sales-emea"),
+    ("华东销售部", "team-ffebd63a"),  # no pinyin without a dictionary: 8 hex digits of the name's SHA-1
+    ("华南客户成功部", "team-28a59b9f"),
+    ("APAC 华东", "apac-" + team_slug("APAC 华东")[-8:]),
+    ("  R&D / Sales  ", "r-d-sales-" + team_slug("  R&D / Sales  ")[-8:]),
+])
+def test_a_team_slug_is_ascii_and_the_same_in_every_build(name: str, slug: str) -> None:
+    assert team_slug(name) == slug
+    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug)
+
+
+def test_names_that_would_share_a_slug_get_the_hash() -> None:
+    slugs = team_slugs(["Sales EMEA", "Sales-EMEA", "Inside Sales"])
+    assert slugs["Inside Sales"] == "inside-sales"
+    assert len(set(slugs.values())) == 3 and slugs["Sales EMEA"].startswith("sales-emea-")
+
+
+def test_every_team_has_a_page_and_the_index_lists_them(pages: dict[str, str]) -> None:
+    teams = {"enterprise-sales-emea", "inside-sales-apac", "team-ffebd63a", "team-28a59b9f"}
+    assert {name[6:-3] for name in pages if name.startswith("teams/")} == teams | {"index"}
+    index = pages["teams/index.md"]
+    latest = "[2026年10月华东区销售月度复盘](../reviews/2026-10-east-sales.md) (2026-11-05)"
+    assert f"| [华东销售部](team-ffebd63a.md) | 5 | {latest} | 4 | 1 | 63.6% | 50% |" in index
+    assert "| [Enterprise Sales EMEA](enterprise-sales-emea.md) | 3 |" in index
+
+
+def test_the_team_page_holds_the_teams_numbers(pages: dict[str, str]) -> None:
+    page = pages[EAST]
+    cards = re.findall(r'<span class="rg-number">([^<]+)</span><span>([^<]+)</span>', page)
+    # 17 actions: 7 done, 1 cancelled, 5 carried -> 7/11; verdicts: 2 achieved of 4 decided
+    assert cards == [("5", "复盘"), ("4", "未完成行动"), ("1", "已逾期"), ("63.6%", "完成率"),
+                     ("50%", "效果达成率 (2/4)")]
+    reviews = re.findall(r"\]\(\.\./reviews/([a-z0-9-]+)\.md\) \| ", page)
+    assert reviews == ["2026-10-east-sales", "2026-q3-east-sales", "2026-q2-east-sales", "2026-q1-east-sales",
+                       "2025-q4-east-sales"]  # newest first
+    # KPI trends: actual values, with the change in pp for a rate and relative otherwise
+    assert "<tr><td>2026-Q1</td><td>55</td><td>58</td><td>105.5%</td><td>+8 pp</td></tr>" in page
+    assert "<tr><td>2026-Q3</td><td>500</td><td>380</td><td>76%</td><td>-9.5%</td></tr>" in page
+    assert "老客户复购率 · 2026-Q3: 108.3%" in page  # the achievement chart's tooltip
+    assert "### 平均跟进周期 (天)" in page
+    # the funnel's conversion per stage over time
+    assert "商机 · 2025-Q4: 22.2%" in page and "订单 · 2026-10: 27.8%" in page
+    # open and overdue actions, overdue first, each linking its review
+    open_section = page.split("## 未完成与逾期行动")[1].split("## ")[0]
+    assert open_section.count("../reviews/2026-10-east-sales.md#a") == 4
+    assert open_section.index("rg-overdue") < open_section.index("rg-open")
+    assert "50% (已达成 2 / 4)" in page
+    # root causes: 流程 5 of 11 problems
+    assert "流程: 5 · 累计占比 45.5%" in page
+    assert "| 流程 | 5 | 5 |" in page  # recurring in five of the team's periods
+
+
+def test_a_team_without_verdicts_says_so(pages: dict[str, str]) -> None:
+    page = pages["teams/inside-sales-apac.md"]
+    assert "尚无已判定的预期效果。" in page and "效果达成率 (" not in page
+
+
+def test_reviews_and_dashboard_link_the_team_pages(pages: dict[str, str]) -> None:
+    assert "| [华东销售部](../teams/team-ffebd63a.md) |" in pages["reviews/2026-q3-east-sales.md"]
+    assert "[Enterprise Sales EMEA](../teams/enterprise-sales-emea.md)" in pages["reviews/2026-northwind-fleet-deal.md"]
+    dashboard = pages["index.md"]
+    for slug in ("team-ffebd63a", "team-28a59b9f", "enterprise-sales-emea", "inside-sales-apac"):
+        assert f"(teams/{slug}.md)" in dashboard
+    assert "### [华东销售部](teams/team-ffebd63a.md)" in pages["metrics.md"]
+
+
+def test_the_metrics_page_puts_one_metric_of_several_teams_side_by_side(pages: dict[str, str]) -> None:
+    across = pages["metrics.md"].split("## 同一指标的团队对比")[1].split("\n## ")[0]
+    assert "### 老客户复购率 (%)" in across
+    assert "华南客户成功部 · 2026年8月: 48" in across and "华东销售部 · 2026-Q3: 65" in across
+    assert "<thead><tr><th>团队</th><th>2025-Q4</th><th>2026-Q1</th><th>2026-Q2</th><th>2026年8月</th>" in across
+    assert "### 销售额" not in across  # one team only
+
+
+def test_the_metrics_page_shows_actual_values_and_changes_in_pp(pages: dict[str, str]) -> None:
+    page = pages["metrics.md"]
+    assert "<tr><td>2026-Q3</td><td>Win rate</td><td>%</td><td>30</td><td>29</td><td>96.7%</td><td>+5 pp</td></tr>" \
+        in page
+    assert 'aria-label="2026年Q3华东区销售业绩复盘"' not in page  # bars are labelled with titles, not ids
+    assert ">2026年Q3华东区销售业绩复盘</text>" in page and ">2026-q3-east-sales<" not in page
+
+
+def test_english_site_labels_the_team_pages_in_english(knowledge_base: Path) -> None:
+    config_file = knowledge_base / "mkdocs.yml"
+    config_file.write_text(config_file.read_text().replace("language: zh", "language: en"))
+    config = load_config(config_file)
+    pages = build_pages(analyse(config, TODAY, use_git=False), config)
+    assert "## Open and overdue actions" in pages[EAST] and "# Teams" in pages["teams/index.md"]
+
+
+def test_the_navigation_lists_the_teams_index(knowledge_base: Path) -> None:
+    fixture = yaml.safe_load((knowledge_base / "mkdocs.yml").read_text(encoding="utf-8"))
+    assert {"团队": "teams/index.md"} in fixture["nav"]
+    for lang, label in (("zh", "团队"), ("en", "Teams")):
+        started = yaml.safe_load(starter_files(lang, "kb")["mkdocs.yml"])
+        assert {label: "teams/index.md"} in started["nav"]
+
+
+def test_team_page_matches_golden(pages: dict[str, str], golden: Callable[[str, str], None]) -> None:
+    golden("site/teams__team-ffebd63a.md", pages[EAST])
+
+
+@pytest.mark.slow
+def test_a_hostile_team_name_is_inert_on_its_page_and_in_its_url(built_site: Path) -> None:
+    name = "<img src=x onerror=alert('team')>"
+    slug = team_slug(name)
+    assert slug.startswith("img-src-x-onerror-alert-team-")
+    for page in (built_site / "teams" / slug / "index.html", built_site / "teams" / "index.html",
+                 built_site / "index.html"):
+        html = page.read_text(encoding="utf-8")
+        assert "&lt;img src=x onerror=alert" in html, page
+        assert not re.search(r"<img[^>]*onerror", html, re.IGNORECASE), page

@@ -1,0 +1,113 @@
+"""Chart geometry: nice whole-number ticks, text that holds its size, labels that neither overlap nor run off."""
+
+from __future__ import annotations
+
+import re
+from itertools import pairwise
+
+import pytest
+
+from retrogen.site import charts
+from retrogen.site.charts import NARROW, WIDE, Canvas, Chart, Figure, Text, bar_chart, line_chart, nice_ticks
+
+
+@pytest.mark.parametrize(("low", "high", "ticks"), [
+    (0, 3, [0, 1, 2, 3]),  # a count axis: never 0, 0.5, 1
+    (0, 62.5, [0, 20, 40, 60, 80]),  # was 0, 62.5, 125 (the top rounded to 2.5 × 10^n)
+    (0, 125, [0, 50, 100, 150]),
+    (0, 240, [0, 100, 200, 300]),
+    (-3, 7, [-5, 0, 5, 10]),
+    (0, 0, [0, 1]),
+    (0, 0.35, [0, 0.1, 0.2, 0.3, 0.4]),  # below 1 the step may be a fraction: there is no whole number
+])
+def test_ticks_are_1_2_or_5_times_a_power_of_ten(low: float, high: float, ticks: list[float]) -> None:
+    assert nice_ticks(low, high) == ticks
+
+
+@pytest.mark.parametrize("high", [1, 2.5, 7, 13, 62.5, 99, 101, 1234, 98765])
+def test_ticks_from_one_up_are_whole_numbers_covering_the_range(high: float) -> None:
+    ticks = nice_ticks(0, high)
+    assert all(t == int(t) for t in ticks) and ticks[0] == 0 and ticks[-1] >= high
+    steps = {b - a for a, b in pairwise(ticks)}
+    assert len(steps) == 1 and re.fullmatch(r"[125]0*", str(int(steps.pop())))
+    assert 2 <= len(ticks) <= 6
+
+
+def test_a_rate_axis_reads_whole_percents() -> None:
+    chart = line_chart("t", ["2026-Q1", "2026-Q2"], {"s": [0.625, 1.0833]}, percent=True, reference=1.0).wide
+    assert [t.text for t in chart.texts if t.anchor == "end" and t.text.endswith("%")] == \
+        ["0%", "50%", "100%", "150%"]
+
+
+# Material's content is 358 px wide on a 390 px phone and 688 px on a 1366 px desktop (and from 720 px up,
+# where the stylesheet switches to the wide drawing).
+@pytest.mark.parametrize(("canvas", "content"), [(NARROW, 358), (WIDE, 688)])
+def test_text_is_at_least_12_px_where_each_canvas_is_shown(canvas: Canvas, content: int) -> None:
+    assert canvas.font * content / canvas.width >= 12
+
+
+def _boxes(chart: Chart) -> list[tuple[float, float, float, float, str]]:
+    font = chart.canvas.font
+    texts = [*chart.texts, *(t for *_, t in chart.legend)]
+    boxes = []
+    for t in texts:
+        w = charts.text_width(t.text, font)
+        left = t.x - (w if t.anchor == "end" else w / 2 if t.anchor == "middle" else 0)
+        boxes.append((left, t.y - font * 0.8, left + w, t.y + font * 0.2, t.text))
+    return boxes
+
+
+def _overlaps(chart: Chart) -> list[tuple[str, str]]:
+    boxes = _boxes(chart)
+    return [(a[4], b[4]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+            if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]]
+
+
+MANY_WEEKS = [f"2026-{m:02d}-{d:02d}" for m in range(1, 7) for d in (1, 8, 15, 22)]
+TITLES = ["2026年Q3华东区销售业绩复盘", "Discovery skills of the APAC inside sales team and how we coach them",
+          "Q3 2026 EMEA enterprise sales review"]
+
+
+@pytest.mark.parametrize("figure", [
+    line_chart("t", MANY_WEEKS, {"open": list(range(24)), "overdue": [3] * 24, "done": [10.5] * 24}),
+    line_chart("t", ["2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3", "2026-10"],
+               {name: [0.9, 1.02, 0.93, 0.76, 0.89] for name in ("销售额", "新客户数量", "老客户复购率",
+                                                               "平均跟进周期", "A very long metric name indeed")},
+               percent=True, reference=1.0),
+    bar_chart("t", TITLES, [12_000_000, 3, 0.5], notes=["100%", "", "累计占比 90.9%"]),
+    bar_chart("t", ["线索", "商机", "订单"], [240, 48, 12], notes=["", "20%", "25%"]),
+], ids=["weeks", "achievement", "titles", "funnel"])
+def test_no_text_overlaps_or_leaves_the_canvas(figure: Figure) -> None:
+    for chart in (figure.narrow, figure.wide):
+        assert _overlaps(chart) == []
+        for left, _, right, _, text in _boxes(chart):
+            assert left >= -0.5 and right <= chart.width + 0.5, (chart.canvas.name, text)
+
+
+def test_many_period_labels_are_thinned_from_the_latest() -> None:
+    chart = line_chart("t", MANY_WEEKS, {"s": list(range(24))}).narrow
+    shown = [t.text for t in chart.texts if t.text in MANY_WEEKS]
+    assert shown[-1] == MANY_WEEKS[-1] and 2 <= len(shown) < len(MANY_WEEKS)
+
+
+def test_bars_carry_their_value_and_a_cut_label_keeps_its_full_text() -> None:
+    chart = bar_chart("t", TITLES, [5, 3, 1], notes=["50%", "", ""]).narrow
+    values = [t.text for t in chart.texts if t.css == "rg-value"]
+    assert values == ["5 · 50%", "3", "1"]
+    long = next(t for t in chart.texts if t.tip == TITLES[1])
+    assert long.text.endswith("…") and charts.text_width(long.text, NARROW.font) <= NARROW.width
+    assert next(t for t in chart.texts if t.text == TITLES[0]).tip == ""  # a title that fits is whole
+
+
+def test_the_svg_is_accessible_and_takes_the_full_width() -> None:
+    svg = bar_chart("漏斗 <b>", ["a"], [1]).svg()
+    assert svg.count("<svg ") == 2 and 'class="rg-chart rg-chart-narrow"' in svg and "rg-chart-wide" in svg
+    for tag in re.findall(r"<svg [^>]*>", svg):
+        assert 'role="img"' in tag and 'aria-label="漏斗 &lt;b&gt;"' in tag and 'width="100%"' in tag
+        assert re.search(r'viewBox="0 0 \d+ \d+"', tag) and "font-size:13px" in tag
+    assert svg.count("<title>漏斗 &lt;b&gt;</title>") == 2
+
+
+def test_a_cut_label_is_a_text_with_a_title_in_the_svg() -> None:
+    chart = Chart("t", NARROW, height=20, texts=[Text(0, 10, "start", "short…", "short and long")])
+    assert '<text x="0.0" y="10.0" text-anchor="start">short…<title>short and long</title></text>' in chart.svg()

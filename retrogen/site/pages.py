@@ -17,6 +17,7 @@ from retrogen.labels import labels
 from retrogen.model import Review
 from retrogen.numbers import number, percent
 from retrogen.playbook import playbook_markdown
+from retrogen.related import RELATED_THRESHOLD, Match, RelatedIndex
 from retrogen.render import environment
 from retrogen.schema import load_schema
 from retrogen.site.charts import bar_chart, line_chart
@@ -110,8 +111,22 @@ class SiteBuilder:
         return self.render(
             "review.md.j2", text=text, r=review, metrics=metrics, funnel=funnel, actions=actions,
             follow_up=a.follow_up(review), funnel_chart=Markup(funnel_chart.svg()),
-            funnel_table=self.html_table(funnel, funnel_columns),
+            funnel_table=self.html_table(funnel, funnel_columns), related=self.related(review),
         )
+
+    @cached_property
+    def _related_index(self) -> tuple[RelatedIndex, dict[str, Review]]:
+        """One index of every problem and lesson per build (each review page asks it once), and the reviews
+        by id to name the ones it finds."""
+        reviews = self.analysis.knowledge_base.reviews
+        return RelatedIndex(reviews), {r.id: r for r in reviews}
+
+    def related(self, review: Review) -> list[tuple[Review, Match]]:
+        """相关的过往经验: up to five problems and lessons of other reviews like this one, with their reviews;
+        two at most of any one review, so that a reader meets more than one past review."""
+        index, by_id = self._related_index
+        return [(by_id[m.review], m)
+                for m in index.like_review(review.id, limit=5, threshold=RELATED_THRESHOLD, per_review=2)]
 
     # --- knowledge-base pages ---------------------------------------------------------------------
     @cached_property

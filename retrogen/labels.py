@@ -80,6 +80,7 @@ LABELS: dict[str, dict[str, str]] = {
         "funnel_over_time": "Funnel conversion over time", "open_and_overdue": "Open and overdue actions",
         "recurring_causes": "Recurring root causes", "across_teams": "The same metric across teams",
         "latest_review": "Latest review", "verification_pending": "No expected result decided yet.",
+        "related": "Related past lessons",
     },
     "zh": {
         "playbook": "打法手册", "generated": "由 retrogen 生成于", "theme": "主题",
@@ -154,6 +155,7 @@ LABELS: dict[str, dict[str, str]] = {
         "funnel_over_time": "漏斗转化趋势", "open_and_overdue": "未完成与逾期行动",
         "recurring_causes": "反复出现的根因", "across_teams": "同一指标的团队对比",
         "latest_review": "最近复盘", "verification_pending": "尚无已判定的预期效果。",
+        "related": "相关的过往经验",
     },
 }
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from retrogen.checker import known_ids
 from retrogen.config import Config
@@ -20,6 +20,9 @@ from retrogen.model import Action, Metric, Review, load_knowledge_base, periodic
 from retrogen.periods import Period
 from retrogen.render import yaml_environment
 from retrogen.schema import inline_definitions, load_schema, schema_path
+
+if TYPE_CHECKING:
+    from retrogen.related import Match
 
 KIND_LABELS = {
     "zh": {"periodic": "周期性业绩复盘", "project": "重点项目复盘", "anomaly": "异常情况复盘",
@@ -42,6 +45,7 @@ class Prefill:
     source: Review | None = None
     adjacent: Review | None = None
     carried: tuple[tuple[str, Action], ...] = ()
+    lessons: tuple[Match, ...] = ()  # with --tags: the past lessons most like the team and tags
 
     @property
     def metrics(self) -> tuple[Metric, ...]:
@@ -92,17 +96,25 @@ def schema_reference(config: Config, folder: Path) -> str:
 
 
 def render_review(review_id: str, kind: str, lang: str, team: str, held_on: date, schema: str,
-                  prefill: Prefill | None = None) -> str:
+                  prefill: Prefill | None = None, tags: tuple[str, ...] = ()) -> str:
     return _templates.get_template(f"review.{lang}.yaml.j2").render(
         id=review_id, kind=kind, team=team, held_on=held_on.isoformat(), schema=schema,
-        kind_label=KIND_LABELS[lang][kind], prefill=prefill or Prefill(),
+        kind_label=KIND_LABELS[lang][kind], prefill=prefill or Prefill(), tags=tags,
     )
 
 
+def related_lessons(reviews: list[Review], team: str | None, tags: tuple[str, ...]) -> tuple[Match, ...]:
+    """The past lessons most like the team and tags of a new review: what its meeting starts from."""
+    from retrogen.related import RelatedIndex  # numpy, scipy and jieba: only when --tags asks for them
+
+    return tuple(RelatedIndex(reviews).like_text(team or "", tags=tags, kind="lesson"))
+
+
 def new_review(config: Config, review_id: str, kind: str, lang: str, team: str | None, held_on: date,
-               period: Period | None = None) -> tuple[Path, Prefill]:
-    """Write reviews/<id>.yaml from the template, pre-filled from the team's reviews when `team` is given;
-    returns its path and what was pre-filled. Refuses a used id or an existing file."""
+               period: Period | None = None, tags: tuple[str, ...] = ()) -> tuple[Path, Prefill]:
+    """Write reviews/<id>.yaml from the template, pre-filled from the team's reviews when `team` is given
+    (and with the past lessons related to team and `tags` when tags are given); returns its path and what
+    was pre-filled. Refuses a used id or an existing file."""
     problem = id_problem(review_id)
     if problem:
         raise RetrogenError(f"{review_id!r} is not a review id: {problem}")
@@ -110,11 +122,11 @@ def new_review(config: Config, review_id: str, kind: str, lang: str, team: str |
     for used, where in known_ids(config.reviews_dir, set()):
         if used == review_id:
             raise RetrogenError(f"review id {review_id!r} is already used by {where}; choose another id")
-    prefill = Prefill(period)
-    if team:
-        reviews = load_knowledge_base(config, held_on, jobs=1).reviews
-        prefill = prefill_from(reviews, team, period)
-    team = team or ("TODO: 团队" if lang == "zh" else "TODO: team")
-    write_file(path, render_review(review_id, kind, lang, team, held_on, schema_reference(config, path.parent),
-                                   prefill))
+    reviews = load_knowledge_base(config, held_on, jobs=1).reviews if team or tags else []
+    prefill = prefill_from(reviews, team, period) if team else Prefill(period)
+    if tags:
+        prefill = replace(prefill, lessons=related_lessons(reviews, team, tags))
+    written_team = team or ("TODO: 团队" if lang == "zh" else "TODO: team")
+    write_file(path, render_review(review_id, kind, lang, written_team, held_on,
+                                   schema_reference(config, path.parent), prefill, tags))
     return path, prefill

@@ -20,6 +20,9 @@ STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
 _WORD = re.compile(r"\w+")
 _NUMBER = re.compile(r"[\d.]+")
+# Runs of Chinese characters: only these go through jieba. Other text is split into words by the regular
+# expression alone, which is what jieba does with it too, only ten times slower.
+_CHINESE = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)")
 
 
 def terms(text: str) -> list[str]:
@@ -27,11 +30,13 @@ def terms(text: str) -> list[str]:
     dropped. Chinese words also yield their shorter words (客户流失率: 客户, 流失, 流失率), so a text about 流失
     finds one about 流失率."""
     found: list[str] = []
-    for token in _segmenter().cut_for_search(text):
-        for word in _WORD.findall(token.lower()):
-            if word in STOPWORDS or _NUMBER.fullmatch(word):
+    for index, part in enumerate(_CHINESE.split(text)):
+        # split() with a group alternates: other text at even places, Chinese runs at odd ones
+        tokens = _segmenter().cut_for_search(part) if index % 2 else _WORD.findall(part.lower())
+        for token in tokens:
+            if token in STOPWORDS or _NUMBER.fullmatch(token):
                 continue
-            found.append(_singular(word))
+            found.append(_singular(token))
     return found
 
 

@@ -31,7 +31,7 @@ class LazyGroup(click.Group):
         "check": "gate", "new": "gate", "schema": "gate",
         "metrics": "reports", "actions": "reports", "playbook": "reports",
         "build": "site", "serve": "site", "init": "init",
-        "remind": "notify", "report": "document",
+        "remind": "notify", "report": "document", "related": "related",
     }  # fmt: skip
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -63,16 +63,19 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, o
 @click.option("--period", "period_label", metavar="LABEL",
               help="The period, e.g. 2027-Q1, 2027-03, 2027-H1 or 2027 (default with --team: the one after the "
               "team's latest periodic review).")
+@click.option("--tags", metavar="A,B", help="The review's theme tags, comma-separated; the past lessons most "
+              "related to the team and these tags are printed, so that the meeting starts from them.")
 @click.option("--today", metavar="YYYY-MM-DD", envvar="RETROGEN_TODAY",
               help="The day of the review meeting, written as held_on (default: the real date; env RETROGEN_TODAY).")
 @click.pass_context
 def new(ctx: click.Context, review_id: str, kind: str, lang: str | None, team: str | None,
-        period_label: str | None, today: str | None) -> None:
+        period_label: str | None, tags: str | None, today: str | None) -> None:
     """Start a review: write reviews/ID.yaml from the template, never over an existing file.
 
     \b
     Example:
         retrogen new 2027-q1-east-sales --lang zh --team 华东销售部 --period 2027-Q1
+        retrogen new 2027-q1-east-sales --team 华东销售部 --tags 客户维护,定价
     """
     from retrogen.periods import parse_label
     from retrogen.scaffold import new_review  # Jinja: only `new` needs it, `check` must start fast
@@ -88,13 +91,18 @@ def new(ctx: click.Context, review_id: str, kind: str, lang: str | None, team: s
         raise click.BadParameter(str(exc), param_hint="--period") from None
     try:
         path, prefill = new_review(config, review_id, kind, lang or config.language, team, parse_today(today),
-                                   period)
+                                   period, tuple(tag.strip() for tag in (tags or "").split(",") if tag.strip()))
     except RetrogenError as exc:
         raise click.ClickException(str(exc)) from None
     if prefill.source or prefill.carried:
         source = f"{len(prefill.metrics)} metrics from {prefill.source.id}" if prefill.source else "no metrics"
         click.echo(f"Pre-filled {source} and carried {len(prefill.carried)} open actions forward.")
     click.echo(f"Wrote {path}. Fill in every TODO, then run: retrogen check {path}")
+    if tags:
+        click.echo("Related past lessons, to start the meeting from:" if prefill.lessons else
+                   "No past lesson relates to this team and these tags yet.")
+        for match in prefill.lessons:
+            click.echo(f"  {match.review}:{match.item}  {match.text}")
 
 
 @cli.command()

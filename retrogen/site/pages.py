@@ -20,6 +20,7 @@ from retrogen.labels import labels
 from retrogen.model import Review
 from retrogen.numbers import number, percent, signed_change
 from retrogen.playbook import playbook_markdown
+from retrogen.related import RELATED_THRESHOLD, Match, RelatedIndex
 from retrogen.render import environment
 from retrogen.schema import load_schema
 from retrogen.site.charts import bar_chart, line_chart
@@ -122,7 +123,22 @@ class SiteBuilder:
             follow_up=a.follow_up(review), funnel_chart=Markup(funnel_chart.svg()),
             tag_aliases=[alias for tag in review.tags for alias in self.config.tags.aliases_of(tag)],
             team_page=f"../teams/{self.team_slug[review.team]}.md",
+            related=self.related(review),
         )
+
+    @cached_property
+    def _related_index(self) -> tuple[RelatedIndex, dict[str, Review]]:
+        """One index of every problem and lesson per build (each review page asks it once), and the reviews
+        by id to name the ones it finds."""
+        reviews = self.analysis.knowledge_base.reviews
+        return RelatedIndex(reviews), {r.id: r for r in reviews}
+
+    def related(self, review: Review) -> list[tuple[Review, Match]]:
+        """相关的过往经验: up to five problems and lessons of other reviews like this one, with their reviews;
+        two at most of any one review, so that a reader meets more than one past review."""
+        index, by_id = self._related_index
+        return [(by_id[m.review], m)
+                for m in index.like_review(review.id, limit=5, threshold=RELATED_THRESHOLD, per_review=2)]
 
     # --- knowledge-base pages ---------------------------------------------------------------------
     @cached_property

@@ -1,0 +1,64 @@
+"""Benchmark `retrogen related` on synthetic knowledge bases: loading the reviews, indexing their problems
+and lessons, and answering queries by review id and by free text (issue 10: under 3 s per query once loaded).
+
+    python3 benchmarks/bench_related.py [--sizes 1000 10000] [--queries 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_check import knowledge_base
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from retrogen.config import load_config  # noqa: E402
+from retrogen.model import load_knowledge_base  # noqa: E402
+from retrogen.related import RelatedIndex  # noqa: E402
+
+TODAY = __import__("datetime").date(2030, 1, 1)
+TEXTS = ["客户流失 复购率", "决策链 报价", "economic buyer pricing", "discovery call was late"]
+
+
+def bench(size: int, queries: int) -> None:
+    folder = knowledge_base(size).parent
+    shutil.copy(ROOT / "mkdocs.yml", folder / "mkdocs.yml")
+    started = time.perf_counter()
+    reviews = load_knowledge_base(load_config(folder / "mkdocs.yml"), TODAY).reviews
+    loaded = time.perf_counter() - started
+    started, cpu = time.perf_counter(), time.process_time()
+    index = RelatedIndex(reviews)
+    indexed, indexed_cpu = time.perf_counter() - started, time.process_time() - cpu
+    by_review, by_text = [], []
+    for review in reviews[:: max(1, len(reviews) // queries)][:queries]:
+        started = time.perf_counter()
+        index.like_review(review.id)
+        by_review.append(time.perf_counter() - started)
+    for text in TEXTS:
+        started = time.perf_counter()
+        index.like_text(text)
+        by_text.append(time.perf_counter() - started)
+    print(f"| {size:,} | {len(index):,} | {loaded:.1f} s | {indexed:.1f} s (CPU {indexed_cpu:.1f} s) | "
+          f"{statistics.median(by_review) * 1000:.0f} ms (max {max(by_review) * 1000:.0f}) | "
+          f"{statistics.median(by_text) * 1000:.0f} ms (max {max(by_text) * 1000:.0f}) |", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000])
+    parser.add_argument("--queries", type=int, default=20)
+    args = parser.parse_args()
+    print("| reviews | problems and lessons | load | index | query by review | query by text |")
+    print("|---|---|---|---|---|---|")
+    for size in args.sizes:
+        bench(size, args.queries)
+
+
+if __name__ == "__main__":
+    main()

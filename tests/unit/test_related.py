@@ -1,0 +1,68 @@
+"""The related-lessons index on reviews built in memory: what it returns, never the review itself."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from retrogen.model import Lesson, Problem, Review
+from retrogen.related import Match, RelatedIndex, UnknownReview
+
+
+def review(review_id: str, title: str, problems: list[str], lessons: list[tuple[str, tuple[str, ...]]],
+           tags: tuple[str, ...] = (), team: str = "华东销售部") -> Review:
+    return Review(
+        id=review_id, title=title, kind="anomaly", team=team, held_on=date(2026, 10, 1), objective="-",
+        path=Path(f"{review_id}.yaml"), tags=tags,
+        problems=tuple(Problem(f"P{i}", text, root_cause="-", factor="process") for i, text in enumerate(problems, 1)),
+        lessons=tuple(Lesson(f"L{i}", "failure", text, tags=lesson_tags)
+                      for i, (text, lesson_tags) in enumerate(lessons, 1)))
+
+
+REVIEWS = [
+    review("east-churn", "华东老客户流失", ["老客户流失,复购率下降"], [("交接后要当面回访老客户", ("客户维护",))]),
+    review("south-churn", "华南老客户流失", ["老客户流失增加"], [("离职交接要回访老客户", ("客户维护",))],
+           team="华南销售部"),
+    review("pricing", "Deals lost on price", ["Discounts were too deep"], [("Never discount first", ("pricing",))],
+           tags=("pricing",), team="EMEA"),
+]
+
+
+def test_a_review_finds_the_other_reviews_items_best_first_and_never_its_own() -> None:
+    matches = RelatedIndex(REVIEWS).like_review("east-churn", limit=10)
+    assert [m.review for m in matches] == ["south-churn", "south-churn"]
+    assert {m.item for m in matches} == {"P1", "L1"}  # each item once
+    assert matches[0].score >= matches[1].score > 0
+    assert matches[0] == Match("south-churn", matches[0].item, matches[0].kind, matches[0].text, matches[0].score)
+
+
+def test_per_review_caps_the_items_of_any_one_review() -> None:
+    matches = RelatedIndex(REVIEWS).like_review("east-churn", limit=10, per_review=1)
+    assert [m.review for m in matches] == ["south-churn"]
+
+
+def test_free_text_and_tags_find_items_and_kind_keeps_lessons_only() -> None:
+    index = RelatedIndex(REVIEWS)
+    assert [m.review for m in index.like_text("discount")] == ["pricing", "pricing"]
+    found = index.like_text("", tags=["pricing"], kind="lesson")
+    assert [(m.review, m.item, m.kind) for m in found] == [("pricing", "L1", "lesson")]
+    assert found[0].text == "Never discount first"
+
+
+def test_limit_and_threshold_cut_the_list() -> None:
+    index = RelatedIndex(REVIEWS)
+    assert len(index.like_text("老客户流失", limit=1)) == 1
+    assert index.like_text("老客户流失", threshold=0.999) == []
+
+
+def test_words_the_index_never_saw_and_an_empty_knowledge_base_find_nothing() -> None:
+    assert RelatedIndex(REVIEWS).like_text("quantum entanglement") == []
+    assert RelatedIndex(REVIEWS).like_text("的 the") == []  # stopwords only
+    assert RelatedIndex([]).like_text("churn") == []
+
+
+def test_unknown_review_id_says_did_you_mean() -> None:
+    with pytest.raises(UnknownReview, match="did you mean 'east-churn'"):
+        RelatedIndex(REVIEWS).like_review("east-chrun")

@@ -22,6 +22,15 @@ from retrogen.schema import SCHEMA_NAME
 
 CONFIG_NAME = "mkdocs.yml"
 
+# The playbook's themes in the order a salesperson meets them, from finding a customer to keeping one. Both
+# languages of each step are listed, so the order holds whether or not tag_aliases folds one into the other;
+# a tag missing from the knowledge base is skipped.
+DEFAULT_PLAYBOOK_ORDER = (
+    "拓客", "新客户开发", "prospecting", "需求挖掘", "discovery", "决策链", "decision-chain", "方案", "proposal",
+    "business-case", "定价", "pricing", "谈判", "negotiation", "成交", "closing", "交接", "handover",
+    "客户维护", "retention", "续约", "renewal",
+)
+
 @dataclass(frozen=True)
 class Config:
     """Where the knowledge base is and how it is checked."""
@@ -34,6 +43,7 @@ class Config:
     roster: Roster = field(default_factory=Roster)
     require_known_owners: bool = False
     language: str = "en"
+    playbook_order: tuple[str, ...] = DEFAULT_PLAYBOOK_ORDER
     site_name: str = "retrogen"
     mkdocs: dict[str, Any] = field(default_factory=dict)
 
@@ -118,6 +128,10 @@ def _is_words(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(word, str) for word in value)
 
 
+def _is_tags(value: Any) -> bool:
+    return _is_words(value) and all(tag.strip() for tag in value)
+
+
 # Every setting of `extra.retrogen`, in one place: its name, its default and its rule.
 SETTINGS: dict[str, Setting] = {
     "reviews_dir": Setting("reviews", "a folder path relative to mkdocs.yml", lambda v: isinstance(v, str) and v != ""),
@@ -127,6 +141,8 @@ SETTINGS: dict[str, Setting] = {
     "people": Setting(None, "the path of the roster file (people.yaml), relative to mkdocs.yml",
                       lambda v: v is None or (isinstance(v, str) and v.strip() != "")),
     "require_known_owners": Setting(False, "true or false", lambda v: isinstance(v, bool)),
+    "playbook_order": Setting(list(DEFAULT_PLAYBOOK_ORDER), "a list of tags, e.g. [新客户开发, 需求挖掘, 决策链]",
+                              _is_tags),
 }
 
 
@@ -180,6 +196,7 @@ def load_config(config_file: Path | None = None, cwd: Path | None = None) -> Con
         min_whys=settings["min_whys"],
         roster=load_roster(root / settings["people"]) if settings["people"] else Roster(),
         require_known_owners=settings["require_known_owners"],
+        playbook_order=tuple(settings["playbook_order"]),
         language="zh" if language.lower().startswith("zh") else "en",
         site_name=str(raw.get("site_name") or "retrogen"),
         mkdocs=raw,

@@ -56,6 +56,8 @@ LABELS: dict[str, dict[str, str]] = {
         "carried_from": "Carried from", "carried_to": "Carried into", "yoy": "Year on year",
         "target_rate": "Target rate", "stated": "stated", "pp": "pp", "verified_by": "Decided by",
         "no_follow_up": "No earlier actions of this team to follow up.",
+        "do": "Do", "avoid": "Avoid", "basis": "Evidence", "see_also": "See also", "practice_ref": "No. {n}",
+        "other_practices": "Other practices",
     },
     "zh": {
         "playbook": "打法手册", "generated": "由 retrogen 生成于", "theme": "主题",
@@ -109,6 +111,8 @@ LABELS: dict[str, dict[str, str]] = {
         "carried_from": "结转自", "carried_to": "结转至", "yoy": "同比",
         "target_rate": "目标转化率", "stated": "填写值", "pp": "个百分点", "verified_by": "判定复盘",
         "no_follow_up": "本团队没有需要回顾的早前行动。",
+        "do": "要做", "avoid": "避免", "basis": "依据", "see_also": "另见", "practice_ref": "第 {n} 条",
+        "other_practices": "其他做法",
     },
 }
 

@@ -8,7 +8,7 @@ LABELS: dict[str, dict[str, str]] = {
         "practices": "Practices to repeat", "pitfalls": "Pitfalls to avoid", "applies_to": "Applies to",
         "from_reviews": "reviews", "from_teams": "teams", "last_seen": "last seen", "recurring": "recurring",
         "addressed_by": "Addressed by", "no_action": "No action addresses this yet.", "untagged": "Untagged",
-        "source": "Source", "owner": "owner", "due": "due",
+        "source": "Sources", "owner": "owner", "due": "due",
         "not_started": "not started", "in_progress": "in progress", "blocked": "blocked", "done": "done",
         "cancelled": "cancelled", "overdue": "overdue",
         "playbook_intro": "Lessons from every review, grouped by theme. Practices worked and are worth "

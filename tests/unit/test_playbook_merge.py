@@ -4,15 +4,18 @@ its sections as configured."""
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import markdown
 import pytest
 
 from retrogen.analysis import Analysis, analyse
 from retrogen.config import load_config
 from retrogen.history import GitHistory
+from retrogen.loader import parse_text
 from retrogen.model import KnowledgeBase, Lesson, Review, review_from_data
 from retrogen.playbook import (
     NEAR_DUPLICATE,
@@ -26,7 +29,7 @@ from retrogen.playbook import (
 )
 from retrogen.render import md
 
-from ..conftest import TODAY
+from ..conftest import EXAMPLES, TODAY
 
 
 def fixture_analysis(kb: Path, order: tuple[str, ...] | None = None) -> Analysis:
@@ -257,3 +260,15 @@ def test_pairs_are_compared_once_per_statement() -> None:
     assert all(chained) and similar(texts[0], texts[-1]) < NEAR_DUPLICATE
     sources = [source(f"r{i}", "L1", "failure", t, ("定价",), date(2026, 1, 1 + i)) for i, t in enumerate(texts)]
     assert len(merge_lessons(sources)) > 1
+
+
+def test_attack_lessons_stay_text_in_the_playbook() -> None:
+    path = EXAMPLES / "attack" / "attack-review.yaml"
+    attack = review_from_data(parse_text(path, path.read_text(encoding="utf-8")).data, path)
+    playbook = Analysis(KnowledgeBase([attack, *CRAFTED], TODAY), GitHistory()).playbook
+    page = markdown.markdown(playbook_markdown(playbook, "en", TODAY, review_link="reviews/", link_suffix=".md"),
+                             extensions=["tables", "attr_list", "md_in_html", "admonition", "toc"])
+    assert "<script" not in page and "<img" not in page and "<svg" not in page
+    assert "javascript:" not in "".join(re.findall(r'href="[^"]*"', page))
+    assert not re.search(r"<[^>]+\son\w+=", page)
+    assert "&lt;script&gt;alert('lesson')&lt;/script&gt; javascript:alert('lesson2')" in page

@@ -11,17 +11,18 @@ import pandas as pd
 
 from retrogen import actions as action_tables
 from retrogen import metrics as metric_tables
-from retrogen.config import Config
+from retrogen.config import DEFAULT_PLAYBOOK_ORDER, Config
 from retrogen.history import ActionKey, GitHistory, StatusEvent, read_git_history, timelines, weekly_series
 from retrogen.loop import ACTIVE_STATES, ClosedLoop, FollowUp, State, closed_loop, follow_up
 from retrogen.model import KnowledgeBase, Review, load_knowledge_base
-from retrogen.playbook import Theme, build_playbook
+from retrogen.playbook import Playbook, build_playbook
 
 
 @dataclass
 class Analysis:
     knowledge_base: KnowledgeBase
     git: GitHistory
+    playbook_order: tuple[str, ...] = DEFAULT_PLAYBOOK_ORDER  # extra.retrogen.playbook_order
 
     @property
     def today(self) -> date:
@@ -129,8 +130,8 @@ class Analysis:
         return weekly_series(self.knowledge_base.reviews, self.histories, self.today)
 
     @cached_property
-    def playbook(self) -> list[Theme]:
-        return build_playbook(self.knowledge_base.reviews, self.actions, self.themes)
+    def playbook(self) -> Playbook:
+        return build_playbook(self.knowledge_base.reviews, self.actions, self.themes, self.playbook_order)
 
 
 def analyse(config: Config, today: date, use_git: bool = True, jobs: int | None = None) -> Analysis:
@@ -138,4 +139,4 @@ def analyse(config: Config, today: date, use_git: bool = True, jobs: int | None 
     `jobs` caps the processes that check the reviews (default: one per core)."""
     knowledge_base = load_knowledge_base(config, today, jobs=jobs)
     git = GitHistory() if not use_git else read_git_history(config.root, config.reviews_dir, config.max_file_size)
-    return Analysis(knowledge_base, git)
+    return Analysis(knowledge_base, git, config.playbook_order)

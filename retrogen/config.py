@@ -23,6 +23,15 @@ from retrogen.schema import SCHEMA_NAME
 
 CONFIG_NAME = "mkdocs.yml"
 
+# The playbook's themes in the order a salesperson meets them, from finding a customer to keeping one. Both
+# languages of each step are listed, so the order holds whether or not tag_aliases folds one into the other;
+# a tag missing from the knowledge base is skipped.
+DEFAULT_PLAYBOOK_ORDER = (
+    "拓客", "新客户开发", "prospecting", "需求挖掘", "discovery", "决策链", "decision-chain", "方案", "proposal",
+    "business-case", "定价", "pricing", "谈判", "negotiation", "成交", "closing", "交接", "handover",
+    "客户维护", "retention", "续约", "renewal",
+)
+
 @dataclass(frozen=True)
 class Config:
     """Where the knowledge base is and how it is checked."""
@@ -37,6 +46,7 @@ class Config:
     tags: TagVocabulary = field(default_factory=TagVocabulary)
     teams: tuple[str, ...] | None = None  # None: any team is fine
     language: str = "en"
+    playbook_order: tuple[str, ...] = DEFAULT_PLAYBOOK_ORDER
     site_name: str = "retrogen"
     mkdocs: dict[str, Any] = field(default_factory=dict)
 
@@ -143,6 +153,8 @@ SETTINGS: dict[str, Setting] = {
                            "{决策链: [decision-chain], 定价: [pricing]}", _is_tag_aliases),
     "teams": Setting(None, "the list of the teams' names (unset: any team), e.g. [华东销售部, 华南客户成功部]",
                      lambda v: v is None or _is_names(v)),
+    "playbook_order": Setting(list(DEFAULT_PLAYBOOK_ORDER), "a list of tags, e.g. [新客户开发, 需求挖掘, 决策链]",
+                              _is_names),
 }
 
 
@@ -198,6 +210,7 @@ def load_config(config_file: Path | None = None, cwd: Path | None = None) -> Con
         require_known_owners=settings["require_known_owners"],
         tags=tag_vocabulary(settings["tag_aliases"], f"{config_file}: extra.retrogen.tag_aliases"),
         teams=tuple(normalise(team) for team in settings["teams"]) if settings["teams"] is not None else None,
+        playbook_order=tuple(settings["playbook_order"]),
         language="zh" if language.lower().startswith("zh") else "en",
         site_name=str(raw.get("site_name") or "retrogen"),
         mkdocs=raw,

@@ -8,7 +8,7 @@ LABELS: dict[str, dict[str, str]] = {
         "practices": "Practices to repeat", "pitfalls": "Pitfalls to avoid", "applies_to": "Applies to",
         "from_reviews": "reviews", "from_teams": "teams", "last_seen": "last seen", "recurring": "recurring",
         "addressed_by": "Addressed by", "no_action": "No action addresses this yet.", "untagged": "Untagged",
-        "source": "Source", "owner": "owner", "due": "due",
+        "source": "Sources", "owner": "owner", "due": "due",
         "not_started": "not started", "in_progress": "in progress", "blocked": "blocked", "done": "done",
         "cancelled": "cancelled", "overdue": "overdue",
         "playbook_intro": "Lessons from every review, grouped by theme. Practices worked and are worth "
@@ -81,6 +81,8 @@ LABELS: dict[str, dict[str, str]] = {
         "recurring_causes": "Recurring root causes", "across_teams": "The same metric across teams",
         "latest_review": "Latest review", "verification_pending": "No expected result decided yet.",
         "related": "Related past lessons",
+        "do": "Do", "avoid": "Avoid", "basis": "Evidence", "see_also": "See also", "practice_ref": "No. {n}",
+        "other_practices": "Other practices",
     },
     "zh": {
         "playbook": "打法手册", "generated": "由 retrogen 生成于", "theme": "主题",
@@ -156,6 +158,8 @@ LABELS: dict[str, dict[str, str]] = {
         "recurring_causes": "反复出现的根因", "across_teams": "同一指标的团队对比",
         "latest_review": "最近复盘", "verification_pending": "尚无已判定的预期效果。",
         "related": "相关的过往经验",
+        "do": "要做", "avoid": "避免", "basis": "依据", "see_also": "另见", "practice_ref": "第 {n} 条",
+        "other_practices": "其他做法",
     },
 }
 

@@ -1,8 +1,9 @@
 """Jinja environments for generated Markdown: autoescape on, plus a filter that neutralises Markdown.
 
-Review text is untrusted. Autoescaping turns `<`, `>`, `&` and quotes into entities, so no HTML gets
-through; the `md` filter backslash-escapes Markdown punctuation, so no link, image, emphasis or table
-break can be made from review text either.
+Review text is untrusted. The `md` filter makes it inert: `<` becomes an entity, so no HTML gets through,
+and every character that would start a link, image, code span, emphasis, attribute list or table cell is
+backslash-escaped, so none can be made from review text either. Everything else stays as written, so the
+Markdown also reads well as a plain file (decision-chain, not decision\\-chain).
 """
 
 from __future__ import annotations
@@ -17,17 +18,33 @@ from markupsafe import Markup
 
 from retrogen.numbers import number, percent, signed_change
 
-_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
+# Wherever they stand: code spans, emphasis (`*` always; `_` except between two letters or digits, where neither
+# Python-Markdown nor CommonMark reads it), links and images (`[`, `]`), attribute lists (`{`, which attr_list
+# would turn into HTML attributes such as onclick), table cells (`|`), a backslash that would escape what
+# follows, and a last `#` (a heading drops its closing hashes: `## C#` would read "C").
+_INLINE = re.compile(r"[`*\[\]{|]|(?<![^\W_])_|_(?![^\W_])|\\(?=[!-/:-@\[-`{-~]|$)|#$")
+# At the start of the text, which a template may put at the start of a line: lists, headings, quotes,
+# admonitions (`!!!`), fences (`~~~`), rules and setext underlines; a number and `.` or `)` starts a list.
+_LEADING = re.compile(r"^(?:[-+#>!~=]|\d+(?=[.)](?:\s|$)))")
+# An entity (`&lt;`, `&#60;`) would show as the character it names, so its `&` is written out; a lone & is
+# harmless and stays readable.
+_ENTITY = re.compile(r"&(?=#?\w+;)")
 
 
 def md(value: Any) -> Markup:
-    """Review text as inert Markdown: HTML-escaped, punctuation escaped, lines joined."""
+    """Review text as inert Markdown on one line: no HTML, no link, no formatting, and escapes only where a
+    character would otherwise mean something."""
     if value is None:
         return Markup("")
-    text = _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(str(value).split()))
-    # Quotes are harmless in Markdown text (md() output never goes into an attribute), so they stay
-    # readable for people who read the file raw; <, > and & become entities.
-    return Markup(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+    text = " ".join(str(value).split())
+    text = _ENTITY.sub("&amp;", text).replace("<", "&lt;")
+    text = _INLINE.sub(lambda m: "\\" + m.group(), text)
+    return Markup(_LEADING.sub(_escape_leading, text))
+
+
+def _escape_leading(match: re.Match[str]) -> str:
+    found = match.group()
+    return found + "\\" if found[0].isdigit() else "\\" + found
 
 
 def iso(value: Any) -> str:

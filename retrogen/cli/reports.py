@@ -179,7 +179,7 @@ def _history(analysis: Analysis, wanted: str) -> pd.DataFrame:
 @click.pass_context
 def playbook(ctx: click.Context, output: Path | None, force: bool, lang: str | None, no_git: bool,
              today: str | None) -> None:
-    """The playbook: lessons from every review by theme, as one Markdown document.
+    """The playbook: lessons from every review merged into practices by theme, as one Markdown document.
 
     \b
     Example:

@@ -111,7 +111,9 @@ def team_views(analysis: Analysis) -> list[TeamView]:
             metrics=metrics.get(name, analysis.metrics.iloc[0:0].assign(occasion=None)),
             funnel=funnel.get(name, analysis.funnel.iloc[0:0].assign(occasion=None)),
             actions=team_actions,
-            summary={str(k): v for k, v in summary.iloc[0].items()} if len(summary) else {},
+            # A team without actions has no summary row: its figures are empty, not missing.
+            summary={str(k): v for k, v in summary.iloc[0].items()} if len(summary)
+            else dict.fromkeys(map(str, summary.columns)),
             causes=causes_pareto(problems.get(name, analysis.problems.iloc[0:0])),
             themes=(themes := recurring_themes(reviews[name]))[themes["recurring"]],
         ))

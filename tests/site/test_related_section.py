@@ -52,3 +52,10 @@ def test_an_english_review_page_says_it_in_english(pages: dict[str, str]) -> Non
 
 def test_a_review_like_no_other_has_no_section(pages: dict[str, str]) -> None:
     assert "{ #related" not in pages["reviews/2026-06-office-move.md"]
+
+
+def test_a_team_without_actions_is_listed_with_empty_figures(pages: dict[str, str]) -> None:
+    """The labelled reviews have no actions: the teams index once failed on a team with no action summary."""
+    index = pages["teams/index.md"]
+    assert index.count("](../reviews/") >= 2
+    assert "| 0 | 0 |" in index

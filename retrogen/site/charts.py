@@ -36,9 +36,11 @@ class Canvas:
     plot_height: int
 
 
-# Material's content is 358 px wide on a 390 px phone and 688 px on a 1366 px desktop (and at least 688 px
-# from a 720 px window up), so one unit is drawn at about one pixel on both.
-NARROW = Canvas("narrow", 360, 13, 170)
+# Material's content is the window less 32 px below 720 px (288 px on a 320 px phone, 328 on 360, 358 on 390)
+# and at least 688 px from a 720 px window up (688 on a 1366 px desktop). One unit is drawn at 1.02 px or more
+# on phones from 360 px (1.12 at 390) and 1.01 px or more from 720 px up, so 13-unit text reads at 13 px or
+# more (11.7 px on a 320 px phone).
+NARROW = Canvas("narrow", 320, 13, 160)
 WIDE = Canvas("wide", 680, 13, 210)
 MAX_LABEL = 24  # characters of a label before it is cut (with its full text in a tooltip)
 GAP = 6

@@ -153,20 +153,25 @@ class SiteBuilder:
 
     def dashboard(self) -> str:
         a = self.analysis
-        reviews = sorted(a.knowledge_base.reviews, key=lambda r: (r.held_on, r.id), reverse=True)
         overdue = records(a.overdue_actions)
         themes = records(a.recurring_themes.head(10))
-        return self.render("index.md.j2", site_name=self.config.site_name, stats=self._stats, latest=reviews[:8],
-                           overdue=overdue[:10], themes=themes, notices=a.notices, teams=self.teams)
+        return self.render("index.md.j2", site_name=self.config.site_name, stats=self._stats,
+                           latest=self._review_rows[:8], suffix=self._suffix, overdue=overdue[:10], themes=themes,
+                           notices=a.notices, teams=self.teams)
 
-    def reviews_index(self) -> str:
+    @cached_property
+    def _review_rows(self) -> list[dict[str, Any]]:
+        """Every review, latest first, with its headline KPI and its open and overdue action counts."""
         a = self.analysis
         reviews = sorted(a.knowledge_base.reviews, key=lambda r: (r.held_on, r.id), reverse=True)
         overdue_counts = Counter(a.overdue_actions["review"])
         # A review's headline KPI is the metric its authors put first.
-        rows = [{"review": review, "open": a.open_counts.get(review.id, 0), "overdue": overdue_counts[review.id],
+        return [{"review": review, "open": a.open_counts.get(review.id, 0), "overdue": overdue_counts[review.id],
                  "headline": next(iter(self.metrics_by_review.get(review.id, [])), None)} for review in reviews]
-        return self.render("reviews_index.md.j2", rows=rows, suffix=self._suffix,
+
+    def reviews_index(self) -> str:
+        reviews = [row["review"] for row in self._review_rows]
+        return self.render("reviews_index.md.j2", rows=self._review_rows, suffix=self._suffix,
                            teams=_choices(r.team for r in reviews),
                            kinds=[(k, self.text[k]) for k in dict.fromkeys(r.kind for r in reviews)],
                            periods=_choices((r.period for r in reviews if r.period), reverse=True))

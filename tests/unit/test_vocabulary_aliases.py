@@ -101,7 +101,7 @@ def test_aliases_count_as_their_canonical_tag_in_every_table(aliased: Path) -> N
     assert by_tag["定价"] == plain_by_tag["定价"] + plain_by_tag["pricing"]
     # the lessons table (the lessons page's filter reads it) and the playbook's themes
     assert not ALIAS_NAMES & {t for tags in analysis.lessons["tags"] for t in tags}
-    names = [theme.name for theme in analysis.playbook]
+    names = [section.theme for section in analysis.playbook.sections]
     assert not ALIAS_NAMES & set(names) and len(names) == len(set(names))
     assert "决策链" in names
     assert {path.name: path.read_bytes() for path in (aliased / "reviews").iterdir()} == before

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -198,22 +198,27 @@ def merge_lessons(sources: Iterable[Source]) -> list[Practice]:
     NEAR_DUPLICATE), or starts a practice of its own. Successes come first and the latest first, so a
     statement is the latest success; comparing with statements only keeps a chain of loosely similar
     lessons from drifting into one practice."""
-    practices: list[tuple[frozenset[str], Practice]] = []
+    practices: list[Practice] = []
+    statements: list[frozenset[str]] = []
+    # (theme, term) -> the practices whose statement has both: a lesson is scored only against statements it
+    # shares a theme and a term with, so a large knowledge base is not compared pair by pair.
+    postings: dict[tuple[str, str], list[int]] = defaultdict(list)
     ordered = sorted(sources, key=lambda s: (s.success, s.review.held_on, s.review.id, s.lesson.id), reverse=True)
     for source in ordered:
         words = lesson_terms(source.lesson.lesson)
-        scored = [(similarity(words, statement_words), practice) for statement_words, practice in practices
-                  if _same_theme(source.lesson, practice.statement.lesson)]
-        best = max(scored, key=lambda pair: pair[0], default=None)
+        themes = source.lesson.tags or ("",)  # lessons without a tag are one theme
+        candidates = sorted({i for theme in themes for term in words for i in postings.get((theme, term), ())})
+        scored = [(similarity(words, statements[i]), -i) for i in candidates]
+        best = max(scored, default=None)
         if best and best[0] >= NEAR_DUPLICATE:
-            best[1].sources.append(source)
-        else:
-            practices.append((words, Practice([source])))
-    return [practice for _, practice in practices]
-
-
-def _same_theme(a: Lesson, b: Lesson) -> bool:
-    return bool(set(a.tags) & set(b.tags)) or (not a.tags and not b.tags)
+            practices[-best[1]].sources.append(source)
+            continue
+        for theme in themes:
+            for term in words:
+                postings[(theme, term)].append(len(practices))
+        practices.append(Practice([source]))
+        statements.append(words)
+    return practices
 
 
 def _sources(reviews: Sequence[Review], actions: pd.DataFrame) -> list[Source]:

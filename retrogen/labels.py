@@ -62,7 +62,7 @@ LABELS: dict[str, dict[str, str]] = {
         "kpi_by_team": "KPI achievement by team", "kpi_by_review": "KPI achievement by review",
         "mean_achievement": "Mean achievement", "met_count": "Metrics met", "overdue_actions": "Overdue actions",
         "top_causes": "Most frequent root causes", "examples": "Examples", "as_of": "As of", "days": "days",
-        "reviews_in": "reviews", "actions_count": "Actions",
+        "reviews_in": "reviews", "actions_count": "Actions", "download_report": "Download the report (Word)",
     },
     "zh": {
         "playbook": "打法手册", "generated": "由 retrogen 生成于", "theme": "主题",
@@ -121,7 +121,7 @@ LABELS: dict[str, dict[str, str]] = {
         "kpi_by_team": "各团队指标达成", "kpi_by_review": "各次复盘指标达成",
         "mean_achievement": "平均达成率", "met_count": "达成指标", "overdue_actions": "逾期行动",
         "top_causes": "主要根因", "examples": "例如", "as_of": "截至", "days": "天",
-        "reviews_in": "次复盘", "actions_count": "行动数",
+        "reviews_in": "次复盘", "actions_count": "行动数", "download_report": "下载《复盘报告》(Word)",
     },
 }
 

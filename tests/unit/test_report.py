@@ -11,8 +11,9 @@ import pytest
 
 from retrogen.analysis import Analysis, analyse
 from retrogen.config import load_config
+from retrogen.documents import markdown_text
 from retrogen.report.content import Rag, Report, ReportBuilder, ReportError, in_period, rag
-from retrogen.report.writers import markdown_text, to_html, to_markdown
+from retrogen.report.writers import write_report
 from tests.conftest import TODAY
 
 
@@ -131,9 +132,9 @@ def test_review_text_cannot_make_markup_in_markdown_or_html(builder: ReportBuild
     hostile = replace(one, review=replace(one.review, title=HOSTILE, objective="- 1. " + HOSTILE),
                       kpis=(replace(one.kpis[0], name=HOSTILE), *one.kpis[1:]))
     report = Report("zh", (hostile,))
-    html = to_html(report)
+    html = str(write_report(report, "html"))
     assert "<script>alert" not in html and "<img" not in html and "&lt;script&gt;" in html
-    rendered = markdown.markdown(to_markdown(report), extensions=["tables"])
+    rendered = markdown.markdown(str(write_report(report, "md")), extensions=["tables"])
     before_gaps = rendered.split("<h3", 1)[0]  # title, meta line, objective and the KPI table
     for made in ("<a ", "<img", "<script", "<em>b", "<code>", "<li>", "<ol"):
         assert made not in before_gaps, made

@@ -115,13 +115,15 @@ def test_a_monthly_review_belongs_to_its_quarter_and_a_project_review_to_the_day
 @pytest.mark.parametrize(("team", "label", "message"), [
     ("华东销售", "2026-Q3", "no team '华东销售' in the knowledge base; did you mean '华东销售部'?"),
     ("华东销售部", "2027-Q1", "team '华东销售部' has no review in 2027-Q1; its reviews' periods: 2025-Q4, "),
-    (None, "2030", "the knowledge base has no review in 2030"),
+    (None, "2030", "the knowledge base has no review in 2030; its reviews' periods: 2025-Q4, 2026-08, 2026-10, "
+                   "2026-Q1, 2026-Q2, 2026-Q3"),  # not the custom 2026-05-04–2026-08-28: --period cannot name it
 ])
 def test_unknown_team_or_empty_period_is_refused(builder: ReportBuilder, team: str | None, label: str,
                                                  message: str) -> None:
     with pytest.raises(ReportError) as raised:
         builder.period(label, team, "zh")
     assert str(raised.value).startswith(message)
+    assert "–" not in str(raised.value)
 
 
 HOSTILE = "<script>alert(1)</script> [x](javascript:alert(1)) ![i](http://evil/) *b* `c` | d &amp; <img onerror=x>"

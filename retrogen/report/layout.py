@@ -1,57 +1,12 @@
-"""A report laid out once as a list of blocks (headings, text, lists, tables), in the report's language, so
-that the Word, Markdown and HTML writers show the same sections, columns and numbers."""
+"""A report laid out as blocks (retrogen.documents) in the report's language: which sections, columns and
+numbers every format shows."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import ClassVar
-
+from retrogen.documents import Block, Grid, Heading, Items, PageBreak, Text
 from retrogen.labels import labels
 from retrogen.numbers import number, percent, signed_change
 from retrogen.report.content import ActionRow, KpiRow, Rag, Report, ReviewReport, Summary
-
-Marks = dict[tuple[int, int], Rag]  # (row, column) of a table cell -> its red/amber/green mark
-
-
-@dataclass(frozen=True)
-class Heading:
-    kind: ClassVar[str] = "heading"
-    text: str
-    level: int  # 0: the title of a report, 1: a section, 2: a sub-section
-
-
-@dataclass(frozen=True)
-class Text:
-    kind: ClassVar[str] = "text"
-    text: str
-    label: str = ""  # shown in bold before the text, with a colon
-    note: bool = False  # a secondary line (the report's period, team and date under its title)
-
-
-@dataclass(frozen=True)
-class Items:
-    """A bulleted list of (label, text); a label is shown in bold before its text, with a colon."""
-
-    kind: ClassVar[str] = "items"
-    items: tuple[tuple[str, str], ...]
-
-
-@dataclass(frozen=True)
-class Grid:
-    kind: ClassVar[str] = "grid"
-    headers: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-    widths: tuple[float, ...]  # centimetres on an A4 page (17.2 cm of text width)
-    right: frozenset[int] = frozenset()  # columns of numbers, aligned right
-    marks: Marks = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class PageBreak:
-    kind: ClassVar[str] = "page_break"
-
-
-Block = Heading | Text | Items | Grid | PageBreak
 
 
 def period_text(start: object, end: object, label: str | None) -> str:

@@ -17,6 +17,7 @@ from retrogen.errors import BuildError
 from retrogen.files import cannot_write
 from retrogen.site.output import WriteReport, check_places, replacing, write_pages
 from retrogen.site.pages import build_pages
+from retrogen.site.reports import review_reports
 
 _BARE_TAG = re.compile(r"</?(?:p|ul|ol|li|strong|em|b|i|span|div|table|thead|tbody|tr|th|td)>")
 
@@ -43,7 +44,7 @@ def generate(config: Config, today: date, use_git: bool = True, jobs: int | None
         return report
     pages = build_pages(analysis, config)
     try:
-        report.pages = write_pages(config.generated_dir, pages)
+        report.pages = write_pages(config.generated_dir, {**pages, **review_reports(analysis)})
     except OSError as exc:
         raise BuildError(cannot_write(config.generated_dir, exc)) from None
     return report

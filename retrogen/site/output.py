@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,7 +88,7 @@ def _overlap(one: Path, other: Path) -> bool:
     return one.is_relative_to(other) or other.is_relative_to(one)
 
 
-def write_pages(folder: Path, pages: dict[str, str]) -> WriteReport:
+def write_pages(folder: Path, pages: Mapping[str, str | bytes]) -> WriteReport:
     """Write the pages; files whose content is unchanged keep their mtime, stale generated files go."""
     claim(folder)
     report = WriteReport()

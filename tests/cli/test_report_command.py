@@ -67,6 +67,17 @@ def test_review_docx_holds_the_kpi_and_action_tables(knowledge_base: Path, tmp_p
     golden("report/2026-q3-east-sales.docx.txt", docx_text(document))
 
 
+def test_docx_tables_keep_their_column_widths(knowledge_base: Path, tmp_path: Path) -> None:
+    """LibreOffice lays a table out by its grid (w:gridCol), Word by each cell's width: both are set, or
+    every column comes out equally wide."""
+    target = tmp_path / "q3.docx"
+    assert run(knowledge_base, "2026-q3-east-sales", "-o", str(target))[0] == 0
+    actions = next(t for t in docx.Document(str(target)).tables if t.rows[0].cells[0].text == "#")
+    grid = [round(column.width / Cm(1), 1) for column in actions.columns]
+    assert grid == [0.9, 6.0, 1.8, 2.0, 4.0, 2.5]
+    assert [round(cell.width / Cm(1), 1) for cell in actions.rows[1].cells] == grid
+
+
 def test_docx_is_a4_with_east_asian_fonts(knowledge_base: Path, tmp_path: Path) -> None:
     target = tmp_path / "q3.docx"
     assert run(knowledge_base, "2026-q3-east-sales", "-o", str(target))[0] == 0

@@ -11,8 +11,9 @@ import pytest
 
 from retrogen.analysis import Analysis, analyse
 from retrogen.config import load_config
+from retrogen.documents import markdown_text
 from retrogen.report.content import Rag, Report, ReportBuilder, ReportError, in_period, rag
-from retrogen.report.writers import markdown_text, to_html, to_markdown
+from retrogen.report.writers import write_report
 from tests.conftest import TODAY
 
 
@@ -114,13 +115,15 @@ def test_a_monthly_review_belongs_to_its_quarter_and_a_project_review_to_the_day
 @pytest.mark.parametrize(("team", "label", "message"), [
     ("华东销售", "2026-Q3", "no team '华东销售' in the knowledge base; did you mean '华东销售部'?"),
     ("华东销售部", "2027-Q1", "team '华东销售部' has no review in 2027-Q1; its reviews' periods: 2025-Q4, "),
-    (None, "2030", "the knowledge base has no review in 2030"),
+    (None, "2030", "the knowledge base has no review in 2030; its reviews' periods: 2025-Q4, 2026-08, 2026-10, "
+                   "2026-Q1, 2026-Q2, 2026-Q3"),  # not the custom 2026-05-04–2026-08-28: --period cannot name it
 ])
 def test_unknown_team_or_empty_period_is_refused(builder: ReportBuilder, team: str | None, label: str,
                                                  message: str) -> None:
     with pytest.raises(ReportError) as raised:
         builder.period(label, team, "zh")
     assert str(raised.value).startswith(message)
+    assert "–" not in str(raised.value)
 
 
 HOSTILE = "<script>alert(1)</script> [x](javascript:alert(1)) ![i](http://evil/) *b* `c` | d &amp; <img onerror=x>"
@@ -131,9 +134,9 @@ def test_review_text_cannot_make_markup_in_markdown_or_html(builder: ReportBuild
     hostile = replace(one, review=replace(one.review, title=HOSTILE, objective="- 1. " + HOSTILE),
                       kpis=(replace(one.kpis[0], name=HOSTILE), *one.kpis[1:]))
     report = Report("zh", (hostile,))
-    html = to_html(report)
+    html = str(write_report(report, "html"))
     assert "<script>alert" not in html and "<img" not in html and "&lt;script&gt;" in html
-    rendered = markdown.markdown(to_markdown(report), extensions=["tables"])
+    rendered = markdown.markdown(str(write_report(report, "md")), extensions=["tables"])
     before_gaps = rendered.split("<h3", 1)[0]  # title, meta line, objective and the KPI table
     for made in ("<a ", "<img", "<script", "<em>b", "<code>", "<li>", "<ol"):
         assert made not in before_gaps, made

@@ -1,4 +1,4 @@
-"""Documents for people outside the site (the 《复盘报告》, later the playbook): laid out once as blocks
+"""Documents for people outside the site (the 《复盘报告》 and the playbook): laid out once as blocks
 (headings, text, lists, tables, page breaks) and written as Word, Markdown or HTML, so that every format shows
 the same sections, columns and numbers.
 

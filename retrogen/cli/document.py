@@ -7,11 +7,11 @@ from pathlib import Path
 import click
 
 from retrogen.cli.base import cli, get_config, today_option, write_output
-from retrogen.cli.reports import _analyse, force_option, no_git_option
+from retrogen.cli.reports import _analyse, document_format, force_option, no_git_option
 from retrogen.errors import RetrogenError
 from retrogen.periods import parse_label
 from retrogen.report.content import Report, ReportBuilder, ReportError
-from retrogen.report.writers import WRITERS, format_of, write_report
+from retrogen.report.writers import WRITERS, write_report
 from retrogen.vocabulary import LANGUAGES
 
 
@@ -54,15 +54,7 @@ def report(ctx: click.Context, review_id: str | None, team: str | None, period_l
             parse_label(period_label)
         except RetrogenError as exc:
             raise click.BadParameter(str(exc), param_hint="--period") from None
-    if output is not None:
-        try:
-            chosen = format_of(output, fmt)
-        except RetrogenError as exc:
-            raise click.BadParameter(str(exc), param_hint="--output") from None
-    elif fmt == "docx":
-        raise click.UsageError("a .docx is written to a file: add -o FILE")
-    else:
-        chosen = fmt or "md"
+    chosen = document_format(output, fmt, tuple(WRITERS))
     analysis = _analyse(ctx, today, no_git)
     builder = ReportBuilder(analysis)
     try:

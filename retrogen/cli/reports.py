@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import click
@@ -11,9 +11,13 @@ import pandas as pd
 from retrogen.actions import GROUPS, STATUS_FILTERS, action_summary, filter_actions, follow_up_order
 from retrogen.analysis import Analysis, analyse
 from retrogen.cli.base import cli, get_config, parse_today, today_option, write_output
+from retrogen.documents import to_docx
+from retrogen.errors import RetrogenError
 from retrogen.history import weekly_series
 from retrogen.metrics import metrics_summary
 from retrogen.playbook import playbook_markdown
+from retrogen.playbook_layout import playbook_blocks
+from retrogen.report.writers import format_of
 from retrogen.tables import FORMATTERS, to_excel_csv, to_json
 from retrogen.vocabulary import LANGUAGES
 
@@ -24,6 +28,7 @@ output_option = click.option(
     help="Write a file instead of printing; its suffix chooses the format: .xlsx (an Excel workbook of every "
          "table), .csv (this table, for Excel) or .json.")
 force_option = click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+PLAYBOOK_FORMATS = ("md", "docx")
 no_git_option = click.option("--no-git", is_flag=True, help="Ignore git history; use `updates` alone.")
 
 
@@ -54,6 +59,19 @@ def _emit(frame: pd.DataFrame, fmt: str, output: Path | None, force: bool,
                                  param_hint="--output")
     write_output(output, to_excel_csv(frame) if suffix == ".csv" else to_json(frame) + "\n", force)
     click.echo(f"Wrote {output} ({len(frame)} rows)", err=True)
+
+
+def document_format(output: Path | None, fmt: str | None, formats: Sequence[str]) -> str:
+    """The format of a document (report, playbook): `fmt`, else the one the suffix of `output` names; printed
+    without -o, Markdown unless `fmt` says otherwise, never Word."""
+    if output is not None:
+        try:
+            return format_of(output, fmt, formats)
+        except RetrogenError as exc:
+            raise click.BadParameter(str(exc), param_hint="--output") from None
+    if fmt == "docx":
+        raise click.UsageError("a .docx is written to a file: add -o FILE")
+    return fmt or "md"
 
 
 @cli.command()
@@ -171,27 +189,34 @@ def _history(analysis: Analysis, wanted: str) -> pd.DataFrame:
 
 @cli.command()
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the Markdown to this file (atomically) instead of printing it.")
+              help="Write this file (atomically) instead of printing; its suffix chooses the format: .md or .docx.")
+@click.option("--format", "fmt", type=click.Choice(PLAYBOOK_FORMATS),
+              help="The format, whatever the file's suffix (without -o: md, printed).")
 @force_option
 @click.option("--lang", type=click.Choice(LANGUAGES), help="Language of the labels (default: the site's).")
 @no_git_option
 @today_option
 @click.pass_context
-def playbook(ctx: click.Context, output: Path | None, force: bool, lang: str | None, no_git: bool,
-             today: str | None) -> None:
-    """The playbook: lessons from every review merged into practices by theme, as one Markdown document.
+def playbook(ctx: click.Context, output: Path | None, fmt: str | None, force: bool, lang: str | None,
+             no_git: bool, today: str | None) -> None:
+    """The playbook: lessons from every review merged into practices by theme, as one Markdown or Word
+    document.
 
     \b
     Example:
         retrogen playbook -o playbook.md
+        retrogen playbook -o playbook.docx        # the same playbook for Word
     """
+    chosen = document_format(output, fmt, PLAYBOOK_FORMATS)
     analysis = _analyse(ctx, today, no_git)
-    text = playbook_markdown(analysis.playbook, lang or get_config(ctx).language, analysis.today)
-    if output is None:
-        click.echo(text, nl=False)
+    language = lang or get_config(ctx).language
+    content: str | bytes
+    if chosen == "docx":
+        content = to_docx(playbook_blocks(analysis.playbook, language, analysis.today), language)
     else:
-        write_output(output, text, force)
+        content = playbook_markdown(analysis.playbook, language, analysis.today)
+    if output is None:
+        click.echo(content, nl=False)
+    else:
+        write_output(output, content, force)
         click.echo(f"Wrote {output}", err=True)
-
-
-

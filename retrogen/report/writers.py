@@ -3,7 +3,7 @@ name; each writes the same blocks (`layout`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from retrogen import documents
@@ -27,13 +27,14 @@ def to_html(report: Report) -> str:
 WRITERS: dict[str, Callable[[Report], str | bytes]] = {"docx": to_docx, "md": to_markdown, "html": to_html}
 
 
-def format_of(path: Path, fmt: str | None) -> str:
-    """The format to write: `fmt` when given, else the one the file's suffix names."""
+def format_of(path: Path, fmt: str | None, formats: Sequence[str]) -> str:
+    """The format to write: `fmt` when given, else the one of `formats` the file's suffix names."""
     chosen = fmt or path.suffix.lower().lstrip(".")
     if chosen == "htm":
         chosen = "html"
-    if chosen not in WRITERS:
-        raise RetrogenError(f"cannot tell the format of {path}: name a .docx, .md or .html file, or add --format")
+    if chosen not in formats:
+        names = ", ".join(f".{name}" for name in formats[:-1]) + f" or .{formats[-1]}"
+        raise RetrogenError(f"cannot tell the format of {path}: name a {names} file, or add --format")
     return chosen
 
 

@@ -50,8 +50,8 @@ def _tag_terms(tags: Iterable[str]) -> list[str]:
 
 
 @cache
-def _one_tag(tag: str) -> list[str]:  # a knowledge base has few tags, used on thousands of items
-    return [f"#{tag.casefold()}", *terms(tag)] * TAG_WEIGHT
+def _one_tag(tag: str) -> tuple[str, ...]:  # a knowledge base has few tags, used on thousands of items
+    return (f"#{tag.casefold()}", *terms(tag)) * TAG_WEIGHT
 
 
 def _context(review: Review) -> list[str]:
@@ -90,7 +90,7 @@ class RelatedIndex:
             frequency[list(counts)] += 1
         # Smoothed inverse document frequency: a term in every item still weighs a little, none weighs zero.
         self._idf = np.log((1 + len(rows)) / (1 + frequency)) + 1
-        self._matrix = self._weigh(rows)
+        self._matrix = self._unit_rows(rows)
 
     def _counts(self, words: list[str], grow: bool = False) -> dict[int, int]:
         """Term id -> count; terms outside the vocabulary are added (`grow`) or left out (a query's)."""
@@ -101,16 +101,19 @@ class RelatedIndex:
                 counts[term] = counts.get(term, 0) + 1
         return counts
 
-    def _weigh(self, rows: list[dict[int, int]]) -> Any:
-        """Rows of term counts as unit-length TF-IDF vectors (a sparse matrix). Term frequency is sublinear:
-        an item that says "churn" five times is not five times about churn."""
+    def _weights(self, columns: list[int], counts: list[int]) -> Any:
+        """TF-IDF weights of terms counted `counts` times. Term frequency is sublinear: an item that says
+        "churn" five times is not five times about churn."""
+        return (1 + np.log(np.array(counts, dtype=float))) * self._idf[columns]
+
+    def _unit_rows(self, rows: list[dict[int, int]]) -> Any:
+        """Rows of term counts as unit-length TF-IDF vectors: a sparse matrix whose products are cosines."""
         from scipy.sparse import csr_matrix
 
         columns = [term for counts in rows for term in counts]
-        tf = np.array([count for counts in rows for count in counts.values()], dtype=float)
-        pointers = np.cumsum([0, *map(len, rows)])
-        values = (1 + np.log(tf)) * self._idf[columns] if columns else tf
-        matrix = csr_matrix((values, columns, pointers), shape=(len(rows), len(self._vocabulary)))
+        values = self._weights(columns, [count for counts in rows for count in counts.values()])
+        matrix = csr_matrix((values, columns, np.cumsum([0, *map(len, rows)])),
+                            shape=(len(rows), len(self._vocabulary)))
         norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
         norms[norms == 0] = 1
         return csr_matrix(matrix.multiply(1 / norms[:, None]))
@@ -136,20 +139,24 @@ class RelatedIndex:
 
     def _search(self, query: list[str], limit: int, threshold: float, exclude: str | None = None,
                 kind: str | None = None, per_review: int | None = None) -> list[Match]:
-        vector = self._weigh([self._counts(query)])
-        if not vector.nnz or limit <= 0:
+        counts = self._counts(query)
+        if not counts or limit <= 0:
             return []
-        scores = (self._matrix @ vector.T).toarray().ravel()
+        # The query as one dense TF-IDF vector: a matrix-vector product is the cheapest way through the index.
+        vector = np.zeros(len(self._vocabulary))
+        columns = list(counts)
+        vector[columns] = self._weights(columns, list(counts.values()))
+        scores = self._matrix @ (vector / np.linalg.norm(vector))
+        candidates = np.flatnonzero(scores > threshold)
         matches: list[Match] = []
         shown: Counter[str] = Counter()
         # Best first; a stable sort breaks ties in index order, so a knowledge base always answers alike.
-        for index in np.argsort(-scores, kind="stable"):
-            score = float(scores[index])
-            if score <= threshold or len(matches) == limit:
-                break
+        for index in candidates[np.argsort(-scores[candidates], kind="stable")]:
             item = self._items[index]
             if item.review == exclude or kind not in (None, item.kind) or shown[item.review] == per_review:
                 continue
             shown[item.review] += 1
-            matches.append(replace(item, score=round(score, 4)))
+            matches.append(replace(item, score=round(float(scores[index]), 4)))
+            if len(matches) == limit:
+                break
         return matches

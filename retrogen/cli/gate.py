@@ -85,20 +85,21 @@ def new(ctx: click.Context, review_id: str, kind: str, lang: str | None, team: s
     if hint:
         raise click.BadParameter(f"{team!r} is not in the team list (extra.retrogen.teams in {config.config_file}); "
                                  f"{hint}", param_hint="--team")
+    tag_list = tuple(dict.fromkeys(tag.strip() for tag in (tags or "").split(",") if tag.strip()))  # each once
     try:
         period = parse_label(period_label) if period_label else None
     except RetrogenError as exc:
         raise click.BadParameter(str(exc), param_hint="--period") from None
     try:
         path, prefill = new_review(config, review_id, kind, lang or config.language, team, parse_today(today),
-                                   period, tuple(tag.strip() for tag in (tags or "").split(",") if tag.strip()))
+                                   period, tag_list)
     except RetrogenError as exc:
         raise click.ClickException(str(exc)) from None
     if prefill.source or prefill.carried:
         source = f"{len(prefill.metrics)} metrics from {prefill.source.id}" if prefill.source else "no metrics"
         click.echo(f"Pre-filled {source} and carried {len(prefill.carried)} open actions forward.")
     click.echo(f"Wrote {path}. Fill in every TODO, then run: retrogen check {path}")
-    if tags:
+    if tag_list:
         click.echo("Related past lessons, to start the meeting from:" if prefill.lessons else
                    "No past lesson relates to this team and these tags yet.")
         for match in prefill.lessons:

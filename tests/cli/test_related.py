@@ -59,8 +59,8 @@ def copy_labelled(target: Path) -> Path:
 
 def test_new_with_tags_writes_them_and_prints_the_related_past_lessons(tmp_path: Path) -> None:
     root = copy_labelled(tmp_path)
-    code, out = run("new", "2027-q1-east", "--team", "华东销售部", "--tags", "客户维护, 交接", "--today", "2026-12-01",
-                    cwd=root)
+    code, out = run("new", "2027-q1-east", "--team", "华东销售部", "--tags", "客户维护, 交接,,客户维护", "--today",
+                    "2026-12-01", cwd=root)
     assert code == 0, out
     assert 'tags: ["客户维护", "交接"]' in (root / "reviews" / "2027-q1-east.yaml").read_text(encoding="utf-8")
     listed = out.split("Related past lessons, to start the meeting from:\n")[1].splitlines()

@@ -78,6 +78,7 @@ class ClosedLoop:
     # once, so that a page per review does not scan the whole knowledge base.
     teams: dict[str, list[Review]] = field(default_factory=dict)
     decided_by: dict[str, list[tuple[Review, Action]]] = field(default_factory=dict)
+    deciders: dict[str, list[Review]] = field(default_factory=dict)  # by review id: see deciders()
 
     def state_on(self, action: Action, timeline: list[StatusEvent], day: date) -> State | None:
         """The action's state on `day`, or None when its review had not been held yet."""
@@ -144,7 +145,7 @@ def closed_loop(reviews: Iterable[Review], today: date) -> ClosedLoop:
     loop = ClosedLoop(carries(r for team in teams.values() for r in team), teams=teams)
     for team in teams.values():
         for review in team:
-            later = deciders(review, team)
+            later = loop.deciders[review.id] = deciders(review, team)
             for action in review.actions:
                 verification = verify(action, later, today)
                 if verification is not None:
@@ -193,7 +194,7 @@ def follow_up(review: Review, loop: ClosedLoop, histories: dict[ActionKey, list[
     for earlier in team:
         if (earlier.held_on, earlier.id) >= (review.held_on, review.id):
             break
-        later = deciders(earlier, team)
+        later = loop.deciders[earlier.id]
         for action in earlier.actions:
             key = (earlier.id, action.id)
             state = loop.state_on(action, histories[key], review.held_on)

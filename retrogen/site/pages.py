@@ -50,7 +50,8 @@ class SiteBuilder:
         self.text = labels(config.language)
         self.env = environment("templates/site")
         self.env.filters["front"] = _front
-        self.env.globals.update(text=self.text, review_href=self.review_href, factors=FACTORS)
+        self.env.globals.update(text=self.text, review_href=self.review_href, sibling_href=self.sibling_href,
+                                factors=FACTORS)
         directory_urls = config.mkdocs.get("use_directory_urls", True) is not False
         self._suffix = "/" if directory_urls else ".html"
         self._up = "../" if directory_urls else ""
@@ -61,6 +62,11 @@ class SiteBuilder:
         self.funnel_by_review = _grouped(records(analysis.funnel), "review")
         self.teams = team_views(analysis)
         self.team_slug = {team.name: team.slug for team in self.teams}
+
+    def sibling_href(self, reference: str) -> str:
+        """A link from a review page to another review's action ("2026-10-east-sales:A3"), for raw HTML."""
+        review_id, _, action_id = reference.partition(":")
+        return f"{self._up}{review_id}{self._suffix}#{action_id.lower()}"
 
     def review_href(self, review_id: str, anchor: str = "") -> str:
         """A link from a top-level page to a review page, for raw HTML where MkDocs does not rewrite links."""

@@ -262,7 +262,8 @@ class SiteBuilder:
     def _kpi_rows(self, team: TeamView) -> list[dict[str, Any]]:
         """A team's metric rows, oldest review first, with their occasion and their change signed (+7 pp for a
         rate, -9.5% otherwise); from the rows already grouped by review, which cost less than a new frame."""
-        return [{**row, "occasion": occasion(review), "change": signed_change(row["change"], row["change_unit"])}
+        return [{**row, "occasion": occasion(review), "cadence": _cadence(review),
+                 "change": signed_change(row["change"], row["change_unit"])}
                 for review in team.reviews for row in self.metrics_by_review.get(review.id, [])]
 
     def _causes(self, causes: pd.DataFrame, t: dict[str, str]) -> dict[str, Markup]:
@@ -281,14 +282,17 @@ class SiteBuilder:
 
     def team(self, team: TeamView) -> str:
         t = self.text
-        by_metric: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        # A monthly figure beside quarterly ones would read as a collapse: one trend per metric and cadence.
+        by_metric: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
         for row in self._kpi_rows(team):
-            by_metric.setdefault((row["metric"], row["unit"]), []).append(row)
+            by_metric.setdefault((row["metric"], row["unit"], row["cadence"]), []).append(row)
+        cadences = Counter((name, unit) for name, unit, _ in by_metric)
         metrics = []
-        for (name, unit), rows in by_metric.items():
-            chart = line_chart(f"{name} ({unit})", [r["occasion"] for r in rows],
+        for (name, unit, cadence), rows in by_metric.items():
+            title = f"{name} ({unit})" + (f" · {t['cadence_' + cadence]}" if cadences[(name, unit)] > 1 else "")
+            chart = line_chart(title, [r["occasion"] for r in rows],
                                {t["actual"]: [r["actual"] for r in rows], t["target"]: [r["target"] for r in rows]})
-            metrics.append({"name": name, "unit": unit, "chart": Markup(chart.svg()),
+            metrics.append({"title": title, "chart": Markup(chart.svg()),
                             "table": self.html_table(rows, {"occasion": t["period"], "target": t["target"],
                                                             "actual": t["actual"], "achievement": t["achievement"],
                                                             "change": t["change"]})})
@@ -334,6 +338,12 @@ def _choices(values: Iterable[str], reverse: bool = False) -> list[tuple[str, st
 def _values(row: pd.Series) -> list[float | None]:
     """A pivot row as chart values: NaN (not reported) becomes None."""
     return [None if pd.isna(v) else float(v) for v in row]
+
+
+def _cadence(review: Review) -> str:
+    """How often the review recurs (month, quarter…), "other" for one that is not periodic."""
+    period = review.period_of if review.kind == "periodic" else None
+    return str(period.granularity) if period else "other"
 
 
 def _headline(metrics: list[dict[str, Any]]) -> float | None:

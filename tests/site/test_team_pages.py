@@ -139,3 +139,12 @@ def test_a_hostile_team_name_is_inert_on_its_page_and_in_its_url(built_site: Pat
         html = page.read_text(encoding="utf-8")
         assert "&lt;img src=x onerror=alert" in html, page
         assert not re.search(r"<img[^>]*onerror", html, re.IGNORECASE), page
+
+
+def test_a_monthly_figure_is_not_drawn_on_the_quarterly_trend(pages: dict[str, str]) -> None:
+    """华东's 2026-10 monthly review reports 销售额 150 beside quarters of ~400: on one line it read as a collapse."""
+    page = pages[EAST]
+    quarterly = page.split("### 销售额 (万元) · 季度")[1].split("\n### ")[0]
+    monthly = page.split("### 销售额 (万元) · 月度")[1].split("\n### ")[0]
+    assert "2026-Q3" in quarterly and "2026-10" not in quarterly
+    assert "2026-10" in monthly and "2026-Q3" not in monthly

@@ -29,6 +29,13 @@ def terms(text: str) -> list[str]:
     """The text's terms in order, repeats kept (term frequency matters), stopwords, numbers and punctuation
     dropped. Chinese words also yield their shorter words (客户流失率: 客户, 流失, 流失率), so a text about 流失
     finds one about 流失率."""
+    return list(_terms(text))
+
+
+# A build reads each lesson twice, for the related index and for the playbook's near-duplicates; jieba is
+# most of the cost of both.
+@lru_cache(maxsize=1 << 16)
+def _terms(text: str) -> tuple[str, ...]:
     found: list[str] = []
     for index, part in enumerate(_CHINESE.split(text)):
         # split() with a group alternates: other text at even places, Chinese runs at odd ones
@@ -37,7 +44,7 @@ def terms(text: str) -> list[str]:
             if token in STOPWORDS or _NUMBER.fullmatch(token):
                 continue
             found.append(_singular(token))
-    return found
+    return tuple(found)
 
 
 def _singular(word: str) -> str:

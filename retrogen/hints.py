@@ -7,7 +7,9 @@ due date in the example always lies ahead of the day the check runs, never in a 
 from __future__ import annotations
 
 import calendar
+import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -19,6 +21,12 @@ EXAMPLES: dict[str, dict[str, str]] = {
     "zh": {"owner": "张伟", "checkpoint": "新SOP文件V2.0"},
     "en": {"owner": "Alex Chen", "checkpoint": "SOP v2.0 published"},
 }
+
+
+def did_you_mean(word: str, choices: Iterable[str], otherwise: str = "", cutoff: float = 0.5) -> str:
+    """"did you mean 'X'?" naming the choice closest to `word`, or `otherwise` when none is close."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=cutoff)
+    return f"did you mean {close[0]!r}?" if close else otherwise
 
 
 def is_placeholder(value: str) -> bool:

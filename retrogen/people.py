@@ -7,12 +7,12 @@ person everywhere: 刘洋 and Liu Yang are one owner in every table, page and di
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from retrogen.errors import ConfigError, ReviewFileError
+from retrogen.hints import did_you_mean
 from retrogen.loader import field_name, load_review
 from retrogen.owners import normalise
 
@@ -64,8 +64,7 @@ class Roster:
 
 
 def suggestion(name: str, names: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
-    return f"did you mean {close[0]!r}?" if close else "add them to the roster or name someone in it"
+    return did_you_mean(name, names, "add them to the roster or name someone in it")
 
 
 def load_roster(path: Path) -> Roster:

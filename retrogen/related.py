@@ -8,7 +8,6 @@ one threshold (RELATED_THRESHOLD) means the same for a whole review and for two 
 
 from __future__ import annotations
 
-import difflib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -18,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from retrogen.errors import RetrogenError
+from retrogen.hints import did_you_mean
 from retrogen.model import Review
 from retrogen.text import terms
 
@@ -127,8 +127,7 @@ class RelatedIndex:
         `per_review` of any one review; UnknownReview (with a did-you-mean) when no review has that id."""
         query = self._queries.get(review_id)
         if query is None:
-            close = difflib.get_close_matches(review_id, list(self._queries), n=1, cutoff=0.5)
-            hint = f"did you mean {close[0]!r}?" if close else "`retrogen actions` and the site list the reviews"
+            hint = did_you_mean(review_id, self._queries, "`retrogen actions` and the site list the reviews")
             raise UnknownReview(f"no review has the id {review_id!r}; {hint}")
         return self._search(query, limit, threshold, exclude=review_id, per_review=per_review)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import calendar
-import difflib
 import json
 import math
 import re
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import fastjsonschema
 
-from retrogen.hints import Hints, is_placeholder
+from retrogen.hints import Hints, did_you_mean, is_placeholder
 from retrogen.loader import Document, FieldPath, field_name
 
 if TYPE_CHECKING:  # jsonschema costs a quarter of a second to import: only an invalid review needs it
@@ -184,8 +183,7 @@ def _expected(schema: dict[str, Any]) -> str:
 
 
 def _hint(word: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(choices)}"
+    return did_you_mean(word, choices, f"allowed: {', '.join(choices)}", cutoff=0.6)
 
 
 def _action_field(path: FieldPath, name: str) -> bool:

@@ -53,6 +53,15 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             for row in frame.itertuples(index=False, name=None)]
 
 
+def grouped(rows: list[dict[str, Any]], key: str) -> dict[str, list[dict[str, Any]]]:
+    """Rows by their value of `key`, in the order each value first appears: grouped once, so that a page or a
+    report per review does not filter the whole table again."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(row[key], []).append(row)
+    return groups
+
+
 def to_json(frame: pd.DataFrame) -> str:
     # allow_nan=False: NaN is not JSON; plain already made every missing value null, this keeps it so.
     return json.dumps(records(frame), ensure_ascii=False, indent=2, allow_nan=False)

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from retrogen.cli.base import cli, get_config, today_option, write_output
-from retrogen.cli.reports import _analyse, document_format, force_option, no_git_option
+from retrogen.cli.reports import document_format, force_option, load_analysis, no_git_option
 from retrogen.errors import RetrogenError
 from retrogen.periods import parse_label
 from retrogen.report.content import Report, ReportBuilder, ReportError
@@ -55,7 +55,7 @@ def report(ctx: click.Context, review_id: str | None, team: str | None, period_l
         except RetrogenError as exc:
             raise click.BadParameter(str(exc), param_hint="--period") from None
     chosen = document_format(output, fmt, tuple(WRITERS))
-    analysis = _analyse(ctx, today, no_git)
+    analysis = load_analysis(ctx, today, no_git)
     builder = ReportBuilder(analysis)
     try:
         if review_id:

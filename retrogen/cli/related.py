@@ -6,7 +6,7 @@ import click
 import pandas as pd
 
 from retrogen.cli.base import cli
-from retrogen.cli.reports import _analyse, format_option
+from retrogen.cli.reports import format_option, load_analysis
 from retrogen.related import Match, RelatedIndex, UnknownReview
 from retrogen.tables import FORMATTERS
 
@@ -38,7 +38,7 @@ def related(ctx: click.Context, review_id: str | None, query: str | None, limit:
     """
     if (review_id is None) == (query is None):
         raise click.UsageError("name a review id or give --text, not both")
-    analysis = _analyse(ctx, None, no_git=True)
+    analysis = load_analysis(ctx, None, no_git=True)
     index = RelatedIndex(analysis.knowledge_base.reviews)
     try:
         matches = index.like_review(review_id, limit) if review_id else index.like_text(query or "", limit)

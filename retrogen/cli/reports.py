@@ -32,7 +32,8 @@ PLAYBOOK_FORMATS = ("md", "docx")
 no_git_option = click.option("--no-git", is_flag=True, help="Ignore git history; use `updates` alone.")
 
 
-def _analyse(ctx: click.Context, today: str | None, no_git: bool = False) -> Analysis:
+def load_analysis(ctx: click.Context, today: str | None, no_git: bool = False) -> Analysis:
+    """The knowledge base analysed as of `today`, its notices (git history left out…) said on stderr."""
     analysis = analyse(get_config(ctx), parse_today(today), use_git=not no_git)
     for notice in analysis.notices:
         click.echo(f"notice: {notice}", err=True)
@@ -98,7 +99,7 @@ def metrics(ctx: click.Context, by: str | None, funnel: bool, causes: bool, less
     """
     if sum([by is not None, funnel, causes, lessons, themes]) > 1:
         raise click.UsageError("choose one of --by, --funnel, --causes, --lessons, --themes")
-    analysis = _analyse(ctx, today, no_git=True)
+    analysis = load_analysis(ctx, today, no_git=True)
     if by:
         frame = metrics_summary(analysis.metrics, by)
     elif funnel:
@@ -145,7 +146,7 @@ def actions(ctx: click.Context, owner: str | None, team: str | None, status: str
         retrogen actions --history 2026-q3-east-sales:A2
         retrogen actions --owner 张伟 -o 张伟.xlsx     # the filters apply to every sheet
     """
-    analysis = _analyse(ctx, today, no_git)
+    analysis = load_analysis(ctx, today, no_git)
     table = filter_actions(analysis.actions, owner=owner, team=team, status=status, overdue=overdue)
     filtered = bool(owner or team or status or overdue)
 
@@ -208,7 +209,7 @@ def playbook(ctx: click.Context, output: Path | None, fmt: str | None, force: bo
         retrogen playbook -o playbook.docx        # the same playbook for Word
     """
     chosen = document_format(output, fmt, PLAYBOOK_FORMATS)
-    analysis = _analyse(ctx, today, no_git)
+    analysis = load_analysis(ctx, today, no_git)
     language = lang or get_config(ctx).language
     content: str | bytes
     if chosen == "docx":

@@ -9,7 +9,7 @@ each of its reviews' reports after it.
 
 from __future__ import annotations
 
-import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -21,10 +21,11 @@ import pandas as pd
 from retrogen.actions import action_summary
 from retrogen.analysis import Analysis
 from retrogen.errors import RetrogenError
+from retrogen.hints import did_you_mean
 from retrogen.metrics import causes_pareto, metrics_summary
 from retrogen.model import Lesson, Problem, Review
 from retrogen.periods import Period, parse_label
-from retrogen.tables import records
+from retrogen.tables import grouped, records
 
 # A metric below its target but within 10% of it is amber: close enough to recover within the next period,
 # far enough to be named. Below 90% is red, met (100% or more) green.
@@ -196,9 +197,11 @@ def _nameable(review: Review) -> str | None:
         return None
 
 
-def _did_you_mean(word: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(word, known, n=1, cutoff=0.5)
-    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _hint(word: str, known: Iterable[str]) -> str:
+    hint = did_you_mean(word, known)
+    return f"; {hint}" if hint else ""
 
 
 _METRIC_COLUMNS = ("review", "category", "metric", "unit", "target", "actual", "achievement", "previous", "change",
@@ -218,17 +221,17 @@ class ReportBuilder:
     # reviews, four times what these do.
     @cached_property
     def _metrics(self) -> dict[str, list[dict[str, Any]]]:
-        return _by_review(records(self.analysis.metrics[list(_METRIC_COLUMNS)]))
+        return grouped(records(self.analysis.metrics[list(_METRIC_COLUMNS)]), "review")
 
     @cached_property
     def _actions(self) -> dict[str, list[dict[str, Any]]]:
-        return _by_review(records(self.analysis.actions[list(_ACTION_COLUMNS)]))
+        return grouped(records(self.analysis.actions[list(_ACTION_COLUMNS)]), "review")
 
     def review(self, review_id: str) -> ReviewReport:
         """The report of the review `review_id`; ReportError, with a did-you-mean, when there is none."""
         if review_id not in self.reviews:
             raise ReportError(f"no review {review_id!r} in the knowledge base"
-                              f"{_did_you_mean(review_id, list(self.reviews))}")
+                              f"{_hint(review_id, self.reviews)}")
         return self.of(self.reviews[review_id])
 
     def of(self, review: Review) -> ReviewReport:
@@ -246,7 +249,7 @@ class ReportBuilder:
         if team is not None:
             teams = sorted({r.team for r in everyone})
             if team not in teams:
-                raise ReportError(f"no team {team!r} in the knowledge base{_did_you_mean(team, teams)}")
+                raise ReportError(f"no team {team!r} in the knowledge base{_hint(team, teams)}")
             everyone = [r for r in everyone if r.team == team]
         chosen = [r for r in everyone if in_period(r, period)]
         if not chosen:
@@ -289,9 +292,3 @@ def _causes(problems: pd.DataFrame) -> tuple[CauseRow, ...]:
                  examples=tuple(latest.loc[latest["factor"] == row["factor"], "root_cause"][:CAUSE_EXAMPLES]))
         for row in records(causes_pareto(problems)))
 
-
-def _by_review(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    grouped: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        grouped.setdefault(row["review"], []).append(row)
-    return grouped

@@ -25,7 +25,7 @@ from retrogen.render import environment
 from retrogen.schema import load_schema
 from retrogen.site.charts import bar_chart, line_chart
 from retrogen.starter import EXAMPLES
-from retrogen.tables import RATE_COLUMNS, records
+from retrogen.tables import RATE_COLUMNS, grouped, records
 from retrogen.teams import TeamView, metrics_across_teams, occasion, team_views
 from retrogen.vocabulary import FACTORS, LESSON_TYPES
 
@@ -57,9 +57,9 @@ class SiteBuilder:
         self._up = "../" if directory_urls else ""
         # Rows grouped by review once: filtering a frame per review would make the build quadratic, and
         # turning many small frames into rows costs more than turning one big one.
-        self.actions_by_review = _grouped(records(analysis.actions), "review")
-        self.metrics_by_review = _grouped(records(analysis.metrics), "review")
-        self.funnel_by_review = _grouped(records(analysis.funnel), "review")
+        self.actions_by_review = grouped(records(analysis.actions), "review")
+        self.metrics_by_review = grouped(records(analysis.metrics), "review")
+        self.funnel_by_review = grouped(records(analysis.funnel), "review")
         self.teams = team_views(analysis)
         self.team_slug = {team.name: team.slug for team in self.teams}
 
@@ -210,7 +210,7 @@ class SiteBuilder:
                  "carried": t["carried"], "completion_rate": t["completion_rate"], "on_time_rate": t["on_time_rate"],
                  "verified": t["verification"], "verification_rate": t["verification_rate"]}
         return self.render(
-            "actions.md.j2", stats=self._stats, overdue=list(_grouped(overdue, "team").items()), open=open_rows,
+            "actions.md.j2", stats=self._stats, overdue=list(grouped(overdue, "team").items()), open=open_rows,
             recently_done=done, titles={r.id: r.title for r in a.knowledge_base.reviews},
             teams=_choices(row["team"] for row in listed), owners=_choices(row["owner"] for row in listed),
             states=[(s, t[s]) for s in dict.fromkeys(row["state"] for row in listed)],
@@ -351,13 +351,6 @@ def _headline(metrics: list[dict[str, Any]]) -> float | None:
     value = metrics[0]["achievement"] if metrics else None
     return None if value is None else float(value)
 
-
-def _grouped(rows: list[dict[str, Any]], key: str) -> dict[str, list[dict[str, Any]]]:
-    """Rows by their value of `key`, in the order each value first appears."""
-    grouped: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        grouped.setdefault(row[key], []).append(row)
-    return grouped
 
 
 def _schema_fields(schema: dict[str, Any], prefix: str = "") -> Any:

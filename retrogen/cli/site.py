@@ -93,6 +93,10 @@ def build(ctx: click.Context, strict: bool, site_dir: Path | None, allow_outside
                f"{len(pages.removed)} removed; search index {report.search_index_bytes / 1024:,.0f} KiB.")
 
 
+def _pages(count: int) -> str:
+    return f"{count} page" if count == 1 else f"{count} pages"
+
+
 @cli.command()
 @click.option("-a", "--dev-addr", metavar="IP:PORT", help="Address to serve on (default: 127.0.0.1:8000).")
 @allow_outside_option
@@ -108,21 +112,27 @@ def serve(ctx: click.Context, dev_addr: str | None, allow_outside: bool, no_git:
     Example:
         retrogen serve --dev-addr 127.0.0.1:8000
     """
-    from retrogen.site.build import BuildReport
-    from retrogen.site.serve import serve_site
+    from retrogen.site.serve import Regeneration, serve_site
 
-    def notify(report: BuildReport) -> None:
-        if report.ok and report.pages is not None:
-            click.echo(f"retrogen: {len(report.pages.written)} pages regenerated", err=True)
-        else:
-            click.echo(error_report(report.check), err=True)
-            click.echo("retrogen: not regenerated; the last good site stays up", err=True)
+    def notify(regeneration: Regeneration) -> None:
+        report = regeneration.report
+        if report is not None and report.pages is not None:
+            pages = report.pages
+            removed = f", {len(pages.removed)} removed" if pages.removed else ""
+            click.echo(f"retrogen: {_pages(len(pages.written))} regenerated{removed} in "
+                       f"{regeneration.seconds:.1f} s", err=True)
+            return
+        click.echo(regeneration.error if report is None else error_report(report.check), err=True)
+        click.echo("retrogen: not regenerated; the last good site stays up", err=True)
+
+    def on_ready(url: str) -> None:
+        click.echo(f"Serving on {url} (Ctrl+C to stop)", err=True)
 
     show_mkdocs_warnings()
     # Stopped by a service manager (SIGTERM), shut down as on Ctrl-C: the server and watcher stop cleanly.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        serve_site(site_config(ctx), parse_today(today), dev_addr, not no_git, notify, allow_outside)
+        serve_site(site_config(ctx), parse_today(today), dev_addr, not no_git, notify, on_ready, allow_outside)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
     except RetrogenError as exc:

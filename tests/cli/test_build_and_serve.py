@@ -59,9 +59,9 @@ def test_serve_on_a_malformed_address_is_a_usage_error(knowledge_base: Path, kee
 
 def test_serve_when_the_address_is_taken_after_the_check(knowledge_base: Path, keep_sigterm: None,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    def taken(**kwargs: object) -> None:
+    def taken(self: object, **kwargs: object) -> None:
         raise OSError(errno.EADDRINUSE, "Address already in use")
 
-    monkeypatch.setattr("mkdocs.commands.serve.serve", taken)
+    monkeypatch.setattr("mkdocs.livereload.LiveReloadServer.serve", taken)
     code, out = run("serve", "--no-git", *TODAY, cwd=knowledge_base)
     assert code == 2 and "address in use; choose another with -a" in out

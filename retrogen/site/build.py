@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from retrogen.analysis import analyse
 from retrogen.checker import CheckResult
@@ -18,6 +19,9 @@ from retrogen.files import cannot_write
 from retrogen.site.output import WriteReport, check_places, replacing, write_pages
 from retrogen.site.pages import build_pages
 from retrogen.site.reports import review_reports
+
+if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
 
 _BARE_TAG = re.compile(r"</?(?:p|ul|ol|li|strong|em|b|i|span|div|table|thead|tbody|tr|th|td)>")
 
@@ -61,18 +65,37 @@ def quiet_toolchain() -> None:
         pass
 
 
+# Material's Chinese translation sets the search pipeline to the stemmer, and with `lang: [zh, en]` that
+# stems the English words of the index (economic -> econom). Material searches every typed word as a prefix
+# (economic*), and lunr runs no pipeline on a prefix, so a stemmed English word could never be found.
+# Without the stemmer every word is indexed as written and still found by its prefix (deal finds deals).
+SEARCH_PIPELINE = ["stopWordFilter"]
+
+
+def load_mkdocs_config(config: Config, site_dir: Path | str, **options: Any) -> MkDocsConfig:
+    """mkdocs.yml as MkDocs reads it, building the generated pages, with retrogen's search default (a
+    `pipeline` set in mkdocs.yml wins)."""
+    from material.plugins.search.plugin import SearchPlugin
+    from mkdocs.config import load_config
+
+    # docs_dir given explicitly: without it in mkdocs.yml MkDocs would read docs/, not what retrogen wrote.
+    mkdocs_config = load_config(config_file=str(config.config_file), docs_dir=str(config.generated_dir),
+                                site_dir=str(site_dir), **options)
+    for plugin in mkdocs_config.plugins.values():
+        if isinstance(plugin, SearchPlugin) and plugin.config.pipeline is None:
+            plugin.config.pipeline = list(SEARCH_PIPELINE)
+    return mkdocs_config
+
+
 def run_mkdocs(config: Config, site_dir: Path, strict: bool = False) -> None:
     """Build the site from the generated pages into `site_dir`, which MkDocs empties first."""
     quiet_toolchain()
     # MkDocs is imported only when a build runs: `check` stays quick to start.
     from mkdocs.commands.build import build
-    from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
     try:
-        # docs_dir given explicitly: without it in mkdocs.yml MkDocs would read docs/, not what retrogen wrote.
-        build(load_config(config_file=str(config.config_file), docs_dir=str(config.generated_dir),
-                          site_dir=str(site_dir), strict=strict))
+        build(load_mkdocs_config(config, site_dir, strict=strict))
     except MkDocsException as exc:
         raise BuildError(f"MkDocs could not build the site: {exc}") from None
 

@@ -21,12 +21,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from retrogen.config import Config, load_config, retrogen_settings
 from retrogen.errors import BuildError, ConfigError
-from retrogen.site.build import BuildReport, generate, quiet_toolchain
+from retrogen.site.build import BuildReport, generate, load_mkdocs_config, quiet_toolchain
 from retrogen.site.output import check_places
 
 if TYPE_CHECKING:
@@ -164,14 +164,8 @@ class SiteServer:
         self.site_inputs = site_stamp(regenerator.config)
 
     def load_mkdocs_config(self) -> MkDocsConfig:
-        from mkdocs.config import load_config as load_mkdocs_config
-
-        config = self.regenerator.config
-        # docs_dir given explicitly: without it in mkdocs.yml MkDocs would serve docs/, not what retrogen wrote.
-        options: dict[str, Any] = {"docs_dir": str(config.generated_dir), "site_dir": self.site_dir}
-        if self.dev_addr:
-            options["dev_addr"] = self.dev_addr
-        return load_mkdocs_config(config_file=str(config.config_file), **options)
+        options = {"dev_addr": self.dev_addr} if self.dev_addr else {}
+        return load_mkdocs_config(self.regenerator.config, self.site_dir, **options)
 
     def build(self, clean: bool) -> None:
         from mkdocs.commands.build import build

@@ -7,7 +7,6 @@ import csv
 import io
 import json
 import math
-import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -16,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from retrogen.numbers import number, percent, signed_change
+from retrogen.printable import printable
 
 # Columns that hold ratios: shown as percentages to people, kept as fractions for machines.
 RATE_COLUMNS = frozenset({
@@ -119,11 +119,6 @@ def width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-# Control characters (C0, DEL, C1) and lone surrogates: in a terminal, ESC sequences would recolour,
-# retitle or clear the reader's screen; a lone surrogate cannot even be encoded.
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-
-
 def _cell(column: str, value: Any, row: dict[str, Any]) -> str:
     value = plain(value)
     if value is None:
@@ -138,7 +133,7 @@ def _cell(column: str, value: Any, row: dict[str, Any]) -> str:
         return number(value)
     if isinstance(value, list):
         value = ", ".join(map(str, value))
-    text = _UNPRINTABLE.sub("\ufffd", " ".join(str(value).split()))
+    text = printable(" ".join(str(value).split()))  # ESC sequences would recolour or clear the terminal
     return text if width(text) <= 48 else _truncate(text, 47) + "…"
 
 

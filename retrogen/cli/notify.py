@@ -13,6 +13,7 @@ from retrogen.errors import ConfigError, RetrogenError
 from retrogen.notify.digest import DEFAULT_STALE, DEFAULT_WITHIN, build_digest
 from retrogen.notify.messages import MARKDOWN, PLAIN, to_json, to_text
 from retrogen.notify.senders import PLATFORMS, DeliveryError, check_settings, send
+from retrogen.printable import printable
 
 
 @cli.command()
@@ -49,7 +50,7 @@ def remind(ctx: click.Context, within: int, stale: int, owners: tuple[str, ...],
             raise click.UsageError(str(exc)) from None
     analysis = analyse(config, parse_today(today), use_git=not no_git)
     for notice in analysis.notices:
-        click.echo(f"notice: {notice}", err=True)
+        click.echo(f"notice: {printable(notice)}", err=True)
     site_url = config.mkdocs.get("site_url")
     digests = build_digest(analysis, within=within, stale=stale, team=team,
                            site_url=str(site_url) if site_url else None)

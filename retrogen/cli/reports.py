@@ -17,6 +17,7 @@ from retrogen.history import weekly_series
 from retrogen.metrics import metrics_summary
 from retrogen.playbook import playbook_markdown
 from retrogen.playbook_layout import playbook_blocks
+from retrogen.printable import printable
 from retrogen.report.writers import format_of
 from retrogen.tables import FORMATTERS, to_csv, to_excel_csv, to_json
 from retrogen.vocabulary import LANGUAGES
@@ -40,7 +41,7 @@ def load_analysis(ctx: click.Context, today: str | None, no_git: bool = False) -
     """The knowledge base analysed as of `today`, its notices (git history left out…) said on stderr."""
     analysis = analyse(get_config(ctx), parse_today(today), use_git=not no_git)
     for notice in analysis.notices:
-        click.echo(f"notice: {notice}", err=True)
+        click.echo(f"notice: {printable(notice)}", err=True)
     return analysis
 
 
@@ -62,13 +63,13 @@ def _emit(frame: pd.DataFrame, fmt: str, output: Path | None, force: bool,
 
         sheets = workbook()
         write_output(output, to_xlsx(sheets), force)
-        click.echo(f"Wrote {output} ({', '.join(sheets)})", err=True)
+        click.echo(f"Wrote {printable(output)} ({', '.join(sheets)})", err=True)
         return
     if suffix not in {".csv", ".json"}:
         raise click.BadParameter("name an .xlsx (every table, one sheet each), .csv or .json file",
                                  param_hint="--output")
     write_output(output, to_excel_csv(frame, raw) if suffix == ".csv" else to_json(frame) + "\n", force)
-    click.echo(f"Wrote {output} ({len(frame)} rows)", err=True)
+    click.echo(f"Wrote {printable(output)} ({len(frame)} rows)", err=True)
 
 
 def document_format(output: Path | None, fmt: str | None, formats: Sequence[str]) -> str:
@@ -232,4 +233,4 @@ def playbook(ctx: click.Context, output: Path | None, fmt: str | None, force: bo
         click.echo(content, nl=False)
     else:
         write_output(output, content, force)
-        click.echo(f"Wrote {output}", err=True)
+        click.echo(f"Wrote {printable(output)}", err=True)

@@ -77,7 +77,7 @@ def secrets_of(env: Mapping[str, str]) -> list[str]:
     decoded), the signing secret and the SMTP password."""
     url = env.get(URL_VARIABLE, "").strip()
     parts = urllib.parse.urlsplit(url)
-    pieces = [p for pair in parts.query.split("&") for p in pair.split("=", 1)] + parts.path.split("/")
+    pieces = [pair.partition("=")[2] for pair in parts.query.split("&")] + parts.path.split("/")
     forms = {form for p in pieces for form in (p, urllib.parse.unquote(p), urllib.parse.unquote_plus(p))}
     return [url, *(f for f in forms if len(f) >= _TOKEN_LENGTH), env.get(SECRET_VARIABLE, ""),
             env.get("RETROGEN_SMTP_PASSWORD", "")]
@@ -281,8 +281,11 @@ class Webhook:
         return min(delay, MAX_RETRY_DELAY)
 
     def _judge(self, body: str) -> None:
-        if self.platform == "slack":
-            return  # Slack answers "ok"; its errors come with an HTTP error status
+        if self.platform == "slack":  # Slack answers "ok"; its errors come with an HTTP error status
+            if body.strip() != "ok":
+                raise self._error(f"answered something other than ok, not the platform's answer: "
+                                  f"{self._excerpt(body)}")
+            return
         try:
             answer = json.loads(body)
         except ValueError:

@@ -83,6 +83,17 @@ def rate_limited(handler: BaseHTTPRequestHandler, hook: Hostile) -> None:
         accept(handler, hook)
 
 
+def exhausted_after(accepted: int) -> Callable[[BaseHTTPRequestHandler, Hostile], None]:
+    """A robot whose minute another sender used up: it accepts `accepted` messages, then only says 45009."""
+    def answer(handler: BaseHTTPRequestHandler, hook: Hostile) -> None:
+        if len(hook.accepted_at) >= accepted:
+            _reply(handler, 200, '{"errcode": 45009, "errmsg": "api freq out of limit"}')
+        else:
+            accept(handler, hook)
+
+    return answer
+
+
 @pytest.fixture
 def hostile() -> Iterator[Hostile]:
     state: dict[str, Hostile] = {}
@@ -159,13 +170,7 @@ def test_45009_is_retried_after_a_good_part_of_the_window(hostile: Hostile) -> N
 
 
 def test_a_rate_limit_that_does_not_lift_names_whose_reminders_went_out(hostile: Hostile) -> None:
-    def exhausted(handler: BaseHTTPRequestHandler, hook: Hostile) -> None:
-        if len(hook.accepted_at) >= 3:
-            _reply(handler, 200, '{"errcode": 45009, "errmsg": "api freq out of limit"}')
-        else:
-            accept(handler, hook)
-
-    hostile.answer = exhausted
+    hostile.answer = exhausted_after(3)
     owners = _owners(6)
     with pytest.raises(DeliveryError) as raised:
         send("wecom", owners, TODAY, _env(hostile), _transport(hostile.time))
@@ -181,14 +186,7 @@ def test_through_the_command_line_a_rerun_sends_only_the_rest(
         knowledge_base: Path, hostile: Hostile, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(senders, "DEFAULT_TRANSPORT", _transport(hostile.time))
     monkeypatch.setattr(senders, "WECOM_LIMIT", 300)  # one owner a message: the knowledge base has five
-
-    def exhausted(handler: BaseHTTPRequestHandler, hook: Hostile) -> None:
-        if len(hook.accepted_at) >= 2:
-            _reply(handler, 200, '{"errcode": 45009, "errmsg": "api freq out of limit"}')
-        else:
-            accept(handler, hook)
-
-    hostile.answer = exhausted
+    hostile.answer = exhausted_after(2)
     code, out = _remind(knowledge_base, "--send", "wecom", env=_env(hostile))
     assert code == 1 and "Traceback" not in out
     assert "error 45009" in out and "Sent 2 of 5 messages." in out
@@ -245,13 +243,14 @@ def test_a_redirect_is_a_failure_naming_where_it_points(
 
 
 @pytest.mark.parametrize(("platform", "answer"), [
-    ("wecom", "[1, 2]"), ("dingtalk", '"ok"'), ("feishu", "null"), ("wecom", "{}"), ("dingtalk", '{"ok": true}')])
+    ("wecom", "[1, 2]"), ("dingtalk", '"ok"'), ("feishu", "null"), ("wecom", "{}"), ("dingtalk", '{"ok": true}'),
+    ("slack", "[1, 2]")])
 def test_an_answer_that_is_not_the_platforms_is_a_failure_naming_it(
         knowledge_base: Path, hostile: Hostile, platform: str, answer: str) -> None:
     hostile.answer = lambda handler, hook: _reply(handler, 200, answer)
     code, out = _remind(knowledge_base, "--send", platform, env=_env(hostile))
     assert code == 1, out
-    assert f"{platform}: the webhook answered JSON without" in out and answer in out
+    assert f"{platform}: the webhook answered " in out and "not the platform's answer: " + answer in out
     assert "Traceback" not in out
 
 

@@ -9,6 +9,7 @@ import click
 
 from retrogen.checker import CheckResult
 from retrogen.findings import CODES, Finding, Severity
+from retrogen.printable import printable, printable_json, printable_lines
 
 # GitHub shows only the first 10 annotations of each severity on a pull request; the job summary carries all.
 GITHUB_ANNOTATION_LIMIT = 10
@@ -33,7 +34,7 @@ def text_report(result: CheckResult, color: bool = False) -> str:
         code = finding.code
         if color:
             code = click.style(code, fg="red" if finding.severity is Severity.ERROR else "yellow", bold=True)
-        lines.append(f"{finding.path}:{finding.line}:{finding.column}: {code} {finding.message}")
+        lines.append(f"{printable(finding.path)}:{finding.line}:{finding.column}: {code} {printable(finding.message)}")
     lines.append(summary_line(result))
     return "\n".join(lines)
 
@@ -49,8 +50,9 @@ def _escape_property(value: str) -> str:
 def github_annotation(finding: Finding) -> str:
     level = "error" if finding.severity is Severity.ERROR else "warning"
     props = ",".join(f"{key}={_escape_property(str(value))}" for key, value in (
-        ("file", finding.path), ("line", finding.line), ("col", finding.column), ("title", finding.code)))
-    return f"::{level} {props}::{_escape_data(finding.message)}"
+        ("file", printable(finding.path)), ("line", finding.line), ("col", finding.column),
+        ("title", finding.code)))
+    return f"::{level} {props}::{_escape_data(printable_lines(finding.message))}"
 
 
 def github_report(result: CheckResult, color: bool = False) -> str:
@@ -58,7 +60,7 @@ def github_report(result: CheckResult, color: bool = False) -> str:
 
 
 def _cell(value: str) -> str:
-    return value.replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
+    return printable(value.replace("\n", " ")).replace("|", "\\|").replace("<", "&lt;")
 
 
 def github_summary(result: CheckResult, limit: int = GITHUB_SUMMARY_BYTES) -> str:
@@ -81,7 +83,10 @@ def github_summary(result: CheckResult, limit: int = GITHUB_SUMMARY_BYTES) -> st
 
 
 def json_report(result: CheckResult, color: bool = False) -> str:
-    return json.dumps([f.as_dict() for f in result.findings], ensure_ascii=False, indent=2)
+    """The findings as JSON: each path as it is (a program opens the file by it), each message as people read
+    it, escaped; characters a terminal would act on are \\u escapes, so the JSON itself is safe to print."""
+    findings = [f.as_dict() | {"message": printable(f.message)} for f in result.findings]
+    return printable_json(json.dumps(findings, ensure_ascii=False, indent=2))
 
 
 REPORTERS: dict[str, Callable[[CheckResult, bool], str]] = {

@@ -7,7 +7,6 @@ import csv
 import io
 import json
 import math
-import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -16,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from retrogen.numbers import number, percent, signed_change
+from retrogen.printable import printable
 
 # Columns that hold ratios: shown as percentages to people, kept as fractions for machines.
 RATE_COLUMNS = frozenset({
@@ -76,7 +76,7 @@ def yes_no(value: bool) -> str:
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _csv_rows(frame: pd.DataFrame, for_excel: bool) -> Iterable[list[Any]]:
+def _csv_rows(frame: pd.DataFrame, raw: bool) -> Iterable[list[Any]]:
     for row in records(frame):
         cells = []
         for value in row.values():
@@ -86,29 +86,30 @@ def _csv_rows(frame: pd.DataFrame, for_excel: bool) -> Iterable[list[Any]]:
                 value = "; ".join(map(str, value))
             elif isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
                 value = int(value)  # 380, not 380.0: a whole number stored as a float reads as one
-            if for_excel and isinstance(value, str) and value.startswith(_FORMULA_START):
+            if not raw and isinstance(value, str) and value.startswith(_FORMULA_START):
                 value = "'" + value  # review text is untrusted: shown as text, never run
             cells.append(value)
         yield cells
 
 
-def to_csv(frame: pd.DataFrame, for_excel: bool = False) -> str:
+def to_csv(frame: pd.DataFrame, raw: bool = False) -> str:
     """CSV: raw numbers (rates as fractions), ISO dates, yes/no, empty cells where a value is missing.
 
-    `for_excel`: for a file a person opens in Excel, text that Excel would take for a formula (=, +, -, @)
-    starts with an apostrophe.
+    Text that a spreadsheet would take for a formula (=, +, -, @, tab, carriage return) starts with an
+    apostrophe wherever the CSV goes: printed CSV is piped into files people open too. `raw` keeps text as
+    written, for programs that read the values exactly.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(frame.columns)
-    writer.writerows(_csv_rows(frame, for_excel))
+    writer.writerows(_csv_rows(frame, raw))
     return buffer.getvalue()
 
 
-def to_excel_csv(frame: pd.DataFrame) -> bytes:
+def to_excel_csv(frame: pd.DataFrame, raw: bool = False) -> bytes:
     """A CSV file that Excel on Windows opens right: UTF-8 with a byte order mark (without one Excel reads
-    Chinese as the local code page), and text that cannot run as a formula."""
-    return to_csv(frame, for_excel=True).encode("utf-8-sig")
+    Chinese as the local code page), and text that cannot run as a formula (unless `raw`)."""
+    return to_csv(frame, raw).encode("utf-8-sig")
 
 
 def width(text: str) -> int:
@@ -116,11 +117,6 @@ def width(text: str) -> int:
     if text.isascii():  # most cells: ids, dates, numbers, English
         return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-# Control characters (C0, DEL, C1) and lone surrogates: in a terminal, ESC sequences would recolour,
-# retitle or clear the reader's screen; a lone surrogate cannot even be encoded.
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def _cell(column: str, value: Any, row: dict[str, Any]) -> str:
@@ -137,7 +133,7 @@ def _cell(column: str, value: Any, row: dict[str, Any]) -> str:
         return number(value)
     if isinstance(value, list):
         value = ", ".join(map(str, value))
-    text = _UNPRINTABLE.sub("\ufffd", " ".join(str(value).split()))
+    text = printable(" ".join(str(value).split()))  # ESC sequences would recolour or clear the terminal
     return text if width(text) <= 48 else _truncate(text, 47) + "…"
 
 

@@ -15,6 +15,7 @@ from retrogen import __version__
 from retrogen.config import Config, load_config, resolve_today
 from retrogen.errors import ConfigError, RetrogenError
 from retrogen.files import write_file
+from retrogen.printable import printable_lines
 
 today_option = click.option(
     "--today", metavar="YYYY-MM-DD", envvar="RETROGEN_TODAY",
@@ -36,6 +37,15 @@ class LazyGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*self.commands, *self.modules})
+
+    def invoke(self, ctx: click.Context) -> object:
+        # Every error message is printed through here: a path or a value in it (a file named with ESC
+        # sequences) must not retitle, recolour or clear the reader's terminal.
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as exc:
+            vars(exc)["message"] = printable_lines(exc.message)  # Click declares it final, and reads it in show()
+            raise
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands and cmd_name in self.modules:

@@ -12,6 +12,7 @@ from retrogen.checker import CheckOptions, check_paths
 from retrogen.cli.base import cli, get_config, parse_today, today_option, use_color
 from retrogen.errors import ConfigError, RetrogenError
 from retrogen.glossary import team_hint
+from retrogen.printable import printable
 from retrogen.reporters import REPORTERS, github_summary
 from retrogen.schema import schema_path
 from retrogen.vocabulary import KINDS, LANGUAGES
@@ -98,12 +99,12 @@ def new(ctx: click.Context, review_id: str, kind: str, lang: str | None, team: s
     if prefill.source or prefill.carried:
         source = f"{len(prefill.metrics)} metrics from {prefill.source.id}" if prefill.source else "no metrics"
         click.echo(f"Pre-filled {source} and carried {len(prefill.carried)} open actions forward.")
-    click.echo(f"Wrote {path}. Fill in every TODO, then run: retrogen check {path}")
+    click.echo(printable(f"Wrote {path}. Fill in every TODO, then run: retrogen check {path}"))
     if tag_list:
         click.echo("Related past lessons, to start the meeting from:" if prefill.lessons else
                    "No past lesson relates to this team and these tags yet.")
         for match in prefill.lessons:
-            click.echo(f"  {match.review}:{match.item}  {match.text}")
+            click.echo(printable(f"  {match.review}:{match.item}  {match.text}"))
 
 
 @cli.command()
@@ -129,9 +130,9 @@ def schema(ctx: click.Context, check_copy: bool) -> None:
     except (OSError, UnicodeDecodeError):
         same = False
     if not same:
-        click.echo(f"{copy} is missing or differs from the schema of retrogen {__version__}: editors judge reviews "
-                   "by another format than check does; run `retrogen init --upgrade`")
+        click.echo(f"{printable(copy)} is missing or differs from the schema of retrogen {__version__}: editors "
+                   "judge reviews by another format than check does; run `retrogen init --upgrade`")
         ctx.exit(1)
-    click.echo(f"{copy} is the schema of retrogen {__version__}.")
+    click.echo(f"{printable(copy)} is the schema of retrogen {__version__}.")
 
 

@@ -10,6 +10,7 @@ from retrogen import __version__
 from retrogen.cli.base import cli
 from retrogen.config import CONFIG_NAME, load_config
 from retrogen.errors import ConfigError, RetrogenError
+from retrogen.printable import printable
 from retrogen.vocabulary import LANGUAGES
 
 
@@ -42,14 +43,14 @@ def init(ctx: click.Context, folder: Path, lang: str, name: str | None, force: b
     except RetrogenError as exc:
         raise click.ClickException(str(exc)) from None
     for path in result.written:
-        click.echo(f"wrote {path}")
+        click.echo(f"wrote {printable(path)}")
     for path in result.kept:
-        click.echo(f"kept  {path}")
+        click.echo(f"kept  {printable(path)}")
     if result.git == "created":
-        click.echo(f"Made {folder} a git repository.")
+        click.echo(f"Made {printable(folder)} a git repository.")
     elif result.git == "missing":
         click.echo("git is not installed: the action tracker needs it; run `git init` once it is.")
-    click.echo(f"Next: cd {folder} && retrogen check && retrogen serve (see README.md)")
+    click.echo(f"Next: cd {printable(folder)} && retrogen check && retrogen serve (see README.md)")
 
 
 def _upgrade(folder: Path) -> None:

@@ -17,8 +17,9 @@ from retrogen.history import weekly_series
 from retrogen.metrics import metrics_summary
 from retrogen.playbook import playbook_markdown
 from retrogen.playbook_layout import playbook_blocks
+from retrogen.printable import printable
 from retrogen.report.writers import format_of
-from retrogen.tables import FORMATTERS, to_excel_csv, to_json
+from retrogen.tables import FORMATTERS, to_csv, to_excel_csv, to_json
 from retrogen.vocabulary import LANGUAGES
 
 format_option = click.option("--format", "fmt", type=click.Choice(list(FORMATTERS)), default="table",
@@ -28,6 +29,10 @@ output_option = click.option(
     help="Write a file instead of printing; its suffix chooses the format: .xlsx (an Excel workbook of every "
          "table), .csv (this table, for Excel) or .json.")
 force_option = click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+raw_option = click.option(
+    "--raw", is_flag=True,
+    help="CSV for programs: text as written. Without it, text a spreadsheet would run as a formula (=, +, -, @) "
+         "starts with an apostrophe, printed or in a file.")
 PLAYBOOK_FORMATS = ("md", "docx")
 no_git_option = click.option("--no-git", is_flag=True, help="Ignore git history; use `updates` alone.")
 
@@ -36,16 +41,21 @@ def load_analysis(ctx: click.Context, today: str | None, no_git: bool = False) -
     """The knowledge base analysed as of `today`, its notices (git history left out…) said on stderr."""
     analysis = analyse(get_config(ctx), parse_today(today), use_git=not no_git)
     for notice in analysis.notices:
-        click.echo(f"notice: {notice}", err=True)
+        click.echo(f"notice: {printable(notice)}", err=True)
     return analysis
 
 
+def print_table(frame: pd.DataFrame, fmt: str, raw: bool) -> None:
+    """Print `frame` in `fmt`; CSV neutralises formulas unless `raw`."""
+    click.echo((to_csv(frame, raw) if fmt == "csv" else FORMATTERS[fmt](frame)).rstrip("\n"))
+
+
 def _emit(frame: pd.DataFrame, fmt: str, output: Path | None, force: bool,
-          workbook: Callable[[], dict[str, pd.DataFrame]]) -> None:
+          workbook: Callable[[], dict[str, pd.DataFrame]], raw: bool = False) -> None:
     """Print `frame` in `fmt`, or write it to the file `output` in the format its suffix names: .xlsx (the
     workbook's sheets, computed only then), .csv (for Excel: UTF-8 with a byte order mark) or .json."""
     if output is None:
-        click.echo(FORMATTERS[fmt](frame).rstrip("\n"))
+        print_table(frame, fmt, raw)
         return
     suffix = output.suffix.lower()
     if suffix == ".xlsx":
@@ -53,13 +63,13 @@ def _emit(frame: pd.DataFrame, fmt: str, output: Path | None, force: bool,
 
         sheets = workbook()
         write_output(output, to_xlsx(sheets), force)
-        click.echo(f"Wrote {output} ({', '.join(sheets)})", err=True)
+        click.echo(f"Wrote {printable(output)} ({', '.join(sheets)})", err=True)
         return
     if suffix not in {".csv", ".json"}:
         raise click.BadParameter("name an .xlsx (every table, one sheet each), .csv or .json file",
                                  param_hint="--output")
-    write_output(output, to_excel_csv(frame) if suffix == ".csv" else to_json(frame) + "\n", force)
-    click.echo(f"Wrote {output} ({len(frame)} rows)", err=True)
+    write_output(output, to_excel_csv(frame, raw) if suffix == ".csv" else to_json(frame) + "\n", force)
+    click.echo(f"Wrote {printable(output)} ({len(frame)} rows)", err=True)
 
 
 def document_format(output: Path | None, fmt: str | None, formats: Sequence[str]) -> str:
@@ -82,12 +92,13 @@ def document_format(output: Path | None, fmt: str | None, formats: Sequence[str]
 @click.option("--lessons", is_flag=True, help="Lessons counted by tag and type.")
 @click.option("--themes", is_flag=True, help="Tags and factors, and whether they recur across teams or periods.")
 @format_option
+@raw_option
 @output_option
 @force_option
 @today_option
 @click.pass_context
 def metrics(ctx: click.Context, by: str | None, funnel: bool, causes: bool, lessons: bool, themes: bool, fmt: str,
-            output: Path | None, force: bool, today: str | None) -> None:
+            raw: bool, output: Path | None, force: bool, today: str | None) -> None:
     """Metrics of every review: achievement against target and change against the previous period.
 
     \b
@@ -114,7 +125,8 @@ def metrics(ctx: click.Context, by: str | None, funnel: bool, causes: bool, less
         frame = analysis.metrics
     _emit(frame, fmt, output, force, lambda: {
         "metrics": analysis.metrics, "funnel": analysis.funnel, "funnel overall": analysis.funnel_overall,
-        "root causes": analysis.causes, "lessons by tag": analysis.lessons_by_tag, "themes": analysis.themes})
+        "root causes": analysis.causes, "lessons by tag": analysis.lessons_by_tag, "themes": analysis.themes},
+        raw)
 
 
 @cli.command()
@@ -128,14 +140,15 @@ def metrics(ctx: click.Context, by: str | None, funnel: bool, causes: bool, less
 @click.option("--weekly", is_flag=True, help="Open, overdue and done actions per week.")
 @click.option("--history", "history_of", metavar="REVIEW:ID", help="One action's dated status history.")
 @format_option
+@raw_option
 @output_option
 @force_option
 @no_git_option
 @today_option
 @click.pass_context
 def actions(ctx: click.Context, owner: str | None, team: str | None, status: str | None, overdue: bool,
-            by: str | None, weekly: bool, history_of: str | None, fmt: str, output: Path | None, force: bool,
-            no_git: bool, today: str | None) -> None:
+            by: str | None, weekly: bool, history_of: str | None, fmt: str, raw: bool, output: Path | None,
+            force: bool, no_git: bool, today: str | None) -> None:
     """The action tracker: the weekly follow-up list, overdue first, then by due date.
 
     \b
@@ -161,11 +174,11 @@ def actions(ctx: click.Context, owner: str | None, team: str | None, status: str
 
     if history_of:
         history = _history(analysis, history_of)
-        _emit(history, fmt, output, force, lambda: {"history": history})
+        _emit(history, fmt, output, force, lambda: {"history": history}, raw)
     elif weekly:
-        _emit(weekly_counts(), fmt, output, force, workbook)
+        _emit(weekly_counts(), fmt, output, force, workbook, raw)
     else:
-        _emit(action_summary(table, by) if by else follow_up_order(table), fmt, output, force, workbook)
+        _emit(action_summary(table, by) if by else follow_up_order(table), fmt, output, force, workbook, raw)
 
 
 def _weekly(analysis: Analysis, table: pd.DataFrame) -> pd.DataFrame:
@@ -220,4 +233,4 @@ def playbook(ctx: click.Context, output: Path | None, fmt: str | None, force: bo
         click.echo(content, nl=False)
     else:
         write_output(output, content, force)
-        click.echo(f"Wrote {output}", err=True)
+        click.echo(f"Wrote {printable(output)}", err=True)

@@ -13,6 +13,7 @@ from retrogen.cli.base import cli, get_config, parse_today, today_option
 from retrogen.config import CONFIG_NAME, Config
 from retrogen.errors import ConfigError, RetrogenError
 from retrogen.findings import Severity
+from retrogen.printable import printable, printable_lines
 from retrogen.reporters import summary_line, text_report
 
 
@@ -20,7 +21,7 @@ class _EchoHandler(logging.Handler):
     """MkDocs speaks through logging; its warnings and errors reach the terminal through here."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        click.echo(f"{record.levelname.lower()}: {record.getMessage()}", err=True)
+        click.echo(f"{record.levelname.lower()}: {printable_lines(record.getMessage())}", err=True)
 
 
 def show_mkdocs_warnings() -> None:
@@ -83,13 +84,13 @@ def build(ctx: click.Context, strict: bool, site_dir: Path | None, allow_outside
     except RetrogenError as exc:
         raise click.ClickException(str(exc)) from None
     for notice in report.notices:
-        click.echo(f"notice: {notice}", err=True)
+        click.echo(f"notice: {printable(notice)}", err=True)
     if not report.ok:
         click.echo(error_report(report.check), err=True)
         raise click.ClickException("the site was not built: fix the errors above")
     pages = report.pages
     assert pages is not None
-    click.echo(f"Built {report.site_dir}: {len(pages.written)} pages written, {pages.unchanged} unchanged, "
+    click.echo(f"Built {printable(report.site_dir)}: {len(pages.written)} pages written, {pages.unchanged} unchanged, "
                f"{len(pages.removed)} removed; search index {report.search_index_bytes / 1024:,.0f} KiB.")
 
 

@@ -201,3 +201,27 @@ def test_hostile_review_text_and_far_dates_export(knowledge_base: Path) -> None:
     assert invoke(knowledge_base, "actions", "-o", "a.csv").exit_code == 0
     cells = [r[2] for r in csv_rows((knowledge_base / "a.csv").read_text(encoding="utf-8-sig"))]
     assert "'=HYPERLINK(\"http://x\",\"click\") 培训" in cells
+
+
+def test_printed_csv_runs_no_formula_unless_raw(knowledge_base: Path) -> None:
+    """CSV on stdout is piped into files people open in Excel as often as -o writes one: the same escaping."""
+    review = knowledge_base / "reviews" / "2026-q3-east-sales.yaml"
+    text = review.read_text(encoding="utf-8")
+    for old, new in [("action: 开展SPIN提问技巧培训,11月起每周1次销售案例模拟演练", 'action: "=HYPERLINK(A1) 培训"'),
+                     ("owner: 张伟", 'owner: "@SUM(1)"')]:
+        assert old in text
+        text = text.replace(old, new, 1)
+    review.write_text(text, encoding="utf-8")
+    printed = invoke(knowledge_base, "actions", "--format", "csv").stdout
+    cells = {cell for row in csv_rows(printed) for cell in row}
+    assert {"'=HYPERLINK(A1) 培训", "'@SUM(1)"} <= cells
+    assert not any(cell.startswith(("=", "@")) for cell in cells)
+    assert (invoke(knowledge_base, "actions", "-o", "a.csv").exit_code == 0
+            and (knowledge_base / "a.csv").read_text(encoding="utf-8-sig") == printed)  # one escaping everywhere
+    raw = {cell for row in csv_rows(invoke(knowledge_base, "actions", "--format", "csv", "--raw").stdout)
+           for cell in row}
+    assert {"=HYPERLINK(A1) 培训", "@SUM(1)"} <= raw
+    assert invoke(knowledge_base, "actions", "--raw", "-o", "raw.csv").exit_code == 0
+    assert "=HYPERLINK(A1) 培训" in (knowledge_base / "raw.csv").read_text(encoding="utf-8-sig")
+    owners = {row[0] for row in csv_rows(invoke(knowledge_base, "actions", "--by", "owner", "--format", "csv").stdout)}
+    assert "'@SUM(1)" in owners

@@ -123,7 +123,7 @@ def serve(ctx: click.Context, dev_addr: str | None, allow_outside: bool, no_git:
             click.echo(f"retrogen: {_pages(len(pages.written))} regenerated{removed} in "
                        f"{regeneration.seconds:.1f} s", err=True)
             return
-        click.echo(regeneration.error if report is None else error_report(report.check), err=True)
+        click.echo(printable(regeneration.error or "") if report is None else error_report(report.check), err=True)
         click.echo("retrogen: not regenerated; the last good site stays up", err=True)
 
     def on_ready(url: str) -> None:

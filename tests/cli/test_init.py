@@ -67,7 +67,8 @@ def test_init_inside_a_git_repository_makes_no_second_one(tmp_path: Path) -> Non
     code, out = run("init", str(tmp_path / "reviews-kb"), "--lang", "en")
     assert code == 0, out
     assert not (tmp_path / "reviews-kb" / ".git").exists()
-    assert "git repository" not in out
+    assert "a git repository on branch main" not in out
+    assert subprocess.run(["git", "-C", str(tmp_path), "log"], capture_output=True).returncode != 0  # no commit
 
 
 def test_init_without_git_still_writes_the_knowledge_base(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

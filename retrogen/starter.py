@@ -91,7 +91,8 @@ class Source:
             head, at, ref = url.rpartition("@")
             if at and "/" not in ref and "/" in head.split("://", 1)[-1]:
                 url = head
-            return cls("git", url)
+            scp = re.match(r"^([\w.-]+@[\w.-]+):(.+)$", url)  # git@host:path, which pip does not take
+            return cls("git", f"ssh://{scp[1]}/{scp[2]}" if scp else url)
         path = Path(given).expanduser()
         if (path.is_dir() and (path / "pyproject.toml").is_file()) or (path.is_file() and path.suffix == ".whl"):
             return cls("path", str(path.resolve()))

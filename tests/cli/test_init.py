@@ -242,7 +242,15 @@ def test_before_the_first_release_nothing_installs_from_the_index(inited: Path) 
             assert "retrogen==" not in path.read_text(encoding="utf-8"), path
     hooks = yaml.safe_load((inited / ".pre-commit-config.yaml").read_text(encoding="utf-8"))["repos"][0]["hooks"]
     assert "additional_dependencies" not in hooks[0]  # pre-commit installs nothing: offline, and no index
-    assert set(_installs(inited / ".github" / "workflows" / "reviews.yml")) == {str(ROOT)}  # this clone
+    # where this retrogen came from: this clone, or its origin when that is a git URL
+    source = starter.detect_source()
+    assert source.kind in ("path", "git") and source.location in (str(ROOT), _origin())
+    assert set(_installs(inited / ".github" / "workflows" / "reviews.yml")) == {source.requirement(__version__)}
+
+
+def _origin() -> str | None:
+    found = subprocess.run(["git", "-C", str(ROOT), "remote", "get-url", "origin"], capture_output=True, text=True)
+    return found.stdout.strip() or None
 
 
 def test_once_released_the_index_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -337,7 +345,7 @@ def test_wheel_carries_what_init_copies(wheel: Path) -> None:
                  for p in (ROOT / "site_overrides").rglob("*") if p.is_file()}
     assert overrides <= names
     assert {f"retrogen/templates/init/reviews/{example}.yaml" for example in EXAMPLES.values()} <= names
-    assert "retrogen/templates/init/workflows/reviews.yml.j2" in names
+    assert {"retrogen/templates/init/workflows/reviews.yml.j2", "retrogen/templates/init/gitlab-ci.yml.j2"} <= names
 
 
 @pytest.fixture(scope="session")

@@ -524,6 +524,11 @@ def test_upgrade_with_a_source_moves_the_hook_and_ci_to_it(inited: Path) -> None
     assert code == 0 and "Already up to date" in out, out
 
 
+def test_dry_run_goes_with_upgrade(tmp_path: Path) -> None:
+    code, out = run("init", str(tmp_path / "kb"), "--dry-run")
+    assert code == 2 and "--upgrade" in out and not (tmp_path / "kb").exists()
+
+
 def test_upgrade_needs_a_knowledge_base(tmp_path: Path) -> None:
     code, out = run("init", "--upgrade", str(tmp_path))
     assert code == 2 and "retrogen init" in out

@@ -416,6 +416,12 @@ def test_a_team_s_first_hour_with_the_wheel_in_a_fresh_venv_and_no_index(offline
     filled = _fill(review.read_text(encoding="utf-8"))
     review.write_text(filled, encoding="utf-8")
     assert "2 review files" in sh("retrogen", "check", cwd=kb / "reviews")  # exit 0: no error
+    # the README's branch-and-pull-request steps, as written, on top of init's first commit
+    sh("git", "checkout", "-q", "-b", "first-review", cwd=kb)
+    sh("git", "add", "-A", cwd=kb)
+    sh("git", "-c", "user.name=Zhang Wei", "-c", "user.email=zw@example.com", "commit", "-q", "-m", "First review",
+       cwd=kb)
+    assert _git(kb, "log", "--format=%s", "main..first-review") == "First review"
     sh("retrogen", "build", "--strict", cwd=kb)
     assert (kb / "site" / "reviews" / "2027-q1-east-sales" / "index.html").is_file()
 

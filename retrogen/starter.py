@@ -13,7 +13,7 @@ import subprocess
 from dataclasses import dataclass, field
 from importlib import metadata, resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, get_args
 from urllib.request import url2pathname
 
 from retrogen import __version__
@@ -69,12 +69,15 @@ _GIT_URL = re.compile(r"^(git\+)?(https?|ssh|git|file)://|^[\w.-]+@[\w.-]+:")
 _REQUIREMENT = re.compile(r"^retrogen\s*(\[[^]]*\])?\s*([<>=!~@;]|$)", re.IGNORECASE)
 
 
+SourceKind = Literal["index", "git", "path", "requirement"]
+
+
 @dataclass(frozen=True)
 class Source:
     """Where the team's machines and CI install retrogen from: the package index, retrogen's git repository
     (at the tag of the installed version), a folder or wheel on this machine, or a requirement as given."""
 
-    kind: Literal["index", "git", "path", "requirement"]
+    kind: SourceKind
     location: str = ""
 
     @classmethod
@@ -118,23 +121,29 @@ class Source:
 
 def detect_source() -> Source:
     """Where this retrogen came from, for a knowledge base whose init named no --source: the index once
-    releases are published there; else the clone it runs from (its origin, when that is a git URL), or what
-    pip recorded when it installed it (PEP 610 direct_url.json)."""
+    releases are published there; else the clone it runs from, or what pip recorded when it installed it."""
     if ON_PACKAGE_INDEX:
         return Source("index")
-    checkout = Path(__file__).resolve().parent.parent
-    if (checkout / "pyproject.toml").is_file() and (checkout / "retrogen" / "__init__.py").is_file():
-        origin = _git(checkout, "remote", "get-url", "origin")
-        if origin and _GIT_URL.match(origin):
-            return Source("git", origin.removeprefix("git+"))
-        return Source("path", str(checkout))
     try:
         recorded = json.loads(metadata.distribution("retrogen").read_text("direct_url.json") or "{}")
     except (metadata.PackageNotFoundError, ValueError):
         recorded = {}
+    return source_of(Path(__file__).resolve().parent, recorded if isinstance(recorded, dict) else {})
+
+
+def source_of(package: Path, recorded: dict[str, Any]) -> Source:
+    """The source of the retrogen package in `package`: its clone (the clone's origin when that is a git
+    URL, else the clone's folder), or else what pip recorded in direct_url.json (PEP 610): a git URL, a
+    folder or a wheel; the index when pip recorded nothing (installed from an index)."""
+    checkout = package.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "retrogen" / "__init__.py").is_file():
+        origin = _git(checkout, "remote", "get-url", "origin")
+        if origin and _GIT_URL.match(origin):
+            return Source.parse(origin)
+        return Source("path", str(checkout))
     url = str(recorded.get("url", ""))
-    if recorded.get("vcs_info", {}).get("vcs") == "git":
-        return Source("git", url.removeprefix("git+"))
+    if (recorded.get("vcs_info") or {}).get("vcs") == "git":
+        return Source.parse(url if _GIT_URL.match(url) else f"git+{url}")
     if url.startswith("file://"):
         return Source("path", url2pathname(url.removeprefix("file://")))
     return Source("index")
@@ -218,9 +227,11 @@ class Manifest:
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
             source = raw["source"]
-            return cls(Source(source["kind"], source["location"]), raw["ci"], bool(raw["hook_repo"]),
+            if source["kind"] not in get_args(SourceKind) or raw["ci"] not in _CI_FILES:
+                raise ValueError(f"unknown source kind {source['kind']!r} or ci {raw['ci']!r}")
+            return cls(Source(source["kind"], str(source["location"])), raw["ci"], bool(raw["hook_repo"]),
                        {str(k): str(v) for k, v in raw["files"].items()}, str(raw["retrogen"]))
-        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise RetrogenError(f"{path} cannot be read ({exc}); restore it from git (git checkout -- {MANIFEST})"
                                 ) from None
 

@@ -260,6 +260,32 @@ def test_once_released_the_index_is_the_default(monkeypatch: pytest.MonkeyPatch)
     assert f"retrogen=={__version__}" in files[".github/workflows/reviews.yml"]
 
 
+def test_without_source_init_installs_retrogen_from_where_it_came_from(tmp_path: Path) -> None:
+    clone = tmp_path / "retrogen-clone"
+    (clone / "retrogen").mkdir(parents=True)
+    (clone / "retrogen" / "__init__.py").write_text("")
+    (clone / "pyproject.toml").write_text("")
+    subprocess.run(["git", "init", "-q", str(clone)], check=True)
+    assert starter.source_of(clone / "retrogen", {}) == starter.Source("path", str(clone))  # a clone of no origin
+    subprocess.run(["git", "-C", str(clone), "remote", "add", "origin", "git@git.example.com:tools/retrogen.git"],
+                   check=True)
+    cloned = starter.source_of(clone / "retrogen", {})
+    assert cloned.requirement("0.1.0") == "retrogen @ git+ssh://git@git.example.com/tools/retrogen.git@v0.1.0"
+    installed = tmp_path / "site-packages" / "retrogen"  # pip's own record (PEP 610)
+    assert starter.source_of(installed, {"url": GIT_URL, "vcs_info": {"vcs": "git", "commit_id": "abc"}}) \
+        == starter.Source("git", GIT_URL)
+    wheel = tmp_path / "dist" / "retrogen-0.1.0-py3-none-any.whl"
+    assert starter.source_of(installed, {"url": wheel.as_uri(), "archive_info": {}}) \
+        == starter.Source("path", str(wheel))
+    assert starter.source_of(installed, {}) == starter.Source("index")
+
+
+def test_a_broken_manifest_is_named_not_a_traceback(inited: Path) -> None:
+    (inited / MANIFEST).write_text('{"retrogen": "0.1.0", "source": {"kind": "ftp"}}', encoding="utf-8")
+    code, out = run("init", "--upgrade", cwd=inited)
+    assert code == 1 and MANIFEST in out and "git checkout" in out, out
+
+
 def test_a_source_that_is_none_of_these_is_refused(tmp_path: Path) -> None:
     code, out = run("init", str(tmp_path / "kb"), "--source", "somewhere else")
     assert code == 2 and "--source" in out and "git URL" in out

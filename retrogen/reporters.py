@@ -1,7 +1,9 @@
-"""Reporters turn a CheckResult into text for people, GitHub annotations, or JSON for machines."""
+"""Reporters turn a CheckResult into text for people, GitHub annotations, a GitLab Code Quality report, or
+JSON for machines."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 
@@ -89,9 +91,35 @@ def json_report(result: CheckResult, color: bool = False) -> str:
     return printable_json(json.dumps(findings, ensure_ascii=False, indent=2))
 
 
+# GitLab's Code Quality severities are info, minor, major, critical and blocker; an error fails the gate.
+GITLAB_SEVERITY = {Severity.ERROR: "critical", Severity.WARNING: "minor"}
+
+
+def gitlab_report(result: CheckResult, color: bool = False) -> str:
+    """A GitLab Code Quality report (the artifact `reports: codequality`), so that findings appear in the
+    merge request's widget. GitLab tells new findings from fixed ones by fingerprint: it is made of the file,
+    code, field and message, not the line, so a finding keeps it when lines above it move; identical
+    findings in one file are told apart by their order."""
+    seen: dict[str, int] = {}
+    issues = []
+    for finding in result.findings:
+        key = "\0".join((finding.path, finding.code, finding.field, finding.message))
+        seen[key] = seen.get(key, 0) + 1
+        issues.append({
+            "type": "issue",
+            "description": f"{finding.code} {printable(finding.message)}",
+            "check_name": finding.code,
+            "fingerprint": hashlib.sha256(f"{key}\0{seen[key]}".encode()).hexdigest(),
+            "severity": GITLAB_SEVERITY[finding.severity],
+            "location": {"path": finding.path, "lines": {"begin": finding.line}},
+        })
+    return printable_json(json.dumps(issues, ensure_ascii=False, indent=2))
+
+
 REPORTERS: dict[str, Callable[[CheckResult, bool], str]] = {
     "text": text_report,
     "github": github_report,
+    "gitlab": gitlab_report,
     "json": json_report,
 }
 

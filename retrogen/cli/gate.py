@@ -21,7 +21,8 @@ from retrogen.vocabulary import KINDS, LANGUAGES
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True,
-              help="text for people, github for workflow annotations, json for machines.")
+              help="text for people, github for workflow annotations, gitlab for a Code Quality report "
+              "(artifacts: reports: codequality), json for machines.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--only-reviews", is_flag=True,
               help="Skip named files outside the reviews folder (the pre-commit hook passes every changed YAML file).")
@@ -38,6 +39,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, o
     Example:
         retrogen check
         retrogen check reviews/2026-q3-east-sales.yaml --format github
+        retrogen check --format gitlab > gl-code-quality-report.json
         retrogen check --only-reviews mkdocs.yml reviews/2026-q3-east-sales.yaml
     """
     config = get_config(ctx)

@@ -39,7 +39,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, o
         retrogen check reviews/2026-q3-east-sales.yaml --format github
         retrogen check --only-reviews mkdocs.yml reviews/2026-q3-east-sales.yaml
     """
-    config = get_config(ctx)
+    config = get_config(ctx, needs="nothing" if paths else "reviews")  # named files are judged anywhere
     options = CheckOptions.of(config, parse_today(today))
     folder = config.reviews_dir.resolve()
     named = [path for path in paths if not only_reviews or path.resolve().is_relative_to(folder)]
@@ -80,7 +80,7 @@ def new(ctx: click.Context, review_id: str, kind: str, lang: str | None, team: s
     from retrogen.periods import parse_label
     from retrogen.scaffold import new_review  # Jinja: only `new` needs it, `check` must start fast
 
-    config = get_config(ctx)
+    config = get_config(ctx, needs="mkdocs.yml")  # the reviews folder is made with the first review
     hint = team_hint(team, config.teams) if team and config.teams is not None else None
     if hint:
         raise click.BadParameter(f"{team!r} is not in the team list (extra.retrogen.teams in {config.config_file}); "
@@ -123,7 +123,7 @@ def schema(ctx: click.Context, check_copy: bool) -> None:
     if not check_copy:
         click.echo(installed, nl=False)
         return
-    copy = get_config(ctx).schema_copy
+    copy = get_config(ctx, needs="mkdocs.yml").schema_copy
     try:
         same = copy.read_text(encoding="utf-8") == installed
     except (OSError, UnicodeDecodeError):

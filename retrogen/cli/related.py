@@ -36,7 +36,10 @@ def related(ctx: click.Context, review_id: str | None, query: str | None, limit:
         retrogen related --text "老客户流失 续约" --limit 10
         retrogen related --text "economic buyer" --format json
     """
-    if (review_id is None) == (query is None):
+    if review_id is None and query is None:
+        raise click.UsageError("say what to look for: a review id (retrogen related 2026-q3-east-sales) or "
+                               "free text (retrogen related --text \"老客户流失 续约\")")
+    if review_id is not None and query is not None:
         raise click.UsageError("name a review id or give --text, not both")
     analysis = load_analysis(ctx, None, no_git=True)
     index = RelatedIndex(analysis.knowledge_base.reviews)

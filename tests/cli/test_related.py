@@ -47,8 +47,11 @@ def test_unknown_review_is_a_clear_error_with_did_you_mean() -> None:
 
 
 def test_review_and_text_together_or_neither_is_a_usage_error() -> None:
-    assert run("-c", CONFIG, "related")[0] == 2
     assert run("-c", CONFIG, "related", "2026-10-south-churn", "--text", "churn")[0] == 2
+    code, out = run("-c", CONFIG, "related")
+    assert code == 2
+    # with neither, it says what to give, not what not to do
+    assert "not both" not in out and "a review id (retrogen related" in out and "--text" in out
 
 
 def copy_labelled(target: Path) -> Path:

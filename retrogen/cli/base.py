@@ -94,6 +94,13 @@ def parse_today(value: str | None) -> date:
         raise click.BadParameter(str(exc), param_hint="--today") from None
 
 
+def parse_day(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"write a date as YYYY-MM-DD, not {value!r}", param_hint=option) from None
+
+
 def use_color() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 

@@ -9,7 +9,7 @@ import click
 
 from retrogen import __version__
 from retrogen.checker import CheckOptions, check_paths
-from retrogen.cli.base import cli, get_config, parse_today, today_option, use_color
+from retrogen.cli.base import cli, get_config, parse_day, parse_today, today_option, use_color
 from retrogen.errors import ConfigError, RetrogenError
 from retrogen.glossary import team_hint
 from retrogen.reporters import REPORTERS, github_summary
@@ -66,10 +66,13 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, o
 @click.option("--tags", metavar="A,B", help="The review's theme tags, comma-separated; the past lessons most "
               "related to the team and these tags are printed, so that the meeting starts from them.")
 @click.option("--today", metavar="YYYY-MM-DD", envvar="RETROGEN_TODAY",
-              help="The day of the review meeting, written as held_on (default: the real date; env RETROGEN_TODAY).")
+              help="Today, for the actions still open and the default meeting day (default: the real date; env "
+              "RETROGEN_TODAY).")
+@click.option("--held-on", metavar="YYYY-MM-DD", help="The day of the review meeting, written as held_on (default: "
+              "today, or the first working day after the period when it has not ended by today).")
 @click.pass_context
 def new(ctx: click.Context, review_id: str, kind: str, lang: str | None, team: str | None,
-        period_label: str | None, tags: str | None, today: str | None) -> None:
+        period_label: str | None, tags: str | None, today: str | None, held_on: str | None) -> None:
     """Start a review: write reviews/ID.yaml from the template, never over an existing file.
 
     \b
@@ -92,7 +95,7 @@ def new(ctx: click.Context, review_id: str, kind: str, lang: str | None, team: s
         raise click.BadParameter(str(exc), param_hint="--period") from None
     try:
         path, prefill = new_review(config, review_id, kind, lang or config.language, team, parse_today(today),
-                                   period, tag_list)
+                                   period, tag_list, parse_day(held_on, "--held-on") if held_on else None)
     except RetrogenError as exc:
         raise click.ClickException(str(exc)) from None
     if prefill.source or prefill.carried:

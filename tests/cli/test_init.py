@@ -159,8 +159,9 @@ def test_pre_commit_hook_catches_a_missing_owner(inited: Path) -> None:
 
 @pytest.mark.slow
 def test_build_in_an_inited_knowledge_base(inited: Path) -> None:
-    code, out = run("build", "--strict", "--today", TODAY, cwd=inited / "reviews")
+    code, out = run("build", "--today", TODAY, cwd=inited / "reviews")
     assert code == 0, out
+    assert "warning:" not in out  # MkDocs found nothing to warn of in the pages of an inited knowledge base
     assert (inited / "site" / "index.html").is_file()
     assert (inited / "site" / "assets" / "retrogen.css").is_file()
     status = subprocess.run(["git", "status", "--porcelain", "--ignored"], capture_output=True, text=True,
@@ -213,7 +214,7 @@ def test_installed_wheel_runs_every_command_in_an_inited_knowledge_base(wheel: P
     assert (kb / "reviews/2027-q1-east.yaml").read_text(encoding="utf-8").startswith(
         "# yaml-language-server: $schema=../schema/review.schema.json\n")
     (kb / "reviews/2027-q1-east.yaml").unlink()
-    for command in (["check"], ["metrics"], ["actions"], ["playbook"], ["build", "--strict"]):
+    for command in (["check"], ["metrics"], ["actions"], ["playbook"], ["build"]):
         retrogen(*command, cwd=kb / "reviews")
     assert (kb / "site" / "index.html").is_file()
 

@@ -177,3 +177,58 @@ def labels(language: str) -> dict[str, str]:
 def counted(count: int, noun: str, text: dict[str, str]) -> str:
     """`1 review`, `4 reviews`: the label `noun` (the plural) or `noun_one` for one, in `text`'s language."""
     return f"{count} {text[f'{noun}_one'] if count == 1 else text[noun]}"
+
+
+# The tables people read (the terminal, CSV and Excel files) in Chinese: a header for each column and words for
+# the codes a column holds. English tables keep the column names and codes, the format's own English words, as
+# JSON does (it is for programs).
+HEADERS: dict[str, dict[str, str]] = {
+    "zh": {
+        "review": "复盘", "title": "标题", "team": "团队", "period": "周期", "granularity": "周期类型",
+        "period_start": "开始", "period_end": "结束", "held_on": "复盘日期", "category": "类别", "metric": "指标",
+        "unit": "单位", "target": "目标值", "actual": "实际值", "better": "方向", "achievement": "达成率",
+        "met": "达成", "previous": "上期", "previous_from": "上期来源", "change": "环比", "change_unit": "变化单位",
+        "change_good": "改善", "yoy_previous": "去年同期", "yoy_from": "同期来源", "yoy_change": "同比",
+        "metrics": "指标数", "met_rate": "达成比例", "mean_achievement": "平均达成率",
+        "median_achievement": "达成率中位数", "order": "序号", "stage": "阶段", "count": "数量",
+        "conversion": "转化率", "cumulative": "累计转化率", "target_rate": "目标转化率", "target_met": "达到目标",
+        "first": "首阶段", "last": "末阶段", "overall": "总转化率", "factor": "鱼骨因素", "problems": "问题数",
+        "reviews": "复盘数", "teams": "团队数", "share": "占比", "cumulative_share": "累计占比", "tag": "标签",
+        "success": "成功", "failure": "失败", "lessons": "经验数", "kind": "类型", "theme": "主题",
+        "periods": "周期数", "last_seen": "最近出现", "recurring": "反复出现", "id": "编号", "action": "行动",
+        "owner": "负责人", "type": "类型", "due": "截止", "status": "状态", "state": "进展", "overdue": "逾期",
+        "done_on": "完成日期", "days_late": "逾期天数", "on_time": "按时", "checkpoint": "交付物",
+        "addresses": "针对问题", "carried_from": "结转自", "carried_to": "结转至", "expects_metric": "预期指标",
+        "expects_target": "预期目标", "expects_by": "验证日期", "verification": "效果验证", "verified_by": "判定复盘",
+        "actions": "行动数", "open": "未完成", "done": "已完成", "cancelled": "已取消", "carried": "已结转",
+        "completion_rate": "完成率", "on_time_rate": "按时率", "mean_days_late": "平均逾期天数",
+        "verified": "已判定", "achieved": "已达成", "verification_rate": "验证达成率", "week": "周",
+        "date": "日期", "source": "来源", "commit": "提交", "note": "备注", "item": "条目", "text": "内容",
+        "score": "相似度",
+    },
+}
+
+_STATUS = {"not_started": "未开始", "in_progress": "进行中", "blocked": "受阻", "done": "已完成", "cancelled": "已取消",
+           "carried": "已结转"}  # carried: in an action's history
+_FACTOR = {"people": "人员", "product_market": "产品与市场", "process": "流程", "resources": "资源"}
+# Per column, the words for its codes; a code without a word is shown as it is.
+VALUES: dict[str, dict[str, dict[str, str]]] = {
+    "zh": {
+        "status": _STATUS,
+        "state": {"open": "未完成", "overdue": "已逾期", "done": "已完成", "cancelled": "已取消", "carried": "已结转"},
+        "verification": {"achieved": "已达成", "missed": "未达成", "pending": "待验证", "no_data": "无数据"},
+        "type": {"capability": "能力", "process": "流程", "resource": "资源", "problem": "问题", "lesson": "经验"},
+        "better": {"higher": "越高越好", "lower": "越低越好"},
+        "granularity": {"month": "月度", "quarter": "季度", "half-year": "半年度", "year": "年度", "custom": "自定义"},
+        "previous_from": {"stated": "填写值"},
+        "factor": _FACTOR, "theme": _FACTOR,
+        "kind": {"factor": "鱼骨因素", "tag": "标签", "problem": "问题", "lesson": "经验"},
+        "source": {"created": "复盘召开", "git": "复盘文件更新", "update": "更新记录", "done_on": "完成日期",
+                   "file": "文件", "carried": "已结转"},
+        "change_unit": {"pp": "个百分点", "ratio": "比例"},
+    },
+}
+YES_NO = {"en": ("yes", "no"), "zh": ("是", "否")}
+# The last line of a table narrowed to fit a terminal.
+HIDDEN_COLUMNS = {"en": "({n} more columns: add --wide, or use --format csv)",
+                  "zh": "(另有 {n} 列未显示:加 --wide,或用 --format csv)"}

@@ -6,9 +6,8 @@ import click
 import pandas as pd
 
 from retrogen.cli.base import cli
-from retrogen.cli.reports import format_option, load_analysis
+from retrogen.cli.reports import Shown, emit, format_option, load_analysis, table_lang_option, wide_option
 from retrogen.related import Match, RelatedIndex, UnknownReview
-from retrogen.tables import FORMATTERS
 
 COLUMNS = ["review", "item", "kind", "text", "score"]
 
@@ -23,8 +22,11 @@ def matches_frame(matches: list[Match]) -> pd.DataFrame:
 @click.option("--limit", type=click.IntRange(min=1), default=5, show_default=True,
               help="How many problems and lessons to list.")
 @format_option
+@wide_option
+@table_lang_option
 @click.pass_context
-def related(ctx: click.Context, review_id: str | None, query: str | None, limit: int, fmt: str) -> None:
+def related(ctx: click.Context, review_id: str | None, query: str | None, limit: int, fmt: str, wide: bool,
+            lang: str | None) -> None:
     """The problems and lessons of other reviews most like a review (or like --text), best first.
 
     Chinese is segmented with jieba, English words are lower-cased and plurals folded, tags count more than
@@ -47,4 +49,4 @@ def related(ctx: click.Context, review_id: str | None, query: str | None, limit:
         matches = index.like_review(review_id, limit) if review_id else index.like_text(query or "", limit)
     except UnknownReview as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(FORMATTERS[fmt](matches_frame(matches)).rstrip("\n"))
+    emit(matches_frame(matches), fmt, None, False, dict, Shown.of(ctx, analysis, lang, wide))

@@ -81,7 +81,7 @@ def new(ctx: click.Context, review_id: str, kind: str, lang: str | None, team: s
         retrogen new 2027-q1-east-sales --team 华东销售部 --tags 客户维护,定价
     """
     from retrogen.periods import parse_label
-    from retrogen.scaffold import new_review  # Jinja: only `new` needs it, `check` must start fast
+    from retrogen.scaffold import meeting_day, new_review  # Jinja: only `new` needs it, `check` must start fast
 
     config = get_config(ctx, needs="mkdocs.yml")  # the reviews folder is made with the first review
     hint = team_hint(team, config.teams) if team and config.teams is not None else None
@@ -94,14 +94,19 @@ def new(ctx: click.Context, review_id: str, kind: str, lang: str | None, team: s
     except RetrogenError as exc:
         raise click.BadParameter(str(exc), param_hint="--period") from None
     try:
-        path, prefill = new_review(config, review_id, kind, lang or config.language, team, parse_today(today),
-                                   period, tag_list, parse_day(held_on, "--held-on") if held_on else None)
+        day = parse_today(today)
+        path, prefill = new_review(config, review_id, kind, lang or config.language, team, day, period, tag_list,
+                                   parse_day(held_on, "--held-on") if held_on else None)
     except RetrogenError as exc:
         raise click.ClickException(str(exc)) from None
     if prefill.source or prefill.carried:
         source = f"{len(prefill.metrics)} metrics from {prefill.source.id}" if prefill.source else "no metrics"
         click.echo(f"Pre-filled {source} and carried {len(prefill.carried)} open actions forward.")
     click.echo(f"Wrote {path}. Fill in every TODO, then run: retrogen check {path}")
+    meeting = meeting_day(day, prefill.period)
+    if held_on is None and prefill.period and meeting != day:
+        click.echo(f"held_on is {meeting}, the first working day after {prefill.period.label}: a period is "
+                   "reviewed once it is over; write the meeting's day if it differs.")
     if tag_list:
         click.echo("Related past lessons, to start the meeting from:" if prefill.lessons else
                    "No past lesson relates to this team and these tags yet.")

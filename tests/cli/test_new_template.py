@@ -80,6 +80,7 @@ def test_new_before_the_period_ends_writes_a_meeting_day_after_it(knowledge_base
     code, out = run("new", "2026-q4-north", "--period", "2026-Q4", "--lang", "en", "--today", "2026-11-20",
                     cwd=knowledge_base)
     assert code == 0, out
+    assert "held_on is 2027-01-01, the first working day after 2026-Q4" in out
     path = knowledge_base / "reviews" / "2026-q4-north.yaml"
     assert "held_on: 2027-01-01 " in path.read_text(encoding="utf-8")
     # a meeting day of the writer's choosing is kept, and one before the period's end is a warning

@@ -53,7 +53,8 @@ def generate(config: Config, today: date, use_git: bool = True, jobs: int | None
     report = BuildReport(analysis.knowledge_base.check, notices=[analysis.git.notice] if analysis.git.notice else [])
     if analysis.knowledge_base.check.failed(refuse_warnings):
         return report
-    progress(f"generating the pages of {len(analysis.knowledge_base.reviews)} reviews")
+    count = len(analysis.knowledge_base.reviews)
+    progress(f"generating the pages of {count} review{'' if count == 1 else 's'}")
     pages = build_pages(analysis, config)
     progress("writing each review's report (.docx)")
     reports = review_reports(analysis)

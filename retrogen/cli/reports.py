@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -19,11 +20,16 @@ from retrogen.playbook import playbook_markdown
 from retrogen.playbook_layout import playbook_blocks
 from retrogen.printable import printable
 from retrogen.report.writers import format_of
-from retrogen.tables import FORMATTERS, to_csv, to_excel_csv, to_json
+from retrogen.tables import FORMATS, formatted, to_excel_csv, to_json, with_titles
 from retrogen.vocabulary import LANGUAGES
 
-format_option = click.option("--format", "fmt", type=click.Choice(list(FORMATTERS)), default="table",
-                             show_default=True, help="table for people; csv and json for machines.")
+format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+                             help="table for people, csv for a spreadsheet, json for programs (English keys).")
+table_lang_option = click.option("--lang", type=click.Choice(LANGUAGES),
+                                 help="Language of the headers and words of tables, CSV and Excel files (default: "
+                                      "the site's); JSON keeps its keys and codes.")
+wide_option = click.option("--wide", is_flag=True,
+                           help="Every column in the table (default: the most telling that fit 100 columns).")
 output_option = click.option(
     "--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
     help="Write a file instead of printing; its suffix chooses the format: .xlsx (an Excel workbook of every "
@@ -45,30 +51,45 @@ def load_analysis(ctx: click.Context, today: str | None, no_git: bool = False) -
     return analysis
 
 
-def print_table(frame: pd.DataFrame, fmt: str, raw: bool) -> None:
-    """Print `frame` in `fmt`; CSV neutralises formulas unless `raw`."""
-    click.echo((to_csv(frame, raw) if fmt == "csv" else FORMATTERS[fmt](frame)).rstrip("\n"))
+@dataclass(frozen=True)
+class Shown:
+    """How tables reach people: in which language, every column or those that fit, and the reviews' titles
+    to write beside their ids."""
+
+    language: str
+    wide: bool
+    titles: dict[str, str]
+    raw: bool = False  # CSV text as written, formulas included, for programs
+
+    @classmethod
+    def of(cls, ctx: click.Context, analysis: Analysis, lang: str | None, wide: bool, raw: bool) -> Shown:
+        return cls(lang or get_config(ctx).language, wide,
+                   {review.id: review.title for review in analysis.knowledge_base.reviews}, raw)
 
 
-def _emit(frame: pd.DataFrame, fmt: str, output: Path | None, force: bool,
-          workbook: Callable[[], dict[str, pd.DataFrame]], raw: bool = False) -> None:
+def emit(frame: pd.DataFrame, fmt: str, output: Path | None, force: bool,
+         workbook: Callable[[], dict[str, pd.DataFrame]], shown: Shown) -> None:
     """Print `frame` in `fmt`, or write it to the file `output` in the format its suffix names: .xlsx (the
-    workbook's sheets, computed only then), .csv (for Excel: UTF-8 with a byte order mark) or .json."""
+    workbook's sheets, computed only then), .csv (for Excel: UTF-8 with a byte order mark) or .json. Tables,
+    CSV and Excel are for people: in `shown.language`, with each review's title; JSON is as computed."""
+    people = with_titles(frame, shown.titles)
     if output is None:
-        print_table(frame, fmt, raw)
+        click.echo(formatted(frame if fmt == "json" else people, fmt, shown.language, shown.wide, shown.raw)
+                   .rstrip("\n"))
         return
     suffix = output.suffix.lower()
     if suffix == ".xlsx":
         from retrogen.excel import to_xlsx  # openpyxl is imported only when a workbook is written
 
-        sheets = workbook()
-        write_output(output, to_xlsx(sheets), force)
+        sheets = {name: with_titles(sheet, shown.titles) for name, sheet in workbook().items()}
+        write_output(output, to_xlsx(sheets, shown.language), force)
         click.echo(f"Wrote {printable(output)} ({', '.join(sheets)})", err=True)
         return
     if suffix not in {".csv", ".json"}:
         raise click.BadParameter("name an .xlsx (every table, one sheet each), .csv or .json file",
                                  param_hint="--output")
-    write_output(output, to_excel_csv(frame, raw) if suffix == ".csv" else to_json(frame) + "\n", force)
+    write_output(output, to_excel_csv(people, shown.raw, shown.language) if suffix == ".csv"
+                 else to_json(frame) + "\n", force)
     click.echo(f"Wrote {printable(output)} ({len(frame)} rows)", err=True)
 
 
@@ -93,12 +114,14 @@ def document_format(output: Path | None, fmt: str | None, formats: Sequence[str]
 @click.option("--themes", is_flag=True, help="Tags and factors, and whether they recur across teams or periods.")
 @format_option
 @raw_option
+@wide_option
+@table_lang_option
 @output_option
 @force_option
 @today_option
 @click.pass_context
 def metrics(ctx: click.Context, by: str | None, funnel: bool, causes: bool, lessons: bool, themes: bool, fmt: str,
-            raw: bool, output: Path | None, force: bool, today: str | None) -> None:
+            raw: bool, wide: bool, lang: str | None, output: Path | None, force: bool, today: str | None) -> None:
     """Metrics of every review: achievement against target and change against the previous period.
 
     \b
@@ -123,10 +146,10 @@ def metrics(ctx: click.Context, by: str | None, funnel: bool, causes: bool, less
         frame = analysis.themes
     else:
         frame = analysis.metrics
-    _emit(frame, fmt, output, force, lambda: {
+    emit(frame, fmt, output, force, lambda: {
         "metrics": analysis.metrics, "funnel": analysis.funnel, "funnel overall": analysis.funnel_overall,
         "root causes": analysis.causes, "lessons by tag": analysis.lessons_by_tag, "themes": analysis.themes},
-        raw)
+        Shown.of(ctx, analysis, lang, wide, raw))
 
 
 @cli.command()
@@ -141,14 +164,16 @@ def metrics(ctx: click.Context, by: str | None, funnel: bool, causes: bool, less
 @click.option("--history", "history_of", metavar="REVIEW:ID", help="One action's dated status history.")
 @format_option
 @raw_option
+@wide_option
+@table_lang_option
 @output_option
 @force_option
 @no_git_option
 @today_option
 @click.pass_context
 def actions(ctx: click.Context, owner: str | None, team: str | None, status: str | None, overdue: bool,
-            by: str | None, weekly: bool, history_of: str | None, fmt: str, raw: bool, output: Path | None,
-            force: bool, no_git: bool, today: str | None) -> None:
+            by: str | None, weekly: bool, history_of: str | None, fmt: str, raw: bool, wide: bool,
+            lang: str | None, output: Path | None, force: bool, no_git: bool, today: str | None) -> None:
     """The action tracker: the weekly follow-up list, overdue first, then by due date.
 
     \b
@@ -172,13 +197,14 @@ def actions(ctx: click.Context, owner: str | None, team: str | None, status: str
         return {"actions": follow_up_order(table), **{f"by {g}": action_summary(table, g) for g in groups},
                 "weekly": weekly_counts()}
 
+    shown = Shown.of(ctx, analysis, lang, wide, raw)
     if history_of:
         history = _history(analysis, history_of)
-        _emit(history, fmt, output, force, lambda: {"history": history}, raw)
+        emit(history, fmt, output, force, lambda: {"history": history}, shown)
     elif weekly:
-        _emit(weekly_counts(), fmt, output, force, workbook, raw)
+        emit(weekly_counts(), fmt, output, force, workbook, shown)
     else:
-        _emit(action_summary(table, by) if by else follow_up_order(table), fmt, output, force, workbook, raw)
+        emit(action_summary(table, by) if by else follow_up_order(table), fmt, output, force, workbook, shown)
 
 
 def _weekly(analysis: Analysis, table: pd.DataFrame) -> pd.DataFrame:

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -22,6 +23,8 @@ from retrogen.site.reports import review_reports
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
+# Told the name of each phase of a build as it starts; the command line shows them on a terminal.
+Progress = Callable[[str], None]
 
 _BARE_TAG = re.compile(r"</?(?:p|ul|ol|li|strong|em|b|i|span|div|table|thead|tbody|tr|th|td)>")
 
@@ -39,16 +42,27 @@ class BuildReport:
         return self.pages is not None
 
 
-def generate(config: Config, today: date, use_git: bool = True, jobs: int | None = None) -> BuildReport:
-    """Check the reviews and (when none has an error) write the generated pages. Nothing is built yet."""
+def _no_progress(phase: str) -> None:
+    return None
+
+
+def generate(config: Config, today: date, use_git: bool = True, jobs: int | None = None, *,
+             refuse_warnings: bool = False, progress: Progress = _no_progress) -> BuildReport:
+    """Check the reviews and (when none has an error, nor a warning with `refuse_warnings`: `check --strict`)
+    write the generated pages. Nothing is built yet."""
+    progress("checking and analysing the reviews")
     analysis = analyse(config, today, use_git=use_git, jobs=jobs)
     # Files with errors stop the build and are reported as findings, so only the git notice is a notice here.
     report = BuildReport(analysis.knowledge_base.check, notices=[analysis.git.notice] if analysis.git.notice else [])
-    if analysis.knowledge_base.check.errors:
+    if analysis.knowledge_base.check.failed(refuse_warnings):
         return report
+    count = len(analysis.knowledge_base.reviews)
+    progress(f"generating the pages of {count} review{'' if count == 1 else 's'}")
     pages = build_pages(analysis, config)
+    progress("writing each review's report (.docx)")
+    reports = review_reports(analysis)
     try:
-        report.pages = write_pages(config.generated_dir, {**pages, **review_reports(analysis)})
+        report.pages = write_pages(config.generated_dir, {**pages, **reports})
     except OSError as exc:
         raise BuildError(cannot_write(config.generated_dir, exc)) from None
     return report
@@ -124,17 +138,20 @@ def shrink_search_index(site_dir: Path) -> int:
 
 
 def build_site(config: Config, today: date, site_dir: Path | None = None, strict: bool = False,
-               use_git: bool = True, allow_outside: bool = False) -> BuildReport:
-    """The whole build. Errors in reviews stop it before MkDocs runs (report.ok is False). The site is
-    built beside `site_dir` (default: site_dir in mkdocs.yml) and replaces it only once it is complete;
-    a folder that could hold anything but an earlier build is refused before anything is written."""
+               use_git: bool = True, allow_outside: bool = False, *, refuse_warnings: bool = False,
+               progress: Progress = _no_progress) -> BuildReport:
+    """The whole build. Errors in reviews (and warnings, with `refuse_warnings`) stop it before MkDocs runs
+    (report.ok is False); `strict` makes MkDocs' own warnings fail it. The site is built beside `site_dir`
+    (default: site_dir in mkdocs.yml) and replaces it only once it is complete; a folder that could hold
+    anything but an earlier build is refused before anything is written."""
     target = site_dir or config.site_dir
     check_places(config, target, allow_outside)
-    report = generate(config, today, use_git)
+    report = generate(config, today, use_git, refuse_warnings=refuse_warnings, progress=progress)
     if not report.ok:
         return report
     try:
         with replacing(target) as fresh:
+            progress("building the site with MkDocs")
             run_mkdocs(config, fresh, strict)
             report.search_index_bytes = shrink_search_index(fresh)
     except OSError as exc:

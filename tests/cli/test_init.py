@@ -346,8 +346,9 @@ def test_gitlab_ci_checks_merge_requests_publishes_pages_and_reminds_on_schedule
 
 @pytest.mark.slow
 def test_build_in_an_inited_knowledge_base(inited: Path) -> None:
-    code, out = run("build", "--strict", "--today", TODAY, cwd=inited / "reviews")
+    code, out = run("build", "--today", TODAY, cwd=inited / "reviews")
     assert code == 0, out
+    assert "warning:" not in out  # MkDocs found nothing to warn of in the pages of an inited knowledge base
     assert (inited / "site" / "index.html").is_file()
     assert (inited / "site" / "assets" / "retrogen.css").is_file()
     status = subprocess.run(["git", "status", "--porcelain", "--ignored"], capture_output=True, text=True,

@@ -50,6 +50,7 @@ def _reviews(tmp_path: Path) -> Path:
     """A knowledge base with errors and warnings."""
     reviews = tmp_path / "reviews"
     reviews.mkdir()
+    (tmp_path / "mkdocs.yml").write_text("site_name: reviews\n", encoding="utf-8")
     for name in ("rg130-no-owner.yaml", "rg201-overdue.yaml", "rg132-group-owner.yaml", "rg212-too-few-whys.yaml"):
         shutil.copy(EXAMPLES / "invalid" / name, reviews / name)
     return reviews

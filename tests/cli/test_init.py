@@ -396,7 +396,7 @@ def offline_retrogen(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _fill(template: str) -> str:
     """A review from `new` with every TODO and date placeholder filled as a writer would."""
     names = iter(["张伟", "李娜", "陈刚", "王芳"])
-    counts = iter(range(900, 0, -100))
+    counts = iter(range(9000, 0, -100))  # falling, as a funnel does
     texts = iter(range(1, 1000))
 
     def value(match: re.Match[str]) -> str:

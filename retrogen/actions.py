@@ -105,9 +105,10 @@ def action_summary(actions: pd.DataFrame, by: str | None = None) -> pd.DataFrame
     """Counts and rates overall or per owner, team, type or review.
 
     completion_rate = done / (all - cancelled - carried): a carried action goes on as another action, which
-    is counted instead. on_time_rate = done on or before due / done. mean_days_late is over the actions that
-    are late: done late (0 for on time) and overdue so far. verification_rate = achieved / decided, where
-    decided is achieved or missed.
+    is counted instead. on_time_rate = done on or before due / done. late counts the actions done after
+    their due date or overdue today; mean_days_late_of_late is the mean of their days late, over those
+    alone (an on-time action is no day late, not a zero that dilutes the mean; none late: empty).
+    verification_rate = achieved / decided, where decided is achieved or missed.
     """
     keys = actions[by] if by else pd.Series("all", index=actions.index, name="group")
     rows = []
@@ -116,15 +117,17 @@ def action_summary(actions: pd.DataFrame, by: str | None = None) -> pd.DataFrame
         done, cancelled, carried = (int(counts.get(s, 0)) for s in (State.DONE, State.CANCELLED, State.CARRIED))
         decided = int(part["verification"].isin(list(DECIDED)).sum())
         achieved = int((part["verification"] == Verdict.ACHIEVED).sum())
+        days_late = part["days_late"].astype(float)
+        late = days_late[days_late > 0]
         rows.append({
             by or "group": group, "actions": len(part),
             "open": int(counts.get(State.OPEN, 0) + counts.get(State.OVERDUE, 0)),
             "overdue": int(counts.get(State.OVERDUE, 0)), "done": done, "cancelled": cancelled, "carried": carried,
             "completion_rate": ratio(done, len(part) - cancelled - carried),
             "on_time_rate": ratio(int(part["on_time"].fillna(False).sum()), done),
-            "mean_days_late": part["days_late"].astype(float).mean(),
+            "late": len(late), "mean_days_late_of_late": late.mean() if len(late) else float("nan"),
             "verified": decided, "achieved": achieved, "verification_rate": ratio(achieved, decided),
         })
     columns = [by or "group", "actions", "open", "overdue", "done", "cancelled", "carried", "completion_rate",
-               "on_time_rate", "mean_days_late", "verified", "achieved", "verification_rate"]
+               "on_time_rate", "late", "mean_days_late_of_late", "verified", "achieved", "verification_rate"]
     return pd.DataFrame(rows, columns=columns)

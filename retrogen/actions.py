@@ -23,9 +23,12 @@ _FOLLOW_UP_RANK = {State.OVERDUE: 0, State.OPEN: 1}
 
 
 def actions_table(reviews: Iterable[Review], histories: dict[ActionKey, list[StatusEvent]],
-                  loop: ClosedLoop, today: date) -> pd.DataFrame:
+                  loop: ClosedLoop, today: date,
+                  written: dict[ActionKey, list[StatusEvent]] | None = None) -> pd.DataFrame:
     """One row per action that existed on `today`, with its status and state as of that day.
 
+    status: what its review's file (and commits) said that day, from `written` (timelines without the carries
+    of later reviews; default `histories`), never `carried`.
     state: open, overdue, done, cancelled or carried (continued by `carried_to` in a later review).
     days_late: for a done action, days past due when it was done (0 when on time); for an overdue one,
     days overdue so far; empty otherwise.
@@ -35,8 +38,8 @@ def actions_table(reviews: Iterable[Review], histories: dict[ActionKey, list[Sta
         for action in review.actions:
             key = (review.id, action.id)
             timeline = histories[key]
-            status = status_on(timeline, today)
-            state = state_of(status, action.due, today)
+            state = state_of(status_on(timeline, today), action.due, today)
+            status = status_on((written or histories)[key], today)
             if state is None:
                 continue  # the review had not been held yet on that day
             done_on = None
@@ -70,7 +73,7 @@ def actions_table(reviews: Iterable[Review], histories: dict[ActionKey, list[Sta
     return frame.astype({"days_late": "Int64", "on_time": "boolean", "overdue": bool})
 
 
-# --status of `retrogen actions`: a state (open includes overdue), or a status of an action not carried on.
+# --status of `retrogen actions`: a state (open includes overdue), or a status as the action's file gives it.
 STATUS_FILTERS = ("open", "overdue", "done", "cancelled", "carried", *OPEN_STATUSES)
 
 
@@ -86,7 +89,7 @@ def filter_actions(actions: pd.DataFrame, owner: str | None = None, team: str | 
     if status == "open":
         keep &= active
     elif status in OPEN_STATUSES:
-        keep &= active & (actions["status"] == status)
+        keep &= actions["status"] == status  # whatever its state: a carried action keeps its written status
     elif status:
         keep &= actions["state"] == status
     if overdue:

@@ -219,15 +219,21 @@ def status_on(timeline: list[StatusEvent], day: date) -> str | None:
 def timelines(reviews: Iterable[Review], git: GitHistory | None = None,
               carried: dict[ActionKey, tuple[date, ActionKey]] | None = None) -> dict[ActionKey, list[StatusEvent]]:
     """Every action's timeline; `carried` maps an action to the day it was carried and the action it became."""
+    return with_carries(written_timelines(reviews, git), carried or {})
+
+
+def written_timelines(reviews: Iterable[Review], git: GitHistory | None = None) -> dict[ActionKey, list[StatusEvent]]:
+    """Every action's timeline as its review's file and commits give it, without the carries of later
+    reviews: the status each action had in its own review on any day."""
     statuses = git.statuses if git else {}
-    carries = carried or {}
-    return {(r.id, a.id): action_timeline(r, a, statuses.get((r.id, a.id), ()),
-                                          _carried_into(carries.get((r.id, a.id))))
-            for r in reviews for a in r.actions}
+    return {(r.id, a.id): action_timeline(r, a, statuses.get((r.id, a.id), ())) for r in reviews for a in r.actions}
 
 
-def _carried_into(carry: tuple[date, ActionKey] | None) -> tuple[date, str] | None:
-    return (carry[0], ":".join(carry[1])) if carry else None
+def with_carries(written: dict[ActionKey, list[StatusEvent]],
+                 carried: dict[ActionKey, tuple[date, ActionKey]]) -> dict[ActionKey, list[StatusEvent]]:
+    """The timelines of `written_timelines`, each action `carried` from the day a later review carried it."""
+    return {key: _carry(events, carried[key][0], ":".join(carried[key][1])) if key in carried else events
+            for key, events in written.items()}
 
 
 def weekly_series(reviews: Iterable[Review], histories: dict[ActionKey, list[StatusEvent]],

@@ -109,3 +109,14 @@ def test_invalid_reviews_are_left_out_with_a_notice(knowledge_base: Path) -> Non
     assert result.exit_code == 0
     assert "broken.yaml" in result.stderr and "left out" in result.stderr
     assert "broken" not in result.stdout
+
+
+def test_status_is_the_files_in_every_format_and_the_filter(knowledge_base: Path) -> None:
+    # 2026-q2-east-sales A2 says blocked in its file; 2026-10-east-sales carried it, so its state is carried.
+    _, out = run(knowledge_base, "actions", "--format", "json")
+    row = next(r for r in json.loads(out) if (r["review"], r["id"]) == ("2026-q2-east-sales", "A2"))
+    assert (row["status"], row["state"]) == ("blocked", "carried")
+    _, out = run(knowledge_base, "actions", "--format", "csv")
+    assert any(line.startswith("2026-q2-east-sales,A2,") and ",blocked,carried," in line for line in out.splitlines())
+    _, out = run(knowledge_base, "actions", "--status", "blocked", "--format", "json")
+    assert ("2026-q2-east-sales", "A2") in {(r["review"], r["id"]) for r in json.loads(out)}

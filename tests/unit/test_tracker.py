@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
-from retrogen.actions import action_summary, actions_table
-from retrogen.history import timelines
-from retrogen.loop import ClosedLoop
+from retrogen.actions import action_summary, actions_table, filter_actions
+from retrogen.history import timelines, with_carries, written_timelines
+from retrogen.loop import ClosedLoop, closed_loop
 from retrogen.model import Action
 
 from .test_metrics import review
@@ -37,3 +37,17 @@ def test_mean_days_late_is_over_the_late_actions_only() -> None:
     assert by_owner.loc["王芳", "mean_days_late_of_late"] == pytest.approx(40.5)
     assert by_owner.loc["张伟", "late"] == 0
     assert math.isnan(by_owner.loc["张伟", "mean_days_late_of_late"])  # nothing late: no mean, not 0
+
+
+def test_status_is_what_the_file_says_and_state_what_it_is_now() -> None:
+    from .test_loop import REVIEWS, TODAY
+
+    loop = closed_loop(REVIEWS, TODAY)
+    written = written_timelines(REVIEWS)
+    table = actions_table(REVIEWS, with_carries(written, loop.carried), loop, TODAY, written)
+    carried = table.set_index(["review", "id"]).loc[("q1", "A2")]
+    assert (carried["status"], carried["state"], carried["carried_to"]) == ("in_progress", "carried", "q2:A1")
+    found = filter_actions(table, status="in_progress")
+    assert ("q1", "A2") in set(zip(found["review"], found["id"], strict=True))
+    assert set(filter_actions(table, status="carried")["id"]) == {"A2"}
+    assert filter_actions(table, status="open")["state"].isin(["open", "overdue"]).all()

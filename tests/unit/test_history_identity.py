@@ -39,6 +39,13 @@ def repository(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def commit_statuses(repo: Path, held_on: str, *steps: tuple[str, str], **fields: str) -> None:
+    """Commit pilot.yaml once per (commit day, status of A1)."""
+    for day, status in steps:
+        write(repo, "pilot.yaml", "pilot", held_on, status, **fields)
+        commit(repo, day)
+
+
 def history(repo: Path, today: date) -> list[tuple[date, str]]:
     kb = load_knowledge_base(load_config(repo / "mkdocs.yml"), today)
     events = timelines(kb.reviews, read_git_history(repo, repo / "reviews"))[("pilot", "A1")]
@@ -47,17 +54,11 @@ def history(repo: Path, today: date) -> list[tuple[date, str]]:
 
 def test_a_deleted_review_written_again_is_a_new_review(tmp_path: Path) -> None:
     repo = repository(tmp_path)
-    write(repo, "pilot.yaml", "pilot", "2026-09-01", "in_progress")
-    commit(repo, "2026-09-02")
-    write(repo, "pilot.yaml", "pilot", "2026-09-01", "cancelled")
-    commit(repo, "2026-09-05")
+    commit_statuses(repo, "2026-09-01", ("2026-09-02", "in_progress"), ("2026-09-05", "cancelled"))
     (repo / "reviews" / "pilot.yaml").unlink()
     commit(repo, "2026-09-20")
     # The same path, id and even the same action, written again for a new meeting.
-    write(repo, "pilot.yaml", "pilot", "2026-10-01", "not_started")
-    commit(repo, "2026-10-02")
-    write(repo, "pilot.yaml", "pilot", "2026-10-01", "in_progress")
-    commit(repo, "2026-10-09")
+    commit_statuses(repo, "2026-10-01", ("2026-10-02", "not_started"), ("2026-10-09", "in_progress"))
     assert history(repo, D("2026-10-10")) == [(D("2026-10-01"), "not_started"), (D("2026-10-09"), "in_progress")]
     # Moved to another folder in one commit, the review lives on: its history goes on.
     (repo / "reviews" / "pilot.yaml").unlink()
@@ -70,20 +71,13 @@ def test_a_deleted_review_written_again_is_a_new_review(tmp_path: Path) -> None:
 
 def test_an_action_rewritten_whole_is_a_new_action(tmp_path: Path) -> None:
     repo = repository(tmp_path)
-    write(repo, "pilot.yaml", "pilot", "2026-10-01", "in_progress")
-    commit(repo, "2026-10-02")
-    write(repo, "pilot.yaml", "pilot", "2026-10-01", "cancelled")
-    commit(repo, "2026-10-05")
+    commit_statuses(repo, "2026-10-01", ("2026-10-02", "in_progress"), ("2026-10-05", "cancelled"))
     # A1 now names another action: what it does, its owner and its due date all change.
     new = {"text": "Publish the pilot checklist", "owner": "Bo Chen", "due": "2026-11-30"}
-    write(repo, "pilot.yaml", "pilot", "2026-10-01", "not_started", **new)
-    commit(repo, "2026-10-08")
-    write(repo, "pilot.yaml", "pilot", "2026-10-01", "in_progress", **new)
-    commit(repo, "2026-10-15")
+    commit_statuses(repo, "2026-10-01", ("2026-10-08", "not_started"), ("2026-10-15", "in_progress"), **new)
     assert history(repo, D("2026-10-16")) == [(D("2026-10-01"), "not_started"), (D("2026-10-15"), "in_progress")]
     # A new due date alone is the same action edited: its history goes on.
-    write(repo, "pilot.yaml", "pilot", "2026-10-01", "blocked", **{**new, "due": "2026-12-15"})
-    commit(repo, "2026-10-18")
+    commit_statuses(repo, "2026-10-01", ("2026-10-18", "blocked"), **{**new, "due": "2026-12-15"})
     assert history(repo, D("2026-10-20"))[-1] == (D("2026-10-18"), "blocked")
     assert len(history(repo, D("2026-10-20"))) == 3
     # Rewritten whole in the working file, not yet committed: the commits are another action's.

@@ -106,7 +106,8 @@ def _read_git_history(root: Path, reviews_dir: Path, max_file_size: int) -> GitH
     blobs = iter(_blobs(batch))
     reader = _Reader(history, max_file_size)
     for sha, commit in itertools.groupby(changes, key=lambda change: change[0]):
-        reader.commit(sha, [(when, path, None if deleted else next(blobs)) for _, when, path, deleted in commit])
+        reader.commit(sha, [(when, path, deleted, None if deleted else next(blobs))
+                            for _, when, path, deleted in commit])
     reader.finish()
     skipped = reader.skipped
     if skipped:
@@ -175,13 +176,17 @@ class _Reader:
     review_at: dict[str, str] = field(default_factory=dict)  # path -> id of the review its last version held
     paths_of: dict[str, set[str]] = field(default_factory=dict)  # review id -> the paths that hold it
     ended: set[str] = field(default_factory=set)  # reviews deleted since their last version
+    action_ids: dict[str, set[str]] = field(default_factory=dict)  # review id -> ids of the actions recorded
 
-    def commit(self, sha: str, files: list[tuple[date, str, memoryview | None]]) -> None:
-        touched = {self.review_at[path] for _, path, _ in files if path in self.review_at}
-        for when, path, blob in files:
-            if blob is None:  # deleted (or missing from the object store)
+    def commit(self, sha: str, files: list[tuple[date, str, bool, memoryview | None]]) -> None:
+        """One commit's review files: (its day, path, deleted, content; None when git could not give it)."""
+        touched = {self.review_at[path] for _, path, _, _ in files if path in self.review_at}
+        for when, path, deleted, blob in files:
+            if deleted:
                 self._move(path, None)
                 continue
+            if blob is None:
+                continue  # missing from the object store: nothing known about this version
             try:
                 found = self._read(path, blob)
             except _Unreadable:
@@ -221,9 +226,9 @@ class _Reader:
             self.paths_of.setdefault(review_id, set()).add(path)
 
     def _forget(self, review_id: str) -> None:
-        for key in [key for key in self.history.statuses if key[0] == review_id]:
-            del self.history.statuses[key]
-            self.history.identities.pop(key, None)
+        for action_id in self.action_ids.pop(review_id, set()):
+            self.history.statuses.pop((review_id, action_id), None)
+            self.history.identities.pop((review_id, action_id), None)
 
     def _record(self, sha: str, when: date, review_id: str, actions: list[Any]) -> None:
         if review_id in self.ended:  # written again after it was deleted: a new review
@@ -233,6 +238,7 @@ class _Reader:
             if not isinstance(action, dict) or not isinstance(action.get("id"), str):
                 continue
             key = (review_id, action["id"])
+            self.action_ids.setdefault(review_id, set()).add(action["id"])
             identity = action_identity(action.get("action"), action.get("owner"), action.get("due"))
             before = self.history.identities.get(key)
             if before is not None and _rewritten(before, identity):

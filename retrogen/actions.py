@@ -23,9 +23,12 @@ _FOLLOW_UP_RANK = {State.OVERDUE: 0, State.OPEN: 1}
 
 
 def actions_table(reviews: Iterable[Review], histories: dict[ActionKey, list[StatusEvent]],
-                  loop: ClosedLoop, today: date) -> pd.DataFrame:
+                  loop: ClosedLoop, today: date,
+                  written: dict[ActionKey, list[StatusEvent]] | None = None) -> pd.DataFrame:
     """One row per action that existed on `today`, with its status and state as of that day.
 
+    status: what its review's file (and commits) said that day, from `written` (timelines without the carries
+    of later reviews; default `histories`), never `carried`.
     state: open, overdue, done, cancelled or carried (continued by `carried_to` in a later review).
     days_late: for a done action, days past due when it was done (0 when on time); for an overdue one,
     days overdue so far; empty otherwise.
@@ -35,8 +38,8 @@ def actions_table(reviews: Iterable[Review], histories: dict[ActionKey, list[Sta
         for action in review.actions:
             key = (review.id, action.id)
             timeline = histories[key]
-            status = status_on(timeline, today)
-            state = state_of(status, action.due, today)
+            state = state_of(status_on(timeline, today), action.due, today)
+            status = status_on((written or histories)[key], today)
             if state is None:
                 continue  # the review had not been held yet on that day
             done_on = None
@@ -70,7 +73,7 @@ def actions_table(reviews: Iterable[Review], histories: dict[ActionKey, list[Sta
     return frame.astype({"days_late": "Int64", "on_time": "boolean", "overdue": bool})
 
 
-# --status of `retrogen actions`: a state (open includes overdue), or a status of an action not carried on.
+# --status of `retrogen actions`: a state (open includes overdue), or a status as the action's file gives it.
 STATUS_FILTERS = ("open", "overdue", "done", "cancelled", "carried", *OPEN_STATUSES)
 
 
@@ -86,7 +89,7 @@ def filter_actions(actions: pd.DataFrame, owner: str | None = None, team: str | 
     if status == "open":
         keep &= active
     elif status in OPEN_STATUSES:
-        keep &= active & (actions["status"] == status)
+        keep &= actions["status"] == status  # whatever its state: a carried action keeps its written status
     elif status:
         keep &= actions["state"] == status
     if overdue:
@@ -105,9 +108,10 @@ def action_summary(actions: pd.DataFrame, by: str | None = None) -> pd.DataFrame
     """Counts and rates overall or per owner, team, type or review.
 
     completion_rate = done / (all - cancelled - carried): a carried action goes on as another action, which
-    is counted instead. on_time_rate = done on or before due / done. mean_days_late is over the actions that
-    are late: done late (0 for on time) and overdue so far. verification_rate = achieved / decided, where
-    decided is achieved or missed.
+    is counted instead. on_time_rate = done on or before due / done. late counts the actions done after
+    their due date or overdue today; mean_days_late_of_late is the mean of their days late, over those
+    alone (an on-time action is no day late, not a zero that dilutes the mean; none late: empty).
+    verification_rate = achieved / decided, where decided is achieved or missed.
     """
     keys = actions[by] if by else pd.Series("all", index=actions.index, name="group")
     rows = []
@@ -116,15 +120,17 @@ def action_summary(actions: pd.DataFrame, by: str | None = None) -> pd.DataFrame
         done, cancelled, carried = (int(counts.get(s, 0)) for s in (State.DONE, State.CANCELLED, State.CARRIED))
         decided = int(part["verification"].isin(list(DECIDED)).sum())
         achieved = int((part["verification"] == Verdict.ACHIEVED).sum())
+        days_late = part["days_late"].astype(float)
+        late = days_late[days_late > 0]
         rows.append({
             by or "group": group, "actions": len(part),
             "open": int(counts.get(State.OPEN, 0) + counts.get(State.OVERDUE, 0)),
             "overdue": int(counts.get(State.OVERDUE, 0)), "done": done, "cancelled": cancelled, "carried": carried,
             "completion_rate": ratio(done, len(part) - cancelled - carried),
             "on_time_rate": ratio(int(part["on_time"].fillna(False).sum()), done),
-            "mean_days_late": part["days_late"].astype(float).mean(),
+            "late": len(late), "mean_days_late_of_late": late.mean() if len(late) else float("nan"),
             "verified": decided, "achieved": achieved, "verification_rate": ratio(achieved, decided),
         })
     columns = [by or "group", "actions", "open", "overdue", "done", "cancelled", "carried", "completion_rate",
-               "on_time_rate", "mean_days_late", "verified", "achieved", "verification_rate"]
+               "on_time_rate", "late", "mean_days_late_of_late", "verified", "achieved", "verification_rate"]
     return pd.DataFrame(rows, columns=columns)

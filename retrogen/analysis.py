@@ -12,7 +12,15 @@ import pandas as pd
 from retrogen import actions as action_tables
 from retrogen import metrics as metric_tables
 from retrogen.config import DEFAULT_PLAYBOOK_ORDER, Config
-from retrogen.history import ActionKey, GitHistory, StatusEvent, read_git_history, timelines, weekly_series
+from retrogen.history import (
+    ActionKey,
+    GitHistory,
+    StatusEvent,
+    read_git_history,
+    weekly_series,
+    with_carries,
+    written_timelines,
+)
 from retrogen.loop import ACTIVE_STATES, ClosedLoop, FollowUp, State, closed_loop, follow_up
 from retrogen.model import KnowledgeBase, Review, load_knowledge_base
 from retrogen.playbook import Playbook, build_playbook
@@ -40,8 +48,14 @@ class Analysis:
         return closed_loop(self.knowledge_base.reviews, self.today)
 
     @cached_property
+    def written_histories(self) -> dict[ActionKey, list[StatusEvent]]:
+        """Each action's statuses in its own review's file and commits, without later reviews' carries."""
+        return written_timelines(self.knowledge_base.reviews, self.git)
+
+    @cached_property
     def histories(self) -> dict[ActionKey, list[StatusEvent]]:
-        return timelines(self.knowledge_base.reviews, self.git, self.loop.carried)
+        """Each action's statuses, `carried` from the day a later review carried it."""
+        return with_carries(self.written_histories, self.loop.carried)
 
     @cached_property
     def metrics(self) -> pd.DataFrame:
@@ -77,7 +91,8 @@ class Analysis:
 
     @cached_property
     def actions(self) -> pd.DataFrame:
-        return action_tables.actions_table(self.knowledge_base.reviews, self.histories, self.loop, self.today)
+        return action_tables.actions_table(self.knowledge_base.reviews, self.histories, self.loop, self.today,
+                                         self.written_histories)
 
     @cached_property
     def follow_up_list(self) -> pd.DataFrame:

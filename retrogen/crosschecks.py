@@ -69,6 +69,7 @@ class ReviewFacts:
     actions: tuple[ActionFacts, ...]
     metrics: tuple[MetricFacts, ...]
     actions_at: Position  # where follow-up warnings go: the `actions` key, else the id
+    kind: str | None = None
 
     def action(self, action_id: str) -> ActionFacts | None:
         return next((a for a in self.actions if a.id == action_id), None)
@@ -119,7 +120,8 @@ def facts_of(document: Document, display: str) -> ReviewFacts | None:
         metrics.append(MetricFacts(name, text(metric, "unit") or "", actual, number(metric.get("previous")),
                                    document.locate(("metrics", index, "previous"))))
     actions_at = document.keys.get(("actions",)) or document.locate(("id",))
-    return ReviewFacts(review_id, display, team, held_on, period, tuple(actions), tuple(metrics), actions_at)
+    return ReviewFacts(review_id, display, team, held_on, period, tuple(actions), tuple(metrics), actions_at,
+                       text(data, "kind"))
 
 
 def _order(review: ReviewFacts) -> tuple[date, str]:
@@ -162,7 +164,7 @@ def cross_issues(reviews: Iterable[ReviewFacts], checked: set[str], today: date)
         yield from _expects_issues(review, team.metric_names)
         yield from _previous_issues(review, team.by_period)
         if team.reviews[-1] is review:
-            yield from _follow_up_issues(review, team.reviews[:-1], carried)
+            yield from _follow_up_issues(review, team.reviews[:-1], _previous_comparable(review, team), carried)
 
 
 def _overdue_issues(review: ReviewFacts, carried: set[str], today: date) -> Iterator[CrossIssue]:
@@ -259,12 +261,28 @@ def _previous_issues(review: ReviewFacts, by_period: dict[Period, ReviewFacts]) 
                              f"{actual:g} or remove previous", field_name(("metrics", index, "previous")))
 
 
-def _follow_up_issues(latest: ReviewFacts, earlier: list[ReviewFacts], carried: set[str]) -> Iterator[CrossIssue]:
+def _previous_comparable(review: ReviewFacts, team: _Team) -> ReviewFacts | None:
+    """The review this one follows on from: for a periodic review, the team's review of the adjacent earlier
+    period; otherwise the team's latest earlier review of the same kind with no period."""
+    if review.period is not None:
+        adjacent = review.period.previous()
+        found = team.by_period.get(adjacent) if adjacent else None
+        return found if found is not None and _order(found) < _order(review) else None
+    earlier = [r for r in team.reviews if _order(r) < _order(review) and r.period is None and r.kind == review.kind]
+    return earlier[-1] if earlier else None
+
+
+def _follow_up_issues(latest: ReviewFacts, earlier: list[ReviewFacts], previous: ReviewFacts | None,
+                      carried: set[str]) -> Iterator[CrossIssue]:
+    """Every open action not carried that the latest review must follow up: those due by its meeting, and
+    every one of the review it follows on from. An action of another review not yet due can wait."""
     for review in earlier:
         if review.held_on >= latest.held_on:
             continue
         for action in review.actions:
-            if action.status in OPEN_STATUSES and f"{review.id}:{action.id}" not in carried:
+            due_by_meeting = action.due is not None and action.due <= latest.held_on
+            if (action.status in OPEN_STATUSES and f"{review.id}:{action.id}" not in carried
+                    and (due_by_meeting or review is previous)):
                 due = f", due {action.due}" if action.due else ""
                 yield CrossIssue(latest.display, latest.actions_at, "RG216",
                                  f"{action.id} of {review.id} ({action.owner}{due}) is still open and not followed "

@@ -3,12 +3,14 @@ base's weekly series of open, overdue and done actions."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,6 +21,7 @@ from retrogen.model import Action, Review
 from retrogen.vocabulary import OPEN_STATUSES, STATUSES
 
 ActionKey = tuple[str, str]  # review id, action id
+ActionIdentity = tuple[str, str, str]  # what an action does, its owner and its due date, as written
 # On one day, the more specific source wins a tie: a dated update carries a note, git only a status.
 _SOURCE_RANK = {"created": 0, "git": 1, "update": 2, "done_on": 3, "file": 4}
 # The status of an action from the day a later review carries it forward: neither open nor overdue.
@@ -40,6 +43,9 @@ class GitHistory:
     or which past versions were skipped."""
 
     statuses: dict[ActionKey, list[StatusEvent]] = field(default_factory=dict)
+    # Each action as its latest committed version writes it: a working file that rewrites it whole
+    # starts a new action, whose history is not these statuses.
+    identities: dict[ActionKey, ActionIdentity] = field(default_factory=dict)
     commits: int = 0
     notice: str | None = None
 
@@ -86,21 +92,24 @@ def _read_git_history(root: Path, reviews_dir: Path, max_file_size: int) -> GitH
         return GitHistory(notice="shallow clone, so no git history: action history comes from `updates` alone "
                           "(fetch with --unshallow for the full history)")
     try:
-        log = _git(top, "log", "--format=commit %H %cI", "--name-only", "--diff-filter=AMR", "--no-renames",
-                   "--", str(reviews_dir.resolve()))
+        # Oldest first, deletions included: an action's identity is decided in the order things happened.
+        log = _git(top, "log", "--reverse", "--format=commit %H %cI", "--name-status", "--diff-filter=AMRD",
+                   "--no-renames", "--", str(reviews_dir.resolve()))
     except subprocess.CalledProcessError:
         return _without_history("git has no commits yet")
-    versions = list(_versions(log.decode("utf-8", "replace")))
-    history = GitHistory(commits=len({sha for sha, _, _ in versions}))
-    if not versions:
+    changes = list(_changes(log.decode("utf-8", "replace")))
+    history = GitHistory(commits=len({sha for sha, _, _, _ in changes}))
+    if not changes:
         return history
-    batch = _git(top, "cat-file", "--batch", stdin="".join(f"{sha}:{path}\n" for sha, _, path in versions).encode())
-    skipped = []
-    for (sha, when, path), blob in zip(versions, _blobs(batch), strict=True):
-        if blob is not None and not _record(history, sha, when, path, blob, max_file_size):
-            skipped.append(f"{path}@{sha[:7]}")
-    for events in history.statuses.values():
-        events.reverse()  # git log lists the newest first
+    versions = [(sha, path) for sha, _, path, deleted in changes if not deleted]
+    batch = _git(top, "cat-file", "--batch", stdin="".join(f"{sha}:{path}\n" for sha, path in versions).encode())
+    blobs = iter(_blobs(batch))
+    reader = _Reader(history, max_file_size)
+    for sha, commit in itertools.groupby(changes, key=lambda change: change[0]):
+        reader.commit(sha, [(when, path, deleted, None if deleted else next(blobs))
+                            for _, when, path, deleted in commit])
+    reader.finish()
+    skipped = reader.skipped
     if skipped:
         named = ", ".join(skipped[:_NAMED_SKIPS]) + (", …" if len(skipped) > _NAMED_SKIPS else "")
         history.notice = (f"git history: {len(skipped)} version{'s' if len(skipped) > 1 else ''} skipped "
@@ -111,14 +120,17 @@ def _read_git_history(root: Path, reviews_dir: Path, max_file_size: int) -> GitH
 _COMMIT_LINE = re.compile(r"commit ([0-9a-f]{40,64}) (\S+)")
 
 
-def _versions(log: str) -> Iterator[tuple[str, date, str]]:
+def _changes(log: str) -> Iterator[tuple[str, date, str, bool]]:
+    """(commit, its day, path, deleted) of every review file each commit added, changed or deleted."""
     sha, when = "", date.min
     for line in log.splitlines():
         commit = _COMMIT_LINE.fullmatch(line)
         if commit:
             sha, when = commit[1], datetime.fromisoformat(commit[2]).date()
-        elif sha and line.endswith((".yaml", ".yml")):
-            yield sha, when, line
+            continue
+        change, _, path = line.partition("\t")
+        if sha and change and path.endswith((".yaml", ".yml")):
+            yield sha, when, path, change == "D"
 
 
 def _blobs(batch: bytes) -> Iterator[memoryview | None]:
@@ -137,24 +149,104 @@ def _blobs(batch: bytes) -> Iterator[memoryview | None]:
             position = end + 1
 
 
-def _record(history: GitHistory, sha: str, when: date, path: str, blob: memoryview, max_file_size: int) -> bool:
-    """Add the statuses of one version; False when it is too large or does not load as a review mapping."""
-    if len(blob) > max_file_size:
-        return False  # never parsed: a 36 MB version would cost seconds and gigabytes on every run
-    try:
-        data = parse_text(Path(path), str(blob, "utf-8-sig")).data
-    except Exception:  # any loader failure on a past version (a bug included) must not stop today's command
-        return False
-    review_id, actions = data.get("id"), data.get("actions")
-    if not isinstance(review_id, str) or not isinstance(actions, list):
-        return True  # a mapping that is not (yet) a review with actions: nothing to record, nothing wrong
-    for action in actions:
-        if isinstance(action, dict) and isinstance(action.get("id"), str):
+def action_identity(text: object, owner: object, due: object) -> ActionIdentity:
+    return str(text), str(owner), str(due)
+
+
+def _rewritten(before: ActionIdentity, after: ActionIdentity) -> bool:
+    """A version that changes what the action does, its owner and its due date at once is another action
+    under a reused id, not the same one edited."""
+    return all(old != new for old, new in zip(before, after, strict=True))
+
+
+class _Unreadable(Exception):
+    """A past version too large to read, or that does not load as a mapping."""
+
+
+@dataclass
+class _Reader:
+    """Reads review versions oldest first and keeps each action's events under its identity: its review and
+    id as of the commits where that review existed. A review deleted (no file holds its id any more) and
+    written again later is a new review; an action rewritten whole is a new action: their earlier events
+    are dropped, never merged into today's action of the same id."""
+
+    history: GitHistory
+    max_file_size: int
+    skipped: list[str] = field(default_factory=list)
+    review_at: dict[str, str] = field(default_factory=dict)  # path -> id of the review its last version held
+    paths_of: dict[str, set[str]] = field(default_factory=dict)  # review id -> the paths that hold it
+    ended: set[str] = field(default_factory=set)  # reviews deleted since their last version
+    action_ids: dict[str, set[str]] = field(default_factory=dict)  # review id -> ids of the actions recorded
+
+    def commit(self, sha: str, files: list[tuple[date, str, bool, memoryview | None]]) -> None:
+        """One commit's review files: (its day, path, deleted, content; None when git could not give it)."""
+        touched = {self.review_at[path] for _, path, _, _ in files if path in self.review_at}
+        for when, path, deleted, blob in files:
+            if deleted:
+                self._move(path, None)
+                continue
+            if blob is None:
+                continue  # missing from the object store: nothing known about this version
+            try:
+                found = self._read(path, blob)
+            except _Unreadable:
+                self.skipped.append(f"{path}@{sha[:7]}")
+                continue  # the file still holds whatever review it held
+            self._move(path, found[0] if found else None)
+            if found:
+                self._record(sha, when, *found)
+        self.ended |= {review_id for review_id in touched if not self.paths_of.get(review_id)}
+
+    def finish(self) -> None:
+        """Reviews deleted in the latest commits are not today's: their events go."""
+        for review_id in self.ended:
+            self._forget(review_id)
+        self.ended.clear()
+
+    def _read(self, path: str, blob: memoryview) -> tuple[str, list[Any]] | None:
+        """(review id, actions) of a version; None for a mapping that is not (yet) a review; _Unreadable when
+        it is too large or does not load."""
+        if len(blob) > self.max_file_size:
+            raise _Unreadable  # never parsed: a 36 MB version would cost seconds and gigabytes on every run
+        try:
+            data = parse_text(Path(path), str(blob, "utf-8-sig")).data
+        except Exception as exc:  # any loader failure on a past version (a bug included) must not stop a command
+            raise _Unreadable from exc
+        review_id, actions = data.get("id"), data.get("actions")
+        if not isinstance(review_id, str):
+            return None
+        return review_id, actions if isinstance(actions, list) else []
+
+    def _move(self, path: str, review_id: str | None) -> None:
+        old = self.review_at.pop(path, None)
+        if old is not None:
+            self.paths_of[old].discard(path)
+        if review_id is not None:
+            self.review_at[path] = review_id
+            self.paths_of.setdefault(review_id, set()).add(path)
+
+    def _forget(self, review_id: str) -> None:
+        for action_id in self.action_ids.pop(review_id, set()):
+            self.history.statuses.pop((review_id, action_id), None)
+            self.history.identities.pop((review_id, action_id), None)
+
+    def _record(self, sha: str, when: date, review_id: str, actions: list[Any]) -> None:
+        if review_id in self.ended:  # written again after it was deleted: a new review
+            self._forget(review_id)
+            self.ended.discard(review_id)
+        for action in actions:
+            if not isinstance(action, dict) or not isinstance(action.get("id"), str):
+                continue
+            key = (review_id, action["id"])
+            self.action_ids.setdefault(review_id, set()).add(action["id"])
+            identity = action_identity(action.get("action"), action.get("owner"), action.get("due"))
+            before = self.history.identities.get(key)
+            if before is not None and _rewritten(before, identity):
+                self.history.statuses.pop(key, None)
+            self.history.identities[key] = identity
             status = action.get("status", "not_started")
             if status in STATUSES:  # a misspelt status in an old commit is no status the reports can show
-                event = StatusEvent(when, status, "git", commit=sha[:10])
-                history.statuses.setdefault((review_id, action["id"]), []).append(event)
-    return True
+                self.history.statuses.setdefault(key, []).append(StatusEvent(when, status, "git", commit=sha[:10]))
 
 
 def action_timeline(review: Review, action: Action, git: Iterable[StatusEvent] = (),
@@ -166,7 +258,7 @@ def action_timeline(review: Review, action: Action, git: Iterable[StatusEvent] =
     The status it was created with is what the earliest evidence says, never invented: the earliest
     committed version of its review, unless updates or done_on record a change before that commit (a
     review committed after its actions moved), then not_started; else the status its review gives it (a
-    cancelled action without updates was never open).
+    cancelled action without updates was never open). Nothing is dated before the review's meeting.
     """
     past = list(git)
     recorded = [u.date for u in action.updates] + ([action.done_on] if action.status == "done" and action.done_on
@@ -182,6 +274,9 @@ def action_timeline(review: Review, action: Action, git: Iterable[StatusEvent] =
     if action.status == "done" and action.done_on:
         events.append(StatusEvent(action.done_on, "done", "done_on"))
     events.sort(key=lambda e: (e.date, _SOURCE_RANK[e.source]))
+    # Nothing about an action is earlier than its meeting: a review committed (or an update dated) while it
+    # was being prepared says what the action was on the day of the meeting, in the same order.
+    events = [e if e.date >= review.held_on else replace(e, date=review.held_on) for e in events]
     if events[-1].status != action.status:  # the file's status is the latest word, even uncommitted
         events.append(StatusEvent(events[-1].date, action.status, "file"))
     merged: list[StatusEvent] = []
@@ -219,22 +314,37 @@ def status_on(timeline: list[StatusEvent], day: date) -> str | None:
 def timelines(reviews: Iterable[Review], git: GitHistory | None = None,
               carried: dict[ActionKey, tuple[date, ActionKey]] | None = None) -> dict[ActionKey, list[StatusEvent]]:
     """Every action's timeline; `carried` maps an action to the day it was carried and the action it became."""
+    return with_carries(written_timelines(reviews, git), carried or {})
+
+
+def written_timelines(reviews: Iterable[Review], git: GitHistory | None = None) -> dict[ActionKey, list[StatusEvent]]:
+    """Every action's timeline as its review's file and commits give it, without the carries of later
+    reviews: the status each action had in its own review on any day."""
     statuses = git.statuses if git else {}
-    carries = carried or {}
-    return {(r.id, a.id): action_timeline(r, a, statuses.get((r.id, a.id), ()),
-                                          _carried_into(carries.get((r.id, a.id))))
-            for r in reviews for a in r.actions}
+    identities = git.identities if git else {}
+
+    def committed(review: Review, action: Action) -> list[StatusEvent]:
+        key = (review.id, action.id)
+        last = identities.get(key)
+        if last is not None and _rewritten(last, action_identity(action.action, action.owner, action.due)):
+            return []  # the working file rewrote it whole since the last commit: a new action
+        return statuses.get(key, [])
+
+    return {(r.id, a.id): action_timeline(r, a, committed(r, a)) for r in reviews for a in r.actions}
 
 
-def _carried_into(carry: tuple[date, ActionKey] | None) -> tuple[date, str] | None:
-    return (carry[0], ":".join(carry[1])) if carry else None
+def with_carries(written: dict[ActionKey, list[StatusEvent]],
+                 carried: dict[ActionKey, tuple[date, ActionKey]]) -> dict[ActionKey, list[StatusEvent]]:
+    """The timelines of `written_timelines`, each action `carried` from the day a later review carried it."""
+    return {key: _carry(events, carried[key][0], ":".join(carried[key][1])) if key in carried else events
+            for key, events in written.items()}
 
 
 def weekly_series(reviews: Iterable[Review], histories: dict[ActionKey, list[StatusEvent]],
                   today: date) -> pd.DataFrame:
     """Actions open (not yet overdue), overdue, and done as of every Sunday from the first meeting that
-    agreed an action, and as of `today` last; cancelled actions drop out. An event dated before its
-    meeting (a typo such as 0230 for 2030) counts from the first day, never stretches the series back.
+    agreed an action, and as of `today` last; cancelled actions drop out. An action counts from its
+    meeting (its timeline starts there), never from a commit or update dated before it.
 
     Each action's timeline becomes spans of dates per category; a span counts on the evaluation days it
     covers, found by binary search and added up with a difference array, so the cost grows with actions

@@ -165,12 +165,18 @@ class FollowUpRow:
 
 @dataclass(frozen=True)
 class FollowUp:
-    """What a review meeting starts with (上期行动回顾): the previous review's actions and every other action
-    of the team still open, in their state on the day of the meeting, and the verdicts this review decides."""
+    """What a review meeting starts with (上期行动回顾): every action of the team decided since the previous
+    comparable review (that review and any held since, such as the months between two quarters), and every
+    older one still open, in their state on the day of the meeting, grouped by review; and the verdicts this
+    review decides."""
 
     previous: Review | None
-    rows: tuple[FollowUpRow, ...]
+    groups: tuple[tuple[Review, tuple[FollowUpRow, ...]], ...]  # by review, in meeting order
     decided: tuple[tuple[str, Action, Verification], ...]  # (review id, action, verdict) decided by this review
+
+    @property
+    def rows(self) -> tuple[FollowUpRow, ...]:
+        return tuple(row for _, rows in self.groups for row in rows)
 
 
 def previous_review(review: Review, team: list[Review]) -> Review | None:
@@ -190,23 +196,27 @@ def follow_up(review: Review, loop: ClosedLoop, histories: dict[ActionKey, list[
     """The follow-up section of `review`'s page (`loop` is the closed loop of the reviews it belongs to)."""
     team = loop.teams.get(review.team, [])
     previous = previous_review(review, team)
-    rows = []
+    since = (previous.held_on, previous.id) if previous else (review.held_on, review.id)
+    groups = []
     for earlier in team:
         if (earlier.held_on, earlier.id) >= (review.held_on, review.id):
             break
         later = loop.deciders[earlier.id]
+        rows = []
         for action in earlier.actions:
             key = (earlier.id, action.id)
             state = loop.state_on(action, histories[key], review.held_on)
             if state is None:
                 continue
-            if earlier is previous or state in ACTIVE_STATES:
+            if (earlier.held_on, earlier.id) >= since or state in ACTIVE_STATES:
                 # The verdict as it stood at this meeting, not today's: the page records the meeting.
                 verdict = verify(action, later, review.held_on)
                 rows.append(FollowUpRow(earlier.id, action, state, verdict))
+        if rows:
+            groups.append((earlier, tuple(rows)))
     decided = tuple((source.id, action, loop.verifications[(source.id, action.id)])
                     for source, action in loop.decided_by.get(review.id, []))
-    return FollowUp(previous, tuple(rows), decided)
+    return FollowUp(previous, tuple(groups), decided)
 
 
 def still_open(reviews: Iterable[Review], team: str) -> list[tuple[str, Action]]:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -111,3 +113,16 @@ def test_invalid_reviews_are_left_out_with_a_notice(knowledge_base: Path) -> Non
     assert result.exit_code == 0
     assert "broken.yaml" in result.stderr and "left out" in result.stderr
     assert "broken" not in result.stdout
+
+
+def test_status_is_the_files_in_every_format_and_the_filter(knowledge_base: Path) -> None:
+    # 2026-q2-east-sales A2 says blocked in its file; 2026-10-east-sales carried it, so its state is carried.
+    _, out = run(knowledge_base, "actions", "--format", "json")
+    row = next(r for r in json.loads(out) if (r["review"], r["id"]) == ("2026-q2-east-sales", "A2"))
+    assert (row["status"], row["state"]) == ("blocked", "carried")
+    _, out = run(knowledge_base, "actions", "--format", "csv", "--lang", "en")
+    rows = {(row["review"], row["id"]): row for row in csv.DictReader(io.StringIO(out))}
+    assert (rows["2026-q2-east-sales", "A2"]["status"], rows["2026-q2-east-sales", "A2"]["state"]) == ("blocked",
+                                                                                                      "carried")
+    _, out = run(knowledge_base, "actions", "--status", "blocked", "--format", "json")
+    assert ("2026-q2-east-sales", "A2") in {(r["review"], r["id"]) for r in json.loads(out)}

@@ -113,3 +113,20 @@ def test_attack_review_is_inert_in_the_html(built_site: Path) -> None:
     assert not re.search(r"<[a-z]+[^>]*\son[a-z]+\s*=", html, re.IGNORECASE)
     assert not re.search(r'<[a-z]+[^>]*href="\s*javascript:', html, re.IGNORECASE)
     assert "&lt;script&gt;alert(&#39;title&#39;)" in html or "&lt;script&gt;alert('title')" in html
+
+
+def test_a_quarter_follows_up_the_months_since_the_previous_quarter_by_review(knowledge_base: Path) -> None:
+    q3 = (knowledge_base / "reviews" / "2026-q3-east-sales.yaml").read_text(encoding="utf-8")
+    q4 = (q3.replace("id: 2026-q3-east-sales", "id: 2026-q4-east-sales").replace("label: 2026-Q3", "label: 2026-Q4")
+          .replace("start: 2026-07-01", "start: 2026-10-01").replace("end: 2026-09-30", "end: 2026-12-31")
+          .replace("held_on: 2026-10-12", "held_on: 2026-11-19"))
+    (knowledge_base / "reviews" / "2026-q4-east-sales.yaml").write_text(q4, encoding="utf-8")
+    config = load_config(knowledge_base / "mkdocs.yml")
+    page = build_pages(analyse(config, TODAY, use_git=False), config)["reviews/2026-q4-east-sales.md"]
+    section = page.split('{ #follow-up', 1)[1].split("</div>", 1)[0]
+    # Q3 (the previous quarter), then the October review held since: every action of both, grouped by review.
+    groups = re.findall(r"^\*\*\[[^]]+\]\(([^)]+)\.md\)\*\*", section, re.MULTILINE)
+    assert groups[-2:] == ["2026-q3-east-sales", "2026-10-east-sales"]
+    october = section.split("(2026-10-east-sales.md)**", 1)[1]
+    listed = re.findall(r"^\| \[(A\d)\]\(2026-10-east-sales\.md#a\d\) \|", october, re.MULTILINE)
+    assert listed == ["A1", "A2", "A3", "A4"]

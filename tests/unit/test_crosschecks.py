@@ -20,9 +20,10 @@ def action(action_id: str, status: str = "in_progress", carried_from: str | None
 
 
 def review(review_id: str, held_on: str, actions: tuple[ActionFacts, ...] = (), team: str = "华东销售部",
-           period: str | None = None, metrics: tuple[MetricFacts, ...] = ()) -> ReviewFacts:
+           period: str | None = None, metrics: tuple[MetricFacts, ...] = (), kind: str | None = None) -> ReviewFacts:
     return ReviewFacts(review_id, f"reviews/{review_id}.yaml", team, date.fromisoformat(held_on),
-                       parse_label(period) if period else None, actions, metrics, Position(30, 1))
+                       parse_label(period) if period else None, actions, metrics, Position(30, 1),
+                       kind or ("periodic" if period else "project"))
 
 
 Q2 = review("q2", "2026-07-08", (action("A1", "done"), action("A2"), action("A3", "blocked")), period="2026-Q2")
@@ -42,7 +43,8 @@ def test_carrying_every_open_action_closes_the_loop() -> None:
 
 
 def test_an_open_action_not_followed_up_is_named_on_the_latest_review() -> None:
-    q3 = review("q3", "2026-10-12", (action("A1", carried_from="q2:A2"),))
+    # A3 of q2 is due after q3's meeting, but q2 is the previous quarter: q3 follows up every open action of it.
+    q3 = review("q3", "2026-10-12", (action("A1", carried_from="q2:A2"),), period="2026-Q3")
     [found] = issues(Q2, q3)
     assert (found.code, found.display, found.position) == ("RG216", "reviews/q3.yaml", Position(30, 1))
     assert found.message == ("A3 of q2 (王芳, due 2026-11-05) is still open and not followed up in this review; "
@@ -143,3 +145,22 @@ def test_an_action_done_after_it_was_carried_was_open_when_carried() -> None:
                                      action("A2", "done", done_on="2026-09-01")))
     q3 = review("q3", "2026-10-12", (action("A1", carried_from="q2:A1"), action("A2", carried_from="q2:A2")))
     assert [i.message.split(":")[0] for i in issues(q2, q3) if i.code == "RG215"] == ["action A2"]
+
+
+def test_only_actions_due_by_the_meeting_or_of_the_previous_comparable_review_need_carrying() -> None:
+    q2 = review("q2", "2026-07-08", (action("A1", due="2026-09-30"), action("A2", due="2026-12-31")),
+                period="2026-Q2")
+    # A project review of the team: q2 is not the review it follows on from, so only A1 (due 09-30,
+    # before the meeting on 10-12) needs carrying; A2, due at the end of the year, can wait.
+    project = review("deal", "2026-10-12")
+    assert [m.split(" (")[0] for _, m in codes(q2, project)] == ["A1 of q2"]
+    # A monthly review between two quarters: the quarter follows up its own previous quarter in full, and of
+    # the month only what was due by its meeting.
+    august = review("m08", "2026-09-05", (action("A1", due="2026-09-20"), action("A2", due="2026-12-31")),
+                    period="2026-08")
+    q3 = review("q3", "2026-10-12", period="2026-Q3")
+    assert [m.split(" (")[0] for _, m in codes(q2, august, q3)] == ["A1 of q2", "A2 of q2", "A1 of m08"]
+    # The next project review follows on from the earlier one: all of its open actions need carrying.
+    later = review("deal-2", "2026-10-20")
+    project = review("deal", "2026-10-12", (action("A1", due="2026-12-31"),))
+    assert [m.split(" (")[0] for _, m in codes(q2, project, later)] == ["A1 of q2", "A1 of deal"]

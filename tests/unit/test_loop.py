@@ -131,3 +131,18 @@ def test_the_follow_up_shows_the_verdict_as_it_stood_at_the_meeting() -> None:
     assert loop.verifications[("q2b", "A1")].review == "q4b"  # today: decided by the first review on or after by
     section = follow_up(q3, loop, timelines(reviews, carried=loop.carried))
     assert [row.verification.verdict for row in section.rows if row.verification] == [Verdict.PENDING]
+
+
+def test_the_follow_up_of_a_quarter_shows_every_action_since_the_previous_quarter_by_review() -> None:
+    # A monthly review between Q2 and Q3: its done action, not only its open one, is followed up in Q3.
+    august = quarter("m08", "2026-08-01", "2026-08-31", "2026-09-05",
+                     (act("A1", status="done", done_on="2026-09-20", due="2026-09-30"), act("A2", due="2026-12-31")))
+    reviews = [Q1, Q2, august, Q3]
+    loop = closed_loop(reviews, TODAY)
+    section = follow_up(Q3, loop, timelines(reviews, carried=loop.carried))
+    assert section.previous is Q2
+    assert [(source.id, [(row.action.id, row.state) for row in rows]) for source, rows in section.groups] == [
+        ("q1", [("A1", State.OVERDUE), ("A3", State.OVERDUE)]),  # older: only what is still open
+        ("q2", [("A1", State.OVERDUE), ("A2", State.OVERDUE)]),
+        ("m08", [("A1", State.DONE), ("A2", State.OPEN)]),  # decided since Q2: every action
+    ]

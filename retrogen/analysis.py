@@ -16,6 +16,7 @@ from retrogen.history import ActionKey, GitHistory, StatusEvent, read_git_histor
 from retrogen.loop import ACTIVE_STATES, ClosedLoop, FollowUp, State, closed_loop, follow_up
 from retrogen.model import KnowledgeBase, Review, load_knowledge_base
 from retrogen.playbook import Playbook, build_playbook
+from retrogen.tables import records
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,11 @@ class Analysis:
         (metrics.scoreboard)."""
         held = [r for r in self.knowledge_base.reviews if r.held_on <= self.today]
         return metric_tables.scoreboard(held, self.metrics, *self.rag_thresholds)
+
+    @cached_property
+    def review_scores(self) -> dict[str, dict[str, Any]]:
+        """Per review id: its metrics, how many met, and its worst miss (metrics.review_scores)."""
+        return {str(row["review"]): row for row in records(metric_tables.review_scores(self.metrics))}
 
     @cached_property
     def funnel(self) -> pd.DataFrame:

@@ -162,6 +162,20 @@ def scoreboard(reviews: Iterable[Review], table: pd.DataFrame, green: float = GR
     return pd.DataFrame(rows, columns=SCOREBOARD_COLUMNS)
 
 
+def review_scores(table: pd.DataFrame) -> pd.DataFrame:
+    """Per review with metrics: how many it reports, how many met their target (`met`), and its worst miss
+    (the missed metric of lowest achievement; empty when none was missed), the review's own order kept."""
+    columns = ["review", "metrics", "met", "worst_metric", "worst_achievement"]
+    rows = []
+    for review, part in table.groupby("review", sort=False):
+        missed = part[part["met"].eq(False).fillna(False)].sort_values("achievement", kind="stable")
+        worst = missed.iloc[0] if len(missed) else None
+        rows.append({"review": str(review), "metrics": len(part), "met": int(part["met"].sum()),
+                     "worst_metric": None if worst is None else worst["metric"],
+                     "worst_achievement": None if worst is None else float(worst["achievement"])})
+    return pd.DataFrame(rows, columns=columns)
+
+
 NO_PERIOD = "(no period)"
 
 

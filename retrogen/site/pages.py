@@ -172,7 +172,7 @@ class SiteBuilder:
     def _scoreboard(self) -> list[dict[str, Any]]:
         """The dashboard's scoreboard, one row per team: the KPIs of its latest periodic review as
         Analysis.scoreboard computes them, each with its trend drawn; a team without a periodic review gets its
-        latest review instead, so that every team is on the board."""
+        latest review and how many of its KPIs it met instead, so that every team is on the board."""
         board = grouped(records(self.analysis.scoreboard), "team")
         reviews = {r.id: r for r in self.analysis.knowledge_base.reviews}
         rows = []
@@ -187,8 +187,10 @@ class SiteBuilder:
             held = [r for r in team.reviews if r.held_on <= self.analysis.today]
             rows.append({"team": team, "review": reviews[kpis[0]["review"]] if kpis else None, "kpis": kpis,
                          "latest": held[-1] if held else None,
+                         "latest_score": self.analysis.review_scores.get(held[-1].id) if held else None,
                          "cadence": _cadence(reviews[kpis[0]["review"]]) if kpis else None})
-        return rows
+        # Teams with figures first: a row that only says "no periodic review yet" should not push them down.
+        return sorted(rows, key=lambda row: not row["kpis"])
 
     @cached_property
     def _review_rows(self) -> list[dict[str, Any]]:

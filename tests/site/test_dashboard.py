@@ -56,7 +56,14 @@ def test_each_kpi_shows_actual_target_achievement_rag_in_words_change_and_trend(
     east = _row(pages["index.md"], "华东销售部")
     assert 'href="reviews/2026-10-east-sales/">2026-10</a>' in east and "✘ 红 89.4%" in east
     assert "rg-spark" not in east and "环比" not in east  # one month is no trend; no 2026-09 review to compare
-    assert "尚无周期复盘" in _row(pages["index.md"], "华南客户成功部")
+    south = _row(pages["index.md"], "华南客户成功部")
+    assert "尚无周期复盘" in south and "✘ 0/2 达成" in south  # its latest review, an anomaly, and its KPIs met
+
+
+def test_teams_with_figures_come_first_on_the_scoreboard(pages: dict[str, str]) -> None:
+    board = pages["index.md"][pages["index.md"].index('<table id="rg-scoreboard"'):]
+    teams = re.findall(r'<tr data-team="([^"]+)">', board[:board.index("</table>")])
+    assert teams == ["Enterprise Sales EMEA", "华东销售部", "Inside Sales APAC", "华南客户成功部"]
 
 
 def test_pages_whose_figures_depend_on_the_day_say_which_day(pages: dict[str, str]) -> None:

@@ -113,3 +113,5 @@ def test_a_sparkline_spans_the_values_range_and_breaks_at_a_gap() -> None:
     assert spark.last == pytest.approx((92.0, 14.0))
     assert "销售额: Q1 10, Q2 20, Q3 –, Q4 15" in spark.svg()
     assert sparkline("x", [], []).svg().count("<polyline") == 0
+    hostile = sparkline("<img src=x onerror=alert(1)>", ["<b>Q1</b>", "Q2"], [1, 2]).svg()
+    assert "<img" not in hostile and "<b>" not in hostile and "&lt;img src=x" in hostile

@@ -86,7 +86,7 @@ LABELS: dict[str, dict[str, str]] = {
         "do": "Do", "avoid": "Avoid", "basis": "Evidence", "see_also": "See also", "practice_ref": "No. {n}",
         "other_practices": "Other practices",
         "scoreboard": "Team scoreboard", "worst_miss": "worst", "since_week": "Last 7 days",
-        "reviews_added": "reviews held", "actions_closed": "actions done", "became_overdue": "actions became overdue",
+        "reviews_added": "reviews held", "actions_closed": "actions done", "became_overdue": "newly overdue",
         "no_periodic": "No periodic review yet", "latest_period": "latest period", "trend": "trend",
         "lower_better": "lower is better", "all_overdue": "All overdue actions", "vs_previous": "vs previous",
         "scoreboard_note": "Each team's KPIs in its latest periodic review: {green} from {green_from} of target, "

@@ -4,6 +4,7 @@ days, the overdue list with its teams, and each review's KPIs met; on the fixtur
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,29 @@ def test_a_sparkline_spans_the_values_range_and_breaks_at_a_gap() -> None:
     assert sparkline("x", [], []).svg().count("<polyline") == 0
     hostile = sparkline("<img src=x onerror=alert(1)>", ["<b>Q1</b>", "Q2"], [1, 2]).svg()
     assert "<img" not in hostile and "<b>" not in hostile and "&lt;img src=x" in hostile
+
+
+def test_the_dashboard_lists_ten_overdue_actions_and_links_to_the_rest(knowledge_base: Path) -> None:
+    source = (knowledge_base / "reviews" / "2026-11-apac-discovery-skills.yaml").read_text(encoding="utf-8")
+    actions = "".join(f"""
+  - id: A{n}
+    action: Follow-up call {n}
+    type: process
+    owner: Kenji Watanabe
+    due: 2026-12-{n:02d}
+    checkpoint: Called
+    addresses: [P1]
+    status: not_started""" for n in range(1, 13))
+    extra = source[:source.index("actions:")].replace("id: 2026-11-apac-discovery-skills", "id: 2026-11-apac-calls")
+    (knowledge_base / "reviews" / "2026-11-apac-calls.yaml").write_text(f"{extra}actions:{actions}\n",
+                                                                        encoding="utf-8")
+    config = load_config(knowledge_base / "mkdocs.yml")
+    analysis = analyse(config, date(2026, 12, 20), use_git=False)
+    assert analysis.notices == []
+    overdue = len(analysis.overdue_actions)
+    assert overdue > 10
+    index = build_pages(analysis, config)["index.md"]
+    table = index[index.index('<table id="rg-overdue-top"'):index.index("</table>", index.index("rg-overdue-top"))]
+    days = [int(d) for d in re.findall(r'data-days_late="(\d+)"', table)]
+    assert len(days) == 10 and days == sorted(days, reverse=True) and days[0] == 50  # 2026-10-31's, 50 days
+    assert f"(+{overdue - 10}) →](actions.md#overdue)" in index

@@ -24,6 +24,17 @@ from retrogen.history import (
 from retrogen.loop import ACTIVE_STATES, ClosedLoop, FollowUp, State, closed_loop, follow_up
 from retrogen.model import KnowledgeBase, Review, load_knowledge_base
 from retrogen.playbook import Playbook, build_playbook
+from retrogen.tables import records
+
+
+@dataclass(frozen=True)
+class RecentChanges:
+    """What changed in the `days` days up to and including `since`'s today: reviews held, actions done, and
+    actions that became overdue (open the day after their due date), whatever became of them since."""
+    days: int
+    reviews_added: int
+    actions_closed: int
+    became_overdue: int
 
 
 @dataclass
@@ -31,6 +42,8 @@ class Analysis:
     knowledge_base: KnowledgeBase
     git: GitHistory
     playbook_order: tuple[str, ...] = DEFAULT_PLAYBOOK_ORDER  # extra.retrogen.playbook_order
+    # extra.retrogen.rag_thresholds: the achievement from which a KPI is green, and amber
+    rag_thresholds: tuple[float, float] = (metric_tables.GREEN_FROM, metric_tables.AMBER_FROM)
 
     @property
     def today(self) -> date:
@@ -60,6 +73,18 @@ class Analysis:
     @cached_property
     def metrics(self) -> pd.DataFrame:
         return metric_tables.metrics_table(self.knowledge_base.reviews)
+
+    @cached_property
+    def scoreboard(self) -> pd.DataFrame:
+        """Each team's KPIs in its latest periodic review held by today, with 红/黄/绿, 环比 and a trend
+        (metrics.scoreboard)."""
+        held = [r for r in self.knowledge_base.reviews if r.held_on <= self.today]
+        return metric_tables.scoreboard(held, self.metrics, *self.rag_thresholds)
+
+    @cached_property
+    def review_scores(self) -> dict[str, dict[str, Any]]:
+        """Per review id: its metrics, how many met, and its worst miss (metrics.review_scores)."""
+        return {str(row["review"]): row for row in records(metric_tables.review_scores(self.metrics))}
 
     @cached_property
     def funnel(self) -> pd.DataFrame:
@@ -115,6 +140,26 @@ class Analysis:
         recent = table["done_on"].map(lambda d: d is not None and (self.today - d).days <= days)
         return table[(table["state"] == State.DONE) & recent].sort_values("done_on", ascending=False)
 
+    def since(self, days: int = 7) -> RecentChanges:
+        """What changed in the `days` days up to today (see RecentChanges), from each action's timeline."""
+        # Days as ordinals: a date `days` before today may not exist (--today 0001-01-01).
+        first, last = self.today.toordinal() - days + 1, self.today.toordinal()
+
+        def within(day: date) -> bool:
+            return first <= day.toordinal() <= last
+
+        held = sum(1 for r in self.knowledge_base.reviews if within(r.held_on))
+        done = self.actions[self.actions["state"] == State.DONE]["done_on"]
+        closed = sum(1 for day in done if day is not None and within(day))
+        overdue = 0
+        for review in self.knowledge_base.reviews:
+            for action in review.actions:
+                late = action.due.toordinal() + 1  # the first day it can be overdue
+                if first <= late <= last and self.loop.state_on(
+                        action, self.histories[(review.id, action.id)], date.fromordinal(late)) is State.OVERDUE:
+                    overdue += 1
+        return RecentChanges(days, held, closed, overdue)
+
     @cached_property
     def open_counts(self) -> dict[str, int]:
         """Per review, how many of its actions are open (overdue included)."""
@@ -154,4 +199,4 @@ def analyse(config: Config, today: date, use_git: bool = True, jobs: int | None 
     `jobs` caps the processes that check the reviews (default: one per core)."""
     knowledge_base = load_knowledge_base(config, today, jobs=jobs)
     git = GitHistory() if not use_git else read_git_history(config.root, config.reviews_dir, config.max_file_size)
-    return Analysis(knowledge_base, git, config.playbook_order)
+    return Analysis(knowledge_base, git, config.playbook_order, config.rag_thresholds)

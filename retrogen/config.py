@@ -49,6 +49,9 @@ class Config:
     playbook_order: tuple[str, ...] = DEFAULT_PLAYBOOK_ORDER
     site_name: str = "retrogen"
     mkdocs: dict[str, Any] = field(default_factory=dict)
+    # The achievement (actual / target, or target / actual where lower is better) from which a KPI is green,
+    # and from which it is amber; below that red. extra.retrogen.rag_thresholds gives them in percent.
+    rag_thresholds: tuple[float, float] = (1.0, 0.9)
 
     @property
     def config_file(self) -> Path:
@@ -135,6 +138,17 @@ def _is_names(value: Any) -> bool:
     return _is_words(value) and all(word.strip() for word in value)
 
 
+def _is_percent(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1000
+
+
+def _is_rag_thresholds(value: Any) -> bool:
+    if not isinstance(value, dict) or not set(value) <= {"green", "amber"}:
+        return False
+    green, amber = value.get("green", 100), value.get("amber", 90)
+    return _is_percent(green) and _is_percent(amber) and amber <= green
+
+
 def _is_tag_aliases(value: Any) -> bool:
     return isinstance(value, dict) and all(isinstance(tag, str) and tag.strip() and
                                            (aliases is None or _is_names(aliases)) for tag, aliases in value.items())
@@ -155,6 +169,9 @@ SETTINGS: dict[str, Setting] = {
                      lambda v: v is None or _is_names(v)),
     "playbook_order": Setting(list(DEFAULT_PLAYBOOK_ORDER), "a list of tags, e.g. [新客户开发, 需求挖掘, 决策链]",
                               _is_names),
+    "rag_thresholds": Setting({"green": 100, "amber": 90}, "the achievement in percent from which a KPI is green "
+                              "and from which it is amber, amber at most green, e.g. {green: 100, amber: 90}",
+                              _is_rag_thresholds),
 }
 
 
@@ -214,6 +231,8 @@ def load_config(config_file: Path | None = None, cwd: Path | None = None) -> Con
         language="zh" if language.lower().startswith("zh") else "en",
         site_name=str(raw.get("site_name") or "retrogen"),
         mkdocs=raw,
+        rag_thresholds=(settings["rag_thresholds"].get("green", 100) / 100,
+                        settings["rag_thresholds"].get("amber", 90) / 100),
     )
 
 

@@ -86,6 +86,12 @@ LABELS: dict[str, dict[str, str]] = {
         "related": "Related past lessons",
         "do": "Do", "avoid": "Avoid", "basis": "Evidence", "see_also": "See also", "practice_ref": "No. {n}",
         "other_practices": "Other practices",
+        "scoreboard": "Team scoreboard", "worst_miss": "worst", "since_week": "Last 7 days",
+        "reviews_added": "reviews held", "actions_closed": "actions done", "became_overdue": "newly overdue",
+        "no_periodic": "No periodic review yet", "latest_period": "latest period", "trend": "trend",
+        "lower_better": "lower is better", "all_overdue": "All overdue actions", "vs_previous": "vs previous",
+        "scoreboard_note": "Each team's KPIs in its latest periodic review: {green} from {green_from} of target, "
+                           "{amber} from {amber_from}, {red} below.",
     },
     "zh": {
         "playbook": "打法手册", "generated": "由 retrogen 生成于", "theme": "主题",
@@ -166,6 +172,12 @@ LABELS: dict[str, dict[str, str]] = {
         "related": "相关的过往经验",
         "do": "要做", "avoid": "避免", "basis": "依据", "see_also": "另见", "practice_ref": "第 {n} 条",
         "other_practices": "其他做法",
+        "scoreboard": "团队记分卡", "worst_miss": "差距最大", "since_week": "近 7 天",
+        "reviews_added": "新增复盘", "actions_closed": "完成行动", "became_overdue": "新增逾期行动",
+        "no_periodic": "尚无周期复盘", "latest_period": "最近周期", "trend": "趋势",
+        "lower_better": "越低越好", "all_overdue": "全部逾期行动", "vs_previous": "环比",
+        "scoreboard_note": "各团队最近一期周期复盘的指标:达成率 {green_from} 及以上为{green},"
+                           "{amber_from} 及以上为{amber},以下为{red}。",
     },
 }
 

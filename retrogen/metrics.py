@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from enum import StrEnum
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,28 @@ METRIC_COLUMNS = ["review", "team", "period", "granularity", "period_start", "pe
 # A metric in these units changes in percentage points (58% -> 65% is +7 pp), any other relatively.
 PERCENT_UNITS = frozenset({"%", "％", "pp", "百分比"})
 STATED = "stated"  # previous_from of a `previous` the review states and no earlier review reported
+# A metric below its target but within 10% of it is amber: close enough to recover within the next period,
+# far enough to be named. Below 90% is red, met (100% or more) green. extra.retrogen.rag_thresholds moves both.
+GREEN_FROM = 1.0
+AMBER_FROM = 0.9
+# How many periods of one cadence a scoreboard's trend shows, the latest last.
+TREND_PERIODS = 6
+
+
+class Rag(StrEnum):
+    GREEN = "green"
+    AMBER = "amber"
+    RED = "red"
+
+
+def rag(achievement_rate: float | None, green: float = GREEN_FROM, amber: float = AMBER_FROM) -> Rag | None:
+    """红/黄/绿 of an achievement rate (which already reads `better: lower` the right way round); None when it
+    cannot be computed (a zero target)."""
+    if achievement_rate is None or pd.isna(achievement_rate):
+        return None
+    if achievement_rate >= green:
+        return Rag.GREEN
+    return Rag.AMBER if achievement_rate >= amber else Rag.RED
 
 
 def ratio(numerator: float | None, denominator: float | None) -> float:
@@ -110,6 +133,51 @@ def _value(review: Review | None, metric: Metric) -> tuple[float | None, str | N
         return None, None
     found = next((m for m in review.metrics if m.name == metric.name and m.unit == metric.unit), None)
     return (found.actual, review.id) if found is not None else (None, None)
+
+
+SCOREBOARD_COLUMNS = ["team", "review", "period", "granularity", "metric", "unit", "better", "target", "actual",
+                      "achievement", "met", "rag", "previous", "change", "change_unit", "change_good", "trend"]
+
+
+def scoreboard(reviews: Iterable[Review], table: pd.DataFrame, green: float = GREEN_FROM, amber: float = AMBER_FROM,
+               periods: int = TREND_PERIODS) -> pd.DataFrame:
+    """Each team's KPIs in its latest periodic review (the latest period; of two reviews of one period the
+    one held later, as in 环比), one row per KPI in the review's order: `table`'s figures (achievement, met,
+    环比) with their 红/黄/绿, and `trend`, the metric's (period label, actual) over the team's last `periods`
+    periodic reviews of the same cadence, oldest first (None where a review did not report it).
+    Teams without a periodic review have no rows."""
+    periodic = periodic_reviews(reviews)
+    latest: dict[str, tuple[Period, Review]] = {}
+    for (team, period), review in periodic.items():
+        if team not in latest or (period.end, period.start) > (latest[team][0].end, latest[team][0].start):
+            latest[team] = (period, review)
+    rows = []
+    by_review = {str(k): part for k, part in table.groupby("review", sort=False)} if not table.empty else {}
+    for team in sorted(latest):
+        period, review = latest[team]
+        cadence = sorted((p for (t, p) in periodic if t == team and p.granularity == period.granularity
+                          and p.end <= period.end), key=lambda p: (p.end, p.start))[-periods:]
+        part = by_review.get(review.id)
+        for row in ([] if part is None else part.to_dict("records")):
+            metric = next(m for m in review.metrics if m.name == row["metric"] and m.unit == row["unit"])
+            trend = [(p.label, _value(periodic[(team, p)], metric)[0]) for p in cadence]
+            rows.append({**{c: row[c] for c in SCOREBOARD_COLUMNS if c in row},
+                         "rag": rag(row["achievement"], green, amber), "trend": trend})
+    return pd.DataFrame(rows, columns=SCOREBOARD_COLUMNS)
+
+
+def review_scores(table: pd.DataFrame) -> pd.DataFrame:
+    """Per review with metrics: how many it reports, how many met their target (`met`), and its worst miss
+    (the missed metric of lowest achievement; empty when none was missed), the review's own order kept."""
+    columns = ["review", "metrics", "met", "worst_metric", "worst_achievement"]
+    rows = []
+    for review, part in table.groupby("review", sort=False):
+        missed = part[part["met"].eq(False).fillna(False)].sort_values("achievement", kind="stable")
+        worst = missed.iloc[0] if len(missed) else None
+        rows.append({"review": str(review), "metrics": len(part), "met": int(part["met"].sum()),
+                     "worst_metric": None if worst is None else worst["metric"],
+                     "worst_achievement": None if worst is None else float(worst["achievement"])})
+    return pd.DataFrame(rows, columns=columns)
 
 
 NO_PERIOD = "(no period)"

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
@@ -22,33 +21,15 @@ from retrogen.actions import action_summary
 from retrogen.analysis import Analysis
 from retrogen.errors import RetrogenError
 from retrogen.hints import did_you_mean
-from retrogen.metrics import causes_pareto, metrics_summary
+from retrogen.metrics import Rag, causes_pareto, metrics_summary, rag
 from retrogen.model import Lesson, Problem, Review
 from retrogen.periods import Period, parse_label
 from retrogen.tables import grouped, records
 
-# A metric below its target but within 10% of it is amber: close enough to recover within the next period,
-# far enough to be named. Below 90% is red, met (100% or more) green.
-AMBER_FROM = 0.9
 # The gaps a report discusses: the few largest (80/20), not every missed metric again.
 TOP_GAPS = 3
 # Root-cause examples a summary quotes per fishbone factor.
 CAUSE_EXAMPLES = 2
-
-
-class Rag(StrEnum):
-    GREEN = "green"
-    AMBER = "amber"
-    RED = "red"
-
-
-def rag(achievement: float | None) -> Rag | None:
-    """The mark of an achievement rate; None when it cannot be computed (a zero target)."""
-    if achievement is None:
-        return None
-    if achievement >= 1:
-        return Rag.GREEN
-    return Rag.AMBER if achievement >= AMBER_FROM else Rag.RED
 
 
 class ReportError(RetrogenError):

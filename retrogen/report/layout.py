@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from retrogen.documents import Block, Grid, Heading, Items, PageBreak, Text
 from retrogen.labels import labels
+from retrogen.metrics import Rag
 from retrogen.numbers import number, percent, quantity, signed_change
-from retrogen.report.content import ActionRow, KpiRow, Rag, Report, ReviewReport, Summary
+from retrogen.report.content import ActionRow, KpiRow, Report, ReviewReport, Summary
 
 
 def period_text(start: object, end: object, label: str | None) -> str:

@@ -289,3 +289,49 @@ def _bars(canvas: Canvas, title: str, labels: Sequence[str], lengths: Sequence[f
         chart.texts.append(Text(x.at(tick), bottom + font + GAP / 2, anchor, label))
     chart.height = bottom + font * 1.6 + GAP
     return chart
+
+
+@dataclass
+class Sparkline:
+    """A trend small enough for a table cell: the line of `values` scaled to their own range, the latest
+    point marked; `label` is its text alternative (every value, for a screen reader and as a tooltip)."""
+    label: str
+    width: int
+    height: int
+    lines: list[str] = field(default_factory=list)  # points of each unbroken run of values
+    last: tuple[float, float] | None = None
+
+    def svg(self) -> str:
+        return _sparkline_template().render(spark=self).strip()  # one line, to sit inside a table's cell
+
+
+@lru_cache(maxsize=1)
+def _sparkline_template() -> jinja2.Template:
+    return environment("templates/site").get_template("sparkline.svg.j2")
+
+
+def sparkline(title: str, labels: Sequence[str], values: Sequence[float | None], width: int = 96,
+              height: int = 28) -> Sparkline:
+    """The trend of `values` (one per label, None where not reported) from the lowest to the highest of
+    them, so a small change shows; a gap breaks the line."""
+    plotted = [_plottable(v) for v in values]
+    shown = [v for v in plotted if v is not None]
+    pad = 4.0
+    label = f"{title}: " + ", ".join(f"{name} {numbers.number(v) if v is not None else '–'}"
+                                       for name, v in zip(labels, plotted, strict=True))
+    spark = Sparkline(label, width, height)
+    if not shown:
+        return spark
+    low, high = min(shown), max(shown)
+    step = (width - 2 * pad) / max(1, len(plotted) - 1)
+    runs: list[list[tuple[float, float]]] = [[]]
+    for index, value in enumerate(plotted):
+        if value is None:
+            runs.append([])
+            continue
+        share = (value - low) / (high - low) if high > low else 0.5
+        point = (pad + step * index if len(plotted) > 1 else width / 2, height - pad - share * (height - 2 * pad))
+        runs[-1].append(point)
+        spark.last = point
+    spark.lines = [" ".join(f"{x:.1f},{y:.1f}" for x, y in run) for run in runs if len(run) > 1]
+    return spark

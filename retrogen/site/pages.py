@@ -23,7 +23,7 @@ from retrogen.playbook import playbook_markdown
 from retrogen.related import RELATED_THRESHOLD, Match, RelatedIndex
 from retrogen.render import environment
 from retrogen.schema import load_schema
-from retrogen.site.charts import bar_chart, line_chart
+from retrogen.site.charts import bar_chart, line_chart, sparkline
 from retrogen.starter import EXAMPLES
 from retrogen.tables import RATE_COLUMNS, grouped, records
 from retrogen.teams import TeamView, metrics_across_teams, occasion, team_views
@@ -52,6 +52,7 @@ class SiteBuilder:
         self.env.filters["front"] = _front
         self.env.globals.update(text=self.text, review_href=self.review_href, sibling_href=self.sibling_href,
                                 factors=FACTORS)
+        self.env.globals["today"] = analysis.today  # the day the figures are as of
         directory_urls = config.mkdocs.get("use_directory_urls", True) is not False
         self._suffix = "/" if directory_urls else ".html"
         self._up = "../" if directory_urls else ""
@@ -163,17 +164,42 @@ class SiteBuilder:
         themes = records(a.recurring_themes.head(10))
         return self.render("index.md.j2", stats=self._stats,
                            latest=self._review_rows[:8], suffix=self._suffix, overdue=overdue[:10], themes=themes,
-                           notices=a.notices, teams=self.teams)
+                           notices=a.notices, teams=self.teams,
+                           scoreboard=self._scoreboard(), rag_thresholds=a.rag_thresholds, since=a.since(),
+                           titles=self._titles,
+                           more_overdue=max(0, len(overdue) - 10))
+
+    def _scoreboard(self) -> list[dict[str, Any]]:
+        """The dashboard's scoreboard, one row per team: the KPIs of its latest periodic review as
+        Analysis.scoreboard computes them, each with its trend drawn; a team without a periodic review gets its
+        latest review and how many of its KPIs it met instead, so that every team is on the board."""
+        board = grouped(records(self.analysis.scoreboard), "team")
+        reviews = {r.id: r for r in self.analysis.knowledge_base.reviews}
+        rows = []
+        for team in self.teams:
+            kpis = board.get(team.name, [])
+            for kpi in kpis:
+                periods = [label for label, _ in kpi["trend"]]
+                values = [value for _, value in kpi["trend"]]
+                drawn = sum(v is not None for v in values) > 1  # one point is no trend
+                kpi["spark"] = Markup(sparkline(f"{kpi['metric']} ({kpi['unit']})", periods, values).svg()) \
+                    if drawn else None
+            held = [r for r in team.reviews if r.held_on <= self.analysis.today]
+            rows.append({"team": team, "review": reviews[kpis[0]["review"]] if kpis else None, "kpis": kpis,
+                         "latest": held[-1] if held else None,
+                         "latest_score": self.analysis.review_scores.get(held[-1].id) if held else None,
+                         "cadence": _cadence(reviews[kpis[0]["review"]]) if kpis else None})
+        # Teams with figures first: a row that only says "no periodic review yet" should not push them down.
+        return sorted(rows, key=lambda row: not row["kpis"])
 
     @cached_property
     def _review_rows(self) -> list[dict[str, Any]]:
-        """Every review, latest first, with its headline KPI and its open and overdue action counts."""
+        """Every review, latest first, with its KPIs met (and worst miss) and its open and overdue action counts."""
         a = self.analysis
         reviews = sorted(a.knowledge_base.reviews, key=lambda r: (r.held_on, r.id), reverse=True)
         overdue_counts = Counter(a.overdue_actions["review"])
-        # A review's headline KPI is the metric its authors put first.
         return [{"review": review, "open": a.open_counts.get(review.id, 0), "overdue": overdue_counts[review.id],
-                 "headline": next(iter(self.metrics_by_review.get(review.id, [])), None)} for review in reviews]
+                 "score": a.review_scores.get(review.id)} for review in reviews]
 
     def reviews_index(self) -> str:
         reviews = [row["review"] for row in self._review_rows]
@@ -314,7 +340,7 @@ class SiteBuilder:
                                                              "count": t["count"], "conversion": t["conversion"]})}
         open_counts = self.analysis.open_counts
         reviews = [{"review": r, "open": open_counts.get(r.id, 0),
-                    "headline": _headline(self.metrics_by_review.get(r.id, []))} for r in reversed(team.reviews)]
+                    "score": self.analysis.review_scores.get(r.id)} for r in reversed(team.reviews)]
         return self.render(
             "team.md.j2", team=team, reviews=reviews, summary=team.summary,
             achievement=achievement, metrics=metrics,
@@ -344,13 +370,6 @@ def _cadence(review: Review) -> str:
     """How often the review recurs (month, quarter…), "other" for one that is not periodic."""
     period = review.period_of if review.kind == "periodic" else None
     return str(period.granularity) if period else "other"
-
-
-def _headline(metrics: list[dict[str, Any]]) -> float | None:
-    """The achievement of a review's first metric: the one its authors put first."""
-    value = metrics[0]["achievement"] if metrics else None
-    return None if value is None else float(value)
-
 
 
 def _schema_fields(schema: dict[str, Any], prefix: str = "") -> Any:

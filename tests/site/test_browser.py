@@ -91,7 +91,8 @@ INJECTED = """() => {
     for (const el of document.querySelectorAll('article ' + tag)) found.push(tag);
   }
   for (const el of document.querySelectorAll('article img, article svg:not(.rg-chart):not(.rg-chart *)')) {
-    if (!el.closest('.rg-chart') && !el.closest('.md-icon') && !el.closest('.md-typeset .twemoji')) {
+    if (!el.closest('.rg-chart') && !el.closest('.rg-spark') && !el.closest('.md-icon')
+        && !el.closest('.md-typeset .twemoji')) {
       found.push(el.tagName);
     }
   }

@@ -52,7 +52,7 @@ class Hints:
 def review_language(data: dict[str, Any]) -> str:
     """`lang` when the review states it, else zh when its title, objective or team are mostly Chinese."""
     stated = data.get("lang")
-    if stated in EXAMPLES:
+    if isinstance(stated, str) and stated in EXAMPLES:  # a list or mapping is the schema's to report
         return str(stated)
     sample = " ".join(str(data.get(name, "")) for name in _TEXT_FIELDS)
     chinese = len(_CJK.findall(sample))

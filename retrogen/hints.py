@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from retrogen.periods import LAST_YEAR
+
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _TEXT_FIELDS = ("title", "objective", "team")
 
@@ -66,6 +68,9 @@ def example(field: str, language: str) -> str:
 
 
 def example_due(today: date) -> str:
-    """`due: ` the last day of next month: a plausible deadline that is never in the past."""
+    """`due: ` the last day of next month: a plausible deadline that is never in the past, and never past the
+    last day a review may name (in December of the last year, that day itself)."""
+    if today.year >= LAST_YEAR and today.month == 12:
+        return f"due: {date(LAST_YEAR, 12, 31).isoformat()}"
     year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
     return f"due: {date(year, month, calendar.monthrange(year, month)[1]).isoformat()}"

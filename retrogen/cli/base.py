@@ -69,7 +69,7 @@ def parse_today(value: str | None) -> date:
     try:
         return resolve_today(value)
     except ConfigError as exc:
-        raise click.BadParameter(str(exc), param_hint="--today") from None
+        raise click.BadParameter(str(exc), param_hint="--today (or RETROGEN_TODAY)") from None
 
 
 def use_color() -> bool:

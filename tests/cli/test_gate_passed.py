@@ -6,6 +6,7 @@ import contextlib
 import copy
 import itertools
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from click.testing import CliRunner
 
 from retrogen.checker import CheckOptions, check_paths
 from retrogen.cli import cli
+from retrogen.hints import example_due
 
 from ..conftest import KB, TODAY
 from ..minimal import review, write_knowledge_base
@@ -88,3 +90,27 @@ def _leaf_paths(node: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[s
             yield from _leaf_paths(value, (*path, index))
     else:
         yield path
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "2200-01-01", "1899-12-31", "0001-01-01"])
+@pytest.mark.parametrize("command", [["check"], ["metrics"], ["actions"], ["remind"], ["playbook"], ["related", "a-q1"],
+                                     ["build", "--no-git"]])
+def test_a_today_no_review_date_can_reach_is_a_usage_error(tmp_path: Path, command: list[str], day: str) -> None:
+    write_knowledge_base(tmp_path, [review("a-q1", "Team A")])
+    code, output = run(tmp_path, *command, today=day)
+    assert code == 2 and f"today must be a day in the years 1900 to 2199, like every date of a review, not {day}" \
+        in output, output
+
+
+@pytest.mark.parametrize(("day", "due"), [("2199-12-31", "2199-12-31"), ("2199-12-01", "2199-12-31"),
+                                          ("2199-11-15", "2199-12-31"), ("1900-01-01", "1900-02-28")])
+def test_the_due_date_a_hint_suggests_is_one_the_schema_admits(tmp_path: Path, day: str, due: str) -> None:
+    data = review("a-q1", "Team A")
+    del data["actions"][0]["due"]
+    write_knowledge_base(tmp_path, [data])
+    code, output = run(tmp_path, "check", today=day)
+    assert code == 1 and f"due: {due}" in output, output
+
+
+def test_the_core_suggests_a_due_date_in_range_whatever_day_it_is_given() -> None:
+    assert [example_due(date(y, 12, 31)) for y in (2199, 9999)] == ["due: 2199-12-31"] * 2

@@ -11,7 +11,7 @@ import click
 from retrogen.checker import CheckResult
 from retrogen.cli.base import cli, get_config, parse_today, today_option
 from retrogen.config import CONFIG_NAME, Config
-from retrogen.errors import ConfigError, RetrogenError
+from retrogen.errors import BuildBusyError, ConfigError, RetrogenError
 from retrogen.findings import Severity
 from retrogen.reporters import summary_line, text_report
 
@@ -36,6 +36,12 @@ def error_report(result: CheckResult) -> str:
     errors = CheckResult(result.files, [f for f in result.findings if f.severity is Severity.ERROR])
     findings = text_report(errors).rpartition("\n")[0]  # its own summary line would count the errors only
     return f"{findings}\n{summary_line(result)}"
+
+
+class Busy(click.ClickException):
+    """Another build is writing the site: nothing is wrong with the reviews or the site (exit 2)."""
+
+    exit_code = 2
 
 
 allow_outside_option = click.option(
@@ -80,6 +86,8 @@ def build(ctx: click.Context, strict: bool, site_dir: Path | None, allow_outside
     try:
         report = build_site(config, parse_today(today), site_dir, strict, use_git=not no_git,
                             allow_outside=allow_outside)
+    except BuildBusyError as exc:
+        raise Busy(str(exc)) from None
     except RetrogenError as exc:
         raise click.ClickException(str(exc)) from None
     for notice in report.notices:

@@ -114,3 +114,12 @@ def test_the_due_date_a_hint_suggests_is_one_the_schema_admits(tmp_path: Path, d
 
 def test_the_core_suggests_a_due_date_in_range_whatever_day_it_is_given() -> None:
     assert [example_due(date(y, 12, 31)) for y in (2199, 9999)] == ["due: 2199-12-31"] * 2
+
+
+@pytest.mark.parametrize("owner", ["😀👍🏽", "?!", "—", "★彡"])
+def test_an_owner_without_a_word_character_is_checked_not_a_crash(tmp_path: Path, owner: str) -> None:
+    """Found by the property test over gate-passed knowledge bases: an owner of emoji alone stopped `check`."""
+    data = review("a-q1", "Team A")
+    data["actions"][0]["owner"] = owner
+    write_knowledge_base(tmp_path, [data])
+    assert run(tmp_path, "check")[0] == 0

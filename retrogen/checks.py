@@ -111,6 +111,11 @@ def _period(data: dict[str, Any]) -> Iterator[Issue]:
         start, end = as_date(period.get("start")), as_date(period.get("end"))
         if start and end and start > end:
             yield "RG142", ("period", "start"), f"period starts on {start} after it ends on {end}; swap them"
+        held_on = as_date(data.get("held_on"))
+        # A project may be reviewed halfway; a period's results are only known once it is over.
+        if data.get("kind") == "periodic" and held_on and end and held_on <= end:
+            yield ("RG220", ("held_on",), f"the review is held on {held_on}, before its period ends on {end}: its "
+                   "results are not known yet; hold it after the period (held_on), or correct the period")
 
 
 def _actions(data: dict[str, Any], today: date, not_owners: tuple[str, ...], hints: Hints,
@@ -228,10 +233,15 @@ def _metrics_and_funnel(data: dict[str, Any]) -> Iterator[Issue]:
             yield ("RG211", ("metrics", index, "actual"), f"metric {name} missed its target "
                    f"({metric.get('actual')} against {metric.get('target')}) and has no analysis; say why")
     previous: int | None = None
+    counts = []
     for index, stage in entries(data, "funnel"):
         count = stage.get("count")
+        counts.append(count)
         if isinstance(count, int) and not isinstance(count, bool):
             if previous is not None and count > previous:
                 yield ("RG208", ("funnel", index, "count"),
                        f"stage {text(stage, 'stage') or index} has {count}, more than the {previous} before it")
             previous = count
+    if counts and all(count == 0 and not isinstance(count, bool) for count in counts):
+        yield ("RG219", ("funnel", 0, "count"), "every funnel count is 0: write the real counts, or remove the "
+               "funnel if the review has none")

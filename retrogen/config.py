@@ -218,6 +218,19 @@ def load_config(config_file: Path | None = None, cwd: Path | None = None) -> Con
     )
 
 
+def knowledge_base_problem(config: Config, *, reviews: bool = True) -> str | None:
+    """Why a command cannot read the knowledge base of `config`: no mkdocs.yml was found, or (with `reviews`)
+    its reviews folder is missing; None when it can."""
+    if not config.config_file.is_file():
+        return (f"not in a knowledge base: no {CONFIG_NAME} in {config.root} or a folder above it; start one with "
+                "`retrogen init`, or name its mkdocs.yml with -c")
+    if reviews and not config.reviews_dir.is_dir():
+        what = "is not a folder" if config.reviews_dir.exists() else "does not exist"
+        return (f"the reviews folder {config.reviews_dir} (reviews_dir of {config.config_file}) {what}; "
+                f"`retrogen init --force {config.root}` adds it with an example review")
+    return None
+
+
 def resolve_today(value: str | date | None) -> date:
     """`--today`, else RETROGEN_TODAY, else the real date: fixed days make checks and builds reproducible.
     A day outside the years a review's dates may lie in is refused: every due date would be judged against

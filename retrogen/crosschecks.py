@@ -24,6 +24,11 @@ from retrogen.vocabulary import OPEN_STATUSES
 PREVIOUS_TOLERANCE = 0.005
 
 
+def previous_agrees(stated: float, actual: float) -> bool:
+    """A `previous` a review states is the earlier period's actual, up to rounding: what `new` pre-fills."""
+    return abs(stated - actual) <= PREVIOUS_TOLERANCE * max(abs(actual), 1e-9)
+
+
 def carried_key(reference: str) -> tuple[str, str]:
     """`review-id:action-id` of a carried_from as (review id, action id)."""
     review_id, _, action_id = reference.rpartition(":")
@@ -247,7 +252,7 @@ def _previous_issues(review: ReviewFacts, by_period: dict[Period, ReviewFacts]) 
         actual = reported.get((metric.name, metric.unit))
         if metric.previous is None or actual is None:
             continue
-        if abs(metric.previous - actual) > PREVIOUS_TOLERANCE * max(abs(actual), 1e-9):
+        if not previous_agrees(metric.previous, actual):
             yield CrossIssue(review.display, metric.previous_at, "RG218",
                              f"metric {metric.name} states previous {metric.previous:g}, but {source.id} "
                              f"reported {actual:g} for {adjacent.label if adjacent else 'that period'}; use "

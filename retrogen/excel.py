@@ -19,7 +19,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from retrogen.numbers import number, percent
-from retrogen.tables import RATE_COLUMNS, change_unit, plain, width, yes_no
+from retrogen.tables import RATE_COLUMNS, change_unit, header, plain, width, word, yes_no
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -38,18 +38,18 @@ _BOLD = Font(name="Calibri", size=11, bold=True)  # the workbook's default font,
 _TOP, _WRAP = Alignment(vertical="top"), Alignment(wrap_text=True, vertical="top")
 
 
-def _excel_value(value: Any) -> Any:
-    """A cell as Excel should hold it: numbers and dates as themselves, yes/no, lists joined, text made
-    safe for the file format. None for a missing value."""
+def _excel_value(value: Any, column: str = "", language: str | None = None) -> Any:
+    """A cell as Excel should hold it: numbers and dates as themselves, yes/no and codes in `language`'s
+    words, lists joined, text made safe for the file format. None for a missing value."""
     if value is pd.NaT:  # a datetime too, and comparable with none
         return None
     if isinstance(value, datetime):
         value = value.date()
     if isinstance(value, date):
         return value if value >= _EXCEL_FIRST_DATE else value.isoformat()
-    value = plain(value, digits=None)
+    value = word(column, plain(value, digits=None), language)
     if isinstance(value, bool):
-        return yes_no(value)
+        return yes_no(value, language)
     if isinstance(value, list):
         value = ", ".join(map(str, value))
     if isinstance(value, str):
@@ -76,13 +76,16 @@ def _lines(text: str, column_width: int) -> int:
     return sum(max(1, math.ceil(width(line) / room)) for line in text.split("\n"))
 
 
-def _write_sheet(sheet: WriteOnlyWorksheet, frame: pd.DataFrame) -> None:
-    """One frame as a sheet: a bold, frozen header with filters, columns as wide as their content up to a
-    limit, longer text wrapped in rows tall enough for it, rates as percentages and dates as dates."""
+def _write_sheet(sheet: WriteOnlyWorksheet, frame: pd.DataFrame, language: str | None = None) -> None:
+    """One frame as a sheet: a bold, frozen header with filters (in `language`), columns as wide as their
+    content up to a limit, longer text wrapped in rows tall enough for it, rates as percentages and dates as
+    dates."""
     columns = [str(c) for c in frame.columns]
-    rows = [[_excel_value(v) for v in row] for row in frame.itertuples(index=False, name=None)]
+    headers = [header(c, language) for c in columns]
+    rows = [[_excel_value(v, c, language) for v, c in zip(row, columns, strict=True)]
+            for row in frame.itertuples(index=False, name=None)]
     # Header: room for the filter button; cells: two characters of padding.
-    widths = [min(_MAX_WIDTH, max([width(c) + 4, *(_shown_width(c, row[i]) + 2 for row in rows)]))
+    widths = [min(_MAX_WIDTH, max([width(headers[i]) + 4, *(_shown_width(c, row[i]) + 2 for row in rows)]))
               for i, c in enumerate(columns)]
     for index, column_width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column_width
@@ -94,12 +97,12 @@ def _write_sheet(sheet: WriteOnlyWorksheet, frame: pd.DataFrame) -> None:
     sheet.page_setup.fitToHeight = 0
     sheet.print_title_rows = "1:1"
 
-    header = []
-    for column in columns:
-        cell = WriteOnlyCell(sheet, column)
+    header_cells = []
+    for title in headers:
+        cell = WriteOnlyCell(sheet, title)
         cell.data_type, cell.font = "s", _BOLD
-        header.append(cell)
-    sheet.append(header)
+        header_cells.append(cell)
+    sheet.append(header_cells)
     for row_number, row in enumerate(rows, start=2):
         lines = [_lines(value, w) if isinstance(value, str) else 1 for value, w in zip(row, widths, strict=True)]
         tall = max(lines, default=1) > 1
@@ -137,11 +140,12 @@ def _cell(sheet: WriteOnlyWorksheet, value: Any, number_format: str | None, alig
     return cell
 
 
-def to_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """An Excel workbook, one sheet per frame (see `_write_sheet`), streamed by openpyxl's write-only mode."""
+def to_xlsx(sheets: dict[str, pd.DataFrame], language: str | None = None) -> bytes:
+    """An Excel workbook, one sheet per frame (see `_write_sheet`), streamed by openpyxl's write-only mode;
+    with `language`, headers and codes in its words."""
     workbook = Workbook(write_only=True)
     for name, frame in sheets.items():
-        _write_sheet(workbook.create_sheet(name[:31]), frame)
+        _write_sheet(workbook.create_sheet(name[:31]), frame, language)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -80,6 +80,8 @@ CODES: dict[str, Code] = _codes(
     ("RG216", W, "earlier action still open and not followed up in the team's latest review"),
     ("RG217", W, "expects names a metric the team's reviews do not report"),
     ("RG218", W, "stated previous disagrees with the earlier period's actual"),
+    ("RG219", W, "every funnel count is 0 (the template's, not filled in)"),
+    ("RG220", W, "periodic review held before its period ended"),
     ("RG250", W, "tag differs from a known tag only by case, spacing, hyphenation or a typo"),
 )
 

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from retrogen.crosschecks import previous_agrees
 from retrogen.model import Metric, Review, periodic_reviews
 from retrogen.periods import Period
 from retrogen.vocabulary import LESSON_TYPES
@@ -18,7 +19,7 @@ METRIC_COLUMNS = ["review", "team", "period", "granularity", "period_start", "pe
                   "change", "change_unit", "change_good", "yoy_previous", "yoy_from", "yoy_change"]
 # A metric in these units changes in percentage points (58% -> 65% is +7 pp), any other relatively.
 PERCENT_UNITS = frozenset({"%", "％", "pp", "百分比"})
-STATED = "stated"  # previous_from of a `previous` the review states itself
+STATED = "stated"  # previous_from of a `previous` the review states and no earlier review reported
 
 
 def ratio(numerator: float | None, denominator: float | None) -> float:
@@ -71,7 +72,10 @@ def metrics_table(reviews: Iterable[Review]) -> pd.DataFrame:
         for metric in review.metrics:
             rate = achievement(metric.target, metric.actual, metric.better)
             previous, source = _value(adjacent, metric)
-            if metric.previous is not None:
+            # A stated previous wins; when it is the earlier review's actual (as `new` pre-fills it) it is
+            # labelled with that review, since that is where it comes from.
+            if metric.previous is not None and not (previous is not None and previous_agrees(metric.previous,
+                                                                                              previous)):
                 previous, source = metric.previous, STATED
             yoy_previous, yoy_from = _value(year_before, metric)
             moved = change(metric.actual, previous, metric.unit)

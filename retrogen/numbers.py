@@ -51,6 +51,15 @@ def number(value: Any) -> str:
     return "0" if text == "-0" else text
 
 
+def quantity(value: Any, unit: str) -> str:
+    """A quantity with its unit as the rates beside it read: '29%' (a percent sign is written against the
+    number, as `percent` writes it), '380 万元', '12 days'; '' for a missing value."""
+    shown = number(value)
+    if not shown or not unit:
+        return shown
+    return f"{shown}{unit}" if unit in ("%", "％") else f"{shown} {unit}"
+
+
 def signed_change(value: Any, unit: str | None) -> str:
     """A change as people read it, signed: '+7 pp' for percentage points (unit 'pp'), '-9.5%' for a relative
     change (unit 'ratio'); '' for a missing value."""

@@ -14,7 +14,7 @@ from typing import Any, cast
 
 import pandas as pd
 
-from retrogen.labels import labels
+from retrogen.labels import counted, labels
 from retrogen.loop import Verdict
 from retrogen.metrics import is_recurring
 from retrogen.model import Action, Lesson, Review
@@ -254,9 +254,15 @@ def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return cast(list[dict[str, Any]], frame.to_dict("records"))
 
 
+def reach(reviews: int, teams: int, last_seen: date, text: dict[str, str]) -> str:
+    """How far a theme or practice reaches: `4 reviews · 1 team · last seen 2026-10-12`."""
+    return (f"{counted(reviews, 'from_reviews', text)} · {counted(teams, 'from_teams', text)} · "
+            f"{text['last_seen']} {last_seen.isoformat()}")
+
+
 def playbook_markdown(playbook: Playbook, language: str, today: date, review_link: str = "",
                       link_suffix: str = "/") -> str:
     """The playbook as one Markdown document; with `review_link`, sources link to review pages (the site)."""
     template = environment("templates").get_template("playbook.md.j2")
     return template.render(playbook=playbook, text=labels(language), today=today, review_link=review_link,
-                           link_suffix=link_suffix)
+                           link_suffix=link_suffix, reach=reach)

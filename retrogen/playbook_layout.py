@@ -7,7 +7,7 @@ from datetime import date
 
 from retrogen.documents import Block, Heading, Items, Text
 from retrogen.labels import labels
-from retrogen.playbook import Playbook, Practice, Section
+from retrogen.playbook import Playbook, Practice, Section, reach
 
 
 def playbook_blocks(playbook: Playbook, language: str, today: date) -> list[Block]:
@@ -18,7 +18,7 @@ def playbook_blocks(playbook: Playbook, language: str, today: date) -> list[Bloc
         blocks.append(Heading(section.theme or text["other_practices"], 1))
         if section.theme:
             recurring = f" · {text['recurring']}" if section.recurring else ""
-            blocks.append(Text(_reach(section.reviews, section.teams, section.last_seen, text) + recurring,
+            blocks.append(Text(reach(section.reviews, section.teams, section.last_seen, text) + recurring,
                                note=True))
         for heading, practices in ((text["practices"], section.practices), (text["pitfalls"], section.pitfalls)):
             if practices:
@@ -31,11 +31,6 @@ def playbook_blocks(playbook: Playbook, language: str, today: date) -> list[Bloc
     return blocks
 
 
-def _reach(reviews: int, teams: int, last_seen: date, text: dict[str, str]) -> str:
-    return (f"{reviews} {text['from_reviews']} · {teams} {text['from_teams']} · {text['last_seen']} "
-            f"{last_seen.isoformat()}")
-
-
 def _practice(practice: Practice, section: Section, text: dict[str, str]) -> list[Block]:
     """Its statement, then the lessons merged into it, where it applies, the evidence, its sources and the
     actions taken on its problems."""
@@ -46,7 +41,7 @@ def _practice(practice: Practice, section: Section, text: dict[str, str]) -> lis
         lines.append((text["applies_to"], "; ".join(practice.applies_to)))
     if not section.theme:
         lines.append((text["theme"], " ".join(f"#{tag}" for tag in practice.tags) or text["untagged"]))
-    lines.append((text["basis"], _reach(len(practice.reviews), practice.teams, practice.last_seen, text)))
+    lines.append((text["basis"], reach(len(practice.reviews), practice.teams, practice.last_seen, text)))
     lines.append((text["source"], "; ".join(f"{r.title} · {r.team} · {r.held_on.isoformat()}"
                                             for r in practice.reviews)))
     for tracked in practice.actions:

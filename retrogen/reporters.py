@@ -1,7 +1,9 @@
-"""Reporters turn a CheckResult into text for people, GitHub annotations, or JSON for machines."""
+"""Reporters turn a CheckResult into text for people, GitHub annotations, a GitLab Code Quality report, or
+JSON for machines."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 
@@ -9,6 +11,7 @@ import click
 
 from retrogen.checker import CheckResult
 from retrogen.findings import CODES, Finding, Severity
+from retrogen.printable import printable, printable_json, printable_lines
 
 # GitHub shows only the first 10 annotations of each severity on a pull request; the job summary carries all.
 GITHUB_ANNOTATION_LIMIT = 10
@@ -33,7 +36,7 @@ def text_report(result: CheckResult, color: bool = False) -> str:
         code = finding.code
         if color:
             code = click.style(code, fg="red" if finding.severity is Severity.ERROR else "yellow", bold=True)
-        lines.append(f"{finding.path}:{finding.line}:{finding.column}: {code} {finding.message}")
+        lines.append(f"{printable(finding.path)}:{finding.line}:{finding.column}: {code} {printable(finding.message)}")
     lines.append(summary_line(result))
     return "\n".join(lines)
 
@@ -49,8 +52,9 @@ def _escape_property(value: str) -> str:
 def github_annotation(finding: Finding) -> str:
     level = "error" if finding.severity is Severity.ERROR else "warning"
     props = ",".join(f"{key}={_escape_property(str(value))}" for key, value in (
-        ("file", finding.path), ("line", finding.line), ("col", finding.column), ("title", finding.code)))
-    return f"::{level} {props}::{_escape_data(finding.message)}"
+        ("file", printable(finding.path)), ("line", finding.line), ("col", finding.column),
+        ("title", finding.code)))
+    return f"::{level} {props}::{_escape_data(printable_lines(finding.message))}"
 
 
 def github_report(result: CheckResult, color: bool = False) -> str:
@@ -58,7 +62,7 @@ def github_report(result: CheckResult, color: bool = False) -> str:
 
 
 def _cell(value: str) -> str:
-    return value.replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
+    return printable(value.replace("\n", " ")).replace("|", "\\|").replace("<", "&lt;")
 
 
 def github_summary(result: CheckResult, limit: int = GITHUB_SUMMARY_BYTES) -> str:
@@ -81,12 +85,41 @@ def github_summary(result: CheckResult, limit: int = GITHUB_SUMMARY_BYTES) -> st
 
 
 def json_report(result: CheckResult, color: bool = False) -> str:
-    return json.dumps([f.as_dict() for f in result.findings], ensure_ascii=False, indent=2)
+    """The findings as JSON: each path as it is (a program opens the file by it), each message as people read
+    it, escaped; characters a terminal would act on are \\u escapes, so the JSON itself is safe to print."""
+    findings = [f.as_dict() | {"message": printable(f.message)} for f in result.findings]
+    return printable_json(json.dumps(findings, ensure_ascii=False, indent=2))
+
+
+# GitLab's Code Quality severities are info, minor, major, critical and blocker; an error fails the gate.
+GITLAB_SEVERITY = {Severity.ERROR: "critical", Severity.WARNING: "minor"}
+
+
+def gitlab_report(result: CheckResult, color: bool = False) -> str:
+    """A GitLab Code Quality report (the artifact `reports: codequality`), so that findings appear in the
+    merge request's widget. GitLab tells new findings from fixed ones by fingerprint: it is made of the file,
+    code, field and message, not the line, so a finding keeps it when lines above it move; identical
+    findings in one file are told apart by their order."""
+    seen: dict[str, int] = {}
+    issues = []
+    for finding in result.findings:
+        key = "\0".join((finding.path, finding.code, finding.field, finding.message))
+        seen[key] = seen.get(key, 0) + 1
+        issues.append({
+            "type": "issue",
+            "description": f"{finding.code} {printable(finding.message)}",
+            "check_name": finding.code,
+            "fingerprint": hashlib.sha256(f"{key}\0{seen[key]}".encode()).hexdigest(),
+            "severity": GITLAB_SEVERITY[finding.severity],
+            "location": {"path": finding.path, "lines": {"begin": finding.line}},
+        })
+    return printable_json(json.dumps(issues, ensure_ascii=False, indent=2))
 
 
 REPORTERS: dict[str, Callable[[CheckResult, bool], str]] = {
     "text": text_report,
     "github": github_report,
+    "gitlab": gitlab_report,
     "json": json_report,
 }
 

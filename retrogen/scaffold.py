@@ -6,7 +6,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -110,11 +110,28 @@ def related_lessons(reviews: list[Review], team: str | None, tags: tuple[str, ..
     return tuple(RelatedIndex(reviews).like_text(team or "", tags=tags, kind="lesson"))
 
 
-def new_review(config: Config, review_id: str, kind: str, lang: str, team: str | None, held_on: date,
-               period: Period | None = None, tags: tuple[str, ...] = ()) -> tuple[Path, Prefill]:
+def first_working_day_after(day: date) -> date:
+    """The first Monday to Friday after `day` (public holidays are not known here)."""
+    following = day + timedelta(days=1)
+    while following.weekday() >= 5:
+        following += timedelta(days=1)
+    return following
+
+
+def meeting_day(today: date, period: Period | None) -> date:
+    """The default held_on of a new review: today, unless its period has not ended by then; a period's
+    review is held once its results are in, on the first working day after it at the earliest."""
+    if period is not None and today <= period.end:
+        return first_working_day_after(period.end)
+    return today
+
+
+def new_review(config: Config, review_id: str, kind: str, lang: str, team: str | None, today: date,
+               period: Period | None = None, tags: tuple[str, ...] = (),
+               held_on: date | None = None) -> tuple[Path, Prefill]:
     """Write reviews/<id>.yaml from the template, pre-filled from the team's reviews when `team` is given
     (and with the past lessons related to team and `tags` when tags are given); returns its path and what
-    was pre-filled. Refuses a used id or an existing file."""
+    was pre-filled. `held_on` defaults to `meeting_day`. Refuses a used id or an existing file."""
     problem = id_problem(review_id)
     if problem:
         raise RetrogenError(f"{review_id!r} is not a review id: {problem}")
@@ -122,11 +139,12 @@ def new_review(config: Config, review_id: str, kind: str, lang: str, team: str |
     for used, where in known_ids(config.reviews_dir, set()):
         if used == review_id:
             raise RetrogenError(f"review id {review_id!r} is already used by {where}; choose another id")
-    reviews = load_knowledge_base(config, held_on, jobs=1).reviews if team or tags else []
+    reviews = load_knowledge_base(config, today, jobs=1).reviews if team or tags else []
     prefill = prefill_from(reviews, team, period) if team else Prefill(period)
     if tags:
         prefill = replace(prefill, lessons=related_lessons(reviews, team, tags))
     written_team = team or ("TODO: 团队" if lang == "zh" else "TODO: team")
-    write_file(path, render_review(review_id, kind, lang, written_team, held_on,
+    meeting = held_on or meeting_day(today, prefill.period)
+    write_file(path, render_review(review_id, kind, lang, written_team, meeting,
                                    schema_reference(config, path.parent), prefill, tags))
     return path, prefill

@@ -7,15 +7,16 @@ import csv
 import io
 import json
 import math
-import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 import pandas as pd
 
+from retrogen.labels import HEADERS, HIDDEN_COLUMNS, VALUES, YES_NO
 from retrogen.numbers import number, percent, signed_change
+from retrogen.printable import printable
 
 # Columns that hold ratios: shown as percentages to people, kept as fractions for machines.
 RATE_COLUMNS = frozenset({
@@ -67,48 +68,73 @@ def to_json(frame: pd.DataFrame) -> str:
     return json.dumps(records(frame), ensure_ascii=False, indent=2, allow_nan=False)
 
 
-def yes_no(value: bool) -> str:
-    """A boolean as every output for people writes it."""
-    return "yes" if value else "no"
+def yes_no(value: bool, language: str | None = None) -> str:
+    """A boolean as every output for people writes it, in `language` (default English)."""
+    yes, no = YES_NO[language or "en"]
+    return yes if value else no
+
+
+def header(column: str, language: str | None) -> str:
+    """A column's header for people in `language`; in English (or None) the column's name, as JSON keys it."""
+    return HEADERS.get(language or "", {}).get(column, column)
+
+
+def word(column: str, value: Any, language: str | None) -> Any:
+    """A code (a status, a state, a factor…) in words of `language`; in English, anything else, as it is."""
+    if isinstance(value, str):
+        return VALUES.get(language or "", {}).get(column, {}).get(value, value)
+    return value
+
+
+def with_titles(frame: pd.DataFrame, titles: dict[str, str]) -> pd.DataFrame:
+    """`frame` with each review's title beside its id, for people: an id alone says little."""
+    if "review" not in frame.columns or "title" in frame.columns:
+        return frame
+    shown = frame.copy()
+    shown.insert(list(frame.columns).index("review") + 1, "title", [titles.get(r, "") for r in frame["review"]])
+    return shown
 
 
 # What Excel would run as a formula when it opens a CSV file (OWASP's list for CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _csv_rows(frame: pd.DataFrame, for_excel: bool) -> Iterable[list[Any]]:
+def _csv_rows(frame: pd.DataFrame, raw: bool, language: str | None) -> Iterable[list[Any]]:
     for row in records(frame):
         cells = []
-        for value in row.values():
+        for column, value in row.items():
+            value = word(column, value, language)
             if isinstance(value, bool):
-                value = yes_no(value)
+                value = yes_no(value, language)
             elif isinstance(value, list):
                 value = "; ".join(map(str, value))
             elif isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
                 value = int(value)  # 380, not 380.0: a whole number stored as a float reads as one
-            if for_excel and isinstance(value, str) and value.startswith(_FORMULA_START):
+            if not raw and isinstance(value, str) and value.startswith(_FORMULA_START):
                 value = "'" + value  # review text is untrusted: shown as text, never run
             cells.append(value)
         yield cells
 
 
-def to_csv(frame: pd.DataFrame, for_excel: bool = False) -> str:
-    """CSV: raw numbers (rates as fractions), ISO dates, yes/no, empty cells where a value is missing.
+def to_csv(frame: pd.DataFrame, raw: bool = False, language: str | None = None) -> str:
+    """CSV: raw numbers (rates as fractions), ISO dates, yes/no, empty cells where a value is missing; with
+    `language`, headers and codes (statuses, states…) in its words.
 
-    `for_excel`: for a file a person opens in Excel, text that Excel would take for a formula (=, +, -, @)
-    starts with an apostrophe.
+    Text that a spreadsheet would take for a formula (=, +, -, @, tab, carriage return) starts with an
+    apostrophe wherever the CSV goes: printed CSV is piped into files people open too. `raw` keeps text as
+    written, for programs that read the values exactly.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(frame.columns)
-    writer.writerows(_csv_rows(frame, for_excel))
+    writer.writerow([header(str(column), language) for column in frame.columns])
+    writer.writerows(_csv_rows(frame, raw, language))
     return buffer.getvalue()
 
 
-def to_excel_csv(frame: pd.DataFrame) -> bytes:
+def to_excel_csv(frame: pd.DataFrame, raw: bool = False, language: str | None = None) -> bytes:
     """A CSV file that Excel on Windows opens right: UTF-8 with a byte order mark (without one Excel reads
-    Chinese as the local code page), and text that cannot run as a formula."""
-    return to_csv(frame, for_excel=True).encode("utf-8-sig")
+    Chinese as the local code page), and text that cannot run as a formula (unless `raw`)."""
+    return to_csv(frame, raw, language).encode("utf-8-sig")
 
 
 def width(text: str) -> int:
@@ -118,17 +144,12 @@ def width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-# Control characters (C0, DEL, C1) and lone surrogates: in a terminal, ESC sequences would recolour,
-# retitle or clear the reader's screen; a lone surrogate cannot even be encoded.
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-
-
-def _cell(column: str, value: Any, row: dict[str, Any]) -> str:
-    value = plain(value)
+def _cell(column: str, value: Any, row: dict[str, Any], language: str | None = None, longest: int = 48) -> str:
+    value = word(column, plain(value), language)
     if value is None:
         return ""
     if isinstance(value, bool):
-        return yes_no(value)
+        return yes_no(value, language)
     if column in CHANGE_COLUMNS:
         return signed_change(value, change_unit(column, row))
     if isinstance(value, (int, float)) and column in RATE_COLUMNS:
@@ -137,8 +158,8 @@ def _cell(column: str, value: Any, row: dict[str, Any]) -> str:
         return number(value)
     if isinstance(value, list):
         value = ", ".join(map(str, value))
-    text = _UNPRINTABLE.sub("\ufffd", " ".join(str(value).split()))
-    return text if width(text) <= 48 else _truncate(text, 47) + "…"
+    text = printable(" ".join(str(value).split()))  # ESC sequences would recolour or clear the terminal
+    return text if width(text) <= longest else _truncate(text, longest - 1) + "…"
 
 
 def _truncate(text: str, limit: int) -> str:
@@ -151,22 +172,86 @@ def _truncate(text: str, limit: int) -> str:
     return out
 
 
-def to_table(frame: pd.DataFrame) -> str:
-    """An aligned plain-text table; numbers right-aligned."""
+# A terminal's table shows what fits this many columns unless --wide asks for every column.
+TERMINAL_WIDTH = 100
+NARROW_TEXT = 24  # the widest text cell of a table that must fit, in terminal columns
+# Free text that a narrow table shortens further to make room (down to FLEXIBLE_LEAST), after the columns
+# that are kept whole; ids are never shortened: they are what a person copies into the next command.
+FLEXIBLE = frozenset({"title", "action", "text", "checkpoint", "note", "metric", "stage"})
+FLEXIBLE_LEAST = 10
+WHOLE = frozenset({"review", "id", "item", "carried_from", "carried_to", "previous_from", "yoy_from", "verified_by"})
+# The columns a narrow table keeps first, most telling first; the others go, the last one first, until it fits.
+FIRST_COLUMNS = (
+    "review", "id", "item", "action", "owner", "metric", "stage", "factor", "tag", "theme", "kind", "week", "date",
+    "text", "status", "state", "due", "achievement", "target", "actual", "change", "count", "conversion", "met",
+    "title", "team", "problems", "share", "actions", "open", "overdue", "done", "completion_rate", "on_time_rate",
+    "metrics", "met_rate", "mean_achievement", "lessons", "success", "failure", "reviews", "teams", "score",
+    "period", "verification", "days_late", "previous", "last_seen", "recurring", "cumulative_share",
+)
+
+
+def to_table(frame: pd.DataFrame, language: str | None = None, wide: bool = True) -> str:
+    """An aligned plain-text table, numbers right-aligned; headers and codes in `language` (None: as they are).
+    Not `wide`: the most telling columns that fit TERMINAL_WIDTH, free text shortened to make room, ids whole,
+    and a last line that says how many columns were left out."""
     if frame.empty:
         return "(no rows)"
-    header = [str(c) for c in frame.columns]
-    rows = [[_cell(c, v, row) for c, v in row.items()] for row in records(frame)]
-    widths = [max(width(cell) for cell in column) for column in zip(header, *rows, strict=True)]
+    columns = [str(c) for c in frame.columns]
+    longest = {c: 48 if wide else 200 if c in WHOLE else NARROW_TEXT for c in columns}
+    rows = [[_cell(c, v, row, language, longest[c]) for c, v in row.items()] for row in records(frame)]
+    titles = [header(c, language) for c in columns]
+    widths = [max(width(cell) for cell in column) for column in zip(titles, *rows, strict=True)]
     numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
                for c in frame.columns]
+    kept = list(range(len(columns))) if wide else _fitting(columns, titles, widths)
+    cells = [titles, *rows]
+    for index in kept:
+        for line_cells in cells:
+            if width(line_cells[index]) > widths[index]:
+                line_cells[index] = _truncate(line_cells[index], widths[index] - 1) + "…"
 
     def line(cells: list[str]) -> str:
-        padded = [" " * (w - width(cell)) + cell if right else cell + " " * (w - width(cell))
-                  for cell, w, right in zip(cells, widths, numeric, strict=True)]
+        padding = [" " * (widths[i] - width(cells[i])) for i in kept]
+        padded = [pad + cells[i] if numeric[i] else cells[i] + pad for i, pad in zip(kept, padding, strict=True)]
         return "  ".join(padded).rstrip()
 
-    return "\n".join([line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+    lines = [line(titles), line(["-" * w for w in widths]), *(line(r) for r in rows)]
+    if len(kept) < len(columns):
+        lines.append(HIDDEN_COLUMNS[language or "en"].format(n=len(columns) - len(kept)))
+    return "\n".join(lines)
 
 
-FORMATTERS: dict[str, Callable[[pd.DataFrame], str]] = {"table": to_table, "csv": to_csv, "json": to_json}
+def _fitting(columns: list[str], titles: list[str], widths: list[int]) -> list[int]:
+    """The indices of the columns a narrow table keeps: the least telling go first until the rest fit, free
+    text counted at its least; then free text gets the room that is left, the most telling first. Narrows
+    `widths` to what each kept column is given."""
+    def least(index: int) -> int:
+        if columns[index] not in FLEXIBLE:
+            return widths[index]
+        return min(widths[index], max(FLEXIBLE_LEAST, width(titles[index])))
+
+    def rank(index: int) -> tuple[int, int]:
+        column = columns[index]
+        return (FIRST_COLUMNS.index(column) if column in FIRST_COLUMNS else len(FIRST_COLUMNS), index)
+
+    kept = sorted(range(len(columns)), key=rank)
+    while len(kept) > 1 and sum(least(i) for i in kept) + 2 * (len(kept) - 1) > TERMINAL_WIDTH:
+        kept.pop()
+    room = TERMINAL_WIDTH - sum(least(i) for i in kept) - 2 * (len(kept) - 1)
+    for index in kept:
+        given = least(index) + min(max(room, 0), widths[index] - least(index))
+        room -= given - least(index)
+        widths[index] = given
+    return sorted(kept)
+
+
+FORMATS = ("table", "csv", "json")
+
+
+def formatted(frame: pd.DataFrame, fmt: str, language: str | None = None, wide: bool = True, raw: bool = False) -> str:
+    """`frame` in a format of FORMATS: a table or CSV for people (in `language`), JSON for programs (as it is)."""
+    if fmt == "json":
+        return to_json(frame)
+    if fmt == "csv":
+        return to_csv(frame, raw, language)
+    return to_table(frame, language, wide)

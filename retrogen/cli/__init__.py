@@ -9,6 +9,7 @@ import traceback
 import click
 
 from retrogen.cli.base import cli
+from retrogen.printable import printable_lines
 
 EXIT_UNEXPECTED = 3
 
@@ -21,5 +22,5 @@ def main() -> None:
         cli.main(standalone_mode=True)
     except Exception:
         click.echo("retrogen: unexpected error; please report it with the details below.", err=True)
-        click.echo(traceback.format_exc(limit=-3), err=True)
+        click.echo(printable_lines(traceback.format_exc(limit=-3)), err=True)
         sys.exit(EXIT_UNEXPECTED)

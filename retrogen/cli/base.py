@@ -7,14 +7,15 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar, Literal
 
 import click
 
 from retrogen import __version__
-from retrogen.config import Config, load_config, resolve_today
+from retrogen.config import Config, knowledge_base_problem, load_config, resolve_today
 from retrogen.errors import ConfigError, RetrogenError
 from retrogen.files import write_file
+from retrogen.printable import printable_lines
 
 today_option = click.option(
     "--today", metavar="YYYY-MM-DD", envvar="RETROGEN_TODAY",
@@ -42,6 +43,29 @@ class LazyGroup(click.Group):
             importlib.import_module(f"retrogen.cli.{self.modules[cmd_name]}")
         return self.commands.get(cmd_name)
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """The one place where an expected failure that a command let through becomes its exit code: a
+        configuration error exits 2, any other RetrogenError 1, each as one line, never a traceback. Every
+        error message is printed through here, escaped: a path or a value in it (a file named with ESC
+        sequences) must not retitle, recolour or clear the reader's terminal."""
+        try:
+            try:
+                return super().invoke(ctx)
+            except ConfigError as exc:
+                raise ConfigurationError(str(exc)) from None
+            except RetrogenError as exc:
+                raise click.ClickException(str(exc)) from None
+        except click.ClickException as exc:
+            vars(exc)["message"] = printable_lines(exc.message)  # Click declares it final, and reads it in show()
+            raise
+
+
+class ConfigurationError(click.ClickException):
+    """A usage or configuration error said in one line (exit 2), without Click's usage banner: the fix is in
+    the folder or mkdocs.yml, not in how the command was typed."""
+
+    exit_code = 2
+
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-c", "--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -53,8 +77,10 @@ def cli(ctx: click.Context, config_file: Path | None) -> None:
     ctx.ensure_object(dict)["config_file"] = config_file
 
 
-def get_config(ctx: click.Context) -> Config:
-    """The configuration, read once per invocation."""
+def get_config(ctx: click.Context, *, needs: Literal["reviews", "mkdocs.yml", "nothing"] = "reviews") -> Config:
+    """The configuration, read once per invocation. By default the command reads the knowledge base, so its
+    mkdocs.yml and reviews folder must exist; `needs` relaxes that for commands that need less (`new`
+    creates the reviews folder, `check FILE` judges drafts anywhere)."""
     state = ctx.ensure_object(dict)
     if "config" not in state:
         try:
@@ -62,6 +88,9 @@ def get_config(ctx: click.Context) -> Config:
         except ConfigError as exc:
             raise click.UsageError(str(exc)) from None
     config: Config = state["config"]
+    problem = None if needs == "nothing" else knowledge_base_problem(config, reviews=needs == "reviews")
+    if problem:
+        raise ConfigurationError(problem)
     return config
 
 
@@ -70,6 +99,13 @@ def parse_today(value: str | None) -> date:
         return resolve_today(value)
     except ConfigError as exc:
         raise click.BadParameter(str(exc), param_hint="--today (or RETROGEN_TODAY)") from None
+
+
+def parse_day(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"write a date as YYYY-MM-DD, not {value!r}", param_hint=option) from None
 
 
 def use_color() -> bool:

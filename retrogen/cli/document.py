@@ -10,6 +10,7 @@ from retrogen.cli.base import cli, get_config, today_option, write_output
 from retrogen.cli.reports import document_format, force_option, load_analysis, no_git_option
 from retrogen.errors import RetrogenError
 from retrogen.periods import parse_label
+from retrogen.printable import printable
 from retrogen.report.content import Report, ReportBuilder, ReportError
 from retrogen.report.writers import WRITERS, write_report
 from retrogen.vocabulary import LANGUAGES
@@ -70,4 +71,4 @@ def report(ctx: click.Context, review_id: str | None, team: str | None, period_l
         click.echo(content, nl=False)
         return
     write_output(output, content, force)
-    click.echo(f"Wrote {output}", err=True)
+    click.echo(f"Wrote {printable(output)}", err=True)

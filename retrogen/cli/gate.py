@@ -9,9 +9,10 @@ import click
 
 from retrogen import __version__
 from retrogen.checker import CheckOptions, check_paths
-from retrogen.cli.base import cli, get_config, parse_today, today_option, use_color
+from retrogen.cli.base import cli, get_config, parse_day, parse_today, today_option, use_color
 from retrogen.errors import ConfigError, RetrogenError
 from retrogen.glossary import team_hint
+from retrogen.printable import printable
 from retrogen.reporters import REPORTERS, github_summary
 from retrogen.schema import schema_path
 from retrogen.vocabulary import KINDS, LANGUAGES
@@ -20,7 +21,8 @@ from retrogen.vocabulary import KINDS, LANGUAGES
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True,
-              help="text for people, github for workflow annotations, json for machines.")
+              help="text for people, github for workflow annotations, gitlab for a Code Quality report "
+              "(artifacts: reports: codequality), json for machines.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--only-reviews", is_flag=True,
               help="Skip named files outside the reviews folder (the pre-commit hook passes every changed YAML file).")
@@ -37,9 +39,10 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, o
     Example:
         retrogen check
         retrogen check reviews/2026-q3-east-sales.yaml --format github
+        retrogen check --format gitlab > gl-code-quality-report.json
         retrogen check --only-reviews mkdocs.yml reviews/2026-q3-east-sales.yaml
     """
-    config = get_config(ctx)
+    config = get_config(ctx, needs="nothing" if paths else "reviews")  # named files are judged anywhere
     options = CheckOptions.of(config, parse_today(today))
     folder = config.reviews_dir.resolve()
     named = [path for path in paths if not only_reviews or path.resolve().is_relative_to(folder)]
@@ -66,10 +69,13 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, o
 @click.option("--tags", metavar="A,B", help="The review's theme tags, comma-separated; the past lessons most "
               "related to the team and these tags are printed, so that the meeting starts from them.")
 @click.option("--today", metavar="YYYY-MM-DD", envvar="RETROGEN_TODAY",
-              help="The day of the review meeting, written as held_on (default: the real date; env RETROGEN_TODAY).")
+              help="Today, for the actions still open and the default meeting day (default: the real date; env "
+              "RETROGEN_TODAY).")
+@click.option("--held-on", metavar="YYYY-MM-DD", help="The day of the review meeting, written as held_on (default: "
+              "today, or the first working day after the period when it has not ended by today).")
 @click.pass_context
 def new(ctx: click.Context, review_id: str, kind: str, lang: str | None, team: str | None,
-        period_label: str | None, tags: str | None, today: str | None) -> None:
+        period_label: str | None, tags: str | None, today: str | None, held_on: str | None) -> None:
     """Start a review: write reviews/ID.yaml from the template, never over an existing file.
 
     \b
@@ -78,9 +84,9 @@ def new(ctx: click.Context, review_id: str, kind: str, lang: str | None, team: s
         retrogen new 2027-q1-east-sales --team 华东销售部 --tags 客户维护,定价
     """
     from retrogen.periods import parse_label
-    from retrogen.scaffold import new_review  # Jinja: only `new` needs it, `check` must start fast
+    from retrogen.scaffold import meeting_day, new_review  # Jinja: only `new` needs it, `check` must start fast
 
-    config = get_config(ctx)
+    config = get_config(ctx, needs="mkdocs.yml")  # the reviews folder is made with the first review
     hint = team_hint(team, config.teams) if team and config.teams is not None else None
     if hint:
         raise click.BadParameter(f"{team!r} is not in the team list (extra.retrogen.teams in {config.config_file}); "
@@ -91,19 +97,24 @@ def new(ctx: click.Context, review_id: str, kind: str, lang: str | None, team: s
     except RetrogenError as exc:
         raise click.BadParameter(str(exc), param_hint="--period") from None
     try:
-        path, prefill = new_review(config, review_id, kind, lang or config.language, team, parse_today(today),
-                                   period, tag_list)
+        day = parse_today(today)
+        path, prefill = new_review(config, review_id, kind, lang or config.language, team, day, period, tag_list,
+                                   parse_day(held_on, "--held-on") if held_on else None)
     except RetrogenError as exc:
         raise click.ClickException(str(exc)) from None
     if prefill.source or prefill.carried:
         source = f"{len(prefill.metrics)} metrics from {prefill.source.id}" if prefill.source else "no metrics"
         click.echo(f"Pre-filled {source} and carried {len(prefill.carried)} open actions forward.")
-    click.echo(f"Wrote {path}. Fill in every TODO, then run: retrogen check {path}")
+    click.echo(printable(f"Wrote {path}. Fill in every TODO, then run: retrogen check {path}"))
+    meeting = meeting_day(day, prefill.period)
+    if held_on is None and prefill.period and meeting != day:
+        click.echo(f"held_on is {meeting}, the first working day after {prefill.period.label}: a period is "
+                   "reviewed once it is over; write the meeting's day if it differs.")
     if tag_list:
         click.echo("Related past lessons, to start the meeting from:" if prefill.lessons else
                    "No past lesson relates to this team and these tags yet.")
         for match in prefill.lessons:
-            click.echo(f"  {match.review}:{match.item}  {match.text}")
+            click.echo(printable(f"  {match.review}:{match.item}  {match.text}"))
 
 
 @cli.command()
@@ -123,15 +134,15 @@ def schema(ctx: click.Context, check_copy: bool) -> None:
     if not check_copy:
         click.echo(installed, nl=False)
         return
-    copy = get_config(ctx).schema_copy
+    copy = get_config(ctx, needs="mkdocs.yml").schema_copy
     try:
         same = copy.read_text(encoding="utf-8") == installed
     except (OSError, UnicodeDecodeError):
         same = False
     if not same:
-        click.echo(f"{copy} is missing or differs from the schema of retrogen {__version__}: editors judge reviews "
-                   "by another format than check does; run `retrogen init --upgrade`")
+        click.echo(f"{printable(copy)} is missing or differs from the schema of retrogen {__version__}: editors "
+                   "judge reviews by another format than check does; run `retrogen init --upgrade`")
         ctx.exit(1)
-    click.echo(f"{copy} is the schema of retrogen {__version__}.")
+    click.echo(f"{printable(copy)} is the schema of retrogen {__version__}.")
 
 

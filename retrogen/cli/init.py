@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from retrogen import __version__
 from retrogen.cli.base import cli
-from retrogen.config import CONFIG_NAME, load_config
+from retrogen.config import CONFIG_NAME, find_config, load_config
 from retrogen.errors import ConfigError, RetrogenError
+from retrogen.printable import printable
 from retrogen.vocabulary import LANGUAGES
+
+if TYPE_CHECKING:
+    from retrogen.starter import CodeHost, Source
+
+CI_CHOICES = ("github", "gitlab")  # retrogen.starter.CodeHost; importing starter would load Jinja for --help
 
 
 @cli.command()
@@ -18,56 +25,97 @@ from retrogen.vocabulary import LANGUAGES
 @click.option("--lang", type=click.Choice(LANGUAGES), default="zh", show_default=True,
               help="Language of the site, the example review and the README.")
 @click.option("--name", help="The site's name (default: 复盘知识库, or Review knowledge base).")
+@click.option("--ci", type=click.Choice(CI_CHOICES), default=None,
+              help="Where the team hosts: github writes .github/workflows/, gitlab writes .gitlab-ci.yml "
+              "(default: github; with --upgrade, what init chose).")
+@click.option("--source", metavar="URL|PATH|REQ",
+              help="Where CI and the README install retrogen from: retrogen's git repository (pinned to the tag "
+              "of this version; the pre-commit hook then installs it from there too), a folder or wheel, a "
+              "requirement, or `index` (default: where this retrogen came from).")
 @click.option("--force", is_flag=True, help="In a folder that holds some of the files, add only the missing ones.")
 @click.option("--upgrade", is_flag=True,
-              help="In a knowledge base, bring the schema copy, workflows, pre-commit file and site styles to this "
-              "retrogen's version, showing a diff; reviews, mkdocs.yml and the README are left alone.")
+              help="In a knowledge base (here or above), bring the schema copy, CI files, pre-commit file and site "
+              "styles to this retrogen's version, showing a diff; a file you changed is kept and the new version "
+              "is written beside it as NAME.new. Reviews, mkdocs.yml and the README are left alone.")
+@click.option("--dry-run", is_flag=True, help="With --upgrade: show what would change and write nothing.")
 @click.pass_context
-def init(ctx: click.Context, folder: Path, lang: str, name: str | None, force: bool, upgrade: bool) -> None:
+def init(ctx: click.Context, folder: Path, lang: str, name: str | None, ci: CodeHost | None, source: str | None,
+         force: bool, upgrade: bool, dry_run: bool) -> None:
     """Start a knowledge base in DIR (default: here): mkdocs.yml, an example review, the schema, the site's
-    styles, pre-commit and GitHub workflow files and a README, all plain files you own. Never replaces a file.
+    styles, pre-commit and CI files (GitHub or GitLab) and a README, all plain files you own, in a git
+    repository on branch main with a first commit. Never replaces a file.
 
     \b
     Example:
         retrogen init sales-reviews --lang en --name "Sales reviews"
-        retrogen init --upgrade          # after upgrading retrogen, in the knowledge base
+        retrogen init sales-reviews --ci gitlab --source https://git.example.com/tools/retrogen.git
+        retrogen init --upgrade --dry-run   # after upgrading retrogen, anywhere in the knowledge base
     """
-    from retrogen.starter import init_knowledge_base  # Jinja: only `init` needs it
+    from retrogen.starter import Source, init_knowledge_base  # Jinja: only `init` needs it
 
+    if dry_run and not upgrade:
+        raise click.UsageError("--dry-run goes with --upgrade (init itself never replaces a file)")
+    try:
+        chosen = Source.parse(source) if source is not None else None
+    except RetrogenError as exc:
+        raise click.BadParameter(str(exc), param_hint="--source") from None
     if upgrade:
-        _upgrade(folder)
+        _upgrade(ctx, folder, chosen, ci, dry_run)
         return
     try:
-        result = init_knowledge_base(folder, lang, name, force)
+        result = init_knowledge_base(folder, lang, name, force, chosen, ci or "github")
     except RetrogenError as exc:
         raise click.ClickException(str(exc)) from None
     for path in result.written:
-        click.echo(f"wrote {path}")
+        click.echo(f"wrote {printable(path)}")
     for path in result.kept:
-        click.echo(f"kept  {path}")
+        click.echo(f"kept  {printable(path)}")
     if result.git == "created":
-        click.echo(f"Made {folder} a git repository.")
+        click.echo(f"Made {printable(folder)} a git repository on branch main" + (
+            " with a first commit." if not result.commit_error else
+            f"; the first commit failed ({result.commit_error}): commit the files yourself."))
     elif result.git == "missing":
-        click.echo("git is not installed: the action tracker needs it; run `git init` once it is.")
-    click.echo(f"Next: cd {folder} && retrogen check && retrogen serve (see README.md)")
+        click.echo("git is not installed: the action tracker needs it; run `git init -b main` once it is.")
+    _tell_source(result.source)
+    click.echo(f"Next: cd {printable(folder)} && retrogen check && retrogen serve (see README.md)")
 
 
-def _upgrade(folder: Path) -> None:
+def _tell_source(source: Source) -> None:
+    click.echo(f"CI and the README install retrogen with: pip install {source.requirement(__version__)!r}")
+    if not source.reachable_from_ci:
+        click.echo(f"Note: {source.location} is on this machine only, so CI cannot install retrogen from it. "
+                   "Until retrogen is on the package index, name its git repository: "
+                   "retrogen init --upgrade --source https://…/retrogen.git")
+
+
+def _upgrade(ctx: click.Context, folder: Path, source: Source | None, ci: CodeHost | None, dry_run: bool) -> None:
     from retrogen.starter import upgrade_knowledge_base
 
-    config_file = folder / CONFIG_NAME
-    if not config_file.is_file():
-        raise click.UsageError(f"{folder} holds no {CONFIG_NAME}; run `retrogen init {folder}` to start one")
+    config_file = ctx.obj.get("config_file") if ctx.obj else None
+    config_file = config_file or find_config(folder.resolve())
+    if config_file is None:
+        raise click.UsageError(f"neither {folder} nor a folder above it holds {CONFIG_NAME}; "
+                               f"run `retrogen init {folder}` to start a knowledge base")
     try:
         config = load_config(config_file)
-        upgrades = upgrade_knowledge_base(config.root, config.language)
+        upgrades = upgrade_knowledge_base(config.root, config.language, source, ci, dry_run)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
     except RetrogenError as exc:
         raise click.ClickException(str(exc)) from None
     for upgrade in upgrades:
         click.echo(upgrade.diff, nl=False)
-    if upgrades:
-        click.echo(f"Refreshed {len(upgrades)} files to retrogen {__version__}; review them with git diff and commit.")
+    kept = [upgrade for upgrade in upgrades if upgrade.action == "kept"]
+    for upgrade in kept:
+        click.echo(f"{upgrade.path}: you changed it since retrogen wrote it, so it is kept; the new version "
+                   f"{'would go' if dry_run else 'is'} beside it in {upgrade.beside.name}: merge what you want, "
+                   "then delete that file.")
+    refreshed = len(upgrades) - len(kept)
+    if dry_run:
+        click.echo(f"Dry run: {refreshed} files would be refreshed to retrogen {__version__}, {len(kept)} kept; "
+                   "nothing was written." if upgrades else f"Already up to date with retrogen {__version__}.")
+    elif upgrades:
+        click.echo(f"Refreshed {refreshed} files to retrogen {__version__}{f', kept {len(kept)}' if kept else ''}; "
+                   f"review them with git diff and commit.")
     else:
         click.echo(f"Already up to date with retrogen {__version__}.")

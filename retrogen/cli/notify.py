@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 
 import click
 
@@ -11,7 +12,8 @@ from retrogen.cli.base import cli, get_config, parse_today, today_option
 from retrogen.errors import ConfigError, RetrogenError
 from retrogen.notify.digest import DEFAULT_STALE, DEFAULT_WITHIN, build_digest
 from retrogen.notify.messages import MARKDOWN, PLAIN, to_json, to_text
-from retrogen.notify.senders import PLATFORMS, send
+from retrogen.notify.senders import PLATFORMS, DeliveryError, check_settings, send
+from retrogen.printable import printable
 
 
 @cli.command()
@@ -19,7 +21,8 @@ from retrogen.notify.senders import PLATFORMS, send
               help="Remind of open actions due within this many days.")
 @click.option("--stale", type=click.IntRange(min=1), default=DEFAULT_STALE, show_default=True,
               help="Remind of open actions with no update for this many days.")
-@click.option("--owner", help="Only this owner's actions.")
+@click.option("--owner", "owners", multiple=True,
+              help="Only this owner's actions (repeat for several: a failed send names the owners to resend to).")
 @click.option("--team", help="Only this team's actions.")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
               show_default=True, help="How to print the digest (without --send).")
@@ -29,7 +32,7 @@ from retrogen.notify.senders import PLATFORMS, send
 @click.option("--no-git", is_flag=True, help="Ignore git history; use `updates` alone.")
 @today_option
 @click.pass_context
-def remind(ctx: click.Context, within: int, stale: int, owner: str | None, team: str | None, fmt: str,
+def remind(ctx: click.Context, within: int, stale: int, owners: tuple[str, ...], team: str | None, fmt: str,
            platform: str | None, no_git: bool, today: str | None) -> None:
     """Remind owners of their overdue, soon due and quiet actions; without --send, print what would be sent.
 
@@ -40,12 +43,20 @@ def remind(ctx: click.Context, within: int, stale: int, owner: str | None, team:
         RETROGEN_WEBHOOK_URL=... retrogen remind --send wecom
     """
     config = get_config(ctx)
+    if platform is not None:
+        try:
+            check_settings(platform, os.environ)
+        except ConfigError as exc:
+            raise click.UsageError(str(exc)) from None
     analysis = analyse(config, parse_today(today), use_git=not no_git)
     for notice in analysis.notices:
-        click.echo(f"notice: {notice}", err=True)
+        click.echo(f"notice: {printable(notice)}", err=True)
     site_url = config.mkdocs.get("site_url")
-    digests = build_digest(analysis, within=within, stale=stale, team=team, owner=owner,
+    digests = build_digest(analysis, within=within, stale=stale, team=team,
                            site_url=str(site_url) if site_url else None)
+    if owners:
+        wanted = {config.roster.canonical(owner) for owner in owners}  # an alias names its person
+        digests = [d for d in digests if d.owner in wanted]
     if platform is None:
         style = MARKDOWN if fmt == "markdown" else PLAIN
         text = to_json(digests) if fmt == "json" else to_text(digests, analysis.today, style, config.language)
@@ -59,7 +70,25 @@ def remind(ctx: click.Context, within: int, stale: int, owner: str | None, team:
         sent = send(platform, digests, analysis.today, os.environ, language=config.language, roster=config.roster)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
+    except DeliveryError as exc:
+        raise click.ClickException(_delivery_report(exc)) from None
     except RetrogenError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Sent {sent} message{'s' if sent != 1 else ''} to {platform} "
                f"({len(digests)} owner{'s' if len(digests) != 1 else ''}).", err=True)
+
+
+def _delivery_report(error: DeliveryError) -> str:
+    """The failure, what went out and what did not, and the command that sends only the rest."""
+    lines = [str(error), f"Sent {error.sent_messages} of {error.messages} messages."]
+    if error.sent:
+        lines.append(f"Every reminder of {_owners(error.sent)} went out: {', '.join(error.sent)}.")
+    if error.unsent:
+        lines.append(f"Not sent (in whole or in part) to {_owners(error.unsent)}: {', '.join(error.unsent)}.")
+        again = " ".join(f"--owner {shlex.quote(owner)}" for owner in error.unsent)
+        lines.append(f"To send only theirs, run the same command again with: {again}")
+    return "\n".join(lines)
+
+
+def _owners(names: tuple[str, ...]) -> str:
+    return f"{len(names)} owner{'s' if len(names) != 1 else ''}"

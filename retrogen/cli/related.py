@@ -6,9 +6,16 @@ import click
 import pandas as pd
 
 from retrogen.cli.base import cli
-from retrogen.cli.reports import format_option, load_analysis
+from retrogen.cli.reports import (
+    Shown,
+    emit,
+    format_option,
+    load_analysis,
+    raw_option,
+    table_lang_option,
+    wide_option,
+)
 from retrogen.related import Match, RelatedIndex, UnknownReview
-from retrogen.tables import FORMATTERS
 
 COLUMNS = ["review", "item", "kind", "text", "score"]
 
@@ -23,8 +30,12 @@ def matches_frame(matches: list[Match]) -> pd.DataFrame:
 @click.option("--limit", type=click.IntRange(min=1), default=5, show_default=True,
               help="How many problems and lessons to list.")
 @format_option
+@raw_option
+@wide_option
+@table_lang_option
 @click.pass_context
-def related(ctx: click.Context, review_id: str | None, query: str | None, limit: int, fmt: str) -> None:
+def related(ctx: click.Context, review_id: str | None, query: str | None, limit: int, fmt: str, raw: bool,
+            wide: bool, lang: str | None) -> None:
     """The problems and lessons of other reviews most like a review (or like --text), best first.
 
     Chinese is segmented with jieba, English words are lower-cased and plurals folded, tags count more than
@@ -36,7 +47,10 @@ def related(ctx: click.Context, review_id: str | None, query: str | None, limit:
         retrogen related --text "老客户流失 续约" --limit 10
         retrogen related --text "economic buyer" --format json
     """
-    if (review_id is None) == (query is None):
+    if review_id is None and query is None:
+        raise click.UsageError("say what to look for: a review id (retrogen related 2026-q3-east-sales) or "
+                               "free text (retrogen related --text \"老客户流失 续约\")")
+    if review_id is not None and query is not None:
         raise click.UsageError("name a review id or give --text, not both")
     analysis = load_analysis(ctx, None, no_git=True)
     index = RelatedIndex(analysis.knowledge_base.reviews)
@@ -44,4 +58,4 @@ def related(ctx: click.Context, review_id: str | None, query: str | None, limit:
         matches = index.like_review(review_id, limit) if review_id else index.like_text(query or "", limit)
     except UnknownReview as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(FORMATTERS[fmt](matches_frame(matches)).rstrip("\n"))
+    emit(matches_frame(matches), fmt, None, False, dict, Shown.of(ctx, analysis, lang, wide, raw))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -17,17 +18,27 @@ from retrogen.history import weekly_series
 from retrogen.metrics import metrics_summary
 from retrogen.playbook import playbook_markdown
 from retrogen.playbook_layout import playbook_blocks
+from retrogen.printable import printable
 from retrogen.report.writers import format_of
-from retrogen.tables import FORMATTERS, to_excel_csv, to_json
+from retrogen.tables import FORMATS, formatted, to_excel_csv, to_json, with_titles
 from retrogen.vocabulary import LANGUAGES
 
-format_option = click.option("--format", "fmt", type=click.Choice(list(FORMATTERS)), default="table",
-                             show_default=True, help="table for people; csv and json for machines.")
+format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+                             help="table for people, csv for a spreadsheet, json for programs (English keys).")
+table_lang_option = click.option("--lang", type=click.Choice(LANGUAGES),
+                                 help="Language of the headers and words of tables, CSV and Excel files (default: "
+                                      "the site's); JSON keeps its keys and codes.")
+wide_option = click.option("--wide", is_flag=True,
+                           help="Every column in the table (default: the most telling that fit 100 columns).")
 output_option = click.option(
     "--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
     help="Write a file instead of printing; its suffix chooses the format: .xlsx (an Excel workbook of every "
          "table), .csv (this table, for Excel) or .json.")
 force_option = click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+raw_option = click.option(
+    "--raw", is_flag=True,
+    help="CSV for programs: text as written. Without it, text a spreadsheet would run as a formula (=, +, -, @) "
+         "starts with an apostrophe, printed or in a file.")
 PLAYBOOK_FORMATS = ("md", "docx")
 no_git_option = click.option("--no-git", is_flag=True, help="Ignore git history; use `updates` alone.")
 
@@ -36,30 +47,50 @@ def load_analysis(ctx: click.Context, today: str | None, no_git: bool = False) -
     """The knowledge base analysed as of `today`, its notices (git history left out…) said on stderr."""
     analysis = analyse(get_config(ctx), parse_today(today), use_git=not no_git)
     for notice in analysis.notices:
-        click.echo(f"notice: {notice}", err=True)
+        click.echo(f"notice: {printable(notice)}", err=True)
     return analysis
 
 
-def _emit(frame: pd.DataFrame, fmt: str, output: Path | None, force: bool,
-          workbook: Callable[[], dict[str, pd.DataFrame]]) -> None:
+@dataclass(frozen=True)
+class Shown:
+    """How tables reach people: in which language, every column or those that fit, and the reviews' titles
+    to write beside their ids."""
+
+    language: str
+    wide: bool
+    titles: dict[str, str]
+    raw: bool = False  # CSV text as written, formulas included, for programs
+
+    @classmethod
+    def of(cls, ctx: click.Context, analysis: Analysis, lang: str | None, wide: bool, raw: bool) -> Shown:
+        return cls(lang or get_config(ctx).language, wide,
+                   {review.id: review.title for review in analysis.knowledge_base.reviews}, raw)
+
+
+def emit(frame: pd.DataFrame, fmt: str, output: Path | None, force: bool,
+         workbook: Callable[[], dict[str, pd.DataFrame]], shown: Shown) -> None:
     """Print `frame` in `fmt`, or write it to the file `output` in the format its suffix names: .xlsx (the
-    workbook's sheets, computed only then), .csv (for Excel: UTF-8 with a byte order mark) or .json."""
+    workbook's sheets, computed only then), .csv (for Excel: UTF-8 with a byte order mark) or .json. Tables,
+    CSV and Excel are for people: in `shown.language`, with each review's title; JSON is as computed."""
+    people = with_titles(frame, shown.titles)
     if output is None:
-        click.echo(FORMATTERS[fmt](frame).rstrip("\n"))
+        click.echo(formatted(frame if fmt == "json" else people, fmt, shown.language, shown.wide, shown.raw)
+                   .rstrip("\n"))
         return
     suffix = output.suffix.lower()
     if suffix == ".xlsx":
         from retrogen.excel import to_xlsx  # openpyxl is imported only when a workbook is written
 
-        sheets = workbook()
-        write_output(output, to_xlsx(sheets), force)
-        click.echo(f"Wrote {output} ({', '.join(sheets)})", err=True)
+        sheets = {name: with_titles(sheet, shown.titles) for name, sheet in workbook().items()}
+        write_output(output, to_xlsx(sheets, shown.language), force)
+        click.echo(f"Wrote {printable(output)} ({', '.join(sheets)})", err=True)
         return
     if suffix not in {".csv", ".json"}:
         raise click.BadParameter("name an .xlsx (every table, one sheet each), .csv or .json file",
                                  param_hint="--output")
-    write_output(output, to_excel_csv(frame) if suffix == ".csv" else to_json(frame) + "\n", force)
-    click.echo(f"Wrote {output} ({len(frame)} rows)", err=True)
+    write_output(output, to_excel_csv(people, shown.raw, shown.language) if suffix == ".csv"
+                 else to_json(frame) + "\n", force)
+    click.echo(f"Wrote {printable(output)} ({len(frame)} rows)", err=True)
 
 
 def document_format(output: Path | None, fmt: str | None, formats: Sequence[str]) -> str:
@@ -82,12 +113,15 @@ def document_format(output: Path | None, fmt: str | None, formats: Sequence[str]
 @click.option("--lessons", is_flag=True, help="Lessons counted by tag and type.")
 @click.option("--themes", is_flag=True, help="Tags and factors, and whether they recur across teams or periods.")
 @format_option
+@raw_option
+@wide_option
+@table_lang_option
 @output_option
 @force_option
 @today_option
 @click.pass_context
 def metrics(ctx: click.Context, by: str | None, funnel: bool, causes: bool, lessons: bool, themes: bool, fmt: str,
-            output: Path | None, force: bool, today: str | None) -> None:
+            raw: bool, wide: bool, lang: str | None, output: Path | None, force: bool, today: str | None) -> None:
     """Metrics of every review: achievement against target and change against the previous period.
 
     \b
@@ -112,9 +146,10 @@ def metrics(ctx: click.Context, by: str | None, funnel: bool, causes: bool, less
         frame = analysis.themes
     else:
         frame = analysis.metrics
-    _emit(frame, fmt, output, force, lambda: {
+    emit(frame, fmt, output, force, lambda: {
         "metrics": analysis.metrics, "funnel": analysis.funnel, "funnel overall": analysis.funnel_overall,
-        "root causes": analysis.causes, "lessons by tag": analysis.lessons_by_tag, "themes": analysis.themes})
+        "root causes": analysis.causes, "lessons by tag": analysis.lessons_by_tag, "themes": analysis.themes},
+        Shown.of(ctx, analysis, lang, wide, raw))
 
 
 @cli.command()
@@ -128,14 +163,17 @@ def metrics(ctx: click.Context, by: str | None, funnel: bool, causes: bool, less
 @click.option("--weekly", is_flag=True, help="Open, overdue and done actions per week.")
 @click.option("--history", "history_of", metavar="REVIEW:ID", help="One action's dated status history.")
 @format_option
+@raw_option
+@wide_option
+@table_lang_option
 @output_option
 @force_option
 @no_git_option
 @today_option
 @click.pass_context
 def actions(ctx: click.Context, owner: str | None, team: str | None, status: str | None, overdue: bool,
-            by: str | None, weekly: bool, history_of: str | None, fmt: str, output: Path | None, force: bool,
-            no_git: bool, today: str | None) -> None:
+            by: str | None, weekly: bool, history_of: str | None, fmt: str, raw: bool, wide: bool,
+            lang: str | None, output: Path | None, force: bool, no_git: bool, today: str | None) -> None:
     """The action tracker: the weekly follow-up list, overdue first, then by due date.
 
     \b
@@ -159,13 +197,14 @@ def actions(ctx: click.Context, owner: str | None, team: str | None, status: str
         return {"actions": follow_up_order(table), **{f"by {g}": action_summary(table, g) for g in groups},
                 "weekly": weekly_counts()}
 
+    shown = Shown.of(ctx, analysis, lang, wide, raw)
     if history_of:
         history = _history(analysis, history_of)
-        _emit(history, fmt, output, force, lambda: {"history": history})
+        emit(history, fmt, output, force, lambda: {"history": history}, shown)
     elif weekly:
-        _emit(weekly_counts(), fmt, output, force, workbook)
+        emit(weekly_counts(), fmt, output, force, workbook, shown)
     else:
-        _emit(action_summary(table, by) if by else follow_up_order(table), fmt, output, force, workbook)
+        emit(action_summary(table, by) if by else follow_up_order(table), fmt, output, force, workbook, shown)
 
 
 def _weekly(analysis: Analysis, table: pd.DataFrame) -> pd.DataFrame:
@@ -220,4 +259,4 @@ def playbook(ctx: click.Context, output: Path | None, fmt: str | None, force: bo
         click.echo(content, nl=False)
     else:
         write_output(output, content, force)
-        click.echo(f"Wrote {output}", err=True)
+        click.echo(f"Wrote {printable(output)}", err=True)

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import sys
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import click
 
 from retrogen.checker import CheckResult
 from retrogen.cli.base import cli, get_config, parse_today, today_option
-from retrogen.config import CONFIG_NAME, Config
+from retrogen.config import Config
 from retrogen.errors import BuildBusyError, ConfigError, RetrogenError
 from retrogen.findings import Severity
+from retrogen.printable import printable, printable_lines
 from retrogen.reporters import summary_line, text_report
 
 
@@ -20,7 +25,7 @@ class _EchoHandler(logging.Handler):
     """MkDocs speaks through logging; its warnings and errors reach the terminal through here."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        click.echo(f"{record.levelname.lower()}: {record.getMessage()}", err=True)
+        click.echo(f"{record.levelname.lower()}: {printable_lines(record.getMessage())}", err=True)
 
 
 def show_mkdocs_warnings() -> None:
@@ -30,11 +35,12 @@ def show_mkdocs_warnings() -> None:
         logger.addHandler(handler)
 
 
-def error_report(result: CheckResult) -> str:
-    """What stops a build: the errors, without the warnings that would bury them, then the summary line
-    of `check` itself, so that both commands count the same reviews alike."""
-    errors = CheckResult(result.files, [f for f in result.findings if f.severity is Severity.ERROR])
-    findings = text_report(errors).rpartition("\n")[0]  # its own summary line would count the errors only
+def error_report(result: CheckResult, strict: bool = False) -> str:
+    """What stops a build: the errors (with `strict` the warnings too, which then stop it as well), without
+    the warnings that would bury them, then the summary line of `check` itself, so that both commands count
+    the same reviews alike."""
+    shown = [f for f in result.findings if strict or f.severity is Severity.ERROR]
+    findings = text_report(CheckResult(result.files, shown)).rpartition("\n")[0]  # its summary counts `shown`
     return f"{findings}\n{summary_line(result)}"
 
 
@@ -44,35 +50,55 @@ class Busy(click.ClickException):
     exit_code = 2
 
 
+def in_ci(environ: Mapping[str, str]) -> bool:
+    """True under a CI service: they all set CI (GitHub Actions and GitLab to `true`)."""
+    return environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
+
+
+def stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+def progress_lines(quiet: bool, environ: Mapping[str, str], terminal: bool) -> Callable[[str], None]:
+    """A line per phase of a long build on stderr, with the seconds since it started: for a person at a
+    terminal, never in a CI log or a pipe, nor with -q."""
+    if quiet or not terminal or in_ci(environ):
+        return lambda phase: None
+    started = time.monotonic()
+
+    def show(phase: str) -> None:
+        click.echo(f"[{time.monotonic() - started:5.1f} s] {phase}…", err=True)
+
+    return show
+
+
 allow_outside_option = click.option(
     "--allow-outside", is_flag=True,
     help="Allow a site or docs folder outside the knowledge base (the folder of mkdocs.yml).")
 
 
 def site_config(ctx: click.Context) -> Config:
-    """The configuration of a knowledge base that has a mkdocs.yml: without one, MkDocs has nothing to build,
-    and nothing is written."""
-    config = get_config(ctx)
-    if not config.config_file.is_file():
-        raise click.UsageError(f"no {CONFIG_NAME} in {config.root} or a folder above it: the site needs one; "
-                               "start a knowledge base with `retrogen init`, or name one with -c")
-    return config
+    """The configuration of a knowledge base with its mkdocs.yml and reviews: without them nothing is written."""
+    return get_config(ctx)
 
 
 @cli.command()
-@click.option("--strict", is_flag=True, help="Fail on MkDocs warnings too.")
+@click.option("--strict", is_flag=True,
+              help="Fail on warnings too, as `check --strict` does: the reviews' findings and MkDocs' warnings.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="No progress lines (they show only when stderr is a terminal, and never in CI).")
 @click.option("--site-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where to write the site (default: site_dir in mkdocs.yml); a folder of retrogen's own.")
 @allow_outside_option
 @click.option("--no-git", is_flag=True, help="Ignore git history; use `updates` alone.")
 @today_option
 @click.pass_context
-def build(ctx: click.Context, strict: bool, site_dir: Path | None, allow_outside: bool, no_git: bool,
+def build(ctx: click.Context, strict: bool, quiet: bool, site_dir: Path | None, allow_outside: bool, no_git: bool,
           today: str | None) -> None:
     """Check the reviews and build the knowledge-base site (into site/ by default).
 
-    Reviews with errors stop the build; their findings are printed. The site replaces only what an
-    earlier build wrote: a folder holding reviews or files of yours is refused.
+    Reviews with errors (or warnings, with --strict) stop the build; their findings are printed. The site
+    replaces only what an earlier build wrote: a folder holding reviews or files of yours is refused.
 
     \b
     Example:
@@ -83,22 +109,30 @@ def build(ctx: click.Context, strict: bool, site_dir: Path | None, allow_outside
 
     config = site_config(ctx)
     show_mkdocs_warnings()
+    started = time.monotonic()
+    progress = progress_lines(quiet, os.environ, stderr_is_terminal())
     try:
         report = build_site(config, parse_today(today), site_dir, strict, use_git=not no_git,
-                            allow_outside=allow_outside)
+                            allow_outside=allow_outside, refuse_warnings=strict, progress=progress)
     except BuildBusyError as exc:
         raise Busy(str(exc)) from None
     except RetrogenError as exc:
         raise click.ClickException(str(exc)) from None
     for notice in report.notices:
-        click.echo(f"notice: {notice}", err=True)
+        click.echo(f"notice: {printable(notice)}", err=True)
     if not report.ok:
-        click.echo(error_report(report.check), err=True)
-        raise click.ClickException("the site was not built: fix the errors above")
+        click.echo(error_report(report.check, strict), err=True)
+        what = "errors" if report.check.errors else "warnings (--strict)"
+        raise click.ClickException(f"the site was not built: fix the {what} above")
     pages = report.pages
     assert pages is not None
-    click.echo(f"Built {report.site_dir}: {len(pages.written)} pages written, {pages.unchanged} unchanged, "
-               f"{len(pages.removed)} removed; search index {report.search_index_bytes / 1024:,.0f} KiB.")
+    click.echo(f"Built {printable(report.site_dir)} in {time.monotonic() - started:.1f} s: {len(pages.written)} pages "
+               f"written, {pages.unchanged} unchanged, {len(pages.removed)} removed; search index "
+               f"{report.search_index_bytes / 1024:,.0f} KiB.")
+
+
+def _pages(count: int) -> str:
+    return f"{count} page" if count == 1 else f"{count} pages"
 
 
 @cli.command()
@@ -116,21 +150,27 @@ def serve(ctx: click.Context, dev_addr: str | None, allow_outside: bool, no_git:
     Example:
         retrogen serve --dev-addr 127.0.0.1:8000
     """
-    from retrogen.site.build import BuildReport
-    from retrogen.site.serve import serve_site
+    from retrogen.site.serve import Regeneration, serve_site
 
-    def notify(report: BuildReport) -> None:
-        if report.ok and report.pages is not None:
-            click.echo(f"retrogen: {len(report.pages.written)} pages regenerated", err=True)
-        else:
-            click.echo(error_report(report.check), err=True)
-            click.echo("retrogen: not regenerated; the last good site stays up", err=True)
+    def notify(regeneration: Regeneration) -> None:
+        report = regeneration.report
+        if report is not None and report.pages is not None:
+            pages = report.pages
+            removed = f", {len(pages.removed)} removed" if pages.removed else ""
+            click.echo(f"retrogen: {_pages(len(pages.written))} regenerated{removed} in "
+                       f"{regeneration.seconds:.1f} s", err=True)
+            return
+        click.echo(printable(regeneration.error or "") if report is None else error_report(report.check), err=True)
+        click.echo("retrogen: not regenerated; the last good site stays up", err=True)
+
+    def on_ready(url: str) -> None:
+        click.echo(f"Serving on {url} (Ctrl+C to stop)", err=True)
 
     show_mkdocs_warnings()
     # Stopped by a service manager (SIGTERM), shut down as on Ctrl-C: the server and watcher stop cleanly.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        serve_site(site_config(ctx), parse_today(today), dev_addr, not no_git, notify, allow_outside)
+        serve_site(site_config(ctx), parse_today(today), dev_addr, not no_git, notify, on_ready, allow_outside)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
     except RetrogenError as exc:

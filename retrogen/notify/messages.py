@@ -79,9 +79,15 @@ def owner_section(digest: OwnerDigest, today: date, style: Style, language: str 
 
 def sections(digests: list[OwnerDigest], today: date, style: Style, language: str = "en") -> list[str]:
     """One section per owner; with nobody to remind, one line that says so."""
+    return [text for _, text in owned_sections(digests, today, style, language)]
+
+
+def owned_sections(digests: list[OwnerDigest], today: date, style: Style,
+                   language: str = "en") -> list[tuple[str | None, str]]:
+    """Each owner's section with the owner's name; with nobody to remind, one line that says so (nobody's)."""
     if not digests:
-        return [words(language)["nothing"].format(day=today.isoformat())]
-    return [owner_section(d, today, style, language) for d in digests]
+        return [(None, words(language)["nothing"].format(day=today.isoformat()))]
+    return [(d.owner, owner_section(d, today, style, language)) for d in digests]
 
 
 def to_text(digests: list[OwnerDigest], today: date, style: Style = PLAIN, language: str = "en") -> str:
@@ -104,9 +110,17 @@ def _cut(text: str, limit: int) -> str:
 def pack(parts: Iterable[str], limit: int, separator: str = "\n\n") -> list[str]:
     """The parts joined into as few messages of at most `limit` bytes (UTF-8) as keep each part whole; a part
     too long for one message is split at its lines, and a line too long is cut."""
-    messages: list[str] = []
+    return [text for text, _ in pack_owned(((None, part) for part in parts), limit, separator)]
+
+
+def pack_owned(parts: Iterable[tuple[str | None, str]], limit: int,
+               separator: str = "\n\n") -> list[tuple[str, tuple[str, ...]]]:
+    """As `pack`, for parts that belong to an owner (None: to nobody, a heading): each message with the
+    owners whose part, or a piece of it, it carries, so that a failed send can say whose messages went out."""
+    messages: list[tuple[str, tuple[str, ...]]] = []
     current = ""
-    for part in parts:
+    owners: list[str] = []
+    for owner, part in parts:
         fits = len(part.encode()) <= limit or "\n" not in part
         pieces = [part] if fits else pack(part.split("\n"), limit, "\n")
         for piece in pieces:
@@ -115,6 +129,8 @@ def pack(parts: Iterable[str], limit: int, separator: str = "\n\n") -> list[str]
             if len(joined.encode()) <= limit:
                 current = joined
             else:
-                messages.append(current)
-                current = piece
-    return [*messages, current] if current else messages
+                messages.append((current, tuple(owners)))
+                current, owners = piece, []
+            if owner is not None and owner not in owners:
+                owners.append(owner)
+    return [*messages, (current, tuple(owners))] if current else messages

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from retrogen.documents import Block, Grid, Heading, Items, PageBreak, Text
 from retrogen.labels import labels
-from retrogen.numbers import number, percent, signed_change
+from retrogen.numbers import number, percent, quantity, signed_change
 from retrogen.report.content import ActionRow, KpiRow, Rag, Report, ReviewReport, Summary
 
 
@@ -41,8 +41,8 @@ def _kpi_table(kpis: tuple[KpiRow, ...], text: dict[str, str]) -> Grid:
 
 
 def _gap(k: KpiRow, text: dict[str, str]) -> tuple[str, str]:
-    figures = (f"{text['achievement']} {percent(k.achievement)} ({text['actual']} {number(k.actual)} {k.unit}, "
-               f"{text['target']} {number(k.target)} {k.unit})")
+    figures = (f"{text['achievement']} {percent(k.achievement)} ({text['actual']} {quantity(k.actual, k.unit)}, "
+               f"{text['target']} {quantity(k.target, k.unit)})")
     return k.name, f"{figures} — {k.analysis}" if k.analysis else figures
 
 

@@ -6,9 +6,11 @@ import json
 import logging
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from retrogen.analysis import analyse
 from retrogen.checker import CheckResult
@@ -18,6 +20,11 @@ from retrogen.files import cannot_write
 from retrogen.site.output import WriteReport, check_places, exclusive, recover, replacing, write_pages
 from retrogen.site.pages import build_pages
 from retrogen.site.reports import review_reports
+
+if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
+# Told the name of each phase of a build as it starts; the command line shows them on a terminal.
+Progress = Callable[[str], None]
 
 _BARE_TAG = re.compile(r"</?(?:p|ul|ol|li|strong|em|b|i|span|div|table|thead|tbody|tr|th|td)>")
 
@@ -35,16 +42,27 @@ class BuildReport:
         return self.pages is not None
 
 
-def generate(config: Config, today: date, use_git: bool = True, jobs: int | None = None) -> BuildReport:
-    """Check the reviews and (when none has an error) write the generated pages. Nothing is built yet."""
+def _no_progress(phase: str) -> None:
+    return None
+
+
+def generate(config: Config, today: date, use_git: bool = True, jobs: int | None = None, *,
+             refuse_warnings: bool = False, progress: Progress = _no_progress) -> BuildReport:
+    """Check the reviews and (when none has an error, nor a warning with `refuse_warnings`: `check --strict`)
+    write the generated pages. Nothing is built yet."""
+    progress("checking and analysing the reviews")
     analysis = analyse(config, today, use_git=use_git, jobs=jobs)
     # Files with errors stop the build and are reported as findings, so only the git notice is a notice here.
     report = BuildReport(analysis.knowledge_base.check, notices=[analysis.git.notice] if analysis.git.notice else [])
-    if analysis.knowledge_base.check.errors:
+    if analysis.knowledge_base.check.failed(refuse_warnings):
         return report
+    count = len(analysis.knowledge_base.reviews)
+    progress(f"generating the pages of {count} review{'' if count == 1 else 's'}")
     pages = build_pages(analysis, config)
+    progress("writing each review's report (.docx)")
+    reports = review_reports(analysis)
     try:
-        report.pages = write_pages(config.generated_dir, {**pages, **review_reports(analysis)})
+        report.pages = write_pages(config.generated_dir, {**pages, **reports})
     except OSError as exc:
         raise BuildError(cannot_write(config.generated_dir, exc)) from None
     return report
@@ -61,18 +79,37 @@ def quiet_toolchain() -> None:
         pass
 
 
+# Material's Chinese translation sets the search pipeline to the stemmer, and with `lang: [zh, en]` that
+# stems the English words of the index (economic -> econom). Material searches every typed word as a prefix
+# (economic*), and lunr runs no pipeline on a prefix, so a stemmed English word could never be found.
+# Without the stemmer every word is indexed as written and still found by its prefix (deal finds deals).
+SEARCH_PIPELINE = ["stopWordFilter"]
+
+
+def load_mkdocs_config(config: Config, site_dir: Path | str, **options: Any) -> MkDocsConfig:
+    """mkdocs.yml as MkDocs reads it, building the generated pages, with retrogen's search default (a
+    `pipeline` set in mkdocs.yml wins)."""
+    from material.plugins.search.plugin import SearchPlugin
+    from mkdocs.config import load_config
+
+    # docs_dir given explicitly: without it in mkdocs.yml MkDocs would read docs/, not what retrogen wrote.
+    mkdocs_config = load_config(config_file=str(config.config_file), docs_dir=str(config.generated_dir),
+                                site_dir=str(site_dir), **options)
+    for plugin in mkdocs_config.plugins.values():
+        if isinstance(plugin, SearchPlugin) and plugin.config.pipeline is None:
+            plugin.config.pipeline = list(SEARCH_PIPELINE)
+    return mkdocs_config
+
+
 def run_mkdocs(config: Config, site_dir: Path, strict: bool = False) -> None:
     """Build the site from the generated pages into `site_dir`, which MkDocs empties first."""
     quiet_toolchain()
     # MkDocs is imported only when a build runs: `check` stays quick to start.
     from mkdocs.commands.build import build
-    from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
     try:
-        # docs_dir given explicitly: without it in mkdocs.yml MkDocs would read docs/, not what retrogen wrote.
-        build(load_config(config_file=str(config.config_file), docs_dir=str(config.generated_dir),
-                          site_dir=str(site_dir), strict=strict))
+        build(load_mkdocs_config(config, site_dir, strict=strict))
     except MkDocsException as exc:
         raise BuildError(f"MkDocs could not build the site: {exc}") from None
 
@@ -101,20 +138,23 @@ def shrink_search_index(site_dir: Path) -> int:
 
 
 def build_site(config: Config, today: date, site_dir: Path | None = None, strict: bool = False,
-               use_git: bool = True, allow_outside: bool = False, wait: float | None = None) -> BuildReport:
-    """The whole build. Errors in reviews stop it before MkDocs runs (report.ok is False). The site is
-    built beside `site_dir` (default: site_dir in mkdocs.yml) and replaces it only once it is complete;
-    a folder that could hold anything but an earlier build is refused before anything is written. A build
-    into a folder (the pages or the site) that another build is writing waits for it (see `exclusive`)."""
+               use_git: bool = True, allow_outside: bool = False, *, refuse_warnings: bool = False,
+               progress: Progress = _no_progress, wait: float | None = None) -> BuildReport:
+    """The whole build. Errors in reviews (and warnings, with `refuse_warnings`) stop it before MkDocs runs
+    (report.ok is False); `strict` makes MkDocs' own warnings fail it. The site is built beside `site_dir`
+    (default: site_dir in mkdocs.yml) and replaces it only once it is complete; a folder that could hold
+    anything but an earlier build is refused before anything is written. A build into a folder (the pages or
+    the site) that another build is writing waits for it (see `exclusive`)."""
     target = site_dir or config.site_dir
     check_places(config, target, allow_outside)
     try:
         with exclusive(config.generated_dir, wait), exclusive(target, wait):
             recover(target)
-            report = generate(config, today, use_git)
+            report = generate(config, today, use_git, refuse_warnings=refuse_warnings, progress=progress)
             if not report.ok:
                 return report
             with replacing(target) as fresh:
+                progress("building the site with MkDocs")
                 run_mkdocs(config, fresh, strict)
                 report.search_index_bytes = shrink_search_index(fresh)
     except OSError as exc:

@@ -35,7 +35,8 @@ LOCK_WAIT_SECONDS = 120.0
 
 @dataclass
 class WriteReport:
-    written: list[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)  # new or changed
+    added: list[str] = field(default_factory=list)  # new: navigation and search change with them
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
 
@@ -102,8 +103,11 @@ def write_pages(folder: Path, pages: Mapping[str, str | bytes]) -> WriteReport:
     claim(folder)
     report = WriteReport()
     for name, content in sorted(pages.items()):
+        existed = (folder / name).exists()
         if write_if_changed(folder / name, content):
             report.written.append(name)
+            if not existed:
+                report.added.append(name)
         else:
             report.unchanged += 1
     wanted = {folder / name for name in pages} | {folder / MARKER}

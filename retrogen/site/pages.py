@@ -161,7 +161,7 @@ class SiteBuilder:
         a = self.analysis
         overdue = records(a.overdue_actions)
         themes = records(a.recurring_themes.head(10))
-        return self.render("index.md.j2", site_name=self.config.site_name, stats=self._stats,
+        return self.render("index.md.j2", stats=self._stats,
                            latest=self._review_rows[:8], suffix=self._suffix, overdue=overdue[:10], themes=themes,
                            notices=a.notices, teams=self.teams)
 

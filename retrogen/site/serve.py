@@ -1,53 +1,109 @@
-"""`retrogen serve`: the site with live reload. A review edit regenerates the pages; only files whose
-content changed are rewritten, and MkDocs' dirty reload rebuilds only those, so one edit costs little.
-MkDocs serves from a temporary folder of its own: serving never writes into site_dir."""
+"""`retrogen serve`: the site with live reload.
+
+One watcher, one build loop: MkDocs' live-reload server watches the knowledge base's inputs (the reviews,
+mkdocs.yml, the schema copy, the roster and the theme overrides), and its builder regenerates the pages and
+then rebuilds with MkDocs. Only pages whose content changed are rewritten, and MkDocs' dirty build renders
+only those, so one edit costs little; a page added or removed gets a clean build, so nothing stale stays
+served. The generated pages are not watched: they change only when the builder writes them, and watching
+them would turn every regeneration into the next one. MkDocs serves from a temporary folder of its own:
+serving never writes into site_dir."""
 
 from __future__ import annotations
 
 import errno
+import logging
+import shutil
 import socket
-import threading
-from collections.abc import Callable
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
-from watchdog.observers import Observer
-
-from retrogen.config import Config
+from retrogen.config import Config, load_config, retrogen_settings
 from retrogen.errors import BuildError, ConfigError
-from retrogen.site.build import BuildReport, generate, quiet_toolchain
+from retrogen.site.build import BuildReport, generate, load_mkdocs_config, quiet_toolchain
 from retrogen.site.output import check_places
 
-DEBOUNCE_SECONDS = 0.3
+if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
 
 
-class Regenerator(FileSystemEventHandler):
-    """Regenerates the pages after changes under reviews/, once per burst of events (editors save in
-    several steps). A failed check keeps the last good pages and tells `notify`."""
+@dataclass(frozen=True)
+class Regeneration:
+    """What one save led to: the check and the pages written (or the configuration error that stopped it),
+    and how long it took."""
 
-    def __init__(self, config: Config, today: date, use_git: bool, notify: Callable[[BuildReport], None]) -> None:
-        self.config, self.today, self.use_git, self.notify = config, today, use_git, notify
-        self._timer: threading.Timer | None = None
-        self._lock = threading.Lock()
+    report: BuildReport | None
+    seconds: float
+    error: str | None = None
 
-    def regenerate(self) -> BuildReport:
-        with self._lock:
+    @property
+    def ok(self) -> bool:
+        return self.report is not None and self.report.ok
+
+    @property
+    def changed(self) -> int:
+        """Pages written or removed: zero means the save changed nothing the site shows."""
+        pages = self.report.pages if self.report is not None else None
+        return len(pages.written) + len(pages.removed) if pages is not None else 0
+
+
+def theme_overrides(config: Config) -> Path | None:
+    theme = config.mkdocs.get("theme")
+    custom_dir = theme.get("custom_dir") if isinstance(theme, dict) else None
+    return config.root / custom_dir if isinstance(custom_dir, str) else None
+
+
+def watched_inputs(config: Config) -> list[Path]:
+    """What the site is made from. The generated pages and the site are not watched: the builder writes them,
+    and watching them would turn each regeneration into the next."""
+    people = retrogen_settings(config.mkdocs, config.config_file)["people"]
+    candidates = [config.reviews_dir, config.config_file, config.schema_copy.parent, theme_overrides(config)]
+    if isinstance(people, str):
+        candidates.append(config.root / people)
+    return [path for path in candidates if path is not None and path.exists()]
+
+
+def site_stamp(config: Config) -> frozenset[tuple[str, int, int]]:
+    """The state of what MkDocs reads besides the pages (mkdocs.yml and the theme overrides): a change of it
+    needs a new build even when no page changed."""
+    overrides = theme_overrides(config)
+    files = [config.config_file]
+    if overrides is not None and overrides.is_dir():
+        files += [path for path in overrides.rglob("*") if path.is_file()]
+    stamps = set()
+    for path in files:
+        try:
+            stat = path.stat()
+        except OSError:  # removed between the listing and now
+            continue
+        stamps.add((str(path), stat.st_mtime_ns, stat.st_size))
+    return frozenset(stamps)
+
+
+class Regenerator:
+    """Regenerates the pages before each MkDocs build. A failed check keeps the last good pages; a changed
+    mkdocs.yml or roster is read again before the pages are."""
+
+    def __init__(self, config: Config, today: date, use_git: bool) -> None:
+        self.config, self.today, self.use_git = config, today, use_git
+
+    def regenerate(self) -> Regeneration:
+        start = time.monotonic()
+        try:
+            # Read on every regeneration: an edited mkdocs.yml or roster changes the pages.
+            self.config = load_config(self.config.config_file)
             # One process: forking worker processes from a server full of threads is how processes
             # deadlock or outlive the server.
             report = generate(self.config, self.today, self.use_git, jobs=1)
-        self.notify(report)
-        return report
-
-    def on_any_event(self, event: FileSystemEvent) -> None:
-        path = str(event.src_path)
-        if event.is_directory or not path.endswith((".yaml", ".yml")):
-            return
-        if self._timer is not None:
-            self._timer.cancel()
-        self._timer = threading.Timer(DEBOUNCE_SECONDS, self.regenerate)
-        self._timer.daemon = True
-        self._timer.start()
+        except (ConfigError, BuildError) as exc:
+            return Regeneration(None, time.monotonic() - start, str(exc))
+        return Regeneration(report, time.monotonic() - start)
 
 
 def address_error(dev_addr: str, exc: OSError) -> ConfigError:
@@ -73,34 +129,117 @@ def check_address(dev_addr: str) -> None:
             raise address_error(dev_addr, exc) from None
 
 
+class _NoDirtyWarning(logging.Filter):
+    """MkDocs warns on every dirty build that navigation may be inaccurate. It is not here: a page added or
+    removed, the only change that alters navigation, gets a clean build."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("A 'dirty' build")
+
+
+@contextmanager
+def _without_dirty_warning() -> Iterator[None]:
+    logger, warning_filter = logging.getLogger("mkdocs.commands.build"), _NoDirtyWarning()
+    logger.addFilter(warning_filter)
+    try:
+        yield
+    finally:
+        logger.removeFilter(warning_filter)
+
+
+def serve_url(mkdocs_config: MkDocsConfig) -> str:
+    host, port = mkdocs_config.dev_addr
+    mount_path = ("/" + urlsplit(mkdocs_config.site_url or "/").path.lstrip("/")).rstrip("/") + "/"
+    return f"http://{host}:{port}{mount_path}"
+
+
+class SiteServer:
+    """MkDocs' live-reload server, with a builder that regenerates the pages first."""
+
+    def __init__(self, regenerator: Regenerator, site_dir: str, dev_addr: str | None,
+                 notify: Callable[[Regeneration], None]) -> None:
+        self.regenerator, self.site_dir, self.dev_addr, self.notify = regenerator, site_dir, dev_addr, notify
+        self.mkdocs_config = self.load_mkdocs_config()
+        self.url = serve_url(self.mkdocs_config)
+        self.site_inputs = site_stamp(regenerator.config)
+
+    def load_mkdocs_config(self) -> MkDocsConfig:
+        options = {"dev_addr": self.dev_addr} if self.dev_addr else {}
+        return load_mkdocs_config(self.regenerator.config, self.site_dir, **options)
+
+    def build(self, clean: bool) -> None:
+        from mkdocs.commands.build import build
+
+        if clean:  # MkDocs reads mkdocs.yml again, as its own serve does when it changes
+            self.mkdocs_config = self.load_mkdocs_config()
+            self.mkdocs_config.site_url = self.url
+        build(self.mkdocs_config, serve_url=self.url, dirty=not clean)
+
+    def rebuild(self) -> None:
+        """The builder MkDocs' server calls after a change of a watched input."""
+        regeneration = self.regenerator.regenerate()
+        if regeneration.changed or not regeneration.ok:
+            self.notify(regeneration)  # a save that changes nothing the site shows says nothing
+        pages = regeneration.report.pages if regeneration.report is not None else None
+        if pages is None:
+            return  # the last good site stays up
+        site_inputs, self.site_inputs = self.site_inputs, site_stamp(self.regenerator.config)
+        if pages.added or pages.removed or site_inputs != self.site_inputs:
+            self.build(clean=True)  # navigation, search or the theme changed
+        elif pages.written:
+            self.build(clean=False)
+
+    def serve(self, on_ready: Callable[[str], None]) -> None:
+        from mkdocs.livereload import LiveReloadServer
+
+        self.mkdocs_config.site_url = self.url
+        self.mkdocs_config.plugins.on_startup(command="serve", dirty=True)
+        host, port = self.mkdocs_config.dev_addr
+        server = LiveReloadServer(builder=self.rebuild, host=host, port=port, root=self.site_dir,
+                                  mount_path=urlsplit(self.url).path)
+        server.error_handler = self.error_page
+        try:
+            self.build(clean=True)
+            for path in watched_inputs(self.regenerator.config):
+                server.watch(str(path))
+            server = self.mkdocs_config.plugins.on_serve(server, config=self.mkdocs_config, builder=self.rebuild)
+            on_ready(self.url)
+            try:
+                server.serve()  # type: ignore[no-untyped-call]
+            except KeyboardInterrupt:
+                pass
+            finally:
+                server.shutdown()
+        finally:
+            self.mkdocs_config.plugins.on_shutdown()
+
+    def error_page(self, code: int) -> bytes | None:
+        page = Path(self.site_dir) / f"{code}.html"
+        return page.read_bytes() if code in (404, 500) and page.is_file() else None
+
+
 def serve_site(config: Config, today: date, dev_addr: str | None, use_git: bool,
-               notify: Callable[[BuildReport], None], allow_outside: bool = False) -> None:
+               notify: Callable[[Regeneration], None], on_ready: Callable[[str], None],
+               allow_outside: bool = False) -> None:
     """Generate, then serve until interrupted; raises BuildError when there is no good site to show and
     ConfigError when the address cannot be served."""
     check_places(config, None, allow_outside)
     if dev_addr:
         check_address(dev_addr)
-    regenerator = Regenerator(config, today, use_git, notify)
-    if not regenerator.regenerate().ok and not (config.generated_dir / "index.md").is_file():
+    quiet_toolchain()
+    regenerator = Regenerator(config, today, use_git)
+    first = regenerator.regenerate()
+    notify(first)
+    if not first.ok and not (config.generated_dir / "index.md").is_file():
         raise BuildError("no site to serve: fix the errors above")
-    observer = Observer()
-    observer.schedule(regenerator, str(config.reviews_dir), recursive=True)
-    observer.start()
+    site_dir = tempfile.mkdtemp(prefix="retrogen-serve-")
     try:
-        from mkdocs.commands.serve import serve
-
-        quiet_toolchain()
-        # docs_dir given explicitly: without it in mkdocs.yml MkDocs would serve docs/, not what retrogen wrote.
-        options: dict[str, Any] = {"docs_dir": str(config.generated_dir)}
-        if dev_addr:
-            options["dev_addr"] = dev_addr
-        # livereload passed explicitly: MkDocs 1.6 with Click 8.2+ turns it off by default.
-        serve(config_file=str(config.config_file), livereload=True, build_type="dirty", **options)
+        with _without_dirty_warning():
+            SiteServer(regenerator, site_dir, dev_addr, notify).serve(on_ready)
     except OSError as exc:  # taken between the check above and the server's start, or not checked (no -a)
         if exc.errno not in (errno.EADDRINUSE, errno.EADDRNOTAVAIL):
             raise
         raise address_error(dev_addr or "the address (dev_addr in mkdocs.yml, default 127.0.0.1:8000)",
                             exc) from None
     finally:
-        observer.stop()
-        observer.join()
+        shutil.rmtree(site_dir, ignore_errors=True)

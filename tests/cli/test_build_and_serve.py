@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import re
 import shutil
 import signal
 import socket
@@ -10,6 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
+from retrogen.cli import cli
+from retrogen.cli import site as site_cli
 
 from ..conftest import EXAMPLES
 from .test_check_and_new import run
@@ -59,9 +65,51 @@ def test_serve_on_a_malformed_address_is_a_usage_error(knowledge_base: Path, kee
 
 def test_serve_when_the_address_is_taken_after_the_check(knowledge_base: Path, keep_sigterm: None,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    def taken(**kwargs: object) -> None:
+    def taken(self: object, **kwargs: object) -> None:
         raise OSError(errno.EADDRINUSE, "Address already in use")
 
-    monkeypatch.setattr("mkdocs.commands.serve.serve", taken)
+    monkeypatch.setattr("mkdocs.livereload.LiveReloadServer.serve", taken)
     code, out = run("serve", "--no-git", *TODAY, cwd=knowledge_base)
     assert code == 2 and "address in use; choose another with -a" in out
+
+
+def test_build_strict_fails_on_warnings_as_check_strict_does(knowledge_base: Path) -> None:
+    checked, findings = run("check", "--strict", *TODAY, cwd=knowledge_base)
+    code, built = run("build", "--strict", "--no-git", *TODAY, cwd=knowledge_base)
+    assert checked == code == 1
+    warnings = [line for line in findings.splitlines() if ": RG2" in line]
+    assert warnings and all(line in built.splitlines() for line in warnings)  # the warnings that stop it
+    assert "fix the warnings (--strict) above" in built
+    assert not (knowledge_base / "site").exists()
+
+
+def run_split(*args: str, cwd: Path, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    with contextlib.chdir(cwd):
+        result = CliRunner().invoke(cli, list(args), catch_exceptions=False, env=env)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_build_shows_a_line_per_phase_on_a_terminal_and_ends_with_what_and_how_long(
+        knowledge_base: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(site_cli, "stderr_is_terminal", lambda: True)
+    code, out, err = run_split("build", "--no-git", *TODAY, cwd=knowledge_base, env={"CI": ""})
+    assert code == 0, err
+    phases = [line for line in err.splitlines() if re.match(r"\[ *\d+\.\d s\] ", line)]
+    reviews = len(list((knowledge_base / "reviews").glob("*.yaml")))
+    assert [line.split("] ", 1)[1] for line in phases] == [
+        "checking and analysing the reviews…", f"generating the pages of {reviews} reviews…",
+        "writing each review's report (.docx)…", "building the site with MkDocs…"]
+    assert re.fullmatch(r"Built \S+site in \d+\.\d s: \d+ pages written, 0 unchanged, 0 removed; search index "
+                        r"[\d,]+ KiB\.", out.strip()), out
+    # quiet with -q, in CI, or when stderr is not a terminal
+    assert "[" not in run_split("build", "-q", "--no-git", *TODAY, cwd=knowledge_base, env={"CI": ""})[2]
+    assert "[" not in run_split("build", "--no-git", *TODAY, cwd=knowledge_base, env={"CI": "true"})[2]
+
+
+@pytest.mark.parametrize(("quiet", "ci", "terminal", "shown"), [
+    (False, "", True, True), (True, "", True, False), (False, "true", True, False), (False, "1", True, False),
+    (False, "false", True, True), (False, "", False, False)])
+def test_progress_only_for_a_person_at_a_terminal(quiet: bool, ci: str, terminal: bool, shown: bool,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    site_cli.progress_lines(quiet, {"CI": ci}, terminal)("phase")
+    assert ("phase…" in capsys.readouterr().err) is shown

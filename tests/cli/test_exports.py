@@ -24,8 +24,10 @@ DEFAULT_WIDTH = 8.43  # Excel's width of a column nobody sized
 
 
 def invoke(kb: Path, *args: str) -> Result:
+    """The command in English: its tables keep the column names and codes (the Chinese ones: test_table_words)."""
+    lang = ["--lang", "en"] if args[0] in {"metrics", "actions"} else []
     with contextlib.chdir(kb):
-        return CliRunner().invoke(cli, [*args, "--today", TODAY], catch_exceptions=False)
+        return CliRunner().invoke(cli, [*args, *lang, "--today", TODAY], catch_exceptions=False)
 
 
 def shown(cell: Any) -> str:
@@ -70,6 +72,8 @@ def test_csv_booleans_read_yes_no_and_missing_cells_are_empty(knowledge_base: Pa
     assert len(body) == len(rows)
     for row, cells in zip(rows, body, strict=True):
         for column, cell in zip(header, cells, strict=True):
+            if column == "title":  # the review's title beside its id: for people, not in JSON
+                continue
             value = row[column]
             if isinstance(value, bool):
                 assert cell == ("yes" if value else "no"), column
@@ -123,7 +127,8 @@ def test_columns_fit_their_content(workbook: openpyxl.Workbook) -> None:
     assert widths["action"] == 60 and widths["checkpoint"] == 60  # long text: capped, and it wraps
     assert widths["id"] > 2 and widths["due"] == 12
     assert all(width > DEFAULT_WIDTH - 3 for width in widths.values())
-    action = [row[2] for row in sheet.iter_rows(min_row=2) if len(str(row[2].value)) > 58]
+    at = [cell.value for cell in sheet[1]].index("action")
+    action = [row[at] for row in sheet.iter_rows(min_row=2) if len(str(row[at].value)) > 58]
     assert action and all(cell.alignment.wrap_text for cell in action)
     assert all(sheet.row_dimensions[cell.row].height >= 30 for cell in action)
 
@@ -134,13 +139,14 @@ def test_the_workbook_reads_like_the_csv(knowledge_base: Path, workbook: openpyx
     assert sheet_rows(workbook["actions"]) == expected
     # The longest overdue first: 2026-q2-east-sales A2 (due 2026-09-30) is older, but it was carried into
     # 2026-10-east-sales, so it is no longer overdue.
-    assert expected[1][:12] == ["2026-09-south-churn-spike", "A2", "计费规则变更前30天书面通知所有受影响客户", "孙浩",
-                                "华南客户成功部", "process", "2026-10-31", "in_progress", "overdue", "yes", "", "20"]
+    assert expected[1][:13] == ["2026-09-south-churn-spike", "2026年8月华南区老客户流失率突增复盘", "A2",
+                                "计费规则变更前30天书面通知所有受影响客户", "孙浩", "华南客户成功部", "process",
+                                "2026-10-31", "in_progress", "overdue", "yes", "", "20"]
     by_owner = sheet_rows(workbook["by owner"])
     assert by_owner[0][7:9] == ["completion_rate", "on_time_rate"]
     # 张伟: 4 actions, 1 open, 2 done, 1 carried: completion 2 / (4 - 1) = 66.7%; one of two verdicts achieved
     assert ["张伟", "4", "1", "0", "2", "0", "1", "66.7%", "100.0%", "0", "2", "1", "50.0%"] in by_owner
-    due = workbook["actions"]["G2"]
+    due = workbook["actions"]["H2"]
     assert isinstance(due.value, datetime) and due.number_format == "yyyy-mm-dd"  # a date Excel can sort
 
 
@@ -196,8 +202,32 @@ def test_hostile_review_text_and_far_dates_export(knowledge_base: Path) -> None:
     assert invoke(knowledge_base, "check").exit_code in {0, 1}
     assert invoke(knowledge_base, "actions", "-o", "a.xlsx").exit_code == 0
     rows = sheet_rows(openpyxl.load_workbook(knowledge_base / "a.xlsx")["actions"])
-    assert [r[2] for r in rows if r[2].startswith("=")] == ["=HYPERLINK(\"http://x\",\"click\") 培训"]
-    assert "2199-12-31" in [r[6] for r in rows]
+    assert [r[3] for r in rows if r[3].startswith("=")] == ["=HYPERLINK(\"http://x\",\"click\") 培训"]
+    assert "2199-12-31" in [r[7] for r in rows]
     assert invoke(knowledge_base, "actions", "-o", "a.csv").exit_code == 0
-    cells = [r[2] for r in csv_rows((knowledge_base / "a.csv").read_text(encoding="utf-8-sig"))]
+    cells = [r[3] for r in csv_rows((knowledge_base / "a.csv").read_text(encoding="utf-8-sig"))]
     assert "'=HYPERLINK(\"http://x\",\"click\") 培训" in cells
+
+
+def test_printed_csv_runs_no_formula_unless_raw(knowledge_base: Path) -> None:
+    """CSV on stdout is piped into files people open in Excel as often as -o writes one: the same escaping."""
+    review = knowledge_base / "reviews" / "2026-q3-east-sales.yaml"
+    text = review.read_text(encoding="utf-8")
+    for old, new in [("action: 开展SPIN提问技巧培训,11月起每周1次销售案例模拟演练", 'action: "=HYPERLINK(A1) 培训"'),
+                     ("owner: 张伟", 'owner: "@SUM(1)"')]:
+        assert old in text
+        text = text.replace(old, new, 1)
+    review.write_text(text, encoding="utf-8")
+    printed = invoke(knowledge_base, "actions", "--format", "csv").stdout
+    cells = {cell for row in csv_rows(printed) for cell in row}
+    assert {"'=HYPERLINK(A1) 培训", "'@SUM(1)"} <= cells
+    assert not any(cell.startswith(("=", "@")) for cell in cells)
+    assert (invoke(knowledge_base, "actions", "-o", "a.csv").exit_code == 0
+            and (knowledge_base / "a.csv").read_text(encoding="utf-8-sig") == printed)  # one escaping everywhere
+    raw = {cell for row in csv_rows(invoke(knowledge_base, "actions", "--format", "csv", "--raw").stdout)
+           for cell in row}
+    assert {"=HYPERLINK(A1) 培训", "@SUM(1)"} <= raw
+    assert invoke(knowledge_base, "actions", "--raw", "-o", "raw.csv").exit_code == 0
+    assert "=HYPERLINK(A1) 培训" in (knowledge_base / "raw.csv").read_text(encoding="utf-8-sig")
+    owners = {row[0] for row in csv_rows(invoke(knowledge_base, "actions", "--by", "owner", "--format", "csv").stdout)}
+    assert "'@SUM(1)" in owners

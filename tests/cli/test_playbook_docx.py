@@ -4,6 +4,7 @@ Markdown."""
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -79,3 +80,11 @@ def test_an_unknown_or_unprintable_format_is_a_usage_error(knowledge_base: Path,
     result = run(knowledge_base, "playbook", *args)
     assert result.exit_code == 2 and message in result.stderr
     assert not (knowledge_base / "playbook.pdf").exists()
+
+
+def test_english_counts_are_singular_for_one(knowledge_base: Path) -> None:
+    result = run(knowledge_base, "playbook", "--lang", "en")
+    out = result.output
+    assert result.exit_code == 0
+    assert not re.search(r"\b1 (reviews|teams)\b", out)
+    assert "1 team · " in out and "1 review · " in out and "2 reviews · " in out

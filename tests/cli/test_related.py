@@ -15,10 +15,10 @@ CONFIG = str(LABELLED / "mkdocs.yml")
 
 
 def test_related_by_review_lists_the_other_regions_churn_review_first() -> None:
-    code, out = run("-c", CONFIG, "related", "2026-10-south-churn")
+    code, out = run("-c", CONFIG, "related", "2026-10-south-churn", "--lang", "en")
     assert code == 0, out
     lines = out.splitlines()
-    assert lines[0].split() == ["review", "item", "kind", "text", "score"]
+    assert lines[0].split() == ["review", "title", "item", "kind", "text", "score"]
     assert len(lines) == 2 + 5  # header, rule, --limit's default of 5 rows
     assert lines[2].startswith("2026-08-east-churn")
     assert "2026-10-south-churn" not in out
@@ -37,7 +37,7 @@ def test_related_json_rows_and_limit() -> None:
 def test_related_csv() -> None:
     code, out = run("-c", CONFIG, "related", "--text", "定价", "--format", "csv", "--limit", "2")
     assert code == 0, out
-    assert out.splitlines()[0] == "review,item,kind,text,score" and len(out.splitlines()) == 3
+    assert out.splitlines()[0] == "复盘,标题,条目,类型,内容,相似度" and len(out.splitlines()) == 3
 
 
 def test_unknown_review_is_a_clear_error_with_did_you_mean() -> None:
@@ -47,8 +47,11 @@ def test_unknown_review_is_a_clear_error_with_did_you_mean() -> None:
 
 
 def test_review_and_text_together_or_neither_is_a_usage_error() -> None:
-    assert run("-c", CONFIG, "related")[0] == 2
     assert run("-c", CONFIG, "related", "2026-10-south-churn", "--text", "churn")[0] == 2
+    code, out = run("-c", CONFIG, "related")
+    assert code == 2
+    # with neither, it says what to give, not what not to do
+    assert "not both" not in out and "a review id (retrogen related" in out and "--text" in out
 
 
 def copy_labelled(target: Path) -> Path:

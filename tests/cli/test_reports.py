@@ -36,6 +36,8 @@ GOLDEN = [
     ("playbook.zh.md", ["playbook"]),
     ("playbook.en.md", ["playbook", "--lang", "en"]),
     ("metrics.txt", ["metrics"]),
+    ("actions.txt", ["actions"]),
+    ("metrics-wide.txt", ["metrics", "--wide", "--lang", "en"]),
 ]
 
 
@@ -84,7 +86,7 @@ def test_excel_workbook(knowledge_base: Path) -> None:
     assert book.sheetnames[:2] == ["metrics", "funnel"]
     sheet = book["metrics"]
     header = [c.value for c in sheet[1]]
-    column = header.index("achievement") + 1
+    column = header.index("达成率") + 1  # the knowledge base's language
     assert sheet.cell(row=2, column=column).number_format == "0.0%"
     code, _ = run(knowledge_base, "metrics", "-o", "m.xlsx")
     assert code == 1  # never replaced without --force

@@ -1,5 +1,7 @@
-"""Search results in a real Chromium show no U+200B: Material's search joins jieba's words with zero-width
-spaces for its index, and results used to show (and a reader to copy) them."""
+"""Search in a real Chromium: English words are found on a Chinese site (Material's Chinese pipeline used to stem
+them in the index while every typed word is searched as an unstemmed prefix), and results show no U+200B
+(Material's search joins jieba's words with zero-width spaces for its index, and results used to show, and a
+reader to copy, them)."""
 
 from __future__ import annotations
 
@@ -24,3 +26,23 @@ def test_chinese_search_results_show_and_copy_no_zero_width_space(watched: Watch
     # The index keeps the separators: they are how Material's search finds 复购率 in the middle of a sentence.
     index = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))
     assert any("\u200b" in doc["text"] for doc in index["docs"])
+
+
+# Words of the fixture's English reviews that the stemmer changed (economic -> econom, deals -> deal), found
+# on the pages that hold them; typed in any case, singular or plural.
+ENGLISH = {
+    "economic": "reviews/2026-northwind-fleet-deal/",
+    "Economic buyer": "reviews/2026-northwind-fleet-deal/",
+    "proposal": "reviews/2026-northwind-fleet-deal/",
+    "discovery": "reviews/2026-11-apac-discovery-skills/",
+    "pricing": "reviews/2026-northwind-fleet-deal/",
+}
+CHINESE = {"复购率": "reviews/2026-q3-east-sales/", "决策链": "reviews/2026-q3-east-sales/"}
+
+
+@pytest.mark.parametrize(("query", "page"), [*ENGLISH.items(), *CHINESE.items()])
+def test_english_and_chinese_words_find_their_pages(watched: Watched, site_url: str,  # noqa: F811
+                                                    query: str, page: str) -> None:
+    watched.page.goto(site_url)
+    found = watched.search(query)
+    assert any(location.startswith(page) for location in found), (query, found)

@@ -100,6 +100,12 @@ def test_real_build_is_offline_compact_and_complete(built_site: Path) -> None:
     assert not re.search(r"\\u[3-9][0-9a-f]{3}", raw)  # Chinese written as UTF-8, not \uXXXX escapes
 
 
+def test_the_home_page_is_titled_with_the_site_name_once(built_site: Path) -> None:
+    titles = {page: re.findall(r"<title>(.*?)</title>", (built_site / page).read_text())
+              for page in ("index.html", "lessons/index.html")}
+    assert titles == {"index.html": ["销售复盘知识库"], "lessons/index.html": ["经验库 - 销售复盘知识库"]}
+
+
 @pytest.mark.slow
 def test_attack_review_is_inert_in_the_html(built_site: Path) -> None:
     html = (built_site / "reviews" / "attack-review" / "index.html").read_text()

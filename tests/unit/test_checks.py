@@ -54,10 +54,12 @@ def test_shared_examples_are_in_the_knowledge_base_unchanged() -> None:
             assert local.read_bytes() == (SHARED_EXAMPLES / name).read_bytes()
 
 
-@pytest.mark.skipif(not SHARED_EXAMPLES.is_dir(), reason="no ../shared beside this clone")
-def test_shared_examples_validate() -> None:
-    result = check_paths([SHARED_EXAMPLES], OPTIONS)
-    assert result.errors == 0
+if SHARED_EXAMPLES.is_dir():
+    # The design's reference examples lie beside the development checkout only (../shared/examples). In any
+    # other clone there is nothing to compare, so the test is not collected: a skip would mean nothing there.
+    def test_shared_examples_validate() -> None:
+        result = check_paths([SHARED_EXAMPLES], OPTIONS)
+        assert result.errors == 0
 
 
 def test_duplicate_review_ids_across_folders() -> None:

@@ -79,12 +79,17 @@ def test_csv_for_excel_has_a_bom_and_runs_no_formula() -> None:
     assert data.startswith(b"\xef\xbb\xbf")
     cells = [row[0] for row in csv.reader(io.StringIO(data.decode("utf-8-sig")))]
     assert cells[2:5] == ["'=HYPERLINK(\"http://x\",\"click\")", "#N/A", "'-1+2"]
-    assert [row[0] for row in csv.reader(io.StringIO(to_csv(HOSTILE)))][2] == "=HYPERLINK(\"http://x\",\"click\")"
     assert not to_csv(HOSTILE).startswith("\ufeff")
+
+
+def test_csv_runs_no_formula_wherever_it_goes_unless_raw() -> None:
+    assert [row[0] for row in csv.reader(io.StringIO(to_csv(HOSTILE)))][2:5] == [
+        "'=HYPERLINK(\"http://x\",\"click\")", "#N/A", "'-1+2"]
+    assert [row[0] for row in csv.reader(io.StringIO(to_csv(HOSTILE, raw=True)))][2] == "=HYPERLINK(\"http://x\",\"click\")"
 
 
 def test_text_table_prints_no_control_character() -> None:
     # An ESC sequence in review text would recolour or clear the reader's terminal.
     table = to_table(HOSTILE)
     assert not any(ch in table for ch in "\x1b\x07\x00")
-    assert "\ufffd[31mred\ufffd[0m" in table
+    assert "\\x1b[31mred\\x1b[0m" in table  # shown, as a message shows it, but inert

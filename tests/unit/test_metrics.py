@@ -108,6 +108,18 @@ def test_change_is_against_the_same_teams_adjacent_period() -> None:
     assert math.isnan(table.loc[("q1", "sales", "u"), "change"])
 
 
+def test_a_stated_previous_that_is_the_earlier_actual_is_labelled_with_its_review() -> None:
+    reviews = [
+        review("q2", held_on=date(2026, 7, 1), period="2026-Q2", metrics=(metric("sales", 9), metric("other", 200))),
+        review("q3", held_on=date(2026, 10, 1), period="2026-Q3",
+               metrics=(metric("sales", 12, previous=9), metric("other", 6, previous=200.4))),
+    ]
+    table = metrics_table(reviews).set_index(["review", "metric"])
+    # what `new` pre-fills, and the same number rounded: where it comes from, not "stated"
+    assert (table.loc[("q3", "sales"), "previous"], table.loc[("q3", "sales"), "previous_from"]) == (9, "q2")
+    assert (table.loc[("q3", "other"), "previous"], table.loc[("q3", "other"), "previous_from"]) == (200, "q2")
+
+
 def test_empty_knowledge_base_gives_empty_tables() -> None:
     assert metrics_table([]).empty
     assert metrics_summary(metrics_table([]), "team").empty

@@ -10,7 +10,7 @@ import pytest
 
 from retrogen.analysis import analyse
 from retrogen.config import load_config
-from retrogen.numbers import number, percent
+from retrogen.numbers import number, percent, quantity
 from retrogen.site.charts import bar_chart, line_chart
 from retrogen.site.pages import build_pages
 from retrogen.tables import to_table
@@ -57,3 +57,10 @@ def test_chart_labels_use_the_one_formatter() -> None:
     assert [t.text for t in chart.texts if t.text.endswith("%")] == ["0%", "20%", "40%", "60%", "80%"]
     bars = bar_chart("t", ["x", "y"], [12000.0, 2.5]).wide
     assert [bar[5] for bar in bars.bars] == ["x: 12,000", "y: 2.5"]
+
+
+@pytest.mark.parametrize(("value", "unit", "shown"), [
+    (29, "%", "29%"), (64.5, "％", "64.5％"), (380, "万元", "380 万元"), (12000, "kEUR", "12,000 kEUR"),
+    (3, "", "3"), (float("nan"), "%", "")])
+def test_a_quantity_with_a_percent_unit_reads_like_a_rate(value: object, unit: str, shown: str) -> None:
+    assert quantity(value, unit) == shown

@@ -112,7 +112,7 @@ def _mentions(review: Review, tag: str) -> bool:
 
 
 def test_exports_and_the_playbook_show_only_canonical_tags(aliased: Path) -> None:
-    code, out = run("metrics", "--themes", "--format", "csv", "--today", "2026-11-20", cwd=aliased)
+    code, out = run("metrics", "--themes", "--format", "csv", "--lang", "en", "--today", "2026-11-20", cwd=aliased)
     assert code == 0
     themes = [row["theme"] for row in csv.DictReader(io.StringIO(out))]
     assert "决策链" in themes and not ALIAS_NAMES & set(themes)

@@ -19,6 +19,7 @@ from retrogen.glossary import TagVocabulary, tag_vocabulary
 from retrogen.loader import DEFAULT_MAX_FILE_SIZE
 from retrogen.owners import DEFAULT_NOT_OWNERS, normalise
 from retrogen.people import Roster, load_roster
+from retrogen.periods import FIRST_YEAR, LAST_YEAR
 from retrogen.schema import SCHEMA_NAME
 
 CONFIG_NAME = "mkdocs.yml"
@@ -250,13 +251,20 @@ def knowledge_base_problem(config: Config, *, reviews: bool = True) -> str | Non
 
 
 def resolve_today(value: str | date | None) -> date:
-    """`--today`, else RETROGEN_TODAY, else the real date: fixed days make checks and builds reproducible."""
+    """`--today`, else RETROGEN_TODAY, else the real date: fixed days make checks and builds reproducible.
+    A day outside the years a review's dates may lie in is refused: every due date would be judged against
+    a day no review can name, and the engine's date arithmetic (a due date suggested next month) would
+    leave the calendar at 9999-12-31."""
     if isinstance(value, date):
         return value
     text = value or os.environ.get("RETROGEN_TODAY")
     if not text:
         return date.today()
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise ConfigError(f"today must be a date as YYYY-MM-DD, not {text!r}") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ConfigError(f"today must be a day in the years {FIRST_YEAR} to {LAST_YEAR}, like every date of a "
+                          f"review, not {text}")
+    return day

@@ -24,3 +24,7 @@ class ReviewFileError(RetrogenError):
 
 class BuildError(RetrogenError):
     """The site could not be generated or built."""
+
+
+class BuildBusyError(BuildError):
+    """Another build holds the folder this one would write, and did not let go in time (exit code 2)."""

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from retrogen.periods import LAST_YEAR
+
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _TEXT_FIELDS = ("title", "objective", "team")
 
@@ -52,7 +54,7 @@ class Hints:
 def review_language(data: dict[str, Any]) -> str:
     """`lang` when the review states it, else zh when its title, objective or team are mostly Chinese."""
     stated = data.get("lang")
-    if stated in EXAMPLES:
+    if isinstance(stated, str) and stated in EXAMPLES:  # a list or mapping is the schema's to report
         return str(stated)
     sample = " ".join(str(data.get(name, "")) for name in _TEXT_FIELDS)
     chinese = len(_CJK.findall(sample))
@@ -66,6 +68,9 @@ def example(field: str, language: str) -> str:
 
 
 def example_due(today: date) -> str:
-    """`due: ` the last day of next month: a plausible deadline that is never in the past."""
+    """`due: ` the last day of next month: a plausible deadline that is never in the past, and never past the
+    last day a review may name (in December of the last year, that day itself)."""
+    if today.year >= LAST_YEAR and today.month == 12:
+        return f"due: {date(LAST_YEAR, 12, 31).isoformat()}"
     year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
     return f"due: {date(year, month, calendar.monthrange(year, month)[1]).isoformat()}"

@@ -86,6 +86,8 @@ def _is_unit(name: str) -> bool:
         # Two-character names (王科, 李区) are people; 销售部, 华东区 and 客户成功中心 are units.
         return len(name) >= 3 and name.endswith(_UNIT_SUFFIXES_ZH)
     words = re.findall(r"\w+", name)
+    if not words:  # emoji or punctuation only: no word names a unit
+        return False
     if len(words) == 1:  # Sales, Marketing: a function of the company, not someone's name
         return words[0] in {"sales", "marketing", "support", "operations"}
     return words[-1] in _UNIT_WORDS_EN

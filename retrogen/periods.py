@@ -17,6 +17,9 @@ from enum import StrEnum
 
 from retrogen.errors import RetrogenError
 
+# The years every date of a review lies in (the schema refuses others, and `--today` too). Dates outside them
+# are typing slips (9999-12-31, 0202-10-01) and out of range for the engine's date arithmetic and for Excel.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
 
 class Granularity(StrEnum):
     MONTH = "month"

@@ -18,14 +18,12 @@ import fastjsonschema
 
 from retrogen.hints import Hints, did_you_mean, is_placeholder
 from retrogen.loader import Document, FieldPath, field_name
+from retrogen.periods import FIRST_YEAR, LAST_YEAR
 
 if TYPE_CHECKING:  # jsonschema costs a quarter of a second to import: only an invalid review needs it
     from jsonschema import Draft202012Validator, ValidationError
 
 SCHEMA_NAME = "review.schema.json"
-# Dates outside these years are typing slips (9999-12-31, 0202-10-01) and out of range for the
-# engine's date arithmetic and for Excel; the schema's `format: date` refuses them.
-FIRST_YEAR, LAST_YEAR = 1900, 2199
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DATE_LIKE = re.compile(r"([0-9]{4})[-/. ]([0-9]{1,2})[-/. ]([0-9]{1,2})")
 # Not calendar.month_name: that follows the process locale, and messages are English.

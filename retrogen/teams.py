@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -19,32 +20,48 @@ from retrogen.model import Review
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9]+(?:[ _-][A-Za-z0-9]+)*")
+# What a hashed slug ends with: a readable slug ending so is hashed too, so the two kinds never meet.
+_HASH_TAIL = re.compile(r"-[0-9a-f]{8,}$")
+_RESERVED = frozenset({"index"})  # teams/index.md is the teams' own index page
+_DIGITS = 8
 
 
 def team_slug(name: str) -> str:
     """A team's URL segment, ASCII and the same in every build: a plain ASCII name lower-cased with hyphens
     ('Enterprise Sales EMEA' -> 'enterprise-sales-emea'); any other name keeps its ASCII words and adds 8 hex
     digits of its SHA-1 ('华东销售部' -> 'team-8a4b…', 'APAC 华东' -> 'apac-…'). There is no pinyin without a
-    dictionary; the hash is short, stable and tells two Chinese names apart."""
-    readable = _NOT_SLUG.sub("-", name.lower()).strip("-")
-    if _PLAIN_NAME.fullmatch(name):
+    dictionary; the hash is short, stable and tells two Chinese names apart. A plain name whose slug would
+    read like a hashed one ('sales-emea-669eca45') or name a page of the site ('index') is hashed as well."""
+    readable = _readable(name)
+    if _PLAIN_NAME.fullmatch(name) and not _HASH_TAIL.search(readable) and readable not in _RESERVED:
         return readable
-    return f"{readable or 'team'}-{_digest(name)}"
+    return _hashed(name)
 
 
-def _digest(name: str) -> str:
-    return hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
+def _readable(name: str) -> str:
+    return _NOT_SLUG.sub("-", name.lower()).strip("-")
+
+
+def _hashed(name: str, digits: int = _DIGITS) -> str:
+    return f"{_readable(name) or 'team'}-{hashlib.sha1(name.encode('utf-8')).hexdigest()[:digits]}"
 
 
 def team_slugs(teams: Iterable[str]) -> dict[str, str]:
-    """Each team's slug; plain names that differ only in case or separators ('Sales EMEA', 'sales-emea')
-    would share one, so those get the hash too."""
+    """Each team's slug, distinct by construction and independent of the order of the teams:
+    - plain slugs never end like hashed ones (see team_slug), so the two kinds never collide;
+    - plain names that differ only in case or separators ('Sales EMEA', 'sales-emea') would share a plain
+      slug, so each of those is hashed instead;
+    - two hashed slugs are equal only when the names share their readable words and the first 8 hex digits
+      of their SHA-1: those take as many more digits as tell them apart (distinct names, distinct SHA-1s)."""
     names = sorted(set(teams))
-    slugs = {name: team_slug(name) for name in names}
-    taken: dict[str, int] = {}
-    for slug in slugs.values():
-        taken[slug] = taken.get(slug, 0) + 1
-    return {name: slug if taken[slug] == 1 else f"{slug}-{_digest(name)}" for name, slug in slugs.items()}
+    plain = Counter(team_slug(name) for name in names)
+    slugs = {name: team_slug(name) if plain[team_slug(name)] == 1 else _hashed(name) for name in names}
+    for slug, count in Counter(slugs.values()).items():
+        if count > 1:
+            group = [name for name in names if slugs[name] == slug]
+            digits = next(n for n in range(_DIGITS, 41) if len({_hashed(name, n) for name in group}) == count)
+            slugs.update((name, _hashed(name, digits)) for name in group)
+    return slugs
 
 
 def occasion(review: Review) -> str:

@@ -98,7 +98,7 @@ def parse_today(value: str | None) -> date:
     try:
         return resolve_today(value)
     except ConfigError as exc:
-        raise click.BadParameter(str(exc), param_hint="--today") from None
+        raise click.BadParameter(str(exc), param_hint="--today (or RETROGEN_TODAY)") from None
 
 
 def parse_day(value: str, option: str) -> date:

@@ -15,7 +15,7 @@ import click
 from retrogen.checker import CheckResult
 from retrogen.cli.base import cli, get_config, parse_today, today_option
 from retrogen.config import Config
-from retrogen.errors import ConfigError, RetrogenError
+from retrogen.errors import BuildBusyError, ConfigError, RetrogenError
 from retrogen.findings import Severity
 from retrogen.printable import printable, printable_lines
 from retrogen.reporters import summary_line, text_report
@@ -42,6 +42,12 @@ def error_report(result: CheckResult, strict: bool = False) -> str:
     shown = [f for f in result.findings if strict or f.severity is Severity.ERROR]
     findings = text_report(CheckResult(result.files, shown)).rpartition("\n")[0]  # its summary counts `shown`
     return f"{findings}\n{summary_line(result)}"
+
+
+class Busy(click.ClickException):
+    """Another build is writing the site: nothing is wrong with the reviews or the site (exit 2)."""
+
+    exit_code = 2
 
 
 def in_ci(environ: Mapping[str, str]) -> bool:
@@ -108,6 +114,8 @@ def build(ctx: click.Context, strict: bool, quiet: bool, site_dir: Path | None, 
     try:
         report = build_site(config, parse_today(today), site_dir, strict, use_git=not no_git,
                             allow_outside=allow_outside, refuse_warnings=strict, progress=progress)
+    except BuildBusyError as exc:
+        raise Busy(str(exc)) from None
     except RetrogenError as exc:
         raise click.ClickException(str(exc)) from None
     for notice in report.notices:

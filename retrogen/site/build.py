@@ -17,7 +17,7 @@ from retrogen.checker import CheckResult
 from retrogen.config import Config
 from retrogen.errors import BuildError
 from retrogen.files import cannot_write
-from retrogen.site.output import WriteReport, check_places, replacing, write_pages
+from retrogen.site.output import WriteReport, check_places, exclusive, recover, replacing, write_pages
 from retrogen.site.pages import build_pages
 from retrogen.site.reports import review_reports
 
@@ -139,21 +139,24 @@ def shrink_search_index(site_dir: Path) -> int:
 
 def build_site(config: Config, today: date, site_dir: Path | None = None, strict: bool = False,
                use_git: bool = True, allow_outside: bool = False, *, refuse_warnings: bool = False,
-               progress: Progress = _no_progress) -> BuildReport:
+               progress: Progress = _no_progress, wait: float | None = None) -> BuildReport:
     """The whole build. Errors in reviews (and warnings, with `refuse_warnings`) stop it before MkDocs runs
     (report.ok is False); `strict` makes MkDocs' own warnings fail it. The site is built beside `site_dir`
     (default: site_dir in mkdocs.yml) and replaces it only once it is complete; a folder that could hold
-    anything but an earlier build is refused before anything is written."""
+    anything but an earlier build is refused before anything is written. A build into a folder (the pages or
+    the site) that another build is writing waits for it (see `exclusive`)."""
     target = site_dir or config.site_dir
     check_places(config, target, allow_outside)
-    report = generate(config, today, use_git, refuse_warnings=refuse_warnings, progress=progress)
-    if not report.ok:
-        return report
     try:
-        with replacing(target) as fresh:
-            progress("building the site with MkDocs")
-            run_mkdocs(config, fresh, strict)
-            report.search_index_bytes = shrink_search_index(fresh)
+        with exclusive(config.generated_dir, wait), exclusive(target, wait):
+            recover(target)
+            report = generate(config, today, use_git, refuse_warnings=refuse_warnings, progress=progress)
+            if not report.ok:
+                return report
+            with replacing(target) as fresh:
+                progress("building the site with MkDocs")
+                run_mkdocs(config, fresh, strict)
+                report.search_index_bytes = shrink_search_index(fresh)
     except OSError as exc:
         raise BuildError(cannot_write(target, exc)) from None
     report.site_dir = target

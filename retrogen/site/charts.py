@@ -14,6 +14,7 @@ canvas's font size in pixels on any screen from a 390 px phone up.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -108,10 +109,14 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     """About `count` evenly spaced ticks covering low..high, spaced 1, 2 or 5 × 10^n, from a multiple of the
     step: 0..3 gives 0, 1, 2, 3; 0..125 gives 0, 50, 100, 150. The step is never below 1 when the range is 1
     or more, so a count axis reads 0, 1, 2 and never 0, 0.5, 1."""
-    if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
-        high = low + 1 if math.isfinite(low) else 1.0
-        low = low if math.isfinite(low) else 0.0
+    if not (math.isfinite(low) and math.isfinite(high)):
+        low, high = (low, low) if math.isfinite(low) else (0.0, 0.0)
     raw = (high - low) / max(1, count - 1)
+    # Equal ends, or ends closer than a normal float can step (0 and 5e-324: log10 of the step would be
+    # log10(0)): one unit of axis from the lower end, on which both ends are drawn.
+    if not raw >= sys.float_info.min:
+        high = low + 1
+        raw = 1 / max(1, count - 1)
     if not math.isfinite(raw):  # a range wider than float's: the ends are all that can be shown
         return [low, high]
     magnitude = 10.0 ** math.floor(math.log10(raw))
@@ -174,7 +179,19 @@ def _scale(values: Sequence[float], percent: bool, start: float, end: float) -> 
     low = min([*values, 0.0])
     high = max([*values, 0.0])
     ticks = [t / factor for t in nice_ticks(low * factor, high * factor)]
-    return _Scale(ticks[0], ticks[-1], start, end, ticks, [_fmt(t, percent) for t in ticks])
+    return _Scale(ticks[0], ticks[-1], start, end, ticks, _tick_labels(ticks, percent))
+
+
+def _tick_labels(ticks: Sequence[float], percent: bool) -> list[str]:
+    """The ticks as the tables show numbers, unless that rounds two of them alike (0, 0.005 and 0.01 all
+    read '0' with two decimals): then with as many significant digits as tell them apart."""
+    labels = [_fmt(t, percent) for t in ticks]
+    suffix, factor = ("%", 100.0) if percent else ("", 1.0)
+    for digits in range(3, 18):
+        if len(set(labels)) == len(labels):
+            break
+        labels = [f"{t * factor + 0.0:.{digits}g}{suffix}" for t in ticks]
+    return labels
 
 
 def line_chart(title: str, labels: Sequence[str], series: Mapping[str, Sequence[float | None]],

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from retrogen.analysis import analyse
 from retrogen.config import load_config
@@ -15,6 +17,7 @@ from retrogen.site.pages import build_pages
 from retrogen.starter import starter_files
 from retrogen.teams import team_slug, team_slugs
 
+from ..minimal import review, write_knowledge_base
 from .conftest import TODAY
 
 EAST = "teams/team-ffebd63a.md"  # 华东销售部
@@ -42,6 +45,51 @@ def test_names_that_would_share_a_slug_get_the_hash() -> None:
     slugs = team_slugs(["Sales EMEA", "Sales-EMEA", "Inside Sales"])
     assert slugs["Inside Sales"] == "inside-sales"
     assert len(set(slugs.values())) == 3 and slugs["Sales EMEA"].startswith("sales-emea-")
+
+
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+# Two names without ASCII words (so both read team-…) whose SHA-1s share their first 8 hex digits (5a55f8bc),
+# found by trying pairs of CJK characters.
+SAME_HASH = ["乔伢", "仭仴"]
+
+
+@pytest.mark.parametrize("names", [
+    ["Sales EMEA", "sales-emea", "sales-emea-669eca45"],  # the hashed slug of the first two is the third's name
+    ["index", "Teams"],  # teams/index.md is the teams' index page
+    SAME_HASH,
+    ["a-0123456789abcdef", "A 0123456789abcdef", "a-0123456789abcdef-" + "0" * 8],
+], ids=["hash-as-name", "index", "same-8-hex", "hex-tails"])
+def test_adversarial_team_names_each_keep_a_slug_of_their_own(names: list[str]) -> None:
+    slugs = team_slugs(names)
+    assert len(set(slugs.values())) == len(names) and "index" not in slugs.values(), slugs
+    assert team_slugs(reversed(names)) == slugs
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, database=None)
+@given(st.lists(st.one_of(
+    st.sampled_from(["Sales EMEA", "sales-emea", "SALES_EMEA", "sales-emea-669eca45", "sales-emea-3a210090",
+                     "index", "Index", "team", "华东销售部", "team-ffebd63a", "", " ", "-", *SAME_HASH]),
+    st.from_regex(r"[A-Za-z0-9]{1,4}([ _-][A-Za-z0-9a-f]{1,9}){0,3}", fullmatch=True),
+    st.text(max_size=12)), max_size=12))
+def test_team_slugs_are_distinct_stable_url_segments(names: list[str]) -> None:
+    slugs = team_slugs(names)
+    assert set(slugs) == set(names)
+    assert len(set(slugs.values())) == len(slugs)
+    assert all(SLUG.fullmatch(slug) and slug != "index" for slug in slugs.values()), slugs
+    assert team_slugs(sorted(names, reverse=True)) == slugs  # the order the reviews come in does not matter
+
+
+def test_teams_whose_slugs_once_met_each_get_a_page_of_their_own(tmp_path: Path) -> None:
+    """Once, "Sales EMEA" and "sales-emea" both became sales-emea-<hash>, and the hash of the first was the
+    name of a third team: two teams on one page, and the third's page gone."""
+    names = ["Sales EMEA", "sales-emea", "sales-emea-669eca45"]
+    write_knowledge_base(tmp_path, [review(f"r{i}", name) for i, name in enumerate(names)])
+    config = load_config(tmp_path / "mkdocs.yml")
+    written = build_pages(analyse(config, TODAY, use_git=False), config)
+    pages = {name: page for name, page in written.items() if name.startswith("teams/") and name != "teams/index.md"}
+    assert len(pages) == 3
+    for name in names:
+        assert sum(f"# {name}\n" in page for page in pages.values()) == 1, name
 
 
 def test_every_team_has_a_page_and_the_index_lists_them(pages: dict[str, str]) -> None:

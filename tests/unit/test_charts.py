@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from itertools import pairwise
 
@@ -111,3 +112,48 @@ def test_the_svg_is_accessible_and_takes_the_full_width() -> None:
 def test_a_cut_label_is_a_text_with_a_title_in_the_svg() -> None:
     chart = Chart("t", NARROW, height=20, texts=[Text(0, 10, "start", "short…", "short and long")])
     assert '<text x="0.0" y="10.0" text-anchor="start">short…<title>short and long</title></text>' in chart.svg()
+
+
+# Values the schema admits (numbers within ±10^15, floats included) that once broke the axis: 5e-324 beside 0
+# made the tick step underflow to 0 and log10(0) stopped `build` (issue 22).
+ADMITTED = [
+    [0.0, 5e-324], [5e-324], [-5e-324], [0.0, -5e-324, 5e-324], [1e-320, 3e-320], [2.2250738585072014e-308],
+    [0.0], [0.0, 0.0], [7.0, 7.0], [-3.0, -3.0], [-1e15, 1e15], [1e15], [-1e15], [1e15, 1e15 - 0.125],
+    [1e-7, 2e-7], [-0.0], [0.004, 0.005],
+]
+
+
+def _finite_shapes(chart: Chart) -> list[float]:
+    numbers = [chart.height, *(v for g in chart.grid for v in g), *(v for d in chart.dots for v in d[1:3])]
+    numbers += [v for b in chart.bars for v in b[1:5]] + [v for t in chart.texts for v in t[:2]]
+    numbers += [float(n) for _, _, points in chart.lines for n in re.split(r"[ ,]", points) if n]
+    return numbers
+
+
+@pytest.mark.parametrize("values", ADMITTED, ids=str)
+@pytest.mark.parametrize("percent", [False, True])
+def test_any_value_the_schema_admits_is_drawn(values: list[float], percent: bool) -> None:
+    labels = [f"2026-Q{i + 1}" for i in range(len(values))]
+    figures = [(line_chart("t", labels, {"a": values, "b": values[::-1]}, percent=percent), 2 * len(values)),
+               (line_chart("t", labels, {"a": values}, percent=percent, reference=1.0), len(values)),
+               (bar_chart("t", labels, values, percent=percent), len(values))]
+    for figure, marks in figures:
+        for chart in (figure.narrow, figure.wide):
+            shapes = _finite_shapes(chart)
+            assert all(math.isfinite(n) for n in shapes), (chart.canvas.name, shapes)
+            assert len(chart.dots) + len(chart.bars) == marks  # every value is drawn
+    labels = charts._scale(values, percent, 0, 100).labels
+    assert len(labels) == len(set(labels)) >= 2, labels  # no two ticks read alike
+
+
+@pytest.mark.parametrize(("low", "high"), [(0.0, 5e-324), (-5e-324, 0.0), (5e-324, 5e-324), (0.0, 0.0),
+                                           (7.0, 7.0), (-1e15, -1e15), (1e-320, 3e-320), (-1e15, 1e15)])
+def test_ticks_cover_any_range_the_schema_admits(low: float, high: float) -> None:
+    ticks = nice_ticks(low, high)
+    assert len(ticks) >= 2 and ticks[0] <= low and ticks[-1] >= high and ticks == sorted(set(ticks))
+    assert all(math.isfinite(t) for t in ticks)
+
+
+def test_ticks_that_two_decimals_would_read_alike_keep_the_digits_that_tell_them_apart() -> None:
+    chart = line_chart("t", ["a", "b"], {"s": [0.0, 3e-7]}).wide
+    assert [t.text for t in chart.texts if t.anchor == "end"] == ["0", "1e-07", "2e-07", "3e-07"]

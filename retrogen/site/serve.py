@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from retrogen.config import Config, load_config, retrogen_settings
 from retrogen.errors import BuildError, ConfigError
 from retrogen.site.build import BuildReport, generate, load_mkdocs_config, quiet_toolchain
-from retrogen.site.output import check_places
+from retrogen.site.output import check_places, exclusive
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -100,7 +100,8 @@ class Regenerator:
             self.config = load_config(self.config.config_file)
             # One process: forking worker processes from a server full of threads is how processes
             # deadlock or outlive the server.
-            report = generate(self.config, self.today, self.use_git, jobs=1)
+            with exclusive(self.config.generated_dir):  # a `build` running beside it writes the same pages
+                report = generate(self.config, self.today, self.use_git, jobs=1)
         except (ConfigError, BuildError) as exc:
             return Regeneration(None, time.monotonic() - start, str(exc))
         return Regeneration(report, time.monotonic() - start)

@@ -141,10 +141,13 @@ def new_review(config: Config, review_id: str, kind: str, lang: str, team: str |
             raise RetrogenError(f"review id {review_id!r} is already used by {where}; choose another id")
     reviews = load_knowledge_base(config, today, jobs=1).reviews if team or tags else []
     prefill = prefill_from(reviews, team, period) if team else Prefill(period)
+    meeting = held_on or meeting_day(today, prefill.period)
+    if team:  # only what was decided before this meeting is carried into it (check orders reviews so: RG121)
+        prefill = prefill_from([r for r in reviews if (r.held_on, r.id) < (meeting, review_id)], team,
+                               prefill.period)
     if tags:
         prefill = replace(prefill, lessons=related_lessons(reviews, team, tags))
     written_team = team or ("TODO: 团队" if lang == "zh" else "TODO: team")
-    meeting = held_on or meeting_day(today, prefill.period)
     write_file(path, render_review(review_id, kind, lang, written_team, meeting,
                                    schema_reference(config, path.parent), prefill, tags))
     return path, prefill

@@ -151,3 +151,21 @@ def test_a_draft_outside_the_knowledge_base_is_judged_with_it(team: Path, tmp_pa
     draft = drafts / "reviews" / "q3.yaml"
     codes = {str(f["code"]) for f in findings(team, str(draft))}
     assert not codes & {"RG120", "RG121", "RG216"}  # q2 and its actions are known from the knowledge base
+
+
+def test_new_carries_only_from_reviews_held_before_its_meeting(team: Path) -> None:
+    """A month written after the quarter that follows it: q2 (held 2026-07-08) is later than June's meeting, so
+    none of its actions can be carried into June (check would refuse them: RG121)."""
+    code, out = run("new", "jun", "--team", "华东销售部", "--period", "2026-06", "--today", "2026-08-02",
+                    "--held-on", "2026-07-02", cwd=team)
+    assert code == 0, out
+    assert "carried" not in out, out
+    text = (team / "reviews" / "jun.yaml").read_text(encoding="utf-8")
+    assert "carried_from" not in text.replace("# carried_from", "")
+    # held after q2, the same month carries q2's open actions
+    (team / "reviews" / "jun.yaml").unlink()
+    code, out = run("new", "jun-late", "--team", "华东销售部", "--period", "2026-06", "--held-on", "2026-07-09",
+                    "--today", "2026-08-02", cwd=team)
+    assert code == 0, out
+    assert "carried 2 open actions" in out, out
+    assert 'carried_from: "q2:A2"' in (team / "reviews" / "jun-late.yaml").read_text(encoding="utf-8")

@@ -18,6 +18,7 @@ from retrogen.errors import BuildError
 from retrogen.site.output import MARKER
 
 from ..cli.test_check_and_new import run
+from ..conftest import copy_knowledge_base
 
 BUILD = ("build", "--no-git", "--today", "2026-11-20")
 AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -26,6 +27,13 @@ AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 def snapshot(folder: Path) -> dict[str, bytes | None]:
     """Every path below `folder` with its content: what must not change when a build is refused."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() if p.is_file() else None for p in folder.rglob("*")}
+
+
+@pytest.fixture
+def knowledge_base(tmp_path: Path) -> Path:
+    """The fixture knowledge base one folder down: its parent, which a refused build must leave as it was, then
+    holds this test's files only, not those of every test before it (snapshots read them all)."""
+    return copy_knowledge_base(tmp_path / "kb")
 
 
 @pytest.fixture

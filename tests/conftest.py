@@ -5,6 +5,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Hypothesis's default deadline (200 ms an example, by the wall clock) failed test_metrics on a loaded machine
+# (an example took 434 ms while other jobs ran): a flaky failure that says nothing of the code. Tests that set
+# their own settings keep them.
+settings.register_profile("retrogen", deadline=None)
+settings.load_profile("retrogen")
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = Path(__file__).resolve().parent / "examples"

@@ -43,22 +43,31 @@ def _load(page: Any, url: str) -> None:
     page.wait_for_load_state("networkidle")
 
 
+@pytest.fixture(scope="module")
+def sized_pages(browser: Any) -> Iterator[dict[str, Any]]:  # noqa: F811
+    """One page per screen size, which goes from address to address: a new page (its own renderer process) costs
+    about as much CPU as loading a page into it."""
+    pages: dict[str, Any] = {}
+    yield pages
+    for page in pages.values():
+        page.close()
+
+
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("name", PAGES)
-def test_no_page_scrolls_sideways(browser: Any, site_url: str, size: str, name: str) -> None:  # noqa: F811
+def test_no_page_scrolls_sideways(browser: Any, sized_pages: dict[str, Any], site_url: str, size: str,  # noqa: F811
+                                  name: str) -> None:
     width, height = SIZES[size]
-    page = browser.new_page(viewport={"width": width, "height": height})
-    try:
-        _load(page, site_url + PAGES[name])
-        scroll, client = page.evaluate(
-            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
-        assert scroll <= client, f"{name} at {width}px is {scroll}px wide"
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        shot = SHOTS / f"{name}-{width}.png"
-        page.screenshot(path=str(shot), full_page=True)
-        assert shot.stat().st_size > 10_000
-    finally:
-        page.close()
+    if size not in sized_pages:
+        sized_pages[size] = browser.new_page(viewport={"width": width, "height": height})
+    page = sized_pages[size]
+    _load(page, site_url + PAGES[name])
+    scroll, client = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert scroll <= client, f"{name} at {width}px is {scroll}px wide"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    shot = SHOTS / f"{name}-{width}.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
 
 
 def test_tables_look_like_materials_and_scroll_in_their_own_box(page: Any, site_url: str) -> None:

@@ -44,6 +44,15 @@ def copy_knowledge_base(target: Path) -> Path:
     return target
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto` (pyproject's addopts): xdist's worker per core for the suite or a folder, but one process for
+    named test files or tests, where starting the workers would cost more than they save."""
+    files = [arg for arg in config.args if Path(arg.split("::")[0]).suffix == ".py"]
+    if config.args and len(files) == len(config.args):
+        return 0
+    return None
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite golden files from the current output")
 

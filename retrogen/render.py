@@ -54,9 +54,30 @@ def iso(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Templates compiled once a process, not once a build: compiling was half the time of generating the pages,
+    which `serve` does on every save (and the tests hundreds of times). Jinja keys the code by the template's
+    source, so an edited template is compiled again."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _CompiledTemplates()  # only for environment(): the code depends on the environment's settings
+
+
 def environment(package_folder: str) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("retrogen", package_folder),
+        bytecode_cache=_COMPILED,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

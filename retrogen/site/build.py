@@ -96,8 +96,14 @@ def load_mkdocs_config(config: Config, site_dir: Path | str, **options: Any) -> 
     mkdocs_config = load_config(config_file=str(config.config_file), docs_dir=str(config.generated_dir),
                                 site_dir=str(site_dir), **options)
     for plugin in mkdocs_config.plugins.values():
-        if isinstance(plugin, SearchPlugin) and plugin.config.pipeline is None:
-            plugin.config.pipeline = list(SEARCH_PIPELINE)
+        if isinstance(plugin, SearchPlugin):
+            # MkDocs keeps one instance of a plugin with startup hooks for the whole process, and Material's
+            # search merges the index of its last dirty build into the next one: a configuration read afresh
+            # starts from no index, or a build after a `serve` in the same process (tests, an API user) would
+            # carry the served site's pages in its search.
+            plugin.search_index_prev = None
+            if plugin.config.pipeline is None:
+                plugin.config.pipeline = list(SEARCH_PIPELINE)
     return mkdocs_config
 
 
@@ -109,7 +115,12 @@ def run_mkdocs(config: Config, site_dir: Path, strict: bool = False) -> None:
     from mkdocs.exceptions import MkDocsException
 
     try:
-        build(load_mkdocs_config(config, site_dir, strict=strict))
+        mkdocs_config = load_mkdocs_config(config, site_dir, strict=strict)
+        mkdocs_config.plugins.on_startup(command="build", dirty=False)  # as `mkdocs build` does
+        try:
+            build(mkdocs_config)
+        finally:
+            mkdocs_config.plugins.on_shutdown()
     except MkDocsException as exc:
         raise BuildError(f"MkDocs could not build the site: {exc}") from None
 

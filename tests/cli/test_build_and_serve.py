@@ -9,6 +9,7 @@ import shutil
 import signal
 import socket
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,29 @@ def test_progress_only_for_a_person_at_a_terminal(quiet: bool, ci: str, terminal
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     site_cli.progress_lines(quiet, {"CI": ci}, terminal)("phase")
     assert ("phase…" in capsys.readouterr().err) is shown
+
+
+def test_a_build_after_serve_in_the_same_process_searches_only_its_own_site(
+        knowledge_base: Path, tmp_path: Path, keep_sigterm: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """MkDocs keeps Material's search plugin for the whole process, and serve's dirty builds left their index
+    in it: the next build merged the served site's pages into its own search."""
+    import json
+
+    from retrogen.config import load_config
+    from retrogen.site.build import build_site
+
+    def stopped_at_once(self: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt  # Ctrl-C as soon as it serves
+
+    monkeypatch.setattr("mkdocs.livereload.LiveReloadServer.serve", stopped_at_once)
+    served = tmp_path / "served"
+    shutil.copytree(knowledge_base, served)
+    shutil.copy(EXAMPLES / "attack" / "attack-review.yaml", served / "reviews" / "attack-review.yaml")
+    code, out = run("serve", "--no-git", *TODAY, cwd=served)
+    assert code == 0, out
+    report = build_site(load_config(knowledge_base / "mkdocs.yml"), date(2026, 11, 20), use_git=False)
+    assert report.ok and report.site_dir is not None
+    index = json.loads((report.site_dir / "search" / "search_index.json").read_text(encoding="utf-8"))
+    locations = [entry["location"] for entry in index["docs"]]
+    assert not [location for location in locations if "attack-review" in location]
+    assert len(locations) == len(set(locations))  # no page twice

@@ -15,7 +15,8 @@ from retrogen.model import Review
 from retrogen.vocabulary import OPEN_STATUSES
 
 ACTION_COLUMNS = ["review", "id", "action", "owner", "team", "type", "due", "status", "state", "overdue", "done_on",
-                  "days_late", "on_time", "checkpoint", "addresses", "carried_from", "carried_to", "expects_metric",
+                  "days_late", "on_time", "checkpoint", "addresses", "carried_from", "carried_to", "original_due",
+                  "carries", "slip_days", "expects_metric",
                   "expects_target", "expects_by", "verification", "verified_by"]
 GROUPS = ("owner", "team", "type", "review")
 # What the follow-up list shows first: overdue, then open, then everything that needs no follow-up.
@@ -32,6 +33,8 @@ def actions_table(reviews: Iterable[Review], histories: dict[ActionKey, list[Sta
     state: open, overdue, done, cancelled or carried (continued by `carried_to` in a later review).
     days_late: for a done action, days past due when it was done (0 when on time); for an overdue one,
     days overdue so far; empty otherwise.
+    original_due, carries, slip_days: the due date of the first action of its carry chain, the carries that
+    led to it and its due date's days past the original (its own due date, 0 and 0 when it continues none).
     """
     rows = []
     for review in reviews:
@@ -53,6 +56,7 @@ def actions_table(reviews: Iterable[Review], histories: dict[ActionKey, list[Sta
             else:
                 days_late = None
             carry = loop.carried.get(key)
+            slip = loop.slip_of(key, action)
             verification = loop.verifications.get(key)
             expects = action.expects
             rows.append({
@@ -63,6 +67,7 @@ def actions_table(reviews: Iterable[Review], histories: dict[ActionKey, list[Sta
                 "checkpoint": action.checkpoint, "addresses": ", ".join(action.addresses),
                 "carried_from": action.carried_from,
                 "carried_to": ":".join(carry[1]) if carry and state is State.CARRIED else None,
+                "original_due": slip.original_due, "carries": slip.carries, "slip_days": slip.slip_days,
                 "expects_metric": expects.metric if expects else None,
                 "expects_target": expects.target if expects else None,
                 "expects_by": expects.by if expects else None,
@@ -70,7 +75,8 @@ def actions_table(reviews: Iterable[Review], histories: dict[ActionKey, list[Sta
                 "verified_by": verification.review if verification else None,
             })
     frame = pd.DataFrame(rows, columns=ACTION_COLUMNS)
-    return frame.astype({"days_late": "Int64", "on_time": "boolean", "overdue": bool})
+    return frame.astype({"days_late": "Int64", "on_time": "boolean", "overdue": bool, "carries": int,
+                         "slip_days": int})
 
 
 # --status of `retrogen actions`: a state (open includes overdue), or a status as the action's file gives it.

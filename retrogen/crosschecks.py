@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypeVar
 
 from retrogen.checks import as_date, entries, number, text
 from retrogen.loader import Document, FieldPath, Position, field_name
@@ -33,6 +34,26 @@ def carried_key(reference: str) -> tuple[str, str]:
     """`review-id:action-id` of a carried_from as (review id, action id)."""
     review_id, _, action_id = reference.rpartition(":")
     return review_id, action_id
+
+
+Key = TypeVar("Key")
+
+
+def carry_chains(carried_from: Mapping[Key, Key]) -> dict[Key, tuple[Key, int]]:
+    """For each action that continues another (`carried_from`: action -> the action it continues), the first
+    action of its carry chain and the number of carries that led to it (1: it continues an action that was
+    not itself carried). The gate (RG221) and the closed loop (slips) both count carries with it. A loop of
+    references, which the gate refuses (RG121), stops where it would come round again."""
+    chains: dict[Key, tuple[Key, int]] = {}
+    for start in carried_from:
+        path = [start]
+        while path[-1] in carried_from and path[-1] not in chains and carried_from[path[-1]] not in path:
+            path.append(carried_from[path[-1]])
+        origin, count = chains.get(path[-1], (path[-1], 0))
+        for key in reversed(path[:-1]):
+            count += 1
+            chains[key] = (origin, count)
+    return chains
 
 
 @dataclass(frozen=True)
@@ -156,11 +177,13 @@ def cross_issues(reviews: Iterable[ReviewFacts], checked: set[str], today: date)
     teams = _teams(by_id.values())
     carried = {a.carried_from for r in by_id.values() for a in r.actions if a.carried_from is not None}
     carriers = _first_carriers(teams)
+    chains = carry_chains(_valid_carries(by_id))
     for review_id in sorted(checked & by_id.keys()):
         review = by_id[review_id]
         team = teams[review.team]
         yield from _overdue_issues(review, carried, today)
         yield from _carry_issues(review, by_id, carriers)
+        yield from _repeated_carry_issues(review, by_id, chains)
         yield from _expects_issues(review, team.metric_names)
         yield from _previous_issues(review, team.by_period)
         if team.reviews[-1] is review:
@@ -185,6 +208,41 @@ def _first_carriers(teams: dict[str, _Team]) -> dict[str, str]:
                 if action.carried_from:
                     first.setdefault(action.carried_from, f"{review.id}:{action.id}")
     return first
+
+
+def _valid_carries(by_id: dict[str, ReviewFacts]) -> dict[str, str]:
+    """Each action (review-id:action-id) that continues an action of an earlier review of its team, and that
+    action: the carries the gate accepts, as `loop.carries` reads them."""
+    found = {}
+    for review in by_id.values():
+        for action in review.actions:
+            source_id, source_action_id = carried_key(action.carried_from or "")
+            source = by_id.get(source_id)
+            if (action.carried_from and source is not None and source.team == review.team
+                    and _order(source) < _order(review) and source.action(source_action_id) is not None):
+                found[f"{review.id}:{action.id}"] = action.carried_from
+    return found
+
+
+# An action carried this many times is a plan that keeps slipping: time to decide, not to carry it again.
+CARRIES_TO_WARN = 3
+
+
+def _repeated_carry_issues(review: ReviewFacts, by_id: dict[str, ReviewFacts],
+                           chains: dict[str, tuple[str, int]]) -> Iterator[CrossIssue]:
+    for index, action in enumerate(review.actions):
+        origin, count = chains.get(f"{review.id}:{action.id}", ("", 0))
+        if count < CARRIES_TO_WARN:
+            continue
+        origin_review, origin_action = carried_key(origin)
+        first = by_id[origin_review].action(origin_action)
+        first_due = first.due if first else None
+        slipped = f", {(action.due - first_due).days} days later" if action.due and first_due else ""
+        yield CrossIssue(review.display, action.carried_from_at, "RG221",
+                         f"action {action.id} is carried forward {count} times: {origin} was first due "
+                         f"{first_due or 'with no date'}, now {action.due or 'with no date'}{slipped}; rather than "
+                         "carry it again, re-plan it with its owner, escalate it or cancel it",
+                         field_name(("actions", index, "carried_from")))
 
 
 def _carry_issues(review: ReviewFacts, by_id: dict[str, ReviewFacts], carriers: dict[str, str]

@@ -3,6 +3,9 @@ in on a given day, and whether the result it expected came.
 
 - Carry: an action with `carried_from: R:A` continues action A of the earlier review R of the same team.
   From the day R's successor was held, A is `carried`: neither open nor overdue in R any more.
+- Slip: along a chain of carries (A carried into B, B into C, ...), each action's original due date is the
+  due date of the chain's first action, its carries are the carries that led to it, and its slip is its own
+  due date minus the original one, in days: a new due date never hides the one first agreed.
 - Verify: an action with `expects: {metric, target, by}` is decided by the first review of its team held on
   or after `by` (and by today) that reports the metric: `achieved` or `missed`, judged with that metric's
   `better`. Before any such review is held it is `pending`; when later reviews exist but none reports the
@@ -19,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from retrogen.crosschecks import carried_key
+from retrogen.crosschecks import carried_key, carry_chains
 from retrogen.history import ActionKey, StatusEvent, status_on
 from retrogen.model import Action, Metric, Review, periodic_reviews
 from retrogen.vocabulary import OPEN_STATUSES
@@ -60,6 +63,15 @@ class Verification:
 Carries = dict[ActionKey, tuple[date, ActionKey]]  # action -> (day it was carried, the action it became)
 
 
+@dataclass(frozen=True)
+class Slip:
+    """Where an action stands on its carry chain: an action never carried into is its own original."""
+
+    original_due: date
+    carries: int = 0
+    slip_days: int = 0
+
+
 def state_of(status: str | None, due: date, day: date) -> State | None:
     """One definition of an action's state for every table, chart and page: its status on `day` (from its
     timeline, where a carried action is `carried`), and overdue when open past its due date."""
@@ -79,6 +91,11 @@ class ClosedLoop:
     teams: dict[str, list[Review]] = field(default_factory=dict)
     decided_by: dict[str, list[tuple[Review, Action]]] = field(default_factory=dict)
     deciders: dict[str, list[Review]] = field(default_factory=dict)  # by review id: see deciders()
+    slips: dict[ActionKey, Slip] = field(default_factory=dict)  # the actions that continue another: see slips()
+
+    def slip_of(self, key: ActionKey, action: Action) -> Slip:
+        """The action's slip; an action that continues none is its own original, never carried."""
+        return self.slips.get(key) or Slip(action.due)
 
     def state_on(self, action: Action, timeline: list[StatusEvent], day: date) -> State | None:
         """The action's state on `day`, or None when its review had not been held yet."""
@@ -139,10 +156,21 @@ def carries(reviews: Iterable[Review]) -> Carries:
     return found
 
 
+def slips(reviews: Iterable[Review], carried: Carries) -> dict[ActionKey, Slip]:
+    """The slip of every action that continues another (`carried`: see carries()): the original due date of
+    its chain, the carries that led to it and how many days its due date is past the original one."""
+    dues = {(r.id, a.id): a.due for r in reviews for a in r.actions}
+    chains = carry_chains({target: source for source, (_, target) in carried.items()})
+    return {key: Slip(dues[origin], count, (dues[key] - dues[origin]).days)
+            for key, (origin, count) in chains.items() if key in dues and origin in dues}
+
+
 def closed_loop(reviews: Iterable[Review], today: date) -> ClosedLoop:
-    """Carries and verdicts of every action of the knowledge base, as of `today`."""
+    """Carries, slips and verdicts of every action of the knowledge base, as of `today`."""
     teams = _by_team(reviews)
-    loop = ClosedLoop(carries(r for team in teams.values() for r in team), teams=teams)
+    everything = [r for team in teams.values() for r in team]
+    loop = ClosedLoop(carries(everything), teams=teams)
+    loop.slips = slips(everything, loop.carried)
     for team in teams.values():
         for review in team:
             later = loop.deciders[review.id] = deciders(review, team)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
@@ -15,7 +15,7 @@ from retrogen.checker import known_ids
 from retrogen.config import Config
 from retrogen.errors import RetrogenError
 from retrogen.files import write_file
-from retrogen.loop import still_open
+from retrogen.loop import Slip, carries, slips, still_open
 from retrogen.model import Action, Metric, Review, load_knowledge_base, periodic_reviews
 from retrogen.periods import Period
 from retrogen.render import yaml_environment
@@ -39,13 +39,19 @@ _templates.filters["number"] = lambda value: json.dumps(int(value) if float(valu
 class Prefill:
     """What `new --team` copies from the team's reviews: the next period, the metric list of the team's
     latest periodic review of that granularity, `previous` from the review of the adjacent period (only
-    that one: never a silent comparison with an older period), and its actions still open."""
+    that one: never a silent comparison with an older period), and its actions still open, each with its
+    slip so far (the new review carries it once more)."""
 
     period: Period | None = None
     source: Review | None = None
     adjacent: Review | None = None
     carried: tuple[tuple[str, Action], ...] = ()
     lessons: tuple[Match, ...] = ()  # with --tags: the past lessons most like the team and tags
+    slips: dict[tuple[str, str], Slip] = field(default_factory=dict)  # of the carried actions that continue one
+
+    def slip(self, review_id: str, action: Action) -> Slip:
+        """The carried action's slip so far: its original due date and the carries before this one."""
+        return self.slips.get((review_id, action.id)) or Slip(action.due)
 
     @property
     def metrics(self) -> tuple[Metric, ...]:
@@ -67,8 +73,9 @@ def prefill_from(reviews: list[Review], team: str, period: Period | None) -> Pre
         period = latest[-1].next()
     same = [p for p in latest if period and p.granularity == period.granularity and p.end < period.start]
     adjacent = period.previous() if period else None
+    team_reviews = [r for r in reviews if r.team == team]
     return Prefill(period, by_period[same[-1]] if same else None, by_period.get(adjacent) if adjacent else None,
-                   tuple(still_open(reviews, team)))
+                   tuple(still_open(team_reviews, team)), slips=slips(team_reviews, carries(team_reviews)))
 
 
 @cache

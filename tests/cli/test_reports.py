@@ -51,6 +51,23 @@ def test_output_matches_golden_file(knowledge_base: Path, golden: Callable[[str,
     golden(name, out)
 
 
+def test_slips_along_the_fixture_carry_chains(knowledge_base: Path) -> None:
+    _, out = run(knowledge_base, "actions", "--format", "json")
+    rows = {(r["review"], r["id"]): r for r in json.loads(out)}
+
+    def slip(review: str, action: str) -> tuple[str, int, int]:
+        row = rows[(review, action)]
+        return row["original_due"], row["carries"], row["slip_days"]
+
+    # 2025-q4:A2 due 2026-03-31 -> 2026-q1:A3 due 2026-05-31 (30 + 31 = 61 days) -> 2026-q2:A3 due 2026-08-15
+    # (61 + 30 + 31 + 15 = 137 days).
+    assert slip("2025-q4-east-sales", "A2") == ("2026-03-31", 0, 0)
+    assert slip("2026-q1-east-sales", "A3") == ("2026-03-31", 1, 61)
+    assert slip("2026-q2-east-sales", "A3") == ("2026-03-31", 2, 137)
+    # 2026-q2:A2 due 2026-09-30, carried to 2026-12-15: 31 + 30 + 15 = 76 days later.
+    assert slip("2026-10-east-sales", "A3") == ("2026-09-30", 1, 76)
+
+
 def test_q3_example_numbers_match_the_template(knowledge_base: Path) -> None:
     _, out = run(knowledge_base, "metrics", "--format", "json")
     rows = {r["metric"]: r for r in json.loads(out) if r["review"] == "2026-q3-east-sales"}

@@ -110,6 +110,14 @@ def follow_up_order(actions: pd.DataFrame) -> pd.DataFrame:
             .drop(columns="_rank").reset_index(drop=True))
 
 
+def slipped_order(actions: pd.DataFrame) -> pd.DataFrame:
+    """The tracker's "slipped most" list: the latest action of every carry chain (not carried on again),
+    the most days slipped first, then the most carries, then by due date."""
+    latest = actions[(actions["carries"] > 0) & (actions["state"] != State.CARRIED)]
+    return (latest.sort_values(["slip_days", "carries", "due", "review", "id"],
+                               ascending=[False, False, True, True, True], kind="stable").reset_index(drop=True))
+
+
 def action_summary(actions: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     """Counts and rates overall or per owner, team, type or review.
 

@@ -129,6 +129,11 @@ class Analysis:
         return self.follow_up_list[self.follow_up_list["state"] == State.OVERDUE]
 
     @cached_property
+    def slipped_actions(self) -> pd.DataFrame:
+        """The latest action of every carry chain, the most days slipped first."""
+        return action_tables.slipped_order(self.actions)
+
+    @cached_property
     def open_actions(self) -> pd.DataFrame:
         """Open and not yet overdue, by due date."""
         return self.follow_up_list[self.follow_up_list["state"] == State.OPEN]

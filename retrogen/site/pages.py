@@ -16,7 +16,7 @@ from retrogen.actions import action_summary
 from retrogen.analysis import Analysis
 from retrogen.config import Config
 from retrogen.findings import CODES
-from retrogen.labels import labels
+from retrogen.labels import labels, slip_note
 from retrogen.model import Review
 from retrogen.numbers import number, percent, signed_change
 from retrogen.playbook import playbook_markdown
@@ -119,6 +119,8 @@ class SiteBuilder:
             if row is None:
                 continue
             row["resources"] = "; ".join(action.resources)
+            slip = a.loop.slip_of((review.id, action.id), action)
+            row["slip_note"] = slip_note(slip, review.language) if slip.carries else ""
             row["history"] = a.histories[(review.id, action.id)]
             actions.append(row)
         # A review's page speaks the review's language; the site-wide pages follow theme.language.
@@ -231,13 +233,14 @@ class SiteBuilder:
             self.text["done"]: list(weekly["done"])})
         t = self.text
         overdue, open_rows, done = records(a.overdue_actions), records(a.open_actions), records(a.recently_done())
-        listed = overdue + open_rows + done
+        slipped = records(a.slipped_actions)
+        listed = overdue + open_rows + done + slipped
         rates = {"actions": t["actions"], "open": t["open"], "overdue": t["overdue"], "done": t["done"],
                  "carried": t["carried"], "completion_rate": t["completion_rate"], "on_time_rate": t["on_time_rate"],
                  "verified": t["verification"], "verification_rate": t["verification_rate"]}
         return self.render(
             "actions.md.j2", stats=self._stats, overdue=list(grouped(overdue, "team").items()), open=open_rows,
-            recently_done=done, titles={r.id: r.title for r in a.knowledge_base.reviews},
+            recently_done=done, slipped=slipped, titles={r.id: r.title for r in a.knowledge_base.reviews},
             teams=_choices(row["team"] for row in listed), owners=_choices(row["owner"] for row in listed),
             states=[(s, t[s]) for s in dict.fromkeys(row["state"] for row in listed)],
             by_owner=self.html_table(by_owner, {"owner": t["owner"], **rates}),

@@ -131,3 +131,16 @@ def test_a_quarter_follows_up_the_months_since_the_previous_quarter_by_review(kn
     october = section.split("(2026-10-east-sales.md)**", 1)[1]
     listed = re.findall(r"^\| \[(A\d)\]\(2026-10-east-sales\.md#a\d\) \|", october, re.MULTILINE)
     assert listed == ["A1", "A2", "A3", "A4"]
+
+
+def test_a_carried_action_shows_its_slip_and_the_tracker_lists_the_most_slipped_first(
+        pages: dict[str, str]) -> None:
+    # 2025-q4:A2 due 2026-03-31 -> 2026-q1:A3 -> 2026-q2:A3 due 2026-08-15: twice, 137 days.
+    twice = pages["reviews/2026-q2-east-sales.md"].split("### A3 ·")[1].split("### ")[0]
+    assert "原定 2026-03-31 · 第2次结转 · 推迟 137 天" in twice
+    english = pages["reviews/2026-q3-emea-enterprise.md"].split("### A4 ·")[1].split("### ")[0]
+    assert "originally due 2026-11-30 · carried once · slipped 0 days" in english
+    never = pages["reviews/2026-10-east-sales.md"].split("### A4 ·")[1].split("### ")[0]
+    assert "rg-slip" not in never  # never carried: nothing to say
+    slipped = pages["actions.md"].split('<table id="rg-slipped"')[1].split("</table>")[0]
+    assert re.findall(r'data-slip_days="(-?\d+)"', slipped) == ["137", "76", "19", "10", "0"]

@@ -11,6 +11,7 @@ import yaml
 from retrogen.actions import actions_table
 from retrogen.crosschecks import carry_chains, cross_issues
 from retrogen.history import timelines
+from retrogen.labels import slip_note
 from retrogen.loop import Slip, closed_loop
 from retrogen.model import Action, Expectation
 from retrogen.periods import parse_label
@@ -89,3 +90,11 @@ def test_a_third_carry_is_a_warning_on_the_review_that_carries_it() -> None:
     assert found[0].message == ("action A1 is carried forward 3 times: q1:A1 was first due 2026-05-31, now "
                                 "2027-02-28, 273 days later; rather than carry it again, re-plan it with its "
                                 "owner, escalate it or cancel it")
+
+
+def test_the_slip_note_in_both_languages() -> None:
+    slip = Slip(D("2026-09-30"), 2, 45)
+    assert slip_note(slip, "zh") == "原定 2026-09-30 · 第2次结转 · 推迟 45 天"
+    assert slip_note(slip, "en") == "originally due 2026-09-30 · carried twice · slipped 45 days"
+    assert slip_note(Slip(D("2026-09-30"), 3, -1), "en") == ("originally due 2026-09-30 · carried 3 times · "
+                                                             "brought forward 1 day")

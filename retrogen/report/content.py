@@ -21,6 +21,7 @@ from retrogen.actions import action_summary
 from retrogen.analysis import Analysis
 from retrogen.errors import RetrogenError
 from retrogen.hints import did_you_mean
+from retrogen.loop import Slip
 from retrogen.metrics import Rag, causes_pareto, metrics_summary, rag
 from retrogen.model import Lesson, Problem, Review
 from retrogen.periods import Period, parse_label
@@ -67,6 +68,7 @@ class ActionRow:
     days_late: int | None
     review: str = ""  # title of the review the action belongs to (summaries list actions of many reviews)
     team: str = ""
+    slip: Slip | None = None  # of an action that continues another: how far it is from its original due date
 
 
 @dataclass(frozen=True)
@@ -156,7 +158,9 @@ def _action(row: dict[str, Any], review: Review | None = None) -> ActionRow:
     return ActionRow(id=row["id"], action=row["action"], owner=row["owner"], due=date.fromisoformat(row["due"]),
                      checkpoint=row["checkpoint"], status=row["status"], state=row["state"],
                      days_late=row["days_late"], review=review.title if review else "",
-                     team=review.team if review else "")
+                     team=review.team if review else "",
+                     slip=Slip(date.fromisoformat(row["original_due"]), row["carries"], row["slip_days"])
+                     if row["carries"] else None)
 
 
 def in_period(review: Review, period: Period) -> bool:
@@ -187,7 +191,8 @@ def _hint(word: str, known: Iterable[str]) -> str:
 
 _METRIC_COLUMNS = ("review", "category", "metric", "unit", "target", "actual", "achievement", "previous", "change",
                    "change_unit", "change_good")
-_ACTION_COLUMNS = ("review", "id", "action", "owner", "due", "checkpoint", "status", "state", "days_late")
+_ACTION_COLUMNS = ("review", "id", "action", "owner", "due", "checkpoint", "status", "state", "days_late",
+                   "original_due", "carries", "slip_days")
 
 
 class ReportBuilder:

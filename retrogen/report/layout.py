@@ -4,7 +4,7 @@ numbers every format shows."""
 from __future__ import annotations
 
 from retrogen.documents import Block, Grid, Heading, Items, PageBreak, Text
-from retrogen.labels import labels
+from retrogen.labels import labels, slip_note
 from retrogen.metrics import Rag
 from retrogen.numbers import number, percent, quantity, signed_change
 from retrogen.report.content import ActionRow, KpiRow, Report, ReviewReport, Summary
@@ -27,6 +27,12 @@ def action_state(row: ActionRow, text: dict[str, str]) -> str:
     if row.state == "carried":
         return text["carried"]
     return status
+
+
+def _due(row: ActionRow, language: str) -> str:
+    """The due date, and for a carried action how far it is from its original one."""
+    due = row.due.isoformat()
+    return f"{due} ({slip_note(row.slip, language)})" if row.slip else due
 
 
 def _rag(mark: Rag | None, text: dict[str, str]) -> str:
@@ -79,7 +85,7 @@ def review_blocks(report: ReviewReport) -> list[Block]:
     if report.actions:
         blocks += [Heading(text["action_plan"], 1), Grid(
             ("#", text["action"], text["owner"], text["due"], text["checkpoint"], text["status"]),
-            tuple((a.id, a.action, a.owner, a.due.isoformat(), a.checkpoint, action_state(a, text))
+            tuple((a.id, a.action, a.owner, _due(a, report.language), a.checkpoint, action_state(a, text))
                   for a in report.actions),
             (0.9, 6.0, 1.8, 2.0, 4.0, 2.5))]
     return blocks

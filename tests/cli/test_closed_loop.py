@@ -169,3 +169,19 @@ def test_new_carries_only_from_reviews_held_before_its_meeting(team: Path) -> No
     assert code == 0, out
     assert "carried 2 open actions" in out, out
     assert 'carried_from: "q2:A2"' in (team / "reviews" / "jun-late.yaml").read_text(encoding="utf-8")
+
+
+def test_a_third_carry_is_a_warning_also_when_only_that_file_is_checked(team: Path) -> None:
+    # q2:A2 (due 2026-09-30) carried into q3 (2026-12-31), q4 (2027-03-31) and 2027-q1 (2027-06-30).
+    for review_id, label, start, end, held_on, source, due in (
+            ("q3", "2026-Q3", "2026-07-01", "2026-09-30", "2026-10-12", "q2:A2", "2026-12-31"),
+            ("q4", "2026-Q4", "2026-10-01", "2026-12-31", "2027-01-08", "q3:A1", "2027-03-31"),
+            ("q5", "2027-Q1", "2027-01-01", "2027-03-31", "2027-04-08", "q4:A1", "2027-06-30")):
+        review(team, review_id, label, start, end, held_on, 65, 22, [
+            {"id": "A1", "text": "折扣审批下放(续)", "carried_from": source, "due": due}])
+    found = [f for f in findings(team, "reviews/q5.yaml") if f["code"] == "RG221"]
+    # 2026-09-30 -> 2027-06-30: 92 + 181 = 273 days.
+    assert [(f["path"], f["line"], f["severity"]) for f in found] == [("reviews/q5.yaml", 33, "warning")]
+    assert "carried forward 3 times: q2:A2 was first due 2026-09-30, now 2027-06-30, 273 days later" in str(
+        found[0]["message"])
+    assert not [f for f in findings(team, "reviews/q4.yaml") if f["code"] == "RG221"]  # twice: not yet

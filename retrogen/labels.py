@@ -201,6 +201,7 @@ HEADERS: dict[str, dict[str, str]] = {
         "unit": "单位", "target": "目标值", "actual": "实际值", "better": "方向", "achievement": "达成率",
         "met": "达成", "previous": "上期", "previous_from": "上期来源", "change": "环比", "change_unit": "变化单位",
         "change_good": "改善", "yoy_previous": "去年同期", "yoy_from": "同期来源", "yoy_change": "同比",
+        "missed_in_a_row": "连续未达成",
         "metrics": "指标数", "met_rate": "达成比例", "mean_achievement": "平均达成率",
         "median_achievement": "达成率中位数", "order": "序号", "stage": "阶段", "count": "数量",
         "conversion": "转化率", "cumulative": "累计转化率", "target_rate": "目标转化率", "target_met": "达到目标",

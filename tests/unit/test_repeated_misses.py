@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
+from retrogen.checker import CheckOptions, check_paths
 from retrogen.metrics import metrics_table, scoreboard
 from retrogen.model import Metric
 from retrogen.periods import parse_label
+from tests import minimal
 from tests.unit.test_metrics import review
 
 
@@ -68,3 +71,80 @@ def test_scoreboard_carries_the_streak_of_the_latest_review() -> None:
                for n in (1, 2, 3)]
     board = scoreboard(reviews, metrics_table(reviews))
     assert board["missed_in_a_row"].tolist() == [3]
+
+
+# `check`: RG221 on the team's latest periodic review of the cadence, RG222 on a cause back while its fix is open.
+
+def kpi(actual: float, target: float = 100, name: str = "销售额", unit: str = "万元") -> dict[str, object]:
+    return {"category": "业绩", "name": name, "unit": unit, "target": target, "actual": actual, "analysis": "差距"}
+
+
+def quarter(number: int, metrics: list[dict[str, object]], **fields: object) -> dict[str, object]:
+    return minimal.review(f"q{number}", "华东销售部", metrics, quarter=number, **fields)
+
+
+def month(label: str, metrics: list[dict[str, object]]) -> dict[str, object]:
+    period = parse_label(label)
+    return minimal.review(f"m{label}", "华东销售部", metrics, period={
+        "label": label, "start": period.start.isoformat(), "end": period.end.isoformat()},
+        held_on=period.end.isoformat())
+
+
+def warnings(folder: Path, code: str, least: int = 2) -> list[tuple[str, int, str]]:
+    options = CheckOptions(date(2026, 12, 31), root=folder, repeated_miss_periods=least)
+    result = check_paths([folder / "reviews"], options, reviews_dir=folder / "reviews")
+    return [(Path(f.path).name, f.line, f.message) for f in result.findings if f.code == code]
+
+
+def test_check_flags_three_quarters_missed_on_the_latest_quarter_only(tmp_path: Path) -> None:
+    minimal.write_knowledge_base(tmp_path, [
+        quarter(1, [kpi(90), kpi(9, 10, "新客户数量", "个")]), quarter(2, [kpi(80), kpi(12, 10, "新客户数量", "个")]),
+        month("2026-07", [kpi(200)]),  # a monthly review between the quarters: another cadence
+        quarter(3, [kpi(70), kpi(8, 10, "新客户数量", "个")])])
+    found = warnings(tmp_path, "RG221")
+    assert [(name, message.split(";")[0]) for name, _, message in found] == [
+        ("q3.yaml", "metric 销售额 missed its target 3 periods in a row (to 2026-Q3)")]
+    assert warnings(tmp_path, "RG221", least=4) == []
+
+
+def test_check_does_not_flag_a_streak_broken_by_a_met_quarter(tmp_path: Path) -> None:
+    minimal.write_knowledge_base(tmp_path, [quarter(1, [kpi(90)]), quarter(2, [kpi(120)]), quarter(3, [kpi(80)])])
+    assert warnings(tmp_path, "RG221") == []
+
+
+def cause(problem_id: str = "P1", factor: str = "process") -> dict[str, object]:
+    return {"id": problem_id, "problem": "项目在审批环节停滞", "root_cause": "未摸排客户决策链", "factor": factor,
+            "whys": ["停滞", "审批", "决策链"], "evidence": "3个项目"}
+
+
+def lesson(tags: list[str], problem: str = "P1") -> dict[str, object]:
+    return {"id": "L1", "type": "failure", "lesson": "未摸排决策链", "applies_to": "大客户", "tags": tags,
+            "problem": problem}
+
+
+def fix(status: str = "in_progress", **fields: object) -> dict[str, object]:
+    return {"id": "A1", "action": "建立决策链摸排清单", "type": "process", "owner": "Ann Lee", "due": "2026-12-31",
+            "checkpoint": "清单", "addresses": ["P1"], "status": status, **fields}
+
+
+def test_check_flags_a_cause_back_while_its_fix_was_carried(tmp_path: Path) -> None:
+    minimal.write_knowledge_base(tmp_path, [
+        quarter(3, [kpi(120)], problems=[cause()], lessons=[lesson(["决策链"])], actions=[fix()]),
+        quarter(4, [kpi(120)], problems=[cause("P2")], lessons=[lesson(["决策链"], "P2")],
+                actions=[fix(carried_from="q3:A1", addresses=["P2"])])])
+    [(name, _, message)] = warnings(tmp_path, "RG222")
+    assert (name, message) == ("q4.yaml", "problem P2 recurs (决策链, as P1 of q3) while the action meant to fix "
+                                          "it is not done (q3:A1); finish it first, or say why it did not work")
+
+
+def test_check_leaves_a_cause_alone_when_its_fix_was_done_or_the_theme_differs(tmp_path: Path) -> None:
+    done = fix("done", done_on="2026-09-20")
+    minimal.write_knowledge_base(tmp_path, [
+        quarter(3, [kpi(120)], problems=[cause()], lessons=[lesson(["决策链"])], actions=[done]),
+        quarter(4, [kpi(120)], problems=[cause()], lessons=[lesson(["决策链"])], actions=[])])
+    assert warnings(tmp_path, "RG222") == []
+    minimal.write_knowledge_base(tmp_path, [
+        quarter(3, [kpi(120)], problems=[cause()], lessons=[lesson(["定价"])], actions=[fix()]),
+        quarter(4, [kpi(120)], problems=[cause()], lessons=[lesson(["决策链"])],
+                actions=[fix(carried_from="q3:A1")])])
+    assert warnings(tmp_path, "RG222") == []

@@ -151,6 +151,12 @@ def facts_of(document: Document, display: str) -> ReviewFacts | None:
                        text(data, "kind"), tuple(problems))
 
 
+def same_cause(factor: str, tags: frozenset[str], other_factor: str, other_tags: frozenset[str]) -> bool:
+    """Whether two problems share a root cause's theme: the same fishbone factor, and a tag in common among
+    the lessons drawn from them when either has one (a factor alone is too broad once a lesson names more)."""
+    return factor == other_factor and (not (tags or other_tags) or bool(tags & other_tags))
+
+
 def _order(review: ReviewFacts) -> tuple[date, str]:
     return review.held_on, review.id
 
@@ -357,8 +363,7 @@ def _recurring_cause_issues(latest: ReviewFacts, previous: ReviewFacts | None, c
         return
     for index, problem in enumerate(latest.problems):
         for earlier in previous.problems:
-            if earlier.factor != problem.factor or (
-                    (earlier.tags or problem.tags) and not earlier.tags & problem.tags):
+            if not same_cause(problem.factor, problem.tags, earlier.factor, earlier.tags):
                 continue
             pending = [a for a in previous.actions if earlier.id in a.addresses
                        and (a.status in OPEN_STATUSES or f"{previous.id}:{a.id}" in carried)]

@@ -13,8 +13,8 @@ import pandas as pd
 from retrogen.crosschecks import previous_agrees
 from retrogen.model import Metric, Review, periodic_reviews
 from retrogen.periods import Period
+from retrogen.rates import DEFAULT_REPEATED_MISS_PERIODS, met, missed_in_a_row
 from retrogen.rates import achievement as achievement  # re-exported: rates is free of pandas, for `check`
-from retrogen.rates import met, missed_in_a_row
 from retrogen.rates import ratio as ratio
 from retrogen.vocabulary import LESSON_TYPES
 
@@ -141,17 +141,33 @@ def _value(review: Review | None, metric: Metric) -> tuple[float | None, str | N
     return (found.actual, review.id) if found is not None else (None, None)
 
 
+REPEATED_MISS_COLUMNS = ["team", "review", "period", "granularity", "metric", "unit", "missed_in_a_row"]
+
+
+def repeated_misses(table: pd.DataFrame, least: int = DEFAULT_REPEATED_MISS_PERIODS) -> pd.DataFrame:
+    """The KPIs each team missed in `least` or more comparable periods in a row, as of its latest periodic
+    review of each cadence (a month after the quarter does not hide the quarterly streak), in table order."""
+    periodic = table.dropna(subset=["missed_in_a_row", "period_start"])
+    if periodic.empty:
+        return pd.DataFrame(columns=REPEATED_MISS_COLUMNS)
+    ordered = periodic.sort_values(["period_end", "period_start", "held_on"], kind="stable")
+    latest = set(ordered.groupby(["team", "granularity"], sort=False)["review"].last())
+    found = periodic[periodic["review"].isin(latest) & (periodic["missed_in_a_row"] >= least)]
+    return found[REPEATED_MISS_COLUMNS].reset_index(drop=True)
+
+
 SCOREBOARD_COLUMNS = ["team", "review", "period", "granularity", "metric", "unit", "better", "target", "actual",
                       "achievement", "met", "rag", "previous", "change", "change_unit", "change_good", "trend",
-                      "missed_in_a_row"]
+                      "missed_in_a_row", "missed_repeatedly"]
 
 
 def scoreboard(reviews: Iterable[Review], table: pd.DataFrame, green: float = GREEN_FROM, amber: float = AMBER_FROM,
-               periods: int = TREND_PERIODS) -> pd.DataFrame:
+               periods: int = TREND_PERIODS, repeated: int = DEFAULT_REPEATED_MISS_PERIODS) -> pd.DataFrame:
     """Each team's KPIs in its latest periodic review (the latest period; of two reviews of one period the
     one held later, as in 环比), one row per KPI in the review's order: `table`'s figures (achievement, met,
     环比) with their 红/黄/绿, and `trend`, the metric's (period label, actual) over the team's last `periods`
-    periodic reviews of the same cadence, oldest first (None where a review did not report it).
+    periodic reviews of the same cadence, oldest first (None where a review did not report it), and
+    `missed_repeatedly` when it missed its target in `repeated` or more comparable periods in a row.
     Teams without a periodic review have no rows."""
     periodic = periodic_reviews(reviews)
     latest: dict[str, tuple[Period, Review]] = {}
@@ -168,8 +184,10 @@ def scoreboard(reviews: Iterable[Review], table: pd.DataFrame, green: float = GR
         for row in ([] if part is None else part.to_dict("records")):
             metric = next(m for m in review.metrics if m.name == row["metric"] and m.unit == row["unit"])
             trend = [(p.label, _value(periodic[(team, p)], metric)[0]) for p in cadence]
+            streak = row["missed_in_a_row"]
             rows.append({**{c: row[c] for c in SCOREBOARD_COLUMNS if c in row},
-                         "rag": rag(row["achievement"], green, amber), "trend": trend})
+                         "rag": rag(row["achievement"], green, amber), "trend": trend,
+                         "missed_repeatedly": not pd.isna(streak) and streak >= repeated})
     return pd.DataFrame(rows, columns=SCOREBOARD_COLUMNS)
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from retrogen.analysis import analyse
 from retrogen.checker import CheckOptions, check_paths
+from retrogen.config import load_config
 from retrogen.metrics import metrics_table, scoreboard
 from retrogen.model import Metric
 from retrogen.periods import parse_label
@@ -148,3 +150,23 @@ def test_check_leaves_a_cause_alone_when_its_fix_was_done_or_the_theme_differs(t
         quarter(4, [kpi(120)], problems=[cause()], lessons=[lesson(["决策链"])],
                 actions=[fix(carried_from="q3:A1")])])
     assert warnings(tmp_path, "RG222") == []
+
+
+def test_analysis_lists_the_repeated_misses_and_the_unfixed_causes_the_pages_show(tmp_path: Path) -> None:
+    minimal.write_knowledge_base(tmp_path, [
+        quarter(1, [kpi(90)]), quarter(2, [kpi(80), kpi(12, 10, "新客户数量", "个")]),
+        month("2026-07", [kpi(70)]),
+        quarter(3, [kpi(70), kpi(8, 10, "新客户数量", "个")], problems=[cause()], lessons=[lesson(["决策链"])],
+                actions=[fix()]),
+        quarter(4, [kpi(60), kpi(11, 10, "新客户数量", "个")], problems=[cause("P2")],
+                lessons=[lesson(["决策链"], "P2")], actions=[fix(carried_from="q3:A1", addresses=["P2"])])])
+    analysis = analyse(load_config(tmp_path / "mkdocs.yml"), date(2026, 12, 31), use_git=False)
+    misses = analysis.repeated_misses
+    # the quarterly streak is 4 (Q1-Q4); the monthly one only 1 (no month before July), under the default of 2
+    assert misses[["review", "metric", "missed_in_a_row"]].values.tolist() == [["q4", "销售额", 4]]
+    board = analysis.scoreboard
+    assert board[["metric", "missed_in_a_row", "missed_repeatedly"]].values.tolist() == [
+        ["销售额", 4, True], ["新客户数量", 0, False]]
+    [cause_row] = analysis.unfixed_causes.to_dict("records")
+    assert (cause_row["review"], cause_row["problem"], cause_row["themes"], cause_row["earlier_review"],
+            cause_row["actions"]) == ("q4", "P2", ["决策链"], "q3", ["q3:A1"])

@@ -203,7 +203,7 @@ def cross_issues(reviews: Iterable[ReviewFacts], checked: set[str], today: date,
         if team.reviews[-1] is review:
             previous = _previous_comparable(review, team)
             yield from _follow_up_issues(review, team.reviews[:-1], previous, carried)
-            yield from _recurring_cause_issues(review, previous, carried)
+            yield from _recurring_cause_issues(review, _follows_on_from(review, team, previous), carried)
 
 
 def _overdue_issues(review: ReviewFacts, carried: set[str], today: date) -> Iterator[CrossIssue]:
@@ -308,6 +308,15 @@ def _previous_comparable(review: ReviewFacts, team: _Team) -> ReviewFacts | None
         found = team.by_period.get(adjacent) if adjacent else None
         return found if found is not None and _order(found) < _order(review) else None
     earlier = [r for r in team.reviews if _order(r) < _order(review) and r.period is None and r.kind == review.kind]
+    return earlier[-1] if earlier else None
+
+
+def _follows_on_from(review: ReviewFacts, team: _Team, comparable: ReviewFacts | None) -> ReviewFacts | None:
+    """The review whose causes and fixes this one picks up (as loop.previous_review on typed reviews): the
+    previous period's, else the team's latest earlier review (a month after a quarter follows the quarter)."""
+    if comparable is not None and review.period is not None:
+        return comparable
+    earlier = [r for r in team.reviews if _order(r) < _order(review)]
     return earlier[-1] if earlier else None
 
 

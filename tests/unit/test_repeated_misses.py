@@ -11,6 +11,7 @@ from retrogen.config import load_config
 from retrogen.metrics import metrics_table, scoreboard
 from retrogen.model import Metric
 from retrogen.periods import parse_label
+from retrogen.site.pages import build_pages
 from tests import minimal
 from tests.unit.test_metrics import review
 
@@ -170,3 +171,22 @@ def test_analysis_lists_the_repeated_misses_and_the_unfixed_causes_the_pages_sho
     [cause_row] = analysis.unfixed_causes.to_dict("records")
     assert (cause_row["review"], cause_row["problem"], cause_row["themes"], cause_row["earlier_review"],
             cause_row["actions"]) == ("q4", "P2", ["决策链"], "q3", ["q3:A1"])
+
+
+def test_dashboard_and_team_page_show_the_streak_and_the_unfixed_cause(tmp_path: Path) -> None:
+    minimal.write_knowledge_base(tmp_path, [
+        quarter(2, [kpi(80)]),
+        quarter(3, [kpi(70), kpi(8, 10, "新客户数量", "个")], problems=[cause()], lessons=[lesson(["决策链"])],
+                actions=[fix()]),
+        quarter(4, [kpi(60), kpi(11, 10, "新客户数量", "个")], problems=[cause("P2")],
+                lessons=[lesson(["决策链"], "P2")], actions=[fix(carried_from="q3:A1", addresses=["P2"])])])
+    config = load_config(tmp_path / "mkdocs.yml")
+    pages = build_pages(analyse(config, date(2026, 12, 31), use_git=False), config)
+    board = pages["index.md"][pages["index.md"].index('<table id="rg-scoreboard"'):]
+    cells = board[:board.index("</table>")].split('<td class="rg-kpi ')
+    assert [cell.count("连续3期未达成") for cell in cells[1:]] == [1, 0]
+    [team_page] = [text for name, text in pages.items() if name.startswith("teams/team-")]
+    assert "- **销售额** (万元): 连续3期未达成, 周期 2026-Q4 — [q4](../reviews/q4.md)" in team_page
+    assert "新客户数量** (个): 连续" not in team_page
+    assert "q4 的 P2 再次出现(决策链;同 q3 的 P1),而针对它的行动尚未完成:q3:A1" in team_page
+    assert team_page.count("⚠ 整改未完成") == 2  # the factor (流程) and the tag (#决策链) among the recurring causes

@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from retrogen.analysis import analyse
 from retrogen.checker import CheckOptions, check_paths
 from retrogen.config import load_config
+from retrogen.errors import ConfigError
 from retrogen.metrics import metrics_table, scoreboard
 from retrogen.model import Metric
 from retrogen.periods import parse_label
@@ -190,3 +193,19 @@ def test_dashboard_and_team_page_show_the_streak_and_the_unfixed_cause(tmp_path:
     assert "新客户数量** (个): 连续" not in team_page
     assert "q4 的 P2 再次出现(决策链;同 q3 的 P1),而针对它的行动尚未完成:q3:A1" in team_page
     assert team_page.count("⚠ 整改未完成") == 2  # the factor (流程) and the tag (#决策链) among the recurring causes
+
+
+def test_repeated_miss_periods_is_a_setting_check_follows(tmp_path: Path) -> None:
+    minimal.write_knowledge_base(tmp_path, [quarter(1, [kpi(90)]), quarter(2, [kpi(80)]), quarter(3, [kpi(70)])])
+    (tmp_path / "mkdocs.yml").write_text(minimal.MKDOCS_YML + "extra:\n  retrogen:\n    repeated_miss_periods: 4\n",
+                                         encoding="utf-8")
+    config = load_config(tmp_path / "mkdocs.yml")
+    assert config.repeated_miss_periods == 4
+    options = CheckOptions.of(config, date(2026, 12, 31))
+    result = check_paths([tmp_path / "reviews"], options, reviews_dir=tmp_path / "reviews")
+    assert [f.code for f in result.findings if f.code == "RG221"] == []  # 3 in a row, 4 asked
+    assert analyse(config, date(2026, 12, 31), use_git=False).repeated_misses.empty
+    (tmp_path / "mkdocs.yml").write_text(minimal.MKDOCS_YML + "extra:\n  retrogen:\n    repeated_miss_periods: 1\n",
+                                         encoding="utf-8")
+    with pytest.raises(ConfigError, match="repeated_miss_periods must be a whole number from 2 to 24"):
+        load_config(tmp_path / "mkdocs.yml")

@@ -209,3 +209,17 @@ def test_repeated_miss_periods_is_a_setting_check_follows(tmp_path: Path) -> Non
                                          encoding="utf-8")
     with pytest.raises(ConfigError, match="repeated_miss_periods must be a whole number from 2 to 24"):
         load_config(tmp_path / "mkdocs.yml")
+
+
+def test_the_english_site_says_it_in_english(tmp_path: Path) -> None:
+    minimal.write_knowledge_base(tmp_path, [quarter(2, [kpi(80)]), quarter(3, [kpi(70)], problems=[cause()],
+                                                                          actions=[fix()]),
+                                            quarter(4, [kpi(60)], problems=[cause("P2")],
+                                                    actions=[fix(carried_from="q3:A1", addresses=["P2"])])])
+    (tmp_path / "mkdocs.yml").write_text(minimal.MKDOCS_YML.replace("language: zh", "language: en"), encoding="utf-8")
+    config = load_config(tmp_path / "mkdocs.yml")
+    pages = build_pages(analyse(config, date(2026, 12, 31), use_git=False), config)
+    assert "missed 3 periods in a row" in pages["index.md"]
+    [team_page] = [text for name, text in pages.items() if name.startswith("teams/team-")]
+    # no lesson names a theme: the factor alone is the cause's theme
+    assert "P2 of q4 recurs (Process; P1 of q3) while the action meant to fix it is not done: q3:A1" in team_page

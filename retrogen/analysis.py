@@ -12,6 +12,7 @@ import pandas as pd
 from retrogen import actions as action_tables
 from retrogen import metrics as metric_tables
 from retrogen.config import DEFAULT_PLAYBOOK_ORDER, Config
+from retrogen.crosschecks import same_cause
 from retrogen.history import (
     ActionKey,
     GitHistory,
@@ -21,10 +22,12 @@ from retrogen.history import (
     with_carries,
     written_timelines,
 )
-from retrogen.loop import ACTIVE_STATES, ClosedLoop, FollowUp, State, closed_loop, follow_up
+from retrogen.loop import ACTIVE_STATES, ClosedLoop, FollowUp, State, closed_loop, follow_up, previous_review
 from retrogen.model import KnowledgeBase, Review, load_knowledge_base
 from retrogen.playbook import Playbook, build_playbook
+from retrogen.rates import DEFAULT_REPEATED_MISS_PERIODS
 from retrogen.tables import records
+from retrogen.vocabulary import OPEN_STATUSES
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,15 @@ class RecentChanges:
     became_overdue: int
 
 
+UNFIXED_CAUSE_COLUMNS = ["team", "review", "problem", "factor", "themes", "earlier_review", "earlier_problem",
+                         "actions"]
+
+
+def _lesson_tags(review: Review, problem_id: str) -> frozenset[str]:
+    """The tags of the review's lessons drawn from the problem: its root cause's theme."""
+    return frozenset(tag for lesson in review.lessons if lesson.problem == problem_id for tag in lesson.tags)
+
+
 @dataclass
 class Analysis:
     knowledge_base: KnowledgeBase
@@ -44,6 +56,7 @@ class Analysis:
     playbook_order: tuple[str, ...] = DEFAULT_PLAYBOOK_ORDER  # extra.retrogen.playbook_order
     # extra.retrogen.rag_thresholds: the achievement from which a KPI is green, and amber
     rag_thresholds: tuple[float, float] = (metric_tables.GREEN_FROM, metric_tables.AMBER_FROM)
+    repeated_miss_periods: int = DEFAULT_REPEATED_MISS_PERIODS  # extra.retrogen.repeated_miss_periods
 
     @property
     def today(self) -> date:
@@ -79,7 +92,44 @@ class Analysis:
         """Each team's KPIs in its latest periodic review held by today, with 红/黄/绿, 环比 and a trend
         (metrics.scoreboard)."""
         held = [r for r in self.knowledge_base.reviews if r.held_on <= self.today]
-        return metric_tables.scoreboard(held, self.metrics, *self.rag_thresholds)
+        return metric_tables.scoreboard(held, self.metrics, *self.rag_thresholds,
+                                        repeated=self.repeated_miss_periods)
+
+    @cached_property
+    def repeated_misses(self) -> pd.DataFrame:
+        """KPIs missed in repeated_miss_periods or more comparable periods in a row (metrics.repeated_misses)."""
+        held = self.metrics[self.metrics["held_on"] <= self.today]
+        return metric_tables.repeated_misses(held, self.repeated_miss_periods)
+
+    @cached_property
+    def unfixed_causes(self) -> pd.DataFrame:
+        """Root causes of each team's latest review held by today that the review it follows on from found too
+        (crosschecks.same_cause) while the action that addresses them there is still open or was carried: what
+        `check` warns of as RG222."""
+        rows = []
+        for team_reviews in self.loop.teams.values():
+            held = [r for r in team_reviews if r.held_on <= self.today]
+            if not held:
+                continue
+            latest = max(held, key=lambda r: (r.held_on, r.id))
+            previous = previous_review(latest, held)
+            if previous is None:
+                continue
+            for problem in latest.problems:
+                for earlier in previous.problems:
+                    if not same_cause(problem.factor, _lesson_tags(latest, problem.id), earlier.factor,
+                                      _lesson_tags(previous, earlier.id)):
+                        continue
+                    pending = [f"{previous.id}:{a.id}" for a in previous.actions if earlier.id in a.addresses
+                               and (a.status in OPEN_STATUSES or (previous.id, a.id) in self.loop.carried)]
+                    if pending:
+                        shared = _lesson_tags(latest, problem.id) & _lesson_tags(previous, earlier.id)
+                        rows.append({"team": latest.team, "review": latest.id, "problem": problem.id,
+                                     "factor": problem.factor, "themes": sorted(shared),
+                                     "earlier_review": previous.id, "earlier_problem": earlier.id,
+                                     "actions": pending})
+                        break
+        return pd.DataFrame(rows, columns=UNFIXED_CAUSE_COLUMNS)
 
     @cached_property
     def review_scores(self) -> dict[str, dict[str, Any]]:
@@ -204,4 +254,4 @@ def analyse(config: Config, today: date, use_git: bool = True, jobs: int | None 
     `jobs` caps the processes that check the reviews (default: one per core)."""
     knowledge_base = load_knowledge_base(config, today, jobs=jobs)
     git = GitHistory() if not use_git else read_git_history(config.root, config.reviews_dir, config.max_file_size)
-    return Analysis(knowledge_base, git, config.playbook_order, config.rag_thresholds)
+    return Analysis(knowledge_base, git, config.playbook_order, config.rag_thresholds, config.repeated_miss_periods)

@@ -21,6 +21,7 @@ from retrogen.glossary import TagSpeller, TagVocabulary, team_hint
 from retrogen.hints import is_placeholder
 from retrogen.loader import DEFAULT_MAX_FILE_SIZE, Document, FieldPath, Position, field_name, load_review, read_bounded
 from retrogen.owners import DEFAULT_NOT_OWNERS
+from retrogen.rates import DEFAULT_REPEATED_MISS_PERIODS
 from retrogen.schema import schema_issues
 from retrogen.workers import exit_with_parent
 
@@ -50,13 +51,14 @@ class CheckOptions:
     roster_names: tuple[str, ...] = ()
     tags: TagVocabulary = field(default_factory=TagVocabulary)
     teams: tuple[str, ...] | None = None  # extra.retrogen.teams; None: any team
+    repeated_miss_periods: int = DEFAULT_REPEATED_MISS_PERIODS  # extra.retrogen.repeated_miss_periods
 
     @classmethod
     def of(cls, config: Config, today: date) -> CheckOptions:
         """The options the knowledge base's configuration sets."""
         known = config.roster.known() if config.require_known_owners else None
         return cls(today, config.not_owners, config.max_file_size, config.root, config.min_whys, known,
-                   config.roster.names(), config.tags, config.teams)
+                   config.roster.names(), config.tags, config.teams, config.repeated_miss_periods)
 
 
 class TagUse(NamedTuple):
@@ -304,8 +306,8 @@ def check_paths(paths: Sequence[Path], options: CheckOptions, reviews_dir: Path 
     related_outside = _related_facts(heads, outside, options, jobs) if outside else []
     by_display = {r.display: r for r in results}
     for finding in [*duplicate_ids(inside, others), *duplicate_ids(outside, ()),
-                    *_cross_findings(inside, related_inside, options.today),
-                    *_cross_findings(outside, related_outside, options.today),
+                    *_cross_findings(inside, related_inside, options),
+                    *_cross_findings(outside, related_outside, options),
                     *_tag_findings(results, heads, options.tags)]:
         by_display[finding.path].findings.append(finding)
     findings = sorted(f for r in results for f in r.findings)
@@ -338,10 +340,12 @@ def _related_facts(heads: list[Head], checked: list[FileResult], options: CheckO
     return [facts for facts in _per_file(_facts_batch, wanted, options, False, jobs) if facts]
 
 
-def _cross_findings(checked: list[FileResult], related: list[ReviewFacts], today: date) -> Iterator[Finding]:
+def _cross_findings(checked: list[FileResult], related: list[ReviewFacts], options: CheckOptions
+                    ) -> Iterator[Finding]:
     """Closed-loop findings of the checked files, judged with the related reviews around them; a checked
     file's own facts come last, so they win over another file's with the same id."""
     facts = [*related, *(r.facts for r in checked if r.facts)]
-    for issue in cross_issues(facts, {r.review_id for r in checked if r.review_id}, today):
+    for issue in cross_issues(facts, {r.review_id for r in checked if r.review_id}, options.today,
+                              options.repeated_miss_periods):
         yield Finding(issue.display, issue.position.line, issue.position.column, issue.code, issue.message,
                       issue.field)

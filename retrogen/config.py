@@ -20,6 +20,7 @@ from retrogen.loader import DEFAULT_MAX_FILE_SIZE
 from retrogen.owners import DEFAULT_NOT_OWNERS, normalise
 from retrogen.people import Roster, load_roster
 from retrogen.periods import FIRST_YEAR, LAST_YEAR
+from retrogen.rates import DEFAULT_REPEATED_MISS_PERIODS
 from retrogen.schema import SCHEMA_NAME
 
 CONFIG_NAME = "mkdocs.yml"
@@ -53,6 +54,8 @@ class Config:
     # The achievement (actual / target, or target / actual where lower is better) from which a KPI is green,
     # and from which it is amber; below that red. extra.retrogen.rag_thresholds gives them in percent.
     rag_thresholds: tuple[float, float] = (1.0, 0.9)
+    # How many comparable periods in a row a KPI must miss its target to be flagged (extra.retrogen).
+    repeated_miss_periods: int = DEFAULT_REPEATED_MISS_PERIODS
 
     @property
     def config_file(self) -> Path:
@@ -173,6 +176,9 @@ SETTINGS: dict[str, Setting] = {
     "rag_thresholds": Setting({"green": 100, "amber": 90}, "the achievement in percent from which a KPI is green "
                               "and from which it is amber, amber at most green, e.g. {green: 100, amber: 90}",
                               _is_rag_thresholds),
+    "repeated_miss_periods": Setting(DEFAULT_REPEATED_MISS_PERIODS, "a whole number from 2 to 24: how many "
+                                     "comparable periods in a row a KPI must miss its target to be flagged",
+                                     lambda v: _is_count(v) and 2 <= v <= 24),
 }
 
 
@@ -234,6 +240,7 @@ def load_config(config_file: Path | None = None, cwd: Path | None = None) -> Con
         mkdocs=raw,
         rag_thresholds=(settings["rag_thresholds"].get("green", 100) / 100,
                         settings["rag_thresholds"].get("amber", 90) / 100),
+        repeated_miss_periods=settings["repeated_miss_periods"],
     )
 
 

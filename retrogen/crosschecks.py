@@ -19,6 +19,7 @@ from typing import TypeVar
 from retrogen.checks import as_date, entries, number, text
 from retrogen.loader import Document, FieldPath, Position, field_name
 from retrogen.periods import Period
+from retrogen.rates import DEFAULT_REPEATED_MISS_PERIODS, met, missed_in_a_row
 from retrogen.vocabulary import OPEN_STATUSES
 
 # A stated `previous` may differ from the earlier review's actual by rounding, not by more.
@@ -69,6 +70,7 @@ class ActionFacts:
     due_at: Position
     carried_from_at: Position
     expects_at: Position
+    addresses: tuple[str, ...] = ()  # the problems (ids) the action is meant to fix
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,17 @@ class MetricFacts:
     actual: float
     previous: float | None
     previous_at: Position
+    target: float | None = None
+    better: str = "higher"
+    at: Position | None = None  # the metric's name: where a repeated miss is flagged
+
+
+@dataclass(frozen=True)
+class ProblemFacts:
+    id: str
+    factor: str
+    tags: frozenset[str]  # of the lessons drawn from the problem: its root cause's theme
+    at: Position
 
 
 @dataclass(frozen=True)
@@ -91,6 +104,7 @@ class ReviewFacts:
     metrics: tuple[MetricFacts, ...]
     actions_at: Position  # where follow-up warnings go: the `actions` key, else the id
     kind: str | None = None
+    problems: tuple[ProblemFacts, ...] = ()
 
     def action(self, action_id: str) -> ActionFacts | None:
         return next((a for a in self.actions if a.id == action_id), None)
@@ -132,6 +146,7 @@ def facts_of(document: Document, display: str) -> ReviewFacts | None:
             at=document.locate((*path, "id")), due_at=document.locate((*path, "due")),
             carried_from_at=document.locate((*path, "carried_from")),
             expects_at=document.locate((*path, "expects", "metric")),
+            addresses=tuple(a for a in action.get("addresses") or () if isinstance(a, str)),
         ))
     metrics = []
     for index, metric in entries(data, "metrics"):
@@ -139,10 +154,28 @@ def facts_of(document: Document, display: str) -> ReviewFacts | None:
         if name is None or actual is None:
             continue
         metrics.append(MetricFacts(name, text(metric, "unit") or "", actual, number(metric.get("previous")),
-                                   document.locate(("metrics", index, "previous"))))
+                                   document.locate(("metrics", index, "previous")), number(metric.get("target")),
+                                   text(metric, "better") or "higher", document.locate(("metrics", index, "name"))))
+    lesson_tags: dict[str, set[str]] = defaultdict(set)
+    for _, lesson in entries(data, "lessons"):
+        about, tags = text(lesson, "problem"), lesson.get("tags")
+        if about is not None and isinstance(tags, list):
+            lesson_tags[about] |= {t for t in tags if isinstance(t, str)}
+    problems = []
+    for index, problem in entries(data, "problems"):
+        problem_id, factor = text(problem, "id"), text(problem, "factor")
+        if problem_id is not None and factor is not None:
+            problems.append(ProblemFacts(problem_id, factor, frozenset(lesson_tags[problem_id]),
+                                         document.locate(("problems", index, "factor"))))
     actions_at = document.keys.get(("actions",)) or document.locate(("id",))
     return ReviewFacts(review_id, display, team, held_on, period, tuple(actions), tuple(metrics), actions_at,
-                       text(data, "kind"))
+                       text(data, "kind"), tuple(problems))
+
+
+def same_cause(factor: str, tags: frozenset[str], other_factor: str, other_tags: frozenset[str]) -> bool:
+    """Whether two problems share a root cause's theme: the same fishbone factor, and a tag in common among
+    the lessons drawn from them when either has one (a factor alone is too broad once a lesson names more)."""
+    return factor == other_factor and (not (tags or other_tags) or bool(tags & other_tags))
 
 
 def _order(review: ReviewFacts) -> tuple[date, str]:
@@ -170,9 +203,12 @@ def _teams(reviews: Iterable[ReviewFacts]) -> dict[str, _Team]:
     return teams
 
 
-def cross_issues(reviews: Iterable[ReviewFacts], checked: set[str], today: date) -> Iterator[CrossIssue]:
+def cross_issues(reviews: Iterable[ReviewFacts], checked: set[str], today: date,
+                 repeated_miss_periods: int = DEFAULT_REPEATED_MISS_PERIODS) -> Iterator[CrossIssue]:
     """Every closed-loop issue of the reviews whose ids are in `checked`, judged against all `reviews` as of
-    `today`. Overdue is judged here too: an action carried into a later review is no longer overdue."""
+    `today`. Overdue is judged here too: an action carried into a later review is no longer overdue. A KPI
+    missed in `repeated_miss_periods` comparable periods in a row is flagged on the team's latest periodic
+    review of that cadence."""
     by_id = {r.id: r for r in reviews}
     teams = _teams(by_id.values())
     carried = {a.carried_from for r in by_id.values() for a in r.actions if a.carried_from is not None}
@@ -186,8 +222,11 @@ def cross_issues(reviews: Iterable[ReviewFacts], checked: set[str], today: date)
         yield from _repeated_carry_issues(review, by_id, chains)
         yield from _expects_issues(review, team.metric_names)
         yield from _previous_issues(review, team.by_period)
+        yield from _repeated_miss_issues(review, team, repeated_miss_periods)
         if team.reviews[-1] is review:
-            yield from _follow_up_issues(review, team.reviews[:-1], _previous_comparable(review, team), carried)
+            previous = _previous_comparable(review, team)
+            yield from _follow_up_issues(review, team.reviews[:-1], previous, carried)
+            yield from _recurring_cause_issues(review, _follows_on_from(review, team, previous), carried)
 
 
 def _overdue_issues(review: ReviewFacts, carried: set[str], today: date) -> Iterator[CrossIssue]:
@@ -330,6 +369,15 @@ def _previous_comparable(review: ReviewFacts, team: _Team) -> ReviewFacts | None
     return earlier[-1] if earlier else None
 
 
+def _follows_on_from(review: ReviewFacts, team: _Team, comparable: ReviewFacts | None) -> ReviewFacts | None:
+    """The review whose causes and fixes this one picks up (as loop.previous_review on typed reviews): the
+    previous period's, else the team's latest earlier review (a month after a quarter follows the quarter)."""
+    if comparable is not None and review.period is not None:
+        return comparable
+    earlier = [r for r in team.reviews if _order(r) < _order(review)]
+    return earlier[-1] if earlier else None
+
+
 def _follow_up_issues(latest: ReviewFacts, earlier: list[ReviewFacts], previous: ReviewFacts | None,
                       carried: set[str]) -> Iterator[CrossIssue]:
     """Every open action not carried that the latest review must follow up: those due by its meeting, and
@@ -346,3 +394,52 @@ def _follow_up_issues(latest: ReviewFacts, earlier: list[ReviewFacts], previous:
                                  f"{action.id} of {review.id} ({action.owner}{due}) is still open and not followed "
                                  f"up in this review; carry it (carried_from: {review.id}:{action.id}) or close it "
                                  "in its review", "actions")
+
+
+def _repeated_miss_issues(review: ReviewFacts, team: _Team, least: int) -> Iterator[CrossIssue]:
+    """A KPI of the team's latest periodic review of its cadence that missed its target in `least` or more
+    comparable periods in a row (the same metric and unit, adjacent periods of the same granularity)."""
+    period = review.period
+    if period is None or team.by_period.get(period) is not review:
+        return
+    if any(p.granularity == period.granularity and (p.end, p.start) > (period.end, period.start)
+           for p in team.by_period):
+        return
+
+    for index, metric in enumerate(review.metrics):
+        def met_in(earlier: Period, metric: MetricFacts = metric) -> bool | None:
+            source = team.by_period.get(earlier)
+            found = None if source is None else next(
+                (m for m in source.metrics if m.name == metric.name and m.unit == metric.unit), None)
+            return None if found is None or found.target is None else met(found.target, found.actual, found.better)
+
+        streak = missed_in_a_row(met_in, period)
+        if streak is not None and streak >= least:
+            yield CrossIssue(review.display, metric.at or metric.previous_at, "RG223",
+                             f"metric {metric.name} missed its target {streak} periods in a row (to {period.label}); "
+                             "name what changes in the actions, or revise the target with whoever set it",
+                             field_name(("metrics", index, "name")))
+
+
+def _recurring_cause_issues(latest: ReviewFacts, previous: ReviewFacts | None, carried: set[str]
+                            ) -> Iterator[CrossIssue]:
+    """A root cause of the latest review that the review it follows on from found too (the same fishbone
+    factor, and a lesson tag in common when either names one), while the action meant to fix it there is
+    still open or was carried: the fix has not landed, and the cause is back."""
+    if previous is None:
+        return
+    for index, problem in enumerate(latest.problems):
+        for earlier in previous.problems:
+            if not same_cause(problem.factor, problem.tags, earlier.factor, earlier.tags):
+                continue
+            pending = [a for a in previous.actions if earlier.id in a.addresses
+                       and (a.status in OPEN_STATUSES or f"{previous.id}:{a.id}" in carried)]
+            if not pending:
+                continue
+            theme = ", ".join(sorted(earlier.tags & problem.tags)) or problem.factor
+            names = ", ".join(f"{previous.id}:{a.id}" for a in pending)
+            yield CrossIssue(latest.display, problem.at, "RG222",
+                             f"problem {problem.id} recurs ({theme}, as {earlier.id} of {previous.id}) while the "
+                             f"action meant to fix it is not done ({names}); finish it first, or say why "
+                             "it did not work", field_name(("problems", index, "factor")))
+            break

@@ -83,6 +83,8 @@ CODES: dict[str, Code] = _codes(
     ("RG219", W, "every funnel count is 0 (the template's, not filled in)"),
     ("RG220", W, "periodic review held before its period ended"),
     ("RG221", W, "action carried forward a third time or more"),
+    ("RG222", W, "root cause recurs while the action meant to fix it is still open or carried"),
+    ("RG223", W, "metric missed its target in repeated_miss_periods or more periods in a row"),
     ("RG250", W, "tag differs from a known tag only by case, spacing, hyphenation or a typo"),
 )
 

@@ -99,6 +99,10 @@ LABELS: dict[str, dict[str, str]] = {
         "lower_better": "lower is better", "all_overdue": "All overdue actions", "vs_previous": "vs previous",
         "scoreboard_note": "Each team's KPIs in its latest periodic review: {green} from {green_from} of target, "
                            "{amber} from {amber_from}, {red} below.",
+        "missed_in_a_row": "missed {n} periods in a row", "repeated_misses": "Targets missed again and again",
+        "fix_not_done": "fix not done",
+        "unfixed_cause": "{problem} of {review} recurs ({theme}; {earlier} of {earlier_review}) while the action "
+                         "meant to fix it is not done: {actions}",
     },
     "zh": {
         "playbook": "打法手册", "generated": "由 retrogen 生成于", "theme": "主题",
@@ -186,6 +190,9 @@ LABELS: dict[str, dict[str, str]] = {
         "lower_better": "越低越好", "all_overdue": "全部逾期行动", "vs_previous": "环比",
         "scoreboard_note": "各团队最近一期周期复盘的指标:达成率 {green_from} 及以上为{green},"
                            "{amber_from} 及以上为{amber},以下为{red}。",
+        "missed_in_a_row": "连续{n}期未达成", "repeated_misses": "连续未达成的指标", "fix_not_done": "整改未完成",
+        "unfixed_cause": "{review} 的 {problem} 再次出现({theme};同 {earlier_review} 的 {earlier}),"
+                         "而针对它的行动尚未完成:{actions}",
     },
 }
 
@@ -221,6 +228,7 @@ HEADERS: dict[str, dict[str, str]] = {
         "unit": "单位", "target": "目标值", "actual": "实际值", "better": "方向", "achievement": "达成率",
         "met": "达成", "previous": "上期", "previous_from": "上期来源", "change": "环比", "change_unit": "变化单位",
         "change_good": "改善", "yoy_previous": "去年同期", "yoy_from": "同期来源", "yoy_change": "同比",
+        "missed_in_a_row": "连续未达成",
         "metrics": "指标数", "met_rate": "达成比例", "mean_achievement": "平均达成率",
         "median_achievement": "达成率中位数", "order": "序号", "stage": "阶段", "count": "数量",
         "conversion": "转化率", "cumulative": "累计转化率", "target_rate": "目标转化率", "target_met": "达到目标",

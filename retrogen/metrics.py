@@ -13,11 +13,14 @@ import pandas as pd
 from retrogen.crosschecks import previous_agrees
 from retrogen.model import Metric, Review, periodic_reviews
 from retrogen.periods import Period
+from retrogen.rates import DEFAULT_REPEATED_MISS_PERIODS, met, missed_in_a_row
+from retrogen.rates import achievement as achievement  # re-exported: rates is free of pandas, for `check`
+from retrogen.rates import ratio as ratio
 from retrogen.vocabulary import LESSON_TYPES
 
 METRIC_COLUMNS = ["review", "team", "period", "granularity", "period_start", "period_end", "held_on", "category",
                   "metric", "unit", "target", "actual", "better", "achievement", "met", "previous", "previous_from",
-                  "change", "change_unit", "change_good", "yoy_previous", "yoy_from", "yoy_change"]
+                  "change", "change_unit", "change_good", "yoy_previous", "yoy_from", "yoy_change", "missed_in_a_row"]
 # A metric in these units changes in percentage points (58% -> 65% is +7 pp), any other relatively.
 PERCENT_UNITS = frozenset({"%", "％", "pp", "百分比"})
 STATED = "stated"  # previous_from of a `previous` the review states and no earlier review reported
@@ -43,23 +46,6 @@ def rag(achievement_rate: float | None, green: float = GREEN_FROM, amber: float 
     if achievement_rate >= green:
         return Rag.GREEN
     return Rag.AMBER if achievement_rate >= amber else Rag.RED
-
-
-def ratio(numerator: float | None, denominator: float | None) -> float:
-    """numerator / denominator; NaN when either is missing, the denominator is zero, or the result is no
-    finite float (an overflow, even of integers past float's range, or an infinite or NaN operand)."""
-    if numerator is None or denominator is None or denominator == 0:
-        return float("nan")
-    try:
-        result = numerator / denominator
-    except OverflowError:
-        return float("nan")
-    return result if math.isfinite(result) else float("nan")
-
-
-def achievement(target: float, actual: float, better: str = "higher") -> float:
-    """actual / target where higher is better; target / actual where lower is better (15 vs 22 days: 0.682)."""
-    return ratio(actual, target) if better == "higher" else ratio(target, actual)
 
 
 def change(actual: float, previous: float | None, unit: str = "") -> float:
@@ -116,15 +102,35 @@ def metrics_table(reviews: Iterable[Review]) -> pd.DataFrame:
                 "change_good": change_good(moved, metric.better),
                 "yoy_previous": yoy_previous, "yoy_from": yoy_from,
                 "yoy_change": change(metric.actual, yoy_previous, metric.unit),
+                "missed_in_a_row": _missed_in_a_row(periodic, review.team, period, metric)
+                if review.kind == "periodic" else None,
             })
     frame = pd.DataFrame(rows, columns=METRIC_COLUMNS)
     return frame.astype({"target": float, "actual": float, "achievement": float, "previous": float,
                          "change": float, "met": "boolean", "change_good": "boolean", "yoy_previous": float,
-                         "yoy_change": float})
+                         "yoy_change": float, "missed_in_a_row": "Int64"})
 
 
 def _reported(periodic: dict[tuple[str, Period], Review], team: str, period: Period | None) -> Review | None:
     return periodic.get((team, period)) if period is not None else None
+
+
+def _missed_in_a_row(periodic: dict[tuple[str, Period], Review], team: str, period: Period | None,
+                     metric: Metric) -> int | None:
+    """How many of the team's comparable periods in a row, ending with this one, the metric (name and unit)
+    missed its target; None for a review without a period or a metric without a rate. Only periodic
+    reviews count: a project's review is no period of a KPI series."""
+    if period is None:
+        return None
+
+    def met_in(earlier: Period) -> bool | None:
+        review = periodic.get((team, earlier))
+        found = None if review is None else next(
+            (m for m in review.metrics if m.name == metric.name and m.unit == metric.unit), None)
+        return None if found is None else met(found.target, found.actual, found.better)
+
+    own = met(metric.target, metric.actual, metric.better)
+    return None if own is None else (0 if own else 1 + (missed_in_a_row(met_in, period.previous()) or 0))
 
 
 def _value(review: Review | None, metric: Metric) -> tuple[float | None, str | None]:
@@ -135,16 +141,33 @@ def _value(review: Review | None, metric: Metric) -> tuple[float | None, str | N
     return (found.actual, review.id) if found is not None else (None, None)
 
 
+REPEATED_MISS_COLUMNS = ["team", "review", "period", "granularity", "metric", "unit", "missed_in_a_row"]
+
+
+def repeated_misses(table: pd.DataFrame, least: int = DEFAULT_REPEATED_MISS_PERIODS) -> pd.DataFrame:
+    """The KPIs each team missed in `least` or more comparable periods in a row, as of its latest periodic
+    review of each cadence (a month after the quarter does not hide the quarterly streak), in table order."""
+    periodic = table.dropna(subset=["missed_in_a_row", "period_start"])
+    if periodic.empty:
+        return pd.DataFrame(columns=REPEATED_MISS_COLUMNS)
+    ordered = periodic.sort_values(["period_end", "period_start", "held_on"], kind="stable")
+    latest = set(ordered.groupby(["team", "granularity"], sort=False)["review"].last())
+    found = periodic[periodic["review"].isin(latest) & (periodic["missed_in_a_row"] >= least)]
+    return found[REPEATED_MISS_COLUMNS].reset_index(drop=True)
+
+
 SCOREBOARD_COLUMNS = ["team", "review", "period", "granularity", "metric", "unit", "better", "target", "actual",
-                      "achievement", "met", "rag", "previous", "change", "change_unit", "change_good", "trend"]
+                      "achievement", "met", "rag", "previous", "change", "change_unit", "change_good", "trend",
+                      "missed_in_a_row", "missed_repeatedly"]
 
 
 def scoreboard(reviews: Iterable[Review], table: pd.DataFrame, green: float = GREEN_FROM, amber: float = AMBER_FROM,
-               periods: int = TREND_PERIODS) -> pd.DataFrame:
+               periods: int = TREND_PERIODS, repeated: int = DEFAULT_REPEATED_MISS_PERIODS) -> pd.DataFrame:
     """Each team's KPIs in its latest periodic review (the latest period; of two reviews of one period the
     one held later, as in 环比), one row per KPI in the review's order: `table`'s figures (achievement, met,
     环比) with their 红/黄/绿, and `trend`, the metric's (period label, actual) over the team's last `periods`
-    periodic reviews of the same cadence, oldest first (None where a review did not report it).
+    periodic reviews of the same cadence, oldest first (None where a review did not report it), and
+    `missed_repeatedly` when it missed its target in `repeated` or more comparable periods in a row.
     Teams without a periodic review have no rows."""
     periodic = periodic_reviews(reviews)
     latest: dict[str, tuple[Period, Review]] = {}
@@ -161,8 +184,10 @@ def scoreboard(reviews: Iterable[Review], table: pd.DataFrame, green: float = GR
         for row in ([] if part is None else part.to_dict("records")):
             metric = next(m for m in review.metrics if m.name == row["metric"] and m.unit == row["unit"])
             trend = [(p.label, _value(periodic[(team, p)], metric)[0]) for p in cadence]
+            streak = row["missed_in_a_row"]
             rows.append({**{c: row[c] for c in SCOREBOARD_COLUMNS if c in row},
-                         "rag": rag(row["achievement"], green, amber), "trend": trend})
+                         "rag": rag(row["achievement"], green, amber), "trend": trend,
+                         "missed_repeatedly": not pd.isna(streak) and streak >= repeated})
     return pd.DataFrame(rows, columns=SCOREBOARD_COLUMNS)
 
 

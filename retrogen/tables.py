@@ -184,9 +184,9 @@ WHOLE = frozenset({"review", "id", "item", "carried_from", "carried_to", "previo
 FIRST_COLUMNS = (
     "review", "id", "item", "action", "owner", "metric", "stage", "factor", "tag", "theme", "kind", "week", "date",
     "text", "status", "state", "due", "achievement", "target", "actual", "change", "count", "conversion", "met",
-    "title", "team", "problems", "share", "actions", "open", "overdue", "done", "completion_rate", "on_time_rate",
-    "metrics", "met_rate", "mean_achievement", "lessons", "success", "failure", "reviews", "teams", "score",
-    "period", "verification", "days_late", "previous", "last_seen", "recurring", "cumulative_share",
+    "missed_in_a_row", "title", "team", "problems", "share", "actions", "open", "overdue", "done", "completion_rate",
+    "on_time_rate", "metrics", "met_rate", "mean_achievement", "lessons", "success", "failure", "reviews", "teams",
+    "score", "period", "verification", "days_late", "previous", "last_seen", "recurring", "cumulative_share",
 )
 
 

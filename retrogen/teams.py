@@ -7,7 +7,7 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -17,6 +17,7 @@ from retrogen.analysis import Analysis
 from retrogen.loop import ACTIVE_STATES
 from retrogen.metrics import causes_pareto, recurring_themes
 from retrogen.model import Review
+from retrogen.tables import grouped, records
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9]+(?:[ _-][A-Za-z0-9]+)*")
@@ -80,6 +81,10 @@ class TeamView:
     summary: dict[str, Any]  # action_summary of the team's actions
     causes: pd.DataFrame  # the team's root causes by factor (80/20)
     themes: pd.DataFrame  # tags and factors recurring in the team's own reviews
+    # KPIs missed in repeated_miss_periods or more periods in a row (Analysis.repeated_misses), and root
+    # causes back while their fix is still open (Analysis.unfixed_causes): the team's rows
+    repeated_misses: list[dict[str, Any]] = field(default_factory=list)
+    unfixed_causes: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def open_actions(self) -> pd.DataFrame:
@@ -119,6 +124,8 @@ def team_views(analysis: Analysis) -> list[TeamView]:
     # follow_up_list is in follow-up order, and grouping keeps each team's rows in it
     actions = {str(team): part for team, part in analysis.follow_up_list.groupby("team", sort=False)}
     problems = {str(team): part for team, part in analysis.problems.groupby("team", sort=False)}
+    misses = grouped(records(analysis.repeated_misses), "team")
+    unfixed = grouped(records(analysis.unfixed_causes), "team")
     views = []
     for name in sorted(reviews):
         team_actions = actions.get(name, analysis.actions.iloc[0:0])
@@ -133,6 +140,7 @@ def team_views(analysis: Analysis) -> list[TeamView]:
             else dict.fromkeys(map(str, summary.columns)),
             causes=causes_pareto(problems.get(name, analysis.problems.iloc[0:0])),
             themes=(themes := recurring_themes(reviews[name]))[themes["recurring"]],
+            repeated_misses=misses.get(name, []), unfixed_causes=unfixed.get(name, []),
         ))
     return views
 

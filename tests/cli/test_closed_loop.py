@@ -81,7 +81,8 @@ def findings(folder: Path, *paths: str) -> list[dict[str, object]]:
 def test_the_latest_review_follows_up_what_is_still_open(team: Path) -> None:
     review(team, "q3", "2026-Q3", "2026-07-01", "2026-09-30", "2026-10-12", 65, 22, [
         {"id": "A1", "text": "折扣审批下放(续)", "carried_from": "q2:A2"}])
-    loop = [(f["path"], f["code"], f["message"]) for f in findings(team) if str(f["code"]) >= "RG215"]
+    # the closed-loop codes; 平均跟进周期 missing its target in both quarters (RG223) is another matter
+    loop = [(f["path"], f["code"], f["message"]) for f in findings(team) if "RG215" <= str(f["code"]) <= "RG221"]
     assert loop == [("reviews/q3.yaml", "RG216", "A3 of q2 (王芳, due 2026-12-31) is still open and not followed "
                      "up in this review; carry it (carried_from: q2:A3) or close it in its review")]
 

@@ -124,7 +124,10 @@ def test_the_team_page_holds_the_teams_numbers(pages: dict[str, str]) -> None:
     assert "50% (已达成 2 / 4)" in page
     # root causes: 流程 5 of 11 problems
     assert "流程: 5 · 累计占比 45.5%" in page
-    assert "| 流程 | 5 | 5 |" in page  # recurring in five of the team's periods
+    assert "| 流程 <span class=\"rg-badge rg-rag-red\">⚠ 整改未完成</span> | 5 | 5 |" in page  # five periods
+    # 决策链 again in October while Q3's fix (A2) was carried (RG222)
+    assert ("- ⚠ 2026-10-east-sales 的 P1 再次出现(决策链;同 2026-q3-east-sales 的 P3),而针对它的行动尚未完成:"
+            "2026-q3-east-sales:A2") in page
 
 
 def test_a_team_without_verdicts_says_so(pages: dict[str, str]) -> None:

@@ -125,7 +125,8 @@ def action_summary(actions: pd.DataFrame, by: str | None = None) -> pd.DataFrame
     is counted instead. on_time_rate = done on or before due / done. late counts the actions done after
     their due date or overdue today; mean_days_late_of_late is the mean of their days late, over those
     alone (an on-time action is no day late, not a zero that dilutes the mean; none late: empty).
-    verification_rate = achieved / decided, where decided is achieved or missed.
+    verification_rate = achieved / decided, where decided is achieved, missed or met_without_action: a target met
+    while the action was not done by `by` counts as decided and not achieved (verified, not in achieved).
     """
     keys = actions[by] if by else pd.Series("all", index=actions.index, name="group")
     rows = []

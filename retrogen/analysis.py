@@ -11,7 +11,7 @@ import pandas as pd
 
 from retrogen import actions as action_tables
 from retrogen import metrics as metric_tables
-from retrogen.config import DEFAULT_PLAYBOOK_ORDER, Config
+from retrogen.config import DEFAULT_PLAYBOOK_ORDER, DEFAULT_PROVEN_MIN_VERDICTS, Config
 from retrogen.crosschecks import same_cause
 from retrogen.history import (
     ActionKey,
@@ -57,6 +57,7 @@ class Analysis:
     # extra.retrogen.rag_thresholds: the achievement from which a KPI is green, and amber
     rag_thresholds: tuple[float, float] = (metric_tables.GREEN_FROM, metric_tables.AMBER_FROM)
     repeated_miss_periods: int = DEFAULT_REPEATED_MISS_PERIODS  # extra.retrogen.repeated_miss_periods
+    proven_min_verdicts: int = DEFAULT_PROVEN_MIN_VERDICTS  # extra.retrogen.proven_min_verdicts
 
     @property
     def today(self) -> date:
@@ -246,7 +247,8 @@ class Analysis:
 
     @cached_property
     def playbook(self) -> Playbook:
-        return build_playbook(self.knowledge_base.reviews, self.actions, self.themes, self.playbook_order)
+        return build_playbook(self.knowledge_base.reviews, self.actions, self.themes, self.playbook_order,
+                              self.proven_min_verdicts)
 
 
 def analyse(config: Config, today: date, use_git: bool = True, jobs: int | None = None) -> Analysis:
@@ -254,4 +256,5 @@ def analyse(config: Config, today: date, use_git: bool = True, jobs: int | None 
     `jobs` caps the processes that check the reviews (default: one per core)."""
     knowledge_base = load_knowledge_base(config, today, jobs=jobs)
     git = GitHistory() if not use_git else read_git_history(config.root, config.reviews_dir, config.max_file_size)
-    return Analysis(knowledge_base, git, config.playbook_order, config.rag_thresholds, config.repeated_miss_periods)
+    return Analysis(knowledge_base, git, config.playbook_order, config.rag_thresholds, config.repeated_miss_periods,
+                    config.proven_min_verdicts)

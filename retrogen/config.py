@@ -33,6 +33,9 @@ DEFAULT_PLAYBOOK_ORDER = (
     "business-case", "定价", "pricing", "谈判", "negotiation", "成交", "closing", "交接", "handover",
     "客户维护", "retention", "续约", "renewal",
 )
+# A practice is "proven" in the playbook when every decided verdict of its actions is achieved and at least this
+# many are: one achieved verdict is an anecdote, and one beside a miss is no proof (extra.retrogen).
+DEFAULT_PROVEN_MIN_VERDICTS = 2
 
 @dataclass(frozen=True)
 class Config:
@@ -56,6 +59,8 @@ class Config:
     rag_thresholds: tuple[float, float] = (1.0, 0.9)
     # How many comparable periods in a row a KPI must miss its target to be flagged (extra.retrogen).
     repeated_miss_periods: int = DEFAULT_REPEATED_MISS_PERIODS
+    # How many achieved verdicts (and no other decided one) make a playbook practice proven (extra.retrogen).
+    proven_min_verdicts: int = DEFAULT_PROVEN_MIN_VERDICTS
 
     @property
     def config_file(self) -> Path:
@@ -179,6 +184,9 @@ SETTINGS: dict[str, Setting] = {
     "repeated_miss_periods": Setting(DEFAULT_REPEATED_MISS_PERIODS, "a whole number from 2 to 24: how many "
                                      "comparable periods in a row a KPI must miss its target to be flagged",
                                      lambda v: _is_count(v) and 2 <= v <= 24),
+    "proven_min_verdicts": Setting(DEFAULT_PROVEN_MIN_VERDICTS, "a whole number from 1 to 100: how many achieved "
+                                   "verdicts, and no other decided one, make a playbook practice proven",
+                                   lambda v: _is_count(v) and 1 <= v <= 100),
 }
 
 
@@ -241,6 +249,7 @@ def load_config(config_file: Path | None = None, cwd: Path | None = None) -> Con
         rag_thresholds=(settings["rag_thresholds"].get("green", 100) / 100,
                         settings["rag_thresholds"].get("amber", 90) / 100),
         repeated_miss_periods=settings["repeated_miss_periods"],
+        proven_min_verdicts=settings["proven_min_verdicts"],
     )
 
 

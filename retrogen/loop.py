@@ -9,7 +9,9 @@ in on a given day, and whether the result it expected came.
 - Verify: an action with `expects: {metric, target, by}` is decided by the first review of its team held on
   or after `by` (and by today) that reports the metric: `achieved` or `missed`, judged with that metric's
   `better`. Before any such review is held it is `pending`; when later reviews exist but none reports the
-  metric, `no_data`.
+  metric, `no_data`. A met expectation is credit for the action only when the action was done by `by` (its
+  `done_on` on or before `by`; done without a `done_on`, which check refuses, counts as done): otherwise
+  (cancelled, carried, still open, or done after `by`) it is `met_without_action`, decided but not achieved.
 
 Nothing here formats anything: the tables, reports and pages say it in their own words.
 """
@@ -44,9 +46,10 @@ class Verdict(StrEnum):
     MISSED = "missed"
     PENDING = "pending"
     NO_DATA = "no_data"
+    MET_WITHOUT_ACTION = "met_without_action"  # the metric reached its target, the action was not done by `by`
 
 
-DECIDED = (Verdict.ACHIEVED, Verdict.MISSED)
+DECIDED = (Verdict.ACHIEVED, Verdict.MISSED, Verdict.MET_WITHOUT_ACTION)
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,12 @@ def _reached(actual: float, target: float, better: str) -> bool:
     return actual <= target if better == "lower" else actual >= target
 
 
+def done_by(action: Action, day: date) -> bool:
+    """Whether the action was done on or before `day`, as its file says: status done with a `done_on` no later
+    than `day`, or done without a `done_on` (check refuses that, RG140; its file is all there is to go on)."""
+    return action.status == "done" and (action.done_on is None or action.done_on <= day)
+
+
 def verify(action: Action, later: list[Review], today: date) -> Verification | None:
     """The verdict on the action's expected result as of `today`; `later` are the reviews that may decide it
     (its team's, held after its own, oldest first)."""
@@ -116,7 +125,10 @@ def verify(action: Action, later: list[Review], today: date) -> Verification | N
     for review in held:
         metric: Metric | None = next((m for m in review.metrics if m.name == expects.metric), None)
         if metric is not None and metric.actual == metric.actual:  # NaN: a value past any sane range
-            verdict = Verdict.ACHIEVED if _reached(metric.actual, expects.target, metric.better) else Verdict.MISSED
+            if not _reached(metric.actual, expects.target, metric.better):
+                verdict = Verdict.MISSED
+            else:  # a target met while the action was never done is no credit for the action
+                verdict = Verdict.ACHIEVED if done_by(action, expects.by) else Verdict.MET_WITHOUT_ACTION
             return Verification(verdict, expects.metric, expects.target, expects.by, review.id, metric.actual,
                                 metric.better)
     return Verification(Verdict.NO_DATA if held else Verdict.PENDING, expects.metric, expects.target, expects.by)

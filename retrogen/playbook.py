@@ -14,8 +14,9 @@ from typing import Any, cast
 
 import pandas as pd
 
+from retrogen.config import DEFAULT_PROVEN_MIN_VERDICTS
 from retrogen.labels import counted, labels
-from retrogen.loop import Verdict
+from retrogen.loop import DECIDED, Verdict
 from retrogen.metrics import is_recurring
 from retrogen.model import Action, Lesson, Review
 from retrogen.render import environment
@@ -59,7 +60,7 @@ class TrackedAction:
     review: Review
     action: Action
     state: str  # open, overdue, done, cancelled or carried: the action tracker's state today
-    verification: str | None  # achieved, missed, pending, no_data; None without `expects`
+    verification: str | None  # achieved, missed, met_without_action, pending, no_data; None without `expects`
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class Practice:
     sources: list[Source]
     theme: str = ""  # the section it lives in; "" for the other practices
     number: int = 0  # its place in the playbook, counted from 1, for cross-references
+    proven_min_verdicts: int = DEFAULT_PROVEN_MIN_VERDICTS  # extra.retrogen.proven_min_verdicts
 
     @property
     def statement(self) -> Source:
@@ -129,8 +131,12 @@ class Practice:
 
     @property
     def proven(self) -> bool:
-        """An action taken on one of its problems was verified: the metric it named reached its target."""
-        return any(tracked.verification == Verdict.ACHIEVED for tracked in self.actions)
+        """The actions taken on its problems were verified: every decided verdict among them is achieved (the
+        metric reached its target and the action was done by then), and at least `proven_min_verdicts` are.
+        Each action counts once, also when two of the practice's lessons name its problem."""
+        decided = {(t.review.id, t.action.id): t.verification for t in self.actions if t.verification in DECIDED}
+        return (len(decided) >= self.proven_min_verdicts
+                and all(verdict == Verdict.ACHIEVED for verdict in decided.values()))
 
 
 @dataclass
@@ -163,13 +169,16 @@ class Playbook:
 
 
 def build_playbook(reviews: Sequence[Review], actions: pd.DataFrame, themes: pd.DataFrame,
-                   order: Sequence[str] = ()) -> Playbook:
+                   order: Sequence[str] = (), proven_min_verdicts: int = DEFAULT_PROVEN_MIN_VERDICTS) -> Playbook:
     """Near-duplicate lessons merged into practices, grouped into sections: the themes of `order` first, in
     that order, then the others by how widely they were seen, then the practices of themes too small for a
     section. `actions` gives each lesson the actions on its problem with their state and verdict; `themes` is
-    the recurring-themes table, so both count a theme the same way."""
+    the recurring-themes table, so both count a theme the same way. A practice is proven with
+    `proven_min_verdicts` achieved verdicts and no other decided one (Practice.proven)."""
     sources = _sources(reviews, actions)
     practices = merge_lessons(sources)
+    for practice in practices:
+        practice.proven_min_verdicts = proven_min_verdicts
     tagged = Counter(tag for s in sources for tag in s.lesson.tags)
     with_section = {tag for tag, lessons in tagged.items() if lessons >= MIN_SECTION_LESSONS}
     for practice in practices:  # a practice lives under its first theme that has a section, as its author put it

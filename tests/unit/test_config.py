@@ -61,6 +61,12 @@ def test_every_setting_has_its_default(tmp_path: Path) -> None:
     assert config.not_owners == DEFAULT_NOT_OWNERS
     assert config.max_file_size == SETTINGS["max_file_size"].default == 1_048_576
     assert config.generated_dir == tmp_path / ".retrogen" / "docs"
+    assert config.proven_min_verdicts == SETTINGS["proven_min_verdicts"].default == 2
+
+
+def test_proven_min_verdicts_is_read_from_extra_retrogen(tmp_path: Path) -> None:
+    config = load_config(config_from(tmp_path, "extra:\n  retrogen:\n    proven_min_verdicts: 3\n"))
+    assert config.proven_min_verdicts == 3
 
 
 @pytest.mark.parametrize(
@@ -71,6 +77,7 @@ def test_every_setting_has_its_default(tmp_path: Path) -> None:
         ("max_file_size: true", "max_file_size must be a positive number of bytes"),
         ("not_owners: TBD", "not_owners must be a list of words"),
         ("min_whys: 11", "min_whys must be a whole number from 0 to 10"),
+        ("proven_min_verdicts: 0", "proven_min_verdicts must be a whole number from 1 to 100"),
     ],
 )
 def test_a_bad_setting_says_which_and_why(tmp_path: Path, block: str, words: str) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from retrogen.actions import action_summary, actions_table
 from retrogen.history import timelines
 from retrogen.loop import State, Verdict, closed_loop, follow_up, previous_review, verify
 from retrogen.model import Action, Expectation, Metric, Review
@@ -58,9 +59,10 @@ def test_a_carried_action_is_carried_from_the_day_of_the_carrying_review() -> No
 
 def test_verdicts_hand_computed() -> None:
     loop = closed_loop(REVIEWS, TODAY)
-    # 复购率 60 by 2026-06-30: decided by q2 (held 2026-07-08, the first on or after the date), 61 >= 60
-    achieved = loop.verifications[("q1", "A1")]
-    assert (achieved.verdict, achieved.review, achieved.actual) == (Verdict.ACHIEVED, "q2", 61)
+    # 复购率 60 by 2026-06-30: decided by q2 (held 2026-07-08, the first on or after the date), 61 >= 60; but
+    # A1 is still in progress, so the target was met without the action
+    met = loop.verifications[("q1", "A1")]
+    assert (met.verdict, met.review, met.actual) == (Verdict.MET_WITHOUT_ACTION, "q2", 61)
     # 跟进周期 15 by 2026-09-30 (lower is better): q3 reports 22 days, so missed
     missed = loop.verifications[("q1", "A3")]
     assert (missed.verdict, missed.review, missed.actual, missed.better) == (Verdict.MISSED, "q3", 22, "lower")
@@ -70,7 +72,7 @@ def test_verdicts_hand_computed() -> None:
 
 
 def test_pending_until_a_review_is_held_on_or_after_by() -> None:
-    action = act("A9", expects=("复购率", 70, "2026-12-31"))
+    action = act("A9", status="done", done_on="2026-11-02", expects=("复购率", 70, "2026-12-31"))
     assert verify(action, [Q2, Q3], TODAY).verdict is Verdict.PENDING  # type: ignore[union-attr]
     q4 = quarter("q4", "2026-10-01", "2026-12-31", "2027-01-08", metrics=(rate("复购率", 72),))
     assert verify(action, [Q2, Q3, q4], TODAY).verdict is Verdict.PENDING  # type: ignore[union-attr]  # future
@@ -84,7 +86,7 @@ def test_pending_until_a_review_is_held_on_or_after_by() -> None:
 ])
 def test_the_target_is_judged_with_better(actual: float, better: str, verdict: Verdict) -> None:
     target = 60 if better == "higher" else 15
-    action = act("A1", expects=("m", target, "2026-09-30"))
+    action = act("A1", status="done", done_on="2026-09-01", expects=("m", target, "2026-09-30"))
     later = quarter("q3", "2026-07-01", "2026-09-30", "2026-10-12", metrics=(Metric("", "m", "x", 1, actual, better),))
     assert verify(action, [later], TODAY).verdict is verdict  # type: ignore[union-attr]
 
@@ -146,3 +148,62 @@ def test_the_follow_up_of_a_quarter_shows_every_action_since_the_previous_quarte
         ("q2", [("A1", State.OVERDUE), ("A2", State.OVERDUE)]),
         ("m08", [("A1", State.DONE), ("A2", State.OPEN)]),  # decided since Q2: every action
     ]
+
+
+# Verification that means something: a met target is credit for the action only when it was done by `by`.
+BY = "2026-09-30"
+MET = quarter("q3m", "2026-07-01", "2026-09-30", "2026-10-12", metrics=(rate("复购率", 64),))  # 64 >= 60
+
+
+@pytest.mark.parametrize(("status", "done_on", "verdict"), [
+    ("done", "2026-09-12", Verdict.ACHIEVED),  # done 18 days before by
+    ("done", BY, Verdict.ACHIEVED),  # done on the day: by is inclusive
+    ("done", None, Verdict.ACHIEVED),  # done without done_on (RG140): the file's status is all there is
+    ("done", "2026-10-01", Verdict.MET_WITHOUT_ACTION),  # done a day after by: the target came without it
+    ("cancelled", None, Verdict.MET_WITHOUT_ACTION),
+    ("in_progress", None, Verdict.MET_WITHOUT_ACTION),
+    ("not_started", None, Verdict.MET_WITHOUT_ACTION),
+    ("blocked", None, Verdict.MET_WITHOUT_ACTION),
+])
+def test_a_met_target_is_achieved_only_when_the_action_was_done_by_by(status: str, done_on: str | None,
+                                                                      verdict: Verdict) -> None:
+    action = act("A1", status=status, done_on=done_on, expects=("复购率", 60, BY))
+    found = verify(action, [MET], TODAY)
+    assert found is not None and (found.verdict, found.review, found.actual) == (verdict, "q3m", 64)
+
+
+@pytest.mark.parametrize(("status", "done_on"), [("done", "2026-09-12"), ("cancelled", None), ("in_progress", None)])
+def test_a_missed_target_stays_missed_whatever_the_action(status: str, done_on: str | None) -> None:
+    action = act("A1", status=status, done_on=done_on, expects=("复购率", 65, BY))  # 64 < 65
+    assert verify(action, [MET], TODAY).verdict is Verdict.MISSED  # type: ignore[union-attr]
+
+
+def test_a_carried_action_gets_no_credit_the_action_that_continues_it_does() -> None:
+    # q2:A1 expects 复购率 60 by 2026-09-30 and is carried into q3c:A1 (same expectation), done 2026-09-20;
+    # q4c (held 2026-10-12) reports 64: the carried one was never done, the one that continues it was.
+    q2 = quarter("q2c", "2026-04-01", "2026-06-30", "2026-07-08", (act("A1", expects=("复购率", 60, BY)),))
+    q3 = quarter("q3c", "2026-07-01", "2026-09-30", "2026-08-01",
+                 (act("A1", status="done", done_on="2026-09-20", carried_from="q2c:A1", expects=("复购率", 60, BY)),))
+    q4 = quarter("q4c", "2026-10-01", "2026-12-31", "2026-10-12", metrics=(rate("复购率", 64),))
+    loop = closed_loop([q2, q3, q4], TODAY)
+    assert loop.carried[("q2c", "A1")] == (D("2026-08-01"), ("q3c", "A1"))
+    assert loop.verifications[("q2c", "A1")].verdict is Verdict.MET_WITHOUT_ACTION
+    assert loop.verifications[("q3c", "A1")].verdict is Verdict.ACHIEVED
+
+
+def test_the_verification_rate_counts_met_without_action_as_decided_not_achieved() -> None:
+    # Three verdicts decided by q3v: A1 done on time and met (achieved), A2 cancelled and met
+    # (met_without_action), A3 done on time and missed (跟进周期 22 against 15, lower is better): 1 of 3.
+    q2 = quarter("q2v", "2026-04-01", "2026-06-30", "2026-07-08", (
+        act("A1", status="done", done_on="2026-08-01", expects=("复购率", 60, BY)),
+        act("A2", status="cancelled", expects=("复购率", 60, BY)),
+        act("A3", status="done", done_on="2026-08-01", expects=("跟进周期", 15, BY))))
+    q3 = quarter("q3v", "2026-07-01", "2026-09-30", "2026-10-12",
+                 metrics=(rate("复购率", 64), Metric("效率", "跟进周期", "天", 15, 22, "lower")))
+    reviews = [q2, q3]
+    loop = closed_loop(reviews, TODAY)
+    table = actions_table(reviews, timelines(reviews, carried=loop.carried), loop, TODAY)
+    assert list(table["verification"]) == ["achieved", "met_without_action", "missed"]
+    summary = action_summary(table).iloc[0]
+    assert (summary["verified"], summary["achieved"]) == (3, 1)
+    assert summary["verification_rate"] == pytest.approx(1 / 3)

@@ -16,12 +16,13 @@ from retrogen.analysis import Analysis, analyse
 from retrogen.config import load_config
 from retrogen.history import GitHistory
 from retrogen.loader import parse_text
-from retrogen.model import KnowledgeBase, Lesson, Review, review_from_data
+from retrogen.model import Action, KnowledgeBase, Lesson, Review, review_from_data
 from retrogen.playbook import (
     NEAR_DUPLICATE,
     Playbook,
     Practice,
     Source,
+    TrackedAction,
     lesson_terms,
     merge_lessons,
     playbook_markdown,
@@ -147,8 +148,8 @@ def test_evidence_counts_the_practice_own_reviews_teams_and_last_day(knowledge_b
     revisits = practice_of(playbook, "对老客户执行“定期回访+增值服务”,复购率提升至65%")
     assert [r.id for r in revisits.reviews] == ["2026-q3-east-sales", "2026-q1-east-sales", "2025-q4-east-sales"]
     assert (revisits.teams, revisits.last_seen) == (1, date(2026, 10, 12))
-    assert revisits.proven
     assert [(t.action.id, t.state, t.verification) for t in revisits.actions] == [("A1", "done", "achieved")]
+    assert not revisits.proven  # one achieved verdict is not two (extra.retrogen.proven_min_verdicts)
     churn = practice_of(playbook, "团队重组时只交接客户名单,换人的客户流失率是未换人的近十倍")
     assert (len(churn.reviews), churn.teams, churn.last_seen) == (1, 1, date(2026, 9, 18))
     assert [(t.action.id, t.state) for t in churn.actions] == [("A1", "done"), ("A3", "open")]
@@ -272,3 +273,45 @@ def test_attack_lessons_stay_text_in_the_playbook() -> None:
     assert "javascript:" not in "".join(re.findall(r'href="[^"]*"', page))
     assert not re.search(r"<[^>]+\son\w+=", page)
     assert "&lt;script&gt;alert('lesson')&lt;/script&gt; javascript:alert('lesson2')" in page
+
+
+def practice_with(*verdicts: tuple[str, str | None], least: int = 2) -> Practice:
+    """A practice of one lesson whose problem P1 was addressed by actions with these (id, verdict)."""
+    lesson = source("2026-q2-x", "L1", "success", "回访老客户", ("客户维护",), date(2026, 7, 8))
+    review = lesson.review
+    tracked = tuple(TrackedAction(review, Action(action_id, "回访", "王芳", date(2026, 8, 31)), "done", verdict)
+                    for action_id, verdict in verdicts)
+    return Practice([Source(lesson.lesson, review, tracked)], proven_min_verdicts=least)
+
+
+@pytest.mark.parametrize(("verdicts", "proven"), [
+    ((("A1", "achieved"),), False),  # one achieved verdict is an anecdote
+    ((("A1", "achieved"), ("A2", "achieved")), True),
+    ((("A1", "achieved"), ("A2", "achieved"), ("A3", "missed")), False),  # a miss among them
+    ((("A1", "achieved"), ("A2", "achieved"), ("A3", "met_without_action")), False),  # decided, not achieved
+    ((("A1", "achieved"), ("A2", "missed")), False),  # the fixture's case before: one achieved, one missed
+    ((("A1", "achieved"), ("A2", "achieved"), ("A3", "pending"), ("A4", "no_data"), ("A5", None)), True),
+    ((("A1", "met_without_action"), ("A2", "met_without_action")), False),
+])
+def test_a_practice_is_proven_by_two_achieved_verdicts_and_no_other_decided_one(
+        verdicts: tuple[tuple[str, str | None], ...], proven: bool) -> None:
+    assert practice_with(*verdicts).proven is proven
+
+
+def test_an_action_two_lessons_name_counts_once() -> None:
+    once = practice_with(("A1", "achieved"))
+    twice = Practice([*once.sources, *once.sources])  # two lessons of one review on the same problem
+    assert len(twice.actions) == 2 and not twice.proven
+
+
+def test_the_least_number_of_achieved_verdicts_is_configurable(knowledge_base: Path) -> None:
+    assert practice_with(("A1", "achieved"), least=1).proven
+    assert not practice_with(("A1", "achieved"), ("A2", "achieved"), least=3).proven
+    # In the fixture, 2025-q4-east-sales:A1 (done 2026-01-20, 复购率 by 2026-03-31, achieved in 2026-q1) is
+    # the one verdict of the 复购率 practice: proven with proven_min_verdicts 1, not with the default 2.
+    analysis = fixture_analysis(knowledge_base)
+    revisits = "对老客户执行“定期回访+增值服务”,复购率提升至65%"
+    assert not practice_of(analysis.playbook, revisits).proven
+    analysis = fixture_analysis(knowledge_base)
+    analysis.proven_min_verdicts = 1
+    assert practice_of(analysis.playbook, revisits).proven

@@ -91,6 +91,8 @@ LABELS: dict[str, dict[str, str]] = {
         "funnel_over_time": "Funnel conversion over time", "open_and_overdue": "Open and overdue actions",
         "recurring_causes": "Recurring root causes", "across_teams": "The same metric across teams",
         "latest_review": "Latest review", "verification_pending": "No expected result decided yet.",
+        "verification_note": "achieved / decided; a target met without the action done by its date is decided, "
+                             "not achieved.",
         "related": "Related past lessons",
         "do": "Do", "avoid": "Avoid", "basis": "Evidence", "see_also": "See also", "practice_ref": "No. {n}",
         "other_practices": "Other practices",
@@ -183,6 +185,7 @@ LABELS: dict[str, dict[str, str]] = {
         "funnel_over_time": "漏斗转化趋势", "open_and_overdue": "未完成与逾期行动",
         "recurring_causes": "反复出现的根因", "across_teams": "同一指标的团队对比",
         "latest_review": "最近复盘", "verification_pending": "尚无已判定的预期效果。",
+        "verification_note": "已达成 / 已判定;指标达成但行动未按期完成的,计入已判定、不计入已达成。",
         "related": "相关的过往经验",
         "do": "要做", "avoid": "避免", "basis": "依据", "see_also": "另见", "practice_ref": "第 {n} 条",
         "other_practices": "其他做法",

@@ -312,6 +312,12 @@ def test_the_least_number_of_achieved_verdicts_is_configurable(knowledge_base: P
     analysis = fixture_analysis(knowledge_base)
     revisits = "对老客户执行“定期回访+增值服务”,复购率提升至65%"
     assert not practice_of(analysis.playbook, revisits).proven
+    # No practice of the fixture has two achieved verdicts: the economic-buyer pitfall (2026-q2-emea-enterprise:A1)
+    # rests on one as well, so nothing is proven by default.
+    buyer = practice_of(analysis.playbook, "Deals without a known economic buyer slip at signature even with "
+                                           "strong technical wins")
+    assert [t.verification for t in buyer.actions] == ["achieved"]
+    assert not any(p.proven for p in analysis.playbook.practices)
     analysis = fixture_analysis(knowledge_base)
     analysis.proven_min_verdicts = 1
     assert practice_of(analysis.playbook, revisits).proven

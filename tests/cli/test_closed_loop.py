@@ -186,3 +186,20 @@ def test_a_third_carry_is_a_warning_also_when_only_that_file_is_checked(team: Pa
     assert "carried forward 3 times: q2:A2 was first due 2026-09-30, now 2027-06-30, 273 days later" in str(
         found[0]["message"])
     assert not [f for f in findings(team, "reviews/q4.yaml") if f["code"] == "RG221"]  # twice: not yet
+
+
+def test_a_target_met_without_the_action_is_decided_not_achieved(team: Path) -> None:
+    # q3 (held 2026-10-12) reports 复购率 65 (target 60) and 跟进周期 14 days (15, lower is better): both met.
+    # q2:A1 was done on 2026-08-01, before its by (2026-09-30): achieved; q2:A3 is still in progress:
+    # met_without_action, so the team's verification rate is 1 achieved of 2 decided.
+    review(team, "q3", "2026-Q3", "2026-07-01", "2026-09-30", "2026-10-12", 65, 14, [
+        {"id": "A1", "text": "折扣审批下放(续)", "carried_from": "q2:A2"}])
+    code, out = run("actions", "--no-git", "--format", "json", "--today", "2026-11-20", cwd=team)
+    assert code == 0, out
+    verdicts = {(row["review"], row["id"]): (row["verification"], row["verified_by"]) for row in json.loads(out)}
+    assert verdicts[("q2", "A1")] == ("achieved", "q3")
+    assert verdicts[("q2", "A3")] == ("met_without_action", "q3")
+    code, out = run("actions", "--no-git", "--by", "team", "--format", "json", "--today", "2026-11-20", cwd=team)
+    assert code == 0, out
+    [row] = json.loads(out)
+    assert (row["verified"], row["achieved"], row["verification_rate"]) == (2, 1, 0.5)

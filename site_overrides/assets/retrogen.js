@@ -19,8 +19,7 @@
   }
 
   function rowsOf(body) {
-    return Array.from(body.rows).filter((row) => !row.classList.contains("rg-group") &&
-                                                 !row.classList.contains("rg-none"));
+    return Array.from(body.rows).filter((row) => !row.classList.contains("rg-group"));
   }
 
   // A ratio as numbers.percent writes it: one decimal, dropped when zero; empty without a denominator.

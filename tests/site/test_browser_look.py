@@ -28,7 +28,7 @@ PAGES = {"dashboard": "", "reviews": "reviews/", "review-zh": "reviews/2026-q3-e
          "lessons": "lessons/", "playbook": "playbook/", "actions": "actions/", "metrics": "metrics/",
          "tags": "tags/", "submit": "submit/"}
 SHOTS = ARTIFACTS / "look"
-VISIBLE = "#{} tbody tr:not([hidden]):not(.rg-group):not(.rg-none)"
+VISIBLE = "#{} tbody tr:not([hidden]):not(.rg-group)"
 
 
 @pytest.fixture

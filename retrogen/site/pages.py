@@ -349,7 +349,10 @@ class SiteBuilder:
             "team.md.j2", team=team, reviews=reviews, summary=team.summary,
             achievement=achievement, metrics=metrics,
             funnel=funnel, open=records(team.open_actions),
-            causes=self._causes(team.causes, t) if not team.causes.empty else None, themes=records(team.themes),
+            causes=self._causes(team.causes, t) if not team.causes.empty else None,
+            # The factors are the chart's bars, counted there (and in its table) by problem; listed again
+            # here they would be counted by review, and a factor would read 3 in the chart and 2 below it.
+            themes=[row for row in records(team.themes) if row["kind"] != "factor"],
         )
 
     def submit(self) -> str:

@@ -299,3 +299,24 @@ def test_a_list_the_filters_empty_is_a_sentence(page: Any, site_url: str) -> Non
     page.click("[data-filter-reset]")
     assert page.locator("#rg-overdue").is_visible()
     assert page.locator("[data-empty-for='rg-overdue']").is_hidden()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_no_chart_text_runs_past_its_charts_edge(browser: Any, site_url: str, size: str) -> None:  # noqa: F811
+    width, height = SIZES[size]
+    page = browser.new_page(viewport={"width": width, "height": height})
+    try:
+        _load(page, site_url + "metrics/")
+        outside = page.evaluate("""() => Array.from(document.querySelectorAll('svg.rg-chart'))
+            .filter((svg) => svg.getClientRects().length)
+            .flatMap((svg) => Array.from(svg.querySelectorAll('text')).map((text) => {
+                const box = text.getBBox(), view = svg.viewBox.baseVal;
+                return {text: text.textContent, left: box.x, right: box.x + box.width, edge: view.width};
+            }))
+            .filter((t) => t.left < -0.5 || t.right > t.edge + 0.5)""")
+        assert page.locator("svg.rg-chart").count() > 0
+        assert outside == []
+        legend = page.locator("svg.rg-chart text.rg-legend").all_text_contents()
+        assert "Days from" in " ".join(legend) and not [t for t in legend if t.endswith("…")]  # wrapped, not cut
+    finally:
+        page.close()

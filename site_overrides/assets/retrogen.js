@@ -116,7 +116,15 @@
         box.hidden = !any;
         if (empty) { empty.hidden = any; }
       }
-      recount(tables.filter((table) => table.hasAttribute("data-counted")));
+      // Where one table holds every item (the tracker's list of all actions), the count is of items, not of
+      // rows: an action also listed as overdue or slipped counts once.
+      const counted = tables.filter((table) => table.hasAttribute("data-counted"));
+      recount(counted);
+      if (counted.length) {
+        const rows = counted.flatMap((table) => Array.from(table.tBodies).flatMap(rowsOf));
+        shown = rows.filter((row) => !row.hidden).length;
+        total = rows.length;
+      }
       if (count) { count.textContent = shown + " / " + total; }
       if (save) { remember(Object.fromEntries(controls.map((c) => [c.name, c.value.trim()]))); }
     }

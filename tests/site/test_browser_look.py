@@ -283,6 +283,7 @@ def test_action_filters_narrow_the_tiles_and_the_team_and_owner_tables(page: Any
     narrowed = _figures(page)
     assert narrowed["all"] == len(mine)
     assert narrowed["owners"] == [[owner, str(len(mine))]]
+    assert page.locator(".rg-count").inner_text() == f"{len(mine)} / {every.count()}"  # actions, each once
     assert narrowed["tiles"]["open"] == str(sum(s in ("open", "overdue") for s in mine))
     assert narrowed["tiles"]["overdue"] == str(mine.count("overdue"))
     done, countable = mine.count("done"), len(mine) - mine.count("cancelled") - mine.count("carried")

@@ -55,7 +55,9 @@
         if (value !== undefined) { cell.textContent = String(value); }
       }
     };
-    for (const tile of document.querySelectorAll(".rg-cards")) { write(tile, figures(kept)); }
+    // A tile without a figure (no action done, none decided) says so with a dash rather than standing blank.
+    const tiles = Object.fromEntries(Object.entries(figures(kept)).map(([k, v]) => [k, v === "" ? "—" : v]));
+    for (const tile of document.querySelectorAll(".rg-cards")) { write(tile, tiles); }
     for (const table of document.querySelectorAll("table[data-summary-by]")) {
       const key = "data-" + table.getAttribute("data-summary-by");
       for (const row of Array.from(table.tBodies).flatMap((body) => Array.from(body.rows))) {

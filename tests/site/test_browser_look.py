@@ -293,6 +293,12 @@ def test_action_filters_narrow_the_tiles_and_the_team_and_owner_tables(page: Any
     assert _figures(page) == unfiltered  # the recount gives the figures the build computed
 
 
+def test_a_rate_without_actions_to_count_is_a_dash(page: Any, site_url: str) -> None:
+    _load(page, site_url + "actions/?state=cancelled")
+    tiles = _figures(page)["tiles"]
+    assert tiles["open"] == "0" and tiles["completion_rate"] == tiles["on_time_rate"] == "—"
+
+
 def test_a_list_the_filters_empty_is_a_sentence(page: Any, site_url: str) -> None:
     _load(page, site_url + "actions/?state=done")
     assert page.locator("#rg-overdue").is_hidden()

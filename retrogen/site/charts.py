@@ -67,7 +67,7 @@ class Chart:
     bars: list[tuple[int, float, float, float, float, str]] = field(default_factory=list)  # series, x, y, w, h, tip
     texts: list[Text] = field(default_factory=list)
     grid: list[tuple[float, float, float, float]] = field(default_factory=list)
-    legend: list[tuple[int, float, float, Text]] = field(default_factory=list)  # series, swatch x, y, name
+    legend: list[tuple[int, float, float, list[Text]]] = field(default_factory=list)  # series, swatch x, y, lines
 
     @property
     def width(self) -> int:
@@ -250,20 +250,44 @@ def _x_labels(chart: Chart, labels: Sequence[str], xs: Sequence[float], baseline
     return baseline + font * 0.4
 
 
+def _wrap(text: str, limit: float, font: float) -> list[str]:
+    """`text` in lines no wider than `limit`: broken between words, and inside a word (or a run of Chinese,
+    which has no spaces) only where the word alone is wider than a line."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split(" "):
+        joined = f"{line} {word}" if line else word
+        if text_width(joined, font) <= limit:
+            line = joined
+            continue
+        if line:
+            lines.append(line)
+        line = ""
+        for character in word:
+            if line and text_width(line + character, font) > limit:
+                lines.append(line)
+                line = ""
+            line += character
+    return [*lines, line] if line or not lines else lines
+
+
 def _legend(chart: Chart, names: Sequence[str], left: float, top: float) -> float:
-    """Series names in rows under the chart, wrapped to its width. Returns the chart's height."""
+    """Series names in rows under the chart, wrapped to its width: a name is never cut, a long one takes
+    more than one line. Returns the chart's height."""
     font = chart.canvas.font
-    x, row = left, 0
+    line_height = font * 1.2
+    x, y, row_height = left, top, 0.0
     for index, name in enumerate(names):
-        text, tip = _cut(name, chart.width - left - font * 2, font)
-        needed = font + GAP + text_width(text, font)
+        lines = _wrap(name, chart.width - left - font - GAP, font)
+        needed = font + GAP + max(text_width(line, font) for line in lines)
         if x > left and x + needed > chart.width:
-            x, row = left, row + 1
-        y = top + row * (font + GAP)
-        chart.legend.append((index % 6, x, y, Text(x + font + GAP, y + font * 0.85, "start", text, tip)))
+            x, y, row_height = left, y + row_height + GAP, 0.0
+        texts = [Text(x + font + GAP, y + font * 0.85 + n * line_height, "start", line, css="rg-legend")
+                 for n, line in enumerate(lines)]
+        chart.legend.append((index % 6, x, y, texts))
+        row_height = max(row_height, font + (len(lines) - 1) * line_height)
         x += needed + 2 * GAP
-    rows = row + 1 if names else 0
-    return top + rows * (font + GAP) + GAP
+    return y + row_height + 2 * GAP if names else top + GAP
 
 
 def bar_chart(title: str, labels: Sequence[str], values: Sequence[float | None], percent: bool = False,

@@ -234,17 +234,18 @@ class SiteBuilder:
         t = self.text
         overdue, open_rows, done = records(a.overdue_actions), records(a.open_actions), records(a.recently_done())
         slipped = records(a.slipped_actions)
-        listed = overdue + open_rows + done + slipped
+        # Every action, not only the listed ones: the filters' choices, the tiles and the per-team and per-owner
+        # tables are counted from these rows, so that a filter narrows them all alike.
+        every = records(a.actions.sort_values(["due", "review", "id"], kind="stable"))
         rates = {"actions": t["actions"], "open": t["open"], "overdue": t["overdue"], "done": t["done"],
                  "carried": t["carried"], "completion_rate": t["completion_rate"], "on_time_rate": t["on_time_rate"],
                  "verified": t["verification"], "verification_rate": t["verification_rate"]}
         return self.render(
             "actions.md.j2", stats=self._stats, overdue=list(grouped(overdue, "team").items()), open=open_rows,
             recently_done=done, slipped=slipped, titles={r.id: r.title for r in a.knowledge_base.reviews},
-            teams=_choices(row["team"] for row in listed), owners=_choices(row["owner"] for row in listed),
-            states=[(s, t[s]) for s in dict.fromkeys(row["state"] for row in listed)],
-            by_owner=self.html_table(by_owner, {"owner": t["owner"], **rates}),
-            by_team=self.html_table(by_team, {"team": t["team"], **rates}),
+            every=every, teams=_choices(row["team"] for row in every), owners=_choices(row["owner"] for row in every),
+            states=[(s, t[s]) for s in dict.fromkeys(row["state"] for row in every)],
+            rates=rates, by_owner=records(by_owner), by_team=records(by_team),
             weekly_chart=Markup(chart.svg()),
             weekly_table=self.html_table(weekly, {"week": t["week"], "open": t["open"], "overdue": t["overdue"],
                                                   "done": t["done"]}),
@@ -348,7 +349,10 @@ class SiteBuilder:
             "team.md.j2", team=team, reviews=reviews, summary=team.summary,
             achievement=achievement, metrics=metrics,
             funnel=funnel, open=records(team.open_actions),
-            causes=self._causes(team.causes, t) if not team.causes.empty else None, themes=records(team.themes),
+            causes=self._causes(team.causes, t) if not team.causes.empty else None,
+            # The factors are the chart's bars, counted there (and in its table) by problem; listed again
+            # here they would be counted by review, and a factor would read 3 in the chart and 2 below it.
+            themes=[row for row in records(team.themes) if row["kind"] != "factor"],
         )
 
     def submit(self) -> str:

@@ -19,8 +19,53 @@
   }
 
   function rowsOf(body) {
-    return Array.from(body.rows).filter((row) => !row.classList.contains("rg-group") &&
-                                                 !row.classList.contains("rg-none"));
+    return Array.from(body.rows).filter((row) => !row.classList.contains("rg-group"));
+  }
+
+  // A ratio as numbers.percent writes it: one decimal, dropped when zero; empty without a denominator.
+  function percent(part, whole) {
+    if (!whole) { return ""; }
+    return (part / whole * 100).toLocaleString("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 })
+      .replace(/\.0$/, "") + "%";
+  }
+
+  // The figures of actions.action_summary, over the given action rows.
+  function figures(rows) {
+    const state = (name) => rows.filter((row) => row.getAttribute("data-state") === name).length;
+    const verdict = (name) => rows.filter((row) => row.getAttribute("data-verification") === name).length;
+    const done = state("done"), cancelled = state("cancelled"), carried = state("carried");
+    const onTime = rows.filter((row) => row.getAttribute("data-on_time")).length;
+    const achieved = verdict("achieved"), decided = achieved + verdict("missed");
+    return {
+      actions: rows.length, open: state("open") + state("overdue"), overdue: state("overdue"), done: done,
+      cancelled: cancelled, carried: carried, completion_rate: percent(done, rows.length - cancelled - carried),
+      on_time_rate: percent(onTime, done), verified: decided, achieved: achieved,
+      verification_rate: percent(achieved, decided),
+    };
+  }
+
+  // The tiles and the per-team and per-owner tables, recounted from the action rows the filters kept.
+  function recount(counted) {
+    if (!counted.length) { return; }
+    const kept = counted.flatMap((table) => Array.from(table.tBodies).flatMap(rowsOf))
+      .filter((row) => !row.hidden);
+    const write = (scope, values) => {
+      for (const cell of scope.querySelectorAll("[data-stat]")) {
+        const value = values[cell.getAttribute("data-stat")];
+        if (value !== undefined) { cell.textContent = String(value); }
+      }
+    };
+    // A tile without a figure (no action done, none decided) says so with a dash rather than standing blank.
+    const tiles = Object.fromEntries(Object.entries(figures(kept)).map(([k, v]) => [k, v === "" ? "—" : v]));
+    for (const tile of document.querySelectorAll(".rg-cards")) { write(tile, tiles); }
+    for (const table of document.querySelectorAll("table[data-summary-by]")) {
+      const key = "data-" + table.getAttribute("data-summary-by");
+      for (const row of Array.from(table.tBodies).flatMap((body) => Array.from(body.rows))) {
+        const mine = kept.filter((action) => action.getAttribute(key) === row.getAttribute(key));
+        row.hidden = mine.length === 0;
+        write(row, figures(mine));
+      }
+    }
   }
 
   function setUpFilters(panel) {
@@ -64,6 +109,23 @@
           const group = body.querySelector("tr.rg-group");
           if (group) { group.hidden = visible === 0; }
         }
+      }
+      for (const table of tables) {
+        // A list the filters leave empty says so in a sentence instead of showing a bare header.
+        const empty = document.querySelector("[data-empty-for='" + CSS.escape(table.id) + "']");
+        const box = table.closest(".md-typeset__scrollwrap") || table;
+        const any = Array.from(table.tBodies).some((body) => rowsOf(body).some((row) => !row.hidden));
+        box.hidden = !any;
+        if (empty) { empty.hidden = any; }
+      }
+      // Where one table holds every item (the tracker's list of all actions), the count is of items, not of
+      // rows: an action also listed as overdue or slipped counts once.
+      const counted = tables.filter((table) => table.hasAttribute("data-counted"));
+      recount(counted);
+      if (counted.length) {
+        const rows = counted.flatMap((table) => Array.from(table.tBodies).flatMap(rowsOf));
+        shown = rows.filter((row) => !row.hidden).length;
+        total = rows.length;
       }
       if (count) { count.textContent = shown + " / " + total; }
       if (save) { remember(Object.fromEntries(controls.map((c) => [c.name, c.value.trim()]))); }

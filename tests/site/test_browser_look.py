@@ -28,7 +28,7 @@ PAGES = {"dashboard": "", "reviews": "reviews/", "review-zh": "reviews/2026-q3-e
          "lessons": "lessons/", "playbook": "playbook/", "actions": "actions/", "metrics": "metrics/",
          "tags": "tags/", "submit": "submit/"}
 SHOTS = ARTIFACTS / "look"
-VISIBLE = "#{} tbody tr:not([hidden]):not(.rg-group):not(.rg-none)"
+VISIBLE = "#{} tbody tr:not([hidden]):not(.rg-group)"
 
 
 @pytest.fixture
@@ -254,3 +254,76 @@ def test_filters_work_after_an_instant_page_change(page: Any, instant_site_url: 
     page.wait_for_function("document.querySelector('.rg-count').textContent !== ''")
     assert page.locator("select[name='type']").input_value() == "failure"
     assert page.locator(VISIBLE.format("rg-lessons")).count() == failures
+
+
+def _figures(page: Any) -> dict[str, Any]:
+    """The tracker's tiles and its per-team and per-owner rows (hidden ones left out), as the reader sees them."""
+    return page.evaluate("""() => ({
+        tiles: Object.fromEntries(Array.from(document.querySelectorAll('.rg-cards [data-stat]'))
+                                  .map((cell) => [cell.dataset.stat, cell.textContent])),
+        teams: Array.from(document.querySelectorAll('table[data-summary-by=team] tbody tr:not([hidden])'))
+               .map((row) => row.dataset.team),
+        owners: Array.from(document.querySelectorAll('table[data-summary-by=owner] tbody tr:not([hidden])'))
+                .map((row) => [row.dataset.owner, row.querySelector('[data-stat=actions]').textContent]),
+        all: document.querySelectorAll('#rg-all tbody tr:not([hidden])').length,
+    })""")
+
+
+def test_action_filters_narrow_the_tiles_and_the_team_and_owner_tables(page: Any, site_url: str) -> None:
+    _load(page, site_url + "actions/")
+    unfiltered = _figures(page)
+    every = page.locator("#rg-all tbody tr")
+    states = set(every.evaluate_all("rows => rows.map(r => r.dataset.state)"))
+    choices = set(page.locator("select[name='state'] option").evaluate_all("os => os.map(o => o.value)")) - {""}
+    assert states <= choices and unfiltered["all"] == every.count()  # the state filter covers every action
+    owner = "张伟"
+    mine = every.evaluate_all(f"rows => rows.filter(r => r.dataset.owner === '{owner}').map(r => r.dataset.state)")
+    assert 0 < len(mine) < every.count()
+    _load(page, site_url + "actions/?owner=" + owner)
+    narrowed = _figures(page)
+    assert narrowed["all"] == len(mine)
+    assert narrowed["owners"] == [[owner, str(len(mine))]]
+    assert page.locator(".rg-count").inner_text() == f"{len(mine)} / {every.count()}"  # actions, each once
+    assert narrowed["tiles"]["open"] == str(sum(s in ("open", "overdue") for s in mine))
+    assert narrowed["tiles"]["overdue"] == str(mine.count("overdue"))
+    done, countable = mine.count("done"), len(mine) - mine.count("cancelled") - mine.count("carried")
+    assert narrowed["tiles"]["completion_rate"] == (f"{done / countable:.1%}".replace(".0%", "%") if countable else "")
+    assert narrowed["tiles"] != unfiltered["tiles"] and len(narrowed["teams"]) < len(unfiltered["teams"])
+    page.click("[data-filter-reset]")
+    assert _figures(page) == unfiltered  # the recount gives the figures the build computed
+
+
+def test_a_rate_without_actions_to_count_is_a_dash(page: Any, site_url: str) -> None:
+    _load(page, site_url + "actions/?state=cancelled")
+    tiles = _figures(page)["tiles"]
+    assert tiles["open"] == "0" and tiles["completion_rate"] == tiles["on_time_rate"] == "—"
+
+
+def test_a_list_the_filters_empty_is_a_sentence(page: Any, site_url: str) -> None:
+    _load(page, site_url + "actions/?state=done")
+    assert page.locator("#rg-overdue").is_hidden()
+    assert page.locator("[data-empty-for='rg-overdue']").is_visible()
+    page.click("[data-filter-reset]")
+    assert page.locator("#rg-overdue").is_visible()
+    assert page.locator("[data-empty-for='rg-overdue']").is_hidden()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_no_chart_text_runs_past_its_charts_edge(browser: Any, site_url: str, size: str) -> None:  # noqa: F811
+    width, height = SIZES[size]
+    page = browser.new_page(viewport={"width": width, "height": height})
+    try:
+        _load(page, site_url + "metrics/")
+        outside = page.evaluate("""() => Array.from(document.querySelectorAll('svg.rg-chart'))
+            .filter((svg) => svg.getClientRects().length)
+            .flatMap((svg) => Array.from(svg.querySelectorAll('text')).map((text) => {
+                const box = text.getBBox(), view = svg.viewBox.baseVal;
+                return {text: text.textContent, left: box.x, right: box.x + box.width, edge: view.width};
+            }))
+            .filter((t) => t.left < -0.5 || t.right > t.edge + 0.5)""")
+        assert page.locator("svg.rg-chart").count() > 0
+        assert outside == []
+        legend = page.locator("svg.rg-chart text.rg-legend").all_text_contents()
+        assert "Days from" in " ".join(legend) and not [t for t in legend if t.endswith("…")]  # wrapped, not cut
+    finally:
+        page.close()

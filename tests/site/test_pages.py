@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 from collections.abc import Callable
@@ -144,3 +145,11 @@ def test_a_carried_action_shows_its_slip_and_the_tracker_lists_the_most_slipped_
     assert "rg-slip" not in never  # never carried: nothing to say
     slipped = pages["actions.md"].split('<table id="rg-slipped"')[1].split("</table>")[0]
     assert re.findall(r'data-slip_days="(-?\d+)"', slipped) == ["137", "76", "19", "10", "0"]
+
+
+def test_an_empty_overdue_list_is_a_sentence_not_a_bare_table(knowledge_base: Path) -> None:
+    config = load_config(knowledge_base / "mkdocs.yml")
+    before_any_due = datetime.date(2026, 1, 2)
+    tracker = build_pages(analyse(config, before_any_due, use_git=False), config)["actions.md"]
+    assert '<table id="rg-overdue"' not in tracker
+    assert '<p class="rg-none-text" data-empty-for="rg-overdue">无。</p>' in tracker  # shown: no `hidden`

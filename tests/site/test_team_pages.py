@@ -124,7 +124,7 @@ def test_the_team_page_holds_the_teams_numbers(pages: dict[str, str]) -> None:
     assert "50% (已达成 2 / 4)" in page
     # root causes: 流程 5 of 11 problems
     assert "流程: 5 · 累计占比 45.5%" in page
-    assert "| 流程 <span class=\"rg-badge rg-rag-red\">⚠ 整改未完成</span> | 5 | 5 |" in page  # five periods
+    assert "| #决策链 <span class=\"rg-badge rg-rag-red\">⚠ 整改未完成</span> | 2 | 2 |" in page  # two periods
     # 决策链 again in October while Q3's fix (A2) was carried (RG222)
     assert ("- ⚠ 2026-10-east-sales 的 P1 再次出现(决策链;同 2026-q3-east-sales 的 P3),而针对它的行动尚未完成:"
             "2026-q3-east-sales:A2") in page
@@ -199,3 +199,15 @@ def test_a_monthly_figure_is_not_drawn_on_the_quarterly_trend(pages: dict[str, s
     monthly = page.split("### 销售额 (万元) · 月度")[1].split("\n### ")[0]
     assert "2026-Q3" in quarterly and "2026-10" not in quarterly
     assert "2026-10" in monthly and "2026-Q3" not in monthly
+
+
+@pytest.mark.parametrize("name", [EAST, "metrics.md"])
+def test_the_root_cause_chart_and_the_tables_on_its_page_give_each_factor_one_count(pages: dict[str, str],
+                                                                                   name: str) -> None:
+    page = pages[name]
+    charted = dict(re.findall(r"<title>([^<:]+): (\d+) · ", page))
+    assert charted["资源"] == "3" if name == EAST else charted
+    factors = "|".join(re.escape(factor) for factor in charted)
+    tabled = re.findall(rf"<tr><td>({factors})</td><td>(\d+)</td>", page) + \
+        re.findall(rf"^\| ({factors})[^|]*\| (\d+) \|", page, re.MULTILINE)
+    assert tabled and all(charted[factor] == count for factor, count in tabled), tabled

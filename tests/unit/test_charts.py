@@ -49,7 +49,7 @@ def test_text_is_at_least_12_px_where_each_canvas_is_shown(canvas: Canvas, conte
 
 def _boxes(chart: Chart) -> list[tuple[float, float, float, float, str]]:
     font = chart.canvas.font
-    texts = [*chart.texts, *(t for *_, t in chart.legend)]
+    texts = [*chart.texts, *(t for *_, lines in chart.legend for t in lines)]
     boxes = []
     for t in texts:
         w = charts.text_width(t.text, font)
@@ -77,7 +77,8 @@ TITLES = ["2026年Q3华东区销售业绩复盘", "Discovery skills of the APAC 
                percent=True, reference=1.0),
     bar_chart("t", TITLES, [12_000_000, 3, 0.5], notes=["100%", "", "累计占比 90.9%"]),
     bar_chart("t", ["线索", "商机", "订单"], [240, 48, 12], notes=["", "20%", "25%"]),
-], ids=["weeks", "achievement", "titles", "funnel"])
+    line_chart("t", ["2026-Q1", "2026-Q2"], {name: [1.0, 2.0] for name in (*TITLES, "平均跟进周期" * 8)}),
+], ids=["weeks", "achievement", "titles", "funnel", "long-legend"])
 def test_no_text_overlaps_or_leaves_the_canvas(figure: Figure) -> None:
     for chart in (figure.narrow, figure.wide):
         assert _overlaps(chart) == []
@@ -98,6 +99,19 @@ def test_bars_carry_their_value_and_a_cut_label_keeps_its_full_text() -> None:
     long = next(t for t in chart.texts if t.tip == TITLES[1])
     assert long.text.endswith("…") and charts.text_width(long.text, NARROW.font) <= NARROW.width
     assert next(t for t in chart.texts if t.text == TITLES[0]).tip == ""  # a title that fits is whole
+
+
+@pytest.mark.parametrize("name", [TITLES[1], "First calls with a business problem identified", "平均跟进周期" * 8,
+                                  "x" * 120])
+def test_a_legend_label_is_wrapped_whole_within_the_chart(name: str) -> None:
+    figure = line_chart("t", ["2026-Q1", "2026-Q2"], {name: [1.0, 2.0], "Win rate": [0.5, 0.6]})
+    for chart in (figure.narrow, figure.wide):
+        lines = next(lines for _, _, _, lines in chart.legend if lines[0].text[:8] == name[:8])
+        joined = "".join(t.text for t in lines) if name.count(" ") == 0 else " ".join(t.text for t in lines)
+        assert joined == name and not any(t.tip for t in lines)  # nothing cut, nothing left to a tooltip
+        for t in lines:
+            assert t.x + charts.text_width(t.text, chart.canvas.font) <= chart.width, (chart.canvas.name, t.text)
+        assert lines[-1].y + chart.canvas.font * 0.2 <= chart.height
 
 
 def test_the_svg_is_accessible_and_takes_the_full_width() -> None:

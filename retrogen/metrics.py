@@ -13,7 +13,7 @@ import pandas as pd
 from retrogen.crosschecks import previous_agrees
 from retrogen.model import Metric, Review, periodic_reviews
 from retrogen.periods import Period
-from retrogen.rates import DEFAULT_REPEATED_MISS_PERIODS, met, missed_in_a_row
+from retrogen.rates import DEFAULT_REPEATED_MISS_PERIODS, met, missed_in_a_row, reached
 from retrogen.rates import achievement as achievement  # re-exported: rates is free of pandas, for `check`
 from retrogen.rates import ratio as ratio
 from retrogen.vocabulary import LESSON_TYPES
@@ -95,7 +95,7 @@ def metrics_table(reviews: Iterable[Review]) -> pd.DataFrame:
                 "held_on": review.held_on,
                 "category": metric.category, "metric": metric.name, "unit": metric.unit,
                 "target": metric.target, "actual": metric.actual, "better": metric.better,
-                "achievement": rate, "met": pd.NA if pd.isna(rate) else bool(rate >= 1),
+                "achievement": rate, "met": pd.NA if pd.isna(rate) else reached(rate),
                 "previous": previous, "previous_from": source, "change": moved,
                 "change_unit": None if previous is None and yoy_previous is None
                 else ("pp" if metric.unit in PERCENT_UNITS else "ratio"),

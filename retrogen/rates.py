@@ -30,10 +30,15 @@ def achievement(target: float, actual: float, better: str = "higher") -> float:
     return ratio(actual, target) if better == "higher" else ratio(target, actual)
 
 
+def reached(rate: float) -> bool:
+    """Whether an achievement rate meets its target: 100% or more."""
+    return bool(rate >= 1)  # a numpy float gives numpy.bool_, which JSON and `is True` do not take
+
+
 def met(target: float, actual: float, better: str = "higher") -> bool | None:
-    """Whether the target was met (achievement of 100% or more); None when no rate can be computed."""
+    """Whether the target was met; None when no rate can be computed."""
     rate = achievement(target, actual, better)
-    return None if math.isnan(rate) else rate >= 1
+    return None if math.isnan(rate) else reached(rate)
 
 
 def missed_in_a_row(met_in: Callable[[Period], bool | None], period: Period | None) -> int | None:

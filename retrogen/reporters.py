@@ -19,15 +19,16 @@ GITHUB_ANNOTATION_LIMIT = 10
 GITHUB_SUMMARY_BYTES = 1_000_000
 
 
-def _plural(count: int, word: str) -> str:
+def plural(count: int, word: str) -> str:
+    """`1 review`, `2 reviews`: English counts for messages."""
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def summary_line(result: CheckResult) -> str:
-    files = _plural(len(result.files), "review file")
+    files = plural(len(result.files), "review file")
     if not result.findings:
         return f"All {files} pass."
-    return f"{_plural(result.errors, 'error')}, {_plural(result.warnings, 'warning')} in {files}."
+    return f"{plural(result.errors, 'error')}, {plural(result.warnings, 'warning')} in {files}."
 
 
 def text_report(result: CheckResult, color: bool = False) -> str:

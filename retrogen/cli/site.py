@@ -18,7 +18,7 @@ from retrogen.config import Config
 from retrogen.errors import BuildBusyError, ConfigError, RetrogenError
 from retrogen.findings import Severity
 from retrogen.printable import printable, printable_lines
-from retrogen.reporters import summary_line, text_report
+from retrogen.reporters import plural, summary_line, text_report
 
 
 class _EchoHandler(logging.Handler):
@@ -131,10 +131,6 @@ def build(ctx: click.Context, strict: bool, quiet: bool, site_dir: Path | None, 
                f"{report.search_index_bytes / 1024:,.0f} KiB.")
 
 
-def _pages(count: int) -> str:
-    return f"{count} page" if count == 1 else f"{count} pages"
-
-
 @cli.command()
 @click.option("-a", "--dev-addr", metavar="IP:PORT", help="Address to serve on (default: 127.0.0.1:8000).")
 @allow_outside_option
@@ -157,7 +153,7 @@ def serve(ctx: click.Context, dev_addr: str | None, allow_outside: bool, no_git:
         if report is not None and report.pages is not None:
             pages = report.pages
             removed = f", {len(pages.removed)} removed" if pages.removed else ""
-            click.echo(f"retrogen: {_pages(len(pages.written))} regenerated{removed} in "
+            click.echo(f"retrogen: {plural(len(pages.written), 'page')} regenerated{removed} in "
                        f"{regeneration.seconds:.1f} s", err=True)
             return
         click.echo(printable(regeneration.error or "") if report is None else error_report(report.check), err=True)

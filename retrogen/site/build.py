@@ -17,6 +17,7 @@ from retrogen.checker import CheckResult
 from retrogen.config import Config
 from retrogen.errors import BuildError
 from retrogen.files import cannot_write
+from retrogen.reporters import plural
 from retrogen.site.output import WriteReport, check_places, exclusive, recover, replacing, write_pages
 from retrogen.site.pages import build_pages
 from retrogen.site.reports import review_reports
@@ -57,7 +58,7 @@ def generate(config: Config, today: date, use_git: bool = True, jobs: int | None
     if analysis.knowledge_base.check.failed(refuse_warnings):
         return report
     count = len(analysis.knowledge_base.reviews)
-    progress(f"generating the pages of {count} review{'' if count == 1 else 's'}")
+    progress(f"generating the pages of {plural(count, 'review')}")
     pages = build_pages(analysis, config)
     progress("writing each review's report (.docx)")
     reports = review_reports(analysis)

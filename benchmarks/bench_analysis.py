@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_check import knowledge_base
 from synthetic import generate
 
-from retrogen.analysis import analyse
-from retrogen.config import load_config
-from retrogen.history import read_git_history
+from retrogen.engine.analysis import analyse
+from retrogen.engine.history import read_git_history
+from retrogen.gate.config import load_config
 
 TODAY = date(2030, 1, 1)
 

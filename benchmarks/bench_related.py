@@ -18,9 +18,9 @@ from bench_check import knowledge_base
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from retrogen.config import load_config  # noqa: E402
-from retrogen.model import load_knowledge_base  # noqa: E402
-from retrogen.related import RelatedIndex  # noqa: E402
+from retrogen.engine.model import load_knowledge_base  # noqa: E402
+from retrogen.engine.related import RelatedIndex  # noqa: E402
+from retrogen.gate.config import load_config  # noqa: E402
 
 TODAY = __import__("datetime").date(2030, 1, 1)
 TEXTS = ["客户流失 复购率", "决策链 报价", "economic buyer pricing", "discovery call was late"]

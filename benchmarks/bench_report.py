@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_build import prepare
 from bench_exports import measure
 
-from retrogen.analysis import analyse
-from retrogen.config import load_config
+from retrogen.engine.analysis import analyse
+from retrogen.gate.config import load_config
 from retrogen.report.content import Report, ReportBuilder
 from retrogen.report.writers import WRITERS
 

@@ -17,8 +17,8 @@ from click.testing import CliRunner
 
 from retrogen.cli import cli
 from retrogen.cli.base import LazyGroup
-from retrogen.reporters import codes_table
-from retrogen.starter import HOOK_ENTRY, HOOK_FILES
+from retrogen.gate.reporters import codes_table
+from retrogen.kb.init import HOOK_ENTRY, HOOK_FILES
 
 from .conftest import ROOT
 

@@ -9,7 +9,7 @@ import traceback
 import click
 
 from retrogen.cli.base import cli
-from retrogen.printable import printable_lines
+from retrogen.core.printable import printable_lines
 
 EXIT_UNEXPECTED = 3
 

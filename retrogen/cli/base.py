@@ -12,10 +12,10 @@ from typing import Any, ClassVar, Literal
 import click
 
 from retrogen import __version__
-from retrogen.config import Config, knowledge_base_problem, load_config, resolve_today
-from retrogen.errors import ConfigError, RetrogenError
-from retrogen.files import write_file
-from retrogen.printable import printable_lines
+from retrogen.core.errors import ConfigError, RetrogenError
+from retrogen.core.files import write_file
+from retrogen.core.printable import printable_lines
+from retrogen.gate.config import Config, knowledge_base_problem, load_config, resolve_today
 
 today_option = click.option(
     "--today", metavar="YYYY-MM-DD", envvar="RETROGEN_TODAY",

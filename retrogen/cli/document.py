@@ -8,12 +8,12 @@ import click
 
 from retrogen.cli.base import cli, get_config, today_option, write_output
 from retrogen.cli.reports import document_format, force_option, load_analysis, no_git_option
-from retrogen.errors import RetrogenError
-from retrogen.periods import parse_label
-from retrogen.printable import printable
+from retrogen.core.errors import RetrogenError
+from retrogen.core.periods import parse_label
+from retrogen.core.printable import printable
+from retrogen.gate.vocabulary import LANGUAGES
 from retrogen.report.content import Report, ReportBuilder, ReportError
 from retrogen.report.writers import WRITERS, write_report
-from retrogen.vocabulary import LANGUAGES
 
 
 @cli.command()

@@ -8,14 +8,14 @@ from pathlib import Path
 import click
 
 from retrogen import __version__
-from retrogen.checker import CheckOptions, check_paths
 from retrogen.cli.base import cli, get_config, parse_day, parse_today, today_option, use_color
-from retrogen.errors import ConfigError, RetrogenError
-from retrogen.glossary import team_hint
-from retrogen.printable import printable
-from retrogen.reporters import REPORTERS, github_summary
-from retrogen.schema import schema_path
-from retrogen.vocabulary import KINDS, LANGUAGES
+from retrogen.core.errors import ConfigError, RetrogenError
+from retrogen.core.printable import printable
+from retrogen.gate.check import CheckOptions, check_paths
+from retrogen.gate.glossary import team_hint
+from retrogen.gate.reporters import REPORTERS, github_summary, text_report
+from retrogen.gate.schema import schema_path
+from retrogen.gate.vocabulary import KINDS, LANGUAGES
 
 
 @cli.command()
@@ -50,7 +50,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, o
         result = check_paths(named if paths else [config.reviews_dir], options, reviews_dir=config.reviews_dir)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
-    click.echo(REPORTERS[fmt](result, fmt == "text" and use_color()))
+    click.echo(text_report(result, color=use_color()) if fmt == "text" else REPORTERS[fmt](result))
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if fmt == "github" and summary_file:
         with open(summary_file, "a", encoding="utf-8") as handle:
@@ -83,8 +83,8 @@ def new(ctx: click.Context, review_id: str, kind: str, lang: str | None, team: s
         retrogen new 2027-q1-east-sales --lang zh --team 华东销售部 --period 2027-Q1
         retrogen new 2027-q1-east-sales --team 华东销售部 --tags 客户维护,定价
     """
-    from retrogen.periods import parse_label
-    from retrogen.scaffold import meeting_day, new_review  # Jinja: only `new` needs it, `check` must start fast
+    from retrogen.core.periods import parse_label
+    from retrogen.kb.new import meeting_day, new_review  # Jinja: only `new` needs it, `check` must start fast
 
     config = get_config(ctx, needs="mkdocs.yml")  # the reviews folder is made with the first review
     hint = team_hint(team, config.teams) if team and config.teams is not None else None

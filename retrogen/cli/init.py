@@ -9,15 +9,15 @@ import click
 
 from retrogen import __version__
 from retrogen.cli.base import cli
-from retrogen.config import CONFIG_NAME, find_config, load_config
-from retrogen.errors import ConfigError, RetrogenError
-from retrogen.printable import printable
-from retrogen.vocabulary import LANGUAGES
+from retrogen.core.errors import ConfigError, RetrogenError
+from retrogen.core.printable import printable
+from retrogen.gate.config import CONFIG_NAME, find_config, load_config
+from retrogen.gate.vocabulary import LANGUAGES
 
 if TYPE_CHECKING:
-    from retrogen.starter import CodeHost, Source
+    from retrogen.kb.init import CodeHost, Source
 
-CI_CHOICES = ("github", "gitlab")  # retrogen.starter.CodeHost; importing starter would load Jinja for --help
+CI_CHOICES = ("github", "gitlab")  # retrogen.kb.init.CodeHost; importing starter would load Jinja for --help
 
 
 @cli.command()
@@ -51,7 +51,7 @@ def init(ctx: click.Context, folder: Path, lang: str, name: str | None, ci: Code
         retrogen init sales-reviews --ci gitlab --source https://git.example.com/tools/retrogen.git
         retrogen init --upgrade --dry-run   # after upgrading retrogen, anywhere in the knowledge base
     """
-    from retrogen.starter import Source, init_knowledge_base  # Jinja: only `init` needs it
+    from retrogen.kb.init import Source, init_knowledge_base  # Jinja: only `init` needs it
 
     if dry_run and not upgrade:
         raise click.UsageError("--dry-run goes with --upgrade (init itself never replaces a file)")
@@ -89,7 +89,7 @@ def _tell_source(source: Source) -> None:
 
 
 def _upgrade(ctx: click.Context, folder: Path, source: Source | None, ci: CodeHost | None, dry_run: bool) -> None:
-    from retrogen.starter import upgrade_knowledge_base
+    from retrogen.kb.init import upgrade_knowledge_base
 
     config_file = ctx.obj.get("config_file") if ctx.obj else None
     config_file = config_file or find_config(folder.resolve())

@@ -7,13 +7,13 @@ import shlex
 
 import click
 
-from retrogen.analysis import analyse
 from retrogen.cli.base import cli, get_config, parse_today, today_option
-from retrogen.errors import ConfigError, RetrogenError
+from retrogen.core.errors import ConfigError, RetrogenError
+from retrogen.core.printable import printable
+from retrogen.engine.analysis import analyse
 from retrogen.notify.digest import DEFAULT_STALE, DEFAULT_WITHIN, build_digest
 from retrogen.notify.messages import MARKDOWN, PLAIN, to_json, to_text
 from retrogen.notify.senders import PLATFORMS, DeliveryError, check_settings, send
-from retrogen.printable import printable
 
 
 @cli.command()

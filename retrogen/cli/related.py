@@ -15,7 +15,7 @@ from retrogen.cli.reports import (
     table_lang_option,
     wide_option,
 )
-from retrogen.related import Match, RelatedIndex, UnknownReview
+from retrogen.engine.related import Match, RelatedIndex, UnknownReview
 
 COLUMNS = ["review", "item", "kind", "text", "score"]
 

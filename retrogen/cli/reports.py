@@ -9,19 +9,19 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from retrogen.actions import GROUPS, STATUS_FILTERS, action_summary, filter_actions, follow_up_order
-from retrogen.analysis import Analysis, analyse
 from retrogen.cli.base import cli, get_config, parse_today, today_option, write_output
-from retrogen.documents import to_docx
-from retrogen.errors import RetrogenError
-from retrogen.history import weekly_series
-from retrogen.metrics import metrics_summary
-from retrogen.playbook import playbook_markdown
-from retrogen.playbook_layout import playbook_blocks
-from retrogen.printable import printable
+from retrogen.core.errors import RetrogenError
+from retrogen.core.printable import printable
+from retrogen.engine.actions import GROUPS, STATUS_FILTERS, action_summary, filter_actions, follow_up_order
+from retrogen.engine.analysis import Analysis, analyse
+from retrogen.engine.history import weekly_series
+from retrogen.engine.metrics import metrics_summary
+from retrogen.engine.playbook import playbook_markdown
+from retrogen.formats.documents import to_docx
+from retrogen.formats.tables import FORMATS, formatted, to_excel_csv, to_json, with_titles
+from retrogen.gate.vocabulary import LANGUAGES
+from retrogen.report.playbook import playbook_blocks
 from retrogen.report.writers import format_of
-from retrogen.tables import FORMATS, formatted, to_excel_csv, to_json, with_titles
-from retrogen.vocabulary import LANGUAGES
 
 format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
                              help="table for people, csv for a spreadsheet, json for programs (English keys).")
@@ -79,7 +79,7 @@ def emit(frame: pd.DataFrame, fmt: str, output: Path | None, force: bool,
         return
     suffix = output.suffix.lower()
     if suffix == ".xlsx":
-        from retrogen.excel import to_xlsx  # openpyxl is imported only when a workbook is written
+        from retrogen.formats.excel import to_xlsx  # openpyxl is imported only when a workbook is written
 
         sheets = {name: with_titles(sheet, shown.titles) for name, sheet in workbook().items()}
         write_output(output, to_xlsx(sheets, shown.language), force)

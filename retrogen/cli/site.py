@@ -12,13 +12,13 @@ from pathlib import Path
 
 import click
 
-from retrogen.checker import CheckResult
 from retrogen.cli.base import cli, get_config, parse_today, today_option
-from retrogen.config import Config
-from retrogen.errors import BuildBusyError, ConfigError, RetrogenError
-from retrogen.findings import Severity
-from retrogen.printable import printable, printable_lines
-from retrogen.reporters import plural, summary_line, text_report
+from retrogen.core.errors import BuildBusyError, ConfigError, RetrogenError
+from retrogen.core.printable import printable, printable_lines
+from retrogen.gate.check import CheckResult
+from retrogen.gate.config import Config
+from retrogen.gate.findings import Severity
+from retrogen.gate.reporters import plural, summary_line, text_report
 
 
 class _EchoHandler(logging.Handler):

@@ -14,7 +14,8 @@ from datetime import date
 from email.message import EmailMessage
 from typing import Any
 
-from retrogen.errors import ConfigError
+from retrogen.core.errors import ConfigError
+from retrogen.gate.people import Roster
 from retrogen.notify.digest import OwnerDigest
 from retrogen.notify.messages import MARKDOWN, PLAIN, SLACK, owned_sections, pack, pack_owned, title, to_text
 from retrogen.notify.webhook import (
@@ -28,7 +29,6 @@ from retrogen.notify.webhook import (
     secrets_of,
     webhook_url,
 )
-from retrogen.people import Roster
 
 __all__ = ["PLATFORMS", "RATE_LIMITS", "SECRET_VARIABLE", "URL_VARIABLE", "DeliveryError", "SendError",
            "Transport", "check_settings", "send"]

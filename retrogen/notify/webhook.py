@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from email.message import Message
 from typing import IO, Any
 
-from retrogen.errors import ConfigError, RetrogenError
+from retrogen.core.errors import ConfigError, RetrogenError
 
 URL_VARIABLE = "RETROGEN_WEBHOOK_URL"
 SECRET_VARIABLE = "RETROGEN_WEBHOOK_SECRET"

@@ -17,15 +17,15 @@ from typing import Any
 
 import pandas as pd
 
-from retrogen.actions import action_summary
-from retrogen.analysis import Analysis
-from retrogen.errors import RetrogenError
-from retrogen.hints import did_you_mean
-from retrogen.loop import Slip
-from retrogen.metrics import Rag, causes_pareto, metrics_summary, rag
-from retrogen.model import Lesson, Problem, Review
-from retrogen.periods import Period, parse_label
-from retrogen.tables import grouped, records
+from retrogen.core.errors import RetrogenError
+from retrogen.core.periods import Period, parse_label
+from retrogen.engine.actions import action_summary
+from retrogen.engine.analysis import Analysis
+from retrogen.engine.loop import Slip
+from retrogen.engine.metrics import Rag, causes_pareto, metrics_summary, rag
+from retrogen.engine.model import Lesson, Problem, Review
+from retrogen.formats.tables import grouped, records
+from retrogen.gate.hints import did_you_mean
 
 # The gaps a report discusses: the few largest (80/20), not every missed metric again.
 TOP_GAPS = 3

@@ -1,12 +1,12 @@
-"""A report laid out as blocks (retrogen.documents) in the report's language: which sections, columns and
+"""A report laid out as blocks (retrogen.formats.documents) in the report's language: which sections, columns and
 numbers every format shows."""
 
 from __future__ import annotations
 
-from retrogen.documents import Block, Grid, Heading, Items, PageBreak, Text
-from retrogen.labels import labels, slip_note
-from retrogen.metrics import Rag
-from retrogen.numbers import number, percent, quantity, signed_change
+from retrogen.engine.metrics import Rag
+from retrogen.formats.documents import Block, Grid, Heading, Items, PageBreak, Text
+from retrogen.formats.labels import labels, slip_note
+from retrogen.formats.numbers import number, percent, quantity, signed_change
 from retrogen.report.content import ActionRow, KpiRow, Report, ReviewReport, Summary
 
 

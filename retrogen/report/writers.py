@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from retrogen import documents
-from retrogen.errors import RetrogenError
+from retrogen.core.errors import RetrogenError
+from retrogen.formats import documents
 from retrogen.report.content import Report
 from retrogen.report.layout import report_blocks
 

@@ -12,12 +12,12 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from retrogen.analysis import analyse
-from retrogen.checker import CheckResult
-from retrogen.config import Config
-from retrogen.errors import BuildError
-from retrogen.files import cannot_write
-from retrogen.reporters import plural
+from retrogen.core.errors import BuildError
+from retrogen.core.files import cannot_write
+from retrogen.engine.analysis import analyse
+from retrogen.gate.check import CheckResult
+from retrogen.gate.config import Config
+from retrogen.gate.reporters import plural
 from retrogen.site.output import WriteReport, check_places, exclusive, recover, replacing, write_pages
 from retrogen.site.pages import build_pages
 from retrogen.site.reports import review_reports

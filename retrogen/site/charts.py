@@ -23,9 +23,9 @@ from typing import NamedTuple
 
 import jinja2
 
-from retrogen import numbers
-from retrogen.render import environment
-from retrogen.tables import width as columns
+from retrogen.formats import numbers
+from retrogen.formats.render import environment
+from retrogen.formats.tables import width as columns
 
 
 @dataclass(frozen=True)

@@ -12,22 +12,22 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup, escape
 
-from retrogen.actions import action_summary
-from retrogen.analysis import Analysis
-from retrogen.config import Config
-from retrogen.findings import CODES
-from retrogen.labels import labels, slip_note
-from retrogen.model import Review
-from retrogen.numbers import number, percent, signed_change
-from retrogen.playbook import playbook_markdown
-from retrogen.related import RELATED_THRESHOLD, Match, RelatedIndex
-from retrogen.render import environment
-from retrogen.schema import load_schema
+from retrogen.engine.actions import action_summary
+from retrogen.engine.analysis import Analysis
+from retrogen.engine.model import Review
+from retrogen.engine.playbook import playbook_markdown
+from retrogen.engine.related import RELATED_THRESHOLD, Match, RelatedIndex
+from retrogen.engine.teams import TeamView, metrics_across_teams, occasion, team_views
+from retrogen.formats.labels import labels, slip_note
+from retrogen.formats.numbers import number, percent, signed_change
+from retrogen.formats.render import environment
+from retrogen.formats.tables import RATE_COLUMNS, grouped, records
+from retrogen.gate.config import Config
+from retrogen.gate.findings import CODES
+from retrogen.gate.schema import load_schema
+from retrogen.gate.vocabulary import FACTORS, LESSON_TYPES
+from retrogen.kb.init import EXAMPLES
 from retrogen.site.charts import bar_chart, line_chart, sparkline
-from retrogen.starter import EXAMPLES
-from retrogen.tables import RATE_COLUMNS, grouped, records
-from retrogen.teams import TeamView, metrics_across_teams, occasion, team_views
-from retrogen.vocabulary import FACTORS, LESSON_TYPES
 
 Pages = dict[str, str]
 Series = dict[str, list[float | None]]  # a chart's lines: name -> values, None where not reported

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from retrogen.analysis import Analysis
+from retrogen.engine.analysis import Analysis
 from retrogen.report.content import Report, ReportBuilder, ReviewReport
 from retrogen.report.writers import to_docx
 

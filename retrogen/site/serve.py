@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from retrogen.config import Config, load_config, retrogen_settings
-from retrogen.errors import BuildError, ConfigError
+from retrogen.core.errors import BuildError, ConfigError
+from retrogen.gate.config import Config, load_config, retrogen_settings
 from retrogen.site.build import BuildReport, generate, load_mkdocs_config, quiet_toolchain
 from retrogen.site.output import check_places, exclusive
 

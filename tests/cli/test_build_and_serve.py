@@ -122,7 +122,7 @@ def test_a_build_after_serve_in_the_same_process_searches_only_its_own_site(
     in it: the next build merged the served site's pages into its own search."""
     import json
 
-    from retrogen.config import load_config
+    from retrogen.gate.config import load_config
     from retrogen.site.build import build_site
 
     def stopped_at_once(self: object, **kwargs: object) -> None:

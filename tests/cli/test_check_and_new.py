@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from retrogen.checker import display_path
 from retrogen.cli import cli
+from retrogen.gate.check import display_path
 
 from ..conftest import EXAMPLES, ROOT
 
@@ -70,8 +70,8 @@ def test_github_output_and_step_summary(tmp_path: Path) -> None:
 
 
 def test_github_annotations_escape_newlines_and_separators() -> None:
-    from retrogen.findings import Finding
-    from retrogen.reporters import github_annotation
+    from retrogen.gate.findings import Finding
+    from retrogen.gate.reporters import github_annotation
 
     line = github_annotation(Finding("a,b:c.yaml", 3, 4, "RG101", "50% bad\nnext"))
     assert line == "::error file=a%2Cb%3Ac.yaml,line=3,col=4,title=RG101::50%25 bad%0Anext"

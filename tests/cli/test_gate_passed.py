@@ -14,9 +14,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from retrogen.checker import CheckOptions, check_paths
 from retrogen.cli import cli
-from retrogen.hints import example_due
+from retrogen.gate.check import CheckOptions, check_paths
+from retrogen.gate.hints import example_due
 
 from ..conftest import KB, TODAY
 from ..minimal import review, write_knowledge_base

@@ -10,9 +10,9 @@ from typing import Any
 
 import jsonschema
 
-from retrogen.checker import CheckResult
-from retrogen.findings import Finding
-from retrogen.reporters import gitlab_report
+from retrogen.gate.check import CheckResult
+from retrogen.gate.findings import Finding
+from retrogen.gate.reporters import gitlab_report
 
 from ..conftest import EXAMPLES
 from .test_check_and_new import run

@@ -22,11 +22,12 @@ import jsonschema
 import pytest
 import yaml
 
-from retrogen import __version__, starter
+from retrogen import __version__
 from retrogen.cli import cli
-from retrogen.config import SETTINGS, load_config
-from retrogen.schema import schema_path
-from retrogen.starter import EXAMPLES, MANIFEST, starter_files
+from retrogen.gate.config import SETTINGS, load_config
+from retrogen.gate.schema import schema_path
+from retrogen.kb import init as starter
+from retrogen.kb.init import EXAMPLES, MANIFEST, starter_files
 
 from ..conftest import KB, ROOT
 from .offline_venv import offline_venv

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from retrogen.cli import cli
-from retrogen.files import ABANDONED_AFTER_SECONDS, TEMPORARY
+from retrogen.core.files import ABANDONED_AFTER_SECONDS, TEMPORARY
 
 from ..conftest import ROOT
 from .test_check_and_new import run

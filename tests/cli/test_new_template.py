@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from retrogen.periods import parse_label
-from retrogen.scaffold import first_working_day_after, meeting_day
+from retrogen.core.periods import parse_label
+from retrogen.kb.new import first_working_day_after, meeting_day
 
 from .test_check_and_new import run
 from .test_closed_loop import review, team  # noqa: F401  (the fixture)

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from retrogen.cli import cli
-from retrogen.config import DEFAULT_PLAYBOOK_ORDER, load_config
-from retrogen.errors import ConfigError
+from retrogen.core.errors import ConfigError
+from retrogen.gate.config import DEFAULT_PLAYBOOK_ORDER, load_config
 
 TODAY = "2026-11-20"
 

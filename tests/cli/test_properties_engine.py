@@ -24,10 +24,10 @@ from hypothesis import HealthCheck, assume, example, given, note, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from retrogen.checker import CheckOptions, check_paths
 from retrogen.cli import cli
-from retrogen.config import load_config
-from retrogen.loader import FieldPath, parse_text
+from retrogen.gate.check import CheckOptions, check_paths
+from retrogen.gate.config import load_config
+from retrogen.gate.loader import FieldPath, parse_text
 from retrogen.site.build import generate
 
 from ..conftest import KB, ROOT, TODAY

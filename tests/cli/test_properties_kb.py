@@ -20,9 +20,9 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 
-from retrogen.checker import CheckOptions, check_paths
 from retrogen.cli import cli
-from retrogen.config import load_config
+from retrogen.gate.check import CheckOptions, check_paths
+from retrogen.gate.config import load_config
 from retrogen.site.build import generate
 
 from ..conftest import TODAY

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from retrogen.errors import ConfigError
+from retrogen.core.errors import ConfigError
 from retrogen.notify.digest import Item, OwnerDigest, Reason
 from retrogen.notify.senders import WECOM_LIMIT, SendError, Transport, send
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from retrogen.config import load_config
-from retrogen.errors import ConfigError
+from retrogen.core.errors import ConfigError
+from retrogen.gate.config import load_config
+from retrogen.gate.people import load_roster
 from retrogen.notify.senders import send
-from retrogen.people import load_roster
 
 from .test_check_and_new import run
 from .test_remind import TODAY, Mailbox, Robot, _digest, _env, _remind, _smtp_env, _transport, mailbox, robot

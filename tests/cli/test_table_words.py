@@ -15,7 +15,7 @@ import yaml
 from click.testing import CliRunner
 
 from retrogen.cli import cli
-from retrogen.tables import TERMINAL_WIDTH, width
+from retrogen.formats.tables import TERMINAL_WIDTH, width
 
 TODAY = ("--today", "2026-11-20")
 TABLES = [["metrics"], ["metrics", "--by", "team"], ["metrics", "--funnel"], ["metrics", "--causes"],

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from retrogen.config import load_config
-from retrogen.errors import ConfigError
+from retrogen.core.errors import ConfigError
+from retrogen.gate.config import load_config
 
 from ..unit.test_vocabulary_aliases import with_settings
 from .test_check_and_new import run

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from retrogen.config import load_config
+from retrogen.gate.config import load_config
 from retrogen.site.build import build_site
 
 from ..conftest import EXAMPLES, copy_knowledge_base

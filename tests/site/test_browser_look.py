@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from retrogen.config import load_config
+from retrogen.gate.config import load_config
 from retrogen.site.build import build_site
 
 from ..conftest import copy_knowledge_base

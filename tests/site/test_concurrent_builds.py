@@ -15,9 +15,9 @@ import pytest
 
 import retrogen.site.build
 import retrogen.site.output
-from retrogen.checker import CheckResult
-from retrogen.config import load_config
-from retrogen.errors import BuildBusyError
+from retrogen.core.errors import BuildBusyError
+from retrogen.gate.check import CheckResult
+from retrogen.gate.config import load_config
 from retrogen.site.build import BuildReport, build_site
 from retrogen.site.output import MARKER, WriteReport, exclusive, recover
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from retrogen.analysis import analyse
-from retrogen.config import load_config
+from retrogen.engine.analysis import analyse
+from retrogen.gate.config import load_config
 from retrogen.site.charts import sparkline
 from retrogen.site.pages import build_pages
 

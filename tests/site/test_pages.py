@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from retrogen.analysis import analyse
-from retrogen.config import load_config
+from retrogen.engine.analysis import analyse
+from retrogen.gate.config import load_config
 from retrogen.site.output import MARKER, write_pages
 from retrogen.site.pages import build_pages
 
@@ -70,7 +70,7 @@ def test_writes_only_changed_files_and_removes_stale_ones(tmp_path: Path) -> Non
 
 
 def test_refuses_a_docs_dir_it_did_not_generate(tmp_path: Path) -> None:
-    from retrogen.errors import BuildError
+    from retrogen.core.errors import BuildError
 
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "mine.md").write_text("precious")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from retrogen.analysis import analyse
-from retrogen.config import load_config
+from retrogen.engine.analysis import analyse
+from retrogen.gate.config import load_config
 from retrogen.site.pages import build_pages
 
 from .conftest import TODAY

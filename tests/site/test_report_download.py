@@ -8,7 +8,7 @@ from urllib.parse import urljoin
 import docx
 import pytest
 
-from retrogen.config import load_config
+from retrogen.gate.config import load_config
 from retrogen.site.build import generate
 
 from .conftest import TODAY

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import retrogen.site.build
-from retrogen.errors import BuildError
+from retrogen.core.errors import BuildError
 from retrogen.site.output import MARKER
 
 from ..cli.test_check_and_new import run

@@ -11,11 +11,11 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrogen.analysis import analyse
-from retrogen.config import load_config
+from retrogen.engine.analysis import analyse
+from retrogen.engine.teams import team_slug, team_slugs
+from retrogen.gate.config import load_config
+from retrogen.kb.init import starter_files
 from retrogen.site.pages import build_pages
-from retrogen.starter import starter_files
-from retrogen.teams import team_slug, team_slugs
 
 from ..minimal import review, write_knowledge_base
 from .conftest import TODAY

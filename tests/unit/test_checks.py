@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from retrogen.checker import CheckOptions, check_file, check_paths
-from retrogen.findings import CODES, Severity
+from retrogen.gate.check import CheckOptions, check_file, check_paths
+from retrogen.gate.findings import CODES, Severity
 
 from ..conftest import EXAMPLES, KB, SHARED_EXAMPLES, TODAY
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from retrogen.checker import CheckOptions, check_file
-from retrogen.config import SETTINGS, load_config
-from retrogen.errors import ConfigError
-from retrogen.owners import DEFAULT_NOT_OWNERS
+from retrogen.core.errors import ConfigError
+from retrogen.gate.check import CheckOptions, check_file
+from retrogen.gate.config import SETTINGS, load_config
+from retrogen.gate.owners import DEFAULT_NOT_OWNERS
 
 from ..conftest import EXAMPLES
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from retrogen.crosschecks import ActionFacts, CrossIssue, MetricFacts, ReviewFacts, cross_issues
-from retrogen.loader import Position
-from retrogen.periods import parse_label
+from retrogen.core.periods import parse_label
+from retrogen.gate.loader import Position
+from retrogen.gate.loop_checks import ActionFacts, CrossIssue, MetricFacts, ReviewFacts, cross_issues
 
 HERE = Position(1, 1)
 

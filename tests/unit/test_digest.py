@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from retrogen.analysis import Analysis, analyse
-from retrogen.config import load_config
+from retrogen.engine.analysis import Analysis, analyse
+from retrogen.gate.config import load_config
 from retrogen.notify.digest import Reason, build_digest
 
 from ..cli.test_check_and_new import run

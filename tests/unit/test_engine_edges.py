@@ -16,13 +16,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from retrogen.actions import GROUPS, action_summary, follow_up_order
-from retrogen.analysis import Analysis
-from retrogen.config import Config
-from retrogen.history import GitHistory
-from retrogen.loader import parse_text
-from retrogen.metrics import metrics_summary
-from retrogen.model import KnowledgeBase, Review, review_from_data
+from retrogen.engine.actions import GROUPS, action_summary, follow_up_order
+from retrogen.engine.analysis import Analysis
+from retrogen.engine.history import GitHistory
+from retrogen.engine.metrics import metrics_summary
+from retrogen.engine.model import KnowledgeBase, Review, review_from_data
+from retrogen.gate.config import Config
+from retrogen.gate.loader import parse_text
 from retrogen.site.charts import bar_chart, line_chart
 from retrogen.site.pages import build_pages
 

@@ -11,8 +11,8 @@ from datetime import date
 import openpyxl
 import pandas as pd
 
-from retrogen.excel import to_xlsx
-from retrogen.tables import to_csv, to_excel_csv, to_json, to_table
+from retrogen.formats.excel import to_xlsx
+from retrogen.formats.tables import to_csv, to_excel_csv, to_json, to_table
 
 HOSTILE = pd.DataFrame({
     "action": ["\x1b[31mred\x1b[0m \x07bell \x00nul \ufffe\uffff", "=HYPERLINK(\"http://x\",\"click\")", "#N/A",

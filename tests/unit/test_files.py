@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from retrogen.errors import RetrogenError
-from retrogen.files import ABANDONED_AFTER_SECONDS, TEMPORARY, write_file, write_if_changed
+from retrogen.core.errors import RetrogenError
+from retrogen.core.files import ABANDONED_AFTER_SECONDS, TEMPORARY, write_file, write_if_changed
 
 
 @pytest.fixture(params=[0o022, 0o002])

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from retrogen.actions import action_summary, actions_table, follow_up_order
-from retrogen.config import load_config
-from retrogen.history import StatusEvent, action_timeline, read_git_history, status_on, timelines, weekly_series
-from retrogen.loop import ClosedLoop
-from retrogen.model import Action, Update, load_knowledge_base
+from retrogen.engine.actions import action_summary, actions_table, follow_up_order
+from retrogen.engine.history import StatusEvent, action_timeline, read_git_history, status_on, timelines, weekly_series
+from retrogen.engine.loop import ClosedLoop
+from retrogen.engine.model import Action, Update, load_knowledge_base
+from retrogen.gate.config import load_config
 
 from ..conftest import EXAMPLES
 

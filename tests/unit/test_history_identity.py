@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from retrogen.analysis import analyse
-from retrogen.config import load_config
-from retrogen.history import read_git_history, timelines, weekly_series
-from retrogen.model import load_knowledge_base
+from retrogen.engine.analysis import analyse
+from retrogen.engine.history import read_git_history, timelines, weekly_series
+from retrogen.engine.model import load_knowledge_base
+from retrogen.gate.config import load_config
 from retrogen.notify.digest import Reason, build_digest
 
 from .test_history import SOURCE, git

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from retrogen import history
-from retrogen.analysis import analyse
 from retrogen.cli import cli
-from retrogen.config import load_config
-from retrogen.loader import Document
+from retrogen.engine import history
+from retrogen.engine.analysis import analyse
+from retrogen.gate.config import load_config
+from retrogen.gate.loader import Document
 from retrogen.site.pages import build_pages
 
 from .test_history import git, write

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from retrogen.checker import CheckOptions, check_paths, known_ids
-from retrogen.errors import ReviewFileError
-from retrogen.loader import load_review, parse_text
+from retrogen.core.errors import ReviewFileError
+from retrogen.gate.check import CheckOptions, check_paths, known_ids
+from retrogen.gate.loader import load_review, parse_text
 
 from ..conftest import KB, TODAY
 

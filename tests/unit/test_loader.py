@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from retrogen.errors import ReviewFileError
-from retrogen.loader import Position, load_review, parse_text, resolve_plain
+from retrogen.core.errors import ReviewFileError
+from retrogen.gate.loader import Position, load_review, parse_text, resolve_plain
 
 from ..conftest import KB
 

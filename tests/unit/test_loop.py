@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from retrogen.actions import action_summary, actions_table
-from retrogen.history import timelines
-from retrogen.loop import State, Verdict, closed_loop, follow_up, previous_review, verify
-from retrogen.model import Action, Expectation, Metric, Review
+from retrogen.engine.actions import action_summary, actions_table
+from retrogen.engine.history import timelines
+from retrogen.engine.loop import State, Verdict, closed_loop, follow_up, previous_review, verify
+from retrogen.engine.model import Action, Expectation, Metric, Review
 
 D = date.fromisoformat
 TODAY = D("2026-11-20")

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import markdown
 import pytest
 
-from retrogen.render import md
+from retrogen.formats.render import md
 
 # The site's Markdown extensions (tests/kb/mkdocs.yml, as `init` writes them).
 EXTENSIONS = ["tables", "attr_list", "md_in_html", "admonition", "toc"]

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from retrogen.metrics import (
+from retrogen.core.periods import parse_label
+from retrogen.engine.metrics import (
     achievement,
     causes_pareto,
     change,
@@ -21,8 +22,7 @@ from retrogen.metrics import (
     ratio,
     recurring_themes,
 )
-from retrogen.model import FunnelStage, Metric, Problem, Review
-from retrogen.periods import parse_label
+from retrogen.engine.model import FunnelStage, Metric, Problem, Review
 
 
 def review(review_id: str, team: str = "T", held_on: date = date(2026, 4, 10), kind: str = "periodic",

@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retrogen.analysis import analyse
-from retrogen.config import load_config
-from retrogen.numbers import number, percent, quantity
+from retrogen.engine.analysis import analyse
+from retrogen.formats.numbers import number, percent, quantity
+from retrogen.formats.tables import to_table
+from retrogen.gate.config import load_config
 from retrogen.site.charts import bar_chart, line_chart
 from retrogen.site.pages import build_pages
-from retrogen.tables import to_table
 
 from ..conftest import TODAY
 

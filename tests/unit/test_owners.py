@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from retrogen.checks import review_issues
-from retrogen.loader import parse_text
-from retrogen.owners import owner_problem
-from retrogen.schema import schema_issues
+from retrogen.gate.loader import parse_text
+from retrogen.gate.owners import owner_problem
+from retrogen.gate.review_checks import review_issues
+from retrogen.gate.schema import schema_issues
 
 TODAY = date(2026, 11, 20)
 

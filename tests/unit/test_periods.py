@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from retrogen.errors import RetrogenError
-from retrogen.periods import Granularity, Period, parse_label
+from retrogen.core.errors import RetrogenError
+from retrogen.core.periods import Granularity, Period, parse_label
 
 D = date.fromisoformat
 

@@ -12,12 +12,10 @@ from typing import Any
 import markdown
 import pytest
 
-from retrogen.analysis import Analysis, analyse
-from retrogen.config import load_config
-from retrogen.history import GitHistory
-from retrogen.loader import parse_text
-from retrogen.model import Action, KnowledgeBase, Lesson, Review, review_from_data
-from retrogen.playbook import (
+from retrogen.engine.analysis import Analysis, analyse
+from retrogen.engine.history import GitHistory
+from retrogen.engine.model import Action, KnowledgeBase, Lesson, Review, review_from_data
+from retrogen.engine.playbook import (
     NEAR_DUPLICATE,
     Playbook,
     Practice,
@@ -28,7 +26,9 @@ from retrogen.playbook import (
     playbook_markdown,
     similarity,
 )
-from retrogen.render import md
+from retrogen.formats.render import md
+from retrogen.gate.config import load_config
+from retrogen.gate.loader import parse_text
 
 from ..conftest import EXAMPLES, TODAY
 

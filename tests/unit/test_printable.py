@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from retrogen.printable import printable, printable_json, printable_lines
+from retrogen.core.printable import printable, printable_json, printable_lines
 
 HOSTILE = "\x1b]0;PWNED\x07\x1b[2J"
 

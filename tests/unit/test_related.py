@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from retrogen.model import Lesson, Problem, Review
-from retrogen.related import Match, RelatedIndex, UnknownReview
+from retrogen.engine.model import Lesson, Problem, Review
+from retrogen.engine.related import Match, RelatedIndex, UnknownReview
 
 
 def review(review_id: str, title: str, problems: list[str], lessons: list[tuple[str, tuple[str, ...]]],

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from retrogen.config import load_config
-from retrogen.model import load_knowledge_base
-from retrogen.related import RelatedIndex
+from retrogen.engine.model import load_knowledge_base
+from retrogen.engine.related import RelatedIndex
+from retrogen.gate.config import load_config
 
 from ..conftest import TODAY
 
@@ -58,7 +58,7 @@ def test_churn_reviews_of_two_regions_find_each_other_first(pair: list[str]) -> 
 
 def test_unrelated_items_stay_below_the_pages_threshold() -> None:
     """Review pages list only items above RELATED_THRESHOLD: a review that relates to nothing gets none."""
-    from retrogen.related import RELATED_THRESHOLD
+    from retrogen.engine.related import RELATED_THRESHOLD
 
     for distractor in ("2026-06-office-move", "2026-07-partner-rebates"):
         assert index().like_review(distractor, threshold=RELATED_THRESHOLD) == []

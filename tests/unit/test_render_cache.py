@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import jinja2
 
-from retrogen.render import _CompiledTemplates, environment
+from retrogen.formats.render import _CompiledTemplates, environment
 
 
 def test_an_edited_template_is_compiled_again() -> None:

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from retrogen.analysis import analyse
-from retrogen.checker import CheckOptions, check_paths
-from retrogen.config import load_config
-from retrogen.errors import ConfigError
-from retrogen.metrics import metrics_table, scoreboard
-from retrogen.model import Metric
-from retrogen.periods import parse_label
+from retrogen.core.errors import ConfigError
+from retrogen.core.periods import parse_label
+from retrogen.engine.analysis import analyse
+from retrogen.engine.metrics import metrics_table, scoreboard
+from retrogen.engine.model import Metric
+from retrogen.gate.check import CheckOptions, check_paths
+from retrogen.gate.config import load_config
 from retrogen.site.pages import build_pages
 from tests import minimal
 from tests.unit.test_metrics import review

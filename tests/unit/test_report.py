@@ -9,9 +9,9 @@ from pathlib import Path
 import markdown
 import pytest
 
-from retrogen.analysis import Analysis, analyse
-from retrogen.config import load_config
-from retrogen.documents import markdown_text
+from retrogen.engine.analysis import Analysis, analyse
+from retrogen.formats.documents import markdown_text
+from retrogen.gate.config import load_config
 from retrogen.report.content import Rag, Report, ReportBuilder, ReportError, in_period, rag
 from retrogen.report.writers import write_report
 from tests.conftest import TODAY

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrogen.errors import ReviewFileError
-from retrogen.loader import load_review
-from retrogen.schema import inline_definitions, is_valid, load_schema, schema_path, validator
+from retrogen.core.errors import ReviewFileError
+from retrogen.gate.loader import load_review
+from retrogen.gate.schema import inline_definitions, is_valid, load_schema, schema_path, validator
 
 from ..conftest import EXAMPLES, KB, ROOT
 

@@ -20,9 +20,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrogen import schema as schema_module
-from retrogen.loader import Document, field_name, load_review
-from retrogen.schema import date_problem, describe, inline_definitions, is_valid, load_schema, schema_issues, validator
+from retrogen.gate import schema as schema_module
+from retrogen.gate.loader import Document, field_name, load_review
+from retrogen.gate.schema import (
+    date_problem,
+    describe,
+    inline_definitions,
+    is_valid,
+    load_schema,
+    schema_issues,
+    validator,
+)
 
 from ..conftest import KB
 

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from retrogen.analysis import Analysis, RecentChanges, analyse
-from retrogen.config import load_config
-from retrogen.errors import ConfigError
-from retrogen.metrics import Rag, rag
+from retrogen.core.errors import ConfigError
+from retrogen.engine.analysis import Analysis, RecentChanges, analyse
+from retrogen.engine.metrics import Rag, rag
+from retrogen.gate.config import load_config
 
 from ..conftest import KB, TODAY
 

@@ -8,15 +8,15 @@ from datetime import date
 
 import yaml
 
-from retrogen.actions import actions_table
-from retrogen.crosschecks import carry_chains, cross_issues
-from retrogen.history import timelines
-from retrogen.labels import slip_note
-from retrogen.loop import Slip, closed_loop
-from retrogen.model import Action, Expectation
-from retrogen.periods import parse_label
-from retrogen.scaffold import prefill_from, render_review
-from retrogen.tables import formatted
+from retrogen.core.periods import parse_label
+from retrogen.engine.actions import actions_table
+from retrogen.engine.history import timelines
+from retrogen.engine.loop import Slip, closed_loop
+from retrogen.engine.model import Action, Expectation
+from retrogen.formats.labels import slip_note
+from retrogen.formats.tables import formatted
+from retrogen.gate.loop_checks import carry_chains, cross_issues
+from retrogen.kb.new import prefill_from, render_review
 
 from .test_crosschecks import action as fact
 from .test_crosschecks import review as facts

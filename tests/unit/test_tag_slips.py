@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from retrogen.glossary import TagSpeller, tag_vocabulary
+from retrogen.gate.glossary import TagSpeller, tag_vocabulary
 
 from ..cli.test_check_and_new import run
 from .test_vocabulary_aliases import ALIASES, with_settings

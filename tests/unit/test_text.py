@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from retrogen.text import terms
+from retrogen.engine.text import terms
 
 
 def test_chinese_is_segmented_with_the_shorter_words_of_long_ones() -> None:

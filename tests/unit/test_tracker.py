@@ -7,10 +7,10 @@ from datetime import date
 
 import pytest
 
-from retrogen.actions import action_summary, actions_table, filter_actions
-from retrogen.history import timelines, with_carries, written_timelines
-from retrogen.loop import ClosedLoop, closed_loop
-from retrogen.model import Action
+from retrogen.engine.actions import action_summary, actions_table, filter_actions
+from retrogen.engine.history import timelines, with_carries, written_timelines
+from retrogen.engine.loop import ClosedLoop, closed_loop
+from retrogen.engine.model import Action
 
 from .test_metrics import review
 

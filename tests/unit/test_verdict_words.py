@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from retrogen.labels import VALUES, labels
-from retrogen.loop import Verdict
-from retrogen.render import environment
+from retrogen.engine.loop import Verdict
+from retrogen.formats.labels import VALUES, labels
+from retrogen.formats.render import environment
 
 STYLESHEET = Path(__file__).resolve().parents[2] / "site_overrides" / "assets" / "retrogen.css"
 

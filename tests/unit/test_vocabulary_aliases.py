@@ -12,11 +12,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from retrogen.analysis import analyse
-from retrogen.config import load_config
-from retrogen.errors import ConfigError
-from retrogen.glossary import TagVocabulary, tag_key, tag_vocabulary
-from retrogen.model import Review
+from retrogen.core.errors import ConfigError
+from retrogen.engine.analysis import analyse
+from retrogen.engine.model import Review
+from retrogen.gate.config import load_config
+from retrogen.gate.glossary import TagVocabulary, tag_key, tag_vocabulary
 from retrogen.site.build import build_site
 
 from ..cli.test_check_and_new import run

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="re
 PARENT = """
 import multiprocessing, os, sys, time
 from concurrent.futures import ProcessPoolExecutor
-from retrogen.workers import exit_with_parent
+from retrogen.core.workers import exit_with_parent
 
 pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context(sys.argv[1]), initializer=exit_with_parent)
 list(pool.map(time.sleep, [0.5, 0.5]))  # both workers start and are waiting for work

@@ -1,0 +1,59 @@
+"""Achievement rates, whether a target was met, and how many comparable periods in a row a KPI missed it.
+
+Free of pandas, so that `check` can judge misses without loading the analysis."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from retrogen.core.periods import Period
+
+# How many consecutive comparable periods a KPI must miss before it is flagged (extra.retrogen.repeated_miss_periods).
+DEFAULT_REPEATED_MISS_PERIODS = 2
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float:
+    """numerator / denominator; NaN when either is missing, the denominator is zero, or the result is no
+    finite float (an overflow, even of integers past float's range, or an infinite or NaN operand)."""
+    if numerator is None or denominator is None or denominator == 0:
+        return float("nan")
+    try:
+        result = numerator / denominator
+    except OverflowError:
+        return float("nan")
+    return result if math.isfinite(result) else float("nan")
+
+
+def achievement(target: float, actual: float, better: str = "higher") -> float:
+    """actual / target where higher is better; target / actual where lower is better (15 vs 22 days: 0.682)."""
+    return ratio(actual, target) if better == "higher" else ratio(target, actual)
+
+
+def reached(rate: float) -> bool:
+    """Whether an achievement rate meets its target: 100% or more."""
+    return bool(rate >= 1)  # a numpy float gives numpy.bool_, which JSON and `is True` do not take
+
+
+def met(target: float, actual: float, better: str = "higher") -> bool | None:
+    """Whether the target was met; None when no rate can be computed."""
+    rate = achievement(target, actual, better)
+    return None if math.isnan(rate) else reached(rate)
+
+
+def missed_in_a_row(met_in: Callable[[Period], bool | None], period: Period | None) -> int | None:
+    """How many comparable periods in a row, ending with `period`, a KPI missed its target: `met_in` tells
+    whether it was met in a period (None when the team has no review of it or it was not judged there), and
+    the periods walked back are the adjacent earlier ones of the same granularity (a month between two
+    quarters does not break a quarterly streak). 0 when met in `period`; None when not judged there."""
+    if period is None:
+        return None
+    current = met_in(period)
+    if current is None:
+        return None
+    count = 0
+    walked: Period | None = period
+    while walked is not None and met_in(walked) is False:
+        count += 1
+        walked = walked.previous()
+    return count

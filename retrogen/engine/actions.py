@@ -1,0 +1,151 @@
+"""The action tracker: every action's state as of a day, lateness, the closed loop's carries and verdicts,
+and rates per group."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+import pandas as pd
+
+from retrogen.engine.history import ActionKey, StatusEvent, status_on
+from retrogen.engine.loop import ACTIVE_STATES, DECIDED, ClosedLoop, State, Verdict, state_of
+from retrogen.engine.metrics import ratio
+from retrogen.engine.model import Review
+from retrogen.gate.vocabulary import OPEN_STATUSES
+
+ACTION_COLUMNS = ["review", "id", "action", "owner", "team", "type", "due", "status", "state", "overdue", "done_on",
+                  "days_late", "on_time", "checkpoint", "addresses", "carried_from", "carried_to", "original_due",
+                  "carries", "slip_days", "expects_metric",
+                  "expects_target", "expects_by", "verification", "verified_by"]
+GROUPS = ("owner", "team", "type", "review")
+# What the follow-up list shows first: overdue, then open, then everything that needs no follow-up.
+_FOLLOW_UP_RANK = {State.OVERDUE: 0, State.OPEN: 1}
+
+
+def actions_table(reviews: Iterable[Review], histories: dict[ActionKey, list[StatusEvent]],
+                  loop: ClosedLoop, today: date,
+                  written: dict[ActionKey, list[StatusEvent]] | None = None) -> pd.DataFrame:
+    """One row per action that existed on `today`, with its status and state as of that day.
+
+    status: what its review's file (and commits) said that day, from `written` (timelines without the carries
+    of later reviews; default `histories`), never `carried`.
+    state: open, overdue, done, cancelled or carried (continued by `carried_to` in a later review).
+    days_late: for a done action, days past due when it was done (0 when on time); for an overdue one,
+    days overdue so far; empty otherwise.
+    original_due, carries, slip_days: the due date of the first action of its carry chain, the carries that
+    led to it and its due date's days past the original (its own due date, 0 and 0 when it continues none).
+    """
+    rows = []
+    for review in reviews:
+        for action in review.actions:
+            key = (review.id, action.id)
+            timeline = histories[key]
+            state = state_of(status_on(timeline, today), action.due, today)
+            status = status_on((written or histories)[key], today)
+            if state is None:
+                continue  # the review had not been held yet on that day
+            done_on = None
+            if state is State.DONE:
+                done_on = next((e.date for e in reversed(timeline) if e.status == "done" and e.date <= today), None)
+                done_on = action.done_on if action.done_on and action.done_on <= today else done_on
+            if done_on is not None:
+                days_late: int | None = max(0, (done_on - action.due).days)
+            elif state is State.OVERDUE:
+                days_late = (today - action.due).days
+            else:
+                days_late = None
+            carry = loop.carried.get(key)
+            slip = loop.slip_of(key, action)
+            verification = loop.verifications.get(key)
+            expects = action.expects
+            rows.append({
+                "review": review.id, "id": action.id, "action": action.action, "owner": action.owner,
+                "team": review.team, "type": action.type, "due": action.due, "status": status, "state": state.value,
+                "overdue": state is State.OVERDUE, "done_on": done_on, "days_late": days_late,
+                "on_time": None if done_on is None else done_on <= action.due,
+                "checkpoint": action.checkpoint, "addresses": ", ".join(action.addresses),
+                "carried_from": action.carried_from,
+                "carried_to": ":".join(carry[1]) if carry and state is State.CARRIED else None,
+                "original_due": slip.original_due, "carries": slip.carries, "slip_days": slip.slip_days,
+                "expects_metric": expects.metric if expects else None,
+                "expects_target": expects.target if expects else None,
+                "expects_by": expects.by if expects else None,
+                "verification": verification.verdict.value if verification else None,
+                "verified_by": verification.review if verification else None,
+            })
+    frame = pd.DataFrame(rows, columns=ACTION_COLUMNS)
+    return frame.astype({"days_late": "Int64", "on_time": "boolean", "overdue": bool, "carries": int,
+                         "slip_days": int})
+
+
+# --status of `retrogen actions`: a state (open includes overdue), or a status as the action's file gives it.
+STATUS_FILTERS = ("open", "overdue", "done", "cancelled", "carried", *OPEN_STATUSES)
+
+
+def filter_actions(actions: pd.DataFrame, owner: str | None = None, team: str | None = None,
+                   status: str | None = None, overdue: bool = False) -> pd.DataFrame:
+    """The actions of one owner or team, in one state or status, or overdue."""
+    keep = pd.Series(True, index=actions.index)
+    if owner:
+        keep &= actions["owner"] == owner
+    if team:
+        keep &= actions["team"] == team
+    active = actions["state"].isin(ACTIVE_STATES)
+    if status == "open":
+        keep &= active
+    elif status in OPEN_STATUSES:
+        keep &= actions["status"] == status  # whatever its state: a carried action keeps its written status
+    elif status:
+        keep &= actions["state"] == status
+    if overdue:
+        keep &= actions["overdue"]
+    return actions[keep]
+
+
+def follow_up_order(actions: pd.DataFrame) -> pd.DataFrame:
+    """The weekly follow-up list: overdue first (longest overdue on top), then open by due date, then the rest."""
+    rank = actions["state"].map(_FOLLOW_UP_RANK).fillna(2)
+    return (actions.assign(_rank=rank).sort_values(["_rank", "due", "review", "id"], kind="stable")
+            .drop(columns="_rank").reset_index(drop=True))
+
+
+def slipped_order(actions: pd.DataFrame) -> pd.DataFrame:
+    """The tracker's "slipped most" list: the latest action of every carry chain (not carried on again),
+    the most days slipped first, then the most carries, then by due date."""
+    latest = actions[(actions["carries"] > 0) & (actions["state"] != State.CARRIED)]
+    return (latest.sort_values(["slip_days", "carries", "due", "review", "id"],
+                               ascending=[False, False, True, True, True], kind="stable").reset_index(drop=True))
+
+
+def action_summary(actions: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """Counts and rates overall or per owner, team, type or review.
+
+    completion_rate = done / (all - cancelled - carried): a carried action goes on as another action, which
+    is counted instead. on_time_rate = done on or before due / done. late counts the actions done after
+    their due date or overdue today; mean_days_late_of_late is the mean of their days late, over those
+    alone (an on-time action is no day late, not a zero that dilutes the mean; none late: empty).
+    verification_rate = achieved / decided, where decided is achieved, missed or met_without_action: a target met
+    while the action was not done by `by` counts as decided and not achieved (verified, not in achieved).
+    """
+    keys = actions[by] if by else pd.Series("all", index=actions.index, name="group")
+    rows = []
+    for group, part in actions.groupby(keys, sort=True):
+        counts = part["state"].value_counts()
+        done, cancelled, carried = (int(counts.get(s, 0)) for s in (State.DONE, State.CANCELLED, State.CARRIED))
+        decided = int(part["verification"].isin(list(DECIDED)).sum())
+        achieved = int((part["verification"] == Verdict.ACHIEVED).sum())
+        days_late = part["days_late"].astype(float)
+        late = days_late[days_late > 0]
+        rows.append({
+            by or "group": group, "actions": len(part),
+            "open": int(counts.get(State.OPEN, 0) + counts.get(State.OVERDUE, 0)),
+            "overdue": int(counts.get(State.OVERDUE, 0)), "done": done, "cancelled": cancelled, "carried": carried,
+            "completion_rate": ratio(done, len(part) - cancelled - carried),
+            "on_time_rate": ratio(int(part["on_time"].fillna(False).sum()), done),
+            "late": len(late), "mean_days_late_of_late": late.mean() if len(late) else float("nan"),
+            "verified": decided, "achieved": achieved, "verification_rate": ratio(achieved, decided),
+        })
+    columns = [by or "group", "actions", "open", "overdue", "done", "cancelled", "carried", "completion_rate",
+               "on_time_rate", "late", "mean_days_late_of_late", "verified", "achieved", "verification_rate"]
+    return pd.DataFrame(rows, columns=columns)

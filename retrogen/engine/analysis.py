@@ -1,0 +1,260 @@
+"""Everything the command line and the site compute from a knowledge base, each table computed once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+from typing import Any, cast
+
+import pandas as pd
+
+from retrogen.core.rates import DEFAULT_REPEATED_MISS_PERIODS
+from retrogen.engine import actions as action_tables
+from retrogen.engine import metrics as metric_tables
+from retrogen.engine.history import (
+    ActionKey,
+    GitHistory,
+    StatusEvent,
+    read_git_history,
+    weekly_series,
+    with_carries,
+    written_timelines,
+)
+from retrogen.engine.loop import ACTIVE_STATES, ClosedLoop, FollowUp, State, closed_loop, follow_up, previous_review
+from retrogen.engine.model import KnowledgeBase, Review, load_knowledge_base
+from retrogen.engine.playbook import Playbook, build_playbook
+from retrogen.formats.tables import records
+from retrogen.gate.config import DEFAULT_PLAYBOOK_ORDER, DEFAULT_PROVEN_MIN_VERDICTS, Config
+from retrogen.gate.loop_checks import same_cause
+from retrogen.gate.vocabulary import OPEN_STATUSES
+
+
+@dataclass(frozen=True)
+class RecentChanges:
+    """What changed in the `days` days up to and including `since`'s today: reviews held, actions done, and
+    actions that became overdue (open the day after their due date), whatever became of them since."""
+    days: int
+    reviews_added: int
+    actions_closed: int
+    became_overdue: int
+
+
+UNFIXED_CAUSE_COLUMNS = ["team", "review", "problem", "factor", "themes", "earlier_review", "earlier_problem",
+                         "actions"]
+
+
+def _lesson_tags(review: Review, problem_id: str) -> frozenset[str]:
+    """The tags of the review's lessons drawn from the problem: its root cause's theme."""
+    return frozenset(tag for lesson in review.lessons if lesson.problem == problem_id for tag in lesson.tags)
+
+
+@dataclass
+class Analysis:
+    knowledge_base: KnowledgeBase
+    git: GitHistory
+    playbook_order: tuple[str, ...] = DEFAULT_PLAYBOOK_ORDER  # extra.retrogen.playbook_order
+    # extra.retrogen.rag_thresholds: the achievement from which a KPI is green, and amber
+    rag_thresholds: tuple[float, float] = (metric_tables.GREEN_FROM, metric_tables.AMBER_FROM)
+    repeated_miss_periods: int = DEFAULT_REPEATED_MISS_PERIODS  # extra.retrogen.repeated_miss_periods
+    proven_min_verdicts: int = DEFAULT_PROVEN_MIN_VERDICTS  # extra.retrogen.proven_min_verdicts
+
+    @property
+    def today(self) -> date:
+        return self.knowledge_base.today
+
+    @property
+    def notices(self) -> list[str]:
+        """What a person should know about how complete the figures are."""
+        notes = [f"{f.path}:{f.line}:{f.column}: {f.code} {f.message} (review left out)"
+                 for f in self.knowledge_base.skipped]
+        return notes + ([self.git.notice] if self.git.notice else [])
+
+    @cached_property
+    def loop(self) -> ClosedLoop:
+        return closed_loop(self.knowledge_base.reviews, self.today)
+
+    @cached_property
+    def written_histories(self) -> dict[ActionKey, list[StatusEvent]]:
+        """Each action's statuses in its own review's file and commits, without later reviews' carries."""
+        return written_timelines(self.knowledge_base.reviews, self.git)
+
+    @cached_property
+    def histories(self) -> dict[ActionKey, list[StatusEvent]]:
+        """Each action's statuses, `carried` from the day a later review carried it."""
+        return with_carries(self.written_histories, self.loop.carried)
+
+    @cached_property
+    def metrics(self) -> pd.DataFrame:
+        return metric_tables.metrics_table(self.knowledge_base.reviews)
+
+    @cached_property
+    def scoreboard(self) -> pd.DataFrame:
+        """Each team's KPIs in its latest periodic review held by today, with 红/黄/绿, 环比 and a trend
+        (metrics.scoreboard)."""
+        held = [r for r in self.knowledge_base.reviews if r.held_on <= self.today]
+        return metric_tables.scoreboard(held, self.metrics, *self.rag_thresholds,
+                                        repeated=self.repeated_miss_periods)
+
+    @cached_property
+    def repeated_misses(self) -> pd.DataFrame:
+        """KPIs missed in repeated_miss_periods or more comparable periods in a row (metrics.repeated_misses)."""
+        held = self.metrics[self.metrics["held_on"] <= self.today]
+        return metric_tables.repeated_misses(held, self.repeated_miss_periods)
+
+    @cached_property
+    def unfixed_causes(self) -> pd.DataFrame:
+        """Root causes of each team's latest review held by today that the review it follows on from found too
+        (crosschecks.same_cause) while the action that addresses them there is still open or was carried: what
+        `check` warns of as RG222."""
+        rows = []
+        for team_reviews in self.loop.teams.values():
+            held = [r for r in team_reviews if r.held_on <= self.today]
+            if not held:
+                continue
+            latest = max(held, key=lambda r: (r.held_on, r.id))
+            previous = previous_review(latest, held)
+            if previous is None:
+                continue
+            for problem in latest.problems:
+                for earlier in previous.problems:
+                    if not same_cause(problem.factor, _lesson_tags(latest, problem.id), earlier.factor,
+                                      _lesson_tags(previous, earlier.id)):
+                        continue
+                    pending = [f"{previous.id}:{a.id}" for a in previous.actions if earlier.id in a.addresses
+                               and (a.status in OPEN_STATUSES or (previous.id, a.id) in self.loop.carried)]
+                    if pending:
+                        shared = _lesson_tags(latest, problem.id) & _lesson_tags(previous, earlier.id)
+                        rows.append({"team": latest.team, "review": latest.id, "problem": problem.id,
+                                     "factor": problem.factor, "themes": sorted(shared),
+                                     "earlier_review": previous.id, "earlier_problem": earlier.id,
+                                     "actions": pending})
+                        break
+        return pd.DataFrame(rows, columns=UNFIXED_CAUSE_COLUMNS)
+
+    @cached_property
+    def review_scores(self) -> dict[str, dict[str, Any]]:
+        """Per review id: its metrics, how many met, and its worst miss (metrics.review_scores)."""
+        return {str(row["review"]): row for row in records(metric_tables.review_scores(self.metrics))}
+
+    @cached_property
+    def funnel(self) -> pd.DataFrame:
+        return metric_tables.funnel_table(self.knowledge_base.reviews)
+
+    @cached_property
+    def funnel_overall(self) -> pd.DataFrame:
+        return metric_tables.funnel_overall(self.funnel)
+
+    @cached_property
+    def problems(self) -> pd.DataFrame:
+        return metric_tables.problems_table(self.knowledge_base.reviews)
+
+    @cached_property
+    def causes(self) -> pd.DataFrame:
+        return metric_tables.causes_pareto(self.problems)
+
+    @cached_property
+    def lessons(self) -> pd.DataFrame:
+        return metric_tables.lessons_table(self.knowledge_base.reviews)
+
+    @cached_property
+    def lessons_by_tag(self) -> pd.DataFrame:
+        return metric_tables.lessons_by_tag(self.lessons)
+
+    @cached_property
+    def themes(self) -> pd.DataFrame:
+        return metric_tables.recurring_themes(self.knowledge_base.reviews)
+
+    @cached_property
+    def actions(self) -> pd.DataFrame:
+        return action_tables.actions_table(self.knowledge_base.reviews, self.histories, self.loop, self.today,
+                                         self.written_histories)
+
+    @cached_property
+    def follow_up_list(self) -> pd.DataFrame:
+        """Every action, overdue first (longest overdue on top), then open by due date, then the rest."""
+        return action_tables.follow_up_order(self.actions)
+
+    @cached_property
+    def overdue_actions(self) -> pd.DataFrame:
+        return self.follow_up_list[self.follow_up_list["state"] == State.OVERDUE]
+
+    @cached_property
+    def slipped_actions(self) -> pd.DataFrame:
+        """The latest action of every carry chain, the most days slipped first."""
+        return action_tables.slipped_order(self.actions)
+
+    @cached_property
+    def open_actions(self) -> pd.DataFrame:
+        """Open and not yet overdue, by due date."""
+        return self.follow_up_list[self.follow_up_list["state"] == State.OPEN]
+
+    def recently_done(self, days: int = 60) -> pd.DataFrame:
+        """Actions done in the last `days` days, latest first."""
+        table = self.actions
+        # Days between dates, never a date `days` before today: that may not exist (--today 0001-01-01).
+        recent = table["done_on"].map(lambda d: d is not None and (self.today - d).days <= days)
+        return table[(table["state"] == State.DONE) & recent].sort_values("done_on", ascending=False)
+
+    def since(self, days: int = 7) -> RecentChanges:
+        """What changed in the `days` days up to today (see RecentChanges), from each action's timeline."""
+        # Days as ordinals: a date `days` before today may not exist (--today 0001-01-01).
+        first, last = self.today.toordinal() - days + 1, self.today.toordinal()
+
+        def within(day: date) -> bool:
+            return first <= day.toordinal() <= last
+
+        held = sum(1 for r in self.knowledge_base.reviews if within(r.held_on))
+        done = self.actions[self.actions["state"] == State.DONE]["done_on"]
+        closed = sum(1 for day in done if day is not None and within(day))
+        overdue = 0
+        for review in self.knowledge_base.reviews:
+            for action in review.actions:
+                late = action.due.toordinal() + 1  # the first day it can be overdue
+                if first <= late <= last and self.loop.state_on(
+                        action, self.histories[(review.id, action.id)], date.fromordinal(late)) is State.OVERDUE:
+                    overdue += 1
+        return RecentChanges(days, held, closed, overdue)
+
+    @cached_property
+    def open_counts(self) -> dict[str, int]:
+        """Per review, how many of its actions are open (overdue included)."""
+        active = self.actions[self.actions["state"].isin(ACTIVE_STATES)]
+        return {str(k): int(v) for k, v in active.groupby("review").size().items()}
+
+    @cached_property
+    def action_totals(self) -> dict[str, Any]:
+        """The knowledge base's action counts and rates (action_summary over every action)."""
+        if self.actions.empty:
+            return {}
+        return cast(dict[str, Any], action_tables.action_summary(self.actions).iloc[0].to_dict())
+
+    @cached_property
+    def recurring_themes(self) -> pd.DataFrame:
+        return self.themes[self.themes["recurring"]]
+
+    @cached_property
+    def achievement_trends(self) -> dict[str, pd.DataFrame]:
+        return metric_tables.achievement_trends(self.metrics)
+
+    def follow_up(self, review: Review) -> FollowUp:
+        """The 上期行动回顾 of a review: its team's earlier actions on the day it was held, and its verdicts."""
+        return follow_up(review, self.loop, self.histories)
+
+    @cached_property
+    def weekly(self) -> pd.DataFrame:
+        return weekly_series(self.knowledge_base.reviews, self.histories, self.today)
+
+    @cached_property
+    def playbook(self) -> Playbook:
+        return build_playbook(self.knowledge_base.reviews, self.actions, self.themes, self.playbook_order,
+                              self.proven_min_verdicts)
+
+
+def analyse(config: Config, today: date, use_git: bool = True, jobs: int | None = None) -> Analysis:
+    """Load the knowledge base and its git history; tables are computed when first asked for.
+    `jobs` caps the processes that check the reviews (default: one per core)."""
+    knowledge_base = load_knowledge_base(config, today, jobs=jobs)
+    git = GitHistory() if not use_git else read_git_history(config.root, config.reviews_dir, config.max_file_size)
+    return Analysis(knowledge_base, git, config.playbook_order, config.rag_thresholds, config.repeated_miss_periods,
+                    config.proven_min_verdicts)

@@ -1,0 +1,385 @@
+"""Each action's status over time, merged from its `updates` and from git history, and the knowledge
+base's weekly series of open, overdue and done actions."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import subprocess
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from retrogen.engine.model import Action, Review
+from retrogen.gate.config import Config
+from retrogen.gate.loader import parse_text
+from retrogen.gate.vocabulary import OPEN_STATUSES, STATUSES
+
+ActionKey = tuple[str, str]  # review id, action id
+ActionIdentity = tuple[str, str, str]  # what an action does, its owner and its due date, as written
+# On one day, the more specific source wins a tie: a dated update carries a note, git only a status.
+_SOURCE_RANK = {"created": 0, "git": 1, "update": 2, "done_on": 3, "file": 4}
+# The status of an action from the day a later review carries it forward: neither open nor overdue.
+CARRIED = "carried"  # the same word as loop.State.CARRIED, which history cannot import
+
+
+@dataclass(frozen=True)
+class StatusEvent:
+    date: date
+    status: str
+    source: str  # created, git, update, done_on, file or carried
+    note: str = ""  # the update's note; for `carried`, the action it became (review-id:action-id)
+    commit: str = ""
+
+
+@dataclass
+class GitHistory:
+    """Statuses each action had in the commits that touched its review; `notice` says why there are none,
+    or which past versions were skipped."""
+
+    statuses: dict[ActionKey, list[StatusEvent]] = field(default_factory=dict)
+    # Each action as its latest committed version writes it: a working file that rewrites it whole
+    # starts a new action, whose history is not these statuses.
+    identities: dict[ActionKey, ActionIdentity] = field(default_factory=dict)
+    commits: int = 0
+    notice: str | None = None
+
+
+# Each git call may take this long (a lock or a slow disk must not hang a report for ever).
+GIT_TIMEOUT = 60
+# Versions named in the one notice about skipped versions; the rest are counted.
+_NAMED_SKIPS = 3
+
+
+def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
+    result = subprocess.run(["git", "-C", str(root), "-c", "core.quotePath=false", *args], input=stdin,
+                            capture_output=True, check=True, timeout=GIT_TIMEOUT)
+    return result.stdout
+
+
+def _without_history(reason: str) -> GitHistory:
+    return GitHistory(notice=f"{reason}: action history comes from `updates` alone")
+
+
+def read_git_history(root: Path, reviews_dir: Path, max_file_size: int = Config.max_file_size) -> GitHistory:
+    """Read every committed version of every review with two git processes: one `log`, one `cat-file --batch`.
+
+    History only adds detail, so it never stops a command: whatever git does, the answer is the history
+    that could be read and at most one notice. Versions over `max_file_size`, or that do not load as a
+    review mapping, are skipped as the working files would be.
+    """
+    try:
+        return _read_git_history(root, reviews_dir, max_file_size)
+    except FileNotFoundError:
+        return _without_history("git is not installed")
+    except subprocess.TimeoutExpired as exc:
+        return _without_history(f"git did not answer within {exc.timeout:g} s")
+    except (OSError, subprocess.CalledProcessError) as exc:
+        return _without_history(f"git failed ({exc})")
+
+
+def _read_git_history(root: Path, reviews_dir: Path, max_file_size: int) -> GitHistory:
+    try:
+        top = Path(_git(root, "rev-parse", "--show-toplevel").decode().strip())
+    except subprocess.CalledProcessError:
+        return _without_history("not a git repository")
+    if _git(root, "rev-parse", "--is-shallow-repository").decode().strip() == "true":
+        return GitHistory(notice="shallow clone, so no git history: action history comes from `updates` alone "
+                          "(fetch with --unshallow for the full history)")
+    try:
+        # Oldest first, deletions included: an action's identity is decided in the order things happened.
+        log = _git(top, "log", "--reverse", "--format=commit %H %cI", "--name-status", "--diff-filter=AMRD",
+                   "--no-renames", "--", str(reviews_dir.resolve()))
+    except subprocess.CalledProcessError:
+        return _without_history("git has no commits yet")
+    changes = list(_changes(log.decode("utf-8", "replace")))
+    history = GitHistory(commits=len({sha for sha, _, _, _ in changes}))
+    if not changes:
+        return history
+    versions = [(sha, path) for sha, _, path, deleted in changes if not deleted]
+    batch = _git(top, "cat-file", "--batch", stdin="".join(f"{sha}:{path}\n" for sha, path in versions).encode())
+    blobs = iter(_blobs(batch))
+    reader = _Reader(history, max_file_size)
+    for sha, commit in itertools.groupby(changes, key=lambda change: change[0]):
+        reader.commit(sha, [(when, path, deleted, None if deleted else next(blobs))
+                            for _, when, path, deleted in commit])
+    reader.finish()
+    skipped = reader.skipped
+    if skipped:
+        named = ", ".join(skipped[:_NAMED_SKIPS]) + (", …" if len(skipped) > _NAMED_SKIPS else "")
+        history.notice = (f"git history: {len(skipped)} version{'s' if len(skipped) > 1 else ''} skipped "
+                          f"(too large or not valid YAML): {named}")
+    return history
+
+
+_COMMIT_LINE = re.compile(r"commit ([0-9a-f]{40,64}) (\S+)")
+
+
+def _changes(log: str) -> Iterator[tuple[str, date, str, bool]]:
+    """(commit, its day, path, deleted) of every review file each commit added, changed or deleted."""
+    sha, when = "", date.min
+    for line in log.splitlines():
+        commit = _COMMIT_LINE.fullmatch(line)
+        if commit:
+            sha, when = commit[1], datetime.fromisoformat(commit[2]).date()
+            continue
+        change, _, path = line.partition("\t")
+        if sha and change and path.endswith((".yaml", ".yml")):
+            yield sha, when, path, change == "D"
+
+
+def _blobs(batch: bytes) -> Iterator[memoryview | None]:
+    """Each requested object's content, without copying it (None for a missing one)."""
+    view = memoryview(batch)
+    position = 0
+    while position < len(batch):
+        end = batch.index(b"\n", position)
+        header = batch[position:end].split()
+        if len(header) == 3 and header[1] == b"blob":
+            size = int(header[2])
+            yield view[end + 1:end + 1 + size]
+            position = end + 1 + size + 1
+        else:
+            yield None
+            position = end + 1
+
+
+def action_identity(text: object, owner: object, due: object) -> ActionIdentity:
+    return str(text), str(owner), str(due)
+
+
+def _rewritten(before: ActionIdentity, after: ActionIdentity) -> bool:
+    """A version that changes what the action does, its owner and its due date at once is another action
+    under a reused id, not the same one edited."""
+    return all(old != new for old, new in zip(before, after, strict=True))
+
+
+class _Unreadable(Exception):
+    """A past version too large to read, or that does not load as a mapping."""
+
+
+@dataclass
+class _Reader:
+    """Reads review versions oldest first and keeps each action's events under its identity: its review and
+    id as of the commits where that review existed. A review deleted (no file holds its id any more) and
+    written again later is a new review; an action rewritten whole is a new action: their earlier events
+    are dropped, never merged into today's action of the same id."""
+
+    history: GitHistory
+    max_file_size: int
+    skipped: list[str] = field(default_factory=list)
+    review_at: dict[str, str] = field(default_factory=dict)  # path -> id of the review its last version held
+    paths_of: dict[str, set[str]] = field(default_factory=dict)  # review id -> the paths that hold it
+    ended: set[str] = field(default_factory=set)  # reviews deleted since their last version
+    action_ids: dict[str, set[str]] = field(default_factory=dict)  # review id -> ids of the actions recorded
+
+    def commit(self, sha: str, files: list[tuple[date, str, bool, memoryview | None]]) -> None:
+        """One commit's review files: (its day, path, deleted, content; None when git could not give it)."""
+        touched = {self.review_at[path] for _, path, _, _ in files if path in self.review_at}
+        for when, path, deleted, blob in files:
+            if deleted:
+                self._move(path, None)
+                continue
+            if blob is None:
+                continue  # missing from the object store: nothing known about this version
+            try:
+                found = self._read(path, blob)
+            except _Unreadable:
+                self.skipped.append(f"{path}@{sha[:7]}")
+                continue  # the file still holds whatever review it held
+            self._move(path, found[0] if found else None)
+            if found:
+                self._record(sha, when, *found)
+        self.ended |= {review_id for review_id in touched if not self.paths_of.get(review_id)}
+
+    def finish(self) -> None:
+        """Reviews deleted in the latest commits are not today's: their events go."""
+        for review_id in self.ended:
+            self._forget(review_id)
+        self.ended.clear()
+
+    def _read(self, path: str, blob: memoryview) -> tuple[str, list[Any]] | None:
+        """(review id, actions) of a version; None for a mapping that is not (yet) a review; _Unreadable when
+        it is too large or does not load."""
+        if len(blob) > self.max_file_size:
+            raise _Unreadable  # never parsed: a 36 MB version would cost seconds and gigabytes on every run
+        try:
+            data = parse_text(Path(path), str(blob, "utf-8-sig")).data
+        except Exception as exc:  # any loader failure on a past version (a bug included) must not stop a command
+            raise _Unreadable from exc
+        review_id, actions = data.get("id"), data.get("actions")
+        if not isinstance(review_id, str):
+            return None
+        return review_id, actions if isinstance(actions, list) else []
+
+    def _move(self, path: str, review_id: str | None) -> None:
+        old = self.review_at.pop(path, None)
+        if old is not None:
+            self.paths_of[old].discard(path)
+        if review_id is not None:
+            self.review_at[path] = review_id
+            self.paths_of.setdefault(review_id, set()).add(path)
+
+    def _forget(self, review_id: str) -> None:
+        for action_id in self.action_ids.pop(review_id, set()):
+            self.history.statuses.pop((review_id, action_id), None)
+            self.history.identities.pop((review_id, action_id), None)
+
+    def _record(self, sha: str, when: date, review_id: str, actions: list[Any]) -> None:
+        if review_id in self.ended:  # written again after it was deleted: a new review
+            self._forget(review_id)
+            self.ended.discard(review_id)
+        for action in actions:
+            if not isinstance(action, dict) or not isinstance(action.get("id"), str):
+                continue
+            key = (review_id, action["id"])
+            self.action_ids.setdefault(review_id, set()).add(action["id"])
+            identity = action_identity(action.get("action"), action.get("owner"), action.get("due"))
+            before = self.history.identities.get(key)
+            if before is not None and _rewritten(before, identity):
+                self.history.statuses.pop(key, None)
+            self.history.identities[key] = identity
+            status = action.get("status", "not_started")
+            if status in STATUSES:  # a misspelt status in an old commit is no status the reports can show
+                self.history.statuses.setdefault(key, []).append(StatusEvent(when, status, "git", commit=sha[:10]))
+
+
+def action_timeline(review: Review, action: Action, git: Iterable[StatusEvent] = (),
+                    carried: tuple[date, str] | None = None) -> list[StatusEvent]:
+    """One dated, de-duplicated history: created at the review, then updates, commits and done_on, and,
+    when a later review carries the action (`carried`: that review's day and the action it became),
+    `carried` from that day on.
+
+    The status it was created with is what the earliest evidence says, never invented: the earliest
+    committed version of its review, unless updates or done_on record a change before that commit (a
+    review committed after its actions moved), then not_started; else the status its review gives it (a
+    cancelled action without updates was never open). Nothing is dated before the review's meeting.
+    """
+    past = list(git)
+    recorded = [u.date for u in action.updates] + ([action.done_on] if action.status == "done" and action.done_on
+                                                   else [])
+    if past and (not recorded or past[0].date <= min(recorded)):
+        first = past[0].status  # the review was committed before any change it records
+    elif recorded:
+        first = "not_started"  # the updates (or done_on) record every change since
+    else:
+        first = action.status
+    events = [StatusEvent(review.held_on, first, "created"), *past]
+    events += [StatusEvent(u.date, u.status, "update", u.note) for u in action.updates]
+    if action.status == "done" and action.done_on:
+        events.append(StatusEvent(action.done_on, "done", "done_on"))
+    events.sort(key=lambda e: (e.date, _SOURCE_RANK[e.source]))
+    # Nothing about an action is earlier than its meeting: a review committed (or an update dated) while it
+    # was being prepared says what the action was on the day of the meeting, in the same order.
+    events = [e if e.date >= review.held_on else replace(e, date=review.held_on) for e in events]
+    if events[-1].status != action.status:  # the file's status is the latest word, even uncommitted
+        events.append(StatusEvent(events[-1].date, action.status, "file"))
+    merged: list[StatusEvent] = []
+    for event in events:
+        if merged and merged[-1].status == event.status:
+            if event.note and not merged[-1].note:
+                merged[-1] = StatusEvent(merged[-1].date, event.status, merged[-1].source, event.note,
+                                         merged[-1].commit)
+            continue
+        merged.append(event)
+    return _carry(merged, *carried) if carried else merged
+
+
+def _carry(events: list[StatusEvent], day: date, into: str) -> list[StatusEvent]:
+    """An action still open when a later review carries it is `carried` from that day: it lives on in the
+    action it became, so the open statuses its own review still gives it no longer count. Closing it later
+    (done, cancelled) still shows."""
+    if status_on(events, day) not in OPEN_STATUSES:
+        return events
+    before = [e for e in events if e.date < day]
+    after = [e for e in events if e.date >= day and e.status not in OPEN_STATUSES]
+    return [*before, StatusEvent(day, CARRIED, "carried", into), *after]
+
+
+def status_on(timeline: list[StatusEvent], day: date) -> str | None:
+    """The status on `day`, or None when the action did not exist yet."""
+    status = None
+    for event in timeline:
+        if event.date > day:
+            break
+        status = event.status
+    return status
+
+
+def timelines(reviews: Iterable[Review], git: GitHistory | None = None,
+              carried: dict[ActionKey, tuple[date, ActionKey]] | None = None) -> dict[ActionKey, list[StatusEvent]]:
+    """Every action's timeline; `carried` maps an action to the day it was carried and the action it became."""
+    return with_carries(written_timelines(reviews, git), carried or {})
+
+
+def written_timelines(reviews: Iterable[Review], git: GitHistory | None = None) -> dict[ActionKey, list[StatusEvent]]:
+    """Every action's timeline as its review's file and commits give it, without the carries of later
+    reviews: the status each action had in its own review on any day."""
+    statuses = git.statuses if git else {}
+    identities = git.identities if git else {}
+
+    def committed(review: Review, action: Action) -> list[StatusEvent]:
+        key = (review.id, action.id)
+        last = identities.get(key)
+        if last is not None and _rewritten(last, action_identity(action.action, action.owner, action.due)):
+            return []  # the working file rewrote it whole since the last commit: a new action
+        return statuses.get(key, [])
+
+    return {(r.id, a.id): action_timeline(r, a, committed(r, a)) for r in reviews for a in r.actions}
+
+
+def with_carries(written: dict[ActionKey, list[StatusEvent]],
+                 carried: dict[ActionKey, tuple[date, ActionKey]]) -> dict[ActionKey, list[StatusEvent]]:
+    """The timelines of `written_timelines`, each action `carried` from the day a later review carried it."""
+    return {key: _carry(events, carried[key][0], ":".join(carried[key][1])) if key in carried else events
+            for key, events in written.items()}
+
+
+def weekly_series(reviews: Iterable[Review], histories: dict[ActionKey, list[StatusEvent]],
+                  today: date) -> pd.DataFrame:
+    """Actions open (not yet overdue), overdue, and done as of every Sunday from the first meeting that
+    agreed an action, and as of `today` last; cancelled actions drop out. An action counts from its
+    meeting (its timeline starts there), never from a commit or update dated before it.
+
+    Each action's timeline becomes spans of dates per category; a span counts on the evaluation days it
+    covers, found by binary search and added up with a difference array, so the cost grows with actions
+    plus weeks, not with their product.
+    """
+    # Days as ordinals, not dates: a due date of 9999-12-31 has no next day as a date, but has one as a number.
+    with_actions = [r for r in reviews if r.actions]
+    dues = {(r.id, a.id): a.due.toordinal() for r in with_actions for a in r.actions}
+    columns = ["week", "open", "overdue", "done"]
+    start = min((r.held_on for r in with_actions), default=date.max)
+    if start > today:
+        return pd.DataFrame(columns=columns)
+    first_sunday = start.toordinal() + 6 - start.weekday()
+    ordinals = np.arange(first_sunday, today.toordinal() + 1, 7)
+    if not len(ordinals) or ordinals[-1] != today.toordinal():
+        ordinals = np.append(ordinals, today.toordinal())
+    counts = {name: np.zeros(len(ordinals) + 1, dtype=np.int64) for name in columns[1:]}
+
+    def add(name: str, start: int, end: int) -> None:
+        """Count the span [start, end) on each evaluation day inside it."""
+        if start < end:
+            lo, hi = np.searchsorted(ordinals, [start, end])
+            counts[name][lo] += 1
+            counts[name][hi] -= 1
+
+    never = date.max.toordinal() + 1
+    for key, events in histories.items():
+        ends = [e.date.toordinal() for e in events[1:]] + [never]
+        for event, end in zip(events, ends, strict=True):
+            begin = event.date.toordinal()
+            if event.status in OPEN_STATUSES:
+                overdue_from = dues[key] + 1
+                add("open", begin, min(end, overdue_from))
+                add("overdue", max(begin, overdue_from), end)
+            elif event.status == "done":
+                add("done", begin, end)
+    weeks = [date.fromordinal(int(day)) for day in ordinals]
+    return pd.DataFrame({"week": weeks, **{name: np.cumsum(c)[:-1] for name, c in counts.items()}})

@@ -1,0 +1,355 @@
+"""Metric tables as the README's "Metrics" section defines them. Missing values and division by zero give
+empty cells (NaN), never errors or infinities."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from enum import StrEnum
+
+import numpy as np
+import pandas as pd
+
+from retrogen.core.periods import Period
+from retrogen.core.rates import DEFAULT_REPEATED_MISS_PERIODS, met, missed_in_a_row, reached
+from retrogen.core.rates import achievement as achievement  # re-exported: rates is free of pandas, for `check`
+from retrogen.core.rates import ratio as ratio
+from retrogen.engine.model import Metric, Review, periodic_reviews
+from retrogen.gate.loop_checks import previous_agrees
+from retrogen.gate.vocabulary import LESSON_TYPES
+
+METRIC_COLUMNS = ["review", "team", "period", "granularity", "period_start", "period_end", "held_on", "category",
+                  "metric", "unit", "target", "actual", "better", "achievement", "met", "previous", "previous_from",
+                  "change", "change_unit", "change_good", "yoy_previous", "yoy_from", "yoy_change", "missed_in_a_row"]
+# A metric in these units changes in percentage points (58% -> 65% is +7 pp), any other relatively.
+PERCENT_UNITS = frozenset({"%", "％", "pp", "百分比"})
+STATED = "stated"  # previous_from of a `previous` the review states and no earlier review reported
+# A metric below its target but within 10% of it is amber: close enough to recover within the next period,
+# far enough to be named. Below 90% is red, met (100% or more) green. extra.retrogen.rag_thresholds moves both.
+GREEN_FROM = 1.0
+AMBER_FROM = 0.9
+# How many periods of one cadence a scoreboard's trend shows, the latest last.
+TREND_PERIODS = 6
+
+
+class Rag(StrEnum):
+    GREEN = "green"
+    AMBER = "amber"
+    RED = "red"
+
+
+def rag(achievement_rate: float | None, green: float = GREEN_FROM, amber: float = AMBER_FROM) -> Rag | None:
+    """红/黄/绿 of an achievement rate (which already reads `better: lower` the right way round); None when it
+    cannot be computed (a zero target)."""
+    if achievement_rate is None or pd.isna(achievement_rate):
+        return None
+    if achievement_rate >= green:
+        return Rag.GREEN
+    return Rag.AMBER if achievement_rate >= amber else Rag.RED
+
+
+def change(actual: float, previous: float | None, unit: str = "") -> float:
+    """The signed change against the previous value: in percentage points for a metric in % (58 -> 65: 7.0),
+    else relative, (actual - previous) / previous (61 -> 65: 0.0656)."""
+    if previous is None:
+        return float("nan")
+    if unit in PERCENT_UNITS:
+        difference = actual - previous
+        return difference if math.isfinite(difference) else float("nan")
+    return ratio(actual - previous, abs(previous))  # abs: from -10 to -5 is an increase (+50%), not -50%
+
+
+def change_good(change_value: float, better: str) -> bool | None:
+    """Whether a change is an improvement, judged with `better`; None when there is no change to judge."""
+    if change_value != change_value or change_value == 0:  # NaN, or no change at all
+        return None
+    return change_value > 0 if better != "lower" else change_value < 0
+
+
+def metrics_table(reviews: Iterable[Review]) -> pd.DataFrame:
+    """One row per metric per review, with achievement and its changes: 环比 against the same team's
+    periodic review of the adjacent earlier period of the same granularity (or the `previous` the review
+    states, which wins), 同比 against the same period a year earlier. Never across granularities, never
+    with an older period that is not adjacent: without one, the cells stay empty."""
+    ordered = sorted(reviews, key=lambda r: (r.sort_date, r.held_on, r.id))
+    periodic = periodic_reviews(ordered)
+    rows = []
+    for review in ordered:
+        period = review.period_of
+        adjacent = _reported(periodic, review.team, period.previous() if period else None)
+        year_before = _reported(periodic, review.team, period.year_before() if period else None)
+        for metric in review.metrics:
+            rate = achievement(metric.target, metric.actual, metric.better)
+            previous, source = _value(adjacent, metric)
+            # A stated previous wins; when it is the earlier review's actual (as `new` pre-fills it) it is
+            # labelled with that review, since that is where it comes from.
+            if metric.previous is not None and not (previous is not None and previous_agrees(metric.previous,
+                                                                                              previous)):
+                previous, source = metric.previous, STATED
+            yoy_previous, yoy_from = _value(year_before, metric)
+            moved = change(metric.actual, previous, metric.unit)
+            rows.append({
+                "review": review.id, "team": review.team, "period": review.period,
+                "granularity": period.granularity.value if period else None,
+                "period_start": period.start if period else None, "period_end": period.end if period else None,
+                "held_on": review.held_on,
+                "category": metric.category, "metric": metric.name, "unit": metric.unit,
+                "target": metric.target, "actual": metric.actual, "better": metric.better,
+                "achievement": rate, "met": pd.NA if pd.isna(rate) else reached(rate),
+                "previous": previous, "previous_from": source, "change": moved,
+                "change_unit": None if previous is None and yoy_previous is None
+                else ("pp" if metric.unit in PERCENT_UNITS else "ratio"),
+                "change_good": change_good(moved, metric.better),
+                "yoy_previous": yoy_previous, "yoy_from": yoy_from,
+                "yoy_change": change(metric.actual, yoy_previous, metric.unit),
+                "missed_in_a_row": _missed_in_a_row(periodic, review.team, period, metric)
+                if review.kind == "periodic" else None,
+            })
+    frame = pd.DataFrame(rows, columns=METRIC_COLUMNS)
+    return frame.astype({"target": float, "actual": float, "achievement": float, "previous": float,
+                         "change": float, "met": "boolean", "change_good": "boolean", "yoy_previous": float,
+                         "yoy_change": float, "missed_in_a_row": "Int64"})
+
+
+def _reported(periodic: dict[tuple[str, Period], Review], team: str, period: Period | None) -> Review | None:
+    return periodic.get((team, period)) if period is not None else None
+
+
+def _missed_in_a_row(periodic: dict[tuple[str, Period], Review], team: str, period: Period | None,
+                     metric: Metric) -> int | None:
+    """How many of the team's comparable periods in a row, ending with this one, the metric (name and unit)
+    missed its target; None for a review without a period or a metric without a rate. Only periodic
+    reviews count: a project's review is no period of a KPI series."""
+    if period is None:
+        return None
+
+    def met_in(earlier: Period) -> bool | None:
+        review = periodic.get((team, earlier))
+        found = None if review is None else next(
+            (m for m in review.metrics if m.name == metric.name and m.unit == metric.unit), None)
+        return None if found is None else met(found.target, found.actual, found.better)
+
+    own = met(metric.target, metric.actual, metric.better)
+    return None if own is None else (0 if own else 1 + (missed_in_a_row(met_in, period.previous()) or 0))
+
+
+def _value(review: Review | None, metric: Metric) -> tuple[float | None, str | None]:
+    """The same metric (name and unit) in `review`: its actual and the review's id."""
+    if review is None:
+        return None, None
+    found = next((m for m in review.metrics if m.name == metric.name and m.unit == metric.unit), None)
+    return (found.actual, review.id) if found is not None else (None, None)
+
+
+REPEATED_MISS_COLUMNS = ["team", "review", "period", "granularity", "metric", "unit", "missed_in_a_row"]
+
+
+def repeated_misses(table: pd.DataFrame, least: int = DEFAULT_REPEATED_MISS_PERIODS) -> pd.DataFrame:
+    """The KPIs each team missed in `least` or more comparable periods in a row, as of its latest periodic
+    review of each cadence (a month after the quarter does not hide the quarterly streak), in table order."""
+    periodic = table.dropna(subset=["missed_in_a_row", "period_start"])
+    if periodic.empty:
+        return pd.DataFrame(columns=REPEATED_MISS_COLUMNS)
+    ordered = periodic.sort_values(["period_end", "period_start", "held_on"], kind="stable")
+    latest = set(ordered.groupby(["team", "granularity"], sort=False)["review"].last())
+    found = periodic[periodic["review"].isin(latest) & (periodic["missed_in_a_row"] >= least)]
+    return found[REPEATED_MISS_COLUMNS].reset_index(drop=True)
+
+
+SCOREBOARD_COLUMNS = ["team", "review", "period", "granularity", "metric", "unit", "better", "target", "actual",
+                      "achievement", "met", "rag", "previous", "change", "change_unit", "change_good", "trend",
+                      "missed_in_a_row", "missed_repeatedly"]
+
+
+def scoreboard(reviews: Iterable[Review], table: pd.DataFrame, green: float = GREEN_FROM, amber: float = AMBER_FROM,
+               periods: int = TREND_PERIODS, repeated: int = DEFAULT_REPEATED_MISS_PERIODS) -> pd.DataFrame:
+    """Each team's KPIs in its latest periodic review (the latest period; of two reviews of one period the
+    one held later, as in 环比), one row per KPI in the review's order: `table`'s figures (achievement, met,
+    环比) with their 红/黄/绿, and `trend`, the metric's (period label, actual) over the team's last `periods`
+    periodic reviews of the same cadence, oldest first (None where a review did not report it), and
+    `missed_repeatedly` when it missed its target in `repeated` or more comparable periods in a row.
+    Teams without a periodic review have no rows."""
+    periodic = periodic_reviews(reviews)
+    latest: dict[str, tuple[Period, Review]] = {}
+    for (team, period), review in periodic.items():
+        if team not in latest or (period.end, period.start) > (latest[team][0].end, latest[team][0].start):
+            latest[team] = (period, review)
+    rows = []
+    by_review = {str(k): part for k, part in table.groupby("review", sort=False)} if not table.empty else {}
+    for team in sorted(latest):
+        period, review = latest[team]
+        cadence = sorted((p for (t, p) in periodic if t == team and p.granularity == period.granularity
+                          and p.end <= period.end), key=lambda p: (p.end, p.start))[-periods:]
+        part = by_review.get(review.id)
+        for row in ([] if part is None else part.to_dict("records")):
+            metric = next(m for m in review.metrics if m.name == row["metric"] and m.unit == row["unit"])
+            trend = [(p.label, _value(periodic[(team, p)], metric)[0]) for p in cadence]
+            streak = row["missed_in_a_row"]
+            rows.append({**{c: row[c] for c in SCOREBOARD_COLUMNS if c in row},
+                         "rag": rag(row["achievement"], green, amber), "trend": trend,
+                         "missed_repeatedly": not pd.isna(streak) and streak >= repeated})
+    return pd.DataFrame(rows, columns=SCOREBOARD_COLUMNS)
+
+
+def review_scores(table: pd.DataFrame) -> pd.DataFrame:
+    """Per review with metrics: how many it reports, how many met their target (`met`), and its worst miss
+    (the missed metric of lowest achievement; empty when none was missed), the review's own order kept."""
+    columns = ["review", "metrics", "met", "worst_metric", "worst_achievement"]
+    rows = []
+    for review, part in table.groupby("review", sort=False):
+        missed = part[part["met"].eq(False).fillna(False)].sort_values("achievement", kind="stable")
+        worst = missed.iloc[0] if len(missed) else None
+        rows.append({"review": str(review), "metrics": len(part), "met": int(part["met"].sum()),
+                     "worst_metric": None if worst is None else worst["metric"],
+                     "worst_achievement": None if worst is None else float(worst["achievement"])})
+    return pd.DataFrame(rows, columns=columns)
+
+
+NO_PERIOD = "(no period)"
+
+
+def metrics_summary(table: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Per team or per period: how many metrics, how many met, and the mean and median achievement.
+
+    Periods come in date order (2026-10 before 2026-Q4 before 2027-H1), reviews without one last, as such."""
+    if table.empty:
+        return pd.DataFrame(columns=[by, "metrics", "met", "met_rate", "mean_achievement", "median_achievement"])
+    if by == "period":
+        table = table.assign(period=table["period"].where(table["period"] != "", NO_PERIOD))
+        dated = table.dropna(subset=["period_start"]).sort_values(["period_start", "period_end"])
+        order = [*dict.fromkeys(dated["period"]), *sorted(set(table["period"]) - set(dated["period"]))]
+        table = table.assign(period=pd.Categorical(table["period"], categories=order, ordered=True))
+    grouped = table.groupby(by, sort=True, observed=True)
+    # Finite achievements near float's limit can still add up to infinity: a rate that cannot be computed.
+    with np.errstate(over="ignore"):
+        summary = pd.DataFrame({
+            "metrics": grouped.size(),
+            "met": grouped["met"].sum().astype(int),
+            "mean_achievement": grouped["achievement"].mean(),
+            "median_achievement": grouped["achievement"].median(),
+        })
+    averages = ["mean_achievement", "median_achievement"]
+    summary[averages] = summary[averages].where(np.isfinite(summary[averages]))
+    summary.insert(2, "met_rate", [ratio(m, n) for m, n in zip(summary["met"], grouped["met"].count(), strict=True)])
+    summary = summary.reset_index()
+    return summary.assign(**{by: summary[by].astype(str)})
+
+
+def achievement_trends(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Per team, the achievement of each metric over the team's periodic reviews: one row per metric, one
+    column per period in date order (a period's latest review speaks for it)."""
+    periodic = table.dropna(subset=["period_start"]).sort_values(["period_start", "period_end", "held_on"])
+    trends = {}
+    for team, part in periodic.groupby("team", sort=True):
+        periods = list(dict.fromkeys(part["period"]))
+        trends[str(team)] = part.pivot_table(index="metric", columns="period", values="achievement", aggfunc="last",
+                                             sort=False).reindex(columns=periods)
+    return trends
+
+
+def funnel_table(reviews: Iterable[Review]) -> pd.DataFrame:
+    """One row per funnel stage: conversion from the stage before, and cumulative from the first stage;
+    target_rate (the stated target conversion, as a fraction like conversion) and whether it was met."""
+    rows = []
+    for review in reviews:
+        first = review.funnel[0].count if review.funnel else None
+        before: int | None = None
+        for order, stage in enumerate(review.funnel, start=1):
+            conversion = ratio(stage.count, before)
+            target = None if stage.target_rate is None else stage.target_rate / 100
+            rows.append({"review": review.id, "team": review.team, "period": review.period, "order": order,
+                         "stage": stage.stage, "count": stage.count, "conversion": conversion,
+                         "cumulative": ratio(stage.count, first), "target_rate": target,
+                         "target_met": None if target is None or conversion != conversion else conversion >= target})
+            before = stage.count
+    columns = ["review", "team", "period", "order", "stage", "count", "conversion", "cumulative", "target_rate",
+               "target_met"]
+    return pd.DataFrame(rows, columns=columns).astype({"conversion": float, "cumulative": float,
+                                                      "target_rate": float, "target_met": "boolean"})
+
+
+def funnel_overall(funnel: pd.DataFrame) -> pd.DataFrame:
+    """Per review: first and last stage counts and the overall conversion (last / first)."""
+    columns = ["review", "team", "period", "first", "last", "overall"]
+    if funnel.empty:
+        return pd.DataFrame(columns=columns)
+    ends = funnel.sort_values("order").groupby("review", sort=False).agg(
+        team=("team", "first"), period=("period", "first"), first=("count", "first"), last=("count", "last"))
+    ends["overall"] = [ratio(last, first) for first, last in zip(ends["first"], ends["last"], strict=True)]
+    return ends.reset_index()[columns]
+
+
+def problems_table(reviews: Iterable[Review]) -> pd.DataFrame:
+    rows = [{"review": r.id, "team": r.team, "period": r.period, "held_on": r.held_on, "problem_id": p.id,
+             "problem": p.problem, "root_cause": p.root_cause, "factor": p.factor, "whys": len(p.whys),
+             "has_evidence": bool(p.evidence)} for r in reviews for p in r.problems]
+    columns = ["review", "team", "period", "held_on", "problem_id", "problem", "root_cause", "factor", "whys",
+               "has_evidence"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def causes_pareto(problems: pd.DataFrame) -> pd.DataFrame:
+    """Root causes by fishbone factor, most frequent first, with share and cumulative share (the 80/20 view)."""
+    columns = ["factor", "problems", "reviews", "teams", "share", "cumulative_share"]
+    if problems.empty:
+        return pd.DataFrame(columns=columns)
+    grouped = problems.groupby("factor")
+    pareto = pd.DataFrame({"problems": grouped.size(), "reviews": grouped["review"].nunique(),
+                           "teams": grouped["team"].nunique()})
+    pareto = pareto.reset_index().sort_values(["problems", "factor"], ascending=[False, True], ignore_index=True)
+    pareto["share"] = pareto["problems"] / pareto["problems"].sum()
+    pareto["cumulative_share"] = pareto["share"].cumsum()
+    return pareto[columns]
+
+
+def lessons_table(reviews: Iterable[Review]) -> pd.DataFrame:
+    rows = [{"review": r.id, "title": r.title, "team": r.team, "period": r.period, "held_on": r.held_on,
+             "lesson_id": lesson.id, "type": lesson.type, "lesson": lesson.lesson, "applies_to": lesson.applies_to,
+             "tags": list(lesson.tags), "problem": lesson.problem}
+            for r in reviews for lesson in r.lessons]
+    columns = ["review", "title", "team", "period", "held_on", "lesson_id", "type", "lesson", "applies_to",
+               "tags", "problem"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def lessons_by_tag(lessons: pd.DataFrame) -> pd.DataFrame:
+    """Lessons counted by tag and type (an untagged lesson counts under the empty tag)."""
+    columns = ["tag", *LESSON_TYPES, "lessons"]
+    if lessons.empty:
+        return pd.DataFrame(columns=columns)
+    exploded = lessons.assign(tag=lessons["tags"].map(lambda tags: tags or [""])).explode("tag")
+    counts = pd.crosstab(exploded["tag"], exploded["type"]).reindex(columns=list(LESSON_TYPES), fill_value=0)
+    counts["lessons"] = counts.sum(axis=1)
+    counts.columns.name = None
+    return counts.reset_index().sort_values(["lessons", "tag"], ascending=[False, True], ignore_index=True)[columns]
+
+
+def occasions(reviews: Iterable[Review]) -> set[object]:
+    """The distinct periods reviews speak of; a review without a period counts by the day it was held."""
+    return {r.period_of or r.held_on for r in reviews}
+
+
+def is_recurring(reviews: Iterable[Review]) -> bool:
+    """A theme seen in reviews of two or more teams, or of two or more periods, is recurring."""
+    seen = list(reviews)
+    return len({r.team for r in seen}) >= 2 or len(occasions(seen)) >= 2
+
+
+def recurring_themes(reviews: Iterable[Review]) -> pd.DataFrame:
+    """Tags (of reviews and lessons) and root-cause factors, with the reviews, teams and periods they appear
+    in, and whether they recur (`is_recurring`)."""
+    seen: dict[tuple[str, str], list[Review]] = {}
+    for review in reviews:
+        themes = {("tag", t) for t in review.tags} | {("tag", t) for lesson in review.lessons for t in lesson.tags}
+        themes |= {("factor", p.factor) for p in review.problems}
+        for key in themes:
+            seen.setdefault(key, []).append(review)
+    rows = []
+    for (kind, theme), found in seen.items():
+        rows.append({"kind": kind, "theme": theme, "reviews": len(found), "teams": len({r.team for r in found}),
+                     "periods": len(occasions(found)), "last_seen": max(r.held_on for r in found),
+                     "recurring": is_recurring(found)})
+    columns = ["kind", "theme", "reviews", "teams", "periods", "last_seen", "recurring"]
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.sort_values(["recurring", "reviews", "kind", "theme"], ascending=[False, False, True, True],
+                             ignore_index=True)

@@ -1,0 +1,248 @@
+"""Typed reviews, built from data that passed `check`, and the knowledge base that holds them."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from retrogen.core.periods import Period
+from retrogen.gate.check import CheckOptions, CheckResult, check_paths
+from retrogen.gate.config import Config
+from retrogen.gate.findings import Finding
+from retrogen.gate.hints import review_language
+
+
+@dataclass(frozen=True)
+class Participant:
+    name: str
+    role: str
+    department: str = ""
+
+
+@dataclass(frozen=True)
+class Metric:
+    category: str
+    name: str
+    unit: str
+    target: float
+    actual: float
+    better: str = "higher"
+    previous: float | None = None
+    analysis: str = ""
+
+
+@dataclass(frozen=True)
+class FunnelStage:
+    stage: str
+    count: int
+    target_rate: float | None = None  # the target conversion from the stage before, in percent
+
+
+@dataclass(frozen=True)
+class Problem:
+    id: str
+    problem: str
+    root_cause: str
+    factor: str
+    suspected: tuple[str, ...] = ()
+    whys: tuple[str, ...] = ()
+    evidence: str = ""
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: str
+    type: str
+    lesson: str
+    applies_to: str = ""
+    tags: tuple[str, ...] = ()
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Update:
+    date: date
+    status: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """The result an action should produce: `metric` reaches `target` in the first review held on or after `by`."""
+
+    metric: str
+    target: float
+    by: date
+
+
+@dataclass(frozen=True)
+class Action:
+    id: str
+    action: str
+    owner: str
+    due: date
+    type: str = ""
+    status: str = "not_started"
+    done_on: date | None = None
+    checkpoint: str = ""
+    resources: tuple[str, ...] = ()
+    addresses: tuple[str, ...] = ()
+    updates: tuple[Update, ...] = ()
+    carried_from: str | None = None  # review-id:action-id of the earlier action this one continues
+    expects: Expectation | None = None
+
+
+@dataclass(frozen=True)
+class Review:
+    id: str
+    title: str
+    kind: str
+    team: str
+    held_on: date
+    objective: str
+    path: Path
+    period_label: str | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    participants: tuple[Participant, ...] = ()
+    materials: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    metrics: tuple[Metric, ...] = ()
+    funnel: tuple[FunnelStage, ...] = ()
+    timeline: tuple[tuple[date, str], ...] = ()
+    feedback: tuple[tuple[str, str], ...] = ()
+    problems: tuple[Problem, ...] = ()
+    lessons: tuple[Lesson, ...] = ()
+    actions: tuple[Action, ...] = ()
+    lang: str | None = None  # as the review states it; `language` infers it when absent
+
+    @property
+    def language(self) -> str:
+        """zh or en: the review's own language, for its page's headings and labels."""
+        return review_language({"lang": self.lang, "title": self.title, "objective": self.objective,
+                                "team": self.team})
+
+    @property
+    def period(self) -> str:
+        """The period's label; a review without a period has none (never an invented quarter)."""
+        if self.period_label:
+            return self.period_label
+        return self.period_of.label if self.period_of else ""
+
+    @property
+    def period_of(self) -> Period | None:
+        """The review's period with its granularity, or None when it states none."""
+        if self.period_start is None or self.period_end is None:
+            return None
+        return Period(self.period_start, self.period_end)
+
+    @property
+    def sort_date(self) -> date:
+        return self.period_end or self.held_on
+
+
+def _number(value: Any) -> float:
+    """A metric value as a float; NaN (cannot be computed) for one past float's range, infinite or NaN."""
+    try:
+        number = float(value)
+    except OverflowError:
+        return math.nan
+    return number if math.isfinite(number) else math.nan
+
+
+def periodic_reviews(reviews: Iterable[Review]) -> dict[tuple[str, Period], Review]:
+    """Each team's periodic review of each period: what "the previous period" means in 环比, in the
+    follow-up section and in `new`. Of two reviews of one period, the one held later speaks for it."""
+    found: dict[tuple[str, Period], Review] = {}
+    for review in sorted(reviews, key=lambda r: (r.held_on, r.id)):
+        if review.kind == "periodic" and review.period_of is not None:
+            found[(review.team, review.period_of)] = review
+    return found
+
+
+def _date(value: Any) -> date:
+    return date.fromisoformat(value)
+
+
+def _optional_date(value: Any) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def review_from_data(data: dict[str, Any], path: Path) -> Review:
+    """A Review from data that the schema accepted (so keys and types are as the schema says)."""
+    period = data.get("period") or {}
+    return Review(
+        id=data["id"], title=data["title"], kind=data["kind"], team=data["team"], lang=data.get("lang"),
+        held_on=_date(data["held_on"]), objective=data["objective"], path=path,
+        period_label=period.get("label"), period_start=_optional_date(period.get("start")),
+        period_end=_optional_date(period.get("end")),
+        participants=tuple(Participant(p["name"], p["role"], p.get("department", ""))
+                           for p in data.get("participants", ())),
+        materials=tuple(data.get("materials", ())),
+        tags=tuple(data.get("tags", ())),
+        metrics=tuple(Metric(
+            category=m.get("category", ""), name=m["name"], unit=m["unit"], target=_number(m["target"]),
+            actual=_number(m["actual"]), better=m.get("better", "higher"),
+            previous=None if m.get("previous") is None else _number(m["previous"]), analysis=m.get("analysis", ""),
+        ) for m in data.get("metrics", ())),
+        funnel=tuple(FunnelStage(s["stage"], s["count"], s.get("target_rate")) for s in data.get("funnel", ())),
+        timeline=tuple((_date(e["date"]), e["event"]) for e in data.get("timeline", ())),
+        feedback=tuple((f["source"], f["content"]) for f in data.get("feedback", ())),
+        problems=tuple(Problem(
+            id=p["id"], problem=p["problem"], root_cause=p["root_cause"], factor=p["factor"],
+            suspected=tuple(p.get("suspected", ())), whys=tuple(p.get("whys", ())), evidence=p.get("evidence", ""),
+        ) for p in data.get("problems", ())),
+        lessons=tuple(Lesson(
+            id=lesson["id"], type=lesson["type"], lesson=lesson["lesson"], applies_to=lesson.get("applies_to", ""),
+            tags=tuple(lesson.get("tags", ())), problem=lesson.get("problem"),
+        ) for lesson in data.get("lessons", ())),
+        actions=tuple(Action(
+            id=a["id"], action=a["action"], owner=a["owner"], due=_date(a["due"]), type=a.get("type", ""),
+            status=a.get("status", "not_started"), done_on=_optional_date(a.get("done_on")),
+            checkpoint=a.get("checkpoint", ""), resources=tuple(a.get("resources", ())),
+            addresses=tuple(a.get("addresses", ())),
+            updates=tuple(Update(_date(u["date"]), u["status"], u.get("note", "")) for u in a.get("updates", ())),
+            carried_from=a.get("carried_from"),
+            expects=Expectation(a["expects"]["metric"], a["expects"]["target"], _date(a["expects"]["by"]))
+            if "expects" in a else None,
+        ) for a in data.get("actions", ())),
+    )
+
+
+@dataclass
+class KnowledgeBase:
+    """Every valid review, plus the findings of the files that were left out."""
+
+    reviews: list[Review]
+    today: date
+    check: CheckResult = field(default_factory=CheckResult)
+
+    @property
+    def skipped(self) -> list[Finding]:
+        """Errors of the files that were left out (their warnings are not a reason to skip)."""
+        left_out = {r.display for r in self.check.files if r.has_errors}
+        return [f for f in self.check.findings if f.path in left_out]
+
+
+def load_knowledge_base(config: Config, today: date, paths: list[Path] | None = None,
+                        jobs: int | None = None) -> KnowledgeBase:
+    """Check and load the reviews; files with errors, and the later of two files with one id, are skipped."""
+    options = CheckOptions.of(config, today)
+    result = check_paths(paths or [config.reviews_dir], options, reviews_dir=config.reviews_dir, keep=True,
+                         jobs=jobs)
+    reviews = [review_from_data(r.data, r.path) for r in result.files if r.data is not None and not r.has_errors]
+    if config.roster.people:  # aliases resolve to one person in every table, page and digest
+        reviews = [replace(r, actions=tuple(replace(a, owner=config.roster.canonical(a.owner)) for a in r.actions))
+                   for r in reviews]
+    if config.tags.aliases:  # an alias counts as its canonical tag in every table, page, filter and export
+        tags = config.tags.canonical_tags
+        reviews = [replace(r, tags=tags(r.tags), lessons=tuple(replace(lesson, tags=tags(lesson.tags))
+                                                               for lesson in r.lessons)) for r in reviews]
+    for file in result.files:
+        file.data = None  # the typed reviews hold it now; at 10,000 reviews a second copy costs 300 MB
+    reviews.sort(key=lambda r: (r.sort_date, r.id))
+    return KnowledgeBase(reviews, today, result)

@@ -1,0 +1,277 @@
+"""The playbook: lessons from every review merged into practices and grouped by theme, in the order a
+salesperson meets the themes. Each lesson text lives in exactly one practice, and each practice in exactly one
+section; other sections that share its theme point to it."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, cast
+
+import pandas as pd
+
+from retrogen.engine.loop import DECIDED, Verdict
+from retrogen.engine.metrics import is_recurring
+from retrogen.engine.model import Action, Lesson, Review
+from retrogen.engine.text import terms
+from retrogen.formats.labels import counted, labels
+from retrogen.formats.render import environment
+from retrogen.gate.config import DEFAULT_PROVEN_MIN_VERDICTS
+
+# Two lessons of a theme say the same thing when their term sets overlap at least this much (Ochiai: shared
+# terms / geometric mean of the two sets' sizes, so a short lesson can match a longer one). Measured on the
+# fixture knowledge base and on rewordings of its lessons (tests/unit/test_playbook_merge.py):
+# - rewordings of one lesson score 0.64-0.89 in both languages;
+# - lessons a reader files under one practice score 0.41-0.51 (节前储备线索 as success and as failure;
+#   回访老客户 → 复购率 three times);
+# - lessons of one theme that say different things score at most 0.29 (两条报价教训: one total price vs
+#   not knowing the budget), the economic-buyer lessons 0.18-0.20.
+# 0.35 sits between the two groups. Below about 0.3 a shared subject and one common word merge different
+# advice; above about 0.45 the success/failure pairs of one practice stay apart. Three shared terms out of
+# six and ten (0.39) is where bag-of-words similarity cannot tell "the same" from "about the same thing".
+NEAR_DUPLICATE = 0.35
+
+# A theme carried by fewer lessons than this gets no section of its own; its practices join "other practices"
+# (a section per single lesson turns the playbook back into a list).
+MIN_SECTION_LESSONS = 2
+
+_SINGLE_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+def lesson_terms(text: str) -> frozenset[str]:
+    """The terms that say what a lesson is about. Single Chinese characters go: after jieba they are mostly
+    measure words and particles (家, 月, 做, 比) that every lesson shares."""
+    return frozenset(t for t in terms(text) if not (len(t) == 1 and _SINGLE_HAN.match(t)))
+
+
+def similarity(a: frozenset[str], b: frozenset[str]) -> float:
+    """How much two term sets overlap, from 0 (nothing shared) to 1 (the same terms)."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / math.sqrt(len(a) * len(b))
+
+
+@dataclass(frozen=True)
+class TrackedAction:
+    review: Review
+    action: Action
+    state: str  # open, overdue, done, cancelled or carried: the action tracker's state today
+    verification: str | None  # achieved, missed, met_without_action, pending, no_data; None without `expects`
+
+
+@dataclass(frozen=True)
+class Source:
+    """One lesson of one review, with the actions taken on its problem."""
+
+    lesson: Lesson
+    review: Review
+    actions: tuple[TrackedAction, ...] = ()
+
+    @property
+    def success(self) -> bool:
+        return self.lesson.type == "success"
+
+
+@dataclass
+class Practice:
+    """Lessons that say the same thing. The first is the statement: the latest success when there is one (a
+    practice says what to do), else the latest failure; the others are further ways to do or to avoid it."""
+
+    sources: list[Source]
+    theme: str = ""  # the section it lives in; "" for the other practices
+    number: int = 0  # its place in the playbook, counted from 1, for cross-references
+    proven_min_verdicts: int = DEFAULT_PROVEN_MIN_VERDICTS  # extra.retrogen.proven_min_verdicts
+
+    @property
+    def statement(self) -> Source:
+        return self.sources[0]
+
+    @property
+    def also(self) -> list[Source]:
+        return self.sources[1:]
+
+    @property
+    def is_pitfall(self) -> bool:
+        return not self.statement.success
+
+    @property
+    def tags(self) -> list[str]:
+        return list(dict.fromkeys(t for s in self.sources for t in s.lesson.tags))
+
+    @property
+    def applies_to(self) -> list[str]:
+        return list(dict.fromkeys(s.lesson.applies_to for s in self.sources if s.lesson.applies_to))
+
+    @property
+    def reviews(self) -> list[Review]:
+        """The reviews it comes from, latest first, each once."""
+        unique = {s.review.id: s.review for s in self.sources}
+        return sorted(unique.values(), key=lambda r: (r.held_on, r.id), reverse=True)
+
+    @property
+    def teams(self) -> int:
+        return len({r.team for r in self.reviews})
+
+    @property
+    def last_seen(self) -> date:
+        return max(r.held_on for r in self.reviews)
+
+    @property
+    def actions(self) -> list[TrackedAction]:
+        return [tracked for s in self.sources for tracked in s.actions]
+
+    @property
+    def needs_action(self) -> bool:
+        """A failure with nothing done about it: the playbook says so rather than staying silent."""
+        return any(not s.success for s in self.sources) and not self.actions
+
+    @property
+    def proven(self) -> bool:
+        """The actions taken on its problems were verified: every decided verdict among them is achieved (the
+        metric reached its target and the action was done by then), and at least `proven_min_verdicts` are.
+        Each action counts once, also when two of the practice's lessons name its problem."""
+        decided = {(t.review.id, t.action.id): t.verification for t in self.actions if t.verification in DECIDED}
+        return (len(decided) >= self.proven_min_verdicts
+                and all(verdict == Verdict.ACHIEVED for verdict in decided.values()))
+
+
+@dataclass
+class Section:
+    """A theme's practices, or (theme "") the practices of themes too small for a section of their own."""
+
+    theme: str
+    practices: list[Practice] = field(default_factory=list)  # the statement is a success: do this
+    pitfalls: list[Practice] = field(default_factory=list)  # the statement is a failure: avoid this
+    see_also: list[Practice] = field(default_factory=list)  # of this theme too, but living in another section
+    # Where the theme was seen, counted as `metrics --themes` counts it (tags of reviews and of lessons).
+    reviews: int = 0
+    teams: int = 0
+    last_seen: date = date.min
+    recurring: bool = False
+
+    @property
+    def entries(self) -> list[Practice]:
+        return self.practices + self.pitfalls
+
+
+@dataclass
+class Playbook:
+    sections: list[Section]
+
+    @property
+    def practices(self) -> list[Practice]:
+        """Every practice in the order the playbook shows them (and numbers them)."""
+        return [p for section in self.sections for p in section.entries]
+
+
+def build_playbook(reviews: Sequence[Review], actions: pd.DataFrame, themes: pd.DataFrame,
+                   order: Sequence[str] = (), proven_min_verdicts: int = DEFAULT_PROVEN_MIN_VERDICTS) -> Playbook:
+    """Near-duplicate lessons merged into practices, grouped into sections: the themes of `order` first, in
+    that order, then the others by how widely they were seen, then the practices of themes too small for a
+    section. `actions` gives each lesson the actions on its problem with their state and verdict; `themes` is
+    the recurring-themes table, so both count a theme the same way. A practice is proven with
+    `proven_min_verdicts` achieved verdicts and no other decided one (Practice.proven)."""
+    sources = _sources(reviews, actions)
+    practices = merge_lessons(sources)
+    for practice in practices:
+        practice.proven_min_verdicts = proven_min_verdicts
+    tagged = Counter(tag for s in sources for tag in s.lesson.tags)
+    with_section = {tag for tag, lessons in tagged.items() if lessons >= MIN_SECTION_LESSONS}
+    for practice in practices:  # a practice lives under its first theme that has a section, as its author put it
+        practice.theme = next((tag for tag in practice.tags if tag in with_section), "")
+    reach = {str(row["theme"]): row for row in _rows(themes[themes["kind"] == "tag"])}
+    position: dict[str, int] = {}
+    for tag in order:
+        position.setdefault(tag, len(position))
+
+    def rank(section: Section) -> tuple[Any, ...]:
+        if section.theme in position:
+            return (0, position[section.theme])
+        return (1, -section.reviews, -section.teams, -section.last_seen.toordinal(), section.theme)
+
+    sections = sorted((_section(theme, reach.get(theme), practices) for theme in with_section), key=rank)
+    playbook = Playbook([s for s in (*sections, _section("", None, practices)) if s.entries])
+    for number, practice in enumerate(playbook.practices, start=1):
+        practice.number = number
+    for section in playbook.sections:
+        section.see_also = [p for p in playbook.practices if section.theme in p.tags and p.theme != section.theme]
+    return playbook
+
+
+def merge_lessons(sources: Iterable[Source]) -> list[Practice]:
+    """Each lesson joins the practice of its theme whose statement it is most similar to (at least
+    NEAR_DUPLICATE), or starts a practice of its own. Successes come first and the latest first, so a
+    statement is the latest success; comparing with statements only keeps a chain of loosely similar
+    lessons from drifting into one practice."""
+    practices: list[Practice] = []
+    statements: list[frozenset[str]] = []
+    # (theme, term) -> the practices whose statement has both: a lesson is scored only against statements it
+    # shares a theme and a term with, so a large knowledge base is not compared pair by pair.
+    postings: dict[tuple[str, str], list[int]] = defaultdict(list)
+    ordered = sorted(sources, key=lambda s: (s.success, s.review.held_on, s.review.id, s.lesson.id), reverse=True)
+    for source in ordered:
+        words = lesson_terms(source.lesson.lesson)
+        themes = source.lesson.tags or ("",)  # lessons without a tag are one theme
+        candidates = sorted({i for theme in themes for term in words for i in postings.get((theme, term), ())})
+        scored = [(similarity(words, statements[i]), -i) for i in candidates]
+        best = max(scored, default=None)
+        if best and best[0] >= NEAR_DUPLICATE:
+            practices[-best[1]].sources.append(source)
+            continue
+        for theme in themes:
+            for term in words:
+                postings[(theme, term)].append(len(practices))
+        practices.append(Practice([source]))
+        statements.append(words)
+    return practices
+
+
+def _sources(reviews: Sequence[Review], actions: pd.DataFrame) -> list[Source]:
+    tracked: dict[tuple[str, str], tuple[str, str | None]] = {
+        (row["review"], row["id"]): (row["state"], _text_or_none(row["verification"])) for row in _rows(actions)}
+    return [
+        Source(lesson, review, tuple(
+            TrackedAction(review, a, *tracked[(review.id, a.id)]) for a in review.actions
+            if lesson.problem and lesson.problem in a.addresses and (review.id, a.id) in tracked))
+        for review in reviews for lesson in review.lessons
+    ]
+
+
+def _section(theme: str, row: dict[str, Any] | None, practices: list[Practice]) -> Section:
+    mine = [p for p in practices if p.theme == theme]
+    mine.sort(key=lambda p: (not p.proven, -len(p.reviews), -p.last_seen.toordinal(), p.statement.review.id,
+                             p.statement.lesson.id))
+    section = Section(theme, [p for p in mine if not p.is_pitfall], [p for p in mine if p.is_pitfall])
+    if theme:
+        seen = [s.review for p in practices if theme in p.tags for s in p.sources]
+        section.reviews = int(row["reviews"]) if row else len({r.id for r in seen})
+        section.teams = int(row["teams"]) if row else len({r.team for r in seen})
+        section.last_seen = row["last_seen"] if row else max(r.held_on for r in seen)
+        section.recurring = bool(row["recurring"]) if row else is_recurring(seen)
+    return section
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None  # pandas gives NaN for a missing text
+
+
+def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return cast(list[dict[str, Any]], frame.to_dict("records"))
+
+
+def reach(reviews: int, teams: int, last_seen: date, text: dict[str, str]) -> str:
+    """How far a theme or practice reaches: `4 reviews · 1 team · last seen 2026-10-12`."""
+    return (f"{counted(reviews, 'from_reviews', text)} · {counted(teams, 'from_teams', text)} · "
+            f"{text['last_seen']} {last_seen.isoformat()}")
+
+
+def playbook_markdown(playbook: Playbook, language: str, today: date, review_link: str = "",
+                      link_suffix: str = "/") -> str:
+    """The playbook as one Markdown document; with `review_link`, sources link to review pages (the site)."""
+    template = environment("templates").get_template("playbook.md.j2")
+    return template.render(playbook=playbook, text=labels(language), today=today, review_link=review_link,
+                           link_suffix=link_suffix, reach=reach)

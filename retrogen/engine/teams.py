@@ -1,0 +1,160 @@
+"""One team's part of the knowledge base: its reviews over time, KPI trends, funnel, actions, verdicts and
+recurring root causes. Data only; the site's team pages render it."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from retrogen.engine.actions import action_summary
+from retrogen.engine.analysis import Analysis
+from retrogen.engine.loop import ACTIVE_STATES
+from retrogen.engine.metrics import causes_pareto, recurring_themes
+from retrogen.engine.model import Review
+from retrogen.formats.tables import grouped, records
+
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9]+(?:[ _-][A-Za-z0-9]+)*")
+# What a hashed slug ends with: a readable slug ending so is hashed too, so the two kinds never meet.
+_HASH_TAIL = re.compile(r"-[0-9a-f]{8,}$")
+_RESERVED = frozenset({"index"})  # teams/index.md is the teams' own index page
+_DIGITS = 8
+
+
+def team_slug(name: str) -> str:
+    """A team's URL segment, ASCII and the same in every build: a plain ASCII name lower-cased with hyphens
+    ('Enterprise Sales EMEA' -> 'enterprise-sales-emea'); any other name keeps its ASCII words and adds 8 hex
+    digits of its SHA-1 ('华东销售部' -> 'team-8a4b…', 'APAC 华东' -> 'apac-…'). There is no pinyin without a
+    dictionary; the hash is short, stable and tells two Chinese names apart. A plain name whose slug would
+    read like a hashed one ('sales-emea-669eca45') or name a page of the site ('index') is hashed as well."""
+    readable = _readable(name)
+    if _PLAIN_NAME.fullmatch(name) and not _HASH_TAIL.search(readable) and readable not in _RESERVED:
+        return readable
+    return _hashed(name)
+
+
+def _readable(name: str) -> str:
+    return _NOT_SLUG.sub("-", name.lower()).strip("-")
+
+
+def _hashed(name: str, digits: int = _DIGITS) -> str:
+    return f"{_readable(name) or 'team'}-{hashlib.sha1(name.encode('utf-8')).hexdigest()[:digits]}"
+
+
+def team_slugs(teams: Iterable[str]) -> dict[str, str]:
+    """Each team's slug, distinct by construction and independent of the order of the teams:
+    - plain slugs never end like hashed ones (see team_slug), so the two kinds never collide;
+    - plain names that differ only in case or separators ('Sales EMEA', 'sales-emea') would share a plain
+      slug, so each of those is hashed instead;
+    - two hashed slugs are equal only when the names share their readable words and the first 8 hex digits
+      of their SHA-1: those take as many more digits as tell them apart (distinct names, distinct SHA-1s)."""
+    names = sorted(set(teams))
+    plain = Counter(team_slug(name) for name in names)
+    slugs = {name: team_slug(name) if plain[team_slug(name)] == 1 else _hashed(name) for name in names}
+    for slug, count in Counter(slugs.values()).items():
+        if count > 1:
+            group = [name for name in names if slugs[name] == slug]
+            digits = next(n for n in range(_DIGITS, 41) if len({_hashed(name, n) for name in group}) == count)
+            slugs.update((name, _hashed(name, digits)) for name in group)
+    return slugs
+
+
+def occasion(review: Review) -> str:
+    """How a review is named on a time axis: its period's label, else the day it was held."""
+    return review.period or review.held_on.isoformat()
+
+
+@dataclass
+class TeamView:
+    name: str
+    slug: str
+    reviews: list[Review]  # oldest first
+    metrics: pd.DataFrame  # the team's rows of Analysis.metrics, oldest review first, with `occasion`
+    funnel: pd.DataFrame  # the team's rows of Analysis.funnel, oldest review first, with `occasion`
+    actions: pd.DataFrame  # the team's actions in follow-up order (overdue first)
+    summary: dict[str, Any]  # action_summary of the team's actions
+    causes: pd.DataFrame  # the team's root causes by factor (80/20)
+    themes: pd.DataFrame  # tags and factors recurring in the team's own reviews
+    # KPIs missed in repeated_miss_periods or more periods in a row (Analysis.repeated_misses), and root
+    # causes back while their fix is still open (Analysis.unfixed_causes): the team's rows
+    repeated_misses: list[dict[str, Any]] = field(default_factory=list)
+    unfixed_causes: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def open_actions(self) -> pd.DataFrame:
+        """Open actions, overdue first."""
+        return self.actions[self.actions["state"].isin(ACTIVE_STATES)]
+
+    def achievement_trend(self) -> pd.DataFrame:
+        """One row per metric, one column per review reporting metrics (oldest first): its achievement."""
+        reviews = list(dict.fromkeys(self.metrics["review"]))
+        return self.metrics.pivot_table(index="metric", columns="review", values="achievement", aggfunc="last",
+                                        sort=False).reindex(columns=reviews)
+
+    def stage_conversions(self) -> pd.DataFrame:
+        """One row per funnel stage after the first, one column per review with a funnel: the conversion from
+        the stage before."""
+        reviews = list(dict.fromkeys(self.funnel["review"]))
+        later = self.funnel[self.funnel["order"] > 1]
+        return later.pivot_table(index="stage", columns="review", values="conversion", aggfunc="last",
+                                 sort=False).reindex(columns=reviews)
+
+
+def team_views(analysis: Analysis) -> list[TeamView]:
+    """Every team's view, by team name."""
+    reviews: dict[str, list[Review]] = {}
+    for review in analysis.knowledge_base.reviews:  # already oldest first
+        reviews.setdefault(review.team, []).append(review)
+    occasions = {r.id: occasion(r) for r in analysis.knowledge_base.reviews}
+    order = {r.id: index for index, r in enumerate(analysis.knowledge_base.reviews)}
+    slugs = team_slugs(reviews)
+
+    def of_team(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+        frame = frame.assign(occasion=frame["review"].map(occasions), _order=frame["review"].map(order))
+        frame = frame.sort_values("_order", kind="stable").drop(columns="_order")
+        return {str(team): part for team, part in frame.groupby("team", sort=False)}
+
+    metrics, funnel = of_team(analysis.metrics), of_team(analysis.funnel)
+    # follow_up_list is in follow-up order, and grouping keeps each team's rows in it
+    actions = {str(team): part for team, part in analysis.follow_up_list.groupby("team", sort=False)}
+    problems = {str(team): part for team, part in analysis.problems.groupby("team", sort=False)}
+    misses = grouped(records(analysis.repeated_misses), "team")
+    unfixed = grouped(records(analysis.unfixed_causes), "team")
+    views = []
+    for name in sorted(reviews):
+        team_actions = actions.get(name, analysis.actions.iloc[0:0])
+        summary = action_summary(team_actions)
+        views.append(TeamView(
+            name=name, slug=slugs[name], reviews=reviews[name],
+            metrics=metrics.get(name, analysis.metrics.iloc[0:0].assign(occasion=None)),
+            funnel=funnel.get(name, analysis.funnel.iloc[0:0].assign(occasion=None)),
+            actions=team_actions,
+            # A team without actions has no summary row: its figures are empty, not missing.
+            summary={str(k): v for k, v in summary.iloc[0].items()} if len(summary)
+            else dict.fromkeys(map(str, summary.columns)),
+            causes=causes_pareto(problems.get(name, analysis.problems.iloc[0:0])),
+            themes=(themes := recurring_themes(reviews[name]))[themes["recurring"]],
+            repeated_misses=misses.get(name, []), unfixed_causes=unfixed.get(name, []),
+        ))
+    return views
+
+
+def metrics_across_teams(metrics: pd.DataFrame, reviews: Iterable[Review]) -> list[tuple[str, str, pd.DataFrame]]:
+    """Each metric (name and unit) two or more teams report: (name, unit, one row per team and one column per
+    occasion in time order, holding the actual value)."""
+    labels = {r.id: occasion(r) for r in reviews}
+    columns = list(dict.fromkeys(labels[review] for review in metrics["review"] if review in labels))
+    shared = []
+    for (name, unit), part in metrics.groupby(["metric", "unit"], sort=False):
+        if part["team"].nunique() < 2:
+            continue
+        part = part.assign(occasion=part["review"].map(labels))
+        pivot = part.pivot_table(index="team", columns="occasion", values="actual", aggfunc="last", sort=True)
+        shared.append((str(name), str(unit), pivot.reindex(columns=[c for c in columns if c in pivot.columns])))
+    return shared

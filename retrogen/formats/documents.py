@@ -1,0 +1,231 @@
+"""Documents for people outside the site (the 《复盘报告》 and the playbook): laid out once as blocks
+(headings, text, lists, tables, page breaks) and written as Word, Markdown or HTML, so that every format shows
+the same sections, columns and numbers.
+
+Word: the house template (A4, compact margins, fonts, heading and table styles) is made once per process with
+python-docx; each document is that package with its body, rendered from `templates/documents/word.xml.j2`,
+appended. Building the body through python-docx's objects costs about 200 ms a report, too much for a site
+that offers every review's report; this costs about 2 ms (benchmarks/bench_build.py --reports).
+
+Fonts: Word picks a run's font by script, from the `w:rFonts` attributes `ascii`/`hAnsi` (Latin) and
+`eastAsia` (CJK). The default template sets them through theme attributes (`asciiTheme`…), which win over
+named fonts, so they are removed and names set instead: 微软雅黑 (Microsoft YaHei) for CJK in the styles,
+宋体 (SimSun, on every Chinese Windows) as the document default beneath them, Arial for Latin text.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import ClassVar
+
+import jinja2
+from docx import Document
+from docx.opc.constants import RELATIONSHIP_TYPE
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
+from docx.shared import Cm, Pt, RGBColor
+from markupsafe import Markup
+
+from retrogen.formats.render import environment
+
+# --- blocks ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Heading:
+    kind: ClassVar[str] = "heading"
+    text: str
+    level: int  # 0: the title of a document (or of a part of one), 1: a section, 2: a sub-section
+
+
+@dataclass(frozen=True)
+class Text:
+    kind: ClassVar[str] = "text"
+    text: str
+    label: str = ""  # shown in bold before the text, with a colon
+    note: bool = False  # a secondary line, smaller (a report's period, team and date under its title)
+
+
+@dataclass(frozen=True)
+class Items:
+    """A bulleted list of (label, text); a label is shown in bold before its text, with a colon."""
+
+    kind: ClassVar[str] = "items"
+    items: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A table with a header row. `marks` give some cells a traffic-light tone (green, amber, red)."""
+
+    kind: ClassVar[str] = "grid"
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    widths: tuple[float, ...]  # centimetres; they add up to TEXT_WIDTH_CM
+    right: frozenset[int] = frozenset()  # columns of numbers, aligned right
+    marks: Mapping[tuple[int, int], str] = field(default_factory=dict)  # (row, column) -> green, amber or red
+
+
+@dataclass(frozen=True)
+class PageBreak:
+    kind: ClassVar[str] = "page_break"
+
+
+Block = Heading | Text | Items | Grid | PageBreak
+
+# --- the house style ------------------------------------------------------------------------------------
+
+PAGE_CM = (21.0, 29.7)  # A4
+MARGINS_CM = (1.8, 1.9)  # top and bottom, left and right
+TEXT_WIDTH_CM = PAGE_CM[0] - 2 * MARGINS_CM[1]
+LATIN_FONT = "Arial"
+EAST_ASIAN_FONT = "微软雅黑"
+EAST_ASIAN_FALLBACK = "宋体"
+BODY_POINTS, NOTE_POINTS, TABLE_POINTS = 9.5, 8.5, 8.5
+HEADINGS = {0: ("Title", 16), 1: ("Heading 1", 12), 2: ("Heading 2", 10.5)}  # style, points
+HEADING_COLOR = "1F3A5F"
+HEADER_FILL = "E7ECF2"
+# Tones of marked cells: light enough to print and to read black text on.
+FILLS = {"green": "C6EFCE", "amber": "FFEB9C", "red": "FFC7CE"}
+SYMBOLS = {"green": "🟢", "amber": "🟡", "red": "🔴"}  # Markdown has no cell colours
+TWIPS_PER_CM = 567
+
+# --- Markdown -------------------------------------------------------------------------------------------
+
+# What can make markup inside a Markdown line: emphasis, code, links and images, table cells, HTML and
+# entities; and, at the start of a paragraph, a heading, list item, quote or rule. Nothing else is escaped,
+# so the file reads plainly (2026-10-20, -9.5%) where the site's `md` filter escapes all punctuation.
+_INLINE_MARKUP = re.compile(r"([\\`*_\[\]|~])")
+_BLOCK_START = re.compile(r"^([#+=-]|\d+(?=[.)]))")
+
+
+def markdown_text(value: object, starts_line: bool = False) -> Markup:
+    """Text as inert Markdown on one line: no markup, link, HTML or table break can come from it.
+    `starts_line`: the text begins a paragraph, where `- ` or `1. ` would start a list."""
+    text = _INLINE_MARKUP.sub(r"\\\1", " ".join(str(value).split()))
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if starts_line:
+        text = _BLOCK_START.sub(lambda m: m[1] + "\\" if m[1][0].isdigit() else "\\" + m[1], text)
+    return Markup(text)
+
+
+@cache
+def _templates() -> jinja2.Environment:
+    """Autoescaping escapes &, <, >, and quotes: right for HTML and for WordprocessingML alike."""
+    env = environment("templates/documents")
+    env.filters.update(text=markdown_text, twips=lambda cm: round(cm * TWIPS_PER_CM))
+    env.globals.update(fills=FILLS, symbols=SYMBOLS, header_fill=HEADER_FILL, note_points=NOTE_POINTS,
+                       table_points=TABLE_POINTS,
+                       heading_styles={level: name.replace(" ", "") for level, (name, _) in HEADINGS.items()})
+    return env
+
+
+def _render(template: str, blocks: Sequence[Block], language: str) -> str:
+    return _templates().get_template(template).render(blocks=blocks, language=language)
+
+
+def to_markdown(blocks: Sequence[Block], language: str) -> str:
+    return _render("blocks.md.j2", blocks, language)
+
+
+def to_html(blocks: Sequence[Block], language: str) -> str:
+    """A standalone page (no script, no request to any other host) that prints on A4."""
+    return _render("blocks.html.j2", blocks, language)
+
+
+# --- Word -----------------------------------------------------------------------------------------------
+
+_BODY = "word/document.xml"
+_STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
+# A fixed timestamp for every part: the same document gives the same bytes, so a build rewrites only the
+# reports that changed.
+_STAMP = (1980, 1, 1, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class _Package:
+    parts: bytes  # a zip of every part but the body
+    body_start: str  # the body part up to and including <w:body>
+    body_end: str  # the page settings (w:sectPr) and the closing tags
+
+
+def to_docx(blocks: Sequence[Block], language: str) -> bytes:
+    """A Word document: the house template with `blocks` as its body."""
+    package = _house_package("zh" if language.startswith("zh") else "en")
+    body = _render("word.xml.j2", blocks, language)
+    buffer = io.BytesIO(package.parts)
+    with zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as archive:  # the other parts stay compressed
+        archive.writestr(zipfile.ZipInfo(_BODY, _STAMP), package.body_start + body + package.body_end,
+                         zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+@cache
+def _house_package(language: str) -> _Package:
+    """The house template for `language` (zh, en), made once per process."""
+    document = Document()
+    # Parts no one needs: a second copy of the styles for Word 2010 and a thumbnail of an empty page.
+    for rels, unwanted in ((document.part.rels, _STYLES_WITH_EFFECTS),
+                           (document.part.package.rels, RELATIONSHIP_TYPE.THUMBNAIL)):
+        for key in [key for key, rel in rels.items() if rel.reltype == unwanted]:
+            del rels[key]
+    document.core_properties.author = "retrogen"
+    document.core_properties.comments = ""
+    section = document.sections[0]
+    section.page_width, section.page_height = Cm(PAGE_CM[0]), Cm(PAGE_CM[1])
+    section.top_margin = section.bottom_margin = Cm(MARGINS_CM[0])
+    section.left_margin = section.right_margin = Cm(MARGINS_CM[1])
+    section.header_distance = section.footer_distance = Cm(1)
+    styles = document.styles
+    defaults = styles.element.find(_w("docDefaults")).find(_w("rPrDefault")).find(_w("rPr"))
+    _set_fonts(defaults, EAST_ASIAN_FALLBACK)
+    defaults.find(_w("lang")).set(_w("eastAsia"), "zh-CN" if language == "zh" else "en-US")
+    normal = styles["Normal"]
+    _set_fonts(normal.element.get_or_add_rPr(), EAST_ASIAN_FONT)
+    normal.font.size = Pt(BODY_POINTS)
+    normal.paragraph_format.space_after = Pt(3)
+    normal.paragraph_format.line_spacing = 1.15
+    for level, (name, points) in HEADINGS.items():
+        style = styles[name]
+        _set_fonts(style.element.get_or_add_rPr(), EAST_ASIAN_FONT)
+        style.font.size, style.font.bold = Pt(points), True
+        style.font.color.rgb = RGBColor.from_string(HEADING_COLOR)
+        style.paragraph_format.space_before = Pt(0 if level == 0 else 9)
+        style.paragraph_format.space_after = Pt(4 if level == 0 else 3)
+        style.paragraph_format.keep_with_next = True  # no heading stranded at the bottom of a page
+    title = styles["Title"].element.get_or_add_pPr()
+    border = title.find(_w("pBdr"))
+    if border is not None:  # the default Title underlines itself with a thick accent rule
+        title.remove(border)
+    saved = io.BytesIO()
+    document.save(saved)
+    parts = io.BytesIO()
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(parts, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            if name != _BODY:
+                target.writestr(zipfile.ZipInfo(name, _STAMP), source.read(name), zipfile.ZIP_DEFLATED)
+        body = source.read(_BODY).decode("utf-8")
+    start = body.index("<w:body>") + len("<w:body>")
+    return _Package(parts.getvalue(), body[:start], body[body.index("<w:sectPr", start):])
+
+
+def _w(tag: str) -> str:
+    return qn(f"w:{tag}")
+
+
+def _set_fonts(r_pr: BaseOxmlElement, east_asian: str) -> None:
+    """Name the Latin and East Asian fonts of a run-properties element, dropping theme fonts that would win."""
+    fonts = r_pr.find(_w("rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        r_pr.insert(0, fonts)
+    for name in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
+        fonts.attrib.pop(_w(name), None)
+    for name, value in (("ascii", LATIN_FONT), ("hAnsi", LATIN_FONT), ("cs", LATIN_FONT), ("eastAsia", east_asian)):
+        fonts.set(_w(name), value)

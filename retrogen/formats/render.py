@@ -1,0 +1,103 @@
+"""Jinja environments for generated Markdown: autoescape on, plus a filter that neutralises Markdown.
+
+Review text is untrusted. The `md` filter makes it inert: `<` becomes an entity, so no HTML gets through,
+and every character that would start a link, image, code span, emphasis, attribute list or table cell is
+backslash-escaped, so none can be made from review text either. Everything else stays as written, so the
+Markdown also reads well as a plain file (decision-chain, not decision\\-chain).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from retrogen.formats.numbers import number, percent, signed_change
+
+# Wherever they stand: code spans, emphasis (`*` always; `_` except between two letters or digits, where neither
+# Python-Markdown nor CommonMark reads it), links and images (`[`, `]`), attribute lists (`{`, which attr_list
+# would turn into HTML attributes such as onclick), table cells (`|`), a backslash that would escape what
+# follows, and a last `#` (a heading drops its closing hashes: `## C#` would read "C").
+_INLINE = re.compile(r"[`*\[\]{|]|(?<![^\W_])_|_(?![^\W_])|\\(?=[!-/:-@\[-`{-~]|$)|#$")
+# At the start of the text, which a template may put at the start of a line: lists, headings, quotes,
+# admonitions (`!!!`), fences (`~~~`), rules and setext underlines; a number and `.` or `)` starts a list.
+_LEADING = re.compile(r"^(?:[-+#>!~=]|\d+(?=[.)](?:\s|$)))")
+# An entity (`&lt;`, `&#60;`) would show as the character it names, so its `&` is written out; a lone & is
+# harmless and stays readable.
+_ENTITY = re.compile(r"&(?=#?\w+;)")
+
+
+def md(value: Any) -> Markup:
+    """Review text as inert Markdown on one line: no HTML, no link, no formatting, and escapes only where a
+    character would otherwise mean something."""
+    if value is None:
+        return Markup("")
+    text = " ".join(str(value).split())
+    text = _ENTITY.sub("&amp;", text).replace("<", "&lt;")
+    text = _INLINE.sub(lambda m: "\\" + m.group(), text)
+    return Markup(_LEADING.sub(_escape_leading, text))
+
+
+def _escape_leading(match: re.Match[str]) -> str:
+    found = match.group()
+    return found + "\\" if found[0].isdigit() else "\\" + found
+
+
+def iso(value: Any) -> str:
+    """A date as YYYY-MM-DD; text (a date already written out by `records`) passes through."""
+    if isinstance(value, date):
+        return value.isoformat()
+    return value if isinstance(value, str) else ""
+
+
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Templates compiled once a process, not once a build: compiling was half the time of generating the pages,
+    which `serve` does on every save (and the tests hundreds of times). Jinja keys the code by the template's
+    source, so an edited template is compiled again."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _CompiledTemplates()  # only for environment(): the code depends on the environment's settings
+
+
+def environment(package_folder: str) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("retrogen", package_folder),
+        bytecode_cache=_COMPILED,
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(md=md, percent=percent, number=number, iso=iso, signed_change=signed_change)
+    return env
+
+
+def yaml_environment(package_folder: str) -> jinja2.Environment:
+    """For YAML and Markdown files people own (`new`, `init`), not HTML: autoescape would corrupt them. Values
+    go through the `yaml` filter, which writes a JSON string (always valid YAML), so no input can change the
+    file's structure."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("retrogen", package_folder),
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["yaml"] = lambda value: json.dumps(str(value), ensure_ascii=False)
+    return env

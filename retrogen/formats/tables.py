@@ -1,0 +1,257 @@
+"""Frames out: aligned tables for people (Chinese-width aware), CSV and JSON for machines, CSV and Excel
+workbooks for people who open them in Excel."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import unicodedata
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from retrogen.core.printable import printable
+from retrogen.formats.labels import HEADERS, HIDDEN_COLUMNS, VALUES, YES_NO
+from retrogen.formats.numbers import number, percent, signed_change
+
+# Columns that hold ratios: shown as percentages to people, kept as fractions for machines.
+RATE_COLUMNS = frozenset({
+    "achievement", "conversion", "cumulative", "overall", "share", "cumulative_share", "target_rate",
+    "completion_rate", "on_time_rate", "met_rate", "mean_achievement", "median_achievement", "verification_rate",
+})
+# Changes: in percentage points or relative, as each row's change_unit says (metrics tables).
+CHANGE_COLUMNS = {"change": "change_unit", "yoy_change": "change_unit"}
+
+
+def change_unit(column: str, row: dict[str, Any]) -> str | None:
+    """pp or ratio for a change column of a row; None for any other column."""
+    unit_column = CHANGE_COLUMNS.get(column)
+    return row.get(unit_column) if unit_column else None
+
+
+def plain(value: Any, digits: int | None = 6) -> Any:
+    """A cell as a JSON-able value: NaN, infinities and NA become None, dates ISO strings, numpy scalars
+    Python ones, floats rounded to `digits` (none: full precision)."""
+    if isinstance(value, (list, tuple)):
+        return [plain(v, digits) for v in value]
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalar
+        return plain(value.item(), digits)
+    if isinstance(value, float):
+        return None if not math.isfinite(value) else value if digits is None else round(value, digits)
+    return value
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{column: plain(value) for column, value in zip(frame.columns, row, strict=True)}
+            for row in frame.itertuples(index=False, name=None)]
+
+
+def grouped(rows: list[dict[str, Any]], key: str) -> dict[str, list[dict[str, Any]]]:
+    """Rows by their value of `key`, in the order each value first appears: grouped once, so that a page or a
+    report per review does not filter the whole table again."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(row[key], []).append(row)
+    return groups
+
+
+def to_json(frame: pd.DataFrame) -> str:
+    # allow_nan=False: NaN is not JSON; plain already made every missing value null, this keeps it so.
+    return json.dumps(records(frame), ensure_ascii=False, indent=2, allow_nan=False)
+
+
+def yes_no(value: bool, language: str | None = None) -> str:
+    """A boolean as every output for people writes it, in `language` (default English)."""
+    yes, no = YES_NO[language or "en"]
+    return yes if value else no
+
+
+def header(column: str, language: str | None) -> str:
+    """A column's header for people in `language`; in English (or None) the column's name, as JSON keys it."""
+    return HEADERS.get(language or "", {}).get(column, column)
+
+
+def word(column: str, value: Any, language: str | None) -> Any:
+    """A code (a status, a state, a factor…) in words of `language`; in English, anything else, as it is."""
+    if isinstance(value, str):
+        return VALUES.get(language or "", {}).get(column, {}).get(value, value)
+    return value
+
+
+def with_titles(frame: pd.DataFrame, titles: dict[str, str]) -> pd.DataFrame:
+    """`frame` with each review's title beside its id, for people: an id alone says little."""
+    if "review" not in frame.columns or "title" in frame.columns:
+        return frame
+    shown = frame.copy()
+    shown.insert(list(frame.columns).index("review") + 1, "title", [titles.get(r, "") for r in frame["review"]])
+    return shown
+
+
+# What Excel would run as a formula when it opens a CSV file (OWASP's list for CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_rows(frame: pd.DataFrame, raw: bool, language: str | None) -> Iterable[list[Any]]:
+    for row in records(frame):
+        cells = []
+        for column, value in row.items():
+            value = word(column, value, language)
+            if isinstance(value, bool):
+                value = yes_no(value, language)
+            elif isinstance(value, list):
+                value = "; ".join(map(str, value))
+            elif isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+                value = int(value)  # 380, not 380.0: a whole number stored as a float reads as one
+            if not raw and isinstance(value, str) and value.startswith(_FORMULA_START):
+                value = "'" + value  # review text is untrusted: shown as text, never run
+            cells.append(value)
+        yield cells
+
+
+def to_csv(frame: pd.DataFrame, raw: bool = False, language: str | None = None) -> str:
+    """CSV: raw numbers (rates as fractions), ISO dates, yes/no, empty cells where a value is missing; with
+    `language`, headers and codes (statuses, states…) in its words.
+
+    Text that a spreadsheet would take for a formula (=, +, -, @, tab, carriage return) starts with an
+    apostrophe wherever the CSV goes: printed CSV is piped into files people open too. `raw` keeps text as
+    written, for programs that read the values exactly.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([header(str(column), language) for column in frame.columns])
+    writer.writerows(_csv_rows(frame, raw, language))
+    return buffer.getvalue()
+
+
+def to_excel_csv(frame: pd.DataFrame, raw: bool = False, language: str | None = None) -> bytes:
+    """A CSV file that Excel on Windows opens right: UTF-8 with a byte order mark (without one Excel reads
+    Chinese as the local code page), and text that cannot run as a formula (unless `raw`)."""
+    return to_csv(frame, raw, language).encode("utf-8-sig")
+
+
+def width(text: str) -> int:
+    """Columns a terminal gives `text`: two for each wide (Chinese, Japanese, Korean) character."""
+    if text.isascii():  # most cells: ids, dates, numbers, English
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _cell(column: str, value: Any, row: dict[str, Any], language: str | None = None, longest: int = 48) -> str:
+    value = word(column, plain(value), language)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return yes_no(value, language)
+    if column in CHANGE_COLUMNS:
+        return signed_change(value, change_unit(column, row))
+    if isinstance(value, (int, float)) and column in RATE_COLUMNS:
+        return percent(value)
+    if isinstance(value, (int, float)):
+        return number(value)
+    if isinstance(value, list):
+        value = ", ".join(map(str, value))
+    text = printable(" ".join(str(value).split()))  # ESC sequences would recolour or clear the terminal
+    return text if width(text) <= longest else _truncate(text, longest - 1) + "…"
+
+
+def _truncate(text: str, limit: int) -> str:
+    out, used = "", 0
+    for ch in text:
+        used += width(ch)
+        if used > limit:
+            break
+        out += ch
+    return out
+
+
+# A terminal's table shows what fits this many columns unless --wide asks for every column.
+TERMINAL_WIDTH = 100
+NARROW_TEXT = 24  # the widest text cell of a table that must fit, in terminal columns
+# Free text that a narrow table shortens further to make room (down to FLEXIBLE_LEAST), after the columns
+# that are kept whole; ids are never shortened: they are what a person copies into the next command.
+FLEXIBLE = frozenset({"title", "action", "text", "checkpoint", "note", "metric", "stage"})
+FLEXIBLE_LEAST = 10
+WHOLE = frozenset({"review", "id", "item", "carried_from", "carried_to", "previous_from", "yoy_from", "verified_by"})
+# The columns a narrow table keeps first, most telling first; the others go, the last one first, until it fits.
+FIRST_COLUMNS = (
+    "review", "id", "item", "action", "owner", "metric", "stage", "factor", "tag", "theme", "kind", "week", "date",
+    "text", "status", "state", "due", "achievement", "target", "actual", "change", "count", "conversion", "met",
+    "missed_in_a_row", "title", "team", "problems", "share", "actions", "open", "overdue", "done", "completion_rate",
+    "on_time_rate", "metrics", "met_rate", "mean_achievement", "lessons", "success", "failure", "reviews", "teams",
+    "score", "period", "verification", "days_late", "previous", "last_seen", "recurring", "cumulative_share",
+)
+
+
+def to_table(frame: pd.DataFrame, language: str | None = None, wide: bool = True) -> str:
+    """An aligned plain-text table, numbers right-aligned; headers and codes in `language` (None: as they are).
+    Not `wide`: the most telling columns that fit TERMINAL_WIDTH, free text shortened to make room, ids whole,
+    and a last line that says how many columns were left out."""
+    if frame.empty:
+        return "(no rows)"
+    columns = [str(c) for c in frame.columns]
+    longest = {c: 48 if wide else 200 if c in WHOLE else NARROW_TEXT for c in columns}
+    rows = [[_cell(c, v, row, language, longest[c]) for c, v in row.items()] for row in records(frame)]
+    titles = [header(c, language) for c in columns]
+    widths = [max(width(cell) for cell in column) for column in zip(titles, *rows, strict=True)]
+    numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+               for c in frame.columns]
+    kept = list(range(len(columns))) if wide else _fitting(columns, titles, widths)
+    cells = [titles, *rows]
+    for index in kept:
+        for line_cells in cells:
+            if width(line_cells[index]) > widths[index]:
+                line_cells[index] = _truncate(line_cells[index], widths[index] - 1) + "…"
+
+    def line(cells: list[str]) -> str:
+        padding = [" " * (widths[i] - width(cells[i])) for i in kept]
+        padded = [pad + cells[i] if numeric[i] else cells[i] + pad for i, pad in zip(kept, padding, strict=True)]
+        return "  ".join(padded).rstrip()
+
+    lines = [line(titles), line(["-" * w for w in widths]), *(line(r) for r in rows)]
+    if len(kept) < len(columns):
+        lines.append(HIDDEN_COLUMNS[language or "en"].format(n=len(columns) - len(kept)))
+    return "\n".join(lines)
+
+
+def _fitting(columns: list[str], titles: list[str], widths: list[int]) -> list[int]:
+    """The indices of the columns a narrow table keeps: the least telling go first until the rest fit, free
+    text counted at its least; then free text gets the room that is left, the most telling first. Narrows
+    `widths` to what each kept column is given."""
+    def least(index: int) -> int:
+        if columns[index] not in FLEXIBLE:
+            return widths[index]
+        return min(widths[index], max(FLEXIBLE_LEAST, width(titles[index])))
+
+    def rank(index: int) -> tuple[int, int]:
+        column = columns[index]
+        return (FIRST_COLUMNS.index(column) if column in FIRST_COLUMNS else len(FIRST_COLUMNS), index)
+
+    kept = sorted(range(len(columns)), key=rank)
+    while len(kept) > 1 and sum(least(i) for i in kept) + 2 * (len(kept) - 1) > TERMINAL_WIDTH:
+        kept.pop()
+    room = TERMINAL_WIDTH - sum(least(i) for i in kept) - 2 * (len(kept) - 1)
+    for index in kept:
+        given = least(index) + min(max(room, 0), widths[index] - least(index))
+        room -= given - least(index)
+        widths[index] = given
+    return sorted(kept)
+
+
+FORMATS = ("table", "csv", "json")
+
+
+def formatted(frame: pd.DataFrame, fmt: str, language: str | None = None, wide: bool = True, raw: bool = False) -> str:
+    """`frame` in a format of FORMATS: a table or CSV for people (in `language`), JSON for programs (as it is)."""
+    if fmt == "json":
+        return to_json(frame)
+    if fmt == "csv":
+        return to_csv(frame, raw, language)
+    return to_table(frame, language, wide)

@@ -1,0 +1,359 @@
+"""`retrogen check` as a function: paths in, a CheckResult out. Nothing here prints or exits."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, NamedTuple, TypeVar
+
+from retrogen.core.errors import ConfigError, ReviewFileError
+from retrogen.core.rates import DEFAULT_REPEATED_MISS_PERIODS
+from retrogen.core.workers import exit_with_parent
+from retrogen.gate.config import Config
+from retrogen.gate.findings import Finding, Severity
+from retrogen.gate.glossary import TagSpeller, TagVocabulary, team_hint
+from retrogen.gate.hints import is_placeholder
+from retrogen.gate.loader import (
+    DEFAULT_MAX_FILE_SIZE,
+    Document,
+    FieldPath,
+    Position,
+    field_name,
+    load_review,
+    read_bounded,
+)
+from retrogen.gate.loop_checks import ReviewFacts, carried_key, cross_issues, facts_of
+from retrogen.gate.owners import DEFAULT_NOT_OWNERS
+from retrogen.gate.review_checks import DEFAULT_MIN_WHYS, entries, review_issues
+from retrogen.gate.schema import schema_issues
+
+REVIEW_SUFFIXES = (".yaml", ".yml")
+# Below this many files a process pool costs more than it saves.
+PARALLEL_THRESHOLD = 64
+# The id is near the top of a review; a file that hides it further down is checked when it is named.
+ID_SEARCH_BYTES = 65_536
+_ID_LINE = re.compile(r"^id:[ \t]*['\"]?([^'\"\s#]+)", re.MULTILINE)
+_TEAM_LINE = re.compile(r"^team:[ \t]*(?:\"([^\"\\\n]*)\"|'([^'\n]*)'|([^#\n]*?))[ \t]*(?:#.*)?$", re.MULTILINE)
+# The tags of a review or lesson in a head: a flow list `tags: [a, b]`, or a block list of plain items.
+_TAGS_FLOW = re.compile(r"^[ \t-]*tags:[ \t]*\[([^\]\n]*)\]", re.MULTILINE)
+_TAGS_BLOCK = re.compile(r"^[ \t-]*tags:[ \t]*(?:#[^\n]*)?\n((?:[ \t]*-[ \t]+[^:#\n]+(?:#[^\n]*)?\n)+)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    today: date
+    not_owners: tuple[str, ...] = DEFAULT_NOT_OWNERS
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    # A review that is a symbolic link is read only when it points inside this folder (the knowledge base):
+    # a link to /etc/passwd must not put that file's lines into findings. None: the working folder.
+    root: Path | None = None
+    min_whys: int = DEFAULT_MIN_WHYS
+    # With require_known_owners: every name and alias of the roster (normalised), and its names for hints.
+    known_owners: frozenset[str] | None = None
+    roster_names: tuple[str, ...] = ()
+    tags: TagVocabulary = field(default_factory=TagVocabulary)
+    teams: tuple[str, ...] | None = None  # extra.retrogen.teams; None: any team
+    repeated_miss_periods: int = DEFAULT_REPEATED_MISS_PERIODS  # extra.retrogen.repeated_miss_periods
+
+    @classmethod
+    def of(cls, config: Config, today: date) -> CheckOptions:
+        """The options the knowledge base's configuration sets."""
+        known = config.roster.known() if config.require_known_owners else None
+        return cls(today, config.not_owners, config.max_file_size, config.root, config.min_whys, known,
+                   config.roster.names(), config.tags, config.teams, config.repeated_miss_periods)
+
+
+class TagUse(NamedTuple):
+    """A tag as a review writes it, and where: what the warnings about slips in tags point at."""
+
+    tag: str
+    position: Position
+    field: str
+
+
+@dataclass
+class FileResult:
+    """What checking one file found; `data` is kept for callers that go on to analyse the reviews."""
+
+    path: Path
+    display: str
+    findings: list[Finding]
+    review_id: str | None = None
+    id_position: Position | None = None
+    data: dict[str, Any] | None = None
+    facts: ReviewFacts | None = None  # what the checks across reviews read of it
+    tags: list[TagUse] = field(default_factory=list)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity is Severity.ERROR for f in self.findings)
+
+
+@dataclass
+class CheckResult:
+    files: list[FileResult] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity is Severity.ERROR for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.severity is Severity.WARNING for f in self.findings)
+
+    def failed(self, strict: bool = False) -> bool:
+        return self.errors > 0 or (strict and self.warnings > 0)
+
+
+def display_path(path: Path, base: Path | None = None) -> str:
+    """A path relative to `base` (default the working folder) where possible: what editors and GitHub
+    annotations expect. Links are not resolved: the path is shown as the user named it."""
+    try:
+        return Path(os.path.abspath(path)).relative_to(base or Path.cwd()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _link_leaves(path: Path, root: Path) -> bool:
+    """True when `path` is a symbolic link whose target lies outside `root`."""
+    return path.is_symlink() and not path.resolve().is_relative_to(root.resolve())
+
+
+def collect_files(paths: Iterable[Path]) -> list[Path]:
+    """Review files named or found below the named folders, in a stable order, each once."""
+    found: dict[Path, None] = {}
+    for path in paths:
+        if path.is_dir():
+            for candidate in sorted(path.rglob("*")):
+                if candidate.suffix in REVIEW_SUFFIXES and candidate.is_file() and not _hidden(candidate, path):
+                    found.setdefault(candidate, None)
+        elif path.exists():
+            found.setdefault(path, None)
+        else:
+            raise ConfigError(f"{path}: no such file or folder")
+    return list(found)
+
+
+def _hidden(candidate: Path, top: Path) -> bool:
+    return any(part.startswith(".") for part in candidate.relative_to(top).parts)
+
+
+def check_file(path: Path, options: CheckOptions, display: str | None = None, keep: bool = False) -> FileResult:
+    """Load, validate and check one review."""
+    shown = display or path.as_posix()
+    try:
+        if _link_leaves(path, options.root or Path.cwd()):
+            raise ReviewFileError("RG010", "the file is a link to a file outside the knowledge base; copy the "
+                                  "review into it instead")
+        document = load_review(path, options.max_file_size)
+    except ReviewFileError as exc:
+        return FileResult(path, shown, [Finding(shown, exc.line, exc.column, exc.code, exc.message)])
+    findings: list[Finding] = []
+
+    def add(code: str, where: FieldPath, message: str, at_key: bool = False) -> None:
+        pos = document.locate(where, key=at_key)
+        findings.append(Finding(shown, pos.line, pos.column, code, message, field_name(where)))
+
+    for code, where, at_key, message in schema_issues(document, options.today):
+        add(code, where, message, at_key)
+    for code, where, message in review_issues(document, options.today, options.not_owners, options.min_whys,
+                                                     (options.known_owners, options.roster_names)):
+        add(code, where, message)
+    team = document.data.get("team")
+    if options.teams is not None and isinstance(team, str) and team.strip() and not is_placeholder(team):
+        hint = team_hint(team, options.teams)
+        if hint:
+            add("RG150", ("team",), f"team {team!r} is not in the team list (extra.retrogen.teams); {hint}")
+    review_id = document.data.get("id")
+    if isinstance(review_id, str):
+        stem = path.name.rsplit(".", 1)[0]
+        if review_id != stem:
+            add("RG110", ("id",), f"id {review_id!r} does not match the file name {path.name!r}; rename the "
+                f"file to {review_id}.yaml or set id: {stem}")
+    else:
+        review_id = None
+    findings.sort()
+    return FileResult(path, shown, findings, review_id, document.locate(("id",)) if review_id else None,
+                      document.data if keep else None, facts_of(document, shown), _tag_uses(document))
+
+
+def _tag_uses(document: Document) -> list[TagUse]:
+    data = document.data
+    tagged: list[tuple[FieldPath, Any]] = [((), data), *((("lessons", index), lesson)
+                                                         for index, lesson in entries(data, "lessons"))]
+    uses: list[TagUse] = []
+    for where, item in tagged:
+        tags = item.get("tags")
+        for index, tag in enumerate(tags if isinstance(tags, list) else []):
+            if isinstance(tag, str):
+                path = (*where, "tags", index)
+                uses.append(TagUse(tag, document.locate(path), field_name(path)))
+    return uses
+
+
+def _check_batch(args: tuple[list[tuple[Path, str]], CheckOptions, bool]) -> list[FileResult]:
+    batch, options, keep = args
+    return [check_file(path, options, shown, keep) for path, shown in batch]
+
+
+def facts_of_file(path: Path, options: CheckOptions, display: str) -> ReviewFacts | None:
+    """Only what the checks across reviews read of a file (no schema, no checks of its own): the facts of
+    the reviews around the ones being checked. None for a file that does not load."""
+    try:
+        if _link_leaves(path, options.root or Path.cwd()):
+            return None
+        return facts_of(load_review(path, options.max_file_size), display)
+    except ReviewFileError:
+        return None
+
+
+def _facts_batch(args: tuple[list[tuple[Path, str]], CheckOptions, bool]) -> list[ReviewFacts | None]:
+    batch, options, _ = args
+    return [facts_of_file(path, options, shown) for path, shown in batch]
+
+
+Work = TypeVar("Work")
+
+
+def _per_file(work: Callable[[tuple[list[tuple[Path, str]], CheckOptions, bool]], list[Work]],
+              files: Sequence[Path], options: CheckOptions, keep: bool, jobs: int | None) -> list[Work]:
+    """`work` on batches of the files, on every core when there are enough of them to pay for the processes."""
+    base = Path.cwd()  # once, not once per file
+    named = [(path, display_path(path, base)) for path in files]
+    jobs = jobs or os.cpu_count() or 1
+    if jobs == 1 or len(named) < PARALLEL_THRESHOLD:
+        return work((named, options, keep))
+    size = max(16, len(named) // (jobs * 8))
+    batches = [(named[i:i + size], options, keep) for i in range(0, len(named), size)]
+    with ProcessPoolExecutor(max_workers=jobs, initializer=exit_with_parent) as pool:
+        return [result for batch in pool.map(work, batches) for result in batch]
+
+
+def check_files(files: Sequence[Path], options: CheckOptions, keep: bool = False,
+                jobs: int | None = None) -> list[FileResult]:
+    """Check many files, on every core when there are enough of them."""
+    return _per_file(_check_batch, files, options, keep, jobs)
+
+
+@dataclass(frozen=True)
+class Head:
+    """What the first lines of a review say: its id and team, read without parsing the file."""
+
+    path: Path
+    review_id: str | None
+    team: str | None
+    tags: tuple[str, ...] = ()
+
+
+def review_heads(folder: Path, exclude: set[Path]) -> Iterator[Head]:
+    """The other reviews of the knowledge base, read cheaply from their `id:` and `team:` lines: only the
+    head of each file is read, so a huge or endless file costs no more than a small one."""
+    if not folder.is_dir():
+        return
+    for path in collect_files([folder]):
+        if path.resolve() in exclude or _link_leaves(path, folder):
+            continue
+        try:
+            head = read_bounded(path, ID_SEARCH_BYTES)[:ID_SEARCH_BYTES].decode("utf-8", errors="replace")
+        except OSError:
+            continue
+        review_id, team = _ID_LINE.search(head), _TEAM_LINE.search(head)
+        yield Head(path, review_id.group(1) if review_id else None,
+                   next((g for g in team.groups() if g is not None), None) if team else None, _head_tags(head))
+
+
+def _head_tags(head: str) -> tuple[str, ...]:
+    """The tags a head writes in the usual forms; a tag written otherwise is only missed as a known spelling."""
+    items = [item for found in _TAGS_FLOW.findall(head) for item in found.split(",")]
+    items += [line.split("#")[0].strip().removeprefix("-") for found in _TAGS_BLOCK.findall(head)
+              for line in found.splitlines()]
+    return tuple(tag for item in items if (tag := item.strip().strip("'\"").strip()))
+
+
+def known_ids(folder: Path, exclude: set[Path]) -> Iterator[tuple[str, Path]]:
+    """Ids of the other reviews in the knowledge base, from their heads."""
+    return ((head.review_id, head.path) for head in review_heads(folder, exclude) if head.review_id)
+
+
+def duplicate_ids(results: Sequence[FileResult], others: Iterable[tuple[str, Path]]) -> Iterator[Finding]:
+    """A finding on every file whose review id another file already uses."""
+    owners: dict[str, str] = {review_id: display_path(path) for review_id, path in others}
+    for result in sorted(results, key=lambda r: r.display):
+        if result.review_id is None or result.id_position is None:
+            continue
+        first = owners.setdefault(result.review_id, result.display)
+        if first != result.display:
+            pos = result.id_position
+            yield Finding(result.display, pos.line, pos.column, "RG111",
+                          f"review id {result.review_id!r} is already used by {first}; choose another id", "id")
+
+
+def check_paths(paths: Sequence[Path], options: CheckOptions, reviews_dir: Path | None = None,
+                keep: bool = False, jobs: int | None = None) -> CheckResult:
+    """Check the named files and folders. Ids must be unique among them and, for files inside
+    `reviews_dir`, against the rest of the knowledge base; a file elsewhere (a draft, an example) is not
+    part of the knowledge base, so it cannot clash with it. The closed loop is checked the same way."""
+    files = collect_files(paths)
+    results = check_files(files, options, keep=keep, jobs=jobs)
+    folder = reviews_dir.resolve() if reviews_dir is not None else None
+    inside: list[FileResult] = []
+    outside: list[FileResult] = []
+    for result in results:
+        (inside if folder and result.path.resolve().is_relative_to(folder) else outside).append(result)
+    heads = list(review_heads(folder, {f.resolve() for f in files})) if folder else []
+    others = [(head.review_id, head.path) for head in heads if head.review_id] if inside else []
+    # A draft outside reviews/ (the next review, a copy) is judged with the knowledge base around it too.
+    related_inside = _related_facts(heads, inside, options, jobs) if inside else []
+    related_outside = _related_facts(heads, outside, options, jobs) if outside else []
+    by_display = {r.display: r for r in results}
+    for finding in [*duplicate_ids(inside, others), *duplicate_ids(outside, ()),
+                    *_cross_findings(inside, related_inside, options),
+                    *_cross_findings(outside, related_outside, options),
+                    *_tag_findings(results, heads, options.tags)]:
+        by_display[finding.path].findings.append(finding)
+    findings = sorted(f for r in results for f in r.findings)
+    return CheckResult(results, findings)
+
+
+def _tag_findings(checked: list[FileResult], heads: list[Head], vocabulary: TagVocabulary) -> Iterator[Finding]:
+    """A warning on each tag that looks like a slip for a known one: the vocabulary's, or one written at
+    least as often (in the checked files and the rest of the knowledge base)."""
+    used = Counter(tag for head in heads for tag in head.tags)
+    used.update(use.tag for result in checked for use in result.tags)
+    speller = TagSpeller(vocabulary, used)
+    for result in checked:
+        for use in result.tags:
+            meant = speller.suggestion(use.tag)
+            if meant is not None:
+                yield Finding(result.display, use.position.line, use.position.column, "RG250",
+                              f"{use.field}: tag {use.tag!r} differs from the known tag {meant!r} only by case, "
+                              f"spacing, hyphenation or a typo; did you mean {meant!r}?", use.field)
+
+
+def _related_facts(heads: list[Head], checked: list[FileResult], options: CheckOptions,
+                   jobs: int | None) -> list[ReviewFacts]:
+    """Facts of the unchecked reviews that the checked ones are judged against: those of the same teams and
+    those their actions are carried from. A head without a readable team is read to be sure."""
+    teams = {r.facts.team for r in checked if r.facts}
+    sources = {carried_key(a.carried_from)[0] for r in checked if r.facts for a in r.facts.actions
+               if a.carried_from}
+    wanted = [h.path for h in heads if h.team is None or h.team.strip() in teams or h.review_id in sources]
+    return [facts for facts in _per_file(_facts_batch, wanted, options, False, jobs) if facts]
+
+
+def _cross_findings(checked: list[FileResult], related: list[ReviewFacts], options: CheckOptions
+                    ) -> Iterator[Finding]:
+    """Closed-loop findings of the checked files, judged with the related reviews around them; a checked
+    file's own facts come last, so they win over another file's with the same id."""
+    facts = [*related, *(r.facts for r in checked if r.facts)]
+    for issue in cross_issues(facts, {r.review_id for r in checked if r.review_id}, options.today,
+                              options.repeated_miss_periods):
+        yield Finding(issue.display, issue.position.line, issue.position.column, issue.code, issue.message,
+                      issue.field)

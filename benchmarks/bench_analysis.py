@@ -42,27 +42,46 @@ def bench_tables(size: int) -> None:
     started = time.perf_counter()
     analysis = analyse(config, TODAY, use_git=False)
     loaded = time.perf_counter()
-    tables = [analysis.metrics, analysis.funnel, analysis.funnel_overall, analysis.causes, analysis.lessons_by_tag,
-              analysis.themes, analysis.actions, analysis.weekly]
+    tables = [
+        analysis.metrics,
+        analysis.funnel,
+        analysis.funnel_overall,
+        analysis.causes,
+        analysis.lessons_by_tag,
+        analysis.themes,
+        analysis.actions,
+        analysis.weekly,
+    ]
     analysis.playbook  # noqa: B018 - computing it is the point
     done = time.perf_counter()
     rows = sum(len(t) for t in tables)
-    print(f"| {size:,} reviews | load {loaded - started:.2f} s | every table {done - loaded:.2f} s | "
-          f"total {done - started:.2f} s | {rows:,} rows | peak {peak_mib():,.0f} MiB (process + workers) |",
-          flush=True)
+    print(
+        f"| {size:,} reviews | load {loaded - started:.2f} s | every table {done - loaded:.2f} s | "
+        f"total {done - started:.2f} s | {rows:,} rows | peak {peak_mib():,.0f} MiB (process + workers) |",
+        flush=True,
+    )
 
 
 def bench_git(commits: int, reviews: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp)
         paths = generate(repo / "reviews", reviews)
-        env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@example.com",
-               "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@example.com"}
+        env = {
+            **os.environ,
+            "GIT_AUTHOR_NAME": "b",
+            "GIT_AUTHOR_EMAIL": "b@example.com",
+            "GIT_COMMITTER_NAME": "b",
+            "GIT_COMMITTER_EMAIL": "b@example.com",
+        }
 
         def git(*args: str, when: datetime) -> None:
             stamp = when.isoformat()
-            subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
-                           env={**env, "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp})
+            subprocess.run(
+                ["git", "-C", str(repo), *args],
+                check=True,
+                capture_output=True,
+                env={**env, "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp},
+            )
 
         start = datetime(2026, 1, 1, 9)
         git("init", "-q", "-b", "main", when=start)
@@ -76,14 +95,17 @@ def bench_git(commits: int, reviews: int) -> None:
             text = path.read_text()
             match = rng.choice(list(status_line.finditer(text)))
             new = rng.choice([s for s in statuses if s != match.group(1)])
-            path.write_text(text[:match.start(1)] + new + text[match.end(1):])
+            path.write_text(text[: match.start(1)] + new + text[match.end(1) :])
             git("commit", "-qam", f"update {number}", when=start + timedelta(hours=number))
         started = time.perf_counter()
         history = read_git_history(repo, repo / "reviews")
         seconds = time.perf_counter() - started
         events = sum(len(v) for v in history.statuses.values())
-        print(f"| git history | {history.commits:,} commits touching {reviews} reviews | {seconds:.2f} s | "
-              f"{events:,} status events |", flush=True)
+        print(
+            f"| git history | {history.commits:,} commits touching {reviews} reviews | {seconds:.2f} s | "
+            f"{events:,} status events |",
+            flush=True,
+        )
 
 
 def main() -> None:

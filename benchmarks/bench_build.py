@@ -61,11 +61,13 @@ def bench_build(size: int) -> None:
     plain_build = [sys.executable, "-m", "mkdocs", "build", "-q", "--site-dir", str(folder / "plain")]
     plain, plain_cpu, plain_peak, code = measure_cpu(plain_build)
     assert code == 0, "mkdocs build failed"
-    print(f"| {size:,} | {seconds:.1f} s ({cpu:.1f} s CPU) | {peak / 2**20:,.0f} MiB | {plain:.1f} s "
-          f"({plain_cpu:.1f} s CPU) | {plain_peak / 2**20:,.0f} MiB | {seconds / plain:.2f}x "
-          f"({cpu / plain_cpu:.2f}x CPU) | {site_bytes / 2**20:.1f} MiB | {index_bytes / 2**20:.2f} MiB "
-          f"(plain {(folder / 'plain' / 'search' / 'search_index.json').stat().st_size / 2**20:.2f} MiB) |",
-          flush=True)
+    print(
+        f"| {size:,} | {seconds:.1f} s ({cpu:.1f} s CPU) | {peak / 2**20:,.0f} MiB | {plain:.1f} s "
+        f"({plain_cpu:.1f} s CPU) | {plain_peak / 2**20:,.0f} MiB | {seconds / plain:.2f}x "
+        f"({cpu / plain_cpu:.2f}x CPU) | {site_bytes / 2**20:.1f} MiB | {index_bytes / 2**20:.2f} MiB "
+        f"(plain {(folder / 'plain' / 'search' / 'search_index.json').stat().st_size / 2**20:.2f} MiB) |",
+        flush=True,
+    )
     shutil.rmtree(folder / "plain", ignore_errors=True)
 
 
@@ -75,9 +77,22 @@ def bench_serve(size: int) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "retrogen", "serve", "--no-git", "--today", "2030-01-01",
-                                "--dev-addr", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, env=ENV)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "retrogen",
+            "serve",
+            "--no-git",
+            "--today",
+            "2030-01-01",
+            "--dev-addr",
+            f"127.0.0.1:{port}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=ENV,
+    )
     review = next((folder / "reviews").glob("*.yaml"))
     url = f"http://127.0.0.1:{port}/reviews/{review.stem}/"
 
@@ -100,8 +115,16 @@ def bench_serve(size: int) -> None:
         started = time.perf_counter()
         while marker not in page():
             time.sleep(0.2)
-        print(json.dumps({"serve_reviews": size, "first_page_s": round(ready, 1),
-                          "edit_visible_s": round(time.perf_counter() - started, 2)}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "serve_reviews": size,
+                    "first_page_s": round(ready, 1),
+                    "edit_visible_s": round(time.perf_counter() - started, 2),
+                }
+            ),
+            flush=True,
+        )
         review.write_text(original)
     finally:
         process.terminate()

@@ -66,11 +66,19 @@ def knowledge_base(size: int) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
-    parser.add_argument("--baseline-max", type=int, default=1000,
-                        help="run check-jsonschema only up to this many reviews (it takes ~30 s per 1,000)")
-    parser.add_argument("--placement", type=int, metavar="N",
-                        help="instead: check N reviews inside the knowledge base's reviews/ and the same files "
-                        "elsewhere (ids are then also compared with the rest of the knowledge base)")
+    parser.add_argument(
+        "--baseline-max",
+        type=int,
+        default=1000,
+        help="run check-jsonschema only up to this many reviews (it takes ~30 s per 1,000)",
+    )
+    parser.add_argument(
+        "--placement",
+        type=int,
+        metavar="N",
+        help="instead: check N reviews inside the knowledge base's reviews/ and the same files "
+        "elsewhere (ids are then also compared with the rest of the knowledge base)",
+    )
     args = parser.parse_args()
     retrogen = [sys.executable, "-m", "retrogen", "check", "--today", "2030-01-01"]
     if args.placement:
@@ -83,8 +91,9 @@ def main() -> None:
         files = sorted(str(p) for p in folder.glob("*.yaml"))
         runs = [("retrogen check", [*retrogen, str(folder)])]
         if baseline and size <= args.baseline_max:
-            runs.append(("check-jsonschema", [baseline, "--schemafile", str(ROOT / "schema" / "review.schema.json"),
-                                              *files]))
+            runs.append(
+                ("check-jsonschema", [baseline, "--schemafile", str(ROOT / "schema" / "review.schema.json"), *files])
+            )
         for name, command in runs:
             seconds, peak, _ = measure(command)
             print(f"| {size:,} | {name} | {seconds:.2f} | {size / seconds:,.0f} | {peak / 2**20:,.0f} |", flush=True)
@@ -96,8 +105,10 @@ def placement(retrogen: list[str], size: int) -> None:
     if not elsewhere.is_dir():
         shutil.copytree(folder, elsewhere)
     print("| reviews | where | seconds | reviews/s |\n|---|---|---|---|")
-    for where, cwd, target in (("inside reviews/", folder.parent, "reviews"),
-                               ("elsewhere", elsewhere.parent, "drafts")):
+    for where, cwd, target in (
+        ("inside reviews/", folder.parent, "reviews"),
+        ("elsewhere", elsewhere.parent, "drafts"),
+    ):
         seconds, _, _ = measure([*retrogen, target], cwd=cwd)
         print(f"| {size:,} | {where} | {seconds:.2f} | {size / seconds:,.0f} |", flush=True)
 

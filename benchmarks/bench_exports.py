@@ -55,8 +55,17 @@ def main() -> None:
                 with tempfile.TemporaryDirectory() as tmp:
                     target = Path(tmp) / command[-1]
                     writes = command[-2] == "-o"
-                    full = [sys.executable, "-m", "retrogen", "-c", str(folder.parent / "mkdocs.yml"),
-                            *command[:-1], str(target) if writes else command[-1], "--today", "2030-01-01"]
+                    full = [
+                        sys.executable,
+                        "-m",
+                        "retrogen",
+                        "-c",
+                        str(folder.parent / "mkdocs.yml"),
+                        *command[:-1],
+                        str(target) if writes else command[-1],
+                        "--today",
+                        "2030-01-01",
+                    ]
                     if command[0] == "actions":
                         full.append("--no-git")  # the synthetic knowledge base is not a repository
                     wall, cpu, peak, code = measure(full)
@@ -66,8 +75,11 @@ def main() -> None:
             cpu = min(run[1] for run in runs)
             _, _, peak, code, written = runs[-1]
             state = "" if code == 0 else f" (exit {code})"
-            print(f"| {size:,} | `{name}`{state} | {wall:.2f} | {cpu:.2f} | {peak / 2**20:,.0f} | "
-                  f"{written / 1024:,.0f} |", flush=True)
+            print(
+                f"| {size:,} | `{name}`{state} | {wall:.2f} | {cpu:.2f} | {peak / 2**20:,.0f} | "
+                f"{written / 1024:,.0f} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

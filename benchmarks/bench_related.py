@@ -44,9 +44,12 @@ def bench(size: int, queries: int) -> None:
         started = time.perf_counter()
         index.like_text(text)
         by_text.append(time.perf_counter() - started)
-    print(f"| {size:,} | {len(index):,} | {loaded:.1f} s | {indexed:.1f} s (CPU {indexed_cpu:.1f} s) | "
-          f"{statistics.median(by_review) * 1000:.0f} ms (max {max(by_review) * 1000:.0f}) | "
-          f"{statistics.median(by_text) * 1000:.0f} ms (max {max(by_text) * 1000:.0f}) |", flush=True)
+    print(
+        f"| {size:,} | {len(index):,} | {loaded:.1f} s | {indexed:.1f} s (CPU {indexed_cpu:.1f} s) | "
+        f"{statistics.median(by_review) * 1000:.0f} ms (max {max(by_review) * 1000:.0f}) | "
+        f"{statistics.median(by_text) * 1000:.0f} ms (max {max(by_text) * 1000:.0f}) |",
+        flush=True,
+    )
 
 
 def main() -> None:

@@ -45,8 +45,10 @@ def bench_formats(folder: Path) -> None:
 
 
 # `retrogen build` as it would be without the reports: the same process with the reports left out.
-WITHOUT_REPORTS = ("import sys, retrogen.site.build as build; from retrogen.cli import main; "
-                   "build.review_reports = lambda analysis: {}; sys.argv[0] = 'retrogen'; main()")
+WITHOUT_REPORTS = (
+    "import sys, retrogen.site.build as build; from retrogen.cli import main; "
+    "build.review_reports = lambda analysis: {}; sys.argv[0] = 'retrogen'; main()"
+)
 
 
 def build_command(folder: Path, reports: bool) -> list[str]:
@@ -62,15 +64,28 @@ def bench_build(folder: Path) -> None:
     wall, cpu, _, code = measure(build_command(folder, reports=True))
     assert code == 0, "retrogen build failed"
     reports = len(list((folder / ".retrogen" / "docs" / "reviews").glob("*.docx")))
-    plain = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(folder / "mkdocs.yml"), "--site-dir",
-             str(folder / "plain")]
+    plain = [
+        sys.executable,
+        "-m",
+        "mkdocs",
+        "build",
+        "-q",
+        "-f",
+        str(folder / "mkdocs.yml"),
+        "--site-dir",
+        str(folder / "plain"),
+    ]
     plain_wall, plain_cpu, _, code = measure(plain)
     assert code == 0, "mkdocs build failed"
     shutil.rmtree(folder / "plain", ignore_errors=True)
-    print(f"| retrogen build without reports | {bare_cpu:.1f} s CPU ({bare_wall:.1f} s wall) | "
-          f"{bare_cpu / plain_cpu:.2f}x plain |")
-    print(f"| retrogen build with {reports:,} .docx | {cpu:.1f} s CPU ({wall:.1f} s wall) | "
-          f"{cpu / plain_cpu:.2f}x plain |")
+    print(
+        f"| retrogen build without reports | {bare_cpu:.1f} s CPU ({bare_wall:.1f} s wall) | "
+        f"{bare_cpu / plain_cpu:.2f}x plain |"
+    )
+    print(
+        f"| retrogen build with {reports:,} .docx | {cpu:.1f} s CPU ({wall:.1f} s wall) | "
+        f"{cpu / plain_cpu:.2f}x plain |"
+    )
     print(f"| plain mkdocs build of the same pages | {plain_cpu:.1f} s CPU ({plain_wall:.1f} s wall) | |")
 
 

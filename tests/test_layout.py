@@ -14,7 +14,12 @@ PACKAGE = ROOT / "retrogen"
 # Bottom to top. A module may import its own folder and the folders of lower layers; the outputs of one
 # layer may use each other (the site offers the report), but the import graph between folders has no cycle.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("core",), ("gate",), ("formats",), ("engine",), ("kb", "report", "notify", "site"), ("cli",),
+    ("core",),
+    ("gate",),
+    ("formats",),
+    ("engine",),
+    ("kb", "report", "notify", "site"),
+    ("cli",),
 )
 HEAVY = {"pandas", "numpy", "jinja2", "mkdocs", "material", "docx", "openpyxl", "jieba", "scipy"}
 README_START = "<!-- code layout: generated from the modules' docstrings by tests/test_layout.py -->"
@@ -80,8 +85,13 @@ def test_folders_import_each_other_without_a_cycle() -> None:
 
 @pytest.mark.parametrize("folder", ["core", "gate"])
 def test_the_gate_loads_no_heavy_library(folder: str) -> None:
-    heavy = sorted(f"{module} imports {name}" for module, names in imports().items()
-                   if folder_of(module) == folder for name in names if name.split(".")[0] in HEAVY)
+    heavy = sorted(
+        f"{module} imports {name}"
+        for module, names in imports().items()
+        if folder_of(module) == folder
+        for name in names
+        if name.split(".")[0] in HEAVY
+    )
     assert heavy == []
 
 

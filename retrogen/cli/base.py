@@ -18,7 +18,9 @@ from retrogen.core.printable import printable_lines
 from retrogen.gate.config import Config, knowledge_base_problem, load_config, resolve_today
 
 today_option = click.option(
-    "--today", metavar="YYYY-MM-DD", envvar="RETROGEN_TODAY",
+    "--today",
+    metavar="YYYY-MM-DD",
+    envvar="RETROGEN_TODAY",
     help="Judge due dates as of this day (default: the real date; env RETROGEN_TODAY).",
 )
 
@@ -68,8 +70,13 @@ class ConfigurationError(click.ClickException):
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-c", "--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="mkdocs.yml of the knowledge base (default: the nearest one above the current folder).")
+@click.option(
+    "-c",
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="mkdocs.yml of the knowledge base (default: the nearest one above the current folder).",
+)
 @click.version_option(__version__, prog_name="retrogen")
 @click.pass_context
 def cli(ctx: click.Context, config_file: Path | None) -> None:

@@ -19,22 +19,46 @@ from retrogen.report.writers import WRITERS, write_report
 @cli.command()
 @click.argument("review_id", metavar="[REVIEW-ID]", required=False)
 @click.option("--team", help="With --period: this team's reviews in the period, after a one-page summary.")
-@click.option("--period", "period_label", metavar="LABEL",
-              help="2026-Q3, 2026-10, 2026-H2 or 2026: a summary of every team's reviews in the period (or, with "
-                   "--team, of one team's).")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write this file (atomically); its suffix chooses the format: .docx, .md or .html.")
-@click.option("--format", "fmt", type=click.Choice(list(WRITERS)),
-              help="The format, whatever the file's suffix (without -o: md or html, printed).")
+@click.option(
+    "--period",
+    "period_label",
+    metavar="LABEL",
+    help="2026-Q3, 2026-10, 2026-H2 or 2026: a summary of every team's reviews in the period (or, with "
+    "--team, of one team's).",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write this file (atomically); its suffix chooses the format: .docx, .md or .html.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(WRITERS)),
+    help="The format, whatever the file's suffix (without -o: md or html, printed).",
+)
 @force_option
-@click.option("--lang", type=click.Choice(LANGUAGES),
-              help="Language of a period's summary (default: the site's); a review's report speaks its own.")
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    help="Language of a period's summary (default: the site's); a review's report speaks its own.",
+)
 @no_git_option
 @today_option
 @click.pass_context
-def report(ctx: click.Context, review_id: str | None, team: str | None, period_label: str | None,
-           output: Path | None, fmt: str | None, force: bool, lang: str | None, no_git: bool,
-           today: str | None) -> None:
+def report(
+    ctx: click.Context,
+    review_id: str | None,
+    team: str | None,
+    period_label: str | None,
+    output: Path | None,
+    fmt: str | None,
+    force: bool,
+    lang: str | None,
+    no_git: bool,
+    today: str | None,
+) -> None:
     """Write the 《复盘报告》 that goes to management: KPIs with red/amber/green marks, the largest gaps,
     root causes, lessons and the action plan with each action's state.
 

@@ -20,16 +20,26 @@ from retrogen.gate.vocabulary import KINDS, LANGUAGES
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True,
-              help="text for people, github for workflow annotations, gitlab for a Code Quality report "
-              "(artifacts: reports: codequality), json for machines.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(REPORTERS)),
+    default="text",
+    show_default=True,
+    help="text for people, github for workflow annotations, gitlab for a Code Quality report "
+    "(artifacts: reports: codequality), json for machines.",
+)
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
-@click.option("--only-reviews", is_flag=True,
-              help="Skip named files outside the reviews folder (the pre-commit hook passes every changed YAML file).")
+@click.option(
+    "--only-reviews",
+    is_flag=True,
+    help="Skip named files outside the reviews folder (the pre-commit hook passes every changed YAML file).",
+)
 @today_option
 @click.pass_context
-def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, only_reviews: bool,
-          today: str | None) -> None:
+def check(
+    ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, only_reviews: bool, today: str | None
+) -> None:
     """Check review files (default: the knowledge base's reviews/ folder).
 
     Exits 1 when any review has an error (or a warning, with --strict). A named file outside the reviews
@@ -63,19 +73,43 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, o
 @click.option("--kind", type=click.Choice(KINDS), default="periodic", show_default=True)
 @click.option("--lang", type=click.Choice(LANGUAGES), help="Language of the guidance (default: the site's).")
 @click.option("--team", help="The team the review is about: pre-fills its metrics and carries its open actions.")
-@click.option("--period", "period_label", metavar="LABEL",
-              help="The period, e.g. 2027-Q1, 2027-03, 2027-H1 or 2027 (default with --team: the one after the "
-              "team's latest periodic review).")
-@click.option("--tags", metavar="A,B", help="The review's theme tags, comma-separated; the past lessons most "
-              "related to the team and these tags are printed, so that the meeting starts from them.")
-@click.option("--today", metavar="YYYY-MM-DD", envvar="RETROGEN_TODAY",
-              help="Today, for the actions still open and the default meeting day (default: the real date; env "
-              "RETROGEN_TODAY).")
-@click.option("--held-on", metavar="YYYY-MM-DD", help="The day of the review meeting, written as held_on (default: "
-              "today, or the first working day after the period when it has not ended by today).")
+@click.option(
+    "--period",
+    "period_label",
+    metavar="LABEL",
+    help="The period, e.g. 2027-Q1, 2027-03, 2027-H1 or 2027 (default with --team: the one after the "
+    "team's latest periodic review).",
+)
+@click.option(
+    "--tags",
+    metavar="A,B",
+    help="The review's theme tags, comma-separated; the past lessons most "
+    "related to the team and these tags are printed, so that the meeting starts from them.",
+)
+@click.option(
+    "--today",
+    metavar="YYYY-MM-DD",
+    envvar="RETROGEN_TODAY",
+    help="Today, for the actions still open and the default meeting day (default: the real date; env RETROGEN_TODAY).",
+)
+@click.option(
+    "--held-on",
+    metavar="YYYY-MM-DD",
+    help="The day of the review meeting, written as held_on (default: "
+    "today, or the first working day after the period when it has not ended by today).",
+)
 @click.pass_context
-def new(ctx: click.Context, review_id: str, kind: str, lang: str | None, team: str | None,
-        period_label: str | None, tags: str | None, today: str | None, held_on: str | None) -> None:
+def new(
+    ctx: click.Context,
+    review_id: str,
+    kind: str,
+    lang: str | None,
+    team: str | None,
+    period_label: str | None,
+    tags: str | None,
+    today: str | None,
+    held_on: str | None,
+) -> None:
     """Start a review: write reviews/ID.yaml from the template, never over an existing file.
 
     \b
@@ -89,8 +123,10 @@ def new(ctx: click.Context, review_id: str, kind: str, lang: str | None, team: s
     config = get_config(ctx, needs="mkdocs.yml")  # the reviews folder is made with the first review
     hint = team_hint(team, config.teams) if team and config.teams is not None else None
     if hint:
-        raise click.BadParameter(f"{team!r} is not in the team list (extra.retrogen.teams in {config.config_file}); "
-                                 f"{hint}", param_hint="--team")
+        raise click.BadParameter(
+            f"{team!r} is not in the team list (extra.retrogen.teams in {config.config_file}); {hint}",
+            param_hint="--team",
+        )
     tag_list = tuple(dict.fromkeys(tag.strip() for tag in (tags or "").split(",") if tag.strip()))  # each once
     try:
         period = parse_label(period_label) if period_label else None
@@ -98,8 +134,17 @@ def new(ctx: click.Context, review_id: str, kind: str, lang: str | None, team: s
         raise click.BadParameter(str(exc), param_hint="--period") from None
     try:
         day = parse_today(today)
-        path, prefill = new_review(config, review_id, kind, lang or config.language, team, day, period, tag_list,
-                                   parse_day(held_on, "--held-on") if held_on else None)
+        path, prefill = new_review(
+            config,
+            review_id,
+            kind,
+            lang or config.language,
+            team,
+            day,
+            period,
+            tag_list,
+            parse_day(held_on, "--held-on") if held_on else None,
+        )
     except RetrogenError as exc:
         raise click.ClickException(str(exc)) from None
     if prefill.source or prefill.carried:
@@ -108,19 +153,28 @@ def new(ctx: click.Context, review_id: str, kind: str, lang: str | None, team: s
     click.echo(printable(f"Wrote {path}. Fill in every TODO, then run: retrogen check {path}"))
     meeting = meeting_day(day, prefill.period)
     if held_on is None and prefill.period and meeting != day:
-        click.echo(f"held_on is {meeting}, the first working day after {prefill.period.label}: a period is "
-                   "reviewed once it is over; write the meeting's day if it differs.")
+        click.echo(
+            f"held_on is {meeting}, the first working day after {prefill.period.label}: a period is "
+            "reviewed once it is over; write the meeting's day if it differs."
+        )
     if tag_list:
-        click.echo("Related past lessons, to start the meeting from:" if prefill.lessons else
-                   "No past lesson relates to this team and these tags yet.")
+        click.echo(
+            "Related past lessons, to start the meeting from:"
+            if prefill.lessons
+            else "No past lesson relates to this team and these tags yet."
+        )
         for match in prefill.lessons:
             click.echo(printable(f"  {match.review}:{match.item}  {match.text}"))
 
 
 @cli.command()
-@click.option("--check", "check_copy", is_flag=True,
-              help="Compare the knowledge base's schema/review.schema.json with this retrogen's; exit 1 when it "
-              "differs or is missing (`retrogen init --upgrade` refreshes it).")
+@click.option(
+    "--check",
+    "check_copy",
+    is_flag=True,
+    help="Compare the knowledge base's schema/review.schema.json with this retrogen's; exit 1 when it "
+    "differs or is missing (`retrogen init --upgrade` refreshes it).",
+)
 @click.pass_context
 def schema(ctx: click.Context, check_copy: bool) -> None:
     """Print the review format's JSON Schema.
@@ -140,9 +194,9 @@ def schema(ctx: click.Context, check_copy: bool) -> None:
     except (OSError, UnicodeDecodeError):
         same = False
     if not same:
-        click.echo(f"{printable(copy)} is missing or differs from the schema of retrogen {__version__}: editors "
-                   "judge reviews by another format than check does; run `retrogen init --upgrade`")
+        click.echo(
+            f"{printable(copy)} is missing or differs from the schema of retrogen {__version__}: editors "
+            "judge reviews by another format than check does; run `retrogen init --upgrade`"
+        )
         ctx.exit(1)
     click.echo(f"{printable(copy)} is the schema of retrogen {__version__}.")
-
-

@@ -22,25 +22,49 @@ CI_CHOICES = ("github", "gitlab")  # retrogen.kb.init.CodeHost; importing starte
 
 @cli.command()
 @click.argument("folder", metavar="[DIR]", default=".", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--lang", type=click.Choice(LANGUAGES), default="zh", show_default=True,
-              help="Language of the site, the example review and the README.")
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default="zh",
+    show_default=True,
+    help="Language of the site, the example review and the README.",
+)
 @click.option("--name", help="The site's name (default: 复盘知识库, or Review knowledge base).")
-@click.option("--ci", type=click.Choice(CI_CHOICES), default=None,
-              help="Where the team hosts: github writes .github/workflows/, gitlab writes .gitlab-ci.yml "
-              "(default: github; with --upgrade, what init chose).")
-@click.option("--source", metavar="URL|PATH|REQ",
-              help="Where CI and the README install retrogen from: retrogen's git repository (pinned to the tag "
-              "of this version; the pre-commit hook then installs it from there too), a folder or wheel, a "
-              "requirement, or `index` (default: where this retrogen came from).")
+@click.option(
+    "--ci",
+    type=click.Choice(CI_CHOICES),
+    default=None,
+    help="Where the team hosts: github writes .github/workflows/, gitlab writes .gitlab-ci.yml "
+    "(default: github; with --upgrade, what init chose).",
+)
+@click.option(
+    "--source",
+    metavar="URL|PATH|REQ",
+    help="Where CI and the README install retrogen from: retrogen's git repository (pinned to the tag "
+    "of this version; the pre-commit hook then installs it from there too), a folder or wheel, a "
+    "requirement, or `index` (default: where this retrogen came from).",
+)
 @click.option("--force", is_flag=True, help="In a folder that holds some of the files, add only the missing ones.")
-@click.option("--upgrade", is_flag=True,
-              help="In a knowledge base (here or above), bring the schema copy, CI files, pre-commit file and site "
-              "styles to this retrogen's version, showing a diff; a file you changed is kept and the new version "
-              "is written beside it as NAME.new. Reviews, mkdocs.yml and the README are left alone.")
+@click.option(
+    "--upgrade",
+    is_flag=True,
+    help="In a knowledge base (here or above), bring the schema copy, CI files, pre-commit file and site "
+    "styles to this retrogen's version, showing a diff; a file you changed is kept and the new version "
+    "is written beside it as NAME.new. Reviews, mkdocs.yml and the README are left alone.",
+)
 @click.option("--dry-run", is_flag=True, help="With --upgrade: show what would change and write nothing.")
 @click.pass_context
-def init(ctx: click.Context, folder: Path, lang: str, name: str | None, ci: CodeHost | None, source: str | None,
-         force: bool, upgrade: bool, dry_run: bool) -> None:
+def init(
+    ctx: click.Context,
+    folder: Path,
+    lang: str,
+    name: str | None,
+    ci: CodeHost | None,
+    source: str | None,
+    force: bool,
+    upgrade: bool,
+    dry_run: bool,
+) -> None:
     """Start a knowledge base in DIR (default: here): mkdocs.yml, an example review, the schema, the site's
     styles, pre-commit and CI files (GitHub or GitLab) and a README, all plain files you own, in a git
     repository on branch main with a first commit. Never replaces a file.
@@ -71,9 +95,14 @@ def init(ctx: click.Context, folder: Path, lang: str, name: str | None, ci: Code
     for path in result.kept:
         click.echo(f"kept  {printable(path)}")
     if result.git == "created":
-        click.echo(f"Made {printable(folder)} a git repository on branch main" + (
-            " with a first commit." if not result.commit_error else
-            f"; the first commit failed ({result.commit_error}): commit the files yourself."))
+        click.echo(
+            f"Made {printable(folder)} a git repository on branch main"
+            + (
+                " with a first commit."
+                if not result.commit_error
+                else f"; the first commit failed ({result.commit_error}): commit the files yourself."
+            )
+        )
     elif result.git == "missing":
         click.echo("git is not installed: the action tracker needs it; run `git init -b main` once it is.")
     _tell_source(result.source)
@@ -83,9 +112,11 @@ def init(ctx: click.Context, folder: Path, lang: str, name: str | None, ci: Code
 def _tell_source(source: Source) -> None:
     click.echo(f"CI and the README install retrogen with: pip install {source.requirement(__version__)!r}")
     if not source.reachable_from_ci:
-        click.echo(f"Note: {source.location} is on this machine only, so CI cannot install retrogen from it. "
-                   "Until retrogen is on the package index, name its git repository: "
-                   "retrogen init --upgrade --source https://…/retrogen.git")
+        click.echo(
+            f"Note: {source.location} is on this machine only, so CI cannot install retrogen from it. "
+            "Until retrogen is on the package index, name its git repository: "
+            "retrogen init --upgrade --source https://…/retrogen.git"
+        )
 
 
 def _upgrade(ctx: click.Context, folder: Path, source: Source | None, ci: CodeHost | None, dry_run: bool) -> None:
@@ -94,8 +125,10 @@ def _upgrade(ctx: click.Context, folder: Path, source: Source | None, ci: CodeHo
     config_file = ctx.obj.get("config_file") if ctx.obj else None
     config_file = config_file or find_config(folder.resolve())
     if config_file is None:
-        raise click.UsageError(f"neither {folder} nor a folder above it holds {CONFIG_NAME}; "
-                               f"run `retrogen init {folder}` to start a knowledge base")
+        raise click.UsageError(
+            f"neither {folder} nor a folder above it holds {CONFIG_NAME}; "
+            f"run `retrogen init {folder}` to start a knowledge base"
+        )
     try:
         config = load_config(config_file)
         upgrades = upgrade_knowledge_base(config.root, config.language, source, ci, dry_run)
@@ -107,15 +140,23 @@ def _upgrade(ctx: click.Context, folder: Path, source: Source | None, ci: CodeHo
         click.echo(upgrade.diff, nl=False)
     kept = [upgrade for upgrade in upgrades if upgrade.action == "kept"]
     for upgrade in kept:
-        click.echo(f"{upgrade.path}: you changed it since retrogen wrote it, so it is kept; the new version "
-                   f"{'would go' if dry_run else 'is'} beside it in {upgrade.beside.name}: merge what you want, "
-                   "then delete that file.")
+        click.echo(
+            f"{upgrade.path}: you changed it since retrogen wrote it, so it is kept; the new version "
+            f"{'would go' if dry_run else 'is'} beside it in {upgrade.beside.name}: merge what you want, "
+            "then delete that file."
+        )
     refreshed = len(upgrades) - len(kept)
     if dry_run:
-        click.echo(f"Dry run: {refreshed} files would be refreshed to retrogen {__version__}, {len(kept)} kept; "
-                   "nothing was written." if upgrades else f"Already up to date with retrogen {__version__}.")
+        click.echo(
+            f"Dry run: {refreshed} files would be refreshed to retrogen {__version__}, {len(kept)} kept; "
+            "nothing was written."
+            if upgrades
+            else f"Already up to date with retrogen {__version__}."
+        )
     elif upgrades:
-        click.echo(f"Refreshed {refreshed} files to retrogen {__version__}{f', kept {len(kept)}' if kept else ''}; "
-                   f"review them with git diff and commit.")
+        click.echo(
+            f"Refreshed {refreshed} files to retrogen {__version__}{f', kept {len(kept)}' if kept else ''}; "
+            f"review them with git diff and commit."
+        )
     else:
         click.echo(f"Already up to date with retrogen {__version__}.")

@@ -17,23 +17,56 @@ from retrogen.notify.senders import PLATFORMS, DeliveryError, check_settings, se
 
 
 @cli.command()
-@click.option("--within", type=click.IntRange(min=0), default=DEFAULT_WITHIN, show_default=True,
-              help="Remind of open actions due within this many days.")
-@click.option("--stale", type=click.IntRange(min=1), default=DEFAULT_STALE, show_default=True,
-              help="Remind of open actions with no update for this many days.")
-@click.option("--owner", "owners", multiple=True,
-              help="Only this owner's actions (repeat for several: a failed send names the owners to resend to).")
+@click.option(
+    "--within",
+    type=click.IntRange(min=0),
+    default=DEFAULT_WITHIN,
+    show_default=True,
+    help="Remind of open actions due within this many days.",
+)
+@click.option(
+    "--stale",
+    type=click.IntRange(min=1),
+    default=DEFAULT_STALE,
+    show_default=True,
+    help="Remind of open actions with no update for this many days.",
+)
+@click.option(
+    "--owner",
+    "owners",
+    multiple=True,
+    help="Only this owner's actions (repeat for several: a failed send names the owners to resend to).",
+)
 @click.option("--team", help="Only this team's actions.")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
-              show_default=True, help="How to print the digest (without --send).")
-@click.option("--send", "platform", type=click.Choice(PLATFORMS),
-              help="Send the digest. The address and secret come from the environment only: "
-                   "RETROGEN_WEBHOOK_URL and RETROGEN_WEBHOOK_SECRET, or RETROGEN_SMTP_* for email.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="How to print the digest (without --send).",
+)
+@click.option(
+    "--send",
+    "platform",
+    type=click.Choice(PLATFORMS),
+    help="Send the digest. The address and secret come from the environment only: "
+    "RETROGEN_WEBHOOK_URL and RETROGEN_WEBHOOK_SECRET, or RETROGEN_SMTP_* for email.",
+)
 @click.option("--no-git", is_flag=True, help="Ignore git history; use `updates` alone.")
 @today_option
 @click.pass_context
-def remind(ctx: click.Context, within: int, stale: int, owners: tuple[str, ...], team: str | None, fmt: str,
-           platform: str | None, no_git: bool, today: str | None) -> None:
+def remind(
+    ctx: click.Context,
+    within: int,
+    stale: int,
+    owners: tuple[str, ...],
+    team: str | None,
+    fmt: str,
+    platform: str | None,
+    no_git: bool,
+    today: str | None,
+) -> None:
     """Remind owners of their overdue, soon due and quiet actions; without --send, print what would be sent.
 
     \b
@@ -52,8 +85,9 @@ def remind(ctx: click.Context, within: int, stale: int, owners: tuple[str, ...],
     for notice in analysis.notices:
         click.echo(f"notice: {printable(notice)}", err=True)
     site_url = config.mkdocs.get("site_url")
-    digests = build_digest(analysis, within=within, stale=stale, team=team,
-                           site_url=str(site_url) if site_url else None)
+    digests = build_digest(
+        analysis, within=within, stale=stale, team=team, site_url=str(site_url) if site_url else None
+    )
     if owners:
         wanted = {config.roster.canonical(owner) for owner in owners}  # an alias names its person
         digests = [d for d in digests if d.owner in wanted]
@@ -74,8 +108,11 @@ def remind(ctx: click.Context, within: int, stale: int, owners: tuple[str, ...],
         raise click.ClickException(_delivery_report(exc)) from None
     except RetrogenError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"Sent {sent} message{'s' if sent != 1 else ''} to {platform} "
-               f"({len(digests)} owner{'s' if len(digests) != 1 else ''}).", err=True)
+    click.echo(
+        f"Sent {sent} message{'s' if sent != 1 else ''} to {platform} "
+        f"({len(digests)} owner{'s' if len(digests) != 1 else ''}).",
+        err=True,
+    )
 
 
 def _delivery_report(error: DeliveryError) -> str:

@@ -27,15 +27,24 @@ def matches_frame(matches: list[Match]) -> pd.DataFrame:
 @cli.command()
 @click.argument("review_id", metavar="[REVIEW-ID]", required=False)
 @click.option("--text", "query", metavar="TEXT", help="Free text to look for instead of a review.")
-@click.option("--limit", type=click.IntRange(min=1), default=5, show_default=True,
-              help="How many problems and lessons to list.")
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=5, show_default=True, help="How many problems and lessons to list."
+)
 @format_option
 @raw_option
 @wide_option
 @table_lang_option
 @click.pass_context
-def related(ctx: click.Context, review_id: str | None, query: str | None, limit: int, fmt: str, raw: bool,
-            wide: bool, lang: str | None) -> None:
+def related(
+    ctx: click.Context,
+    review_id: str | None,
+    query: str | None,
+    limit: int,
+    fmt: str,
+    raw: bool,
+    wide: bool,
+    lang: str | None,
+) -> None:
     """The problems and lessons of other reviews most like a review (or like --text), best first.
 
     Chinese is segmented with jieba, English words are lower-cased and plurals folded, tags count more than
@@ -48,8 +57,10 @@ def related(ctx: click.Context, review_id: str | None, query: str | None, limit:
         retrogen related --text "economic buyer" --format json
     """
     if review_id is None and query is None:
-        raise click.UsageError("say what to look for: a review id (retrogen related 2026-q3-east-sales) or "
-                               "free text (retrogen related --text \"老客户流失 续约\")")
+        raise click.UsageError(
+            "say what to look for: a review id (retrogen related 2026-q3-east-sales) or "
+            'free text (retrogen related --text "老客户流失 续约")'
+        )
     if review_id is not None and query is not None:
         raise click.UsageError("name a review id or give --text, not both")
     analysis = load_analysis(ctx, None, no_git=True)

@@ -23,22 +23,37 @@ from retrogen.gate.vocabulary import LANGUAGES
 from retrogen.report.playbook import playbook_blocks
 from retrogen.report.writers import format_of
 
-format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
-                             help="table for people, csv for a spreadsheet, json for programs (English keys).")
-table_lang_option = click.option("--lang", type=click.Choice(LANGUAGES),
-                                 help="Language of the headers and words of tables, CSV and Excel files (default: "
-                                      "the site's); JSON keeps its keys and codes.")
-wide_option = click.option("--wide", is_flag=True,
-                           help="Every column in the table (default: the most telling that fit 100 columns).")
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="table for people, csv for a spreadsheet, json for programs (English keys).",
+)
+table_lang_option = click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    help="Language of the headers and words of tables, CSV and Excel files (default: "
+    "the site's); JSON keeps its keys and codes.",
+)
+wide_option = click.option(
+    "--wide", is_flag=True, help="Every column in the table (default: the most telling that fit 100 columns)."
+)
 output_option = click.option(
-    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
     help="Write a file instead of printing; its suffix chooses the format: .xlsx (an Excel workbook of every "
-         "table), .csv (this table, for Excel) or .json.")
+    "table), .csv (this table, for Excel) or .json.",
+)
 force_option = click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 raw_option = click.option(
-    "--raw", is_flag=True,
+    "--raw",
+    is_flag=True,
     help="CSV for programs: text as written. Without it, text a spreadsheet would run as a formula (=, +, -, @) "
-         "starts with an apostrophe, printed or in a file.")
+    "starts with an apostrophe, printed or in a file.",
+)
 PLAYBOOK_FORMATS = ("md", "docx")
 no_git_option = click.option("--no-git", is_flag=True, help="Ignore git history; use `updates` alone.")
 
@@ -63,19 +78,30 @@ class Shown:
 
     @classmethod
     def of(cls, ctx: click.Context, analysis: Analysis, lang: str | None, wide: bool, raw: bool) -> Shown:
-        return cls(lang or get_config(ctx).language, wide,
-                   {review.id: review.title for review in analysis.knowledge_base.reviews}, raw)
+        return cls(
+            lang or get_config(ctx).language,
+            wide,
+            {review.id: review.title for review in analysis.knowledge_base.reviews},
+            raw,
+        )
 
 
-def emit(frame: pd.DataFrame, fmt: str, output: Path | None, force: bool,
-         workbook: Callable[[], dict[str, pd.DataFrame]], shown: Shown) -> None:
+def emit(
+    frame: pd.DataFrame,
+    fmt: str,
+    output: Path | None,
+    force: bool,
+    workbook: Callable[[], dict[str, pd.DataFrame]],
+    shown: Shown,
+) -> None:
     """Print `frame` in `fmt`, or write it to the file `output` in the format its suffix names: .xlsx (the
     workbook's sheets, computed only then), .csv (for Excel: UTF-8 with a byte order mark) or .json. Tables,
     CSV and Excel are for people: in `shown.language`, with each review's title; JSON is as computed."""
     people = with_titles(frame, shown.titles)
     if output is None:
-        click.echo(formatted(frame if fmt == "json" else people, fmt, shown.language, shown.wide, shown.raw)
-                   .rstrip("\n"))
+        click.echo(
+            formatted(frame if fmt == "json" else people, fmt, shown.language, shown.wide, shown.raw).rstrip("\n")
+        )
         return
     suffix = output.suffix.lower()
     if suffix == ".xlsx":
@@ -86,10 +112,12 @@ def emit(frame: pd.DataFrame, fmt: str, output: Path | None, force: bool,
         click.echo(f"Wrote {printable(output)} ({', '.join(sheets)})", err=True)
         return
     if suffix not in {".csv", ".json"}:
-        raise click.BadParameter("name an .xlsx (every table, one sheet each), .csv or .json file",
-                                 param_hint="--output")
-    write_output(output, to_excel_csv(people, shown.raw, shown.language) if suffix == ".csv"
-                 else to_json(frame) + "\n", force)
+        raise click.BadParameter(
+            "name an .xlsx (every table, one sheet each), .csv or .json file", param_hint="--output"
+        )
+    write_output(
+        output, to_excel_csv(people, shown.raw, shown.language) if suffix == ".csv" else to_json(frame) + "\n", force
+    )
     click.echo(f"Wrote {printable(output)} ({len(frame)} rows)", err=True)
 
 
@@ -120,8 +148,21 @@ def document_format(output: Path | None, fmt: str | None, formats: Sequence[str]
 @force_option
 @today_option
 @click.pass_context
-def metrics(ctx: click.Context, by: str | None, funnel: bool, causes: bool, lessons: bool, themes: bool, fmt: str,
-            raw: bool, wide: bool, lang: str | None, output: Path | None, force: bool, today: str | None) -> None:
+def metrics(
+    ctx: click.Context,
+    by: str | None,
+    funnel: bool,
+    causes: bool,
+    lessons: bool,
+    themes: bool,
+    fmt: str,
+    raw: bool,
+    wide: bool,
+    lang: str | None,
+    output: Path | None,
+    force: bool,
+    today: str | None,
+) -> None:
     """Metrics of every review: achievement against target and change against the previous period.
 
     \b
@@ -146,18 +187,32 @@ def metrics(ctx: click.Context, by: str | None, funnel: bool, causes: bool, less
         frame = analysis.themes
     else:
         frame = analysis.metrics
-    emit(frame, fmt, output, force, lambda: {
-        "metrics": analysis.metrics, "funnel": analysis.funnel, "funnel overall": analysis.funnel_overall,
-        "root causes": analysis.causes, "lessons by tag": analysis.lessons_by_tag, "themes": analysis.themes},
-        Shown.of(ctx, analysis, lang, wide, raw))
+    emit(
+        frame,
+        fmt,
+        output,
+        force,
+        lambda: {
+            "metrics": analysis.metrics,
+            "funnel": analysis.funnel,
+            "funnel overall": analysis.funnel_overall,
+            "root causes": analysis.causes,
+            "lessons by tag": analysis.lessons_by_tag,
+            "themes": analysis.themes,
+        },
+        Shown.of(ctx, analysis, lang, wide, raw),
+    )
 
 
 @cli.command()
 @click.option("--owner", help="Only this owner's actions.")
 @click.option("--team", help="Only this team's actions.")
-@click.option("--status", type=click.Choice(STATUS_FILTERS),
-              help="Only actions in this state (open includes overdue; carried: continued in a later review) or "
-              "with this status.")
+@click.option(
+    "--status",
+    type=click.Choice(STATUS_FILTERS),
+    help="Only actions in this state (open includes overdue; carried: continued in a later review) or "
+    "with this status.",
+)
 @click.option("--overdue", is_flag=True, help="Only overdue actions.")
 @click.option("--by", type=click.Choice(GROUPS), help="Counts, completion and on-time rates per group.")
 @click.option("--weekly", is_flag=True, help="Open, overdue and done actions per week.")
@@ -171,9 +226,24 @@ def metrics(ctx: click.Context, by: str | None, funnel: bool, causes: bool, less
 @no_git_option
 @today_option
 @click.pass_context
-def actions(ctx: click.Context, owner: str | None, team: str | None, status: str | None, overdue: bool,
-            by: str | None, weekly: bool, history_of: str | None, fmt: str, raw: bool, wide: bool,
-            lang: str | None, output: Path | None, force: bool, no_git: bool, today: str | None) -> None:
+def actions(
+    ctx: click.Context,
+    owner: str | None,
+    team: str | None,
+    status: str | None,
+    overdue: bool,
+    by: str | None,
+    weekly: bool,
+    history_of: str | None,
+    fmt: str,
+    raw: bool,
+    wide: bool,
+    lang: str | None,
+    output: Path | None,
+    force: bool,
+    no_git: bool,
+    today: str | None,
+) -> None:
     """The action tracker: the weekly follow-up list, overdue first, then by due date.
 
     \b
@@ -194,8 +264,11 @@ def actions(ctx: click.Context, owner: str | None, team: str | None, status: str
 
     def workbook() -> dict[str, pd.DataFrame]:
         groups = dict.fromkeys(["owner", "team", by or "owner"])  # the --by asked for gets a sheet too
-        return {"actions": follow_up_order(table), **{f"by {g}": action_summary(table, g) for g in groups},
-                "weekly": weekly_counts()}
+        return {
+            "actions": follow_up_order(table),
+            **{f"by {g}": action_summary(table, g) for g in groups},
+            "weekly": weekly_counts(),
+        }
 
     shown = Shown.of(ctx, analysis, lang, wide, raw)
     if history_of:
@@ -216,29 +289,46 @@ def _weekly(analysis: Analysis, table: pd.DataFrame) -> pd.DataFrame:
 
 def _history(analysis: Analysis, wanted: str) -> pd.DataFrame:
     review_id, _, action_id = wanted.rpartition(":")
-    keys = [key for key in analysis.histories
-            if key[1] == action_id and (not review_id or key[0] == review_id)]
+    keys = [key for key in analysis.histories if key[1] == action_id and (not review_id or key[0] == review_id)]
     if len(keys) != 1:
         known = ", ".join(f"{r}:{a}" for r, a in keys) if keys else "none"
-        raise click.BadParameter(f"{wanted!r} names {len(keys)} actions (matches: {known}); write REVIEW:ID",
-                                 param_hint="--history")
+        raise click.BadParameter(
+            f"{wanted!r} names {len(keys)} actions (matches: {known}); write REVIEW:ID", param_hint="--history"
+        )
     events = analysis.histories[keys[0]]
-    return pd.DataFrame([{"date": e.date, "status": e.status, "source": e.source, "commit": e.commit,
-                          "note": e.note} for e in events], columns=["date", "status", "source", "commit", "note"])
+    return pd.DataFrame(
+        [{"date": e.date, "status": e.status, "source": e.source, "commit": e.commit, "note": e.note} for e in events],
+        columns=["date", "status", "source", "commit", "note"],
+    )
 
 
 @cli.command()
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write this file (atomically) instead of printing; its suffix chooses the format: .md or .docx.")
-@click.option("--format", "fmt", type=click.Choice(PLAYBOOK_FORMATS),
-              help="The format, whatever the file's suffix (without -o: md, printed).")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write this file (atomically) instead of printing; its suffix chooses the format: .md or .docx.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(PLAYBOOK_FORMATS),
+    help="The format, whatever the file's suffix (without -o: md, printed).",
+)
 @force_option
 @click.option("--lang", type=click.Choice(LANGUAGES), help="Language of the labels (default: the site's).")
 @no_git_option
 @today_option
 @click.pass_context
-def playbook(ctx: click.Context, output: Path | None, fmt: str | None, force: bool, lang: str | None,
-             no_git: bool, today: str | None) -> None:
+def playbook(
+    ctx: click.Context,
+    output: Path | None,
+    fmt: str | None,
+    force: bool,
+    lang: str | None,
+    no_git: bool,
+    today: str | None,
+) -> None:
     """The playbook: lessons from every review merged into practices by theme, as one Markdown or Word
     document.
 

@@ -73,8 +73,10 @@ def progress_lines(quiet: bool, environ: Mapping[str, str], terminal: bool) -> C
 
 
 allow_outside_option = click.option(
-    "--allow-outside", is_flag=True,
-    help="Allow a site or docs folder outside the knowledge base (the folder of mkdocs.yml).")
+    "--allow-outside",
+    is_flag=True,
+    help="Allow a site or docs folder outside the knowledge base (the folder of mkdocs.yml).",
+)
 
 
 def site_config(ctx: click.Context) -> Config:
@@ -83,18 +85,32 @@ def site_config(ctx: click.Context) -> Config:
 
 
 @cli.command()
-@click.option("--strict", is_flag=True,
-              help="Fail on warnings too, as `check --strict` does: the reviews' findings and MkDocs' warnings.")
-@click.option("-q", "--quiet", is_flag=True,
-              help="No progress lines (they show only when stderr is a terminal, and never in CI).")
-@click.option("--site-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Where to write the site (default: site_dir in mkdocs.yml); a folder of retrogen's own.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Fail on warnings too, as `check --strict` does: the reviews' findings and MkDocs' warnings.",
+)
+@click.option(
+    "-q", "--quiet", is_flag=True, help="No progress lines (they show only when stderr is a terminal, and never in CI)."
+)
+@click.option(
+    "--site-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write the site (default: site_dir in mkdocs.yml); a folder of retrogen's own.",
+)
 @allow_outside_option
 @click.option("--no-git", is_flag=True, help="Ignore git history; use `updates` alone.")
 @today_option
 @click.pass_context
-def build(ctx: click.Context, strict: bool, quiet: bool, site_dir: Path | None, allow_outside: bool, no_git: bool,
-          today: str | None) -> None:
+def build(
+    ctx: click.Context,
+    strict: bool,
+    quiet: bool,
+    site_dir: Path | None,
+    allow_outside: bool,
+    no_git: bool,
+    today: str | None,
+) -> None:
     """Check the reviews and build the knowledge-base site (into site/ by default).
 
     Reviews with errors (or warnings, with --strict) stop the build; their findings are printed. The site
@@ -112,8 +128,16 @@ def build(ctx: click.Context, strict: bool, quiet: bool, site_dir: Path | None, 
     started = time.monotonic()
     progress = progress_lines(quiet, os.environ, stderr_is_terminal())
     try:
-        report = build_site(config, parse_today(today), site_dir, strict, use_git=not no_git,
-                            allow_outside=allow_outside, refuse_warnings=strict, progress=progress)
+        report = build_site(
+            config,
+            parse_today(today),
+            site_dir,
+            strict,
+            use_git=not no_git,
+            allow_outside=allow_outside,
+            refuse_warnings=strict,
+            progress=progress,
+        )
     except BuildBusyError as exc:
         raise Busy(str(exc)) from None
     except RetrogenError as exc:
@@ -126,9 +150,11 @@ def build(ctx: click.Context, strict: bool, quiet: bool, site_dir: Path | None, 
         raise click.ClickException(f"the site was not built: fix the {what} above")
     pages = report.pages
     assert pages is not None
-    click.echo(f"Built {printable(report.site_dir)} in {time.monotonic() - started:.1f} s: {len(pages.written)} pages "
-               f"written, {pages.unchanged} unchanged, {len(pages.removed)} removed; search index "
-               f"{report.search_index_bytes / 1024:,.0f} KiB.")
+    click.echo(
+        f"Built {printable(report.site_dir)} in {time.monotonic() - started:.1f} s: {len(pages.written)} pages "
+        f"written, {pages.unchanged} unchanged, {len(pages.removed)} removed; search index "
+        f"{report.search_index_bytes / 1024:,.0f} KiB."
+    )
 
 
 @cli.command()
@@ -153,8 +179,10 @@ def serve(ctx: click.Context, dev_addr: str | None, allow_outside: bool, no_git:
         if report is not None and report.pages is not None:
             pages = report.pages
             removed = f", {len(pages.removed)} removed" if pages.removed else ""
-            click.echo(f"retrogen: {plural(len(pages.written), 'page')} regenerated{removed} in "
-                       f"{regeneration.seconds:.1f} s", err=True)
+            click.echo(
+                f"retrogen: {plural(len(pages.written), 'page')} regenerated{removed} in {regeneration.seconds:.1f} s",
+                err=True,
+            )
             return
         click.echo(printable(regeneration.error or "") if report is None else error_report(report.check), err=True)
         click.echo("retrogen: not regenerated; the last good site stays up", err=True)

@@ -21,6 +21,7 @@ from retrogen.core.errors import RetrogenError
 # are typing slips (9999-12-31, 0202-10-01) and out of range for the engine's date arithmetic and for Excel.
 FIRST_YEAR, LAST_YEAR = 1900, 2199
 
+
 class Granularity(StrEnum):
     MONTH = "month"
     QUARTER = "quarter"
@@ -30,8 +31,7 @@ class Granularity(StrEnum):
 
 
 _BY_MONTHS = {1: Granularity.MONTH, 3: Granularity.QUARTER, 6: Granularity.HALF_YEAR, 12: Granularity.YEAR}
-_LABEL = re.compile(r"(?P<year>\d{4})(?:-(?:(?P<month>\d{2})|Q(?P<quarter>[1-4])|H(?P<half>[12])))?",
-                    re.IGNORECASE)
+_LABEL = re.compile(r"(?P<year>\d{4})(?:-(?:(?P<month>\d{2})|Q(?P<quarter>[1-4])|H(?P<half>[12])))?", re.IGNORECASE)
 
 
 def _month_end(year: int, month: int) -> date:

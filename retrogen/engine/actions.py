@@ -14,18 +14,45 @@ from retrogen.engine.metrics import ratio
 from retrogen.engine.model import Review
 from retrogen.gate.vocabulary import OPEN_STATUSES
 
-ACTION_COLUMNS = ["review", "id", "action", "owner", "team", "type", "due", "status", "state", "overdue", "done_on",
-                  "days_late", "on_time", "checkpoint", "addresses", "carried_from", "carried_to", "original_due",
-                  "carries", "slip_days", "expects_metric",
-                  "expects_target", "expects_by", "verification", "verified_by"]
+ACTION_COLUMNS = [
+    "review",
+    "id",
+    "action",
+    "owner",
+    "team",
+    "type",
+    "due",
+    "status",
+    "state",
+    "overdue",
+    "done_on",
+    "days_late",
+    "on_time",
+    "checkpoint",
+    "addresses",
+    "carried_from",
+    "carried_to",
+    "original_due",
+    "carries",
+    "slip_days",
+    "expects_metric",
+    "expects_target",
+    "expects_by",
+    "verification",
+    "verified_by",
+]
 GROUPS = ("owner", "team", "type", "review")
 # What the follow-up list shows first: overdue, then open, then everything that needs no follow-up.
 _FOLLOW_UP_RANK = {State.OVERDUE: 0, State.OPEN: 1}
 
 
-def actions_table(reviews: Iterable[Review], histories: dict[ActionKey, list[StatusEvent]],
-                  loop: ClosedLoop, today: date,
-                  written: dict[ActionKey, list[StatusEvent]] | None = None) -> pd.DataFrame:
+def actions_table(
+    reviews: Iterable[Review],
+    histories: dict[ActionKey, list[StatusEvent]],
+    loop: ClosedLoop,
+    today: date,
+    written: dict[ActionKey, list[StatusEvent]] | None = None,
+) -> pd.DataFrame:
     """One row per action that existed on `today`, with its status and state as of that day.
 
     status: what its review's file (and commits) said that day, from `written` (timelines without the carries
@@ -59,32 +86,50 @@ def actions_table(reviews: Iterable[Review], histories: dict[ActionKey, list[Sta
             slip = loop.slip_of(key, action)
             verification = loop.verifications.get(key)
             expects = action.expects
-            rows.append({
-                "review": review.id, "id": action.id, "action": action.action, "owner": action.owner,
-                "team": review.team, "type": action.type, "due": action.due, "status": status, "state": state.value,
-                "overdue": state is State.OVERDUE, "done_on": done_on, "days_late": days_late,
-                "on_time": None if done_on is None else done_on <= action.due,
-                "checkpoint": action.checkpoint, "addresses": ", ".join(action.addresses),
-                "carried_from": action.carried_from,
-                "carried_to": ":".join(carry[1]) if carry and state is State.CARRIED else None,
-                "original_due": slip.original_due, "carries": slip.carries, "slip_days": slip.slip_days,
-                "expects_metric": expects.metric if expects else None,
-                "expects_target": expects.target if expects else None,
-                "expects_by": expects.by if expects else None,
-                "verification": verification.verdict.value if verification else None,
-                "verified_by": verification.review if verification else None,
-            })
+            rows.append(
+                {
+                    "review": review.id,
+                    "id": action.id,
+                    "action": action.action,
+                    "owner": action.owner,
+                    "team": review.team,
+                    "type": action.type,
+                    "due": action.due,
+                    "status": status,
+                    "state": state.value,
+                    "overdue": state is State.OVERDUE,
+                    "done_on": done_on,
+                    "days_late": days_late,
+                    "on_time": None if done_on is None else done_on <= action.due,
+                    "checkpoint": action.checkpoint,
+                    "addresses": ", ".join(action.addresses),
+                    "carried_from": action.carried_from,
+                    "carried_to": ":".join(carry[1]) if carry and state is State.CARRIED else None,
+                    "original_due": slip.original_due,
+                    "carries": slip.carries,
+                    "slip_days": slip.slip_days,
+                    "expects_metric": expects.metric if expects else None,
+                    "expects_target": expects.target if expects else None,
+                    "expects_by": expects.by if expects else None,
+                    "verification": verification.verdict.value if verification else None,
+                    "verified_by": verification.review if verification else None,
+                }
+            )
     frame = pd.DataFrame(rows, columns=ACTION_COLUMNS)
-    return frame.astype({"days_late": "Int64", "on_time": "boolean", "overdue": bool, "carries": int,
-                         "slip_days": int})
+    return frame.astype({"days_late": "Int64", "on_time": "boolean", "overdue": bool, "carries": int, "slip_days": int})
 
 
 # --status of `retrogen actions`: a state (open includes overdue), or a status as the action's file gives it.
 STATUS_FILTERS = ("open", "overdue", "done", "cancelled", "carried", *OPEN_STATUSES)
 
 
-def filter_actions(actions: pd.DataFrame, owner: str | None = None, team: str | None = None,
-                   status: str | None = None, overdue: bool = False) -> pd.DataFrame:
+def filter_actions(
+    actions: pd.DataFrame,
+    owner: str | None = None,
+    team: str | None = None,
+    status: str | None = None,
+    overdue: bool = False,
+) -> pd.DataFrame:
     """The actions of one owner or team, in one state or status, or overdue."""
     keep = pd.Series(True, index=actions.index)
     if owner:
@@ -106,16 +151,21 @@ def filter_actions(actions: pd.DataFrame, owner: str | None = None, team: str | 
 def follow_up_order(actions: pd.DataFrame) -> pd.DataFrame:
     """The weekly follow-up list: overdue first (longest overdue on top), then open by due date, then the rest."""
     rank = actions["state"].map(_FOLLOW_UP_RANK).fillna(2)
-    return (actions.assign(_rank=rank).sort_values(["_rank", "due", "review", "id"], kind="stable")
-            .drop(columns="_rank").reset_index(drop=True))
+    return (
+        actions.assign(_rank=rank)
+        .sort_values(["_rank", "due", "review", "id"], kind="stable")
+        .drop(columns="_rank")
+        .reset_index(drop=True)
+    )
 
 
 def slipped_order(actions: pd.DataFrame) -> pd.DataFrame:
     """The tracker's "slipped most" list: the latest action of every carry chain (not carried on again),
     the most days slipped first, then the most carries, then by due date."""
     latest = actions[(actions["carries"] > 0) & (actions["state"] != State.CARRIED)]
-    return (latest.sort_values(["slip_days", "carries", "due", "review", "id"],
-                               ascending=[False, False, True, True, True], kind="stable").reset_index(drop=True))
+    return latest.sort_values(
+        ["slip_days", "carries", "due", "review", "id"], ascending=[False, False, True, True, True], kind="stable"
+    ).reset_index(drop=True)
 
 
 def action_summary(actions: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
@@ -137,15 +187,38 @@ def action_summary(actions: pd.DataFrame, by: str | None = None) -> pd.DataFrame
         achieved = int((part["verification"] == Verdict.ACHIEVED).sum())
         days_late = part["days_late"].astype(float)
         late = days_late[days_late > 0]
-        rows.append({
-            by or "group": group, "actions": len(part),
-            "open": int(counts.get(State.OPEN, 0) + counts.get(State.OVERDUE, 0)),
-            "overdue": int(counts.get(State.OVERDUE, 0)), "done": done, "cancelled": cancelled, "carried": carried,
-            "completion_rate": ratio(done, len(part) - cancelled - carried),
-            "on_time_rate": ratio(int(part["on_time"].fillna(False).sum()), done),
-            "late": len(late), "mean_days_late_of_late": late.mean() if len(late) else float("nan"),
-            "verified": decided, "achieved": achieved, "verification_rate": ratio(achieved, decided),
-        })
-    columns = [by or "group", "actions", "open", "overdue", "done", "cancelled", "carried", "completion_rate",
-               "on_time_rate", "late", "mean_days_late_of_late", "verified", "achieved", "verification_rate"]
+        rows.append(
+            {
+                by or "group": group,
+                "actions": len(part),
+                "open": int(counts.get(State.OPEN, 0) + counts.get(State.OVERDUE, 0)),
+                "overdue": int(counts.get(State.OVERDUE, 0)),
+                "done": done,
+                "cancelled": cancelled,
+                "carried": carried,
+                "completion_rate": ratio(done, len(part) - cancelled - carried),
+                "on_time_rate": ratio(int(part["on_time"].fillna(False).sum()), done),
+                "late": len(late),
+                "mean_days_late_of_late": late.mean() if len(late) else float("nan"),
+                "verified": decided,
+                "achieved": achieved,
+                "verification_rate": ratio(achieved, decided),
+            }
+        )
+    columns = [
+        by or "group",
+        "actions",
+        "open",
+        "overdue",
+        "done",
+        "cancelled",
+        "carried",
+        "completion_rate",
+        "on_time_rate",
+        "late",
+        "mean_days_late_of_late",
+        "verified",
+        "achieved",
+        "verification_rate",
+    ]
     return pd.DataFrame(rows, columns=columns)

@@ -34,14 +34,23 @@ from retrogen.gate.vocabulary import OPEN_STATUSES
 class RecentChanges:
     """What changed in the `days` days up to and including `since`'s today: reviews held, actions done, and
     actions that became overdue (open the day after their due date), whatever became of them since."""
+
     days: int
     reviews_added: int
     actions_closed: int
     became_overdue: int
 
 
-UNFIXED_CAUSE_COLUMNS = ["team", "review", "problem", "factor", "themes", "earlier_review", "earlier_problem",
-                         "actions"]
+UNFIXED_CAUSE_COLUMNS = [
+    "team",
+    "review",
+    "problem",
+    "factor",
+    "themes",
+    "earlier_review",
+    "earlier_problem",
+    "actions",
+]
 
 
 def _lesson_tags(review: Review, problem_id: str) -> frozenset[str]:
@@ -66,8 +75,9 @@ class Analysis:
     @property
     def notices(self) -> list[str]:
         """What a person should know about how complete the figures are."""
-        notes = [f"{f.path}:{f.line}:{f.column}: {f.code} {f.message} (review left out)"
-                 for f in self.knowledge_base.skipped]
+        notes = [
+            f"{f.path}:{f.line}:{f.column}: {f.code} {f.message} (review left out)" for f in self.knowledge_base.skipped
+        ]
         return notes + ([self.git.notice] if self.git.notice else [])
 
     @cached_property
@@ -93,8 +103,7 @@ class Analysis:
         """Each team's KPIs in its latest periodic review held by today, with 红/黄/绿, 环比 and a trend
         (metrics.scoreboard)."""
         held = [r for r in self.knowledge_base.reviews if r.held_on <= self.today]
-        return metric_tables.scoreboard(held, self.metrics, *self.rag_thresholds,
-                                        repeated=self.repeated_miss_periods)
+        return metric_tables.scoreboard(held, self.metrics, *self.rag_thresholds, repeated=self.repeated_miss_periods)
 
     @cached_property
     def repeated_misses(self) -> pd.DataFrame:
@@ -118,17 +127,33 @@ class Analysis:
                 continue
             for problem in latest.problems:
                 for earlier in previous.problems:
-                    if not same_cause(problem.factor, _lesson_tags(latest, problem.id), earlier.factor,
-                                      _lesson_tags(previous, earlier.id)):
+                    if not same_cause(
+                        problem.factor,
+                        _lesson_tags(latest, problem.id),
+                        earlier.factor,
+                        _lesson_tags(previous, earlier.id),
+                    ):
                         continue
-                    pending = [f"{previous.id}:{a.id}" for a in previous.actions if earlier.id in a.addresses
-                               and (a.status in OPEN_STATUSES or (previous.id, a.id) in self.loop.carried)]
+                    pending = [
+                        f"{previous.id}:{a.id}"
+                        for a in previous.actions
+                        if earlier.id in a.addresses
+                        and (a.status in OPEN_STATUSES or (previous.id, a.id) in self.loop.carried)
+                    ]
                     if pending:
                         shared = _lesson_tags(latest, problem.id) & _lesson_tags(previous, earlier.id)
-                        rows.append({"team": latest.team, "review": latest.id, "problem": problem.id,
-                                     "factor": problem.factor, "themes": sorted(shared),
-                                     "earlier_review": previous.id, "earlier_problem": earlier.id,
-                                     "actions": pending})
+                        rows.append(
+                            {
+                                "team": latest.team,
+                                "review": latest.id,
+                                "problem": problem.id,
+                                "factor": problem.factor,
+                                "themes": sorted(shared),
+                                "earlier_review": previous.id,
+                                "earlier_problem": earlier.id,
+                                "actions": pending,
+                            }
+                        )
                         break
         return pd.DataFrame(rows, columns=UNFIXED_CAUSE_COLUMNS)
 
@@ -167,8 +192,9 @@ class Analysis:
 
     @cached_property
     def actions(self) -> pd.DataFrame:
-        return action_tables.actions_table(self.knowledge_base.reviews, self.histories, self.loop, self.today,
-                                         self.written_histories)
+        return action_tables.actions_table(
+            self.knowledge_base.reviews, self.histories, self.loop, self.today, self.written_histories
+        )
 
     @cached_property
     def follow_up_list(self) -> pd.DataFrame:
@@ -211,8 +237,11 @@ class Analysis:
         for review in self.knowledge_base.reviews:
             for action in review.actions:
                 late = action.due.toordinal() + 1  # the first day it can be overdue
-                if first <= late <= last and self.loop.state_on(
-                        action, self.histories[(review.id, action.id)], date.fromordinal(late)) is State.OVERDUE:
+                if (
+                    first <= late <= last
+                    and self.loop.state_on(action, self.histories[(review.id, action.id)], date.fromordinal(late))
+                    is State.OVERDUE
+                ):
                     overdue += 1
         return RecentChanges(days, held, closed, overdue)
 
@@ -247,8 +276,9 @@ class Analysis:
 
     @cached_property
     def playbook(self) -> Playbook:
-        return build_playbook(self.knowledge_base.reviews, self.actions, self.themes, self.playbook_order,
-                              self.proven_min_verdicts)
+        return build_playbook(
+            self.knowledge_base.reviews, self.actions, self.themes, self.playbook_order, self.proven_min_verdicts
+        )
 
 
 def analyse(config: Config, today: date, use_git: bool = True, jobs: int | None = None) -> Analysis:
@@ -256,5 +286,11 @@ def analyse(config: Config, today: date, use_git: bool = True, jobs: int | None 
     `jobs` caps the processes that check the reviews (default: one per core)."""
     knowledge_base = load_knowledge_base(config, today, jobs=jobs)
     git = GitHistory() if not use_git else read_git_history(config.root, config.reviews_dir, config.max_file_size)
-    return Analysis(knowledge_base, git, config.playbook_order, config.rag_thresholds, config.repeated_miss_periods,
-                    config.proven_min_verdicts)
+    return Analysis(
+        knowledge_base,
+        git,
+        config.playbook_order,
+        config.rag_thresholds,
+        config.repeated_miss_periods,
+        config.proven_min_verdicts,
+    )

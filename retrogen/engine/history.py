@@ -57,8 +57,13 @@ _NAMED_SKIPS = 3
 
 
 def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
-    result = subprocess.run(["git", "-C", str(root), "-c", "core.quotePath=false", *args], input=stdin,
-                            capture_output=True, check=True, timeout=GIT_TIMEOUT)
+    result = subprocess.run(
+        ["git", "-C", str(root), "-c", "core.quotePath=false", *args],
+        input=stdin,
+        capture_output=True,
+        check=True,
+        timeout=GIT_TIMEOUT,
+    )
     return result.stdout
 
 
@@ -89,12 +94,23 @@ def _read_git_history(root: Path, reviews_dir: Path, max_file_size: int) -> GitH
     except subprocess.CalledProcessError:
         return _without_history("not a git repository")
     if _git(root, "rev-parse", "--is-shallow-repository").decode().strip() == "true":
-        return GitHistory(notice="shallow clone, so no git history: action history comes from `updates` alone "
-                          "(fetch with --unshallow for the full history)")
+        return GitHistory(
+            notice="shallow clone, so no git history: action history comes from `updates` alone "
+            "(fetch with --unshallow for the full history)"
+        )
     try:
         # Oldest first, deletions included: an action's identity is decided in the order things happened.
-        log = _git(top, "log", "--reverse", "--format=commit %H %cI", "--name-status", "--diff-filter=AMRD",
-                   "--no-renames", "--", str(reviews_dir.resolve()))
+        log = _git(
+            top,
+            "log",
+            "--reverse",
+            "--format=commit %H %cI",
+            "--name-status",
+            "--diff-filter=AMRD",
+            "--no-renames",
+            "--",
+            str(reviews_dir.resolve()),
+        )
     except subprocess.CalledProcessError:
         return _without_history("git has no commits yet")
     changes = list(_changes(log.decode("utf-8", "replace")))
@@ -106,14 +122,17 @@ def _read_git_history(root: Path, reviews_dir: Path, max_file_size: int) -> GitH
     blobs = iter(_blobs(batch))
     reader = _Reader(history, max_file_size)
     for sha, commit in itertools.groupby(changes, key=lambda change: change[0]):
-        reader.commit(sha, [(when, path, deleted, None if deleted else next(blobs))
-                            for _, when, path, deleted in commit])
+        reader.commit(
+            sha, [(when, path, deleted, None if deleted else next(blobs)) for _, when, path, deleted in commit]
+        )
     reader.finish()
     skipped = reader.skipped
     if skipped:
         named = ", ".join(skipped[:_NAMED_SKIPS]) + (", …" if len(skipped) > _NAMED_SKIPS else "")
-        history.notice = (f"git history: {len(skipped)} version{'s' if len(skipped) > 1 else ''} skipped "
-                          f"(too large or not valid YAML): {named}")
+        history.notice = (
+            f"git history: {len(skipped)} version{'s' if len(skipped) > 1 else ''} skipped "
+            f"(too large or not valid YAML): {named}"
+        )
     return history
 
 
@@ -142,7 +161,7 @@ def _blobs(batch: bytes) -> Iterator[memoryview | None]:
         header = batch[position:end].split()
         if len(header) == 3 and header[1] == b"blob":
             size = int(header[2])
-            yield view[end + 1:end + 1 + size]
+            yield view[end + 1 : end + 1 + size]
             position = end + 1 + size + 1
         else:
             yield None
@@ -249,8 +268,9 @@ class _Reader:
                 self.history.statuses.setdefault(key, []).append(StatusEvent(when, status, "git", commit=sha[:10]))
 
 
-def action_timeline(review: Review, action: Action, git: Iterable[StatusEvent] = (),
-                    carried: tuple[date, str] | None = None) -> list[StatusEvent]:
+def action_timeline(
+    review: Review, action: Action, git: Iterable[StatusEvent] = (), carried: tuple[date, str] | None = None
+) -> list[StatusEvent]:
     """One dated, de-duplicated history: created at the review, then updates, commits and done_on, and,
     when a later review carries the action (`carried`: that review's day and the action it became),
     `carried` from that day on.
@@ -261,8 +281,9 @@ def action_timeline(review: Review, action: Action, git: Iterable[StatusEvent] =
     cancelled action without updates was never open). Nothing is dated before the review's meeting.
     """
     past = list(git)
-    recorded = [u.date for u in action.updates] + ([action.done_on] if action.status == "done" and action.done_on
-                                                   else [])
+    recorded = [u.date for u in action.updates] + (
+        [action.done_on] if action.status == "done" and action.done_on else []
+    )
     if past and (not recorded or past[0].date <= min(recorded)):
         first = past[0].status  # the review was committed before any change it records
     elif recorded:
@@ -283,8 +304,9 @@ def action_timeline(review: Review, action: Action, git: Iterable[StatusEvent] =
     for event in events:
         if merged and merged[-1].status == event.status:
             if event.note and not merged[-1].note:
-                merged[-1] = StatusEvent(merged[-1].date, event.status, merged[-1].source, event.note,
-                                         merged[-1].commit)
+                merged[-1] = StatusEvent(
+                    merged[-1].date, event.status, merged[-1].source, event.note, merged[-1].commit
+                )
             continue
         merged.append(event)
     return _carry(merged, *carried) if carried else merged
@@ -311,8 +333,11 @@ def status_on(timeline: list[StatusEvent], day: date) -> str | None:
     return status
 
 
-def timelines(reviews: Iterable[Review], git: GitHistory | None = None,
-              carried: dict[ActionKey, tuple[date, ActionKey]] | None = None) -> dict[ActionKey, list[StatusEvent]]:
+def timelines(
+    reviews: Iterable[Review],
+    git: GitHistory | None = None,
+    carried: dict[ActionKey, tuple[date, ActionKey]] | None = None,
+) -> dict[ActionKey, list[StatusEvent]]:
     """Every action's timeline; `carried` maps an action to the day it was carried and the action it became."""
     return with_carries(written_timelines(reviews, git), carried or {})
 
@@ -333,15 +358,19 @@ def written_timelines(reviews: Iterable[Review], git: GitHistory | None = None) 
     return {(r.id, a.id): action_timeline(r, a, committed(r, a)) for r in reviews for a in r.actions}
 
 
-def with_carries(written: dict[ActionKey, list[StatusEvent]],
-                 carried: dict[ActionKey, tuple[date, ActionKey]]) -> dict[ActionKey, list[StatusEvent]]:
+def with_carries(
+    written: dict[ActionKey, list[StatusEvent]], carried: dict[ActionKey, tuple[date, ActionKey]]
+) -> dict[ActionKey, list[StatusEvent]]:
     """The timelines of `written_timelines`, each action `carried` from the day a later review carried it."""
-    return {key: _carry(events, carried[key][0], ":".join(carried[key][1])) if key in carried else events
-            for key, events in written.items()}
+    return {
+        key: _carry(events, carried[key][0], ":".join(carried[key][1])) if key in carried else events
+        for key, events in written.items()
+    }
 
 
-def weekly_series(reviews: Iterable[Review], histories: dict[ActionKey, list[StatusEvent]],
-                  today: date) -> pd.DataFrame:
+def weekly_series(
+    reviews: Iterable[Review], histories: dict[ActionKey, list[StatusEvent]], today: date
+) -> pd.DataFrame:
     """Actions open (not yet overdue), overdue, and done as of every Sunday from the first meeting that
     agreed an action, and as of `today` last; cancelled actions drop out. An action counts from its
     meeting (its timeline starts there), never from a commit or update dated before it.

@@ -129,8 +129,9 @@ def verify(action: Action, later: list[Review], today: date) -> Verification | N
                 verdict = Verdict.MISSED
             else:  # a target met while the action was never done is no credit for the action
                 verdict = Verdict.ACHIEVED if done_by(action, expects.by) else Verdict.MET_WITHOUT_ACTION
-            return Verification(verdict, expects.metric, expects.target, expects.by, review.id, metric.actual,
-                                metric.better)
+            return Verification(
+                verdict, expects.metric, expects.target, expects.by, review.id, metric.actual, metric.better
+            )
     return Verification(Verdict.NO_DATA if held else Verdict.PENDING, expects.metric, expects.target, expects.by)
 
 
@@ -141,8 +142,11 @@ def deciders(review: Review, team: list[Review]) -> list[Review]:
     period = review.period_of if review.kind == "periodic" else None
     if period is None:
         return later
-    return [r for r in later if r.kind == "periodic" and r.period_of is not None
-            and r.period_of.granularity == period.granularity]
+    return [
+        r
+        for r in later
+        if r.kind == "periodic" and r.period_of is not None and r.period_of.granularity == period.granularity
+    ]
 
 
 def _by_team(reviews: Iterable[Review]) -> dict[str, list[Review]]:
@@ -173,8 +177,11 @@ def slips(reviews: Iterable[Review], carried: Carries) -> dict[ActionKey, Slip]:
     its chain, the carries that led to it and how many days its due date is past the original one."""
     dues = {(r.id, a.id): a.due for r in reviews for a in r.actions}
     chains = carry_chains({target: source for source, (_, target) in carried.items()})
-    return {key: Slip(dues[origin], count, (dues[key] - dues[origin]).days)
-            for key, (origin, count) in chains.items() if key in dues and origin in dues}
+    return {
+        key: Slip(dues[origin], count, (dues[key] - dues[origin]).days)
+        for key, (origin, count) in chains.items()
+        if key in dues and origin in dues
+    }
 
 
 def closed_loop(reviews: Iterable[Review], today: date) -> ClosedLoop:
@@ -254,8 +261,10 @@ def follow_up(review: Review, loop: ClosedLoop, histories: dict[ActionKey, list[
                 rows.append(FollowUpRow(earlier.id, action, state, verdict))
         if rows:
             groups.append((earlier, tuple(rows)))
-    decided = tuple((source.id, action, loop.verifications[(source.id, action.id)])
-                    for source, action in loop.decided_by.get(review.id, []))
+    decided = tuple(
+        (source.id, action, loop.verifications[(source.id, action.id)])
+        for source, action in loop.decided_by.get(review.id, [])
+    )
     return FollowUp(previous, tuple(groups), decided)
 
 
@@ -264,5 +273,6 @@ def still_open(reviews: Iterable[Review], team: str) -> list[tuple[str, Action]]
     what its next review carries forward."""
     team_reviews = sorted((r for r in reviews if r.team == team), key=lambda r: (r.held_on, r.id))
     carried = carries(team_reviews)
-    return [(r.id, a) for r in team_reviews for a in r.actions
-            if a.status in OPEN_STATUSES and (r.id, a.id) not in carried]
+    return [
+        (r.id, a) for r in team_reviews for a in r.actions if a.status in OPEN_STATUSES and (r.id, a.id) not in carried
+    ]

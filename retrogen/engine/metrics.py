@@ -18,9 +18,32 @@ from retrogen.engine.model import Metric, Review, periodic_reviews
 from retrogen.gate.loop_checks import previous_agrees
 from retrogen.gate.vocabulary import LESSON_TYPES
 
-METRIC_COLUMNS = ["review", "team", "period", "granularity", "period_start", "period_end", "held_on", "category",
-                  "metric", "unit", "target", "actual", "better", "achievement", "met", "previous", "previous_from",
-                  "change", "change_unit", "change_good", "yoy_previous", "yoy_from", "yoy_change", "missed_in_a_row"]
+METRIC_COLUMNS = [
+    "review",
+    "team",
+    "period",
+    "granularity",
+    "period_start",
+    "period_end",
+    "held_on",
+    "category",
+    "metric",
+    "unit",
+    "target",
+    "actual",
+    "better",
+    "achievement",
+    "met",
+    "previous",
+    "previous_from",
+    "change",
+    "change_unit",
+    "change_good",
+    "yoy_previous",
+    "yoy_from",
+    "yoy_change",
+    "missed_in_a_row",
+]
 # A metric in these units changes in percentage points (58% -> 65% is +7 pp), any other relatively.
 PERCENT_UNITS = frozenset({"%", "％", "pp", "百分比"})
 STATED = "stated"  # previous_from of a `previous` the review states and no earlier review reported
@@ -83,40 +106,68 @@ def metrics_table(reviews: Iterable[Review]) -> pd.DataFrame:
             previous, source = _value(adjacent, metric)
             # A stated previous wins; when it is the earlier review's actual (as `new` pre-fills it) it is
             # labelled with that review, since that is where it comes from.
-            if metric.previous is not None and not (previous is not None and previous_agrees(metric.previous,
-                                                                                              previous)):
+            if metric.previous is not None and not (
+                previous is not None and previous_agrees(metric.previous, previous)
+            ):
                 previous, source = metric.previous, STATED
             yoy_previous, yoy_from = _value(year_before, metric)
             moved = change(metric.actual, previous, metric.unit)
-            rows.append({
-                "review": review.id, "team": review.team, "period": review.period,
-                "granularity": period.granularity.value if period else None,
-                "period_start": period.start if period else None, "period_end": period.end if period else None,
-                "held_on": review.held_on,
-                "category": metric.category, "metric": metric.name, "unit": metric.unit,
-                "target": metric.target, "actual": metric.actual, "better": metric.better,
-                "achievement": rate, "met": pd.NA if pd.isna(rate) else reached(rate),
-                "previous": previous, "previous_from": source, "change": moved,
-                "change_unit": None if previous is None and yoy_previous is None
-                else ("pp" if metric.unit in PERCENT_UNITS else "ratio"),
-                "change_good": change_good(moved, metric.better),
-                "yoy_previous": yoy_previous, "yoy_from": yoy_from,
-                "yoy_change": change(metric.actual, yoy_previous, metric.unit),
-                "missed_in_a_row": _missed_in_a_row(periodic, review.team, period, metric)
-                if review.kind == "periodic" else None,
-            })
+            rows.append(
+                {
+                    "review": review.id,
+                    "team": review.team,
+                    "period": review.period,
+                    "granularity": period.granularity.value if period else None,
+                    "period_start": period.start if period else None,
+                    "period_end": period.end if period else None,
+                    "held_on": review.held_on,
+                    "category": metric.category,
+                    "metric": metric.name,
+                    "unit": metric.unit,
+                    "target": metric.target,
+                    "actual": metric.actual,
+                    "better": metric.better,
+                    "achievement": rate,
+                    "met": pd.NA if pd.isna(rate) else reached(rate),
+                    "previous": previous,
+                    "previous_from": source,
+                    "change": moved,
+                    "change_unit": None
+                    if previous is None and yoy_previous is None
+                    else ("pp" if metric.unit in PERCENT_UNITS else "ratio"),
+                    "change_good": change_good(moved, metric.better),
+                    "yoy_previous": yoy_previous,
+                    "yoy_from": yoy_from,
+                    "yoy_change": change(metric.actual, yoy_previous, metric.unit),
+                    "missed_in_a_row": _missed_in_a_row(periodic, review.team, period, metric)
+                    if review.kind == "periodic"
+                    else None,
+                }
+            )
     frame = pd.DataFrame(rows, columns=METRIC_COLUMNS)
-    return frame.astype({"target": float, "actual": float, "achievement": float, "previous": float,
-                         "change": float, "met": "boolean", "change_good": "boolean", "yoy_previous": float,
-                         "yoy_change": float, "missed_in_a_row": "Int64"})
+    return frame.astype(
+        {
+            "target": float,
+            "actual": float,
+            "achievement": float,
+            "previous": float,
+            "change": float,
+            "met": "boolean",
+            "change_good": "boolean",
+            "yoy_previous": float,
+            "yoy_change": float,
+            "missed_in_a_row": "Int64",
+        }
+    )
 
 
 def _reported(periodic: dict[tuple[str, Period], Review], team: str, period: Period | None) -> Review | None:
     return periodic.get((team, period)) if period is not None else None
 
 
-def _missed_in_a_row(periodic: dict[tuple[str, Period], Review], team: str, period: Period | None,
-                     metric: Metric) -> int | None:
+def _missed_in_a_row(
+    periodic: dict[tuple[str, Period], Review], team: str, period: Period | None, metric: Metric
+) -> int | None:
     """How many of the team's comparable periods in a row, ending with this one, the metric (name and unit)
     missed its target; None for a review without a period or a metric without a rate. Only periodic
     reviews count: a project's review is no period of a KPI series."""
@@ -125,8 +176,11 @@ def _missed_in_a_row(periodic: dict[tuple[str, Period], Review], team: str, peri
 
     def met_in(earlier: Period) -> bool | None:
         review = periodic.get((team, earlier))
-        found = None if review is None else next(
-            (m for m in review.metrics if m.name == metric.name and m.unit == metric.unit), None)
+        found = (
+            None
+            if review is None
+            else next((m for m in review.metrics if m.name == metric.name and m.unit == metric.unit), None)
+        )
         return None if found is None else met(found.target, found.actual, found.better)
 
     own = met(metric.target, metric.actual, metric.better)
@@ -156,13 +210,37 @@ def repeated_misses(table: pd.DataFrame, least: int = DEFAULT_REPEATED_MISS_PERI
     return found[REPEATED_MISS_COLUMNS].reset_index(drop=True)
 
 
-SCOREBOARD_COLUMNS = ["team", "review", "period", "granularity", "metric", "unit", "better", "target", "actual",
-                      "achievement", "met", "rag", "previous", "change", "change_unit", "change_good", "trend",
-                      "missed_in_a_row", "missed_repeatedly"]
+SCOREBOARD_COLUMNS = [
+    "team",
+    "review",
+    "period",
+    "granularity",
+    "metric",
+    "unit",
+    "better",
+    "target",
+    "actual",
+    "achievement",
+    "met",
+    "rag",
+    "previous",
+    "change",
+    "change_unit",
+    "change_good",
+    "trend",
+    "missed_in_a_row",
+    "missed_repeatedly",
+]
 
 
-def scoreboard(reviews: Iterable[Review], table: pd.DataFrame, green: float = GREEN_FROM, amber: float = AMBER_FROM,
-               periods: int = TREND_PERIODS, repeated: int = DEFAULT_REPEATED_MISS_PERIODS) -> pd.DataFrame:
+def scoreboard(
+    reviews: Iterable[Review],
+    table: pd.DataFrame,
+    green: float = GREEN_FROM,
+    amber: float = AMBER_FROM,
+    periods: int = TREND_PERIODS,
+    repeated: int = DEFAULT_REPEATED_MISS_PERIODS,
+) -> pd.DataFrame:
     """Each team's KPIs in its latest periodic review (the latest period; of two reviews of one period the
     one held later, as in 环比), one row per KPI in the review's order: `table`'s figures (achievement, met,
     环比) with their 红/黄/绿, and `trend`, the metric's (period label, actual) over the team's last `periods`
@@ -178,16 +256,23 @@ def scoreboard(reviews: Iterable[Review], table: pd.DataFrame, green: float = GR
     by_review = {str(k): part for k, part in table.groupby("review", sort=False)} if not table.empty else {}
     for team in sorted(latest):
         period, review = latest[team]
-        cadence = sorted((p for (t, p) in periodic if t == team and p.granularity == period.granularity
-                          and p.end <= period.end), key=lambda p: (p.end, p.start))[-periods:]
+        cadence = sorted(
+            (p for (t, p) in periodic if t == team and p.granularity == period.granularity and p.end <= period.end),
+            key=lambda p: (p.end, p.start),
+        )[-periods:]
         part = by_review.get(review.id)
-        for row in ([] if part is None else part.to_dict("records")):
+        for row in [] if part is None else part.to_dict("records"):
             metric = next(m for m in review.metrics if m.name == row["metric"] and m.unit == row["unit"])
             trend = [(p.label, _value(periodic[(team, p)], metric)[0]) for p in cadence]
             streak = row["missed_in_a_row"]
-            rows.append({**{c: row[c] for c in SCOREBOARD_COLUMNS if c in row},
-                         "rag": rag(row["achievement"], green, amber), "trend": trend,
-                         "missed_repeatedly": not pd.isna(streak) and streak >= repeated})
+            rows.append(
+                {
+                    **{c: row[c] for c in SCOREBOARD_COLUMNS if c in row},
+                    "rag": rag(row["achievement"], green, amber),
+                    "trend": trend,
+                    "missed_repeatedly": not pd.isna(streak) and streak >= repeated,
+                }
+            )
     return pd.DataFrame(rows, columns=SCOREBOARD_COLUMNS)
 
 
@@ -199,9 +284,15 @@ def review_scores(table: pd.DataFrame) -> pd.DataFrame:
     for review, part in table.groupby("review", sort=False):
         missed = part[part["met"].eq(False).fillna(False)].sort_values("achievement", kind="stable")
         worst = missed.iloc[0] if len(missed) else None
-        rows.append({"review": str(review), "metrics": len(part), "met": int(part["met"].sum()),
-                     "worst_metric": None if worst is None else worst["metric"],
-                     "worst_achievement": None if worst is None else float(worst["achievement"])})
+        rows.append(
+            {
+                "review": str(review),
+                "metrics": len(part),
+                "met": int(part["met"].sum()),
+                "worst_metric": None if worst is None else worst["metric"],
+                "worst_achievement": None if worst is None else float(worst["achievement"]),
+            }
+        )
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -222,12 +313,14 @@ def metrics_summary(table: pd.DataFrame, by: str) -> pd.DataFrame:
     grouped = table.groupby(by, sort=True, observed=True)
     # Finite achievements near float's limit can still add up to infinity: a rate that cannot be computed.
     with np.errstate(over="ignore"):
-        summary = pd.DataFrame({
-            "metrics": grouped.size(),
-            "met": grouped["met"].sum().astype(int),
-            "mean_achievement": grouped["achievement"].mean(),
-            "median_achievement": grouped["achievement"].median(),
-        })
+        summary = pd.DataFrame(
+            {
+                "metrics": grouped.size(),
+                "met": grouped["met"].sum().astype(int),
+                "mean_achievement": grouped["achievement"].mean(),
+                "median_achievement": grouped["achievement"].median(),
+            }
+        )
     averages = ["mean_achievement", "median_achievement"]
     summary[averages] = summary[averages].where(np.isfinite(summary[averages]))
     summary.insert(2, "met_rate", [ratio(m, n) for m, n in zip(summary["met"], grouped["met"].count(), strict=True)])
@@ -242,8 +335,9 @@ def achievement_trends(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
     trends = {}
     for team, part in periodic.groupby("team", sort=True):
         periods = list(dict.fromkeys(part["period"]))
-        trends[str(team)] = part.pivot_table(index="metric", columns="period", values="achievement", aggfunc="last",
-                                             sort=False).reindex(columns=periods)
+        trends[str(team)] = part.pivot_table(
+            index="metric", columns="period", values="achievement", aggfunc="last", sort=False
+        ).reindex(columns=periods)
     return trends
 
 
@@ -257,15 +351,36 @@ def funnel_table(reviews: Iterable[Review]) -> pd.DataFrame:
         for order, stage in enumerate(review.funnel, start=1):
             conversion = ratio(stage.count, before)
             target = None if stage.target_rate is None else stage.target_rate / 100
-            rows.append({"review": review.id, "team": review.team, "period": review.period, "order": order,
-                         "stage": stage.stage, "count": stage.count, "conversion": conversion,
-                         "cumulative": ratio(stage.count, first), "target_rate": target,
-                         "target_met": None if target is None or conversion != conversion else conversion >= target})
+            rows.append(
+                {
+                    "review": review.id,
+                    "team": review.team,
+                    "period": review.period,
+                    "order": order,
+                    "stage": stage.stage,
+                    "count": stage.count,
+                    "conversion": conversion,
+                    "cumulative": ratio(stage.count, first),
+                    "target_rate": target,
+                    "target_met": None if target is None or conversion != conversion else conversion >= target,
+                }
+            )
             before = stage.count
-    columns = ["review", "team", "period", "order", "stage", "count", "conversion", "cumulative", "target_rate",
-               "target_met"]
-    return pd.DataFrame(rows, columns=columns).astype({"conversion": float, "cumulative": float,
-                                                      "target_rate": float, "target_met": "boolean"})
+    columns = [
+        "review",
+        "team",
+        "period",
+        "order",
+        "stage",
+        "count",
+        "conversion",
+        "cumulative",
+        "target_rate",
+        "target_met",
+    ]
+    return pd.DataFrame(rows, columns=columns).astype(
+        {"conversion": float, "cumulative": float, "target_rate": float, "target_met": "boolean"}
+    )
 
 
 def funnel_overall(funnel: pd.DataFrame) -> pd.DataFrame:
@@ -273,18 +388,44 @@ def funnel_overall(funnel: pd.DataFrame) -> pd.DataFrame:
     columns = ["review", "team", "period", "first", "last", "overall"]
     if funnel.empty:
         return pd.DataFrame(columns=columns)
-    ends = funnel.sort_values("order").groupby("review", sort=False).agg(
-        team=("team", "first"), period=("period", "first"), first=("count", "first"), last=("count", "last"))
+    ends = (
+        funnel.sort_values("order")
+        .groupby("review", sort=False)
+        .agg(team=("team", "first"), period=("period", "first"), first=("count", "first"), last=("count", "last"))
+    )
     ends["overall"] = [ratio(last, first) for first, last in zip(ends["first"], ends["last"], strict=True)]
     return ends.reset_index()[columns]
 
 
 def problems_table(reviews: Iterable[Review]) -> pd.DataFrame:
-    rows = [{"review": r.id, "team": r.team, "period": r.period, "held_on": r.held_on, "problem_id": p.id,
-             "problem": p.problem, "root_cause": p.root_cause, "factor": p.factor, "whys": len(p.whys),
-             "has_evidence": bool(p.evidence)} for r in reviews for p in r.problems]
-    columns = ["review", "team", "period", "held_on", "problem_id", "problem", "root_cause", "factor", "whys",
-               "has_evidence"]
+    rows = [
+        {
+            "review": r.id,
+            "team": r.team,
+            "period": r.period,
+            "held_on": r.held_on,
+            "problem_id": p.id,
+            "problem": p.problem,
+            "root_cause": p.root_cause,
+            "factor": p.factor,
+            "whys": len(p.whys),
+            "has_evidence": bool(p.evidence),
+        }
+        for r in reviews
+        for p in r.problems
+    ]
+    columns = [
+        "review",
+        "team",
+        "period",
+        "held_on",
+        "problem_id",
+        "problem",
+        "root_cause",
+        "factor",
+        "whys",
+        "has_evidence",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -294,8 +435,9 @@ def causes_pareto(problems: pd.DataFrame) -> pd.DataFrame:
     if problems.empty:
         return pd.DataFrame(columns=columns)
     grouped = problems.groupby("factor")
-    pareto = pd.DataFrame({"problems": grouped.size(), "reviews": grouped["review"].nunique(),
-                           "teams": grouped["team"].nunique()})
+    pareto = pd.DataFrame(
+        {"problems": grouped.size(), "reviews": grouped["review"].nunique(), "teams": grouped["team"].nunique()}
+    )
     pareto = pareto.reset_index().sort_values(["problems", "factor"], ascending=[False, True], ignore_index=True)
     pareto["share"] = pareto["problems"] / pareto["problems"].sum()
     pareto["cumulative_share"] = pareto["share"].cumsum()
@@ -303,12 +445,36 @@ def causes_pareto(problems: pd.DataFrame) -> pd.DataFrame:
 
 
 def lessons_table(reviews: Iterable[Review]) -> pd.DataFrame:
-    rows = [{"review": r.id, "title": r.title, "team": r.team, "period": r.period, "held_on": r.held_on,
-             "lesson_id": lesson.id, "type": lesson.type, "lesson": lesson.lesson, "applies_to": lesson.applies_to,
-             "tags": list(lesson.tags), "problem": lesson.problem}
-            for r in reviews for lesson in r.lessons]
-    columns = ["review", "title", "team", "period", "held_on", "lesson_id", "type", "lesson", "applies_to",
-               "tags", "problem"]
+    rows = [
+        {
+            "review": r.id,
+            "title": r.title,
+            "team": r.team,
+            "period": r.period,
+            "held_on": r.held_on,
+            "lesson_id": lesson.id,
+            "type": lesson.type,
+            "lesson": lesson.lesson,
+            "applies_to": lesson.applies_to,
+            "tags": list(lesson.tags),
+            "problem": lesson.problem,
+        }
+        for r in reviews
+        for lesson in r.lessons
+    ]
+    columns = [
+        "review",
+        "title",
+        "team",
+        "period",
+        "held_on",
+        "lesson_id",
+        "type",
+        "lesson",
+        "applies_to",
+        "tags",
+        "problem",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -346,10 +512,19 @@ def recurring_themes(reviews: Iterable[Review]) -> pd.DataFrame:
             seen.setdefault(key, []).append(review)
     rows = []
     for (kind, theme), found in seen.items():
-        rows.append({"kind": kind, "theme": theme, "reviews": len(found), "teams": len({r.team for r in found}),
-                     "periods": len(occasions(found)), "last_seen": max(r.held_on for r in found),
-                     "recurring": is_recurring(found)})
+        rows.append(
+            {
+                "kind": kind,
+                "theme": theme,
+                "reviews": len(found),
+                "teams": len({r.team for r in found}),
+                "periods": len(occasions(found)),
+                "last_seen": max(r.held_on for r in found),
+                "recurring": is_recurring(found),
+            }
+        )
     columns = ["kind", "theme", "reviews", "teams", "periods", "last_seen", "recurring"]
     frame = pd.DataFrame(rows, columns=columns)
-    return frame.sort_values(["recurring", "reviews", "kind", "theme"], ascending=[False, False, True, True],
-                             ignore_index=True)
+    return frame.sort_values(
+        ["recurring", "reviews", "kind", "theme"], ascending=[False, False, True, True], ignore_index=True
+    )

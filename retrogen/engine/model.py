@@ -123,8 +123,7 @@ class Review:
     @property
     def language(self) -> str:
         """zh or en: the review's own language, for its page's headings and labels."""
-        return review_language({"lang": self.lang, "title": self.title, "objective": self.objective,
-                                "team": self.team})
+        return review_language({"lang": self.lang, "title": self.title, "objective": self.objective, "team": self.team})
 
     @property
     def period(self) -> str:
@@ -176,40 +175,81 @@ def review_from_data(data: dict[str, Any], path: Path) -> Review:
     """A Review from data that the schema accepted (so keys and types are as the schema says)."""
     period = data.get("period") or {}
     return Review(
-        id=data["id"], title=data["title"], kind=data["kind"], team=data["team"], lang=data.get("lang"),
-        held_on=_date(data["held_on"]), objective=data["objective"], path=path,
-        period_label=period.get("label"), period_start=_optional_date(period.get("start")),
+        id=data["id"],
+        title=data["title"],
+        kind=data["kind"],
+        team=data["team"],
+        lang=data.get("lang"),
+        held_on=_date(data["held_on"]),
+        objective=data["objective"],
+        path=path,
+        period_label=period.get("label"),
+        period_start=_optional_date(period.get("start")),
         period_end=_optional_date(period.get("end")),
-        participants=tuple(Participant(p["name"], p["role"], p.get("department", ""))
-                           for p in data.get("participants", ())),
+        participants=tuple(
+            Participant(p["name"], p["role"], p.get("department", "")) for p in data.get("participants", ())
+        ),
         materials=tuple(data.get("materials", ())),
         tags=tuple(data.get("tags", ())),
-        metrics=tuple(Metric(
-            category=m.get("category", ""), name=m["name"], unit=m["unit"], target=_number(m["target"]),
-            actual=_number(m["actual"]), better=m.get("better", "higher"),
-            previous=None if m.get("previous") is None else _number(m["previous"]), analysis=m.get("analysis", ""),
-        ) for m in data.get("metrics", ())),
+        metrics=tuple(
+            Metric(
+                category=m.get("category", ""),
+                name=m["name"],
+                unit=m["unit"],
+                target=_number(m["target"]),
+                actual=_number(m["actual"]),
+                better=m.get("better", "higher"),
+                previous=None if m.get("previous") is None else _number(m["previous"]),
+                analysis=m.get("analysis", ""),
+            )
+            for m in data.get("metrics", ())
+        ),
         funnel=tuple(FunnelStage(s["stage"], s["count"], s.get("target_rate")) for s in data.get("funnel", ())),
         timeline=tuple((_date(e["date"]), e["event"]) for e in data.get("timeline", ())),
         feedback=tuple((f["source"], f["content"]) for f in data.get("feedback", ())),
-        problems=tuple(Problem(
-            id=p["id"], problem=p["problem"], root_cause=p["root_cause"], factor=p["factor"],
-            suspected=tuple(p.get("suspected", ())), whys=tuple(p.get("whys", ())), evidence=p.get("evidence", ""),
-        ) for p in data.get("problems", ())),
-        lessons=tuple(Lesson(
-            id=lesson["id"], type=lesson["type"], lesson=lesson["lesson"], applies_to=lesson.get("applies_to", ""),
-            tags=tuple(lesson.get("tags", ())), problem=lesson.get("problem"),
-        ) for lesson in data.get("lessons", ())),
-        actions=tuple(Action(
-            id=a["id"], action=a["action"], owner=a["owner"], due=_date(a["due"]), type=a.get("type", ""),
-            status=a.get("status", "not_started"), done_on=_optional_date(a.get("done_on")),
-            checkpoint=a.get("checkpoint", ""), resources=tuple(a.get("resources", ())),
-            addresses=tuple(a.get("addresses", ())),
-            updates=tuple(Update(_date(u["date"]), u["status"], u.get("note", "")) for u in a.get("updates", ())),
-            carried_from=a.get("carried_from"),
-            expects=Expectation(a["expects"]["metric"], a["expects"]["target"], _date(a["expects"]["by"]))
-            if "expects" in a else None,
-        ) for a in data.get("actions", ())),
+        problems=tuple(
+            Problem(
+                id=p["id"],
+                problem=p["problem"],
+                root_cause=p["root_cause"],
+                factor=p["factor"],
+                suspected=tuple(p.get("suspected", ())),
+                whys=tuple(p.get("whys", ())),
+                evidence=p.get("evidence", ""),
+            )
+            for p in data.get("problems", ())
+        ),
+        lessons=tuple(
+            Lesson(
+                id=lesson["id"],
+                type=lesson["type"],
+                lesson=lesson["lesson"],
+                applies_to=lesson.get("applies_to", ""),
+                tags=tuple(lesson.get("tags", ())),
+                problem=lesson.get("problem"),
+            )
+            for lesson in data.get("lessons", ())
+        ),
+        actions=tuple(
+            Action(
+                id=a["id"],
+                action=a["action"],
+                owner=a["owner"],
+                due=_date(a["due"]),
+                type=a.get("type", ""),
+                status=a.get("status", "not_started"),
+                done_on=_optional_date(a.get("done_on")),
+                checkpoint=a.get("checkpoint", ""),
+                resources=tuple(a.get("resources", ())),
+                addresses=tuple(a.get("addresses", ())),
+                updates=tuple(Update(_date(u["date"]), u["status"], u.get("note", "")) for u in a.get("updates", ())),
+                carried_from=a.get("carried_from"),
+                expects=Expectation(a["expects"]["metric"], a["expects"]["target"], _date(a["expects"]["by"]))
+                if "expects" in a
+                else None,
+            )
+            for a in data.get("actions", ())
+        ),
     )
 
 
@@ -228,20 +268,26 @@ class KnowledgeBase:
         return [f for f in self.check.findings if f.path in left_out]
 
 
-def load_knowledge_base(config: Config, today: date, paths: list[Path] | None = None,
-                        jobs: int | None = None) -> KnowledgeBase:
+def load_knowledge_base(
+    config: Config, today: date, paths: list[Path] | None = None, jobs: int | None = None
+) -> KnowledgeBase:
     """Check and load the reviews; files with errors, and the later of two files with one id, are skipped."""
     options = CheckOptions.of(config, today)
-    result = check_paths(paths or [config.reviews_dir], options, reviews_dir=config.reviews_dir, keep=True,
-                         jobs=jobs)
+    result = check_paths(paths or [config.reviews_dir], options, reviews_dir=config.reviews_dir, keep=True, jobs=jobs)
     reviews = [review_from_data(r.data, r.path) for r in result.files if r.data is not None and not r.has_errors]
     if config.roster.people:  # aliases resolve to one person in every table, page and digest
-        reviews = [replace(r, actions=tuple(replace(a, owner=config.roster.canonical(a.owner)) for a in r.actions))
-                   for r in reviews]
+        reviews = [
+            replace(r, actions=tuple(replace(a, owner=config.roster.canonical(a.owner)) for a in r.actions))
+            for r in reviews
+        ]
     if config.tags.aliases:  # an alias counts as its canonical tag in every table, page, filter and export
         tags = config.tags.canonical_tags
-        reviews = [replace(r, tags=tags(r.tags), lessons=tuple(replace(lesson, tags=tags(lesson.tags))
-                                                               for lesson in r.lessons)) for r in reviews]
+        reviews = [
+            replace(
+                r, tags=tags(r.tags), lessons=tuple(replace(lesson, tags=tags(lesson.tags)) for lesson in r.lessons)
+            )
+            for r in reviews
+        ]
     for file in result.files:
         file.data = None  # the typed reviews hold it now; at 10,000 reviews a second copy costs 300 MB
     reviews.sort(key=lambda r: (r.sort_date, r.id))

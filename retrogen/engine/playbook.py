@@ -135,8 +135,9 @@ class Practice:
         metric reached its target and the action was done by then), and at least `proven_min_verdicts` are.
         Each action counts once, also when two of the practice's lessons name its problem."""
         decided = {(t.review.id, t.action.id): t.verification for t in self.actions if t.verification in DECIDED}
-        return (len(decided) >= self.proven_min_verdicts
-                and all(verdict == Verdict.ACHIEVED for verdict in decided.values()))
+        return len(decided) >= self.proven_min_verdicts and all(
+            verdict == Verdict.ACHIEVED for verdict in decided.values()
+        )
 
 
 @dataclass
@@ -168,8 +169,13 @@ class Playbook:
         return [p for section in self.sections for p in section.entries]
 
 
-def build_playbook(reviews: Sequence[Review], actions: pd.DataFrame, themes: pd.DataFrame,
-                   order: Sequence[str] = (), proven_min_verdicts: int = DEFAULT_PROVEN_MIN_VERDICTS) -> Playbook:
+def build_playbook(
+    reviews: Sequence[Review],
+    actions: pd.DataFrame,
+    themes: pd.DataFrame,
+    order: Sequence[str] = (),
+    proven_min_verdicts: int = DEFAULT_PROVEN_MIN_VERDICTS,
+) -> Playbook:
     """Near-duplicate lessons merged into practices, grouped into sections: the themes of `order` first, in
     that order, then the others by how widely they were seen, then the practices of themes too small for a
     section. `actions` gives each lesson the actions on its problem with their state and verdict; `themes` is
@@ -232,19 +238,34 @@ def merge_lessons(sources: Iterable[Source]) -> list[Practice]:
 
 def _sources(reviews: Sequence[Review], actions: pd.DataFrame) -> list[Source]:
     tracked: dict[tuple[str, str], tuple[str, str | None]] = {
-        (row["review"], row["id"]): (row["state"], _text_or_none(row["verification"])) for row in _rows(actions)}
+        (row["review"], row["id"]): (row["state"], _text_or_none(row["verification"])) for row in _rows(actions)
+    }
     return [
-        Source(lesson, review, tuple(
-            TrackedAction(review, a, *tracked[(review.id, a.id)]) for a in review.actions
-            if lesson.problem and lesson.problem in a.addresses and (review.id, a.id) in tracked))
-        for review in reviews for lesson in review.lessons
+        Source(
+            lesson,
+            review,
+            tuple(
+                TrackedAction(review, a, *tracked[(review.id, a.id)])
+                for a in review.actions
+                if lesson.problem and lesson.problem in a.addresses and (review.id, a.id) in tracked
+            ),
+        )
+        for review in reviews
+        for lesson in review.lessons
     ]
 
 
 def _section(theme: str, row: dict[str, Any] | None, practices: list[Practice]) -> Section:
     mine = [p for p in practices if p.theme == theme]
-    mine.sort(key=lambda p: (not p.proven, -len(p.reviews), -p.last_seen.toordinal(), p.statement.review.id,
-                             p.statement.lesson.id))
+    mine.sort(
+        key=lambda p: (
+            not p.proven,
+            -len(p.reviews),
+            -p.last_seen.toordinal(),
+            p.statement.review.id,
+            p.statement.lesson.id,
+        )
+    )
     section = Section(theme, [p for p in mine if not p.is_pitfall], [p for p in mine if p.is_pitfall])
     if theme:
         seen = [s.review for p in practices if theme in p.tags for s in p.sources]
@@ -265,13 +286,22 @@ def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def reach(reviews: int, teams: int, last_seen: date, text: dict[str, str]) -> str:
     """How far a theme or practice reaches: `4 reviews · 1 team · last seen 2026-10-12`."""
-    return (f"{counted(reviews, 'from_reviews', text)} · {counted(teams, 'from_teams', text)} · "
-            f"{text['last_seen']} {last_seen.isoformat()}")
+    return (
+        f"{counted(reviews, 'from_reviews', text)} · {counted(teams, 'from_teams', text)} · "
+        f"{text['last_seen']} {last_seen.isoformat()}"
+    )
 
 
-def playbook_markdown(playbook: Playbook, language: str, today: date, review_link: str = "",
-                      link_suffix: str = "/") -> str:
+def playbook_markdown(
+    playbook: Playbook, language: str, today: date, review_link: str = "", link_suffix: str = "/"
+) -> str:
     """The playbook as one Markdown document; with `review_link`, sources link to review pages (the site)."""
     template = environment("templates").get_template("playbook.md.j2")
-    return template.render(playbook=playbook, text=labels(language), today=today, review_link=review_link,
-                           link_suffix=link_suffix, reach=reach)
+    return template.render(
+        playbook=playbook,
+        text=labels(language),
+        today=today,
+        review_link=review_link,
+        link_suffix=link_suffix,
+        reach=reach,
+    )

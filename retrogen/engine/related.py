@@ -61,11 +61,15 @@ def _context(review: Review) -> list[str]:
 def _items(review: Review) -> Iterable[tuple[Match, list[str]]]:
     """Each problem and lesson of `review` (scored 0) with the terms of its own words (and a lesson's tags)."""
     for p in review.problems:
-        yield (Match(review.id, p.id, "problem", p.problem, 0.0),
-               terms(" ".join([p.problem, p.root_cause, *p.suspected, *p.whys])))
+        yield (
+            Match(review.id, p.id, "problem", p.problem, 0.0),
+            terms(" ".join([p.problem, p.root_cause, *p.suspected, *p.whys])),
+        )
     for lesson in review.lessons:
-        yield (Match(review.id, lesson.id, "lesson", lesson.lesson, 0.0),
-               terms(f"{lesson.lesson} {lesson.applies_to}") + _tag_terms(lesson.tags))
+        yield (
+            Match(review.id, lesson.id, "lesson", lesson.lesson, 0.0),
+            terms(f"{lesson.lesson} {lesson.applies_to}") + _tag_terms(lesson.tags),
+        )
 
 
 class RelatedIndex:
@@ -112,8 +116,9 @@ class RelatedIndex:
 
         columns = [term for counts in rows for term in counts]
         values = self._weights(columns, [count for counts in rows for count in counts.values()])
-        matrix = csr_matrix((values, columns, np.cumsum([0, *map(len, rows)])),
-                            shape=(len(rows), len(self._vocabulary)))
+        matrix = csr_matrix(
+            (values, columns, np.cumsum([0, *map(len, rows)])), shape=(len(rows), len(self._vocabulary))
+        )
         norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
         norms[norms == 0] = 1
         return csr_matrix(matrix.multiply(1 / norms[:, None]))
@@ -121,8 +126,9 @@ class RelatedIndex:
     def __len__(self) -> int:
         return len(self._items)
 
-    def like_review(self, review_id: str, limit: int = 5, threshold: float = 0.0,
-                    per_review: int | None = None) -> list[Match]:
+    def like_review(
+        self, review_id: str, limit: int = 5, threshold: float = 0.0, per_review: int | None = None
+    ) -> list[Match]:
         """The problems and lessons of other reviews most like review `review_id`, best first, at most
         `per_review` of any one review; UnknownReview (with a did-you-mean) when no review has that id."""
         query = self._queries.get(review_id)
@@ -131,13 +137,21 @@ class RelatedIndex:
             raise UnknownReview(f"no review has the id {review_id!r}; {hint}")
         return self._search(query, limit, threshold, exclude=review_id, per_review=per_review)
 
-    def like_text(self, text: str, limit: int = 5, threshold: float = 0.0, tags: Iterable[str] = (),
-                  kind: str | None = None) -> list[Match]:
+    def like_text(
+        self, text: str, limit: int = 5, threshold: float = 0.0, tags: Iterable[str] = (), kind: str | None = None
+    ) -> list[Match]:
         """The problems and lessons (or only those of `kind`) most like free text and tags, best first."""
         return self._search(terms(text) + _tag_terms(tags), limit, threshold, kind=kind)
 
-    def _search(self, query: list[str], limit: int, threshold: float, exclude: str | None = None,
-                kind: str | None = None, per_review: int | None = None) -> list[Match]:
+    def _search(
+        self,
+        query: list[str],
+        limit: int,
+        threshold: float,
+        exclude: str | None = None,
+        kind: str | None = None,
+        per_review: int | None = None,
+    ) -> list[Match]:
         counts = self._counts(query)
         if not counts or limit <= 0:
             return []

@@ -94,16 +94,18 @@ class TeamView:
     def achievement_trend(self) -> pd.DataFrame:
         """One row per metric, one column per review reporting metrics (oldest first): its achievement."""
         reviews = list(dict.fromkeys(self.metrics["review"]))
-        return self.metrics.pivot_table(index="metric", columns="review", values="achievement", aggfunc="last",
-                                        sort=False).reindex(columns=reviews)
+        return self.metrics.pivot_table(
+            index="metric", columns="review", values="achievement", aggfunc="last", sort=False
+        ).reindex(columns=reviews)
 
     def stage_conversions(self) -> pd.DataFrame:
         """One row per funnel stage after the first, one column per review with a funnel: the conversion from
         the stage before."""
         reviews = list(dict.fromkeys(self.funnel["review"]))
         later = self.funnel[self.funnel["order"] > 1]
-        return later.pivot_table(index="stage", columns="review", values="conversion", aggfunc="last",
-                                 sort=False).reindex(columns=reviews)
+        return later.pivot_table(
+            index="stage", columns="review", values="conversion", aggfunc="last", sort=False
+        ).reindex(columns=reviews)
 
 
 def team_views(analysis: Analysis) -> list[TeamView]:
@@ -130,18 +132,24 @@ def team_views(analysis: Analysis) -> list[TeamView]:
     for name in sorted(reviews):
         team_actions = actions.get(name, analysis.actions.iloc[0:0])
         summary = action_summary(team_actions)
-        views.append(TeamView(
-            name=name, slug=slugs[name], reviews=reviews[name],
-            metrics=metrics.get(name, analysis.metrics.iloc[0:0].assign(occasion=None)),
-            funnel=funnel.get(name, analysis.funnel.iloc[0:0].assign(occasion=None)),
-            actions=team_actions,
-            # A team without actions has no summary row: its figures are empty, not missing.
-            summary={str(k): v for k, v in summary.iloc[0].items()} if len(summary)
-            else dict.fromkeys(map(str, summary.columns)),
-            causes=causes_pareto(problems.get(name, analysis.problems.iloc[0:0])),
-            themes=(themes := recurring_themes(reviews[name]))[themes["recurring"]],
-            repeated_misses=misses.get(name, []), unfixed_causes=unfixed.get(name, []),
-        ))
+        views.append(
+            TeamView(
+                name=name,
+                slug=slugs[name],
+                reviews=reviews[name],
+                metrics=metrics.get(name, analysis.metrics.iloc[0:0].assign(occasion=None)),
+                funnel=funnel.get(name, analysis.funnel.iloc[0:0].assign(occasion=None)),
+                actions=team_actions,
+                # A team without actions has no summary row: its figures are empty, not missing.
+                summary={str(k): v for k, v in summary.iloc[0].items()}
+                if len(summary)
+                else dict.fromkeys(map(str, summary.columns)),
+                causes=causes_pareto(problems.get(name, analysis.problems.iloc[0:0])),
+                themes=(themes := recurring_themes(reviews[name]))[themes["recurring"]],
+                repeated_misses=misses.get(name, []),
+                unfixed_causes=unfixed.get(name, []),
+            )
+        )
     return views
 
 

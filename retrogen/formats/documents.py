@@ -120,9 +120,14 @@ def _templates() -> jinja2.Environment:
     """Autoescaping escapes &, <, >, and quotes: right for HTML and for WordprocessingML alike."""
     env = environment("templates/documents")
     env.filters.update(text=markdown_text, twips=lambda cm: round(cm * TWIPS_PER_CM))
-    env.globals.update(fills=FILLS, symbols=SYMBOLS, header_fill=HEADER_FILL, note_points=NOTE_POINTS,
-                       table_points=TABLE_POINTS,
-                       heading_styles={level: name.replace(" ", "") for level, (name, _) in HEADINGS.items()})
+    env.globals.update(
+        fills=FILLS,
+        symbols=SYMBOLS,
+        header_fill=HEADER_FILL,
+        note_points=NOTE_POINTS,
+        table_points=TABLE_POINTS,
+        heading_styles={level: name.replace(" ", "") for level, (name, _) in HEADINGS.items()},
+    )
     return env
 
 
@@ -161,8 +166,9 @@ def to_docx(blocks: Sequence[Block], language: str) -> bytes:
     body = _render("word.xml.j2", blocks, language)
     buffer = io.BytesIO(package.parts)
     with zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as archive:  # the other parts stay compressed
-        archive.writestr(zipfile.ZipInfo(_BODY, _STAMP), package.body_start + body + package.body_end,
-                         zipfile.ZIP_DEFLATED)
+        archive.writestr(
+            zipfile.ZipInfo(_BODY, _STAMP), package.body_start + body + package.body_end, zipfile.ZIP_DEFLATED
+        )
     return buffer.getvalue()
 
 
@@ -171,8 +177,10 @@ def _house_package(language: str) -> _Package:
     """The house template for `language` (zh, en), made once per process."""
     document = Document()
     # Parts no one needs: a second copy of the styles for Word 2010 and a thumbnail of an empty page.
-    for rels, unwanted in ((document.part.rels, _STYLES_WITH_EFFECTS),
-                           (document.part.package.rels, RELATIONSHIP_TYPE.THUMBNAIL)):
+    for rels, unwanted in (
+        (document.part.rels, _STYLES_WITH_EFFECTS),
+        (document.part.package.rels, RELATIONSHIP_TYPE.THUMBNAIL),
+    ):
         for key in [key for key, rel in rels.items() if rel.reltype == unwanted]:
             del rels[key]
     document.core_properties.author = "retrogen"
@@ -212,7 +220,7 @@ def _house_package(language: str) -> _Package:
                 target.writestr(zipfile.ZipInfo(name, _STAMP), source.read(name), zipfile.ZIP_DEFLATED)
         body = source.read(_BODY).decode("utf-8")
     start = body.index("<w:body>") + len("<w:body>")
-    return _Package(parts.getvalue(), body[:start], body[body.index("<w:sectPr", start):])
+    return _Package(parts.getvalue(), body[:start], body[body.index("<w:sectPr", start) :])
 
 
 def _w(tag: str) -> str:

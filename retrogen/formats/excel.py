@@ -82,11 +82,15 @@ def _write_sheet(sheet: WriteOnlyWorksheet, frame: pd.DataFrame, language: str |
     dates."""
     columns = [str(c) for c in frame.columns]
     headers = [header(c, language) for c in columns]
-    rows = [[_excel_value(v, c, language) for v, c in zip(row, columns, strict=True)]
-            for row in frame.itertuples(index=False, name=None)]
+    rows = [
+        [_excel_value(v, c, language) for v, c in zip(row, columns, strict=True)]
+        for row in frame.itertuples(index=False, name=None)
+    ]
     # Header: room for the filter button; cells: two characters of padding.
-    widths = [min(_MAX_WIDTH, max([width(headers[i]) + 4, *(_shown_width(c, row[i]) + 2 for row in rows)]))
-              for i, c in enumerate(columns)]
+    widths = [
+        min(_MAX_WIDTH, max([width(headers[i]) + 4, *(_shown_width(c, row[i]) + 2 for row in rows)]))
+        for i, c in enumerate(columns)
+    ]
     for index, column_width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column_width
     sheet.freeze_panes = "A2"
@@ -110,9 +114,12 @@ def _write_sheet(sheet: WriteOnlyWorksheet, frame: pd.DataFrame, language: str |
             # Set, not left to the reader: LibreOffice and others do not grow a row for wrapped text.
             sheet.row_dimensions[row_number].height = min(max(lines), _MAX_LINES) * _LINE_HEIGHT
         units = dict(zip(columns, row, strict=True))
-        sheet.append([_cell(sheet, value, _number_format(column, units),
-                            _WRAP if needed > 1 else _TOP if tall else None)
-                      for value, column, needed in zip(row, columns, lines, strict=True)])
+        sheet.append(
+            [
+                _cell(sheet, value, _number_format(column, units), _WRAP if needed > 1 else _TOP if tall else None)
+                for value, column, needed in zip(row, columns, lines, strict=True)
+            ]
+        )
 
 
 def _number_format(column: str, row: dict[str, Any]) -> str | None:

@@ -19,10 +19,23 @@ from retrogen.formats.labels import HEADERS, HIDDEN_COLUMNS, VALUES, YES_NO
 from retrogen.formats.numbers import number, percent, signed_change
 
 # Columns that hold ratios: shown as percentages to people, kept as fractions for machines.
-RATE_COLUMNS = frozenset({
-    "achievement", "conversion", "cumulative", "overall", "share", "cumulative_share", "target_rate",
-    "completion_rate", "on_time_rate", "met_rate", "mean_achievement", "median_achievement", "verification_rate",
-})
+RATE_COLUMNS = frozenset(
+    {
+        "achievement",
+        "conversion",
+        "cumulative",
+        "overall",
+        "share",
+        "cumulative_share",
+        "target_rate",
+        "completion_rate",
+        "on_time_rate",
+        "met_rate",
+        "mean_achievement",
+        "median_achievement",
+        "verification_rate",
+    }
+)
 # Changes: in percentage points or relative, as each row's change_unit says (metrics tables).
 CHANGE_COLUMNS = {"change": "change_unit", "yoy_change": "change_unit"}
 
@@ -50,8 +63,10 @@ def plain(value: Any, digits: int | None = 6) -> Any:
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{column: plain(value) for column, value in zip(frame.columns, row, strict=True)}
-            for row in frame.itertuples(index=False, name=None)]
+    return [
+        {column: plain(value) for column, value in zip(frame.columns, row, strict=True)}
+        for row in frame.itertuples(index=False, name=None)
+    ]
 
 
 def grouped(rows: list[dict[str, Any]], key: str) -> dict[str, list[dict[str, Any]]]:
@@ -182,11 +197,57 @@ FLEXIBLE_LEAST = 10
 WHOLE = frozenset({"review", "id", "item", "carried_from", "carried_to", "previous_from", "yoy_from", "verified_by"})
 # The columns a narrow table keeps first, most telling first; the others go, the last one first, until it fits.
 FIRST_COLUMNS = (
-    "review", "id", "item", "action", "owner", "metric", "stage", "factor", "tag", "theme", "kind", "week", "date",
-    "text", "status", "state", "due", "achievement", "target", "actual", "change", "count", "conversion", "met",
-    "missed_in_a_row", "title", "team", "problems", "share", "actions", "open", "overdue", "done", "completion_rate",
-    "on_time_rate", "metrics", "met_rate", "mean_achievement", "lessons", "success", "failure", "reviews", "teams",
-    "score", "period", "verification", "days_late", "previous", "last_seen", "recurring", "cumulative_share",
+    "review",
+    "id",
+    "item",
+    "action",
+    "owner",
+    "metric",
+    "stage",
+    "factor",
+    "tag",
+    "theme",
+    "kind",
+    "week",
+    "date",
+    "text",
+    "status",
+    "state",
+    "due",
+    "achievement",
+    "target",
+    "actual",
+    "change",
+    "count",
+    "conversion",
+    "met",
+    "missed_in_a_row",
+    "title",
+    "team",
+    "problems",
+    "share",
+    "actions",
+    "open",
+    "overdue",
+    "done",
+    "completion_rate",
+    "on_time_rate",
+    "metrics",
+    "met_rate",
+    "mean_achievement",
+    "lessons",
+    "success",
+    "failure",
+    "reviews",
+    "teams",
+    "score",
+    "period",
+    "verification",
+    "days_late",
+    "previous",
+    "last_seen",
+    "recurring",
+    "cumulative_share",
 )
 
 
@@ -201,8 +262,9 @@ def to_table(frame: pd.DataFrame, language: str | None = None, wide: bool = True
     rows = [[_cell(c, v, row, language, longest[c]) for c, v in row.items()] for row in records(frame)]
     titles = [header(c, language) for c in columns]
     widths = [max(width(cell) for cell in column) for column in zip(titles, *rows, strict=True)]
-    numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
-               for c in frame.columns]
+    numeric = [
+        pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c]) for c in frame.columns
+    ]
     kept = list(range(len(columns))) if wide else _fitting(columns, titles, widths)
     cells = [titles, *rows]
     for index in kept:
@@ -225,6 +287,7 @@ def _fitting(columns: list[str], titles: list[str], widths: list[int]) -> list[i
     """The indices of the columns a narrow table keeps: the least telling go first until the rest fit, free
     text counted at its least; then free text gets the room that is left, the most telling first. Narrows
     `widths` to what each kept column is given."""
+
     def least(index: int) -> int:
         if columns[index] not in FLEXIBLE:
             return widths[index]

@@ -65,8 +65,18 @@ class CheckOptions:
     def of(cls, config: Config, today: date) -> CheckOptions:
         """The options the knowledge base's configuration sets."""
         known = config.roster.known() if config.require_known_owners else None
-        return cls(today, config.not_owners, config.max_file_size, config.root, config.min_whys, known,
-                   config.roster.names(), config.tags, config.teams, config.repeated_miss_periods)
+        return cls(
+            today,
+            config.not_owners,
+            config.max_file_size,
+            config.root,
+            config.min_whys,
+            known,
+            config.roster.names(),
+            config.tags,
+            config.teams,
+            config.repeated_miss_periods,
+        )
 
 
 class TagUse(NamedTuple):
@@ -150,8 +160,9 @@ def check_file(path: Path, options: CheckOptions, display: str | None = None, ke
     shown = display or path.as_posix()
     try:
         if _link_leaves(path, options.root or Path.cwd()):
-            raise ReviewFileError("RG010", "the file is a link to a file outside the knowledge base; copy the "
-                                  "review into it instead")
+            raise ReviewFileError(
+                "RG010", "the file is a link to a file outside the knowledge base; copy the review into it instead"
+            )
         document = load_review(path, options.max_file_size)
     except ReviewFileError as exc:
         return FileResult(path, shown, [Finding(shown, exc.line, exc.column, exc.code, exc.message)])
@@ -163,8 +174,9 @@ def check_file(path: Path, options: CheckOptions, display: str | None = None, ke
 
     for code, where, at_key, message in schema_issues(document, options.today):
         add(code, where, message, at_key)
-    for code, where, message in review_issues(document, options.today, options.not_owners, options.min_whys,
-                                                     (options.known_owners, options.roster_names)):
+    for code, where, message in review_issues(
+        document, options.today, options.not_owners, options.min_whys, (options.known_owners, options.roster_names)
+    ):
         add(code, where, message)
     team = document.data.get("team")
     if options.teams is not None and isinstance(team, str) and team.strip() and not is_placeholder(team):
@@ -175,19 +187,33 @@ def check_file(path: Path, options: CheckOptions, display: str | None = None, ke
     if isinstance(review_id, str):
         stem = path.name.rsplit(".", 1)[0]
         if review_id != stem:
-            add("RG110", ("id",), f"id {review_id!r} does not match the file name {path.name!r}; rename the "
-                f"file to {review_id}.yaml or set id: {stem}")
+            add(
+                "RG110",
+                ("id",),
+                f"id {review_id!r} does not match the file name {path.name!r}; rename the "
+                f"file to {review_id}.yaml or set id: {stem}",
+            )
     else:
         review_id = None
     findings.sort()
-    return FileResult(path, shown, findings, review_id, document.locate(("id",)) if review_id else None,
-                      document.data if keep else None, facts_of(document, shown), _tag_uses(document))
+    return FileResult(
+        path,
+        shown,
+        findings,
+        review_id,
+        document.locate(("id",)) if review_id else None,
+        document.data if keep else None,
+        facts_of(document, shown),
+        _tag_uses(document),
+    )
 
 
 def _tag_uses(document: Document) -> list[TagUse]:
     data = document.data
-    tagged: list[tuple[FieldPath, Any]] = [((), data), *((("lessons", index), lesson)
-                                                         for index, lesson in entries(data, "lessons"))]
+    tagged: list[tuple[FieldPath, Any]] = [
+        ((), data),
+        *((("lessons", index), lesson) for index, lesson in entries(data, "lessons")),
+    ]
     uses: list[TagUse] = []
     for where, item in tagged:
         tags = item.get("tags")
@@ -222,8 +248,13 @@ def _facts_batch(args: tuple[list[tuple[Path, str]], CheckOptions, bool]) -> lis
 Work = TypeVar("Work")
 
 
-def _per_file(work: Callable[[tuple[list[tuple[Path, str]], CheckOptions, bool]], list[Work]],
-              files: Sequence[Path], options: CheckOptions, keep: bool, jobs: int | None) -> list[Work]:
+def _per_file(
+    work: Callable[[tuple[list[tuple[Path, str]], CheckOptions, bool]], list[Work]],
+    files: Sequence[Path],
+    options: CheckOptions,
+    keep: bool,
+    jobs: int | None,
+) -> list[Work]:
     """`work` on batches of the files, on every core when there are enough of them to pay for the processes."""
     base = Path.cwd()  # once, not once per file
     named = [(path, display_path(path, base)) for path in files]
@@ -231,13 +262,14 @@ def _per_file(work: Callable[[tuple[list[tuple[Path, str]], CheckOptions, bool]]
     if jobs == 1 or len(named) < PARALLEL_THRESHOLD:
         return work((named, options, keep))
     size = max(16, len(named) // (jobs * 8))
-    batches = [(named[i:i + size], options, keep) for i in range(0, len(named), size)]
+    batches = [(named[i : i + size], options, keep) for i in range(0, len(named), size)]
     with ProcessPoolExecutor(max_workers=jobs, initializer=exit_with_parent) as pool:
         return [result for batch in pool.map(work, batches) for result in batch]
 
 
-def check_files(files: Sequence[Path], options: CheckOptions, keep: bool = False,
-                jobs: int | None = None) -> list[FileResult]:
+def check_files(
+    files: Sequence[Path], options: CheckOptions, keep: bool = False, jobs: int | None = None
+) -> list[FileResult]:
     """Check many files, on every core when there are enough of them."""
     return _per_file(_check_batch, files, options, keep, jobs)
 
@@ -265,15 +297,22 @@ def review_heads(folder: Path, exclude: set[Path]) -> Iterator[Head]:
         except OSError:
             continue
         review_id, team = _ID_LINE.search(head), _TEAM_LINE.search(head)
-        yield Head(path, review_id.group(1) if review_id else None,
-                   next((g for g in team.groups() if g is not None), None) if team else None, _head_tags(head))
+        yield Head(
+            path,
+            review_id.group(1) if review_id else None,
+            next((g for g in team.groups() if g is not None), None) if team else None,
+            _head_tags(head),
+        )
 
 
 def _head_tags(head: str) -> tuple[str, ...]:
     """The tags a head writes in the usual forms; a tag written otherwise is only missed as a known spelling."""
     items = [item for found in _TAGS_FLOW.findall(head) for item in found.split(",")]
-    items += [line.split("#")[0].strip().removeprefix("-") for found in _TAGS_BLOCK.findall(head)
-              for line in found.splitlines()]
+    items += [
+        line.split("#")[0].strip().removeprefix("-")
+        for found in _TAGS_BLOCK.findall(head)
+        for line in found.splitlines()
+    ]
     return tuple(tag for item in items if (tag := item.strip().strip("'\"").strip()))
 
 
@@ -291,12 +330,23 @@ def duplicate_ids(results: Sequence[FileResult], others: Iterable[tuple[str, Pat
         first = owners.setdefault(result.review_id, result.display)
         if first != result.display:
             pos = result.id_position
-            yield Finding(result.display, pos.line, pos.column, "RG111",
-                          f"review id {result.review_id!r} is already used by {first}; choose another id", "id")
+            yield Finding(
+                result.display,
+                pos.line,
+                pos.column,
+                "RG111",
+                f"review id {result.review_id!r} is already used by {first}; choose another id",
+                "id",
+            )
 
 
-def check_paths(paths: Sequence[Path], options: CheckOptions, reviews_dir: Path | None = None,
-                keep: bool = False, jobs: int | None = None) -> CheckResult:
+def check_paths(
+    paths: Sequence[Path],
+    options: CheckOptions,
+    reviews_dir: Path | None = None,
+    keep: bool = False,
+    jobs: int | None = None,
+) -> CheckResult:
     """Check the named files and folders. Ids must be unique among them and, for files inside
     `reviews_dir`, against the rest of the knowledge base; a file elsewhere (a draft, an example) is not
     part of the knowledge base, so it cannot clash with it. The closed loop is checked the same way."""
@@ -313,10 +363,13 @@ def check_paths(paths: Sequence[Path], options: CheckOptions, reviews_dir: Path 
     related_inside = _related_facts(heads, inside, options, jobs) if inside else []
     related_outside = _related_facts(heads, outside, options, jobs) if outside else []
     by_display = {r.display: r for r in results}
-    for finding in [*duplicate_ids(inside, others), *duplicate_ids(outside, ()),
-                    *_cross_findings(inside, related_inside, options),
-                    *_cross_findings(outside, related_outside, options),
-                    *_tag_findings(results, heads, options.tags)]:
+    for finding in [
+        *duplicate_ids(inside, others),
+        *duplicate_ids(outside, ()),
+        *_cross_findings(inside, related_inside, options),
+        *_cross_findings(outside, related_outside, options),
+        *_tag_findings(results, heads, options.tags),
+    ]:
         by_display[finding.path].findings.append(finding)
     findings = sorted(f for r in results for f in r.findings)
     return CheckResult(results, findings)
@@ -332,28 +385,33 @@ def _tag_findings(checked: list[FileResult], heads: list[Head], vocabulary: TagV
         for use in result.tags:
             meant = speller.suggestion(use.tag)
             if meant is not None:
-                yield Finding(result.display, use.position.line, use.position.column, "RG250",
-                              f"{use.field}: tag {use.tag!r} differs from the known tag {meant!r} only by case, "
-                              f"spacing, hyphenation or a typo; did you mean {meant!r}?", use.field)
+                yield Finding(
+                    result.display,
+                    use.position.line,
+                    use.position.column,
+                    "RG250",
+                    f"{use.field}: tag {use.tag!r} differs from the known tag {meant!r} only by case, "
+                    f"spacing, hyphenation or a typo; did you mean {meant!r}?",
+                    use.field,
+                )
 
 
-def _related_facts(heads: list[Head], checked: list[FileResult], options: CheckOptions,
-                   jobs: int | None) -> list[ReviewFacts]:
+def _related_facts(
+    heads: list[Head], checked: list[FileResult], options: CheckOptions, jobs: int | None
+) -> list[ReviewFacts]:
     """Facts of the unchecked reviews that the checked ones are judged against: those of the same teams and
     those their actions are carried from. A head without a readable team is read to be sure."""
     teams = {r.facts.team for r in checked if r.facts}
-    sources = {carried_key(a.carried_from)[0] for r in checked if r.facts for a in r.facts.actions
-               if a.carried_from}
+    sources = {carried_key(a.carried_from)[0] for r in checked if r.facts for a in r.facts.actions if a.carried_from}
     wanted = [h.path for h in heads if h.team is None or h.team.strip() in teams or h.review_id in sources]
     return [facts for facts in _per_file(_facts_batch, wanted, options, False, jobs) if facts]
 
 
-def _cross_findings(checked: list[FileResult], related: list[ReviewFacts], options: CheckOptions
-                    ) -> Iterator[Finding]:
+def _cross_findings(checked: list[FileResult], related: list[ReviewFacts], options: CheckOptions) -> Iterator[Finding]:
     """Closed-loop findings of the checked files, judged with the related reviews around them; a checked
     file's own facts come last, so they win over another file's with the same id."""
     facts = [*related, *(r.facts for r in checked if r.facts)]
-    for issue in cross_issues(facts, {r.review_id for r in checked if r.review_id}, options.today,
-                              options.repeated_miss_periods):
-        yield Finding(issue.display, issue.position.line, issue.position.column, issue.code, issue.message,
-                      issue.field)
+    for issue in cross_issues(
+        facts, {r.review_id for r in checked if r.review_id}, options.today, options.repeated_miss_periods
+    ):
+        yield Finding(issue.display, issue.position.line, issue.position.column, issue.code, issue.message, issue.field)

@@ -29,13 +29,33 @@ CONFIG_NAME = "mkdocs.yml"
 # languages of each step are listed, so the order holds whether or not tag_aliases folds one into the other;
 # a tag missing from the knowledge base is skipped.
 DEFAULT_PLAYBOOK_ORDER = (
-    "拓客", "新客户开发", "prospecting", "需求挖掘", "discovery", "决策链", "decision-chain", "方案", "proposal",
-    "business-case", "定价", "pricing", "谈判", "negotiation", "成交", "closing", "交接", "handover",
-    "客户维护", "retention", "续约", "renewal",
+    "拓客",
+    "新客户开发",
+    "prospecting",
+    "需求挖掘",
+    "discovery",
+    "决策链",
+    "decision-chain",
+    "方案",
+    "proposal",
+    "business-case",
+    "定价",
+    "pricing",
+    "谈判",
+    "negotiation",
+    "成交",
+    "closing",
+    "交接",
+    "handover",
+    "客户维护",
+    "retention",
+    "续约",
+    "renewal",
 )
 # A practice is "proven" in the playbook when every decided verdict of its actions is achieved and at least this
 # many are: one achieved verdict is an anecdote, and one beside a miss is no proof (extra.retrogen).
 DEFAULT_PROVEN_MIN_VERDICTS = 2
+
 
 @dataclass(frozen=True)
 class Config:
@@ -159,8 +179,10 @@ def _is_rag_thresholds(value: Any) -> bool:
 
 
 def _is_tag_aliases(value: Any) -> bool:
-    return isinstance(value, dict) and all(isinstance(tag, str) and tag.strip() and
-                                           (aliases is None or _is_names(aliases)) for tag, aliases in value.items())
+    return isinstance(value, dict) and all(
+        isinstance(tag, str) and tag.strip() and (aliases is None or _is_names(aliases))
+        for tag, aliases in value.items()
+    )
 
 
 # Every setting of `extra.retrogen`, in one place: its name, its default and its rule.
@@ -169,24 +191,42 @@ SETTINGS: dict[str, Setting] = {
     "not_owners": Setting(list(DEFAULT_NOT_OWNERS), "a list of words", _is_words),
     "max_file_size": Setting(DEFAULT_MAX_FILE_SIZE, "a positive number of bytes", lambda v: _is_count(v) and v > 0),
     "min_whys": Setting(DEFAULT_MIN_WHYS, "a whole number from 0 to 10", lambda v: _is_count(v) and 0 <= v <= 10),
-    "people": Setting(None, "the path of the roster file (people.yaml), relative to mkdocs.yml",
-                      lambda v: v is None or (isinstance(v, str) and v.strip() != "")),
+    "people": Setting(
+        None,
+        "the path of the roster file (people.yaml), relative to mkdocs.yml",
+        lambda v: v is None or (isinstance(v, str) and v.strip() != ""),
+    ),
     "require_known_owners": Setting(False, "true or false", lambda v: isinstance(v, bool)),
-    "tag_aliases": Setting({}, "a mapping of each canonical tag to the list of its aliases, e.g. "
-                           "{决策链: [decision-chain], 定价: [pricing]}", _is_tag_aliases),
-    "teams": Setting(None, "the list of the teams' names (unset: any team), e.g. [华东销售部, 华南客户成功部]",
-                     lambda v: v is None or _is_names(v)),
-    "playbook_order": Setting(list(DEFAULT_PLAYBOOK_ORDER), "a list of tags, e.g. [新客户开发, 需求挖掘, 决策链]",
-                              _is_names),
-    "rag_thresholds": Setting({"green": 100, "amber": 90}, "the achievement in percent from which a KPI is green "
-                              "and from which it is amber, amber at most green, e.g. {green: 100, amber: 90}",
-                              _is_rag_thresholds),
-    "repeated_miss_periods": Setting(DEFAULT_REPEATED_MISS_PERIODS, "a whole number from 2 to 24: how many "
-                                     "comparable periods in a row a KPI must miss its target to be flagged",
-                                     lambda v: _is_count(v) and 2 <= v <= 24),
-    "proven_min_verdicts": Setting(DEFAULT_PROVEN_MIN_VERDICTS, "a whole number from 1 to 100: how many achieved "
-                                   "verdicts, and no other decided one, make a playbook practice proven",
-                                   lambda v: _is_count(v) and 1 <= v <= 100),
+    "tag_aliases": Setting(
+        {},
+        "a mapping of each canonical tag to the list of its aliases, e.g. {决策链: [decision-chain], 定价: [pricing]}",
+        _is_tag_aliases,
+    ),
+    "teams": Setting(
+        None,
+        "the list of the teams' names (unset: any team), e.g. [华东销售部, 华南客户成功部]",
+        lambda v: v is None or _is_names(v),
+    ),
+    "playbook_order": Setting(
+        list(DEFAULT_PLAYBOOK_ORDER), "a list of tags, e.g. [新客户开发, 需求挖掘, 决策链]", _is_names
+    ),
+    "rag_thresholds": Setting(
+        {"green": 100, "amber": 90},
+        "the achievement in percent from which a KPI is green "
+        "and from which it is amber, amber at most green, e.g. {green: 100, amber: 90}",
+        _is_rag_thresholds,
+    ),
+    "repeated_miss_periods": Setting(
+        DEFAULT_REPEATED_MISS_PERIODS,
+        "a whole number from 2 to 24: how many comparable periods in a row a KPI must miss its target to be flagged",
+        lambda v: _is_count(v) and 2 <= v <= 24,
+    ),
+    "proven_min_verdicts": Setting(
+        DEFAULT_PROVEN_MIN_VERDICTS,
+        "a whole number from 1 to 100: how many achieved "
+        "verdicts, and no other decided one, make a playbook practice proven",
+        lambda v: _is_count(v) and 1 <= v <= 100,
+    ),
 }
 
 
@@ -246,8 +286,10 @@ def load_config(config_file: Path | None = None, cwd: Path | None = None) -> Con
         language="zh" if language.lower().startswith("zh") else "en",
         site_name=str(raw.get("site_name") or "retrogen"),
         mkdocs=raw,
-        rag_thresholds=(settings["rag_thresholds"].get("green", 100) / 100,
-                        settings["rag_thresholds"].get("amber", 90) / 100),
+        rag_thresholds=(
+            settings["rag_thresholds"].get("green", 100) / 100,
+            settings["rag_thresholds"].get("amber", 90) / 100,
+        ),
         repeated_miss_periods=settings["repeated_miss_periods"],
         proven_min_verdicts=settings["proven_min_verdicts"],
     )
@@ -257,12 +299,16 @@ def knowledge_base_problem(config: Config, *, reviews: bool = True) -> str | Non
     """Why a command cannot read the knowledge base of `config`: no mkdocs.yml was found, or (with `reviews`)
     its reviews folder is missing; None when it can."""
     if not config.config_file.is_file():
-        return (f"not in a knowledge base: no {CONFIG_NAME} in {config.root} or a folder above it; start one with "
-                "`retrogen init`, or name its mkdocs.yml with -c")
+        return (
+            f"not in a knowledge base: no {CONFIG_NAME} in {config.root} or a folder above it; start one with "
+            "`retrogen init`, or name its mkdocs.yml with -c"
+        )
     if reviews and not config.reviews_dir.is_dir():
         what = "is not a folder" if config.reviews_dir.exists() else "does not exist"
-        return (f"the reviews folder {config.reviews_dir} (reviews_dir of {config.config_file}) {what}; "
-                f"`retrogen init --force {config.root}` adds it with an example review")
+        return (
+            f"the reviews folder {config.reviews_dir} (reviews_dir of {config.config_file}) {what}; "
+            f"`retrogen init --force {config.root}` adds it with an example review"
+        )
     return None
 
 
@@ -281,6 +327,7 @@ def resolve_today(value: str | date | None) -> date:
     except ValueError:
         raise ConfigError(f"today must be a date as YYYY-MM-DD, not {text!r}") from None
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise ConfigError(f"today must be a day in the years {FIRST_YEAR} to {LAST_YEAR}, like every date of a "
-                          f"review, not {text}")
+        raise ConfigError(
+            f"today must be a day in the years {FIRST_YEAR} to {LAST_YEAR}, like every date of a review, not {text}"
+        )
     return day

@@ -64,20 +64,25 @@ def tag_vocabulary(value: Mapping[str, list[str] | None], where: str) -> TagVoca
     for canonical in value:
         other = canonical_of.setdefault(tag_key(canonical), canonical)
         if other != canonical:
-            raise ConfigError(f"{where}: {canonical!r} and {other!r} are one tag (case and spacing aside); keep "
-                              "one and list the other as its alias")
+            raise ConfigError(
+                f"{where}: {canonical!r} and {other!r} are one tag (case and spacing aside); keep "
+                "one and list the other as its alias"
+            )
     alias_of: dict[str, str] = {}
     for canonical, aliases in value.items():
         for alias in aliases or ():
             other = canonical_of.get(tag_key(alias), canonical)
             if other != canonical:
-                raise ConfigError(f"{where}: {alias!r}, an alias of {canonical!r}, is itself a canonical tag; "
-                                  f"move the aliases of {other!r} under {canonical!r} and remove {other!r}, or "
-                                  f"drop {alias!r} from the aliases of {canonical!r}")
+                raise ConfigError(
+                    f"{where}: {alias!r}, an alias of {canonical!r}, is itself a canonical tag; "
+                    f"move the aliases of {other!r} under {canonical!r} and remove {other!r}, or "
+                    f"drop {alias!r} from the aliases of {canonical!r}"
+                )
             other = alias_of.setdefault(tag_key(alias), canonical)
             if other != canonical:
-                raise ConfigError(f"{where}: {alias!r} is listed under both {other!r} and {canonical!r}; an "
-                                  "alias belongs to one tag")
+                raise ConfigError(
+                    f"{where}: {alias!r} is listed under both {other!r} and {canonical!r}; an alias belongs to one tag"
+                )
     return TagVocabulary({canonical: tuple(aliases or ()) for canonical, aliases in value.items()})
 
 
@@ -89,12 +94,16 @@ def _one_slip(one: str, other: str) -> bool:
     while start < min(len(one), len(other)) and one[start] == other[start]:
         start += 1
     a, b = one[start:], other[start:]
-    return (a[1:] == b[1:] or a[1:] == b or a == b[1:]
-            or (len(a) == len(b) >= 2 and a[0] == b[1] and a[1] == b[0] and a[2:] == b[2:]))
+    return (
+        a[1:] == b[1:]
+        or a[1:] == b
+        or a == b[1:]
+        or (len(a) == len(b) >= 2 and a[0] == b[1] and a[1] == b[0] and a[2:] == b[2:])
+    )
 
 
 def _deletions(key: str) -> set[str]:
-    return {key, *(key[:i] + key[i + 1:] for i in range(len(key)))}
+    return {key, *(key[:i] + key[i + 1 :] for i in range(len(key)))}
 
 
 class TagIndex:
@@ -121,8 +130,11 @@ class TagIndex:
         keys = {key}
         if len(key) >= MIN_TYPO_LENGTH - 1:
             for variant in _deletions(key):
-                keys.update(k for k in self._by_deletion.get(variant, ())
-                            if min(len(k), len(key)) >= MIN_TYPO_LENGTH and _one_slip(k, key))
+                keys.update(
+                    k
+                    for k in self._by_deletion.get(variant, ())
+                    if min(len(k), len(key)) >= MIN_TYPO_LENGTH and _one_slip(k, key)
+                )
         return sorted(s for k in keys for s in self._by_key.get(k, ()) if s != tag)
 
 

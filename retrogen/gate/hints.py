@@ -26,7 +26,7 @@ EXAMPLES: dict[str, dict[str, str]] = {
 
 
 def did_you_mean(word: str, choices: Iterable[str], otherwise: str = "", cutoff: float = 0.5) -> str:
-    """"did you mean 'X'?" naming the choice closest to `word`, or `otherwise` when none is close."""
+    """ "did you mean 'X'?" naming the choice closest to `word`, or `otherwise` when none is close."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=cutoff)
     return f"did you mean {close[0]!r}?" if close else otherwise
 
@@ -47,8 +47,11 @@ class Hints:
     @classmethod
     def for_review(cls, data: dict[str, Any], today: date | None) -> Hints:
         language = review_language(data)
-        return cls(example("owner", language), example_due(today) if today else "due: YYYY-MM-DD",
-                   example("checkpoint", language))
+        return cls(
+            example("owner", language),
+            example_due(today) if today else "due: YYYY-MM-DD",
+            example("checkpoint", language),
+        )
 
 
 def review_language(data: dict[str, Any]) -> str:

@@ -119,22 +119,28 @@ class _Builder:
 
     def refuse_anchor_or_tag(self, event: Any) -> None:
         if getattr(event, "anchor", None):
-            raise self.fail("RG006", f"anchor &{event.anchor} is not allowed; reviews are plain data, "
-                            "write the value out in full", event.start_mark)
+            raise self.fail(
+                "RG006",
+                f"anchor &{event.anchor} is not allowed; reviews are plain data, write the value out in full",
+                event.start_mark,
+            )
         if getattr(event, "tag", None) and event.tag != "!":
             tag = event.tag.replace("tag:yaml.org,2002:", "!!")
-            raise self.fail("RG008", f"tag {tag} is not allowed; remove it and write a plain value",
-                            event.start_mark)
+            raise self.fail("RG008", f"tag {tag} is not allowed; remove it and write a plain value", event.start_mark)
 
     def node(self, event: Any, path: FieldPath, depth: int) -> Any:
         # The hot loop of every command: attribute reads are kept to the minimum on purpose.
         if depth > MAX_DEPTH:
-            raise self.fail("RG011", f"nesting deeper than {MAX_DEPTH} levels; a review never needs this",
-                            event.start_mark)
+            raise self.fail(
+                "RG011", f"nesting deeper than {MAX_DEPTH} levels; a review never needs this", event.start_mark
+            )
         kind = type(event)
         if kind is yaml.AliasEvent:
-            raise self.fail("RG006", f"alias *{event.anchor} is not allowed; reviews are plain data, "
-                            "write the value out in full", event.start_mark)
+            raise self.fail(
+                "RG006",
+                f"alias *{event.anchor} is not allowed; reviews are plain data, write the value out in full",
+                event.start_mark,
+            )
         if event.anchor is not None or event.tag is not None:
             self.refuse_anchor_or_tag(event)
         mark: Any = event.start_mark
@@ -155,8 +161,7 @@ class _Builder:
                 if type(event) is not yaml.ScalarEvent:
                     if type(event) is yaml.MappingEndEvent:
                         return mapping
-                    raise self.fail("RG002", "a key must be a plain word, not a list or mapping",
-                                    event.start_mark)
+                    raise self.fail("RG002", "a key must be a plain word, not a list or mapping", event.start_mark)
                 if event.anchor is not None or event.tag is not None:
                     self.refuse_anchor_or_tag(event)
                 key = event.value
@@ -165,8 +170,11 @@ class _Builder:
                     raise self.fail("RG002", f"not valid YAML: {message}", event.start_mark)
                 child = (*path, key)
                 if key in mapping:
-                    raise self.fail("RG005", f"key {key!r} appears twice in this mapping (first at line "
-                                    f"{keys[child].line}); keep one", event.start_mark)
+                    raise self.fail(
+                        "RG005",
+                        f"key {key!r} appears twice in this mapping (first at line {keys[child].line}); keep one",
+                        event.start_mark,
+                    )
                 mark = event.start_mark
                 keys[child] = Position(mark.line + 1, mark.column + 1)
                 mapping[key] = self.node(next(events), child, depth + 1)
@@ -180,8 +188,11 @@ class _Builder:
             if kind is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
-                    raise self.fail("RG009", "a review file holds one document; move this one to a file "
-                                    "of its own", event.start_mark)
+                    raise self.fail(
+                        "RG009",
+                        "a review file holds one document; move this one to a file of its own",
+                        event.start_mark,
+                    )
                 root = self.node(next(self.events), (), 0)
         return root
 
@@ -198,7 +209,7 @@ def _typing_slip(line: str) -> tuple[str, int] | None:
     """What a Chinese input method put into a YAML line ('：' for ':', '　' or a tab for spaces), and the
     0-based column where it stands; None when the line has no such slip."""
     indent = len(line) - len(line.lstrip(" "))
-    if line[indent:indent + 1] in ("\u3000", "\t"):
+    if line[indent : indent + 1] in ("\u3000", "\t"):
         what = "full-width space '　'" if line[indent] == "\u3000" else "tab"
         return f"{what} in the indentation; indent with ordinary spaces", indent
     column = line.find("：")
@@ -225,8 +236,9 @@ def _syntax_error(text: str, exc: yaml.MarkedYAMLError) -> ReviewFileError:
     mark = exc.context_mark if simple_key else exc.problem_mark or exc.context_mark
     pos = _position(mark) if mark else Position(1, 1)
     if "nesting depth" in str(exc.problem):  # libyaml >= 0.2.6 (PyYAML 6.0.4) stops deep nesting itself
-        return ReviewFileError("RG011", f"nesting deeper than {MAX_DEPTH} levels; a review never needs this",
-                               pos.line, pos.column)
+        return ReviewFileError(
+            "RG011", f"nesting deeper than {MAX_DEPTH} levels; a review never needs this", pos.line, pos.column
+        )
     if simple_key:
         problem += "; a line here has a key without a colon (key: value)"
     return ReviewFileError("RG002", f"not valid YAML: {problem}", pos.line, pos.column)
@@ -244,16 +256,21 @@ def parse_text(path: Path, text: str) -> Document:
     except yaml.reader.ReaderError as exc:
         pos = _line_of_offset(text, exc.position)
         char = exc.character if isinstance(exc.character, int) else ord(exc.character)
-        raise ReviewFileError("RG002", f"not valid YAML: character U+{char:04X} is not allowed ({exc.reason})",
-                              pos.line, pos.column) from None
+        raise ReviewFileError(
+            "RG002", f"not valid YAML: character U+{char:04X} is not allowed ({exc.reason})", pos.line, pos.column
+        ) from None
     except yaml.YAMLError as exc:
         raise ReviewFileError("RG002", f"not valid YAML: {exc}") from None
     if root is None:
         raise ReviewFileError("RG003", "the file has no content; start from `retrogen new ID`")
     if not isinstance(root, dict):
         where = builder.values.get((), Position(1, 1))
-        raise ReviewFileError("RG004", f"a review is a mapping of fields (id: ..., title: ...), not a "
-                              f"{type(root).__name__}", where.line, where.column)
+        raise ReviewFileError(
+            "RG004",
+            f"a review is a mapping of fields (id: ..., title: ...), not a {type(root).__name__}",
+            where.line,
+            where.column,
+        )
     return Document(path, root, builder.values, builder.keys)
 
 
@@ -278,14 +295,18 @@ def read_text(path: Path, max_size: int) -> str:
         raise ReviewFileError("RG010", f"cannot read the file: {exc.strerror or exc}") from None
     if len(raw) > max_size:
         size = _size_of(path, len(raw))
-        raise ReviewFileError("RG007", f"the file is {size} bytes, over the {max_size:,}-byte limit; "
-                              "split it or move attachments out of the review")
+        raise ReviewFileError(
+            "RG007",
+            f"the file is {size} bytes, over the {max_size:,}-byte limit; "
+            "split it or move attachments out of the review",
+        )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         pos = _line_of_offset(raw, exc.start)
-        raise ReviewFileError("RG001", f"byte 0x{raw[exc.start]:02x} is not UTF-8; save the file as UTF-8",
-                              pos.line, pos.column) from None
+        raise ReviewFileError(
+            "RG001", f"byte 0x{raw[exc.start]:02x} is not UTF-8; save the file as UTF-8", pos.line, pos.column
+        ) from None
 
 
 def _size_of(path: Path, at_least: int) -> str:

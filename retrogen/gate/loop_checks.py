@@ -138,24 +138,39 @@ def facts_of(document: Document, display: str) -> ReviewFacts | None:
         action_id = text(action, "id")
         if action_id is None:
             continue
-        actions.append(ActionFacts(
-            id=action_id, owner=text(action, "owner") or "", due=as_date(action.get("due")),
-            status=text(action, "status") or "not_started", done_on=as_date(action.get("done_on")),
-            carried_from=text(action, "carried_from"),
-            expects_metric=text(expects, "metric") if isinstance(expects, dict) else None,
-            at=document.locate((*path, "id")), due_at=document.locate((*path, "due")),
-            carried_from_at=document.locate((*path, "carried_from")),
-            expects_at=document.locate((*path, "expects", "metric")),
-            addresses=tuple(a for a in action.get("addresses") or () if isinstance(a, str)),
-        ))
+        actions.append(
+            ActionFacts(
+                id=action_id,
+                owner=text(action, "owner") or "",
+                due=as_date(action.get("due")),
+                status=text(action, "status") or "not_started",
+                done_on=as_date(action.get("done_on")),
+                carried_from=text(action, "carried_from"),
+                expects_metric=text(expects, "metric") if isinstance(expects, dict) else None,
+                at=document.locate((*path, "id")),
+                due_at=document.locate((*path, "due")),
+                carried_from_at=document.locate((*path, "carried_from")),
+                expects_at=document.locate((*path, "expects", "metric")),
+                addresses=tuple(a for a in action.get("addresses") or () if isinstance(a, str)),
+            )
+        )
     metrics = []
     for index, metric in entries(data, "metrics"):
         name, actual = text(metric, "name"), number(metric.get("actual"))
         if name is None or actual is None:
             continue
-        metrics.append(MetricFacts(name, text(metric, "unit") or "", actual, number(metric.get("previous")),
-                                   document.locate(("metrics", index, "previous")), number(metric.get("target")),
-                                   text(metric, "better") or "higher", document.locate(("metrics", index, "name"))))
+        metrics.append(
+            MetricFacts(
+                name,
+                text(metric, "unit") or "",
+                actual,
+                number(metric.get("previous")),
+                document.locate(("metrics", index, "previous")),
+                number(metric.get("target")),
+                text(metric, "better") or "higher",
+                document.locate(("metrics", index, "name")),
+            )
+        )
     lesson_tags: dict[str, set[str]] = defaultdict(set)
     for _, lesson in entries(data, "lessons"):
         about, tags = text(lesson, "problem"), lesson.get("tags")
@@ -165,11 +180,27 @@ def facts_of(document: Document, display: str) -> ReviewFacts | None:
     for index, problem in entries(data, "problems"):
         problem_id, factor = text(problem, "id"), text(problem, "factor")
         if problem_id is not None and factor is not None:
-            problems.append(ProblemFacts(problem_id, factor, frozenset(lesson_tags[problem_id]),
-                                         document.locate(("problems", index, "factor"))))
+            problems.append(
+                ProblemFacts(
+                    problem_id,
+                    factor,
+                    frozenset(lesson_tags[problem_id]),
+                    document.locate(("problems", index, "factor")),
+                )
+            )
     actions_at = document.keys.get(("actions",)) or document.locate(("id",))
-    return ReviewFacts(review_id, display, team, held_on, period, tuple(actions), tuple(metrics), actions_at,
-                       text(data, "kind"), tuple(problems))
+    return ReviewFacts(
+        review_id,
+        display,
+        team,
+        held_on,
+        period,
+        tuple(actions),
+        tuple(metrics),
+        actions_at,
+        text(data, "kind"),
+        tuple(problems),
+    )
 
 
 def same_cause(factor: str, tags: frozenset[str], other_factor: str, other_tags: frozenset[str]) -> bool:
@@ -203,8 +234,12 @@ def _teams(reviews: Iterable[ReviewFacts]) -> dict[str, _Team]:
     return teams
 
 
-def cross_issues(reviews: Iterable[ReviewFacts], checked: set[str], today: date,
-                 repeated_miss_periods: int = DEFAULT_REPEATED_MISS_PERIODS) -> Iterator[CrossIssue]:
+def cross_issues(
+    reviews: Iterable[ReviewFacts],
+    checked: set[str],
+    today: date,
+    repeated_miss_periods: int = DEFAULT_REPEATED_MISS_PERIODS,
+) -> Iterator[CrossIssue]:
     """Every closed-loop issue of the reviews whose ids are in `checked`, judged against all `reviews` as of
     `today`. Overdue is judged here too: an action carried into a later review is no longer overdue. A KPI
     missed in `repeated_miss_periods` comparable periods in a row is flagged on the team's latest periodic
@@ -231,11 +266,20 @@ def cross_issues(reviews: Iterable[ReviewFacts], checked: set[str], today: date,
 
 def _overdue_issues(review: ReviewFacts, carried: set[str], today: date) -> Iterator[CrossIssue]:
     for index, action in enumerate(review.actions):
-        if (action.status in OPEN_STATUSES and action.due and action.due < today
-                and f"{review.id}:{action.id}" not in carried):
-            yield CrossIssue(review.display, action.due_at, "RG201",
-                             f"action {action.id} is overdue: due {action.due}, still {action.status}; finish it "
-                             "or agree a new due date", field_name(("actions", index, "due")))
+        if (
+            action.status in OPEN_STATUSES
+            and action.due
+            and action.due < today
+            and f"{review.id}:{action.id}" not in carried
+        ):
+            yield CrossIssue(
+                review.display,
+                action.due_at,
+                "RG201",
+                f"action {action.id} is overdue: due {action.due}, still {action.status}; finish it "
+                "or agree a new due date",
+                field_name(("actions", index, "due")),
+            )
 
 
 def _first_carriers(teams: dict[str, _Team]) -> dict[str, str]:
@@ -257,8 +301,13 @@ def _valid_carries(by_id: dict[str, ReviewFacts]) -> dict[str, str]:
         for action in review.actions:
             source_id, source_action_id = carried_key(action.carried_from or "")
             source = by_id.get(source_id)
-            if (action.carried_from and source is not None and source.team == review.team
-                    and _order(source) < _order(review) and source.action(source_action_id) is not None):
+            if (
+                action.carried_from
+                and source is not None
+                and source.team == review.team
+                and _order(source) < _order(review)
+                and source.action(source_action_id) is not None
+            ):
                 found[f"{review.id}:{action.id}"] = action.carried_from
     return found
 
@@ -267,8 +316,9 @@ def _valid_carries(by_id: dict[str, ReviewFacts]) -> dict[str, str]:
 CARRIES_TO_WARN = 3
 
 
-def _repeated_carry_issues(review: ReviewFacts, by_id: dict[str, ReviewFacts],
-                           chains: dict[str, tuple[str, int]]) -> Iterator[CrossIssue]:
+def _repeated_carry_issues(
+    review: ReviewFacts, by_id: dict[str, ReviewFacts], chains: dict[str, tuple[str, int]]
+) -> Iterator[CrossIssue]:
     for index, action in enumerate(review.actions):
         origin, count = chains.get(f"{review.id}:{action.id}", ("", 0))
         if count < CARRIES_TO_WARN:
@@ -277,29 +327,39 @@ def _repeated_carry_issues(review: ReviewFacts, by_id: dict[str, ReviewFacts],
         first = by_id[origin_review].action(origin_action)
         first_due = first.due if first else None
         slipped = f", {(action.due - first_due).days} days later" if action.due and first_due else ""
-        yield CrossIssue(review.display, action.carried_from_at, "RG221",
-                         f"action {action.id} is carried forward {count} times: {origin} was first due "
-                         f"{first_due or 'with no date'}, now {action.due or 'with no date'}{slipped}; rather than "
-                         "carry it again, re-plan it with its owner, escalate it or cancel it",
-                         field_name(("actions", index, "carried_from")))
+        yield CrossIssue(
+            review.display,
+            action.carried_from_at,
+            "RG221",
+            f"action {action.id} is carried forward {count} times: {origin} was first due "
+            f"{first_due or 'with no date'}, now {action.due or 'with no date'}{slipped}; rather than "
+            "carry it again, re-plan it with its owner, escalate it or cancel it",
+            field_name(("actions", index, "carried_from")),
+        )
 
 
-def _carry_issues(review: ReviewFacts, by_id: dict[str, ReviewFacts], carriers: dict[str, str]
-                  ) -> Iterator[CrossIssue]:
+def _carry_issues(review: ReviewFacts, by_id: dict[str, ReviewFacts], carriers: dict[str, str]) -> Iterator[CrossIssue]:
     for index, action in enumerate(review.actions):
         problem = _carry_problem(review, action, by_id) if action.carried_from else None
         first = carriers.get(action.carried_from or "")
         if problem is None and first not in (None, f"{review.id}:{action.id}"):
-            problem = ("RG122", f"{action.carried_from} is already carried forward by {first}; one action continues "
-                       "it, so remove this carried_from or the other")
+            problem = (
+                "RG122",
+                f"{action.carried_from} is already carried forward by {first}; one action continues "
+                "it, so remove this carried_from or the other",
+            )
         if problem:
             code, message = problem
-            yield CrossIssue(review.display, action.carried_from_at, code, f"action {action.id}: {message}",
-                             field_name(("actions", index, "carried_from")))
+            yield CrossIssue(
+                review.display,
+                action.carried_from_at,
+                code,
+                f"action {action.id}: {message}",
+                field_name(("actions", index, "carried_from")),
+            )
 
 
-def _carry_problem(review: ReviewFacts, action: ActionFacts, by_id: dict[str, ReviewFacts]
-                   ) -> tuple[str, str] | None:
+def _carry_problem(review: ReviewFacts, action: ActionFacts, by_id: dict[str, ReviewFacts]) -> tuple[str, str] | None:
     """What is wrong with the action's `carried_from`, as (code, message); None when it is right."""
     source_id, source_action_id = carried_key(action.carried_from or "")
     source = by_id.get(source_id)
@@ -311,11 +371,15 @@ def _carry_problem(review: ReviewFacts, action: ActionFacts, by_id: dict[str, Re
     if source is review:
         return "RG121", "carried_from names this same review; name the earlier review the action comes from"
     if source.team != review.team:
-        return "RG121", (f"carried_from names a review of another team ({source.team}); an action is carried "
-                         "within its team, name one of its own earlier reviews")
+        return "RG121", (
+            f"carried_from names a review of another team ({source.team}); an action is carried "
+            "within its team, name one of its own earlier reviews"
+        )
     if _order(source) > _order(review):
-        return "RG121", (f"carried_from names {source.id}, held {source.held_on}, after this review "
-                         f"({review.held_on}); an action is carried forward, from an earlier review")
+        return "RG121", (
+            f"carried_from names {source.id}, held {source.held_on}, after this review "
+            f"({review.held_on}); an action is carried forward, from an earlier review"
+        )
     origin = source.action(source_action_id)
     if origin is None:
         listed = ", ".join(a.id for a in source.actions) or "none"
@@ -323,8 +387,10 @@ def _carry_problem(review: ReviewFacts, action: ActionFacts, by_id: dict[str, Re
     # Judged on the day of the carrying review: an action done after it was carried was open when carried.
     done_later = origin.status == "done" and origin.done_on is not None and origin.done_on >= review.held_on
     if origin.status not in OPEN_STATUSES and not done_later:
-        return "RG215", (f"carries {source.id}:{origin.id}, which is already {origin.status}; carry only what "
-                         "is still open, or start a new action")
+        return "RG215", (
+            f"carries {source.id}:{origin.id}, which is already {origin.status}; carry only what "
+            "is still open, or start a new action"
+        )
     return None
 
 
@@ -333,12 +399,19 @@ def _expects_issues(review: ReviewFacts, names: list[str]) -> Iterator[CrossIssu
         if action.expects_metric is None or action.expects_metric in names:
             continue
         close = difflib.get_close_matches(action.expects_metric, names, n=1, cutoff=0.5)
-        hint = f"did you mean {close[0]!r}?" if close else (
-            f"the team reports: {', '.join(names)}" if names else "the team's reviews report no metrics yet")
-        yield CrossIssue(review.display, action.expects_at, "RG217",
-                         f"action {action.id} expects metric {action.expects_metric!r}, which no review of "
-                         f"{review.team} reports, so it can never be verified; {hint}",
-                         field_name(("actions", index, "expects", "metric")))
+        hint = (
+            f"did you mean {close[0]!r}?"
+            if close
+            else (f"the team reports: {', '.join(names)}" if names else "the team's reviews report no metrics yet")
+        )
+        yield CrossIssue(
+            review.display,
+            action.expects_at,
+            "RG217",
+            f"action {action.id} expects metric {action.expects_metric!r}, which no review of "
+            f"{review.team} reports, so it can never be verified; {hint}",
+            field_name(("actions", index, "expects", "metric")),
+        )
 
 
 def _previous_issues(review: ReviewFacts, by_period: dict[Period, ReviewFacts]) -> Iterator[CrossIssue]:
@@ -352,10 +425,15 @@ def _previous_issues(review: ReviewFacts, by_period: dict[Period, ReviewFacts]) 
         if metric.previous is None or actual is None:
             continue
         if not previous_agrees(metric.previous, actual):
-            yield CrossIssue(review.display, metric.previous_at, "RG218",
-                             f"metric {metric.name} states previous {metric.previous:g}, but {source.id} "
-                             f"reported {actual:g} for {adjacent.label if adjacent else 'that period'}; use "
-                             f"{actual:g} or remove previous", field_name(("metrics", index, "previous")))
+            yield CrossIssue(
+                review.display,
+                metric.previous_at,
+                "RG218",
+                f"metric {metric.name} states previous {metric.previous:g}, but {source.id} "
+                f"reported {actual:g} for {adjacent.label if adjacent else 'that period'}; use "
+                f"{actual:g} or remove previous",
+                field_name(("metrics", index, "previous")),
+            )
 
 
 def _previous_comparable(review: ReviewFacts, team: _Team) -> ReviewFacts | None:
@@ -378,8 +456,9 @@ def _follows_on_from(review: ReviewFacts, team: _Team, comparable: ReviewFacts |
     return earlier[-1] if earlier else None
 
 
-def _follow_up_issues(latest: ReviewFacts, earlier: list[ReviewFacts], previous: ReviewFacts | None,
-                      carried: set[str]) -> Iterator[CrossIssue]:
+def _follow_up_issues(
+    latest: ReviewFacts, earlier: list[ReviewFacts], previous: ReviewFacts | None, carried: set[str]
+) -> Iterator[CrossIssue]:
     """Every open action not carried that the latest review must follow up: those due by its meeting, and
     every one of the review it follows on from. An action of another review not yet due can wait."""
     for review in earlier:
@@ -387,13 +466,21 @@ def _follow_up_issues(latest: ReviewFacts, earlier: list[ReviewFacts], previous:
             continue
         for action in review.actions:
             due_by_meeting = action.due is not None and action.due <= latest.held_on
-            if (action.status in OPEN_STATUSES and f"{review.id}:{action.id}" not in carried
-                    and (due_by_meeting or review is previous)):
+            if (
+                action.status in OPEN_STATUSES
+                and f"{review.id}:{action.id}" not in carried
+                and (due_by_meeting or review is previous)
+            ):
                 due = f", due {action.due}" if action.due else ""
-                yield CrossIssue(latest.display, latest.actions_at, "RG216",
-                                 f"{action.id} of {review.id} ({action.owner}{due}) is still open and not followed "
-                                 f"up in this review; carry it (carried_from: {review.id}:{action.id}) or close it "
-                                 "in its review", "actions")
+                yield CrossIssue(
+                    latest.display,
+                    latest.actions_at,
+                    "RG216",
+                    f"{action.id} of {review.id} ({action.owner}{due}) is still open and not followed "
+                    f"up in this review; carry it (carried_from: {review.id}:{action.id}) or close it "
+                    "in its review",
+                    "actions",
+                )
 
 
 def _repeated_miss_issues(review: ReviewFacts, team: _Team, least: int) -> Iterator[CrossIssue]:
@@ -402,27 +489,37 @@ def _repeated_miss_issues(review: ReviewFacts, team: _Team, least: int) -> Itera
     period = review.period
     if period is None or team.by_period.get(period) is not review:
         return
-    if any(p.granularity == period.granularity and (p.end, p.start) > (period.end, period.start)
-           for p in team.by_period):
+    if any(
+        p.granularity == period.granularity and (p.end, p.start) > (period.end, period.start) for p in team.by_period
+    ):
         return
 
     for index, metric in enumerate(review.metrics):
+
         def met_in(earlier: Period, metric: MetricFacts = metric) -> bool | None:
             source = team.by_period.get(earlier)
-            found = None if source is None else next(
-                (m for m in source.metrics if m.name == metric.name and m.unit == metric.unit), None)
+            found = (
+                None
+                if source is None
+                else next((m for m in source.metrics if m.name == metric.name and m.unit == metric.unit), None)
+            )
             return None if found is None or found.target is None else met(found.target, found.actual, found.better)
 
         streak = missed_in_a_row(met_in, period)
         if streak is not None and streak >= least:
-            yield CrossIssue(review.display, metric.at or metric.previous_at, "RG223",
-                             f"metric {metric.name} missed its target {streak} periods in a row (to {period.label}); "
-                             "name what changes in the actions, or revise the target with whoever set it",
-                             field_name(("metrics", index, "name")))
+            yield CrossIssue(
+                review.display,
+                metric.at or metric.previous_at,
+                "RG223",
+                f"metric {metric.name} missed its target {streak} periods in a row (to {period.label}); "
+                "name what changes in the actions, or revise the target with whoever set it",
+                field_name(("metrics", index, "name")),
+            )
 
 
-def _recurring_cause_issues(latest: ReviewFacts, previous: ReviewFacts | None, carried: set[str]
-                            ) -> Iterator[CrossIssue]:
+def _recurring_cause_issues(
+    latest: ReviewFacts, previous: ReviewFacts | None, carried: set[str]
+) -> Iterator[CrossIssue]:
     """A root cause of the latest review that the review it follows on from found too (the same fishbone
     factor, and a lesson tag in common when either names one), while the action meant to fix it there is
     still open or was carried: the fix has not landed, and the cause is back."""
@@ -432,14 +529,22 @@ def _recurring_cause_issues(latest: ReviewFacts, previous: ReviewFacts | None, c
         for earlier in previous.problems:
             if not same_cause(problem.factor, problem.tags, earlier.factor, earlier.tags):
                 continue
-            pending = [a for a in previous.actions if earlier.id in a.addresses
-                       and (a.status in OPEN_STATUSES or f"{previous.id}:{a.id}" in carried)]
+            pending = [
+                a
+                for a in previous.actions
+                if earlier.id in a.addresses and (a.status in OPEN_STATUSES or f"{previous.id}:{a.id}" in carried)
+            ]
             if not pending:
                 continue
             theme = ", ".join(sorted(earlier.tags & problem.tags)) or problem.factor
             names = ", ".join(f"{previous.id}:{a.id}" for a in pending)
-            yield CrossIssue(latest.display, problem.at, "RG222",
-                             f"problem {problem.id} recurs ({theme}, as {earlier.id} of {previous.id}) while the "
-                             f"action meant to fix it is not done ({names}); finish it first, or say why "
-                             "it did not work", field_name(("problems", index, "factor")))
+            yield CrossIssue(
+                latest.display,
+                problem.at,
+                "RG222",
+                f"problem {problem.id} recurs ({theme}, as {earlier.id} of {previous.id}) while the "
+                f"action meant to fix it is not done ({names}); finish it first, or say why "
+                "it did not work",
+                field_name(("problems", index, "factor")),
+            )
             break

@@ -84,8 +84,10 @@ def load_roster(path: Path) -> Roster:
         for name in (people[-1].name, *people[-1].aliases):
             where = document.locate(("people", index))
             if _key(name) in seen and seen[_key(name)] != people[-1].name:
-                raise ConfigError(f"{path}:{where.line}:{where.column}: {name!r} names both "
-                                  f"{seen[_key(name)]} and {people[-1].name}; give each name to one person")
+                raise ConfigError(
+                    f"{path}:{where.line}:{where.column}: {name!r} names both "
+                    f"{seen[_key(name)]} and {people[-1].name}; give each name to one person"
+                )
             seen[_key(name)] = people[-1].name
     return Roster(tuple(people))
 
@@ -101,8 +103,9 @@ def _person(path: Path, document: Any, index: int, entry: Any) -> Person:
         raise ConfigError(f"{path}:{where.line}:{where.column}: people[{index}] needs a name")
     unknown = sorted(set(entry) - {"name", "aliases", *_CONTACTS})
     if unknown:
-        raise fail(f"is not a field of a person; use name, aliases, {', '.join(_CONTACTS)}", ("people", index,
-                                                                                               unknown[0]))
+        raise fail(
+            f"is not a field of a person; use name, aliases, {', '.join(_CONTACTS)}", ("people", index, unknown[0])
+        )
     aliases = entry.get("aliases", [])
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
         raise fail("must be a list of names", ("people", index, "aliases"))

@@ -50,9 +50,15 @@ def _escape_property(value: str) -> str:
 
 def github_annotation(finding: Finding) -> str:
     level = "error" if finding.severity is Severity.ERROR else "warning"
-    props = ",".join(f"{key}={_escape_property(str(value))}" for key, value in (
-        ("file", printable(finding.path)), ("line", finding.line), ("col", finding.column),
-        ("title", finding.code)))
+    props = ",".join(
+        f"{key}={_escape_property(str(value))}"
+        for key, value in (
+            ("file", printable(finding.path)),
+            ("line", finding.line),
+            ("col", finding.column),
+            ("title", finding.code),
+        )
+    )
     return f"::{level} {props}::{_escape_data(printable_lines(finding.message))}"
 
 
@@ -76,8 +82,11 @@ def github_summary(result: CheckResult, limit: int = GITHUB_SUMMARY_BYTES) -> st
         row = f"| {icon} | `{_cell(f.path)}` | {f.line} | {f.code} | {_cell(f.message[:1000])} |"
         size += len(row.encode()) + 1
         if size > limit:
-            lines += ["", f"{len(result.findings) - shown} more findings not shown (GitHub limits a summary to "
-                      "1 MiB); run `retrogen check` locally to see them all."]
+            lines += [
+                "",
+                f"{len(result.findings) - shown} more findings not shown (GitHub limits a summary to "
+                "1 MiB); run `retrogen check` locally to see them all.",
+            ]
             break
         lines.append(row)
     return "\n".join(lines) + "\n"
@@ -104,14 +113,16 @@ def gitlab_report(result: CheckResult) -> str:
     for finding in result.findings:
         key = "\0".join((finding.path, finding.code, finding.field, finding.message))
         seen[key] = seen.get(key, 0) + 1
-        issues.append({
-            "type": "issue",
-            "description": f"{finding.code} {printable(finding.message)}",
-            "check_name": finding.code,
-            "fingerprint": hashlib.sha256(f"{key}\0{seen[key]}".encode()).hexdigest(),
-            "severity": GITLAB_SEVERITY[finding.severity],
-            "location": {"path": finding.path, "lines": {"begin": finding.line}},
-        })
+        issues.append(
+            {
+                "type": "issue",
+                "description": f"{finding.code} {printable(finding.message)}",
+                "check_name": finding.code,
+                "fingerprint": hashlib.sha256(f"{key}\0{seen[key]}".encode()).hexdigest(),
+                "severity": GITLAB_SEVERITY[finding.severity],
+                "location": {"path": finding.path, "lines": {"begin": finding.line}},
+            }
+        )
     return printable_json(json.dumps(issues, ensure_ascii=False, indent=2))
 
 

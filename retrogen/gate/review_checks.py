@@ -50,8 +50,13 @@ def text(item: dict[str, Any], key: str) -> str | None:
 KnownOwners = tuple[frozenset[str] | None, tuple[str, ...]]
 
 
-def review_issues(document: Document, today: date, not_owners: tuple[str, ...],
-                  min_whys: int = DEFAULT_MIN_WHYS, known_owners: KnownOwners = (None, ())) -> Iterator[Issue]:
+def review_issues(
+    document: Document,
+    today: date,
+    not_owners: tuple[str, ...],
+    min_whys: int = DEFAULT_MIN_WHYS,
+    known_owners: KnownOwners = (None, ()),
+) -> Iterator[Issue]:
     """Every semantic issue of one review."""
     data = document.data
     yield from _placeholders(data, ())
@@ -83,9 +88,12 @@ def _item_ids(data: dict[str, Any]) -> Iterator[Issue]:
             if item_id is None:
                 continue
             if item_id in first_index:
-                yield ("RG112", (section, index, "id"),
-                       f"{section} id {item_id} is already used by {section}[{first_index[item_id]}]; "
-                       "give each item its own id")
+                yield (
+                    "RG112",
+                    (section, index, "id"),
+                    f"{section} id {item_id} is already used by {section}[{first_index[item_id]}]; "
+                    "give each item its own id",
+                )
             else:
                 first_index[item_id] = index
     problem_ids = {text(item, "id") for _, item in entries(data, "problems")}
@@ -114,12 +122,17 @@ def _period(data: dict[str, Any]) -> Iterator[Issue]:
         held_on = as_date(data.get("held_on"))
         # A project may be reviewed halfway; a period's results are only known once it is over.
         if data.get("kind") == "periodic" and held_on and end and held_on <= end:
-            yield ("RG220", ("held_on",), f"the review is held on {held_on}, before its period ends on {end}: its "
-                   "results are not known yet; hold it after the period (held_on), or correct the period")
+            yield (
+                "RG220",
+                ("held_on",),
+                f"the review is held on {held_on}, before its period ends on {end}: its "
+                "results are not known yet; hold it after the period (held_on), or correct the period",
+            )
 
 
-def _actions(data: dict[str, Any], today: date, not_owners: tuple[str, ...], hints: Hints,
-             known_owners: KnownOwners) -> Iterator[Issue]:
+def _actions(
+    data: dict[str, Any], today: date, not_owners: tuple[str, ...], hints: Hints, known_owners: KnownOwners
+) -> Iterator[Issue]:
     known, names = known_owners
     held_on = as_date(data.get("held_on"))
     for index, action in entries(data, "actions"):
@@ -131,8 +144,12 @@ def _actions(data: dict[str, Any], today: date, not_owners: tuple[str, ...], hin
             if problem:
                 yield "RG132", (*path, "owner"), f"{label}: {problem}; name one person ({hints.owner})"
             elif known is not None and normalise(owner).casefold() not in known:
-                yield ("RG133", (*path, "owner"), f"{label}: owner {owner!r} is not in the roster "
-                       f"(extra.retrogen.people); {suggestion(owner, names)}")
+                yield (
+                    "RG133",
+                    (*path, "owner"),
+                    f"{label}: owner {owner!r} is not in the roster "
+                    f"(extra.retrogen.people); {suggestion(owner, names)}",
+                )
         status = text(action, "status") or "not_started"
         due, done_on = as_date(action.get("due")), as_date(action.get("done_on"))
         if status == "done" and "done_on" not in action:
@@ -140,14 +157,21 @@ def _actions(data: dict[str, Any], today: date, not_owners: tuple[str, ...], hin
         if done_on and done_on > today:
             yield "RG141", (*path, "done_on"), f"{label}: done_on {done_on} is after today ({today})"
         if "checkpoint" not in action:
-            yield ("RG202", path, f"{label} has no checkpoint; name a deliverable that shows it is done "
-                   f"({hints.checkpoint})")
+            yield (
+                "RG202",
+                path,
+                f"{label} has no checkpoint; name a deliverable that shows it is done ({hints.checkpoint})",
+            )
         if due and held_on and due < held_on:
             yield "RG205", (*path, "due"), f"{label} is due {due}, before the review was held ({held_on})"
         updates = [u for _, u in entries(action, "updates")]
         if updates and text(updates[-1], "status") and text(updates[-1], "status") != status:
-            yield ("RG209", (*path, "status"), f"{label} has status {status} but its latest update says "
-                   f"{text(updates[-1], 'status')}; make them agree")
+            yield (
+                "RG209",
+                (*path, "status"),
+                f"{label} has status {status} but its latest update says "
+                f"{text(updates[-1], 'status')}; make them agree",
+            )
 
 
 def _problems(data: dict[str, Any], min_whys: int) -> Iterator[Issue]:
@@ -158,26 +182,39 @@ def _problems(data: dict[str, Any], min_whys: int) -> Iterator[Issue]:
     for index, problem in entries(data, "problems"):
         problem_id = text(problem, "id")
         if problem_id and problem_id not in addressed:
-            yield ("RG203", ("problems", index, "id"), f"problem {problem_id} is not addressed by any action; "
-                   f"add an action with addresses: [{problem_id}]")
+            yield (
+                "RG203",
+                ("problems", index, "id"),
+                f"problem {problem_id} is not addressed by any action; add an action with addresses: [{problem_id}]",
+            )
         if "evidence" not in problem:
-            yield ("RG204", ("problems", index), f"problem {problem_id or index} has no evidence; "
-                   "say which data or facts verify the root cause")
+            yield (
+                "RG204",
+                ("problems", index),
+                f"problem {problem_id or index} has no evidence; say which data or facts verify the root cause",
+            )
         whys = problem.get("whys")
         count = len(whys) if isinstance(whys, list) else 0
         if count < min_whys:
             asked = f"asks why only {count} time{'' if count == 1 else 's'}" if count else "has no 5-Why chain"
-            yield ("RG212", ("problems", index, "whys") if count else ("problems", index),
-                   f"problem {problem_id or index} {asked}; ask why at least {min_whys} times (whys:) until the "
-                   "cause is one the team can act on")
+            yield (
+                "RG212",
+                ("problems", index, "whys") if count else ("problems", index),
+                f"problem {problem_id or index} {asked}; ask why at least {min_whys} times (whys:) until the "
+                "cause is one the team can act on",
+            )
         cause, statement = text(problem, "root_cause"), text(problem, "problem")
         if cause and statement and _same_words(cause, statement):
-            yield ("RG213", ("problems", index, "root_cause"),
-                   f"the root cause of problem {problem_id or index} only repeats the problem; say why it happened")
+            yield (
+                "RG213",
+                ("problems", index, "root_cause"),
+                f"the root cause of problem {problem_id or index} only repeats the problem; say why it happened",
+            )
 
 
 def _same_words(one: str, other: str) -> bool:
     """True when two texts say the same once case, spaces and punctuation are set aside."""
+
     def words(value: str) -> str:
         return "".join(char for char in value.casefold() if char.isalnum())
 
@@ -197,8 +234,12 @@ def _timeline(data: dict[str, Any]) -> Iterator[Issue]:
         if when and previous and when < previous:
             yield "RG206", ("timeline", index, "date"), f"{when} comes after {previous}; keep the timeline in order"
         if when and held_on and when > held_on:
-            yield ("RG214", ("timeline", index, "date"), f"{when} is after the review was held ({held_on}); a "
-                   "timeline records what happened, plans belong under actions")
+            yield (
+                "RG214",
+                ("timeline", index, "date"),
+                f"{when} is after the review was held ({held_on}); a "
+                "timeline records what happened, plans belong under actions",
+            )
         previous = when or previous
 
 
@@ -223,15 +264,23 @@ def _missed(metric: dict[str, Any]) -> bool:
 
 def _metrics_and_funnel(data: dict[str, Any]) -> Iterator[Issue]:
     if data.get("kind") == "periodic" and not data.get("metrics"):
-        yield ("RG210", ("kind",), "a periodic review reports no metrics; add the targets and results it is "
-               "about (metrics:), so that the review speaks with data")
+        yield (
+            "RG210",
+            ("kind",),
+            "a periodic review reports no metrics; add the targets and results it is "
+            "about (metrics:), so that the review speaks with data",
+        )
     for index, metric in entries(data, "metrics"):
         name = text(metric, "name") or index
         if metric.get("target") == 0 and not isinstance(metric.get("target"), bool):
             yield ("RG207", ("metrics", index, "target"), f"metric {name} has target 0, so it has no achievement rate")
         elif _missed(metric) and not text(metric, "analysis"):
-            yield ("RG211", ("metrics", index, "actual"), f"metric {name} missed its target "
-                   f"({metric.get('actual')} against {metric.get('target')}) and has no analysis; say why")
+            yield (
+                "RG211",
+                ("metrics", index, "actual"),
+                f"metric {name} missed its target "
+                f"({metric.get('actual')} against {metric.get('target')}) and has no analysis; say why",
+            )
     previous: int | None = None
     counts = []
     for index, stage in entries(data, "funnel"):
@@ -239,9 +288,15 @@ def _metrics_and_funnel(data: dict[str, Any]) -> Iterator[Issue]:
         counts.append(count)
         if isinstance(count, int) and not isinstance(count, bool):
             if previous is not None and count > previous:
-                yield ("RG208", ("funnel", index, "count"),
-                       f"stage {text(stage, 'stage') or index} has {count}, more than the {previous} before it")
+                yield (
+                    "RG208",
+                    ("funnel", index, "count"),
+                    f"stage {text(stage, 'stage') or index} has {count}, more than the {previous} before it",
+                )
             previous = count
     if counts and all(count == 0 and not isinstance(count, bool) for count in counts):
-        yield ("RG219", ("funnel", 0, "count"), "every funnel count is 0: write the real counts, or remove the "
-               "funnel if the review has none")
+        yield (
+            "RG219",
+            ("funnel", 0, "count"),
+            "every funnel count is 0: write the real counts, or remove the funnel if the review has none",
+        )

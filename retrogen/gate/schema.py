@@ -27,8 +27,20 @@ SCHEMA_NAME = "review.schema.json"
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DATE_LIKE = re.compile(r"([0-9]{4})[-/. ]([0-9]{1,2})[-/. ]([0-9]{1,2})")
 # Not calendar.month_name: that follows the process locale, and messages are English.
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def data_path(name: str, in_checkout: str) -> Path:
@@ -105,8 +117,10 @@ def fast_validator() -> Callable[[Any], Any]:
     schema = load_schema()
     definitions = schema["$defs"]
     number = {key: value for key, value in definitions["number"].items() if key != "not"}
-    draft7 = {**inline_definitions(schema, {**definitions, "number": number}),
-              "$schema": "http://json-schema.org/draft-07/schema#"}
+    draft7 = {
+        **inline_definitions(schema, {**definitions, "number": number}),
+        "$schema": "http://json-schema.org/draft-07/schema#",
+    }
     compiled: Callable[[Any], Any] = fastjsonschema.compile(draft7, formats={"date": _is_date})
     return compiled
 
@@ -169,8 +183,14 @@ def describe(value: Any) -> str:
     return "a list" if isinstance(value, list) else "a mapping"
 
 
-_TYPE_WORDS = {"string": "text", "number": "a number", "integer": "a whole number", "array": "a list",
-               "object": "a mapping of fields", "boolean": "true or false"}
+_TYPE_WORDS = {
+    "string": "text",
+    "number": "a number",
+    "integer": "a whole number",
+    "array": "a list",
+    "object": "a mapping of fields",
+    "boolean": "true or false",
+}
 
 
 def _expected(schema: dict[str, Any]) -> str:
@@ -200,8 +220,11 @@ def _control_character(text: str) -> str | None:
 def _named(characters: str) -> str:
     """`U+200B ZERO WIDTH SPACE, …` for each character but the plain space: what to search for in an editor."""
     names = {"\t": "TAB", "\n": "LINE BREAK"}
-    return ", ".join(f"U+{ord(c):04X} {names.get(c) or unicodedata.name(c, '')}".rstrip()
-                     for c in dict.fromkeys(characters) if c != " ")
+    return ", ".join(
+        f"U+{ord(c):04X} {names.get(c) or unicodedata.name(c, '')}".rstrip()
+        for c in dict.fromkeys(characters)
+        if c != " "
+    )
 
 
 SchemaIssue = tuple[str, FieldPath, bool, str]  # code, path, points at key?, message
@@ -242,8 +265,12 @@ def _issues(error: ValidationError, hints: Hints) -> Iterator[SchemaIssue]:
     elif keyword == "pattern":
         yield from _pattern_issues(path, name, instance, value, hints)
     elif keyword == "maxLength":
-        yield "RG107", path, False, (f"{name} has {len(instance):,} characters, more than the {value:,} allowed; "
-                                     "shorten it")
+        yield (
+            "RG107",
+            path,
+            False,
+            (f"{name} has {len(instance):,} characters, more than the {value:,} allowed; shorten it"),
+        )
     elif keyword in {"minimum", "maximum"}:
         beyond = "below the minimum" if keyword == "minimum" else "above the maximum"
         yield "RG107", path, False, f"{name} is {describe(instance)}, {beyond} {_limit(value)}; check the number"
@@ -261,8 +288,15 @@ def _pattern_issues(path: FieldPath, name: str, text: str, pattern: str, hints: 
         return  # the format error already says it, once
     control = _control_character(text)
     if control is not None:
-        yield "RG106", path, False, (f"{name} contains the control character U+{ord(control):04X}; delete it "
-                                     "(it usually comes with text pasted from another program)")
+        yield (
+            "RG106",
+            path,
+            False,
+            (
+                f"{name} contains the control character U+{ord(control):04X}; delete it "
+                "(it usually comes with text pasted from another program)"
+            ),
+        )
     elif definition == "text":
         blank = f"has only spaces or invisible characters ({_named(text)})" if text.strip(" ") else "is empty"
         if len(path) == 3 and path[0] == "actions" and path[2] == "owner":
@@ -270,12 +304,19 @@ def _pattern_issues(path: FieldPath, name: str, text: str, pattern: str, hints: 
         else:
             yield "RG106", path, False, f"{name} {blank}; fill it in or remove the field"
     elif text != text.strip() and re.search(pattern, text.strip()):
-        yield "RG106", path, False, (f"{name}: {_quoted(text)} has a line break or spaces around it; "
-                                     f"write {_quoted(text.strip())}")
+        yield (
+            "RG106",
+            path,
+            False,
+            (f"{name}: {_quoted(text)} has a line break or spaces around it; write {_quoted(text.strip())}"),
+        )
     elif definition == "tag":
         hidden = _named("".join(c for c in text if c.isspace() or unicodedata.category(c) == "Cf"))
-        advice = (f"contains {hidden}; delete it" if hidden else
-                  "is not a tag: use words without commas or #, one space apart, e.g. 定价 or decision-chain")
+        advice = (
+            f"contains {hidden}; delete it"
+            if hidden
+            else "is not a tag: use words without commas or #, one space apart, e.g. 定价 or decision-chain"
+        )
         yield "RG106", path, False, f"{name}: {_quoted(text)} {advice}"
     else:
         yield "RG106", path, False, f"{name}: {_quoted(text)} {_id_advice(path)}"
@@ -297,8 +338,14 @@ def schema_issues(document: Document, today: date | None = None) -> Iterator[tup
     hints = Hints.for_review(document.data, today)
     issues = [issue for error in validator().iter_errors(document.data) for issue in _issues(error, hints)]
     if not issues:  # the validators disagree: an invalid review must never pass for want of an explanation
-        issues = [("RG107", (), False, "the review breaks the schema, but retrogen cannot say where; "
-                   "please report this with the file")]
+        issues = [
+            (
+                "RG107",
+                (),
+                False,
+                "the review breaks the schema, but retrogen cannot say where; please report this with the file",
+            )
+        ]
     seen: set[tuple[str, FieldPath]] = set()
     for code, path, at_key, message in issues:
         if (code, path) in seen:

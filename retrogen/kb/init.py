@@ -32,9 +32,17 @@ HOOK_ID = "retrogen-check"
 EXAMPLES = {"zh": "2026-q3-east-sales", "en": "2026-northwind-fleet-deal"}
 DEFAULT_NAMES = {"zh": "复盘知识库", "en": "Review knowledge base"}
 # The site's sections: page -> its label in retrogen.formats.labels (the label follows the site's language).
-NAV = {"index.md": "dashboard", "reviews/index.md": "reviews", "lessons.md": "lessons", "playbook.md": "playbook",
-       "actions.md": "actions", "metrics.md": "metrics", "teams/index.md": "teams_page", "tags.md": "tags",
-       "submit.md": "submit"}
+NAV = {
+    "index.md": "dashboard",
+    "reviews/index.md": "reviews",
+    "lessons.md": "lessons",
+    "playbook.md": "playbook",
+    "actions.md": "actions",
+    "metrics.md": "metrics",
+    "teams/index.md": "teams_page",
+    "tags.md": "tags",
+    "submit.md": "submit",
+}
 OVERRIDES = "site_overrides"
 # What init wrote, by hash: `init --upgrade` replaces only the files the team has not changed since. It is
 # committed with the knowledge base (unlike .retrogen/, which is git-ignored).
@@ -52,8 +60,7 @@ _templates.filters["shell"] = shlex.quote
 
 # What follows retrogen rather than the team: `init --upgrade` refreshes these when the team has not changed
 # them (reviews, mkdocs.yml and the README are the team's alone).
-UPGRADED = (f"schema/{SCHEMA_NAME}", ".github/workflows/", ".gitlab-ci.yml", ".pre-commit-config.yaml",
-            f"{OVERRIDES}/")
+UPGRADED = (f"schema/{SCHEMA_NAME}", ".github/workflows/", ".gitlab-ci.yml", ".pre-commit-config.yaml", f"{OVERRIDES}/")
 # Where each rendered file goes in the knowledge base -> its template (dot files are stored without the dot).
 _RENDERED = {
     CONFIG_NAME: "mkdocs.yml.j2",
@@ -61,8 +68,10 @@ _RENDERED = {
     ".pre-commit-config.yaml": "pre-commit-config.yaml.j2",
 }
 _CI_FILES: dict[str, dict[str, str]] = {
-    "github": {".github/workflows/reviews.yml": "workflows/reviews.yml.j2",
-               ".github/workflows/remind.yml": "workflows/remind.yml.j2"},
+    "github": {
+        ".github/workflows/reviews.yml": "workflows/reviews.yml.j2",
+        ".github/workflows/remind.yml": "workflows/remind.yml.j2",
+    },
     "gitlab": {".gitlab-ci.yml": "gitlab-ci.yml.j2"},
 }
 _GIT_URL = re.compile(r"^(git\+)?(https?|ssh|git|file)://|^[\w.-]+@[\w.-]+:")
@@ -99,9 +108,11 @@ class Source:
         path = Path(given).expanduser()
         if (path.is_dir() and (path / "pyproject.toml").is_file()) or (path.is_file() and path.suffix == ".whl"):
             return cls("path", str(path.resolve()))
-        raise RetrogenError(f"--source {given!r} is not a git URL, a folder holding retrogen's pyproject.toml, a "
-                            "wheel, or a requirement such as retrogen==0.1.0; e.g. --source "
-                            "https://git.example.com/tools/retrogen.git")
+        raise RetrogenError(
+            f"--source {given!r} is not a git URL, a folder holding retrogen's pyproject.toml, a "
+            "wheel, or a requirement such as retrogen==0.1.0; e.g. --source "
+            "https://git.example.com/tools/retrogen.git"
+        )
 
     def requirement(self, version: str) -> str:
         """What `pip install` is given."""
@@ -172,31 +183,44 @@ class InitResult:
     commit_error: str = ""  # why init could not make the first commit of the repository it created
 
 
-def starter_files(lang: str, name: str, source: Source | None = None, ci: CodeHost = "github",
-                  hook_repo: bool = False) -> dict[str, str]:
+def starter_files(
+    lang: str, name: str, source: Source | None = None, ci: CodeHost = "github", hook_repo: bool = False
+) -> dict[str, str]:
     """Every file of a new knowledge base, by its path relative to the knowledge base's root. The pre-commit
     hook runs the installed retrogen (offline), or with `hook_repo` installs it from retrogen's git repository."""
     source = source or detect_source()
     example = EXAMPLES[lang]
     context = {
-        "lang": lang, "name": name, "version": __version__, "example": example, "ci": ci,
+        "lang": lang,
+        "name": name,
+        "version": __version__,
+        "example": example,
+        "ci": ci,
         "install": source.requirement(__version__),
-        "hook": {"entry": HOOK_ENTRY, "files": HOOK_FILES, "id": HOOK_ID,
-                 "repo": source.location if hook_repo and source.kind == "git" else None},
+        "hook": {
+            "entry": HOOK_ENTRY,
+            "files": HOOK_FILES,
+            "id": HOOK_ID,
+            "repo": source.location if hook_repo and source.kind == "git" else None,
+        },
         "nav": [(page, LABELS[lang][label]) for page, label in NAV.items()],
         "settings": [{"name": key, "default": s.default, "expected": s.expected} for key, s in SETTINGS.items()],
     }
-    files = {path: _templates.get_template(template).render(context)
-             for path, template in {**_RENDERED, **_CI_FILES[ci]}.items()}
+    files = {
+        path: _templates.get_template(template).render(context)
+        for path, template in {**_RENDERED, **_CI_FILES[ci]}.items()
+    }
     files["README.md"] = _templates.get_template(f"README.{lang}.md.j2").render(context)
-    files[f"reviews/{example}.yaml"] = (resources.files("retrogen") / "templates" / "init" / "reviews"
-                                        / f"{example}.yaml").read_text(encoding="utf-8")
+    files[f"reviews/{example}.yaml"] = (
+        resources.files("retrogen") / "templates" / "init" / "reviews" / f"{example}.yaml"
+    ).read_text(encoding="utf-8")
     files[f"schema/{SCHEMA_NAME}"] = schema_path().read_text(encoding="utf-8")
     overrides = data_path(OVERRIDES, OVERRIDES)
     for source_file in sorted(overrides.rglob("*")):
         if source_file.is_file():
             files[f"{OVERRIDES}/{source_file.relative_to(overrides).as_posix()}"] = source_file.read_text(
-                encoding="utf-8")
+                encoding="utf-8"
+            )
     return files
 
 
@@ -212,12 +236,22 @@ class Manifest:
     version: str = __version__
 
     def text(self) -> str:
-        return json.dumps({
-            "about": "What `retrogen init` wrote: `retrogen init --upgrade` replaces only the files whose hash is "
-                     "still the one here. Keep this file in git; do not edit it.",
-            "retrogen": self.version, "source": self.source.as_dict(), "ci": self.ci, "hook_repo": self.hook_repo,
-            "files": dict(sorted(self.hashes.items())),
-        }, ensure_ascii=False, indent=2) + "\n"
+        return (
+            json.dumps(
+                {
+                    "about": "What `retrogen init` wrote: `retrogen init --upgrade` replaces only the files whose hash "
+                    "is still the one here. Keep this file in git; do not edit it.",
+                    "retrogen": self.version,
+                    "source": self.source.as_dict(),
+                    "ci": self.ci,
+                    "hook_repo": self.hook_repo,
+                    "files": dict(sorted(self.hashes.items())),
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+            + "\n"
+        )
 
     @classmethod
     def read(cls, root: Path) -> Manifest | None:
@@ -229,35 +263,49 @@ class Manifest:
             source = raw["source"]
             if source["kind"] not in get_args(SourceKind) or raw["ci"] not in _CI_FILES:
                 raise ValueError(f"unknown source kind {source['kind']!r} or ci {raw['ci']!r}")
-            return cls(Source(source["kind"], str(source["location"])), raw["ci"], bool(raw["hook_repo"]),
-                       {str(k): str(v) for k, v in raw["files"].items()}, str(raw["retrogen"]))
+            return cls(
+                Source(source["kind"], str(source["location"])),
+                raw["ci"],
+                bool(raw["hook_repo"]),
+                {str(k): str(v) for k, v in raw["files"].items()},
+                str(raw["retrogen"]),
+            )
         except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise RetrogenError(f"{path} cannot be read ({exc}); restore it from git (git checkout -- {MANIFEST})"
-                                ) from None
+            raise RetrogenError(
+                f"{path} cannot be read ({exc}); restore it from git (git checkout -- {MANIFEST})"
+            ) from None
 
 
 def _digest(content: str) -> str:
     return "sha256:" + hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
-def init_knowledge_base(folder: Path, lang: str, name: str | None = None, force: bool = False,
-                        source: Source | None = None, ci: CodeHost = "github") -> InitResult:
+def init_knowledge_base(
+    folder: Path,
+    lang: str,
+    name: str | None = None,
+    force: bool = False,
+    source: Source | None = None,
+    ci: CodeHost = "github",
+) -> InitResult:
     """Write a new knowledge base into `folder` (created if needed) and make it a git repository on branch
     main with a first commit, unless it is inside one. Refuses a folder holding any of its files; with
     `force`, adds only the missing ones and never replaces a file. Returns what it wrote."""
     hook_repo = source is not None and source.kind == "git"  # the team named retrogen's repository
     source = source or detect_source()
     files = starter_files(lang, name or DEFAULT_NAMES[lang], source, ci, hook_repo)
-    files[MANIFEST] = Manifest(source, ci, hook_repo, {path: _digest(content) for path, content in files.items()
-                                                       if path.startswith(UPGRADED)}).text()
+    files[MANIFEST] = Manifest(
+        source, ci, hook_repo, {path: _digest(content) for path, content in files.items() if path.startswith(UPGRADED)}
+    ).text()
     existing = [path for path in files if (folder / path).exists() or (folder / path).is_symlink()]
     if (folder / "reviews").is_dir() and any((folder / "reviews").glob("*.y*ml")):
         # a knowledge base with reviews of its own needs no example
         existing += [path for path in files if path.startswith("reviews/") and path not in existing]
     if existing and not force:
         listed = ", ".join(sorted(existing)[:5]) + (", …" if len(existing) > 5 else "")
-        raise RetrogenError(f"{folder} already holds {listed}; init never replaces a file "
-                            "(add --force to add only the missing ones)")
+        raise RetrogenError(
+            f"{folder} already holds {listed}; init never replaces a file (add --force to add only the missing ones)"
+        )
     result = InitResult(root=folder, source=source, kept=[folder / path for path in sorted(existing)])
     for path, content in files.items():
         if path in existing:
@@ -295,8 +343,12 @@ def _ensure_git(folder: Path) -> GitState:
 
 
 # Who makes init's first commit when git knows no one: set for that commit only, never in git's configuration.
-_INIT_IDENTITY = {"GIT_AUTHOR_NAME": "retrogen init", "GIT_AUTHOR_EMAIL": "retrogen-init@localhost",
-                  "GIT_COMMITTER_NAME": "retrogen init", "GIT_COMMITTER_EMAIL": "retrogen-init@localhost"}
+_INIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "retrogen init",
+    "GIT_AUTHOR_EMAIL": "retrogen-init@localhost",
+    "GIT_COMMITTER_NAME": "retrogen init",
+    "GIT_COMMITTER_EMAIL": "retrogen-init@localhost",
+}
 
 
 def _first_commit(folder: Path, paths: list[str]) -> str:
@@ -308,8 +360,9 @@ def _first_commit(folder: Path, paths: list[str]) -> str:
         environment |= _INIT_IDENTITY
     commit = ["commit", "-q", "--no-verify", "-m", "Start the knowledge base (retrogen init)"]
     for command in (["add", "--", *paths], commit):
-        done = subprocess.run([git, "-C", str(folder), *command], capture_output=True, text=True, check=False,
-                              env=environment)
+        done = subprocess.run(
+            [git, "-C", str(folder), *command], capture_output=True, text=True, check=False, env=environment
+        )
         if done.returncode != 0:
             said = (done.stderr or done.stdout).strip().splitlines()
             return said[-1] if said else f"git {command[0]} exited {done.returncode}"
@@ -334,8 +387,9 @@ class Upgrade:
         return self.path.with_name(self.path.name + ".new")
 
 
-def upgrade_knowledge_base(root: Path, lang: str, source: Source | None = None, ci: CodeHost | None = None,
-                           dry_run: bool = False) -> list[Upgrade]:
+def upgrade_knowledge_base(
+    root: Path, lang: str, source: Source | None = None, ci: CodeHost | None = None, dry_run: bool = False
+) -> list[Upgrade]:
     """Bring the files that follow retrogen (UPGRADED) in the knowledge base at `root` to the installed
     version, adding missing ones; returns what changed, with diffs. A file the team changed since init wrote
     it (its hash is not the manifest's) is never replaced: the new version is written beside it as NAME.new.
@@ -349,8 +403,11 @@ def upgrade_knowledge_base(root: Path, lang: str, source: Source | None = None, 
         source, hook_repo = detect_source(), False
     ci = ci or (manifest.ci if manifest else "gitlab" if (root / ".gitlab-ci.yml").exists() else "github")
     recorded = manifest.hashes if manifest else {}
-    files = {path: content for path, content in starter_files(lang, DEFAULT_NAMES[lang], source, ci,
-                                                              hook_repo).items() if path.startswith(UPGRADED)}
+    files = {
+        path: content
+        for path, content in starter_files(lang, DEFAULT_NAMES[lang], source, ci, hook_repo).items()
+        if path.startswith(UPGRADED)
+    }
     upgrades = []
     for path, content in files.items():
         target = root / path
@@ -360,10 +417,12 @@ def upgrade_knowledge_base(root: Path, lang: str, source: Source | None = None, 
             raise RetrogenError(f"cannot read {target}: {exc}") from None
         if old == content or (old is not None and recorded.get(path) == _digest(content)):
             continue  # up to date, or changed by the team while this version of the file is what init wrote
-        diff = "".join(difflib.unified_diff((old or "").splitlines(keepends=True), content.splitlines(keepends=True),
-                                            f"a/{path}", f"b/{path}"))
-        action: UpgradeAction = ("added" if old is None else "updated" if recorded.get(path) == _digest(old)
-                                 else "kept")
+        diff = "".join(
+            difflib.unified_diff(
+                (old or "").splitlines(keepends=True), content.splitlines(keepends=True), f"a/{path}", f"b/{path}"
+            )
+        )
+        action: UpgradeAction = "added" if old is None else "updated" if recorded.get(path) == _digest(old) else "kept"
         upgrades.append(Upgrade(target, action, diff))
     if dry_run:
         return upgrades

@@ -25,10 +25,18 @@ if TYPE_CHECKING:
     from retrogen.engine.related import Match
 
 KIND_LABELS = {
-    "zh": {"periodic": "周期性业绩复盘", "project": "重点项目复盘", "anomaly": "异常情况复盘",
-           "capability": "团队能力复盘"},
-    "en": {"periodic": "a sales period", "project": "a key project or deal", "anomaly": "an anomaly",
-           "capability": "a team capability"},
+    "zh": {
+        "periodic": "周期性业绩复盘",
+        "project": "重点项目复盘",
+        "anomaly": "异常情况复盘",
+        "capability": "团队能力复盘",
+    },
+    "en": {
+        "periodic": "a sales period",
+        "project": "a key project or deal",
+        "anomaly": "an anomaly",
+        "capability": "a team capability",
+    },
 }
 
 _templates = yaml_environment("templates/new")
@@ -59,8 +67,11 @@ class Prefill:
 
     def previous(self, metric: Metric) -> float | None:
         """The adjacent period's actual of `metric` (same name and unit), or None."""
-        found = [m for m in (self.adjacent.metrics if self.adjacent else ()) if (m.name, m.unit) == (metric.name,
-                                                                                                     metric.unit)]
+        found = [
+            m
+            for m in (self.adjacent.metrics if self.adjacent else ())
+            if (m.name, m.unit) == (metric.name, metric.unit)
+        ]
         return found[0].actual if found else None
 
 
@@ -74,8 +85,13 @@ def prefill_from(reviews: list[Review], team: str, period: Period | None) -> Pre
     same = [p for p in latest if period and p.granularity == period.granularity and p.end < period.start]
     adjacent = period.previous() if period else None
     team_reviews = [r for r in reviews if r.team == team]
-    return Prefill(period, by_period[same[-1]] if same else None, by_period.get(adjacent) if adjacent else None,
-                   tuple(still_open(team_reviews, team)), slips=slips(team_reviews, carries(team_reviews)))
+    return Prefill(
+        period,
+        by_period[same[-1]] if same else None,
+        by_period.get(adjacent) if adjacent else None,
+        tuple(still_open(team_reviews, team)),
+        slips=slips(team_reviews, carries(team_reviews)),
+    )
 
 
 @cache
@@ -102,11 +118,25 @@ def schema_reference(config: Config, folder: Path) -> str:
     return Path(os.path.relpath(target, folder)).as_posix()
 
 
-def render_review(review_id: str, kind: str, lang: str, team: str, held_on: date, schema: str,
-                  prefill: Prefill | None = None, tags: tuple[str, ...] = ()) -> str:
+def render_review(
+    review_id: str,
+    kind: str,
+    lang: str,
+    team: str,
+    held_on: date,
+    schema: str,
+    prefill: Prefill | None = None,
+    tags: tuple[str, ...] = (),
+) -> str:
     return _templates.get_template(f"review.{lang}.yaml.j2").render(
-        id=review_id, kind=kind, team=team, held_on=held_on.isoformat(), schema=schema,
-        kind_label=KIND_LABELS[lang][kind], prefill=prefill or Prefill(), tags=tags,
+        id=review_id,
+        kind=kind,
+        team=team,
+        held_on=held_on.isoformat(),
+        schema=schema,
+        kind_label=KIND_LABELS[lang][kind],
+        prefill=prefill or Prefill(),
+        tags=tags,
     )
 
 
@@ -133,9 +163,17 @@ def meeting_day(today: date, period: Period | None) -> date:
     return today
 
 
-def new_review(config: Config, review_id: str, kind: str, lang: str, team: str | None, today: date,
-               period: Period | None = None, tags: tuple[str, ...] = (),
-               held_on: date | None = None) -> tuple[Path, Prefill]:
+def new_review(
+    config: Config,
+    review_id: str,
+    kind: str,
+    lang: str,
+    team: str | None,
+    today: date,
+    period: Period | None = None,
+    tags: tuple[str, ...] = (),
+    held_on: date | None = None,
+) -> tuple[Path, Prefill]:
     """Write reviews/<id>.yaml from the template, pre-filled from the team's reviews when `team` is given
     (and with the past lessons related to team and `tags` when tags are given); returns its path and what
     was pre-filled. `held_on` defaults to `meeting_day`. Refuses a used id or an existing file."""
@@ -150,11 +188,14 @@ def new_review(config: Config, review_id: str, kind: str, lang: str, team: str |
     prefill = prefill_from(reviews, team, period) if team else Prefill(period)
     meeting = held_on or meeting_day(today, prefill.period)
     if team:  # only what was decided before this meeting is carried into it (check orders reviews so: RG121)
-        prefill = prefill_from([r for r in reviews if (r.held_on, r.id) < (meeting, review_id)], team,
-                               prefill.period)
+        prefill = prefill_from([r for r in reviews if (r.held_on, r.id) < (meeting, review_id)], team, prefill.period)
     if tags:
         prefill = replace(prefill, lessons=related_lessons(reviews, team, tags))
     written_team = team or ("TODO: 团队" if lang == "zh" else "TODO: team")
-    write_file(path, render_review(review_id, kind, lang, written_team, meeting,
-                                   schema_reference(config, path.parent), prefill, tags))
+    write_file(
+        path,
+        render_review(
+            review_id, kind, lang, written_team, meeting, schema_reference(config, path.parent), prefill, tags
+        ),
+    )
     return path, prefill

@@ -41,9 +41,17 @@ class Item:
     link: str | None  # its review's page on the site, when mkdocs.yml has site_url
 
     def as_dict(self) -> dict[str, Any]:
-        return {"review": self.review, "id": self.id, "action": self.action, "due": self.due.isoformat(),
-                "days_late": self.days_late, "state": self.state, "last_update": self.last_update.isoformat(),
-                "reasons": [str(r) for r in self.reasons], "link": self.link}
+        return {
+            "review": self.review,
+            "id": self.id,
+            "action": self.action,
+            "due": self.due.isoformat(),
+            "days_late": self.days_late,
+            "state": self.state,
+            "last_update": self.last_update.isoformat(),
+            "reasons": [str(r) for r in self.reasons],
+            "link": self.link,
+        }
 
 
 @dataclass(frozen=True)
@@ -55,8 +63,11 @@ class OwnerDigest:
         return sum(reason in item.reasons for item in self.items)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"owner": self.owner, **{str(r): self.count(r) for r in Reason},
-                "items": [item.as_dict() for item in self.items]}
+        return {
+            "owner": self.owner,
+            **{str(r): self.count(r) for r in Reason},
+            "items": [item.as_dict() for item in self.items],
+        }
 
 
 def action_link(site_url: str | None, review: str, action_id: str) -> str | None:
@@ -70,15 +81,26 @@ def _last_updates(analysis: Analysis) -> dict[tuple[str, str], date]:
     """Per action, the latest day on or before today that its timeline changed or an update was written
     (an update that keeps the status is news too, though the timeline merges it away)."""
     today = analysis.today
-    written = {(r.id, a.id): [u.date for u in a.updates if u.date <= today]
-               for r in analysis.knowledge_base.reviews for a in r.actions}
-    return {key: max([e.date for e in events if e.date <= today] + written.get(key, []))
-            for key, events in analysis.histories.items() if events and events[0].date <= today}
+    written = {
+        (r.id, a.id): [u.date for u in a.updates if u.date <= today]
+        for r in analysis.knowledge_base.reviews
+        for a in r.actions
+    }
+    return {
+        key: max([e.date for e in events if e.date <= today] + written.get(key, []))
+        for key, events in analysis.histories.items()
+        if events and events[0].date <= today
+    }
 
 
-def build_digest(analysis: Analysis, within: int = DEFAULT_WITHIN, stale: int = DEFAULT_STALE,
-                 team: str | None = None, owner: str | None = None,
-                 site_url: str | None = None) -> list[OwnerDigest]:
+def build_digest(
+    analysis: Analysis,
+    within: int = DEFAULT_WITHIN,
+    stale: int = DEFAULT_STALE,
+    team: str | None = None,
+    owner: str | None = None,
+    site_url: str | None = None,
+) -> list[OwnerDigest]:
     """Per owner (by name), the open actions to remind: overdue, due within `within` days, or with no update
     for `stale` days or more. An action can have several reasons; it is listed once, overdue first."""
     today = analysis.today
@@ -97,8 +119,16 @@ def build_digest(analysis: Analysis, within: int = DEFAULT_WITHIN, stale: int = 
         if (today - last).days >= stale:
             reasons.append(Reason.STALE)
         if reasons:
-            owners.setdefault(str(row["owner"]), []).append(Item(
-                *key, action=str(row["action"]), due=row["due"],
-                days_late=None if pd.isna(row["days_late"]) else int(row["days_late"]), state=str(row["state"]),
-                last_update=last, reasons=tuple(reasons), link=action_link(site_url, *key)))
+            owners.setdefault(str(row["owner"]), []).append(
+                Item(
+                    *key,
+                    action=str(row["action"]),
+                    due=row["due"],
+                    days_late=None if pd.isna(row["days_late"]) else int(row["days_late"]),
+                    state=str(row["state"]),
+                    last_update=last,
+                    reasons=tuple(reasons),
+                    link=action_link(site_url, *key),
+                )
+            )
     return [OwnerDigest(name, tuple(items)) for name, items in sorted(owners.items())]

@@ -12,14 +12,32 @@ from retrogen.notify.digest import Item, OwnerDigest, Reason
 
 # The reminder's words in the knowledge base's language (theme.language).
 WORDS: dict[str, dict[str, str]] = {
-    "en": {"title": "Action reminders {day}", "count": "{n} {what}", "and": ", ", "colon": ": ",
-           Reason.OVERDUE: "overdue", Reason.DUE_SOON: "due soon", Reason.STALE: "no recent update",
-           "due": "due {day}", "late": "{n} days late", "quiet": "no update for {n} days",
-           "nothing": "No actions to remind as of {day}."},
-    "zh": {"title": "行动提醒 {day}", "count": "{what} {n}", "and": "，", "colon": "：",
-           Reason.OVERDUE: "逾期", Reason.DUE_SOON: "即将到期", Reason.STALE: "久未更新",
-           "due": "截止 {day}", "late": "逾期 {n} 天", "quiet": "{n} 天未更新",
-           "nothing": "截至 {day} 没有需要提醒的行动。"},
+    "en": {
+        "title": "Action reminders {day}",
+        "count": "{n} {what}",
+        "and": ", ",
+        "colon": ": ",
+        Reason.OVERDUE: "overdue",
+        Reason.DUE_SOON: "due soon",
+        Reason.STALE: "no recent update",
+        "due": "due {day}",
+        "late": "{n} days late",
+        "quiet": "no update for {n} days",
+        "nothing": "No actions to remind as of {day}.",
+    },
+    "zh": {
+        "title": "行动提醒 {day}",
+        "count": "{what} {n}",
+        "and": "，",
+        "colon": "：",
+        Reason.OVERDUE: "逾期",
+        Reason.DUE_SOON: "即将到期",
+        Reason.STALE: "久未更新",
+        "due": "截止 {day}",
+        "late": "逾期 {n} 天",
+        "quiet": "{n} 天未更新",
+        "nothing": "截至 {day} 没有需要提醒的行动。",
+    },
 }
 
 
@@ -43,14 +61,18 @@ def _markdown_escape(text: str) -> str:
 PLAIN = Style(bold=lambda t: t, link=lambda t, url: f"{t} <{url}>", escape=lambda t: t)
 MARKDOWN = Style(bold=lambda t: f"**{t}**", link=lambda t, url: f"[{t}]({url})", escape=_markdown_escape)
 # Slack's mrkdwn: *bold*, <url|text>, and &, < and > as entities.
-SLACK = Style(bold=lambda t: f"*{t}*", link=lambda t, url: f"<{url}|{t}>",
-              escape=lambda t: t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+SLACK = Style(
+    bold=lambda t: f"*{t}*",
+    link=lambda t, url: f"<{url}|{t}>",
+    escape=lambda t: t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"),
+)
 
 
 def _counts(counts: dict[Reason, int], language: str, keep_zeros: bool) -> str:
     text = words(language)
-    return text["and"].join(text["count"].format(n=n, what=text[reason]) for reason, n in counts.items()
-                            if n or keep_zeros)
+    return text["and"].join(
+        text["count"].format(n=n, what=text[reason]) for reason, n in counts.items() if n or keep_zeros
+    )
 
 
 def title(digests: list[OwnerDigest], today: date, language: str = "en") -> str:
@@ -82,8 +104,9 @@ def sections(digests: list[OwnerDigest], today: date, style: Style, language: st
     return [text for _, text in owned_sections(digests, today, style, language)]
 
 
-def owned_sections(digests: list[OwnerDigest], today: date, style: Style,
-                   language: str = "en") -> list[tuple[str | None, str]]:
+def owned_sections(
+    digests: list[OwnerDigest], today: date, style: Style, language: str = "en"
+) -> list[tuple[str | None, str]]:
     """Each owner's section with the owner's name; with nobody to remind, one line that says so (nobody's)."""
     if not digests:
         return [(None, words(language)["nothing"].format(day=today.isoformat()))]
@@ -104,7 +127,7 @@ def _cut(text: str, limit: int) -> str:
     data = text.encode()
     if len(data) <= limit:
         return text
-    return data[:limit - 3].decode(errors="ignore") + "…"
+    return data[: limit - 3].decode(errors="ignore") + "…"
 
 
 def pack(parts: Iterable[str], limit: int, separator: str = "\n\n") -> list[str]:
@@ -113,8 +136,9 @@ def pack(parts: Iterable[str], limit: int, separator: str = "\n\n") -> list[str]
     return [text for text, _ in pack_owned(((None, part) for part in parts), limit, separator)]
 
 
-def pack_owned(parts: Iterable[tuple[str | None, str]], limit: int,
-               separator: str = "\n\n") -> list[tuple[str, tuple[str, ...]]]:
+def pack_owned(
+    parts: Iterable[tuple[str | None, str]], limit: int, separator: str = "\n\n"
+) -> list[tuple[str, tuple[str, ...]]]:
     """As `pack`, for parts that belong to an owner (None: to nobody, a heading): each message with the
     owners whose part, or a piece of it, it carries, so that a failed send can say whose messages went out."""
     messages: list[tuple[str, tuple[str, ...]]] = []

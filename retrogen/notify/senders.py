@@ -30,8 +30,17 @@ from retrogen.notify.webhook import (
     webhook_url,
 )
 
-__all__ = ["PLATFORMS", "RATE_LIMITS", "SECRET_VARIABLE", "URL_VARIABLE", "DeliveryError", "SendError",
-           "Transport", "check_settings", "send"]
+__all__ = [
+    "PLATFORMS",
+    "RATE_LIMITS",
+    "SECRET_VARIABLE",
+    "URL_VARIABLE",
+    "DeliveryError",
+    "SendError",
+    "Transport",
+    "check_settings",
+    "send",
+]
 
 PLATFORMS = ("wecom", "dingtalk", "feishu", "slack", "email")
 # What each platform accepts in one message, in bytes of UTF-8 (WeCom documents 4096 for markdown content;
@@ -49,8 +58,9 @@ class DeliveryError(SendError):
     """A message failed after retries: which owners' reminders all went out, and whose did not (whole or in
     part), so that a rerun can send only theirs."""
 
-    def __init__(self, cause: SendError, sent_messages: int, messages: int, sent: tuple[str, ...],
-                 unsent: tuple[str, ...]) -> None:
+    def __init__(
+        self, cause: SendError, sent_messages: int, messages: int, sent: tuple[str, ...], unsent: tuple[str, ...]
+    ) -> None:
         super().__init__(str(cause))
         self.sent_messages = sent_messages
         self.messages = messages
@@ -81,14 +91,12 @@ def _deliver(hook: Webhook, messages: list[Outgoing]) -> int:
 def _wecom(digests: list[OwnerDigest], today: date, language: str, roster: Roster) -> list[Outgoing]:
     heading = MARKDOWN.bold(title(digests, today, language))
     packed = pack_owned([(None, heading), *owned_sections(digests, today, MARKDOWN, language)], WECOM_LIMIT)
-    return [Outgoing({"msgtype": "markdown", "markdown": {"content": content}}, owners)
-            for content, owners in packed]
+    return [Outgoing({"msgtype": "markdown", "markdown": {"content": content}}, owners) for content, owners in packed]
 
 
 def _dingtalk(digests: list[OwnerDigest], today: date, language: str, roster: Roster) -> list[Outgoing]:
     heading = title(digests, today, language)
-    packed = pack_owned([(None, f"### {heading}"), *owned_sections(digests, today, MARKDOWN, language)],
-                        DINGTALK_LIMIT)
+    packed = pack_owned([(None, f"### {heading}"), *owned_sections(digests, today, MARKDOWN, language)], DINGTALK_LIMIT)
     # Owners with a mobile number in the roster are mentioned, so DingTalk notifies them by name.
     mobiles = [p.mobile for d in digests if (p := roster.find(d.owner)) and p.mobile]
     messages = []
@@ -104,28 +112,45 @@ def _dingtalk(digests: list[OwnerDigest], today: date, language: str, roster: Ro
 def _feishu(digests: list[OwnerDigest], today: date, language: str, roster: Roster) -> list[Outgoing]:
     heading = title(digests, today, language)
     packed = pack_owned(owned_sections(digests, today, MARKDOWN, language), FEISHU_LIMIT)
-    return [Outgoing({"msg_type": "interactive", "card": {
-        "header": {"title": {"tag": "plain_text", "content": heading}},
-        "elements": [{"tag": "markdown", "content": content}]}}, owners) for content, owners in packed]
+    return [
+        Outgoing(
+            {
+                "msg_type": "interactive",
+                "card": {
+                    "header": {"title": {"tag": "plain_text", "content": heading}},
+                    "elements": [{"tag": "markdown", "content": content}],
+                },
+            },
+            owners,
+        )
+        for content, owners in packed
+    ]
 
 
 def _slack(digests: list[OwnerDigest], today: date, language: str, roster: Roster) -> list[Outgoing]:
     heading = title(digests, today, language)
-    texts = [(owner, text) for owner, part in owned_sections(digests, today, SLACK, language)
-             for text in pack([part], SLACK_SECTION_LIMIT, "\n")]
-    batches = [texts[i:i + SLACK_BLOCKS] for i in range(0, len(texts), SLACK_BLOCKS)]
+    texts = [
+        (owner, text)
+        for owner, part in owned_sections(digests, today, SLACK, language)
+        for text in pack([part], SLACK_SECTION_LIMIT, "\n")
+    ]
+    batches = [texts[i : i + SLACK_BLOCKS] for i in range(0, len(texts), SLACK_BLOCKS)]
     messages = []
     for batch in batches:
-        blocks = [{"type": "header", "text": {"type": "plain_text", "text": heading[:150]}},
-                  *({"type": "section", "text": {"type": "mrkdwn", "text": text}} for _, text in batch)]
+        blocks = [
+            {"type": "header", "text": {"type": "plain_text", "text": heading[:150]}},
+            *({"type": "section", "text": {"type": "mrkdwn", "text": text}} for _, text in batch),
+        ]
         owners = tuple(dict.fromkeys(owner for owner, _ in batch if owner is not None))
         messages.append(Outgoing({"text": heading, "blocks": blocks}, owners))
     return messages
 
 
 SMTP_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
-_SMTP_SETTINGS = ("set RETROGEN_SMTP_HOST, RETROGEN_SMTP_FROM and RETROGEN_SMTP_TO (and RETROGEN_SMTP_PORT, "
-                  "RETROGEN_SMTP_USER, RETROGEN_SMTP_PASSWORD, RETROGEN_SMTP_SECURITY as your server needs)")
+_SMTP_SETTINGS = (
+    "set RETROGEN_SMTP_HOST, RETROGEN_SMTP_FROM and RETROGEN_SMTP_TO (and RETROGEN_SMTP_PORT, "
+    "RETROGEN_SMTP_USER, RETROGEN_SMTP_PASSWORD, RETROGEN_SMTP_SECURITY as your server needs)"
+)
 
 
 @dataclass(frozen=True)
@@ -151,9 +176,15 @@ def smtp_settings(env: Mapping[str, str]) -> SmtpSettings:
     port_text = env.get("RETROGEN_SMTP_PORT", "").strip()
     if port_text and not port_text.isdigit():
         raise ConfigError(f"RETROGEN_SMTP_PORT must be a port number, not {port_text!r}")
-    return SmtpSettings(host, int(port_text) if port_text else SMTP_PORTS[security], security, sender,
-                        [a.strip() for a in env.get("RETROGEN_SMTP_TO", "").split(",") if a.strip()],
-                        env.get("RETROGEN_SMTP_USER", ""), env.get("RETROGEN_SMTP_PASSWORD", ""))
+    return SmtpSettings(
+        host,
+        int(port_text) if port_text else SMTP_PORTS[security],
+        security,
+        sender,
+        [a.strip() for a in env.get("RETROGEN_SMTP_TO", "").split(",") if a.strip()],
+        env.get("RETROGEN_SMTP_USER", ""),
+        env.get("RETROGEN_SMTP_PASSWORD", ""),
+    )
 
 
 def check_settings(platform: str, env: Mapping[str, str]) -> None:
@@ -165,8 +196,9 @@ def check_settings(platform: str, env: Mapping[str, str]) -> None:
         webhook_url(env)
 
 
-def _email(env: Mapping[str, str], digests: list[OwnerDigest], today: date, language: str,
-           transport: Transport, roster: Roster) -> int:
+def _email(
+    env: Mapping[str, str], digests: list[OwnerDigest], today: date, language: str, transport: Transport, roster: Roster
+) -> int:
     """One message to each owner whose e-mail address the roster has, and one digest of everyone else to
     every address in RETROGEN_SMTP_TO."""
     smtp_to = smtp_settings(env)
@@ -180,8 +212,11 @@ def _email(env: Mapping[str, str], digests: list[OwnerDigest], today: date, lang
     host, port = smtp_to.host, smtp_to.port
     try:
         context = ssl.create_default_context()
-        smtp = smtplib.SMTP_SSL(host, port, timeout=transport.timeout, context=context) \
-            if smtp_to.security == "ssl" else smtplib.SMTP(host, port, timeout=transport.timeout)
+        smtp = (
+            smtplib.SMTP_SSL(host, port, timeout=transport.timeout, context=context)
+            if smtp_to.security == "ssl"
+            else smtplib.SMTP(host, port, timeout=transport.timeout)
+        )
         with smtp:
             if smtp_to.security == "starttls":
                 smtp.starttls(context=context)
@@ -205,11 +240,22 @@ def _message(sender: str, to: list[str], digests: list[OwnerDigest], today: date
 
 
 _WEBHOOK_MESSAGES: dict[str, Callable[[list[OwnerDigest], date, str, Roster], list[Outgoing]]] = {
-    "wecom": _wecom, "dingtalk": _dingtalk, "feishu": _feishu, "slack": _slack}
+    "wecom": _wecom,
+    "dingtalk": _dingtalk,
+    "feishu": _feishu,
+    "slack": _slack,
+}
 
 
-def send(platform: str, digests: list[OwnerDigest], today: date, env: Mapping[str, str],
-         transport: Transport | None = None, language: str = "en", roster: Roster | None = None) -> int:
+def send(
+    platform: str,
+    digests: list[OwnerDigest],
+    today: date,
+    env: Mapping[str, str],
+    transport: Transport | None = None,
+    language: str = "en",
+    roster: Roster | None = None,
+) -> int:
     """Send the digest to `platform` with the settings in `env`, in `language`; the number of messages sent.
     The roster (when given) mentions owners by mobile on DingTalk and mails each owner who has an address.
     A webhook message that fails raises DeliveryError, which says whose reminders went out."""

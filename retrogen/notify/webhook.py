@@ -43,7 +43,7 @@ class Transport:
 
     timeout: float = 10.0  # for the whole request, connecting to the last byte of the answer
     retries: int = 3
-    backoff: Callable[[int], float] = field(default=lambda attempt: 1.0 * 2 ** attempt)
+    backoff: Callable[[int], float] = field(default=lambda attempt: 1.0 * 2**attempt)
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.time  # the wall clock, for signatures
     timer: Callable[[], float] = time.monotonic  # for pacing
@@ -79,8 +79,12 @@ def secrets_of(env: Mapping[str, str]) -> list[str]:
     parts = urllib.parse.urlsplit(url)
     pieces = [pair.partition("=")[2] for pair in parts.query.split("&")] + parts.path.split("/")
     forms = {form for p in pieces for form in (p, urllib.parse.unquote(p), urllib.parse.unquote_plus(p))}
-    return [url, *(f for f in forms if len(f) >= _TOKEN_LENGTH), env.get(SECRET_VARIABLE, ""),
-            env.get("RETROGEN_SMTP_PASSWORD", "")]
+    return [
+        url,
+        *(f for f in forms if len(f) >= _TOKEN_LENGTH),
+        env.get(SECRET_VARIABLE, ""),
+        env.get("RETROGEN_SMTP_PASSWORD", ""),
+    ]
 
 
 def _any_encoding(secret: str) -> str:
@@ -118,8 +122,10 @@ def webhook_url(env: Mapping[str, str]) -> str:
     """The robot's address from the environment; ConfigError when it is missing or not https."""
     url = env.get(URL_VARIABLE, "").strip()
     if not url:
-        raise ConfigError(f"set {URL_VARIABLE} to the robot's webhook address (and {SECRET_VARIABLE} to its "
-                          "signing secret, if it has one)")
+        raise ConfigError(
+            f"set {URL_VARIABLE} to the robot's webhook address (and {SECRET_VARIABLE} to its "
+            "signing secret, if it has one)"
+        )
     parts = urllib.parse.urlsplit(url)
     # The address carries the robot's token: plain http only to a robot on this machine (a test or a relay).
     if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in _LOOPBACK):
@@ -135,8 +141,9 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
     """urllib would resend a POST answered by 301, 302 or 303 as a GET without its body, and take the answer
     to that for the robot's: a redirect stays an answer of its own (an HTTPError), judged as a failure."""
 
-    def redirect_request(self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str,
-                         headers: Message, newurl: str) -> None:
+    def redirect_request(
+        self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str, headers: Message, newurl: str
+    ) -> None:
         return None
 
 
@@ -204,20 +211,24 @@ class Webhook:
                 continue
             if 300 <= answer.status < 400:
                 where = answer.headers.get("Location") or "no Location"
-                raise self._error(f"answered HTTP {answer.status}, a redirect to {where}; a message is never "
-                                  f"sent on to another address: set {URL_VARIABLE} to the address the platform "
-                                  "gives")
+                raise self._error(
+                    f"answered HTTP {answer.status}, a redirect to {where}; a message is never "
+                    f"sent on to another address: set {URL_VARIABLE} to the address the platform "
+                    "gives"
+                )
             if not 200 <= answer.status < 300:
                 raise self._error(f"answered HTTP {answer.status}: {self._excerpt(answer.body) or 'no body'}")
             try:
                 return self._judge(answer.body)
             except _RateLimited as exc:
                 if limit is None or attempt >= self.transport.retries:
-                    raise self._error(f"refused the message: {exc} (sent too fast; retried "
-                                      f"{self.transport.retries} times)") from None
+                    raise self._error(
+                        f"refused the message: {exc} (sent too fast; retried {self.transport.retries} times)"
+                    ) from None
                 # The limit is per window: waiting less than a good part of it only meets the limit again.
-                self.transport.sleep(min(limit.seconds, max(self.transport.backoff(attempt),
-                                                            limit.seconds / 4 * 2 ** attempt)))
+                self.transport.sleep(
+                    min(limit.seconds, max(self.transport.backoff(attempt), limit.seconds / 4 * 2**attempt))
+                )
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _signed(self, payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -240,8 +251,11 @@ class Webhook:
         bounds each read only, and a server that trickles a byte at a time would hold the run for minutes.
         The request runs in a thread of its own; past the time bound it is left behind (a daemon: it ends
         with its socket's own timeout, or with the process)."""
-        request = urllib.request.Request(url, data=json.dumps(payload, ensure_ascii=False).encode(),
-                                         headers={"Content-Type": "application/json; charset=utf-8"})
+        request = urllib.request.Request(
+            url,
+            data=json.dumps(payload, ensure_ascii=False).encode(),
+            headers={"Content-Type": "application/json; charset=utf-8"},
+        )
         outcome: list[_Answer | BaseException] = []
 
         def run() -> None:
@@ -283,8 +297,7 @@ class Webhook:
     def _judge(self, body: str) -> None:
         if self.platform == "slack":  # Slack answers "ok"; its errors come with an HTTP error status
             if body.strip() != "ok":
-                raise self._error(f"answered something other than ok, not the platform's answer: "
-                                  f"{self._excerpt(body)}")
+                raise self._error(f"answered something other than ok, not the platform's answer: {self._excerpt(body)}")
             return
         try:
             answer = json.loads(body)
@@ -293,8 +306,9 @@ class Webhook:
         keys = ("code", "StatusCode") if self.platform == "feishu" else ("errcode",)
         present = [k for k in keys if isinstance(answer, dict) and k in answer]
         if not present:
-            raise self._error(f"answered JSON without {' or '.join(keys)}, not the platform's answer: "
-                              f"{self._excerpt(body)}")
+            raise self._error(
+                f"answered JSON without {' or '.join(keys)}, not the platform's answer: {self._excerpt(body)}"
+            )
         assert isinstance(answer, dict)
         code = answer[present[0]]
         if code != 0:

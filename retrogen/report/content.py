@@ -148,19 +148,37 @@ def _number(value: Any) -> float | None:
 
 
 def _kpi(row: dict[str, Any], analysis: str) -> KpiRow:
-    return KpiRow(category=row["category"], name=row["metric"], unit=row["unit"], target=_number(row["target"]),
-                  actual=_number(row["actual"]), achievement=_number(row["achievement"]),
-                  previous=_number(row["previous"]), change=_number(row["change"]), change_unit=row["change_unit"],
-                  change_good=row["change_good"], analysis=analysis)
+    return KpiRow(
+        category=row["category"],
+        name=row["metric"],
+        unit=row["unit"],
+        target=_number(row["target"]),
+        actual=_number(row["actual"]),
+        achievement=_number(row["achievement"]),
+        previous=_number(row["previous"]),
+        change=_number(row["change"]),
+        change_unit=row["change_unit"],
+        change_good=row["change_good"],
+        analysis=analysis,
+    )
 
 
 def _action(row: dict[str, Any], review: Review | None = None) -> ActionRow:
-    return ActionRow(id=row["id"], action=row["action"], owner=row["owner"], due=date.fromisoformat(row["due"]),
-                     checkpoint=row["checkpoint"], status=row["status"], state=row["state"],
-                     days_late=row["days_late"], review=review.title if review else "",
-                     team=review.team if review else "",
-                     slip=Slip(date.fromisoformat(row["original_due"]), row["carries"], row["slip_days"])
-                     if row["carries"] else None)
+    return ActionRow(
+        id=row["id"],
+        action=row["action"],
+        owner=row["owner"],
+        due=date.fromisoformat(row["due"]),
+        checkpoint=row["checkpoint"],
+        status=row["status"],
+        state=row["state"],
+        days_late=row["days_late"],
+        review=review.title if review else "",
+        team=review.team if review else "",
+        slip=Slip(date.fromisoformat(row["original_due"]), row["carries"], row["slip_days"])
+        if row["carries"]
+        else None,
+    )
 
 
 def in_period(review: Review, period: Period) -> bool:
@@ -182,17 +200,38 @@ def _nameable(review: Review) -> str | None:
         return None
 
 
-
-
 def _hint(word: str, known: Iterable[str]) -> str:
     hint = did_you_mean(word, known)
     return f"; {hint}" if hint else ""
 
 
-_METRIC_COLUMNS = ("review", "category", "metric", "unit", "target", "actual", "achievement", "previous", "change",
-                   "change_unit", "change_good")
-_ACTION_COLUMNS = ("review", "id", "action", "owner", "due", "checkpoint", "status", "state", "days_late",
-                   "original_due", "carries", "slip_days")
+_METRIC_COLUMNS = (
+    "review",
+    "category",
+    "metric",
+    "unit",
+    "target",
+    "actual",
+    "achievement",
+    "previous",
+    "change",
+    "change_unit",
+    "change_good",
+)
+_ACTION_COLUMNS = (
+    "review",
+    "id",
+    "action",
+    "owner",
+    "due",
+    "checkpoint",
+    "status",
+    "state",
+    "days_late",
+    "original_due",
+    "carries",
+    "slip_days",
+)
 
 
 class ReportBuilder:
@@ -216,8 +255,7 @@ class ReportBuilder:
     def review(self, review_id: str) -> ReviewReport:
         """The report of the review `review_id`; ReportError, with a did-you-mean, when there is none."""
         if review_id not in self.reviews:
-            raise ReportError(f"no review {review_id!r} in the knowledge base"
-                              f"{_hint(review_id, self.reviews)}")
+            raise ReportError(f"no review {review_id!r} in the knowledge base{_hint(review_id, self.reviews)}")
         return self.of(self.reviews[review_id])
 
     def of(self, review: Review) -> ReviewReport:
@@ -257,24 +295,41 @@ class ReportBuilder:
         keys = [r.id for r in chosen] if team is not None else sorted({r.team for r in chosen})
         rows = tuple(_summary_row(names.get(key, key), kpis.get(key, {}), acts.get(key, {})) for key in keys)
         overdue = a.overdue_actions[a.overdue_actions["review"].isin(ids)]
-        return Summary(period=period, team=team, reviews=len(chosen), rows=rows,
-                       overdue=tuple(_action(row, self.reviews[row["review"]]) for row in records(overdue)),
-                       causes=_causes(a.problems[a.problems["review"].isin(ids)]), today=a.today)
+        return Summary(
+            period=period,
+            team=team,
+            reviews=len(chosen),
+            rows=rows,
+            overdue=tuple(_action(row, self.reviews[row["review"]]) for row in records(overdue)),
+            causes=_causes(a.problems[a.problems["review"].isin(ids)]),
+            today=a.today,
+        )
 
 
 def _summary_row(name: str, kpis: dict[str, Any], actions: dict[str, Any]) -> SummaryRow:
     """A row from a metrics_summary row and an action_summary row (either empty when there is nothing)."""
-    return SummaryRow(name=name, metrics=kpis.get("metrics", 0), met=kpis.get("met", 0),
-                      mean_achievement=kpis.get("mean_achievement"), actions=actions.get("actions", 0),
-                      open=actions.get("open", 0), overdue=actions.get("overdue", 0),
-                      completion_rate=actions.get("completion_rate"))
+    return SummaryRow(
+        name=name,
+        metrics=kpis.get("metrics", 0),
+        met=kpis.get("met", 0),
+        mean_achievement=kpis.get("mean_achievement"),
+        actions=actions.get("actions", 0),
+        open=actions.get("open", 0),
+        overdue=actions.get("overdue", 0),
+        completion_rate=actions.get("completion_rate"),
+    )
 
 
 def _causes(problems: pd.DataFrame) -> tuple[CauseRow, ...]:
     """Root causes by fishbone factor, most frequent first, each with its latest root causes as examples."""
     latest = problems.sort_values(["held_on", "review"], ascending=False)
     return tuple(
-        CauseRow(factor=row["factor"], problems=int(row["problems"]), teams=int(row["teams"]), share=row["share"],
-                 examples=tuple(latest.loc[latest["factor"] == row["factor"], "root_cause"][:CAUSE_EXAMPLES]))
-        for row in records(causes_pareto(problems)))
-
+        CauseRow(
+            factor=row["factor"],
+            problems=int(row["problems"]),
+            teams=int(row["teams"]),
+            share=row["share"],
+            examples=tuple(latest.loc[latest["factor"] == row["factor"], "root_cause"][:CAUSE_EXAMPLES]),
+        )
+        for row in records(causes_pareto(problems))
+    )

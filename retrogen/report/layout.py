@@ -40,16 +40,41 @@ def _rag(mark: Rag | None, text: dict[str, str]) -> str:
 
 
 def _kpi_table(kpis: tuple[KpiRow, ...], text: dict[str, str]) -> Grid:
-    rows = tuple((k.name, k.unit, number(k.target), number(k.actual), percent(k.achievement), _rag(k.rag, text),
-                  signed_change(k.change, k.change_unit)) for k in kpis)
+    rows = tuple(
+        (
+            k.name,
+            k.unit,
+            number(k.target),
+            number(k.actual),
+            percent(k.achievement),
+            _rag(k.rag, text),
+            signed_change(k.change, k.change_unit),
+        )
+        for k in kpis
+    )
     marks = {(index, 5): k.rag for index, k in enumerate(kpis) if k.rag}
-    return Grid((text["metric"], text["unit"], text["target"], text["actual"], text["achievement"], text["rag"],
-                 text["change"]), rows, (5.6, 1.8, 2.1, 2.1, 2.0, 1.4, 2.2), frozenset({2, 3, 4, 6}), marks)
+    return Grid(
+        (
+            text["metric"],
+            text["unit"],
+            text["target"],
+            text["actual"],
+            text["achievement"],
+            text["rag"],
+            text["change"],
+        ),
+        rows,
+        (5.6, 1.8, 2.1, 2.1, 2.0, 1.4, 2.2),
+        frozenset({2, 3, 4, 6}),
+        marks,
+    )
 
 
 def _gap(k: KpiRow, text: dict[str, str]) -> tuple[str, str]:
-    figures = (f"{text['achievement']} {percent(k.achievement)} ({text['actual']} {quantity(k.actual, k.unit)}, "
-               f"{text['target']} {quantity(k.target, k.unit)})")
+    figures = (
+        f"{text['achievement']} {percent(k.achievement)} ({text['actual']} {quantity(k.actual, k.unit)}, "
+        f"{text['target']} {quantity(k.target, k.unit)})"
+    )
     return k.name, f"{figures} — {k.analysis}" if k.analysis else figures
 
 
@@ -57,14 +82,18 @@ def review_blocks(report: ReviewReport) -> list[Block]:
     """A review's report, in the review's own language."""
     r, text = report.review, labels(report.language)
     separator = "、" if report.language == "zh" else ", "
-    meta = [text["report"], r.team, text[r.kind],
-            f"{text['period']} {period_text(r.period_start, r.period_end, r.period_label)}" if r.period else "",
-            f"{text['held_on']} {r.held_on}"]
+    meta = [
+        text["report"],
+        r.team,
+        text[r.kind],
+        f"{text['period']} {period_text(r.period_start, r.period_end, r.period_label)}" if r.period else "",
+        f"{text['held_on']} {r.held_on}",
+    ]
     blocks: list[Block] = [
-        Heading(r.title, 0), Text(" · ".join(part for part in meta if part), note=True),
+        Heading(r.title, 0),
+        Text(" · ".join(part for part in meta if part), note=True),
         Text(r.objective, label=text["objective"]),
-        Text(separator.join(f"{p.name} ({text[p.role]})" for p in r.participants),
-             label=text["participants"]),
+        Text(separator.join(f"{p.name} ({text[p.role]})" for p in r.participants), label=text["participants"]),
     ]
     if report.kpis:
         blocks += [Heading(text["kpis"], 1), _kpi_table(report.kpis, text), Heading(text["gaps"], 2)]
@@ -78,16 +107,31 @@ def review_blocks(report: ReviewReport) -> list[Block]:
             lines += [(text["evidence"], p.evidence)] if p.evidence else []
             blocks += [Heading(f"{p.id} {p.problem}", 2), Items(tuple(lines))]
     if report.lessons:
-        blocks += [Heading(text["lessons_here"], 1), Items(tuple(
-            (text[lesson.type], f"{lesson.lesson}" + (f" ({text['applies_to']}: {lesson.applies_to})"
-                                                             if lesson.applies_to else ""))
-            for lesson in report.lessons))]
+        blocks += [
+            Heading(text["lessons_here"], 1),
+            Items(
+                tuple(
+                    (
+                        text[lesson.type],
+                        f"{lesson.lesson}"
+                        + (f" ({text['applies_to']}: {lesson.applies_to})" if lesson.applies_to else ""),
+                    )
+                    for lesson in report.lessons
+                )
+            ),
+        ]
     if report.actions:
-        blocks += [Heading(text["action_plan"], 1), Grid(
-            ("#", text["action"], text["owner"], text["due"], text["checkpoint"], text["status"]),
-            tuple((a.id, a.action, a.owner, _due(a, report.language), a.checkpoint, action_state(a, text))
-                  for a in report.actions),
-            (0.9, 6.0, 1.8, 2.0, 4.0, 2.5))]
+        blocks += [
+            Heading(text["action_plan"], 1),
+            Grid(
+                ("#", text["action"], text["owner"], text["due"], text["checkpoint"], text["status"]),
+                tuple(
+                    (a.id, a.action, a.owner, _due(a, report.language), a.checkpoint, action_state(a, text))
+                    for a in report.actions
+                ),
+                (0.9, 6.0, 1.8, 2.0, 4.0, 2.5),
+            ),
+        ]
     return blocks
 
 
@@ -97,32 +141,68 @@ def summary_blocks(summary: Summary, language: str) -> list[Block]:
     scope = summary.team or text["all_teams"]
     blocks: list[Block] = [
         Heading(f"{scope} {summary.period.label} {text['summary']}", 0),
-        Text(f"{period_text(summary.period.start, summary.period.end, None)} · {summary.reviews} "
-             f"{text['reviews_in']} · {text['as_of']} {summary.today}", note=True),
+        Text(
+            f"{period_text(summary.period.start, summary.period.end, None)} · {summary.reviews} "
+            f"{text['reviews_in']} · {text['as_of']} {summary.today}",
+            note=True,
+        ),
         Heading(text["kpi_by_review" if summary.team else "kpi_by_team"], 1),
-        Grid((text["review" if summary.team else "team"], text["met_count"], text["mean_achievement"], text["rag"],
-              text["actions_count"], text["open"], text["overdue"], text["completion_rate"]),
-             tuple((row.name, f"{row.met}/{row.metrics}", percent(row.mean_achievement), _rag(row.rag, text),
-                    str(row.actions), str(row.open), str(row.overdue), percent(row.completion_rate))
-                   for row in summary.rows),
-             (5.4, 1.8, 2.0, 1.3, 1.5, 1.6, 1.6, 2.0), frozenset({1, 2, 4, 5, 6, 7}),
-             {(index, 3): row.rag for index, row in enumerate(summary.rows) if row.rag}),
+        Grid(
+            (
+                text["review" if summary.team else "team"],
+                text["met_count"],
+                text["mean_achievement"],
+                text["rag"],
+                text["actions_count"],
+                text["open"],
+                text["overdue"],
+                text["completion_rate"],
+            ),
+            tuple(
+                (
+                    row.name,
+                    f"{row.met}/{row.metrics}",
+                    percent(row.mean_achievement),
+                    _rag(row.rag, text),
+                    str(row.actions),
+                    str(row.open),
+                    str(row.overdue),
+                    percent(row.completion_rate),
+                )
+                for row in summary.rows
+            ),
+            (5.4, 1.8, 2.0, 1.3, 1.5, 1.6, 1.6, 2.0),
+            frozenset({1, 2, 4, 5, 6, 7}),
+            {(index, 3): row.rag for index, row in enumerate(summary.rows) if row.rag},
+        ),
         Heading(text["overdue_actions"], 1),
     ]
     if summary.overdue:
-        blocks.append(Grid(
-            (text["team"], text["review"], text["action"], text["owner"], text["due"], text["days_late"]),
-            tuple((a.team, a.review, a.action, a.owner, a.due.isoformat(), str(a.days_late)) for a in summary.overdue),
-            (2.6, 4.0, 5.0, 1.8, 2.0, 1.8), frozenset({5})))
+        blocks.append(
+            Grid(
+                (text["team"], text["review"], text["action"], text["owner"], text["due"], text["days_late"]),
+                tuple(
+                    (a.team, a.review, a.action, a.owner, a.due.isoformat(), str(a.days_late)) for a in summary.overdue
+                ),
+                (2.6, 4.0, 5.0, 1.8, 2.0, 1.8),
+                frozenset({5}),
+            )
+        )
     else:
         blocks.append(Text(text["none"]))
     blocks.append(Heading(text["top_causes"], 1))
     if summary.causes:
-        blocks.append(Grid(
-            (text["factor"], text["problems_count"], text["teams"], text["share"], text["examples"]),
-            tuple((text[c.factor], str(c.problems), str(c.teams), percent(c.share), "; ".join(c.examples))
-                  for c in summary.causes),
-            (2.8, 1.5, 1.5, 1.5, 9.9), frozenset({1, 2, 3})))
+        blocks.append(
+            Grid(
+                (text["factor"], text["problems_count"], text["teams"], text["share"], text["examples"]),
+                tuple(
+                    (text[c.factor], str(c.problems), str(c.teams), percent(c.share), "; ".join(c.examples))
+                    for c in summary.causes
+                ),
+                (2.8, 1.5, 1.5, 1.5, 9.9),
+                frozenset({1, 2, 3}),
+            )
+        )
     else:
         blocks.append(Text(text["none"]))
     return blocks
@@ -130,7 +210,7 @@ def summary_blocks(summary: Summary, language: str) -> list[Block]:
 
 def report_blocks(report: Report) -> list[Block]:
     """The whole document: the summary, then each review's report, each starting on a new page."""
-    parts = ([summary_blocks(report.summary, report.language)] if report.summary else [])
+    parts = [summary_blocks(report.summary, report.language)] if report.summary else []
     parts += [review_blocks(r) for r in report.reviews]
     blocks: list[Block] = []
     for index, part in enumerate(parts):

@@ -12,22 +12,28 @@ from retrogen.formats.labels import labels
 
 def playbook_blocks(playbook: Playbook, language: str, today: date) -> list[Block]:
     text = labels(language)
-    blocks: list[Block] = [Heading(text["playbook"], 0), Text(text["playbook_intro"]),
-                           Text(f"{text['generated']} {today.isoformat()}", note=True)]
+    blocks: list[Block] = [
+        Heading(text["playbook"], 0),
+        Text(text["playbook_intro"]),
+        Text(f"{text['generated']} {today.isoformat()}", note=True),
+    ]
     for section in playbook.sections:
         blocks.append(Heading(section.theme or text["other_practices"], 1))
         if section.theme:
             recurring = f" · {text['recurring']}" if section.recurring else ""
-            blocks.append(Text(reach(section.reviews, section.teams, section.last_seen, text) + recurring,
-                               note=True))
+            blocks.append(Text(reach(section.reviews, section.teams, section.last_seen, text) + recurring, note=True))
         for heading, practices in ((text["practices"], section.practices), (text["pitfalls"], section.pitfalls)):
             if practices:
                 blocks.append(Heading(heading, 2))
                 for practice in practices:
                     blocks += _practice(practice, section, text)
         if section.see_also:
-            blocks.append(Text(" · ".join(f"{text['practice_ref'].format(n=p.number)} ({p.theme})"
-                                          for p in section.see_also), label=text["see_also"]))
+            blocks.append(
+                Text(
+                    " · ".join(f"{text['practice_ref'].format(n=p.number)} ({p.theme})" for p in section.see_also),
+                    label=text["see_also"],
+                )
+            )
     return blocks
 
 
@@ -42,13 +48,19 @@ def _practice(practice: Practice, section: Section, text: dict[str, str]) -> lis
     if not section.theme:
         lines.append((text["theme"], " ".join(f"#{tag}" for tag in practice.tags) or text["untagged"]))
     lines.append((text["basis"], reach(len(practice.reviews), practice.teams, practice.last_seen, text)))
-    lines.append((text["source"], "; ".join(f"{r.title} · {r.team} · {r.held_on.isoformat()}"
-                                            for r in practice.reviews)))
+    lines.append(
+        (text["source"], "; ".join(f"{r.title} · {r.team} · {r.held_on.isoformat()}" for r in practice.reviews))
+    )
     for tracked in practice.actions:
         action = tracked.action
         verdict = f" · {text['verification']}: {text[tracked.verification]}" if tracked.verification else ""
-        lines.append((text["addressed_by"], f"{action.action} ({text['owner']} {action.owner}, {text['due']} "
-                                            f"{action.due.isoformat()}): {text[tracked.state]}{verdict}"))
+        lines.append(
+            (
+                text["addressed_by"],
+                f"{action.action} ({text['owner']} {action.owner}, {text['due']} "
+                f"{action.due.isoformat()}): {text[tracked.state]}{verdict}",
+            )
+        )
     if practice.needs_action:
         lines.append((text["addressed_by"], text["no_action"]))
     return [Text(practice.statement.lesson.lesson, label=label), Items(tuple(lines))]

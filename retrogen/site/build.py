@@ -47,8 +47,15 @@ def _no_progress(phase: str) -> None:
     return None
 
 
-def generate(config: Config, today: date, use_git: bool = True, jobs: int | None = None, *,
-             refuse_warnings: bool = False, progress: Progress = _no_progress) -> BuildReport:
+def generate(
+    config: Config,
+    today: date,
+    use_git: bool = True,
+    jobs: int | None = None,
+    *,
+    refuse_warnings: bool = False,
+    progress: Progress = _no_progress,
+) -> BuildReport:
     """Check the reviews and (when none has an error, nor a warning with `refuse_warnings`: `check --strict`)
     write the generated pages. Nothing is built yet."""
     progress("checking and analysing the reviews")
@@ -94,8 +101,9 @@ def load_mkdocs_config(config: Config, site_dir: Path | str, **options: Any) -> 
     from mkdocs.config import load_config
 
     # docs_dir given explicitly: without it in mkdocs.yml MkDocs would read docs/, not what retrogen wrote.
-    mkdocs_config = load_config(config_file=str(config.config_file), docs_dir=str(config.generated_dir),
-                                site_dir=str(site_dir), **options)
+    mkdocs_config = load_config(
+        config_file=str(config.config_file), docs_dir=str(config.generated_dir), site_dir=str(site_dir), **options
+    )
     for plugin in mkdocs_config.plugins.values():
         if isinstance(plugin, SearchPlugin):
             # MkDocs keeps one instance of a plugin with startup hooks for the whole process, and Material's
@@ -149,9 +157,18 @@ def shrink_search_index(site_dir: Path) -> int:
     return len(text.encode("utf-8"))
 
 
-def build_site(config: Config, today: date, site_dir: Path | None = None, strict: bool = False,
-               use_git: bool = True, allow_outside: bool = False, *, refuse_warnings: bool = False,
-               progress: Progress = _no_progress, wait: float | None = None) -> BuildReport:
+def build_site(
+    config: Config,
+    today: date,
+    site_dir: Path | None = None,
+    strict: bool = False,
+    use_git: bool = True,
+    allow_outside: bool = False,
+    *,
+    refuse_warnings: bool = False,
+    progress: Progress = _no_progress,
+    wait: float | None = None,
+) -> BuildReport:
     """The whole build. Errors in reviews (and warnings, with `refuse_warnings`) stop it before MkDocs runs
     (report.ok is False); `strict` makes MkDocs' own warnings fail it. The site is built beside `site_dir`
     (default: site_dir in mkdocs.yml) and replaces it only once it is complete; a folder that could hold

@@ -31,6 +31,7 @@ from retrogen.formats.tables import width as columns
 @dataclass(frozen=True)
 class Canvas:
     """A size a chart is drawn at: width and font size in SVG units, and the plot's height."""
+
     name: str
     width: int
     font: int
@@ -59,6 +60,7 @@ class Text(NamedTuple):
 @dataclass
 class Chart:
     """One chart on one canvas: shapes in SVG units, ready for the template."""
+
     title: str
     canvas: Canvas
     height: float = 0.0
@@ -80,6 +82,7 @@ class Chart:
 @dataclass
 class Figure:
     """One chart drawn on every canvas; the page gets them all and the stylesheet shows the one that fits."""
+
     narrow: Chart
     wide: Chart
 
@@ -158,6 +161,7 @@ def _cut(text: str, limit: float, font: float, characters: int = MAX_LABEL) -> t
 
 class _Scale(NamedTuple):
     """Values to positions along one axis, with its ticks (values) and their labels."""
+
     low: float
     high: float
     start: float  # position of `low`
@@ -194,16 +198,27 @@ def _tick_labels(ticks: Sequence[float], percent: bool) -> list[str]:
     return labels
 
 
-def line_chart(title: str, labels: Sequence[str], series: Mapping[str, Sequence[float | None]],
-               percent: bool = False, reference: float | None = None) -> Figure:
+def line_chart(
+    title: str,
+    labels: Sequence[str],
+    series: Mapping[str, Sequence[float | None]],
+    percent: bool = False,
+    reference: float | None = None,
+) -> Figure:
     """One line per series over categorical x labels (periods, weeks); missing values break nothing, they are
     skipped. `reference` draws a dashed line at that value (100% for achievement)."""
     plotted = {name: [_plottable(v) for v in points] for name, points in series.items()}
     return Figure(*(_line(canvas, title, labels, plotted, percent, reference) for canvas in (NARROW, WIDE)))
 
 
-def _line(canvas: Canvas, title: str, labels: Sequence[str], plotted: Mapping[str, Sequence[float | None]],
-          percent: bool, reference: float | None) -> Chart:
+def _line(
+    canvas: Canvas,
+    title: str,
+    labels: Sequence[str],
+    plotted: Mapping[str, Sequence[float | None]],
+    percent: bool,
+    reference: float | None,
+) -> Chart:
     chart, font = Chart(title, canvas), canvas.font
     values = [v for points in plotted.values() for v in points if v is not None]
     top, bottom = font, font + canvas.plot_height
@@ -282,28 +297,43 @@ def _legend(chart: Chart, names: Sequence[str], left: float, top: float) -> floa
         needed = font + GAP + max(text_width(line, font) for line in lines)
         if x > left and x + needed > chart.width:
             x, y, row_height = left, y + row_height + GAP, 0.0
-        texts = [Text(x + font + GAP, y + font * 0.85 + n * line_height, "start", line, css="rg-legend")
-                 for n, line in enumerate(lines)]
+        texts = [
+            Text(x + font + GAP, y + font * 0.85 + n * line_height, "start", line, css="rg-legend")
+            for n, line in enumerate(lines)
+        ]
         chart.legend.append((index % 6, x, y, texts))
         row_height = max(row_height, font + (len(lines) - 1) * line_height)
         x += needed + 2 * GAP
     return y + row_height + 2 * GAP if names else top + GAP
 
 
-def bar_chart(title: str, labels: Sequence[str], values: Sequence[float | None], percent: bool = False,
-              notes: Sequence[str] | None = None) -> Figure:
+def bar_chart(
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[float | None],
+    percent: bool = False,
+    notes: Sequence[str] | None = None,
+) -> Figure:
     """Horizontal bars, one per label, each with its label above it (room for a review's title on a phone)
     and its value at its end; `notes` add a word after each value (a conversion, a cumulative share)."""
     lengths = [_plottable(v) for v in values]
     return Figure(*(_bars(canvas, title, labels, lengths, percent, notes) for canvas in (NARROW, WIDE)))
 
 
-def _bars(canvas: Canvas, title: str, labels: Sequence[str], lengths: Sequence[float | None], percent: bool,
-          notes: Sequence[str] | None) -> Chart:
+def _bars(
+    canvas: Canvas,
+    title: str,
+    labels: Sequence[str],
+    lengths: Sequence[float | None],
+    percent: bool,
+    notes: Sequence[str] | None,
+) -> Chart:
     chart, font = Chart(title, canvas), canvas.font
     shown = [v for v in lengths if v is not None]
-    values = [("" if v is None else _fmt(v, percent)) + (f" · {n}" if n else "")
-              for v, n in zip(lengths, notes or [""] * len(lengths), strict=True)]
+    values = [
+        ("" if v is None else _fmt(v, percent)) + (f" · {n}" if n else "")
+        for v, n in zip(lengths, notes or [""] * len(lengths), strict=True)
+    ]
     left = GAP
     right = canvas.width - max((text_width(v, font) for v in values), default=0.0) - 2 * GAP
     x = _scale(shown, percent, left, max(right, canvas.width / 2))
@@ -336,6 +366,7 @@ def _bars(canvas: Canvas, title: str, labels: Sequence[str], lengths: Sequence[f
 class Sparkline:
     """A trend small enough for a table cell: the line of `values` scaled to their own range, the latest
     point marked; `label` is its text alternative (every value, for a screen reader and as a tooltip)."""
+
     label: str
     width: int
     height: int
@@ -351,15 +382,17 @@ def _sparkline_template() -> jinja2.Template:
     return environment("templates/site").get_template("sparkline.svg.j2")
 
 
-def sparkline(title: str, labels: Sequence[str], values: Sequence[float | None], width: int = 96,
-              height: int = 28) -> Sparkline:
+def sparkline(
+    title: str, labels: Sequence[str], values: Sequence[float | None], width: int = 96, height: int = 28
+) -> Sparkline:
     """The trend of `values` (one per label, None where not reported) from the lowest to the highest of
     them, so a small change shows; a gap breaks the line."""
     plotted = [_plottable(v) for v in values]
     shown = [v for v in plotted if v is not None]
     pad = 4.0
-    label = f"{title}: " + ", ".join(f"{name} {numbers.number(v) if v is not None else '–'}"
-                                       for name, v in zip(labels, plotted, strict=True))
+    label = f"{title}: " + ", ".join(
+        f"{name} {numbers.number(v) if v is not None else '–'}" for name, v in zip(labels, plotted, strict=True)
+    )
     spark = Sparkline(label, width, height)
     if not shown:
         return spark

@@ -52,9 +52,11 @@ def mark(folder: Path) -> None:
 def _refuse_foreign(folder: Path, what: str) -> None:
     """Refuse a folder that holds files of the user's: only what retrogen wrote may be replaced."""
     if folder.is_dir() and not is_generated(folder) and any(folder.iterdir()):
-        raise BuildError(f"{what} holds files retrogen did not write, and a build replaces "
-                         "everything in it; choose an empty or new folder (or, if it is an old retrogen build, "
-                         "delete it once)")
+        raise BuildError(
+            f"{what} holds files retrogen did not write, and a build replaces "
+            "everything in it; choose an empty or new folder (or, if it is an old retrogen build, "
+            "delete it once)"
+        )
 
 
 def claim(folder: Path) -> None:
@@ -78,17 +80,19 @@ def check_places(config: Config, site_dir: Path | None, allow_outside: bool = Fa
         if folder.is_symlink():
             what += f" (a link to {place})"
         if root.is_relative_to(place):
-            raise BuildError(f"{what} would hold the whole knowledge base ({root}); choose a folder inside it, "
-                             "e.g. site")
+            raise BuildError(
+                f"{what} would hold the whole knowledge base ({root}); choose a folder inside it, e.g. site"
+            )
         if _overlap(place, reviews):
-            raise BuildError(f"{what} would overlap the reviews in {config.reviews_dir}; a build replaces "
-                             "everything in it, so it needs a folder of its own, e.g. site")
+            raise BuildError(
+                f"{what} would overlap the reviews in {config.reviews_dir}; a build replaces "
+                "everything in it, so it needs a folder of its own, e.g. site"
+            )
         for other, other_place in resolved.items():
             if other != name and _overlap(place, other_place):
                 raise BuildError(f"{what} would overlap {other} {places[other]}; give each its own folder")
         if not place.is_relative_to(root) and not allow_outside:
-            raise BuildError(f"{what} is outside the knowledge base ({root}); add --allow-outside if you "
-                             "mean it")
+            raise BuildError(f"{what} is outside the knowledge base ({root}); add --allow-outside if you mean it")
         if place.exists() and not place.is_dir():
             raise BuildError(f"{what} is a file, not a folder")
         _refuse_foreign(place, what)
@@ -144,8 +148,10 @@ def exclusive(folder: Path, wait: float | None = None) -> Iterator[None]:
         except BlockingIOError:
             os.close(descriptor)
             if time.monotonic() >= deadline:
-                raise BuildBusyError(f"another build (pid {_holder(path)}) is writing {folder}; it still had it "
-                                     f"after {wait:.0f} s of waiting: try again once it has finished") from None
+                raise BuildBusyError(
+                    f"another build (pid {_holder(path)}) is writing {folder}; it still had it "
+                    f"after {wait:.0f} s of waiting: try again once it has finished"
+                ) from None
             time.sleep(0.05)
             continue
         if _is_file(descriptor, path):
@@ -192,8 +198,10 @@ def replacing(site_dir: Path) -> Iterator[Path]:
         mark(fresh)
         yield fresh
         if not is_generated(fresh):  # removed (and partly written again) behind the build's back
-            raise BuildError(f"the folder the site was built in ({fresh}) was changed by someone else while "
-                             "MkDocs wrote it; the site was left as it was, build again")
+            raise BuildError(
+                f"the folder the site was built in ({fresh}) was changed by someone else while "
+                "MkDocs wrote it; the site was left as it was, build again"
+            )
         finished = hidden_sibling(place, FINISHED)
         fresh.rename(finished)  # from here on, a complete site: what a crash in the swap restores
     except BaseException:
@@ -224,8 +232,11 @@ def _swap(fresh: Path, place: Path) -> None:
 
 def _ours(place: Path, role: str) -> list[Path]:
     """The sibling folders of `place` that a build left in `role`, ours by name and by marker; newest first."""
-    found = [folder for folder in place.parent.glob(f".{place.name[:100]}.{role}-*")
-             if not folder.is_symlink() and folder.is_dir() and is_generated(folder)]
+    found = [
+        folder
+        for folder in place.parent.glob(f".{place.name[:100]}.{role}-*")
+        if not folder.is_symlink() and folder.is_dir() and is_generated(folder)
+    ]
     return sorted(found, key=lambda folder: folder.stat().st_mtime_ns, reverse=True)
 
 

@@ -50,8 +50,9 @@ class SiteBuilder:
         self.text = labels(config.language)
         self.env = environment("templates/site")
         self.env.filters["front"] = _front
-        self.env.globals.update(text=self.text, review_href=self.review_href, sibling_href=self.sibling_href,
-                                factors=FACTORS)
+        self.env.globals.update(
+            text=self.text, review_href=self.review_href, sibling_href=self.sibling_href, factors=FACTORS
+        )
         self.env.globals["today"] = analysis.today  # the day the figures are as of
         directory_urls = config.mkdocs.get("use_directory_urls", True) is not False
         self._suffix = "/" if directory_urls else ".html"
@@ -78,6 +79,7 @@ class SiteBuilder:
 
     def html_table(self, frame: pd.DataFrame | list[dict[str, Any]], headers: dict[str, str]) -> Markup:
         """A small HTML table of rows (the numbers beside a chart), rates as percentages."""
+
         def cell(column: str, value: Any) -> str:
             if column in RATE_COLUMNS:
                 return percent(value)
@@ -96,8 +98,10 @@ class SiteBuilder:
             "playbook.md": self.playbook(),
             "actions.md": self.actions(),
             "metrics.md": self.metrics(),
-            "tags.md": self.render("tags.md.j2", aliases=sorted(
-                (tag, aliases) for tag, aliases in self.config.tags.aliases.items() if aliases)),
+            "tags.md": self.render(
+                "tags.md.j2",
+                aliases=sorted((tag, aliases) for tag, aliases in self.config.tags.aliases.items() if aliases),
+            ),
             "submit.md": self.submit(),
             "teams/index.md": self.teams_index(),
         }
@@ -125,11 +129,21 @@ class SiteBuilder:
             actions.append(row)
         # A review's page speaks the review's language; the site-wide pages follow theme.language.
         text = labels(review.language)
-        funnel_chart = bar_chart(text["funnel"], [s["stage"] for s in funnel], [s["count"] for s in funnel],
-                                 notes=[percent(s["conversion"]) for s in funnel])
+        funnel_chart = bar_chart(
+            text["funnel"],
+            [s["stage"] for s in funnel],
+            [s["count"] for s in funnel],
+            notes=[percent(s["conversion"]) for s in funnel],
+        )
         return self.render(
-            "review.md.j2", text=text, r=review, metrics=metrics, funnel=funnel, actions=actions,
-            follow_up=a.follow_up(review), funnel_chart=Markup(funnel_chart.svg()),
+            "review.md.j2",
+            text=text,
+            r=review,
+            metrics=metrics,
+            funnel=funnel,
+            actions=actions,
+            follow_up=a.follow_up(review),
+            funnel_chart=Markup(funnel_chart.svg()),
             tag_aliases=[alias for tag in review.tags for alias in self.config.tags.aliases_of(tag)],
             team_page=f"../teams/{self.team_slug[review.team]}.md",
             related=self.related(review),
@@ -146,8 +160,10 @@ class SiteBuilder:
         """相关的过往经验: up to five problems and lessons of other reviews like this one, with their reviews;
         two at most of any one review, so that a reader meets more than one past review."""
         index, by_id = self._related_index
-        return [(by_id[m.review], m)
-                for m in index.like_review(review.id, limit=5, threshold=RELATED_THRESHOLD, per_review=2)]
+        return [
+            (by_id[m.review], m)
+            for m in index.like_review(review.id, limit=5, threshold=RELATED_THRESHOLD, per_review=2)
+        ]
 
     # --- knowledge-base pages ---------------------------------------------------------------------
     @cached_property
@@ -155,21 +171,37 @@ class SiteBuilder:
         """Headline counts, shown on the dashboard and the action tracker."""
         a = self.analysis
         totals = a.action_totals
-        return {"reviews": len(a.knowledge_base.reviews), "teams": len({r.team for r in a.knowledge_base.reviews}),
-                "lessons": len(a.lessons), "open": totals.get("open", 0), "overdue": totals.get("overdue", 0),
-                "on_time": totals.get("on_time_rate"), "completion": totals.get("completion_rate"),
-                "verification": totals.get("verification_rate"), "verified": totals.get("verified", 0)}
+        return {
+            "reviews": len(a.knowledge_base.reviews),
+            "teams": len({r.team for r in a.knowledge_base.reviews}),
+            "lessons": len(a.lessons),
+            "open": totals.get("open", 0),
+            "overdue": totals.get("overdue", 0),
+            "on_time": totals.get("on_time_rate"),
+            "completion": totals.get("completion_rate"),
+            "verification": totals.get("verification_rate"),
+            "verified": totals.get("verified", 0),
+        }
 
     def dashboard(self) -> str:
         a = self.analysis
         overdue = records(a.overdue_actions)
         themes = records(a.recurring_themes.head(10))
-        return self.render("index.md.j2", stats=self._stats,
-                           latest=self._review_rows[:8], suffix=self._suffix, overdue=overdue[:10], themes=themes,
-                           notices=a.notices, teams=self.teams,
-                           scoreboard=self._scoreboard(), rag_thresholds=a.rag_thresholds, since=a.since(),
-                           titles=self._titles,
-                           more_overdue=max(0, len(overdue) - 10))
+        return self.render(
+            "index.md.j2",
+            stats=self._stats,
+            latest=self._review_rows[:8],
+            suffix=self._suffix,
+            overdue=overdue[:10],
+            themes=themes,
+            notices=a.notices,
+            teams=self.teams,
+            scoreboard=self._scoreboard(),
+            rag_thresholds=a.rag_thresholds,
+            since=a.since(),
+            titles=self._titles,
+            more_overdue=max(0, len(overdue) - 10),
+        )
 
     def _scoreboard(self) -> list[dict[str, Any]]:
         """The dashboard's scoreboard, one row per team: the KPIs of its latest periodic review as
@@ -184,13 +216,20 @@ class SiteBuilder:
                 periods = [label for label, _ in kpi["trend"]]
                 values = [value for _, value in kpi["trend"]]
                 drawn = sum(v is not None for v in values) > 1  # one point is no trend
-                kpi["spark"] = Markup(sparkline(f"{kpi['metric']} ({kpi['unit']})", periods, values).svg()) \
-                    if drawn else None
+                kpi["spark"] = (
+                    Markup(sparkline(f"{kpi['metric']} ({kpi['unit']})", periods, values).svg()) if drawn else None
+                )
             held = [r for r in team.reviews if r.held_on <= self.analysis.today]
-            rows.append({"team": team, "review": reviews[kpis[0]["review"]] if kpis else None, "kpis": kpis,
-                         "latest": held[-1] if held else None,
-                         "latest_score": self.analysis.review_scores.get(held[-1].id) if held else None,
-                         "cadence": _cadence(reviews[kpis[0]["review"]]) if kpis else None})
+            rows.append(
+                {
+                    "team": team,
+                    "review": reviews[kpis[0]["review"]] if kpis else None,
+                    "kpis": kpis,
+                    "latest": held[-1] if held else None,
+                    "latest_score": self.analysis.review_scores.get(held[-1].id) if held else None,
+                    "cadence": _cadence(reviews[kpis[0]["review"]]) if kpis else None,
+                }
+            )
         # Teams with figures first: a row that only says "no periodic review yet" should not push them down.
         return sorted(rows, key=lambda row: not row["kpis"])
 
@@ -200,26 +239,43 @@ class SiteBuilder:
         a = self.analysis
         reviews = sorted(a.knowledge_base.reviews, key=lambda r: (r.held_on, r.id), reverse=True)
         overdue_counts = Counter(a.overdue_actions["review"])
-        return [{"review": review, "open": a.open_counts.get(review.id, 0), "overdue": overdue_counts[review.id],
-                 "score": a.review_scores.get(review.id)} for review in reviews]
+        return [
+            {
+                "review": review,
+                "open": a.open_counts.get(review.id, 0),
+                "overdue": overdue_counts[review.id],
+                "score": a.review_scores.get(review.id),
+            }
+            for review in reviews
+        ]
 
     def reviews_index(self) -> str:
         reviews = [row["review"] for row in self._review_rows]
-        return self.render("reviews_index.md.j2", rows=self._review_rows, suffix=self._suffix,
-                           teams=_choices(r.team for r in reviews),
-                           kinds=[(k, self.text[k]) for k in dict.fromkeys(r.kind for r in reviews)],
-                           periods=_choices((r.period for r in reviews if r.period), reverse=True))
+        return self.render(
+            "reviews_index.md.j2",
+            rows=self._review_rows,
+            suffix=self._suffix,
+            teams=_choices(r.team for r in reviews),
+            kinds=[(k, self.text[k]) for k in dict.fromkeys(r.kind for r in reviews)],
+            periods=_choices((r.period for r in reviews if r.period), reverse=True),
+        )
 
     def lessons(self) -> str:
-        lessons = records(self.analysis.lessons.sort_values(["held_on", "review", "lesson_id"],
-                                                            ascending=[False, True, True]))
-        return self.render("lessons.md.j2", lessons=lessons, types=[(t, self.text[t]) for t in LESSON_TYPES],
-                           tags=_choices(t for row in lessons for t in row["tags"]),
-                           teams=_choices(row["team"] for row in lessons))
+        lessons = records(
+            self.analysis.lessons.sort_values(["held_on", "review", "lesson_id"], ascending=[False, True, True])
+        )
+        return self.render(
+            "lessons.md.j2",
+            lessons=lessons,
+            types=[(t, self.text[t]) for t in LESSON_TYPES],
+            tags=_choices(t for row in lessons for t in row["tags"]),
+            teams=_choices(row["team"] for row in lessons),
+        )
 
     def playbook(self) -> str:
-        body = playbook_markdown(self.analysis.playbook, self.config.language, self.analysis.today,
-                                 review_link="reviews/", link_suffix=".md")
+        body = playbook_markdown(
+            self.analysis.playbook, self.config.language, self.analysis.today, review_link="reviews/", link_suffix=".md"
+        )
         front = f"title: {_front(self.text['playbook'])}\nhide: [navigation]\nsearch:\n  exclude: true"
         return f"---\n{front}\n---\n\n{body}"
 
@@ -228,53 +284,110 @@ class SiteBuilder:
         by_owner, by_team = action_summary(a.actions, "owner"), action_summary(a.actions, "team")
         weekly = a.weekly.tail(26)
         weeks = [d.isoformat()[5:] for d in weekly["week"]]
-        chart = line_chart(self.text["over_time"], weeks, {
-            self.text["open"]: list(weekly["open"]), self.text["overdue"]: list(weekly["overdue"]),
-            self.text["done"]: list(weekly["done"])})
+        chart = line_chart(
+            self.text["over_time"],
+            weeks,
+            {
+                self.text["open"]: list(weekly["open"]),
+                self.text["overdue"]: list(weekly["overdue"]),
+                self.text["done"]: list(weekly["done"]),
+            },
+        )
         t = self.text
         overdue, open_rows, done = records(a.overdue_actions), records(a.open_actions), records(a.recently_done())
         slipped = records(a.slipped_actions)
         # Every action, not only the listed ones: the filters' choices, the tiles and the per-team and per-owner
         # tables are counted from these rows, so that a filter narrows them all alike.
         every = records(a.actions.sort_values(["due", "review", "id"], kind="stable"))
-        rates = {"actions": t["actions"], "open": t["open"], "overdue": t["overdue"], "done": t["done"],
-                 "carried": t["carried"], "completion_rate": t["completion_rate"], "on_time_rate": t["on_time_rate"],
-                 "verified": t["verification"], "verification_rate": t["verification_rate"]}
+        rates = {
+            "actions": t["actions"],
+            "open": t["open"],
+            "overdue": t["overdue"],
+            "done": t["done"],
+            "carried": t["carried"],
+            "completion_rate": t["completion_rate"],
+            "on_time_rate": t["on_time_rate"],
+            "verified": t["verification"],
+            "verification_rate": t["verification_rate"],
+        }
         return self.render(
-            "actions.md.j2", stats=self._stats, overdue=list(grouped(overdue, "team").items()), open=open_rows,
-            recently_done=done, slipped=slipped, titles={r.id: r.title for r in a.knowledge_base.reviews},
-            every=every, teams=_choices(row["team"] for row in every), owners=_choices(row["owner"] for row in every),
+            "actions.md.j2",
+            stats=self._stats,
+            overdue=list(grouped(overdue, "team").items()),
+            open=open_rows,
+            recently_done=done,
+            slipped=slipped,
+            titles={r.id: r.title for r in a.knowledge_base.reviews},
+            every=every,
+            teams=_choices(row["team"] for row in every),
+            owners=_choices(row["owner"] for row in every),
             states=[(s, t[s]) for s in dict.fromkeys(row["state"] for row in every)],
-            rates=rates, by_owner=records(by_owner), by_team=records(by_team),
+            rates=rates,
+            by_owner=records(by_owner),
+            by_team=records(by_team),
             weekly_chart=Markup(chart.svg()),
-            weekly_table=self.html_table(weekly, {"week": t["week"], "open": t["open"], "overdue": t["overdue"],
-                                                  "done": t["done"]}),
+            weekly_table=self.html_table(
+                weekly, {"week": t["week"], "open": t["open"], "overdue": t["overdue"], "done": t["done"]}
+            ),
         )
 
     def metrics(self) -> str:
         a, t = self.analysis, self.text
-        teams = [{"team": team, "chart": self._achievement(team, t)[0],
-                  "table": self.html_table(self._kpi_rows(team), {
-                      "occasion": t["period"], "metric": t["metric"], "unit": t["unit"], "target": t["target"],
-                      "actual": t["actual"], "achievement": t["achievement"], "change": t["change"]})}
-                 for team in self.teams if not team.metrics.empty]
+        teams = [
+            {
+                "team": team,
+                "chart": self._achievement(team, t)[0],
+                "table": self.html_table(
+                    self._kpi_rows(team),
+                    {
+                        "occasion": t["period"],
+                        "metric": t["metric"],
+                        "unit": t["unit"],
+                        "target": t["target"],
+                        "actual": t["actual"],
+                        "achievement": t["achievement"],
+                        "change": t["change"],
+                    },
+                ),
+            }
+            for team in self.teams
+            if not team.metrics.empty
+        ]
         across = []
         for name, unit, pivot in metrics_across_teams(a.metrics, a.knowledge_base.reviews):
             occasions = [str(c) for c in pivot.columns]
             series = {str(team): _values(row) for team, row in pivot.iterrows()}
             chart = line_chart(f"{name} ({unit})", occasions, series)
-            rows = [{"team": team, **{o: v for o, v in zip(occasions, values, strict=True)}}
-                    for team, values in series.items()]
-            across.append({"name": name, "unit": unit, "chart": Markup(chart.svg()),
-                           "table": self.html_table(rows, {"team": t["team"], **{o: o for o in occasions}})})
+            rows = [
+                {"team": team, **{o: v for o, v in zip(occasions, values, strict=True)}}
+                for team, values in series.items()
+            ]
+            across.append(
+                {
+                    "name": name,
+                    "unit": unit,
+                    "chart": Markup(chart.svg()),
+                    "table": self.html_table(rows, {"team": t["team"], **{o: o for o in occasions}}),
+                }
+            )
         overall = a.funnel_overall.assign(title=lambda f: f["review"].map(self._titles))
         funnel_chart = bar_chart(t["overall"], list(overall["title"]), list(overall["overall"]), percent=True)
         return self.render(
-            "metrics.md.j2", teams=teams, across=across,
+            "metrics.md.j2",
+            teams=teams,
+            across=across,
             funnel_chart=Markup(funnel_chart.svg()),
-            funnel_table=self.html_table(overall, {"title": t["review"], "team": t["team"], "period": t["period"],
-                                                   "first": t["count"], "last": t["actual"],
-                                                   "overall": t["overall"]}),
+            funnel_table=self.html_table(
+                overall,
+                {
+                    "title": t["review"],
+                    "team": t["team"],
+                    "period": t["period"],
+                    "first": t["count"],
+                    "last": t["actual"],
+                    "overall": t["overall"],
+                },
+            ),
             causes=self._causes(a.causes, t),
         )
 
@@ -292,18 +405,35 @@ class SiteBuilder:
     def _kpi_rows(self, team: TeamView) -> list[dict[str, Any]]:
         """A team's metric rows, oldest review first, with their occasion and their change signed (+7 pp for a
         rate, -9.5% otherwise); from the rows already grouped by review, which cost less than a new frame."""
-        return [{**row, "occasion": occasion(review), "cadence": _cadence(review),
-                 "change": signed_change(row["change"], row["change_unit"])}
-                for review in team.reviews for row in self.metrics_by_review.get(review.id, [])]
+        return [
+            {
+                **row,
+                "occasion": occasion(review),
+                "cadence": _cadence(review),
+                "change": signed_change(row["change"], row["change_unit"]),
+            }
+            for review in team.reviews
+            for row in self.metrics_by_review.get(review.id, [])
+        ]
 
     def _causes(self, causes: pd.DataFrame, t: dict[str, str]) -> dict[str, Markup]:
         """Root causes by factor, most frequent first: bars with their cumulative share (the 80/20 view)."""
         factors = [t[f] for f in causes["factor"]]
-        chart = bar_chart(t["causes"], factors, list(causes["problems"]),
-                          notes=[f"{t['cumulative_share']} {percent(c)}" for c in causes["cumulative_share"]])
-        table = self.html_table(causes.assign(factor=factors),
-                                {"factor": t["factor"], "problems": t["problems_count"], "share": t["share"],
-                                 "cumulative_share": t["cumulative_share"]})
+        chart = bar_chart(
+            t["causes"],
+            factors,
+            list(causes["problems"]),
+            notes=[f"{t['cumulative_share']} {percent(c)}" for c in causes["cumulative_share"]],
+        )
+        table = self.html_table(
+            causes.assign(factor=factors),
+            {
+                "factor": t["factor"],
+                "problems": t["problems_count"],
+                "share": t["share"],
+                "cumulative_share": t["cumulative_share"],
+            },
+        )
         return {"chart": Markup(chart.svg()), "table": table}
 
     # --- teams ------------------------------------------------------------------------------------
@@ -320,35 +450,69 @@ class SiteBuilder:
         metrics = []
         for (name, unit, cadence), rows in by_metric.items():
             title = f"{name} ({unit})" + (f" · {t['cadence_' + cadence]}" if cadences[(name, unit)] > 1 else "")
-            chart = line_chart(title, [r["occasion"] for r in rows],
-                               {t["actual"]: [r["actual"] for r in rows], t["target"]: [r["target"] for r in rows]})
-            metrics.append({"title": title, "chart": Markup(chart.svg()),
-                            "table": self.html_table(rows, {"occasion": t["period"], "target": t["target"],
-                                                            "actual": t["actual"], "achievement": t["achievement"],
-                                                            "change": t["change"]})})
+            chart = line_chart(
+                title,
+                [r["occasion"] for r in rows],
+                {t["actual"]: [r["actual"] for r in rows], t["target"]: [r["target"] for r in rows]},
+            )
+            metrics.append(
+                {
+                    "title": title,
+                    "chart": Markup(chart.svg()),
+                    "table": self.html_table(
+                        rows,
+                        {
+                            "occasion": t["period"],
+                            "target": t["target"],
+                            "actual": t["actual"],
+                            "achievement": t["achievement"],
+                            "change": t["change"],
+                        },
+                    ),
+                }
+            )
         achievement = None
         if not team.metrics.empty:
             svg, occasions, series = self._achievement(team, t)
-            rows = [{"metric": name, **{str(i): percent(v) for i, v in enumerate(values)}}
-                    for name, values in series.items()]
-            achievement = {"chart": svg, "table": self.html_table(
-                rows, {"metric": t["metric"], **{str(i): o for i, o in enumerate(occasions)}})}
+            rows = [
+                {"metric": name, **{str(i): percent(v) for i, v in enumerate(values)}}
+                for name, values in series.items()
+            ]
+            achievement = {
+                "chart": svg,
+                "table": self.html_table(rows, {"metric": t["metric"], **{str(i): o for i, o in enumerate(occasions)}}),
+            }
         funnel = None
         if not team.funnel.empty:
             stages = team.stage_conversions()
             occasions = [str(o) for o in team.funnel.drop_duplicates("review")["occasion"]]
-            chart = line_chart(f"{t['funnel']}: {t['conversion']}", occasions,
-                               {str(stage): _values(row) for stage, row in stages.iterrows()}, percent=True)
-            funnel = {"chart": Markup(chart.svg()),
-                      "table": self.html_table(team.funnel, {"occasion": t["period"], "stage": t["stage"],
-                                                             "count": t["count"], "conversion": t["conversion"]})}
+            chart = line_chart(
+                f"{t['funnel']}: {t['conversion']}",
+                occasions,
+                {str(stage): _values(row) for stage, row in stages.iterrows()},
+                percent=True,
+            )
+            funnel = {
+                "chart": Markup(chart.svg()),
+                "table": self.html_table(
+                    team.funnel,
+                    {"occasion": t["period"], "stage": t["stage"], "count": t["count"], "conversion": t["conversion"]},
+                ),
+            }
         open_counts = self.analysis.open_counts
-        reviews = [{"review": r, "open": open_counts.get(r.id, 0),
-                    "score": self.analysis.review_scores.get(r.id)} for r in reversed(team.reviews)]
+        reviews = [
+            {"review": r, "open": open_counts.get(r.id, 0), "score": self.analysis.review_scores.get(r.id)}
+            for r in reversed(team.reviews)
+        ]
         return self.render(
-            "team.md.j2", team=team, reviews=reviews, summary=team.summary,
-            achievement=achievement, metrics=metrics,
-            funnel=funnel, open=records(team.open_actions),
+            "team.md.j2",
+            team=team,
+            reviews=reviews,
+            summary=team.summary,
+            achievement=achievement,
+            metrics=metrics,
+            funnel=funnel,
+            open=records(team.open_actions),
             causes=self._causes(team.causes, t) if not team.causes.empty else None,
             # The factors are the chart's bars, counted there (and in its table) by problem; listed again
             # here they would be counted by review, and a factor would read 3 in the chart and 2 below it.
@@ -358,9 +522,14 @@ class SiteBuilder:
     def submit(self) -> str:
         language = "zh" if self.config.language.startswith("zh") else "en"
         example = resources.files("retrogen") / "templates" / "init" / "reviews" / f"{EXAMPLES[language]}.yaml"
-        return self.render("submit.md.j2", fields=list(_schema_fields(load_schema())), codes=list(CODES.values()),
-                           language=language, example_name=EXAMPLES[language],
-                           example=example.read_text(encoding="utf-8"))
+        return self.render(
+            "submit.md.j2",
+            fields=list(_schema_fields(load_schema())),
+            codes=list(CODES.values()),
+            language=language,
+            example_name=EXAMPLES[language],
+            example=example.read_text(encoding="utf-8"),
+        )
 
 
 def _choices(values: Iterable[str], reverse: bool = False) -> list[tuple[str, str]]:
@@ -388,10 +557,10 @@ def _schema_fields(schema: dict[str, Any], prefix: str = "") -> Any:
         items = node.get("items") if isinstance(node.get("items"), dict) else None
         target = items if items and "properties" in items else node
         if "properties" in target:
-            yield from _schema_fields({"properties": target["properties"], "$defs": definitions},
-                                      f"{path}[]." if items else f"{path}.")
+            yield from _schema_fields(
+                {"properties": target["properties"], "$defs": definitions}, f"{path}[]." if items else f"{path}."
+            )
 
 
 def build_pages(analysis: Analysis, config: Config) -> Pages:
     return SiteBuilder(analysis, config).pages()
-

@@ -157,8 +157,9 @@ def serve_url(mkdocs_config: MkDocsConfig) -> str:
 class SiteServer:
     """MkDocs' live-reload server, with a builder that regenerates the pages first."""
 
-    def __init__(self, regenerator: Regenerator, site_dir: str, dev_addr: str | None,
-                 notify: Callable[[Regeneration], None]) -> None:
+    def __init__(
+        self, regenerator: Regenerator, site_dir: str, dev_addr: str | None, notify: Callable[[Regeneration], None]
+    ) -> None:
         self.regenerator, self.site_dir, self.dev_addr, self.notify = regenerator, site_dir, dev_addr, notify
         self.mkdocs_config = self.load_mkdocs_config()
         self.url = serve_url(self.mkdocs_config)
@@ -196,8 +197,9 @@ class SiteServer:
         self.mkdocs_config.site_url = self.url
         self.mkdocs_config.plugins.on_startup(command="serve", dirty=True)
         host, port = self.mkdocs_config.dev_addr
-        server = LiveReloadServer(builder=self.rebuild, host=host, port=port, root=self.site_dir,
-                                  mount_path=urlsplit(self.url).path)
+        server = LiveReloadServer(
+            builder=self.rebuild, host=host, port=port, root=self.site_dir, mount_path=urlsplit(self.url).path
+        )
         server.error_handler = self.error_page
         try:
             self.build(clean=True)
@@ -219,9 +221,15 @@ class SiteServer:
         return page.read_bytes() if code in (404, 500) and page.is_file() else None
 
 
-def serve_site(config: Config, today: date, dev_addr: str | None, use_git: bool,
-               notify: Callable[[Regeneration], None], on_ready: Callable[[str], None],
-               allow_outside: bool = False) -> None:
+def serve_site(
+    config: Config,
+    today: date,
+    dev_addr: str | None,
+    use_git: bool,
+    notify: Callable[[Regeneration], None],
+    on_ready: Callable[[str], None],
+    allow_outside: bool = False,
+) -> None:
     """Generate, then serve until interrupted; raises BuildError when there is no good site to show and
     ConfigError when the address cannot be served."""
     check_places(config, None, allow_outside)
@@ -240,7 +248,6 @@ def serve_site(config: Config, today: date, dev_addr: str | None, use_git: bool,
     except OSError as exc:  # taken between the check above and the server's start, or not checked (no -a)
         if exc.errno not in (errno.EADDRINUSE, errno.EADDRNOTAVAIL):
             raise
-        raise address_error(dev_addr or "the address (dev_addr in mkdocs.yml, default 127.0.0.1:8000)",
-                            exc) from None
+        raise address_error(dev_addr or "the address (dev_addr in mkdocs.yml, default 127.0.0.1:8000)", exc) from None
     finally:
         shutil.rmtree(site_dir, ignore_errors=True)

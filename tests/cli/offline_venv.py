@@ -40,8 +40,11 @@ def installed_closure(names: list[str]) -> dict[str, metadata.Distribution]:
 
 
 def _wheel_name(distribution: metadata.Distribution) -> str:
-    tags = [line.split(":", 1)[1].strip() for line in (distribution.read_text("WHEEL") or "").splitlines()
-            if line.startswith("Tag:")]
+    tags = [
+        line.split(":", 1)[1].strip()
+        for line in (distribution.read_text("WHEEL") or "").splitlines()
+        if line.startswith("Tag:")
+    ]
     if not tags:
         raise RuntimeError(f"{distribution.metadata['Name']} was not installed from a wheel (no WHEEL tags)")
     parts = [sorted({tag.split("-")[i] for tag in tags}) for i in range(3)]
@@ -87,9 +90,27 @@ def offline_venv(folder: Path, wheel: Path, extra: list[str]) -> Path:
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
     # the running interpreter's pip installs into the venv (no pip inside it, no network)
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-index", "--no-compile",
-                    "--disable-pip-version-check", "-q", "--find-links", str(house), str(wheel), *extra],
-                   check=True, capture_output=True, text=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--no-index",
+            "--no-compile",
+            "--disable-pip-version-check",
+            "-q",
+            "--find-links",
+            str(house),
+            str(wheel),
+            *extra,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return venv / "bin"
 
 

@@ -52,8 +52,9 @@ def busy_address() -> Iterator[str]:
 
 
 @pytest.mark.parametrize("option", ["-a", "--dev-addr"])
-def test_serve_on_a_busy_address_is_a_usage_error(knowledge_base: Path, busy_address: str, option: str,
-                                                  keep_sigterm: None) -> None:
+def test_serve_on_a_busy_address_is_a_usage_error(
+    knowledge_base: Path, busy_address: str, option: str, keep_sigterm: None
+) -> None:
     code, out = run("serve", option, busy_address, "--no-git", *TODAY, cwd=knowledge_base)
     assert code == 2 and "address in use; choose another with -a" in out and "Traceback" not in out
     assert not (knowledge_base / ".retrogen").exists()  # refused before the first build
@@ -64,8 +65,9 @@ def test_serve_on_a_malformed_address_is_a_usage_error(knowledge_base: Path, kee
     assert code == 2 and "IP:PORT" in out
 
 
-def test_serve_when_the_address_is_taken_after_the_check(knowledge_base: Path, keep_sigterm: None,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serve_when_the_address_is_taken_after_the_check(
+    knowledge_base: Path, keep_sigterm: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def taken(self: object, **kwargs: object) -> None:
         raise OSError(errno.EADDRINUSE, "Address already in use")
 
@@ -91,33 +93,50 @@ def run_split(*args: str, cwd: Path, env: dict[str, str] | None = None) -> tuple
 
 
 def test_build_shows_a_line_per_phase_on_a_terminal_and_ends_with_what_and_how_long(
-        knowledge_base: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    knowledge_base: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(site_cli, "stderr_is_terminal", lambda: True)
     code, out, err = run_split("build", "--no-git", *TODAY, cwd=knowledge_base, env={"CI": ""})
     assert code == 0, err
     phases = [line for line in err.splitlines() if re.match(r"\[ *\d+\.\d s\] ", line)]
     reviews = len(list((knowledge_base / "reviews").glob("*.yaml")))
     assert [line.split("] ", 1)[1] for line in phases] == [
-        "checking and analysing the reviews…", f"generating the pages of {reviews} reviews…",
-        "writing each review's report (.docx)…", "building the site with MkDocs…"]
-    assert re.fullmatch(r"Built \S+site in \d+\.\d s: \d+ pages written, 0 unchanged, 0 removed; search index "
-                        r"[\d,]+ KiB\.", out.strip()), out
+        "checking and analysing the reviews…",
+        f"generating the pages of {reviews} reviews…",
+        "writing each review's report (.docx)…",
+        "building the site with MkDocs…",
+    ]
+    assert re.fullmatch(
+        r"Built \S+site in \d+\.\d s: \d+ pages written, 0 unchanged, 0 removed; search index "
+        r"[\d,]+ KiB\.",
+        out.strip(),
+    ), out
     # quiet with -q, in CI, or when stderr is not a terminal
     assert "[" not in run_split("build", "-q", "--no-git", *TODAY, cwd=knowledge_base, env={"CI": ""})[2]
     assert "[" not in run_split("build", "--no-git", *TODAY, cwd=knowledge_base, env={"CI": "true"})[2]
 
 
-@pytest.mark.parametrize(("quiet", "ci", "terminal", "shown"), [
-    (False, "", True, True), (True, "", True, False), (False, "true", True, False), (False, "1", True, False),
-    (False, "false", True, True), (False, "", False, False)])
-def test_progress_only_for_a_person_at_a_terminal(quiet: bool, ci: str, terminal: bool, shown: bool,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("quiet", "ci", "terminal", "shown"),
+    [
+        (False, "", True, True),
+        (True, "", True, False),
+        (False, "true", True, False),
+        (False, "1", True, False),
+        (False, "false", True, True),
+        (False, "", False, False),
+    ],
+)
+def test_progress_only_for_a_person_at_a_terminal(
+    quiet: bool, ci: str, terminal: bool, shown: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
     site_cli.progress_lines(quiet, {"CI": ci}, terminal)("phase")
     assert ("phase…" in capsys.readouterr().err) is shown
 
 
 def test_a_build_after_serve_in_the_same_process_searches_only_its_own_site(
-        knowledge_base: Path, tmp_path: Path, keep_sigterm: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    knowledge_base: Path, tmp_path: Path, keep_sigterm: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """MkDocs keeps Material's search plugin for the whole process, and serve's dirty builds left their index
     in it: the next build merged the served site's pages into its own search."""
     import json

@@ -50,16 +50,24 @@ def test_json_output_lists_findings() -> None:
     code, out = run("check", str(INVALID / "rg101-unknown-field.yaml"), "--format", "json", "--today", "2026-11-20")
     findings = [f for f in json.loads(out) if f["severity"] == "error"]
     assert code == 1
-    assert findings == [{
-        "path": display_path(INVALID / "rg101-unknown-field.yaml"), "line": 21, "column": 5, "code": "RG101",
-        "message": "unknown field 'onwer'; did you mean 'owner'?", "field": "actions[0].onwer", "severity": "error",
-    }]
+    assert findings == [
+        {
+            "path": display_path(INVALID / "rg101-unknown-field.yaml"),
+            "line": 21,
+            "column": 5,
+            "code": "RG101",
+            "message": "unknown field 'onwer'; did you mean 'owner'?",
+            "field": "actions[0].onwer",
+            "severity": "error",
+        }
+    ]
 
 
 def test_github_output_and_step_summary(tmp_path: Path) -> None:
     summary = tmp_path / "summary.md"
-    code, out = run("check", str(INVALID), "--format", "github", "--today", "2026-11-20",
-                    env={"GITHUB_STEP_SUMMARY": str(summary)})
+    code, out = run(
+        "check", str(INVALID), "--format", "github", "--today", "2026-11-20", env={"GITHUB_STEP_SUMMARY": str(summary)}
+    )
     assert code == 1
     lines = out.splitlines()
     assert any(line.startswith("::error file=") and ",line=19,col=5,title=RG130::" in line for line in lines)
@@ -90,8 +98,17 @@ def test_bad_today_is_a_usage_error() -> None:
 
 
 def test_hostile_inputs_never_give_a_traceback(tmp_path: Path) -> None:
-    samples = [b"\x00\x01\x02", b"{{{{", b"a: !!binary AAAA\n", b"- " * 10000, b"? " * 3000, b"\xef\xbb\xbf",
-               b"a: 'unterminated\n", b"%YAML 9.9\n---\na: 1\n", b"a:\n  - b: [" * 200]
+    samples = [
+        b"\x00\x01\x02",
+        b"{{{{",
+        b"a: !!binary AAAA\n",
+        b"- " * 10000,
+        b"? " * 3000,
+        b"\xef\xbb\xbf",
+        b"a: 'unterminated\n",
+        b"%YAML 9.9\n---\na: 1\n",
+        b"a:\n  - b: [" * 200,
+    ]
     for i, data in enumerate(samples):
         (tmp_path / f"h{i}.yaml").write_bytes(data)
     code, out = run("check", str(tmp_path), "--today", "2026-11-20")
@@ -101,13 +118,14 @@ def test_hostile_inputs_never_give_a_traceback(tmp_path: Path) -> None:
 
 
 def test_new_writes_a_template_that_fails_until_filled(knowledge_base: Path) -> None:
-    code, out = run("new", "2026-q4-east-sales", "--lang", "zh", "--team", "华东销售部", "--today", "2026-12-01",
-                    cwd=knowledge_base)
+    code, out = run(
+        "new", "2026-q4-east-sales", "--lang", "zh", "--team", "华东销售部", "--today", "2026-12-01", cwd=knowledge_base
+    )
     assert code == 0, out
     path = knowledge_base / "reviews" / "2026-q4-east-sales.yaml"
     text = path.read_text()
     assert text.startswith("# yaml-language-server: $schema=../schema/review.schema.json\n")
-    assert "team: \"华东销售部\"" in text and "held_on: 2026-12-01" in text
+    assert 'team: "华东销售部"' in text and "held_on: 2026-12-01" in text
     assert "根因" in text  # guidance in the chosen language
     code, out = run("check", str(path), "--today", "2026-12-01", cwd=knowledge_base)
     assert code == 1
@@ -155,8 +173,9 @@ def test_schema_command_prints_the_schema() -> None:
     assert json.loads(out) == json.loads((ROOT / "schema" / "review.schema.json").read_text())
 
 
-def test_unexpected_errors_exit_3_without_a_bare_traceback(monkeypatch: pytest.MonkeyPatch,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_unexpected_errors_exit_3_without_a_bare_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import retrogen.cli.gate
     from retrogen.cli import main
 

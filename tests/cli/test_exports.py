@@ -52,6 +52,7 @@ def csv_rows(text: str) -> list[list[str]]:
 
 # --- CSV ------------------------------------------------------------------------------------------------
 
+
 def test_csv_file_opens_in_excel_with_chinese_and_stdout_stays_plain(knowledge_base: Path) -> None:
     result = invoke(knowledge_base, "actions", "-o", "actions.csv")
     assert result.exit_code == 0, result.output
@@ -63,8 +64,17 @@ def test_csv_file_opens_in_excel_with_chinese_and_stdout_stays_plain(knowledge_b
     assert "张伟" in stdout
 
 
-@pytest.mark.parametrize("args", [["metrics"], ["metrics", "--themes"], ["actions"], ["metrics", "--funnel"],
-                                  ["metrics", "--by", "team"], ["actions", "--by", "owner"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["metrics"],
+        ["metrics", "--themes"],
+        ["actions"],
+        ["metrics", "--funnel"],
+        ["metrics", "--by", "team"],
+        ["actions", "--by", "owner"],
+    ],
+)
 def test_csv_booleans_read_yes_no_and_missing_cells_are_empty(knowledge_base: Path, args: list[str]) -> None:
     rows = json.loads(invoke(knowledge_base, *args, "--format", "json").stdout)
     table = csv_rows(invoke(knowledge_base, *args, "--format", "csv").stdout)
@@ -103,6 +113,7 @@ def test_output_suffix_chooses_the_format(knowledge_base: Path) -> None:
 
 # --- Excel ----------------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def workbook(knowledge_base: Path) -> openpyxl.Workbook:
     assert invoke(knowledge_base, "actions", "-o", "actions.xlsx").exit_code == 0
@@ -139,9 +150,21 @@ def test_the_workbook_reads_like_the_csv(knowledge_base: Path, workbook: openpyx
     assert sheet_rows(workbook["actions"]) == expected
     # The longest overdue first: 2026-q2-east-sales A2 (due 2026-09-30) is older, but it was carried into
     # 2026-10-east-sales, so it is no longer overdue.
-    assert expected[1][:13] == ["2026-09-south-churn-spike", "2026年8月华南区老客户流失率突增复盘", "A2",
-                                "计费规则变更前30天书面通知所有受影响客户", "孙浩", "华南客户成功部", "process",
-                                "2026-10-31", "in_progress", "overdue", "yes", "", "20"]
+    assert expected[1][:13] == [
+        "2026-09-south-churn-spike",
+        "2026年8月华南区老客户流失率突增复盘",
+        "A2",
+        "计费规则变更前30天书面通知所有受影响客户",
+        "孙浩",
+        "华南客户成功部",
+        "process",
+        "2026-10-31",
+        "in_progress",
+        "overdue",
+        "yes",
+        "",
+        "20",
+    ]
     by_owner = sheet_rows(workbook["by owner"])
     assert by_owner[0][7:9] == ["completion_rate", "on_time_rate"]
     # 张伟: 4 actions, 1 open, 2 done, 1 carried: completion 2 / (4 - 1) = 66.7%; one of two verdicts achieved
@@ -162,8 +185,16 @@ def test_metrics_workbook_rates_are_percentages(knowledge_base: Path) -> None:
     assert sheet_rows(book["themes"])[1][-1] in {"yes", "no"}
 
 
-@pytest.mark.parametrize("filters", [["--owner", "张伟"], ["--team", "华南客户成功部"], ["--status", "done"],
-                                     ["--overdue"], ["--owner", "张伟", "--status", "open"]])
+@pytest.mark.parametrize(
+    "filters",
+    [
+        ["--owner", "张伟"],
+        ["--team", "华南客户成功部"],
+        ["--status", "done"],
+        ["--overdue"],
+        ["--owner", "张伟", "--status", "open"],
+    ],
+)
 def test_command_line_filters_apply_to_every_sheet(knowledge_base: Path, filters: list[str]) -> None:
     assert invoke(knowledge_base, "actions", *filters, "-o", "f.xlsx").exit_code == 0
     book = openpyxl.load_workbook(knowledge_base / "f.xlsx")
@@ -196,26 +227,31 @@ def test_by_and_history_get_their_own_sheet(knowledge_base: Path) -> None:
 def test_hostile_review_text_and_far_dates_export(knowledge_base: Path) -> None:
     review = knowledge_base / "reviews" / "2026-q3-east-sales.yaml"
     text = review.read_text(encoding="utf-8")
-    text = text.replace("action: 开展SPIN提问技巧培训,11月起每周1次销售案例模拟演练",
-                        'action: "=HYPERLINK(\\"http://x\\",\\"click\\") 培训"', 1)
+    text = text.replace(
+        "action: 开展SPIN提问技巧培训,11月起每周1次销售案例模拟演练",
+        'action: "=HYPERLINK(\\"http://x\\",\\"click\\") 培训"',
+        1,
+    )
     text = text.replace("due: 2026-11-05", "due: 2199-12-31", 1)  # the latest year the schema accepts
     review.write_text(text, encoding="utf-8")
     assert invoke(knowledge_base, "check").exit_code in {0, 1}
     assert invoke(knowledge_base, "actions", "-o", "a.xlsx").exit_code == 0
     rows = sheet_rows(openpyxl.load_workbook(knowledge_base / "a.xlsx")["actions"])
-    assert [r[3] for r in rows if r[3].startswith("=")] == ["=HYPERLINK(\"http://x\",\"click\") 培训"]
+    assert [r[3] for r in rows if r[3].startswith("=")] == ['=HYPERLINK("http://x","click") 培训']
     assert "2199-12-31" in [r[7] for r in rows]
     assert invoke(knowledge_base, "actions", "-o", "a.csv").exit_code == 0
     cells = [r[3] for r in csv_rows((knowledge_base / "a.csv").read_text(encoding="utf-8-sig"))]
-    assert "'=HYPERLINK(\"http://x\",\"click\") 培训" in cells
+    assert '\'=HYPERLINK("http://x","click") 培训' in cells
 
 
 def test_printed_csv_runs_no_formula_unless_raw(knowledge_base: Path) -> None:
     """CSV on stdout is piped into files people open in Excel as often as -o writes one: the same escaping."""
     review = knowledge_base / "reviews" / "2026-q3-east-sales.yaml"
     text = review.read_text(encoding="utf-8")
-    for old, new in [("action: 开展SPIN提问技巧培训,11月起每周1次销售案例模拟演练", 'action: "=HYPERLINK(A1) 培训"'),
-                     ("owner: 张伟", 'owner: "@SUM(1)"')]:
+    for old, new in [
+        ("action: 开展SPIN提问技巧培训,11月起每周1次销售案例模拟演练", 'action: "=HYPERLINK(A1) 培训"'),
+        ("owner: 张伟", 'owner: "@SUM(1)"'),
+    ]:
         assert old in text
         text = text.replace(old, new, 1)
     review.write_text(text, encoding="utf-8")
@@ -223,10 +259,13 @@ def test_printed_csv_runs_no_formula_unless_raw(knowledge_base: Path) -> None:
     cells = {cell for row in csv_rows(printed) for cell in row}
     assert {"'=HYPERLINK(A1) 培训", "'@SUM(1)"} <= cells
     assert not any(cell.startswith(("=", "@")) for cell in cells)
-    assert (invoke(knowledge_base, "actions", "-o", "a.csv").exit_code == 0
-            and (knowledge_base / "a.csv").read_text(encoding="utf-8-sig") == printed)  # one escaping everywhere
-    raw = {cell for row in csv_rows(invoke(knowledge_base, "actions", "--format", "csv", "--raw").stdout)
-           for cell in row}
+    assert (
+        invoke(knowledge_base, "actions", "-o", "a.csv").exit_code == 0
+        and (knowledge_base / "a.csv").read_text(encoding="utf-8-sig") == printed
+    )  # one escaping everywhere
+    raw = {
+        cell for row in csv_rows(invoke(knowledge_base, "actions", "--format", "csv", "--raw").stdout) for cell in row
+    }
     assert {"=HYPERLINK(A1) 培训", "@SUM(1)"} <= raw
     assert invoke(knowledge_base, "actions", "--raw", "-o", "raw.csv").exit_code == 0
     assert "=HYPERLINK(A1) 培训" in (knowledge_base / "raw.csv").read_text(encoding="utf-8-sig")

@@ -15,8 +15,9 @@ def test_step_summary_stays_under_githubs_limit(tmp_path: Path) -> None:
     review.write_text("id: many-errors\n" + "".join(f"f{n}: 1\n" for n in range(40_000)))
     assert review.stat().st_size < 1_048_576
     summary = tmp_path / "summary.md"
-    code, _ = run("check", str(review), "--format", "github", "--today", "2026-11-20",
-                  env={"GITHUB_STEP_SUMMARY": str(summary)})
+    code, _ = run(
+        "check", str(review), "--format", "github", "--today", "2026-11-20", env={"GITHUB_STEP_SUMMARY": str(summary)}
+    )
     assert code == 1
     text = summary.read_text(encoding="utf-8")
     assert len(text.encode()) <= 1_048_576
@@ -32,13 +33,15 @@ def test_check_does_not_import_the_engine() -> None:
     """`retrogen check` runs on every commit through pre-commit: pandas, Jinja and MkDocs cost it a second, and
     jsonschema is needed only to explain an invalid review."""
     review = KB / "reviews" / "2026-q3-east-sales.yaml"
-    code = ("import sys, retrogen.cli as c\n"
-            "try:\n"
-            f"    c.cli.main(['check', {str(review)!r}, '--today', '2026-11-20'], standalone_mode=False)\n"
-            "finally:\n"
-            "    engine = ('pandas', 'jinja2', 'mkdocs', 'openpyxl', 'jieba', 'jsonschema')\n"
-            "    heavy = sorted(m for m in engine if m in sys.modules)\n"
-            "    print('heavy:', ','.join(heavy), file=sys.stderr)\n")
+    code = (
+        "import sys, retrogen.cli as c\n"
+        "try:\n"
+        f"    c.cli.main(['check', {str(review)!r}, '--today', '2026-11-20'], standalone_mode=False)\n"
+        "finally:\n"
+        "    engine = ('pandas', 'jinja2', 'mkdocs', 'openpyxl', 'jieba', 'jsonschema')\n"
+        "    heavy = sorted(m for m in engine if m in sys.modules)\n"
+        "    print('heavy:', ','.join(heavy), file=sys.stderr)\n"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "pass" in result.stdout or "warning" in result.stdout
     assert result.stderr.strip().splitlines()[-1] == "heavy:"

@@ -32,13 +32,22 @@ def run(folder: Path, *args: str, today: str = TODAY.isoformat()) -> tuple[int, 
 
 
 def shared_metric(actual: float) -> list[dict[str, object]]:
-    return [{"category": "Sales", "name": "Win rate", "unit": "%", "target": 30, "actual": actual,
-             "analysis": "Fewer late losses"}]
+    return [
+        {
+            "category": "Sales",
+            "name": "Win rate",
+            "unit": "%",
+            "target": 30,
+            "actual": actual,
+            "analysis": "Fewer late losses",
+        }
+    ]
 
 
 def test_a_subnormal_beside_a_zero_of_another_team_builds_the_cross_team_chart(tmp_path: Path) -> None:
-    write_knowledge_base(tmp_path, [review("a-q1", "Team A", shared_metric(5e-324)),
-                                    review("b-q1", "Team B", shared_metric(0))])
+    write_knowledge_base(
+        tmp_path, [review("a-q1", "Team A", shared_metric(5e-324)), review("b-q1", "Team B", shared_metric(0))]
+    )
     assert run(tmp_path, "check")[0] == 0
     code, output = run(tmp_path, "build", "--no-git")
     assert code == 0, output
@@ -48,7 +57,8 @@ def test_a_subnormal_beside_a_zero_of_another_team_builds_the_cross_team_chart(t
 
 @pytest.mark.parametrize("value", ["[]", "{}", "[zh]", "{zh: 1}"])
 def test_a_lang_of_the_wrong_type_is_a_finding_with_its_line_and_leaves_the_other_reviews(
-        tmp_path: Path, value: str) -> None:
+    tmp_path: Path, value: str
+) -> None:
     write_knowledge_base(tmp_path, [review("a-q1", "Team A", lang="en"), review("b-q1", "Team B")])
     path = tmp_path / "reviews" / "a-q1.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("lang: en", f"lang: {value}"), encoding="utf-8")
@@ -93,17 +103,27 @@ def _leaf_paths(node: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[s
 
 
 @pytest.mark.parametrize("day", ["9999-12-31", "2200-01-01", "1899-12-31", "0001-01-01"])
-@pytest.mark.parametrize("command", [["check"], ["metrics"], ["actions"], ["remind"], ["playbook"], ["related", "a-q1"],
-                                     ["build", "--no-git"]])
+@pytest.mark.parametrize(
+    "command",
+    [["check"], ["metrics"], ["actions"], ["remind"], ["playbook"], ["related", "a-q1"], ["build", "--no-git"]],
+)
 def test_a_today_no_review_date_can_reach_is_a_usage_error(tmp_path: Path, command: list[str], day: str) -> None:
     write_knowledge_base(tmp_path, [review("a-q1", "Team A")])
     code, output = run(tmp_path, *command, today=day)
-    assert code == 2 and f"today must be a day in the years 1900 to 2199, like every date of a review, not {day}" \
-        in output, output
+    assert (
+        code == 2 and f"today must be a day in the years 1900 to 2199, like every date of a review, not {day}" in output
+    ), output
 
 
-@pytest.mark.parametrize(("day", "due"), [("2199-12-31", "2199-12-31"), ("2199-12-01", "2199-12-31"),
-                                          ("2199-11-15", "2199-12-31"), ("1900-01-01", "1900-02-28")])
+@pytest.mark.parametrize(
+    ("day", "due"),
+    [
+        ("2199-12-31", "2199-12-31"),
+        ("2199-12-01", "2199-12-31"),
+        ("2199-11-15", "2199-12-31"),
+        ("1900-01-01", "1900-02-28"),
+    ],
+)
 def test_the_due_date_a_hint_suggests_is_one_the_schema_admits(tmp_path: Path, day: str, due: str) -> None:
     data = review("a-q1", "Team A")
     del data["actions"][0]["due"]

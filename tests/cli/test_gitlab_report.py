@@ -36,8 +36,11 @@ CODE_QUALITY_SCHEMA: dict[str, Any] = {
                 "required": ["path", "lines"],
                 "properties": {
                     "path": {"type": "string", "minLength": 1, "not": {"pattern": "^/"}},  # relative to the repository
-                    "lines": {"type": "object", "required": ["begin"],
-                              "properties": {"begin": {"type": "integer", "minimum": 1}}},
+                    "lines": {
+                        "type": "object",
+                        "required": ["begin"],
+                        "properties": {"begin": {"type": "integer", "minimum": 1}},
+                    },
                 },
             },
         },
@@ -72,8 +75,9 @@ def test_gitlab_report_is_a_code_quality_report_of_every_finding(tmp_path: Path)
     findings = json.loads(out)
     assert len(report) == len(findings) > 3
     severity = {"error": "critical", "warning": "minor"}
-    assert [(i["check_name"], i["location"]["path"], i["location"]["lines"]["begin"], i["severity"]) for i in report] \
-        == [(f["code"], f["path"], f["line"], severity[f["severity"]]) for f in findings]
+    assert [
+        (i["check_name"], i["location"]["path"], i["location"]["lines"]["begin"], i["severity"]) for i in report
+    ] == [(f["code"], f["path"], f["line"], severity[f["severity"]]) for f in findings]
     assert {i["severity"] for i in report} == {"critical", "minor"}
     assert all(i["description"].startswith(i["check_name"] + " ") for i in report)
     assert len({i["fingerprint"] for i in report}) == len(report)  # GitLab keys each finding by it
@@ -86,17 +90,28 @@ def test_a_finding_keeps_its_fingerprint_when_lines_above_it_move(tmp_path: Path
     moved.write_text("# a comment added at the top\n" + moved.read_text(encoding="utf-8"), encoding="utf-8")
     after = _report(tmp_path)
     assert [i["fingerprint"] for i in after] == [i["fingerprint"] for i in before]
-    shifted = [(b["location"]["lines"]["begin"], a["location"]["lines"]["begin"])
-               for b, a in zip(before, after, strict=True) if a["location"]["path"].endswith("rg201-overdue.yaml")]
+    shifted = [
+        (b["location"]["lines"]["begin"], a["location"]["lines"]["begin"])
+        for b, a in zip(before, after, strict=True)
+        if a["location"]["path"].endswith("rg201-overdue.yaml")
+    ]
     assert shifted and all(new == old + 1 for old, new in shifted)
 
 
 def test_the_schema_refuses_what_gitlab_would_not_read() -> None:
-    good = {"description": "RG130 x", "check_name": "RG130", "fingerprint": "f", "severity": "critical",
-            "location": {"path": "reviews/a.yaml", "lines": {"begin": 3}}}
+    good = {
+        "description": "RG130 x",
+        "check_name": "RG130",
+        "fingerprint": "f",
+        "severity": "critical",
+        "location": {"path": "reviews/a.yaml", "lines": {"begin": 3}},
+    }
     jsonschema.validate([good], CODE_QUALITY_SCHEMA)
-    for broken in ({**good, "severity": "error"}, {**good, "location": {"path": "reviews/a.yaml", "lines": {}}},
-                   {key: value for key, value in good.items() if key != "fingerprint"}):
+    for broken in (
+        {**good, "severity": "error"},
+        {**good, "location": {"path": "reviews/a.yaml", "lines": {}}},
+        {key: value for key, value in good.items() if key != "fingerprint"},
+    ):
         assert not jsonschema.Draft202012Validator(CODE_QUALITY_SCHEMA).is_valid([broken])
 
 

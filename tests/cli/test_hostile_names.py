@@ -42,7 +42,8 @@ def test_check_prints_a_hostile_file_name_escaped(knowledge_base: Path, hostile_
 
 
 def test_check_json_stays_valid_with_the_real_path_and_an_escaped_message(
-        knowledge_base: Path, hostile_review: Path) -> None:
+    knowledge_base: Path, hostile_review: Path
+) -> None:
     code, out = _run(knowledge_base, "check", "--format", "json")
     assert code == 1 and not ACTS_ON_TERMINAL.search(out)
     findings = json.loads(out)
@@ -60,4 +61,3 @@ def test_errors_and_notes_that_name_a_file_escape_it(knowledge_base: Path) -> No
     code, new = _run(knowledge_base, "new", f"2027-q1-{HOSTILE}")  # a usage error quoting the value
     assert code in {1, 2}
     assert not any(ACTS_ON_TERMINAL.search(out) for out in (wrote, refused, new))
-

@@ -51,8 +51,11 @@ def test_init_writes_a_ready_knowledge_base(inited: Path) -> None:
     assert _git(inited, "rev-list", "--count", "HEAD") == "1"
     assert _git(inited, "status", "--porcelain") == ""  # everything init wrote is in the first commit
     assert MANIFEST in _git(inited, "ls-files").split()
-    assert (inited / f"reviews/{EXAMPLES[lang]}.yaml").read_text(encoding="utf-8").startswith(
-        "# yaml-language-server: $schema=../schema/review.schema.json\n")
+    assert (
+        (inited / f"reviews/{EXAMPLES[lang]}.yaml")
+        .read_text(encoding="utf-8")
+        .startswith("# yaml-language-server: $schema=../schema/review.schema.json\n")
+    )
     assert (inited / "schema/review.schema.json").read_bytes() == schema_path().read_bytes()
     assert (inited / "site_overrides/main.html").read_bytes() == (ROOT / "site_overrides/main.html").read_bytes()
     assert set((inited / ".gitignore").read_text().split()) >= {"site/", ".retrogen/"}
@@ -92,8 +95,12 @@ def test_example_review_passes_check_with_no_warning(tmp_path: Path, lang: str, 
 def test_every_setting_is_written_with_its_default(tmp_path: Path) -> None:
     text = starter_files("en", "kb")["mkdocs.yml"]
     assert isinstance(text, str)
-    uncommented = "\n".join(line.replace("# ", "", 1) if line.startswith("    # ") and ": " in line
-                            and line.split(":")[0].strip("# ") in SETTINGS else line for line in text.splitlines())
+    uncommented = "\n".join(
+        line.replace("# ", "", 1)
+        if line.startswith("    # ") and ": " in line and line.split(":")[0].strip("# ") in SETTINGS
+        else line
+        for line in text.splitlines()
+    )
     (tmp_path / "mkdocs.yml").write_text(uncommented, encoding="utf-8")
     settings = yaml.safe_load(uncommented)["extra"]["retrogen"]
     assert settings == {name: setting.default for name, setting in SETTINGS.items()}
@@ -172,7 +179,7 @@ def test_every_command_works_from_a_folder_below_the_root(inited: Path) -> None:
         code, out = run(*command, "--today", TODAY, cwd=below)
         assert code == 0, out
     code, out = run("actions", "--format", "json", "--today", TODAY, cwd=below)
-    assert {row["review"] for row in json.loads(out[out.index("["):])} == {EXAMPLES[lang]}
+    assert {row["review"] for row in json.loads(out[out.index("[") :])} == {EXAMPLES[lang]}
 
 
 def test_pre_commit_hook_catches_a_missing_owner(inited: Path) -> None:
@@ -189,8 +196,13 @@ def test_pre_commit_hook_catches_a_missing_owner(inited: Path) -> None:
     assert len(passed) == 3  # every YAML file reaches the hook
     entry = shlex.split(hook["entry"])
     assert entry[0] == "retrogen"
-    result = subprocess.run([sys.executable, "-m", "retrogen", *entry[1:], *passed], capture_output=True,
-                            text=True, cwd=inited, env={**os.environ, "PYTHONPATH": str(ROOT), "RETROGEN_TODAY": TODAY})
+    result = subprocess.run(
+        [sys.executable, "-m", "retrogen", *entry[1:], *passed],
+        capture_output=True,
+        text=True,
+        cwd=inited,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "RETROGEN_TODAY": TODAY},
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "RG130" in result.stdout
     assert "1 review file" in result.stdout  # mkdocs.yml and the pre-commit configuration were skipped
@@ -198,26 +210,35 @@ def test_pre_commit_hook_catches_a_missing_owner(inited: Path) -> None:
 
 def _installs(workflow: Path) -> list[str]:
     """What each `pip install` step of a workflow installs."""
-    steps = [step for job in yaml.safe_load(workflow.read_text(encoding="utf-8"))["jobs"].values()
-             for step in job.get("steps", [])]
+    steps = [
+        step
+        for job in yaml.safe_load(workflow.read_text(encoding="utf-8"))["jobs"].values()
+        for step in job.get("steps", [])
+    ]
     return [shlex.split(step["run"])[2] for step in steps if step.get("run", "").startswith("pip install ")]
 
 
 GIT_URL = "https://git.example.com/tools/retrogen.git"
 
 
-@pytest.mark.parametrize(("given", "requirement", "repo"), [
-    (GIT_URL, f"retrogen @ git+{GIT_URL}@v{__version__}", GIT_URL),
-    (f"git+{GIT_URL}@v0.0.9", f"retrogen @ git+{GIT_URL}@v{__version__}", GIT_URL),  # pinned to this version
-    ("git@git.example.com:tools/retrogen.git",
-     f"retrogen @ git+ssh://git@git.example.com/tools/retrogen.git@v{__version__}",
-     "ssh://git@git.example.com/tools/retrogen.git"),
-    ("retrogen==0.1.0", "retrogen==0.1.0", None),
-    ("index", f"retrogen=={__version__}", None),
-    (str(ROOT), str(ROOT), None),
-])
-def test_source_is_what_ci_the_readme_and_the_hook_install(tmp_path: Path, given: str, requirement: str,
-                                                          repo: str | None) -> None:
+@pytest.mark.parametrize(
+    ("given", "requirement", "repo"),
+    [
+        (GIT_URL, f"retrogen @ git+{GIT_URL}@v{__version__}", GIT_URL),
+        (f"git+{GIT_URL}@v0.0.9", f"retrogen @ git+{GIT_URL}@v{__version__}", GIT_URL),  # pinned to this version
+        (
+            "git@git.example.com:tools/retrogen.git",
+            f"retrogen @ git+ssh://git@git.example.com/tools/retrogen.git@v{__version__}",
+            "ssh://git@git.example.com/tools/retrogen.git",
+        ),
+        ("retrogen==0.1.0", "retrogen==0.1.0", None),
+        ("index", f"retrogen=={__version__}", None),
+        (str(ROOT), str(ROOT), None),
+    ],
+)
+def test_source_is_what_ci_the_readme_and_the_hook_install(
+    tmp_path: Path, given: str, requirement: str, repo: str | None
+) -> None:
     code, out = run("init", str(tmp_path / "kb"), "--lang", "en", "--source", given)
     assert code == 0, out
     kb = tmp_path / "kb"
@@ -268,16 +289,19 @@ def test_without_source_init_installs_retrogen_from_where_it_came_from(tmp_path:
     (clone / "pyproject.toml").write_text("")
     subprocess.run(["git", "init", "-q", str(clone)], check=True)
     assert starter.source_of(clone / "retrogen", {}) == starter.Source("path", str(clone))  # a clone of no origin
-    subprocess.run(["git", "-C", str(clone), "remote", "add", "origin", "git@git.example.com:tools/retrogen.git"],
-                   check=True)
+    subprocess.run(
+        ["git", "-C", str(clone), "remote", "add", "origin", "git@git.example.com:tools/retrogen.git"], check=True
+    )
     cloned = starter.source_of(clone / "retrogen", {})
     assert cloned.requirement("0.1.0") == "retrogen @ git+ssh://git@git.example.com/tools/retrogen.git@v0.1.0"
     installed = tmp_path / "site-packages" / "retrogen"  # pip's own record (PEP 610)
-    assert starter.source_of(installed, {"url": GIT_URL, "vcs_info": {"vcs": "git", "commit_id": "abc"}}) \
-        == starter.Source("git", GIT_URL)
+    assert starter.source_of(
+        installed, {"url": GIT_URL, "vcs_info": {"vcs": "git", "commit_id": "abc"}}
+    ) == starter.Source("git", GIT_URL)
     wheel = tmp_path / "dist" / "retrogen-0.1.0-py3-none-any.whl"
-    assert starter.source_of(installed, {"url": wheel.as_uri(), "archive_info": {}}) \
-        == starter.Source("path", str(wheel))
+    assert starter.source_of(installed, {"url": wheel.as_uri(), "archive_info": {}}) == starter.Source(
+        "path", str(wheel)
+    )
     assert starter.source_of(installed, {}) == starter.Source("index")
 
 
@@ -301,10 +325,14 @@ def _gitlab_ci(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
 
 
 def test_gitlab_ci_validates_against_gitlab_s_schema(tmp_path: Path) -> None:
-    pytest.importorskip("check_jsonschema", reason="check-jsonschema carries GitLab's CI schema (pip install "
-                        "check-jsonschema)")
-    schema = json.loads((resources.files("check_jsonschema") / "builtin_schemas" / "vendor" / "gitlab-ci.json")
-                        .read_text(encoding="utf-8"))
+    pytest.importorskip(
+        "check_jsonschema", reason="check-jsonschema carries GitLab's CI schema (pip install check-jsonschema)"
+    )
+    schema = json.loads(
+        (resources.files("check_jsonschema") / "builtin_schemas" / "vendor" / "gitlab-ci.json").read_text(
+            encoding="utf-8"
+        )
+    )
     validator = jsonschema.validators.validator_for(schema)(schema)
     _, config = _gitlab_ci(tmp_path)
     assert [error.message for error in validator.iter_errors(config)] == []
@@ -334,8 +362,12 @@ def test_gitlab_ci_checks_merge_requests_publishes_pages_and_reminds_on_schedule
     site_dir = yaml.safe_load((kb / "mkdocs.yml").read_text(encoding="utf-8"))["site_dir"]
     assert f"mv {site_dir} public" in " ".join(config["pages"]["script"])
     # every retrogen command in a job is one retrogen takes, with options it has
-    commands = [line.split(">")[0].split("||")[0] for job in ("check", "pages", "remind")
-                for line in config[job]["script"] if line.startswith("retrogen ")]
+    commands = [
+        line.split(">")[0].split("||")[0]
+        for job in ("check", "pages", "remind")
+        for line in config[job]["script"]
+        if line.startswith("retrogen ")
+    ]
     assert len(commands) == 4
     for command in commands:
         name, *args = shlex.split(command.replace("${RETROGEN_REMIND_PLATFORM:-wecom}", "wecom"))[1:]
@@ -352,16 +384,32 @@ def test_build_in_an_inited_knowledge_base(inited: Path) -> None:
     assert "warning:" not in out  # MkDocs found nothing to warn of in the pages of an inited knowledge base
     assert (inited / "site" / "index.html").is_file()
     assert (inited / "site" / "assets" / "retrogen.css").is_file()
-    status = subprocess.run(["git", "status", "--porcelain", "--ignored"], capture_output=True, text=True,
-                            cwd=inited, check=True).stdout
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--ignored"], capture_output=True, text=True, cwd=inited, check=True
+    ).stdout
     assert "!! .retrogen/" in status and "!! site/" in status  # the generated folders are ignored
 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("wheel")
-    result = subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-index",
-                             "--no-build-isolation", "-q", "-w", str(folder)], capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(ROOT),
+            "--no-deps",
+            "--no-index",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(folder),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     return folder / f"retrogen-{__version__}-py3-none-any.whl"  # named by the one version
 
@@ -369,8 +417,11 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.slow
 def test_wheel_carries_what_init_copies(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
-    overrides = {f"retrogen/data/site_overrides/{p.relative_to(ROOT / 'site_overrides').as_posix()}"
-                 for p in (ROOT / "site_overrides").rglob("*") if p.is_file()}
+    overrides = {
+        f"retrogen/data/site_overrides/{p.relative_to(ROOT / 'site_overrides').as_posix()}"
+        for p in (ROOT / "site_overrides").rglob("*")
+        if p.is_file()
+    }
     assert overrides <= names
     assert {f"retrogen/templates/init/reviews/{example}.yaml" for example in EXAMPLES.values()} <= names
     assert {"retrogen/templates/init/workflows/reviews.yml.j2", "retrogen/templates/init/gitlab-ci.yml.j2"} <= names
@@ -382,8 +433,23 @@ def offline_retrogen(tmp_path_factory: pytest.TempPathFactory) -> Path:
     and pre-commit when this interpreter has it, installed with no index: what a team gets from the README."""
     folder = tmp_path_factory.mktemp("offline")
     # hatchling is a test requirement, so the wheel builds here with no index too
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-index",
-                            "--no-build-isolation", "-q", "-w", str(folder / "dist")], capture_output=True, text=True)
+    built = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(ROOT),
+            "--no-deps",
+            "--no-index",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(folder / "dist"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert built.returncode == 0, built.stderr
     extra = ["pre-commit"] if importlib.util.find_spec("pre_commit") else []
     try:
@@ -417,13 +483,18 @@ def _fill(template: str) -> str:
 
 
 @pytest.mark.slow
-def test_a_team_s_first_hour_with_the_wheel_in_a_fresh_venv_and_no_index(offline_retrogen: Path,
-                                                                          tmp_path: Path) -> None:
+def test_a_team_s_first_hour_with_the_wheel_in_a_fresh_venv_and_no_index(
+    offline_retrogen: Path, tmp_path: Path
+) -> None:
     """init → new → fill → check → build → the pre-commit hook refusing `owner: 全员` → init --upgrade keeping
     an edited stylesheet, with only what the wheel declares, outside any checkout, and no traceback."""
     environment = {key: value for key, value in os.environ.items() if not key.startswith(("PYTHON", "PIP_"))}
-    environment |= {"PATH": f"{offline_retrogen}{os.pathsep}{os.environ['PATH']}", "RETROGEN_TODAY": "2027-04-09",
-                    "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-cache"), "PIP_NO_INDEX": "1"}
+    environment |= {
+        "PATH": f"{offline_retrogen}{os.pathsep}{os.environ['PATH']}",
+        "RETROGEN_TODAY": "2027-04-09",
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-cache"),
+        "PIP_NO_INDEX": "1",
+    }
     outputs = []
 
     def sh(*args: str, cwd: Path = tmp_path, expect: int = 0) -> str:
@@ -438,8 +509,18 @@ def test_a_team_s_first_hour_with_the_wheel_in_a_fresh_venv_and_no_index(offline
     sh("retrogen", "init", "kb")
     kb = tmp_path / "kb"
     assert _git(kb, "branch", "--show-current") == "main"
-    sh("retrogen", "new", "2027-q1-east-sales", "--team", "华东销售部", "--period", "2027-Q1", "--today", "2027-04-08",
-       cwd=kb / "schema")
+    sh(
+        "retrogen",
+        "new",
+        "2027-q1-east-sales",
+        "--team",
+        "华东销售部",
+        "--period",
+        "2027-Q1",
+        "--today",
+        "2027-04-08",
+        cwd=kb / "schema",
+    )
     review = kb / "reviews" / "2027-q1-east-sales.yaml"
     filled = _fill(review.read_text(encoding="utf-8"))
     review.write_text(filled, encoding="utf-8")
@@ -447,8 +528,18 @@ def test_a_team_s_first_hour_with_the_wheel_in_a_fresh_venv_and_no_index(offline
     # the README's branch-and-pull-request steps, as written, on top of init's first commit
     sh("git", "checkout", "-q", "-b", "first-review", cwd=kb)
     sh("git", "add", "-A", cwd=kb)
-    sh("git", "-c", "user.name=Zhang Wei", "-c", "user.email=zw@example.com", "commit", "-q", "-m", "First review",
-       cwd=kb)
+    sh(
+        "git",
+        "-c",
+        "user.name=Zhang Wei",
+        "-c",
+        "user.email=zw@example.com",
+        "commit",
+        "-q",
+        "-m",
+        "First review",
+        cwd=kb,
+    )
     assert _git(kb, "log", "--format=%s", "main..first-review") == "First review"
     sh("retrogen", "build", "--strict", cwd=kb)
     assert (kb / "site" / "reviews" / "2027-q1-east-sales" / "index.html").is_file()
@@ -463,8 +554,9 @@ def test_a_team_s_first_hour_with_the_wheel_in_a_fresh_venv_and_no_index(offline
         refused = sh("pre-commit", "run", "--files", *changed, cwd=kb, expect=1)
     else:  # pre-commit is not installed here: what it would run, word for word
         entry = shlex.split(hook["hooks"][0]["entry"])
-        refused = sh(*entry, *[name for name in changed if re.search(hook["hooks"][0]["files"], name)], cwd=kb,
-                     expect=1)
+        refused = sh(
+            *entry, *[name for name in changed if re.search(hook["hooks"][0]["files"], name)], cwd=kb, expect=1
+        )
     assert "RG132" in refused and "全员" in refused
     review.write_text(filled, encoding="utf-8")
 
@@ -494,8 +586,11 @@ def _pretend_an_older_retrogen_wrote(kb: Path, path: str, old: str) -> None:
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and ".git" not in p.relative_to(folder).parts}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and ".git" not in p.relative_to(folder).parts
+    }
 
 
 def test_upgrade_replaces_only_what_the_team_did_not_change(inited: Path) -> None:

@@ -12,8 +12,9 @@ from retrogen.cli import cli
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_new_writes_the_language_it_was_asked_for(knowledge_base: Path, monkeypatch: pytest.MonkeyPatch,
-                                                  lang: str) -> None:
+def test_new_writes_the_language_it_was_asked_for(
+    knowledge_base: Path, monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
     monkeypatch.chdir(knowledge_base)
     result = CliRunner().invoke(cli, ["new", f"x-{lang}", "--lang", lang, "--today", "2026-12-01"])
     assert result.exit_code == 0, result.output

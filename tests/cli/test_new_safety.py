@@ -58,11 +58,13 @@ def test_new_in_a_read_only_reviews_folder_is_a_clear_error(knowledge_base: Path
 
 def test_new_killed_before_linking_leaves_no_review_and_its_leftover_goes(knowledge_base: Path) -> None:
     # A process killed between writing the temporary file and linking it into place.
-    killed_at_link = ("import os, signal, sys\n"
-                      "os.link = lambda *args: os.kill(os.getpid(), signal.SIGKILL)\n"
-                      "from retrogen.cli import main\n"
-                      "sys.argv = ['retrogen', 'new', 'killed-review']\n"
-                      "main()\n")
+    killed_at_link = (
+        "import os, signal, sys\n"
+        "os.link = lambda *args: os.kill(os.getpid(), signal.SIGKILL)\n"
+        "from retrogen.cli import main\n"
+        "sys.argv = ['retrogen', 'new', 'killed-review']\n"
+        "main()\n"
+    )
     result = subprocess.run([sys.executable, "-c", killed_at_link], cwd=knowledge_base, capture_output=True)
     assert result.returncode == -9
     reviews = knowledge_base / "reviews"

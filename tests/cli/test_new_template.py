@@ -23,8 +23,11 @@ def fill(text: str) -> str:
     counts = iter(["50", "20", "5"])
     texts = (f"filled in, point {n}" for n in itertools.count(1))
     text = re.sub(r'owner: "TODO: (one person|一位负责人)"', "owner: Ann Lee", text)
-    text = re.sub(r'label: "TODO[^"]*"\n  start: YYYY-MM-DD\n  end: YYYY-MM-DD',
-                  "label: 2026-Q3\n  start: 2026-07-01\n  end: 2026-09-30", text)
+    text = re.sub(
+        r'label: "TODO[^"]*"\n  start: YYYY-MM-DD\n  end: YYYY-MM-DD',
+        "label: 2026-Q3\n  start: 2026-07-01\n  end: 2026-09-30",
+        text,
+    )
     text = text.replace("target: TODO", "target: 100").replace("actual: TODO", "actual: 90")
     text = re.sub(r"count: TODO", lambda _: f"count: {next(counts)}", text)
     text = text.replace("date: YYYY-MM-DD", "date: 2026-09-01").replace("due: YYYY-MM-DD", "due: 2026-12-31")
@@ -53,17 +56,25 @@ def test_the_untouched_template_is_refused_and_the_filled_one_passes(knowledge_b
 def test_a_funnel_left_at_zero_is_a_warning(knowledge_base: Path) -> None:
     run("new", "2026-q3-north", "--lang", "en", "--today", "2026-10-12", cwd=knowledge_base)
     path = knowledge_base / "reviews" / "2026-q3-north.yaml"
-    path.write_text(fill(path.read_text(encoding="utf-8")).replace("count: 50", "count: 0")
-                    .replace("count: 20", "count: 0").replace("count: 5", "count: 0"), encoding="utf-8")
+    path.write_text(
+        fill(path.read_text(encoding="utf-8"))
+        .replace("count: 50", "count: 0")
+        .replace("count: 20", "count: 0")
+        .replace("count: 5", "count: 0"),
+        encoding="utf-8",
+    )
     code, out = run("check", str(path), "--today", "2026-10-12", cwd=knowledge_base)
     assert code == 0 and "RG219 every funnel count is 0" in out
 
 
-@pytest.mark.parametrize(("day", "after"), [
-    (date(2026, 12, 31), date(2027, 1, 1)),  # Thursday -> Friday
-    (date(2026, 10, 30), date(2026, 11, 2)),  # Friday -> Monday
-    (date(2026, 10, 31), date(2026, 11, 2)),  # Saturday -> Monday
-])
+@pytest.mark.parametrize(
+    ("day", "after"),
+    [
+        (date(2026, 12, 31), date(2027, 1, 1)),  # Thursday -> Friday
+        (date(2026, 10, 30), date(2026, 11, 2)),  # Friday -> Monday
+        (date(2026, 10, 31), date(2026, 11, 2)),  # Saturday -> Monday
+    ],
+)
 def test_first_working_day_after(day: date, after: date) -> None:
     assert first_working_day_after(day) == after
 
@@ -77,15 +88,25 @@ def test_the_meeting_day_is_after_the_period() -> None:
 
 
 def test_new_before_the_period_ends_writes_a_meeting_day_after_it(knowledge_base: Path) -> None:
-    code, out = run("new", "2026-q4-north", "--period", "2026-Q4", "--lang", "en", "--today", "2026-11-20",
-                    cwd=knowledge_base)
+    code, out = run(
+        "new", "2026-q4-north", "--period", "2026-Q4", "--lang", "en", "--today", "2026-11-20", cwd=knowledge_base
+    )
     assert code == 0, out
     assert "held_on is 2027-01-01, the first working day after 2026-Q4" in out
     path = knowledge_base / "reviews" / "2026-q4-north.yaml"
     assert "held_on: 2027-01-01 " in path.read_text(encoding="utf-8")
     # a meeting day of the writer's choosing is kept, and one before the period's end is a warning
-    code, out = run("new", "2026-q4-south", "--period", "2026-Q4", "--held-on", "2026-12-15", "--today",
-                    "2026-11-20", cwd=knowledge_base)
+    code, out = run(
+        "new",
+        "2026-q4-south",
+        "--period",
+        "2026-Q4",
+        "--held-on",
+        "2026-12-15",
+        "--today",
+        "2026-11-20",
+        cwd=knowledge_base,
+    )
     early = knowledge_base / "reviews" / "2026-q4-south.yaml"
     assert code == 0 and "held_on: 2026-12-15 " in early.read_text(encoding="utf-8")
     _, out = run("check", str(early), "--format", "json", "--today", "2026-11-20", cwd=knowledge_base)
@@ -94,7 +115,7 @@ def test_new_before_the_period_ends_writes_a_meeting_day_after_it(knowledge_base
     assert code == 2 and "--held-on" in out
 
 
-def test_a_prefilled_previous_is_labelled_with_its_review_not_as_stated(team: Path) -> None:  # noqa: F811
+def test_a_prefilled_previous_is_labelled_with_its_review_not_as_stated(team: Path) -> None:
     code, out = run("new", "q3", "--team", "华东销售部", "--lang", "zh", "--today", "2026-10-12", cwd=team)
     assert code == 0, out
     path = team / "reviews" / "q3.yaml"
@@ -112,9 +133,10 @@ def test_a_prefilled_previous_is_labelled_with_its_review_not_as_stated(team: Pa
     assert (rows[("q3", "平均跟进周期")]["previous"], rows[("q3", "平均跟进周期")]["previous_from"]) == (25, "stated")
 
 
-def test_after_a_gap_the_template_says_there_is_no_previous(team: Path) -> None:  # noqa: F811
-    code, out = run("new", "q4", "--team", "华东销售部", "--period", "2026-Q4", "--lang", "en", "--today",
-                    "2027-01-08", cwd=team)
+def test_after_a_gap_the_template_says_there_is_no_previous(team: Path) -> None:
+    code, out = run(
+        "new", "q4", "--team", "华东销售部", "--period", "2026-Q4", "--lang", "en", "--today", "2027-01-08", cwd=team
+    )
     assert code == 0, out
     text = (team / "reviews" / "q4.yaml").read_text(encoding="utf-8")
     assert "previous = " not in text and "previous:" not in text.split("funnel:")[0].replace("# previous", "")

@@ -18,18 +18,35 @@ from retrogen.cli import cli
 from ..conftest import KB, ROOT
 
 COMMANDS = [
-    ["check"], ["new", "2026-q4-east-sales"], ["metrics"], ["metrics", "--by", "team"], ["actions"],
-    ["actions", "--overdue"], ["playbook"], ["related", "--text", "续约"], ["related", "2026-q3-east-sales"],
-    ["report", "2026-q3-east-sales"], ["report", "--period", "2026-Q3"], ["remind"], ["metrics", "-o", "x.xlsx"],
-    ["actions", "-o", "x.xlsx"], ["playbook", "-o", "x.docx"], ["build"], ["serve"], ["schema", "--check"],
+    ["check"],
+    ["new", "2026-q4-east-sales"],
+    ["metrics"],
+    ["metrics", "--by", "team"],
+    ["actions"],
+    ["actions", "--overdue"],
+    ["playbook"],
+    ["related", "--text", "续约"],
+    ["related", "2026-q3-east-sales"],
+    ["report", "2026-q3-east-sales"],
+    ["report", "--period", "2026-Q3"],
+    ["remind"],
+    ["metrics", "-o", "x.xlsx"],
+    ["actions", "-o", "x.xlsx"],
+    ["playbook", "-o", "x.docx"],
+    ["build"],
+    ["serve"],
+    ["schema", "--check"],
 ]
 NEED_REVIEWS = [command for command in COMMANDS if command[0] not in {"new", "schema"}]
 
 
 def run(cwd: Path, args: list[str]) -> tuple[int, str]:
     with contextlib.chdir(cwd):
-        result = CliRunner().invoke(cli, [*args, "--today", "2026-11-20"] if args[0] not in {"schema", "related"}
-                                    else args, catch_exceptions=False)
+        result = CliRunner().invoke(
+            cli,
+            [*args, "--today", "2026-11-20"] if args[0] not in {"schema", "related"} else args,
+            catch_exceptions=False,
+        )
     return result.exit_code, result.output
 
 
@@ -54,8 +71,15 @@ def test_without_its_reviews_folder_every_command_names_it(tmp_path: Path, args:
 
 def test_the_installed_command_exits_2_without_a_traceback(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    result = subprocess.run([sys.executable, "-m", "retrogen", "metrics", "-o", "x.xlsx"], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "retrogen", "metrics", "-o", "x.xlsx"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr and "unexpected" not in result.stderr
     assert result.stderr.count("\n") == 1 and "retrogen init" in result.stderr

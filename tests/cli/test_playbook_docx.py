@@ -38,8 +38,11 @@ def test_docx_has_the_sections_of_the_markdown_and_every_lesson_once(knowledge_b
     written = paragraphs(knowledge_base / "playbook.docx")
     markdown = run(knowledge_base, "playbook").stdout.splitlines()
     headings = [(style, text) for style, text in written if style in {"Title", "Heading 1", "Heading 2"}]
-    assert headings == [({"# ": "Title", "## ": "Heading 1", "### ": "Heading 2"}[line[:line.index(" ") + 1]],
-                         line.split(" ", 1)[1]) for line in markdown if line.startswith("#")]
+    assert headings == [
+        ({"# ": "Title", "## ": "Heading 1", "### ": "Heading 2"}[line[: line.index(" ") + 1]], line.split(" ", 1)[1])
+        for line in markdown
+        if line.startswith("#")
+    ]
     body = "\n".join(text for _, text in written)
     lessons = lesson_texts(knowledge_base)
     assert len(lessons) > 10
@@ -49,8 +52,10 @@ def test_docx_has_the_sections_of_the_markdown_and_every_lesson_once(knowledge_b
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_docx_paragraphs_match_golden(knowledge_base: Path, golden: Callable[[str, str], None], lang: str) -> None:
     assert run(knowledge_base, "playbook", "--lang", lang, "-o", "playbook.docx").exit_code == 0
-    golden(f"playbook.{lang}.docx.txt",
-           "".join(f"[{style}] {text}\n" for style, text in paragraphs(knowledge_base / "playbook.docx")))
+    golden(
+        f"playbook.{lang}.docx.txt",
+        "".join(f"[{style}] {text}\n" for style, text in paragraphs(knowledge_base / "playbook.docx")),
+    )
 
 
 def test_format_option_wins_over_the_suffix(knowledge_base: Path) -> None:
@@ -70,13 +75,15 @@ def test_docx_refuses_to_overwrite_without_force(knowledge_base: Path) -> None:
     assert [p.name for p in knowledge_base.iterdir() if p.name.startswith(".playbook")] == []
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--format", "pdf", "-o", "playbook.pdf"], "'pdf' is not one of"),
-    (["-o", "playbook.pdf"], "name a .md or .docx file"),
-    (["--format", "docx"], "add -o FILE"),
-])
-def test_an_unknown_or_unprintable_format_is_a_usage_error(knowledge_base: Path, args: list[str],
-                                                           message: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--format", "pdf", "-o", "playbook.pdf"], "'pdf' is not one of"),
+        (["-o", "playbook.pdf"], "name a .md or .docx file"),
+        (["--format", "docx"], "add -o FILE"),
+    ],
+)
+def test_an_unknown_or_unprintable_format_is_a_usage_error(knowledge_base: Path, args: list[str], message: str) -> None:
     result = run(knowledge_base, "playbook", *args)
     assert result.exit_code == 2 and message in result.stderr
     assert not (knowledge_base / "playbook.pdf").exists()

@@ -24,8 +24,7 @@ def set_order(kb: Path, value: str) -> None:
 
 def playbook(kb: Path, *args: str) -> tuple[int, str]:
     with contextlib.chdir(kb):
-        result = CliRunner().invoke(cli, ["playbook", "--no-git", "--today", TODAY, *args],
-                                    catch_exceptions=False)
+        result = CliRunner().invoke(cli, ["playbook", "--no-git", "--today", TODAY, *args], catch_exceptions=False)
     return result.exit_code, result.output
 
 
@@ -37,16 +36,32 @@ def test_the_default_order_is_the_sales_cycle(knowledge_base: Path) -> None:
     assert load_config(knowledge_base / "mkdocs.yml").playbook_order == DEFAULT_PLAYBOOK_ORDER
     code, text = playbook(knowledge_base)
     assert code == 0
-    assert sections(text) == ["新客户开发", "需求挖掘", "决策链", "decision-chain", "定价", "客户维护", "rfp",
-                              "其他做法"]
+    assert sections(text) == [
+        "新客户开发",
+        "需求挖掘",
+        "决策链",
+        "decision-chain",
+        "定价",
+        "客户维护",
+        "rfp",
+        "其他做法",
+    ]
 
 
 def test_the_configured_order_comes_first_and_the_rest_follows(knowledge_base: Path) -> None:
     set_order(knowledge_base, "[客户维护, rfp, 没有这个标签]")
     code, text = playbook(knowledge_base, "--lang", "en")
     assert code == 0
-    assert sections(text) == ["客户维护", "rfp", "decision-chain", "新客户开发", "决策链", "需求挖掘", "定价",
-                              "Other practices"]
+    assert sections(text) == [
+        "客户维护",
+        "rfp",
+        "decision-chain",
+        "新客户开发",
+        "决策链",
+        "需求挖掘",
+        "定价",
+        "Other practices",
+    ]
 
 
 def test_the_file_and_the_stdout_are_the_same_markdown(knowledge_base: Path) -> None:

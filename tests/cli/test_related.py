@@ -62,8 +62,17 @@ def copy_labelled(target: Path) -> Path:
 
 def test_new_with_tags_writes_them_and_prints_the_related_past_lessons(tmp_path: Path) -> None:
     root = copy_labelled(tmp_path)
-    code, out = run("new", "2027-q1-east", "--team", "华东销售部", "--tags", "客户维护, 交接,,客户维护", "--today",
-                    "2026-12-01", cwd=root)
+    code, out = run(
+        "new",
+        "2027-q1-east",
+        "--team",
+        "华东销售部",
+        "--tags",
+        "客户维护, 交接,,客户维护",
+        "--today",
+        "2026-12-01",
+        cwd=root,
+    )
     assert code == 0, out
     assert 'tags: ["客户维护", "交接"]' in (root / "reviews" / "2027-q1-east.yaml").read_text(encoding="utf-8")
     listed = out.split("Related past lessons, to start the meeting from:\n")[1].splitlines()
@@ -79,12 +88,14 @@ def test_new_with_tags_that_nothing_shares_says_so(tmp_path: Path) -> None:
 
 def test_new_without_tags_does_not_load_the_index() -> None:
     """The index needs jieba, numpy and scipy; `new` pays for them only when --tags asks for related lessons."""
-    code = ("import sys, tempfile, shutil, contextlib, pathlib, retrogen.cli as c\n"
-            "root = pathlib.Path(tempfile.mkdtemp())\n"
-            f"shutil.copytree({str(LABELLED / 'reviews')!r}, root / 'reviews')\n"
-            f"shutil.copy({str(LABELLED / 'mkdocs.yml')!r}, root)\n"
-            "with contextlib.chdir(root):\n"
-            "    c.cli.main(['new', 'x', '--team', '华东销售部', '--today', '2026-12-01'], standalone_mode=False)\n"
-            "print('heavy:', ','.join(sorted(m for m in ('jieba', 'scipy') if m in sys.modules)), file=sys.stderr)\n")
+    code = (
+        "import sys, tempfile, shutil, contextlib, pathlib, retrogen.cli as c\n"
+        "root = pathlib.Path(tempfile.mkdtemp())\n"
+        f"shutil.copytree({str(LABELLED / 'reviews')!r}, root / 'reviews')\n"
+        f"shutil.copy({str(LABELLED / 'mkdocs.yml')!r}, root)\n"
+        "with contextlib.chdir(root):\n"
+        "    c.cli.main(['new', 'x', '--team', '华东销售部', '--today', '2026-12-01'], standalone_mode=False)\n"
+        "print('heavy:', ','.join(sorted(m for m in ('jieba', 'scipy') if m in sys.modules)), file=sys.stderr)\n"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stderr.strip().splitlines()[-1] == "heavy:"

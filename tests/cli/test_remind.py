@@ -123,10 +123,26 @@ def _env(robot: Robot, secret: str = "") -> dict[str, str]:
 
 
 def _digest(owners: int = 2, items: int = 1) -> list[OwnerDigest]:
-    return [OwnerDigest(f"负责人{o}", tuple(
-        Item("2026-10-east-sales", f"A{i}", "编制“产品行业痛点手册”,提供给销售团队" * 2, date(2026, 11, 15), 5,
-             "overdue", date(2026, 11, 9), (Reason.OVERDUE,), f"https://kb.example.com/reviews/r/#a{i}")
-        for i in range(items))) for o in range(owners)]
+    return [
+        OwnerDigest(
+            f"负责人{o}",
+            tuple(
+                Item(
+                    "2026-10-east-sales",
+                    f"A{i}",
+                    "编制“产品行业痛点手册”,提供给销售团队" * 2,
+                    date(2026, 11, 15),
+                    5,
+                    "overdue",
+                    date(2026, 11, 9),
+                    (Reason.OVERDUE,),
+                    f"https://kb.example.com/reviews/r/#a{i}",
+                )
+                for i in range(items)
+            ),
+        )
+        for o in range(owners)
+    ]
 
 
 def _remind(knowledge_base: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
@@ -147,17 +163,25 @@ def test_without_send_it_prints_the_digest_and_sends_nothing(knowledge_base: Pat
 
 def test_json_is_a_list_of_owners_with_links_from_site_url(knowledge_base: Path) -> None:
     config = knowledge_base / "mkdocs.yml"
-    config.write_text(config.read_text(encoding="utf-8") + "site_url: https://kb.example.com/sales/\n",
-                      encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8") + "site_url: https://kb.example.com/sales/\n", encoding="utf-8"
+    )
     code, out = _remind(knowledge_base, "--format", "json", "--team", "华东销售部")
     assert code == 0
-    owners = json.loads(out[:out.rindex("]") + 1])
+    owners = json.loads(out[: out.rindex("]") + 1])
     assert [o["owner"] for o in owners] == ["刘洋", "王芳"]
     item = owners[1]["items"][0]
     assert item | {"action": None} == {
-        "review": "2026-10-east-sales", "id": "A2", "action": None, "due": "2026-11-15", "days_late": 5,
-        "state": "overdue", "last_update": "2026-11-09", "reasons": ["overdue"],
-        "link": "https://kb.example.com/sales/reviews/2026-10-east-sales/#a2"}
+        "review": "2026-10-east-sales",
+        "id": "A2",
+        "action": None,
+        "due": "2026-11-15",
+        "days_late": 5,
+        "state": "overdue",
+        "last_update": "2026-11-09",
+        "reasons": ["overdue"],
+        "link": "https://kb.example.com/sales/reviews/2026-10-east-sales/#a2",
+    }
     assert owners[1]["overdue"] == 1
 
 
@@ -189,8 +213,9 @@ def test_dingtalk_is_signed_in_the_url_when_a_secret_is_set(robot: Robot) -> Non
     (request,) = robot.received
     timestamp = request.query["timestamp"]
     assert timestamp == str(int(CLOCK * 1000))
-    expected = base64.b64encode(hmac.new(SECRET.encode(), f"{timestamp}\n{SECRET}".encode(),
-                                         hashlib.sha256).digest()).decode()
+    expected = base64.b64encode(
+        hmac.new(SECRET.encode(), f"{timestamp}\n{SECRET}".encode(), hashlib.sha256).digest()
+    ).decode()
     assert request.query["sign"] == expected  # parse_qsl undid the URL encoding
     markdown = request.body["markdown"]
     assert request.body["msgtype"] == "markdown" and markdown["title"].startswith("Action reminders 2026-11-20")
@@ -228,13 +253,17 @@ def test_slack_sends_text_and_blocks(robot: Robot) -> None:
 # Answers: platform errors, 429, 500, nobody listening
 
 
-@pytest.mark.parametrize(("platform", "answer", "message"), [
-    ("wecom", '{"errcode": 93000, "errmsg": "invalid webhook url"}', "error 93000: invalid webhook url"),
-    ("dingtalk", '{"errcode": 310000, "errmsg": "sign not match"}', "error 310000: sign not match"),
-    ("feishu", '{"code": 19021, "msg": "sign match fail or timestamp is not within one hour"}', "error 19021"),
-])
+@pytest.mark.parametrize(
+    ("platform", "answer", "message"),
+    [
+        ("wecom", '{"errcode": 93000, "errmsg": "invalid webhook url"}', "error 93000: invalid webhook url"),
+        ("dingtalk", '{"errcode": 310000, "errmsg": "sign not match"}', "error 310000: sign not match"),
+        ("feishu", '{"code": 19021, "msg": "sign match fail or timestamp is not within one hour"}', "error 19021"),
+    ],
+)
 def test_an_error_code_in_a_200_answer_fails_with_the_platforms_message(
-        robot: Robot, platform: str, answer: str, message: str) -> None:
+    robot: Robot, platform: str, answer: str, message: str
+) -> None:
     robot.answers = [(200, answer)]
     with pytest.raises(SendError, match=message):
         send(platform, _digest(), TODAY, _env(robot, SECRET), _transport())
@@ -373,9 +402,15 @@ PASSWORD = "pw-7c1d9e3b"
 
 
 def _smtp_env(box: Mailbox) -> dict[str, str]:
-    return {"RETROGEN_SMTP_HOST": "127.0.0.1", "RETROGEN_SMTP_PORT": str(box.port),
-            "RETROGEN_SMTP_SECURITY": "none", "RETROGEN_SMTP_USER": "robot", "RETROGEN_SMTP_PASSWORD": PASSWORD,
-            "RETROGEN_SMTP_FROM": "retrogen@example.com", "RETROGEN_SMTP_TO": "lead@example.com, ops@example.com"}
+    return {
+        "RETROGEN_SMTP_HOST": "127.0.0.1",
+        "RETROGEN_SMTP_PORT": str(box.port),
+        "RETROGEN_SMTP_SECURITY": "none",
+        "RETROGEN_SMTP_USER": "robot",
+        "RETROGEN_SMTP_PASSWORD": PASSWORD,
+        "RETROGEN_SMTP_FROM": "retrogen@example.com",
+        "RETROGEN_SMTP_TO": "lead@example.com, ops@example.com",
+    }
 
 
 def test_email_sends_one_digest(knowledge_base: Path, mailbox: Mailbox) -> None:
@@ -384,7 +419,9 @@ def test_email_sends_one_digest(knowledge_base: Path, mailbox: Mailbox) -> None:
     assert "Sent 1 message to email" in out
     assert any(c.startswith("AUTH PLAIN") for c in mailbox.commands)
     assert [c.upper() for c in mailbox.commands if c.upper().startswith("RCPT")] == [
-        "RCPT TO:<LEAD@EXAMPLE.COM>", "RCPT TO:<OPS@EXAMPLE.COM>"]
+        "RCPT TO:<LEAD@EXAMPLE.COM>",
+        "RCPT TO:<OPS@EXAMPLE.COM>",
+    ]
     (raw,) = mailbox.messages
     message = email.message_from_string(raw, policy=email.policy.default)
     assert str(message["Subject"]).strip().startswith("行动提醒 2026-11-20：逾期 2")
@@ -405,8 +442,7 @@ def test_email_refused_login_exits_1_without_the_password(knowledge_base: Path, 
 def test_email_settings_are_checked(knowledge_base: Path, mailbox: Mailbox) -> None:
     code, out = _remind(knowledge_base, "--send", "email", env=_smtp_env(mailbox) | {"RETROGEN_SMTP_TO": ""})
     assert code == 2 and "RETROGEN_SMTP_TO" in out
-    code, out = _remind(knowledge_base, "--send", "email",
-                        env=_smtp_env(mailbox) | {"RETROGEN_SMTP_SECURITY": "tls13"})
+    code, out = _remind(knowledge_base, "--send", "email", env=_smtp_env(mailbox) | {"RETROGEN_SMTP_SECURITY": "tls13"})
     assert code == 2 and "starttls, ssl, none" in out
 
 

@@ -85,6 +85,7 @@ def rate_limited(handler: BaseHTTPRequestHandler, hook: Hostile) -> None:
 
 def exhausted_after(accepted: int) -> Callable[[BaseHTTPRequestHandler, Hostile], None]:
     """A robot whose minute another sender used up: it accepts `accepted` messages, then only says 45009."""
+
     def answer(handler: BaseHTTPRequestHandler, hook: Hostile) -> None:
         if len(hook.accepted_at) >= accepted:
             _reply(handler, 200, '{"errcode": 45009, "errmsg": "api freq out of limit"}')
@@ -113,16 +114,16 @@ def hostile() -> Iterator[Hostile]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state["hook"] = Hostile(f"http://127.0.0.1:{server.server_port}/cgi-bin/webhook/send?key={QUOTED_TOKEN}",
-                            FakeTime(), accept)
+    state["hook"] = Hostile(
+        f"http://127.0.0.1:{server.server_port}/cgi-bin/webhook/send?key={QUOTED_TOKEN}", FakeTime(), accept
+    )
     with _serving(server):
         yield state["hook"]
         state["hook"].stop.set()
 
 
 def _transport(clock: FakeTime, timeout: float = 2.0) -> Transport:
-    return Transport(timeout=timeout, retries=3, sleep=clock.sleep, clock=lambda: 1_795_000_000.0,
-                     timer=clock.timer)
+    return Transport(timeout=timeout, retries=3, sleep=clock.sleep, clock=lambda: 1_795_000_000.0, timer=clock.timer)
 
 
 def _env(hook: Hostile) -> dict[str, str]:
@@ -131,9 +132,26 @@ def _env(hook: Hostile) -> dict[str, str]:
 
 def _owners(count: int) -> list[OwnerDigest]:
     """`count` owners, each with a section too long to share a WeCom message (4,096 bytes) with another."""
-    return [OwnerDigest(f"负责人{o:02d}", tuple(
-        Item("2026-10-east-sales", f"A{i}", "编制“产品行业痛点手册”,提供给销售团队" * 3, date(2026, 11, 15), 5,
-             "overdue", date(2026, 11, 9), (Reason.OVERDUE,), None) for i in range(12))) for o in range(count)]
+    return [
+        OwnerDigest(
+            f"负责人{o:02d}",
+            tuple(
+                Item(
+                    "2026-10-east-sales",
+                    f"A{i}",
+                    "编制“产品行业痛点手册”,提供给销售团队" * 3,
+                    date(2026, 11, 15),
+                    5,
+                    "overdue",
+                    date(2026, 11, 9),
+                    (Reason.OVERDUE,),
+                    None,
+                )
+                for i in range(12)
+            ),
+        )
+        for o in range(count)
+    ]
 
 
 def _no_secret(text: str) -> None:
@@ -183,7 +201,8 @@ def test_a_rate_limit_that_does_not_lift_names_whose_reminders_went_out(hostile:
 
 
 def test_through_the_command_line_a_rerun_sends_only_the_rest(
-        knowledge_base: Path, hostile: Hostile, monkeypatch: pytest.MonkeyPatch) -> None:
+    knowledge_base: Path, hostile: Hostile, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(senders, "DEFAULT_TRANSPORT", _transport(hostile.time))
     monkeypatch.setattr(senders, "WECOM_LIMIT", 300)  # one owner a message: the knowledge base has five
     hostile.answer = exhausted_after(2)
@@ -191,7 +210,7 @@ def test_through_the_command_line_a_rerun_sends_only_the_rest(
     assert code == 1 and "Traceback" not in out
     assert "error 45009" in out and "Sent 2 of 5 messages." in out
     assert "Every reminder of 2 owners went out: Jonas Berg, 刘洋." in out
-    hint = out[out.index("run the same command again with: ") + 33:].splitlines()[0]
+    hint = out[out.index("run the same command again with: ") + 33 :].splitlines()[0]
     rest = shlex.split(hint)[1::2]
     assert shlex.split(hint)[::2] == ["--owner"] * len(rest) and rest == ["吴强", "孙浩", "王芳"]
     _no_secret(out)
@@ -231,8 +250,7 @@ def test_an_answer_trickled_a_byte_at_a_time_times_out(hostile: Hostile) -> None
 
 
 @pytest.mark.parametrize("status", [301, 302, 303, 307])
-def test_a_redirect_is_a_failure_naming_where_it_points(
-        knowledge_base: Path, hostile: Hostile, status: int) -> None:
+def test_a_redirect_is_a_failure_naming_where_it_points(knowledge_base: Path, hostile: Hostile, status: int) -> None:
     where = hostile.url.replace("/cgi-bin/webhook/send", "/elsewhere")
     hostile.answer = lambda handler, hook: _reply(handler, status, "", {"Location": where})
     code, out = _remind(knowledge_base, "--send", "wecom", env=_env(hostile))
@@ -242,11 +260,20 @@ def test_a_redirect_is_a_failure_naming_where_it_points(
     _no_secret(out)
 
 
-@pytest.mark.parametrize(("platform", "answer"), [
-    ("wecom", "[1, 2]"), ("dingtalk", '"ok"'), ("feishu", "null"), ("wecom", "{}"), ("dingtalk", '{"ok": true}'),
-    ("slack", "[1, 2]")])
+@pytest.mark.parametrize(
+    ("platform", "answer"),
+    [
+        ("wecom", "[1, 2]"),
+        ("dingtalk", '"ok"'),
+        ("feishu", "null"),
+        ("wecom", "{}"),
+        ("dingtalk", '{"ok": true}'),
+        ("slack", "[1, 2]"),
+    ],
+)
 def test_an_answer_that_is_not_the_platforms_is_a_failure_naming_it(
-        knowledge_base: Path, hostile: Hostile, platform: str, answer: str) -> None:
+    knowledge_base: Path, hostile: Hostile, platform: str, answer: str
+) -> None:
     hostile.answer = lambda handler, hook: _reply(handler, 200, answer)
     code, out = _remind(knowledge_base, "--send", platform, env=_env(hostile))
     assert code == 1, out
@@ -257,9 +284,24 @@ def test_an_answer_that_is_not_the_platforms_is_a_failure_naming_it(
 def test_the_key_is_masked_in_every_encoding_the_server_echoes(knowledge_base: Path, hostile: Hostile) -> None:
     def echo(handler: BaseHTTPRequestHandler, hook: Hostile) -> None:
         full = f"http://127.0.0.1:{handler.server.server_address[1]}{handler.path}"
-        _reply(handler, 200, json.dumps({"errcode": 93000, "errmsg": " ".join([
-            f"invalid webhook url {handler.path}", QUOTED_TOKEN.lower(), TOKEN, urllib.parse.quote(full, safe=""),
-            urllib.parse.quote_plus(TOKEN)])}))
+        _reply(
+            handler,
+            200,
+            json.dumps(
+                {
+                    "errcode": 93000,
+                    "errmsg": " ".join(
+                        [
+                            f"invalid webhook url {handler.path}",
+                            QUOTED_TOKEN.lower(),
+                            TOKEN,
+                            urllib.parse.quote(full, safe=""),
+                            urllib.parse.quote_plus(TOKEN),
+                        ]
+                    ),
+                }
+            ),
+        )
 
     hostile.answer = echo
     code, out = _remind(knowledge_base, "--send", "wecom", env=_env(hostile))
@@ -279,8 +321,10 @@ def test_a_body_is_masked_before_it_is_cut(hostile: Hostile) -> None:
 # Settings are checked on every run
 
 
-@pytest.mark.parametrize(("platform", "missing"), [
-    ("wecom", "RETROGEN_WEBHOOK_URL"), ("slack", "RETROGEN_WEBHOOK_URL"), ("email", "RETROGEN_SMTP_HOST")])
+@pytest.mark.parametrize(
+    ("platform", "missing"),
+    [("wecom", "RETROGEN_WEBHOOK_URL"), ("slack", "RETROGEN_WEBHOOK_URL"), ("email", "RETROGEN_SMTP_HOST")],
+)
 def test_missing_settings_fail_even_with_nothing_to_remind(knowledge_base: Path, platform: str, missing: str) -> None:
     env = {"RETROGEN_WEBHOOK_URL": "", "RETROGEN_SMTP_HOST": "", "RETROGEN_SMTP_FROM": ""}
     code, out = _remind(knowledge_base, "--send", platform, "--owner", "nobody", env=env)

@@ -44,8 +44,9 @@ def table_rows(document: Document, first_header: str) -> list[list[str]]:
     return [[cell.text for cell in row.cells] for row in table.rows]
 
 
-def test_review_docx_holds_the_kpi_and_action_tables(knowledge_base: Path, tmp_path: Path,
-                                                     golden: Callable[[str, str], None]) -> None:
+def test_review_docx_holds_the_kpi_and_action_tables(
+    knowledge_base: Path, tmp_path: Path, golden: Callable[[str, str], None]
+) -> None:
     target = tmp_path / "out" / "q3.docx"
     code, _, err = run(knowledge_base, "2026-q3-east-sales", "-o", str(target))
     assert code == 0 and f"Wrote {target}" in err
@@ -89,13 +90,15 @@ def test_docx_is_a4_with_east_asian_fonts(knowledge_base: Path, tmp_path: Path) 
         assert fonts.get(qn("w:eastAsia")) == "微软雅黑", style
         assert fonts.get(qn("w:ascii")) == "Arial", style
         assert fonts.get(qn("w:eastAsiaTheme")) is None, style  # a theme font would win
-    defaults = document.styles.element.find("/".join(qn(f"w:{tag}") for tag in
-                                                     ("docDefaults", "rPrDefault", "rPr", "rFonts")))
+    defaults = document.styles.element.find(
+        "/".join(qn(f"w:{tag}") for tag in ("docDefaults", "rPrDefault", "rPr", "rFonts"))
+    )
     assert defaults.get(qn("w:eastAsia")) == "宋体"  # beneath the styles: what a run outside them gets
 
 
-def test_english_review_report_is_in_english(knowledge_base: Path, tmp_path: Path,
-                                             golden: Callable[[str, str], None]) -> None:
+def test_english_review_report_is_in_english(
+    knowledge_base: Path, tmp_path: Path, golden: Callable[[str, str], None]
+) -> None:
     code, out, _ = run(knowledge_base, "2026-q3-emea-enterprise")
     assert code == 0
     golden("report/2026-q3-emea-enterprise.md", out)
@@ -105,15 +108,17 @@ def test_english_review_report_is_in_english(knowledge_base: Path, tmp_path: Pat
     assert "Targets and results" in text and "Action plan" in text and "目标与结果" not in text
 
 
-def test_review_markdown_matches_golden(knowledge_base: Path, tmp_path: Path,
-                                        golden: Callable[[str, str], None]) -> None:
+def test_review_markdown_matches_golden(
+    knowledge_base: Path, tmp_path: Path, golden: Callable[[str, str], None]
+) -> None:
     target = tmp_path / "q3.md"
     assert run(knowledge_base, "2026-q3-east-sales", "-o", str(target))[0] == 0
     golden("report/2026-q3-east-sales.md", target.read_text(encoding="utf-8"))
 
 
-def test_team_period_report_is_a_summary_then_each_review(knowledge_base: Path, tmp_path: Path,
-                                                          golden: Callable[[str, str], None]) -> None:
+def test_team_period_report_is_a_summary_then_each_review(
+    knowledge_base: Path, tmp_path: Path, golden: Callable[[str, str], None]
+) -> None:
     target = tmp_path / "华东-2026-H2.md"
     assert run(knowledge_base, "--team", "华东销售部", "--period", "2026-H2", "-o", str(target))[0] == 0
     text = target.read_text(encoding="utf-8")
@@ -169,18 +174,24 @@ def test_existing_file_is_kept_without_force_and_replaced_with_it(knowledge_base
     assert [p.name for p in target.parent.iterdir()] == ["q3.md"]  # no temporary file left beside it
 
 
-@pytest.mark.parametrize(("args", "code", "message"), [
-    (["2026-q3-east-sale"], 1, "no review '2026-q3-east-sale' in the knowledge base; did you mean "
-                               "'2026-q3-east-sales'?"),
-    (["--period", "2026-Q3", "--team", "华东"], 1, "no team '华东' in the knowledge base"),
-    (["--period", "2030-Q1"], 1, "the knowledge base has no review in 2030-Q1; its reviews' periods: 2025-Q4"),
-    (["--period", "2026-Q5"], 2, "'2026-Q5' is not a period"),
-    (["2026-q3-east-sales", "--period", "2026-Q3"], 2, "not both"),
-    (["--team", "华东销售部"], 2, "--team needs a --period"),
-    ([], 2, "name a review"),
-    (["2026-q3-east-sales", "--format", "docx"], 2, "add -o FILE"),
-    (["2026-q3-east-sales", "-o", "report.pdf"], 2, "name a .docx, .md or .html file"),
-])
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (
+            ["2026-q3-east-sale"],
+            1,
+            "no review '2026-q3-east-sale' in the knowledge base; did you mean '2026-q3-east-sales'?",
+        ),
+        (["--period", "2026-Q3", "--team", "华东"], 1, "no team '华东' in the knowledge base"),
+        (["--period", "2030-Q1"], 1, "the knowledge base has no review in 2030-Q1; its reviews' periods: 2025-Q4"),
+        (["--period", "2026-Q5"], 2, "'2026-Q5' is not a period"),
+        (["2026-q3-east-sales", "--period", "2026-Q3"], 2, "not both"),
+        (["--team", "华东销售部"], 2, "--team needs a --period"),
+        ([], 2, "name a review"),
+        (["2026-q3-east-sales", "--format", "docx"], 2, "add -o FILE"),
+        (["2026-q3-east-sales", "-o", "report.pdf"], 2, "name a .docx, .md or .html file"),
+    ],
+)
 def test_refusals_are_clear_messages(knowledge_base: Path, args: list[str], code: int, message: str) -> None:
     exit_code, out, err = run(knowledge_base, *args)
     assert exit_code == code

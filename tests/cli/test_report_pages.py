@@ -25,15 +25,30 @@ def test_each_review_fits_on_two_a4_pages_and_a_summary_on_one(knowledge_base: P
     out = tmp_path / "out"
     with contextlib.chdir(knowledge_base):
         for name, args in [*((review, [review]) for review in REVIEWS), ("summary", ["--period", "2026"])]:
-            result = CliRunner().invoke(cli, ["report", *args, "-o", str(out / f"{name}.docx"), "--today",
-                                              "2026-11-20", "--no-git"], catch_exceptions=False)
+            result = CliRunner().invoke(
+                cli,
+                ["report", *args, "-o", str(out / f"{name}.docx"), "--today", "2026-11-20", "--no-git"],
+                catch_exceptions=False,
+            )
             assert result.exit_code == 0, result.output
     soffice = shutil.which("soffice")
     if soffice is None:
         _unavailable("LibreOffice is not installed (apt-get install libreoffice-writer-nogui)")
-    subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
-                    "--convert-to", "pdf", "--outdir", str(out), *map(str, sorted(out.glob("*.docx")))],
-                   capture_output=True, timeout=600, check=False)
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(out),
+            *map(str, sorted(out.glob("*.docx"))),
+        ],
+        capture_output=True,
+        timeout=600,
+        check=False,
+    )
     pages = {}
     for review in [*REVIEWS, "summary"]:
         pdf = out / f"{review}.pdf"

@@ -44,8 +44,9 @@ GOLDEN = [
 
 
 @pytest.mark.parametrize(("name", "args"), GOLDEN, ids=[name for name, _ in GOLDEN])
-def test_output_matches_golden_file(knowledge_base: Path, golden: Callable[[str, str], None], name: str,
-                                    args: list[str]) -> None:
+def test_output_matches_golden_file(
+    knowledge_base: Path, golden: Callable[[str, str], None], name: str, args: list[str]
+) -> None:
     code, out = run(knowledge_base, *args)
     assert code == 0
     golden(name, out)
@@ -139,7 +140,9 @@ def test_status_is_the_files_in_every_format_and_the_filter(knowledge_base: Path
     assert (row["status"], row["state"]) == ("blocked", "carried")
     _, out = run(knowledge_base, "actions", "--format", "csv", "--lang", "en")
     rows = {(row["review"], row["id"]): row for row in csv.DictReader(io.StringIO(out))}
-    assert (rows["2026-q2-east-sales", "A2"]["status"], rows["2026-q2-east-sales", "A2"]["state"]) == ("blocked",
-                                                                                                      "carried")
+    assert (rows["2026-q2-east-sales", "A2"]["status"], rows["2026-q2-east-sales", "A2"]["state"]) == (
+        "blocked",
+        "carried",
+    )
     _, out = run(knowledge_base, "actions", "--status", "blocked", "--format", "json")
     assert ("2026-q2-east-sales", "A2") in {(r["review"], r["id"]) for r in json.loads(out)}

@@ -38,7 +38,8 @@ def with_roster(folder: Path, require: bool = False) -> Path:
     lines = config.read_text(encoding="utf-8").splitlines(keepends=True)
     text = "".join(line for line in lines if not line.startswith(("    people:", "    require_known_owners:"))).replace(
         "    reviews_dir: reviews\n",
-        f"    reviews_dir: reviews\n    people: people.yaml\n    require_known_owners: {str(require).lower()}\n")
+        f"    reviews_dir: reviews\n    people: people.yaml\n    require_known_owners: {str(require).lower()}\n",
+    )
     config.write_text(text, encoding="utf-8")
     return folder
 
@@ -46,12 +47,14 @@ def with_roster(folder: Path, require: bool = False) -> Path:
 def test_aliases_are_one_owner_in_every_table(knowledge_base: Path) -> None:
     review = knowledge_base / "reviews" / "2026-10-east-sales.yaml"
     review.write_text(review.read_text(encoding="utf-8").replace("owner: 刘洋", "owner: Liu Yang"), encoding="utf-8")
-    _, plain = run("actions", "--owner", "刘洋", "--format", "json", "--today", "2026-11-20", "--no-git",
-                   cwd=knowledge_base)
+    _, plain = run(
+        "actions", "--owner", "刘洋", "--format", "json", "--today", "2026-11-20", "--no-git", cwd=knowledge_base
+    )
     assert "2026-10-east-sales" not in {r["review"] for r in json.loads(plain)}  # without a roster: someone else
     with_roster(knowledge_base)
-    _, out = run("actions", "--owner", "刘洋", "--format", "json", "--today", "2026-11-20", "--no-git",
-                 cwd=knowledge_base)
+    _, out = run(
+        "actions", "--owner", "刘洋", "--format", "json", "--today", "2026-11-20", "--no-git", cwd=knowledge_base
+    )
     rows = json.loads(out)
     assert {"2026-10-east-sales", "2026-q3-east-sales"} <= {r["review"] for r in rows}
     assert {r["owner"] for r in rows} == {"刘洋"}
@@ -72,12 +75,15 @@ def test_unknown_owners_are_errors_only_when_required(knowledge_base: Path) -> N
     assert "owner 'Wang Fan' is not in the roster (extra.retrogen.people); did you mean 'Wang Fang'?" in out
 
 
-@pytest.mark.parametrize(("text", "words"), [
-    ("people: x\n", "needs a `people:` list"),
-    ("people:\n  - aliases: [x]\n", "people[0] needs a name"),
-    ("people:\n  - name: a\n    phone: 1\n", "people[0].phone is not a field of a person"),
-    ("people:\n  - name: a\n    aliases: [b]\n  - name: b\n", "'b' names both a and b"),
-])
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("people: x\n", "needs a `people:` list"),
+        ("people:\n  - aliases: [x]\n", "people[0] needs a name"),
+        ("people:\n  - name: a\n    phone: 1\n", "people[0].phone is not a field of a person"),
+        ("people:\n  - name: a\n    aliases: [b]\n  - name: b\n", "'b' names both a and b"),
+    ],
+)
 def test_a_bad_roster_names_file_line_and_field(tmp_path: Path, text: str, words: str) -> None:
     path = tmp_path / "people.yaml"
     path.write_text(text, encoding="utf-8")
@@ -106,8 +112,9 @@ def test_email_goes_to_each_owner_the_roster_can_reach(knowledge_base: Path, mai
     with_roster(knowledge_base)
     code, out = _remind(knowledge_base, "--send", "email", env=_smtp_env(mailbox))
     assert code == 0, out
-    recipients = [sorted(email.message_from_string(m, policy=email.policy.default)["To"].split(", "))
-                  for m in mailbox.messages]
+    recipients = [
+        sorted(email.message_from_string(m, policy=email.policy.default)["To"].split(", ")) for m in mailbox.messages
+    ]
     assert ["sunhao@example.com"] in recipients  # 孙浩 has an address and an overdue action: a message of his own
     assert ["lead@example.com", "ops@example.com"] in recipients  # everyone else, in one digest
     assert f"Sent {len(mailbox.messages)} messages to email" in out

@@ -18,9 +18,18 @@ from retrogen.cli import cli
 from retrogen.formats.tables import TERMINAL_WIDTH, width
 
 TODAY = ("--today", "2026-11-20")
-TABLES = [["metrics"], ["metrics", "--by", "team"], ["metrics", "--funnel"], ["metrics", "--causes"],
-          ["metrics", "--lessons"], ["metrics", "--themes"], ["actions"], ["actions", "--by", "owner"],
-          ["actions", "--weekly"], ["actions", "--history", "2026-q3-east-sales:A2"]]
+TABLES = [
+    ["metrics"],
+    ["metrics", "--by", "team"],
+    ["metrics", "--funnel"],
+    ["metrics", "--causes"],
+    ["metrics", "--lessons"],
+    ["metrics", "--themes"],
+    ["actions"],
+    ["actions", "--by", "owner"],
+    ["actions", "--weekly"],
+    ["actions", "--history", "2026-q3-east-sales:A2"],
+]
 
 
 def run(kb: Path, *args: str) -> str:
@@ -55,8 +64,7 @@ def test_lang_en_keeps_the_column_names_and_codes(knowledge_base: Path) -> None:
 
 
 @pytest.mark.parametrize("args", TABLES, ids=" ".join)
-def test_the_default_table_fits_a_terminal_and_wide_shows_every_column(knowledge_base: Path,
-                                                                      args: list[str]) -> None:
+def test_the_default_table_fits_a_terminal_and_wide_shows_every_column(knowledge_base: Path, args: list[str]) -> None:
     narrow = run(knowledge_base, *args).splitlines()
     assert max(width(line) for line in narrow) <= TERMINAL_WIDTH, "\n".join(narrow)
     columns = len(json.loads(run(knowledge_base, *args, "--format", "json"))[0])
@@ -89,8 +97,11 @@ def test_the_workbook_speaks_chinese(knowledge_base: Path) -> None:
 def test_related_titles_its_reviews(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parent.parent / "related"
     with contextlib.chdir(tmp_path):
-        result = CliRunner().invoke(cli, ["-c", str(root / "mkdocs.yml"), "related", "--text", "定价", "--format",
-                                          "csv"], catch_exceptions=False)
+        result = CliRunner().invoke(
+            cli,
+            ["-c", str(root / "mkdocs.yml"), "related", "--text", "定价", "--format", "csv"],
+            catch_exceptions=False,
+        )
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert rows and all(row["标题"] == title_of(root, row["复盘"]) for row in rows)
     assert {row["类型"] for row in rows} <= {"问题", "经验"}

@@ -54,8 +54,9 @@ def test_a_team_that_is_nothing_like_a_listed_one_is_told_the_list(listed: Path)
 
 def test_without_a_list_any_team_is_fine(knowledge_base: Path) -> None:
     review = knowledge_base / "reviews" / "2026-q3-east-sales.yaml"
-    review.write_text(review.read_text(encoding="utf-8").replace("team: 华东销售部", "team: 华东销售"),
-                      encoding="utf-8")
+    review.write_text(
+        review.read_text(encoding="utf-8").replace("team: 华东销售部", "team: 华东销售"), encoding="utf-8"
+    )
     _, out = run("check", "--today", "2026-11-20", cwd=knowledge_base)
     assert "RG150" not in out
 

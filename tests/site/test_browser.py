@@ -16,10 +16,27 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = ROOT / "test-artifacts"
 # Flags for a closed network: without them Chromium keeps calling Google's hosts in the background.
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
-PAGES = ["", "reviews/", "reviews/attack-review/", "reviews/2026-q3-east-sales/", "lessons/", "playbook/",
-         "actions/", "metrics/", "tags/", "submit/"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PAGES = [
+    "",
+    "reviews/",
+    "reviews/attack-review/",
+    "reviews/2026-q3-east-sales/",
+    "lessons/",
+    "playbook/",
+    "actions/",
+    "metrics/",
+    "tags/",
+    "submit/",
+]
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +77,8 @@ class Watched:
         box.press("End")
         # Material's search runs in a worker: wait until the result count (or "no results") is shown.
         self.page.wait_for_function(
-            "() => /\\d|没有|No matching/.test(document.querySelector('.md-search-result__meta')?.textContent || '')")
+            "() => /\\d|没有|No matching/.test(document.querySelector('.md-search-result__meta')?.textContent || '')"
+        )
         self.page.wait_for_timeout(300)
         links = self.page.locator(".md-search-result__link").evaluate_all("els => els.map(e => e.href)")
         return [link.split("/", 3)[3].split("?")[0] for link in links]
@@ -112,20 +130,37 @@ def test_pages_load_offline_with_nothing_injected(watched: Watched, site_url: st
 def test_attack_text_is_shown_as_plain_text(watched: Watched, site_url: str) -> None:
     watched.page.goto(site_url + "reviews/attack-review/")
     text = watched.page.locator("article").inner_text()
-    for shown in ("<script>alert('title')</script>", "<img src=x onerror=alert('team')>",
-                  "[x](javascript:alert('applies'))", "<img src=x onerror=alert('action')>",
-                  "&lt;script&gt;alert('entity')&lt;/script&gt;", "## fake heading"):
+    for shown in (
+        "<script>alert('title')</script>",
+        "<img src=x onerror=alert('team')>",
+        "[x](javascript:alert('applies'))",
+        "<img src=x onerror=alert('action')>",
+        "&lt;script&gt;alert('entity')&lt;/script&gt;",
+        "## fake heading",
+    ):
         assert shown in text, shown
     assert watched.page.title().startswith("<script>alert('title')</script>")
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("复购率", {"reviews/2026-q1-east-sales/", "reviews/2026-q3-east-sales/", "reviews/2026-09-south-churn-spike/"}),
-    ("决策链", {"reviews/2026-q3-east-sales/"}),
-    ("economic buyer", {"reviews/2026-northwind-fleet-deal/", "reviews/2026-q2-emea-enterprise/",
-                        "reviews/2026-q3-emea-enterprise/"}),
-    ("SPIN", {"reviews/2026-q3-east-sales/"}),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        (
+            "复购率",
+            {"reviews/2026-q1-east-sales/", "reviews/2026-q3-east-sales/", "reviews/2026-09-south-churn-spike/"},
+        ),
+        ("决策链", {"reviews/2026-q3-east-sales/"}),
+        (
+            "economic buyer",
+            {
+                "reviews/2026-northwind-fleet-deal/",
+                "reviews/2026-q2-emea-enterprise/",
+                "reviews/2026-q3-emea-enterprise/",
+            },
+        ),
+        ("SPIN", {"reviews/2026-q3-east-sales/"}),
+    ],
+)
 def test_search_in_chinese_and_english(watched: Watched, site_url: str, query: str, expected: set[str]) -> None:
     watched.page.goto(site_url)
     found = {location.split("#")[0] for location in watched.search(query)}
@@ -186,8 +221,12 @@ def test_charts_have_their_numbers_under_them(watched: Watched, site_url: str) -
 
 def test_screenshots(watched: Watched, site_url: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    for path, name in (("", "dashboard.png"), ("reviews/2026-q3-east-sales/", "review-2026-q3-east-sales.png"),
-                       ("actions/", "actions.png"), ("metrics/", "metrics.png")):
+    for path, name in (
+        ("", "dashboard.png"),
+        ("reviews/2026-q3-east-sales/", "review-2026-q3-east-sales.png"),
+        ("actions/", "actions.png"),
+        ("metrics/", "metrics.png"),
+    ):
         watched.page.goto(site_url + path)
         watched.page.wait_for_load_state("networkidle")
         watched.page.screenshot(path=str(ARTIFACTS / name), full_page=True)

@@ -14,8 +14,16 @@ from .test_browser import ARTIFACTS, browser  # noqa: F401  (the module's Chromi
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SIZES = [(390, 844), (1366, 900)]
-PAGES = ["metrics/", "teams/", "teams/team-ffebd63a/", "teams/team-28a59b9f/", "teams/enterprise-sales-emea/",
-         "teams/inside-sales-apac/", "reviews/2026-q3-east-sales/", "actions/"]
+PAGES = [
+    "metrics/",
+    "teams/",
+    "teams/team-ffebd63a/",
+    "teams/team-28a59b9f/",
+    "teams/enterprise-sales-emea/",
+    "teams/inside-sales-apac/",
+    "reviews/2026-q3-east-sales/",
+    "actions/",
+]
 
 MEASURE = """() => {
   const content = document.querySelector('.md-content__inner').getBoundingClientRect().width;
@@ -50,7 +58,7 @@ MEASURE = """() => {
 
 
 @pytest.fixture(scope="module", params=SIZES, ids=["390x844", "1366x900"])
-def sized(browser: Any, request: pytest.FixtureRequest) -> Iterator[tuple[Any, int]]:  # noqa: F811
+def sized(browser: Any, request: pytest.FixtureRequest) -> Iterator[tuple[Any, int]]:
     width, height = request.param
     page = browser.new_page(viewport={"width": width, "height": height})
     yield page, width
@@ -58,8 +66,9 @@ def sized(browser: Any, request: pytest.FixtureRequest) -> Iterator[tuple[Any, i
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_charts_read_at_12_px_at_full_width_and_no_page_scrolls_sideways(sized: tuple[Any, int], site_url: str,
-                                                                          path: str) -> None:
+def test_charts_read_at_12_px_at_full_width_and_no_page_scrolls_sideways(
+    sized: tuple[Any, int], site_url: str, path: str
+) -> None:
     page, width = sized
     page.goto(site_url + path)
     page.wait_for_load_state("networkidle")

@@ -16,8 +16,12 @@ SIZES = {"phone": (390, 844), "desktop": (1366, 900)}
 # As of 2026-11-20 (tests/unit/test_scoreboard.py computes each by hand): EMEA's 2026-Q3, the east team's
 # 2026-10. The south team, APAC and the attack review's team have no periodic review.
 EXPECTED = {
-    "Enterprise Sales EMEA": {"New bookings": "amber", "Win rate": "amber", "Sales cycle": "amber",
-                              "Forecast accuracy": "green"},
+    "Enterprise Sales EMEA": {
+        "New bookings": "amber",
+        "Win rate": "amber",
+        "Sales cycle": "amber",
+        "Forecast accuracy": "green",
+    },
     "华东销售部": {"销售额": "red", "新客户数量": "red", "平均跟进周期": "red"},
 }
 WORDS = {"green": "✔ 绿", "amber": "▲ 黄", "red": "✘ 红"}
@@ -26,15 +30,21 @@ TONES = {"green": "--rg-good-bg", "amber": "--rg-warn-bg", "red": "--rg-bad-bg"}
 
 def _colour(page: Any, variable: str) -> str:
     """The computed colour of a palette variable, as the browser reports a background."""
-    return str(page.evaluate("""v => { const probe = document.createElement('span');
+    return str(
+        page.evaluate(
+            """v => { const probe = document.createElement('span');
         probe.style.background = `var(${v})`; document.body.append(probe);
-        const colour = getComputedStyle(probe).backgroundColor; probe.remove(); return colour; }""", variable))
+        const colour = getComputedStyle(probe).backgroundColor; probe.remove(); return colour; }""",
+            variable,
+        )
+    )
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("size", SIZES)
 def test_the_scoreboard_shows_each_teams_kpis_in_the_right_colour_and_word(
-        browser: Any, site_url: str, size: str, scheme: str) -> None:  # noqa: F811
+    browser: Any, site_url: str, size: str, scheme: str
+) -> None:
     width, height = SIZES[size]
     page = browser.new_page(viewport={"width": width, "height": height}, color_scheme=scheme)
     try:

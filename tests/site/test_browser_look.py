@@ -23,16 +23,25 @@ from .test_browser import ARTIFACTS, browser  # noqa: F401  (the module's Chromi
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SIZES = {"phone": (390, 844), "desktop": (1366, 900)}
-PAGES = {"dashboard": "", "reviews": "reviews/", "review-zh": "reviews/2026-q3-east-sales/",
-         "review-en": "reviews/2026-q3-emea-enterprise/", "review-attack": "reviews/attack-review/",
-         "lessons": "lessons/", "playbook": "playbook/", "actions": "actions/", "metrics": "metrics/",
-         "tags": "tags/", "submit": "submit/"}
+PAGES = {
+    "dashboard": "",
+    "reviews": "reviews/",
+    "review-zh": "reviews/2026-q3-east-sales/",
+    "review-en": "reviews/2026-q3-emea-enterprise/",
+    "review-attack": "reviews/attack-review/",
+    "lessons": "lessons/",
+    "playbook": "playbook/",
+    "actions": "actions/",
+    "metrics": "metrics/",
+    "tags": "tags/",
+    "submit": "submit/",
+}
 SHOTS = ARTIFACTS / "look"
 VISIBLE = "#{} tbody tr:not([hidden]):not(.rg-group)"
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:  # noqa: F811
+def page(browser: Any) -> Iterator[Any]:
     opened = browser.new_page(viewport={"width": 1366, "height": 900})
     yield opened
     opened.close()
@@ -44,7 +53,7 @@ def _load(page: Any, url: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def sized_pages(browser: Any) -> Iterator[dict[str, Any]]:  # noqa: F811
+def sized_pages(browser: Any) -> Iterator[dict[str, Any]]:
     """One page per screen size, which goes from address to address: a new page (its own renderer process) costs
     about as much CPU as loading a page into it."""
     pages: dict[str, Any] = {}
@@ -55,8 +64,13 @@ def sized_pages(browser: Any) -> Iterator[dict[str, Any]]:  # noqa: F811
 
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("name", PAGES)
-def test_no_page_scrolls_sideways(browser: Any, sized_pages: dict[str, Any], site_url: str, size: str,  # noqa: F811
-                                  name: str) -> None:
+def test_no_page_scrolls_sideways(
+    browser: Any,
+    sized_pages: dict[str, Any],
+    site_url: str,
+    size: str,
+    name: str,
+) -> None:
     width, height = SIZES[size]
     if size not in sized_pages:
         sized_pages[size] = browser.new_page(viewport={"width": width, "height": height})
@@ -99,8 +113,12 @@ def test_english_review_headings_are_english(page: Any, site_url: str) -> None:
 
 
 @pytest.mark.parametrize(("preference", "scheme"), [("light", "default"), ("dark", "slate")])
-def test_the_first_visit_follows_the_systems_palette(browser: Any, site_url: str, preference: str,  # noqa: F811
-                                                     scheme: str) -> None:
+def test_the_first_visit_follows_the_systems_palette(
+    browser: Any,
+    site_url: str,
+    preference: str,
+    scheme: str,
+) -> None:
     page = browser.new_page(viewport={"width": 1366, "height": 900}, color_scheme=preference)
     try:
         _load(page, site_url + "reviews/2026-q3-east-sales/")
@@ -309,7 +327,7 @@ def test_a_list_the_filters_empty_is_a_sentence(page: Any, site_url: str) -> Non
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_no_chart_text_runs_past_its_charts_edge(browser: Any, site_url: str, size: str) -> None:  # noqa: F811
+def test_no_chart_text_runs_past_its_charts_edge(browser: Any, site_url: str, size: str) -> None:
     width, height = SIZES[size]
     page = browser.new_page(viewport={"width": width, "height": height})
     try:

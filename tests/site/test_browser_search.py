@@ -16,8 +16,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.mark.parametrize("query", ["复购率", "决策链"])
-def test_chinese_search_results_show_and_copy_no_zero_width_space(watched: Watched, site_url: str,  # noqa: F811
-                                                                  built_site: Path, query: str) -> None:
+def test_chinese_search_results_show_and_copy_no_zero_width_space(
+    watched: Watched,
+    site_url: str,
+    built_site: Path,
+    query: str,
+) -> None:
     watched.page.goto(site_url)
     assert watched.search(query)
     shown = watched.page.locator(".md-search-result__list").evaluate("el => el.textContent")
@@ -41,8 +45,12 @@ CHINESE = {"复购率": "reviews/2026-q3-east-sales/", "决策链": "reviews/202
 
 
 @pytest.mark.parametrize(("query", "page"), [*ENGLISH.items(), *CHINESE.items()])
-def test_english_and_chinese_words_find_their_pages(watched: Watched, site_url: str,  # noqa: F811
-                                                    query: str, page: str) -> None:
+def test_english_and_chinese_words_find_their_pages(
+    watched: Watched,
+    site_url: str,
+    query: str,
+    page: str,
+) -> None:
     watched.page.goto(site_url)
     found = watched.search(query)
     assert any(location.startswith(page) for location in found), (query, found)

@@ -82,7 +82,8 @@ def test_two_builds_at_once_leave_a_whole_site_twenty_times_over(tiny: Path, mon
 
 
 def test_a_build_waits_for_the_one_writing_its_site_then_gives_up_naming_it(
-        tiny: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tiny: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(retrogen.site.output, "LOCK_WAIT_SECONDS", 0.3)
     with exclusive(tiny / "site"):
         assert (tiny / ".site.retrogen-lock").read_text() == f"{os.getpid()}\n"
@@ -170,8 +171,17 @@ def test_two_real_builds_at_once_both_succeed_and_leave_a_whole_site(tmp_path: P
     write_knowledge_base(tmp_path, [review("a-q1", "Team A"), review("b-q1", "Team B")])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[2]), *sys.path])}
     for _ in range(2):
-        builds = [subprocess.Popen([sys.executable, "-m", "retrogen", *BUILD], cwd=tmp_path, env=env,
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+        builds = [
+            subprocess.Popen(
+                [sys.executable, "-m", "retrogen", *BUILD],
+                cwd=tmp_path,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for _ in range(2)
+        ]
         outputs = [build.communicate(timeout=300)[0] for build in builds]
         assert [build.returncode for build in builds] == [0, 0], outputs
         site = tmp_path / "site"

@@ -29,15 +29,19 @@ def pages(knowledge_base: Path) -> dict[str, str]:
 
 def _row(page: str, team: str) -> str:
     """The scoreboard's row of `team`."""
-    board = page[page.index('<table id="rg-scoreboard"'):]
-    board = board[:board.index("</table>")]
-    return board[board.index(f'<tr data-team="{team}">'):].split("</tr>")[0]
+    board = page[page.index('<table id="rg-scoreboard"') :]
+    board = board[: board.index("</table>")]
+    return board[board.index(f'<tr data-team="{team}">') :].split("</tr>")[0]
 
 
 def test_the_scoreboard_has_a_row_per_team_linking_to_its_page(pages: dict[str, str]) -> None:
     index = pages["index.md"]
-    for team, slug in [("Enterprise Sales EMEA", "enterprise-sales-emea"), ("Inside Sales APAC", "inside-sales-apac"),
-                       ("华东销售部", "team-ffebd63a"), ("华南客户成功部", "team-28a59b9f")]:
+    for team, slug in [
+        ("Enterprise Sales EMEA", "enterprise-sales-emea"),
+        ("Inside Sales APAC", "inside-sales-apac"),
+        ("华东销售部", "team-ffebd63a"),
+        ("华南客户成功部", "team-28a59b9f"),
+    ]:
         assert f'<a href="teams/{slug}/">{team}</a>' in _row(index, team)
 
 
@@ -45,13 +49,13 @@ def test_each_kpi_shows_actual_target_achievement_rag_in_words_change_and_trend(
     emea = _row(pages["index.md"], "Enterprise Sales EMEA")
     cells = dict(re.findall(r'data-metric="([^"]+)" data-rag="(\w*)"', emea))
     assert cells == {"New bookings": "amber", "Win rate": "amber", "Sales cycle": "amber", "Forecast accuracy": "green"}
-    bookings = emea[emea.index('data-metric="New bookings"'):].split("</td>")[0]
+    bookings = emea[emea.index('data-metric="New bookings"') :].split("</td>")[0]
     # 3,050 against 3,200: 95.3%, amber said as a symbol and a word; 环比 +24% against Q2's 2,460, good
     assert "<b>3,050</b>" in bookings and "目标值 3,200" in bookings
     assert "▲ 黄 95.3%" in bookings and 'rg-badge rg-met">+24%' in bookings
     assert 'aria-label="New bookings (kEUR): 2026-Q2 2,460, 2026-Q3 3,050"' in bookings
     # lower is better: 96 days against 90 is 93.8%, and 104 -> 96 days (-7.7%) is an improvement
-    cycle = emea[emea.index('data-metric="Sales cycle"'):].split("</td>")[0]
+    cycle = emea[emea.index('data-metric="Sales cycle"') :].split("</td>")[0]
     assert "越低越好" in cycle and "▲ 黄 93.8%" in cycle and 'rg-badge rg-met">-7.7%' in cycle
     assert "✔ 绿 103.3%" in emea
     east = _row(pages["index.md"], "华东销售部")
@@ -62,8 +66,8 @@ def test_each_kpi_shows_actual_target_achievement_rag_in_words_change_and_trend(
 
 
 def test_teams_with_figures_come_first_on_the_scoreboard(pages: dict[str, str]) -> None:
-    board = pages["index.md"][pages["index.md"].index('<table id="rg-scoreboard"'):]
-    teams = re.findall(r'<tr data-team="([^"]+)">', board[:board.index("</table>")])
+    board = pages["index.md"][pages["index.md"].index('<table id="rg-scoreboard"') :]
+    teams = re.findall(r'<tr data-team="([^"]+)">', board[: board.index("</table>")])
     assert teams == ["Enterprise Sales EMEA", "华东销售部", "Inside Sales APAC", "华南客户成功部"]
 
 
@@ -83,25 +87,26 @@ def test_since_last_week_counts_reviews_actions_done_and_newly_overdue(pages: di
 
 def test_the_overdue_list_names_the_team_and_days_most_overdue_first(pages: dict[str, str]) -> None:
     index = pages["index.md"]
-    table = index[index.index('<table id="rg-overdue-top"'):]
-    rows = re.findall(r'data-team="([^"]+)" data-days_late="(\d+)"', table[:table.index("</table>")])
+    table = index[index.index('<table id="rg-overdue-top"') :]
+    rows = re.findall(r'data-team="([^"]+)" data-days_late="(\d+)"', table[: table.index("</table>")])
     assert rows == [("华南客户成功部", "20"), ("华东销售部", "5")]
     assert '<span class="rg-badge rg-overdue">20 天</span>' in table
 
 
 def test_a_review_row_counts_its_kpis_met(pages: dict[str, str]) -> None:
     rows = pages["reviews/index.md"]
-    q3 = rows[rows.index('<a href="2026-q3-east-sales/">'):].split("</tr>")[0]
+    q3 = rows[rows.index('<a href="2026-q3-east-sales/">') :].split("</tr>")[0]
     # 复购率 65 / 60 met; 销售额, 新客户数量 (12 / 20 = 60%, the worst) and 跟进周期 missed
     assert "▲ 1/4 达成" in q3 and "差距最大: 新客户数量 60%" in q3
     team = pages["teams/team-ffebd63a.md"]
-    assert "| 2026-Q3 | <span class=\"rg-badge rg-partly\">▲ 1/4 达成</span>" in team
+    assert '| 2026-Q3 | <span class="rg-badge rg-partly">▲ 1/4 达成</span>' in team
 
 
 def test_a_metric_name_stays_text_in_the_team_pages_markdown_table(knowledge_base: Path) -> None:
     review = knowledge_base / "reviews" / "2026-q3-east-sales.yaml"
-    review.write_text(review.read_text(encoding="utf-8").replace("name: 新客户数量", "name: '新客户 | [数量](x)'"),
-                      encoding="utf-8")
+    review.write_text(
+        review.read_text(encoding="utf-8").replace("name: 新客户数量", "name: '新客户 | [数量](x)'"), encoding="utf-8"
+    )
     team = _pages(knowledge_base)["teams/team-ffebd63a.md"]
     line = next(line for line in team.splitlines() if "2026-q3-east-sales" in line)
     assert line.count(" | ") == 5  # six cells, none added by the metric's name
@@ -120,7 +125,8 @@ def test_a_sparkline_spans_the_values_range_and_breaks_at_a_gap() -> None:
 
 def test_the_dashboard_lists_ten_overdue_actions_and_links_to_the_rest(knowledge_base: Path) -> None:
     source = (knowledge_base / "reviews" / "2026-11-apac-discovery-skills.yaml").read_text(encoding="utf-8")
-    actions = "".join(f"""
+    actions = "".join(
+        f"""
   - id: A{n}
     action: Follow-up call {n}
     type: process
@@ -128,17 +134,18 @@ def test_the_dashboard_lists_ten_overdue_actions_and_links_to_the_rest(knowledge
     due: 2026-12-{n:02d}
     checkpoint: Called
     addresses: [P1]
-    status: not_started""" for n in range(1, 13))
-    extra = source[:source.index("actions:")].replace("id: 2026-11-apac-discovery-skills", "id: 2026-11-apac-calls")
-    (knowledge_base / "reviews" / "2026-11-apac-calls.yaml").write_text(f"{extra}actions:{actions}\n",
-                                                                        encoding="utf-8")
+    status: not_started"""
+        for n in range(1, 13)
+    )
+    extra = source[: source.index("actions:")].replace("id: 2026-11-apac-discovery-skills", "id: 2026-11-apac-calls")
+    (knowledge_base / "reviews" / "2026-11-apac-calls.yaml").write_text(f"{extra}actions:{actions}\n", encoding="utf-8")
     config = load_config(knowledge_base / "mkdocs.yml")
     analysis = analyse(config, date(2026, 12, 20), use_git=False)
     assert analysis.notices == []
     overdue = len(analysis.overdue_actions)
     assert overdue > 10
     index = build_pages(analysis, config)["index.md"]
-    table = index[index.index('<table id="rg-overdue-top"'):index.index("</table>", index.index("rg-overdue-top"))]
+    table = index[index.index('<table id="rg-overdue-top"') : index.index("</table>", index.index("rg-overdue-top"))]
     days = [int(d) for d in re.findall(r'data-days_late="(\d+)"', table)]
     assert len(days) == 10 and days == sorted(days, reverse=True) and days[0] == 50  # 2026-10-31's, 50 days
     assert f"(+{overdue - 10}) →](actions.md#overdue)" in index

@@ -24,10 +24,19 @@ def pages(knowledge_base: Path) -> dict[str, str]:
     return build_pages(analyse(config, TODAY, use_git=False), config)
 
 
-@pytest.mark.parametrize("name", ["reviews/2026-q3-east-sales.md", "reviews/2026-northwind-fleet-deal.md",
-                                  "index.md", "actions.md", "reviews/index.md"])
-def test_generated_markdown_matches_golden(pages: dict[str, str], golden: Callable[[str, str], None],
-                                           name: str) -> None:
+@pytest.mark.parametrize(
+    "name",
+    [
+        "reviews/2026-q3-east-sales.md",
+        "reviews/2026-northwind-fleet-deal.md",
+        "index.md",
+        "actions.md",
+        "reviews/index.md",
+    ],
+)
+def test_generated_markdown_matches_golden(
+    pages: dict[str, str], golden: Callable[[str, str], None], name: str
+) -> None:
     golden("site/" + name.replace("/", "__"), pages[name])
 
 
@@ -81,9 +90,17 @@ def test_refuses_a_docs_dir_it_did_not_generate(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_real_build_is_offline_compact_and_complete(built_site: Path) -> None:
-    for page in ("index.html", "reviews/index.html", "reviews/2026-q3-east-sales/index.html", "lessons/index.html",
-                 "playbook/index.html", "actions/index.html", "metrics/index.html", "tags/index.html",
-                 "submit/index.html"):
+    for page in (
+        "index.html",
+        "reviews/index.html",
+        "reviews/2026-q3-east-sales/index.html",
+        "lessons/index.html",
+        "playbook/index.html",
+        "actions/index.html",
+        "metrics/index.html",
+        "tags/index.html",
+        "submit/index.html",
+    ):
         assert (built_site / page).is_file(), page
     html = (built_site / "reviews" / "2026-q3-east-sales" / "index.html").read_text()
     # sections only in the navigation: no page lists every review
@@ -103,8 +120,10 @@ def test_real_build_is_offline_compact_and_complete(built_site: Path) -> None:
 
 def test_the_home_page_is_titled_with_the_site_name_once(built_site: Path) -> None:
     # the document's title, in its head (charts' SVG titles are in the body)
-    titles = {page: re.findall(r"<title>(.*?)</title>", (built_site / page).read_text().split("</head>")[0])
-              for page in ("index.html", "lessons/index.html")}
+    titles = {
+        page: re.findall(r"<title>(.*?)</title>", (built_site / page).read_text().split("</head>")[0])
+        for page in ("index.html", "lessons/index.html")
+    }
     assert titles == {"index.html": ["销售复盘知识库"], "lessons/index.html": ["经验库 - 销售复盘知识库"]}
 
 
@@ -119,13 +138,17 @@ def test_attack_review_is_inert_in_the_html(built_site: Path) -> None:
 
 def test_a_quarter_follows_up_the_months_since_the_previous_quarter_by_review(knowledge_base: Path) -> None:
     q3 = (knowledge_base / "reviews" / "2026-q3-east-sales.yaml").read_text(encoding="utf-8")
-    q4 = (q3.replace("id: 2026-q3-east-sales", "id: 2026-q4-east-sales").replace("label: 2026-Q3", "label: 2026-Q4")
-          .replace("start: 2026-07-01", "start: 2026-10-01").replace("end: 2026-09-30", "end: 2026-12-31")
-          .replace("held_on: 2026-10-12", "held_on: 2026-11-19"))
+    q4 = (
+        q3.replace("id: 2026-q3-east-sales", "id: 2026-q4-east-sales")
+        .replace("label: 2026-Q3", "label: 2026-Q4")
+        .replace("start: 2026-07-01", "start: 2026-10-01")
+        .replace("end: 2026-09-30", "end: 2026-12-31")
+        .replace("held_on: 2026-10-12", "held_on: 2026-11-19")
+    )
     (knowledge_base / "reviews" / "2026-q4-east-sales.yaml").write_text(q4, encoding="utf-8")
     config = load_config(knowledge_base / "mkdocs.yml")
     page = build_pages(analyse(config, TODAY, use_git=False), config)["reviews/2026-q4-east-sales.md"]
-    section = page.split('{ #follow-up', 1)[1].split("</div>", 1)[0]
+    section = page.split("{ #follow-up", 1)[1].split("</div>", 1)[0]
     # Q3 (the previous quarter), then the October review held since: every action of both, grouped by review.
     groups = re.findall(r"^\*\*\[[^]]+\]\(([^)]+)\.md\)\*\*", section, re.MULTILINE)
     assert groups[-2:] == ["2026-q3-east-sales", "2026-10-east-sales"]
@@ -134,8 +157,7 @@ def test_a_quarter_follows_up_the_months_since_the_previous_quarter_by_review(kn
     assert listed == ["A1", "A2", "A3", "A4"]
 
 
-def test_a_carried_action_shows_its_slip_and_the_tracker_lists_the_most_slipped_first(
-        pages: dict[str, str]) -> None:
+def test_a_carried_action_shows_its_slip_and_the_tracker_lists_the_most_slipped_first(pages: dict[str, str]) -> None:
     # 2025-q4:A2 due 2026-03-31 -> 2026-q1:A3 -> 2026-q2:A3 due 2026-08-15: twice, 137 days.
     twice = pages["reviews/2026-q2-east-sales.md"].split("### A3 ·")[1].split("### ")[0]
     assert "原定 2026-03-31 · 第2次结转 · 推迟 137 天" in twice

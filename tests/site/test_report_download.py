@@ -37,8 +37,9 @@ def test_the_built_docx_is_the_reviews_report(built_site: Path) -> None:
 
 def test_hostile_review_text_is_only_text_in_its_docx(built_site: Path) -> None:
     document = docx.Document(str(built_site / "reviews" / "attack-review.docx"))  # well-formed XML, or it fails
-    assert document.paragraphs[0].text == ("<script>alert('title')</script> [t](javascript:alert('tlink')) "
-                                           "{: onclick=alert('attr') }")
+    assert document.paragraphs[0].text == (
+        "<script>alert('title')</script> [t](javascript:alert('tlink')) {: onclick=alert('attr') }"
+    )
 
 
 def test_a_second_generation_rewrites_no_report(knowledge_base: Path) -> None:

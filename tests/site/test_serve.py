@@ -66,7 +66,9 @@ def serving(knowledge_base: Path, tmp_path: Path) -> Iterator[Server]:
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "retrogen", "serve", "--dev-addr", f"127.0.0.1:{port}", "--today", "2026-11-20"],
-            cwd=knowledge_base, stdout=log, stderr=subprocess.STDOUT,
+            cwd=knowledge_base,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
         )
         try:
@@ -150,8 +152,11 @@ def test_a_deleted_review_leaves_the_site_and_a_new_one_joins_it(knowledge_base:
         assert wait_for(lambda: "Northwind RFP" in fetch(server.url + "reviews/2026-northwind-fleet-deal/"), 90)
         # Saved as editors do: to a temporary name, then renamed onto the review's name.
         text = (reviews / "2026-northwind-fleet-deal.yaml").read_text()
-        (reviews / ".copy.tmp").write_text(text.replace("id: 2026-northwind-fleet-deal", "id: 2026-contoso-deal")
-                                           .replace("Northwind RFP", "Contoso RFP"))
+        (reviews / ".copy.tmp").write_text(
+            text.replace("id: 2026-northwind-fleet-deal", "id: 2026-contoso-deal").replace(
+                "Northwind RFP", "Contoso RFP"
+            )
+        )
         (reviews / ".copy.tmp").rename(reviews / "2026-contoso-deal.yaml")
         assert wait_for(lambda: "2026-contoso-deal" in fetch(index), 60), server.log
         assert "Contoso RFP" in fetch(added)

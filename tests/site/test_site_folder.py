@@ -50,17 +50,21 @@ def built_into(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     return folders
 
 
-@pytest.mark.parametrize(("site_dir", "message"), [
-    ("reviews", "would overlap the reviews"),
-    ("reviews/site", "would overlap the reviews"),
-    (".", "would hold the whole knowledge base"),
-    ("..", "would hold the whole knowledge base"),
-    (".retrogen/docs", "would overlap docs_dir"),
-    (".retrogen", "would overlap docs_dir"),
-    ("schema", "holds files retrogen did not write"),
-])
-def test_build_refuses_a_folder_that_is_not_its_own(knowledge_base: Path, built_into: list[Path], site_dir: str,
-                                                    message: str) -> None:
+@pytest.mark.parametrize(
+    ("site_dir", "message"),
+    [
+        ("reviews", "would overlap the reviews"),
+        ("reviews/site", "would overlap the reviews"),
+        (".", "would hold the whole knowledge base"),
+        ("..", "would hold the whole knowledge base"),
+        (".retrogen/docs", "would overlap docs_dir"),
+        (".retrogen", "would overlap docs_dir"),
+        ("schema", "holds files retrogen did not write"),
+    ],
+)
+def test_build_refuses_a_folder_that_is_not_its_own(
+    knowledge_base: Path, built_into: list[Path], site_dir: str, message: str
+) -> None:
     before = snapshot(knowledge_base.parent)
     code, out = run(*BUILD, "--site-dir", site_dir, cwd=knowledge_base)
     assert code == 1 and message in out, out
@@ -75,8 +79,9 @@ def test_build_refuses_a_site_holding_files_of_the_users(knowledge_base: Path, b
     assert (knowledge_base / "site" / "notes.txt").read_text() == "mine" and built_into == []
 
 
-def test_build_outside_the_knowledge_base_only_when_asked(knowledge_base: Path, built_into: list[Path],
-                                                         tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_build_outside_the_knowledge_base_only_when_asked(
+    knowledge_base: Path, built_into: list[Path], tmp_path_factory: pytest.TempPathFactory
+) -> None:
     elsewhere = tmp_path_factory.mktemp("elsewhere") / "public"
     code, out = run(*BUILD, "--site-dir", str(elsewhere), cwd=knowledge_base)
     assert code == 1 and "outside the knowledge base" in out and "--allow-outside" in out
@@ -86,8 +91,9 @@ def test_build_outside_the_knowledge_base_only_when_asked(knowledge_base: Path, 
     assert (elsewhere / "index.html").is_file() and (elsewhere / MARKER).is_file()
 
 
-def test_a_symlinked_site_is_judged_by_its_target(knowledge_base: Path, built_into: list[Path],
-                                                  tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_a_symlinked_site_is_judged_by_its_target(
+    knowledge_base: Path, built_into: list[Path], tmp_path_factory: pytest.TempPathFactory
+) -> None:
     site = knowledge_base / "site"
     site.symlink_to(knowledge_base / "schema")
     before = snapshot(knowledge_base / "schema")
@@ -119,8 +125,9 @@ def test_build_happens_beside_the_site_and_replaces_it_whole(knowledge_base: Pat
     assert [p.name for p in knowledge_base.glob(".site.*")] == []
 
 
-def test_a_failed_build_keeps_the_last_site(knowledge_base: Path, built_into: list[Path],
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_build_keeps_the_last_site(
+    knowledge_base: Path, built_into: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert run(*BUILD, cwd=knowledge_base)[0] == 0
 
     def failing_mkdocs(config: object, site_dir: Path, strict: bool = False) -> None:
@@ -135,17 +142,20 @@ def test_a_failed_build_keeps_the_last_site(knowledge_base: Path, built_into: li
 
 
 def test_a_killed_build_keeps_the_last_site_and_the_next_build_clears_its_leftovers(
-        knowledge_base: Path, built_into: list[Path]) -> None:
+    knowledge_base: Path, built_into: list[Path]
+) -> None:
     assert run(*BUILD, cwd=knowledge_base)[0] == 0
-    killed_in_mkdocs = ("import os, signal, sys\n"
-                        "import retrogen.site.build as build\n"
-                        "def killed(config, site_dir, strict=False):\n"
-                        "    (site_dir / 'half.html').write_text('half')\n"
-                        "    os.kill(os.getpid(), signal.SIGKILL)\n"
-                        "build.run_mkdocs = killed\n"
-                        "from retrogen.cli import main\n"
-                        "sys.argv = ['retrogen', *sys.argv[1:]]\n"
-                        "main()\n")
+    killed_in_mkdocs = (
+        "import os, signal, sys\n"
+        "import retrogen.site.build as build\n"
+        "def killed(config, site_dir, strict=False):\n"
+        "    (site_dir / 'half.html').write_text('half')\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+        "build.run_mkdocs = killed\n"
+        "from retrogen.cli import main\n"
+        "sys.argv = ['retrogen', *sys.argv[1:]]\n"
+        "main()\n"
+    )
     result = subprocess.run([sys.executable, "-c", killed_in_mkdocs, *BUILD], cwd=knowledge_base, capture_output=True)
     assert result.returncode == -signal.SIGKILL
     assert (knowledge_base / "site" / "index.html").read_text() == "build 1"

@@ -29,13 +29,16 @@ def pages(knowledge_base: Path) -> dict[str, str]:
     return build_pages(analyse(config, TODAY, use_git=False), config)
 
 
-@pytest.mark.parametrize(("name", "slug"), [
-    ("Enterprise Sales EMEA", "enterprise-sales-emea"),
-    ("华东销售部", "team-ffebd63a"),  # no pinyin without a dictionary: 8 hex digits of the name's SHA-1
-    ("华南客户成功部", "team-28a59b9f"),
-    ("APAC 华东", "apac-" + team_slug("APAC 华东")[-8:]),
-    ("  R&D / Sales  ", "r-d-sales-" + team_slug("  R&D / Sales  ")[-8:]),
-])
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("Enterprise Sales EMEA", "enterprise-sales-emea"),
+        ("华东销售部", "team-ffebd63a"),  # no pinyin without a dictionary: 8 hex digits of the name's SHA-1
+        ("华南客户成功部", "team-28a59b9f"),
+        ("APAC 华东", "apac-" + team_slug("APAC 华东")[-8:]),
+        ("  R&D / Sales  ", "r-d-sales-" + team_slug("  R&D / Sales  ")[-8:]),
+    ],
+)
 def test_a_team_slug_is_ascii_and_the_same_in_every_build(name: str, slug: str) -> None:
     assert team_slug(name) == slug
     assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug)
@@ -53,12 +56,16 @@ SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 SAME_HASH = ["乔伢", "仭仴"]
 
 
-@pytest.mark.parametrize("names", [
-    ["Sales EMEA", "sales-emea", "sales-emea-669eca45"],  # the hashed slug of the first two is the third's name
-    ["index", "Teams"],  # teams/index.md is the teams' index page
-    SAME_HASH,
-    ["a-0123456789abcdef", "A 0123456789abcdef", "a-0123456789abcdef-" + "0" * 8],
-], ids=["hash-as-name", "index", "same-8-hex", "hex-tails"])
+@pytest.mark.parametrize(
+    "names",
+    [
+        ["Sales EMEA", "sales-emea", "sales-emea-669eca45"],  # the hashed slug of the first two is the third's name
+        ["index", "Teams"],  # teams/index.md is the teams' index page
+        SAME_HASH,
+        ["a-0123456789abcdef", "A 0123456789abcdef", "a-0123456789abcdef-" + "0" * 8],
+    ],
+    ids=["hash-as-name", "index", "same-8-hex", "hex-tails"],
+)
 def test_adversarial_team_names_each_keep_a_slug_of_their_own(names: list[str]) -> None:
     slugs = team_slugs(names)
     assert len(set(slugs.values())) == len(names) and "index" not in slugs.values(), slugs
@@ -66,11 +73,33 @@ def test_adversarial_team_names_each_keep_a_slug_of_their_own(names: list[str]) 
 
 
 @settings(max_examples=150, deadline=None, derandomize=True, database=None)
-@given(st.lists(st.one_of(
-    st.sampled_from(["Sales EMEA", "sales-emea", "SALES_EMEA", "sales-emea-669eca45", "sales-emea-3a210090",
-                     "index", "Index", "team", "华东销售部", "team-ffebd63a", "", " ", "-", *SAME_HASH]),
-    st.from_regex(r"[A-Za-z0-9]{1,4}([ _-][A-Za-z0-9a-f]{1,9}){0,3}", fullmatch=True),
-    st.text(max_size=12)), max_size=12))
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(
+                [
+                    "Sales EMEA",
+                    "sales-emea",
+                    "SALES_EMEA",
+                    "sales-emea-669eca45",
+                    "sales-emea-3a210090",
+                    "index",
+                    "Index",
+                    "team",
+                    "华东销售部",
+                    "team-ffebd63a",
+                    "",
+                    " ",
+                    "-",
+                    *SAME_HASH,
+                ]
+            ),
+            st.from_regex(r"[A-Za-z0-9]{1,4}([ _-][A-Za-z0-9a-f]{1,9}){0,3}", fullmatch=True),
+            st.text(max_size=12),
+        ),
+        max_size=12,
+    )
+)
 def test_team_slugs_are_distinct_stable_url_segments(names: list[str]) -> None:
     slugs = team_slugs(names)
     assert set(slugs) == set(names)
@@ -105,11 +134,21 @@ def test_the_team_page_holds_the_teams_numbers(pages: dict[str, str]) -> None:
     page = pages[EAST]
     cards = re.findall(r'<span class="rg-number">([^<]+)</span><span>([^<]+)</span>', page)
     # 17 actions: 7 done, 1 cancelled, 5 carried -> 7/11; verdicts: 2 achieved of 4 decided
-    assert cards == [("5", "复盘"), ("4", "未完成行动"), ("1", "已逾期"), ("63.6%", "完成率"),
-                     ("50%", "效果达成率 (2/4)")]
+    assert cards == [
+        ("5", "复盘"),
+        ("4", "未完成行动"),
+        ("1", "已逾期"),
+        ("63.6%", "完成率"),
+        ("50%", "效果达成率 (2/4)"),
+    ]
     reviews = re.findall(r"\]\(\.\./reviews/([a-z0-9-]+)\.md\) \| ", page)
-    assert reviews == ["2026-10-east-sales", "2026-q3-east-sales", "2026-q2-east-sales", "2026-q1-east-sales",
-                       "2025-q4-east-sales"]  # newest first
+    assert reviews == [
+        "2026-10-east-sales",
+        "2026-q3-east-sales",
+        "2026-q2-east-sales",
+        "2026-q1-east-sales",
+        "2025-q4-east-sales",
+    ]  # newest first
     # KPI trends: actual values, with the change in pp for a rate and relative otherwise
     assert "<tr><td>2026-Q1</td><td>55</td><td>58</td><td>105.5%</td><td>+8 pp</td></tr>" in page
     assert "<tr><td>2026-Q3</td><td>500</td><td>380</td><td>76%</td><td>-9.5%</td></tr>" in page
@@ -124,10 +163,12 @@ def test_the_team_page_holds_the_teams_numbers(pages: dict[str, str]) -> None:
     assert "50% (已达成 2 / 4)" in page
     # root causes: 流程 5 of 11 problems
     assert "流程: 5 · 累计占比 45.5%" in page
-    assert "| #决策链 <span class=\"rg-badge rg-rag-red\">⚠ 整改未完成</span> | 2 | 2 |" in page  # two periods
+    assert '| #决策链 <span class="rg-badge rg-rag-red">⚠ 整改未完成</span> | 2 | 2 |' in page  # two periods
     # 决策链 again in October while Q3's fix (A2) was carried (RG222)
-    assert ("- ⚠ 2026-10-east-sales 的 P1 再次出现(决策链;同 2026-q3-east-sales 的 P3),而针对它的行动尚未完成:"
-            "2026-q3-east-sales:A2") in page
+    assert (
+        "- ⚠ 2026-10-east-sales 的 P1 再次出现(决策链;同 2026-q3-east-sales 的 P3),而针对它的行动尚未完成:"
+        "2026-q3-east-sales:A2"
+    ) in page
 
 
 def test_a_team_without_verdicts_says_so(pages: dict[str, str]) -> None:
@@ -154,8 +195,9 @@ def test_the_metrics_page_puts_one_metric_of_several_teams_side_by_side(pages: d
 
 def test_the_metrics_page_shows_actual_values_and_changes_in_pp(pages: dict[str, str]) -> None:
     page = pages["metrics.md"]
-    assert "<tr><td>2026-Q3</td><td>Win rate</td><td>%</td><td>30</td><td>29</td><td>96.7%</td><td>+5 pp</td></tr>" \
-        in page
+    assert (
+        "<tr><td>2026-Q3</td><td>Win rate</td><td>%</td><td>30</td><td>29</td><td>96.7%</td><td>+5 pp</td></tr>" in page
+    )
     assert 'aria-label="2026年Q3华东区销售业绩复盘"' not in page  # bars are labelled with titles, not ids
     assert ">2026年Q3华东区销售业绩复盘</text>" in page and ">2026-q3-east-sales<" not in page
 
@@ -185,8 +227,11 @@ def test_a_hostile_team_name_is_inert_on_its_page_and_in_its_url(built_site: Pat
     name = "<img src=x onerror=alert('team')>"
     slug = team_slug(name)
     assert slug.startswith("img-src-x-onerror-alert-team-")
-    for page in (built_site / "teams" / slug / "index.html", built_site / "teams" / "index.html",
-                 built_site / "index.html"):
+    for page in (
+        built_site / "teams" / slug / "index.html",
+        built_site / "teams" / "index.html",
+        built_site / "index.html",
+    ):
         html = page.read_text(encoding="utf-8")
         assert "&lt;img src=x onerror=alert" in html, page
         assert not re.search(r"<img[^>]*onerror", html, re.IGNORECASE), page
@@ -202,12 +247,14 @@ def test_a_monthly_figure_is_not_drawn_on_the_quarterly_trend(pages: dict[str, s
 
 
 @pytest.mark.parametrize("name", [EAST, "metrics.md"])
-def test_the_root_cause_chart_and_the_tables_on_its_page_give_each_factor_one_count(pages: dict[str, str],
-                                                                                   name: str) -> None:
+def test_the_root_cause_chart_and_the_tables_on_its_page_give_each_factor_one_count(
+    pages: dict[str, str], name: str
+) -> None:
     page = pages[name]
     charted = dict(re.findall(r"<title>([^<:]+): (\d+) · ", page))
     assert charted["资源"] == "3" if name == EAST else charted
     factors = "|".join(re.escape(factor) for factor in charted)
-    tabled = re.findall(rf"<tr><td>({factors})</td><td>(\d+)</td>", page) + \
-        re.findall(rf"^\| ({factors})[^|]*\| (\d+) \|", page, re.MULTILINE)
+    tabled = re.findall(rf"<tr><td>({factors})</td><td>(\d+)</td>", page) + re.findall(
+        rf"^\| ({factors})[^|]*\| (\d+) \|", page, re.MULTILINE
+    )
     assert tabled and all(charted[factor] == count for factor, count in tabled), tabled

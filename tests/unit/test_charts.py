@@ -12,15 +12,18 @@ from retrogen.site import charts
 from retrogen.site.charts import NARROW, WIDE, Canvas, Chart, Figure, Text, bar_chart, line_chart, nice_ticks
 
 
-@pytest.mark.parametrize(("low", "high", "ticks"), [
-    (0, 3, [0, 1, 2, 3]),  # a count axis: never 0, 0.5, 1
-    (0, 62.5, [0, 20, 40, 60, 80]),  # was 0, 62.5, 125 (the top rounded to 2.5 × 10^n)
-    (0, 125, [0, 50, 100, 150]),
-    (0, 240, [0, 100, 200, 300]),
-    (-3, 7, [-5, 0, 5, 10]),
-    (0, 0, [0, 1]),
-    (0, 0.35, [0, 0.1, 0.2, 0.3, 0.4]),  # below 1 the step may be a fraction: there is no whole number
-])
+@pytest.mark.parametrize(
+    ("low", "high", "ticks"),
+    [
+        (0, 3, [0, 1, 2, 3]),  # a count axis: never 0, 0.5, 1
+        (0, 62.5, [0, 20, 40, 60, 80]),  # was 0, 62.5, 125 (the top rounded to 2.5 × 10^n)
+        (0, 125, [0, 50, 100, 150]),
+        (0, 240, [0, 100, 200, 300]),
+        (-3, 7, [-5, 0, 5, 10]),
+        (0, 0, [0, 1]),
+        (0, 0.35, [0, 0.1, 0.2, 0.3, 0.4]),  # below 1 the step may be a fraction: there is no whole number
+    ],
+)
 def test_ticks_are_1_2_or_5_times_a_power_of_ten(low: float, high: float, ticks: list[float]) -> None:
     assert nice_ticks(low, high) == ticks
 
@@ -36,8 +39,7 @@ def test_ticks_from_one_up_are_whole_numbers_covering_the_range(high: float) -> 
 
 def test_a_rate_axis_reads_whole_percents() -> None:
     chart = line_chart("t", ["2026-Q1", "2026-Q2"], {"s": [0.625, 1.0833]}, percent=True, reference=1.0).wide
-    assert [t.text for t in chart.texts if t.anchor == "end" and t.text.endswith("%")] == \
-        ["0%", "50%", "100%", "150%"]
+    assert [t.text for t in chart.texts if t.anchor == "end" and t.text.endswith("%")] == ["0%", "50%", "100%", "150%"]
 
 
 # Material's content is 328 px wide on a 360 px phone, 358 px on a 390 px phone and 688 px on a 1366 px desktop
@@ -60,25 +62,42 @@ def _boxes(chart: Chart) -> list[tuple[float, float, float, float, str]]:
 
 def _overlaps(chart: Chart) -> list[tuple[str, str]]:
     boxes = _boxes(chart)
-    return [(a[4], b[4]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
-            if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]]
+    return [
+        (a[4], b[4])
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+    ]
 
 
 MANY_WEEKS = [f"2026-{m:02d}-{d:02d}" for m in range(1, 7) for d in (1, 8, 15, 22)]
-TITLES = ["2026年Q3华东区销售业绩复盘", "Discovery skills of the APAC inside sales team and how we coach them",
-          "Q3 2026 EMEA enterprise sales review"]
+TITLES = [
+    "2026年Q3华东区销售业绩复盘",
+    "Discovery skills of the APAC inside sales team and how we coach them",
+    "Q3 2026 EMEA enterprise sales review",
+]
 
 
-@pytest.mark.parametrize("figure", [
-    line_chart("t", MANY_WEEKS, {"open": list(range(24)), "overdue": [3] * 24, "done": [10.5] * 24}),
-    line_chart("t", ["2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3", "2026-10"],
-               {name: [0.9, 1.02, 0.93, 0.76, 0.89] for name in ("销售额", "新客户数量", "老客户复购率",
-                                                               "平均跟进周期", "A very long metric name indeed")},
-               percent=True, reference=1.0),
-    bar_chart("t", TITLES, [12_000_000, 3, 0.5], notes=["100%", "", "累计占比 90.9%"]),
-    bar_chart("t", ["线索", "商机", "订单"], [240, 48, 12], notes=["", "20%", "25%"]),
-    line_chart("t", ["2026-Q1", "2026-Q2"], {name: [1.0, 2.0] for name in (*TITLES, "平均跟进周期" * 8)}),
-], ids=["weeks", "achievement", "titles", "funnel", "long-legend"])
+@pytest.mark.parametrize(
+    "figure",
+    [
+        line_chart("t", MANY_WEEKS, {"open": list(range(24)), "overdue": [3] * 24, "done": [10.5] * 24}),
+        line_chart(
+            "t",
+            ["2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3", "2026-10"],
+            {
+                name: [0.9, 1.02, 0.93, 0.76, 0.89]
+                for name in ("销售额", "新客户数量", "老客户复购率", "平均跟进周期", "A very long metric name indeed")
+            },
+            percent=True,
+            reference=1.0,
+        ),
+        bar_chart("t", TITLES, [12_000_000, 3, 0.5], notes=["100%", "", "累计占比 90.9%"]),
+        bar_chart("t", ["线索", "商机", "订单"], [240, 48, 12], notes=["", "20%", "25%"]),
+        line_chart("t", ["2026-Q1", "2026-Q2"], {name: [1.0, 2.0] for name in (*TITLES, "平均跟进周期" * 8)}),
+    ],
+    ids=["weeks", "achievement", "titles", "funnel", "long-legend"],
+)
 def test_no_text_overlaps_or_leaves_the_canvas(figure: Figure) -> None:
     for chart in (figure.narrow, figure.wide):
         assert _overlaps(chart) == []
@@ -101,8 +120,9 @@ def test_bars_carry_their_value_and_a_cut_label_keeps_its_full_text() -> None:
     assert next(t for t in chart.texts if t.text == TITLES[0]).tip == ""  # a title that fits is whole
 
 
-@pytest.mark.parametrize("name", [TITLES[1], "First calls with a business problem identified", "平均跟进周期" * 8,
-                                  "x" * 120])
+@pytest.mark.parametrize(
+    "name", [TITLES[1], "First calls with a business problem identified", "平均跟进周期" * 8, "x" * 120]
+)
 def test_a_legend_label_is_wrapped_whole_within_the_chart(name: str) -> None:
     figure = line_chart("t", ["2026-Q1", "2026-Q2"], {name: [1.0, 2.0], "Win rate": [0.5, 0.6]})
     for chart in (figure.narrow, figure.wide):
@@ -131,9 +151,23 @@ def test_a_cut_label_is_a_text_with_a_title_in_the_svg() -> None:
 # Values the schema admits (numbers within ±10^15, floats included) that once broke the axis: 5e-324 beside 0
 # made the tick step underflow to 0 and log10(0) stopped `build` (issue 22).
 ADMITTED = [
-    [0.0, 5e-324], [5e-324], [-5e-324], [0.0, -5e-324, 5e-324], [1e-320, 3e-320], [2.2250738585072014e-308],
-    [0.0], [0.0, 0.0], [7.0, 7.0], [-3.0, -3.0], [-1e15, 1e15], [1e15], [-1e15], [1e15, 1e15 - 0.125],
-    [1e-7, 2e-7], [-0.0], [0.004, 0.005],
+    [0.0, 5e-324],
+    [5e-324],
+    [-5e-324],
+    [0.0, -5e-324, 5e-324],
+    [1e-320, 3e-320],
+    [2.2250738585072014e-308],
+    [0.0],
+    [0.0, 0.0],
+    [7.0, 7.0],
+    [-3.0, -3.0],
+    [-1e15, 1e15],
+    [1e15],
+    [-1e15],
+    [1e15, 1e15 - 0.125],
+    [1e-7, 2e-7],
+    [-0.0],
+    [0.004, 0.005],
 ]
 
 
@@ -148,9 +182,11 @@ def _finite_shapes(chart: Chart) -> list[float]:
 @pytest.mark.parametrize("percent", [False, True])
 def test_any_value_the_schema_admits_is_drawn(values: list[float], percent: bool) -> None:
     labels = [f"2026-Q{i + 1}" for i in range(len(values))]
-    figures = [(line_chart("t", labels, {"a": values, "b": values[::-1]}, percent=percent), 2 * len(values)),
-               (line_chart("t", labels, {"a": values}, percent=percent, reference=1.0), len(values)),
-               (bar_chart("t", labels, values, percent=percent), len(values))]
+    figures = [
+        (line_chart("t", labels, {"a": values, "b": values[::-1]}, percent=percent), 2 * len(values)),
+        (line_chart("t", labels, {"a": values}, percent=percent, reference=1.0), len(values)),
+        (bar_chart("t", labels, values, percent=percent), len(values)),
+    ]
     for figure, marks in figures:
         for chart in (figure.narrow, figure.wide):
             shapes = _finite_shapes(chart)
@@ -160,8 +196,19 @@ def test_any_value_the_schema_admits_is_drawn(values: list[float], percent: bool
     assert len(labels) == len(set(labels)) >= 2, labels  # no two ticks read alike
 
 
-@pytest.mark.parametrize(("low", "high"), [(0.0, 5e-324), (-5e-324, 0.0), (5e-324, 5e-324), (0.0, 0.0),
-                                           (7.0, 7.0), (-1e15, -1e15), (1e-320, 3e-320), (-1e15, 1e15)])
+@pytest.mark.parametrize(
+    ("low", "high"),
+    [
+        (0.0, 5e-324),
+        (-5e-324, 0.0),
+        (5e-324, 5e-324),
+        (0.0, 0.0),
+        (7.0, 7.0),
+        (-1e15, -1e15),
+        (1e-320, 3e-320),
+        (-1e15, 1e15),
+    ],
+)
 def test_ticks_cover_any_range_the_schema_admits(low: float, high: float) -> None:
     ticks = nice_ticks(low, high)
     assert len(ticks) >= 2 and ticks[0] <= low and ticks[-1] >= high and ticks == sorted(set(ticks))

@@ -33,11 +33,24 @@ def test_every_code_has_an_invalid_example() -> None:
     covered = {code for path in INVALID for code, _, _ in expectations(path)}
     # size, unreadable, depth, the roster (test_roster.py) and the checks across reviews (test_crosschecks.py):
     # not one file each
-    untestable_as_files = {"RG007", "RG010", "RG011", "RG111", "RG133",
-                           "RG120", "RG121", "RG122", "RG215", "RG216", "RG217", "RG218",
-                           "RG221",  # tests/unit/test_slips.py
-                           "RG222", "RG223",  # tests/unit/test_repeated_misses.py
-                           "RG150"}  # the team list: tests/cli/test_teams.py
+    untestable_as_files = {
+        "RG007",
+        "RG010",
+        "RG011",
+        "RG111",
+        "RG133",
+        "RG120",
+        "RG121",
+        "RG122",
+        "RG215",
+        "RG216",
+        "RG217",
+        "RG218",
+        "RG221",  # tests/unit/test_slips.py
+        "RG222",
+        "RG223",  # tests/unit/test_repeated_misses.py
+        "RG150",
+    }  # the team list: tests/cli/test_teams.py
     assert set(CODES) - untestable_as_files == covered
 
 

@@ -22,8 +22,11 @@ def config_from(tmp_path: Path, text: str) -> Path:
 
 
 def test_env_tags_take_the_variable_or_the_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = config_from(tmp_path, "site_name: !ENV [KB_NAME, 销售复盘]\ndocs_dir: !ENV [KB_DOCS, gen/docs]\n"
-                                 "extra:\n  retrogen:\n    reviews_dir: !ENV [KB_REVIEWS, reviews]\n")
+    path = config_from(
+        tmp_path,
+        "site_name: !ENV [KB_NAME, 销售复盘]\ndocs_dir: !ENV [KB_DOCS, gen/docs]\n"
+        "extra:\n  retrogen:\n    reviews_dir: !ENV [KB_REVIEWS, reviews]\n",
+    )
     monkeypatch.delenv("KB_NAME", raising=False)
     monkeypatch.delenv("KB_DOCS", raising=False)
     monkeypatch.setenv("KB_REVIEWS", "data/reviews")
@@ -34,16 +37,21 @@ def test_env_tags_take_the_variable_or_the_default(tmp_path: Path, monkeypatch: 
 
 
 def test_python_tags_are_read_without_running_anything(tmp_path: Path) -> None:
-    path = config_from(tmp_path, "site_name: KB\nmarkdown_extensions:\n  - pymdownx.emoji:\n"
-                                 "      emoji_index: !!python/name:material.extensions.emoji.twemoji\n"
-                                 "      bad: !!python/object/apply:os.system [echo hacked]\n")
+    path = config_from(
+        tmp_path,
+        "site_name: KB\nmarkdown_extensions:\n  - pymdownx.emoji:\n"
+        "      emoji_index: !!python/name:material.extensions.emoji.twemoji\n"
+        "      bad: !!python/object/apply:os.system [echo hacked]\n",
+    )
     config = load_config(path)
     assert config.mkdocs["markdown_extensions"][0]["pymdownx.emoji"] == {"emoji_index": None, "bad": None}
 
 
 def test_inherit_merges_the_parent_and_the_child_wins(tmp_path: Path) -> None:
-    (tmp_path / "base.yml").write_text("site_name: Base\ntheme:\n  name: material\n  language: zh\n"
-                                       "extra:\n  retrogen:\n    max_file_size: 2048\n", encoding="utf-8")
+    (tmp_path / "base.yml").write_text(
+        "site_name: Base\ntheme:\n  name: material\n  language: zh\nextra:\n  retrogen:\n    max_file_size: 2048\n",
+        encoding="utf-8",
+    )
     path = config_from(tmp_path, "INHERIT: base.yml\nsite_name: Child\n")
     config = load_config(path)
     assert (config.site_name, config.language, config.max_file_size) == ("Child", "zh", 2048)

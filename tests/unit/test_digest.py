@@ -22,8 +22,7 @@ def analysis(knowledge_base: Path) -> Analysis:
 
 
 def _actions(knowledge_base: Path, *args: str) -> list[dict[str, object]]:
-    code, out = run("actions", "--today", TODAY.isoformat(), "--no-git", "--format", "json", *args,
-                    cwd=knowledge_base)
+    code, out = run("actions", "--today", TODAY.isoformat(), "--no-git", "--format", "json", *args, cwd=knowledge_base)
     assert code == 0, out
     start = out.index("[")  # after any notice on stderr, which the runner mixes in
     rows: list[dict[str, object]] = json.loads(out[start:])
@@ -55,7 +54,11 @@ def test_the_fixture_digest(analysis: Analysis) -> None:
     # Overdue for 20 days, and nothing heard since its update of 2026-10-15.
     (item,) = digest["孙浩"].items
     assert (item.review, item.id, item.days_late, item.last_update) == (
-        "2026-09-south-churn-spike", "A2", 20, date(2026, 10, 15))
+        "2026-09-south-churn-spike",
+        "A2",
+        20,
+        date(2026, 10, 15),
+    )
     assert item.reasons == (Reason.OVERDUE, Reason.STALE)
     # Due today: due soon, not overdue.
     assert digest["刘洋"].items[0].reasons == (Reason.DUE_SOON,)
@@ -90,8 +93,10 @@ def test_an_update_that_keeps_the_status_is_news(knowledge_base: Path) -> None:
     text = review.read_text(encoding="utf-8")
     note = "        note: 通知模板已定稿,流程待法务确认\n"
     assert note in text
-    review.write_text(text.replace(note, note + "      - date: 2026-11-18\n        status: in_progress\n"
-                                   "        note: 法务已确认\n"), encoding="utf-8")
+    review.write_text(
+        text.replace(note, note + "      - date: 2026-11-18\n        status: in_progress\n        note: 法务已确认\n"),
+        encoding="utf-8",
+    )
     analysis = analyse(load_config(knowledge_base / "mkdocs.yml"), TODAY, use_git=False)
     (item,) = build_digest(analysis, owner="孙浩")[0].items
     assert item.last_update == date(2026, 11, 18)

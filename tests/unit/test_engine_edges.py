@@ -45,6 +45,7 @@ def set_all(section: str, **values: Any) -> Callable[[dict[str, Any]], None]:
     def edit(data: dict[str, Any]) -> None:
         for item in data[section]:
             item.update(values)
+
     return edit
 
 
@@ -57,6 +58,7 @@ def set_dates(day: str) -> Callable[[dict[str, Any]], None]:
             action.update(due=day, updates=[])
             if action.get("done_on"):
                 action["done_on"] = day
+
     return edit
 
 
@@ -80,9 +82,16 @@ def analysis(*reviews: Review, today: date = TODAY) -> Analysis:
 
 
 def every_table(a: Analysis) -> dict[str, pd.DataFrame]:
-    tables = {"metrics": a.metrics, "funnel": a.funnel, "funnel overall": a.funnel_overall, "causes": a.causes,
-              "lessons by tag": a.lessons_by_tag, "themes": a.themes, "actions": follow_up_order(a.actions),
-              "weekly": a.weekly}
+    tables = {
+        "metrics": a.metrics,
+        "funnel": a.funnel,
+        "funnel overall": a.funnel_overall,
+        "causes": a.causes,
+        "lessons by tag": a.lessons_by_tag,
+        "themes": a.themes,
+        "actions": follow_up_order(a.actions),
+        "weekly": a.weekly,
+    }
     tables |= {f"metrics by {by}": metrics_summary(a.metrics, by) for by in ("team", "period")}
     tables |= {f"actions by {by}": action_summary(a.actions, by) for by in GROUPS}
     return tables

@@ -14,15 +14,22 @@ import pandas as pd
 from retrogen.formats.excel import to_xlsx
 from retrogen.formats.tables import to_csv, to_excel_csv, to_json, to_table
 
-HOSTILE = pd.DataFrame({
-    "action": ["\x1b[31mred\x1b[0m \x07bell \x00nul \ufffe\uffff", "=HYPERLINK(\"http://x\",\"click\")", "#N/A",
-               "-1+2", "line one\nline two"],
-    "due": [date(9999, 12, 31), date(1899, 12, 31), date(2026, 11, 20), None, date(1900, 3, 1)],
-    "met": pd.array([True, False, pd.NA, True, False], dtype="boolean"),
-    "achievement": [float("inf"), float("nan"), 0.5, -float("inf"), 15 / 22],
-    "count": pd.array([1, None, 3, 4, 5], dtype="Int64"),
-    "week": pd.to_datetime(["2026-11-15", None, "2026-11-22", "2026-11-29", "2026-12-06"]),
-})
+HOSTILE = pd.DataFrame(
+    {
+        "action": [
+            "\x1b[31mred\x1b[0m \x07bell \x00nul \ufffe\uffff",
+            '=HYPERLINK("http://x","click")',
+            "#N/A",
+            "-1+2",
+            "line one\nline two",
+        ],
+        "due": [date(9999, 12, 31), date(1899, 12, 31), date(2026, 11, 20), None, date(1900, 3, 1)],
+        "met": pd.array([True, False, pd.NA, True, False], dtype="boolean"),
+        "achievement": [float("inf"), float("nan"), 0.5, -float("inf"), 15 / 22],
+        "count": pd.array([1, None, 3, 4, 5], dtype="Int64"),
+        "week": pd.to_datetime(["2026-11-15", None, "2026-11-22", "2026-11-29", "2026-12-06"]),
+    }
+)
 
 
 def test_workbook_holds_any_text_and_any_date() -> None:
@@ -36,21 +43,27 @@ def test_workbook_holds_any_text_and_any_date() -> None:
     assert [row[2] for row in rows] == ["yes", "no", None, "yes", "no"]
     assert [row[3] for row in rows] == [None, None, 0.5, None, 15 / 22]  # infinities are no number
     assert [row[4] for row in rows] == [1, None, 3, 4, 5]
-    assert [row[5] and row[5].date() for row in rows] == [date(2026, 11, 15), None, date(2026, 11, 22),
-                                                         date(2026, 11, 29), date(2026, 12, 6)]
+    assert [row[5] and row[5].date() for row in rows] == [
+        date(2026, 11, 15),
+        None,
+        date(2026, 11, 22),
+        date(2026, 11, 29),
+        date(2026, 12, 6),
+    ]
 
 
 def test_workbook_text_is_never_a_formula_or_an_error_code() -> None:
     sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx({"s": HOSTILE})))["s"]
     cells = [sheet.cell(row=r, column=1) for r in range(2, 7)]
     assert [c.data_type for c in cells] == ["s"] * 5
-    assert cells[1].value == "=HYPERLINK(\"http://x\",\"click\")" and cells[2].value == "#N/A"
+    assert cells[1].value == '=HYPERLINK("http://x","click")' and cells[2].value == "#N/A"
     assert cells[4].alignment.wrap_text  # a line break shows as one
 
 
 def test_workbook_of_empty_frames_opens() -> None:
-    book = openpyxl.load_workbook(io.BytesIO(to_xlsx({"empty": pd.DataFrame(columns=["a", "b"]),
-                                                      "none": pd.DataFrame()})))
+    book = openpyxl.load_workbook(
+        io.BytesIO(to_xlsx({"empty": pd.DataFrame(columns=["a", "b"]), "none": pd.DataFrame()}))
+    )
     assert [c.value for c in book["empty"][1]] == ["a", "b"]
     assert book["empty"].auto_filter.ref == "A1:B1"
 
@@ -78,14 +91,17 @@ def test_csv_for_excel_has_a_bom_and_runs_no_formula() -> None:
     data = to_excel_csv(HOSTILE)
     assert data.startswith(b"\xef\xbb\xbf")
     cells = [row[0] for row in csv.reader(io.StringIO(data.decode("utf-8-sig")))]
-    assert cells[2:5] == ["'=HYPERLINK(\"http://x\",\"click\")", "#N/A", "'-1+2"]
+    assert cells[2:5] == ['\'=HYPERLINK("http://x","click")', "#N/A", "'-1+2"]
     assert not to_csv(HOSTILE).startswith("\ufeff")
 
 
 def test_csv_runs_no_formula_wherever_it_goes_unless_raw() -> None:
     assert [row[0] for row in csv.reader(io.StringIO(to_csv(HOSTILE)))][2:5] == [
-        "'=HYPERLINK(\"http://x\",\"click\")", "#N/A", "'-1+2"]
-    assert [row[0] for row in csv.reader(io.StringIO(to_csv(HOSTILE, raw=True)))][2] == "=HYPERLINK(\"http://x\",\"click\")"
+        '\'=HYPERLINK("http://x","click")',
+        "#N/A",
+        "'-1+2",
+    ]
+    assert [row[0] for row in csv.reader(io.StringIO(to_csv(HOSTILE, raw=True)))][2] == '=HYPERLINK("http://x","click")'
 
 
 def test_text_table_prints_no_control_character() -> None:

@@ -20,8 +20,15 @@ SOURCE = (EXAMPLES / "invalid" / "rg201-overdue.yaml").read_text().split("\n", 1
 
 
 def git(repo: Path, *args: str, when: str = "2026-10-01T12:00:00+08:00") -> None:
-    env = {**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when, "GIT_AUTHOR_NAME": "t",
-           "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_DATE": when,
+        "GIT_COMMITTER_DATE": when,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
     subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, env=env)
 
 
@@ -55,8 +62,11 @@ def test_git_history_gives_each_commits_status(repo: Path) -> None:
     assert history.commits == 5
     events = history.statuses[("pilot", "A1")]
     assert [(e.date, e.status) for e in events] == [
-        (date(2026, 10, 2), "not_started"), (date(2026, 10, 9), "in_progress"),
-        (date(2026, 10, 16), "blocked"), (date(2026, 10, 29), "done")]  # the broken version is skipped
+        (date(2026, 10, 2), "not_started"),
+        (date(2026, 10, 9), "in_progress"),
+        (date(2026, 10, 16), "blocked"),
+        (date(2026, 10, 29), "done"),
+    ]  # the broken version is skipped
 
 
 def test_timeline_merges_git_updates_and_done_on(repo: Path) -> None:
@@ -65,8 +75,11 @@ def test_timeline_merges_git_updates_and_done_on(repo: Path) -> None:
     histories = timelines(kb.reviews, read_git_history(repo, repo / "reviews"))
     events = histories[("pilot", "A1")]
     assert [(e.date, e.status, e.source) for e in events] == [
-        (date(2026, 10, 1), "not_started", "created"), (date(2026, 10, 9), "in_progress", "git"),
-        (date(2026, 10, 16), "blocked", "git"), (date(2026, 10, 28), "done", "done_on")]
+        (date(2026, 10, 1), "not_started", "created"),
+        (date(2026, 10, 9), "in_progress", "git"),
+        (date(2026, 10, 16), "blocked", "git"),
+        (date(2026, 10, 28), "done", "done_on"),
+    ]
     assert status_on(events, date(2026, 10, 20)) == "blocked"
     assert status_on(events, date(2026, 9, 1)) is None
     table = actions_table(kb.reviews, histories, ClosedLoop(), date(2026, 10, 20))
@@ -97,26 +110,37 @@ def test_no_git_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def action(status: str, updates: tuple[Update, ...] = (), done_on: date | None = None) -> Action:
-    return Action(id="A1", action="a", owner="o", due=date(2026, 10, 20), status=status, done_on=done_on,
-                  updates=updates)
+    return Action(
+        id="A1", action="a", owner="o", due=date(2026, 10, 20), status=status, done_on=done_on, updates=updates
+    )
 
 
 def test_timeline_deduplicates_and_keeps_notes() -> None:
     from .test_metrics import review
 
     r = review("r", held_on=date(2026, 10, 1))
-    git_events = [StatusEvent(date(2026, 10, 5), "in_progress", "git", commit="abc"),
-                  StatusEvent(date(2026, 10, 5), "in_progress", "git", commit="abd")]
-    a = action("done", (Update(date(2026, 10, 5), "in_progress", "kick-off"),
-                        Update(date(2026, 10, 19), "done", "")), done_on=date(2026, 10, 19))
+    git_events = [
+        StatusEvent(date(2026, 10, 5), "in_progress", "git", commit="abc"),
+        StatusEvent(date(2026, 10, 5), "in_progress", "git", commit="abd"),
+    ]
+    a = action(
+        "done",
+        (Update(date(2026, 10, 5), "in_progress", "kick-off"), Update(date(2026, 10, 19), "done", "")),
+        done_on=date(2026, 10, 19),
+    )
     events = action_timeline(r, a, git_events)
     # The earliest committed version (10-05) says in_progress: that is its status from the meeting on,
     # not an invented not_started; the same status again from git and the update adds only the note.
     assert [(e.date, e.status, e.note) for e in events] == [
-        (date(2026, 10, 1), "in_progress", "kick-off"), (date(2026, 10, 19), "done", "")]
+        (date(2026, 10, 1), "in_progress", "kick-off"),
+        (date(2026, 10, 19), "done", ""),
+    ]
     no_git = action_timeline(r, a)  # without git, the updates record the changes since not_started
     assert [(e.date, e.status) for e in no_git] == [
-        (date(2026, 10, 1), "not_started"), (date(2026, 10, 5), "in_progress"), (date(2026, 10, 19), "done")]
+        (date(2026, 10, 1), "not_started"),
+        (date(2026, 10, 5), "in_progress"),
+        (date(2026, 10, 19), "done"),
+    ]
 
 
 def test_an_action_cancelled_without_updates_was_never_open() -> None:
@@ -129,8 +153,9 @@ def test_an_action_cancelled_without_updates_was_never_open() -> None:
 def test_file_status_is_the_latest_word() -> None:
     from .test_metrics import review
 
-    events = action_timeline(review("r", held_on=date(2026, 10, 1)),
-                             action("cancelled", (Update(date(2026, 10, 3), "in_progress"),)))
+    events = action_timeline(
+        review("r", held_on=date(2026, 10, 1)), action("cancelled", (Update(date(2026, 10, 3), "in_progress"),))
+    )
     assert events[-1].status == "cancelled" and events[-1].date == date(2026, 10, 3)
 
 
@@ -174,4 +199,7 @@ def test_a_review_committed_after_its_actions_moved_starts_from_its_updates() ->
     committed_late = [StatusEvent(date(2026, 10, 20), "done", "git", commit="abc")]
     events = action_timeline(r, a, committed_late)
     assert [(e.date, e.status) for e in events] == [
-        (date(2026, 10, 1), "not_started"), (date(2026, 10, 3), "in_progress"), (date(2026, 10, 9), "done")]
+        (date(2026, 10, 1), "not_started"),
+        (date(2026, 10, 3), "in_progress"),
+        (date(2026, 10, 9), "done"),
+    ]

@@ -18,12 +18,24 @@ D = date.fromisoformat
 TEXT = "Agree test plans before every pilot"
 
 
-def write(repo: Path, name: str, review_id: str, held_on: str, status: str, due: str = "2026-10-20",
-          text: str = TEXT, owner: str = "Ann Lee") -> None:
-    yaml = (SOURCE.replace("id: rg201-overdue", f"id: {review_id}")
-            .replace("held_on: 2026-10-01", f"held_on: {held_on}")
-            .replace("status: in_progress", f"status: {status}").replace("due: 2026-10-20", f"due: {due}")
-            .replace(f"action: {TEXT}", f"action: {text}").replace("owner: Ann Lee", f"owner: {owner}"))
+def write(
+    repo: Path,
+    name: str,
+    review_id: str,
+    held_on: str,
+    status: str,
+    due: str = "2026-10-20",
+    text: str = TEXT,
+    owner: str = "Ann Lee",
+) -> None:
+    yaml = (
+        SOURCE.replace("id: rg201-overdue", f"id: {review_id}")
+        .replace("held_on: 2026-10-01", f"held_on: {held_on}")
+        .replace("status: in_progress", f"status: {status}")
+        .replace("due: 2026-10-20", f"due: {due}")
+        .replace(f"action: {TEXT}", f"action: {text}")
+        .replace("owner: Ann Lee", f"owner: {owner}")
+    )
     (repo / "reviews" / name).write_text(yaml)
 
 
@@ -66,7 +78,10 @@ def test_a_deleted_review_written_again_is_a_new_review(tmp_path: Path) -> None:
     write(repo, "2026/pilot.yaml", "pilot", "2026-10-01", "blocked")
     commit(repo, "2026-10-12")
     assert history(repo, D("2026-10-20")) == [
-        (D("2026-10-01"), "not_started"), (D("2026-10-09"), "in_progress"), (D("2026-10-12"), "blocked")]
+        (D("2026-10-01"), "not_started"),
+        (D("2026-10-09"), "in_progress"),
+        (D("2026-10-12"), "blocked"),
+    ]
 
 
 def test_an_action_rewritten_whole_is_a_new_action(tmp_path: Path) -> None:
@@ -81,8 +96,16 @@ def test_an_action_rewritten_whole_is_a_new_action(tmp_path: Path) -> None:
     assert history(repo, D("2026-10-20"))[-1] == (D("2026-10-18"), "blocked")
     assert len(history(repo, D("2026-10-20"))) == 3
     # Rewritten whole in the working file, not yet committed: the commits are another action's.
-    write(repo, "pilot.yaml", "pilot", "2026-10-01", "not_started", text="Train the pilot team", owner="Di Wu",
-          due="2027-01-31")
+    write(
+        repo,
+        "pilot.yaml",
+        "pilot",
+        "2026-10-01",
+        "not_started",
+        text="Train the pilot team",
+        owner="Di Wu",
+        due="2027-01-31",
+    )
     assert history(repo, D("2026-10-20")) == [(D("2026-10-01"), "not_started")]
 
 
@@ -97,8 +120,15 @@ def test_an_action_committed_before_its_meeting_starts_at_the_meeting(tmp_path: 
     analysis = analyse(load_config(repo / "mkdocs.yml"), today)
     weekly = weekly_series(analysis.knowledge_base.reviews, analysis.histories, today)
     # Sundays 09-06 … 10-11, then today: pilot's action counts from 10-01, not from its commit on 09-10.
-    assert [d.isoformat()[5:] for d in weekly["week"]] == ["09-06", "09-13", "09-20", "09-27", "10-04", "10-11",
-                                                            "10-13"]
+    assert [d.isoformat()[5:] for d in weekly["week"]] == [
+        "09-06",
+        "09-13",
+        "09-20",
+        "09-27",
+        "10-04",
+        "10-11",
+        "10-13",
+    ]
     assert list(weekly["open"]) == [1, 1, 1, 1, 2, 2, 2]
     items = {item.review: item for digest in build_digest(analysis, stale=30) for item in digest.items}
     assert items["pilot"].last_update == D("2026-10-01")  # 12 days, not 33: it is not stale

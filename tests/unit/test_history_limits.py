@@ -68,8 +68,9 @@ def test_a_huge_integer_in_an_old_commit_stops_nothing(repo: Path) -> None:
 
 
 @pytest.mark.parametrize("error", [ValueError("Exceeds the limit (4300 digits)"), RecursionError(), KeyError("x")])
-def test_whatever_the_loader_raises_on_a_past_version_is_a_skip(repo: Path, monkeypatch: pytest.MonkeyPatch,
-                                                               error: Exception) -> None:
+def test_whatever_the_loader_raises_on_a_past_version_is_a_skip(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
     write(repo, "blocked")
     commit(repo, "blocked", "2026-10-05T09:00:00+08:00")
     real = history.parse_text

@@ -26,8 +26,12 @@ def error_of(text: str) -> ReviewFileError:
 @pytest.mark.parametrize(
     ("text", "line", "column", "words"),
     [
-        ("id: x\nactions:\n  - id: A1\n    owner：刘洋\n    due: 2026-12-01\n", 4, 10,
-         "full-width colon '：' after 'owner'; type an ASCII colon and a space (owner: ...)"),
+        (
+            "id: x\nactions:\n  - id: A1\n    owner：刘洋\n    due: 2026-12-01\n",
+            4,
+            10,
+            "full-width colon '：' after 'owner'; type an ASCII colon and a space (owner: ...)",
+        ),
         ("id: x\ntitle：华东 Q3\nteam: t\n", 2, 6, "full-width colon '：' after 'title'"),
         ("id: x\ntitle：华东 Q3\n", 2, 6, "full-width colon"),
         ("id: x\nactions:\n  - id: A1\n　　owner: 刘洋\n", 4, 1, "full-width space '　' in the indentation"),

@@ -21,12 +21,27 @@ def error_of(text: str) -> ReviewFileError:
 @pytest.mark.parametrize(
     ("text", "value"),
     [
-        ("no", "no"), ("yes", "yes"), ("on", "on"),  # YAML 1.1 booleans stay words
+        ("no", "no"),
+        ("yes", "yes"),
+        ("on", "on"),  # YAML 1.1 booleans stay words
         ("12:39", "12:39"),  # YAML 1.1 read this as 759
-        ("2026-02-30", "2026-02-30"), ("2026-10-01", "2026-10-01"),  # dates stay text for the schema
-        ("true", True), ("False", False), ("~", None), ("null", None), ("", None),
-        ("42", 42), ("-7", -7), ("0o17", 15), ("0x1f", 31), ("3.5", 3.5), ("1e3", 1000.0),
-        ("010", 10), ("1_000", "1_000"), ("+.inf", math.inf), ("张伟", "张伟"),
+        ("2026-02-30", "2026-02-30"),
+        ("2026-10-01", "2026-10-01"),  # dates stay text for the schema
+        ("true", True),
+        ("False", False),
+        ("~", None),
+        ("null", None),
+        ("", None),
+        ("42", 42),
+        ("-7", -7),
+        ("0o17", 15),
+        ("0x1f", 31),
+        ("3.5", 3.5),
+        ("1e3", 1000.0),
+        ("010", 10),
+        ("1_000", "1_000"),
+        ("+.inf", math.inf),
+        ("张伟", "张伟"),
     ],
 )
 def test_plain_scalars_follow_yaml_1_2_core_schema(text: str, value: object) -> None:

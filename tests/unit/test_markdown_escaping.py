@@ -58,10 +58,17 @@ HOSTILE = [
 ]
 
 PLAIN = [
-    "decision-chain", "Per-unit pricing loses to a competitor's multi-year price lock",
-    "Northwind Logistics fleet telematics deal (lost)", "设计三档报价模板(基础/标准/旗舰),每档附价值说明",
-    "对老客户执行“定期回访+增值服务”,复购率提升至65%", "2026-Q3", "新SOP文件(版本号V2.0)", "snake_case names",
-    "R&D budget 3.5亿 a -> b 5% 10-11月", "Q3. results", "e-mail: a@b.com!",
+    "decision-chain",
+    "Per-unit pricing loses to a competitor's multi-year price lock",
+    "Northwind Logistics fleet telematics deal (lost)",
+    "设计三档报价模板(基础/标准/旗舰),每档附价值说明",
+    "对老客户执行“定期回访+增值服务”,复购率提升至65%",
+    "2026-Q3",
+    "新SOP文件(版本号V2.0)",
+    "snake_case names",
+    "R&D budget 3.5亿 a -> b 5% 10-11月",
+    "Q3. results",
+    "e-mail: a@b.com!",
 ]
 
 
@@ -98,8 +105,9 @@ def test_review_text_stays_text_in_every_position(context: str, value: str) -> N
     # the template's own tags, nothing more: no link, image, emphasis, code, script or attribute from the text
     assert [tag for tag, _ in page.tags] == template_tags(context), page.tags
     assert all(name in ("id", "href") for _, attrs in page.tags for name, _ in attrs)
-    assert all(value != "javascript" and not (v or "").startswith("javascript") for _, attrs in page.tags
-               for _, v in attrs)
+    assert all(
+        value != "javascript" and not (v or "").startswith("javascript") for _, attrs in page.tags for _, v in attrs
+    )
     # and the reader sees exactly what the review says
     shown = re.sub(r"\s+", " ", "".join(page.text)).strip()
     assert " ".join(value.split()) in shown
@@ -110,12 +118,26 @@ def test_plain_text_is_not_escaped(value: str) -> None:
     assert str(md(value)) == value
 
 
-@pytest.mark.parametrize(("value", "escaped"), [
-    ("- a", "\\- a"), ("1. a", "1\\. a"), ("# a", "\\# a"), ("C#", "C\\#"), ("a*b*", "a\\*b\\*"),
-    ("_a_ snake_case", "\\_a\\_ snake_case"), ("[x](y)", "\\[x\\](y)"), ("a | b", "a \\| b"),
-    ("`x`", "\\`x\\`"), ("<b>", "&lt;b>"), ("&lt;", "&amp;lt;"), ("{: .x}", "\\{: .x}"),
-    ("a\\*", "a\\\\\\*"), ("a\\b", "a\\b"), ("multi\nline   text", "multi line text"),
-])
+@pytest.mark.parametrize(
+    ("value", "escaped"),
+    [
+        ("- a", "\\- a"),
+        ("1. a", "1\\. a"),
+        ("# a", "\\# a"),
+        ("C#", "C\\#"),
+        ("a*b*", "a\\*b\\*"),
+        ("_a_ snake_case", "\\_a\\_ snake_case"),
+        ("[x](y)", "\\[x\\](y)"),
+        ("a | b", "a \\| b"),
+        ("`x`", "\\`x\\`"),
+        ("<b>", "&lt;b>"),
+        ("&lt;", "&amp;lt;"),
+        ("{: .x}", "\\{: .x}"),
+        ("a\\*", "a\\\\\\*"),
+        ("a\\b", "a\\b"),
+        ("multi\nline   text", "multi line text"),
+    ],
+)
 def test_escapes_only_what_would_change_meaning(value: str, escaped: str) -> None:
     assert str(md(value)) == escaped
 

@@ -25,20 +25,44 @@ from retrogen.engine.metrics import (
 from retrogen.engine.model import FunnelStage, Metric, Problem, Review
 
 
-def review(review_id: str, team: str = "T", held_on: date = date(2026, 4, 10), kind: str = "periodic",
-           period: str | None = None, **fields: object) -> Review:
+def review(
+    review_id: str,
+    team: str = "T",
+    held_on: date = date(2026, 4, 10),
+    kind: str = "periodic",
+    period: str | None = None,
+    **fields: object,
+) -> Review:
     """A review; `period` as a label (2026-Q3) also sets the period's dates."""
     dates = parse_label(period) if period else None
-    return Review(id=review_id, title=review_id, kind=kind, team=team, held_on=held_on, objective="o",
-                  path=Path(f"{review_id}.yaml"), period_label=period, period_start=dates.start if dates else None,
-                  period_end=dates.end if dates else held_on, **fields)  # type: ignore[arg-type]
+    return Review(
+        id=review_id,
+        title=review_id,
+        kind=kind,
+        team=team,
+        held_on=held_on,
+        objective="o",
+        path=Path(f"{review_id}.yaml"),
+        period_label=period,
+        period_start=dates.start if dates else None,
+        period_end=dates.end if dates else held_on,
+        **fields,
+    )  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
     ("target", "actual", "better", "expected"),
-    [(500, 380, "higher", 0.76), (20, 12, "higher", 0.6), (60, 65, "higher", 65 / 60),
-     (15, 22, "lower", 15 / 22), (15, 10, "lower", 1.5), (0, 5, "higher", math.nan), (10, 0, "lower", math.nan),
-     (10, 0, "higher", 0.0), (0, 0, "lower", math.nan)],
+    [
+        (500, 380, "higher", 0.76),
+        (20, 12, "higher", 0.6),
+        (60, 65, "higher", 65 / 60),
+        (15, 22, "lower", 15 / 22),
+        (15, 10, "lower", 1.5),
+        (0, 5, "higher", math.nan),
+        (10, 0, "lower", math.nan),
+        (10, 0, "higher", 0.0),
+        (0, 0, "lower", math.nan),
+    ],
 )
 def test_achievement(target: float, actual: float, better: str, expected: float) -> None:
     result = achievement(target, actual, better)
@@ -95,8 +119,12 @@ def test_change_is_against_the_same_teams_adjacent_period() -> None:
         review("q2", held_on=date(2026, 7, 1), period="2026-Q2", metrics=(metric("sales", 9),)),
         review("deal", held_on=date(2026, 8, 1), kind="project", metrics=(metric("sales", 1),)),
         review("q2-other-team", team="U", held_on=date(2026, 7, 2), period="2026-Q2", metrics=(metric("sales", 50),)),
-        review("q3", held_on=date(2026, 10, 1), period="2026-Q3",
-               metrics=(metric("sales", 12), metric("sales", 4, unit="%"), metric("other", 6, previous=2))),
+        review(
+            "q3",
+            held_on=date(2026, 10, 1),
+            period="2026-Q3",
+            metrics=(metric("sales", 12), metric("sales", 4, unit="%"), metric("other", 6, previous=2)),
+        ),
     ]
     table = metrics_table(reviews).set_index(["review", "metric", "unit"])
     assert table.loc[("q3", "sales", "u"), "previous"] == 9  # q2, not the project review nor team U
@@ -111,8 +139,12 @@ def test_change_is_against_the_same_teams_adjacent_period() -> None:
 def test_a_stated_previous_that_is_the_earlier_actual_is_labelled_with_its_review() -> None:
     reviews = [
         review("q2", held_on=date(2026, 7, 1), period="2026-Q2", metrics=(metric("sales", 9), metric("other", 200))),
-        review("q3", held_on=date(2026, 10, 1), period="2026-Q3",
-               metrics=(metric("sales", 12, previous=9), metric("other", 6, previous=200.4))),
+        review(
+            "q3",
+            held_on=date(2026, 10, 1),
+            period="2026-Q3",
+            metrics=(metric("sales", 12, previous=9), metric("other", 6, previous=200.4)),
+        ),
     ]
     table = metrics_table(reviews).set_index(["review", "metric"])
     # what `new` pre-fills, and the same number rounded: where it comes from, not "stated"
@@ -131,52 +163,81 @@ def test_empty_knowledge_base_gives_empty_tables() -> None:
 def test_single_review_summary() -> None:
     table = metrics_table([review("r", metrics=(metric("a", 10), metric("b", 5)))])
     summary = metrics_summary(table, "team")
-    assert summary.to_dict("records") == [{"team": "T", "metrics": 2, "met": 1, "met_rate": 0.5,
-                                           "mean_achievement": 0.75, "median_achievement": 0.75}]
+    assert summary.to_dict("records") == [
+        {"team": "T", "metrics": 2, "met": 1, "met_rate": 0.5, "mean_achievement": 0.75, "median_achievement": 0.75}
+    ]
 
 
 def test_pareto_is_sorted_with_cumulative_share() -> None:
-    problems = tuple(Problem(id=f"P{i}", problem="p", root_cause="c", factor=f) for i, f in
-                     enumerate(["process", "people", "process", "resources", "process"], start=1))
+    problems = tuple(
+        Problem(id=f"P{i}", problem="p", root_cause="c", factor=f)
+        for i, f in enumerate(["process", "people", "process", "resources", "process"], start=1)
+    )
     pareto = causes_pareto(problems_table([review("r", problems=problems)]))
     assert list(pareto["factor"]) == ["process", "people", "resources"]
     assert list(pareto["cumulative_share"]) == pytest.approx([0.6, 0.8, 1.0])
 
 
 def test_theme_recurs_across_teams_or_periods() -> None:
-    reviews = [review("a", team="T", period="2026-Q1", tags=("pricing", "solo")),
-               review("b", team="U", period="2026-Q1", tags=("pricing",))]
+    reviews = [
+        review("a", team="T", period="2026-Q1", tags=("pricing", "solo")),
+        review("b", team="U", period="2026-Q1", tags=("pricing",)),
+    ]
     themes = recurring_themes(reviews).set_index("theme")
     assert bool(themes.loc["pricing", "recurring"]) is True
     assert bool(themes.loc["solo", "recurring"]) is False
     assert isinstance(themes, pd.DataFrame)
 
 
-def rate_metric(name: str, actual: float, unit: str = "%", better: str = "higher", previous: float | None = None
-                ) -> Metric:
+def rate_metric(
+    name: str, actual: float, unit: str = "%", better: str = "higher", previous: float | None = None
+) -> Metric:
     return Metric(category="c", name=name, unit=unit, target=60, actual=actual, better=better, previous=previous)
 
 
 def test_every_comparison_rule_hand_computed() -> None:
     reviews = [
-        review("2025q3", held_on=date(2025, 10, 9), period="2025-Q3", metrics=(rate_metric("复购率", 50),
-                                                                               rate_metric("销售额", 300, "万元"))),
+        review(
+            "2025q3",
+            held_on=date(2025, 10, 9),
+            period="2025-Q3",
+            metrics=(rate_metric("复购率", 50), rate_metric("销售额", 300, "万元")),
+        ),
         review("q1", held_on=date(2026, 4, 10), period="2026-Q1", metrics=(rate_metric("复购率", 58),)),
-        review("q2", held_on=date(2026, 7, 8), period="2026-Q2",
-               metrics=(rate_metric("复购率", 61), rate_metric("销售额", 420, "万元"), rate_metric("跟进周期", 19, "天",
-                                                                                           "lower"))),
+        review(
+            "q2",
+            held_on=date(2026, 7, 8),
+            period="2026-Q2",
+            metrics=(
+                rate_metric("复购率", 61),
+                rate_metric("销售额", 420, "万元"),
+                rate_metric("跟进周期", 19, "天", "lower"),
+            ),
+        ),
         review("sep", held_on=date(2026, 10, 5), period="2026-09", metrics=(rate_metric("销售额", 120, "万元"),)),
-        review("q3", held_on=date(2026, 10, 12), period="2026-Q3",
-               metrics=(rate_metric("复购率", 65), rate_metric("销售额", 380, "万元"), rate_metric("跟进周期", 22, "天",
-                                                                                           "lower"),
-                        rate_metric("新客户", 12, "个", previous=10))),
+        review(
+            "q3",
+            held_on=date(2026, 10, 12),
+            period="2026-Q3",
+            metrics=(
+                rate_metric("复购率", 65),
+                rate_metric("销售额", 380, "万元"),
+                rate_metric("跟进周期", 22, "天", "lower"),
+                rate_metric("新客户", 12, "个", previous=10),
+            ),
+        ),
         review("oct", held_on=date(2026, 11, 5), period="2026-10", metrics=(rate_metric("销售额", 150, "万元"),)),
     ]
     t = metrics_table(reviews).set_index(["review", "metric"])
     # 环比, % unit: 61 -> 65 is +4 pp, an improvement
     row = t.loc[("q3", "复购率")]
-    assert (row["previous"], row["previous_from"], row["change"], row["change_unit"], row["change_good"]) == \
-        (61, "q2", 4.0, "pp", True)
+    assert (row["previous"], row["previous_from"], row["change"], row["change_unit"], row["change_good"]) == (
+        61,
+        "q2",
+        4.0,
+        "pp",
+        True,
+    )
     # 同比: the same quarter a year earlier, 50 -> 65 is +15 pp
     assert (row["yoy_previous"], row["yoy_from"], row["yoy_change"]) == (50, "2025q3", 15.0)
     # relative change, signed: 420 -> 380 is -9.5%, bad where higher is better

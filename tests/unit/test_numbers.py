@@ -18,20 +18,45 @@ from retrogen.site.pages import build_pages
 from ..conftest import TODAY
 
 
-@pytest.mark.parametrize(("value", "shown"), [
-    (15 / 22, "68.2%"), (0.5, "50%"), (1.0, "100%"), (65 / 60, "108.3%"), (0.0, "0%"), (-0.0001, "0%"),
-    (-0.095, "-9.5%"), (0.99999, "100%"), (12.5, "1,250%"), (np.float64(0.682), "68.2%"),
-    (None, ""), (float("nan"), ""), (float("inf"), ""), ("text", ""), (True, ""),
-])
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (15 / 22, "68.2%"),
+        (0.5, "50%"),
+        (1.0, "100%"),
+        (65 / 60, "108.3%"),
+        (0.0, "0%"),
+        (-0.0001, "0%"),
+        (-0.095, "-9.5%"),
+        (0.99999, "100%"),
+        (12.5, "1,250%"),
+        (np.float64(0.682), "68.2%"),
+        (None, ""),
+        (float("nan"), ""),
+        (float("inf"), ""),
+        ("text", ""),
+        (True, ""),
+    ],
+)
 def test_percent(value: object, shown: str) -> None:
     assert percent(value) == shown
 
 
-@pytest.mark.parametrize(("value", "shown"), [
-    (3000.0, "3,000"), (3.2, "3.2"), (0.125, "0.12"), (12000, "12,000"), (np.int64(12000), "12,000"),
-    (10**30, "1,000,000,000,000,000,000,000,000,000,000"), (-0.001, "0"), (None, ""), (float("nan"), ""),
-    (True, ""),
-])
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (3000.0, "3,000"),
+        (3.2, "3.2"),
+        (0.125, "0.12"),
+        (12000, "12,000"),
+        (np.int64(12000), "12,000"),
+        (10**30, "1,000,000,000,000,000,000,000,000,000,000"),
+        (-0.001, "0"),
+        (None, ""),
+        (float("nan"), ""),
+        (True, ""),
+    ],
+)
 def test_number(value: object, shown: str) -> None:
     assert number(value) == shown
 
@@ -59,8 +84,16 @@ def test_chart_labels_use_the_one_formatter() -> None:
     assert [bar[5] for bar in bars.bars] == ["x: 12,000", "y: 2.5"]
 
 
-@pytest.mark.parametrize(("value", "unit", "shown"), [
-    (29, "%", "29%"), (64.5, "％", "64.5％"), (380, "万元", "380 万元"), (12000, "kEUR", "12,000 kEUR"),
-    (3, "", "3"), (float("nan"), "%", "")])
+@pytest.mark.parametrize(
+    ("value", "unit", "shown"),
+    [
+        (29, "%", "29%"),
+        (64.5, "％", "64.5％"),
+        (380, "万元", "380 万元"),
+        (12000, "kEUR", "12,000 kEUR"),
+        (3, "", "3"),
+        (float("nan"), "%", ""),
+    ],
+)
 def test_a_quantity_with_a_percent_unit_reads_like_a_rate(value: object, unit: str, shown: str) -> None:
     assert quantity(value, unit) == shown

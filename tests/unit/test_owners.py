@@ -35,8 +35,20 @@ def test_not_one_person_is_refused(owner: str) -> None:
 
 @pytest.mark.parametrize(
     "owner",
-    ["张伟", "王和平", "李科", "欧阳娜娜", "Maria Keller", "Paul Allen", "Natalia", "Li Na", "Priya Shah",
-     "Anderson", "Alex Sales-Chen", "José Núñez"],
+    [
+        "张伟",
+        "王和平",
+        "李科",
+        "欧阳娜娜",
+        "Maria Keller",
+        "Paul Allen",
+        "Natalia",
+        "Li Na",
+        "Priya Shah",
+        "Anderson",
+        "Alex Sales-Chen",
+        "José Núñez",
+    ],
 )
 def test_people_pass(owner: str) -> None:
     assert owner_problem(owner) is None
@@ -94,7 +106,8 @@ def test_hints_for_missing_owner_and_due_follow_language_and_today() -> None:
 
 
 def test_a_todo_where_a_number_belongs_is_one_placeholder_finding() -> None:
-    document = parse_text(Path("x.yaml"), "id: x\nmetrics:\n  - name: 销售额\n    unit: 万元\n    target: TODO\n"
-                          "    actual: 1\n")
+    document = parse_text(
+        Path("x.yaml"), "id: x\nmetrics:\n  - name: 销售额\n    unit: 万元\n    target: TODO\n    actual: 1\n"
+    )
     assert ("metrics", 0, "target") not in {path for _, path, _, _ in schema_issues(document, TODAY)}
     assert ("RG115", ("metrics", 0, "target")) in {(code, path) for code, path, _ in review_issues(document, TODAY, ())}

@@ -44,8 +44,9 @@ def test_granularity_and_label(start: str, end: str, granularity: Granularity, l
         ("2026-02-01", "2026-04-30", ("2025-11-01", "2026-01-31"), ("2025-02-01", "2025-04-30")),
     ],
 )
-def test_adjacent_and_year_before(start: str, end: str, previous: tuple[str, str],
-                                  year_before: tuple[str, str]) -> None:
+def test_adjacent_and_year_before(
+    start: str, end: str, previous: tuple[str, str], year_before: tuple[str, str]
+) -> None:
     period = Period(D(start), D(end))
     assert period.previous() == Period(D(previous[0]), D(previous[1]))
     assert period.year_before() == Period(D(year_before[0]), D(year_before[1]))
@@ -65,10 +66,15 @@ def test_the_ends_of_the_calendar_do_not_overflow() -> None:
 
 @pytest.mark.parametrize(
     ("label", "start", "end"),
-    [("2027-Q1", "2027-01-01", "2027-03-31"), ("2027-q4", "2027-10-01", "2027-12-31"),
-     ("2027-03", "2027-03-01", "2027-03-31"), ("2028-02", "2028-02-01", "2028-02-29"),
-     ("2027-H1", "2027-01-01", "2027-06-30"), ("2027-H2", "2027-07-01", "2027-12-31"),
-     ("2027", "2027-01-01", "2027-12-31")],
+    [
+        ("2027-Q1", "2027-01-01", "2027-03-31"),
+        ("2027-q4", "2027-10-01", "2027-12-31"),
+        ("2027-03", "2027-03-01", "2027-03-31"),
+        ("2028-02", "2028-02-01", "2028-02-29"),
+        ("2027-H1", "2027-01-01", "2027-06-30"),
+        ("2027-H2", "2027-07-01", "2027-12-31"),
+        ("2027", "2027-01-01", "2027-12-31"),
+    ],
 )
 def test_labels_name_periods(label: str, start: str, end: str) -> None:
     period = parse_label(label)

@@ -55,32 +55,51 @@ def similar(a: str, b: str) -> float:
 # Rewordings of the fixture's lessons, as a second team would write them.
 REWORDINGS = [
     ("未提前调研客户内部决策流程,导致项目停滞2周", "没有提前调研客户的内部决策流程,项目停滞了两周"),
-    ("未提前了解客户预算上限,报价超出预期30%,进入谈判阶段后丢单",
-     "报价前没摸清客户预算上限,报价超出预期,谈判阶段丢单"),
-    ("团队重组时只交接客户名单,换人的客户流失率是未换人的近十倍",
-     "团队重组时只交接了客户名单,换了负责人的客户流失率高出近十倍"),
-    ("Deals without a known economic buyer slip at signature even with strong technical wins",
-     "Deals where we never met the economic buyer slipped at signature despite strong technical wins"),
-    ("Mutual action plans agreed with the customer kept three mid-size deals on schedule",
-     "A mutual action plan agreed with the customer kept two large deals on schedule"),
-    ("Per-unit pricing loses to a competitor's multi-year price lock when we do not show total cost",
-     "Per-unit pricing lost against a multi-year price lock because we did not show the total cost"),
+    ("未提前了解客户预算上限,报价超出预期30%,进入谈判阶段后丢单", "报价前没摸清客户预算上限,报价超出预期,谈判阶段丢单"),
+    (
+        "团队重组时只交接客户名单,换人的客户流失率是未换人的近十倍",
+        "团队重组时只交接了客户名单,换了负责人的客户流失率高出近十倍",
+    ),
+    (
+        "Deals without a known economic buyer slip at signature even with strong technical wins",
+        "Deals where we never met the economic buyer slipped at signature despite strong technical wins",
+    ),
+    (
+        "Mutual action plans agreed with the customer kept three mid-size deals on schedule",
+        "A mutual action plan agreed with the customer kept two large deals on schedule",
+    ),
+    (
+        "Per-unit pricing loses to a competitor's multi-year price lock when we do not show total cost",
+        "Per-unit pricing lost against a multi-year price lock because we did not show the total cost",
+    ),
 ]
 
 # Lessons of one theme that share words (客户, 报价, 预算, economic buyer) but give different advice.
 DIFFERENT = [
-    ("首次报价只给一个总价,客户拿去和竞品最低档比较,3个大单丢在报价阶段",
-     "未提前了解客户预算上限,报价超出预期30%,进入谈判阶段后丢单"),
-    ("客户做年度预算的10-11月没有回访,12家老客户把全年预算给了竞品",
-     "对高风险客户由主管亲自上门沟通,挽回了6家准备流失的客户"),
-    ("团队重组时只交接客户名单,换人的客户流失率是未换人的近十倍",
-     "对高风险客户由主管亲自上门沟通,挽回了6家准备流失的客户"),
-    ("Reps who asked about the economic buyer and the cost of the problem converted twice as often",
-     "Meeting the economic buyer with a business case in the customer's own numbers closed Baltic Freight"),
-    ("Deals without a known economic buyer slip at signature even with strong technical wins",
-     "Meeting the economic buyer with a business case in the customer's own numbers closed Baltic Freight"),
-    ("Reps who asked about the economic buyer and the cost of the problem converted twice as often",
-     "Deals without a known economic buyer slip at signature even with strong technical wins"),
+    (
+        "首次报价只给一个总价,客户拿去和竞品最低档比较,3个大单丢在报价阶段",
+        "未提前了解客户预算上限,报价超出预期30%,进入谈判阶段后丢单",
+    ),
+    (
+        "客户做年度预算的10-11月没有回访,12家老客户把全年预算给了竞品",
+        "对高风险客户由主管亲自上门沟通,挽回了6家准备流失的客户",
+    ),
+    (
+        "团队重组时只交接客户名单,换人的客户流失率是未换人的近十倍",
+        "对高风险客户由主管亲自上门沟通,挽回了6家准备流失的客户",
+    ),
+    (
+        "Reps who asked about the economic buyer and the cost of the problem converted twice as often",
+        "Meeting the economic buyer with a business case in the customer's own numbers closed Baltic Freight",
+    ),
+    (
+        "Deals without a known economic buyer slip at signature even with strong technical wins",
+        "Meeting the economic buyer with a business case in the customer's own numbers closed Baltic Freight",
+    ),
+    (
+        "Reps who asked about the economic buyer and the cost of the problem converted twice as often",
+        "Deals without a known economic buyer slip at signature even with strong technical wins",
+    ),
 ]
 
 
@@ -100,27 +119,41 @@ def test_single_chinese_characters_do_not_count() -> None:
     assert {"老客户", "预算"} <= lesson_terms("12家老客户把全年预算给了竞品")
 
 
-def source(review_id: str, lesson_id: str, kind: str, text: str, tags: tuple[str, ...], held_on: date,
-           team: str = "华东销售部") -> Source:
-    review = Review(id=review_id, title=f"Review {review_id}", kind="periodic", team=team, lang=None,
-                    held_on=held_on, objective="o", path=Path(f"{review_id}.yaml"))
+def source(
+    review_id: str, lesson_id: str, kind: str, text: str, tags: tuple[str, ...], held_on: date, team: str = "华东销售部"
+) -> Source:
+    review = Review(
+        id=review_id,
+        title=f"Review {review_id}",
+        kind="periodic",
+        team=team,
+        lang=None,
+        held_on=held_on,
+        objective="o",
+        path=Path(f"{review_id}.yaml"),
+    )
     return Source(Lesson(lesson_id, kind, text, tags=tags), review)
 
 
 def test_a_rewording_in_another_theme_is_not_merged() -> None:
     a, b = REWORDINGS[0]
-    practices = merge_lessons([source("r1", "L1", "failure", a, ("决策链",), date(2026, 1, 1)),
-                               source("r2", "L1", "failure", b, ("定价",), date(2026, 2, 1))])
+    practices = merge_lessons(
+        [
+            source("r1", "L1", "failure", a, ("决策链",), date(2026, 1, 1)),
+            source("r2", "L1", "failure", b, ("定价",), date(2026, 2, 1)),
+        ]
+    )
     assert len(practices) == 2
 
 
 def test_the_statement_is_the_latest_success_and_the_rest_is_do_or_avoid() -> None:
-    failure = source("r1", "L1", "failure", "节前没有储备线索,节后三周新客户开发几乎停滞",
-                                            ("新客户开发",), date(2026, 4, 1))
-    older = source("r0", "L2", "success", "节前整理线索储备清单,节后新增线索翻倍",
-                                          ("新客户开发",), date(2026, 1, 1))
-    latest = source("r2", "L1", "success", "节前线索储备清单让5月新增线索比2月翻了一倍",
-                                           ("新客户开发",), date(2026, 7, 1))
+    failure = source(
+        "r1", "L1", "failure", "节前没有储备线索,节后三周新客户开发几乎停滞", ("新客户开发",), date(2026, 4, 1)
+    )
+    older = source("r0", "L2", "success", "节前整理线索储备清单,节后新增线索翻倍", ("新客户开发",), date(2026, 1, 1))
+    latest = source(
+        "r2", "L1", "success", "节前线索储备清单让5月新增线索比2月翻了一倍", ("新客户开发",), date(2026, 7, 1)
+    )
     [practice] = merge_lessons([failure, older, latest])
     assert practice.statement is latest
     assert practice.also == [older, failure]
@@ -131,11 +164,16 @@ def test_fixture_near_duplicates_merge_into_practices(knowledge_base: Path) -> N
     playbook = fixture_analysis(knowledge_base).playbook
     # the same practice, once as a success and once as a failure
     holidays = practice_of(playbook, "节前线索储备清单让5月新增线索比2月翻了一倍")
-    assert [s.lesson.lesson for s in holidays.sources] == ["节前线索储备清单让5月新增线索比2月翻了一倍",
-                                                            "节前没有储备线索,节后三周新客户开发几乎停滞"]
+    assert [s.lesson.lesson for s in holidays.sources] == [
+        "节前线索储备清单让5月新增线索比2月翻了一倍",
+        "节前没有储备线索,节后三周新客户开发几乎停滞",
+    ]
     revisits = practice_of(playbook, "对老客户执行“定期回访+增值服务”,复购率提升至65%")
     assert {(s.review.id, s.lesson.id) for s in revisits.sources} == {
-        ("2026-q3-east-sales", "L2"), ("2026-q1-east-sales", "L1"), ("2025-q4-east-sales", "L2")}
+        ("2026-q3-east-sales", "L2"),
+        ("2026-q1-east-sales", "L1"),
+        ("2025-q4-east-sales", "L2"),
+    }
     # 主管上门挽回 is also 客户维护 and also 客户, but says something else
     rescue = practice_of(playbook, "对高风险客户由主管亲自上门沟通,挽回了6家准备流失的客户")
     assert len(rescue.sources) == 1
@@ -158,8 +196,9 @@ def test_evidence_counts_the_practice_own_reviews_teams_and_last_day(knowledge_b
 
 @pytest.mark.parametrize("language", ["zh", "en"])
 @pytest.mark.parametrize("review_link", ["", "reviews/"])
-def test_no_lesson_text_appears_twice_in_the_fixture_playbook(knowledge_base: Path, language: str,
-                                                              review_link: str) -> None:
+def test_no_lesson_text_appears_twice_in_the_fixture_playbook(
+    knowledge_base: Path, language: str, review_link: str
+) -> None:
     analysis = fixture_analysis(knowledge_base)
     text = playbook_markdown(analysis.playbook, language, TODAY, review_link=review_link)
     for lesson in lesson_texts(analysis.knowledge_base.reviews):
@@ -174,8 +213,16 @@ def test_every_lesson_lives_in_exactly_one_practice(knowledge_base: Path) -> Non
 
 
 def crafted_review(review_id: str, team: str, held_on: str, lessons: list[dict[str, Any]]) -> Review:
-    data = {"id": review_id, "title": f"Review {review_id}", "kind": "project", "team": team, "held_on": held_on,
-            "objective": "o", "participants": [{"name": "张伟", "role": "lead"}], "lessons": lessons}
+    data = {
+        "id": review_id,
+        "title": f"Review {review_id}",
+        "kind": "project",
+        "team": team,
+        "held_on": held_on,
+        "objective": "o",
+        "participants": [{"name": "张伟", "role": "lead"}],
+        "lessons": lessons,
+    }
     return review_from_data(data, Path(f"{review_id}.yaml"))
 
 
@@ -185,16 +232,32 @@ def lesson(lesson_id: str, kind: str, text: str, *tags: str) -> dict[str, Any]:
 
 # Lessons with two or three tags each, across themes that do and do not get sections.
 CRAFTED = [
-    crafted_review("a", "华东销售部", "2026-03-01", [
-        lesson("L1", "failure", "未提前了解客户预算上限,报价超出预期30%,进入谈判阶段后丢单", "需求挖掘", "定价"),
-        lesson("L2", "success", "SPIN提问训练让需求确认更完整", "需求挖掘", "销售技能", "coaching"),
-        lesson("L3", "failure", "Pricing per unit lost to a price lock", "pricing", "定价")]),
-    crafted_review("b", "华南销售部", "2026-05-01", [
-        lesson("L1", "failure", "报价前没摸清客户预算上限,报价超出预期,谈判阶段丢单", "定价", "需求挖掘"),
-        lesson("L2", "success", "Coaching calls weekly doubled discovery depth", "coaching", "discovery"),
-        lesson("L3", "success", "试点项目带来了两个转介绍", "试点")]),
-    crafted_review("c", "华北销售部", "2026-04-01", [
-        lesson("L1", "success", "First calls that named the decision's owner moved faster", "需求挖掘")]),
+    crafted_review(
+        "a",
+        "华东销售部",
+        "2026-03-01",
+        [
+            lesson("L1", "failure", "未提前了解客户预算上限,报价超出预期30%,进入谈判阶段后丢单", "需求挖掘", "定价"),
+            lesson("L2", "success", "SPIN提问训练让需求确认更完整", "需求挖掘", "销售技能", "coaching"),
+            lesson("L3", "failure", "Pricing per unit lost to a price lock", "pricing", "定价"),
+        ],
+    ),
+    crafted_review(
+        "b",
+        "华南销售部",
+        "2026-05-01",
+        [
+            lesson("L1", "failure", "报价前没摸清客户预算上限,报价超出预期,谈判阶段丢单", "定价", "需求挖掘"),
+            lesson("L2", "success", "Coaching calls weekly doubled discovery depth", "coaching", "discovery"),
+            lesson("L3", "success", "试点项目带来了两个转介绍", "试点"),
+        ],
+    ),
+    crafted_review(
+        "c",
+        "华北销售部",
+        "2026-04-01",
+        [lesson("L1", "success", "First calls that named the decision's owner moved faster", "需求挖掘")],
+    ),
 ]
 
 
@@ -234,8 +297,11 @@ def test_themes_of_a_single_lesson_are_gathered_in_other_practices() -> None:
     other = playbook.sections[-1]
     assert other.theme == ""
     assert {s.lesson.lesson for p in other.entries for s in p.sources} == {"试点项目带来了两个转介绍"}
-    assert all(len([s for p in section.entries for s in p.sources]) + len(section.see_also) >= 2
-               for section in playbook.sections if section.theme)
+    assert all(
+        len([s for p in section.entries for s in p.sources]) + len(section.see_also) >= 2
+        for section in playbook.sections
+        if section.theme
+    )
     assert "#试点" in playbook_markdown(playbook, "zh", TODAY)
 
 
@@ -248,8 +314,11 @@ def test_fixture_playbook_is_not_a_dump(knowledge_base: Path) -> None:
     playbook = fixture_analysis(knowledge_base).playbook
     lessons = sum(len(r.lessons) for r in fixture_analysis(knowledge_base).knowledge_base.reviews)
     assert len(playbook.practices) < lessons
-    singles = [s for s in playbook.sections if s.theme and len([x for p in s.entries for x in p.sources]) < 2
-               and not s.see_also]
+    singles = [
+        s
+        for s in playbook.sections
+        if s.theme and len([x for p in s.entries for x in p.sources]) < 2 and not s.see_also
+    ]
     assert singles == []
     assert [s.theme for s in playbook.sections][:3] == ["新客户开发", "需求挖掘", "决策链"]
 
@@ -267,8 +336,10 @@ def test_attack_lessons_stay_text_in_the_playbook() -> None:
     path = EXAMPLES / "attack" / "attack-review.yaml"
     attack = review_from_data(parse_text(path, path.read_text(encoding="utf-8")).data, path)
     playbook = Analysis(KnowledgeBase([attack, *CRAFTED], TODAY), GitHistory()).playbook
-    page = markdown.markdown(playbook_markdown(playbook, "en", TODAY, review_link="reviews/", link_suffix=".md"),
-                             extensions=["tables", "attr_list", "md_in_html", "admonition", "toc"])
+    page = markdown.markdown(
+        playbook_markdown(playbook, "en", TODAY, review_link="reviews/", link_suffix=".md"),
+        extensions=["tables", "attr_list", "md_in_html", "admonition", "toc"],
+    )
     assert "<script" not in page and "<img" not in page and "<svg" not in page
     assert "javascript:" not in "".join(re.findall(r'href="[^"]*"', page))
     assert not re.search(r"<[^>]+\son\w+=", page)
@@ -279,22 +350,28 @@ def practice_with(*verdicts: tuple[str, str | None], least: int = 2) -> Practice
     """A practice of one lesson whose problem P1 was addressed by actions with these (id, verdict)."""
     lesson = source("2026-q2-x", "L1", "success", "回访老客户", ("客户维护",), date(2026, 7, 8))
     review = lesson.review
-    tracked = tuple(TrackedAction(review, Action(action_id, "回访", "王芳", date(2026, 8, 31)), "done", verdict)
-                    for action_id, verdict in verdicts)
+    tracked = tuple(
+        TrackedAction(review, Action(action_id, "回访", "王芳", date(2026, 8, 31)), "done", verdict)
+        for action_id, verdict in verdicts
+    )
     return Practice([Source(lesson.lesson, review, tracked)], proven_min_verdicts=least)
 
 
-@pytest.mark.parametrize(("verdicts", "proven"), [
-    ((("A1", "achieved"),), False),  # one achieved verdict is an anecdote
-    ((("A1", "achieved"), ("A2", "achieved")), True),
-    ((("A1", "achieved"), ("A2", "achieved"), ("A3", "missed")), False),  # a miss among them
-    ((("A1", "achieved"), ("A2", "achieved"), ("A3", "met_without_action")), False),  # decided, not achieved
-    ((("A1", "achieved"), ("A2", "missed")), False),  # the fixture's case before: one achieved, one missed
-    ((("A1", "achieved"), ("A2", "achieved"), ("A3", "pending"), ("A4", "no_data"), ("A5", None)), True),
-    ((("A1", "met_without_action"), ("A2", "met_without_action")), False),
-])
+@pytest.mark.parametrize(
+    ("verdicts", "proven"),
+    [
+        ((("A1", "achieved"),), False),  # one achieved verdict is an anecdote
+        ((("A1", "achieved"), ("A2", "achieved")), True),
+        ((("A1", "achieved"), ("A2", "achieved"), ("A3", "missed")), False),  # a miss among them
+        ((("A1", "achieved"), ("A2", "achieved"), ("A3", "met_without_action")), False),  # decided, not achieved
+        ((("A1", "achieved"), ("A2", "missed")), False),  # the fixture's case before: one achieved, one missed
+        ((("A1", "achieved"), ("A2", "achieved"), ("A3", "pending"), ("A4", "no_data"), ("A5", None)), True),
+        ((("A1", "met_without_action"), ("A2", "met_without_action")), False),
+    ],
+)
 def test_a_practice_is_proven_by_two_achieved_verdicts_and_no_other_decided_one(
-        verdicts: tuple[tuple[str, str | None], ...], proven: bool) -> None:
+    verdicts: tuple[tuple[str, str | None], ...], proven: bool
+) -> None:
     assert practice_with(*verdicts).proven is proven
 
 
@@ -314,8 +391,9 @@ def test_the_least_number_of_achieved_verdicts_is_configurable(knowledge_base: P
     assert not practice_of(analysis.playbook, revisits).proven
     # No practice of the fixture has two achieved verdicts: the economic-buyer pitfall (2026-q2-emea-enterprise:A1)
     # rests on one as well, so nothing is proven by default.
-    buyer = practice_of(analysis.playbook, "Deals without a known economic buyer slip at signature even with "
-                                           "strong technical wins")
+    buyer = practice_of(
+        analysis.playbook, "Deals without a known economic buyer slip at signature even with strong technical wins"
+    )
     assert [t.verification for t in buyer.actions] == ["achieved"]
     assert not any(p.proven for p in analysis.playbook.practices)
     analysis = fixture_analysis(knowledge_base)

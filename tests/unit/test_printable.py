@@ -11,14 +11,17 @@ from retrogen.core.printable import printable, printable_json, printable_lines
 HOSTILE = "\x1b]0;PWNED\x07\x1b[2J"
 
 
-@pytest.mark.parametrize(("text", "shown"), [
-    (HOSTILE + ".yaml", "\\x1b]0;PWNED\\x07\\x1b[2J.yaml"),
-    ("a\rb\nc\td\x00\x7f", "a\\x0db\\x0ac\\x09d\\x00\\x7f"),
-    ("\x9b31m", "\\x9b31m"),  # C1: CSI in one byte
-    ("abc\u202egpj.yaml", "abc\\u202egpj.yaml"),  # Trojan Source: shows as abcmaml.jpg
-    ("caf\udce9.yaml", "caf\\udce9.yaml"),  # an undecodable byte of a file name: no terminal encodes it
-    ("reviews/2026-q3-华东销售.yaml", "reviews/2026-q3-华东销售.yaml"),  # everything else as it is
-])
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        (HOSTILE + ".yaml", "\\x1b]0;PWNED\\x07\\x1b[2J.yaml"),
+        ("a\rb\nc\td\x00\x7f", "a\\x0db\\x0ac\\x09d\\x00\\x7f"),
+        ("\x9b31m", "\\x9b31m"),  # C1: CSI in one byte
+        ("abc\u202egpj.yaml", "abc\\u202egpj.yaml"),  # Trojan Source: shows as abcmaml.jpg
+        ("caf\udce9.yaml", "caf\\udce9.yaml"),  # an undecodable byte of a file name: no terminal encodes it
+        ("reviews/2026-q3-华东销售.yaml", "reviews/2026-q3-华东销售.yaml"),  # everything else as it is
+    ],
+)
 def test_control_characters_are_written_as_escapes(text: str, shown: str) -> None:
     assert printable(text) == shown
     shown.encode("utf-8")  # prints in any UTF-8 terminal

@@ -11,22 +11,47 @@ from retrogen.engine.model import Lesson, Problem, Review
 from retrogen.engine.related import Match, RelatedIndex, UnknownReview
 
 
-def review(review_id: str, title: str, problems: list[str], lessons: list[tuple[str, tuple[str, ...]]],
-           tags: tuple[str, ...] = (), team: str = "华东销售部") -> Review:
+def review(
+    review_id: str,
+    title: str,
+    problems: list[str],
+    lessons: list[tuple[str, tuple[str, ...]]],
+    tags: tuple[str, ...] = (),
+    team: str = "华东销售部",
+) -> Review:
     return Review(
-        id=review_id, title=title, kind="anomaly", team=team, held_on=date(2026, 10, 1), objective="-",
-        path=Path(f"{review_id}.yaml"), tags=tags,
+        id=review_id,
+        title=title,
+        kind="anomaly",
+        team=team,
+        held_on=date(2026, 10, 1),
+        objective="-",
+        path=Path(f"{review_id}.yaml"),
+        tags=tags,
         problems=tuple(Problem(f"P{i}", text, root_cause="-", factor="process") for i, text in enumerate(problems, 1)),
-        lessons=tuple(Lesson(f"L{i}", "failure", text, tags=lesson_tags)
-                      for i, (text, lesson_tags) in enumerate(lessons, 1)))
+        lessons=tuple(
+            Lesson(f"L{i}", "failure", text, tags=lesson_tags) for i, (text, lesson_tags) in enumerate(lessons, 1)
+        ),
+    )
 
 
 REVIEWS = [
     review("east-churn", "华东老客户流失", ["老客户流失,复购率下降"], [("交接后要当面回访老客户", ("客户维护",))]),
-    review("south-churn", "华南老客户流失", ["老客户流失增加"], [("离职交接要回访老客户", ("客户维护",))],
-           team="华南销售部"),
-    review("pricing", "Deals lost on price", ["Discounts were too deep"], [("Never discount first", ("pricing",))],
-           tags=("pricing",), team="EMEA"),
+    review(
+        "south-churn",
+        "华南老客户流失",
+        ["老客户流失增加"],
+        [("离职交接要回访老客户", ("客户维护",))],
+        team="华南销售部",
+    ),
+    review(
+        "pricing",
+        "Deals lost on price",
+        ["Discounts were too deep"],
+        [("Never discount first", ("pricing",))],
+        tags=("pricing",),
+        team="EMEA",
+    ),
 ]
 
 

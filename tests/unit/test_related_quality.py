@@ -44,8 +44,10 @@ def test_precision_by_review_id() -> None:
 
 
 def test_precision_by_free_text() -> None:
-    at_5 = [precision([m.review for m in index().like_text(q["text"], limit=5)], set(q["related"]), 5)
-            for q in LABELS["texts"]]
+    at_5 = [
+        precision([m.review for m in index().like_text(q["text"], limit=5)], set(q["related"]), 5)
+        for q in LABELS["texts"]
+    ]
     assert sum(at_5) / len(at_5) >= 0.8
 
 

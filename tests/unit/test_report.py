@@ -27,10 +27,18 @@ def builder(analysis: Analysis) -> ReportBuilder:
     return ReportBuilder(analysis)
 
 
-@pytest.mark.parametrize(("achievement", "mark"), [
-    (1.0, Rag.GREEN), (1.5, Rag.GREEN), (0.9999, Rag.AMBER), (0.9, Rag.AMBER), (0.8999, Rag.RED), (0.0, Rag.RED),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    ("achievement", "mark"),
+    [
+        (1.0, Rag.GREEN),
+        (1.5, Rag.GREEN),
+        (0.9999, Rag.AMBER),
+        (0.9, Rag.AMBER),
+        (0.8999, Rag.RED),
+        (0.0, Rag.RED),
+        (None, None),
+    ],
+)
 def test_rag_marks_met_green_within_ten_percent_amber_below_red(achievement: float | None, mark: Rag | None) -> None:
     assert rag(achievement) is mark
 
@@ -65,8 +73,11 @@ def test_gaps_are_the_missed_metrics_worst_first_at_most_three(builder: ReportBu
 def test_actions_carry_the_trackers_state(builder: ReportBuilder) -> None:
     q3 = {a.id: (a.owner, a.status, a.state, a.days_late) for a in builder.review("2026-q3-east-sales").actions}
     # status as the file says it, state what it is now: A2 and A3 were carried into 2026-10-east-sales
-    assert q3 == {"A1": ("张伟", "done", "done", 0), "A2": ("刘洋", "in_progress", "carried", None),
-                  "A3": ("王芳", "not_started", "carried", None)}
+    assert q3 == {
+        "A1": ("张伟", "done", "done", 0),
+        "A2": ("刘洋", "in_progress", "carried", None),
+        "A3": ("王芳", "not_started", "carried", None),
+    }
     october = {a.id: (a.state, a.days_late) for a in builder.review("2026-10-east-sales").actions}
     assert october["A2"] == ("overdue", 5)
 
@@ -81,12 +92,16 @@ def test_all_teams_summary_of_a_year(builder: ReportBuilder) -> None:
     summary = report.summary
     assert summary is not None and report.reviews == ()
     assert summary.reviews == 9  # 2025-Q4 lies outside 2026
-    rows = {r.name: (r.met, r.metrics, round(r.mean_achievement or 0, 6), r.actions, r.open, r.overdue, r.rag)
-            for r in summary.rows}
+    rows = {
+        r.name: (r.met, r.metrics, round(r.mean_achievement or 0, 6), r.actions, r.open, r.overdue, r.rag)
+        for r in summary.rows
+    }
     assert rows["华东销售部"] == (4, 15, 0.846736, 14, 4, 1, Rag.RED)
     assert rows["Enterprise Sales EMEA"] == (1, 9, 0.765917, 8, 2, 0, Rag.RED)
-    assert [(a.team, a.id, a.days_late) for a in summary.overdue] == [("华南客户成功部", "A2", 20),
-                                                                      ("华东销售部", "A2", 5)]
+    assert [(a.team, a.id, a.days_late) for a in summary.overdue] == [
+        ("华南客户成功部", "A2", 20),
+        ("华东销售部", "A2", 5),
+    ]
     top = summary.causes[0]
     assert (top.factor, top.problems, top.teams) == ("process", 9, 4)
     assert round(summary.causes[0].share, 2) == 0.5 and len(summary.causes[0].examples) == 2
@@ -102,7 +117,8 @@ def test_team_summary_has_a_row_per_review_then_each_report(builder: ReportBuild
 
 
 def test_a_monthly_review_belongs_to_its_quarter_and_a_project_review_to_the_day_it_was_held(
-        builder: ReportBuilder) -> None:
+    builder: ReportBuilder,
+) -> None:
     october = builder.reviews["2026-10-east-sales"]
     assert in_period(october, builder.period("2026-Q4", None, "zh").summary.period)  # type: ignore[union-attr]
     q4 = builder.period("2026-Q4", "华东销售部", "zh")
@@ -113,14 +129,22 @@ def test_a_monthly_review_belongs_to_its_quarter_and_a_project_review_to_the_day
     assert in_period(undated, builder.period("2026-Q3", None, "zh").summary.period)  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize(("team", "label", "message"), [
-    ("华东销售", "2026-Q3", "no team '华东销售' in the knowledge base; did you mean '华东销售部'?"),
-    ("华东销售部", "2027-Q1", "team '华东销售部' has no review in 2027-Q1; its reviews' periods: 2025-Q4, "),
-    (None, "2030", "the knowledge base has no review in 2030; its reviews' periods: 2025-Q4, 2026-08, 2026-10, "
-                   "2026-Q1, 2026-Q2, 2026-Q3"),  # not the custom 2026-05-04–2026-08-28: --period cannot name it
-])
-def test_unknown_team_or_empty_period_is_refused(builder: ReportBuilder, team: str | None, label: str,
-                                                 message: str) -> None:
+@pytest.mark.parametrize(
+    ("team", "label", "message"),
+    [
+        ("华东销售", "2026-Q3", "no team '华东销售' in the knowledge base; did you mean '华东销售部'?"),
+        ("华东销售部", "2027-Q1", "team '华东销售部' has no review in 2027-Q1; its reviews' periods: 2025-Q4, "),
+        (
+            None,
+            "2030",
+            "the knowledge base has no review in 2030; its reviews' periods: 2025-Q4, 2026-08, 2026-10, "
+            "2026-Q1, 2026-Q2, 2026-Q3",
+        ),  # not the custom 2026-05-04–2026-08-28: --period cannot name it
+    ],
+)
+def test_unknown_team_or_empty_period_is_refused(
+    builder: ReportBuilder, team: str | None, label: str, message: str
+) -> None:
     with pytest.raises(ReportError) as raised:
         builder.period(label, team, "zh")
     assert str(raised.value).startswith(message)
@@ -132,8 +156,11 @@ HOSTILE = "<script>alert(1)</script> [x](javascript:alert(1)) ![i](http://evil/)
 
 def test_review_text_cannot_make_markup_in_markdown_or_html(builder: ReportBuilder) -> None:
     one = builder.review("2026-q3-east-sales")
-    hostile = replace(one, review=replace(one.review, title=HOSTILE, objective="- 1. " + HOSTILE),
-                      kpis=(replace(one.kpis[0], name=HOSTILE), *one.kpis[1:]))
+    hostile = replace(
+        one,
+        review=replace(one.review, title=HOSTILE, objective="- 1. " + HOSTILE),
+        kpis=(replace(one.kpis[0], name=HOSTILE), *one.kpis[1:]),
+    )
     report = Report("zh", (hostile,))
     html = str(write_report(report, "html"))
     assert "<script>alert" not in html and "<img" not in html and "&lt;script&gt;" in html
@@ -145,13 +172,16 @@ def test_review_text_cannot_make_markup_in_markdown_or_html(builder: ReportBuild
     assert kpi_table.count("<tr>") == 4 and kpi_table.count("<td") == 4 * 7  # no cell broken by the `|`
 
 
-@pytest.mark.parametrize(("text", "starts_line", "expected"), [
-    ("2026-10-20 -9.5% (a)", False, "2026-10-20 -9.5% (a)"),  # plain punctuation stays readable
-    ("- not a list", True, "\\- not a list"),
-    ("1. not a list", True, "1\\. not a list"),
-    ("# not a heading", True, "\\# not a heading"),
-    ("a\nb  c", False, "a b c"),
-    ("[l](u) *e* _e_ `c` a|b <h> &x", False, "\\[l\\](u) \\*e\\* \\_e\\_ \\`c\\` a\\|b &lt;h&gt; &amp;x"),
-])
+@pytest.mark.parametrize(
+    ("text", "starts_line", "expected"),
+    [
+        ("2026-10-20 -9.5% (a)", False, "2026-10-20 -9.5% (a)"),  # plain punctuation stays readable
+        ("- not a list", True, "\\- not a list"),
+        ("1. not a list", True, "1\\. not a list"),
+        ("# not a heading", True, "\\# not a heading"),
+        ("a\nb  c", False, "a b c"),
+        ("[l](u) *e* _e_ `c` a|b <h> &x", False, "\\[l\\](u) \\*e\\* \\_e\\_ \\`c\\` a\\|b &lt;h&gt; &amp;x"),
+    ],
+)
 def test_markdown_text_escapes_only_what_makes_markup(text: str, starts_line: bool, expected: str) -> None:
     assert markdown_text(text, starts_line) == expected

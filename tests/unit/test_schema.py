@@ -58,22 +58,64 @@ def loadable(paths: list[Path]) -> list[Path]:
     return kept
 
 
-@pytest.mark.parametrize("path", loadable(REVIEWS + sorted((EXAMPLES / "invalid").glob("*.yaml"))),
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", loadable(REVIEWS + sorted((EXAMPLES / "invalid").glob("*.yaml"))), ids=lambda p: p.name
+)
 def test_fast_and_reference_validators_agree_on_every_example(path: Path) -> None:
     data = load_review(path).data
     assert is_valid(data) == jsonschema_valid(data)
 
 
-VALUES = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.sampled_from([0.0, 1.0, 3.0, -1.0]),
-                   st.floats(), st.sampled_from([10**12, 10**12 + 1, 10**15, 10**15 + 1, -(10**15) - 1, 10**310, 100,
-                                                 100.5, 1e15, 1e16]),
-                   st.sampled_from(["", " ", "2026-02-30", "2026-10-01", "P1", "A9", "lead", "done", "x", "higher",
-                                    "Lead", "20261020", "periodic", "team", "\n", "a\n", "标签 甲", "A1\n", "P1\n",
-                                    "sales\n", "2026-10-01\n", "\ufeff", "\u200b", " \u3000", "a\x1b", "a\x85",
-                                    "a\r", "a\tb\n", "1899-12-31", "1900-01-01", "2199-12-31", "2200-01-01",
-                                    "9999-12-31", "2026/02/03", "x" * 201, "x" * 10_001]),
-                   st.lists(st.sampled_from(["P1", "P1", "a", "", "P1\n", "a\u200b"]), max_size=3), st.just({}))
+VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 5),
+    st.sampled_from([0.0, 1.0, 3.0, -1.0]),
+    st.floats(),
+    st.sampled_from([10**12, 10**12 + 1, 10**15, 10**15 + 1, -(10**15) - 1, 10**310, 100, 100.5, 1e15, 1e16]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "2026-02-30",
+            "2026-10-01",
+            "P1",
+            "A9",
+            "lead",
+            "done",
+            "x",
+            "higher",
+            "Lead",
+            "20261020",
+            "periodic",
+            "team",
+            "\n",
+            "a\n",
+            "标签 甲",
+            "A1\n",
+            "P1\n",
+            "sales\n",
+            "2026-10-01\n",
+            "\ufeff",
+            "\u200b",
+            " \u3000",
+            "a\x1b",
+            "a\x85",
+            "a\r",
+            "a\tb\n",
+            "1899-12-31",
+            "1900-01-01",
+            "2199-12-31",
+            "2200-01-01",
+            "9999-12-31",
+            "2026/02/03",
+            "x" * 201,
+            "x" * 10_001,
+        ]
+    ),
+    st.lists(st.sampled_from(["P1", "P1", "a", "", "P1\n", "a\u200b"]), max_size=3),
+    st.just({}),
+)
 
 
 def paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -91,8 +133,11 @@ ALL_PATHS = paths(BASE)[1:]
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(ALL_PATHS), st.sampled_from(["set", "delete", "add"]), VALUES),
-                min_size=1, max_size=3))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(ALL_PATHS), st.sampled_from(["set", "delete", "add"]), VALUES), min_size=1, max_size=3
+    )
+)
 def test_fast_and_reference_validators_agree_on_mutated_reviews(mutations: list[Any]) -> None:
     data = copy.deepcopy(BASE)
     for path, operation, value in mutations:

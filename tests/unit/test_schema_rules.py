@@ -36,8 +36,10 @@ from ..conftest import KB
 
 BASE = load_review(KB / "reviews" / "2026-q3-east-sales.yaml").data
 # The first action also carries and expects, so that every field of an action has a value to change.
-BASE["actions"][0] |= {"carried_from": "2026-q2-east-sales:A2",
-                       "expects": {"metric": "老客户复购率", "target": 70, "by": "2026-12-31"}}
+BASE["actions"][0] |= {
+    "carried_from": "2026-q2-east-sales:A2",
+    "expects": {"metric": "老客户复购率", "target": 70, "by": "2026-12-31"},
+}
 INLINED = inline_definitions(load_schema(), load_schema()["$defs"])
 TEXT_PATTERN = load_schema()["$defs"]["text"]["pattern"]
 
@@ -94,14 +96,19 @@ SCHEMA_PATHS = schema_paths(INLINED)
 
 
 def test_the_table_of_patterned_fields_is_complete() -> None:
-    assert {path for path, node in SCHEMA_PATHS.items() if "pattern" in node and node["pattern"] != TEXT_PATTERN} \
-        == set(PATTERNED)
+    assert {
+        path for path, node in SCHEMA_PATHS.items() if "pattern" in node and node["pattern"] != TEXT_PATTERN
+    } == set(PATTERNED)
 
 
 def test_every_string_field_is_constrained() -> None:
     """A new text field without the text rules would let control characters, blank and endless text through."""
-    loose = [path for path, node in SCHEMA_PATHS.items() if node.get("type") == "string"
-             and not ("enum" in node or node.get("format") == "date" or ("pattern" in node and "maxLength" in node))]
+    loose = [
+        path
+        for path, node in SCHEMA_PATHS.items()
+        if node.get("type") == "string"
+        and not ("enum" in node or node.get("format") == "date" or ("pattern" in node and "maxLength" in node))
+    ]
     assert loose == []
 
 
@@ -115,14 +122,31 @@ def test_no_pattern_accepts_a_trailing_newline(path: tuple[Any, ...]) -> None:
 
 def test_a_trailing_newline_is_explained_with_the_value_to_write() -> None:
     assert issues(with_value(("actions", 0, "id"), "A1\n")) == [
-        ("RG106", ("actions", 0, "id"), "actions[0].id: 'A1\\n' has a line break or spaces around it; write 'A1'")]
+        ("RG106", ("actions", 0, "id"), "actions[0].id: 'A1\\n' has a line break or spaces around it; write 'A1'")
+    ]
     assert issues(with_value(("tags", 0), "sales\n"))[0][2].endswith("write 'sales'")
     assert issues(with_value(("id",), "2026-q3-east-sales\n"))[0][:2] == ("RG106", ("id",))
 
 
 TEXT_FIELDS = [path for path, node in SCHEMA_PATHS.items() if node.get("pattern") == TEXT_PATTERN]
-BLANK = ["", " ", "\ufeff", "\u200b", "\u200b\u200c\u200d", "\u2060", "\u00a0", "\u3000", "\t\n", " \u2028 ",
-         "\u00ad", "\u180e", "\u2800", "\u3164", "\ufe0f", "\u202e"]
+BLANK = [
+    "",
+    " ",
+    "\ufeff",
+    "\u200b",
+    "\u200b\u200c\u200d",
+    "\u2060",
+    "\u00a0",
+    "\u3000",
+    "\t\n",
+    " \u2028 ",
+    "\u00ad",
+    "\u180e",
+    "\u2800",
+    "\u3164",
+    "\ufe0f",
+    "\u202e",
+]
 CONTROL = ["a\x00", "a\x08", "\x0bb", "a\x0c", "a\r", "a\rb", "a\x1b[31m", "a\x1f", "a\x7f", "a\x85", "a\x9f"]
 FINE = ["a", "a\tb", "first line\nsecond line\n", "a\u2028b", "定价", "👍", "a\u200db", " x ", "\u3000缩进"]
 
@@ -137,10 +161,16 @@ def test_every_text_field_refuses_blank_text_and_control_characters(path: tuple[
 
 def test_blank_text_names_the_invisible_characters() -> None:
     assert issues(with_value(("title",), "\ufeff")) == [
-        ("RG106", ("title",), "title has only spaces or invisible characters (U+FEFF ZERO WIDTH NO-BREAK SPACE); "
-         "fill it in or remove the field")]
+        (
+            "RG106",
+            ("title",),
+            "title has only spaces or invisible characters (U+FEFF ZERO WIDTH NO-BREAK SPACE); "
+            "fill it in or remove the field",
+        )
+    ]
     assert issues(with_value(("title",), "")) == [
-        ("RG106", ("title",), "title is empty; fill it in or remove the field")]
+        ("RG106", ("title",), "title is empty; fill it in or remove the field")
+    ]
 
 
 def test_a_blank_owner_is_no_owner() -> None:
@@ -151,8 +181,13 @@ def test_a_blank_owner_is_no_owner() -> None:
 
 def test_a_control_character_is_named() -> None:
     assert issues(with_value(("actions", 0, "owner"), "Ann\x1b")) == [
-        ("RG106", ("actions", 0, "owner"), "actions[0].owner contains the control character U+001B; delete it "
-         "(it usually comes with text pasted from another program)")]
+        (
+            "RG106",
+            ("actions", 0, "owner"),
+            "actions[0].owner contains the control character U+001B; delete it "
+            "(it usually comes with text pasted from another program)",
+        )
+    ]
 
 
 @pytest.mark.parametrize("tag", ["sa\u200bles", "sales\ufeff", "a\u3000b", "a\x1bb", "a  b", "a,b", "#a", " a", ""])
@@ -165,33 +200,45 @@ def test_a_tag_with_an_invisible_character_is_explained() -> None:
     assert message == "tags[0]: 'sa\\u200bles' contains U+200B ZERO WIDTH SPACE; delete it"
 
 
-@pytest.mark.parametrize(("path", "limit"), [(("title",), 200), (("actions", 0, "owner"), 200),
-                                             (("objective",), 10_000), (("problems", 0, "whys", 0), 10_000),
-                                             (("tags", 0), 60), (("id",), 100)])
+@pytest.mark.parametrize(
+    ("path", "limit"),
+    [
+        (("title",), 200),
+        (("actions", 0, "owner"), 200),
+        (("objective",), 10_000),
+        (("problems", 0, "whys", 0), 10_000),
+        (("tags", 0), 60),
+        (("id",), 100),
+    ],
+)
 def test_text_length_is_limited(path: tuple[Any, ...], limit: int) -> None:
     assert verdicts(with_value(path, "a" * limit)) == (True, True)
     too_long = with_value(path, "a" * (limit + 1))
     assert verdicts(too_long) == (False, False)
-    assert issues(too_long) == [("RG107", path, f"{field_name(path)} has {limit + 1:,} characters, more than the "
-                                 f"{limit:,} allowed; shorten it")]
+    assert issues(too_long) == [
+        ("RG107", path, f"{field_name(path)} has {limit + 1:,} characters, more than the {limit:,} allowed; shorten it")
+    ]
 
 
-@pytest.mark.parametrize(("text", "problem"), [
-    ("2026-02-30", "2026-02-30 is not a real date: February 2026 has 28 days; correct the day"),
-    ("1900-02-29", "1900-02-29 is not a real date: February 1900 has 28 days; correct the day"),
-    ("2026-04-31", "2026-04-31 is not a real date: April 2026 has 30 days; correct the day"),
-    ("2026-10-00", "2026-10-00 is not a real date: October 2026 has 31 days; correct the day"),
-    ("2026-13-01", "2026-13-01 is not a real date: there is no month 13; months run from 01 to 12"),
-    ("9999-12-31", "9999-12-31 has an implausible year; write a year from 1900 to 2199"),
-    ("1899-12-31", "1899-12-31 has an implausible year; write a year from 1900 to 2199"),
-    ("2200-01-01", "2200-01-01 has an implausible year; write a year from 1900 to 2199"),
-    ("2026/02/03", "'2026/02/03' is not a date; write it as YYYY-MM-DD: 2026-02-03"),
-    ("2026.2.3", "'2026.2.3' is not a date; write it as YYYY-MM-DD: 2026-02-03"),
-    ("20261020", "'20261020' is not a date; write it as YYYY-MM-DD"),
-    ("2026-10-01\n", "'2026-10-01\\n' is not a date; write it as YYYY-MM-DD: 2026-10-01"),
-    ("YYYY-MM-DD", "'YYYY-MM-DD' is not a date; write it as YYYY-MM-DD"),
-    ("２０２６-１０-０１", "'２０２６-１０-０１' is not a date; write it as YYYY-MM-DD"),
-])
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("2026-02-30", "2026-02-30 is not a real date: February 2026 has 28 days; correct the day"),
+        ("1900-02-29", "1900-02-29 is not a real date: February 1900 has 28 days; correct the day"),
+        ("2026-04-31", "2026-04-31 is not a real date: April 2026 has 30 days; correct the day"),
+        ("2026-10-00", "2026-10-00 is not a real date: October 2026 has 31 days; correct the day"),
+        ("2026-13-01", "2026-13-01 is not a real date: there is no month 13; months run from 01 to 12"),
+        ("9999-12-31", "9999-12-31 has an implausible year; write a year from 1900 to 2199"),
+        ("1899-12-31", "1899-12-31 has an implausible year; write a year from 1900 to 2199"),
+        ("2200-01-01", "2200-01-01 has an implausible year; write a year from 1900 to 2199"),
+        ("2026/02/03", "'2026/02/03' is not a date; write it as YYYY-MM-DD: 2026-02-03"),
+        ("2026.2.3", "'2026.2.3' is not a date; write it as YYYY-MM-DD: 2026-02-03"),
+        ("20261020", "'20261020' is not a date; write it as YYYY-MM-DD"),
+        ("2026-10-01\n", "'2026-10-01\\n' is not a date; write it as YYYY-MM-DD: 2026-10-01"),
+        ("YYYY-MM-DD", "'YYYY-MM-DD' is not a date; write it as YYYY-MM-DD"),
+        ("２０２６-１０-０１", "'２０２６-１０-０１' is not a date; write it as YYYY-MM-DD"),
+    ],
+)
 def test_date_problems_say_what_is_wrong_and_what_to_write(text: str, problem: str) -> None:
     assert date_problem(text) == problem
     data = with_value(("held_on",), text)
@@ -206,8 +253,13 @@ def test_plausible_dates_pass(text: str) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(st.dates().map(date.isoformat), st.from_regex(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", fullmatch=True),
-                 st.text(max_size=12)))
+@given(
+    st.one_of(
+        st.dates().map(date.isoformat),
+        st.from_regex(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", fullmatch=True),
+        st.text(max_size=12),
+    )
+)
 def test_a_date_passes_exactly_when_it_is_real_and_plausible(text: str) -> None:
     try:
         real = date.fromisoformat(text) if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text) else None
@@ -242,10 +294,15 @@ def test_nan_is_refused_wherever_it_stands() -> None:
 
 def test_number_messages() -> None:
     assert issues(with_value(("metrics", 0, "target"), 1e20)) == [
-        ("RG107", ("metrics", 0, "target"), "metrics[0].target is the number 1e+20, above the maximum "
-         "1,000,000,000,000,000; check the number")]
+        (
+            "RG107",
+            ("metrics", 0, "target"),
+            "metrics[0].target is the number 1e+20, above the maximum 1,000,000,000,000,000; check the number",
+        )
+    ]
     assert issues(with_value(("metrics", 0, "actual"), math.nan)) == [
-        ("RG103", ("metrics", 0, "actual"), "metrics[0].actual must be a number, not .nan; write the number")]
+        ("RG103", ("metrics", 0, "actual"), "metrics[0].actual must be a number, not .nan; write the number")
+    ]
     [(_, _, message)] = issues(with_value(("metrics", 0, "actual"), -math.inf))
     assert message.startswith("metrics[0].actual is -.inf (minus infinity), below the minimum -1,000,000,000,000,000")
 
@@ -272,7 +329,8 @@ def test_funnel_target_rate_is_an_optional_percent() -> None:
     for wrong in (-1, 100.5, 120, math.nan, "35%"):
         assert verdicts(with_value(path, wrong)) == (False, False), wrong
     assert issues(with_value(path, 120)) == [
-        ("RG107", path, "funnel[1].target_rate is the number 120, above the maximum 100; check the number")]
+        ("RG107", path, "funnel[1].target_rate is the number 120, above the maximum 100; check the number")
+    ]
 
 
 def test_a_review_the_validators_disagree_on_never_passes(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -280,17 +338,43 @@ def test_a_review_the_validators_disagree_on_never_passes(monkeypatch: pytest.Mo
     assert [(code, path) for code, path, _ in issues(BASE)] == [("RG107", ())]
 
 
-PROBES = [*BLANK, *CONTROL, *FINE, "A1", "A1\n", "P12", "L3", "sales", "sales\n", "a b", "a  b", "2026-10-01",
-          "2026-10-01\n", "2026-q3-east-sales", "Q3", "\u0085", "\u2029", "\U0001f600 emoji"]
+PROBES = [
+    *BLANK,
+    *CONTROL,
+    *FINE,
+    "A1",
+    "A1\n",
+    "P12",
+    "L3",
+    "sales",
+    "sales\n",
+    "a b",
+    "a  b",
+    "2026-10-01",
+    "2026-10-01\n",
+    "2026-q3-east-sales",
+    "Q3",
+    "\u0085",
+    "\u2029",
+    "\U0001f600 emoji",
+]
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="needs node to run ECMA-262 regular expressions")
 def test_every_pattern_means_the_same_in_ecma_262() -> None:
     patterns = sorted({node["pattern"] for node in SCHEMA_PATHS.values() if "pattern" in node})
-    script = ("const [patterns, probes] = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
-              "console.log(JSON.stringify(patterns.map(p => probes.map(s => new RegExp(p, 'u').test(s)))));")
-    answer = subprocess.run(["node", "-e", script], input=json.dumps([patterns, PROBES]), capture_output=True,
-                            text=True, check=True, timeout=60)
+    script = (
+        "const [patterns, probes] = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+        "console.log(JSON.stringify(patterns.map(p => probes.map(s => new RegExp(p, 'u').test(s)))));"
+    )
+    answer = subprocess.run(
+        ["node", "-e", script],
+        input=json.dumps([patterns, PROBES]),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     ecma = json.loads(answer.stdout)
     python = [[re.search(pattern, probe) is not None for probe in PROBES] for pattern in patterns]
     assert python == ecma

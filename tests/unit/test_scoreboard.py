@@ -29,10 +29,16 @@ def test_each_team_shows_the_kpis_of_its_latest_periodic_review() -> None:
     board = _analysis().scoreboard
     # EMEA's latest period is 2026-Q3; the east team's is the month 2026-10 (after its 2026-Q3); the south
     # and APAC teams have no periodic review (an anomaly, a capability review), so no row.
-    assert dict(board.groupby("team")["review"].first()) == {"Enterprise Sales EMEA": "2026-q3-emea-enterprise",
-                                                             "华东销售部": "2026-10-east-sales"}
+    assert dict(board.groupby("team")["review"].first()) == {
+        "Enterprise Sales EMEA": "2026-q3-emea-enterprise",
+        "华东销售部": "2026-10-east-sales",
+    }
     assert list(board[board["team"] == "Enterprise Sales EMEA"]["metric"]) == [
-        "New bookings", "Win rate", "Sales cycle", "Forecast accuracy"]
+        "New bookings",
+        "Win rate",
+        "Sales cycle",
+        "Forecast accuracy",
+    ]
 
 
 def test_achievement_rag_and_change_are_the_hand_computed_ones() -> None:
@@ -80,18 +86,24 @@ def test_a_quarter_before_the_month_is_the_latest_when_the_month_is_not_yet_held
     assert board[("华东销售部", "老客户复购率")]["rag"] is Rag.GREEN  # 65 / 60 = 108.3%
 
 
-@pytest.mark.parametrize(("achievement", "mark"), [
-    (1.0, Rag.GREEN), (0.9999, Rag.AMBER), (0.9, Rag.AMBER), (0.8999, Rag.RED), (float("nan"), None), (None, None)])
-def test_rag_by_default_is_green_when_met_amber_within_ten_percent(achievement: float | None,
-                                                                   mark: Rag | None) -> None:
+@pytest.mark.parametrize(
+    ("achievement", "mark"),
+    [(1.0, Rag.GREEN), (0.9999, Rag.AMBER), (0.9, Rag.AMBER), (0.8999, Rag.RED), (float("nan"), None), (None, None)],
+)
+def test_rag_by_default_is_green_when_met_amber_within_ten_percent(achievement: float | None, mark: Rag | None) -> None:
     assert rag(achievement) is mark
 
 
 def test_rag_thresholds_come_from_the_configuration(tmp_path: Path) -> None:
     config_file = tmp_path / "mkdocs.yml"
-    config_file.write_text((KB / "mkdocs.yml").read_text(encoding="utf-8").replace(
-        "    reviews_dir: reviews\n", "    reviews_dir: reviews\n    rag_thresholds: {green: 95, amber: 80}\n"),
-        encoding="utf-8")
+    config_file.write_text(
+        (KB / "mkdocs.yml")
+        .read_text(encoding="utf-8")
+        .replace(
+            "    reviews_dir: reviews\n", "    reviews_dir: reviews\n    rag_thresholds: {green: 95, amber: 80}\n"
+        ),
+        encoding="utf-8",
+    )
     (tmp_path / "reviews").symlink_to(KB / "reviews")
     board = _board(_analysis(config_file=config_file))
     assert board[("Enterprise Sales EMEA", "New bookings")]["rag"] is Rag.GREEN  # 95.3% >= 95%
@@ -108,16 +120,19 @@ def test_bad_rag_thresholds_are_a_configuration_error(tmp_path: Path, value: str
         load_config(config_file)
 
 
-@pytest.mark.parametrize(("today", "changes"), [
-    # 2026-10-east-sales:A2, due 2026-11-15 and still in progress, became overdue on 2026-11-16
-    (TODAY, RecentChanges(7, reviews_added=0, actions_closed=0, became_overdue=1)),
-    # the October and APAC reviews were held on 2026-11-05; 2026-q3-east-sales:A3, due 2026-11-05, was
-    # carried into October's review that day, so it never became overdue
-    (date(2026, 11, 10), RecentChanges(7, reviews_added=2, actions_closed=0, became_overdue=0)),
-    # 2026-q3-east-sales:A1 done on 2026-10-19
-    (date(2026, 10, 20), RecentChanges(7, reviews_added=0, actions_closed=1, became_overdue=0)),
-    # 2026-09-south-churn-spike:A2 (due 10-31) overdue from 11-01; 2026-q3-east-sales:A2 (due 11-01) from 11-02
-    (date(2026, 11, 2), RecentChanges(7, reviews_added=0, actions_closed=1, became_overdue=2)),
-])
+@pytest.mark.parametrize(
+    ("today", "changes"),
+    [
+        # 2026-10-east-sales:A2, due 2026-11-15 and still in progress, became overdue on 2026-11-16
+        (TODAY, RecentChanges(7, reviews_added=0, actions_closed=0, became_overdue=1)),
+        # the October and APAC reviews were held on 2026-11-05; 2026-q3-east-sales:A3, due 2026-11-05, was
+        # carried into October's review that day, so it never became overdue
+        (date(2026, 11, 10), RecentChanges(7, reviews_added=2, actions_closed=0, became_overdue=0)),
+        # 2026-q3-east-sales:A1 done on 2026-10-19
+        (date(2026, 10, 20), RecentChanges(7, reviews_added=0, actions_closed=1, became_overdue=0)),
+        # 2026-09-south-churn-spike:A2 (due 10-31) overdue from 11-01; 2026-q3-east-sales:A2 (due 11-01) from 11-02
+        (date(2026, 11, 2), RecentChanges(7, reviews_added=0, actions_closed=1, became_overdue=2)),
+    ],
+)
 def test_since_last_week_counts_the_seven_days_up_to_today(today: date, changes: RecentChanges) -> None:
     assert _analysis(today).since() == changes

@@ -18,10 +18,17 @@ from .test_vocabulary_aliases import ALIASES, with_settings
 VOCABULARY = tag_vocabulary({"决策链": ["decision-chain", "decision chain"], "定价": ["pricing"]}, "mkdocs.yml")
 
 
-@pytest.mark.parametrize(("tag", "meant"), [
-    ("Decision Chain", "decision chain"), ("decision_chain", "decision chain"), ("decision-chian", "decision chain"),
-    ("Pricing", "pricing"), ("prcing", "pricing"), ("决策链 ", "决策链"),
-])
+@pytest.mark.parametrize(
+    ("tag", "meant"),
+    [
+        ("Decision Chain", "decision chain"),
+        ("decision_chain", "decision chain"),
+        ("decision-chian", "decision chain"),
+        ("Pricing", "pricing"),
+        ("prcing", "pricing"),
+        ("决策链 ", "决策链"),
+    ],
+)
 def test_a_slip_for_a_vocabulary_tag_is_named(tag: str, meant: str) -> None:
     assert TagSpeller(VOCABULARY, {}).suggestion(tag) == meant
 
@@ -32,8 +39,10 @@ def test_known_and_unrelated_tags_are_fine(tag: str) -> None:
 
 
 def test_among_tags_the_reviews_use_the_rarer_spelling_is_the_slip() -> None:
-    speller = TagSpeller(tag_vocabulary({}, "mkdocs.yml"), {"forecasting": 3, "Forecasting": 1, "pilot": 1,
-                                                            "pilots": 1, "rfp": 2, "rfi": 1})
+    speller = TagSpeller(
+        tag_vocabulary({}, "mkdocs.yml"),
+        {"forecasting": 3, "Forecasting": 1, "pilot": 1, "pilots": 1, "rfp": 2, "rfi": 1},
+    )
     assert speller.suggestion("Forecasting") == "forecasting"
     assert speller.suggestion("forecasting") is None
     assert speller.suggestion("pilot") == "pilots" and speller.suggestion("pilots") == "pilot"  # a tie: both told
@@ -45,7 +54,7 @@ def _write(review: Path, old: str, new: str) -> int:
     text = review.read_text(encoding="utf-8")
     assert old in text
     review.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return text[:text.index(old)].count("\n") + 1
+    return text[: text.index(old)].count("\n") + 1
 
 
 def test_check_warns_of_a_slip_against_the_vocabulary_with_file_line_and_field(knowledge_base: Path) -> None:
@@ -56,7 +65,8 @@ def test_check_warns_of_a_slip_against_the_vocabulary_with_file_line_and_field(k
     assert code == 0  # a warning
     slips = [f for f in json.loads(out) if f["code"] == "RG250"]
     assert [(s["path"], s["line"], s["field"]) for s in slips] == [
-        ("reviews/2026-q2-emea-enterprise.yaml", line, "tags[1]")]
+        ("reviews/2026-q2-emea-enterprise.yaml", line, "tags[1]")
+    ]
     assert "did you mean 'decision-chain'?" in slips[0]["message"] and slips[0]["severity"] == "warning"
     code, _ = run("check", "--strict", "--today", "2026-11-20", cwd=knowledge_base)
     assert code == 1
@@ -76,8 +86,11 @@ def test_check_of_one_file_knows_the_tags_of_the_other_reviews(knowledge_base: P
 
 def test_block_lists_of_other_reviews_count_too(knowledge_base: Path) -> None:
     other = knowledge_base / "reviews" / "2026-q2-emea-enterprise.yaml"
-    _write(other, "tags: [forecasting, decision-chain]", "tags:\n  - forecasting  # the quarter's theme\n"
-                                                         "  - \"decision-chain\"")
+    _write(
+        other,
+        "tags: [forecasting, decision-chain]",
+        'tags:\n  - forecasting  # the quarter\'s theme\n  - "decision-chain"',
+    )
     review = knowledge_base / "reviews" / "2026-q3-emea-enterprise.yaml"
     text = review.read_text(encoding="utf-8")
     written = next(row for row in text.splitlines() if "tags:" in row and "decision-chain" in row)
@@ -95,13 +108,16 @@ def test_the_fixture_knowledge_base_has_no_slips(knowledge_base: Path) -> None:
 def test_check_with_a_vocabulary_and_teams_stays_light(knowledge_base: Path) -> None:
     with_settings(knowledge_base, ALIASES + "    teams: [华东销售部, 华南客户成功部]\n")
     review = knowledge_base / "reviews" / "2026-q3-east-sales.yaml"
-    code = ("import sys, retrogen.cli as c\n"
-            "try:\n"
-            f"    c.cli.main(['check', {str(review)!r}, '--today', '2026-11-20'], standalone_mode=False)\n"
-            "finally:\n"
-            "    engine = ('pandas', 'jinja2', 'mkdocs', 'openpyxl', 'jieba', 'jsonschema')\n"
-            "    print('heavy:', ','.join(sorted(m for m in engine if m in sys.modules)), file=sys.stderr)\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                            cwd=knowledge_base)
+    code = (
+        "import sys, retrogen.cli as c\n"
+        "try:\n"
+        f"    c.cli.main(['check', {str(review)!r}, '--today', '2026-11-20'], standalone_mode=False)\n"
+        "finally:\n"
+        "    engine = ('pandas', 'jinja2', 'mkdocs', 'openpyxl', 'jieba', 'jsonschema')\n"
+        "    print('heavy:', ','.join(sorted(m for m in engine if m in sys.modules)), file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=knowledge_base
+    )
     assert "warning" in result.stdout
     assert result.stderr.strip().splitlines()[-1] == "heavy:"

@@ -8,8 +8,7 @@ def test_chinese_is_segmented_with_the_shorter_words_of_long_ones() -> None:
 
 
 def test_english_is_lower_cased_with_plurals_folded_and_stopwords_numbers_punctuation_dropped() -> None:
-    assert terms("The Deals were missed in 3 discoveries; 12.5% process!") == [
-        "deal", "missed", "discovery", "process"]
+    assert terms("The Deals were missed in 3 discoveries; 12.5% process!") == ["deal", "missed", "discovery", "process"]
 
 
 def test_mixed_text_keeps_both_scripts() -> None:

@@ -33,8 +33,9 @@ ALIAS_NAMES = {"decision-chain", "decision chain", "pricing", "Pricing", "discov
 
 def with_settings(folder: Path, settings: str) -> Path:
     config = folder / "mkdocs.yml"
-    text = config.read_text(encoding="utf-8").replace("    reviews_dir: reviews\n",
-                                                      "    reviews_dir: reviews\n" + settings)
+    text = config.read_text(encoding="utf-8").replace(
+        "    reviews_dir: reviews\n", "    reviews_dir: reviews\n" + settings
+    )
     config.write_text(text, encoding="utf-8")
     return folder
 
@@ -53,17 +54,24 @@ def test_aliases_match_whatever_the_case_spacing_hyphens_or_underscores() -> Non
     assert tag_key("Decision-Chain") == tag_key("decision chain")
 
 
-@pytest.mark.parametrize(("value", "complaint"), [
-    ("决策链", "must be a mapping of each canonical tag to the list of its aliases"),
-    ("[decision-chain]", "must be a mapping of each canonical tag"),
-    ("{决策链: decision-chain}", "must be a mapping of each canonical tag"),
-    ("{决策链: [1]}", "must be a mapping of each canonical tag"),
-    ("{决策链: [decision-chain], 流程: [Decision Chain]}", "'Decision Chain' is listed under both '决策链' and '流程'"),
-    ("{决策链: [定价], 定价: [pricing]}", "'定价', an alias of '决策链', is itself a canonical tag"),
-    ("{Pricing: [], pricing: []}", "'pricing' and 'Pricing' are one tag"),
-])
-def test_a_vocabulary_that_cannot_be_one_is_refused_naming_the_file_and_key(knowledge_base: Path, value: str,
-                                                                           complaint: str) -> None:
+@pytest.mark.parametrize(
+    ("value", "complaint"),
+    [
+        ("决策链", "must be a mapping of each canonical tag to the list of its aliases"),
+        ("[decision-chain]", "must be a mapping of each canonical tag"),
+        ("{决策链: decision-chain}", "must be a mapping of each canonical tag"),
+        ("{决策链: [1]}", "must be a mapping of each canonical tag"),
+        (
+            "{决策链: [decision-chain], 流程: [Decision Chain]}",
+            "'Decision Chain' is listed under both '决策链' and '流程'",
+        ),
+        ("{决策链: [定价], 定价: [pricing]}", "'定价', an alias of '决策链', is itself a canonical tag"),
+        ("{Pricing: [], pricing: []}", "'pricing' and 'Pricing' are one tag"),
+    ],
+)
+def test_a_vocabulary_that_cannot_be_one_is_refused_naming_the_file_and_key(
+    knowledge_base: Path, value: str, complaint: str
+) -> None:
     with_settings(knowledge_base, f"    tag_aliases: {value}\n")
     with pytest.raises(ConfigError) as error:
         load_config(knowledge_base / "mkdocs.yml")
@@ -90,8 +98,15 @@ def test_aliases_count_as_their_canonical_tag_in_every_table(aliased: Path) -> N
     themes = analysis.themes[analysis.themes["kind"] == "tag"].set_index("theme")
     plain_themes = plain.themes[plain.themes["kind"] == "tag"].set_index("theme")
     assert not ALIAS_NAMES & set(themes.index)
-    assert themes.loc["决策链", "reviews"] == len({r.id for r in reviews if _mentions(r, "决策链")}) == (
-        len({r.id for r in plain.knowledge_base.reviews if _mentions(r, "决策链") or _mentions(r, "decision-chain")}))
+    assert (
+        themes.loc["决策链", "reviews"]
+        == len({r.id for r in reviews if _mentions(r, "决策链")})
+        == (
+            len(
+                {r.id for r in plain.knowledge_base.reviews if _mentions(r, "决策链") or _mentions(r, "decision-chain")}
+            )
+        )
+    )
     assert themes.loc["决策链", "reviews"] > plain_themes.loc["决策链", "reviews"]
     # lessons by tag: the canonical row counts the lessons of both spellings
     by_tag = analysis.lessons_by_tag.set_index("tag")["lessons"]
@@ -140,8 +155,11 @@ def test_search_finds_a_canonical_tag_by_its_aliases_and_the_reverse(aliased: Pa
     pages = {entry["location"]: entry for entry in docs if "#" not in entry["location"]}
     # Every review written with decision-chain is tagged 决策链, and its page says decision-chain too.
     tagged = {loc for loc, entry in pages.items() if "决策链" in entry.get("tags", [])}
-    assert {"reviews/2026-q2-emea-enterprise/", "reviews/2026-northwind-fleet-deal/",
-            "reviews/2026-10-east-sales/"} <= tagged
+    assert {
+        "reviews/2026-q2-emea-enterprise/",
+        "reviews/2026-northwind-fleet-deal/",
+        "reviews/2026-10-east-sales/",
+    } <= tagged
     assert all("decision-chain" in pages[loc]["text"] for loc in tagged)
     assert not ALIAS_NAMES & {tag for entry in pages.values() for tag in entry.get("tags", [])}
     # The tags page lists each canonical tag with its aliases, as text search finds.

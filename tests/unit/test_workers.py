@@ -37,8 +37,9 @@ def running(pid: int) -> bool:
 
 @pytest.mark.parametrize("method", multiprocessing.get_all_start_methods())
 def test_workers_exit_when_their_parent_is_killed(method: str) -> None:
-    parent = subprocess.Popen([sys.executable, "-c", PARENT, method], stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, text=True)  # the killed pool's tracker complains
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT, method], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )  # the killed pool's tracker complains
     assert parent.stdout is not None
     with parent.stdout:
         workers = [int(pid) for pid in parent.stdout.readline().split()]

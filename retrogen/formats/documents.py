@@ -24,13 +24,15 @@ from functools import cache
 from typing import ClassVar
 
 import jinja2
+import markupsafe
 from docx import Document
+from docx.document import Document as DocumentObject
+from docx.enum.text import WD_TAB_ALIGNMENT
 from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Cm, Pt, RGBColor
-from markupsafe import Markup
 
 from retrogen.formats.render import environment
 
@@ -91,6 +93,7 @@ BODY_POINTS, NOTE_POINTS, TABLE_POINTS = 9.5, 8.5, 8.5
 HEADINGS = {0: ("Title", 16), 1: ("Heading 1", 12), 2: ("Heading 2", 10.5)}  # style, points
 HEADING_COLOR = "1F3A5F"
 HEADER_FILL = "E7ECF2"
+FOOTER_COLOR = "595959"
 # Tones of marked cells: light enough to print and to read black text on.
 FILLS = {"green": "C6EFCE", "amber": "FFEB9C", "red": "FFC7CE"}
 SYMBOLS = {"green": "🟢", "amber": "🟡", "red": "🔴"}  # Markdown has no cell colours
@@ -105,14 +108,14 @@ _INLINE_MARKUP = re.compile(r"([\\`*_\[\]|~])")
 _BLOCK_START = re.compile(r"^([#+=-]|\d+(?=[.)]))")
 
 
-def markdown_text(value: object, starts_line: bool = False) -> Markup:
+def markdown_text(value: object, starts_line: bool = False) -> markupsafe.Markup:
     """Text as inert Markdown on one line: no markup, link, HTML or table break can come from it.
     `starts_line`: the text begins a paragraph, where `- ` or `1. ` would start a list."""
     text = _INLINE_MARKUP.sub(r"\\\1", " ".join(str(value).split()))
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     if starts_line:
         text = _BLOCK_START.sub(lambda m: m[1] + "\\" if m[1][0].isdigit() else "\\" + m[1], text)
-    return Markup(text)
+    return markupsafe.Markup(text)
 
 
 @cache
@@ -147,6 +150,11 @@ def to_html(blocks: Sequence[Block], language: str) -> str:
 # --- Word -----------------------------------------------------------------------------------------------
 
 _BODY = "word/document.xml"
+_FOOTER = "word/footer1.xml"
+# Stands in the house template's footer for each document's own line (its scope, period and date).
+_FOOTER_TEXT = "RETROGEN-FOOTER-TEXT"
+# The footer's page number, in each language: (before, between, after) the PAGE and NUMPAGES fields.
+_PAGE_WORDS = {"zh": ("第 ", " 页，共 ", " 页"), "en": ("Page ", " of ", "")}
 _STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
 # A fixed timestamp for every part: the same document gives the same bytes, so a build rewrites only the
 # reports that changed.
@@ -155,13 +163,15 @@ _STAMP = (1980, 1, 1, 0, 0, 0)
 
 @dataclass(frozen=True)
 class _Package:
-    parts: bytes  # a zip of every part but the body
+    parts: bytes  # a zip of every part but the body and the footer
+    footer: str  # the footer part, with _FOOTER_TEXT where each document's footer line goes
     body_start: str  # the body part up to and including <w:body>
     body_end: str  # the page settings (w:sectPr) and the closing tags
 
 
-def to_docx(blocks: Sequence[Block], language: str) -> bytes:
-    """A Word document: the house template with `blocks` as its body."""
+def to_docx(blocks: Sequence[Block], language: str, footer: str = "") -> bytes:
+    """A Word document: the house template with `blocks` as its body. Every page's footer holds `footer` (what
+    the document is about and as of when, for a page that was printed and separated) and the page number."""
     package = _house_package("zh" if language.startswith("zh") else "en")
     body = _render("word.xml.j2", blocks, language)
     buffer = io.BytesIO(package.parts)
@@ -169,6 +179,8 @@ def to_docx(blocks: Sequence[Block], language: str) -> bytes:
         archive.writestr(
             zipfile.ZipInfo(_BODY, _STAMP), package.body_start + body + package.body_end, zipfile.ZIP_DEFLATED
         )
+        footer_part = package.footer.replace(_FOOTER_TEXT, str(markupsafe.escape(footer)))
+        archive.writestr(zipfile.ZipInfo(_FOOTER, _STAMP), footer_part, zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
 
 
@@ -207,6 +219,7 @@ def _house_package(language: str) -> _Package:
         style.paragraph_format.space_before = Pt(0 if level == 0 else 9)
         style.paragraph_format.space_after = Pt(4 if level == 0 else 3)
         style.paragraph_format.keep_with_next = True  # no heading stranded at the bottom of a page
+    _add_footer(document, language)
     title = styles["Title"].element.get_or_add_pPr()
     border = title.find(_w("pBdr"))
     if border is not None:  # the default Title underlines itself with a thick accent rule
@@ -216,11 +229,36 @@ def _house_package(language: str) -> _Package:
     parts = io.BytesIO()
     with zipfile.ZipFile(saved) as source, zipfile.ZipFile(parts, "w", zipfile.ZIP_DEFLATED) as target:
         for name in source.namelist():
-            if name != _BODY:
+            if name not in (_BODY, _FOOTER):
                 target.writestr(zipfile.ZipInfo(name, _STAMP), source.read(name), zipfile.ZIP_DEFLATED)
         body = source.read(_BODY).decode("utf-8")
+        footer = source.read(_FOOTER).decode("utf-8")
     start = body.index("<w:body>") + len("<w:body>")
-    return _Package(parts.getvalue(), body[:start], body[body.index("<w:sectPr", start) :])
+    return _Package(parts.getvalue(), footer, body[:start], body[body.index("<w:sectPr", start) :])
+
+
+def _add_footer(document: DocumentObject, language: str) -> None:
+    """The footer of every page: the document's own line on the left, "第 2 页，共 3 页" on the right (Word
+    fills in the PAGE and NUMPAGES fields, so the count is right however the document is edited)."""
+    paragraph = document.sections[0].footer.paragraphs[0]
+    paragraph.style = document.styles["Normal"]  # the Footer style's tab stops are for US Letter
+    paragraph.paragraph_format.tab_stops.add_tab_stop(Cm(TEXT_WIDTH_CM), WD_TAB_ALIGNMENT.RIGHT)
+    before, between, after = _PAGE_WORDS[language]
+
+    def run(text: str) -> BaseOxmlElement:
+        added = paragraph.add_run(text)  # a tab ("\t") becomes Word's tab, to the right-aligned stop
+        added.font.size, added.font.color.rgb = Pt(NOTE_POINTS), RGBColor.from_string(FOOTER_COLOR)
+        element: BaseOxmlElement = added._r
+        return element
+
+    for text, code in ((f"{_FOOTER_TEXT}\t{before}", "PAGE"), (between, "NUMPAGES"), (after, "")):
+        if text:
+            run(text)
+        if code:
+            simple = OxmlElement("w:fldSimple")
+            simple.set(_w("instr"), code)
+            simple.append(run("1"))  # shown until Word or LibreOffice computes the field
+            paragraph._p.append(simple)
 
 
 def _w(tag: str) -> str:

@@ -76,6 +76,7 @@ class ReviewReport:
     review: Review
     kpis: tuple[KpiRow, ...]
     actions: tuple[ActionRow, ...]
+    today: date  # the day the actions' states are as of
 
     @property
     def language(self) -> str:
@@ -263,7 +264,7 @@ class ReportBuilder:
         # Rows come in the review's own order, so the metric at the same position holds the analysis.
         kpis = tuple(_kpi(row, text) for row, text in zip(self._metrics.get(review.id, []), analyses, strict=True))
         actions = tuple(_action(row) for row in self._actions.get(review.id, []))
-        return ReviewReport(review, kpis, actions)
+        return ReviewReport(review, kpis, actions, self.analysis.today)
 
     def period(self, label: str, team: str | None, language: str) -> Report:
         """A period's report: the summary of every team (team None) or of one team followed by each of its

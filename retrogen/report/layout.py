@@ -35,6 +35,11 @@ def _due(row: ActionRow, language: str) -> str:
     return f"{due} ({slip_note(row.slip, language)})" if row.slip else due
 
 
+def _column(word: str) -> str:
+    """A word as a column's heading: "Owner" where the sentence word is "owner" (Chinese is unchanged)."""
+    return word[:1].upper() + word[1:]
+
+
 def _rag(mark: Rag | None, text: dict[str, str]) -> str:
     return text[mark] if mark else ""
 
@@ -64,7 +69,7 @@ def _kpi_table(kpis: tuple[KpiRow, ...], text: dict[str, str]) -> Grid:
             text["change"],
         ),
         rows,
-        (5.6, 1.8, 2.1, 2.1, 2.0, 1.4, 2.2),
+        (5.0, 1.8, 2.1, 2.1, 2.6, 1.4, 2.2),  # "Achievement" fits its column on one line
         frozenset({2, 3, 4, 6}),
         marks,
     )
@@ -124,12 +129,12 @@ def review_blocks(report: ReviewReport) -> list[Block]:
         blocks += [
             Heading(text["action_plan"], 1),
             Grid(
-                ("#", text["action"], text["owner"], text["due"], text["checkpoint"], text["status"]),
+                ("#", text["action"], _column(text["owner"]), _column(text["due"]), text["checkpoint"], text["status"]),
                 tuple(
                     (a.id, a.action, a.owner, _due(a, report.language), a.checkpoint, action_state(a, text))
                     for a in report.actions
                 ),
-                (0.9, 6.0, 1.8, 2.0, 4.0, 2.5),
+                (0.9, 5.3, 1.8, 3.2, 3.5, 2.5),  # the due date is wide enough for a carried action's note
             ),
         ]
     return blocks
@@ -180,7 +185,14 @@ def summary_blocks(summary: Summary, language: str) -> list[Block]:
     if summary.overdue:
         blocks.append(
             Grid(
-                (text["team"], text["review"], text["action"], text["owner"], text["due"], text["days_late"]),
+                (
+                    text["team"],
+                    text["review"],
+                    text["action"],
+                    _column(text["owner"]),
+                    _column(text["due"]),
+                    text["days_late"],
+                ),
                 tuple(
                     (a.team, a.review, a.action, a.owner, a.due.isoformat(), str(a.days_late)) for a in summary.overdue
                 ),
@@ -206,6 +218,19 @@ def summary_blocks(summary: Summary, language: str) -> list[Block]:
     else:
         blocks.append(Text(text["none"]))
     return blocks
+
+
+def report_footer(report: Report) -> str:
+    """The line at the foot of every page: what the document is about and the day its states are as of."""
+    text = labels(report.language)
+    if report.summary:
+        s = report.summary
+        scope, period, today = s.team or text["all_teams"], s.period.label, s.today
+    else:
+        r = report.reviews[0]
+        scope, today = r.review.team, r.today
+        period = r.review.period
+    return " · ".join(part for part in (text["report"], scope, period, f"{text['as_of']} {today}") if part)
 
 
 def report_blocks(report: Report) -> list[Block]:

@@ -75,7 +75,7 @@ def test_docx_tables_keep_their_column_widths(knowledge_base: Path, tmp_path: Pa
     assert run(knowledge_base, "2026-q3-east-sales", "-o", str(target))[0] == 0
     actions = next(t for t in docx.Document(str(target)).tables if t.rows[0].cells[0].text == "#")
     grid = [round(column.width / Cm(1), 1) for column in actions.columns]
-    assert grid == [0.9, 6.0, 1.8, 2.0, 4.0, 2.5]
+    assert grid == [0.9, 5.3, 1.8, 3.2, 3.5, 2.5]
     assert [round(cell.width / Cm(1), 1) for cell in actions.rows[1].cells] == grid
 
 

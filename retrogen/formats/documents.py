@@ -21,6 +21,7 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import pairwise
 from typing import ClassVar
 
 import jinja2
@@ -75,11 +76,31 @@ class Grid:
 
 
 @dataclass(frozen=True)
+class Bar:
+    label: str
+    length: float  # the bar's length as a fraction of the chart's width, 0 to 1
+    figure: str  # what the bar stands for, written after it (76.0%, 120 → 42)
+    mark: str | None = None  # green, amber or red; None: the one neutral colour of a series
+
+
+@dataclass(frozen=True)
+class Bars:
+    """A horizontal bar chart, drawn by the document itself (shaded table cells in Word, boxes in HTML, block
+    characters in Markdown) so that it prints and needs no image. `reference` draws a line across the bars at
+    that fraction of the width (a target)."""
+
+    kind: ClassVar[str] = "bars"
+    bars: tuple[Bar, ...]
+    reference: float | None = None
+    reference_label: str = ""
+
+
+@dataclass(frozen=True)
 class PageBreak:
     kind: ClassVar[str] = "page_break"
 
 
-Block = Heading | Text | Items | Grid | PageBreak
+Block = Heading | Text | Items | Grid | Bars | PageBreak
 
 # --- the house style ------------------------------------------------------------------------------------
 
@@ -97,6 +118,12 @@ FOOTER_COLOR = "595959"
 # Tones of marked cells: light enough to print and to read black text on.
 FILLS = {"green": "C6EFCE", "amber": "FFEB9C", "red": "FFC7CE"}
 SYMBOLS = {"green": "🟢", "amber": "🟡", "red": "🔴"}  # Markdown has no cell colours
+# Bars: met, nearly and missed in the site's tones (retrogen.css), a neutral blue for a series.
+BAR_FILLS = {"green": "2E9E57", "amber": "E0A526", "red": "D64545", None: "4A78B5"}
+BAR_CELLS = 40  # a Word bar is drawn in steps of 1/40 of its width
+BAR_LABEL_CM, BAR_FIGURE_CM = 4.6, 3.0
+BAR_EIGHTHS = " ▏▎▍▌▋▊▉"  # Markdown bars: a full block per step, the last one in eighths
+BAR_MARKDOWN_STEPS = 20
 TWIPS_PER_CM = 567
 
 # --- Markdown -------------------------------------------------------------------------------------------
@@ -118,12 +145,35 @@ def markdown_text(value: object, starts_line: bool = False) -> markupsafe.Markup
     return markupsafe.Markup(text)
 
 
+def bar_segments(bars: Bars) -> list[list[tuple[int, bool, bool]]]:
+    """Each Word bar as cells of the chart's BAR_CELLS steps: (steps spanned, shaded, starts at the reference
+    line). A cell starts wherever the bar or the reference line ends, so the line is a cell's left border."""
+    reference = None if bars.reference is None else round(min(max(bars.reference, 0.0), 1.0) * BAR_CELLS)
+    rows = []
+    for bar in bars.bars:
+        filled = round(min(max(bar.length, 0.0), 1.0) * BAR_CELLS)
+        edges = sorted({0, filled, BAR_CELLS} | ({reference} if reference else set()))
+        rows.append([(end - start, end <= filled, start == reference) for start, end in pairwise(edges)])
+    return rows
+
+
+def markdown_bar(length: float) -> str:
+    """A bar of block characters, BAR_MARKDOWN_STEPS wide at full length, to an eighth of a step."""
+    eighths = round(min(max(length, 0.0), 1.0) * BAR_MARKDOWN_STEPS * 8)
+    return "█" * (eighths // 8) + BAR_EIGHTHS[eighths % 8].strip()
+
+
 @cache
 def _templates() -> jinja2.Environment:
     """Autoescaping escapes &, <, >, and quotes: right for HTML and for WordprocessingML alike."""
     env = environment("templates/documents")
     env.filters.update(text=markdown_text, twips=lambda cm: round(cm * TWIPS_PER_CM))
     env.globals.update(
+        bar_segments=bar_segments,
+        markdown_bar=markdown_bar,
+        bar_fills=BAR_FILLS,
+        bar_cells=BAR_CELLS,
+        bar_widths=(BAR_LABEL_CM, (TEXT_WIDTH_CM - BAR_LABEL_CM - BAR_FIGURE_CM) / BAR_CELLS, BAR_FIGURE_CM),
         fills=FILLS,
         symbols=SYMBOLS,
         header_fill=HEADER_FILL,

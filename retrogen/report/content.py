@@ -72,11 +72,22 @@ class ActionRow:
 
 
 @dataclass(frozen=True)
+class FunnelRow:
+    stage: str
+    count: int
+    conversion: float | None  # from the stage before; None for the first stage
+    cumulative: float | None  # from the first stage
+    target_rate: float | None
+    target_met: bool | None
+
+
+@dataclass(frozen=True)
 class ReviewReport:
     review: Review
     kpis: tuple[KpiRow, ...]
     actions: tuple[ActionRow, ...]
     today: date  # the day the actions' states are as of
+    funnel: tuple[FunnelRow, ...] = ()
 
     @property
     def language(self) -> str:
@@ -235,6 +246,9 @@ _ACTION_COLUMNS = (
 )
 
 
+_FUNNEL_COLUMNS = ("review", "stage", "count", "conversion", "cumulative", "target_rate", "target_met")
+
+
 class ReportBuilder:
     """Builds reports from one Analysis; the tables are grouped by review once, so a build that writes every
     review's report stays linear in the number of reviews."""
@@ -248,6 +262,10 @@ class ReportBuilder:
     @cached_property
     def _metrics(self) -> dict[str, list[dict[str, Any]]]:
         return grouped(records(self.analysis.metrics[list(_METRIC_COLUMNS)]), "review")
+
+    @cached_property
+    def _funnel(self) -> dict[str, list[dict[str, Any]]]:
+        return grouped(records(self.analysis.funnel[list(_FUNNEL_COLUMNS)]), "review")
 
     @cached_property
     def _actions(self) -> dict[str, list[dict[str, Any]]]:
@@ -264,7 +282,18 @@ class ReportBuilder:
         # Rows come in the review's own order, so the metric at the same position holds the analysis.
         kpis = tuple(_kpi(row, text) for row, text in zip(self._metrics.get(review.id, []), analyses, strict=True))
         actions = tuple(_action(row) for row in self._actions.get(review.id, []))
-        return ReviewReport(review, kpis, actions, self.analysis.today)
+        funnel = tuple(
+            FunnelRow(
+                row["stage"],
+                int(row["count"]),
+                _number(row["conversion"]),
+                _number(row["cumulative"]),
+                _number(row["target_rate"]),
+                row["target_met"],
+            )
+            for row in self._funnel.get(review.id, [])
+        )
+        return ReviewReport(review, kpis, actions, self.analysis.today, funnel)
 
     def period(self, label: str, team: str | None, language: str) -> Report:
         """A period's report: the summary of every team (team None) or of one team followed by each of its

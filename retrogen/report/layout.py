@@ -4,10 +4,10 @@ numbers every format shows."""
 from __future__ import annotations
 
 from retrogen.engine.metrics import Rag
-from retrogen.formats.documents import Block, Grid, Heading, Items, PageBreak, Text
+from retrogen.formats.documents import Bar, Bars, Block, Grid, Heading, Items, PageBreak, Text
 from retrogen.formats.labels import labels, slip_note
 from retrogen.formats.numbers import number, percent, quantity, signed_change
-from retrogen.report.content import ActionRow, KpiRow, Report, ReviewReport, Summary
+from retrogen.report.content import ActionRow, FunnelRow, KpiRow, Report, ReviewReport, Summary
 
 
 def period_text(start: object, end: object, label: str | None) -> str:
@@ -40,8 +40,40 @@ def _column(word: str) -> str:
     return word[:1].upper() + word[1:]
 
 
+# A traffic light in words, so that it reads in black and white and to the colour-blind.
+RAG_WORDS = {"green": "met", "amber": "nearly", "red": "missed"}
+# An achievement chart's bars end at 125%: a metric far above its target does not shrink the others.
+ACHIEVEMENT_SCALE = 1.25
+
+
 def _rag(mark: Rag | None, text: dict[str, str]) -> str:
-    return text[mark] if mark else ""
+    return _column(text[RAG_WORDS[mark]]) if mark else ""
+
+
+def _achievement_chart(kpis: tuple[KpiRow, ...], text: dict[str, str]) -> Bars:
+    """Each metric's achievement as a bar against the dashed target line, in its traffic light's colour."""
+    bars = tuple(
+        Bar(k.name, k.achievement / ACHIEVEMENT_SCALE, f"{percent(k.achievement)} {_rag(k.rag, text)}".strip(), k.rag)
+        for k in kpis
+        if k.achievement is not None
+    )
+    return Bars(bars, 1 / ACHIEVEMENT_SCALE, text["target_line"])
+
+
+def _funnel_chart(funnel: tuple[FunnelRow, ...], text: dict[str, str]) -> Bars:
+    """Each stage's count as a share of the first stage's, with its conversion from the stage before (red where
+    it missed its target conversion, green where it met it)."""
+    first = max(funnel[0].count, 1)
+    bars = []
+    for stage in funnel:
+        figure = quantity(stage.count, "")
+        if stage.conversion is not None:
+            figure += f" · {percent(stage.conversion)}"
+        if stage.target_rate is not None:
+            figure += f" ({text['target']} {percent(stage.target_rate)})"
+        mark = None if stage.target_met is None else ("green" if stage.target_met else "red")
+        bars.append(Bar(stage.stage, stage.count / first, figure, mark))
+    return Bars(tuple(bars))
 
 
 def _kpi_table(kpis: tuple[KpiRow, ...], text: dict[str, str]) -> Grid:
@@ -101,9 +133,14 @@ def review_blocks(report: ReviewReport) -> list[Block]:
         Text(separator.join(f"{p.name} ({text[p.role]})" for p in r.participants), label=text["participants"]),
     ]
     if report.kpis:
-        blocks += [Heading(text["kpis"], 1), _kpi_table(report.kpis, text), Heading(text["gaps"], 2)]
+        blocks += [Heading(text["kpis"], 1), _kpi_table(report.kpis, text)]
+        if any(k.achievement is not None for k in report.kpis):
+            blocks.append(_achievement_chart(report.kpis, text))
+        blocks.append(Heading(text["gaps"], 2))
         gaps = report.gaps
         blocks.append(Items(tuple(_gap(k, text) for k in gaps)) if gaps else Text(text["no_gaps"]))
+    if report.funnel:
+        blocks += [Heading(text["funnel"], 1), _funnel_chart(report.funnel, text)]
     if report.problems:
         blocks.append(Heading(text["problems"], 1))
         for p in report.problems:

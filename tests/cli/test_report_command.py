@@ -53,10 +53,10 @@ def test_review_docx_holds_the_kpi_and_action_tables(
     document = docx.Document(str(target))
     assert table_rows(document, "指标") == [
         ["指标", "单位", "目标值", "实际值", "达成率", "标识", "环比"],
-        ["销售额", "万元", "500", "380", "76%", "红", "-9.5%"],
-        ["新客户数量", "个", "20", "12", "60%", "红", "-14.3%"],
-        ["老客户复购率", "%", "60", "65", "108.3%", "绿", "+4 pp"],
-        ["平均跟进周期", "天", "15", "22", "68.2%", "红", "+15.8%"],
+        ["销售额", "万元", "500", "380", "76%", "未达成", "-9.5%"],
+        ["新客户数量", "个", "20", "12", "60%", "未达成", "-14.3%"],
+        ["老客户复购率", "%", "60", "65", "108.3%", "达成", "+4 pp"],
+        ["平均跟进周期", "天", "15", "22", "68.2%", "未达成", "+15.8%"],
     ]
     actions = table_rows(document, "#")
     assert actions[0] == ["#", "措施", "负责人", "截止", "检查点", "状态"]
@@ -128,7 +128,7 @@ def test_team_period_report_is_a_summary_then_each_review(
     docx_target = tmp_path / "team.docx"
     assert run(knowledge_base, "--team", "华东销售部", "--period", "2026-H2", "-o", str(docx_target))[0] == 0
     rows = table_rows(docx.Document(str(docx_target)), "复盘")
-    assert rows[1] == ["2026年Q3华东区销售业绩复盘", "1/4", "78.1%", "红", "3", "0", "0", "100%"]
+    assert rows[1] == ["2026年Q3华东区销售业绩复盘", "1/4", "78.1%", "未达成", "3", "0", "0", "100%"]
 
 
 def test_all_teams_summary(knowledge_base: Path, tmp_path: Path, golden: Callable[[str, str], None]) -> None:
@@ -139,10 +139,10 @@ def test_all_teams_summary(knowledge_base: Path, tmp_path: Path, golden: Callabl
     assert run(knowledge_base, "--period", "2026", "-o", str(target))[0] == 0
     document = docx.Document(str(target))
     assert table_rows(document, "团队")[1:] == [
-        ["Enterprise Sales EMEA", "1/9", "76.6%", "红", "8", "2", "0", "66.7%"],
-        ["Inside Sales APAC", "0/2", "57.5%", "红", "2", "2", "0", "0%"],
-        ["华东销售部", "4/15", "84.7%", "红", "14", "4", "1", "55.6%"],
-        ["华南客户成功部", "0/2", "56.7%", "红", "3", "2", "1", "33.3%"],
+        ["Enterprise Sales EMEA", "1/9", "76.6%", "未达成", "8", "2", "0", "66.7%"],
+        ["Inside Sales APAC", "0/2", "57.5%", "未达成", "2", "2", "0", "0%"],
+        ["华东销售部", "4/15", "84.7%", "未达成", "14", "4", "1", "55.6%"],
+        ["华南客户成功部", "0/2", "56.7%", "未达成", "3", "2", "1", "33.3%"],
     ]
     assert document.paragraphs[0].text == "全部团队 2026 复盘汇总"
 
@@ -152,7 +152,7 @@ def test_html_report_is_a_standalone_page(knowledge_base: Path, tmp_path: Path) 
     assert run(knowledge_base, "2026-q3-east-sales", "-o", str(target))[0] == 0
     page = target.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "@page { size: A4" in page
-    assert '<td class="num rag-red">' not in page and '<td class=" rag-red">红</td>' in page
+    assert '<td class="num rag-red">' not in page and '<td class=" rag-red">未达成</td>' in page
     assert "http" not in page and "<script" not in page
 
 

@@ -121,7 +121,7 @@ SYMBOLS = {"green": "🟢", "amber": "🟡", "red": "🔴"}  # Markdown has no c
 # Bars: met, nearly and missed in the site's tones (retrogen.css), a neutral blue for a series.
 BAR_FILLS = {"green": "2E9E57", "amber": "E0A526", "red": "D64545", None: "4A78B5"}
 BAR_CELLS = 40  # a Word bar is drawn in steps of 1/40 of its width
-BAR_LABEL_CM, BAR_FIGURE_CM = 4.6, 3.0
+BAR_LABEL_CM, BAR_FIGURE_CM = 3.8, 4.4
 BAR_EIGHTHS = " ▏▎▍▌▋▊▉"  # Markdown bars: a full block per step, the last one in eighths
 BAR_MARKDOWN_STEPS = 20
 TWIPS_PER_CM = 567

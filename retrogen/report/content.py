@@ -21,7 +21,7 @@ from retrogen.core.errors import RetrogenError
 from retrogen.core.periods import Period, parse_label
 from retrogen.engine.actions import action_summary
 from retrogen.engine.analysis import Analysis
-from retrogen.engine.loop import Slip
+from retrogen.engine.loop import FollowUp, Slip
 from retrogen.engine.metrics import Rag, causes_pareto, metrics_summary, rag
 from retrogen.engine.model import Lesson, Problem, Review
 from retrogen.formats.tables import grouped, records
@@ -88,6 +88,7 @@ class ReviewReport:
     actions: tuple[ActionRow, ...]
     today: date  # the day the actions' states are as of
     funnel: tuple[FunnelRow, ...] = ()
+    follow_up: FollowUp | None = None  # the team's earlier actions as they stood at this meeting
 
     @property
     def language(self) -> str:
@@ -293,7 +294,7 @@ class ReportBuilder:
             )
             for row in self._funnel.get(review.id, [])
         )
-        return ReviewReport(review, kpis, actions, self.analysis.today, funnel)
+        return ReviewReport(review, kpis, actions, self.analysis.today, funnel, self.analysis.follow_up(review))
 
     def period(self, label: str, team: str | None, language: str) -> Report:
         """A period's report: the summary of every team (team None) or of one team followed by each of its

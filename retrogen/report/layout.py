@@ -3,6 +3,7 @@ numbers every format shows."""
 
 from __future__ import annotations
 
+from retrogen.engine.loop import FollowUp
 from retrogen.engine.metrics import Rag
 from retrogen.formats.documents import Bar, Bars, Block, Grid, Heading, Items, PageBreak, Text
 from retrogen.formats.labels import labels, slip_note
@@ -58,6 +59,60 @@ def _achievement_chart(kpis: tuple[KpiRow, ...], text: dict[str, str]) -> Bars:
         if k.achievement is not None
     )
     return Bars(bars, 1 / ACHIEVEMENT_SCALE, text["target_line"])
+
+
+def _follow_up_blocks(follow_up: FollowUp, text: dict[str, str]) -> list[Block]:
+    """上期行动回顾 as the review's page shows it: the team's earlier actions in their state on the meeting's day,
+    with the verdicts on their expected results; then the verdicts this meeting decides."""
+    blocks: list[Block] = [Heading(text["follow_up"], 1)]
+    if follow_up.previous and all(source.id != follow_up.previous.id for source, _ in follow_up.groups):
+        blocks.append(Text(follow_up.previous.title, label=text["previous_review"]))
+    for source, rows in follow_up.groups:  # as on the site: each earlier review, then its actions
+        blocks += [
+            Text(f"{source.title} · {source.held_on}", note=True),
+            Grid(
+                (
+                    "#",
+                    text["action"],
+                    _column(text["owner"]),
+                    _column(text["due"]),
+                    text["state"],
+                    _column(text["verification"]),
+                ),
+                tuple(
+                    (
+                        row.action.id,
+                        row.action.action,
+                        row.action.owner,
+                        row.action.due.isoformat(),
+                        text[row.state],
+                        text[row.verification.verdict] if row.verification else "",
+                    )
+                    for row in rows
+                ),
+                (0.9, 6.5, 1.8, 2.0, 2.4, 3.6),
+            ),
+        ]
+    if follow_up.decided:
+        blocks += [
+            Heading(text["decided_here"], 2),
+            Grid(
+                (text["action"], text["metric"], text["target"], text["actual"], _column(text["verification"])),
+                tuple(
+                    (
+                        action.action,
+                        verdict.metric,
+                        number(verdict.target),
+                        number(verdict.actual),
+                        text[verdict.verdict],
+                    )
+                    for _, action, verdict in follow_up.decided
+                ),
+                (6.2, 3.4, 2.0, 2.0, 3.6),
+                frozenset({2, 3}),
+            ),
+        ]
+    return blocks
 
 
 def _funnel_chart(funnel: tuple[FunnelRow, ...], text: dict[str, str]) -> Bars:
@@ -141,6 +196,8 @@ def review_blocks(report: ReviewReport) -> list[Block]:
         blocks.append(Items(tuple(_gap(k, text) for k in gaps)) if gaps else Text(text["no_gaps"]))
     if report.funnel:
         blocks += [Heading(text["funnel"], 1), _funnel_chart(report.funnel, text)]
+    if report.follow_up and (report.follow_up.rows or report.follow_up.decided):
+        blocks += _follow_up_blocks(report.follow_up, text)
     if report.problems:
         blocks.append(Heading(text["problems"], 1))
         for p in report.problems:

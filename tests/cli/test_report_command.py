@@ -39,8 +39,10 @@ def docx_text(document: Document) -> str:
     return "\n".join(lines) + "\n"
 
 
-def table_rows(document: Document, first_header: str) -> list[list[str]]:
-    table = next(t for t in document.tables if t.rows[0].cells[0].text == first_header)
+def table_rows(document: Document, first_header: str, nth: int = 0) -> list[list[str]]:
+    """The `nth` table whose first heading is `first_header` (-1: the last; the action plan follows the
+    follow-up's tables, which also start with #)."""
+    table = [t for t in document.tables if t.rows[0].cells[0].text == first_header][nth]
     return [[cell.text for cell in row.cells] for row in table.rows]
 
 
@@ -58,7 +60,7 @@ def test_review_docx_holds_the_kpi_and_action_tables(
         ["老客户复购率", "%", "60", "65", "108.3%", "达成", "+4 pp"],
         ["平均跟进周期", "天", "15", "22", "68.2%", "未达成", "+15.8%"],
     ]
-    actions = table_rows(document, "#")
+    actions = table_rows(document, "#", -1)
     assert actions[0] == ["#", "措施", "负责人", "截止", "检查点", "状态"]
     assert [row[0:4] + row[5:] for row in actions[1:]] == [
         ["A1", "开展SPIN提问技巧培训,11月起每周1次销售案例模拟演练", "张伟", "2026-10-20", "已完成"],
@@ -73,7 +75,7 @@ def test_docx_tables_keep_their_column_widths(knowledge_base: Path, tmp_path: Pa
     every column comes out equally wide."""
     target = tmp_path / "q3.docx"
     assert run(knowledge_base, "2026-q3-east-sales", "-o", str(target))[0] == 0
-    actions = next(t for t in docx.Document(str(target)).tables if t.rows[0].cells[0].text == "#")
+    actions = [t for t in docx.Document(str(target)).tables if t.rows[0].cells[0].text == "#"][-1]
     grid = [round(column.width / Cm(1), 1) for column in actions.columns]
     assert grid == [0.9, 5.3, 1.8, 3.2, 3.5, 2.5]
     assert [round(cell.width / Cm(1), 1) for cell in actions.rows[1].cells] == grid

@@ -21,8 +21,9 @@ from retrogen.core.errors import RetrogenError
 from retrogen.core.files import write_file
 from retrogen.formats.labels import LABELS
 from retrogen.formats.render import yaml_environment
-from retrogen.gate.config import CONFIG_NAME, SETTINGS
+from retrogen.gate.config import CONFIG_NAME
 from retrogen.gate.schema import SCHEMA_NAME, data_path, schema_path
+from retrogen.gate.settings import rules
 
 # The hook pre-commit runs: every changed YAML file is passed, and `--only-reviews` keeps those in the
 # configured reviews_dir, wherever it is (a `files:` pattern cannot know it). .pre-commit-hooks.yaml says the same.
@@ -204,7 +205,7 @@ def starter_files(
             "repo": source.location if hook_repo and source.kind == "git" else None,
         },
         "nav": [(page, LABELS[lang][label]) for page, label in NAV.items()],
-        "settings": [{"name": key, "default": s.default, "expected": s.expected} for key, s in SETTINGS.items()],
+        "settings": [{"name": name, "rule": rule} for name, rule in rules()],
     }
     files = {
         path: _templates.get_template(template).render(context)

@@ -14,11 +14,12 @@ from typing import Any, cast
 
 import pandas as pd
 
+from retrogen.core.words import catalogue
 from retrogen.engine.loop import DECIDED, Verdict
 from retrogen.engine.metrics import is_recurring
 from retrogen.engine.model import Action, Lesson, Review
 from retrogen.engine.text import terms
-from retrogen.formats.labels import counted, labels
+from retrogen.formats.labels import counted
 from retrogen.formats.render import environment
 from retrogen.gate.settings import DEFAULTS
 
@@ -299,7 +300,7 @@ def playbook_markdown(
     template = environment("templates").get_template("playbook.md.j2")
     return template.render(
         playbook=playbook,
-        text=labels(language),
+        text=catalogue(language).labels,
         today=today,
         review_link=review_link,
         link_suffix=link_suffix,

@@ -32,6 +32,7 @@ from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Cm, Pt, RGBColor
 from markupsafe import Markup
 
+from retrogen.core.words import language_of
 from retrogen.formats.render import environment
 
 # --- blocks ---------------------------------------------------------------------------------------------
@@ -162,7 +163,7 @@ class _Package:
 
 def to_docx(blocks: Sequence[Block], language: str) -> bytes:
     """A Word document: the house template with `blocks` as its body."""
-    package = _house_package("zh" if language.startswith("zh") else "en")
+    package = _house_package(language_of(language))
     body = _render("word.xml.j2", blocks, language)
     buffer = io.BytesIO(package.parts)
     with zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as archive:  # the other parts stay compressed

@@ -13,6 +13,7 @@ from yaml_env_tag import construct_env_tag
 
 from retrogen.core.errors import ConfigError
 from retrogen.core.periods import FIRST_YEAR, LAST_YEAR
+from retrogen.core.words import Language, language_of
 from retrogen.gate.glossary import TagVocabulary, tag_vocabulary
 from retrogen.gate.owners import normalise
 from retrogen.gate.people import Roster, load_roster
@@ -33,7 +34,7 @@ class Config:
     roster: Roster = field(default_factory=Roster)  # extra.retrogen.people, read
     tags: TagVocabulary = field(default_factory=TagVocabulary)  # extra.retrogen.tag_aliases, read
     teams: tuple[str, ...] | None = None  # extra.retrogen.teams, normalised; None: any team is fine
-    language: str = "en"
+    language: Language = "en"
     site_name: str = "retrogen"
     mkdocs: dict[str, Any] = field(default_factory=dict)
     notices: tuple[str, ...] = ()  # what the user should change in mkdocs.yml (a setting's former name)
@@ -160,7 +161,6 @@ def load_config(config_file: Path | None = None, cwd: Path | None = None) -> Con
     raw = read_mkdocs_yml(config_file)
     settings, notices = retrogen_settings(raw, config_file)
     theme = raw.get("theme") if isinstance(raw.get("theme"), dict) else {}
-    language = str(theme.get("language") or "en") if theme else "en"
     root = config_file.parent
     return Config(
         root=root,
@@ -169,7 +169,7 @@ def load_config(config_file: Path | None = None, cwd: Path | None = None) -> Con
         roster=load_roster(root / settings.people) if settings.people else Roster(),
         tags=tag_vocabulary(settings.tag_aliases, f"{config_file}: extra.retrogen.tag_aliases"),
         teams=tuple(normalise(team) for team in settings.teams) if settings.teams is not None else None,
-        language="zh" if language.lower().startswith("zh") else "en",
+        language=language_of(theme.get("language") if theme else None),
         site_name=str(raw.get("site_name") or "retrogen"),
         mkdocs=raw,
         notices=tuple(notices),

@@ -24,17 +24,19 @@ import yaml
 
 from retrogen import __version__
 from retrogen.cli import cli
+from retrogen.core.words import CATALOGUES
 from retrogen.gate.config import load_config
 from retrogen.gate.schema import schema_path
 from retrogen.gate.settings import rules
 from retrogen.kb import init as starter
-from retrogen.kb.init import EXAMPLES, MANIFEST, starter_files
+from retrogen.kb.init import MANIFEST, starter_files
 
 from ..conftest import KB, ROOT
 from .offline_venv import offline_venv
 from .test_check_and_new import run
 
 TODAY = "2026-11-20"
+EXAMPLES = {lang: words.example_review for lang, words in CATALOGUES.items()}  # init's example review
 
 
 @pytest.fixture(params=sorted(EXAMPLES))

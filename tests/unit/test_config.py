@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from retrogen.core.errors import ConfigError
+from retrogen.core.words import catalogue, language_of
 from retrogen.gate.check import CheckOptions, check_file
 from retrogen.gate.config import load_config
 from retrogen.gate.settings import DEFAULTS, SettingsRefused, read_settings, rules, setting
@@ -144,3 +145,26 @@ def test_every_written_default_is_valid_and_reads_to_the_declared_default() -> N
     for name, rule in rules():
         assert rule.valid(rule.default), name
         assert rule.read(rule.default) == getattr(DEFAULTS, name), name
+
+
+@pytest.mark.parametrize(
+    ("stated", "sample", "language"),
+    [
+        ("zh", "", "zh"),
+        ("zh-CN", "", "zh"),
+        ("zh_TW", "Q3 pipeline review", "zh"),  # a stated language wins over the text
+        ("ZH", "", "zh"),
+        ("en-GB", "华东销售部季度复盘", "en"),
+        ("fr", "", "en"),  # a language retrogen has no words for: English
+        (None, "华东销售部季度复盘", "zh"),  # unstated: the text's own language
+        (None, "East region Q3 review 华东", "en"),
+        (["zh"], "", "en"),  # not a language at all (the schema reports it)
+    ],
+)
+def test_language_of_reads_a_stated_language_else_the_text(stated: object, sample: str, language: str) -> None:
+    assert language_of(stated, sample) == language
+
+
+def test_a_chinese_theme_in_any_spelling_gives_chinese_words(tmp_path: Path) -> None:
+    config = load_config(config_from(tmp_path, "theme:\n  name: material\n  language: zh-TW\n"))
+    assert config.language == "zh" and catalogue(config.language).labels["playbook"] == "打法手册"

@@ -590,7 +590,7 @@ _HEADERS_ZH = {
     "first": "首阶段",
     "last": "末阶段",
     "overall": "总转化率",
-    "factor": "鱼骨因素",
+    "factor": _LABELS_ZH["factor"],
     "problems": "问题数",
     "reviews": "复盘数",
     "teams": "团队数",
@@ -657,7 +657,8 @@ _STATUS = {
     "cancelled": "已取消",
     "carried": "已结转",
 }  # carried: in an action's history
-_FACTOR = {"people": "人员", "product_market": "产品与市场", "process": "流程", "resources": "资源"}
+# A fishbone factor reads as the pages, the schema and `new`'s template write it (主观(人), not 人员 nor 主观).
+_FACTOR = {code: _LABELS_ZH[code] for code in ("people", "product_market", "process", "resources")}
 _VALUES_ZH = {
     "status": _STATUS,
     "state": {"open": "未完成", "overdue": "已逾期", "done": "已完成", "cancelled": "已取消", "carried": "已结转"},
@@ -674,7 +675,7 @@ _VALUES_ZH = {
     "previous_from": {"stated": "填写值"},
     "factor": _FACTOR,
     "theme": _FACTOR,
-    "kind": {"factor": "鱼骨因素", "tag": "标签", "problem": "问题", "lesson": "经验"},
+    "kind": {"factor": _LABELS_ZH["factor"], "tag": "标签", "problem": "问题", "lesson": "经验"},
     "source": {
         "created": "复盘召开",
         "git": "复盘文件更新",

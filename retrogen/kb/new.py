@@ -114,13 +114,15 @@ def render_review(
     prefill: Prefill | None = None,
     tags: tuple[str, ...] = (),
 ) -> str:
+    words = catalogue(lang)
     return _templates.get_template(f"review.{lang}.yaml.j2").render(
         id=review_id,
         kind=kind,
         team=team,
         held_on=held_on.isoformat(),
         schema=schema,
-        kind_label=catalogue(lang).review_kinds[kind],
+        words=words,
+        kind_label=words.review_kinds[kind],
         prefill=prefill or Prefill(),
         tags=tags,
     )

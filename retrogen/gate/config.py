@@ -122,8 +122,7 @@ def retrogen_settings(raw: dict[str, Any], config_file: Path) -> tuple[Settings,
     try:
         return read_settings(written)
     except SettingsRefused as refused:
-        where = setting_position(config_file, refused.problem.name)
-        raise ConfigError(f"{where}: {refused.problem.message}") from None
+        raise ConfigError(f"{setting_position(config_file, refused.key)}: {refused}") from None
 
 
 def setting_position(config_file: Path, name: str, seen: tuple[Path, ...] = ()) -> str:

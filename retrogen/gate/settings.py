@@ -13,7 +13,7 @@ import copy
 import difflib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, TypeVar
 
 from retrogen.core.errors import ConfigError
 
@@ -176,6 +176,7 @@ class Settings:
 
 
 DEFAULTS = Settings()
+Declared = TypeVar("Declared")  # a dataclass whose fields are `setting`s
 
 
 def rules(declaration: type[Any] = Settings) -> Iterator[tuple[str, Rule]]:
@@ -184,23 +185,21 @@ def rules(declaration: type[Any] = Settings) -> Iterator[tuple[str, Rule]]:
         yield each.name, each.metadata["rule"]
 
 
-@dataclass(frozen=True)
-class Problem:
-    """Why a written setting was refused; `name` is the key as written (an old name stays the old name)."""
-
-    name: str
-    message: str
-
-
 class SettingsRefused(ConfigError):
-    """The written settings break a rule; config.py adds the file and line, since only it knows them."""
+    """A written setting breaks a rule. `key` is as written (a former name stays the former name), so that
+    config.py, which knows the file, can add where it is."""
 
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(problem.message)
-        self.problem = problem
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
 
 
-def read_settings(written: Mapping[str, Any], declaration: type[Any] = Settings) -> tuple[Any, list[str]]:
+def read_settings(written: Mapping[str, Any]) -> tuple[Settings, list[str]]:
+    """`extra.retrogen` as mkdocs.yml writes it, read against the declaration; see `read_declared`."""
+    return read_declared(written, Settings)
+
+
+def read_declared(written: Mapping[str, Any], declaration: type[Declared]) -> tuple[Declared, list[str]]:
     """The declaration's settings from what mkdocs.yml writes, and a notice for each former name used.
     Raises SettingsRefused for an unknown key, a setting given twice (old and new name) or a bad value."""
     declared = dict(rules(declaration))
@@ -212,13 +211,13 @@ def read_settings(written: Mapping[str, Any], declaration: type[Any] = Settings)
         if name not in declared:
             close = difflib.get_close_matches(key, [*declared, *former], n=1)
             hint = f"did you mean {close[0]!r}?" if close else f"known settings: {', '.join(declared)}"
-            raise SettingsRefused(Problem(key, f"extra.retrogen.{key} is not a setting; {hint}"))
+            raise SettingsRefused(key, f"extra.retrogen.{key} is not a setting; {hint}")
         if name != key:
             if name in written:
-                raise SettingsRefused(Problem(key, f"extra.retrogen.{key} is the former name of {name}: keep one"))
+                raise SettingsRefused(key, f"extra.retrogen.{key} is the former name of {name}: keep one")
             notices.append(f"extra.retrogen.{key} is now called {name}; rename it, the old name will go")
         rule = declared[name]
         if not rule.valid(value):
-            raise SettingsRefused(Problem(key, f"extra.retrogen.{key} must be {rule.expected}, not {value!r}"))
+            raise SettingsRefused(key, f"extra.retrogen.{key} must be {rule.expected}, not {value!r}")
         values[name] = rule.read(value)
     return declaration(**values), notices

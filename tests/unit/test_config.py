@@ -13,7 +13,7 @@ from retrogen.core.errors import ConfigError
 from retrogen.core.words import catalogue, language_of
 from retrogen.gate.check import CheckOptions, check_file
 from retrogen.gate.config import load_config
-from retrogen.gate.settings import DEFAULTS, SettingsRefused, read_settings, rules, setting
+from retrogen.gate.settings import DEFAULTS, SettingsRefused, read_declared, rules, setting
 
 from ..conftest import EXAMPLES
 
@@ -130,15 +130,15 @@ class _Renamed:
 
 
 def test_a_former_name_is_read_with_a_notice() -> None:
-    settings, notices = read_settings({"min_why": 5}, _Renamed)
+    settings, notices = read_declared({"min_why": 5}, _Renamed)
     assert settings == _Renamed(whys=5)
     assert notices == ["extra.retrogen.min_why is now called whys; rename it, the old name will go"]
-    assert read_settings({"whys": 4}, _Renamed) == (_Renamed(whys=4), [])
+    assert read_declared({"whys": 4}, _Renamed) == (_Renamed(whys=4), [])
 
 
 def test_a_setting_under_both_names_is_refused() -> None:
     with pytest.raises(SettingsRefused, match="min_why is the former name of whys: keep one"):
-        read_settings({"min_why": 5, "whys": 4}, _Renamed)
+        read_declared({"min_why": 5, "whys": 4}, _Renamed)
 
 
 def test_every_written_default_is_valid_and_reads_to_the_declared_default() -> None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from retrogen.core.words import CATALOGUES, catalogue
+from retrogen.gate.vocabulary import FACTORS, KINDS, LANGUAGES, STATUSES
 from retrogen.kb.new import render_review
-
-FACTORS = ("people", "product_market", "process", "resources")
 
 
 def test_a_fishbone_factor_has_one_chinese_word_in_pages_tables_and_the_template() -> None:
@@ -25,3 +24,11 @@ def test_both_languages_have_the_same_words() -> None:
     assert set(english.labels) == set(chinese.labels)
     assert set(english.reminders) == set(chinese.reminders)
     assert set(english.review_kinds) == set(chinese.review_kinds)
+
+
+def test_the_catalogue_has_words_for_every_language_and_code_of_the_schema() -> None:
+    assert set(CATALOGUES) == set(LANGUAGES)
+    for language, words in CATALOGUES.items():
+        for code in (*KINDS, *FACTORS, *STATUSES):
+            assert words.labels[code], (language, code)
+        assert set(words.review_kinds) == set(KINDS)

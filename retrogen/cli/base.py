@@ -94,6 +94,8 @@ def get_config(ctx: click.Context, *, needs: Literal["reviews", "mkdocs.yml", "n
             state["config"] = load_config(state.get("config_file"))
         except ConfigError as exc:
             raise click.UsageError(str(exc)) from None
+        for notice in state["config"].notices:
+            click.echo(f"{state['config'].config_file}: {notice}", err=True)
     config: Config = state["config"]
     problem = None if needs == "nothing" else knowledge_base_problem(config, reviews=needs == "reviews")
     if problem:

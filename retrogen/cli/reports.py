@@ -12,13 +12,13 @@ import pandas as pd
 from retrogen.cli.base import cli, get_config, parse_today, today_option, write_output
 from retrogen.core.errors import RetrogenError
 from retrogen.core.printable import printable
+from retrogen.core.words import catalogue
 from retrogen.engine.actions import GROUPS, STATUS_FILTERS, action_summary, filter_actions, follow_up_order
 from retrogen.engine.analysis import Analysis, analyse
 from retrogen.engine.history import weekly_series
 from retrogen.engine.metrics import metrics_summary
 from retrogen.engine.playbook import playbook_markdown
 from retrogen.formats.documents import to_docx
-from retrogen.formats.labels import labels
 from retrogen.formats.tables import FORMATS, formatted, to_excel_csv, to_json, with_titles
 from retrogen.gate.vocabulary import LANGUAGES
 from retrogen.report.playbook import playbook_blocks
@@ -343,7 +343,8 @@ def playbook(
     language = lang or get_config(ctx).language
     content: str | bytes
     if chosen == "docx":
-        footer = f"{labels(language)['playbook']} · {labels(language)['as_of']} {analysis.today}"
+        words = catalogue(language).labels
+        footer = f"{words['playbook']} · {words['as_of']} {analysis.today}"
         content = to_docx(playbook_blocks(analysis.playbook, language, analysis.today), language, footer)
     else:
         content = playbook_markdown(analysis.playbook, language, analysis.today)

@@ -9,9 +9,6 @@ from collections.abc import Callable
 
 from retrogen.core.periods import Period
 
-# How many consecutive comparable periods a KPI must miss before it is flagged (extra.retrogen.repeated_miss_periods).
-DEFAULT_REPEATED_MISS_PERIODS = 2
-
 
 def ratio(numerator: float | None, denominator: float | None) -> float:
     """numerator / denominator; NaN when either is missing, the denominator is zero, or the result is no

@@ -9,7 +9,6 @@ from typing import Any, cast
 
 import pandas as pd
 
-from retrogen.core.rates import DEFAULT_REPEATED_MISS_PERIODS
 from retrogen.engine import actions as action_tables
 from retrogen.engine import metrics as metric_tables
 from retrogen.engine.history import (
@@ -25,8 +24,9 @@ from retrogen.engine.loop import ACTIVE_STATES, ClosedLoop, FollowUp, State, clo
 from retrogen.engine.model import KnowledgeBase, Review, load_knowledge_base
 from retrogen.engine.playbook import Playbook, build_playbook
 from retrogen.formats.tables import records
-from retrogen.gate.config import DEFAULT_PLAYBOOK_ORDER, DEFAULT_PROVEN_MIN_VERDICTS, Config
+from retrogen.gate.config import Config
 from retrogen.gate.loop_checks import same_cause
+from retrogen.gate.settings import DEFAULTS
 from retrogen.gate.vocabulary import OPEN_STATUSES
 
 
@@ -62,11 +62,11 @@ def _lesson_tags(review: Review, problem_id: str) -> frozenset[str]:
 class Analysis:
     knowledge_base: KnowledgeBase
     git: GitHistory
-    playbook_order: tuple[str, ...] = DEFAULT_PLAYBOOK_ORDER  # extra.retrogen.playbook_order
+    playbook_order: tuple[str, ...] = DEFAULTS.playbook_order  # extra.retrogen.playbook_order
     # extra.retrogen.rag_thresholds: the achievement from which a KPI is green, and amber
-    rag_thresholds: tuple[float, float] = (metric_tables.GREEN_FROM, metric_tables.AMBER_FROM)
-    repeated_miss_periods: int = DEFAULT_REPEATED_MISS_PERIODS  # extra.retrogen.repeated_miss_periods
-    proven_min_verdicts: int = DEFAULT_PROVEN_MIN_VERDICTS  # extra.retrogen.proven_min_verdicts
+    rag_thresholds: tuple[float, float] = DEFAULTS.rag_thresholds
+    repeated_miss_periods: int = DEFAULTS.repeated_miss_periods  # extra.retrogen.repeated_miss_periods
+    proven_min_verdicts: int = DEFAULTS.proven_min_verdicts  # extra.retrogen.proven_min_verdicts
 
     @property
     def today(self) -> date:
@@ -285,12 +285,16 @@ def analyse(config: Config, today: date, use_git: bool = True, jobs: int | None 
     """Load the knowledge base and its git history; tables are computed when first asked for.
     `jobs` caps the processes that check the reviews (default: one per core)."""
     knowledge_base = load_knowledge_base(config, today, jobs=jobs)
-    git = GitHistory() if not use_git else read_git_history(config.root, config.reviews_dir, config.max_file_size)
+    git = (
+        GitHistory()
+        if not use_git
+        else read_git_history(config.root, config.reviews_dir, config.settings.max_file_size)
+    )
     return Analysis(
         knowledge_base,
         git,
-        config.playbook_order,
-        config.rag_thresholds,
-        config.repeated_miss_periods,
-        config.proven_min_verdicts,
+        config.settings.playbook_order,
+        config.settings.rag_thresholds,
+        config.settings.repeated_miss_periods,
+        config.settings.proven_min_verdicts,
     )

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from retrogen.engine.model import Action, Review
-from retrogen.gate.config import Config
 from retrogen.gate.loader import parse_text
+from retrogen.gate.settings import DEFAULTS
 from retrogen.gate.vocabulary import OPEN_STATUSES, STATUSES
 
 ActionKey = tuple[str, str]  # review id, action id
@@ -71,7 +71,7 @@ def _without_history(reason: str) -> GitHistory:
     return GitHistory(notice=f"{reason}: action history comes from `updates` alone")
 
 
-def read_git_history(root: Path, reviews_dir: Path, max_file_size: int = Config.max_file_size) -> GitHistory:
+def read_git_history(root: Path, reviews_dir: Path, max_file_size: int = DEFAULTS.max_file_size) -> GitHistory:
     """Read every committed version of every review with two git processes: one `log`, one `cat-file --batch`.
 
     History only adds detail, so it never stops a command: whatever git does, the answer is the history

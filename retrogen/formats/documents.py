@@ -35,6 +35,7 @@ from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Cm, Pt, RGBColor
 
+from retrogen.core.words import language_of
 from retrogen.formats.render import environment
 
 # --- blocks ---------------------------------------------------------------------------------------------
@@ -222,7 +223,7 @@ class _Package:
 def to_docx(blocks: Sequence[Block], language: str, footer: str = "") -> bytes:
     """A Word document: the house template with `blocks` as its body. Every page's footer holds `footer` (what
     the document is about and as of when, for a page that was printed and separated) and the page number."""
-    package = _house_package("zh" if language.startswith("zh") else "en")
+    package = _house_package(language_of(language))
     body = _render("word.xml.j2", blocks, language)
     buffer = io.BytesIO(package.parts)
     with zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as archive:  # the other parts stay compressed

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from retrogen.core.printable import printable
-from retrogen.formats.labels import HEADERS, HIDDEN_COLUMNS, VALUES, YES_NO
+from retrogen.core.words import catalogue
 from retrogen.formats.numbers import number, percent, signed_change
 
 # Columns that hold ratios: shown as percentages to people, kept as fractions for machines.
@@ -85,19 +85,19 @@ def to_json(frame: pd.DataFrame) -> str:
 
 def yes_no(value: bool, language: str | None = None) -> str:
     """A boolean as every output for people writes it, in `language` (default English)."""
-    yes, no = YES_NO[language or "en"]
+    yes, no = catalogue(language).yes_no
     return yes if value else no
 
 
 def header(column: str, language: str | None) -> str:
     """A column's header for people in `language`; in English (or None) the column's name, as JSON keys it."""
-    return HEADERS.get(language or "", {}).get(column, column)
+    return catalogue(language).headers.get(column, column)
 
 
 def word(column: str, value: Any, language: str | None) -> Any:
     """A code (a status, a state, a factor…) in words of `language`; in English, anything else, as it is."""
     if isinstance(value, str):
-        return VALUES.get(language or "", {}).get(column, {}).get(value, value)
+        return catalogue(language).values.get(column, {}).get(value, value)
     return value
 
 
@@ -279,7 +279,7 @@ def to_table(frame: pd.DataFrame, language: str | None = None, wide: bool = True
 
     lines = [line(titles), line(["-" * w for w in widths]), *(line(r) for r in rows)]
     if len(kept) < len(columns):
-        lines.append(HIDDEN_COLUMNS[language or "en"].format(n=len(columns) - len(kept)))
+        lines.append(catalogue(language).hidden_columns.format(n=len(columns) - len(kept)))
     return "\n".join(lines)
 
 

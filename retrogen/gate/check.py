@@ -13,14 +13,12 @@ from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 from retrogen.core.errors import ConfigError, ReviewFileError
-from retrogen.core.rates import DEFAULT_REPEATED_MISS_PERIODS
 from retrogen.core.workers import exit_with_parent
 from retrogen.gate.config import Config
 from retrogen.gate.findings import Finding, Severity
 from retrogen.gate.glossary import TagSpeller, TagVocabulary, team_hint
 from retrogen.gate.hints import is_placeholder
 from retrogen.gate.loader import (
-    DEFAULT_MAX_FILE_SIZE,
     Document,
     FieldPath,
     Position,
@@ -29,9 +27,9 @@ from retrogen.gate.loader import (
     read_bounded,
 )
 from retrogen.gate.loop_checks import ReviewFacts, carried_key, cross_issues, facts_of
-from retrogen.gate.owners import DEFAULT_NOT_OWNERS
-from retrogen.gate.review_checks import DEFAULT_MIN_WHYS, entries, review_issues
+from retrogen.gate.review_checks import entries, review_issues
 from retrogen.gate.schema import schema_issues
+from retrogen.gate.settings import DEFAULTS
 
 REVIEW_SUFFIXES = (".yaml", ".yml")
 # Below this many files a process pool costs more than it saves.
@@ -48,34 +46,34 @@ _TAGS_BLOCK = re.compile(r"^[ \t-]*tags:[ \t]*(?:#[^\n]*)?\n((?:[ \t]*-[ \t]+[^:
 @dataclass(frozen=True)
 class CheckOptions:
     today: date
-    not_owners: tuple[str, ...] = DEFAULT_NOT_OWNERS
-    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    not_owners: tuple[str, ...] = DEFAULTS.not_owners
+    max_file_size: int = DEFAULTS.max_file_size
     # A review that is a symbolic link is read only when it points inside this folder (the knowledge base):
     # a link to /etc/passwd must not put that file's lines into findings. None: the working folder.
     root: Path | None = None
-    min_whys: int = DEFAULT_MIN_WHYS
+    min_whys: int = DEFAULTS.min_whys
     # With require_known_owners: every name and alias of the roster (normalised), and its names for hints.
     known_owners: frozenset[str] | None = None
     roster_names: tuple[str, ...] = ()
     tags: TagVocabulary = field(default_factory=TagVocabulary)
     teams: tuple[str, ...] | None = None  # extra.retrogen.teams; None: any team
-    repeated_miss_periods: int = DEFAULT_REPEATED_MISS_PERIODS  # extra.retrogen.repeated_miss_periods
+    repeated_miss_periods: int = DEFAULTS.repeated_miss_periods  # extra.retrogen.repeated_miss_periods
 
     @classmethod
     def of(cls, config: Config, today: date) -> CheckOptions:
         """The options the knowledge base's configuration sets."""
-        known = config.roster.known() if config.require_known_owners else None
+        known = config.roster.known() if config.settings.require_known_owners else None
         return cls(
             today,
-            config.not_owners,
-            config.max_file_size,
+            config.settings.not_owners,
+            config.settings.max_file_size,
             config.root,
-            config.min_whys,
+            config.settings.min_whys,
             known,
             config.roster.names(),
             config.tags,
             config.teams,
-            config.repeated_miss_periods,
+            config.settings.repeated_miss_periods,
         )
 
 

@@ -17,9 +17,10 @@ from datetime import date
 from typing import TypeVar
 
 from retrogen.core.periods import Period
-from retrogen.core.rates import DEFAULT_REPEATED_MISS_PERIODS, met, missed_in_a_row
+from retrogen.core.rates import met, missed_in_a_row
 from retrogen.gate.loader import Document, FieldPath, Position, field_name
 from retrogen.gate.review_checks import as_date, entries, number, text
+from retrogen.gate.settings import DEFAULTS
 from retrogen.gate.vocabulary import OPEN_STATUSES
 
 # A stated `previous` may differ from the earlier review's actual by rounding, not by more.
@@ -238,7 +239,7 @@ def cross_issues(
     reviews: Iterable[ReviewFacts],
     checked: set[str],
     today: date,
-    repeated_miss_periods: int = DEFAULT_REPEATED_MISS_PERIODS,
+    repeated_miss_periods: int = DEFAULTS.repeated_miss_periods,
 ) -> Iterator[CrossIssue]:
     """Every closed-loop issue of the reviews whose ids are in `checked`, judged against all `reviews` as of
     `today`. Overdue is judged here too: an action carried into a later review is no longer overdue. A KPI

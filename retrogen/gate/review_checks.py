@@ -15,12 +15,11 @@ from retrogen.gate.hints import Hints, is_placeholder
 from retrogen.gate.loader import Document, FieldPath, field_name
 from retrogen.gate.owners import normalise, owner_problem
 from retrogen.gate.people import suggestion
+from retrogen.gate.settings import DEFAULTS
 
 ITEM_LISTS = ("problems", "lessons", "actions")
 
 Issue = tuple[str, FieldPath, str]  # code, path, message
-# How many times a problem asks why before its root cause counts as found (extra.retrogen.min_whys).
-DEFAULT_MIN_WHYS = 3
 
 
 def as_date(value: Any) -> date | None:
@@ -54,7 +53,7 @@ def review_issues(
     document: Document,
     today: date,
     not_owners: tuple[str, ...],
-    min_whys: int = DEFAULT_MIN_WHYS,
+    min_whys: int = DEFAULTS.min_whys,
     known_owners: KnownOwners = (None, ()),
 ) -> Iterator[Issue]:
     """Every semantic issue of one review."""

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from retrogen.core.errors import BuildError, ConfigError
-from retrogen.gate.config import Config, load_config, retrogen_settings
+from retrogen.gate.config import Config, load_config
 from retrogen.site.build import BuildReport, generate, load_mkdocs_config, quiet_toolchain
 from retrogen.site.output import check_places, exclusive
 
@@ -62,7 +62,7 @@ def theme_overrides(config: Config) -> Path | None:
 def watched_inputs(config: Config) -> list[Path]:
     """What the site is made from. The generated pages and the site are not watched: the builder writes them,
     and watching them would turn each regeneration into the next."""
-    people = retrogen_settings(config.mkdocs, config.config_file)["people"]
+    people = config.settings.people
     candidates = [config.reviews_dir, config.config_file, config.schema_copy.parent, theme_overrides(config)]
     if isinstance(people, str):
         candidates.append(config.root / people)

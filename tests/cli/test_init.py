@@ -24,16 +24,19 @@ import yaml
 
 from retrogen import __version__
 from retrogen.cli import cli
-from retrogen.gate.config import SETTINGS, load_config
+from retrogen.core.words import CATALOGUES
+from retrogen.gate.config import load_config
 from retrogen.gate.schema import schema_path
+from retrogen.gate.settings import rules
 from retrogen.kb import init as starter
-from retrogen.kb.init import EXAMPLES, MANIFEST, starter_files
+from retrogen.kb.init import MANIFEST, starter_files
 
 from ..conftest import KB, ROOT
 from .offline_venv import offline_venv
 from .test_check_and_new import run
 
 TODAY = "2026-11-20"
+EXAMPLES = {lang: words.example_review for lang, words in CATALOGUES.items()}  # init's example review
 
 
 @pytest.fixture(params=sorted(EXAMPLES))
@@ -97,13 +100,13 @@ def test_every_setting_is_written_with_its_default(tmp_path: Path) -> None:
     assert isinstance(text, str)
     uncommented = "\n".join(
         line.replace("# ", "", 1)
-        if line.startswith("    # ") and ": " in line and line.split(":")[0].strip("# ") in SETTINGS
+        if line.startswith("    # ") and ": " in line and line.split(":")[0].strip("# ") in dict(rules())
         else line
         for line in text.splitlines()
     )
     (tmp_path / "mkdocs.yml").write_text(uncommented, encoding="utf-8")
     settings = yaml.safe_load(uncommented)["extra"]["retrogen"]
-    assert settings == {name: setting.default for name, setting in SETTINGS.items()}
+    assert settings == {name: rule.default for name, rule in rules()}
     load_config(tmp_path / "mkdocs.yml")  # and retrogen accepts every one of them
 
 

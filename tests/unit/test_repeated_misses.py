@@ -303,7 +303,7 @@ def test_repeated_miss_periods_is_a_setting_check_follows(tmp_path: Path) -> Non
         minimal.MKDOCS_YML + "extra:\n  retrogen:\n    repeated_miss_periods: 4\n", encoding="utf-8"
     )
     config = load_config(tmp_path / "mkdocs.yml")
-    assert config.repeated_miss_periods == 4
+    assert config.settings.repeated_miss_periods == 4
     options = CheckOptions.of(config, date(2026, 12, 31))
     result = check_paths([tmp_path / "reviews"], options, reviews_dir=tmp_path / "reviews")
     assert [f.code for f in result.findings if f.code == "RG223"] == []  # 3 in a row, 4 asked

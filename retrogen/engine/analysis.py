@@ -10,6 +10,7 @@ from typing import Any, cast
 import pandas as pd
 
 from retrogen.core.rates import DEFAULT_REPEATED_MISS_PERIODS
+from retrogen.core.status import ACTIVE_STATES, State
 from retrogen.engine import actions as action_tables
 from retrogen.engine import metrics as metric_tables
 from retrogen.engine.history import (
@@ -21,13 +22,12 @@ from retrogen.engine.history import (
     with_carries,
     written_timelines,
 )
-from retrogen.engine.loop import ACTIVE_STATES, ClosedLoop, FollowUp, State, closed_loop, follow_up, previous_review
+from retrogen.engine.loop import ClosedLoop, FollowUp, closed_loop, follow_up, previous_review
 from retrogen.engine.model import KnowledgeBase, Review, load_knowledge_base
 from retrogen.engine.playbook import Playbook, build_playbook
 from retrogen.formats.tables import records
 from retrogen.gate.config import DEFAULT_PLAYBOOK_ORDER, DEFAULT_PROVEN_MIN_VERDICTS, Config
 from retrogen.gate.loop_checks import same_cause
-from retrogen.gate.vocabulary import OPEN_STATUSES
 
 
 @dataclass(frozen=True)
@@ -137,8 +137,7 @@ class Analysis:
                     pending = [
                         f"{previous.id}:{a.id}"
                         for a in previous.actions
-                        if earlier.id in a.addresses
-                        and (a.status in OPEN_STATUSES or (previous.id, a.id) in self.loop.carried)
+                        if earlier.id in a.addresses and (a.status.is_open or (previous.id, a.id) in self.loop.carried)
                     ]
                     if pending:
                         shared = _lesson_tags(latest, problem.id) & _lesson_tags(previous, earlier.id)

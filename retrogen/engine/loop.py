@@ -24,21 +24,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from retrogen.core.rates import met
+from retrogen.core.status import ACTIVE_STATES, State, Status, state_of
 from retrogen.engine.history import ActionKey, StatusEvent, status_on
 from retrogen.engine.model import Action, Metric, Review, periodic_reviews
 from retrogen.gate.loop_checks import carried_key, carry_chains
-from retrogen.gate.vocabulary import OPEN_STATUSES
-
-
-class State(StrEnum):
-    OPEN = "open"
-    OVERDUE = "overdue"
-    DONE = "done"
-    CANCELLED = "cancelled"
-    CARRIED = "carried"
-
-
-ACTIVE_STATES = (State.OPEN, State.OVERDUE)
 
 
 class Verdict(StrEnum):
@@ -75,16 +65,6 @@ class Slip:
     slip_days: int = 0
 
 
-def state_of(status: str | None, due: date, day: date) -> State | None:
-    """One definition of an action's state for every table, chart and page: its status on `day` (from its
-    timeline, where a carried action is `carried`), and overdue when open past its due date."""
-    if status is None:
-        return None
-    if status in OPEN_STATUSES:
-        return State.OVERDUE if due < day else State.OPEN
-    return State(status) if status in State.__members__.values() else State.OPEN
-
-
 @dataclass
 class ClosedLoop:
     carried: Carries = field(default_factory=dict)
@@ -102,17 +82,14 @@ class ClosedLoop:
 
     def state_on(self, action: Action, timeline: list[StatusEvent], day: date) -> State | None:
         """The action's state on `day`, or None when its review had not been held yet."""
-        return state_of(status_on(timeline, day), action.due, day)
-
-
-def _reached(actual: float, target: float, better: str) -> bool:
-    return actual <= target if better == "lower" else actual >= target
+        status = status_on(timeline, day)
+        return None if status is None else state_of(status, action.due, day)
 
 
 def done_by(action: Action, day: date) -> bool:
     """Whether the action was done on or before `day`, as its file says: status done with a `done_on` no later
     than `day`, or done without a `done_on` (check refuses that, RG140; its file is all there is to go on)."""
-    return action.status == "done" and (action.done_on is None or action.done_on <= day)
+    return action.status is Status.DONE and (action.done_on is None or action.done_on <= day)
 
 
 def verify(action: Action, later: list[Review], today: date) -> Verification | None:
@@ -124,8 +101,9 @@ def verify(action: Action, later: list[Review], today: date) -> Verification | N
     held = [r for r in later if expects.by <= r.held_on <= today]
     for review in held:
         metric: Metric | None = next((m for m in review.metrics if m.name == expects.metric), None)
-        if metric is not None and metric.actual == metric.actual:  # NaN: a value past any sane range
-            if not _reached(metric.actual, expects.target, metric.better):
+        reached = None if metric is None else met(expects.target, metric.actual, metric.better)
+        if metric is not None and reached is not None:  # None: NaN, a value past any sane range
+            if not reached:
                 verdict = Verdict.MISSED
             else:  # a target met while the action was never done is no credit for the action
                 verdict = Verdict.ACHIEVED if done_by(action, expects.by) else Verdict.MET_WITHOUT_ACTION
@@ -273,6 +251,4 @@ def still_open(reviews: Iterable[Review], team: str) -> list[tuple[str, Action]]
     what its next review carries forward."""
     team_reviews = sorted((r for r in reviews if r.team == team), key=lambda r: (r.held_on, r.id))
     carried = carries(team_reviews)
-    return [
-        (r.id, a) for r in team_reviews for a in r.actions if a.status in OPEN_STATUSES and (r.id, a.id) not in carried
-    ]
+    return [(r.id, a) for r in team_reviews for a in r.actions if a.status.is_open and (r.id, a.id) not in carried]

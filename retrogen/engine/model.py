@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from retrogen.core.periods import Period
+from retrogen.core.status import DEFAULT_STATUS, Status
 from retrogen.gate.check import CheckOptions, CheckResult, check_paths
 from retrogen.gate.config import Config
 from retrogen.gate.findings import Finding
@@ -66,8 +67,11 @@ class Lesson:
 @dataclass(frozen=True)
 class Update:
     date: date
-    status: str
+    status: Status
     note: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", Status(self.status))  # a word that is no status is an error here
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,7 @@ class Action:
     owner: str
     due: date
     type: str = ""
-    status: str = "not_started"
+    status: Status = DEFAULT_STATUS
     done_on: date | None = None
     checkpoint: str = ""
     resources: tuple[str, ...] = ()
@@ -94,6 +98,9 @@ class Action:
     updates: tuple[Update, ...] = ()
     carried_from: str | None = None  # review-id:action-id of the earlier action this one continues
     expects: Expectation | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", Status(self.status))  # a word that is no status is an error here
 
 
 @dataclass(frozen=True)
@@ -237,12 +244,14 @@ def review_from_data(data: dict[str, Any], path: Path) -> Review:
                 owner=a["owner"],
                 due=_date(a["due"]),
                 type=a.get("type", ""),
-                status=a.get("status", "not_started"),
+                status=Status(a.get("status", DEFAULT_STATUS)),
                 done_on=_optional_date(a.get("done_on")),
                 checkpoint=a.get("checkpoint", ""),
                 resources=tuple(a.get("resources", ())),
                 addresses=tuple(a.get("addresses", ())),
-                updates=tuple(Update(_date(u["date"]), u["status"], u.get("note", "")) for u in a.get("updates", ())),
+                updates=tuple(
+                    Update(_date(u["date"]), Status(u["status"]), u.get("note", "")) for u in a.get("updates", ())
+                ),
                 carried_from=a.get("carried_from"),
                 expects=Expectation(a["expects"]["metric"], a["expects"]["target"], _date(a["expects"]["by"]))
                 if "expects" in a

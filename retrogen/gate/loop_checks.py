@@ -18,9 +18,9 @@ from typing import TypeVar
 
 from retrogen.core.periods import Period
 from retrogen.core.rates import DEFAULT_REPEATED_MISS_PERIODS, met, missed_in_a_row
+from retrogen.core.status import DEFAULT_STATUS, Status
 from retrogen.gate.loader import Document, FieldPath, Position, field_name
 from retrogen.gate.review_checks import as_date, entries, number, text
-from retrogen.gate.vocabulary import OPEN_STATUSES
 
 # A stated `previous` may differ from the earlier review's actual by rounding, not by more.
 PREVIOUS_TOLERANCE = 0.005
@@ -62,7 +62,7 @@ class ActionFacts:
     id: str
     owner: str
     due: date | None
-    status: str
+    status: Status | None  # None: no status of the vocabulary (the schema reports it)
     done_on: date | None
     carried_from: str | None
     expects_metric: str | None
@@ -71,6 +71,14 @@ class ActionFacts:
     carried_from_at: Position
     expects_at: Position
     addresses: tuple[str, ...] = ()  # the problems (ids) the action is meant to fix
+
+    def __post_init__(self) -> None:
+        if self.status is not None:
+            object.__setattr__(self, "status", Status(self.status))
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is not None and self.status.is_open
 
 
 @dataclass(frozen=True)
@@ -143,7 +151,7 @@ def facts_of(document: Document, display: str) -> ReviewFacts | None:
                 id=action_id,
                 owner=text(action, "owner") or "",
                 due=as_date(action.get("due")),
-                status=text(action, "status") or "not_started",
+                status=Status.parse(text(action, "status") or DEFAULT_STATUS),
                 done_on=as_date(action.get("done_on")),
                 carried_from=text(action, "carried_from"),
                 expects_metric=text(expects, "metric") if isinstance(expects, dict) else None,
@@ -266,12 +274,7 @@ def cross_issues(
 
 def _overdue_issues(review: ReviewFacts, carried: set[str], today: date) -> Iterator[CrossIssue]:
     for index, action in enumerate(review.actions):
-        if (
-            action.status in OPEN_STATUSES
-            and action.due
-            and action.due < today
-            and f"{review.id}:{action.id}" not in carried
-        ):
+        if action.is_open and action.due and action.due < today and f"{review.id}:{action.id}" not in carried:
             yield CrossIssue(
                 review.display,
                 action.due_at,
@@ -385,8 +388,10 @@ def _carry_problem(review: ReviewFacts, action: ActionFacts, by_id: dict[str, Re
         listed = ", ".join(a.id for a in source.actions) or "none"
         return "RG120", f"{source.id} has no action {source_action_id} (its actions: {listed})"
     # Judged on the day of the carrying review: an action done after it was carried was open when carried.
-    done_later = origin.status == "done" and origin.done_on is not None and origin.done_on >= review.held_on
-    if origin.status not in OPEN_STATUSES and not done_later:
+    if origin.status is None or origin.status.is_open:
+        return None
+    done_later = origin.status is Status.DONE and origin.done_on is not None and origin.done_on >= review.held_on
+    if not done_later:
         return "RG215", (
             f"carries {source.id}:{origin.id}, which is already {origin.status}; carry only what "
             "is still open, or start a new action"
@@ -466,11 +471,7 @@ def _follow_up_issues(
             continue
         for action in review.actions:
             due_by_meeting = action.due is not None and action.due <= latest.held_on
-            if (
-                action.status in OPEN_STATUSES
-                and f"{review.id}:{action.id}" not in carried
-                and (due_by_meeting or review is previous)
-            ):
+            if action.is_open and f"{review.id}:{action.id}" not in carried and (due_by_meeting or review is previous):
                 due = f", due {action.due}" if action.due else ""
                 yield CrossIssue(
                     latest.display,
@@ -532,7 +533,7 @@ def _recurring_cause_issues(
             pending = [
                 a
                 for a in previous.actions
-                if earlier.id in a.addresses and (a.status in OPEN_STATUSES or f"{previous.id}:{a.id}" in carried)
+                if earlier.id in a.addresses and (a.is_open or f"{previous.id}:{a.id}" in carried)
             ]
             if not pending:
                 continue

@@ -128,6 +128,7 @@ STATUS_FILTERS = (*(state.value for state in State), *(status.value for status i
 
 def filter_actions(
     actions: pd.DataFrame,
+    *,
     owner: str | None = None,
     team: str | None = None,
     status: str | None = None,

@@ -26,6 +26,7 @@ from retrogen.engine.loop import ClosedLoop, FollowUp, closed_loop, follow_up, p
 from retrogen.engine.model import KnowledgeBase, Review, load_knowledge_base
 from retrogen.engine.playbook import Playbook, build_playbook
 from retrogen.formats.tables import records
+from retrogen.gate.check import read_knowledge_base
 from retrogen.gate.config import DEFAULT_PLAYBOOK_ORDER, DEFAULT_PROVEN_MIN_VERDICTS, Config
 from retrogen.gate.loop_checks import same_cause
 
@@ -280,10 +281,16 @@ class Analysis:
         )
 
 
-def analyse(config: Config, today: date, use_git: bool = True, jobs: int | None = None) -> Analysis:
-    """Load the knowledge base and its git history; tables are computed when first asked for.
-    `jobs` caps the processes that check the reviews (default: one per core)."""
-    knowledge_base = load_knowledge_base(config, today, jobs=jobs)
+def analyse(config: Config, today: date, *, use_git: bool = True, jobs: int | None = None) -> Analysis:
+    """The knowledge base, read by the gate and loaded, and its git history; tables are computed when first
+    asked for. `jobs` caps the processes that check the reviews (default: one per core). A command that
+    acts on the check itself (build) composes the steps: read_knowledge_base, load_knowledge_base, analysis_of."""
+    reading = read_knowledge_base(config, today, jobs=jobs)
+    return analysis_of(load_knowledge_base(reading, config, today), config, use_git=use_git)
+
+
+def analysis_of(knowledge_base: KnowledgeBase, config: Config, *, use_git: bool = True) -> Analysis:
+    """The analysis of a loaded knowledge base, with its git history unless `use_git` is false."""
     git = GitHistory() if not use_git else read_git_history(config.root, config.reviews_dir, config.max_file_size)
     return Analysis(
         knowledge_base,

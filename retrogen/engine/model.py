@@ -11,7 +11,7 @@ from typing import Any
 
 from retrogen.core.periods import Period
 from retrogen.core.status import DEFAULT_STATUS, Status
-from retrogen.gate.check import CheckOptions, CheckResult, check_paths
+from retrogen.gate.check import Reading
 from retrogen.gate.config import Config
 from retrogen.gate.findings import Finding
 from retrogen.gate.hints import review_language
@@ -268,22 +268,16 @@ class KnowledgeBase:
 
     reviews: list[Review]
     today: date
-    check: CheckResult = field(default_factory=CheckResult)
-
-    @property
-    def skipped(self) -> list[Finding]:
-        """Errors of the files that were left out (their warnings are not a reason to skip)."""
-        left_out = {r.display for r in self.check.files if r.has_errors}
-        return [f for f in self.check.findings if f.path in left_out]
+    skipped: list[Finding] = field(default_factory=list)  # errors of the files left out (warnings skip none)
 
 
-def load_knowledge_base(
-    config: Config, today: date, paths: list[Path] | None = None, jobs: int | None = None
-) -> KnowledgeBase:
-    """Check and load the reviews; files with errors, and the later of two files with one id, are skipped."""
-    options = CheckOptions.of(config, today)
-    result = check_paths(paths or [config.reviews_dir], options, reviews_dir=config.reviews_dir, keep=True, jobs=jobs)
-    reviews = [review_from_data(r.data, r.path) for r in result.files if r.data is not None and not r.has_errors]
+def load_knowledge_base(reading: Reading, config: Config, today: date) -> KnowledgeBase:
+    """The typed reviews of the files the gate read without an error (`reading`: see gate.check.read_paths),
+    with the roster's and the tag vocabulary's aliases resolved. Nothing is checked here: a file with an
+    error, and the later of two files with one id, were left out by the reading."""
+    left_out = {r.display for r in reading.check.files if r.has_errors}
+    skipped = [f for f in reading.check.findings if f.path in left_out]
+    reviews = [review_from_data(data, path) for path, data in reading.documents]
     if config.roster.people:  # aliases resolve to one person in every table, page and digest
         reviews = [
             replace(r, actions=tuple(replace(a, owner=config.roster.canonical(a.owner)) for a in r.actions))
@@ -297,7 +291,5 @@ def load_knowledge_base(
             )
             for r in reviews
         ]
-    for file in result.files:
-        file.data = None  # the typed reviews hold it now; at 10,000 reviews a second copy costs 300 MB
     reviews.sort(key=lambda r: (r.sort_date, r.id))
-    return KnowledgeBase(reviews, today, result)
+    return KnowledgeBase(reviews, today, skipped)

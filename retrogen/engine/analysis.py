@@ -22,13 +22,14 @@ from retrogen.engine.history import (
     with_carries,
     written_timelines,
 )
-from retrogen.engine.loop import ClosedLoop, FollowUp, closed_loop, follow_up, previous_review
+from retrogen.engine.loop import ClosedLoop, FollowUp, closed_loop, follow_up
 from retrogen.engine.model import KnowledgeBase, Review, load_knowledge_base
 from retrogen.engine.playbook import Playbook, build_playbook
 from retrogen.formats.tables import records
 from retrogen.gate.check import read_knowledge_base
 from retrogen.gate.config import DEFAULT_PLAYBOOK_ORDER, DEFAULT_PROVEN_MIN_VERDICTS, Config
 from retrogen.gate.loop_checks import same_cause
+from retrogen.gate.loop_rules import previous_review
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ from retrogen.core.periods import Period
 from retrogen.core.rates import DEFAULT_REPEATED_MISS_PERIODS, met, missed_in_a_row
 from retrogen.core.rates import achievement as achievement  # re-exported: rates is free of pandas, for `check`
 from retrogen.core.rates import ratio as ratio
-from retrogen.engine.model import Metric, Review, periodic_reviews
+from retrogen.engine.model import Metric, Review
 from retrogen.gate.loop_checks import previous_agrees
+from retrogen.gate.loop_rules import periodic_reviews
 from retrogen.gate.vocabulary import LESSON_TYPES
 
 METRIC_COLUMNS = [

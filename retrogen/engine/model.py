@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -158,16 +157,6 @@ def _number(value: Any) -> float:
     except OverflowError:
         return math.nan
     return number if math.isfinite(number) else math.nan
-
-
-def periodic_reviews(reviews: Iterable[Review]) -> dict[tuple[str, Period], Review]:
-    """Each team's periodic review of each period: what "the previous period" means in 环比, in the
-    follow-up section and in `new`. Of two reviews of one period, the one held later speaks for it."""
-    found: dict[tuple[str, Period], Review] = {}
-    for review in sorted(reviews, key=lambda r: (r.held_on, r.id)):
-        if review.kind == "periodic" and review.period_of is not None:
-            found[(review.team, review.period_of)] = review
-    return found
 
 
 def _date(value: Any) -> date:

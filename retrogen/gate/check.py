@@ -28,7 +28,8 @@ from retrogen.gate.loader import (
     load_review,
     read_bounded,
 )
-from retrogen.gate.loop_checks import ReviewFacts, carried_key, cross_issues, facts_of
+from retrogen.gate.loop_checks import ReviewFacts, cross_issues, facts_of
+from retrogen.gate.loop_rules import carried_key
 from retrogen.gate.owners import DEFAULT_NOT_OWNERS
 from retrogen.gate.review_checks import DEFAULT_MIN_WHYS, entries, review_issues
 from retrogen.gate.schema import schema_issues

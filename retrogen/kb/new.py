@@ -15,10 +15,11 @@ from retrogen.core.errors import RetrogenError
 from retrogen.core.files import write_file
 from retrogen.core.periods import Period
 from retrogen.engine.loop import Slip, carries, slips, still_open
-from retrogen.engine.model import Action, Metric, Review, load_knowledge_base, periodic_reviews
+from retrogen.engine.model import Action, Metric, Review, load_knowledge_base
 from retrogen.formats.render import yaml_environment
 from retrogen.gate.check import known_ids, read_knowledge_base
 from retrogen.gate.config import Config
+from retrogen.gate.loop_rules import periodic_reviews
 from retrogen.gate.schema import inline_definitions, load_schema, schema_path
 
 if TYPE_CHECKING:

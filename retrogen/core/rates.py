@@ -26,7 +26,11 @@ def ratio(numerator: float | None, denominator: float | None) -> float:
 
 
 def achievement(target: float, actual: float, better: str = "higher") -> float:
-    """actual / target where higher is better; target / actual where lower is better (15 vs 22 days: 0.682)."""
+    """actual / target where higher is better; target / actual where lower is better (15 vs 22 days: 0.682).
+    NaN for a target of 0 or below, and where lower is better for an actual of 0 or below: there a quotient
+    would not say whether the target was met (-5 against -10 is 50% and met), which `met` still judges."""
+    if target <= 0 or (better != "higher" and actual <= 0):
+        return float("nan")
     return ratio(actual, target) if better == "higher" else ratio(target, actual)
 
 

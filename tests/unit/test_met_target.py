@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
-from retrogen.core.rates import met
+from retrogen.core.rates import achievement, met
 from retrogen.engine.loop import Verdict, verify
-from retrogen.engine.metrics import funnel_table, metrics_table
+from retrogen.engine.metrics import Rag, funnel_table, metrics_table, rag
 from retrogen.engine.model import Action, Expectation, FunnelStage, Metric, Review
 from retrogen.gate.loader import parse_text
 from retrogen.gate.review_checks import review_issues
@@ -41,6 +43,18 @@ def test_met_compares_the_figures_in_the_direction_better_says(
     target: float, actual: float, better: str, expected: bool
 ) -> None:
     assert met(target, actual, better) is expected
+
+
+@given(
+    st.floats(min_value=-1e6, max_value=1e6),
+    st.floats(min_value=-1e6, max_value=1e6),
+    st.sampled_from(["higher", "lower"]),
+)
+def test_an_achievement_rate_where_there_is_one_reads_as_met_does(target: float, actual: float, better: str) -> None:
+    # Before, -5 against a target of -10 was 50% (red) though met, and -12 was 120% (green) though missed.
+    rate = achievement(target, actual, better)
+    assert math.isnan(rate) or (rate >= 1) is met(target, actual, better)
+    assert math.isnan(rate) or (rag(rate) is Rag.GREEN) is met(target, actual, better)
 
 
 @pytest.mark.parametrize("figures", [(None, 1.0), (1.0, None), (math.nan, 1.0), (1.0, math.inf)])
@@ -89,3 +103,9 @@ def test_a_funnel_stage_meets_its_target_conversion_at_it() -> None:
     stages = (FunnelStage("leads", 100), FunnelStage("calls", 25, 25), FunnelStage("deals", 5, 21))
     table = funnel_table([_review("r", DAY, funnel=stages)])
     assert table["target_met"].tolist()[1:] == [True, False]
+
+
+@pytest.mark.parametrize(("target", "actual", "better"), [(-10, -5, "higher"), (-10, -12, "lower"), (5, -1, "lower")])
+def test_a_met_target_without_a_meaningful_rate_is_not_marked_red(target: float, actual: float, better: str) -> None:
+    assert met(target, actual, better) is True
+    assert rag(achievement(target, actual, better)) is None  # before: 50%, 83% and -500%, all red

@@ -205,9 +205,6 @@ def same_cause(factor: str, tags: frozenset[str], other_factor: str, other_tags:
     return factor == other_factor and (not (tags or other_tags) or bool(tags & other_tags))
 
 
-_order = meeting_order
-
-
 @dataclass
 class _Team:
     """One team's reviews, oldest first, with what the checks look up in them computed once."""
@@ -334,7 +331,7 @@ def _carry_problem(review: ReviewFacts, action: ActionFacts, by_id: dict[str, Re
             f"carried_from names a review of another team ({source.team}); an action is carried "
             "within its team, name one of its own earlier reviews"
         )
-    if _order(source) > _order(review):
+    if meeting_order(source) > meeting_order(review):
         return "RG121", (
             f"carried_from names {source.id}, held {source.held_on}, after this review "
             f"({review.held_on}); an action is carried forward, from an earlier review"
@@ -401,7 +398,7 @@ def _previous_comparable(review: ReviewFacts, team: _Team) -> ReviewFacts | None
     """The review whose every open action RG216 asks `review` to follow up (stricter than previous_review,
     which also picks up causes across kinds): for a periodic review, the team's review of the adjacent earlier
     period held before it; otherwise the team's latest earlier review of the same kind with no period."""
-    earlier = [r for r in team.reviews if _order(r) < _order(review)]
+    earlier = [r for r in team.reviews if meeting_order(r) < meeting_order(review)]
     if review.period is not None:
         return adjacent_review(review, periodic_reviews(earlier))
     alike = [r for r in earlier if r.period is None and r.kind == review.kind]

@@ -65,7 +65,7 @@ def check(
     if fmt == "github" and summary_file:
         with open(summary_file, "a", encoding="utf-8") as handle:
             handle.write(github_summary(result))
-    ctx.exit(1 if result.failed(strict) else 0)
+    ctx.exit(1 if result.failed(strict=strict) else 0)
 
 
 @cli.command()

@@ -9,6 +9,7 @@ from typing import Any, cast
 
 import pandas as pd
 
+from retrogen.core.status import ACTIVE_STATES, State
 from retrogen.engine import actions as action_tables
 from retrogen.engine import metrics as metric_tables
 from retrogen.engine.history import (
@@ -20,14 +21,15 @@ from retrogen.engine.history import (
     with_carries,
     written_timelines,
 )
-from retrogen.engine.loop import ACTIVE_STATES, ClosedLoop, FollowUp, State, closed_loop, follow_up, previous_review
+from retrogen.engine.loop import ClosedLoop, FollowUp, closed_loop, follow_up
 from retrogen.engine.model import KnowledgeBase, Review, load_knowledge_base
 from retrogen.engine.playbook import Playbook, build_playbook
 from retrogen.formats.tables import records
+from retrogen.gate.check import read_knowledge_base
 from retrogen.gate.config import Config
 from retrogen.gate.loop_checks import same_cause
+from retrogen.gate.loop_rules import previous_review
 from retrogen.gate.settings import DEFAULTS
-from retrogen.gate.vocabulary import OPEN_STATUSES
 
 
 @dataclass(frozen=True)
@@ -137,8 +139,7 @@ class Analysis:
                     pending = [
                         f"{previous.id}:{a.id}"
                         for a in previous.actions
-                        if earlier.id in a.addresses
-                        and (a.status in OPEN_STATUSES or (previous.id, a.id) in self.loop.carried)
+                        if earlier.id in a.addresses and (a.status.is_open or (previous.id, a.id) in self.loop.carried)
                     ]
                     if pending:
                         shared = _lesson_tags(latest, problem.id) & _lesson_tags(previous, earlier.id)
@@ -281,10 +282,16 @@ class Analysis:
         )
 
 
-def analyse(config: Config, today: date, use_git: bool = True, jobs: int | None = None) -> Analysis:
-    """Load the knowledge base and its git history; tables are computed when first asked for.
-    `jobs` caps the processes that check the reviews (default: one per core)."""
-    knowledge_base = load_knowledge_base(config, today, jobs=jobs)
+def analyse(config: Config, today: date, *, use_git: bool = True, jobs: int | None = None) -> Analysis:
+    """The knowledge base, read by the gate and loaded, and its git history; tables are computed when first
+    asked for. `jobs` caps the processes that check the reviews (default: one per core). A command that
+    acts on the check itself (build) composes the steps: read_knowledge_base, load_knowledge_base, analysis_of."""
+    reading = read_knowledge_base(config, today, jobs=jobs)
+    return analysis_of(load_knowledge_base(reading, config, today), config, use_git=use_git)
+
+
+def analysis_of(knowledge_base: KnowledgeBase, config: Config, *, use_git: bool = True) -> Analysis:
+    """The analysis of a loaded knowledge base, with its git history unless `use_git` is false."""
     git = (
         GitHistory()
         if not use_git

@@ -12,10 +12,11 @@ import pandas as pd
 
 from retrogen.core.periods import Period
 from retrogen.core.rates import achievement as achievement  # re-exported: rates is free of pandas, for `check`
-from retrogen.core.rates import met, missed_in_a_row, reached
+from retrogen.core.rates import met, missed_in_a_row
 from retrogen.core.rates import ratio as ratio
-from retrogen.engine.model import Metric, Review, periodic_reviews
+from retrogen.engine.model import Metric, Review
 from retrogen.gate.loop_checks import previous_agrees
+from retrogen.gate.loop_rules import periodic_reviews
 from retrogen.gate.settings import DEFAULTS
 from retrogen.gate.vocabulary import LESSON_TYPES
 
@@ -127,7 +128,7 @@ def metrics_table(reviews: Iterable[Review]) -> pd.DataFrame:
                     "actual": metric.actual,
                     "better": metric.better,
                     "achievement": rate,
-                    "met": pd.NA if pd.isna(rate) else reached(rate),
+                    "met": _or_na(met(metric.target, metric.actual, metric.better)),
                     "previous": previous,
                     "previous_from": source,
                     "change": moved,
@@ -158,6 +159,10 @@ def metrics_table(reviews: Iterable[Review]) -> pd.DataFrame:
             "missed_in_a_row": "Int64",
         }
     )
+
+
+def _or_na(value: bool | None) -> object:
+    return pd.NA if value is None else value
 
 
 def _reported(periodic: dict[tuple[str, Period], Review], team: str, period: Period | None) -> Review | None:
@@ -361,7 +366,7 @@ def funnel_table(reviews: Iterable[Review]) -> pd.DataFrame:
                     "conversion": conversion,
                     "cumulative": ratio(stage.count, first),
                     "target_rate": target,
-                    "target_met": None if target is None or conversion != conversion else conversion >= target,
+                    "target_met": met(target, conversion),
                 }
             )
             before = stage.count

@@ -16,10 +16,11 @@ from retrogen.core.files import write_file
 from retrogen.core.periods import Period
 from retrogen.core.words import catalogue
 from retrogen.engine.loop import Slip, carries, slips, still_open
-from retrogen.engine.model import Action, Metric, Review, load_knowledge_base, periodic_reviews
+from retrogen.engine.model import Action, Metric, Review, load_knowledge_base
 from retrogen.formats.render import yaml_environment
-from retrogen.gate.check import known_ids
+from retrogen.gate.check import known_ids, read_knowledge_base
 from retrogen.gate.config import Config
+from retrogen.gate.loop_rules import periodic_reviews
 from retrogen.gate.schema import inline_definitions, load_schema, schema_path
 
 if TYPE_CHECKING:
@@ -172,7 +173,8 @@ def new_review(
     for used, where in known_ids(config.reviews_dir, set()):
         if used == review_id:
             raise RetrogenError(f"review id {review_id!r} is already used by {where}; choose another id")
-    reviews = load_knowledge_base(config, today, jobs=1).reviews if team or tags else []
+    reading = read_knowledge_base(config, today, jobs=1) if team or tags else None
+    reviews = load_knowledge_base(reading, config, today).reviews if reading else []
     prefill = prefill_from(reviews, team, period) if team else Prefill(period)
     meeting = held_on or meeting_day(today, prefill.period)
     if team:  # only what was decided before this meeting is carried into it (check orders reviews so: RG121)

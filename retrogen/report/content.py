@@ -45,6 +45,7 @@ class KpiRow:
     target: float | None
     actual: float | None
     achievement: float | None
+    met: bool | None
     previous: float | None
     change: float | None
     change_unit: str | None  # pp or ratio
@@ -97,7 +98,7 @@ class ReviewReport:
     @property
     def gaps(self) -> tuple[KpiRow, ...]:
         """The missed metrics furthest from their targets, worst first."""
-        missed = [k for k in self.kpis if k.achievement is not None and k.achievement < 1]
+        missed = [k for k in self.kpis if k.met is False]
         return tuple(sorted(missed, key=lambda k: k.achievement or 0.0)[:TOP_GAPS])
 
     @property
@@ -168,6 +169,7 @@ def _kpi(row: dict[str, Any], analysis: str) -> KpiRow:
         target=_number(row["target"]),
         actual=_number(row["actual"]),
         achievement=_number(row["achievement"]),
+        met=None if row["met"] is None else bool(row["met"]),
         previous=_number(row["previous"]),
         change=_number(row["change"]),
         change_unit=row["change_unit"],
@@ -226,6 +228,7 @@ _METRIC_COLUMNS = (
     "target",
     "actual",
     "achievement",
+    "met",
     "previous",
     "change",
     "change_unit",

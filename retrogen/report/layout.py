@@ -3,6 +3,7 @@ numbers every format shows."""
 
 from __future__ import annotations
 
+from retrogen.core.status import State
 from retrogen.core.words import catalogue
 from retrogen.engine.loop import FollowUp
 from retrogen.engine.metrics import Rag
@@ -24,9 +25,9 @@ def action_state(row: ActionRow, text: dict[str, str]) -> str:
     """The action's status as the review states it, and what the tracker adds: overdue by how many days,
     carried into a later review."""
     status = text.get(row.status, row.status)
-    if row.state == "overdue":
+    if row.state == State.OVERDUE:
         return f"{status} · {text['overdue']} {row.days_late} {text['days']}"
-    if row.state == "carried":
+    if row.state == State.CARRIED:
         return text["carried"]
     return status
 

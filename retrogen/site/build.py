@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from retrogen.core.errors import BuildError
 from retrogen.core.files import cannot_write
-from retrogen.engine.analysis import analyse
-from retrogen.gate.check import CheckResult
+from retrogen.engine.analysis import analysis_of
+from retrogen.engine.model import load_knowledge_base
+from retrogen.gate.check import CheckResult, read_knowledge_base
 from retrogen.gate.config import Config
 from retrogen.gate.reporters import plural
 from retrogen.site.output import WriteReport, check_places, exclusive, recover, replacing, write_pages
@@ -59,10 +60,11 @@ def generate(
     """Check the reviews and (when none has an error, nor a warning with `refuse_warnings`: `check --strict`)
     write the generated pages. Nothing is built yet."""
     progress("checking and analysing the reviews")
-    analysis = analyse(config, today, use_git=use_git, jobs=jobs)
+    reading = read_knowledge_base(config, today, jobs=jobs)
+    analysis = analysis_of(load_knowledge_base(reading, config, today), config, use_git=use_git)
     # Files with errors stop the build and are reported as findings, so only the git notice is a notice here.
-    report = BuildReport(analysis.knowledge_base.check, notices=[analysis.git.notice] if analysis.git.notice else [])
-    if analysis.knowledge_base.check.failed(refuse_warnings):
+    report = BuildReport(reading.check, notices=[analysis.git.notice] if analysis.git.notice else [])
+    if reading.check.failed(strict=refuse_warnings):
         return report
     count = len(analysis.knowledge_base.reviews)
     progress(f"generating the pages of {plural(count, 'review')}")

@@ -646,7 +646,7 @@ def test_upgrade_with_a_source_moves_the_hook_and_ci_to_it(inited: Path) -> None
     code, out = run("init", "--upgrade", "--source", "https://git.example.com/tools/retrogen.git", cwd=inited)
     assert code == 0, out
     requirement = f"retrogen @ git+https://git.example.com/tools/retrogen.git@v{__version__}"
-    assert _installs(inited / ".github" / "workflows" / "reviews.yml") == [requirement, requirement]
+    assert _installs(inited / ".github" / "workflows" / "reviews.yml") == [requirement] * 3  # check, summary, site
     hooks = yaml.safe_load((inited / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
     assert hooks["repos"][0]["repo"] == "https://git.example.com/tools/retrogen.git"
     code, out = run("init", "--upgrade", cwd=inited)  # the manifest remembers the source

@@ -81,6 +81,10 @@ class Config:
     repeated_miss_periods: int = DEFAULT_REPEATED_MISS_PERIODS
     # How many achieved verdicts (and no other decided one) make a playbook practice proven (extra.retrogen).
     proven_min_verdicts: int = DEFAULT_PROVEN_MIN_VERDICTS
+    # The form at /admin/ that writes reviews (extra.retrogen.editor: decap), and where it saves when repo_url
+    # does not say (extra.retrogen.editor_backend, Decap CMS's backend settings).
+    editor: str | None = None
+    editor_backend: dict[str, Any] = field(default_factory=dict)
 
     @property
     def config_file(self) -> Path:
@@ -227,6 +231,17 @@ SETTINGS: dict[str, Setting] = {
         "verdicts, and no other decided one, make a playbook practice proven",
         lambda v: _is_count(v) and 1 <= v <= 100,
     ),
+    "editor": Setting(
+        None,
+        "decap (the site serves a form at /admin/ that writes reviews and opens pull requests), or unset",
+        lambda v: v is None or v == "decap",
+    ),
+    "editor_backend": Setting(
+        {},
+        "a mapping of Decap CMS backend settings that replace those derived from repo_url, e.g. "
+        "{name: github, repo: sales/kb, base_url: https://cms-auth.example.com}",
+        lambda v: isinstance(v, dict) and all(isinstance(key, str) for key in v),
+    ),
 }
 
 
@@ -292,6 +307,8 @@ def load_config(config_file: Path | None = None, cwd: Path | None = None) -> Con
         ),
         repeated_miss_periods=settings["repeated_miss_periods"],
         proven_min_verdicts=settings["proven_min_verdicts"],
+        editor=settings["editor"],
+        editor_backend=dict(settings["editor_backend"]),
     )
 
 

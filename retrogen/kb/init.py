@@ -55,6 +55,9 @@ CodeHost = Literal["github", "gitlab"]
 ON_PACKAGE_INDEX = False
 
 _templates = yaml_environment("templates/init")
+# Settings a new knowledge base starts with, unlike retrogen's defaults: its reviews folder, and the form at
+# /admin/ that lets people write a review without touching YAML.
+STARTER_SETTINGS: dict[str, object] = {"reviews_dir": "reviews", "editor": "decap"}
 _templates.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False)
 _templates.filters["shell"] = shlex.quote
 
@@ -204,7 +207,15 @@ def starter_files(
             "repo": source.location if hook_repo and source.kind == "git" else None,
         },
         "nav": [(page, LABELS[lang][label]) for page, label in NAV.items()],
-        "settings": [{"name": key, "default": s.default, "expected": s.expected} for key, s in SETTINGS.items()],
+        "settings": [
+            {
+                "name": key,
+                "value": STARTER_SETTINGS.get(key, s.default),
+                "set": key in STARTER_SETTINGS,
+                "expected": s.expected,
+            }
+            for key, s in SETTINGS.items()
+        ],
     }
     files = {
         path: _templates.get_template(template).render(context)

@@ -103,8 +103,10 @@ def test_every_setting_is_written_with_its_default(tmp_path: Path) -> None:
     )
     (tmp_path / "mkdocs.yml").write_text(uncommented, encoding="utf-8")
     settings = yaml.safe_load(uncommented)["extra"]["retrogen"]
-    assert settings == {name: setting.default for name, setting in SETTINGS.items()}
-    load_config(tmp_path / "mkdocs.yml")  # and retrogen accepts every one of them
+    # every default, but the settings a new knowledge base starts with (its reviews folder, the form at /admin/)
+    assert settings == {name: setting.default for name, setting in SETTINGS.items()} | starter.STARTER_SETTINGS
+    assert starter.STARTER_SETTINGS["editor"] == "decap" and SETTINGS["editor"].default is None
+    assert load_config(tmp_path / "mkdocs.yml").editor == "decap"  # and retrogen accepts every one of them
 
 
 def test_init_inside_a_git_repository_makes_no_second_one(tmp_path: Path) -> None:

@@ -113,11 +113,15 @@ class FormBuilder:
         # form path -> the values a select offers (team, owner, tags); a path without any stays free text
         self.choices = {path: values for path, values in choices.items() if values}
 
-    def fields(self, node: dict[str, Any], path: str = "") -> list[dict[str, Any]]:
+    def fields(self, node: dict[str, Any], path: str = "", optional: bool = False) -> list[dict[str, Any]]:
+        """The fields of an object's properties. Within an `optional` object (a period, an expected result)
+        none is required: Decap would refuse every review without that object; the gate refuses one that
+        is half filled in. An item of a list exists only once added, so its fields are required as usual."""
         properties = node.get("properties", {})
         required = set(node.get("required", ()))
         return [
-            self.field(name, properties[name], name in required, f"{path}{name}") for name in _ordered(properties, path)
+            self.field(name, properties[name], name in required and not optional, f"{path}{name}")
+            for name in _ordered(properties, path)
         ]
 
     def field(self, name: str, node: dict[str, Any], required: bool, path: str) -> dict[str, Any]:
@@ -129,10 +133,10 @@ class FormBuilder:
         hint = _in_language(node.get("description", ""), "\n\n", self.language)
         if hint:
             field["hint"] = hint
-        field.update(self.widget(node, path))
+        field.update(self.widget(node, path, required))
         return field
 
-    def widget(self, node: dict[str, Any], path: str) -> dict[str, Any]:
+    def widget(self, node: dict[str, Any], path: str, required: bool = True) -> dict[str, Any]:
         kind = node.get("type")
         if path in self.choices:
             options = list(self.choices[path])
@@ -145,7 +149,7 @@ class FormBuilder:
                 widget["default"] = node["default"]
             return widget
         if kind == "object":
-            return {"widget": "object", "collapsed": False, "fields": self.fields(node, f"{path}.")}
+            return {"widget": "object", "collapsed": False, "fields": self.fields(node, f"{path}.", not required)}
         if kind == "array":
             return self._list(node, path)
         if kind in ("number", "integer"):
@@ -162,7 +166,8 @@ class FormBuilder:
 
     def _list(self, node: dict[str, Any], path: str) -> dict[str, Any]:
         items = node.get("items", {})
-        widget: dict[str, Any] = {"widget": "list"}
+        # Every item open: a review is read and filled top to bottom, and a folded item hides a missing field.
+        widget: dict[str, Any] = {"widget": "list", "collapsed": False}
         if node.get("minItems"):
             widget["min"] = node["minItems"]
         if items.get("type") == "object":
@@ -234,6 +239,7 @@ def cms_config(config: Config, reviews: Iterable[Review] = ()) -> dict[str, Any]
                 "identifier_field": "id",
                 "slug": "{{id}}",
                 "summary": "{{title}}",
+                "editor": {"preview": False},  # a preview of YAML shows nothing the form does not
                 "fields": form_fields(config, reviews),
             }
         ],
@@ -255,9 +261,11 @@ def form_paths(fields: list[dict[str, Any]], prefix: str = "") -> Iterator[str]:
 
 def save_layout(fields: list[dict[str, Any]], modeline: str) -> dict[str, Any]:
     """What retrogen-cms.js needs to save a review as `retrogen new` writes it: the keys of each object in the
-    form's order, which fields are dates (written plain), the modeline, and the format's name."""
+    form's order, which fields are dates (written plain), which lists go on one line, the modeline, and the
+    format's name."""
     order: dict[str, list[str]] = {}
     dates: list[str] = []
+    flow: list[str] = []  # lists of short values (tags, problem ids) on one line; text items one per line
 
     def walk(fields: list[dict[str, Any]], prefix: str) -> None:
         order[prefix] = [field["name"] for field in fields]
@@ -265,11 +273,13 @@ def save_layout(fields: list[dict[str, Any]], modeline: str) -> dict[str, Any]:
             path = f"{prefix}{field['name']}"
             if field.get("widget") == "datetime":
                 dates.append(path)
+            if field.get("multiple") or field.get("field", {}).get("widget") in ("string", "select"):
+                flow.append(path)
             if "fields" in field:
                 walk(field["fields"], f"{path}[]." if field.get("widget") == "list" else f"{path}.")
 
     walk(fields, "")
-    return {"format": FORMAT, "modeline": modeline, "order": order, "dates": dates}
+    return {"format": FORMAT, "modeline": modeline, "order": order, "dates": dates, "flow": flow}
 
 
 def _script_json(value: Any) -> Markup:

@@ -78,7 +78,7 @@
     if (!objects) {
       var shown = items.map(function (item) { return scalar(item, path + "[]"); });
       var flow = "[" + shown.join(", ") + "]";
-      if (flow.length <= 60 && shown.every(function (text) { return text.indexOf(",") < 0; })) {
+      if (layout.flow.indexOf(path) >= 0 && flow.length <= 100) {
         lines.push(lead + key + ": " + flow);
       } else {
         lines.push(lead + key + ":");

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import yaml
 from markupsafe import Markup
 
+from retrogen.core.errors import ConfigError
 from retrogen.core.periods import Period
 from retrogen.engine.model import Action, Expectation, Metric, Review
 from retrogen.formats.labels import labels
@@ -217,7 +218,12 @@ def backend(config: Config) -> dict[str, Any]:
 def cms_config(config: Config, reviews: Iterable[Review] = ()) -> dict[str, Any]:
     """Decap CMS's config.yml for the knowledge base: one collection, reviews/, saved by pull request."""
     text = labels(config.language)
-    folder = Path(config.reviews_dir).relative_to(config.root).as_posix()
+    if not config.reviews_dir.resolve().is_relative_to(config.root.resolve()):
+        raise ConfigError(
+            f"{config.config_file}: extra.retrogen.editor: decap saves reviews in the repository of mkdocs.yml, "
+            f"but reviews_dir ({config.reviews_dir}) lies outside it; move the reviews in, or unset editor"
+        )
+    folder = config.reviews_dir.resolve().relative_to(config.root.resolve()).as_posix()
     cms: dict[str, Any] = {
         "backend": backend(config),
         # Used only when the page is served from localhost and `npx decap-server` runs: a preview that

@@ -226,3 +226,9 @@ def test_the_cms_is_vendored_at_its_pinned_version_with_its_licence(tmp_path: Pa
     assert b"3.16.3" in files["admin/vendor/decap-cms/decap-cms.js"]  # type: ignore[operator]
     assert b"4.1.0" in files["admin/vendor/js-yaml/js-yaml.min.js"]  # type: ignore[operator]
     assert not [name for name in files if name.endswith(".map")]
+
+
+def test_reviews_outside_the_repository_are_refused_with_the_setting_named(tmp_path: Path) -> None:
+    config = Config(root=tmp_path / "kb", reviews_dir=tmp_path / "elsewhere", editor="decap")
+    with pytest.raises(ConfigError, match=r"editor: decap .* reviews_dir .* lies outside it"):
+        cms_config(config)

@@ -94,13 +94,13 @@ def _in_language(text: str, separator: str, language: str) -> str:
     return chinese.strip() if language == "zh" or not english else english.strip()
 
 
-def _option_labels(node: dict[str, Any], language: str) -> list[dict[str, Any]] | list[Any]:
+def _option_labels(node: dict[str, Any], language: str) -> list[dict[str, Any]]:
     """The select's options; in Chinese each code with the word the schema's description gives it
     ("lead 负责人、frontline 一线销售…"), so people pick a word and the file keeps the code."""
     description = node.get("description", "").partition("\n\n")[0]
     options: list[dict[str, Any]] = []
     for value in node["enum"]:
-        word = re.search(rf"(?<![\w]){re.escape(str(value))} ([^\s、,,;;。]+)", description)
+        word = re.search(rf"(?<!\w){re.escape(str(value))} ([^\s、,,;;。]+)", description)
         shown = f"{value} · {word.group(1)}" if language == "zh" and word else str(value)
         options.append({"label": shown, "value": value})
     return options

@@ -35,6 +35,7 @@ class LazyGroup(click.Group):
         "metrics": "reports", "actions": "reports", "playbook": "reports",
         "build": "site", "serve": "site", "init": "init",
         "remind": "notify", "report": "document", "related": "related",
+        "pr-summary": "pr_summary",
     }  # fmt: skip
 
     def list_commands(self, ctx: click.Context) -> list[str]:

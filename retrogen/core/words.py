@@ -279,6 +279,11 @@ _LABELS_EN = {
     "verification_note": "achieved / decided; a target met without the action done by its date is decided, "
     "not achieved.",
     "related": "Related past lessons",
+    "pr_summary": "Review summary",
+    "write_review": "Write a review",
+    "pr_failing": "These files do not pass `retrogen check` yet; the check job shows each finding on its line:",
+    "pr_footer": "Written by retrogen pr-summary and updated on each push. Links go to the published site, "
+    "where the reviews of this pull request appear once it is merged.",
     "do": "Do",
     "avoid": "Avoid",
     "basis": "Evidence",
@@ -528,6 +533,11 @@ _LABELS_ZH = {
     "verification_pending": "尚无已判定的预期效果。",
     "verification_note": "已达成 / 已判定;指标达成但行动未按期完成的,计入已判定、不计入已达成。",
     "related": "相关的过往经验",
+    "pr_summary": "复盘摘要",
+    "write_review": "填写复盘",
+    "pr_failing": "以下文件尚未通过 `retrogen check`;检查任务在每个问题所在的行上列出了它:",
+    "pr_footer": "由 retrogen pr-summary 生成,每次推送后更新。链接指向已发布的站点,"
+    "本合并请求中的复盘在合并后出现在站点上。",
     "do": "要做",
     "avoid": "避免",
     "basis": "依据",

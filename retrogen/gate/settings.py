@@ -173,6 +173,16 @@ class Settings:
         2, "a whole number from 1 to 100", lambda v: _is_count(v, 1, 100),
         "how many achieved verdicts, and no other decided one, make a playbook practice proven",
     )  # fmt: skip
+    editor: str | None = setting(
+        None, "decap, or unset", lambda v: v is None or v == "decap",
+        "decap: the site serves a form at /admin/ that writes reviews and opens pull requests",
+    )  # fmt: skip
+    editor_backend: Mapping[str, Any] = setting(
+        {}, "a mapping of Decap CMS backend settings, e.g. {name: github, repo: sales/kb, "
+        "base_url: https://cms-auth.example.com}",
+        lambda v: isinstance(v, dict) and all(isinstance(key, str) for key in v),
+        "where the form saves, replacing what repo_url implies (Decap CMS's backend settings)",
+    )  # fmt: skip
 
 
 DEFAULTS = Settings()

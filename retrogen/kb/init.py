@@ -54,6 +54,9 @@ CodeHost = Literal["github", "gitlab"]
 ON_PACKAGE_INDEX = False
 
 _templates = yaml_environment("templates/init")
+# Settings a new knowledge base starts with, unlike retrogen's defaults: its reviews folder, and the form at
+# /admin/ that lets people write a review without touching YAML.
+STARTER_SETTINGS: dict[str, object] = {"reviews_dir": "reviews", "editor": "decap"}
 _templates.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False)
 _templates.filters["shell"] = shlex.quote
 
@@ -205,7 +208,15 @@ def starter_files(
         },
         "nav": [(page, words.labels[label]) for page, label in NAV.items()],
         "words": words,
-        "settings": [{"name": name, "rule": rule} for name, rule in rules()],
+        "settings": [
+            {
+                "name": name,
+                "rule": rule,
+                "value": STARTER_SETTINGS.get(name, rule.default),
+                "set": name in STARTER_SETTINGS,
+            }
+            for name, rule in rules()
+        ],
     }
     files = {
         path: _templates.get_template(template).render(context)

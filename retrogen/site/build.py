@@ -19,6 +19,7 @@ from retrogen.engine.model import load_knowledge_base
 from retrogen.gate.check import CheckResult, read_knowledge_base
 from retrogen.gate.config import Config
 from retrogen.gate.reporters import plural
+from retrogen.site.editor import EDITOR_DECAP, editor_files
 from retrogen.site.output import WriteReport, check_places, exclusive, recover, replacing, write_pages
 from retrogen.site.pages import build_pages
 from retrogen.site.reports import review_reports
@@ -71,8 +72,9 @@ def generate(
     pages = build_pages(analysis, config)
     progress("writing each review's report (.docx)")
     reports = review_reports(analysis)
+    editor = editor_files(config, analysis.knowledge_base.reviews) if config.settings.editor == EDITOR_DECAP else {}
     try:
-        report.pages = write_pages(config.generated_dir, {**pages, **reports})
+        report.pages = write_pages(config.generated_dir, {**pages, **reports, **editor})
     except OSError as exc:
         raise BuildError(cannot_write(config.generated_dir, exc)) from None
     return report

@@ -100,7 +100,7 @@ def failure_of(error: RetrogenError) -> click.ClickException:
 )
 @click.version_option(__version__, prog_name="retrogen")
 @click.pass_context
-def cli(ctx: click.Context, config_file: Path | None) -> None:
+def cli(ctx: click.Context, *, config_file: Path | None) -> None:
     """Keep after-action reviews (复盘) in git: check, measure and publish them."""
     ctx.ensure_object(dict)["config_file"] = config_file
 

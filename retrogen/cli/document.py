@@ -40,6 +40,7 @@ from retrogen.report.writers import WRITERS, write_report
 @click.pass_context
 def report(
     ctx: click.Context,
+    *,
     review_id: str | None,
     team: str | None,
     period: Period | None,

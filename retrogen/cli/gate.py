@@ -39,7 +39,9 @@ from retrogen.gate.vocabulary import KINDS
 )
 @today_option()
 @click.pass_context
-def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, only_reviews: bool, today: date) -> None:
+def check(
+    ctx: click.Context, *, paths: tuple[Path, ...], fmt: str, strict: bool, only_reviews: bool, today: date
+) -> None:
     """Check review files (default: the knowledge base's reviews/ folder).
 
     Exits 1 when any review has an error (or a warning, with --strict). A named file outside the reviews
@@ -98,6 +100,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, o
 @click.pass_context
 def new(
     ctx: click.Context,
+    *,
     review_id: str,
     kind: str,
     lang: str | None,
@@ -153,7 +156,7 @@ def new(
     "differs or is missing (`retrogen init --upgrade` refreshes it).",
 )
 @click.pass_context
-def schema(ctx: click.Context, check_copy: bool) -> None:
+def schema(ctx: click.Context, *, check_copy: bool) -> None:
     """Print the review format's JSON Schema.
 
     \b

@@ -56,6 +56,7 @@ def _parse_source(given: str) -> Source:
 @click.pass_context
 def init(
     ctx: click.Context,
+    *,
     folder: Path,
     lang: str,
     name: str | None,
@@ -82,7 +83,7 @@ def init(
     if upgrade:
         _upgrade(ctx, folder, source, ci, dry_run=dry_run)
         return
-    result = init_knowledge_base(folder, lang, name, force, source, ci or "github")
+    result = init_knowledge_base(folder, lang, name, source, ci or "github", force=force)
     for path in result.written:
         click.echo(f"wrote {printable(path)}")
     for path in result.kept:
@@ -123,7 +124,7 @@ def _upgrade(ctx: click.Context, folder: Path, source: Source | None, ci: CodeHo
             f"run `retrogen init {folder}` to start a knowledge base"
         )
     config = load_config(config_file)
-    upgrades = upgrade_knowledge_base(config.root, config.language, source, ci, dry_run)
+    upgrades = upgrade_knowledge_base(config.root, config.language, source, ci, dry_run=dry_run)
     for upgrade in upgrades:
         click.echo(upgrade.diff, nl=False)
     kept = [upgrade for upgrade in upgrades if upgrade.action == "kept"]

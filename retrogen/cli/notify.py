@@ -57,6 +57,7 @@ from retrogen.notify.senders import PLATFORMS, DeliveryError, check_settings, se
 @click.pass_context
 def remind(
     ctx: click.Context,
+    *,
     within: int,
     stale: int,
     owners: tuple[str, ...],

@@ -30,6 +30,7 @@ def matches_frame(matches: list[Match]) -> pd.DataFrame:
 @click.pass_context
 def related(
     ctx: click.Context,
+    *,
     review_id: str | None,
     query: str | None,
     limit: int,

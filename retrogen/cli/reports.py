@@ -48,6 +48,7 @@ PLAYBOOK_FORMATS = ("md", "docx")
 @click.pass_context
 def metrics(
     ctx: click.Context,
+    *,
     by: str | None,
     funnel: bool,
     causes: bool,
@@ -126,6 +127,7 @@ def metrics(
 @click.pass_context
 def actions(
     ctx: click.Context,
+    *,
     owner: str | None,
     team: str | None,
     status: str | None,
@@ -216,6 +218,7 @@ def _history(analysis: Analysis, wanted: str) -> pd.DataFrame:
 @click.pass_context
 def playbook(
     ctx: click.Context,
+    *,
     output: Path | None,
     fmt: str | None,
     force: bool,

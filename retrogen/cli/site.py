@@ -99,6 +99,7 @@ def site_config(ctx: click.Context) -> Config:
 @click.pass_context
 def build(
     ctx: click.Context,
+    *,
     strict: bool,
     quiet: bool,
     site_dir: Path | None,
@@ -126,7 +127,7 @@ def build(
         config,
         today,
         site_dir,
-        strict,
+        strict=strict,
         use_git=not no_git,
         allow_outside=allow_outside,
         refuse_warnings=strict,
@@ -153,7 +154,7 @@ def build(
 @no_git_option
 @today_option()
 @click.pass_context
-def serve(ctx: click.Context, dev_addr: str | None, allow_outside: bool, no_git: bool, today: date) -> None:
+def serve(ctx: click.Context, *, dev_addr: str | None, allow_outside: bool, no_git: bool, today: date) -> None:
     """Preview the site with live reload; editing a review updates the pages it affects.
 
     An edit that breaks a review prints its findings and keeps the last good site.
@@ -183,4 +184,4 @@ def serve(ctx: click.Context, dev_addr: str | None, allow_outside: bool, no_git:
     show_mkdocs_warnings()
     # Stopped by a service manager (SIGTERM), shut down as on Ctrl-C: the server and watcher stop cleanly.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    serve_site(site_config(ctx), today, dev_addr, not no_git, notify, on_ready, allow_outside)
+    serve_site(site_config(ctx), today, dev_addr, notify, on_ready, use_git=not no_git, allow_outside=allow_outside)

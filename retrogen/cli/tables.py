@@ -72,7 +72,9 @@ def emit(
     people = with_titles(frame, shown.titles)
     if output is None:
         click.echo(
-            formatted(frame if fmt == "json" else people, fmt, shown.language, shown.wide, shown.raw).rstrip("\n")
+            formatted(frame if fmt == "json" else people, fmt, shown.language, wide=shown.wide, raw=shown.raw).rstrip(
+                "\n"
+            )
         )
         return
     suffix = output.suffix.lower()
@@ -87,7 +89,7 @@ def emit(
         raise click.BadParameter(
             "name an .xlsx (every table, one sheet each), .csv or .json file", param_hint="--output"
         )
-    content = to_excel_csv(people, shown.raw, shown.language) if suffix == ".csv" else to_json(frame) + "\n"
+    content = to_excel_csv(people, shown.language, raw=shown.raw) if suffix == ".csv" else to_json(frame) + "\n"
     write_output(output, content, force=force)
     click.echo(f"Wrote {printable(output)} ({len(frame)} rows)", err=True)
 

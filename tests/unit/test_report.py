@@ -184,4 +184,4 @@ def test_review_text_cannot_make_markup_in_markdown_or_html(builder: ReportBuild
     ],
 )
 def test_markdown_text_escapes_only_what_makes_markup(text: str, starts_line: bool, expected: str) -> None:
-    assert markdown_text(text, starts_line) == expected
+    assert markdown_text(text, starts_line=starts_line) == expected

@@ -73,7 +73,7 @@ def report(
         document = Report(one.language, (one,))
     else:
         assert period is not None  # the checks above
-        document = builder.period(period.label, team, lang or get_config(ctx).language)
+        document = builder.period(period, team, lang or get_config(ctx).language)
     content = write_report(document, chosen)
     if output is None:
         click.echo(content, nl=False)

@@ -265,10 +265,9 @@ class ReportBuilder:
         actions = tuple(_action(row) for row in self._actions.get(review.id, []))
         return ReviewReport(review, kpis, actions)
 
-    def period(self, label: str, team: str | None, language: str) -> Report:
+    def period(self, period: Period, team: str | None, language: str) -> Report:
         """A period's report: the summary of every team (team None) or of one team followed by each of its
         reviews in the period. ReportError for an unknown team or a period without reviews."""
-        period = parse_label(label)
         everyone = list(self.reviews.values())
         if team is not None:
             teams = sorted({r.team for r in everyone})

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import click
 
-from retrogen.cli.base import cli, get_config, today_option, write_output
-from retrogen.cli.reports import force_option, load_analysis, no_git_option
-from retrogen.gate.vocabulary import LANGUAGES
+from retrogen.cli.base import cli, get_config, load_analysis, write_output
+from retrogen.cli.options import force_option, lang_option, no_git_option, output_option, today_option
 from retrogen.report.pr_summary import pr_summary as summarise
 from retrogen.report.pr_summary import to_markdown
 
@@ -20,23 +20,22 @@ from retrogen.report.pr_summary import to_markdown
     metavar="URL",
     help="The published site the links go to (default: site_url of mkdocs.yml; unset: no links).",
 )
-@click.option("--lang", type=click.Choice(LANGUAGES), help="Language of the headings and words (default: the site's).")
-@click.option(
-    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write this file instead of printing."
-)
+@lang_option("Language of the headings and words (default: the site's).")
+@output_option("Write this file (atomically) instead of printing.")
 @force_option
 @no_git_option
-@today_option
+@today_option()
 @click.pass_context
 def pr_summary(
     ctx: click.Context,
+    *,
     reviews: tuple[str, ...],
     site_url: str | None,
     lang: str | None,
     output: Path | None,
     force: bool,
     no_git: bool,
-    today: str | None,
+    today: date,
 ) -> None:
     """What a reviewer needs on a review's pull request, as Markdown: the KPIs with achievement, the actions
     with owners and due dates, the follow-up of the team's earlier actions and the three most related past
@@ -49,7 +48,7 @@ def pr_summary(
         retrogen pr-summary 2026-q3-east-sales --site-url https://sales.example.com/kb/ -o comment.md
     """
     config = get_config(ctx)
-    analysis = load_analysis(ctx, today, no_git=no_git)
+    analysis = load_analysis(ctx, today, use_git=not no_git)
     mkdocs = config.mkdocs
     summary = summarise(
         analysis,
@@ -62,4 +61,4 @@ def pr_summary(
     if output is None:
         click.echo(markdown, nl=False)
     else:
-        write_output(output, markdown, force)
+        write_output(output, markdown, force=force)

@@ -136,7 +136,7 @@ _INLINE_MARKUP = re.compile(r"([\\`*_\[\]|~])")
 _BLOCK_START = re.compile(r"^([#+=-]|\d+(?=[.)]))")
 
 
-def markdown_text(value: object, starts_line: bool = False) -> markupsafe.Markup:
+def markdown_text(value: object, *, starts_line: bool = False) -> markupsafe.Markup:
     """Text as inert Markdown on one line: no markup, link, HTML or table break can come from it.
     `starts_line`: the text begins a paragraph, where `- ` or `1. ` would start a list."""
     text = _INLINE_MARKUP.sub(r"\\\1", " ".join(str(value).split()))

@@ -114,7 +114,7 @@ def with_titles(frame: pd.DataFrame, titles: dict[str, str]) -> pd.DataFrame:
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _csv_rows(frame: pd.DataFrame, raw: bool, language: str | None) -> Iterable[list[Any]]:
+def _csv_rows(frame: pd.DataFrame, language: str | None, *, raw: bool) -> Iterable[list[Any]]:
     for row in records(frame):
         cells = []
         for column, value in row.items():
@@ -131,7 +131,7 @@ def _csv_rows(frame: pd.DataFrame, raw: bool, language: str | None) -> Iterable[
         yield cells
 
 
-def to_csv(frame: pd.DataFrame, raw: bool = False, language: str | None = None) -> str:
+def to_csv(frame: pd.DataFrame, language: str | None = None, *, raw: bool = False) -> str:
     """CSV: raw numbers (rates as fractions), ISO dates, yes/no, empty cells where a value is missing; with
     `language`, headers and codes (statuses, states…) in its words.
 
@@ -142,14 +142,14 @@ def to_csv(frame: pd.DataFrame, raw: bool = False, language: str | None = None) 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([header(str(column), language) for column in frame.columns])
-    writer.writerows(_csv_rows(frame, raw, language))
+    writer.writerows(_csv_rows(frame, language, raw=raw))
     return buffer.getvalue()
 
 
-def to_excel_csv(frame: pd.DataFrame, raw: bool = False, language: str | None = None) -> bytes:
+def to_excel_csv(frame: pd.DataFrame, language: str | None = None, *, raw: bool = False) -> bytes:
     """A CSV file that Excel on Windows opens right: UTF-8 with a byte order mark (without one Excel reads
     Chinese as the local code page), and text that cannot run as a formula (unless `raw`)."""
-    return to_csv(frame, raw, language).encode("utf-8-sig")
+    return to_csv(frame, language, raw=raw).encode("utf-8-sig")
 
 
 def width(text: str) -> int:
@@ -251,7 +251,7 @@ FIRST_COLUMNS = (
 )
 
 
-def to_table(frame: pd.DataFrame, language: str | None = None, wide: bool = True) -> str:
+def to_table(frame: pd.DataFrame, language: str | None = None, *, wide: bool = True) -> str:
     """An aligned plain-text table, numbers right-aligned; headers and codes in `language` (None: as they are).
     Not `wide`: the most telling columns that fit TERMINAL_WIDTH, free text shortened to make room, ids whole,
     and a last line that says how many columns were left out."""
@@ -311,10 +311,12 @@ def _fitting(columns: list[str], titles: list[str], widths: list[int]) -> list[i
 FORMATS = ("table", "csv", "json")
 
 
-def formatted(frame: pd.DataFrame, fmt: str, language: str | None = None, wide: bool = True, raw: bool = False) -> str:
+def formatted(
+    frame: pd.DataFrame, fmt: str, language: str | None = None, *, wide: bool = True, raw: bool = False
+) -> str:
     """`frame` in a format of FORMATS: a table or CSV for people (in `language`), JSON for programs (as it is)."""
     if fmt == "json":
         return to_json(frame)
     if fmt == "csv":
-        return to_csv(frame, raw, language)
-    return to_table(frame, language, wide)
+        return to_csv(frame, language, raw=raw)
+    return to_table(frame, language, wide=wide)

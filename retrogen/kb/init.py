@@ -186,7 +186,7 @@ class InitResult:
 
 
 def starter_files(
-    lang: str, name: str, source: Source | None = None, ci: CodeHost = "github", hook_repo: bool = False
+    lang: str, name: str, source: Source | None = None, ci: CodeHost = "github", *, hook_repo: bool = False
 ) -> dict[str, str]:
     """Every file of a new knowledge base, by its path relative to the knowledge base's root. The pre-commit
     hook runs the installed retrogen (offline), or with `hook_repo` installs it from retrogen's git repository."""
@@ -296,16 +296,17 @@ def init_knowledge_base(
     folder: Path,
     lang: str,
     name: str | None = None,
-    force: bool = False,
     source: Source | None = None,
     ci: CodeHost = "github",
+    *,
+    force: bool = False,
 ) -> InitResult:
     """Write a new knowledge base into `folder` (created if needed) and make it a git repository on branch
     main with a first commit, unless it is inside one. Refuses a folder holding any of its files; with
     `force`, adds only the missing ones and never replaces a file. Returns what it wrote."""
     hook_repo = source is not None and source.kind == "git"  # the team named retrogen's repository
     source = source or detect_source()
-    files = starter_files(lang, name or catalogue(lang).knowledge_base_name, source, ci, hook_repo)
+    files = starter_files(lang, name or catalogue(lang).knowledge_base_name, source, ci, hook_repo=hook_repo)
     files[MANIFEST] = Manifest(
         source, ci, hook_repo, {path: _digest(content) for path, content in files.items() if path.startswith(UPGRADED)}
     ).text()
@@ -330,7 +331,7 @@ def init_knowledge_base(
     return result
 
 
-def _write(target: Path, content: str, replace: bool) -> None:
+def _write(target: Path, content: str, *, replace: bool) -> None:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -400,7 +401,7 @@ class Upgrade:
 
 
 def upgrade_knowledge_base(
-    root: Path, lang: str, source: Source | None = None, ci: CodeHost | None = None, dry_run: bool = False
+    root: Path, lang: str, source: Source | None = None, ci: CodeHost | None = None, *, dry_run: bool = False
 ) -> list[Upgrade]:
     """Bring the files that follow retrogen (UPGRADED) in the knowledge base at `root` to the installed
     version, adding missing ones; returns what changed, with diffs. A file the team changed since init wrote
@@ -417,7 +418,9 @@ def upgrade_knowledge_base(
     recorded = manifest.hashes if manifest else {}
     files = {
         path: content
-        for path, content in starter_files(lang, catalogue(lang).knowledge_base_name, source, ci, hook_repo).items()
+        for path, content in starter_files(
+            lang, catalogue(lang).knowledge_base_name, source, ci, hook_repo=hook_repo
+        ).items()
         if path.startswith(UPGRADED)
     }
     upgrades = []

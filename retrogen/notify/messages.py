@@ -40,7 +40,7 @@ SLACK = Style(
 )
 
 
-def _counts(counts: dict[Reason, int], language: str, keep_zeros: bool) -> str:
+def _counts(counts: dict[Reason, int], language: str, *, keep_zeros: bool) -> str:
     text = words(language)
     return text["and"].join(
         text["count"].format(n=n, what=text[reason]) for reason, n in counts.items() if n or keep_zeros

@@ -299,10 +299,9 @@ class ReportBuilder:
         )
         return ReviewReport(review, kpis, actions, self.analysis.today, funnel, self.analysis.follow_up(review))
 
-    def period(self, label: str, team: str | None, language: str) -> Report:
+    def period(self, period: Period, team: str | None, language: str) -> Report:
         """A period's report: the summary of every team (team None) or of one team followed by each of its
         reviews in the period. ReportError for an unknown team or a period without reviews."""
-        period = parse_label(label)
         everyone = list(self.reviews.values())
         if team is not None:
             teams = sorted({r.team for r in everyone})

@@ -85,6 +85,7 @@ def pr_summary(
     names: list[str],
     language: str,
     site_url: str | None,
+    *,
     directory_urls: bool = True,
     cwd: Path | None = None,
 ) -> PrSummary:

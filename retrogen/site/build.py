@@ -52,9 +52,9 @@ def _no_progress(phase: str) -> None:
 def generate(
     config: Config,
     today: date,
+    *,
     use_git: bool = True,
     jobs: int | None = None,
-    *,
     refuse_warnings: bool = False,
     progress: Progress = _no_progress,
 ) -> BuildReport:
@@ -125,7 +125,7 @@ def load_mkdocs_config(config: Config, site_dir: Path | str, **options: Any) -> 
     return mkdocs_config
 
 
-def run_mkdocs(config: Config, site_dir: Path, strict: bool = False) -> None:
+def run_mkdocs(config: Config, site_dir: Path, *, strict: bool = False) -> None:
     """Build the site from the generated pages into `site_dir`, which MkDocs empties first."""
     quiet_toolchain()
     # MkDocs is imported only when a build runs: `check` stays quick to start.
@@ -170,10 +170,10 @@ def build_site(
     config: Config,
     today: date,
     site_dir: Path | None = None,
+    *,
     strict: bool = False,
     use_git: bool = True,
     allow_outside: bool = False,
-    *,
     refuse_warnings: bool = False,
     progress: Progress = _no_progress,
     wait: float | None = None,
@@ -184,16 +184,16 @@ def build_site(
     anything but an earlier build is refused before anything is written. A build into a folder (the pages or
     the site) that another build is writing waits for it (see `exclusive`)."""
     target = site_dir or config.site_dir
-    check_places(config, target, allow_outside)
+    check_places(config, target, allow_outside=allow_outside)
     try:
         with exclusive(config.generated_dir, wait), exclusive(target, wait):
             recover(target)
-            report = generate(config, today, use_git, refuse_warnings=refuse_warnings, progress=progress)
+            report = generate(config, today, use_git=use_git, refuse_warnings=refuse_warnings, progress=progress)
             if not report.ok:
                 return report
             with replacing(target) as fresh:
                 progress("building the site with MkDocs")
-                run_mkdocs(config, fresh, strict)
+                run_mkdocs(config, fresh, strict=strict)
                 report.search_index_bytes = shrink_search_index(fresh)
     except OSError as exc:
         raise BuildError(cannot_write(target, exc)) from None

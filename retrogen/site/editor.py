@@ -114,18 +114,18 @@ class FormBuilder:
         # form path -> the values a select offers (team, owner, tags); a path without any stays free text
         self.choices = {path: values for path, values in choices.items() if values}
 
-    def fields(self, node: dict[str, Any], path: str = "", optional: bool = False) -> list[dict[str, Any]]:
+    def fields(self, node: dict[str, Any], path: str = "", *, optional: bool = False) -> list[dict[str, Any]]:
         """The fields of an object's properties. Within an `optional` object (a period, an expected result)
         none is required: Decap would refuse every review without that object; the gate refuses one that
         is half filled in. An item of a list exists only once added, so its fields are required as usual."""
         properties = node.get("properties", {})
         required = set(node.get("required", ()))
         return [
-            self.field(name, properties[name], name in required and not optional, f"{path}{name}")
+            self.field(name, properties[name], f"{path}{name}", required=name in required and not optional)
             for name in _ordered(properties, path)
         ]
 
-    def field(self, name: str, node: dict[str, Any], required: bool, path: str) -> dict[str, Any]:
+    def field(self, name: str, node: dict[str, Any], path: str, *, required: bool) -> dict[str, Any]:
         field: dict[str, Any] = {
             "name": name,
             "label": _in_language(node.get("title", name), " / ", self.language),
@@ -134,10 +134,10 @@ class FormBuilder:
         hint = _in_language(node.get("description", ""), "\n\n", self.language)
         if hint:
             field["hint"] = hint
-        field.update(self.widget(node, path, required))
+        field.update(self.widget(node, path, required=required))
         return field
 
-    def widget(self, node: dict[str, Any], path: str, required: bool = True) -> dict[str, Any]:
+    def widget(self, node: dict[str, Any], path: str, *, required: bool = True) -> dict[str, Any]:
         kind = node.get("type")
         if path in self.choices:
             options = list(self.choices[path])
@@ -150,7 +150,11 @@ class FormBuilder:
                 widget["default"] = node["default"]
             return widget
         if kind == "object":
-            return {"widget": "object", "collapsed": False, "fields": self.fields(node, f"{path}.", not required)}
+            return {
+                "widget": "object",
+                "collapsed": False,
+                "fields": self.fields(node, f"{path}.", optional=not required),
+            }
         if kind == "array":
             return self._list(node, path)
         if kind in ("number", "integer"):

@@ -533,7 +533,7 @@ class SiteBuilder:
         )
 
 
-def _choices(values: Iterable[str], reverse: bool = False) -> list[tuple[str, str]]:
+def _choices(values: Iterable[str], *, reverse: bool = False) -> list[tuple[str, str]]:
     """A filter's options, (value, shown) pairs: each distinct value once, sorted."""
     return [(v, v) for v in sorted(set(values), reverse=reverse)]
 

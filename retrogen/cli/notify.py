@@ -11,6 +11,7 @@ from retrogen.cli.base import cli, get_config, parse_today, today_option
 from retrogen.core.errors import ConfigError, RetrogenError
 from retrogen.core.printable import printable
 from retrogen.engine.analysis import analyse
+from retrogen.formats.urls import SiteUrls
 from retrogen.notify.digest import DEFAULT_STALE, DEFAULT_WITHIN, build_digest
 from retrogen.notify.messages import MARKDOWN, PLAIN, to_json, to_text
 from retrogen.notify.senders import PLATFORMS, DeliveryError, check_settings, send
@@ -84,10 +85,7 @@ def remind(
     analysis = analyse(config, parse_today(today), use_git=not no_git)
     for notice in analysis.notices:
         click.echo(f"notice: {printable(notice)}", err=True)
-    site_url = config.mkdocs.get("site_url")
-    digests = build_digest(
-        analysis, within=within, stale=stale, team=team, site_url=str(site_url) if site_url else None
-    )
+    digests = build_digest(analysis, within=within, stale=stale, team=team, urls=SiteUrls.of(config.mkdocs))
     if owners:
         wanted = {config.roster.canonical(owner) for owner in owners}  # an alias names its person
         digests = [d for d in digests if d.owner in wanted]

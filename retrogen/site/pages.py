@@ -18,6 +18,7 @@ from retrogen.engine.model import Review
 from retrogen.engine.playbook import playbook_markdown
 from retrogen.engine.related import RELATED_THRESHOLD, Match, RelatedIndex
 from retrogen.engine.teams import TeamView, metrics_across_teams, occasion, team_views
+from retrogen.formats import urls
 from retrogen.formats.labels import labels, slip_note
 from retrogen.formats.numbers import number, percent, signed_change
 from retrogen.formats.render import environment
@@ -50,13 +51,11 @@ class SiteBuilder:
         self.text = labels(config.language)
         self.env = environment("templates/site")
         self.env.filters["front"] = _front
-        self.env.globals.update(
-            text=self.text, review_href=self.review_href, sibling_href=self.sibling_href, factors=FACTORS
-        )
+        self.urls = urls.SiteUrls.of(config.mkdocs)
+        # Links from the page being rendered (`page`, its source path): `href` for raw HTML, which MkDocs does
+        # not rewrite; `md_link` for Markdown links, which MkDocs checks and turns into either URL style.
+        self.env.globals.update(text=self.text, factors=FACTORS, at=urls, href=self.urls.href, md_link=urls.source_link)
         self.env.globals["today"] = analysis.today  # the day the figures are as of
-        directory_urls = config.mkdocs.get("use_directory_urls", True) is not False
-        self._suffix = "/" if directory_urls else ".html"
-        self._up = "../" if directory_urls else ""
         # Rows grouped by review once: filtering a frame per review would make the build quadratic, and
         # turning many small frames into rows costs more than turning one big one.
         self.actions_by_review = grouped(records(analysis.actions), "review")
@@ -65,17 +64,9 @@ class SiteBuilder:
         self.teams = team_views(analysis)
         self.team_slug = {team.name: team.slug for team in self.teams}
 
-    def sibling_href(self, reference: str) -> str:
-        """A link from a review page to another review's action ("2026-10-east-sales:A3"), for raw HTML."""
-        review_id, _, action_id = reference.partition(":")
-        return f"{self._up}{review_id}{self._suffix}#{action_id.lower()}"
-
-    def review_href(self, review_id: str, anchor: str = "") -> str:
-        """A link from a top-level page to a review page, for raw HTML where MkDocs does not rewrite links."""
-        return f"{self._up}reviews/{review_id}{self._suffix}{'#' + anchor if anchor else ''}"
-
-    def render(self, template: str, **context: Any) -> str:
-        return self.env.get_template(template).render(**context)
+    def render(self, template: str, page: str = "", **context: Any) -> str:
+        """`template` as the page `page` (its source path inside docs_dir), which its links start from."""
+        return self.env.get_template(template).render(page=page, **context)
 
     def html_table(self, frame: pd.DataFrame | list[dict[str, Any]], headers: dict[str, str]) -> Markup:
         """A small HTML table of rows (the numbers beside a chart), rates as percentages."""
@@ -92,23 +83,24 @@ class SiteBuilder:
 
     def pages(self) -> Pages:
         pages: Pages = {
-            "index.md": self.dashboard(),
-            "reviews/index.md": self.reviews_index(),
-            "lessons.md": self.lessons(),
-            "playbook.md": self.playbook(),
-            "actions.md": self.actions(),
-            "metrics.md": self.metrics(),
-            "tags.md": self.render(
+            urls.DASHBOARD: self.dashboard(),
+            urls.REVIEWS: self.reviews_index(),
+            urls.LESSONS: self.lessons(),
+            urls.PLAYBOOK: self.playbook(),
+            urls.TRACKER: self.actions(),
+            urls.METRICS: self.metrics(),
+            urls.TAGS: self.render(
                 "tags.md.j2",
+                urls.TAGS,
                 aliases=sorted((tag, aliases) for tag, aliases in self.config.tags.aliases.items() if aliases),
             ),
-            "submit.md": self.submit(),
-            "teams/index.md": self.teams_index(),
+            urls.SUBMIT: self.submit(),
+            urls.TEAMS: self.teams_index(),
         }
         for team in self.teams:
-            pages[f"teams/{team.slug}.md"] = self.team(team)
+            pages[urls.team_page(team.slug)] = self.team(team)
         for review in self.analysis.knowledge_base.reviews:
-            pages[f"reviews/{review.id}.md"] = self.review(review)
+            pages[urls.review_page(review.id)] = self.review(review)
         return pages
 
     # --- one review -------------------------------------------------------------------------------
@@ -135,8 +127,10 @@ class SiteBuilder:
             [s["count"] for s in funnel],
             notes=[percent(s["conversion"]) for s in funnel],
         )
+        page = urls.review_page(review.id)
         return self.render(
             "review.md.j2",
+            page,
             text=text,
             r=review,
             metrics=metrics,
@@ -145,7 +139,7 @@ class SiteBuilder:
             follow_up=a.follow_up(review),
             funnel_chart=Markup(funnel_chart.svg()),
             tag_aliases=[alias for tag in review.tags for alias in self.config.tags.aliases_of(tag)],
-            team_page=f"../teams/{self.team_slug[review.team]}.md",
+            team_page=urls.source_link(urls.team(self.team_slug[review.team]), page),
             related=self.related(review),
         )
 
@@ -189,9 +183,9 @@ class SiteBuilder:
         themes = records(a.recurring_themes.head(10))
         return self.render(
             "index.md.j2",
+            urls.DASHBOARD,
             stats=self._stats,
             latest=self._review_rows[:8],
-            suffix=self._suffix,
             overdue=overdue[:10],
             themes=themes,
             notices=a.notices,
@@ -253,8 +247,8 @@ class SiteBuilder:
         reviews = [row["review"] for row in self._review_rows]
         return self.render(
             "reviews_index.md.j2",
+            urls.REVIEWS,
             rows=self._review_rows,
-            suffix=self._suffix,
             teams=_choices(r.team for r in reviews),
             kinds=[(k, self.text[k]) for k in dict.fromkeys(r.kind for r in reviews)],
             periods=_choices((r.period for r in reviews if r.period), reverse=True),
@@ -266,6 +260,7 @@ class SiteBuilder:
         )
         return self.render(
             "lessons.md.j2",
+            urls.LESSONS,
             lessons=lessons,
             types=[(t, self.text[t]) for t in LESSON_TYPES],
             tags=_choices(t for row in lessons for t in row["tags"]),
@@ -274,7 +269,10 @@ class SiteBuilder:
 
     def playbook(self) -> str:
         body = playbook_markdown(
-            self.analysis.playbook, self.config.language, self.analysis.today, review_link="reviews/", link_suffix=".md"
+            self.analysis.playbook,
+            self.config.language,
+            self.analysis.today,
+            review_link=lambda review_id: urls.source_link(urls.review(review_id), urls.PLAYBOOK),
         )
         front = f"title: {_front(self.text['playbook'])}\nhide: [navigation]\nsearch:\n  exclude: true"
         return f"---\n{front}\n---\n\n{body}"
@@ -312,6 +310,7 @@ class SiteBuilder:
         }
         return self.render(
             "actions.md.j2",
+            urls.TRACKER,
             stats=self._stats,
             overdue=list(grouped(overdue, "team").items()),
             open=open_rows,
@@ -374,6 +373,7 @@ class SiteBuilder:
         funnel_chart = bar_chart(t["overall"], list(overall["title"]), list(overall["overall"]), percent=True)
         return self.render(
             "metrics.md.j2",
+            urls.METRICS,
             teams=teams,
             across=across,
             funnel_chart=Markup(funnel_chart.svg()),
@@ -438,7 +438,7 @@ class SiteBuilder:
 
     # --- teams ------------------------------------------------------------------------------------
     def teams_index(self) -> str:
-        return self.render("teams_index.md.j2", teams=self.teams)
+        return self.render("teams_index.md.j2", urls.TEAMS, teams=self.teams)
 
     def team(self, team: TeamView) -> str:
         t = self.text
@@ -506,6 +506,7 @@ class SiteBuilder:
         ]
         return self.render(
             "team.md.j2",
+            urls.team_page(team.slug),
             team=team,
             reviews=reviews,
             summary=team.summary,
@@ -524,6 +525,7 @@ class SiteBuilder:
         example = resources.files("retrogen") / "templates" / "init" / "reviews" / f"{EXAMPLES[language]}.yaml"
         return self.render(
             "submit.md.j2",
+            urls.SUBMIT,
             fields=list(_schema_fields(load_schema())),
             codes=list(CODES.values()),
             language=language,

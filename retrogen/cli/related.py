@@ -15,7 +15,7 @@ from retrogen.cli.reports import (
     table_lang_option,
     wide_option,
 )
-from retrogen.engine.related import Match, RelatedIndex, UnknownReview
+from retrogen.engine.related import Match, UnknownReview
 
 COLUMNS = ["review", "item", "kind", "text", "score"]
 
@@ -64,7 +64,7 @@ def related(
     if review_id is not None and query is not None:
         raise click.UsageError("name a review id or give --text, not both")
     analysis = load_analysis(ctx, None, no_git=True)
-    index = RelatedIndex(analysis.knowledge_base.reviews)
+    index = analysis.related
     try:
         matches = index.like_review(review_id, limit) if review_id else index.like_text(query or "", limit)
     except UnknownReview as exc:

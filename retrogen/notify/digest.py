@@ -71,22 +71,6 @@ class OwnerDigest:
         }
 
 
-def _last_updates(analysis: Analysis) -> dict[tuple[str, str], date]:
-    """Per action, the latest day on or before today that its timeline changed or an update was written
-    (an update that keeps the status is news too, though the timeline merges it away)."""
-    today = analysis.today
-    written = {
-        (r.id, a.id): [u.date for u in a.updates if u.date <= today]
-        for r in analysis.knowledge_base.reviews
-        for a in r.actions
-    }
-    return {
-        key: max([e.date for e in events if e.date <= today] + written.get(key, []))
-        for key, events in analysis.histories.items()
-        if events and events[0].date <= today
-    }
-
-
 def build_digest(
     analysis: Analysis,
     within: int = DEFAULT_WITHIN,
@@ -101,7 +85,7 @@ def build_digest(
     today = analysis.today
     table = follow_up_order(filter_actions(analysis.actions, owner=owner, team=team))
     active = table[table["state"].isin(list(ACTIVE_STATES))]
-    last_updates = _last_updates(analysis)
+    last_updates = analysis.last_updates
     owners: dict[str, list[Item]] = {}
     for row in active.to_dict("records"):
         key = (str(row["review"]), str(row["id"]))

@@ -15,22 +15,17 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
-import pandas as pd
-
 from retrogen.core.errors import RetrogenError
 from retrogen.core.periods import Period, parse_label
-from retrogen.engine.actions import action_summary
 from retrogen.engine.analysis import Analysis
 from retrogen.engine.loop import Slip
-from retrogen.engine.metrics import Rag, causes_pareto, metrics_summary, rag
+from retrogen.engine.metrics import Rag, rag
 from retrogen.engine.model import Lesson, Problem, Review
 from retrogen.formats.tables import grouped, records
 from retrogen.gate.hints import did_you_mean
 
 # The gaps a report discusses: the few largest (80/20), not every missed metric again.
 TOP_GAPS = 3
-# Root-cause examples a summary quotes per fishbone factor.
-CAUSE_EXAMPLES = 2
 
 
 class ReportError(RetrogenError):
@@ -288,48 +283,24 @@ class ReportBuilder:
     def _summary(self, chosen: list[Review], period: Period, team: str | None) -> Summary:
         a = self.analysis
         ids = {r.id for r in chosen}
-        by = "review" if team is not None else "team"
         names = {r.id: r.title for r in chosen} if team is not None else {}
-        kpis = {row[by]: row for row in records(metrics_summary(a.metrics[a.metrics["review"].isin(ids)], by))}
-        acts = {row[by]: row for row in records(action_summary(a.actions[a.actions["review"].isin(ids)], by))}
-        keys = [r.id for r in chosen] if team is not None else sorted({r.team for r in chosen})
-        rows = tuple(_summary_row(names.get(key, key), kpis.get(key, {}), acts.get(key, {})) for key in keys)
+        summary = a.summary_of(chosen, "review" if team is not None else "team")
         overdue = a.overdue_actions[a.overdue_actions["review"].isin(ids)]
         return Summary(
             period=period,
             team=team,
             reviews=len(chosen),
-            rows=rows,
+            rows=tuple(SummaryRow(name=names.get(key, key), **row) for key, row in summary.items()),
             overdue=tuple(_action(row, self.reviews[row["review"]]) for row in records(overdue)),
-            causes=_causes(a.problems[a.problems["review"].isin(ids)]),
+            causes=tuple(
+                CauseRow(
+                    factor=row["factor"],
+                    problems=int(row["problems"]),
+                    teams=int(row["teams"]),
+                    share=row["share"],
+                    examples=tuple(row["examples"]),
+                )
+                for row in records(a.causes_of(ids))
+            ),
             today=a.today,
         )
-
-
-def _summary_row(name: str, kpis: dict[str, Any], actions: dict[str, Any]) -> SummaryRow:
-    """A row from a metrics_summary row and an action_summary row (either empty when there is nothing)."""
-    return SummaryRow(
-        name=name,
-        metrics=kpis.get("metrics", 0),
-        met=kpis.get("met", 0),
-        mean_achievement=kpis.get("mean_achievement"),
-        actions=actions.get("actions", 0),
-        open=actions.get("open", 0),
-        overdue=actions.get("overdue", 0),
-        completion_rate=actions.get("completion_rate"),
-    )
-
-
-def _causes(problems: pd.DataFrame) -> tuple[CauseRow, ...]:
-    """Root causes by fishbone factor, most frequent first, each with its latest root causes as examples."""
-    latest = problems.sort_values(["held_on", "review"], ascending=False)
-    return tuple(
-        CauseRow(
-            factor=row["factor"],
-            problems=int(row["problems"]),
-            teams=int(row["teams"]),
-            share=row["share"],
-            examples=tuple(latest.loc[latest["factor"] == row["factor"], "root_cause"][:CAUSE_EXAMPLES]),
-        )
-        for row in records(causes_pareto(problems))
-    )

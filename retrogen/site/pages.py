@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Iterable
 from functools import cached_property
 from importlib import resources
@@ -12,12 +11,11 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup, escape
 
-from retrogen.engine.actions import action_summary
 from retrogen.engine.analysis import Analysis
 from retrogen.engine.model import Review
 from retrogen.engine.playbook import playbook_markdown
-from retrogen.engine.related import RELATED_THRESHOLD, Match, RelatedIndex
-from retrogen.engine.teams import TeamView, metrics_across_teams, occasion, team_views
+from retrogen.engine.related import Match
+from retrogen.engine.teams import TeamView, cadence, metrics_across_teams, team_views
 from retrogen.formats import urls
 from retrogen.formats.labels import labels, slip_note
 from retrogen.formats.numbers import number, percent, signed_change
@@ -143,40 +141,12 @@ class SiteBuilder:
             related=self.related(review),
         )
 
-    @cached_property
-    def _related_index(self) -> tuple[RelatedIndex, dict[str, Review]]:
-        """One index of every problem and lesson per build (each review page asks it once), and the reviews
-        by id to name the ones it finds."""
-        reviews = self.analysis.knowledge_base.reviews
-        return RelatedIndex(reviews), {r.id: r for r in reviews}
-
     def related(self, review: Review) -> list[tuple[Review, Match]]:
-        """相关的过往经验: up to five problems and lessons of other reviews like this one, with their reviews;
-        two at most of any one review, so that a reader meets more than one past review."""
-        index, by_id = self._related_index
-        return [
-            (by_id[m.review], m)
-            for m in index.like_review(review.id, limit=5, threshold=RELATED_THRESHOLD, per_review=2)
-        ]
+        """相关的过往经验 (Analysis.related_to), each with its review."""
+        reviews = self.analysis.review_rows
+        return [(reviews[m.review].review, m) for m in self.analysis.related_to(review.id)]
 
     # --- knowledge-base pages ---------------------------------------------------------------------
-    @cached_property
-    def _stats(self) -> dict[str, Any]:
-        """Headline counts, shown on the dashboard and the action tracker."""
-        a = self.analysis
-        totals = a.action_totals
-        return {
-            "reviews": len(a.knowledge_base.reviews),
-            "teams": len({r.team for r in a.knowledge_base.reviews}),
-            "lessons": len(a.lessons),
-            "open": totals.get("open", 0),
-            "overdue": totals.get("overdue", 0),
-            "on_time": totals.get("on_time_rate"),
-            "completion": totals.get("completion_rate"),
-            "verification": totals.get("verification_rate"),
-            "verified": totals.get("verified", 0),
-        }
-
     def dashboard(self) -> str:
         a = self.analysis
         overdue = records(a.overdue_actions)
@@ -184,8 +154,8 @@ class SiteBuilder:
         return self.render(
             "index.md.j2",
             urls.DASHBOARD,
-            stats=self._stats,
-            latest=self._review_rows[:8],
+            stats=a.headline,
+            latest=a.latest_reviews[:8],
             overdue=overdue[:10],
             themes=themes,
             notices=a.notices,
@@ -202,7 +172,7 @@ class SiteBuilder:
         Analysis.scoreboard computes them, each with its trend drawn; a team without a periodic review gets its
         latest review and how many of its KPIs it met instead, so that every team is on the board."""
         board = grouped(records(self.analysis.scoreboard), "team")
-        reviews = {r.id: r for r in self.analysis.knowledge_base.reviews}
+        reviews = self.analysis.review_rows
         rows = []
         for team in self.teams:
             kpis = board.get(team.name, [])
@@ -213,42 +183,28 @@ class SiteBuilder:
                 kpi["spark"] = (
                     Markup(sparkline(f"{kpi['metric']} ({kpi['unit']})", periods, values).svg()) if drawn else None
                 )
-            held = [r for r in team.reviews if r.held_on <= self.analysis.today]
+            periodic = reviews[kpis[0]["review"]].review if kpis else None
+            latest = team.latest_held
             rows.append(
                 {
                     "team": team,
-                    "review": reviews[kpis[0]["review"]] if kpis else None,
+                    "review": periodic,
                     "kpis": kpis,
-                    "latest": held[-1] if held else None,
-                    "latest_score": self.analysis.review_scores.get(held[-1].id) if held else None,
-                    "cadence": _cadence(reviews[kpis[0]["review"]]) if kpis else None,
+                    "latest": latest,
+                    "latest_score": reviews[latest.id].score if latest else None,
+                    "cadence": cadence(periodic) if periodic else None,
                 }
             )
         # Teams with figures first: a row that only says "no periodic review yet" should not push them down.
         return sorted(rows, key=lambda row: not row["kpis"])
 
-    @cached_property
-    def _review_rows(self) -> list[dict[str, Any]]:
-        """Every review, latest first, with its KPIs met (and worst miss) and its open and overdue action counts."""
-        a = self.analysis
-        reviews = sorted(a.knowledge_base.reviews, key=lambda r: (r.held_on, r.id), reverse=True)
-        overdue_counts = Counter(a.overdue_actions["review"])
-        return [
-            {
-                "review": review,
-                "open": a.open_counts.get(review.id, 0),
-                "overdue": overdue_counts[review.id],
-                "score": a.review_scores.get(review.id),
-            }
-            for review in reviews
-        ]
-
     def reviews_index(self) -> str:
-        reviews = [row["review"] for row in self._review_rows]
+        rows = self.analysis.latest_reviews
+        reviews = [row.review for row in rows]
         return self.render(
             "reviews_index.md.j2",
             urls.REVIEWS,
-            rows=self._review_rows,
+            rows=rows,
             teams=_choices(r.team for r in reviews),
             kinds=[(k, self.text[k]) for k in dict.fromkeys(r.kind for r in reviews)],
             periods=_choices((r.period for r in reviews if r.period), reverse=True),
@@ -279,7 +235,6 @@ class SiteBuilder:
 
     def actions(self) -> str:
         a = self.analysis
-        by_owner, by_team = action_summary(a.actions, "owner"), action_summary(a.actions, "team")
         weekly = a.weekly.tail(26)
         weeks = [d.isoformat()[5:] for d in weekly["week"]]
         chart = line_chart(
@@ -311,7 +266,7 @@ class SiteBuilder:
         return self.render(
             "actions.md.j2",
             urls.TRACKER,
-            stats=self._stats,
+            stats=a.headline,
             overdue=list(grouped(overdue, "team").items()),
             open=open_rows,
             recently_done=done,
@@ -322,8 +277,8 @@ class SiteBuilder:
             owners=_choices(row["owner"] for row in every),
             states=[(s, t[s]) for s in dict.fromkeys(row["state"] for row in every)],
             rates=rates,
-            by_owner=records(by_owner),
-            by_team=records(by_team),
+            by_owner=records(a.actions_by_owner),
+            by_team=records(a.actions_by_team),
             weekly_chart=Markup(chart.svg()),
             weekly_table=self.html_table(
                 weekly, {"week": t["week"], "open": t["open"], "overdue": t["overdue"], "done": t["done"]}
@@ -337,7 +292,7 @@ class SiteBuilder:
                 "team": team,
                 "chart": self._achievement(team, t)[0],
                 "table": self.html_table(
-                    self._kpi_rows(team),
+                    _changes_shown(team.kpi_rows),
                     {
                         "occasion": t["period"],
                         "metric": t["metric"],
@@ -402,20 +357,6 @@ class SiteBuilder:
         chart = line_chart(f"{team.name}: {t['achievement']}", occasions, series, percent=True, reference=1.0)
         return Markup(chart.svg()), occasions, series
 
-    def _kpi_rows(self, team: TeamView) -> list[dict[str, Any]]:
-        """A team's metric rows, oldest review first, with their occasion and their change signed (+7 pp for a
-        rate, -9.5% otherwise); from the rows already grouped by review, which cost less than a new frame."""
-        return [
-            {
-                **row,
-                "occasion": occasion(review),
-                "cadence": _cadence(review),
-                "change": signed_change(row["change"], row["change_unit"]),
-            }
-            for review in team.reviews
-            for row in self.metrics_by_review.get(review.id, [])
-        ]
-
     def _causes(self, causes: pd.DataFrame, t: dict[str, str]) -> dict[str, Markup]:
         """Root causes by factor, most frequent first: bars with their cumulative share (the 80/20 view)."""
         factors = [t[f] for f in causes["factor"]]
@@ -442,14 +383,12 @@ class SiteBuilder:
 
     def team(self, team: TeamView) -> str:
         t = self.text
-        # A monthly figure beside quarterly ones would read as a collapse: one trend per metric and cadence.
-        by_metric: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
-        for row in self._kpi_rows(team):
-            by_metric.setdefault((row["metric"], row["unit"], row["cadence"]), []).append(row)
-        cadences = Counter((name, unit) for name, unit, _ in by_metric)
         metrics = []
-        for (name, unit, cadence), rows in by_metric.items():
-            title = f"{name} ({unit})" + (f" · {t['cadence_' + cadence]}" if cadences[(name, unit)] > 1 else "")
+        for trend in team.kpi_trends:
+            title = f"{trend.metric} ({trend.unit})"
+            if trend.several_cadences:
+                title += f" · {t['cadence_' + trend.cadence]}"
+            rows = _changes_shown(trend.rows)
             chart = line_chart(
                 title,
                 [r["occasion"] for r in rows],
@@ -499,11 +438,7 @@ class SiteBuilder:
                     {"occasion": t["period"], "stage": t["stage"], "count": t["count"], "conversion": t["conversion"]},
                 ),
             }
-        open_counts = self.analysis.open_counts
-        reviews = [
-            {"review": r, "open": open_counts.get(r.id, 0), "score": self.analysis.review_scores.get(r.id)}
-            for r in reversed(team.reviews)
-        ]
+        reviews = [self.analysis.review_rows[r.id] for r in reversed(team.reviews)]
         return self.render(
             "team.md.j2",
             urls.team_page(team.slug),
@@ -544,10 +479,9 @@ def _values(row: pd.Series) -> list[float | None]:
     return [None if pd.isna(v) else float(v) for v in row]
 
 
-def _cadence(review: Review) -> str:
-    """How often the review recurs (month, quarter…), "other" for one that is not periodic."""
-    period = review.period_of if review.kind == "periodic" else None
-    return str(period.granularity) if period else "other"
+def _changes_shown(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Metric rows with their change signed (+7 pp for a rate, -9.5% otherwise), for a table."""
+    return [{**row, "change": signed_change(row["change"], row["change_unit"])} for row in rows]
 
 
 def _schema_fields(schema: dict[str, Any], prefix: str = "") -> Any:

@@ -163,16 +163,14 @@ def _action(row: dict[str, Any], review: Review | None = None) -> ActionRow:
         id=row["id"],
         action=row["action"],
         owner=row["owner"],
-        due=date.fromisoformat(row["due"]),
+        due=row["due"],
         checkpoint=row["checkpoint"],
         status=row["status"],
         state=row["state"],
         days_late=row["days_late"],
         review=review.title if review else "",
         team=review.team if review else "",
-        slip=Slip(date.fromisoformat(row["original_due"]), row["carries"], row["slip_days"])
-        if row["carries"]
-        else None,
+        slip=Slip(row["original_due"], row["carries"], row["slip_days"]) if row["carries"] else None,
     )
 
 

@@ -11,6 +11,7 @@ from retrogen.cli.reports import document_format, force_option, load_analysis, n
 from retrogen.core.errors import RetrogenError
 from retrogen.core.periods import parse_label
 from retrogen.core.printable import printable
+from retrogen.formats.urls import SiteUrls
 from retrogen.gate.vocabulary import LANGUAGES
 from retrogen.report.content import Report, ReportBuilder, ReportError
 from retrogen.report.writers import WRITERS, write_report
@@ -81,7 +82,7 @@ def report(
             raise click.BadParameter(str(exc), param_hint="--period") from None
     chosen = document_format(output, fmt, tuple(WRITERS))
     analysis = load_analysis(ctx, today, no_git)
-    builder = ReportBuilder(analysis)
+    builder = ReportBuilder(analysis, SiteUrls.of(get_config(ctx).mkdocs))
     try:
         if review_id:
             one = builder.review(review_id)

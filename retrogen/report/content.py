@@ -21,7 +21,9 @@ from retrogen.engine.analysis import Analysis
 from retrogen.engine.loop import Slip
 from retrogen.engine.metrics import Rag, rag
 from retrogen.engine.model import Lesson, Problem, Review
+from retrogen.formats import urls
 from retrogen.formats.tables import grouped, records
+from retrogen.formats.urls import SiteUrls
 from retrogen.gate.hints import did_you_mean
 
 # The gaps a report discusses: the few largest (80/20), not every missed metric again.
@@ -71,6 +73,7 @@ class ReviewReport:
     review: Review
     kpis: tuple[KpiRow, ...]
     actions: tuple[ActionRow, ...]
+    link: str | None = None  # the review's page on the site, when mkdocs.yml has site_url
 
     @property
     def language(self) -> str:
@@ -231,8 +234,9 @@ class ReportBuilder:
     """Builds reports from one Analysis; the tables are grouped by review once, so a build that writes every
     review's report stays linear in the number of reviews."""
 
-    def __init__(self, analysis: Analysis) -> None:
+    def __init__(self, analysis: Analysis, site: SiteUrls | None = None) -> None:
         self.analysis = analysis
+        self.site = site  # with a site_url: each review's report links to its page
         self.reviews = {r.id: r for r in analysis.knowledge_base.reviews}
 
     # Only the columns a report shows: turning every cell of the tables into rows cost a second per 1,000
@@ -256,7 +260,8 @@ class ReportBuilder:
         # Rows come in the review's own order, so the metric at the same position holds the analysis.
         kpis = tuple(_kpi(row, text) for row, text in zip(self._metrics.get(review.id, []), analyses, strict=True))
         actions = tuple(_action(row) for row in self._actions.get(review.id, []))
-        return ReviewReport(review, kpis, actions)
+        link = self.site.absolute(urls.review(review.id)) if self.site else None
+        return ReviewReport(review, kpis, actions, link)
 
     def period(self, label: str, team: str | None, language: str) -> Report:
         """A period's report: the summary of every team (team None) or of one team followed by each of its

@@ -1,11 +1,13 @@
 """Links that leave the site lead back into it: a knowledge base with site_url is built in each of MkDocs' URL
 styles (folders, use_directory_urls: true; files, false) by `retrogen build`, and every link that a reminder
-(`retrogen remind`) carries is followed into the built site's files: it names a page that exists and, for an
-action, an element with its anchor. The site's own links are walked in each style too."""
+(`retrogen remind`) or a report (`retrogen report`, Markdown and HTML) carries is followed into the built site's
+files: it names a page that exists and, for an action, an element with its anchor. The site's own links are
+walked in each style too. (The exports, CSV and JSON, carry no link.)"""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -60,6 +62,19 @@ def test_every_reminder_link_leads_to_its_action_on_the_built_site(built: Path) 
     assert len(items) > 5
     links = [item["link"] for item in items]
     assert all(link and link.endswith("#" + item["id"].lower()) for link, item in zip(links, items, strict=True))
+    broken = [why for why in (_unresolved(built / "site", link) for link in links) if why]
+    assert not broken, "\n".join(broken)
+
+
+def test_every_report_link_leads_to_its_review_page_on_the_built_site(built: Path) -> None:
+    today = ("--no-git", "--today", TODAY.isoformat())
+    code, markdown = run("report", "2026-10-east-sales", "--format", "md", *today, cwd=built)
+    assert code == 0, markdown
+    code, out = run("report", "--team", "华东销售部", "--period", "2026", "-o", "report.html", *today, cwd=built)
+    assert code == 0, out
+    html = (built / "report.html").read_text(encoding="utf-8")
+    links = re.findall(r"<(https?://[^>]+)>", markdown) + re.findall(r'href="([^"]+)"', html)
+    assert len(links) >= 5  # the review's own, and each of the team's reviews in 2026
     broken = [why for why in (_unresolved(built / "site", link) for link in links) if why]
     assert not broken, "\n".join(broken)
 

@@ -18,6 +18,7 @@ from retrogen.engine.history import weekly_series
 from retrogen.engine.metrics import metrics_summary
 from retrogen.engine.playbook import playbook_markdown
 from retrogen.formats.documents import to_docx
+from retrogen.formats.labels import labels
 from retrogen.formats.tables import FORMATS, formatted, to_excel_csv, to_json, with_titles
 from retrogen.gate.vocabulary import LANGUAGES
 from retrogen.report.playbook import playbook_blocks
@@ -342,7 +343,8 @@ def playbook(
     language = lang or get_config(ctx).language
     content: str | bytes
     if chosen == "docx":
-        content = to_docx(playbook_blocks(analysis.playbook, language, analysis.today), language)
+        footer = f"{labels(language)['playbook']} · {labels(language)['as_of']} {analysis.today}"
+        content = to_docx(playbook_blocks(analysis.playbook, language, analysis.today), language, footer)
     else:
         content = playbook_markdown(analysis.playbook, language, analysis.today)
     if output is None:

@@ -21,16 +21,19 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import pairwise
 from typing import ClassVar
 
 import jinja2
+import markupsafe
 from docx import Document
+from docx.document import Document as DocumentObject
+from docx.enum.text import WD_TAB_ALIGNMENT
 from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Cm, Pt, RGBColor
-from markupsafe import Markup
 
 from retrogen.formats.render import environment
 
@@ -74,11 +77,31 @@ class Grid:
 
 
 @dataclass(frozen=True)
+class Bar:
+    label: str
+    length: float  # the bar's length as a fraction of the chart's width, 0 to 1
+    figure: str  # what the bar stands for, written after it (76.0%, 120 → 42)
+    mark: str | None = None  # green, amber or red; None: the one neutral colour of a series
+
+
+@dataclass(frozen=True)
+class Bars:
+    """A horizontal bar chart, drawn by the document itself (shaded table cells in Word, boxes in HTML, block
+    characters in Markdown) so that it prints and needs no image. `reference` draws a line across the bars at
+    that fraction of the width (a target)."""
+
+    kind: ClassVar[str] = "bars"
+    bars: tuple[Bar, ...]
+    reference: float | None = None
+    reference_label: str = ""
+
+
+@dataclass(frozen=True)
 class PageBreak:
     kind: ClassVar[str] = "page_break"
 
 
-Block = Heading | Text | Items | Grid | PageBreak
+Block = Heading | Text | Items | Grid | Bars | PageBreak
 
 # --- the house style ------------------------------------------------------------------------------------
 
@@ -92,9 +115,16 @@ BODY_POINTS, NOTE_POINTS, TABLE_POINTS = 9.5, 8.5, 8.5
 HEADINGS = {0: ("Title", 16), 1: ("Heading 1", 12), 2: ("Heading 2", 10.5)}  # style, points
 HEADING_COLOR = "1F3A5F"
 HEADER_FILL = "E7ECF2"
+FOOTER_COLOR = "595959"
 # Tones of marked cells: light enough to print and to read black text on.
 FILLS = {"green": "C6EFCE", "amber": "FFEB9C", "red": "FFC7CE"}
 SYMBOLS = {"green": "🟢", "amber": "🟡", "red": "🔴"}  # Markdown has no cell colours
+# Bars: met, nearly and missed in the site's tones (retrogen.css), a neutral blue for a series.
+BAR_FILLS = {"green": "2E9E57", "amber": "E0A526", "red": "D64545", None: "4A78B5"}
+BAR_CELLS = 40  # a Word bar is drawn in steps of 1/40 of its width
+BAR_LABEL_CM, BAR_FIGURE_CM = 3.8, 4.4
+BAR_EIGHTHS = " ▏▎▍▌▋▊▉"  # Markdown bars: a full block per step, the last one in eighths
+BAR_MARKDOWN_STEPS = 20
 TWIPS_PER_CM = 567
 
 # --- Markdown -------------------------------------------------------------------------------------------
@@ -106,14 +136,32 @@ _INLINE_MARKUP = re.compile(r"([\\`*_\[\]|~])")
 _BLOCK_START = re.compile(r"^([#+=-]|\d+(?=[.)]))")
 
 
-def markdown_text(value: object, starts_line: bool = False) -> Markup:
+def markdown_text(value: object, starts_line: bool = False) -> markupsafe.Markup:
     """Text as inert Markdown on one line: no markup, link, HTML or table break can come from it.
     `starts_line`: the text begins a paragraph, where `- ` or `1. ` would start a list."""
     text = _INLINE_MARKUP.sub(r"\\\1", " ".join(str(value).split()))
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     if starts_line:
         text = _BLOCK_START.sub(lambda m: m[1] + "\\" if m[1][0].isdigit() else "\\" + m[1], text)
-    return Markup(text)
+    return markupsafe.Markup(text)
+
+
+def bar_segments(bars: Bars) -> list[list[tuple[int, bool, bool]]]:
+    """Each Word bar as cells of the chart's BAR_CELLS steps: (steps spanned, shaded, starts at the reference
+    line). A cell starts wherever the bar or the reference line ends, so the line is a cell's left border."""
+    reference = None if bars.reference is None else round(min(max(bars.reference, 0.0), 1.0) * BAR_CELLS)
+    rows = []
+    for bar in bars.bars:
+        filled = round(min(max(bar.length, 0.0), 1.0) * BAR_CELLS)
+        edges = sorted({0, filled, BAR_CELLS} | ({reference} if reference else set()))
+        rows.append([(end - start, end <= filled, start == reference) for start, end in pairwise(edges)])
+    return rows
+
+
+def markdown_bar(length: float) -> str:
+    """A bar of block characters, BAR_MARKDOWN_STEPS wide at full length, to an eighth of a step."""
+    eighths = round(min(max(length, 0.0), 1.0) * BAR_MARKDOWN_STEPS * 8)
+    return "█" * (eighths // 8) + BAR_EIGHTHS[eighths % 8].strip()
 
 
 @cache
@@ -122,6 +170,11 @@ def _templates() -> jinja2.Environment:
     env = environment("templates/documents")
     env.filters.update(text=markdown_text, twips=lambda cm: round(cm * TWIPS_PER_CM))
     env.globals.update(
+        bar_segments=bar_segments,
+        markdown_bar=markdown_bar,
+        bar_fills=BAR_FILLS,
+        bar_cells=BAR_CELLS,
+        bar_widths=(BAR_LABEL_CM, (TEXT_WIDTH_CM - BAR_LABEL_CM - BAR_FIGURE_CM) / BAR_CELLS, BAR_FIGURE_CM),
         fills=FILLS,
         symbols=SYMBOLS,
         header_fill=HEADER_FILL,
@@ -148,6 +201,11 @@ def to_html(blocks: Sequence[Block], language: str) -> str:
 # --- Word -----------------------------------------------------------------------------------------------
 
 _BODY = "word/document.xml"
+_FOOTER = "word/footer1.xml"
+# Stands in the house template's footer for each document's own line (its scope, period and date).
+_FOOTER_TEXT = "RETROGEN-FOOTER-TEXT"
+# The footer's page number, in each language: (before, between, after) the PAGE and NUMPAGES fields.
+_PAGE_WORDS = {"zh": ("第 ", " 页，共 ", " 页"), "en": ("Page ", " of ", "")}
 _STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
 # A fixed timestamp for every part: the same document gives the same bytes, so a build rewrites only the
 # reports that changed.
@@ -156,13 +214,15 @@ _STAMP = (1980, 1, 1, 0, 0, 0)
 
 @dataclass(frozen=True)
 class _Package:
-    parts: bytes  # a zip of every part but the body
+    parts: bytes  # a zip of every part but the body and the footer
+    footer: str  # the footer part, with _FOOTER_TEXT where each document's footer line goes
     body_start: str  # the body part up to and including <w:body>
     body_end: str  # the page settings (w:sectPr) and the closing tags
 
 
-def to_docx(blocks: Sequence[Block], language: str) -> bytes:
-    """A Word document: the house template with `blocks` as its body."""
+def to_docx(blocks: Sequence[Block], language: str, footer: str = "") -> bytes:
+    """A Word document: the house template with `blocks` as its body. Every page's footer holds `footer` (what
+    the document is about and as of when, for a page that was printed and separated) and the page number."""
     package = _house_package("zh" if language.startswith("zh") else "en")
     body = _render("word.xml.j2", blocks, language)
     buffer = io.BytesIO(package.parts)
@@ -170,6 +230,8 @@ def to_docx(blocks: Sequence[Block], language: str) -> bytes:
         archive.writestr(
             zipfile.ZipInfo(_BODY, _STAMP), package.body_start + body + package.body_end, zipfile.ZIP_DEFLATED
         )
+        footer_part = package.footer.replace(_FOOTER_TEXT, str(markupsafe.escape(footer)))
+        archive.writestr(zipfile.ZipInfo(_FOOTER, _STAMP), footer_part, zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
 
 
@@ -208,6 +270,7 @@ def _house_package(language: str) -> _Package:
         style.paragraph_format.space_before = Pt(0 if level == 0 else 9)
         style.paragraph_format.space_after = Pt(4 if level == 0 else 3)
         style.paragraph_format.keep_with_next = True  # no heading stranded at the bottom of a page
+    _add_footer(document, language)
     title = styles["Title"].element.get_or_add_pPr()
     border = title.find(_w("pBdr"))
     if border is not None:  # the default Title underlines itself with a thick accent rule
@@ -217,11 +280,36 @@ def _house_package(language: str) -> _Package:
     parts = io.BytesIO()
     with zipfile.ZipFile(saved) as source, zipfile.ZipFile(parts, "w", zipfile.ZIP_DEFLATED) as target:
         for name in source.namelist():
-            if name != _BODY:
+            if name not in (_BODY, _FOOTER):
                 target.writestr(zipfile.ZipInfo(name, _STAMP), source.read(name), zipfile.ZIP_DEFLATED)
         body = source.read(_BODY).decode("utf-8")
+        footer = source.read(_FOOTER).decode("utf-8")
     start = body.index("<w:body>") + len("<w:body>")
-    return _Package(parts.getvalue(), body[:start], body[body.index("<w:sectPr", start) :])
+    return _Package(parts.getvalue(), footer, body[:start], body[body.index("<w:sectPr", start) :])
+
+
+def _add_footer(document: DocumentObject, language: str) -> None:
+    """The footer of every page: the document's own line on the left, "第 2 页，共 3 页" on the right (Word
+    fills in the PAGE and NUMPAGES fields, so the count is right however the document is edited)."""
+    paragraph = document.sections[0].footer.paragraphs[0]
+    paragraph.style = document.styles["Normal"]  # the Footer style's tab stops are for US Letter
+    paragraph.paragraph_format.tab_stops.add_tab_stop(Cm(TEXT_WIDTH_CM), WD_TAB_ALIGNMENT.RIGHT)
+    before, between, after = _PAGE_WORDS[language]
+
+    def run(text: str) -> BaseOxmlElement:
+        added = paragraph.add_run(text)  # a tab ("\t") becomes Word's tab, to the right-aligned stop
+        added.font.size, added.font.color.rgb = Pt(NOTE_POINTS), RGBColor.from_string(FOOTER_COLOR)
+        element: BaseOxmlElement = added._r
+        return element
+
+    for text, code in ((f"{_FOOTER_TEXT}\t{before}", "PAGE"), (between, "NUMPAGES"), (after, "")):
+        if text:
+            run(text)
+        if code:
+            simple = OxmlElement("w:fldSimple")
+            simple.set(_w("instr"), code)
+            simple.append(run("1"))  # shown until Word or LibreOffice computes the field
+            paragraph._p.append(simple)
 
 
 def _w(tag: str) -> str:

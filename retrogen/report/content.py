@@ -18,7 +18,7 @@ from typing import Any
 from retrogen.core.errors import RetrogenError
 from retrogen.core.periods import Period, parse_label
 from retrogen.engine.analysis import Analysis
-from retrogen.engine.loop import Slip
+from retrogen.engine.loop import FollowUp, Slip
 from retrogen.engine.metrics import Rag, rag
 from retrogen.engine.model import Lesson, Problem, Review
 from retrogen.formats import urls
@@ -69,10 +69,23 @@ class ActionRow:
 
 
 @dataclass(frozen=True)
+class FunnelRow:
+    stage: str
+    count: int
+    conversion: float | None  # from the stage before; None for the first stage
+    cumulative: float | None  # from the first stage
+    target_rate: float | None
+    target_met: bool | None
+
+
+@dataclass(frozen=True)
 class ReviewReport:
     review: Review
     kpis: tuple[KpiRow, ...]
     actions: tuple[ActionRow, ...]
+    today: date  # the day the actions' states are as of
+    funnel: tuple[FunnelRow, ...] = ()
+    follow_up: FollowUp | None = None  # the team's earlier actions as they stood at this meeting
     link: str | None = None  # the review's page on the site, when mkdocs.yml has site_url
 
     @property
@@ -230,6 +243,9 @@ _ACTION_COLUMNS = (
 )
 
 
+_FUNNEL_COLUMNS = ("review", "stage", "count", "conversion", "cumulative", "target_rate", "target_met")
+
+
 class ReportBuilder:
     """Builds reports from one Analysis; the tables are grouped by review once, so a build that writes every
     review's report stays linear in the number of reviews."""
@@ -246,6 +262,10 @@ class ReportBuilder:
         return grouped(records(self.analysis.metrics[list(_METRIC_COLUMNS)]), "review")
 
     @cached_property
+    def _funnel(self) -> dict[str, list[dict[str, Any]]]:
+        return grouped(records(self.analysis.funnel[list(_FUNNEL_COLUMNS)]), "review")
+
+    @cached_property
     def _actions(self) -> dict[str, list[dict[str, Any]]]:
         return grouped(records(self.analysis.actions[list(_ACTION_COLUMNS)]), "review")
 
@@ -260,8 +280,21 @@ class ReportBuilder:
         # Rows come in the review's own order, so the metric at the same position holds the analysis.
         kpis = tuple(_kpi(row, text) for row, text in zip(self._metrics.get(review.id, []), analyses, strict=True))
         actions = tuple(_action(row) for row in self._actions.get(review.id, []))
+        funnel = tuple(
+            FunnelRow(
+                row["stage"],
+                int(row["count"]),
+                _number(row["conversion"]),
+                _number(row["cumulative"]),
+                _number(row["target_rate"]),
+                row["target_met"],
+            )
+            for row in self._funnel.get(review.id, [])
+        )
         link = self.site.absolute(urls.review(review.id)) if self.site else None
-        return ReviewReport(review, kpis, actions, link)
+        return ReviewReport(
+            review, kpis, actions, self.analysis.today, funnel, self.analysis.follow_up(review), link=link
+        )
 
     def period(self, label: str, team: str | None, language: str) -> Report:
         """A period's report: the summary of every team (team None) or of one team followed by each of its

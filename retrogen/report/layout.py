@@ -3,11 +3,12 @@ numbers every format shows."""
 
 from __future__ import annotations
 
+from retrogen.engine.loop import FollowUp
 from retrogen.engine.metrics import Rag
-from retrogen.formats.documents import Block, Grid, Heading, Items, PageBreak, Text
+from retrogen.formats.documents import Bar, Bars, Block, Grid, Heading, Items, PageBreak, Text
 from retrogen.formats.labels import labels, slip_note
 from retrogen.formats.numbers import number, percent, quantity, signed_change
-from retrogen.report.content import ActionRow, KpiRow, Report, ReviewReport, Summary
+from retrogen.report.content import ActionRow, FunnelRow, KpiRow, Report, ReviewReport, Summary
 
 
 def period_text(start: object, end: object, label: str | None) -> str:
@@ -35,8 +36,99 @@ def _due(row: ActionRow, language: str) -> str:
     return f"{due} ({slip_note(row.slip, language)})" if row.slip else due
 
 
+def _column(word: str) -> str:
+    """A word as a column's heading: "Owner" where the sentence word is "owner" (Chinese is unchanged)."""
+    return word[:1].upper() + word[1:]
+
+
+# A traffic light in words, so that it reads in black and white and to the colour-blind.
+RAG_WORDS = {"green": "met", "amber": "nearly", "red": "missed"}
+# An achievement chart's bars end at 125%: a metric far above its target does not shrink the others.
+ACHIEVEMENT_SCALE = 1.25
+
+
 def _rag(mark: Rag | None, text: dict[str, str]) -> str:
-    return text[mark] if mark else ""
+    return _column(text[RAG_WORDS[mark]]) if mark else ""
+
+
+def _achievement_chart(kpis: tuple[KpiRow, ...], text: dict[str, str]) -> Bars:
+    """Each metric's achievement as a bar against the dashed target line, in its traffic light's colour."""
+    bars = tuple(
+        Bar(k.name, k.achievement / ACHIEVEMENT_SCALE, f"{percent(k.achievement)} {_rag(k.rag, text)}".strip(), k.rag)
+        for k in kpis
+        if k.achievement is not None
+    )
+    return Bars(bars, 1 / ACHIEVEMENT_SCALE, text["target_line"])
+
+
+def _follow_up_blocks(follow_up: FollowUp, text: dict[str, str]) -> list[Block]:
+    """上期行动回顾 as the review's page shows it: the team's earlier actions in their state on the meeting's day,
+    with the verdicts on their expected results; then the verdicts this meeting decides."""
+    blocks: list[Block] = [Heading(text["follow_up"], 1)]
+    if follow_up.previous and all(source.id != follow_up.previous.id for source, _ in follow_up.groups):
+        blocks.append(Text(follow_up.previous.title, label=text["previous_review"]))
+    for source, rows in follow_up.groups:  # as on the site: each earlier review, then its actions
+        blocks += [
+            Text(f"{source.title} · {source.held_on}", note=True),
+            Grid(
+                (
+                    "#",
+                    text["action"],
+                    _column(text["owner"]),
+                    _column(text["due"]),
+                    text["state"],
+                    _column(text["verification"]),
+                ),
+                tuple(
+                    (
+                        row.action.id,
+                        row.action.action,
+                        row.action.owner,
+                        row.action.due.isoformat(),
+                        text[row.state],
+                        text[row.verification.verdict] if row.verification else "",
+                    )
+                    for row in rows
+                ),
+                (0.9, 6.5, 1.8, 2.0, 2.4, 3.6),
+            ),
+        ]
+    if follow_up.decided:
+        blocks += [
+            Heading(text["decided_here"], 2),
+            Grid(
+                (text["action"], text["metric"], text["target"], text["actual"], _column(text["verification"])),
+                tuple(
+                    (
+                        action.action,
+                        verdict.metric,
+                        number(verdict.target),
+                        number(verdict.actual),
+                        text[verdict.verdict],
+                    )
+                    for _, action, verdict in follow_up.decided
+                ),
+                (6.2, 3.4, 2.0, 2.0, 3.6),
+                frozenset({2, 3}),
+            ),
+        ]
+    return blocks
+
+
+def _funnel_chart(funnel: tuple[FunnelRow, ...], text: dict[str, str]) -> Bars:
+    """Each stage's count as a share of the first stage's, with its conversion from the stage before (red where
+    it missed its target conversion, green where it met it)."""
+    first = max(funnel[0].count, 1)
+    bars = []
+    for stage in funnel:
+        figure = quantity(stage.count, "")
+        if stage.conversion is not None:
+            figure += f" · {percent(stage.conversion)}"
+        if stage.target_rate is not None:
+            figure += f" ({text['target']} {percent(stage.target_rate)})"
+        mark = None if stage.target_met is None else ("green" if stage.target_met else "red")
+        bars.append(Bar(stage.stage, stage.count / first, figure, mark))
+    return Bars(tuple(bars))
 
 
 def _kpi_table(kpis: tuple[KpiRow, ...], text: dict[str, str]) -> Grid:
@@ -64,7 +156,7 @@ def _kpi_table(kpis: tuple[KpiRow, ...], text: dict[str, str]) -> Grid:
             text["change"],
         ),
         rows,
-        (5.6, 1.8, 2.1, 2.1, 2.0, 1.4, 2.2),
+        (5.0, 1.8, 2.1, 2.1, 2.6, 1.4, 2.2),  # "Achievement" fits its column on one line
         frozenset({2, 3, 4, 6}),
         marks,
     )
@@ -97,9 +189,16 @@ def review_blocks(report: ReviewReport) -> list[Block]:
         Text(separator.join(f"{p.name} ({text[p.role]})" for p in r.participants), label=text["participants"]),
     ]
     if report.kpis:
-        blocks += [Heading(text["kpis"], 1), _kpi_table(report.kpis, text), Heading(text["gaps"], 2)]
+        blocks += [Heading(text["kpis"], 1), _kpi_table(report.kpis, text)]
+        if any(k.achievement is not None for k in report.kpis):
+            blocks.append(_achievement_chart(report.kpis, text))
+        blocks.append(Heading(text["gaps"], 2))
         gaps = report.gaps
         blocks.append(Items(tuple(_gap(k, text) for k in gaps)) if gaps else Text(text["no_gaps"]))
+    if report.funnel:
+        blocks += [Heading(text["funnel"], 1), _funnel_chart(report.funnel, text)]
+    if report.follow_up and (report.follow_up.rows or report.follow_up.decided):
+        blocks += _follow_up_blocks(report.follow_up, text)
     if report.problems:
         blocks.append(Heading(text["problems"], 1))
         for p in report.problems:
@@ -125,12 +224,12 @@ def review_blocks(report: ReviewReport) -> list[Block]:
         blocks += [
             Heading(text["action_plan"], 1),
             Grid(
-                ("#", text["action"], text["owner"], text["due"], text["checkpoint"], text["status"]),
+                ("#", text["action"], _column(text["owner"]), _column(text["due"]), text["checkpoint"], text["status"]),
                 tuple(
                     (a.id, a.action, a.owner, _due(a, report.language), a.checkpoint, action_state(a, text))
                     for a in report.actions
                 ),
-                (0.9, 6.0, 1.8, 2.0, 4.0, 2.5),
+                (0.9, 5.3, 1.8, 3.2, 3.5, 2.5),  # the due date is wide enough for a carried action's note
             ),
         ]
     return blocks
@@ -181,7 +280,14 @@ def summary_blocks(summary: Summary, language: str) -> list[Block]:
     if summary.overdue:
         blocks.append(
             Grid(
-                (text["team"], text["review"], text["action"], text["owner"], text["due"], text["days_late"]),
+                (
+                    text["team"],
+                    text["review"],
+                    text["action"],
+                    _column(text["owner"]),
+                    _column(text["due"]),
+                    text["days_late"],
+                ),
                 tuple(
                     (a.team, a.review, a.action, a.owner, a.due.isoformat(), str(a.days_late)) for a in summary.overdue
                 ),
@@ -207,6 +313,19 @@ def summary_blocks(summary: Summary, language: str) -> list[Block]:
     else:
         blocks.append(Text(text["none"]))
     return blocks
+
+
+def report_footer(report: Report) -> str:
+    """The line at the foot of every page: what the document is about and the day its states are as of."""
+    text = labels(report.language)
+    if report.summary:
+        s = report.summary
+        scope, period, today = s.team or text["all_teams"], s.period.label, s.today
+    else:
+        r = report.reviews[0]
+        scope, today = r.review.team, r.today
+        period = r.review.period
+    return " · ".join(part for part in (text["report"], scope, period, f"{text['as_of']} {today}") if part)
 
 
 def report_blocks(report: Report) -> list[Block]:

@@ -9,11 +9,11 @@ from pathlib import Path
 from retrogen.core.errors import RetrogenError
 from retrogen.formats import documents
 from retrogen.report.content import Report
-from retrogen.report.layout import report_blocks
+from retrogen.report.layout import report_blocks, report_footer
 
 
 def to_docx(report: Report) -> bytes:
-    return documents.to_docx(report_blocks(report), report.language)
+    return documents.to_docx(report_blocks(report), report.language, report_footer(report))
 
 
 def to_markdown(report: Report) -> str:

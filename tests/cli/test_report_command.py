@@ -39,8 +39,10 @@ def docx_text(document: Document) -> str:
     return "\n".join(lines) + "\n"
 
 
-def table_rows(document: Document, first_header: str) -> list[list[str]]:
-    table = next(t for t in document.tables if t.rows[0].cells[0].text == first_header)
+def table_rows(document: Document, first_header: str, nth: int = 0) -> list[list[str]]:
+    """The `nth` table whose first heading is `first_header` (-1: the last; the action plan follows the
+    follow-up's tables, which also start with #)."""
+    table = [t for t in document.tables if t.rows[0].cells[0].text == first_header][nth]
     return [[cell.text for cell in row.cells] for row in table.rows]
 
 
@@ -53,12 +55,12 @@ def test_review_docx_holds_the_kpi_and_action_tables(
     document = docx.Document(str(target))
     assert table_rows(document, "指标") == [
         ["指标", "单位", "目标值", "实际值", "达成率", "标识", "环比"],
-        ["销售额", "万元", "500", "380", "76%", "红", "-9.5%"],
-        ["新客户数量", "个", "20", "12", "60%", "红", "-14.3%"],
-        ["老客户复购率", "%", "60", "65", "108.3%", "绿", "+4 pp"],
-        ["平均跟进周期", "天", "15", "22", "68.2%", "红", "+15.8%"],
+        ["销售额", "万元", "500", "380", "76%", "未达成", "-9.5%"],
+        ["新客户数量", "个", "20", "12", "60%", "未达成", "-14.3%"],
+        ["老客户复购率", "%", "60", "65", "108.3%", "达成", "+4 pp"],
+        ["平均跟进周期", "天", "15", "22", "68.2%", "未达成", "+15.8%"],
     ]
-    actions = table_rows(document, "#")
+    actions = table_rows(document, "#", -1)
     assert actions[0] == ["#", "措施", "负责人", "截止", "检查点", "状态"]
     assert [row[0:4] + row[5:] for row in actions[1:]] == [
         ["A1", "开展SPIN提问技巧培训,11月起每周1次销售案例模拟演练", "张伟", "2026-10-20", "已完成"],
@@ -73,9 +75,9 @@ def test_docx_tables_keep_their_column_widths(knowledge_base: Path, tmp_path: Pa
     every column comes out equally wide."""
     target = tmp_path / "q3.docx"
     assert run(knowledge_base, "2026-q3-east-sales", "-o", str(target))[0] == 0
-    actions = next(t for t in docx.Document(str(target)).tables if t.rows[0].cells[0].text == "#")
+    actions = [t for t in docx.Document(str(target)).tables if t.rows[0].cells[0].text == "#"][-1]
     grid = [round(column.width / Cm(1), 1) for column in actions.columns]
-    assert grid == [0.9, 6.0, 1.8, 2.0, 4.0, 2.5]
+    assert grid == [0.9, 5.3, 1.8, 3.2, 3.5, 2.5]
     assert [round(cell.width / Cm(1), 1) for cell in actions.rows[1].cells] == grid
 
 
@@ -128,7 +130,7 @@ def test_team_period_report_is_a_summary_then_each_review(
     docx_target = tmp_path / "team.docx"
     assert run(knowledge_base, "--team", "华东销售部", "--period", "2026-H2", "-o", str(docx_target))[0] == 0
     rows = table_rows(docx.Document(str(docx_target)), "复盘")
-    assert rows[1] == ["2026年Q3华东区销售业绩复盘", "1/4", "78.1%", "红", "3", "0", "0", "100%"]
+    assert rows[1] == ["2026年Q3华东区销售业绩复盘", "1/4", "78.1%", "未达成", "3", "0", "0", "100%"]
 
 
 def test_all_teams_summary(knowledge_base: Path, tmp_path: Path, golden: Callable[[str, str], None]) -> None:
@@ -139,10 +141,10 @@ def test_all_teams_summary(knowledge_base: Path, tmp_path: Path, golden: Callabl
     assert run(knowledge_base, "--period", "2026", "-o", str(target))[0] == 0
     document = docx.Document(str(target))
     assert table_rows(document, "团队")[1:] == [
-        ["Enterprise Sales EMEA", "1/9", "76.6%", "红", "8", "2", "0", "66.7%"],
-        ["Inside Sales APAC", "0/2", "57.5%", "红", "2", "2", "0", "0%"],
-        ["华东销售部", "4/15", "84.7%", "红", "14", "4", "1", "55.6%"],
-        ["华南客户成功部", "0/2", "56.7%", "红", "3", "2", "1", "33.3%"],
+        ["Enterprise Sales EMEA", "1/9", "76.6%", "未达成", "8", "2", "0", "66.7%"],
+        ["Inside Sales APAC", "0/2", "57.5%", "未达成", "2", "2", "0", "0%"],
+        ["华东销售部", "4/15", "84.7%", "未达成", "14", "4", "1", "55.6%"],
+        ["华南客户成功部", "0/2", "56.7%", "未达成", "3", "2", "1", "33.3%"],
     ]
     assert document.paragraphs[0].text == "全部团队 2026 复盘汇总"
 
@@ -152,7 +154,7 @@ def test_html_report_is_a_standalone_page(knowledge_base: Path, tmp_path: Path) 
     assert run(knowledge_base, "2026-q3-east-sales", "-o", str(target))[0] == 0
     page = target.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "@page { size: A4" in page
-    assert '<td class="num rag-red">' not in page and '<td class=" rag-red">红</td>' in page
+    assert '<td class="num rag-red">' not in page and '<td class=" rag-red">未达成</td>' in page
     assert "http" not in page and "<script" not in page
 
 

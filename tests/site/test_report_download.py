@@ -32,7 +32,7 @@ def test_the_built_docx_is_the_reviews_report(built_site: Path) -> None:
     document = docx.Document(str(built_site / "reviews" / "2026-q3-east-sales.docx"))
     assert document.paragraphs[0].text == "2026年Q3华东区销售业绩复盘"
     kpis = next(t for t in document.tables if t.rows[0].cells[0].text == "指标")
-    assert [c.text for c in kpis.rows[1].cells] == ["销售额", "万元", "500", "380", "76%", "红", "-9.5%"]
+    assert [c.text for c in kpis.rows[1].cells] == ["销售额", "万元", "500", "380", "76%", "未达成", "-9.5%"]
 
 
 def test_hostile_review_text_is_only_text_in_its_docx(built_site: Path) -> None:

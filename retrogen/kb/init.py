@@ -19,6 +19,7 @@ from urllib.request import url2pathname
 from retrogen import __version__
 from retrogen.core.errors import RetrogenError
 from retrogen.core.files import write_file
+from retrogen.formats import urls
 from retrogen.formats.labels import LABELS
 from retrogen.formats.render import yaml_environment
 from retrogen.gate.config import CONFIG_NAME, SETTINGS
@@ -33,15 +34,15 @@ EXAMPLES = {"zh": "2026-q3-east-sales", "en": "2026-northwind-fleet-deal"}
 DEFAULT_NAMES = {"zh": "复盘知识库", "en": "Review knowledge base"}
 # The site's sections: page -> its label in retrogen.formats.labels (the label follows the site's language).
 NAV = {
-    "index.md": "dashboard",
-    "reviews/index.md": "reviews",
-    "lessons.md": "lessons",
-    "playbook.md": "playbook",
-    "actions.md": "actions",
-    "metrics.md": "metrics",
-    "teams/index.md": "teams_page",
-    "tags.md": "tags",
-    "submit.md": "submit",
+    urls.DASHBOARD: "dashboard",
+    urls.REVIEWS: "reviews",
+    urls.LESSONS: "lessons",
+    urls.PLAYBOOK: "playbook",
+    urls.TRACKER: "actions",
+    urls.METRICS: "metrics",
+    urls.TEAMS: "teams_page",
+    urls.TAGS: "tags",
+    urls.SUBMIT: "submit",
 }
 OVERRIDES = "site_overrides"
 # What init wrote, by hash: `init --upgrade` replaces only the files the team has not changed since. It is

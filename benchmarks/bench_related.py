@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from retrogen.engine.model import load_knowledge_base  # noqa: E402
 from retrogen.engine.related import RelatedIndex  # noqa: E402
+from retrogen.gate.check import read_knowledge_base  # noqa: E402
 from retrogen.gate.config import load_config  # noqa: E402
 
 TODAY = __import__("datetime").date(2030, 1, 1)
@@ -30,7 +31,8 @@ def bench(size: int, queries: int) -> None:
     folder = knowledge_base(size).parent
     shutil.copy(ROOT / "mkdocs.yml", folder / "mkdocs.yml")
     started = time.perf_counter()
-    reviews = load_knowledge_base(load_config(folder / "mkdocs.yml"), TODAY).reviews
+    config = load_config(folder / "mkdocs.yml")
+    reviews = load_knowledge_base(read_knowledge_base(config, TODAY), config, TODAY).reviews
     loaded = time.perf_counter() - started
     started, cpu = time.perf_counter(), time.process_time()
     index = RelatedIndex(reviews)

@@ -71,3 +71,13 @@ def golden(request: pytest.FixtureRequest) -> object:
         assert text == path.read_text(encoding="utf-8"), f"{name} changed; if intended: pytest --update-golden"
 
     return check
+
+
+def check_readme_block(request: pytest.FixtureRequest, start_mark: str, end_mark: str, generated: str) -> None:
+    """The README's text between two marks (included) is `generated`; with --update-golden, rewrite it."""
+    readme = ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.index(start_mark), text.index(end_mark) + len(end_mark)
+    if request.config.getoption("--update-golden"):
+        readme.write_text(text[:start] + generated + text[end:], encoding="utf-8")
+    assert text[start:end] == generated, f"README is stale from {start_mark}: pytest --update-golden"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import ROOT, check_readme_block
 
 PACKAGE = ROOT / "retrogen"
 # Bottom to top. A module may import its own folder and the folders of lower layers; the outputs of one
@@ -114,9 +114,4 @@ def layout() -> str:
 
 
 def test_readme_code_layout_is_the_tree(request: pytest.FixtureRequest) -> None:
-    readme = ROOT / "README.md"
-    text = readme.read_text(encoding="utf-8")
-    start, end = text.index(README_START), text.index(README_END) + len(README_END)
-    if request.config.getoption("--update-golden"):
-        readme.write_text(text[:start] + layout() + text[end:], encoding="utf-8")
-    assert text[start:end] == layout(), "README layout is stale: pytest --update-golden tests/test_layout.py"
+    check_readme_block(request, README_START, README_END, layout())

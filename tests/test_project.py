@@ -94,6 +94,9 @@ def test_wheel_carries_the_schema_and_templates(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "retrogen/data/review.schema.json" in names
     assert "retrogen/templates/site/review.md.j2" in names and "retrogen/templates/new/review.zh.yaml.j2" in names
+    # the review form's own script and the vendored CMS with its licence: `build` serves them at /admin/
+    assert "retrogen/templates/admin/retrogen-cms.js" in names and "retrogen/vendor/decap-cms/decap-cms.js" in names
+    assert "retrogen/vendor/decap-cms/LICENSE" in names and "retrogen/vendor/js-yaml/LICENSE" in names
     packaged = zipfile.ZipFile(wheel).read("retrogen/data/review.schema.json")
     assert packaged == (ROOT / "schema" / "review.schema.json").read_bytes()
 

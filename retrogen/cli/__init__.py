@@ -8,10 +8,8 @@ import traceback
 
 import click
 
-from retrogen.cli.base import cli
+from retrogen.cli.base import EXIT_UNEXPECTED, cli
 from retrogen.core.printable import printable_lines
-
-EXIT_UNEXPECTED = 3
 
 __all__ = ["cli", "main"]
 

@@ -1,4 +1,5 @@
-"""The `retrogen` group and what every command shares: configuration, --today, file output."""
+"""The `retrogen` group and what every command shares: configuration, the analysis, file output, and the one
+mapping from the error family to exit codes."""
 
 from __future__ import annotations
 
@@ -7,22 +8,18 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import click
 
 from retrogen import __version__
-from retrogen.core.errors import ConfigError, RetrogenError
+from retrogen.core.errors import BuildBusyError, ConfigError, RetrogenError
 from retrogen.core.files import write_file
-from retrogen.core.printable import printable_lines
-from retrogen.gate.config import Config, knowledge_base_problem, load_config, resolve_today
+from retrogen.core.printable import printable, printable_lines
+from retrogen.gate.config import Config, knowledge_base_problem, load_config
 
-today_option = click.option(
-    "--today",
-    metavar="YYYY-MM-DD",
-    envvar="RETROGEN_TODAY",
-    help="Judge due dates as of this day (default: the real date; env RETROGEN_TODAY).",
-)
+if TYPE_CHECKING:
+    from retrogen.engine.analysis import Analysis
 
 
 class LazyGroup(click.Group):
@@ -35,6 +32,7 @@ class LazyGroup(click.Group):
         "metrics": "reports", "actions": "reports", "playbook": "reports",
         "build": "site", "serve": "site", "init": "init",
         "remind": "notify", "report": "document", "related": "related",
+        "pr-summary": "pr_summary",
     }  # fmt: skip
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -46,27 +44,51 @@ class LazyGroup(click.Group):
         return self.commands.get(cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
-        """The one place where an expected failure that a command let through becomes its exit code: a
-        configuration error exits 2, any other RetrogenError 1, each as one line, never a traceback. Every
-        error message is printed through here, escaped: a path or a value in it (a file named with ESC
-        sequences) must not retitle, recolour or clear the reader's terminal."""
+        """The one place where an expected failure becomes its exit code (`exit_code_of`), said in one line,
+        never a traceback: commands call the core and let its errors through. Every error message is printed
+        through here, escaped: a path or a value in it (a file named with ESC sequences) must not retitle,
+        recolour or clear the reader's terminal."""
         try:
             try:
                 return super().invoke(ctx)
-            except ConfigError as exc:
-                raise ConfigurationError(str(exc)) from None
             except RetrogenError as exc:
-                raise click.ClickException(str(exc)) from None
+                raise failure_of(exc) from None
         except click.ClickException as exc:
             vars(exc)["message"] = printable_lines(exc.message)  # Click declares it final, and reads it in show()
             raise
 
 
-class ConfigurationError(click.ClickException):
-    """A usage or configuration error said in one line (exit 2), without Click's usage banner: the fix is in
-    the folder or mkdocs.yml, not in how the command was typed."""
+EXIT_FINDINGS = 1  # findings, or an action refused
+EXIT_USAGE = 2  # how the command was typed, or the configuration it runs in
+EXIT_UNEXPECTED = 3  # a defect: retrogen.cli.main reports it
 
-    exit_code = 2
+
+class Refused(click.ClickException):
+    """An expected failure or a refusal, said in one line (exit 1)."""
+
+    exit_code = EXIT_FINDINGS
+
+
+class ConfigurationError(click.ClickException):
+    """A configuration error said in one line (exit 2), without Click's usage banner: the fix is in the
+    folder, mkdocs.yml or the environment, not in how the command was typed."""
+
+    exit_code = EXIT_USAGE
+
+
+# The error family mapped to how each ends; the nearest class of an error decides. Another build holding
+# the site says nothing about the reviews either: exit 2, as a configuration error.
+FAILURES: dict[type[RetrogenError], type[click.ClickException]] = {
+    RetrogenError: Refused,
+    ConfigError: ConfigurationError,
+    BuildBusyError: ConfigurationError,
+}
+
+
+def failure_of(error: RetrogenError) -> click.ClickException:
+    """The Click exception that ends the command for an expected failure: its message and exit code."""
+    kind = next(FAILURES[cls] for cls in type(error).__mro__ if cls in FAILURES)
+    return kind(str(error))
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -79,7 +101,7 @@ class ConfigurationError(click.ClickException):
 )
 @click.version_option(__version__, prog_name="retrogen")
 @click.pass_context
-def cli(ctx: click.Context, config_file: Path | None) -> None:
+def cli(ctx: click.Context, *, config_file: Path | None) -> None:
     """Keep after-action reviews (复盘) in git: check, measure and publish them."""
     ctx.ensure_object(dict)["config_file"] = config_file
 
@@ -90,40 +112,32 @@ def get_config(ctx: click.Context, *, needs: Literal["reviews", "mkdocs.yml", "n
     creates the reviews folder, `check FILE` judges drafts anywhere)."""
     state = ctx.ensure_object(dict)
     if "config" not in state:
-        try:
-            state["config"] = load_config(state.get("config_file"))
-        except ConfigError as exc:
-            raise click.UsageError(str(exc)) from None
+        state["config"] = load_config(state.get("config_file"))
+        for notice in state["config"].notices:
+            click.echo(f"{state['config'].config_file}: {notice}", err=True)
     config: Config = state["config"]
     problem = None if needs == "nothing" else knowledge_base_problem(config, reviews=needs == "reviews")
     if problem:
-        raise ConfigurationError(problem)
+        raise ConfigError(problem)
     return config
-
-
-def parse_today(value: str | None) -> date:
-    try:
-        return resolve_today(value)
-    except ConfigError as exc:
-        raise click.BadParameter(str(exc), param_hint="--today (or RETROGEN_TODAY)") from None
-
-
-def parse_day(value: str, option: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"write a date as YYYY-MM-DD, not {value!r}", param_hint=option) from None
 
 
 def use_color() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
-def write_output(path: Path, content: str | bytes, force: bool) -> None:
+def write_output(path: Path, content: str | bytes, *, force: bool) -> None:
     """Write a file the user named, atomically; an existing file is replaced only with --force."""
     if path.exists() and not force:
         raise click.ClickException(f"{path} already exists; add --force to replace it")
-    try:
-        write_file(path, content, replace=force)
-    except RetrogenError as exc:
-        raise click.ClickException(str(exc)) from None
+    write_file(path, content, replace=force)
+
+
+def load_analysis(ctx: click.Context, today: date, *, use_git: bool) -> Analysis:
+    """The knowledge base analysed as of `today`, its notices (git history left out…) said on stderr."""
+    from retrogen.engine.analysis import analyse  # pandas: `check` never pays for it
+
+    analysis = analyse(get_config(ctx), today, use_git=use_git)
+    for notice in analysis.notices:
+        click.echo(f"notice: {printable(notice)}", err=True)
+    return analysis

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 import click
 
 from retrogen import __version__
-from retrogen.cli.base import cli, get_config, parse_day, parse_today, today_option, use_color
-from retrogen.core.errors import ConfigError, RetrogenError
+from retrogen.cli.base import cli, get_config, use_color
+from retrogen.cli.options import COMMA_LIST, DAY, PERIOD, lang_option, today_option
+from retrogen.core.periods import Period
 from retrogen.core.printable import printable
 from retrogen.gate.check import CheckOptions, check_paths
 from retrogen.gate.glossary import team_hint
 from retrogen.gate.reporters import REPORTERS, github_summary, text_report
 from retrogen.gate.schema import schema_path
-from retrogen.gate.vocabulary import KINDS, LANGUAGES
+from retrogen.gate.vocabulary import KINDS
 
 
 @cli.command()
@@ -35,10 +37,10 @@ from retrogen.gate.vocabulary import KINDS, LANGUAGES
     is_flag=True,
     help="Skip named files outside the reviews folder (the pre-commit hook passes every changed YAML file).",
 )
-@today_option
+@today_option()
 @click.pass_context
 def check(
-    ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, only_reviews: bool, today: str | None
+    ctx: click.Context, *, paths: tuple[Path, ...], fmt: str, strict: bool, only_reviews: bool, today: date
 ) -> None:
     """Check review files (default: the knowledge base's reviews/ folder).
 
@@ -53,47 +55,44 @@ def check(
         retrogen check --only-reviews mkdocs.yml reviews/2026-q3-east-sales.yaml
     """
     config = get_config(ctx, needs="nothing" if paths else "reviews")  # named files are judged anywhere
-    options = CheckOptions.of(config, parse_today(today))
+    options = CheckOptions.of(config, today)
     folder = config.reviews_dir.resolve()
     named = [path for path in paths if not only_reviews or path.resolve().is_relative_to(folder)]
-    try:
-        result = check_paths(named if paths else [config.reviews_dir], options, reviews_dir=config.reviews_dir)
-    except ConfigError as exc:
-        raise click.UsageError(str(exc)) from None
+    result = check_paths(named if paths else [config.reviews_dir], options, reviews_dir=config.reviews_dir)
     click.echo(text_report(result, color=use_color()) if fmt == "text" else REPORTERS[fmt](result))
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if fmt == "github" and summary_file:
         with open(summary_file, "a", encoding="utf-8") as handle:
             handle.write(github_summary(result))
-    ctx.exit(1 if result.failed(strict) else 0)
+    ctx.exit(1 if result.failed(strict=strict) else 0)
 
 
 @cli.command()
 @click.argument("review_id", metavar="ID")
 @click.option("--kind", type=click.Choice(KINDS), default="periodic", show_default=True)
-@click.option("--lang", type=click.Choice(LANGUAGES), help="Language of the guidance (default: the site's).")
+@lang_option("Language of the guidance (default: the site's).")
 @click.option("--team", help="The team the review is about: pre-fills its metrics and carries its open actions.")
 @click.option(
     "--period",
-    "period_label",
+    type=PERIOD,
     metavar="LABEL",
     help="The period, e.g. 2027-Q1, 2027-03, 2027-H1 or 2027 (default with --team: the one after the "
     "team's latest periodic review).",
 )
 @click.option(
     "--tags",
+    type=COMMA_LIST,
+    default="",
     metavar="A,B",
     help="The review's theme tags, comma-separated; the past lessons most "
     "related to the team and these tags are printed, so that the meeting starts from them.",
 )
-@click.option(
-    "--today",
-    metavar="YYYY-MM-DD",
-    envvar="RETROGEN_TODAY",
-    help="Today, for the actions still open and the default meeting day (default: the real date; env RETROGEN_TODAY).",
+@today_option(
+    "Today, for the actions still open and the default meeting day (default: the real date; env RETROGEN_TODAY)."
 )
 @click.option(
     "--held-on",
+    type=DAY,
     metavar="YYYY-MM-DD",
     help="The day of the review meeting, written as held_on (default: "
     "today, or the first working day after the period when it has not ended by today).",
@@ -101,14 +100,15 @@ def check(
 @click.pass_context
 def new(
     ctx: click.Context,
+    *,
     review_id: str,
     kind: str,
     lang: str | None,
     team: str | None,
-    period_label: str | None,
-    tags: str | None,
-    today: str | None,
-    held_on: str | None,
+    period: Period | None,
+    tags: tuple[str, ...],
+    today: date,
+    held_on: date | None,
 ) -> None:
     """Start a review: write reviews/ID.yaml from the template, never over an existing file.
 
@@ -117,7 +117,6 @@ def new(
         retrogen new 2027-q1-east-sales --lang zh --team 华东销售部 --period 2027-Q1
         retrogen new 2027-q1-east-sales --team 华东销售部 --tags 客户维护,定价
     """
-    from retrogen.core.periods import parse_label
     from retrogen.kb.new import meeting_day, new_review  # Jinja: only `new` needs it, `check` must start fast
 
     config = get_config(ctx, needs="mkdocs.yml")  # the reviews folder is made with the first review
@@ -127,37 +126,18 @@ def new(
             f"{team!r} is not in the team list (extra.retrogen.teams in {config.config_file}); {hint}",
             param_hint="--team",
         )
-    tag_list = tuple(dict.fromkeys(tag.strip() for tag in (tags or "").split(",") if tag.strip()))  # each once
-    try:
-        period = parse_label(period_label) if period_label else None
-    except RetrogenError as exc:
-        raise click.BadParameter(str(exc), param_hint="--period") from None
-    try:
-        day = parse_today(today)
-        path, prefill = new_review(
-            config,
-            review_id,
-            kind,
-            lang or config.language,
-            team,
-            day,
-            period,
-            tag_list,
-            parse_day(held_on, "--held-on") if held_on else None,
-        )
-    except RetrogenError as exc:
-        raise click.ClickException(str(exc)) from None
+    path, prefill = new_review(config, review_id, kind, lang or config.language, team, today, period, tags, held_on)
     if prefill.source or prefill.carried:
         source = f"{len(prefill.metrics)} metrics from {prefill.source.id}" if prefill.source else "no metrics"
         click.echo(f"Pre-filled {source} and carried {len(prefill.carried)} open actions forward.")
     click.echo(printable(f"Wrote {path}. Fill in every TODO, then run: retrogen check {path}"))
-    meeting = meeting_day(day, prefill.period)
-    if held_on is None and prefill.period and meeting != day:
+    meeting = meeting_day(today, prefill.period)
+    if held_on is None and prefill.period and meeting != today:
         click.echo(
             f"held_on is {meeting}, the first working day after {prefill.period.label}: a period is "
             "reviewed once it is over; write the meeting's day if it differs."
         )
-    if tag_list:
+    if tags:
         click.echo(
             "Related past lessons, to start the meeting from:"
             if prefill.lessons
@@ -176,7 +156,7 @@ def new(
     "differs or is missing (`retrogen init --upgrade` refreshes it).",
 )
 @click.pass_context
-def schema(ctx: click.Context, check_copy: bool) -> None:
+def schema(ctx: click.Context, *, check_copy: bool) -> None:
     """Print the review format's JSON Schema.
 
     \b

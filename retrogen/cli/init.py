@@ -9,10 +9,9 @@ import click
 
 from retrogen import __version__
 from retrogen.cli.base import cli
-from retrogen.core.errors import ConfigError, RetrogenError
+from retrogen.cli.options import Parsed, lang_option
 from retrogen.core.printable import printable
 from retrogen.gate.config import CONFIG_NAME, find_config, load_config
-from retrogen.gate.vocabulary import LANGUAGES
 
 if TYPE_CHECKING:
     from retrogen.kb.init import CodeHost, Source
@@ -20,15 +19,15 @@ if TYPE_CHECKING:
 CI_CHOICES = ("github", "gitlab")  # retrogen.kb.init.CodeHost; importing starter would load Jinja for --help
 
 
+def _parse_source(given: str) -> Source:
+    from retrogen.kb.init import Source  # Jinja: only when --source is given
+
+    return Source.parse(given)
+
+
 @cli.command()
 @click.argument("folder", metavar="[DIR]", default=".", type=click.Path(file_okay=False, path_type=Path))
-@click.option(
-    "--lang",
-    type=click.Choice(LANGUAGES),
-    default="zh",
-    show_default=True,
-    help="Language of the site, the example review and the README.",
-)
+@lang_option("Language of the site, the example review and the README.", default="zh", show_default=True)
 @click.option("--name", help="The site's name (default: 复盘知识库, or Review knowledge base).")
 @click.option(
     "--ci",
@@ -39,6 +38,7 @@ CI_CHOICES = ("github", "gitlab")  # retrogen.kb.init.CodeHost; importing starte
 )
 @click.option(
     "--source",
+    type=Parsed("source", _parse_source),
     metavar="URL|PATH|REQ",
     help="Where CI and the README install retrogen from: retrogen's git repository (pinned to the tag "
     "of this version; the pre-commit hook then installs it from there too), a folder or wheel, a "
@@ -56,11 +56,12 @@ CI_CHOICES = ("github", "gitlab")  # retrogen.kb.init.CodeHost; importing starte
 @click.pass_context
 def init(
     ctx: click.Context,
+    *,
     folder: Path,
     lang: str,
     name: str | None,
     ci: CodeHost | None,
-    source: str | None,
+    source: Source | None,
     force: bool,
     upgrade: bool,
     dry_run: bool,
@@ -75,21 +76,14 @@ def init(
         retrogen init sales-reviews --ci gitlab --source https://git.example.com/tools/retrogen.git
         retrogen init --upgrade --dry-run   # after upgrading retrogen, anywhere in the knowledge base
     """
-    from retrogen.kb.init import Source, init_knowledge_base  # Jinja: only `init` needs it
+    from retrogen.kb.init import init_knowledge_base  # Jinja: only `init` needs it
 
     if dry_run and not upgrade:
         raise click.UsageError("--dry-run goes with --upgrade (init itself never replaces a file)")
-    try:
-        chosen = Source.parse(source) if source is not None else None
-    except RetrogenError as exc:
-        raise click.BadParameter(str(exc), param_hint="--source") from None
     if upgrade:
-        _upgrade(ctx, folder, chosen, ci, dry_run)
+        _upgrade(ctx, folder, source, ci, dry_run=dry_run)
         return
-    try:
-        result = init_knowledge_base(folder, lang, name, force, chosen, ci or "github")
-    except RetrogenError as exc:
-        raise click.ClickException(str(exc)) from None
+    result = init_knowledge_base(folder, lang, name, source, ci or "github", force=force)
     for path in result.written:
         click.echo(f"wrote {printable(path)}")
     for path in result.kept:
@@ -119,7 +113,7 @@ def _tell_source(source: Source) -> None:
         )
 
 
-def _upgrade(ctx: click.Context, folder: Path, source: Source | None, ci: CodeHost | None, dry_run: bool) -> None:
+def _upgrade(ctx: click.Context, folder: Path, source: Source | None, ci: CodeHost | None, *, dry_run: bool) -> None:
     from retrogen.kb.init import upgrade_knowledge_base
 
     config_file = ctx.obj.get("config_file") if ctx.obj else None
@@ -129,13 +123,8 @@ def _upgrade(ctx: click.Context, folder: Path, source: Source | None, ci: CodeHo
             f"neither {folder} nor a folder above it holds {CONFIG_NAME}; "
             f"run `retrogen init {folder}` to start a knowledge base"
         )
-    try:
-        config = load_config(config_file)
-        upgrades = upgrade_knowledge_base(config.root, config.language, source, ci, dry_run)
-    except ConfigError as exc:
-        raise click.UsageError(str(exc)) from None
-    except RetrogenError as exc:
-        raise click.ClickException(str(exc)) from None
+    config = load_config(config_file)
+    upgrades = upgrade_knowledge_base(config.root, config.language, source, ci, dry_run=dry_run)
     for upgrade in upgrades:
         click.echo(upgrade.diff, nl=False)
     kept = [upgrade for upgrade in upgrades if upgrade.action == "kept"]

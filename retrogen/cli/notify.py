@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import shlex
+from datetime import date
 
 import click
 
-from retrogen.cli.base import cli, get_config, parse_today, today_option
-from retrogen.core.errors import ConfigError, RetrogenError
-from retrogen.core.printable import printable
-from retrogen.engine.analysis import analyse
+from retrogen.cli.base import cli, get_config, load_analysis
+from retrogen.cli.options import no_git_option, today_option
 from retrogen.formats.urls import SiteUrls
 from retrogen.notify.digest import DEFAULT_STALE, DEFAULT_WITHIN, build_digest
 from retrogen.notify.messages import MARKDOWN, PLAIN, to_json, to_text
@@ -54,11 +53,12 @@ from retrogen.notify.senders import PLATFORMS, DeliveryError, check_settings, se
     help="Send the digest. The address and secret come from the environment only: "
     "RETROGEN_WEBHOOK_URL and RETROGEN_WEBHOOK_SECRET, or RETROGEN_SMTP_* for email.",
 )
-@click.option("--no-git", is_flag=True, help="Ignore git history; use `updates` alone.")
-@today_option
+@no_git_option
+@today_option()
 @click.pass_context
 def remind(
     ctx: click.Context,
+    *,
     within: int,
     stale: int,
     owners: tuple[str, ...],
@@ -66,7 +66,7 @@ def remind(
     fmt: str,
     platform: str | None,
     no_git: bool,
-    today: str | None,
+    today: date,
 ) -> None:
     """Remind owners of their overdue, soon due and quiet actions; without --send, print what would be sent.
 
@@ -78,13 +78,8 @@ def remind(
     """
     config = get_config(ctx)
     if platform is not None:
-        try:
-            check_settings(platform, os.environ)
-        except ConfigError as exc:
-            raise click.UsageError(str(exc)) from None
-    analysis = analyse(config, parse_today(today), use_git=not no_git)
-    for notice in analysis.notices:
-        click.echo(f"notice: {printable(notice)}", err=True)
+        check_settings(platform, os.environ)
+    analysis = load_analysis(ctx, today, use_git=not no_git)
     digests = build_digest(analysis, within=within, stale=stale, team=team, urls=SiteUrls.of(config.mkdocs))
     if owners:
         wanted = {config.roster.canonical(owner) for owner in owners}  # an alias names its person
@@ -100,12 +95,8 @@ def remind(
         return
     try:
         sent = send(platform, digests, analysis.today, os.environ, language=config.language, roster=config.roster)
-    except ConfigError as exc:
-        raise click.UsageError(str(exc)) from None
-    except DeliveryError as exc:
+    except DeliveryError as exc:  # what went out, what did not, and how to send only the rest
         raise click.ClickException(_delivery_report(exc)) from None
-    except RetrogenError as exc:
-        raise click.ClickException(str(exc)) from None
     click.echo(
         f"Sent {sent} message{'s' if sent != 1 else ''} to {platform} "
         f"({len(digests)} owner{'s' if len(digests) != 1 else ''}).",

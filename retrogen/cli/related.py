@@ -5,17 +5,10 @@ from __future__ import annotations
 import click
 import pandas as pd
 
-from retrogen.cli.base import cli
-from retrogen.cli.reports import (
-    Shown,
-    emit,
-    format_option,
-    load_analysis,
-    raw_option,
-    table_lang_option,
-    wide_option,
-)
-from retrogen.engine.related import Match, UnknownReview
+from retrogen.cli.base import cli, load_analysis
+from retrogen.cli.tables import Shown, emit, format_option, raw_option, table_lang_option, wide_option
+from retrogen.engine.related import Match
+from retrogen.gate.config import resolve_today
 
 COLUMNS = ["review", "item", "kind", "text", "score"]
 
@@ -37,6 +30,7 @@ def matches_frame(matches: list[Match]) -> pd.DataFrame:
 @click.pass_context
 def related(
     ctx: click.Context,
+    *,
     review_id: str | None,
     query: str | None,
     limit: int,
@@ -63,10 +57,7 @@ def related(
         )
     if review_id is not None and query is not None:
         raise click.UsageError("name a review id or give --text, not both")
-    analysis = load_analysis(ctx, None, no_git=True)
+    analysis = load_analysis(ctx, resolve_today(None), use_git=False)
     index = analysis.related
-    try:
-        matches = index.like_review(review_id, limit) if review_id else index.like_text(query or "", limit)
-    except UnknownReview as exc:
-        raise click.ClickException(str(exc)) from None
-    emit(matches_frame(matches), fmt, None, False, dict, Shown.of(ctx, analysis, lang, wide, raw))
+    matches = index.like_review(review_id, limit) if review_id else index.like_text(query or "", limit)
+    emit(matches_frame(matches), fmt, None, dict, Shown.of(ctx, analysis, lang, wide=wide, raw=raw), force=False)

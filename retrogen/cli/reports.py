@@ -2,137 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import click
 import pandas as pd
 
-from retrogen.cli.base import cli, get_config, parse_today, today_option, write_output
-from retrogen.core.errors import RetrogenError
+from retrogen.cli.base import cli, get_config, load_analysis, write_output
+from retrogen.cli.options import force_option, lang_option, no_git_option, output_option, today_option
+from retrogen.cli.tables import (
+    Shown,
+    document_format,
+    emit,
+    format_option,
+    raw_option,
+    table_lang_option,
+    table_output_option,
+    wide_option,
+)
 from retrogen.core.printable import printable
+from retrogen.core.words import catalogue
 from retrogen.engine.actions import GROUPS, STATUS_FILTERS, action_summary, filter_actions, follow_up_order
-from retrogen.engine.analysis import Analysis, analyse
+from retrogen.engine.analysis import Analysis
 from retrogen.engine.history import weekly_series
 from retrogen.engine.metrics import metrics_summary
 from retrogen.engine.playbook import playbook_markdown
 from retrogen.formats.documents import to_docx
-from retrogen.formats.labels import labels
-from retrogen.formats.tables import FORMATS, formatted, to_excel_csv, to_json, with_titles
-from retrogen.gate.vocabulary import LANGUAGES
 from retrogen.report.playbook import playbook_blocks
-from retrogen.report.writers import format_of
 
-format_option = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="table",
-    show_default=True,
-    help="table for people, csv for a spreadsheet, json for programs (English keys).",
-)
-table_lang_option = click.option(
-    "--lang",
-    type=click.Choice(LANGUAGES),
-    help="Language of the headers and words of tables, CSV and Excel files (default: "
-    "the site's); JSON keeps its keys and codes.",
-)
-wide_option = click.option(
-    "--wide", is_flag=True, help="Every column in the table (default: the most telling that fit 100 columns)."
-)
-output_option = click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write a file instead of printing; its suffix chooses the format: .xlsx (an Excel workbook of every "
-    "table), .csv (this table, for Excel) or .json.",
-)
-force_option = click.option("--force", is_flag=True, help="Replace the output file if it exists.")
-raw_option = click.option(
-    "--raw",
-    is_flag=True,
-    help="CSV for programs: text as written. Without it, text a spreadsheet would run as a formula (=, +, -, @) "
-    "starts with an apostrophe, printed or in a file.",
-)
 PLAYBOOK_FORMATS = ("md", "docx")
-no_git_option = click.option("--no-git", is_flag=True, help="Ignore git history; use `updates` alone.")
-
-
-def load_analysis(ctx: click.Context, today: str | None, no_git: bool = False) -> Analysis:
-    """The knowledge base analysed as of `today`, its notices (git history left out…) said on stderr."""
-    analysis = analyse(get_config(ctx), parse_today(today), use_git=not no_git)
-    for notice in analysis.notices:
-        click.echo(f"notice: {printable(notice)}", err=True)
-    return analysis
-
-
-@dataclass(frozen=True)
-class Shown:
-    """How tables reach people: in which language, every column or those that fit, and the reviews' titles
-    to write beside their ids."""
-
-    language: str
-    wide: bool
-    titles: dict[str, str]
-    raw: bool = False  # CSV text as written, formulas included, for programs
-
-    @classmethod
-    def of(cls, ctx: click.Context, analysis: Analysis, lang: str | None, wide: bool, raw: bool) -> Shown:
-        return cls(
-            lang or get_config(ctx).language,
-            wide,
-            {review.id: review.title for review in analysis.knowledge_base.reviews},
-            raw,
-        )
-
-
-def emit(
-    frame: pd.DataFrame,
-    fmt: str,
-    output: Path | None,
-    force: bool,
-    workbook: Callable[[], dict[str, pd.DataFrame]],
-    shown: Shown,
-) -> None:
-    """Print `frame` in `fmt`, or write it to the file `output` in the format its suffix names: .xlsx (the
-    workbook's sheets, computed only then), .csv (for Excel: UTF-8 with a byte order mark) or .json. Tables,
-    CSV and Excel are for people: in `shown.language`, with each review's title; JSON is as computed."""
-    people = with_titles(frame, shown.titles)
-    if output is None:
-        click.echo(
-            formatted(frame if fmt == "json" else people, fmt, shown.language, shown.wide, shown.raw).rstrip("\n")
-        )
-        return
-    suffix = output.suffix.lower()
-    if suffix == ".xlsx":
-        from retrogen.formats.excel import to_xlsx  # openpyxl is imported only when a workbook is written
-
-        sheets = {name: with_titles(sheet, shown.titles) for name, sheet in workbook().items()}
-        write_output(output, to_xlsx(sheets, shown.language), force)
-        click.echo(f"Wrote {printable(output)} ({', '.join(sheets)})", err=True)
-        return
-    if suffix not in {".csv", ".json"}:
-        raise click.BadParameter(
-            "name an .xlsx (every table, one sheet each), .csv or .json file", param_hint="--output"
-        )
-    write_output(
-        output, to_excel_csv(people, shown.raw, shown.language) if suffix == ".csv" else to_json(frame) + "\n", force
-    )
-    click.echo(f"Wrote {printable(output)} ({len(frame)} rows)", err=True)
-
-
-def document_format(output: Path | None, fmt: str | None, formats: Sequence[str]) -> str:
-    """The format of a document (report, playbook): `fmt`, else the one the suffix of `output` names; printed
-    without -o, Markdown unless `fmt` says otherwise, never Word."""
-    if output is not None:
-        try:
-            return format_of(output, fmt, formats)
-        except RetrogenError as exc:
-            raise click.BadParameter(str(exc), param_hint="--output") from None
-    if fmt == "docx":
-        raise click.UsageError("a .docx is written to a file: add -o FILE")
-    return fmt or "md"
 
 
 @cli.command()
@@ -145,12 +43,13 @@ def document_format(output: Path | None, fmt: str | None, formats: Sequence[str]
 @raw_option
 @wide_option
 @table_lang_option
-@output_option
+@table_output_option
 @force_option
-@today_option
+@today_option()
 @click.pass_context
 def metrics(
     ctx: click.Context,
+    *,
     by: str | None,
     funnel: bool,
     causes: bool,
@@ -162,7 +61,7 @@ def metrics(
     lang: str | None,
     output: Path | None,
     force: bool,
-    today: str | None,
+    today: date,
 ) -> None:
     """Metrics of every review: achievement against target and change against the previous period.
 
@@ -175,7 +74,7 @@ def metrics(
     """
     if sum([by is not None, funnel, causes, lessons, themes]) > 1:
         raise click.UsageError("choose one of --by, --funnel, --causes, --lessons, --themes")
-    analysis = load_analysis(ctx, today, no_git=True)
+    analysis = load_analysis(ctx, today, use_git=False)
     if by:
         frame = metrics_summary(analysis.metrics, by)
     elif funnel:
@@ -192,7 +91,6 @@ def metrics(
         frame,
         fmt,
         output,
-        force,
         lambda: {
             "metrics": analysis.metrics,
             "funnel": analysis.funnel,
@@ -201,7 +99,8 @@ def metrics(
             "lessons by tag": analysis.lessons_by_tag,
             "themes": analysis.themes,
         },
-        Shown.of(ctx, analysis, lang, wide, raw),
+        Shown.of(ctx, analysis, lang, wide=wide, raw=raw),
+        force=force,
     )
 
 
@@ -222,13 +121,14 @@ def metrics(
 @raw_option
 @wide_option
 @table_lang_option
-@output_option
+@table_output_option
 @force_option
 @no_git_option
-@today_option
+@today_option()
 @click.pass_context
 def actions(
     ctx: click.Context,
+    *,
     owner: str | None,
     team: str | None,
     status: str | None,
@@ -243,7 +143,7 @@ def actions(
     output: Path | None,
     force: bool,
     no_git: bool,
-    today: str | None,
+    today: date,
 ) -> None:
     """The action tracker: the weekly follow-up list, overdue first, then by due date.
 
@@ -255,7 +155,7 @@ def actions(
         retrogen actions --history 2026-q3-east-sales:A2
         retrogen actions --owner 张伟 -o 张伟.xlsx     # the filters apply to every sheet
     """
-    analysis = load_analysis(ctx, today, no_git)
+    analysis = load_analysis(ctx, today, use_git=not no_git)
     table = filter_actions(analysis.actions, owner=owner, team=team, status=status, overdue=overdue)
     filtered = bool(owner or team or status or overdue)
 
@@ -271,14 +171,15 @@ def actions(
             "weekly": weekly_counts(),
         }
 
-    shown = Shown.of(ctx, analysis, lang, wide, raw)
+    shown = Shown.of(ctx, analysis, lang, wide=wide, raw=raw)
     if history_of:
         history = _history(analysis, history_of)
-        emit(history, fmt, output, force, lambda: {"history": history}, shown)
+        emit(history, fmt, output, lambda: {"history": history}, shown, force=force)
     elif weekly:
-        emit(weekly_counts(), fmt, output, force, workbook, shown)
+        emit(weekly_counts(), fmt, output, workbook, shown, force=force)
     else:
-        emit(action_summary(table, by) if by else follow_up_order(table), fmt, output, force, workbook, shown)
+        frame = action_summary(table, by) if by else follow_up_order(table)
+        emit(frame, fmt, output, workbook, shown, force=force)
 
 
 def _weekly(analysis: Analysis, table: pd.DataFrame) -> pd.DataFrame:
@@ -304,12 +205,7 @@ def _history(analysis: Analysis, wanted: str) -> pd.DataFrame:
 
 
 @cli.command()
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write this file (atomically) instead of printing; its suffix chooses the format: .md or .docx.",
-)
+@output_option("Write this file (atomically) instead of printing; its suffix chooses the format: .md or .docx.")
 @click.option(
     "--format",
     "fmt",
@@ -317,18 +213,19 @@ def _history(analysis: Analysis, wanted: str) -> pd.DataFrame:
     help="The format, whatever the file's suffix (without -o: md, printed).",
 )
 @force_option
-@click.option("--lang", type=click.Choice(LANGUAGES), help="Language of the labels (default: the site's).")
+@lang_option("Language of the labels (default: the site's).")
 @no_git_option
-@today_option
+@today_option()
 @click.pass_context
 def playbook(
     ctx: click.Context,
+    *,
     output: Path | None,
     fmt: str | None,
     force: bool,
     lang: str | None,
     no_git: bool,
-    today: str | None,
+    today: date,
 ) -> None:
     """The playbook: lessons from every review merged into practices by theme, as one Markdown or Word
     document.
@@ -339,16 +236,17 @@ def playbook(
         retrogen playbook -o playbook.docx        # the same playbook for Word
     """
     chosen = document_format(output, fmt, PLAYBOOK_FORMATS)
-    analysis = load_analysis(ctx, today, no_git)
+    analysis = load_analysis(ctx, today, use_git=not no_git)
     language = lang or get_config(ctx).language
     content: str | bytes
     if chosen == "docx":
-        footer = f"{labels(language)['playbook']} · {labels(language)['as_of']} {analysis.today}"
+        words = catalogue(language).labels
+        footer = f"{words['playbook']} · {words['as_of']} {analysis.today}"
         content = to_docx(playbook_blocks(analysis.playbook, language, analysis.today), language, footer)
     else:
         content = playbook_markdown(analysis.playbook, language, analysis.today)
     if output is None:
         click.echo(content, nl=False)
     else:
-        write_output(output, content, force)
+        write_output(output, content, force=force)
         click.echo(f"Wrote {printable(output)}", err=True)

@@ -8,12 +8,13 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Mapping
+from datetime import date
 from pathlib import Path
 
 import click
 
-from retrogen.cli.base import cli, get_config, parse_today, today_option
-from retrogen.core.errors import BuildBusyError, ConfigError, RetrogenError
+from retrogen.cli.base import cli, get_config
+from retrogen.cli.options import no_git_option, today_option
 from retrogen.core.printable import printable, printable_lines
 from retrogen.gate.check import CheckResult
 from retrogen.gate.config import Config
@@ -35,19 +36,13 @@ def show_mkdocs_warnings() -> None:
         logger.addHandler(handler)
 
 
-def error_report(result: CheckResult, strict: bool = False) -> str:
+def error_report(result: CheckResult, *, strict: bool = False) -> str:
     """What stops a build: the errors (with `strict` the warnings too, which then stop it as well), without
     the warnings that would bury them, then the summary line of `check` itself, so that both commands count
     the same reviews alike."""
     shown = [f for f in result.findings if strict or f.severity is Severity.ERROR]
     findings = text_report(CheckResult(result.files, shown)).rpartition("\n")[0]  # its summary counts `shown`
     return f"{findings}\n{summary_line(result)}"
-
-
-class Busy(click.ClickException):
-    """Another build is writing the site: nothing is wrong with the reviews or the site (exit 2)."""
-
-    exit_code = 2
 
 
 def in_ci(environ: Mapping[str, str]) -> bool:
@@ -59,7 +54,7 @@ def stderr_is_terminal() -> bool:
     return sys.stderr.isatty()
 
 
-def progress_lines(quiet: bool, environ: Mapping[str, str], terminal: bool) -> Callable[[str], None]:
+def progress_lines(environ: Mapping[str, str], *, quiet: bool, terminal: bool) -> Callable[[str], None]:
     """A line per phase of a long build on stderr, with the seconds since it started: for a person at a
     terminal, never in a CI log or a pipe, nor with -q."""
     if quiet or not terminal or in_ci(environ):
@@ -99,17 +94,18 @@ def site_config(ctx: click.Context) -> Config:
     help="Where to write the site (default: site_dir in mkdocs.yml); a folder of retrogen's own.",
 )
 @allow_outside_option
-@click.option("--no-git", is_flag=True, help="Ignore git history; use `updates` alone.")
-@today_option
+@no_git_option
+@today_option()
 @click.pass_context
 def build(
     ctx: click.Context,
+    *,
     strict: bool,
     quiet: bool,
     site_dir: Path | None,
     allow_outside: bool,
     no_git: bool,
-    today: str | None,
+    today: date,
 ) -> None:
     """Check the reviews and build the knowledge-base site (into site/ by default).
 
@@ -126,26 +122,21 @@ def build(
     config = site_config(ctx)
     show_mkdocs_warnings()
     started = time.monotonic()
-    progress = progress_lines(quiet, os.environ, stderr_is_terminal())
-    try:
-        report = build_site(
-            config,
-            parse_today(today),
-            site_dir,
-            strict,
-            use_git=not no_git,
-            allow_outside=allow_outside,
-            refuse_warnings=strict,
-            progress=progress,
-        )
-    except BuildBusyError as exc:
-        raise Busy(str(exc)) from None
-    except RetrogenError as exc:
-        raise click.ClickException(str(exc)) from None
+    progress = progress_lines(os.environ, quiet=quiet, terminal=stderr_is_terminal())
+    report = build_site(
+        config,
+        today,
+        site_dir,
+        strict=strict,
+        use_git=not no_git,
+        allow_outside=allow_outside,
+        refuse_warnings=strict,
+        progress=progress,
+    )
     for notice in report.notices:
         click.echo(f"notice: {printable(notice)}", err=True)
     if not report.ok:
-        click.echo(error_report(report.check, strict), err=True)
+        click.echo(error_report(report.check, strict=strict), err=True)
         what = "errors" if report.check.errors else "warnings (--strict)"
         raise click.ClickException(f"the site was not built: fix the {what} above")
     pages = report.pages
@@ -160,10 +151,10 @@ def build(
 @cli.command()
 @click.option("-a", "--dev-addr", metavar="IP:PORT", help="Address to serve on (default: 127.0.0.1:8000).")
 @allow_outside_option
-@click.option("--no-git", is_flag=True, help="Ignore git history; use `updates` alone.")
-@today_option
+@no_git_option
+@today_option()
 @click.pass_context
-def serve(ctx: click.Context, dev_addr: str | None, allow_outside: bool, no_git: bool, today: str | None) -> None:
+def serve(ctx: click.Context, *, dev_addr: str | None, allow_outside: bool, no_git: bool, today: date) -> None:
     """Preview the site with live reload; editing a review updates the pages it affects.
 
     An edit that breaks a review prints its findings and keeps the last good site.
@@ -193,9 +184,4 @@ def serve(ctx: click.Context, dev_addr: str | None, allow_outside: bool, no_git:
     show_mkdocs_warnings()
     # Stopped by a service manager (SIGTERM), shut down as on Ctrl-C: the server and watcher stop cleanly.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        serve_site(site_config(ctx), parse_today(today), dev_addr, not no_git, notify, on_ready, allow_outside)
-    except ConfigError as exc:
-        raise click.UsageError(str(exc)) from None
-    except RetrogenError as exc:
-        raise click.ClickException(str(exc)) from None
+    serve_site(site_config(ctx), today, dev_addr, notify, on_ready, use_git=not no_git, allow_outside=allow_outside)

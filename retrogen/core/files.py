@@ -70,7 +70,7 @@ def _create(path: Path, content: str | bytes) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def write_file(path: Path, content: str | bytes, replace: bool = False) -> None:
+def write_file(path: Path, content: str | bytes, *, replace: bool = False) -> None:
     """Write a file the user keeps: complete or not at all, an existing file replaced only when `replace`
     (keeping its mode, and its symlink: the link's target is what gets replaced). OS failures become a
     RetrogenError that names the file and the reason."""

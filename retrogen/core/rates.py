@@ -9,9 +9,6 @@ from collections.abc import Callable
 
 from retrogen.core.periods import Period
 
-# How many consecutive comparable periods a KPI must miss before it is flagged (extra.retrogen.repeated_miss_periods).
-DEFAULT_REPEATED_MISS_PERIODS = 2
-
 
 def ratio(numerator: float | None, denominator: float | None) -> float:
     """numerator / denominator; NaN when either is missing, the denominator is zero, or the result is no
@@ -26,19 +23,22 @@ def ratio(numerator: float | None, denominator: float | None) -> float:
 
 
 def achievement(target: float, actual: float, better: str = "higher") -> float:
-    """actual / target where higher is better; target / actual where lower is better (15 vs 22 days: 0.682)."""
+    """actual / target where higher is better; target / actual where lower is better (15 vs 22 days: 0.682).
+    NaN for a target of 0 or below, and where lower is better for an actual of 0 or below: there a quotient
+    would not say whether the target was met (-5 against -10 is 50% and met), which `met` still judges."""
+    if target <= 0 or (better != "higher" and actual <= 0):
+        return float("nan")
     return ratio(actual, target) if better == "higher" else ratio(target, actual)
 
 
-def reached(rate: float) -> bool:
-    """Whether an achievement rate meets its target: 100% or more."""
-    return bool(rate >= 1)  # a numpy float gives numpy.bool_, which JSON and `is True` do not take
-
-
-def met(target: float, actual: float, better: str = "higher") -> bool | None:
-    """Whether the target was met; None when no rate can be computed."""
-    rate = achievement(target, actual, better)
-    return None if math.isnan(rate) else reached(rate)
+def met(target: float | None, actual: float | None, better: str = "higher") -> bool | None:
+    """Whether `actual` met `target`: at or above it, at or below it when lower is better. The one definition
+    for the tables, the reports, the closed loop's verdicts and the gate. It compares the figures, not the
+    achievement rate, so that a target of 0 or a negative one (a loss to cut, a margin to lift) is judged too.
+    None when either figure is missing or no finite number."""
+    if target is None or actual is None or not (math.isfinite(target) and math.isfinite(actual)):
+        return None
+    return bool(actual <= target if better == "lower" else actual >= target)  # bool: not numpy.bool_
 
 
 def missed_in_a_row(met_in: Callable[[Period], bool | None], period: Period | None) -> int | None:

@@ -8,11 +8,11 @@ from datetime import date
 
 import pandas as pd
 
+from retrogen.core.status import ACTIVE_STATES, OPEN_STATUSES, State, Status, state_of
 from retrogen.engine.history import ActionKey, StatusEvent, status_on
-from retrogen.engine.loop import ACTIVE_STATES, DECIDED, ClosedLoop, State, Verdict, state_of
+from retrogen.engine.loop import DECIDED, ClosedLoop, Verdict
 from retrogen.engine.metrics import ratio
 from retrogen.engine.model import Review
-from retrogen.gate.vocabulary import OPEN_STATUSES
 
 ACTION_COLUMNS = [
     "review",
@@ -68,13 +68,16 @@ def actions_table(
         for action in review.actions:
             key = (review.id, action.id)
             timeline = histories[key]
-            state = state_of(status_on(timeline, today), action.due, today)
+            status_then = status_on(timeline, today)
             status = status_on((written or histories)[key], today)
-            if state is None:
+            if status_then is None or status is None:
                 continue  # the review had not been held yet on that day
+            state = state_of(status_then, action.due, today)
             done_on = None
             if state is State.DONE:
-                done_on = next((e.date for e in reversed(timeline) if e.status == "done" and e.date <= today), None)
+                done_on = next(
+                    (e.date for e in reversed(timeline) if e.status is Status.DONE and e.date <= today), None
+                )
                 done_on = action.done_on if action.done_on and action.done_on <= today else done_on
             if done_on is not None:
                 days_late: int | None = max(0, (done_on - action.due).days)
@@ -95,7 +98,7 @@ def actions_table(
                     "team": review.team,
                     "type": action.type,
                     "due": action.due,
-                    "status": status,
+                    "status": status.value,
                     "state": state.value,
                     "overdue": state is State.OVERDUE,
                     "done_on": done_on,
@@ -120,11 +123,12 @@ def actions_table(
 
 
 # --status of `retrogen actions`: a state (open includes overdue), or a status as the action's file gives it.
-STATUS_FILTERS = ("open", "overdue", "done", "cancelled", "carried", *OPEN_STATUSES)
+STATUS_FILTERS = (*(state.value for state in State), *(status.value for status in OPEN_STATUSES))
 
 
 def filter_actions(
     actions: pd.DataFrame,
+    *,
     owner: str | None = None,
     team: str | None = None,
     status: str | None = None,
@@ -137,7 +141,7 @@ def filter_actions(
     if team:
         keep &= actions["team"] == team
     active = actions["state"].isin(ACTIVE_STATES)
-    if status == "open":
+    if status == State.OPEN:
         keep &= active
     elif status in OPEN_STATUSES:
         keep &= actions["status"] == status  # whatever its state: a carried action keeps its written status

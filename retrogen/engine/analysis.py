@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
-from retrogen.core.rates import DEFAULT_REPEATED_MISS_PERIODS
+from retrogen.core.status import ACTIVE_STATES, State
 from retrogen.engine import actions as action_tables
 from retrogen.engine import metrics as metric_tables
 from retrogen.engine.history import (
@@ -23,13 +23,15 @@ from retrogen.engine.history import (
     with_carries,
     written_timelines,
 )
-from retrogen.engine.loop import ACTIVE_STATES, ClosedLoop, FollowUp, State, closed_loop, follow_up, previous_review
+from retrogen.engine.loop import ClosedLoop, FollowUp, closed_loop, follow_up
 from retrogen.engine.model import KnowledgeBase, Review, load_knowledge_base
 from retrogen.engine.playbook import Playbook, build_playbook
 from retrogen.formats.tables import records
-from retrogen.gate.config import DEFAULT_PLAYBOOK_ORDER, DEFAULT_PROVEN_MIN_VERDICTS, Config
+from retrogen.gate.check import read_knowledge_base
+from retrogen.gate.config import Config
 from retrogen.gate.loop_checks import same_cause
-from retrogen.gate.vocabulary import OPEN_STATUSES
+from retrogen.gate.loop_rules import previous_review
+from retrogen.gate.settings import DEFAULTS
 
 if TYPE_CHECKING:
     from retrogen.engine.related import Match, RelatedIndex
@@ -98,11 +100,11 @@ def _lesson_tags(review: Review, problem_id: str) -> frozenset[str]:
 class Analysis:
     knowledge_base: KnowledgeBase
     git: GitHistory
-    playbook_order: tuple[str, ...] = DEFAULT_PLAYBOOK_ORDER  # extra.retrogen.playbook_order
+    playbook_order: tuple[str, ...] = DEFAULTS.playbook_order  # extra.retrogen.playbook_order
     # extra.retrogen.rag_thresholds: the achievement from which a KPI is green, and amber
-    rag_thresholds: tuple[float, float] = (metric_tables.GREEN_FROM, metric_tables.AMBER_FROM)
-    repeated_miss_periods: int = DEFAULT_REPEATED_MISS_PERIODS  # extra.retrogen.repeated_miss_periods
-    proven_min_verdicts: int = DEFAULT_PROVEN_MIN_VERDICTS  # extra.retrogen.proven_min_verdicts
+    rag_thresholds: tuple[float, float] = DEFAULTS.rag_thresholds
+    repeated_miss_periods: int = DEFAULTS.repeated_miss_periods  # extra.retrogen.repeated_miss_periods
+    proven_min_verdicts: int = DEFAULTS.proven_min_verdicts  # extra.retrogen.proven_min_verdicts
 
     @property
     def today(self) -> date:
@@ -173,8 +175,7 @@ class Analysis:
                     pending = [
                         f"{previous.id}:{a.id}"
                         for a in previous.actions
-                        if earlier.id in a.addresses
-                        and (a.status in OPEN_STATUSES or (previous.id, a.id) in self.loop.carried)
+                        if earlier.id in a.addresses and (a.status.is_open or (previous.id, a.id) in self.loop.carried)
                     ]
                     if pending:
                         shared = _lesson_tags(latest, problem.id) & _lesson_tags(previous, earlier.id)
@@ -414,16 +415,26 @@ class Analysis:
         )
 
 
-def analyse(config: Config, today: date, use_git: bool = True, jobs: int | None = None) -> Analysis:
-    """Load the knowledge base and its git history; tables are computed when first asked for.
-    `jobs` caps the processes that check the reviews (default: one per core)."""
-    knowledge_base = load_knowledge_base(config, today, jobs=jobs)
-    git = GitHistory() if not use_git else read_git_history(config.root, config.reviews_dir, config.max_file_size)
+def analyse(config: Config, today: date, *, use_git: bool = True, jobs: int | None = None) -> Analysis:
+    """The knowledge base, read by the gate and loaded, and its git history; tables are computed when first
+    asked for. `jobs` caps the processes that check the reviews (default: one per core). A command that
+    acts on the check itself (build) composes the steps: read_knowledge_base, load_knowledge_base, analysis_of."""
+    reading = read_knowledge_base(config, today, jobs=jobs)
+    return analysis_of(load_knowledge_base(reading, config, today), config, use_git=use_git)
+
+
+def analysis_of(knowledge_base: KnowledgeBase, config: Config, *, use_git: bool = True) -> Analysis:
+    """The analysis of a loaded knowledge base, with its git history unless `use_git` is false."""
+    git = (
+        GitHistory()
+        if not use_git
+        else read_git_history(config.root, config.reviews_dir, config.settings.max_file_size)
+    )
     return Analysis(
         knowledge_base,
         git,
-        config.playbook_order,
-        config.rag_thresholds,
-        config.repeated_miss_periods,
-        config.proven_min_verdicts,
+        config.settings.playbook_order,
+        config.settings.rag_thresholds,
+        config.settings.repeated_miss_periods,
+        config.settings.proven_min_verdicts,
     )

@@ -15,23 +15,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from retrogen.core.status import DEFAULT_STATUS, State, Status, TimelineStatus
 from retrogen.engine.model import Action, Review
-from retrogen.gate.config import Config
 from retrogen.gate.loader import parse_text
-from retrogen.gate.vocabulary import OPEN_STATUSES, STATUSES
+from retrogen.gate.settings import DEFAULTS
 
 ActionKey = tuple[str, str]  # review id, action id
 ActionIdentity = tuple[str, str, str]  # what an action does, its owner and its due date, as written
 # On one day, the more specific source wins a tie: a dated update carries a note, git only a status.
 _SOURCE_RANK = {"created": 0, "git": 1, "update": 2, "done_on": 3, "file": 4}
-# The status of an action from the day a later review carries it forward: neither open nor overdue.
-CARRIED = "carried"  # the same word as loop.State.CARRIED, which history cannot import
 
 
 @dataclass(frozen=True)
 class StatusEvent:
     date: date
-    status: str
+    status: TimelineStatus  # a Status, or State.CARRIED from the day a later review carries the action
     source: str  # created, git, update, done_on, file or carried
     note: str = ""  # the update's note; for `carried`, the action it became (review-id:action-id)
     commit: str = ""
@@ -71,7 +69,7 @@ def _without_history(reason: str) -> GitHistory:
     return GitHistory(notice=f"{reason}: action history comes from `updates` alone")
 
 
-def read_git_history(root: Path, reviews_dir: Path, max_file_size: int = Config.max_file_size) -> GitHistory:
+def read_git_history(root: Path, reviews_dir: Path, max_file_size: int = DEFAULTS.max_file_size) -> GitHistory:
     """Read every committed version of every review with two git processes: one `log`, one `cat-file --batch`.
 
     History only adds detail, so it never stops a command: whatever git does, the answer is the history
@@ -263,8 +261,8 @@ class _Reader:
             if before is not None and _rewritten(before, identity):
                 self.history.statuses.pop(key, None)
             self.history.identities[key] = identity
-            status = action.get("status", "not_started")
-            if status in STATUSES:  # a misspelt status in an old commit is no status the reports can show
+            status = Status.parse(action.get("status", DEFAULT_STATUS))
+            if status is not None:  # a misspelt status in an old commit is no status the reports can show
                 self.history.statuses.setdefault(key, []).append(StatusEvent(when, status, "git", commit=sha[:10]))
 
 
@@ -282,18 +280,19 @@ def action_timeline(
     """
     past = list(git)
     recorded = [u.date for u in action.updates] + (
-        [action.done_on] if action.status == "done" and action.done_on else []
+        [action.done_on] if action.status is Status.DONE and action.done_on else []
     )
+    first: TimelineStatus
     if past and (not recorded or past[0].date <= min(recorded)):
         first = past[0].status  # the review was committed before any change it records
     elif recorded:
-        first = "not_started"  # the updates (or done_on) record every change since
+        first = DEFAULT_STATUS  # the updates (or done_on) record every change since
     else:
         first = action.status
     events = [StatusEvent(review.held_on, first, "created"), *past]
     events += [StatusEvent(u.date, u.status, "update", u.note) for u in action.updates]
-    if action.status == "done" and action.done_on:
-        events.append(StatusEvent(action.done_on, "done", "done_on"))
+    if action.status is Status.DONE and action.done_on:
+        events.append(StatusEvent(action.done_on, Status.DONE, "done_on"))
     events.sort(key=lambda e: (e.date, _SOURCE_RANK[e.source]))
     # Nothing about an action is earlier than its meeting: a review committed (or an update dated) while it
     # was being prepared says what the action was on the day of the meeting, in the same order.
@@ -316,14 +315,18 @@ def _carry(events: list[StatusEvent], day: date, into: str) -> list[StatusEvent]
     """An action still open when a later review carries it is `carried` from that day: it lives on in the
     action it became, so the open statuses its own review still gives it no longer count. Closing it later
     (done, cancelled) still shows."""
-    if status_on(events, day) not in OPEN_STATUSES:
+    if not _is_open(status_on(events, day)):
         return events
     before = [e for e in events if e.date < day]
-    after = [e for e in events if e.date >= day and e.status not in OPEN_STATUSES]
-    return [*before, StatusEvent(day, CARRIED, "carried", into), *after]
+    after = [e for e in events if e.date >= day and not _is_open(e.status)]
+    return [*before, StatusEvent(day, State.CARRIED, "carried", into), *after]
 
 
-def status_on(timeline: list[StatusEvent], day: date) -> str | None:
+def _is_open(status: TimelineStatus | None) -> bool:
+    return isinstance(status, Status) and status.is_open
+
+
+def status_on(timeline: list[StatusEvent], day: date) -> TimelineStatus | None:
     """The status on `day`, or None when the action did not exist yet."""
     status = None
     for event in timeline:
@@ -404,11 +407,11 @@ def weekly_series(
         ends = [e.date.toordinal() for e in events[1:]] + [never]
         for event, end in zip(events, ends, strict=True):
             begin = event.date.toordinal()
-            if event.status in OPEN_STATUSES:
+            if _is_open(event.status):
                 overdue_from = dues[key] + 1
                 add("open", begin, min(end, overdue_from))
                 add("overdue", max(begin, overdue_from), end)
-            elif event.status == "done":
+            elif event.status is Status.DONE:
                 add("done", begin, end)
     weeks = [date.fromordinal(int(day)) for day in ordinals]
     return pd.DataFrame({"week": weeks, **{name: np.cumsum(c)[:-1] for name, c in counts.items()}})

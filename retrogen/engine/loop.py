@@ -18,27 +18,17 @@ Nothing here formats anything: the tables, reports and pages say it in their own
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from retrogen.core.rates import met
+from retrogen.core.status import ACTIVE_STATES, State, Status, state_of
 from retrogen.engine.history import ActionKey, StatusEvent, status_on
-from retrogen.engine.model import Action, Metric, Review, periodic_reviews
-from retrogen.gate.loop_checks import carried_key, carry_chains
-from retrogen.gate.vocabulary import OPEN_STATUSES
-
-
-class State(StrEnum):
-    OPEN = "open"
-    OVERDUE = "overdue"
-    DONE = "done"
-    CANCELLED = "cancelled"
-    CARRIED = "carried"
-
-
-ACTIVE_STATES = (State.OPEN, State.OVERDUE)
+from retrogen.engine.model import Action, Metric, Review
+from retrogen.gate.loop_rules import by_team, carry_chains, meeting_order, previous_review
+from retrogen.gate.loop_rules import carries as carried_by
 
 
 class Verdict(StrEnum):
@@ -75,16 +65,6 @@ class Slip:
     slip_days: int = 0
 
 
-def state_of(status: str | None, due: date, day: date) -> State | None:
-    """One definition of an action's state for every table, chart and page: its status on `day` (from its
-    timeline, where a carried action is `carried`), and overdue when open past its due date."""
-    if status is None:
-        return None
-    if status in OPEN_STATUSES:
-        return State.OVERDUE if due < day else State.OPEN
-    return State(status) if status in State.__members__.values() else State.OPEN
-
-
 @dataclass
 class ClosedLoop:
     carried: Carries = field(default_factory=dict)
@@ -102,17 +82,14 @@ class ClosedLoop:
 
     def state_on(self, action: Action, timeline: list[StatusEvent], day: date) -> State | None:
         """The action's state on `day`, or None when its review had not been held yet."""
-        return state_of(status_on(timeline, day), action.due, day)
-
-
-def _reached(actual: float, target: float, better: str) -> bool:
-    return actual <= target if better == "lower" else actual >= target
+        status = status_on(timeline, day)
+        return None if status is None else state_of(status, action.due, day)
 
 
 def done_by(action: Action, day: date) -> bool:
     """Whether the action was done on or before `day`, as its file says: status done with a `done_on` no later
     than `day`, or done without a `done_on` (check refuses that, RG140; its file is all there is to go on)."""
-    return action.status == "done" and (action.done_on is None or action.done_on <= day)
+    return action.status is Status.DONE and (action.done_on is None or action.done_on <= day)
 
 
 def verify(action: Action, later: list[Review], today: date) -> Verification | None:
@@ -124,8 +101,9 @@ def verify(action: Action, later: list[Review], today: date) -> Verification | N
     held = [r for r in later if expects.by <= r.held_on <= today]
     for review in held:
         metric: Metric | None = next((m for m in review.metrics if m.name == expects.metric), None)
-        if metric is not None and metric.actual == metric.actual:  # NaN: a value past any sane range
-            if not _reached(metric.actual, expects.target, metric.better):
+        reached = None if metric is None else met(expects.target, metric.actual, metric.better)
+        if metric is not None and reached is not None:  # None: NaN, a value past any sane range
+            if not reached:
                 verdict = Verdict.MISSED
             else:  # a target met while the action was never done is no credit for the action
                 verdict = Verdict.ACHIEVED if done_by(action, expects.by) else Verdict.MET_WITHOUT_ACTION
@@ -138,7 +116,7 @@ def verify(action: Action, later: list[Review], today: date) -> Verification | N
 def deciders(review: Review, team: list[Review]) -> list[Review]:
     """The reviews that may decide the verdicts of `review`'s actions: the team's later ones, and for a
     periodic review only those of the same granularity (a monthly figure does not judge a quarterly goal)."""
-    later = [r for r in team if (r.held_on, r.id) > (review.held_on, review.id)]
+    later = [r for r in team if meeting_order(r) > meeting_order(review)]
     period = review.period_of if review.kind == "periodic" else None
     if period is None:
         return later
@@ -149,27 +127,10 @@ def deciders(review: Review, team: list[Review]) -> list[Review]:
     ]
 
 
-def _by_team(reviews: Iterable[Review]) -> dict[str, list[Review]]:
-    teams: dict[str, list[Review]] = defaultdict(list)
-    for review in sorted(reviews, key=lambda r: (r.held_on, r.id)):
-        teams[review.team].append(review)
-    return teams
-
-
 def carries(reviews: Iterable[Review]) -> Carries:
-    """Every carried action: the day the review that carries it was held, and the action it became.
-
-    The gate refuses carries from other teams and from later reviews, and a file with such an error is not
-    loaded, so a reference left here to a review of the same team is a carry forward."""
-    found: Carries = {}
-    for team in _by_team(reviews).values():
-        ids = {r.id for r in team}
-        for review in team:
-            for action in review.actions:
-                source = carried_key(action.carried_from) if action.carried_from else None
-                if source and source[0] in ids:
-                    found.setdefault(source, (review.held_on, (review.id, action.id)))
-    return found
+    """Every carried action (the rule: loop_rules.carries, as the gate judges it): the day the review that
+    carries it was held, and the action it became."""
+    return {source: (review.held_on, target) for source, (review, target) in carried_by(reviews).items()}
 
 
 def slips(reviews: Iterable[Review], carried: Carries) -> dict[ActionKey, Slip]:
@@ -186,7 +147,7 @@ def slips(reviews: Iterable[Review], carried: Carries) -> dict[ActionKey, Slip]:
 
 def closed_loop(reviews: Iterable[Review], today: date) -> ClosedLoop:
     """Carries, slips and verdicts of every action of the knowledge base, as of `today`."""
-    teams = _by_team(reviews)
+    teams = by_team(reviews)
     everything = [r for team in teams.values() for r in team]
     loop = ClosedLoop(carries(everything), teams=teams)
     loop.slips = slips(everything, loop.carried)
@@ -226,27 +187,14 @@ class FollowUp:
         return tuple(row for _, rows in self.groups for row in rows)
 
 
-def previous_review(review: Review, team: list[Review]) -> Review | None:
-    """For a periodic review, the team's review of the adjacent earlier period of the same granularity;
-    otherwise (or when there is none) the team's latest review held before this one."""
-    earlier = [r for r in team if (r.held_on, r.id) < (review.held_on, review.id)]
-    period = review.period_of
-    if review.kind == "periodic" and period is not None:
-        adjacent = period.previous()
-        found = periodic_reviews(earlier).get((review.team, adjacent)) if adjacent else None
-        if found is not None:
-            return found
-    return earlier[-1] if earlier else None
-
-
 def follow_up(review: Review, loop: ClosedLoop, histories: dict[ActionKey, list[StatusEvent]]) -> FollowUp:
     """The follow-up section of `review`'s page (`loop` is the closed loop of the reviews it belongs to)."""
     team = loop.teams.get(review.team, [])
     previous = previous_review(review, team)
-    since = (previous.held_on, previous.id) if previous else (review.held_on, review.id)
+    since = meeting_order(previous or review)
     groups = []
     for earlier in team:
-        if (earlier.held_on, earlier.id) >= (review.held_on, review.id):
+        if meeting_order(earlier) >= meeting_order(review):
             break
         later = loop.deciders[earlier.id]
         rows = []
@@ -255,7 +203,7 @@ def follow_up(review: Review, loop: ClosedLoop, histories: dict[ActionKey, list[
             state = loop.state_on(action, histories[key], review.held_on)
             if state is None:
                 continue
-            if (earlier.held_on, earlier.id) >= since or state in ACTIVE_STATES:
+            if meeting_order(earlier) >= since or state in ACTIVE_STATES:
                 # The verdict as it stood at this meeting, not today's: the page records the meeting.
                 verdict = verify(action, later, review.held_on)
                 rows.append(FollowUpRow(earlier.id, action, state, verdict))
@@ -271,8 +219,6 @@ def follow_up(review: Review, loop: ClosedLoop, histories: dict[ActionKey, list[
 def still_open(reviews: Iterable[Review], team: str) -> list[tuple[str, Action]]:
     """The team's actions open in their reviews and not carried into a later review, oldest review first:
     what its next review carries forward."""
-    team_reviews = sorted((r for r in reviews if r.team == team), key=lambda r: (r.held_on, r.id))
+    team_reviews = sorted((r for r in reviews if r.team == team), key=meeting_order)
     carried = carries(team_reviews)
-    return [
-        (r.id, a) for r in team_reviews for a in r.actions if a.status in OPEN_STATUSES and (r.id, a.id) not in carried
-    ]
+    return [(r.id, a) for r in team_reviews for a in r.actions if a.status.is_open and (r.id, a.id) not in carried]

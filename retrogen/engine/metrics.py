@@ -11,11 +11,13 @@ import numpy as np
 import pandas as pd
 
 from retrogen.core.periods import Period
-from retrogen.core.rates import DEFAULT_REPEATED_MISS_PERIODS, met, missed_in_a_row, reached
 from retrogen.core.rates import achievement as achievement  # re-exported: rates is free of pandas, for `check`
+from retrogen.core.rates import met, missed_in_a_row
 from retrogen.core.rates import ratio as ratio
-from retrogen.engine.model import Metric, Review, periodic_reviews
+from retrogen.engine.model import Metric, Review
 from retrogen.gate.loop_checks import previous_agrees
+from retrogen.gate.loop_rules import periodic_reviews
+from retrogen.gate.settings import DEFAULTS
 from retrogen.gate.vocabulary import LESSON_TYPES
 
 METRIC_COLUMNS = [
@@ -47,10 +49,6 @@ METRIC_COLUMNS = [
 # A metric in these units changes in percentage points (58% -> 65% is +7 pp), any other relatively.
 PERCENT_UNITS = frozenset({"%", "％", "pp", "百分比"})
 STATED = "stated"  # previous_from of a `previous` the review states and no earlier review reported
-# A metric below its target but within 10% of it is amber: close enough to recover within the next period,
-# far enough to be named. Below 90% is red, met (100% or more) green. extra.retrogen.rag_thresholds moves both.
-GREEN_FROM = 1.0
-AMBER_FROM = 0.9
 # How many periods of one cadence a scoreboard's trend shows, the latest last.
 TREND_PERIODS = 6
 
@@ -61,7 +59,9 @@ class Rag(StrEnum):
     RED = "red"
 
 
-def rag(achievement_rate: float | None, green: float = GREEN_FROM, amber: float = AMBER_FROM) -> Rag | None:
+def rag(
+    achievement_rate: float | None, green: float = DEFAULTS.rag_thresholds[0], amber: float = DEFAULTS.rag_thresholds[1]
+) -> Rag | None:
     """红/黄/绿 of an achievement rate (which already reads `better: lower` the right way round); None when it
     cannot be computed (a zero target)."""
     if achievement_rate is None or pd.isna(achievement_rate):
@@ -128,7 +128,7 @@ def metrics_table(reviews: Iterable[Review]) -> pd.DataFrame:
                     "actual": metric.actual,
                     "better": metric.better,
                     "achievement": rate,
-                    "met": pd.NA if pd.isna(rate) else reached(rate),
+                    "met": _or_na(met(metric.target, metric.actual, metric.better)),
                     "previous": previous,
                     "previous_from": source,
                     "change": moved,
@@ -159,6 +159,10 @@ def metrics_table(reviews: Iterable[Review]) -> pd.DataFrame:
             "missed_in_a_row": "Int64",
         }
     )
+
+
+def _or_na(value: bool | None) -> object:
+    return pd.NA if value is None else value
 
 
 def _reported(periodic: dict[tuple[str, Period], Review], team: str, period: Period | None) -> Review | None:
@@ -198,7 +202,7 @@ def _value(review: Review | None, metric: Metric) -> tuple[float | None, str | N
 REPEATED_MISS_COLUMNS = ["team", "review", "period", "granularity", "metric", "unit", "missed_in_a_row"]
 
 
-def repeated_misses(table: pd.DataFrame, least: int = DEFAULT_REPEATED_MISS_PERIODS) -> pd.DataFrame:
+def repeated_misses(table: pd.DataFrame, least: int = DEFAULTS.repeated_miss_periods) -> pd.DataFrame:
     """The KPIs each team missed in `least` or more comparable periods in a row, as of its latest periodic
     review of each cadence (a month after the quarter does not hide the quarterly streak), in table order."""
     periodic = table.dropna(subset=["missed_in_a_row", "period_start"])
@@ -236,10 +240,10 @@ SCOREBOARD_COLUMNS = [
 def scoreboard(
     reviews: Iterable[Review],
     table: pd.DataFrame,
-    green: float = GREEN_FROM,
-    amber: float = AMBER_FROM,
+    green: float = DEFAULTS.rag_thresholds[0],
+    amber: float = DEFAULTS.rag_thresholds[1],
     periods: int = TREND_PERIODS,
-    repeated: int = DEFAULT_REPEATED_MISS_PERIODS,
+    repeated: int = DEFAULTS.repeated_miss_periods,
 ) -> pd.DataFrame:
     """Each team's KPIs in its latest periodic review (the latest period; of two reviews of one period the
     one held later, as in 环比), one row per KPI in the review's order: `table`'s figures (achievement, met,
@@ -362,7 +366,7 @@ def funnel_table(reviews: Iterable[Review]) -> pd.DataFrame:
                     "conversion": conversion,
                     "cumulative": ratio(stage.count, first),
                     "target_rate": target,
-                    "target_met": None if target is None or conversion != conversion else conversion >= target,
+                    "target_met": met(target, conversion),
                 }
             )
             before = stage.count

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from retrogen.core.periods import Period
-from retrogen.gate.check import CheckOptions, CheckResult, check_paths
+from retrogen.core.status import DEFAULT_STATUS, Status
+from retrogen.gate.check import Reading
 from retrogen.gate.config import Config
 from retrogen.gate.findings import Finding
 from retrogen.gate.hints import review_language
@@ -66,8 +66,11 @@ class Lesson:
 @dataclass(frozen=True)
 class Update:
     date: date
-    status: str
+    status: Status
     note: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", Status(self.status))  # a word that is no status is an error here
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,7 @@ class Action:
     owner: str
     due: date
     type: str = ""
-    status: str = "not_started"
+    status: Status = DEFAULT_STATUS
     done_on: date | None = None
     checkpoint: str = ""
     resources: tuple[str, ...] = ()
@@ -94,6 +97,9 @@ class Action:
     updates: tuple[Update, ...] = ()
     carried_from: str | None = None  # review-id:action-id of the earlier action this one continues
     expects: Expectation | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", Status(self.status))  # a word that is no status is an error here
 
 
 @dataclass(frozen=True)
@@ -151,16 +157,6 @@ def _number(value: Any) -> float:
     except OverflowError:
         return math.nan
     return number if math.isfinite(number) else math.nan
-
-
-def periodic_reviews(reviews: Iterable[Review]) -> dict[tuple[str, Period], Review]:
-    """Each team's periodic review of each period: what "the previous period" means in 环比, in the
-    follow-up section and in `new`. Of two reviews of one period, the one held later speaks for it."""
-    found: dict[tuple[str, Period], Review] = {}
-    for review in sorted(reviews, key=lambda r: (r.held_on, r.id)):
-        if review.kind == "periodic" and review.period_of is not None:
-            found[(review.team, review.period_of)] = review
-    return found
 
 
 def _date(value: Any) -> date:
@@ -237,12 +233,14 @@ def review_from_data(data: dict[str, Any], path: Path) -> Review:
                 owner=a["owner"],
                 due=_date(a["due"]),
                 type=a.get("type", ""),
-                status=a.get("status", "not_started"),
+                status=Status(a.get("status", DEFAULT_STATUS)),
                 done_on=_optional_date(a.get("done_on")),
                 checkpoint=a.get("checkpoint", ""),
                 resources=tuple(a.get("resources", ())),
                 addresses=tuple(a.get("addresses", ())),
-                updates=tuple(Update(_date(u["date"]), u["status"], u.get("note", "")) for u in a.get("updates", ())),
+                updates=tuple(
+                    Update(_date(u["date"]), Status(u["status"]), u.get("note", "")) for u in a.get("updates", ())
+                ),
                 carried_from=a.get("carried_from"),
                 expects=Expectation(a["expects"]["metric"], a["expects"]["target"], _date(a["expects"]["by"]))
                 if "expects" in a
@@ -259,22 +257,16 @@ class KnowledgeBase:
 
     reviews: list[Review]
     today: date
-    check: CheckResult = field(default_factory=CheckResult)
-
-    @property
-    def skipped(self) -> list[Finding]:
-        """Errors of the files that were left out (their warnings are not a reason to skip)."""
-        left_out = {r.display for r in self.check.files if r.has_errors}
-        return [f for f in self.check.findings if f.path in left_out]
+    skipped: list[Finding] = field(default_factory=list)  # errors of the files left out (warnings skip none)
 
 
-def load_knowledge_base(
-    config: Config, today: date, paths: list[Path] | None = None, jobs: int | None = None
-) -> KnowledgeBase:
-    """Check and load the reviews; files with errors, and the later of two files with one id, are skipped."""
-    options = CheckOptions.of(config, today)
-    result = check_paths(paths or [config.reviews_dir], options, reviews_dir=config.reviews_dir, keep=True, jobs=jobs)
-    reviews = [review_from_data(r.data, r.path) for r in result.files if r.data is not None and not r.has_errors]
+def load_knowledge_base(reading: Reading, config: Config, today: date) -> KnowledgeBase:
+    """The typed reviews of the files the gate read without an error (`reading`: see gate.check.read_paths),
+    with the roster's and the tag vocabulary's aliases resolved. Nothing is checked here: a file with an
+    error, and the later of two files with one id, were left out by the reading."""
+    left_out = {r.display for r in reading.check.files if r.has_errors}
+    skipped = [f for f in reading.check.findings if f.path in left_out]
+    reviews = [review_from_data(data, path) for path, data in reading.documents]
     if config.roster.people:  # aliases resolve to one person in every table, page and digest
         reviews = [
             replace(r, actions=tuple(replace(a, owner=config.roster.canonical(a.owner)) for a in r.actions))
@@ -288,7 +280,5 @@ def load_knowledge_base(
             )
             for r in reviews
         ]
-    for file in result.files:
-        file.data = None  # the typed reviews hold it now; at 10,000 reviews a second copy costs 300 MB
     reviews.sort(key=lambda r: (r.sort_date, r.id))
-    return KnowledgeBase(reviews, today, result)
+    return KnowledgeBase(reviews, today, skipped)

@@ -14,13 +14,14 @@ from typing import Any, cast
 
 import pandas as pd
 
+from retrogen.core.words import catalogue
 from retrogen.engine.loop import DECIDED, Verdict
 from retrogen.engine.metrics import is_recurring
 from retrogen.engine.model import Action, Lesson, Review
 from retrogen.engine.text import terms
-from retrogen.formats.labels import counted, labels
+from retrogen.formats.labels import counted
 from retrogen.formats.render import environment
-from retrogen.gate.config import DEFAULT_PROVEN_MIN_VERDICTS
+from retrogen.gate.settings import DEFAULTS
 
 # Two lessons of a theme say the same thing when their term sets overlap at least this much (Ochiai: shared
 # terms / geometric mean of the two sets' sizes, so a short lesson can match a longer one). Measured on the
@@ -84,7 +85,7 @@ class Practice:
     sources: list[Source]
     theme: str = ""  # the section it lives in; "" for the other practices
     number: int = 0  # its place in the playbook, counted from 1, for cross-references
-    proven_min_verdicts: int = DEFAULT_PROVEN_MIN_VERDICTS  # extra.retrogen.proven_min_verdicts
+    proven_min_verdicts: int = DEFAULTS.proven_min_verdicts  # extra.retrogen.proven_min_verdicts
 
     @property
     def statement(self) -> Source:
@@ -174,7 +175,7 @@ def build_playbook(
     actions: pd.DataFrame,
     themes: pd.DataFrame,
     order: Sequence[str] = (),
-    proven_min_verdicts: int = DEFAULT_PROVEN_MIN_VERDICTS,
+    proven_min_verdicts: int = DEFAULTS.proven_min_verdicts,
 ) -> Playbook:
     """Near-duplicate lessons merged into practices, grouped into sections: the themes of `order` first, in
     that order, then the others by how widely they were seen, then the practices of themes too small for a
@@ -300,7 +301,7 @@ def playbook_markdown(
     template = environment("templates").get_template("playbook.md.j2")
     return template.render(
         playbook=playbook,
-        text=labels(language),
+        text=catalogue(language).labels,
         today=today,
         review_link=review_link,
         reach=reach,

@@ -96,7 +96,7 @@ class RelatedIndex:
         self._idf = np.log((1 + len(rows)) / (1 + frequency)) + 1
         self._matrix = self._unit_rows(rows)
 
-    def _counts(self, words: list[str], grow: bool = False) -> dict[int, int]:
+    def _counts(self, words: list[str], *, grow: bool = False) -> dict[int, int]:
         """Term id -> count; terms outside the vocabulary are added (`grow`) or left out (a query's)."""
         counts: dict[int, int] = {}
         for word in words:

@@ -13,9 +13,9 @@ from typing import Any
 
 import pandas as pd
 
+from retrogen.core.status import ACTIVE_STATES
 from retrogen.engine.actions import action_summary
 from retrogen.engine.analysis import Analysis
-from retrogen.engine.loop import ACTIVE_STATES
 from retrogen.engine.metrics import causes_pareto, recurring_themes
 from retrogen.engine.model import Review
 from retrogen.formats.tables import grouped, records

@@ -35,6 +35,7 @@ from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Cm, Pt, RGBColor
 
+from retrogen.core.words import language_of
 from retrogen.formats.render import environment
 
 # --- blocks ---------------------------------------------------------------------------------------------
@@ -136,7 +137,7 @@ _INLINE_MARKUP = re.compile(r"([\\`*_\[\]|~])")
 _BLOCK_START = re.compile(r"^([#+=-]|\d+(?=[.)]))")
 
 
-def markdown_text(value: object, starts_line: bool = False) -> markupsafe.Markup:
+def markdown_text(value: object, *, starts_line: bool = False) -> markupsafe.Markup:
     """Text as inert Markdown on one line: no markup, link, HTML or table break can come from it.
     `starts_line`: the text begins a paragraph, where `- ` or `1. ` would start a list."""
     text = _INLINE_MARKUP.sub(r"\\\1", " ".join(str(value).split()))
@@ -223,7 +224,7 @@ class _Package:
 def to_docx(blocks: Sequence[Block], language: str, footer: str = "") -> bytes:
     """A Word document: the house template with `blocks` as its body. Every page's footer holds `footer` (what
     the document is about and as of when, for a page that was printed and separated) and the page number."""
-    package = _house_package("zh" if language.startswith("zh") else "en")
+    package = _house_package(language_of(language))
     body = _render("word.xml.j2", blocks, language)
     buffer = io.BytesIO(package.parts)
     with zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as archive:  # the other parts stay compressed

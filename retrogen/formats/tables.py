@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from retrogen.core.printable import printable
-from retrogen.formats.labels import HEADERS, HIDDEN_COLUMNS, VALUES, YES_NO
+from retrogen.core.words import catalogue
 from retrogen.formats.numbers import number, percent, signed_change
 
 # Columns that hold ratios: shown as percentages to people, kept as fractions for machines.
@@ -96,19 +96,19 @@ def to_json(frame: pd.DataFrame) -> str:
 
 def yes_no(value: bool, language: str | None = None) -> str:
     """A boolean as every output for people writes it, in `language` (default English)."""
-    yes, no = YES_NO[language or "en"]
+    yes, no = catalogue(language).yes_no
     return yes if value else no
 
 
 def header(column: str, language: str | None) -> str:
     """A column's header for people in `language`; in English (or None) the column's name, as JSON keys it."""
-    return HEADERS.get(language or "", {}).get(column, column)
+    return catalogue(language).headers.get(column, column)
 
 
 def word(column: str, value: Any, language: str | None) -> Any:
     """A code (a status, a state, a factor…) in words of `language`; in English, anything else, as it is."""
     if isinstance(value, str):
-        return VALUES.get(language or "", {}).get(column, {}).get(value, value)
+        return catalogue(language).values.get(column, {}).get(value, value)
     return value
 
 
@@ -125,7 +125,7 @@ def with_titles(frame: pd.DataFrame, titles: dict[str, str]) -> pd.DataFrame:
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _csv_rows(frame: pd.DataFrame, raw: bool, language: str | None) -> Iterable[list[Any]]:
+def _csv_rows(frame: pd.DataFrame, language: str | None, *, raw: bool) -> Iterable[list[Any]]:
     for row in records(frame):
         cells = []
         for column, value in row.items():
@@ -142,7 +142,7 @@ def _csv_rows(frame: pd.DataFrame, raw: bool, language: str | None) -> Iterable[
         yield cells
 
 
-def to_csv(frame: pd.DataFrame, raw: bool = False, language: str | None = None) -> str:
+def to_csv(frame: pd.DataFrame, language: str | None = None, *, raw: bool = False) -> str:
     """CSV: raw numbers (rates as fractions), ISO dates, yes/no, empty cells where a value is missing; with
     `language`, headers and codes (statuses, states…) in its words.
 
@@ -153,14 +153,14 @@ def to_csv(frame: pd.DataFrame, raw: bool = False, language: str | None = None) 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([header(str(column), language) for column in frame.columns])
-    writer.writerows(_csv_rows(frame, raw, language))
+    writer.writerows(_csv_rows(frame, language, raw=raw))
     return buffer.getvalue()
 
 
-def to_excel_csv(frame: pd.DataFrame, raw: bool = False, language: str | None = None) -> bytes:
+def to_excel_csv(frame: pd.DataFrame, language: str | None = None, *, raw: bool = False) -> bytes:
     """A CSV file that Excel on Windows opens right: UTF-8 with a byte order mark (without one Excel reads
     Chinese as the local code page), and text that cannot run as a formula (unless `raw`)."""
-    return to_csv(frame, raw, language).encode("utf-8-sig")
+    return to_csv(frame, language, raw=raw).encode("utf-8-sig")
 
 
 def width(text: str) -> int:
@@ -262,7 +262,7 @@ FIRST_COLUMNS = (
 )
 
 
-def to_table(frame: pd.DataFrame, language: str | None = None, wide: bool = True) -> str:
+def to_table(frame: pd.DataFrame, language: str | None = None, *, wide: bool = True) -> str:
     """An aligned plain-text table, numbers right-aligned; headers and codes in `language` (None: as they are).
     Not `wide`: the most telling columns that fit TERMINAL_WIDTH, free text shortened to make room, ids whole,
     and a last line that says how many columns were left out."""
@@ -290,7 +290,7 @@ def to_table(frame: pd.DataFrame, language: str | None = None, wide: bool = True
 
     lines = [line(titles), line(["-" * w for w in widths]), *(line(r) for r in rows)]
     if len(kept) < len(columns):
-        lines.append(HIDDEN_COLUMNS[language or "en"].format(n=len(columns) - len(kept)))
+        lines.append(catalogue(language).hidden_columns.format(n=len(columns) - len(kept)))
     return "\n".join(lines)
 
 
@@ -322,10 +322,12 @@ def _fitting(columns: list[str], titles: list[str], widths: list[int]) -> list[i
 FORMATS = ("table", "csv", "json")
 
 
-def formatted(frame: pd.DataFrame, fmt: str, language: str | None = None, wide: bool = True, raw: bool = False) -> str:
+def formatted(
+    frame: pd.DataFrame, fmt: str, language: str | None = None, *, wide: bool = True, raw: bool = False
+) -> str:
     """`frame` in a format of FORMATS: a table or CSV for people (in `language`), JSON for programs (as it is)."""
     if fmt == "json":
         return to_json(frame)
     if fmt == "csv":
-        return to_csv(frame, raw, language)
-    return to_table(frame, language, wide)
+        return to_csv(frame, language, raw=raw)
+    return to_table(frame, language, wide=wide)

@@ -13,14 +13,12 @@ from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 from retrogen.core.errors import ConfigError, ReviewFileError
-from retrogen.core.rates import DEFAULT_REPEATED_MISS_PERIODS
 from retrogen.core.workers import exit_with_parent
 from retrogen.gate.config import Config
 from retrogen.gate.findings import Finding, Severity
 from retrogen.gate.glossary import TagSpeller, TagVocabulary, team_hint
 from retrogen.gate.hints import is_placeholder
 from retrogen.gate.loader import (
-    DEFAULT_MAX_FILE_SIZE,
     Document,
     FieldPath,
     Position,
@@ -28,10 +26,11 @@ from retrogen.gate.loader import (
     load_review,
     read_bounded,
 )
-from retrogen.gate.loop_checks import ReviewFacts, carried_key, cross_issues, facts_of
-from retrogen.gate.owners import DEFAULT_NOT_OWNERS
-from retrogen.gate.review_checks import DEFAULT_MIN_WHYS, entries, review_issues
+from retrogen.gate.loop_checks import ReviewFacts, cross_issues, facts_of
+from retrogen.gate.loop_rules import carried_key
+from retrogen.gate.review_checks import entries, review_issues
 from retrogen.gate.schema import schema_issues
+from retrogen.gate.settings import DEFAULTS
 
 REVIEW_SUFFIXES = (".yaml", ".yml")
 # Below this many files a process pool costs more than it saves.
@@ -48,34 +47,34 @@ _TAGS_BLOCK = re.compile(r"^[ \t-]*tags:[ \t]*(?:#[^\n]*)?\n((?:[ \t]*-[ \t]+[^:
 @dataclass(frozen=True)
 class CheckOptions:
     today: date
-    not_owners: tuple[str, ...] = DEFAULT_NOT_OWNERS
-    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    not_owners: tuple[str, ...] = DEFAULTS.not_owners
+    max_file_size: int = DEFAULTS.max_file_size
     # A review that is a symbolic link is read only when it points inside this folder (the knowledge base):
     # a link to /etc/passwd must not put that file's lines into findings. None: the working folder.
     root: Path | None = None
-    min_whys: int = DEFAULT_MIN_WHYS
+    min_whys: int = DEFAULTS.min_whys
     # With require_known_owners: every name and alias of the roster (normalised), and its names for hints.
     known_owners: frozenset[str] | None = None
     roster_names: tuple[str, ...] = ()
     tags: TagVocabulary = field(default_factory=TagVocabulary)
     teams: tuple[str, ...] | None = None  # extra.retrogen.teams; None: any team
-    repeated_miss_periods: int = DEFAULT_REPEATED_MISS_PERIODS  # extra.retrogen.repeated_miss_periods
+    repeated_miss_periods: int = DEFAULTS.repeated_miss_periods  # extra.retrogen.repeated_miss_periods
 
     @classmethod
     def of(cls, config: Config, today: date) -> CheckOptions:
         """The options the knowledge base's configuration sets."""
-        known = config.roster.known() if config.require_known_owners else None
+        known = config.roster.known() if config.settings.require_known_owners else None
         return cls(
             today,
-            config.not_owners,
-            config.max_file_size,
+            config.settings.not_owners,
+            config.settings.max_file_size,
             config.root,
-            config.min_whys,
+            config.settings.min_whys,
             known,
             config.roster.names(),
             config.tags,
             config.teams,
-            config.repeated_miss_periods,
+            config.settings.repeated_miss_periods,
         )
 
 
@@ -89,14 +88,13 @@ class TagUse(NamedTuple):
 
 @dataclass
 class FileResult:
-    """What checking one file found; `data` is kept for callers that go on to analyse the reviews."""
+    """What checking one file found."""
 
     path: Path
     display: str
     findings: list[Finding]
     review_id: str | None = None
     id_position: Position | None = None
-    data: dict[str, Any] | None = None
     facts: ReviewFacts | None = None  # what the checks across reviews read of it
     tags: list[TagUse] = field(default_factory=list)
 
@@ -118,7 +116,7 @@ class CheckResult:
     def warnings(self) -> int:
         return sum(f.severity is Severity.WARNING for f in self.findings)
 
-    def failed(self, strict: bool = False) -> bool:
+    def failed(self, *, strict: bool = False) -> bool:
         return self.errors > 0 or (strict and self.warnings > 0)
 
 
@@ -155,8 +153,22 @@ def _hidden(candidate: Path, top: Path) -> bool:
     return any(part.startswith(".") for part in candidate.relative_to(top).parts)
 
 
-def check_file(path: Path, options: CheckOptions, display: str | None = None, keep: bool = False) -> FileResult:
+@dataclass
+class Reading:
+    """The knowledge base as `read_paths` found it: the check of every file, and the data of each file that
+    has no error (what the typed reviews are built from; a file with an error is left out)."""
+
+    check: CheckResult
+    documents: list[tuple[Path, dict[str, Any]]] = field(default_factory=list)
+
+
+def check_file(path: Path, options: CheckOptions, display: str | None = None) -> FileResult:
     """Load, validate and check one review."""
+    return _read_file(path, options, display)[0]
+
+
+def _read_file(path: Path, options: CheckOptions, display: str | None) -> tuple[FileResult, dict[str, Any] | None]:
+    """Check one review, and its data when it loads (whatever its findings: the errors across files come later)."""
     shown = display or path.as_posix()
     try:
         if _link_leaves(path, options.root or Path.cwd()):
@@ -165,15 +177,15 @@ def check_file(path: Path, options: CheckOptions, display: str | None = None, ke
             )
         document = load_review(path, options.max_file_size)
     except ReviewFileError as exc:
-        return FileResult(path, shown, [Finding(shown, exc.line, exc.column, exc.code, exc.message)])
+        return FileResult(path, shown, [Finding(shown, exc.line, exc.column, exc.code, exc.message)]), None
     findings: list[Finding] = []
 
-    def add(code: str, where: FieldPath, message: str, at_key: bool = False) -> None:
+    def add(code: str, where: FieldPath, message: str, *, at_key: bool = False) -> None:
         pos = document.locate(where, key=at_key)
         findings.append(Finding(shown, pos.line, pos.column, code, message, field_name(where)))
 
     for code, where, at_key, message in schema_issues(document, options.today):
-        add(code, where, message, at_key)
+        add(code, where, message, at_key=at_key)
     for code, where, message in review_issues(
         document, options.today, options.not_owners, options.min_whys, (options.known_owners, options.roster_names)
     ):
@@ -196,16 +208,16 @@ def check_file(path: Path, options: CheckOptions, display: str | None = None, ke
     else:
         review_id = None
     findings.sort()
-    return FileResult(
+    result = FileResult(
         path,
         shown,
         findings,
         review_id,
         document.locate(("id",)) if review_id else None,
-        document.data if keep else None,
         facts_of(document, shown),
         _tag_uses(document),
     )
+    return result, document.data
 
 
 def _tag_uses(document: Document) -> list[TagUse]:
@@ -224,9 +236,17 @@ def _tag_uses(document: Document) -> list[TagUse]:
     return uses
 
 
-def _check_batch(args: tuple[list[tuple[Path, str]], CheckOptions, bool]) -> list[FileResult]:
-    batch, options, keep = args
-    return [check_file(path, options, shown, keep) for path, shown in batch]
+Batch = tuple[list[tuple[Path, str]], CheckOptions]  # (path, display) of each file, and the options
+
+
+def _check_batch(args: Batch) -> list[FileResult]:
+    batch, options = args
+    return [check_file(path, options, shown) for path, shown in batch]
+
+
+def _read_batch(args: Batch) -> list[tuple[FileResult, dict[str, Any] | None]]:
+    batch, options = args
+    return [_read_file(path, options, shown) for path, shown in batch]
 
 
 def facts_of_file(path: Path, options: CheckOptions, display: str) -> ReviewFacts | None:
@@ -240,8 +260,8 @@ def facts_of_file(path: Path, options: CheckOptions, display: str) -> ReviewFact
         return None
 
 
-def _facts_batch(args: tuple[list[tuple[Path, str]], CheckOptions, bool]) -> list[ReviewFacts | None]:
-    batch, options, _ = args
+def _facts_batch(args: Batch) -> list[ReviewFacts | None]:
+    batch, options = args
     return [facts_of_file(path, options, shown) for path, shown in batch]
 
 
@@ -249,29 +269,23 @@ Work = TypeVar("Work")
 
 
 def _per_file(
-    work: Callable[[tuple[list[tuple[Path, str]], CheckOptions, bool]], list[Work]],
-    files: Sequence[Path],
-    options: CheckOptions,
-    keep: bool,
-    jobs: int | None,
+    work: Callable[[Batch], list[Work]], files: Sequence[Path], options: CheckOptions, jobs: int | None
 ) -> list[Work]:
     """`work` on batches of the files, on every core when there are enough of them to pay for the processes."""
     base = Path.cwd()  # once, not once per file
     named = [(path, display_path(path, base)) for path in files]
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or len(named) < PARALLEL_THRESHOLD:
-        return work((named, options, keep))
+        return work((named, options))
     size = max(16, len(named) // (jobs * 8))
-    batches = [(named[i : i + size], options, keep) for i in range(0, len(named), size)]
+    batches = [(named[i : i + size], options) for i in range(0, len(named), size)]
     with ProcessPoolExecutor(max_workers=jobs, initializer=exit_with_parent) as pool:
         return [result for batch in pool.map(work, batches) for result in batch]
 
 
-def check_files(
-    files: Sequence[Path], options: CheckOptions, keep: bool = False, jobs: int | None = None
-) -> list[FileResult]:
+def check_files(files: Sequence[Path], options: CheckOptions, *, jobs: int | None = None) -> list[FileResult]:
     """Check many files, on every core when there are enough of them."""
-    return _per_file(_check_batch, files, options, keep, jobs)
+    return _per_file(_check_batch, files, options, jobs)
 
 
 @dataclass(frozen=True)
@@ -341,17 +355,40 @@ def duplicate_ids(results: Sequence[FileResult], others: Iterable[tuple[str, Pat
 
 
 def check_paths(
-    paths: Sequence[Path],
-    options: CheckOptions,
-    reviews_dir: Path | None = None,
-    keep: bool = False,
-    jobs: int | None = None,
+    paths: Sequence[Path], options: CheckOptions, *, reviews_dir: Path | None = None, jobs: int | None = None
 ) -> CheckResult:
     """Check the named files and folders. Ids must be unique among them and, for files inside
     `reviews_dir`, against the rest of the knowledge base; a file elsewhere (a draft, an example) is not
     part of the knowledge base, so it cannot clash with it. The closed loop is checked the same way."""
     files = collect_files(paths)
-    results = check_files(files, options, keep=keep, jobs=jobs)
+    return _across_files(files, check_files(files, options, jobs=jobs), options, reviews_dir, jobs)
+
+
+def read_paths(
+    paths: Sequence[Path], options: CheckOptions, *, reviews_dir: Path | None = None, jobs: int | None = None
+) -> Reading:
+    """Check the named files and folders as check_paths does, in the same pass keeping the data of each file
+    that has no error: what the knowledge base is loaded from, without parsing a file twice."""
+    files = collect_files(paths)
+    read = _per_file(_read_batch, files, options, jobs)
+    check = _across_files(files, [result for result, _ in read], options, reviews_dir, jobs)
+    return Reading(check, [(result.path, data) for result, data in read if data is not None and not result.has_errors])
+
+
+def read_knowledge_base(
+    config: Config, today: date, *, paths: list[Path] | None = None, jobs: int | None = None
+) -> Reading:
+    """Every review of the knowledge base (or the named files and folders), checked with its settings as of
+    `today`; what the commands that analyse it load it from."""
+    options = CheckOptions.of(config, today)
+    return read_paths(paths or [config.reviews_dir], options, reviews_dir=config.reviews_dir, jobs=jobs)
+
+
+def _across_files(
+    files: list[Path], results: list[FileResult], options: CheckOptions, reviews_dir: Path | None, jobs: int | None
+) -> CheckResult:
+    """The checked files' results with the findings across files added: duplicate ids, the closed loop and
+    slips in tags, judged with the rest of the knowledge base around them."""
     folder = reviews_dir.resolve() if reviews_dir is not None else None
     inside: list[FileResult] = []
     outside: list[FileResult] = []
@@ -404,7 +441,7 @@ def _related_facts(
     teams = {r.facts.team for r in checked if r.facts}
     sources = {carried_key(a.carried_from)[0] for r in checked if r.facts for a in r.facts.actions if a.carried_from}
     wanted = [h.path for h in heads if h.team is None or h.team.strip() in teams or h.review_id in sources]
-    return [facts for facts in _per_file(_facts_batch, wanted, options, False, jobs) if facts]
+    return [facts for facts in _per_file(_facts_batch, wanted, options, jobs) if facts]
 
 
 def _cross_findings(checked: list[FileResult], related: list[ReviewFacts], options: CheckOptions) -> Iterator[Finding]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import difflib
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -15,72 +13,31 @@ from yaml_env_tag import construct_env_tag
 
 from retrogen.core.errors import ConfigError
 from retrogen.core.periods import FIRST_YEAR, LAST_YEAR
-from retrogen.core.rates import DEFAULT_REPEATED_MISS_PERIODS
+from retrogen.core.words import Language, language_of
 from retrogen.gate.glossary import TagVocabulary, tag_vocabulary
-from retrogen.gate.loader import DEFAULT_MAX_FILE_SIZE
-from retrogen.gate.owners import DEFAULT_NOT_OWNERS, normalise
+from retrogen.gate.owners import normalise
 from retrogen.gate.people import Roster, load_roster
-from retrogen.gate.review_checks import DEFAULT_MIN_WHYS
 from retrogen.gate.schema import SCHEMA_NAME
+from retrogen.gate.settings import DEFAULTS, Settings, SettingsRefused, read_settings
 
 CONFIG_NAME = "mkdocs.yml"
-
-# The playbook's themes in the order a salesperson meets them, from finding a customer to keeping one. Both
-# languages of each step are listed, so the order holds whether or not tag_aliases folds one into the other;
-# a tag missing from the knowledge base is skipped.
-DEFAULT_PLAYBOOK_ORDER = (
-    "拓客",
-    "新客户开发",
-    "prospecting",
-    "需求挖掘",
-    "discovery",
-    "决策链",
-    "decision-chain",
-    "方案",
-    "proposal",
-    "business-case",
-    "定价",
-    "pricing",
-    "谈判",
-    "negotiation",
-    "成交",
-    "closing",
-    "交接",
-    "handover",
-    "客户维护",
-    "retention",
-    "续约",
-    "renewal",
-)
-# A practice is "proven" in the playbook when every decided verdict of its actions is achieved and at least this
-# many are: one achieved verdict is an anecdote, and one beside a miss is no proof (extra.retrogen).
-DEFAULT_PROVEN_MIN_VERDICTS = 2
 
 
 @dataclass(frozen=True)
 class Config:
-    """Where the knowledge base is and how it is checked."""
+    """Where the knowledge base is and how it is checked: the settings of `extra.retrogen`, and what the ones
+    that name files or words resolve to."""
 
     root: Path
     reviews_dir: Path
-    not_owners: tuple[str, ...] = DEFAULT_NOT_OWNERS
-    max_file_size: int = DEFAULT_MAX_FILE_SIZE
-    min_whys: int = DEFAULT_MIN_WHYS
-    roster: Roster = field(default_factory=Roster)
-    require_known_owners: bool = False
-    tags: TagVocabulary = field(default_factory=TagVocabulary)
-    teams: tuple[str, ...] | None = None  # None: any team is fine
-    language: str = "en"
-    playbook_order: tuple[str, ...] = DEFAULT_PLAYBOOK_ORDER
+    settings: Settings = DEFAULTS
+    roster: Roster = field(default_factory=Roster)  # extra.retrogen.people, read
+    tags: TagVocabulary = field(default_factory=TagVocabulary)  # extra.retrogen.tag_aliases, read
+    teams: tuple[str, ...] | None = None  # extra.retrogen.teams, normalised; None: any team is fine
+    language: Language = "en"
     site_name: str = "retrogen"
     mkdocs: dict[str, Any] = field(default_factory=dict)
-    # The achievement (actual / target, or target / actual where lower is better) from which a KPI is green,
-    # and from which it is amber; below that red. extra.retrogen.rag_thresholds gives them in percent.
-    rag_thresholds: tuple[float, float] = (1.0, 0.9)
-    # How many comparable periods in a row a KPI must miss its target to be flagged (extra.retrogen).
-    repeated_miss_periods: int = DEFAULT_REPEATED_MISS_PERIODS
-    # How many achieved verdicts (and no other decided one) make a playbook practice proven (extra.retrogen).
-    proven_min_verdicts: int = DEFAULT_PROVEN_MIN_VERDICTS
+    notices: tuple[str, ...] = ()  # what the user should change in mkdocs.yml (a setting's former name)
 
     @property
     def config_file(self) -> Path:
@@ -146,90 +103,6 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-@dataclass(frozen=True)
-class Setting:
-    """One key of `extra.retrogen`: its default and what a valid value is."""
-
-    default: Any
-    expected: str  # for the message when the value is not valid
-    valid: Callable[[Any], bool]
-
-
-def _is_count(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_words(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(word, str) for word in value)
-
-
-def _is_names(value: Any) -> bool:
-    return _is_words(value) and all(word.strip() for word in value)
-
-
-def _is_percent(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1000
-
-
-def _is_rag_thresholds(value: Any) -> bool:
-    if not isinstance(value, dict) or not set(value) <= {"green", "amber"}:
-        return False
-    green, amber = value.get("green", 100), value.get("amber", 90)
-    return _is_percent(green) and _is_percent(amber) and amber <= green
-
-
-def _is_tag_aliases(value: Any) -> bool:
-    return isinstance(value, dict) and all(
-        isinstance(tag, str) and tag.strip() and (aliases is None or _is_names(aliases))
-        for tag, aliases in value.items()
-    )
-
-
-# Every setting of `extra.retrogen`, in one place: its name, its default and its rule.
-SETTINGS: dict[str, Setting] = {
-    "reviews_dir": Setting("reviews", "a folder path relative to mkdocs.yml", lambda v: isinstance(v, str) and v != ""),
-    "not_owners": Setting(list(DEFAULT_NOT_OWNERS), "a list of words", _is_words),
-    "max_file_size": Setting(DEFAULT_MAX_FILE_SIZE, "a positive number of bytes", lambda v: _is_count(v) and v > 0),
-    "min_whys": Setting(DEFAULT_MIN_WHYS, "a whole number from 0 to 10", lambda v: _is_count(v) and 0 <= v <= 10),
-    "people": Setting(
-        None,
-        "the path of the roster file (people.yaml), relative to mkdocs.yml",
-        lambda v: v is None or (isinstance(v, str) and v.strip() != ""),
-    ),
-    "require_known_owners": Setting(False, "true or false", lambda v: isinstance(v, bool)),
-    "tag_aliases": Setting(
-        {},
-        "a mapping of each canonical tag to the list of its aliases, e.g. {决策链: [decision-chain], 定价: [pricing]}",
-        _is_tag_aliases,
-    ),
-    "teams": Setting(
-        None,
-        "the list of the teams' names (unset: any team), e.g. [华东销售部, 华南客户成功部]",
-        lambda v: v is None or _is_names(v),
-    ),
-    "playbook_order": Setting(
-        list(DEFAULT_PLAYBOOK_ORDER), "a list of tags, e.g. [新客户开发, 需求挖掘, 决策链]", _is_names
-    ),
-    "rag_thresholds": Setting(
-        {"green": 100, "amber": 90},
-        "the achievement in percent from which a KPI is green "
-        "and from which it is amber, amber at most green, e.g. {green: 100, amber: 90}",
-        _is_rag_thresholds,
-    ),
-    "repeated_miss_periods": Setting(
-        DEFAULT_REPEATED_MISS_PERIODS,
-        "a whole number from 2 to 24: how many comparable periods in a row a KPI must miss its target to be flagged",
-        lambda v: _is_count(v) and 2 <= v <= 24,
-    ),
-    "proven_min_verdicts": Setting(
-        DEFAULT_PROVEN_MIN_VERDICTS,
-        "a whole number from 1 to 100: how many achieved "
-        "verdicts, and no other decided one, make a playbook practice proven",
-        lambda v: _is_count(v) and 1 <= v <= 100,
-    ),
-}
-
-
 def find_config(start: Path) -> Path | None:
     """The nearest mkdocs.yml in `start` or a parent folder, as MkDocs users expect from git-like tools."""
     for folder in [start, *start.parents]:
@@ -239,24 +112,41 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
-def retrogen_settings(raw: dict[str, Any], config_file: Path) -> dict[str, Any]:
-    """`extra.retrogen` with every setting checked and every missing one at its default."""
+def retrogen_settings(raw: dict[str, Any], config_file: Path) -> tuple[Settings, list[str]]:
+    """`extra.retrogen` read against the declaration (gate/settings.py), and the notices of former names.
+    A refused setting is named with its file and line."""
     extra = raw.get("extra") or {}
-    settings = (extra.get("retrogen") or {}) if isinstance(extra, dict) else {}
-    if not isinstance(settings, dict):
+    written = (extra.get("retrogen") or {}) if isinstance(extra, dict) else {}
+    if not isinstance(written, dict):
         raise ConfigError(f"{config_file}: extra.retrogen must be a mapping of settings")
-    for name in settings:
-        if name not in SETTINGS:
-            close = difflib.get_close_matches(name, SETTINGS, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"known settings: {', '.join(SETTINGS)}"
-            raise ConfigError(f"{config_file}: extra.retrogen.{name} is not a setting; {hint}")
-    values = {}
-    for name, setting in SETTINGS.items():
-        value = settings.get(name, setting.default)
-        if not setting.valid(value):
-            raise ConfigError(f"{config_file}: extra.retrogen.{name} must be {setting.expected}, not {value!r}")
-        values[name] = value
-    return values
+    try:
+        return read_settings(written)
+    except SettingsRefused as refused:
+        raise ConfigError(f"{setting_position(config_file, refused.key)}: {refused}") from None
+
+
+def setting_position(config_file: Path, name: str, seen: tuple[Path, ...] = ()) -> str:
+    """`file:line` of extra.retrogen.NAME: in mkdocs.yml, or else in the file it INHERITs from."""
+    try:
+        root = yaml.compose(config_file.read_text(encoding="utf-8"), Loader=_MkDocsLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return str(config_file)
+    node = _key_node(_key_node(_key_node(root, "extra"), "retrogen"), name, key=True)
+    if node is not None:
+        return f"{config_file}:{node.start_mark.line + 1}"
+    parent = _key_node(root, "INHERIT")
+    if isinstance(parent, yaml.ScalarNode) and config_file not in seen:
+        return setting_position((config_file.parent / parent.value).resolve(), name, (*seen, config_file))
+    return str(config_file)
+
+
+def _key_node(node: yaml.Node | None, name: str, *, key: bool = False) -> yaml.Node | None:
+    """The value (or with `key` the key) of `name` in a mapping node."""
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == name:
+                return key_node if key else value_node
+    return None
 
 
 def load_config(config_file: Path | None = None, cwd: Path | None = None) -> Config:
@@ -265,33 +155,23 @@ def load_config(config_file: Path | None = None, cwd: Path | None = None) -> Con
     if config_file is None:
         config_file = find_config(cwd)
     if config_file is None:
-        return Config(root=cwd, reviews_dir=cwd / SETTINGS["reviews_dir"].default)
+        return Config(root=cwd, reviews_dir=cwd / DEFAULTS.reviews_dir)
     config_file = config_file.resolve()
     raw = read_mkdocs_yml(config_file)
-    settings = retrogen_settings(raw, config_file)
+    settings, notices = retrogen_settings(raw, config_file)
     theme = raw.get("theme") if isinstance(raw.get("theme"), dict) else {}
-    language = str(theme.get("language") or "en") if theme else "en"
     root = config_file.parent
     return Config(
         root=root,
-        reviews_dir=root / settings["reviews_dir"],
-        not_owners=tuple(settings["not_owners"]),
-        max_file_size=settings["max_file_size"],
-        min_whys=settings["min_whys"],
-        roster=load_roster(root / settings["people"]) if settings["people"] else Roster(),
-        require_known_owners=settings["require_known_owners"],
-        tags=tag_vocabulary(settings["tag_aliases"], f"{config_file}: extra.retrogen.tag_aliases"),
-        teams=tuple(normalise(team) for team in settings["teams"]) if settings["teams"] is not None else None,
-        playbook_order=tuple(settings["playbook_order"]),
-        language="zh" if language.lower().startswith("zh") else "en",
+        reviews_dir=root / settings.reviews_dir,
+        settings=settings,
+        roster=load_roster(root / settings.people) if settings.people else Roster(),
+        tags=tag_vocabulary(settings.tag_aliases, f"{config_file}: extra.retrogen.tag_aliases"),
+        teams=tuple(normalise(team) for team in settings.teams) if settings.teams is not None else None,
+        language=language_of(theme.get("language") if theme else None),
         site_name=str(raw.get("site_name") or "retrogen"),
         mkdocs=raw,
-        rag_thresholds=(
-            settings["rag_thresholds"].get("green", 100) / 100,
-            settings["rag_thresholds"].get("amber", 90) / 100,
-        ),
-        repeated_miss_periods=settings["repeated_miss_periods"],
-        proven_min_verdicts=settings["proven_min_verdicts"],
+        notices=tuple(notices),
     )
 
 

@@ -8,21 +8,15 @@ from __future__ import annotations
 
 import calendar
 import difflib
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from retrogen.core.periods import LAST_YEAR
+from retrogen.core.words import Language, catalogue, language_of
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _TEXT_FIELDS = ("title", "objective", "team")
-
-EXAMPLES: dict[str, dict[str, str]] = {
-    "zh": {"owner": "张伟", "checkpoint": "新SOP文件V2.0"},
-    "en": {"owner": "Alex Chen", "checkpoint": "SOP v2.0 published"},
-}
 
 
 def did_you_mean(word: str, choices: Iterable[str], otherwise: str = "", cutoff: float = 0.5) -> str:
@@ -46,28 +40,17 @@ class Hints:
 
     @classmethod
     def for_review(cls, data: dict[str, Any], today: date | None) -> Hints:
-        language = review_language(data)
+        words = catalogue(review_language(data))
         return cls(
-            example("owner", language),
+            f"owner: {words.example_owner}",
             example_due(today) if today else "due: YYYY-MM-DD",
-            example("checkpoint", language),
+            f"checkpoint: {words.example_checkpoint}",
         )
 
 
-def review_language(data: dict[str, Any]) -> str:
+def review_language(data: dict[str, Any]) -> Language:
     """`lang` when the review states it, else zh when its title, objective or team are mostly Chinese."""
-    stated = data.get("lang")
-    if isinstance(stated, str) and stated in EXAMPLES:  # a list or mapping is the schema's to report
-        return str(stated)
-    sample = " ".join(str(data.get(name, "")) for name in _TEXT_FIELDS)
-    chinese = len(_CJK.findall(sample))
-    latin = sum(char.isascii() and char.isalpha() for char in sample)
-    return "zh" if chinese * 2 >= latin and chinese else "en"
-
-
-def example(field: str, language: str) -> str:
-    """`field: value` as the review's language would write it."""
-    return f"{field}: {EXAMPLES.get(language, EXAMPLES['en'])[field]}"
+    return language_of(data.get("lang"), " ".join(str(data.get(name, "")) for name in _TEXT_FIELDS))
 
 
 def example_due(today: date) -> str:

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 import yaml
 
 from retrogen.core.errors import ReviewFileError
+from retrogen.gate.settings import DEFAULTS
 
 try:  # libyaml is about eight times faster than the pure-Python parser
     from yaml import CSafeLoader as _Parser
@@ -30,7 +31,6 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 FieldPath = tuple[str | int, ...]
 MAX_DEPTH = 32
 # The size limit of a review file (extra.retrogen.max_file_size): a review is text, not an attachment.
-DEFAULT_MAX_FILE_SIZE = 1_048_576
 
 _INT = re.compile(r"[-+]?[0-9]+")
 _OCT = re.compile(r"0o[0-7]+")
@@ -316,6 +316,6 @@ def _size_of(path: Path, at_least: int) -> str:
         return f"more than {at_least - 1:,}"
 
 
-def load_review(path: Path, max_size: int = DEFAULT_MAX_FILE_SIZE) -> Document:
+def load_review(path: Path, max_size: int = DEFAULTS.max_file_size) -> Document:
     """Read and parse one review file."""
     return parse_text(path, read_text(path, max_size))

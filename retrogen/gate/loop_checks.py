@@ -11,16 +11,31 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TypeVar
 
 from retrogen.core.periods import Period
-from retrogen.core.rates import DEFAULT_REPEATED_MISS_PERIODS, met, missed_in_a_row
+from retrogen.core.rates import met, missed_in_a_row
+from retrogen.core.status import DEFAULT_STATUS, Status
 from retrogen.gate.loader import Document, FieldPath, Position, field_name
+from retrogen.gate.loop_rules import (
+    ActionKey,
+    adjacent_review,
+    by_team,
+    carried_key,
+    carries,
+    carry_chains,
+    is_open,
+    meeting_order,
+    overdue_on,
+    periodic_reviews,
+    previous_review,
+)
 from retrogen.gate.review_checks import as_date, entries, number, text
-from retrogen.gate.vocabulary import OPEN_STATUSES
+from retrogen.gate.settings import DEFAULTS
+
+Carried = dict[ActionKey, tuple["ReviewFacts", ActionKey]]  # see loop_rules.carries
 
 # A stated `previous` may differ from the earlier review's actual by rounding, not by more.
 PREVIOUS_TOLERANCE = 0.005
@@ -31,38 +46,12 @@ def previous_agrees(stated: float, actual: float) -> bool:
     return abs(stated - actual) <= PREVIOUS_TOLERANCE * max(abs(actual), 1e-9)
 
 
-def carried_key(reference: str) -> tuple[str, str]:
-    """`review-id:action-id` of a carried_from as (review id, action id)."""
-    review_id, _, action_id = reference.rpartition(":")
-    return review_id, action_id
-
-
-Key = TypeVar("Key")
-
-
-def carry_chains(carried_from: Mapping[Key, Key]) -> dict[Key, tuple[Key, int]]:
-    """For each action that continues another (`carried_from`: action -> the action it continues), the first
-    action of its carry chain and the number of carries that led to it (1: it continues an action that was
-    not itself carried). The gate (RG221) and the closed loop (slips) both count carries with it. A loop of
-    references, which the gate refuses (RG121), stops where it would come round again."""
-    chains: dict[Key, tuple[Key, int]] = {}
-    for start in carried_from:
-        path = [start]
-        while path[-1] in carried_from and path[-1] not in chains and carried_from[path[-1]] not in path:
-            path.append(carried_from[path[-1]])
-        origin, count = chains.get(path[-1], (path[-1], 0))
-        for key in reversed(path[:-1]):
-            count += 1
-            chains[key] = (origin, count)
-    return chains
-
-
 @dataclass(frozen=True)
 class ActionFacts:
     id: str
     owner: str
     due: date | None
-    status: str
+    status: Status | None  # None: no status of the vocabulary (the schema reports it)
     done_on: date | None
     carried_from: str | None
     expects_metric: str | None
@@ -71,6 +60,10 @@ class ActionFacts:
     carried_from_at: Position
     expects_at: Position
     addresses: tuple[str, ...] = ()  # the problems (ids) the action is meant to fix
+
+    def __post_init__(self) -> None:
+        if self.status is not None:
+            object.__setattr__(self, "status", Status(self.status))
 
 
 @dataclass(frozen=True)
@@ -105,6 +98,10 @@ class ReviewFacts:
     actions_at: Position  # where follow-up warnings go: the `actions` key, else the id
     kind: str | None = None
     problems: tuple[ProblemFacts, ...] = ()
+
+    @property
+    def period_of(self) -> Period | None:
+        return self.period
 
     def action(self, action_id: str) -> ActionFacts | None:
         return next((a for a in self.actions if a.id == action_id), None)
@@ -143,7 +140,7 @@ def facts_of(document: Document, display: str) -> ReviewFacts | None:
                 id=action_id,
                 owner=text(action, "owner") or "",
                 due=as_date(action.get("due")),
-                status=text(action, "status") or "not_started",
+                status=Status.parse(text(action, "status") or DEFAULT_STATUS),
                 done_on=as_date(action.get("done_on")),
                 carried_from=text(action, "carried_from"),
                 expects_metric=text(expects, "metric") if isinstance(expects, dict) else None,
@@ -209,10 +206,6 @@ def same_cause(factor: str, tags: frozenset[str], other_factor: str, other_tags:
     return factor == other_factor and (not (tags or other_tags) or bool(tags & other_tags))
 
 
-def _order(review: ReviewFacts) -> tuple[date, str]:
-    return review.held_on, review.id
-
-
 @dataclass
 class _Team:
     """One team's reviews, oldest first, with what the checks look up in them computed once."""
@@ -222,13 +215,10 @@ class _Team:
     by_period: dict[Period, ReviewFacts] = field(default_factory=dict)
 
 
-def _teams(reviews: Iterable[ReviewFacts]) -> dict[str, _Team]:
-    teams: dict[str, _Team] = defaultdict(_Team)
-    for review in sorted(reviews, key=_order):
-        team = teams[review.team]
-        team.reviews.append(review)
-        if review.period:
-            team.by_period[review.period] = review  # the latest review of a period speaks for it
+def _teams(reviews: Iterable[ReviewFacts], periodic: dict[tuple[str, Period], ReviewFacts]) -> dict[str, _Team]:
+    teams = {name: _Team(held) for name, held in by_team(reviews).items()}
+    for (name, period), review in periodic.items():
+        teams[name].by_period[period] = review
     for team in teams.values():
         team.metric_names = sorted({m.name for r in team.reviews for m in r.metrics})
     return teams
@@ -238,40 +228,35 @@ def cross_issues(
     reviews: Iterable[ReviewFacts],
     checked: set[str],
     today: date,
-    repeated_miss_periods: int = DEFAULT_REPEATED_MISS_PERIODS,
+    repeated_miss_periods: int = DEFAULTS.repeated_miss_periods,
 ) -> Iterator[CrossIssue]:
     """Every closed-loop issue of the reviews whose ids are in `checked`, judged against all `reviews` as of
     `today`. Overdue is judged here too: an action carried into a later review is no longer overdue. A KPI
     missed in `repeated_miss_periods` comparable periods in a row is flagged on the team's latest periodic
     review of that cadence."""
     by_id = {r.id: r for r in reviews}
-    teams = _teams(by_id.values())
-    carried = {a.carried_from for r in by_id.values() for a in r.actions if a.carried_from is not None}
-    carriers = _first_carriers(teams)
-    chains = carry_chains(_valid_carries(by_id))
+    periodic = periodic_reviews(by_id.values())
+    teams = _teams(by_id.values(), periodic)
+    carried = carries(by_id.values())
+    chains = carry_chains({target: source for source, (_, target) in carried.items()})
     for review_id in sorted(checked & by_id.keys()):
         review = by_id[review_id]
         team = teams[review.team]
         yield from _overdue_issues(review, carried, today)
-        yield from _carry_issues(review, by_id, carriers)
+        yield from _carry_issues(review, by_id, carried)
         yield from _repeated_carry_issues(review, by_id, chains)
         yield from _expects_issues(review, team.metric_names)
-        yield from _previous_issues(review, team.by_period)
+        yield from _previous_issues(review, periodic)
         yield from _repeated_miss_issues(review, team, repeated_miss_periods)
         if team.reviews[-1] is review:
             previous = _previous_comparable(review, team)
             yield from _follow_up_issues(review, team.reviews[:-1], previous, carried)
-            yield from _recurring_cause_issues(review, _follows_on_from(review, team, previous), carried)
+            yield from _recurring_cause_issues(review, previous_review(review, team.reviews), carried)
 
 
-def _overdue_issues(review: ReviewFacts, carried: set[str], today: date) -> Iterator[CrossIssue]:
+def _overdue_issues(review: ReviewFacts, carried: Carried, today: date) -> Iterator[CrossIssue]:
     for index, action in enumerate(review.actions):
-        if (
-            action.status in OPEN_STATUSES
-            and action.due
-            and action.due < today
-            and f"{review.id}:{action.id}" not in carried
-        ):
+        if overdue_on(action, (review.id, action.id), carried, today):
             yield CrossIssue(
                 review.display,
                 action.due_at,
@@ -282,48 +267,18 @@ def _overdue_issues(review: ReviewFacts, carried: set[str], today: date) -> Iter
             )
 
 
-def _first_carriers(teams: dict[str, _Team]) -> dict[str, str]:
-    """Each carried action (review-id:action-id) and the action that carries it first, in meeting order."""
-    first: dict[str, str] = {}
-    for team in teams.values():
-        for review in team.reviews:
-            for action in review.actions:
-                if action.carried_from:
-                    first.setdefault(action.carried_from, f"{review.id}:{action.id}")
-    return first
-
-
-def _valid_carries(by_id: dict[str, ReviewFacts]) -> dict[str, str]:
-    """Each action (review-id:action-id) that continues an action of an earlier review of its team, and that
-    action: the carries the gate accepts, as `loop.carries` reads them."""
-    found = {}
-    for review in by_id.values():
-        for action in review.actions:
-            source_id, source_action_id = carried_key(action.carried_from or "")
-            source = by_id.get(source_id)
-            if (
-                action.carried_from
-                and source is not None
-                and source.team == review.team
-                and _order(source) < _order(review)
-                and source.action(source_action_id) is not None
-            ):
-                found[f"{review.id}:{action.id}"] = action.carried_from
-    return found
-
-
 # An action carried this many times is a plan that keeps slipping: time to decide, not to carry it again.
 CARRIES_TO_WARN = 3
 
 
 def _repeated_carry_issues(
-    review: ReviewFacts, by_id: dict[str, ReviewFacts], chains: dict[str, tuple[str, int]]
+    review: ReviewFacts, by_id: dict[str, ReviewFacts], chains: dict[ActionKey, tuple[ActionKey, int]]
 ) -> Iterator[CrossIssue]:
     for index, action in enumerate(review.actions):
-        origin, count = chains.get(f"{review.id}:{action.id}", ("", 0))
+        (origin_review, origin_action), count = chains.get((review.id, action.id), (("", ""), 0))
         if count < CARRIES_TO_WARN:
             continue
-        origin_review, origin_action = carried_key(origin)
+        origin = f"{origin_review}:{origin_action}"
         first = by_id[origin_review].action(origin_action)
         first_due = first.due if first else None
         slipped = f", {(action.due - first_due).days} days later" if action.due and first_due else ""
@@ -338,15 +293,17 @@ def _repeated_carry_issues(
         )
 
 
-def _carry_issues(review: ReviewFacts, by_id: dict[str, ReviewFacts], carriers: dict[str, str]) -> Iterator[CrossIssue]:
+def _carry_issues(review: ReviewFacts, by_id: dict[str, ReviewFacts], carried: Carried) -> Iterator[CrossIssue]:
     for index, action in enumerate(review.actions):
-        problem = _carry_problem(review, action, by_id) if action.carried_from else None
-        first = carriers.get(action.carried_from or "")
-        if problem is None and first not in (None, f"{review.id}:{action.id}"):
+        if not action.carried_from:
+            continue
+        problem = _carry_problem(review, action, by_id)
+        first = carried.get(carried_key(action.carried_from))
+        if problem is None and first is not None and first[1] != (review.id, action.id):
             problem = (
                 "RG122",
-                f"{action.carried_from} is already carried forward by {first}; one action continues "
-                "it, so remove this carried_from or the other",
+                f"{action.carried_from} is already carried forward by {':'.join(first[1])}; one action "
+                "continues it, so remove this carried_from or the other",
             )
         if problem:
             code, message = problem
@@ -375,7 +332,7 @@ def _carry_problem(review: ReviewFacts, action: ActionFacts, by_id: dict[str, Re
             f"carried_from names a review of another team ({source.team}); an action is carried "
             "within its team, name one of its own earlier reviews"
         )
-    if _order(source) > _order(review):
+    if meeting_order(source) > meeting_order(review):
         return "RG121", (
             f"carried_from names {source.id}, held {source.held_on}, after this review "
             f"({review.held_on}); an action is carried forward, from an earlier review"
@@ -385,8 +342,10 @@ def _carry_problem(review: ReviewFacts, action: ActionFacts, by_id: dict[str, Re
         listed = ", ".join(a.id for a in source.actions) or "none"
         return "RG120", f"{source.id} has no action {source_action_id} (its actions: {listed})"
     # Judged on the day of the carrying review: an action done after it was carried was open when carried.
-    done_later = origin.status == "done" and origin.done_on is not None and origin.done_on >= review.held_on
-    if origin.status not in OPEN_STATUSES and not done_later:
+    if origin.status is None or origin.status.is_open:
+        return None
+    done_later = origin.status is Status.DONE and origin.done_on is not None and origin.done_on >= review.held_on
+    if not done_later:
         return "RG215", (
             f"carries {source.id}:{origin.id}, which is already {origin.status}; carry only what "
             "is still open, or start a new action"
@@ -414,11 +373,11 @@ def _expects_issues(review: ReviewFacts, names: list[str]) -> Iterator[CrossIssu
         )
 
 
-def _previous_issues(review: ReviewFacts, by_period: dict[Period, ReviewFacts]) -> Iterator[CrossIssue]:
-    adjacent = review.period.previous() if review.period else None
-    source = by_period.get(adjacent) if adjacent else None
+def _previous_issues(review: ReviewFacts, periodic: dict[tuple[str, Period], ReviewFacts]) -> Iterator[CrossIssue]:
+    source = adjacent_review(review, periodic)
     if source is None:
         return
+    adjacent = source.period
     reported = {(m.name, m.unit): m.actual for m in source.metrics}
     for index, metric in enumerate(review.metrics):
         actual = reported.get((metric.name, metric.unit))
@@ -437,27 +396,18 @@ def _previous_issues(review: ReviewFacts, by_period: dict[Period, ReviewFacts]) 
 
 
 def _previous_comparable(review: ReviewFacts, team: _Team) -> ReviewFacts | None:
-    """The review this one follows on from: for a periodic review, the team's review of the adjacent earlier
-    period; otherwise the team's latest earlier review of the same kind with no period."""
+    """The review whose every open action RG216 asks `review` to follow up (stricter than previous_review,
+    which also picks up causes across kinds): for a periodic review, the team's review of the adjacent earlier
+    period held before it; otherwise the team's latest earlier review of the same kind with no period."""
+    earlier = [r for r in team.reviews if meeting_order(r) < meeting_order(review)]
     if review.period is not None:
-        adjacent = review.period.previous()
-        found = team.by_period.get(adjacent) if adjacent else None
-        return found if found is not None and _order(found) < _order(review) else None
-    earlier = [r for r in team.reviews if _order(r) < _order(review) and r.period is None and r.kind == review.kind]
-    return earlier[-1] if earlier else None
-
-
-def _follows_on_from(review: ReviewFacts, team: _Team, comparable: ReviewFacts | None) -> ReviewFacts | None:
-    """The review whose causes and fixes this one picks up (as loop.previous_review on typed reviews): the
-    previous period's, else the team's latest earlier review (a month after a quarter follows the quarter)."""
-    if comparable is not None and review.period is not None:
-        return comparable
-    earlier = [r for r in team.reviews if _order(r) < _order(review)]
-    return earlier[-1] if earlier else None
+        return adjacent_review(review, periodic_reviews(earlier))
+    alike = [r for r in earlier if r.period is None and r.kind == review.kind]
+    return alike[-1] if alike else None
 
 
 def _follow_up_issues(
-    latest: ReviewFacts, earlier: list[ReviewFacts], previous: ReviewFacts | None, carried: set[str]
+    latest: ReviewFacts, earlier: list[ReviewFacts], previous: ReviewFacts | None, carried: Carried
 ) -> Iterator[CrossIssue]:
     """Every open action not carried that the latest review must follow up: those due by its meeting, and
     every one of the review it follows on from. An action of another review not yet due can wait."""
@@ -466,11 +416,7 @@ def _follow_up_issues(
             continue
         for action in review.actions:
             due_by_meeting = action.due is not None and action.due <= latest.held_on
-            if (
-                action.status in OPEN_STATUSES
-                and f"{review.id}:{action.id}" not in carried
-                and (due_by_meeting or review is previous)
-            ):
+            if is_open(action) and (review.id, action.id) not in carried and (due_by_meeting or review is previous):
                 due = f", due {action.due}" if action.due else ""
                 yield CrossIssue(
                     latest.display,
@@ -518,7 +464,7 @@ def _repeated_miss_issues(review: ReviewFacts, team: _Team, least: int) -> Itera
 
 
 def _recurring_cause_issues(
-    latest: ReviewFacts, previous: ReviewFacts | None, carried: set[str]
+    latest: ReviewFacts, previous: ReviewFacts | None, carried: Carried
 ) -> Iterator[CrossIssue]:
     """A root cause of the latest review that the review it follows on from found too (the same fishbone
     factor, and a lesson tag in common when either names one), while the action meant to fix it there is
@@ -532,7 +478,7 @@ def _recurring_cause_issues(
             pending = [
                 a
                 for a in previous.actions
-                if earlier.id in a.addresses and (a.status in OPEN_STATUSES or f"{previous.id}:{a.id}" in carried)
+                if earlier.id in a.addresses and (is_open(a) or (previous.id, a.id) in carried)
             ]
             if not pending:
                 continue

@@ -11,14 +11,7 @@ import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
 
-DEFAULT_NOT_OWNERS = (
-    # placeholders
-    "TBD", "TBC", "TODO", "N/A", "NA", "none", "nobody", "unknown", "?", "-",
-    "待定", "未定", "待指定", "无", "暂无",
-    # groups: collective ownership is no ownership
-    "全体", "全员", "团队", "小组", "部门", "所有人", "大家", "各位",
-    "everyone", "everybody", "all", "team", "group", "department", "staff",
-)  # fmt: skip
+from retrogen.gate.settings import DEFAULTS
 
 # Names of organisational units end like this: 销售部, 华东区, 客户成功中心, EMEA Sales, Sales Ops.
 _UNIT_SUFFIXES_ZH = ("事业部", "委员会", "办公室", "工作组", "团队", "中心", "小组", "部门",
@@ -64,7 +57,7 @@ def _substring(word: str) -> Callable[[str], bool]:
     return lambda name: word in name
 
 
-def owner_problem(owner: str, not_owners: tuple[str, ...] = DEFAULT_NOT_OWNERS) -> str | None:
+def owner_problem(owner: str, not_owners: tuple[str, ...] = DEFAULTS.not_owners) -> str | None:
     """Why `owner` is not one named person, or None when it is. An empty name is the schema's to report."""
     name = normalise(owner).casefold()
     if not name:

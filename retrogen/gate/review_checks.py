@@ -11,16 +11,17 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
+from retrogen.core.rates import met
+from retrogen.core.status import DEFAULT_STATUS, Status
 from retrogen.gate.hints import Hints, is_placeholder
 from retrogen.gate.loader import Document, FieldPath, field_name
 from retrogen.gate.owners import normalise, owner_problem
 from retrogen.gate.people import suggestion
+from retrogen.gate.settings import DEFAULTS
 
 ITEM_LISTS = ("problems", "lessons", "actions")
 
 Issue = tuple[str, FieldPath, str]  # code, path, message
-# How many times a problem asks why before its root cause counts as found (extra.retrogen.min_whys).
-DEFAULT_MIN_WHYS = 3
 
 
 def as_date(value: Any) -> date | None:
@@ -54,7 +55,7 @@ def review_issues(
     document: Document,
     today: date,
     not_owners: tuple[str, ...],
-    min_whys: int = DEFAULT_MIN_WHYS,
+    min_whys: int = DEFAULTS.min_whys,
     known_owners: KnownOwners = (None, ()),
 ) -> Iterator[Issue]:
     """Every semantic issue of one review."""
@@ -150,9 +151,9 @@ def _actions(
                     f"{label}: owner {owner!r} is not in the roster "
                     f"(extra.retrogen.people); {suggestion(owner, names)}",
                 )
-        status = text(action, "status") or "not_started"
+        status = text(action, "status") or DEFAULT_STATUS
         due, done_on = as_date(action.get("due")), as_date(action.get("done_on"))
-        if status == "done" and "done_on" not in action:
+        if status == Status.DONE and "done_on" not in action:
             yield "RG140", (*path, "status"), f"{label} is done but has no done_on; add the day it was done"
         if done_on and done_on > today:
             yield "RG141", (*path, "done_on"), f"{label}: done_on {done_on} is after today ({today})"
@@ -256,10 +257,8 @@ def number(value: Any) -> float | None:
 
 def _missed(metric: dict[str, Any]) -> bool:
     """The metric did not reach its target, judged in the direction `better` says."""
-    target, actual = number(metric.get("target")), number(metric.get("actual"))
-    if target is None or actual is None or target == 0:
-        return False
-    return actual > target if metric.get("better") == "lower" else actual < target
+    better = "lower" if metric.get("better") == "lower" else "higher"
+    return met(number(metric.get("target")), number(metric.get("actual")), better) is False
 
 
 def _metrics_and_funnel(data: dict[str, Any]) -> Iterator[Issue]:

@@ -19,20 +19,19 @@ from urllib.request import url2pathname
 from retrogen import __version__
 from retrogen.core.errors import RetrogenError
 from retrogen.core.files import write_file
+from retrogen.core.words import catalogue
 from retrogen.formats import urls
-from retrogen.formats.labels import LABELS
 from retrogen.formats.render import yaml_environment
-from retrogen.gate.config import CONFIG_NAME, SETTINGS
+from retrogen.gate.config import CONFIG_NAME
 from retrogen.gate.schema import SCHEMA_NAME, data_path, schema_path
+from retrogen.gate.settings import rules
 
 # The hook pre-commit runs: every changed YAML file is passed, and `--only-reviews` keeps those in the
 # configured reviews_dir, wherever it is (a `files:` pattern cannot know it). .pre-commit-hooks.yaml says the same.
 HOOK_ENTRY = "retrogen check --only-reviews"
 HOOK_FILES = r"\.ya?ml$"
 HOOK_ID = "retrogen-check"
-EXAMPLES = {"zh": "2026-q3-east-sales", "en": "2026-northwind-fleet-deal"}
-DEFAULT_NAMES = {"zh": "复盘知识库", "en": "Review knowledge base"}
-# The site's sections: page -> its label in retrogen.formats.labels (the label follows the site's language).
+# The site's sections: page -> its label in the catalogue (core/words.py; the label follows the site's language).
 NAV = {
     urls.DASHBOARD: "dashboard",
     urls.REVIEWS: "reviews",
@@ -56,6 +55,9 @@ CodeHost = Literal["github", "gitlab"]
 ON_PACKAGE_INDEX = False
 
 _templates = yaml_environment("templates/init")
+# Settings a new knowledge base starts with, unlike retrogen's defaults: its reviews folder, and the form at
+# /admin/ that lets people write a review without touching YAML.
+STARTER_SETTINGS: dict[str, object] = {"reviews_dir": "reviews", "editor": "decap"}
 _templates.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False)
 _templates.filters["shell"] = shlex.quote
 
@@ -185,12 +187,13 @@ class InitResult:
 
 
 def starter_files(
-    lang: str, name: str, source: Source | None = None, ci: CodeHost = "github", hook_repo: bool = False
+    lang: str, name: str, source: Source | None = None, ci: CodeHost = "github", *, hook_repo: bool = False
 ) -> dict[str, str]:
     """Every file of a new knowledge base, by its path relative to the knowledge base's root. The pre-commit
     hook runs the installed retrogen (offline), or with `hook_repo` installs it from retrogen's git repository."""
     source = source or detect_source()
-    example = EXAMPLES[lang]
+    words = catalogue(lang)
+    example = words.example_review
     context = {
         "lang": lang,
         "name": name,
@@ -204,8 +207,17 @@ def starter_files(
             "id": HOOK_ID,
             "repo": source.location if hook_repo and source.kind == "git" else None,
         },
-        "nav": [(page, LABELS[lang][label]) for page, label in NAV.items()],
-        "settings": [{"name": key, "default": s.default, "expected": s.expected} for key, s in SETTINGS.items()],
+        "nav": [(page, words.labels[label]) for page, label in NAV.items()],
+        "words": words,
+        "settings": [
+            {
+                "name": name,
+                "rule": rule,
+                "value": STARTER_SETTINGS.get(name, rule.default),
+                "set": name in STARTER_SETTINGS,
+            }
+            for name, rule in rules()
+        ],
     }
     files = {
         path: _templates.get_template(template).render(context)
@@ -285,16 +297,17 @@ def init_knowledge_base(
     folder: Path,
     lang: str,
     name: str | None = None,
-    force: bool = False,
     source: Source | None = None,
     ci: CodeHost = "github",
+    *,
+    force: bool = False,
 ) -> InitResult:
     """Write a new knowledge base into `folder` (created if needed) and make it a git repository on branch
     main with a first commit, unless it is inside one. Refuses a folder holding any of its files; with
     `force`, adds only the missing ones and never replaces a file. Returns what it wrote."""
     hook_repo = source is not None and source.kind == "git"  # the team named retrogen's repository
     source = source or detect_source()
-    files = starter_files(lang, name or DEFAULT_NAMES[lang], source, ci, hook_repo)
+    files = starter_files(lang, name or catalogue(lang).knowledge_base_name, source, ci, hook_repo=hook_repo)
     files[MANIFEST] = Manifest(
         source, ci, hook_repo, {path: _digest(content) for path, content in files.items() if path.startswith(UPGRADED)}
     ).text()
@@ -319,7 +332,7 @@ def init_knowledge_base(
     return result
 
 
-def _write(target: Path, content: str, replace: bool) -> None:
+def _write(target: Path, content: str, *, replace: bool) -> None:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -389,7 +402,7 @@ class Upgrade:
 
 
 def upgrade_knowledge_base(
-    root: Path, lang: str, source: Source | None = None, ci: CodeHost | None = None, dry_run: bool = False
+    root: Path, lang: str, source: Source | None = None, ci: CodeHost | None = None, *, dry_run: bool = False
 ) -> list[Upgrade]:
     """Bring the files that follow retrogen (UPGRADED) in the knowledge base at `root` to the installed
     version, adding missing ones; returns what changed, with diffs. A file the team changed since init wrote
@@ -406,7 +419,9 @@ def upgrade_knowledge_base(
     recorded = manifest.hashes if manifest else {}
     files = {
         path: content
-        for path, content in starter_files(lang, DEFAULT_NAMES[lang], source, ci, hook_repo).items()
+        for path, content in starter_files(
+            lang, catalogue(lang).knowledge_base_name, source, ci, hook_repo=hook_repo
+        ).items()
         if path.startswith(UPGRADED)
     }
     upgrades = []

@@ -14,30 +14,17 @@ from typing import TYPE_CHECKING, Any
 from retrogen.core.errors import RetrogenError
 from retrogen.core.files import write_file
 from retrogen.core.periods import Period
+from retrogen.core.words import catalogue
 from retrogen.engine.loop import Slip, carries, slips, still_open
-from retrogen.engine.model import Action, Metric, Review, load_knowledge_base, periodic_reviews
+from retrogen.engine.model import Action, Metric, Review, load_knowledge_base
 from retrogen.formats.render import yaml_environment
-from retrogen.gate.check import known_ids
+from retrogen.gate.check import known_ids, read_knowledge_base
 from retrogen.gate.config import Config
+from retrogen.gate.loop_rules import periodic_reviews
 from retrogen.gate.schema import inline_definitions, load_schema, schema_path
 
 if TYPE_CHECKING:
     from retrogen.engine.related import Match
-
-KIND_LABELS = {
-    "zh": {
-        "periodic": "周期性业绩复盘",
-        "project": "重点项目复盘",
-        "anomaly": "异常情况复盘",
-        "capability": "团队能力复盘",
-    },
-    "en": {
-        "periodic": "a sales period",
-        "project": "a key project or deal",
-        "anomaly": "an anomaly",
-        "capability": "a team capability",
-    },
-}
 
 _templates = yaml_environment("templates/new")
 _templates.filters["number"] = lambda value: json.dumps(int(value) if float(value).is_integer() else float(value))
@@ -128,13 +115,15 @@ def render_review(
     prefill: Prefill | None = None,
     tags: tuple[str, ...] = (),
 ) -> str:
+    words = catalogue(lang)
     return _templates.get_template(f"review.{lang}.yaml.j2").render(
         id=review_id,
         kind=kind,
         team=team,
         held_on=held_on.isoformat(),
         schema=schema,
-        kind_label=KIND_LABELS[lang][kind],
+        words=words,
+        kind_label=words.review_kinds[kind],
         prefill=prefill or Prefill(),
         tags=tags,
     )
@@ -184,14 +173,15 @@ def new_review(
     for used, where in known_ids(config.reviews_dir, set()):
         if used == review_id:
             raise RetrogenError(f"review id {review_id!r} is already used by {where}; choose another id")
-    reviews = load_knowledge_base(config, today, jobs=1).reviews if team or tags else []
+    reading = read_knowledge_base(config, today, jobs=1) if team or tags else None
+    reviews = load_knowledge_base(reading, config, today).reviews if reading else []
     prefill = prefill_from(reviews, team, period) if team else Prefill(period)
     meeting = held_on or meeting_day(today, prefill.period)
     if team:  # only what was decided before this meeting is carried into it (check orders reviews so: RG121)
         prefill = prefill_from([r for r in reviews if (r.held_on, r.id) < (meeting, review_id)], team, prefill.period)
     if tags:
         prefill = replace(prefill, lessons=related_lessons(reviews, team, tags))
-    written_team = team or ("TODO: 团队" if lang == "zh" else "TODO: team")
+    written_team = team or catalogue(lang).team_placeholder
     write_file(
         path,
         render_review(

@@ -14,9 +14,9 @@ from typing import Any
 
 import pandas as pd
 
+from retrogen.core.status import ACTIVE_STATES, State
 from retrogen.engine.actions import filter_actions, follow_up_order
 from retrogen.engine.analysis import Analysis
-from retrogen.engine.loop import ACTIVE_STATES, State
 from retrogen.formats.urls import SiteUrls, item
 
 DEFAULT_WITHIN = 7

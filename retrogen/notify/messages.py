@@ -8,41 +8,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from retrogen.core.words import catalogue
 from retrogen.notify.digest import Item, OwnerDigest, Reason
-
-# The reminder's words in the knowledge base's language (theme.language).
-WORDS: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Action reminders {day}",
-        "count": "{n} {what}",
-        "and": ", ",
-        "colon": ": ",
-        Reason.OVERDUE: "overdue",
-        Reason.DUE_SOON: "due soon",
-        Reason.STALE: "no recent update",
-        "due": "due {day}",
-        "late": "{n} days late",
-        "quiet": "no update for {n} days",
-        "nothing": "No actions to remind as of {day}.",
-    },
-    "zh": {
-        "title": "行动提醒 {day}",
-        "count": "{what} {n}",
-        "and": "，",
-        "colon": "：",
-        Reason.OVERDUE: "逾期",
-        Reason.DUE_SOON: "即将到期",
-        Reason.STALE: "久未更新",
-        "due": "截止 {day}",
-        "late": "逾期 {n} 天",
-        "quiet": "{n} 天未更新",
-        "nothing": "截至 {day} 没有需要提醒的行动。",
-    },
-}
 
 
 def words(language: str) -> dict[str, str]:
-    return WORDS["zh" if language.startswith("zh") else "en"]
+    """The reminder's words in the knowledge base's language (theme.language)."""
+    return catalogue(language).reminders
 
 
 @dataclass(frozen=True)
@@ -68,7 +40,7 @@ SLACK = Style(
 )
 
 
-def _counts(counts: dict[Reason, int], language: str, keep_zeros: bool) -> str:
+def _counts(counts: dict[Reason, int], language: str, *, keep_zeros: bool) -> str:
     text = words(language)
     return text["and"].join(
         text["count"].format(n=n, what=text[reason]) for reason, n in counts.items() if n or keep_zeros

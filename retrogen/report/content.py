@@ -42,6 +42,7 @@ class KpiRow:
     target: float | None
     actual: float | None
     achievement: float | None
+    met: bool | None
     previous: float | None
     change: float | None
     change_unit: str | None  # pp or ratio
@@ -95,7 +96,7 @@ class ReviewReport:
     @property
     def gaps(self) -> tuple[KpiRow, ...]:
         """The missed metrics furthest from their targets, worst first."""
-        missed = [k for k in self.kpis if k.achievement is not None and k.achievement < 1]
+        missed = [k for k in self.kpis if k.met is False]
         return tuple(sorted(missed, key=lambda k: k.achievement or 0.0)[:TOP_GAPS])
 
     @property
@@ -166,6 +167,7 @@ def _kpi(row: dict[str, Any], analysis: str) -> KpiRow:
         target=_number(row["target"]),
         actual=_number(row["actual"]),
         achievement=_number(row["achievement"]),
+        met=None if row["met"] is None else bool(row["met"]),
         previous=_number(row["previous"]),
         change=_number(row["change"]),
         change_unit=row["change_unit"],
@@ -222,6 +224,7 @@ _METRIC_COLUMNS = (
     "target",
     "actual",
     "achievement",
+    "met",
     "previous",
     "change",
     "change_unit",
@@ -296,10 +299,9 @@ class ReportBuilder:
             review, kpis, actions, self.analysis.today, funnel, self.analysis.follow_up(review), link=link
         )
 
-    def period(self, label: str, team: str | None, language: str) -> Report:
+    def period(self, period: Period, team: str | None, language: str) -> Report:
         """A period's report: the summary of every team (team None) or of one team followed by each of its
         reviews in the period. ReportError for an unknown team or a period without reviews."""
-        period = parse_label(label)
         everyone = list(self.reviews.values())
         if team is not None:
             teams = sorted({r.team for r in everyone})

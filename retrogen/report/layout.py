@@ -3,10 +3,12 @@ numbers every format shows."""
 
 from __future__ import annotations
 
+from retrogen.core.status import State
+from retrogen.core.words import catalogue
 from retrogen.engine.loop import FollowUp
 from retrogen.engine.metrics import Rag
 from retrogen.formats.documents import Bar, Bars, Block, Grid, Heading, Items, PageBreak, Text
-from retrogen.formats.labels import labels, slip_note
+from retrogen.formats.labels import slip_note
 from retrogen.formats.numbers import number, percent, quantity, signed_change
 from retrogen.report.content import ActionRow, FunnelRow, KpiRow, Report, ReviewReport, Summary
 
@@ -23,9 +25,9 @@ def action_state(row: ActionRow, text: dict[str, str]) -> str:
     """The action's status as the review states it, and what the tracker adds: overdue by how many days,
     carried into a later review."""
     status = text.get(row.status, row.status)
-    if row.state == "overdue":
+    if row.state == State.OVERDUE:
         return f"{status} · {text['overdue']} {row.days_late} {text['days']}"
-    if row.state == "carried":
+    if row.state == State.CARRIED:
         return text["carried"]
     return status
 
@@ -172,8 +174,8 @@ def _gap(k: KpiRow, text: dict[str, str]) -> tuple[str, str]:
 
 def review_blocks(report: ReviewReport) -> list[Block]:
     """A review's report, in the review's own language."""
-    r, text = report.review, labels(report.language)
-    separator = "、" if report.language == "zh" else ", "
+    r, text = report.review, catalogue(report.language).labels
+    separator = catalogue(report.language).list_separator
     meta = [
         text["report"],
         r.team,
@@ -237,7 +239,7 @@ def review_blocks(report: ReviewReport) -> list[Block]:
 
 def summary_blocks(summary: Summary, language: str) -> list[Block]:
     """The one-page summary of a period, for one team (a row per review) or all teams (a row per team)."""
-    text = labels(language)
+    text = catalogue(language).labels
     scope = summary.team or text["all_teams"]
     blocks: list[Block] = [
         Heading(f"{scope} {summary.period.label} {text['summary']}", 0),
@@ -317,7 +319,7 @@ def summary_blocks(summary: Summary, language: str) -> list[Block]:
 
 def report_footer(report: Report) -> str:
     """The line at the foot of every page: what the document is about and the day its states are as of."""
-    text = labels(report.language)
+    text = catalogue(report.language).labels
     if report.summary:
         s = report.summary
         scope, period, today = s.team or text["all_teams"], s.period.label, s.today

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 
+from retrogen.core.words import catalogue
 from retrogen.engine.playbook import Playbook, Practice, Section, reach
 from retrogen.formats.documents import Block, Heading, Items, Text
-from retrogen.formats.labels import labels
 
 
 def playbook_blocks(playbook: Playbook, language: str, today: date) -> list[Block]:
-    text = labels(language)
+    text = catalogue(language).labels
     blocks: list[Block] = [
         Heading(text["playbook"], 0),
         Text(text["playbook_intro"]),

@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from retrogen.core.errors import BuildError
 from retrogen.core.files import cannot_write
-from retrogen.engine.analysis import analyse
-from retrogen.gate.check import CheckResult
+from retrogen.engine.analysis import analysis_of
+from retrogen.engine.model import load_knowledge_base
+from retrogen.gate.check import CheckResult, read_knowledge_base
 from retrogen.gate.config import Config
 from retrogen.gate.reporters import plural
+from retrogen.site.editor import EDITOR_DECAP, editor_files
 from retrogen.site.output import WriteReport, check_places, exclusive, recover, replacing, write_pages
 from retrogen.site.pages import build_pages
 from retrogen.site.reports import review_reports
@@ -50,27 +52,29 @@ def _no_progress(phase: str) -> None:
 def generate(
     config: Config,
     today: date,
+    *,
     use_git: bool = True,
     jobs: int | None = None,
-    *,
     refuse_warnings: bool = False,
     progress: Progress = _no_progress,
 ) -> BuildReport:
     """Check the reviews and (when none has an error, nor a warning with `refuse_warnings`: `check --strict`)
     write the generated pages. Nothing is built yet."""
     progress("checking and analysing the reviews")
-    analysis = analyse(config, today, use_git=use_git, jobs=jobs)
+    reading = read_knowledge_base(config, today, jobs=jobs)
+    analysis = analysis_of(load_knowledge_base(reading, config, today), config, use_git=use_git)
     # Files with errors stop the build and are reported as findings, so only the git notice is a notice here.
-    report = BuildReport(analysis.knowledge_base.check, notices=[analysis.git.notice] if analysis.git.notice else [])
-    if analysis.knowledge_base.check.failed(refuse_warnings):
+    report = BuildReport(reading.check, notices=[analysis.git.notice] if analysis.git.notice else [])
+    if reading.check.failed(strict=refuse_warnings):
         return report
     count = len(analysis.knowledge_base.reviews)
     progress(f"generating the pages of {plural(count, 'review')}")
     pages = build_pages(analysis, config)
     progress("writing each review's report (.docx)")
     reports = review_reports(analysis)
+    editor = editor_files(config, analysis.knowledge_base.reviews) if config.settings.editor == EDITOR_DECAP else {}
     try:
-        report.pages = write_pages(config.generated_dir, {**pages, **reports})
+        report.pages = write_pages(config.generated_dir, {**pages, **reports, **editor})
     except OSError as exc:
         raise BuildError(cannot_write(config.generated_dir, exc)) from None
     return report
@@ -96,7 +100,12 @@ SEARCH_PIPELINE = ["stopWordFilter"]
 
 def load_mkdocs_config(config: Config, site_dir: Path | str, **options: Any) -> MkDocsConfig:
     """mkdocs.yml as MkDocs reads it, building the generated pages, with retrogen's search default (a
-    `pipeline` set in mkdocs.yml wins)."""
+    `pipeline` set in mkdocs.yml wins).
+
+    This is the second reading of mkdocs.yml, on purpose: the gate reads it safely and without MkDocs (so
+    `check` starts quickly and runs no `!!python/name:` code), which gives MkDocs no value it could build
+    with; MkDocs' own reading costs about 5 ms of a build's seconds. What both use is given from the gate's
+    reading (docs_dir, site_dir) or tested to agree (tests/site/test_mkdocs_reading.py)."""
     from material.plugins.search.plugin import SearchPlugin
     from mkdocs.config import load_config
 
@@ -116,7 +125,7 @@ def load_mkdocs_config(config: Config, site_dir: Path | str, **options: Any) -> 
     return mkdocs_config
 
 
-def run_mkdocs(config: Config, site_dir: Path, strict: bool = False) -> None:
+def run_mkdocs(config: Config, site_dir: Path, *, strict: bool = False) -> None:
     """Build the site from the generated pages into `site_dir`, which MkDocs empties first."""
     quiet_toolchain()
     # MkDocs is imported only when a build runs: `check` stays quick to start.
@@ -161,10 +170,10 @@ def build_site(
     config: Config,
     today: date,
     site_dir: Path | None = None,
+    *,
     strict: bool = False,
     use_git: bool = True,
     allow_outside: bool = False,
-    *,
     refuse_warnings: bool = False,
     progress: Progress = _no_progress,
     wait: float | None = None,
@@ -175,16 +184,16 @@ def build_site(
     anything but an earlier build is refused before anything is written. A build into a folder (the pages or
     the site) that another build is writing waits for it (see `exclusive`)."""
     target = site_dir or config.site_dir
-    check_places(config, target, allow_outside)
+    check_places(config, target, allow_outside=allow_outside)
     try:
         with exclusive(config.generated_dir, wait), exclusive(target, wait):
             recover(target)
-            report = generate(config, today, use_git, refuse_warnings=refuse_warnings, progress=progress)
+            report = generate(config, today, use_git=use_git, refuse_warnings=refuse_warnings, progress=progress)
             if not report.ok:
                 return report
             with replacing(target) as fresh:
                 progress("building the site with MkDocs")
-                run_mkdocs(config, fresh, strict)
+                run_mkdocs(config, fresh, strict=strict)
                 report.search_index_bytes = shrink_search_index(fresh)
     except OSError as exc:
         raise BuildError(cannot_write(target, exc)) from None

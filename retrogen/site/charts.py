@@ -137,7 +137,7 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     return ticks
 
 
-def _fmt(value: float, percent: bool) -> str:
+def _fmt(value: float, *, percent: bool) -> str:
     shown = value * 100 if percent else value
     if abs(shown) >= 1e15:  # a label of 300 digits fits nowhere
         return f"{shown:.3g}{'%' if percent else ''}"
@@ -176,20 +176,20 @@ class _Scale(NamedTuple):
         return self.start + (self.end - self.start) * share
 
 
-def _scale(values: Sequence[float], percent: bool, start: float, end: float) -> _Scale:
+def _scale(values: Sequence[float], start: float, end: float, *, percent: bool) -> _Scale:
     """A scale from 0 (or the lowest value below it) to a tick at or above the highest value. Ticks are
     chosen on the scale people read (percent for rates), so a rate axis reads 0%, 20%, 40%."""
     factor = 100.0 if percent else 1.0
     low = min([*values, 0.0])
     high = max([*values, 0.0])
     ticks = [t / factor for t in nice_ticks(low * factor, high * factor)]
-    return _Scale(ticks[0], ticks[-1], start, end, ticks, _tick_labels(ticks, percent))
+    return _Scale(ticks[0], ticks[-1], start, end, ticks, _tick_labels(ticks, percent=percent))
 
 
-def _tick_labels(ticks: Sequence[float], percent: bool) -> list[str]:
+def _tick_labels(ticks: Sequence[float], *, percent: bool) -> list[str]:
     """The ticks as the tables show numbers, unless that rounds two of them alike (0, 0.005 and 0.01 all
     read '0' with two decimals): then with as many significant digits as tell them apart."""
-    labels = [_fmt(t, percent) for t in ticks]
+    labels = [_fmt(t, percent=percent) for t in ticks]
     suffix, factor = ("%", 100.0) if percent else ("", 1.0)
     for digits in range(3, 18):
         if len(set(labels)) == len(labels):
@@ -202,13 +202,14 @@ def line_chart(
     title: str,
     labels: Sequence[str],
     series: Mapping[str, Sequence[float | None]],
+    *,
     percent: bool = False,
     reference: float | None = None,
 ) -> Figure:
     """One line per series over categorical x labels (periods, weeks); missing values break nothing, they are
     skipped. `reference` draws a dashed line at that value (100% for achievement)."""
     plotted = {name: [_plottable(v) for v in points] for name, points in series.items()}
-    return Figure(*(_line(canvas, title, labels, plotted, percent, reference) for canvas in (NARROW, WIDE)))
+    return Figure(*(_line(canvas, title, labels, plotted, reference, percent=percent) for canvas in (NARROW, WIDE)))
 
 
 def _line(
@@ -216,13 +217,14 @@ def _line(
     title: str,
     labels: Sequence[str],
     plotted: Mapping[str, Sequence[float | None]],
-    percent: bool,
     reference: float | None,
+    *,
+    percent: bool,
 ) -> Chart:
     chart, font = Chart(title, canvas), canvas.font
     values = [v for points in plotted.values() for v in points if v is not None]
     top, bottom = font, font + canvas.plot_height
-    y = _scale([*values, *([reference] if reference is not None else [])], percent, bottom, top)
+    y = _scale([*values, *([reference] if reference is not None else [])], bottom, top, percent=percent)
     left = max(text_width(label, font) for label in y.labels) + 2 * GAP
     right = canvas.width - GAP
     for value, label in zip(y.ticks, y.labels, strict=True):
@@ -239,7 +241,7 @@ def _line(
         coords = [(x, y.at(v), v, label) for x, v, label in zip(xs, points, labels, strict=True) if v is not None]
         chart.lines.append((index % 6, name, " ".join(f"{x:.1f},{py:.1f}" for x, py, _, _ in coords)))
         for x, py, v, label in coords:
-            chart.dots.append((index % 6, x, py, f"{name} · {label}: {_fmt(v, percent)}"))
+            chart.dots.append((index % 6, x, py, f"{name} · {label}: {_fmt(v, percent=percent)}"))
     # 1.6 em down: a label running left under the axis clears the lowest tick label
     below = _x_labels(chart, labels, xs, bottom + font * 1.6 + 2)
     chart.height = _legend(chart, list(plotted) if len(plotted) > 1 else [], left, below + GAP)
@@ -311,13 +313,14 @@ def bar_chart(
     title: str,
     labels: Sequence[str],
     values: Sequence[float | None],
+    *,
     percent: bool = False,
     notes: Sequence[str] | None = None,
 ) -> Figure:
     """Horizontal bars, one per label, each with its label above it (room for a review's title on a phone)
     and its value at its end; `notes` add a word after each value (a conversion, a cumulative share)."""
     lengths = [_plottable(v) for v in values]
-    return Figure(*(_bars(canvas, title, labels, lengths, percent, notes) for canvas in (NARROW, WIDE)))
+    return Figure(*(_bars(canvas, title, labels, lengths, notes, percent=percent) for canvas in (NARROW, WIDE)))
 
 
 def _bars(
@@ -325,18 +328,19 @@ def _bars(
     title: str,
     labels: Sequence[str],
     lengths: Sequence[float | None],
-    percent: bool,
     notes: Sequence[str] | None,
+    *,
+    percent: bool,
 ) -> Chart:
     chart, font = Chart(title, canvas), canvas.font
     shown = [v for v in lengths if v is not None]
     values = [
-        ("" if v is None else _fmt(v, percent)) + (f" · {n}" if n else "")
+        ("" if v is None else _fmt(v, percent=percent)) + (f" · {n}" if n else "")
         for v, n in zip(lengths, notes or [""] * len(lengths), strict=True)
     ]
     left = GAP
     right = canvas.width - max((text_width(v, font) for v in values), default=0.0) - 2 * GAP
-    x = _scale(shown, percent, left, max(right, canvas.width / 2))
+    x = _scale(shown, left, max(right, canvas.width / 2), percent=percent)
     bar_h, row_h = font * 1.3, font * 2.7 + 1.5 * GAP
     bottom = font * 0.5 + row_h * len(labels)
     for tick in x.ticks:

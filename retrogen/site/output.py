@@ -68,7 +68,7 @@ def claim(folder: Path) -> None:
     mark(folder)
 
 
-def check_places(config: Config, site_dir: Path | None, allow_outside: bool = False) -> None:
+def check_places(config: Config, site_dir: Path | None, *, allow_outside: bool = False) -> None:
     """Refuse, before anything is written, generated folders that would replace or mix with what the user
     keeps. Paths are compared after following symlinks: a link is judged by the folder it points to."""
     root, reviews = config.root.resolve(), config.reviews_dir.resolve()

@@ -11,13 +11,14 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup, escape
 
+from retrogen.core.words import catalogue, language_of
 from retrogen.engine.analysis import Analysis
 from retrogen.engine.model import Review
 from retrogen.engine.playbook import playbook_markdown
 from retrogen.engine.related import Match
 from retrogen.engine.teams import TeamView, cadence, metrics_across_teams, team_views
 from retrogen.formats import urls
-from retrogen.formats.labels import labels, slip_note
+from retrogen.formats.labels import slip_note
 from retrogen.formats.numbers import number, percent, signed_change
 from retrogen.formats.render import environment
 from retrogen.formats.tables import RATE_COLUMNS, grouped, records
@@ -25,7 +26,6 @@ from retrogen.gate.config import Config
 from retrogen.gate.findings import CODES
 from retrogen.gate.schema import load_schema
 from retrogen.gate.vocabulary import FACTORS, LESSON_TYPES
-from retrogen.kb.init import EXAMPLES
 from retrogen.site.charts import bar_chart, line_chart, sparkline
 
 Pages = dict[str, str]
@@ -46,7 +46,7 @@ class SiteBuilder:
     def __init__(self, analysis: Analysis, config: Config) -> None:
         self.analysis = analysis
         self.config = config
-        self.text = labels(config.language)
+        self.text = catalogue(config.language).labels
         self.env = environment("templates/site")
         self.env.filters["front"] = _front
         self.urls = urls.SiteUrls.of(config.mkdocs)
@@ -118,7 +118,7 @@ class SiteBuilder:
             row["history"] = a.histories[(review.id, action.id)]
             actions.append(row)
         # A review's page speaks the review's language; the site-wide pages follow theme.language.
-        text = labels(review.language)
+        text = catalogue(review.language).labels
         funnel_chart = bar_chart(
             text["funnel"],
             [s["stage"] for s in funnel],
@@ -456,20 +456,21 @@ class SiteBuilder:
         )
 
     def submit(self) -> str:
-        language = "zh" if self.config.language.startswith("zh") else "en"
-        example = resources.files("retrogen") / "templates" / "init" / "reviews" / f"{EXAMPLES[language]}.yaml"
+        language = language_of(self.config.language)
+        example_name = catalogue(language).example_review
+        example = resources.files("retrogen") / "templates" / "init" / "reviews" / f"{example_name}.yaml"
         return self.render(
             "submit.md.j2",
             urls.SUBMIT,
             fields=list(_schema_fields(load_schema())),
             codes=list(CODES.values()),
             language=language,
-            example_name=EXAMPLES[language],
+            example_name=example_name,
             example=example.read_text(encoding="utf-8"),
         )
 
 
-def _choices(values: Iterable[str], reverse: bool = False) -> list[tuple[str, str]]:
+def _choices(values: Iterable[str], *, reverse: bool = False) -> list[tuple[str, str]]:
     """A filter's options, (value, shown) pairs: each distinct value once, sorted."""
     return [(v, v) for v in sorted(set(values), reverse=reverse)]
 

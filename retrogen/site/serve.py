@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from retrogen.core.errors import BuildError, ConfigError
-from retrogen.gate.config import Config, load_config, retrogen_settings
+from retrogen.gate.config import Config, load_config
 from retrogen.site.build import BuildReport, generate, load_mkdocs_config, quiet_toolchain
 from retrogen.site.output import check_places, exclusive
 
@@ -62,7 +62,7 @@ def theme_overrides(config: Config) -> Path | None:
 def watched_inputs(config: Config) -> list[Path]:
     """What the site is made from. The generated pages and the site are not watched: the builder writes them,
     and watching them would turn each regeneration into the next."""
-    people = retrogen_settings(config.mkdocs, config.config_file)["people"]
+    people = config.settings.people
     candidates = [config.reviews_dir, config.config_file, config.schema_copy.parent, theme_overrides(config)]
     if isinstance(people, str):
         candidates.append(config.root / people)
@@ -90,7 +90,7 @@ class Regenerator:
     """Regenerates the pages before each MkDocs build. A failed check keeps the last good pages; a changed
     mkdocs.yml or roster is read again before the pages are."""
 
-    def __init__(self, config: Config, today: date, use_git: bool) -> None:
+    def __init__(self, config: Config, today: date, *, use_git: bool) -> None:
         self.config, self.today, self.use_git = config, today, use_git
 
     def regenerate(self) -> Regeneration:
@@ -101,7 +101,7 @@ class Regenerator:
             # One process: forking worker processes from a server full of threads is how processes
             # deadlock or outlive the server.
             with exclusive(self.config.generated_dir):  # a `build` running beside it writes the same pages
-                report = generate(self.config, self.today, self.use_git, jobs=1)
+                report = generate(self.config, self.today, use_git=self.use_git, jobs=1)
         except (ConfigError, BuildError) as exc:
             return Regeneration(None, time.monotonic() - start, str(exc))
         return Regeneration(report, time.monotonic() - start)
@@ -169,7 +169,7 @@ class SiteServer:
         options = {"dev_addr": self.dev_addr} if self.dev_addr else {}
         return load_mkdocs_config(self.regenerator.config, self.site_dir, **options)
 
-    def build(self, clean: bool) -> None:
+    def build(self, *, clean: bool) -> None:
         from mkdocs.commands.build import build
 
         if clean:  # MkDocs reads mkdocs.yml again, as its own serve does when it changes
@@ -225,18 +225,19 @@ def serve_site(
     config: Config,
     today: date,
     dev_addr: str | None,
-    use_git: bool,
     notify: Callable[[Regeneration], None],
     on_ready: Callable[[str], None],
+    *,
+    use_git: bool,
     allow_outside: bool = False,
 ) -> None:
     """Generate, then serve until interrupted; raises BuildError when there is no good site to show and
     ConfigError when the address cannot be served."""
-    check_places(config, None, allow_outside)
+    check_places(config, None, allow_outside=allow_outside)
     if dev_addr:
         check_address(dev_addr)
     quiet_toolchain()
-    regenerator = Regenerator(config, today, use_git)
+    regenerator = Regenerator(config, today, use_git=use_git)
     first = regenerator.regenerate()
     notify(first)
     if not first.ok and not (config.generated_dir / "index.md").is_file():

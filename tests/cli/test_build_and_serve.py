@@ -130,7 +130,7 @@ def test_build_shows_a_line_per_phase_on_a_terminal_and_ends_with_what_and_how_l
 def test_progress_only_for_a_person_at_a_terminal(
     quiet: bool, ci: str, terminal: bool, shown: bool, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    site_cli.progress_lines(quiet, {"CI": ci}, terminal)("phase")
+    site_cli.progress_lines({"CI": ci}, quiet=quiet, terminal=terminal)("phase")
     assert ("phase…" in capsys.readouterr().err) is shown
 
 

@@ -24,16 +24,19 @@ import yaml
 
 from retrogen import __version__
 from retrogen.cli import cli
-from retrogen.gate.config import SETTINGS, load_config
+from retrogen.core.words import CATALOGUES
+from retrogen.gate.config import load_config
 from retrogen.gate.schema import schema_path
+from retrogen.gate.settings import DEFAULTS, rules
 from retrogen.kb import init as starter
-from retrogen.kb.init import EXAMPLES, MANIFEST, starter_files
+from retrogen.kb.init import MANIFEST, starter_files
 
 from ..conftest import KB, ROOT
 from .offline_venv import offline_venv
 from .test_check_and_new import run
 
 TODAY = "2026-11-20"
+EXAMPLES = {lang: words.example_review for lang, words in CATALOGUES.items()}  # init's example review
 
 
 @pytest.fixture(params=sorted(EXAMPLES))
@@ -97,14 +100,16 @@ def test_every_setting_is_written_with_its_default(tmp_path: Path) -> None:
     assert isinstance(text, str)
     uncommented = "\n".join(
         line.replace("# ", "", 1)
-        if line.startswith("    # ") and ": " in line and line.split(":")[0].strip("# ") in SETTINGS
+        if line.startswith("    # ") and ": " in line and line.split(":")[0].strip("# ") in dict(rules())
         else line
         for line in text.splitlines()
     )
     (tmp_path / "mkdocs.yml").write_text(uncommented, encoding="utf-8")
     settings = yaml.safe_load(uncommented)["extra"]["retrogen"]
-    assert settings == {name: setting.default for name, setting in SETTINGS.items()}
-    load_config(tmp_path / "mkdocs.yml")  # and retrogen accepts every one of them
+    # every default, but the settings a new knowledge base starts with (its reviews folder, the form at /admin/)
+    assert settings == {name: rule.default for name, rule in rules()} | starter.STARTER_SETTINGS
+    assert starter.STARTER_SETTINGS["editor"] == "decap" and DEFAULTS.editor is None
+    assert load_config(tmp_path / "mkdocs.yml").settings.editor == "decap"  # and retrogen accepts every one
 
 
 def test_init_inside_a_git_repository_makes_no_second_one(tmp_path: Path) -> None:
@@ -646,7 +651,7 @@ def test_upgrade_with_a_source_moves_the_hook_and_ci_to_it(inited: Path) -> None
     code, out = run("init", "--upgrade", "--source", "https://git.example.com/tools/retrogen.git", cwd=inited)
     assert code == 0, out
     requirement = f"retrogen @ git+https://git.example.com/tools/retrogen.git@v{__version__}"
-    assert _installs(inited / ".github" / "workflows" / "reviews.yml") == [requirement, requirement]
+    assert _installs(inited / ".github" / "workflows" / "reviews.yml") == [requirement] * 3  # check, summary, site
     hooks = yaml.safe_load((inited / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
     assert hooks["repos"][0]["repo"] == "https://git.example.com/tools/retrogen.git"
     code, out = run("init", "--upgrade", cwd=inited)  # the manifest remembers the source

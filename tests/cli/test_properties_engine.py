@@ -266,7 +266,7 @@ def knowledge_base(folder: Path, text: str) -> None:
 
 def passes_check(folder: Path) -> bool:
     config = load_config(folder / "mkdocs.yml")
-    options = CheckOptions(TODAY, config.not_owners, config.max_file_size)
+    options = CheckOptions(TODAY, config.settings.not_owners, config.settings.max_file_size)
     return check_paths([config.reviews_dir], options, reviews_dir=config.reviews_dir, jobs=1).errors == 0
 
 

@@ -78,5 +78,5 @@ def test_new_accepts_a_listed_team(listed: Path) -> None:
 @pytest.mark.parametrize("value", ["华东销售部", "[华东销售部, 3]", "['  ']", "{a: b}"])
 def test_a_team_list_that_is_not_one_is_refused(knowledge_base: Path, value: str) -> None:
     with_settings(knowledge_base, f"    teams: {value}\n")
-    with pytest.raises(ConfigError, match=r"mkdocs\.yml: extra\.retrogen\.teams must be the list of the teams"):
+    with pytest.raises(ConfigError, match=r"mkdocs\.yml:\d+: extra\.retrogen\.teams must be the list of the teams"):
         load_config(knowledge_base / "mkdocs.yml")

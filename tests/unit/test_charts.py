@@ -192,7 +192,7 @@ def test_any_value_the_schema_admits_is_drawn(values: list[float], percent: bool
             shapes = _finite_shapes(chart)
             assert all(math.isfinite(n) for n in shapes), (chart.canvas.name, shapes)
             assert len(chart.dots) + len(chart.bars) == marks  # every value is drawn
-    labels = charts._scale(values, percent, 0, 100).labels
+    labels = charts._scale(values, 0, 100, percent=percent).labels
     assert len(labels) == len(set(labels)) >= 2, labels  # no two ticks read alike
 
 

@@ -12,6 +12,7 @@ from retrogen.engine.actions import action_summary, actions_table, follow_up_ord
 from retrogen.engine.history import StatusEvent, action_timeline, read_git_history, status_on, timelines, weekly_series
 from retrogen.engine.loop import ClosedLoop
 from retrogen.engine.model import Action, Update, load_knowledge_base
+from retrogen.gate.check import read_knowledge_base
 from retrogen.gate.config import load_config
 
 from ..conftest import EXAMPLES
@@ -71,7 +72,7 @@ def test_git_history_gives_each_commits_status(repo: Path) -> None:
 
 def test_timeline_merges_git_updates_and_done_on(repo: Path) -> None:
     config = load_config(repo / "mkdocs.yml")
-    kb = load_knowledge_base(config, date(2026, 11, 20))
+    kb = load_knowledge_base(read_knowledge_base(config, date(2026, 11, 20)), config, date(2026, 11, 20))
     histories = timelines(kb.reviews, read_git_history(repo, repo / "reviews"))
     events = histories[("pilot", "A1")]
     assert [(e.date, e.status, e.source) for e in events] == [

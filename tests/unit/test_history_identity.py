@@ -9,6 +9,7 @@ from pathlib import Path
 from retrogen.engine.analysis import analyse
 from retrogen.engine.history import read_git_history, timelines, weekly_series
 from retrogen.engine.model import load_knowledge_base
+from retrogen.gate.check import read_knowledge_base
 from retrogen.gate.config import load_config
 from retrogen.notify.digest import Reason, build_digest
 
@@ -59,7 +60,8 @@ def commit_statuses(repo: Path, held_on: str, *steps: tuple[str, str], **fields:
 
 
 def history(repo: Path, today: date) -> list[tuple[date, str]]:
-    kb = load_knowledge_base(load_config(repo / "mkdocs.yml"), today)
+    config = load_config(repo / "mkdocs.yml")
+    kb = load_knowledge_base(read_knowledge_base(config, today), config, today)
     events = timelines(kb.reviews, read_git_history(repo, repo / "reviews"))[("pilot", "A1")]
     return [(e.date, e.status) for e in events]
 

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from retrogen.core.status import State
 from retrogen.engine.actions import action_summary, actions_table
 from retrogen.engine.history import timelines
-from retrogen.engine.loop import State, Verdict, closed_loop, follow_up, previous_review, verify
+from retrogen.engine.loop import Verdict, closed_loop, follow_up, verify
 from retrogen.engine.model import Action, Expectation, Metric, Review
+from retrogen.gate.loop_rules import previous_review
 
 D = date.fromisoformat
 TODAY = D("2026-11-20")

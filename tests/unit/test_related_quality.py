@@ -12,6 +12,7 @@ import yaml
 
 from retrogen.engine.model import load_knowledge_base
 from retrogen.engine.related import RelatedIndex
+from retrogen.gate.check import read_knowledge_base
 from retrogen.gate.config import load_config
 
 from ..conftest import TODAY
@@ -23,7 +24,8 @@ RELATED = {review: set(group) - {review} for group in LABELS["groups"] for revie
 
 @cache
 def index() -> RelatedIndex:
-    knowledge_base = load_knowledge_base(load_config(LABELLED / "mkdocs.yml"), TODAY, jobs=1)
+    config = load_config(LABELLED / "mkdocs.yml")
+    knowledge_base = load_knowledge_base(read_knowledge_base(config, TODAY, jobs=1), config, TODAY)
     assert not knowledge_base.skipped and len(knowledge_base.reviews) >= 20
     return RelatedIndex(knowledge_base.reviews)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import markdown
 import pytest
 
+from retrogen.core.periods import parse_label
 from retrogen.engine.analysis import Analysis, analyse
 from retrogen.formats.documents import markdown_text
 from retrogen.gate.config import load_config
@@ -88,7 +89,7 @@ def test_unknown_review_is_refused_with_did_you_mean(builder: ReportBuilder) -> 
 
 
 def test_all_teams_summary_of_a_year(builder: ReportBuilder) -> None:
-    report = builder.period("2026", None, "zh")
+    report = builder.period(parse_label("2026"), None, "zh")
     summary = report.summary
     assert summary is not None and report.reviews == ()
     assert summary.reviews == 9  # 2025-Q4 lies outside 2026
@@ -108,7 +109,7 @@ def test_all_teams_summary_of_a_year(builder: ReportBuilder) -> None:
 
 
 def test_team_summary_has_a_row_per_review_then_each_report(builder: ReportBuilder) -> None:
-    report = builder.period("2026-Q3", "华东销售部", "zh")
+    report = builder.period(parse_label("2026-Q3"), "华东销售部", "zh")
     assert report.summary is not None
     assert [r.name for r in report.summary.rows] == ["2026年Q3华东区销售业绩复盘"]
     row = report.summary.rows[0]
@@ -120,13 +121,13 @@ def test_a_monthly_review_belongs_to_its_quarter_and_a_project_review_to_the_day
     builder: ReportBuilder,
 ) -> None:
     october = builder.reviews["2026-10-east-sales"]
-    assert in_period(october, builder.period("2026-Q4", None, "zh").summary.period)  # type: ignore[union-attr]
-    q4 = builder.period("2026-Q4", "华东销售部", "zh")
+    assert in_period(october, builder.period(parse_label("2026-Q4"), None, "zh").summary.period)  # type: ignore[union-attr]
+    q4 = builder.period(parse_label("2026-Q4"), "华东销售部", "zh")
     assert [r.review.id for r in q4.reviews] == ["2026-10-east-sales"]
     deal = builder.reviews["2026-northwind-fleet-deal"]
     assert deal.period_of is None or in_period(deal, deal.period_of)
     undated = replace(deal, period_start=None, period_end=None, held_on=date(2026, 8, 3))
-    assert in_period(undated, builder.period("2026-Q3", None, "zh").summary.period)  # type: ignore[union-attr]
+    assert in_period(undated, builder.period(parse_label("2026-Q3"), None, "zh").summary.period)  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(
@@ -146,7 +147,7 @@ def test_unknown_team_or_empty_period_is_refused(
     builder: ReportBuilder, team: str | None, label: str, message: str
 ) -> None:
     with pytest.raises(ReportError) as raised:
-        builder.period(label, team, "zh")
+        builder.period(parse_label(label), team, "zh")
     assert str(raised.value).startswith(message)
     assert "–" not in str(raised.value)
 
@@ -187,7 +188,7 @@ def test_review_text_cannot_make_markup_in_markdown_or_html(builder: ReportBuild
     ],
 )
 def test_markdown_text_escapes_only_what_makes_markup(text: str, starts_line: bool, expected: str) -> None:
-    assert markdown_text(text, starts_line) == expected
+    assert markdown_text(text, starts_line=starts_line) == expected
 
 
 def test_a_report_carries_the_funnel_the_follow_up_and_its_day(builder: ReportBuilder) -> None:

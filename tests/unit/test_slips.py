@@ -15,7 +15,8 @@ from retrogen.engine.loop import Slip, closed_loop
 from retrogen.engine.model import Action, Expectation
 from retrogen.formats.labels import slip_note
 from retrogen.formats.tables import formatted
-from retrogen.gate.loop_checks import carry_chains, cross_issues
+from retrogen.gate.loop_checks import cross_issues
+from retrogen.gate.loop_rules import carry_chains
 from retrogen.kb.new import prefill_from, render_review
 
 from .test_crosschecks import action as fact

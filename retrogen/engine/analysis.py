@@ -405,13 +405,13 @@ class Analysis:
 
         return RelatedIndex(self.knowledge_base.reviews)
 
-    def related_to(self, review_id: str) -> list[Match]:
-        """相关的过往经验 of a review: up to RELATED_ON_A_PAGE problems and lessons of other reviews like it, at
-        most RELATED_PER_REVIEW of any one review, so that a reader meets more than one past review."""
+    def related_to(self, review_id: str, limit: int = RELATED_ON_A_PAGE) -> list[Match]:
+        """相关的过往经验 of a review: up to `limit` problems and lessons of other reviews like it, at most
+        RELATED_PER_REVIEW of any one review, so that a reader meets more than one past review."""
         from retrogen.engine.related import RELATED_THRESHOLD
 
         return self.related.like_review(
-            review_id, limit=RELATED_ON_A_PAGE, threshold=RELATED_THRESHOLD, per_review=RELATED_PER_REVIEW
+            review_id, limit=limit, threshold=RELATED_THRESHOLD, per_review=RELATED_PER_REVIEW
         )
 
 

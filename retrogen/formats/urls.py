@@ -1,6 +1,6 @@
 """Where every page of the site lives and how to link to it: a review, an action or a lesson on it, a team page,
 the lessons library and the action tracker, in both of MkDocs' URL styles (`use_directory_urls`), relative
-inside the site or absolute with `site_url`, for the links that leave it (reminders).
+inside the site or absolute with `site_url`, for the links that leave it (reminders, reports, pull requests' summaries).
 
 A place is named by its source page (inside docs_dir) and an anchor; the URL is derived from the source the
 way MkDocs derives it, so that the site, its raw-HTML links and every link that leaves the site agree.

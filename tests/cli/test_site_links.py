@@ -1,6 +1,7 @@
 """Links that leave the site lead back into it: a knowledge base with site_url is built in each of MkDocs' URL
 styles (folders, use_directory_urls: true; files, false) by `retrogen build`, and every link that a reminder
-(`retrogen remind`) or a report (`retrogen report`, Markdown and HTML) carries is followed into the built site's
+(`retrogen remind`), a report (`retrogen report`, Markdown and HTML) or a pull request's summary
+(`retrogen pr-summary`) carries is followed into the built site's
 files: it names a page that exists and, for an action, an element with its anchor. The site's own links are
 walked in each style too. (The exports, CSV and JSON, carry no link.)"""
 
@@ -75,6 +76,17 @@ def test_every_report_link_leads_to_its_review_page_on_the_built_site(built: Pat
     html = (built / "report.html").read_text(encoding="utf-8")
     links = re.findall(r"<(https?://[^>]+)>", markdown) + re.findall(r'href="([^"]+)"', html)
     assert len(links) >= 5  # the review's own, and each of the team's reviews in 2026
+    broken = [why for why in (_unresolved(built / "site", link) for link in links) if why]
+    assert not broken, "\n".join(broken)
+
+
+def test_every_pull_request_summary_link_leads_into_the_built_site(built: Path) -> None:
+    reviews = sorted(path.stem for path in (built / "reviews").glob("*.yaml"))
+    code, markdown = run("pr-summary", *reviews, "--no-git", "--today", TODAY.isoformat(), cwd=built)
+    assert code == 0, markdown
+    links = re.findall(r"\]\((https?://[^)]+)\)", markdown)
+    assert len(links) > len(reviews)  # each review's page, and its actions and related items
+    assert any("#a" in link for link in links) and any("#l" in link for link in links)
     broken = [why for why in (_unresolved(built / "site", link) for link in links) if why]
     assert not broken, "\n".join(broken)
 

@@ -6,7 +6,7 @@ import click
 import pandas as pd
 
 from retrogen.cli.base import cli, load_analysis
-from retrogen.cli.tables import Shown, emit, format_option, raw_option, table_lang_option, wide_option
+from retrogen.cli.tables import Shown, emit, table_options
 from retrogen.engine.related import Match
 from retrogen.gate.config import resolve_today
 
@@ -23,10 +23,7 @@ def matches_frame(matches: list[Match]) -> pd.DataFrame:
 @click.option(
     "--limit", type=click.IntRange(min=1), default=5, show_default=True, help="How many problems and lessons to list."
 )
-@format_option
-@raw_option
-@wide_option
-@table_lang_option
+@table_options
 @click.pass_context
 def related(
     ctx: click.Context,

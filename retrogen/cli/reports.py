@@ -14,11 +14,8 @@ from retrogen.cli.tables import (
     Shown,
     document_format,
     emit,
-    format_option,
-    raw_option,
-    table_lang_option,
+    table_options,
     table_output_option,
-    wide_option,
 )
 from retrogen.core.printable import printable
 from retrogen.core.words import catalogue
@@ -39,10 +36,7 @@ PLAYBOOK_FORMATS = ("md", "docx")
 @click.option("--causes", is_flag=True, help="Root causes by fishbone factor, Pareto order.")
 @click.option("--lessons", is_flag=True, help="Lessons counted by tag and type.")
 @click.option("--themes", is_flag=True, help="Tags and factors, and whether they recur across teams or periods.")
-@format_option
-@raw_option
-@wide_option
-@table_lang_option
+@table_options
 @table_output_option
 @force_option
 @today_option()
@@ -117,10 +111,7 @@ def metrics(
 @click.option("--by", type=click.Choice(GROUPS), help="Counts, completion and on-time rates per group.")
 @click.option("--weekly", is_flag=True, help="Open, overdue and done actions per week.")
 @click.option("--history", "history_of", metavar="REVIEW:ID", help="One action's dated status history.")
-@format_option
-@raw_option
-@wide_option
-@table_lang_option
+@table_options
 @table_output_option
 @force_option
 @no_git_option

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 import pandas as pd
@@ -111,6 +112,13 @@ table_lang_option = lang_option(
     "Language of the headers and words of tables, CSV and Excel files (default: the site's); JSON keeps its "
     "keys and codes."
 )
+
+
+def table_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--format, --raw, --wide and --lang, as every command that prints a table takes them."""
+    return format_option(raw_option(wide_option(table_lang_option(command))))
+
+
 table_output_option = output_option(
     "Write a file instead of printing; its suffix chooses the format: .xlsx (an Excel workbook of every "
     "table), .csv (this table, for Excel) or .json."

@@ -25,7 +25,7 @@ from retrogen.gate.config import load_config
 from retrogen.site.build import build_site
 
 from ..conftest import copy_knowledge_base
-from .test_browser import browser  # noqa: F401 - the browser fixture of test_browser.py
+from .test_browser import ARTIFACTS, browser  # noqa: F401 - the browser fixture of test_browser.py
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -283,6 +283,8 @@ def _branches(repo: Path) -> list[str]:
 def test_a_review_filled_in_the_form_is_saved_on_a_branch_and_passes_check(browser: Any, cms: Cms) -> None:
     page, form, remote = _open_new_review(browser, cms)
     _fill_review(form, REVIEW_ID, ("刘洋", "王芳"))
+    ARTIFACTS.mkdir(exist_ok=True)  # the filled form, for a person to look at
+    page.screenshot(path=str(ARTIFACTS / "editor-new-review-1280.png"), full_page=True)
     form.save()
     branch = f"cms/reviews/{REVIEW_ID}"  # the editorial workflow's branch of the entry
     saved_file = f"{branch}:reviews/{REVIEW_ID}.yaml"
@@ -315,6 +317,7 @@ def test_the_form_refuses_to_save_an_action_without_owner(browser: Any, cms: Cms
     owner = form.field("owner", form.within("actions"), 1)
     # Decap says why beside the field, and nothing reaches the repository.
     page.get_by_text("必填").first.wait_for()
+    page.screenshot(path=str(ARTIFACTS / "editor-owner-required-1280.png"), full_page=True)
     assert owner.input_value() == ""
     page.wait_for_timeout(1000)
     assert [b for b in _branches(cms.repo) if b.endswith("-draft")] == []

@@ -12,6 +12,7 @@ from retrogen.cli.options import PERIOD, force_option, lang_option, no_git_optio
 from retrogen.cli.tables import document_format
 from retrogen.core.periods import Period
 from retrogen.core.printable import printable
+from retrogen.formats.urls import SiteUrls
 from retrogen.report.content import Report, ReportBuilder
 from retrogen.report.writers import WRITERS, write_report
 
@@ -67,7 +68,7 @@ def report(
     if not review_id and not period:
         raise click.UsageError("name a review (retrogen report 2026-q3-east-sales) or a --period")
     chosen = document_format(output, fmt, tuple(WRITERS))
-    builder = ReportBuilder(load_analysis(ctx, today, use_git=not no_git))
+    builder = ReportBuilder(load_analysis(ctx, today, use_git=not no_git), SiteUrls.of(get_config(ctx).mkdocs))
     if review_id:
         one = builder.review(review_id)
         document = Report(one.language, (one,))

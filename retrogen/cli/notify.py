@@ -10,6 +10,7 @@ import click
 
 from retrogen.cli.base import cli, get_config, load_analysis
 from retrogen.cli.options import no_git_option, today_option
+from retrogen.formats.urls import SiteUrls
 from retrogen.notify.digest import DEFAULT_STALE, DEFAULT_WITHIN, build_digest
 from retrogen.notify.messages import MARKDOWN, PLAIN, to_json, to_text
 from retrogen.notify.senders import PLATFORMS, DeliveryError, check_settings, send
@@ -79,10 +80,7 @@ def remind(
     if platform is not None:
         check_settings(platform, os.environ)
     analysis = load_analysis(ctx, today, use_git=not no_git)
-    site_url = config.mkdocs.get("site_url")
-    digests = build_digest(
-        analysis, within=within, stale=stale, team=team, site_url=str(site_url) if site_url else None
-    )
+    digests = build_digest(analysis, within=within, stale=stale, team=team, urls=SiteUrls.of(config.mkdocs))
     if owners:
         wanted = {config.roster.canonical(owner) for owner in owners}  # an alias names its person
         digests = [d for d in digests if d.owner in wanted]

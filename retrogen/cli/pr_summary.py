@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import click
 
 from retrogen.cli.base import cli, get_config, load_analysis, write_output
 from retrogen.cli.options import force_option, lang_option, no_git_option, output_option, today_option
+from retrogen.formats.urls import SiteUrls
 from retrogen.report.pr_summary import pr_summary as summarise
 from retrogen.report.pr_summary import to_markdown
 
@@ -49,14 +51,10 @@ def pr_summary(
     """
     config = get_config(ctx)
     analysis = load_analysis(ctx, today, use_git=not no_git)
-    mkdocs = config.mkdocs
-    summary = summarise(
-        analysis,
-        list(reviews),
-        lang or config.language,
-        site_url if site_url is not None else mkdocs.get("site_url"),
-        directory_urls=mkdocs.get("use_directory_urls", True) is not False,
-    )
+    site = SiteUrls.of(config.mkdocs)
+    if site_url is not None:  # given, it wins over mkdocs.yml's; empty, there are no links
+        site = replace(site, site_url=site_url or None)
+    summary = summarise(analysis, list(reviews), lang or config.language, site)
     markdown = to_markdown(summary)
     if output is None:
         click.echo(markdown, nl=False)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
@@ -31,6 +33,9 @@ from retrogen.gate.loop_checks import same_cause
 from retrogen.gate.loop_rules import previous_review
 from retrogen.gate.settings import DEFAULTS
 
+if TYPE_CHECKING:
+    from retrogen.engine.related import Match, RelatedIndex
+
 
 @dataclass(frozen=True)
 class RecentChanges:
@@ -42,6 +47,37 @@ class RecentChanges:
     actions_closed: int
     became_overdue: int
 
+
+@dataclass(frozen=True)
+class Headline:
+    """The knowledge base's headline figures, shown on the dashboard and the action tracker."""
+
+    reviews: int
+    teams: int
+    lessons: int
+    open: int
+    overdue: int
+    on_time: float | None
+    completion: float | None
+    verification: float | None
+    verified: int
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    """A review as lists of reviews show it: its KPIs met (and worst miss) and its open and overdue actions."""
+
+    review: Review
+    open: int
+    overdue: int
+    score: dict[str, Any] | None  # Analysis.review_scores' row; None when it reports no metric
+
+
+# Root-cause examples a summary quotes per fishbone factor.
+CAUSE_EXAMPLES = 2
+# The related problems and lessons a review page lists, and how many of them one other review may give.
+RELATED_ON_A_PAGE = 5
+RELATED_PER_REVIEW = 2
 
 UNFIXED_CAUSE_COLUMNS = [
     "team",
@@ -279,6 +315,103 @@ class Analysis:
     def playbook(self) -> Playbook:
         return build_playbook(
             self.knowledge_base.reviews, self.actions, self.themes, self.playbook_order, self.proven_min_verdicts
+        )
+
+    @cached_property
+    def headline(self) -> Headline:
+        totals = self.action_totals
+        return Headline(
+            reviews=len(self.knowledge_base.reviews),
+            teams=len({r.team for r in self.knowledge_base.reviews}),
+            lessons=len(self.lessons),
+            open=totals.get("open", 0),
+            overdue=totals.get("overdue", 0),
+            on_time=totals.get("on_time_rate"),
+            completion=totals.get("completion_rate"),
+            verification=totals.get("verification_rate"),
+            verified=totals.get("verified", 0),
+        )
+
+    @cached_property
+    def review_rows(self) -> dict[str, ReviewRow]:
+        """Every review's row (ReviewRow), by id, in the knowledge base's order (oldest first)."""
+        overdue = Counter(self.overdue_actions["review"])
+        return {
+            r.id: ReviewRow(r, self.open_counts.get(r.id, 0), overdue[r.id], self.review_scores.get(r.id))
+            for r in self.knowledge_base.reviews
+        }
+
+    @cached_property
+    def latest_reviews(self) -> list[ReviewRow]:
+        """Every review's row, latest first."""
+        return sorted(self.review_rows.values(), key=lambda row: (row.review.held_on, row.review.id), reverse=True)
+
+    @cached_property
+    def actions_by_owner(self) -> pd.DataFrame:
+        return action_tables.action_summary(self.actions, "owner")
+
+    @cached_property
+    def actions_by_team(self) -> pd.DataFrame:
+        return action_tables.action_summary(self.actions, "team")
+
+    def summary_of(self, reviews: Sequence[Review], by: str) -> dict[str, dict[str, Any]]:
+        """KPI achievement and action counts of `reviews`, per `by`: each review in their order ("review") or
+        each of their teams by name ("team"). A row holds metrics, met, mean_achievement (metrics_summary) and
+        actions, open, overdue, completion_rate (action_summary): 0, or None for a rate, where there is none."""
+        ids = {r.id for r in reviews}
+        metrics = self.metrics[self.metrics["review"].isin(ids)]
+        actions = self.actions[self.actions["review"].isin(ids)]
+        kpis = {row[by]: row for row in records(metric_tables.metrics_summary(metrics, by))}
+        acts = {row[by]: row for row in records(action_tables.action_summary(actions, by))}
+        keys = [r.id for r in reviews] if by == "review" else sorted({r.team for r in reviews})
+        counted = ("metrics", "met", "actions", "open", "overdue")
+        return {
+            key: {
+                column: (kpis.get(key, {}) | acts.get(key, {})).get(column, 0 if column in counted else None)
+                for column in (*counted, "mean_achievement", "completion_rate")
+            }
+            for key in keys
+        }
+
+    def causes_of(self, review_ids: Collection[str], examples: int = CAUSE_EXAMPLES) -> pd.DataFrame:
+        """The root causes of the reviews `review_ids` by fishbone factor, most frequent first
+        (metrics.causes_pareto), each with its `examples` latest root causes."""
+        problems = self.problems[self.problems["review"].isin(review_ids)]
+        latest = problems.sort_values(["held_on", "review"], ascending=False)
+        causes = metric_tables.causes_pareto(problems)
+        quoted = [tuple(latest.loc[latest["factor"] == f, "root_cause"][:examples]) for f in causes["factor"]]
+        return causes.assign(examples=pd.Series(quoted, index=causes.index, dtype=object))
+
+    @cached_property
+    def last_updates(self) -> dict[ActionKey, date]:
+        """Per action, the latest day on or before today that its timeline changed or an update was written
+        (an update that keeps the status is news too, though the timeline merges it away)."""
+        today = self.today
+        written = {
+            (r.id, a.id): [u.date for u in a.updates if u.date <= today]
+            for r in self.knowledge_base.reviews
+            for a in r.actions
+        }
+        return {
+            key: max([e.date for e in events if e.date <= today] + written.get(key, []))
+            for key, events in self.histories.items()
+            if events and events[0].date <= today
+        }
+
+    @cached_property
+    def related(self) -> RelatedIndex:
+        """One index of every problem and lesson, built once (each review page asks it)."""
+        from retrogen.engine.related import RelatedIndex  # numpy, scipy and jieba: only when asked for
+
+        return RelatedIndex(self.knowledge_base.reviews)
+
+    def related_to(self, review_id: str, limit: int = RELATED_ON_A_PAGE) -> list[Match]:
+        """相关的过往经验 of a review: up to `limit` problems and lessons of other reviews like it, at most
+        RELATED_PER_REVIEW of any one review, so that a reader meets more than one past review."""
+        from retrogen.engine.related import RELATED_THRESHOLD
+
+        return self.related.like_review(
+            review_id, limit=limit, threshold=RELATED_THRESHOLD, per_review=RELATED_PER_REVIEW
         )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, cast
@@ -294,15 +294,15 @@ def reach(reviews: int, teams: int, last_seen: date, text: dict[str, str]) -> st
 
 
 def playbook_markdown(
-    playbook: Playbook, language: str, today: date, review_link: str = "", link_suffix: str = "/"
+    playbook: Playbook, language: str, today: date, review_link: Callable[[str], str] | None = None
 ) -> str:
-    """The playbook as one Markdown document; with `review_link`, sources link to review pages (the site)."""
+    """The playbook as one Markdown document; with `review_link` (a review's id to its link), sources link to
+    review pages (the site)."""
     template = environment("templates").get_template("playbook.md.j2")
     return template.render(
         playbook=playbook,
         text=catalogue(language).labels,
         today=today,
         review_link=review_link,
-        link_suffix=link_suffix,
         reach=reach,
     )

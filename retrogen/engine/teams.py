@@ -8,6 +8,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -70,13 +71,30 @@ def occasion(review: Review) -> str:
     return review.period or review.held_on.isoformat()
 
 
+def cadence(review: Review) -> str:
+    """How often the review recurs (month, quarter…), "other" for one that is not periodic."""
+    period = review.period_of if review.kind == "periodic" else None
+    return str(period.granularity) if period else "other"
+
+
+@dataclass(frozen=True)
+class KpiTrend:
+    """One metric of a team over its reviews of one cadence: its rows (TeamView.kpi_rows), oldest first."""
+
+    metric: str
+    unit: str
+    cadence: str
+    several_cadences: bool  # the team reports this metric at more than one cadence: the cadence must be named
+    rows: tuple[dict[str, Any], ...]
+
+
 @dataclass
 class TeamView:
     name: str
     slug: str
     reviews: list[Review]  # oldest first
-    metrics: pd.DataFrame  # the team's rows of Analysis.metrics, oldest review first, with `occasion`
-    funnel: pd.DataFrame  # the team's rows of Analysis.funnel, oldest review first, with `occasion`
+    metrics: pd.DataFrame  # the team's rows of Analysis.metrics, oldest review first, with `occasion`, `cadence`
+    funnel: pd.DataFrame  # the team's rows of Analysis.funnel, oldest review first, with `occasion`, `cadence`
     actions: pd.DataFrame  # the team's actions in follow-up order (overdue first)
     summary: dict[str, Any]  # action_summary of the team's actions
     causes: pd.DataFrame  # the team's root causes by factor (80/20)
@@ -85,6 +103,25 @@ class TeamView:
     # causes back while their fix is still open (Analysis.unfixed_causes): the team's rows
     repeated_misses: list[dict[str, Any]] = field(default_factory=list)
     unfixed_causes: list[dict[str, Any]] = field(default_factory=list)
+    latest_held: Review | None = None  # its latest review held by today
+
+    @cached_property
+    def kpi_rows(self) -> list[dict[str, Any]]:
+        """The team's metric rows, oldest review first, each with its review's occasion and cadence."""
+        return records(self.metrics)
+
+    @cached_property
+    def kpi_trends(self) -> list[KpiTrend]:
+        """One trend per metric and cadence, in the order the metrics first appear: a monthly figure beside
+        quarterly ones would read as a collapse."""
+        by_metric: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+        for row in self.kpi_rows:
+            by_metric.setdefault((row["metric"], row["unit"], row["cadence"]), []).append(row)
+        cadences = Counter((name, unit) for name, unit, _ in by_metric)
+        return [
+            KpiTrend(name, unit, each, cadences[(name, unit)] > 1, tuple(rows))
+            for (name, unit, each), rows in by_metric.items()
+        ]
 
     @property
     def open_actions(self) -> pd.DataFrame:
@@ -114,11 +151,16 @@ def team_views(analysis: Analysis) -> list[TeamView]:
     for review in analysis.knowledge_base.reviews:  # already oldest first
         reviews.setdefault(review.team, []).append(review)
     occasions = {r.id: occasion(r) for r in analysis.knowledge_base.reviews}
+    cadences = {r.id: cadence(r) for r in analysis.knowledge_base.reviews}
     order = {r.id: index for index, r in enumerate(analysis.knowledge_base.reviews)}
     slugs = team_slugs(reviews)
 
     def of_team(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
-        frame = frame.assign(occasion=frame["review"].map(occasions), _order=frame["review"].map(order))
+        frame = frame.assign(
+            occasion=frame["review"].map(occasions),
+            cadence=frame["review"].map(cadences),
+            _order=frame["review"].map(order),
+        )
         frame = frame.sort_values("_order", kind="stable").drop(columns="_order")
         return {str(team): part for team, part in frame.groupby("team", sort=False)}
 
@@ -132,13 +174,14 @@ def team_views(analysis: Analysis) -> list[TeamView]:
     for name in sorted(reviews):
         team_actions = actions.get(name, analysis.actions.iloc[0:0])
         summary = action_summary(team_actions)
+        held = [r for r in reviews[name] if r.held_on <= analysis.today]
         views.append(
             TeamView(
                 name=name,
                 slug=slugs[name],
                 reviews=reviews[name],
-                metrics=metrics.get(name, analysis.metrics.iloc[0:0].assign(occasion=None)),
-                funnel=funnel.get(name, analysis.funnel.iloc[0:0].assign(occasion=None)),
+                metrics=metrics.get(name, analysis.metrics.iloc[0:0].assign(occasion=None, cadence=None)),
+                funnel=funnel.get(name, analysis.funnel.iloc[0:0].assign(occasion=None, cadence=None)),
                 actions=team_actions,
                 # A team without actions has no summary row: its figures are empty, not missing.
                 summary={str(k): v for k, v in summary.iloc[0].items()}
@@ -148,6 +191,7 @@ def team_views(analysis: Analysis) -> list[TeamView]:
                 themes=(themes := recurring_themes(reviews[name]))[themes["recurring"]],
                 repeated_misses=misses.get(name, []),
                 unfixed_causes=unfixed.get(name, []),
+                latest_held=held[-1] if held else None,
             )
         )
     return views

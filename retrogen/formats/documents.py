@@ -54,6 +54,7 @@ class Text:
     text: str
     label: str = ""  # shown in bold before the text, with a colon
     note: bool = False  # a secondary line, smaller (a report's period, team and date under its title)
+    link: bool = False  # the text is an address: a link in the formats that have links (Markdown, HTML)
 
 
 @dataclass(frozen=True)

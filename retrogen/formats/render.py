@@ -47,11 +47,9 @@ def _escape_leading(match: re.Match[str]) -> str:
     return found + "\\" if found[0].isdigit() else "\\" + found
 
 
-def iso(value: Any) -> str:
-    """A date as YYYY-MM-DD; text (a date already written out by `records`) passes through."""
-    if isinstance(value, date):
-        return value.isoformat()
-    return value if isinstance(value, str) else ""
+def iso(value: date | None) -> str:
+    """A date as YYYY-MM-DD; nothing for none."""
+    return "" if value is None else value.isoformat()
 
 
 class _CompiledTemplates(jinja2.BytecodeCache):

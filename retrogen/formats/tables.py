@@ -46,25 +46,35 @@ def change_unit(column: str, row: dict[str, Any]) -> str | None:
     return row.get(unit_column) if unit_column else None
 
 
-def plain(value: Any, digits: int | None = 6) -> Any:
-    """A cell as a JSON-able value: NaN, infinities and NA become None, dates ISO strings, numpy scalars
-    Python ones, floats rounded to `digits` (none: full precision)."""
+def typed(value: Any, digits: int | None = 6) -> Any:
+    """A cell as a Python value: NaN, infinities and NA become None, numpy scalars Python ones, floats rounded
+    to `digits` (none: full precision), tuples lists; dates stay dates."""
     if isinstance(value, (list, tuple)):
-        return [plain(v, digits) for v in value]
+        return [typed(v, digits) for v in value]
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, date):
-        return value.isoformat()
+        return value
     if hasattr(value, "item"):  # numpy scalar
-        return plain(value.item(), digits)
+        return typed(value.item(), digits)
     if isinstance(value, float):
         return None if not math.isfinite(value) else value if digits is None else round(value, digits)
     return value
 
 
+def plain(value: Any, digits: int | None = 6) -> Any:
+    """A cell as a JSON-able value: typed, and dates ISO strings (the edge: JSON, CSV, a terminal)."""
+    value = typed(value, digits)
+    if isinstance(value, list):
+        return [v.isoformat() if isinstance(v, date) else v for v in value]
+    return value.isoformat() if isinstance(value, date) else value
+
+
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The frame's rows as dicts of typed cells (dates as dates): rows to compute and lay out with; `plain`
+    turns a cell into text where it leaves the program."""
     return [
-        {column: plain(value) for column, value in zip(frame.columns, row, strict=True)}
+        {column: typed(value) for column, value in zip(frame.columns, row, strict=True)}
         for row in frame.itertuples(index=False, name=None)
     ]
 
@@ -80,7 +90,8 @@ def grouped(rows: list[dict[str, Any]], key: str) -> dict[str, list[dict[str, An
 
 def to_json(frame: pd.DataFrame) -> str:
     # allow_nan=False: NaN is not JSON; plain already made every missing value null, this keeps it so.
-    return json.dumps(records(frame), ensure_ascii=False, indent=2, allow_nan=False)
+    rows = [{column: plain(value) for column, value in row.items()} for row in records(frame)]
+    return json.dumps(rows, ensure_ascii=False, indent=2, allow_nan=False)
 
 
 def yes_no(value: bool, language: str | None = None) -> str:
@@ -118,7 +129,7 @@ def _csv_rows(frame: pd.DataFrame, language: str | None, *, raw: bool) -> Iterab
     for row in records(frame):
         cells = []
         for column, value in row.items():
-            value = word(column, value, language)
+            value = word(column, plain(value), language)
             if isinstance(value, bool):
                 value = yes_no(value, language)
             elif isinstance(value, list):

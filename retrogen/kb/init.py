@@ -20,6 +20,7 @@ from retrogen import __version__
 from retrogen.core.errors import RetrogenError
 from retrogen.core.files import write_file
 from retrogen.core.words import catalogue
+from retrogen.formats import urls
 from retrogen.formats.render import yaml_environment
 from retrogen.gate.config import CONFIG_NAME
 from retrogen.gate.schema import SCHEMA_NAME, data_path, schema_path
@@ -32,15 +33,15 @@ HOOK_FILES = r"\.ya?ml$"
 HOOK_ID = "retrogen-check"
 # The site's sections: page -> its label in the catalogue (core/words.py; the label follows the site's language).
 NAV = {
-    "index.md": "dashboard",
-    "reviews/index.md": "reviews",
-    "lessons.md": "lessons",
-    "playbook.md": "playbook",
-    "actions.md": "actions",
-    "metrics.md": "metrics",
-    "teams/index.md": "teams_page",
-    "tags.md": "tags",
-    "submit.md": "submit",
+    urls.DASHBOARD: "dashboard",
+    urls.REVIEWS: "reviews",
+    urls.LESSONS: "lessons",
+    urls.PLAYBOOK: "playbook",
+    urls.TRACKER: "actions",
+    urls.METRICS: "metrics",
+    urls.TEAMS: "teams_page",
+    urls.TAGS: "tags",
+    urls.SUBMIT: "submit",
 }
 OVERRIDES = "site_overrides"
 # What init wrote, by hash: `init --upgrade` replaces only the files the team has not changed since. It is

@@ -17,6 +17,7 @@ import pandas as pd
 from retrogen.core.status import ACTIVE_STATES, State
 from retrogen.engine.actions import filter_actions, follow_up_order
 from retrogen.engine.analysis import Analysis
+from retrogen.formats.urls import SiteUrls, item
 
 DEFAULT_WITHIN = 7
 DEFAULT_STALE = 30
@@ -38,7 +39,7 @@ class Item:
     state: str
     last_update: date  # the latest day its status changed or an update was written
     reasons: tuple[Reason, ...]
-    link: str | None  # its review's page on the site, when mkdocs.yml has site_url
+    link: str | None  # its place on its review's page of the site, when mkdocs.yml has site_url
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -70,43 +71,21 @@ class OwnerDigest:
         }
 
 
-def action_link(site_url: str | None, review: str, action_id: str) -> str | None:
-    """The action's anchor on its review's page (the pages are folders: use_directory_urls)."""
-    if not site_url:
-        return None
-    return f"{site_url.rstrip('/')}/reviews/{review}/#{action_id.lower()}"
-
-
-def _last_updates(analysis: Analysis) -> dict[tuple[str, str], date]:
-    """Per action, the latest day on or before today that its timeline changed or an update was written
-    (an update that keeps the status is news too, though the timeline merges it away)."""
-    today = analysis.today
-    written = {
-        (r.id, a.id): [u.date for u in a.updates if u.date <= today]
-        for r in analysis.knowledge_base.reviews
-        for a in r.actions
-    }
-    return {
-        key: max([e.date for e in events if e.date <= today] + written.get(key, []))
-        for key, events in analysis.histories.items()
-        if events and events[0].date <= today
-    }
-
-
 def build_digest(
     analysis: Analysis,
     within: int = DEFAULT_WITHIN,
     stale: int = DEFAULT_STALE,
     team: str | None = None,
     owner: str | None = None,
-    site_url: str | None = None,
+    urls: SiteUrls | None = None,
 ) -> list[OwnerDigest]:
     """Per owner (by name), the open actions to remind: overdue, due within `within` days, or with no update
-    for `stale` days or more. An action can have several reasons; it is listed once, overdue first."""
+    for `stale` days or more. An action can have several reasons; it is listed once, overdue first. With
+    `urls` (and a site_url in them) each action links to its place on the site."""
     today = analysis.today
     table = follow_up_order(filter_actions(analysis.actions, owner=owner, team=team))
     active = table[table["state"].isin(list(ACTIVE_STATES))]
-    last_updates = _last_updates(analysis)
+    last_updates = analysis.last_updates
     owners: dict[str, list[Item]] = {}
     for row in active.to_dict("records"):
         key = (str(row["review"]), str(row["id"]))
@@ -128,7 +107,7 @@ def build_digest(
                     state=str(row["state"]),
                     last_update=last,
                     reasons=tuple(reasons),
-                    link=action_link(site_url, *key),
+                    link=urls.absolute(item(*key)) if urls else None,
                 )
             )
     return [OwnerDigest(name, tuple(items)) for name, items in sorted(owners.items())]

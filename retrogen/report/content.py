@@ -15,22 +15,19 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
-import pandas as pd
-
 from retrogen.core.errors import RetrogenError
 from retrogen.core.periods import Period, parse_label
-from retrogen.engine.actions import action_summary
 from retrogen.engine.analysis import Analysis
 from retrogen.engine.loop import FollowUp, Slip
-from retrogen.engine.metrics import Rag, causes_pareto, metrics_summary, rag
+from retrogen.engine.metrics import Rag, rag
 from retrogen.engine.model import Lesson, Problem, Review
+from retrogen.formats import urls
 from retrogen.formats.tables import grouped, records
+from retrogen.formats.urls import SiteUrls
 from retrogen.gate.hints import did_you_mean
 
 # The gaps a report discusses: the few largest (80/20), not every missed metric again.
 TOP_GAPS = 3
-# Root-cause examples a summary quotes per fishbone factor.
-CAUSE_EXAMPLES = 2
 
 
 class ReportError(RetrogenError):
@@ -90,6 +87,7 @@ class ReviewReport:
     today: date  # the day the actions' states are as of
     funnel: tuple[FunnelRow, ...] = ()
     follow_up: FollowUp | None = None  # the team's earlier actions as they stood at this meeting
+    link: str | None = None  # the review's page on the site, when mkdocs.yml has site_url
 
     @property
     def language(self) -> str:
@@ -183,16 +181,14 @@ def _action(row: dict[str, Any], review: Review | None = None) -> ActionRow:
         id=row["id"],
         action=row["action"],
         owner=row["owner"],
-        due=date.fromisoformat(row["due"]),
+        due=row["due"],
         checkpoint=row["checkpoint"],
         status=row["status"],
         state=row["state"],
         days_late=row["days_late"],
         review=review.title if review else "",
         team=review.team if review else "",
-        slip=Slip(date.fromisoformat(row["original_due"]), row["carries"], row["slip_days"])
-        if row["carries"]
-        else None,
+        slip=Slip(row["original_due"], row["carries"], row["slip_days"]) if row["carries"] else None,
     )
 
 
@@ -257,8 +253,9 @@ class ReportBuilder:
     """Builds reports from one Analysis; the tables are grouped by review once, so a build that writes every
     review's report stays linear in the number of reviews."""
 
-    def __init__(self, analysis: Analysis) -> None:
+    def __init__(self, analysis: Analysis, site: SiteUrls | None = None) -> None:
         self.analysis = analysis
+        self.site = site  # with a site_url: each review's report links to its page
         self.reviews = {r.id: r for r in analysis.knowledge_base.reviews}
 
     # Only the columns a report shows: turning every cell of the tables into rows cost a second per 1,000
@@ -297,7 +294,10 @@ class ReportBuilder:
             )
             for row in self._funnel.get(review.id, [])
         )
-        return ReviewReport(review, kpis, actions, self.analysis.today, funnel, self.analysis.follow_up(review))
+        link = self.site.absolute(urls.review(review.id)) if self.site else None
+        return ReviewReport(
+            review, kpis, actions, self.analysis.today, funnel, self.analysis.follow_up(review), link=link
+        )
 
     def period(self, period: Period, team: str | None, language: str) -> Report:
         """A period's report: the summary of every team (team None) or of one team followed by each of its
@@ -321,48 +321,24 @@ class ReportBuilder:
     def _summary(self, chosen: list[Review], period: Period, team: str | None) -> Summary:
         a = self.analysis
         ids = {r.id for r in chosen}
-        by = "review" if team is not None else "team"
         names = {r.id: r.title for r in chosen} if team is not None else {}
-        kpis = {row[by]: row for row in records(metrics_summary(a.metrics[a.metrics["review"].isin(ids)], by))}
-        acts = {row[by]: row for row in records(action_summary(a.actions[a.actions["review"].isin(ids)], by))}
-        keys = [r.id for r in chosen] if team is not None else sorted({r.team for r in chosen})
-        rows = tuple(_summary_row(names.get(key, key), kpis.get(key, {}), acts.get(key, {})) for key in keys)
+        summary = a.summary_of(chosen, "review" if team is not None else "team")
         overdue = a.overdue_actions[a.overdue_actions["review"].isin(ids)]
         return Summary(
             period=period,
             team=team,
             reviews=len(chosen),
-            rows=rows,
+            rows=tuple(SummaryRow(name=names.get(key, key), **row) for key, row in summary.items()),
             overdue=tuple(_action(row, self.reviews[row["review"]]) for row in records(overdue)),
-            causes=_causes(a.problems[a.problems["review"].isin(ids)]),
+            causes=tuple(
+                CauseRow(
+                    factor=row["factor"],
+                    problems=int(row["problems"]),
+                    teams=int(row["teams"]),
+                    share=row["share"],
+                    examples=tuple(row["examples"]),
+                )
+                for row in records(a.causes_of(ids))
+            ),
             today=a.today,
         )
-
-
-def _summary_row(name: str, kpis: dict[str, Any], actions: dict[str, Any]) -> SummaryRow:
-    """A row from a metrics_summary row and an action_summary row (either empty when there is nothing)."""
-    return SummaryRow(
-        name=name,
-        metrics=kpis.get("metrics", 0),
-        met=kpis.get("met", 0),
-        mean_achievement=kpis.get("mean_achievement"),
-        actions=actions.get("actions", 0),
-        open=actions.get("open", 0),
-        overdue=actions.get("overdue", 0),
-        completion_rate=actions.get("completion_rate"),
-    )
-
-
-def _causes(problems: pd.DataFrame) -> tuple[CauseRow, ...]:
-    """Root causes by fishbone factor, most frequent first, each with its latest root causes as examples."""
-    latest = problems.sort_values(["held_on", "review"], ascending=False)
-    return tuple(
-        CauseRow(
-            factor=row["factor"],
-            problems=int(row["problems"]),
-            teams=int(row["teams"]),
-            share=row["share"],
-            examples=tuple(latest.loc[latest["factor"] == row["factor"], "root_cause"][:CAUSE_EXAMPLES]),
-        )
-        for row in records(causes_pareto(problems))
-    )

@@ -186,6 +186,7 @@ def review_blocks(report: ReviewReport) -> list[Block]:
     blocks: list[Block] = [
         Heading(r.title, 0),
         Text(" · ".join(part for part in meta if part), note=True),
+        *([Text(report.link, label=text["on_site"], note=True, link=True)] if report.link else []),
         Text(r.objective, label=text["objective"]),
         Text(separator.join(f"{p.name} ({text[p.role]})" for p in r.participants), label=text["participants"]),
     ]

@@ -15,14 +15,15 @@ from retrogen.core.words import catalogue
 from retrogen.engine.analysis import Analysis
 from retrogen.engine.loop import FollowUp
 from retrogen.engine.model import Review
-from retrogen.engine.related import RELATED_THRESHOLD, Match, RelatedIndex
+from retrogen.engine.related import Match
+from retrogen.formats import urls
 from retrogen.formats.render import environment
+from retrogen.formats.urls import SiteUrls
 from retrogen.report.content import ReportBuilder, ReportError, ReviewReport
 
 # The comment's first line: the workflow updates the comment that starts with it instead of adding one.
 MARKER = "<!-- retrogen:pr-summary -->"
-# A reviewer reads three related items (the site's review page lists five), two at most of any one review so
-# that more than one past review speaks.
+# A reviewer reads three related items (the site's review page lists five; Analysis.related_to).
 RELATED_SHOWN = 3
 
 
@@ -40,20 +41,16 @@ class ReviewSummary:
 @dataclass(frozen=True)
 class PrSummary:
     """The reviews a pull request brings, and the files it names that do not pass the gate (the check job
-    shows why); links go to `site_url`, none when it is unknown."""
+    shows why); links go to the site's site_url, none when it is unknown."""
 
     language: str
     reviews: tuple[ReviewSummary, ...]
     failing: tuple[str, ...]
-    site_url: str | None
-    directory_urls: bool = True
+    site: SiteUrls
 
-    def review_url(self, review_id: str, anchor: str = "") -> str | None:
-        """Where the review's page is (or will be, once merged) on the published site."""
-        if not self.site_url:
-            return None
-        page = f"reviews/{review_id}/" if self.directory_urls else f"reviews/{review_id}.html"
-        return f"{self.site_url.rstrip('/')}/{page}{'#' + anchor if anchor else ''}"
+    def review_url(self, review_id: str, item_id: str = "") -> str | None:
+        """Where the review's page (or an action or lesson on it) is, or will be once merged, on the site."""
+        return self.site.absolute(urls.item(review_id, item_id) if item_id else urls.review(review_id))
 
 
 def _resolve(names: list[str], builder: ReportBuilder, cwd: Path) -> tuple[list[Review], list[str]]:
@@ -84,9 +81,8 @@ def pr_summary(
     analysis: Analysis,
     names: list[str],
     language: str,
-    site_url: str | None,
+    site: SiteUrls,
     *,
-    directory_urls: bool = True,
     cwd: Path | None = None,
 ) -> PrSummary:
     """The summary of the reviews `names` (ids, or paths relative to `cwd`) as of the analysis' day."""
@@ -94,20 +90,16 @@ def pr_summary(
         raise ReportError("name the reviews of the pull request (ids or files)")
     builder = ReportBuilder(analysis)
     reviews, failing = _resolve(names, builder, cwd or Path.cwd())
-    index = RelatedIndex(analysis.knowledge_base.reviews)
-    by_id = {r.id: r for r in analysis.knowledge_base.reviews}
+    by_id = analysis.review_rows
     summaries = tuple(
         ReviewSummary(
             builder.of(review),
             analysis.follow_up(review),
-            tuple(
-                (by_id[m.review], m)
-                for m in index.like_review(review.id, RELATED_SHOWN, RELATED_THRESHOLD, per_review=2)
-            ),
+            tuple((by_id[m.review].review, m) for m in analysis.related_to(review.id, RELATED_SHOWN)),
         )
         for review in reviews
     )
-    return PrSummary(language, summaries, tuple(failing), site_url, directory_urls)
+    return PrSummary(language, summaries, tuple(failing), site)
 
 
 def to_markdown(summary: PrSummary) -> str:

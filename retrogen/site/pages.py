@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Iterable
 from functools import cached_property
 from importlib import resources
@@ -13,12 +12,12 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from retrogen.core.words import catalogue, language_of
-from retrogen.engine.actions import action_summary
 from retrogen.engine.analysis import Analysis
 from retrogen.engine.model import Review
 from retrogen.engine.playbook import playbook_markdown
-from retrogen.engine.related import RELATED_THRESHOLD, Match, RelatedIndex
-from retrogen.engine.teams import TeamView, metrics_across_teams, occasion, team_views
+from retrogen.engine.related import Match
+from retrogen.engine.teams import TeamView, cadence, metrics_across_teams, team_views
+from retrogen.formats import urls
 from retrogen.formats.labels import slip_note
 from retrogen.formats.numbers import number, percent, signed_change
 from retrogen.formats.render import environment
@@ -50,13 +49,11 @@ class SiteBuilder:
         self.text = catalogue(config.language).labels
         self.env = environment("templates/site")
         self.env.filters["front"] = _front
-        self.env.globals.update(
-            text=self.text, review_href=self.review_href, sibling_href=self.sibling_href, factors=FACTORS
-        )
+        self.urls = urls.SiteUrls.of(config.mkdocs)
+        # Links from the page being rendered (`page`, its source path): `href` for raw HTML, which MkDocs does
+        # not rewrite; `md_link` for Markdown links, which MkDocs checks and turns into either URL style.
+        self.env.globals.update(text=self.text, factors=FACTORS, at=urls, href=self.urls.href, md_link=urls.source_link)
         self.env.globals["today"] = analysis.today  # the day the figures are as of
-        directory_urls = config.mkdocs.get("use_directory_urls", True) is not False
-        self._suffix = "/" if directory_urls else ".html"
-        self._up = "../" if directory_urls else ""
         # Rows grouped by review once: filtering a frame per review would make the build quadratic, and
         # turning many small frames into rows costs more than turning one big one.
         self.actions_by_review = grouped(records(analysis.actions), "review")
@@ -65,17 +62,9 @@ class SiteBuilder:
         self.teams = team_views(analysis)
         self.team_slug = {team.name: team.slug for team in self.teams}
 
-    def sibling_href(self, reference: str) -> str:
-        """A link from a review page to another review's action ("2026-10-east-sales:A3"), for raw HTML."""
-        review_id, _, action_id = reference.partition(":")
-        return f"{self._up}{review_id}{self._suffix}#{action_id.lower()}"
-
-    def review_href(self, review_id: str, anchor: str = "") -> str:
-        """A link from a top-level page to a review page, for raw HTML where MkDocs does not rewrite links."""
-        return f"{self._up}reviews/{review_id}{self._suffix}{'#' + anchor if anchor else ''}"
-
-    def render(self, template: str, **context: Any) -> str:
-        return self.env.get_template(template).render(**context)
+    def render(self, template: str, page: str = "", **context: Any) -> str:
+        """`template` as the page `page` (its source path inside docs_dir), which its links start from."""
+        return self.env.get_template(template).render(page=page, **context)
 
     def html_table(self, frame: pd.DataFrame | list[dict[str, Any]], headers: dict[str, str]) -> Markup:
         """A small HTML table of rows (the numbers beside a chart), rates as percentages."""
@@ -92,23 +81,24 @@ class SiteBuilder:
 
     def pages(self) -> Pages:
         pages: Pages = {
-            "index.md": self.dashboard(),
-            "reviews/index.md": self.reviews_index(),
-            "lessons.md": self.lessons(),
-            "playbook.md": self.playbook(),
-            "actions.md": self.actions(),
-            "metrics.md": self.metrics(),
-            "tags.md": self.render(
+            urls.DASHBOARD: self.dashboard(),
+            urls.REVIEWS: self.reviews_index(),
+            urls.LESSONS: self.lessons(),
+            urls.PLAYBOOK: self.playbook(),
+            urls.TRACKER: self.actions(),
+            urls.METRICS: self.metrics(),
+            urls.TAGS: self.render(
                 "tags.md.j2",
+                urls.TAGS,
                 aliases=sorted((tag, aliases) for tag, aliases in self.config.tags.aliases.items() if aliases),
             ),
-            "submit.md": self.submit(),
-            "teams/index.md": self.teams_index(),
+            urls.SUBMIT: self.submit(),
+            urls.TEAMS: self.teams_index(),
         }
         for team in self.teams:
-            pages[f"teams/{team.slug}.md"] = self.team(team)
+            pages[urls.team_page(team.slug)] = self.team(team)
         for review in self.analysis.knowledge_base.reviews:
-            pages[f"reviews/{review.id}.md"] = self.review(review)
+            pages[urls.review_page(review.id)] = self.review(review)
         return pages
 
     # --- one review -------------------------------------------------------------------------------
@@ -135,8 +125,10 @@ class SiteBuilder:
             [s["count"] for s in funnel],
             notes=[percent(s["conversion"]) for s in funnel],
         )
+        page = urls.review_page(review.id)
         return self.render(
             "review.md.j2",
+            page,
             text=text,
             r=review,
             metrics=metrics,
@@ -145,53 +137,25 @@ class SiteBuilder:
             follow_up=a.follow_up(review),
             funnel_chart=Markup(funnel_chart.svg()),
             tag_aliases=[alias for tag in review.tags for alias in self.config.tags.aliases_of(tag)],
-            team_page=f"../teams/{self.team_slug[review.team]}.md",
+            team_page=urls.source_link(urls.team(self.team_slug[review.team]), page),
             related=self.related(review),
         )
 
-    @cached_property
-    def _related_index(self) -> tuple[RelatedIndex, dict[str, Review]]:
-        """One index of every problem and lesson per build (each review page asks it once), and the reviews
-        by id to name the ones it finds."""
-        reviews = self.analysis.knowledge_base.reviews
-        return RelatedIndex(reviews), {r.id: r for r in reviews}
-
     def related(self, review: Review) -> list[tuple[Review, Match]]:
-        """相关的过往经验: up to five problems and lessons of other reviews like this one, with their reviews;
-        two at most of any one review, so that a reader meets more than one past review."""
-        index, by_id = self._related_index
-        return [
-            (by_id[m.review], m)
-            for m in index.like_review(review.id, limit=5, threshold=RELATED_THRESHOLD, per_review=2)
-        ]
+        """相关的过往经验 (Analysis.related_to), each with its review."""
+        reviews = self.analysis.review_rows
+        return [(reviews[m.review].review, m) for m in self.analysis.related_to(review.id)]
 
     # --- knowledge-base pages ---------------------------------------------------------------------
-    @cached_property
-    def _stats(self) -> dict[str, Any]:
-        """Headline counts, shown on the dashboard and the action tracker."""
-        a = self.analysis
-        totals = a.action_totals
-        return {
-            "reviews": len(a.knowledge_base.reviews),
-            "teams": len({r.team for r in a.knowledge_base.reviews}),
-            "lessons": len(a.lessons),
-            "open": totals.get("open", 0),
-            "overdue": totals.get("overdue", 0),
-            "on_time": totals.get("on_time_rate"),
-            "completion": totals.get("completion_rate"),
-            "verification": totals.get("verification_rate"),
-            "verified": totals.get("verified", 0),
-        }
-
     def dashboard(self) -> str:
         a = self.analysis
         overdue = records(a.overdue_actions)
         themes = records(a.recurring_themes.head(10))
         return self.render(
             "index.md.j2",
-            stats=self._stats,
-            latest=self._review_rows[:8],
-            suffix=self._suffix,
+            urls.DASHBOARD,
+            stats=a.headline,
+            latest=a.latest_reviews[:8],
             overdue=overdue[:10],
             themes=themes,
             notices=a.notices,
@@ -208,7 +172,7 @@ class SiteBuilder:
         Analysis.scoreboard computes them, each with its trend drawn; a team without a periodic review gets its
         latest review and how many of its KPIs it met instead, so that every team is on the board."""
         board = grouped(records(self.analysis.scoreboard), "team")
-        reviews = {r.id: r for r in self.analysis.knowledge_base.reviews}
+        reviews = self.analysis.review_rows
         rows = []
         for team in self.teams:
             kpis = board.get(team.name, [])
@@ -219,42 +183,28 @@ class SiteBuilder:
                 kpi["spark"] = (
                     Markup(sparkline(f"{kpi['metric']} ({kpi['unit']})", periods, values).svg()) if drawn else None
                 )
-            held = [r for r in team.reviews if r.held_on <= self.analysis.today]
+            periodic = reviews[kpis[0]["review"]].review if kpis else None
+            latest = team.latest_held
             rows.append(
                 {
                     "team": team,
-                    "review": reviews[kpis[0]["review"]] if kpis else None,
+                    "review": periodic,
                     "kpis": kpis,
-                    "latest": held[-1] if held else None,
-                    "latest_score": self.analysis.review_scores.get(held[-1].id) if held else None,
-                    "cadence": _cadence(reviews[kpis[0]["review"]]) if kpis else None,
+                    "latest": latest,
+                    "latest_score": reviews[latest.id].score if latest else None,
+                    "cadence": cadence(periodic) if periodic else None,
                 }
             )
         # Teams with figures first: a row that only says "no periodic review yet" should not push them down.
         return sorted(rows, key=lambda row: not row["kpis"])
 
-    @cached_property
-    def _review_rows(self) -> list[dict[str, Any]]:
-        """Every review, latest first, with its KPIs met (and worst miss) and its open and overdue action counts."""
-        a = self.analysis
-        reviews = sorted(a.knowledge_base.reviews, key=lambda r: (r.held_on, r.id), reverse=True)
-        overdue_counts = Counter(a.overdue_actions["review"])
-        return [
-            {
-                "review": review,
-                "open": a.open_counts.get(review.id, 0),
-                "overdue": overdue_counts[review.id],
-                "score": a.review_scores.get(review.id),
-            }
-            for review in reviews
-        ]
-
     def reviews_index(self) -> str:
-        reviews = [row["review"] for row in self._review_rows]
+        rows = self.analysis.latest_reviews
+        reviews = [row.review for row in rows]
         return self.render(
             "reviews_index.md.j2",
-            rows=self._review_rows,
-            suffix=self._suffix,
+            urls.REVIEWS,
+            rows=rows,
             teams=_choices(r.team for r in reviews),
             kinds=[(k, self.text[k]) for k in dict.fromkeys(r.kind for r in reviews)],
             periods=_choices((r.period for r in reviews if r.period), reverse=True),
@@ -266,6 +216,7 @@ class SiteBuilder:
         )
         return self.render(
             "lessons.md.j2",
+            urls.LESSONS,
             lessons=lessons,
             types=[(t, self.text[t]) for t in LESSON_TYPES],
             tags=_choices(t for row in lessons for t in row["tags"]),
@@ -274,14 +225,16 @@ class SiteBuilder:
 
     def playbook(self) -> str:
         body = playbook_markdown(
-            self.analysis.playbook, self.config.language, self.analysis.today, review_link="reviews/", link_suffix=".md"
+            self.analysis.playbook,
+            self.config.language,
+            self.analysis.today,
+            review_link=lambda review_id: urls.source_link(urls.review(review_id), urls.PLAYBOOK),
         )
         front = f"title: {_front(self.text['playbook'])}\nhide: [navigation]\nsearch:\n  exclude: true"
         return f"---\n{front}\n---\n\n{body}"
 
     def actions(self) -> str:
         a = self.analysis
-        by_owner, by_team = action_summary(a.actions, "owner"), action_summary(a.actions, "team")
         weekly = a.weekly.tail(26)
         weeks = [d.isoformat()[5:] for d in weekly["week"]]
         chart = line_chart(
@@ -312,7 +265,8 @@ class SiteBuilder:
         }
         return self.render(
             "actions.md.j2",
-            stats=self._stats,
+            urls.TRACKER,
+            stats=a.headline,
             overdue=list(grouped(overdue, "team").items()),
             open=open_rows,
             recently_done=done,
@@ -323,8 +277,8 @@ class SiteBuilder:
             owners=_choices(row["owner"] for row in every),
             states=[(s, t[s]) for s in dict.fromkeys(row["state"] for row in every)],
             rates=rates,
-            by_owner=records(by_owner),
-            by_team=records(by_team),
+            by_owner=records(a.actions_by_owner),
+            by_team=records(a.actions_by_team),
             weekly_chart=Markup(chart.svg()),
             weekly_table=self.html_table(
                 weekly, {"week": t["week"], "open": t["open"], "overdue": t["overdue"], "done": t["done"]}
@@ -338,7 +292,7 @@ class SiteBuilder:
                 "team": team,
                 "chart": self._achievement(team, t)[0],
                 "table": self.html_table(
-                    self._kpi_rows(team),
+                    _changes_shown(team.kpi_rows),
                     {
                         "occasion": t["period"],
                         "metric": t["metric"],
@@ -374,6 +328,7 @@ class SiteBuilder:
         funnel_chart = bar_chart(t["overall"], list(overall["title"]), list(overall["overall"]), percent=True)
         return self.render(
             "metrics.md.j2",
+            urls.METRICS,
             teams=teams,
             across=across,
             funnel_chart=Markup(funnel_chart.svg()),
@@ -402,20 +357,6 @@ class SiteBuilder:
         chart = line_chart(f"{team.name}: {t['achievement']}", occasions, series, percent=True, reference=1.0)
         return Markup(chart.svg()), occasions, series
 
-    def _kpi_rows(self, team: TeamView) -> list[dict[str, Any]]:
-        """A team's metric rows, oldest review first, with their occasion and their change signed (+7 pp for a
-        rate, -9.5% otherwise); from the rows already grouped by review, which cost less than a new frame."""
-        return [
-            {
-                **row,
-                "occasion": occasion(review),
-                "cadence": _cadence(review),
-                "change": signed_change(row["change"], row["change_unit"]),
-            }
-            for review in team.reviews
-            for row in self.metrics_by_review.get(review.id, [])
-        ]
-
     def _causes(self, causes: pd.DataFrame, t: dict[str, str]) -> dict[str, Markup]:
         """Root causes by factor, most frequent first: bars with their cumulative share (the 80/20 view)."""
         factors = [t[f] for f in causes["factor"]]
@@ -438,18 +379,16 @@ class SiteBuilder:
 
     # --- teams ------------------------------------------------------------------------------------
     def teams_index(self) -> str:
-        return self.render("teams_index.md.j2", teams=self.teams)
+        return self.render("teams_index.md.j2", urls.TEAMS, teams=self.teams)
 
     def team(self, team: TeamView) -> str:
         t = self.text
-        # A monthly figure beside quarterly ones would read as a collapse: one trend per metric and cadence.
-        by_metric: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
-        for row in self._kpi_rows(team):
-            by_metric.setdefault((row["metric"], row["unit"], row["cadence"]), []).append(row)
-        cadences = Counter((name, unit) for name, unit, _ in by_metric)
         metrics = []
-        for (name, unit, cadence), rows in by_metric.items():
-            title = f"{name} ({unit})" + (f" · {t['cadence_' + cadence]}" if cadences[(name, unit)] > 1 else "")
+        for trend in team.kpi_trends:
+            title = f"{trend.metric} ({trend.unit})"
+            if trend.several_cadences:
+                title += f" · {t['cadence_' + trend.cadence]}"
+            rows = _changes_shown(trend.rows)
             chart = line_chart(
                 title,
                 [r["occasion"] for r in rows],
@@ -499,13 +438,10 @@ class SiteBuilder:
                     {"occasion": t["period"], "stage": t["stage"], "count": t["count"], "conversion": t["conversion"]},
                 ),
             }
-        open_counts = self.analysis.open_counts
-        reviews = [
-            {"review": r, "open": open_counts.get(r.id, 0), "score": self.analysis.review_scores.get(r.id)}
-            for r in reversed(team.reviews)
-        ]
+        reviews = [self.analysis.review_rows[r.id] for r in reversed(team.reviews)]
         return self.render(
             "team.md.j2",
+            urls.team_page(team.slug),
             team=team,
             reviews=reviews,
             summary=team.summary,
@@ -525,6 +461,7 @@ class SiteBuilder:
         example = resources.files("retrogen") / "templates" / "init" / "reviews" / f"{example_name}.yaml"
         return self.render(
             "submit.md.j2",
+            urls.SUBMIT,
             fields=list(_schema_fields(load_schema())),
             codes=list(CODES.values()),
             language=language,
@@ -543,10 +480,9 @@ def _values(row: pd.Series) -> list[float | None]:
     return [None if pd.isna(v) else float(v) for v in row]
 
 
-def _cadence(review: Review) -> str:
-    """How often the review recurs (month, quarter…), "other" for one that is not periodic."""
-    period = review.period_of if review.kind == "periodic" else None
-    return str(period.granularity) if period else "other"
+def _changes_shown(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Metric rows with their change signed (+7 pp for a rate, -9.5% otherwise), for a table."""
+    return [{**row, "change": signed_change(row["change"], row["change_unit"])} for row in rows]
 
 
 def _schema_fields(schema: dict[str, Any], prefix: str = "") -> Any:

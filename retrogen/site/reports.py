@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from retrogen.engine.analysis import Analysis
+from retrogen.formats.urls import report_file
 from retrogen.report.content import Report, ReportBuilder, ReviewReport
 from retrogen.report.writers import to_docx
 
@@ -13,7 +14,7 @@ from retrogen.report.writers import to_docx
 def review_reports(analysis: Analysis) -> dict[str, bytes]:
     """Path inside docs_dir -> the .docx of every review."""
     builder = ReportBuilder(analysis)
-    return {f"reviews/{review.id}.docx": _docx(builder.of(review)) for review in analysis.knowledge_base.reviews}
+    return {report_file(review.id): _docx(builder.of(review)) for review in analysis.knowledge_base.reviews}
 
 
 @lru_cache(maxsize=4096)

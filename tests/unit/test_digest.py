@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from retrogen.engine.analysis import Analysis, analyse
+from retrogen.formats.urls import SiteUrls
 from retrogen.gate.config import load_config
 from retrogen.notify.digest import Reason, build_digest
 
@@ -81,8 +82,13 @@ def test_windows_and_filters(analysis: Analysis) -> None:
 
 
 def test_links_point_at_the_action_on_its_review_page(analysis: Analysis) -> None:
-    digest = build_digest(analysis, owner="王芳", site_url="https://kb.example.com/sales/")
+    digest = build_digest(analysis, owner="王芳", urls=SiteUrls(site_url="https://kb.example.com/sales/"))
     assert digest[0].items[0].link == "https://kb.example.com/sales/reviews/2026-10-east-sales/#a2"
+    files = SiteUrls(directory_urls=False, site_url="https://kb.example.com/sales")
+    assert build_digest(analysis, owner="王芳", urls=files)[0].items[0].link == (
+        "https://kb.example.com/sales/reviews/2026-10-east-sales.html#a2"
+    )
+    assert build_digest(analysis, owner="王芳", urls=SiteUrls())[0].items[0].link is None
     assert build_digest(analysis, owner="王芳")[0].items[0].link is None
 
 

@@ -26,6 +26,7 @@ from retrogen.engine.playbook import (
     playbook_markdown,
     similarity,
 )
+from retrogen.formats import urls
 from retrogen.formats.render import md
 from retrogen.gate.config import load_config
 from retrogen.gate.loader import parse_text
@@ -195,14 +196,18 @@ def test_evidence_counts_the_practice_own_reviews_teams_and_last_day(knowledge_b
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
-@pytest.mark.parametrize("review_link", ["", "reviews/"])
+@pytest.mark.parametrize("linked", [False, True])
 def test_no_lesson_text_appears_twice_in_the_fixture_playbook(
-    knowledge_base: Path, language: str, review_link: str
+    knowledge_base: Path, language: str, linked: bool
 ) -> None:
     analysis = fixture_analysis(knowledge_base)
-    text = playbook_markdown(analysis.playbook, language, TODAY, review_link=review_link)
+    text = playbook_markdown(analysis.playbook, language, TODAY, review_link=_site_link if linked else None)
     for lesson in lesson_texts(analysis.knowledge_base.reviews):
         assert text.count(str(md(lesson))) == 1, lesson
+
+
+def _site_link(review_id: str) -> str:
+    return urls.source_link(urls.review(review_id), urls.PLAYBOOK)
 
 
 def test_every_lesson_lives_in_exactly_one_practice(knowledge_base: Path) -> None:
@@ -337,7 +342,7 @@ def test_attack_lessons_stay_text_in_the_playbook() -> None:
     attack = review_from_data(parse_text(path, path.read_text(encoding="utf-8")).data, path)
     playbook = Analysis(KnowledgeBase([attack, *CRAFTED], TODAY), GitHistory()).playbook
     page = markdown.markdown(
-        playbook_markdown(playbook, "en", TODAY, review_link="reviews/", link_suffix=".md"),
+        playbook_markdown(playbook, "en", TODAY, review_link=_site_link),
         extensions=["tables", "attr_list", "md_in_html", "admonition", "toc"],
     )
     assert "<script" not in page and "<img" not in page and "<svg" not in page

@@ -85,6 +85,7 @@ class TeamView:
     # causes back while their fix is still open (Analysis.unfixed_causes): the team's rows
     repeated_misses: list[dict[str, Any]] = field(default_factory=list)
     unfixed_causes: list[dict[str, Any]] = field(default_factory=list)
+    ytd: list[dict[str, Any]] = field(default_factory=list)  # the team's rows of Analysis.ytd
 
     @property
     def open_actions(self) -> pd.DataFrame:
@@ -128,6 +129,7 @@ def team_views(analysis: Analysis) -> list[TeamView]:
     problems = {str(team): part for team, part in analysis.problems.groupby("team", sort=False)}
     misses = grouped(records(analysis.repeated_misses), "team")
     unfixed = grouped(records(analysis.unfixed_causes), "team")
+    ytd = grouped(records(analysis.ytd), "team")
     views = []
     for name in sorted(reviews):
         team_actions = actions.get(name, analysis.actions.iloc[0:0])
@@ -148,6 +150,7 @@ def team_views(analysis: Analysis) -> list[TeamView]:
                 themes=(themes := recurring_themes(reviews[name]))[themes["recurring"]],
                 repeated_misses=misses.get(name, []),
                 unfixed_causes=unfixed.get(name, []),
+                ytd=ytd.get(name, []),
             )
         )
     return views

@@ -219,6 +219,10 @@ class SiteBuilder:
                 kpi["spark"] = (
                     Markup(sparkline(f"{kpi['metric']} ({kpi['unit']})", periods, values).svg()) if drawn else None
                 )
+                period = reviews[kpi["review"]].period_of
+                kpi["ytd"] = self.analysis.ytd_by_kpi.get(
+                    (team.name, kpi["metric"], kpi["unit"], period.label if period else "")
+                )
             held = [r for r in team.reviews if r.held_on <= self.analysis.today]
             rows.append(
                 {

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from retrogen.core.errors import ConfigError
-from retrogen.core.periods import parse_label, tiling
+from retrogen.core.periods import months_of, parse_label, tiling
+from retrogen.core.rates import is_additive
 from retrogen.engine.analysis import analyse
 from retrogen.engine.targets import ytd_table
 from retrogen.gate.check import CheckOptions, check_paths
@@ -87,6 +88,13 @@ def test_a_quarter_counts_once_beside_its_months_and_a_gap_is_skipped() -> None:
     [row] = ytd_table(reviews, [target], TODAY).to_dict("records")
     assert (row["actual"], row["achievement"], row["counted"]) == (580, 0.58, "2026-Q1, 2026-Q3")
     assert row["elapsed"] == 0.5  # six months of twelve reviewed: Q2 is missing
+
+
+def test_what_adds_up_and_the_months_of_a_quarter() -> None:
+    assert [is_additive("万元"), is_additive("个"), is_additive("天")] == [True, True, True]
+    assert [is_additive("%"), is_additive(" ％ "), is_additive("pp"), is_additive("天", "lower")] == [False] * 4
+    assert [m.label for m in months_of(parse_label("2026-Q4"))] == ["2026-10", "2026-11", "2026-12"]
+    assert len(months_of(parse_label("2026-H1"))) == 6
 
 
 def write_targets(tmp_path: Path, body: str) -> Path:

@@ -99,6 +99,9 @@ def test_wheel_carries_the_schema_and_templates(tmp_path: Path) -> None:
     assert "retrogen/vendor/decap-cms/LICENSE" in names and "retrogen/vendor/js-yaml/LICENSE" in names
     packaged = zipfile.ZipFile(wheel).read("retrogen/data/review.schema.json")
     assert packaged == (ROOT / "schema" / "review.schema.json").read_bytes()
+    # the targets file's schema beside it (extra.retrogen.targets, gate/targets.py)
+    packaged = zipfile.ZipFile(wheel).read("retrogen/data/targets.schema.json")
+    assert packaged == (ROOT / "schema" / "targets.schema.json").read_bytes()
 
 
 def test_every_command_module_is_known_to_the_lazy_group() -> None:

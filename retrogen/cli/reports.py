@@ -17,6 +17,7 @@ from retrogen.cli.tables import (
     table_options,
     table_output_option,
 )
+from retrogen.core.errors import ConfigError
 from retrogen.core.printable import printable
 from retrogen.core.words import catalogue
 from retrogen.engine.actions import GROUPS, STATUS_FILTERS, action_summary, filter_actions, follow_up_order
@@ -36,6 +37,7 @@ PLAYBOOK_FORMATS = ("md", "docx")
 @click.option("--causes", is_flag=True, help="Root causes by fishbone factor, Pareto order.")
 @click.option("--lessons", is_flag=True, help="Lessons counted by tag and type.")
 @click.option("--themes", is_flag=True, help="Tags and factors, and whether they recur across teams or periods.")
+@click.option("--ytd", is_flag=True, help="Year-to-date achievement against the targets file (extra.retrogen.targets).")
 @table_options
 @table_output_option
 @force_option
@@ -49,6 +51,7 @@ def metrics(
     causes: bool,
     lessons: bool,
     themes: bool,
+    ytd: bool,
     fmt: str,
     raw: bool,
     wide: bool,
@@ -65,9 +68,14 @@ def metrics(
         retrogen metrics --funnel --format csv
         retrogen metrics -o metrics.xlsx
         retrogen metrics --by team -o by-team.csv      # opens right in Excel
+        retrogen metrics --ytd --today 2026-12-01
     """
-    if sum([by is not None, funnel, causes, lessons, themes]) > 1:
-        raise click.UsageError("choose one of --by, --funnel, --causes, --lessons, --themes")
+    if sum([by is not None, funnel, causes, lessons, themes, ytd]) > 1:
+        raise click.UsageError("choose one of --by, --funnel, --causes, --lessons, --themes, --ytd")
+    if ytd and get_config(ctx).settings.targets is None:
+        raise ConfigError(
+            f"no targets: name a targets file in {get_config(ctx).config_file} (extra.retrogen.targets: targets.yaml)"
+        )
     analysis = load_analysis(ctx, today, use_git=False)
     if by:
         frame = metrics_summary(analysis.metrics, by)
@@ -79,6 +87,8 @@ def metrics(
         frame = analysis.lessons_by_tag
     elif themes:
         frame = analysis.themes
+    elif ytd:
+        frame = analysis.ytd
     else:
         frame = analysis.metrics
     emit(
@@ -92,6 +102,7 @@ def metrics(
             "root causes": analysis.causes,
             "lessons by tag": analysis.lessons_by_tag,
             "themes": analysis.themes,
+            **({"year to date": analysis.ytd} if analysis.targets else {}),
         },
         Shown.of(ctx, analysis, lang, wide=wide, raw=raw),
         force=force,

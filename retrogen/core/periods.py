@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -130,3 +131,29 @@ def parse_label(label: str) -> Period:
         month, months = 1, 12
     end_year, end_month = _add_months(year, month, months - 1)
     return Period(date(year, month, 1), _month_end(end_year, end_month))
+
+
+def months_of(period: Period) -> list[Period]:
+    """The calendar months a period of whole months spans, in order; none for a custom period."""
+    count = period.months or 0
+    months = []
+    for offset in range(count):
+        year, month = _add_months(period.start.year, period.start.month, offset)
+        months.append(Period(date(year, month, 1), _month_end(year, month)))
+    return months
+
+
+def tiling(periods: Iterable[Period], within: Period) -> list[Period]:
+    """The periods, lying within `within`, that add up to it without counting a month twice: from its start
+    on, at each step the earliest period that begins after what is already covered, the longest of those
+    that begin together (the quarter, not its first month). A period that overlaps one taken is left out;
+    a gap (a quarter nobody reviewed) is skipped over. In date order."""
+    inside = sorted(
+        (p for p in set(periods) if within.start <= p.start and p.end <= within.end),
+        key=lambda p: (p.start, -p.end.toordinal()),
+    )
+    taken: list[Period] = []
+    for period in inside:
+        if not taken or period.start > taken[-1].end:
+            taken.append(period)
+    return taken

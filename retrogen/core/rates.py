@@ -9,6 +9,10 @@ from collections.abc import Callable
 
 from retrogen.core.periods import Period
 
+# A metric in these units is a rate: it changes in percentage points (58% -> 65% is +7 pp), and the rates of
+# several periods do not add up to the rate of all of them.
+PERCENT_UNITS = frozenset({"%", "％", "pp", "百分比"})
+
 
 def ratio(numerator: float | None, denominator: float | None) -> float:
     """numerator / denominator; NaN when either is missing, the denominator is zero, or the result is no
@@ -39,6 +43,14 @@ def met(target: float | None, actual: float | None, better: str = "higher") -> b
     if target is None or actual is None or not (math.isfinite(target) and math.isfinite(actual)):
         return None
     return bool(actual <= target if better == "lower" else actual >= target)  # bool: not numpy.bool_
+
+
+def is_additive(unit: str, better: str = "higher") -> bool:
+    """Whether a KPI's figures of several periods add up to the figure of all of them (万元, 个: amounts and
+    counts), so that a year's actual to date is their sum and a quarter's the sum of its months. Not for a
+    rate, nor where lower is better: those are durations, averages and shares (平均跟进周期 in 天), whose
+    periods do not add up."""
+    return unit.strip() not in PERCENT_UNITS and better != "lower"
 
 
 def missed_in_a_row(met_in: Callable[[Period], bool | None], period: Period | None) -> int | None:

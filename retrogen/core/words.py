@@ -307,6 +307,15 @@ _LABELS_EN = {
     "{amber} from {amber_from}, {red} below.",
     "missed_in_a_row": "missed {n} periods in a row",
     "repeated_misses": "Targets missed again and again",
+    "ytd": "Targets to date",
+    "ytd_sum": "to date",
+    "ytd_latest": "latest vs target",
+    "ytd_note": "Each target of the targets file against the team's periodic reviews of its year or half-year. "
+    "Amounts and counts add up the periods reviewed so far (time elapsed: the share of the year they cover); "
+    "rates and KPIs where lower is better show the latest period's figure against the target.",
+    "target_period": "target period",
+    "elapsed": "time elapsed",
+    "through": "through",
     "fix_not_done": "fix not done",
     "unfixed_cause": "{problem} of {review} recurs ({theme}; {earlier} of {earlier_review}) while the action "
     "meant to fix it is not done: {actions}",
@@ -562,6 +571,14 @@ _LABELS_ZH = {
     "{amber_from} 及以上为{amber},以下为{red}。",
     "missed_in_a_row": "连续{n}期未达成",
     "repeated_misses": "连续未达成的指标",
+    "ytd": "年度目标进度",
+    "ytd_sum": "累计",
+    "ytd_latest": "最新一期对比目标",
+    "ytd_note": "目标文件中的每个目标,对比本团队该年度(或半年度)的周期复盘:金额和数量为已复盘各期之和"
+    "(时间进度:这些周期占全年的比例);比率和越低越好的指标取最新一期的数值对比目标。",
+    "target_period": "目标期间",
+    "elapsed": "时间进度",
+    "through": "截至",
     "fix_not_done": "整改未完成",
     "unfixed_cause": "{review} 的 {problem} 再次出现({theme};同 {earlier_review} 的 {earlier}),"
     "而针对它的行动尚未完成:{actions}",
@@ -620,6 +637,11 @@ _HEADERS_ZH = {
     "theme": "主题",
     "periods": "周期数",
     "last_seen": "最近出现",
+    "target_period": "目标期间",
+    "basis": "计算方式",
+    "through": "截至",
+    "counted": "计入周期",
+    "elapsed": "时间进度",
     "recurring": "反复出现",
     "id": "编号",
     "action": "行动",
@@ -701,6 +723,7 @@ _VALUES_ZH = {
         "carried": "已结转",
     },
     "change_unit": {"pp": "个百分点", "ratio": "比例"},
+    "basis": {"sum": "各期累计", "latest": "最新一期"},
 }
 
 CATALOGUES: dict[Language, Catalogue] = {

@@ -26,12 +26,14 @@ from retrogen.engine.history import (
 from retrogen.engine.loop import ClosedLoop, FollowUp, closed_loop, follow_up
 from retrogen.engine.model import KnowledgeBase, Review, load_knowledge_base
 from retrogen.engine.playbook import Playbook, build_playbook
+from retrogen.engine.targets import ytd_by_kpi, ytd_table
 from retrogen.formats.tables import records
 from retrogen.gate.check import read_knowledge_base
 from retrogen.gate.config import Config
 from retrogen.gate.loop_checks import same_cause
 from retrogen.gate.loop_rules import previous_review
 from retrogen.gate.settings import DEFAULTS
+from retrogen.gate.targets import Target
 
 if TYPE_CHECKING:
     from retrogen.engine.related import Match, RelatedIndex
@@ -105,6 +107,7 @@ class Analysis:
     rag_thresholds: tuple[float, float] = DEFAULTS.rag_thresholds
     repeated_miss_periods: int = DEFAULTS.repeated_miss_periods  # extra.retrogen.repeated_miss_periods
     proven_min_verdicts: int = DEFAULTS.proven_min_verdicts  # extra.retrogen.proven_min_verdicts
+    targets: tuple[Target, ...] = ()  # extra.retrogen.targets, read
 
     @property
     def today(self) -> date:
@@ -142,6 +145,17 @@ class Analysis:
         (metrics.scoreboard)."""
         held = [r for r in self.knowledge_base.reviews if r.held_on <= self.today]
         return metric_tables.scoreboard(held, self.metrics, *self.rag_thresholds, repeated=self.repeated_miss_periods)
+
+    @cached_property
+    def ytd(self) -> pd.DataFrame:
+        """Year-to-date achievement against each target of targets.yaml, from the reviews held by today
+        (targets.ytd_table)."""
+        return ytd_table(self.knowledge_base.reviews, self.targets, self.today)
+
+    @cached_property
+    def ytd_by_kpi(self) -> dict[tuple[str, str, str, str], dict[str, Any]]:
+        """The year to date beside each KPI of the scoreboard (targets.ytd_by_kpi)."""
+        return ytd_by_kpi(self.ytd)
 
     @cached_property
     def repeated_misses(self) -> pd.DataFrame:
@@ -437,4 +451,5 @@ def analysis_of(knowledge_base: KnowledgeBase, config: Config, *, use_git: bool 
         config.settings.rag_thresholds,
         config.settings.repeated_miss_periods,
         config.settings.proven_min_verdicts,
+        config.targets,
     )

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from retrogen.core.periods import Period
+from retrogen.core.rates import PERCENT_UNITS as PERCENT_UNITS  # re-exported: any other unit changes relatively
 from retrogen.core.rates import achievement as achievement  # re-exported: rates is free of pandas, for `check`
 from retrogen.core.rates import met, missed_in_a_row
 from retrogen.core.rates import ratio as ratio
@@ -46,8 +47,6 @@ METRIC_COLUMNS = [
     "yoy_change",
     "missed_in_a_row",
 ]
-# A metric in these units changes in percentage points (58% -> 65% is +7 pp), any other relatively.
-PERCENT_UNITS = frozenset({"%", "％", "pp", "百分比"})
 STATED = "stated"  # previous_from of a `previous` the review states and no earlier review reported
 # How many periods of one cadence a scoreboard's trend shows, the latest last.
 TREND_PERIODS = 6

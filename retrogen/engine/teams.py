@@ -104,6 +104,7 @@ class TeamView:
     repeated_misses: list[dict[str, Any]] = field(default_factory=list)
     unfixed_causes: list[dict[str, Any]] = field(default_factory=list)
     latest_held: Review | None = None  # its latest review held by today
+    ytd: list[dict[str, Any]] = field(default_factory=list)  # the team's rows of Analysis.ytd
 
     @cached_property
     def kpi_rows(self) -> list[dict[str, Any]]:
@@ -170,6 +171,7 @@ def team_views(analysis: Analysis) -> list[TeamView]:
     problems = {str(team): part for team, part in analysis.problems.groupby("team", sort=False)}
     misses = grouped(records(analysis.repeated_misses), "team")
     unfixed = grouped(records(analysis.unfixed_causes), "team")
+    ytd = grouped(records(analysis.ytd), "team")
     views = []
     for name in sorted(reviews):
         team_actions = actions.get(name, analysis.actions.iloc[0:0])
@@ -192,6 +194,7 @@ def team_views(analysis: Analysis) -> list[TeamView]:
                 repeated_misses=misses.get(name, []),
                 unfixed_causes=unfixed.get(name, []),
                 latest_held=held[-1] if held else None,
+                ytd=ytd.get(name, []),
             )
         )
     return views

@@ -34,6 +34,7 @@ RATE_COLUMNS = frozenset(
         "mean_achievement",
         "median_achievement",
         "verification_rate",
+        "elapsed",
     }
 )
 # Changes: in percentage points or relative, as each row's change_unit says (metrics tables).

@@ -19,6 +19,7 @@ from retrogen.gate.owners import normalise
 from retrogen.gate.people import Roster, load_roster
 from retrogen.gate.schema import SCHEMA_NAME
 from retrogen.gate.settings import DEFAULTS, Settings, SettingsRefused, read_settings
+from retrogen.gate.targets import Target, load_targets
 
 CONFIG_NAME = "mkdocs.yml"
 
@@ -33,6 +34,7 @@ class Config:
     settings: Settings = DEFAULTS
     roster: Roster = field(default_factory=Roster)  # extra.retrogen.people, read
     tags: TagVocabulary = field(default_factory=TagVocabulary)  # extra.retrogen.tag_aliases, read
+    targets: tuple[Target, ...] = ()  # extra.retrogen.targets, read
     teams: tuple[str, ...] | None = None  # extra.retrogen.teams, normalised; None: any team is fine
     language: Language = "en"
     site_name: str = "retrogen"
@@ -167,6 +169,7 @@ def load_config(config_file: Path | None = None, cwd: Path | None = None) -> Con
         settings=settings,
         roster=load_roster(root / settings.people) if settings.people else Roster(),
         tags=tag_vocabulary(settings.tag_aliases, f"{config_file}: extra.retrogen.tag_aliases"),
+        targets=load_targets(root / settings.targets) if settings.targets else (),
         teams=tuple(normalise(team) for team in settings.teams) if settings.teams is not None else None,
         language=language_of(theme.get("language") if theme else None),
         site_name=str(raw.get("site_name") or "retrogen"),

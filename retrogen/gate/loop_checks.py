@@ -15,8 +15,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from retrogen.core.periods import Period
-from retrogen.core.rates import met, missed_in_a_row
+from retrogen.core.periods import Granularity, Period, months_of
+from retrogen.core.rates import is_additive, met, missed_in_a_row
 from retrogen.core.status import DEFAULT_STATUS, Status
 from retrogen.gate.loader import Document, FieldPath, Position, field_name
 from retrogen.gate.loop_rules import (
@@ -248,6 +248,7 @@ def cross_issues(
         yield from _expects_issues(review, team.metric_names)
         yield from _previous_issues(review, periodic)
         yield from _repeated_miss_issues(review, team, repeated_miss_periods)
+        yield from _quarter_sum_issues(review, team)
         if team.reviews[-1] is review:
             previous = _previous_comparable(review, team)
             yield from _follow_up_issues(review, team.reviews[:-1], previous, carried)
@@ -461,6 +462,45 @@ def _repeated_miss_issues(review: ReviewFacts, team: _Team, least: int) -> Itera
                 "name what changes in the actions, or revise the target with whoever set it",
                 field_name(("metrics", index, "name")),
             )
+
+
+def _quarter_sum_issues(review: ReviewFacts, team: _Team) -> Iterator[CrossIssue]:
+    """A KPI in amounts or counts (core.rates.is_additive) whose quarterly actual differs, by more than
+    rounding, from the sum of the team's monthly reviews of the quarter's three months: one of the figures is
+    wrong, and the year to date (engine/targets.py) counts the quarter. Only when all three months were
+    reviewed and report the KPI (same name and unit)."""
+    period = review.period
+    if period is None or period.granularity is not Granularity.QUARTER or team.by_period.get(period) is not review:
+        return
+    months = [source for month in months_of(period) if (source := team.by_period.get(month)) is not None]
+    if len(months) < 3:
+        return
+    for index, metric in enumerate(review.metrics):
+        if not is_additive(metric.unit, metric.better):
+            continue
+        found = [
+            (source, part)
+            for source in months
+            for part in source.metrics
+            if part.name == metric.name and part.unit == metric.unit
+        ]
+        if len(found) < len(months):
+            continue
+        total = sum(part.actual for _, part in found)
+        if previous_agrees(metric.actual, total):  # up to rounding, as a stated previous
+            continue
+        each = ", ".join(
+            f"{source.period.label if source.period else source.id} {part.actual:g}" for source, part in found
+        )
+        yield CrossIssue(
+            review.display,
+            metric.at or metric.previous_at,
+            "RG224",
+            f"metric {metric.name} reports {metric.actual:g} {metric.unit} for {period.label}, but the "
+            f"team's monthly reviews of it add up to {total:g} ({each}); correct the quarter or the month "
+            "that is wrong",
+            field_name(("metrics", index, "actual")),
+        )
 
 
 def _recurring_cause_issues(

@@ -141,6 +141,12 @@ class Settings:
         lambda v: v is None or _is_text(v),
         "the roster: who the owners are, by every name they go by, and how to reach them",
     )  # fmt: skip
+    targets: str | None = setting(
+        None, "the path of the targets file (targets.yaml), relative to mkdocs.yml",
+        lambda v: v is None or _is_text(v),
+        "annual or half-year targets per team and KPI: year-to-date achievement on the team pages, the "
+        "scoreboard and in `metrics --ytd`",
+    )  # fmt: skip
     require_known_owners: bool = setting(
         False, "true or false", lambda v: isinstance(v, bool), "refuse an owner the roster does not know"
     )

@@ -183,6 +183,10 @@ class SiteBuilder:
                 kpi["spark"] = (
                     Markup(sparkline(f"{kpi['metric']} ({kpi['unit']})", periods, values).svg()) if drawn else None
                 )
+                period = reviews[kpi["review"]].review.period_of
+                kpi["ytd"] = self.analysis.ytd_by_kpi.get(
+                    (team.name, kpi["metric"], kpi["unit"], period.label if period else "")
+                )
             periodic = reviews[kpis[0]["review"]].review if kpis else None
             latest = team.latest_held
             rows.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 from datetime import date
@@ -11,8 +12,9 @@ import click
 from retrogen.cli.base import cli, get_config, load_analysis
 from retrogen.cli.options import no_git_option, today_option
 from retrogen.notify.digest import DEFAULT_STALE, DEFAULT_WITHIN, build_digest
-from retrogen.notify.messages import MARKDOWN, PLAIN, to_json, to_text
-from retrogen.notify.senders import PLATFORMS, DeliveryError, check_settings, send
+from retrogen.notify.escalation import Escalation, build_escalations, digest_rows, dry_run_text
+from retrogen.notify.messages import MARKDOWN, PLAIN, to_text
+from retrogen.notify.senders import PLATFORMS, DeliveryError, check_settings, send, send_escalations
 
 
 @cli.command()
@@ -67,7 +69,8 @@ def remind(
     no_git: bool,
     today: date,
 ) -> None:
-    """Remind owners of their overdue, soon due and quiet actions; without --send, print what would be sent.
+    """Remind owners of their overdue, soon due and quiet actions, and tell each team's lead of the actions
+    overdue more than `escalate_after` days (mkdocs.yml, default 14); without --send, print what would be sent.
 
     \b
     Example:
@@ -83,12 +86,24 @@ def remind(
     digests = build_digest(
         analysis, within=within, stale=stale, team=team, site_url=str(site_url) if site_url else None
     )
-    if owners:
-        wanted = {config.roster.canonical(owner) for owner in owners}  # an alias names its person
+    wanted = (
+        frozenset(config.roster.canonical(owner) for owner in owners) if owners else None
+    )  # an alias names its person
+    if wanted is not None:
         digests = [d for d in digests if d.owner in wanted]
+    escalate_after = config.settings.escalate_after
+    escalations = build_escalations(
+        analysis, config.roster, escalate_after=escalate_after, platform=platform, team=team, owners=wanted
+    )
     if platform is None:
         style = MARKDOWN if fmt == "markdown" else PLAIN
-        text = to_json(digests) if fmt == "json" else to_text(digests, analysis.today, style, config.language)
+        if fmt == "json":
+            rows = digest_rows([d.as_dict() for d in digests], escalations)
+            text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+        else:
+            text = to_text(digests, analysis.today, style, config.language)
+            if escalations:
+                text += "\n" + dry_run_text(escalations, analysis.today, escalate_after, style, config.language) + "\n"
         click.echo(text, nl=False)
         click.echo("dry run: nothing sent (add --send PLATFORM to send it)", err=True)
         return
@@ -104,6 +119,25 @@ def remind(
         f"({len(digests)} owner{'s' if len(digests) != 1 else ''}).",
         err=True,
     )
+    _escalate(platform, escalations, analysis.today, escalate_after)
+
+
+def _escalate(platform: str, escalations: list[Escalation], today: date, escalate_after: int) -> None:
+    """Send the leads their escalations; say which reach nobody, and why (never dropped in silence)."""
+    for escalation in escalations:
+        if escalation.problem:
+            actions = ", ".join(f"{i.review}:{i.id}" for i in escalation.items)
+            click.echo(f"Not escalated ({escalation.problem}): {actions}", err=True)
+    try:
+        sent = send_escalations(platform, escalations, today, os.environ, escalate_after=escalate_after)
+    except DeliveryError as exc:
+        raise click.ClickException(f"escalation: {exc} (the owners' reminders went out)") from None
+    if sent:
+        leads = sum(e.problem is None for e in escalations)
+        click.echo(
+            f"Escalated to {leads} lead{'s' if leads != 1 else ''} in {sent} message{'s' if sent != 1 else ''}.",
+            err=True,
+        )
 
 
 def _delivery_report(error: DeliveryError) -> str:

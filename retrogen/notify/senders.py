@@ -17,6 +17,7 @@ from typing import Any
 from retrogen.core.errors import ConfigError
 from retrogen.gate.people import Roster
 from retrogen.notify.digest import OwnerDigest
+from retrogen.notify.escalation import Escalation, escalation_message
 from retrogen.notify.messages import MARKDOWN, PLAIN, SLACK, owned_sections, pack, pack_owned, title, to_text
 from retrogen.notify.webhook import (
     RATE_LIMITS,
@@ -40,6 +41,7 @@ __all__ = [
     "Transport",
     "check_settings",
     "send",
+    "send_escalations",
 ]
 
 PLATFORMS = ("wecom", "dingtalk", "feishu", "slack", "email")
@@ -209,6 +211,13 @@ def _email(
     messages = [_message(smtp_to.sender, [address], [digest], today, language) for digest, address in addressed]
     if rest:
         messages.append(_message(smtp_to.sender, smtp_to.recipients, rest, today, language))
+    return _smtp_send(env, smtp_to, messages, transport)
+
+
+def _smtp_send(
+    env: Mapping[str, str], smtp_to: SmtpSettings, messages: list[EmailMessage], transport: Transport
+) -> int:
+    """Send `messages` in one session with the server; their number, or SendError with the secrets masked."""
     host, port = smtp_to.host, smtp_to.port
     try:
         context = ssl.create_default_context()
@@ -265,3 +274,79 @@ def send(
         return _email(env, digests, today, language, transport, roster)
     hook = Webhook(platform, env, transport)
     return _deliver(hook, _WEBHOOK_MESSAGES[platform](digests, today, language, roster))
+
+
+# What one escalation message may take before the mention is added (the mention needs at most a few dozen).
+_ESCALATION_LIMITS = {"wecom": WECOM_LIMIT - 200, "dingtalk": DINGTALK_LIMIT, "feishu": FEISHU_LIMIT}
+
+
+def _escalation_payloads(platform: str, escalation: Escalation, text: str, heading: str) -> list[dict[str, Any]]:
+    """The messages that tell the lead on a group robot: the escalation, mentioning the lead by the roster's
+    id (DingTalk: mobile number), cut into pieces the platform accepts."""
+    contact = escalation.contact(platform)
+    if platform == "slack":
+        pieces = pack(text.split("\n"), SLACK_SECTION_LIMIT - 40, "\n")
+        return [
+            {"text": heading, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": f"<@{contact}>\n{p}"}}]}
+            for p in pieces
+        ]
+    pieces = pack(text.split("\n"), _ESCALATION_LIMITS[platform], "\n")
+    if platform == "wecom":
+        return [{"msgtype": "markdown", "markdown": {"content": f"{p}\n<@{contact}>"}} for p in pieces]
+    if platform == "dingtalk":
+        return [
+            {
+                "msgtype": "markdown",
+                "markdown": {"title": heading, "text": f"{p}\n\n@{contact}"},
+                "at": {"atMobiles": [contact], "isAtAll": False},
+            }
+            for p in pieces
+        ]
+    return [
+        {
+            "msg_type": "interactive",
+            "card": {
+                "header": {"title": {"tag": "plain_text", "content": heading}},
+                "elements": [{"tag": "markdown", "content": f"<at id={contact}></at>\n{p}"}],
+            },
+        }
+        for p in pieces
+    ]
+
+
+def send_escalations(
+    platform: str,
+    escalations: list[Escalation],
+    today: date,
+    env: Mapping[str, str],
+    *,
+    escalate_after: int,
+    transport: Transport | None = None,
+) -> int:
+    """Tell each reachable lead of their team's escalated actions on `platform`: by e-mail to the lead's
+    address, on a group robot mentioning the lead. The number of messages sent; an escalation whose lead
+    cannot be reached is not sent (the caller reports it)."""
+    transport = transport or DEFAULT_TRANSPORT
+    reachable = [e for e in escalations if e.problem is None]
+    if not reachable:
+        return 0
+    if platform == "email":
+        smtp_to = smtp_settings(env)
+        mails = []
+        for escalation in reachable:
+            text = escalation_message(escalation, today, escalate_after)
+            mail = EmailMessage()
+            mail["Subject"] = text.split("\n", 1)[0]
+            mail["From"] = smtp_to.sender
+            mail["To"] = escalation.contact("email")
+            mail.set_content(text + "\n")
+            mails.append(mail)
+        return _smtp_send(env, smtp_to, mails, transport)
+    style = SLACK if platform == "slack" else MARKDOWN
+    messages = []
+    for escalation in reachable:
+        heading = escalation_message(escalation, today, escalate_after).split("\n", 1)[0]
+        text = escalation_message(escalation, today, escalate_after, style)
+        lead = (escalation.lead or "",)
+        messages += [Outgoing(p, lead) for p in _escalation_payloads(platform, escalation, text, heading)]
+    return _deliver(Webhook(platform, env, transport), messages)

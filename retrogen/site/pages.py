@@ -13,7 +13,7 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from retrogen.core.words import catalogue, language_of
-from retrogen.engine.actions import action_summary
+from retrogen.engine.actions import OVERDUE_AGES, action_summary, overdue_ages
 from retrogen.engine.analysis import Analysis
 from retrogen.engine.model import Review
 from retrogen.engine.playbook import playbook_markdown
@@ -325,6 +325,10 @@ class SiteBuilder:
             rates=rates,
             by_owner=records(by_owner),
             by_team=records(by_team),
+            workload=self.html_table(
+                overdue_ages(a.actions),
+                {c: t[c] for c in ("owner", "open", "overdue", *(age for age, _, _ in OVERDUE_AGES))},
+            ),
             weekly_chart=Markup(chart.svg()),
             weekly_table=self.html_table(
                 weekly, {"week": t["week"], "open": t["open"], "overdue": t["overdue"], "done": t["done"]}

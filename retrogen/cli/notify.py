@@ -12,9 +12,9 @@ import click
 from retrogen.cli.base import cli, get_config, load_analysis
 from retrogen.cli.options import no_git_option, today_option
 from retrogen.notify.digest import DEFAULT_STALE, DEFAULT_WITHIN, build_digest
-from retrogen.notify.escalation import Escalation, build_escalations, digest_rows, dry_run_text
+from retrogen.notify.escalation import build_escalations, digest_rows, dry_run_text
 from retrogen.notify.messages import MARKDOWN, PLAIN, to_text
-from retrogen.notify.senders import PLATFORMS, DeliveryError, check_settings, send, send_escalations
+from retrogen.notify.senders import PLATFORMS, DeliveryError, check_settings, send
 
 
 @cli.command()
@@ -110,34 +110,30 @@ def remind(
     if not digests:
         click.echo(f"Nothing to remind as of {analysis.today.isoformat()}; nothing sent.", err=True)
         return
-    try:
-        sent = send(platform, digests, analysis.today, os.environ, language=config.language, roster=config.roster)
-    except DeliveryError as exc:  # what went out, what did not, and how to send only the rest
-        raise click.ClickException(_delivery_report(exc)) from None
-    click.echo(
-        f"Sent {sent} message{'s' if sent != 1 else ''} to {platform} "
-        f"({len(digests)} owner{'s' if len(digests) != 1 else ''}).",
-        err=True,
-    )
-    _escalate(platform, escalations, analysis.today, escalate_after)
-
-
-def _escalate(platform: str, escalations: list[Escalation], today: date, escalate_after: int) -> None:
-    """Send the leads their escalations; say which reach nobody, and why (never dropped in silence)."""
-    for escalation in escalations:
+    for escalation in escalations:  # never dropped in silence
         if escalation.problem:
             actions = ", ".join(f"{i.review}:{i.id}" for i in escalation.items)
             click.echo(f"Not escalated ({escalation.problem}): {actions}", err=True)
     try:
-        sent = send_escalations(platform, escalations, today, os.environ, escalate_after=escalate_after)
-    except DeliveryError as exc:
-        raise click.ClickException(f"escalation: {exc} (the owners' reminders went out)") from None
-    if sent:
-        leads = sum(e.problem is None for e in escalations)
-        click.echo(
-            f"Escalated to {leads} lead{'s' if leads != 1 else ''} in {sent} message{'s' if sent != 1 else ''}.",
-            err=True,
+        sent = send(
+            platform,
+            digests,
+            analysis.today,
+            os.environ,
+            language=config.language,
+            roster=config.roster,
+            escalations=escalations,
+            escalate_after=escalate_after,
         )
+    except DeliveryError as exc:  # what went out, what did not, and how to send only the rest
+        raise click.ClickException(_delivery_report(exc)) from None
+    leads = sum(e.problem is None for e in escalations)
+    escalated = f", {leads} lead{'s' if leads != 1 else ''} told of escalations" if leads else ""
+    click.echo(
+        f"Sent {sent} message{'s' if sent != 1 else ''} to {platform} "
+        f"({len(digests)} owner{'s' if len(digests) != 1 else ''}{escalated}).",
+        err=True,
+    )
 
 
 def _delivery_report(error: DeliveryError) -> str:

@@ -15,9 +15,10 @@ from retrogen.core.status import State
 from retrogen.engine.analysis import Analysis
 from retrogen.engine.model import Review
 from retrogen.gate.people import Person, Roster
+from retrogen.gate.settings import DEFAULTS
 from retrogen.notify.messages import PLAIN, Style, words
 
-DEFAULT_ESCALATE_AFTER = 14
+DEFAULT_ESCALATE_AFTER: int = DEFAULTS.escalate_after  # declared with the other settings
 # The roster's field that reaches a person on each platform: the address mailed, or the id a group robot
 # mentions (DingTalk mentions by mobile number).
 CONTACT_FIELDS = {"email": "email", "dingtalk": "mobile", "wecom": "wecom", "feishu": "feishu", "slack": "slack"}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from email.message import EmailMessage
@@ -17,7 +17,7 @@ from typing import Any
 from retrogen.core.errors import ConfigError
 from retrogen.gate.people import Roster
 from retrogen.notify.digest import OwnerDigest
-from retrogen.notify.escalation import Escalation, escalation_message
+from retrogen.notify.escalation import DEFAULT_ESCALATE_AFTER, Escalation, escalation_message
 from retrogen.notify.messages import MARKDOWN, PLAIN, SLACK, owned_sections, pack, pack_owned, title, to_text
 from retrogen.notify.webhook import (
     RATE_LIMITS,
@@ -41,7 +41,6 @@ __all__ = [
     "Transport",
     "check_settings",
     "send",
-    "send_escalations",
 ]
 
 PLATFORMS = ("wecom", "dingtalk", "feishu", "slack", "email")
@@ -199,10 +198,17 @@ def check_settings(platform: str, env: Mapping[str, str]) -> None:
 
 
 def _email(
-    env: Mapping[str, str], digests: list[OwnerDigest], today: date, language: str, transport: Transport, roster: Roster
+    env: Mapping[str, str],
+    digests: list[OwnerDigest],
+    today: date,
+    language: str,
+    transport: Transport,
+    roster: Roster,
+    escalations: list[Escalation],
+    escalate_after: int,
 ) -> int:
-    """One message to each owner whose e-mail address the roster has, and one digest of everyone else to
-    every address in RETROGEN_SMTP_TO."""
+    """One message to each owner whose e-mail address the roster has, one digest of everyone else to every
+    address in RETROGEN_SMTP_TO, and one message to each lead with an escalation."""
     smtp_to = smtp_settings(env)
     addressed = [(d, p.email) for d in digests if (p := roster.find(d.owner)) and p.email]
     rest = [d for d in digests if not any(d is a for a, _ in addressed)]
@@ -211,6 +217,7 @@ def _email(
     messages = [_message(smtp_to.sender, [address], [digest], today, language) for digest, address in addressed]
     if rest:
         messages.append(_message(smtp_to.sender, smtp_to.recipients, rest, today, language))
+    messages += [_escalation_mail(smtp_to.sender, e, today, escalate_after) for e in escalations]
     return _smtp_send(env, smtp_to, messages, transport)
 
 
@@ -264,16 +271,22 @@ def send(
     transport: Transport | None = None,
     language: str = "en",
     roster: Roster | None = None,
+    escalations: Sequence[Escalation] = (),
+    escalate_after: int = DEFAULT_ESCALATE_AFTER,
 ) -> int:
     """Send the digest to `platform` with the settings in `env`, in `language`; the number of messages sent.
     The roster (when given) mentions owners by mobile on DingTalk and mails each owner who has an address.
+    Then each reachable lead's escalation (those that reach nobody are the caller's to report), through the
+    same robot, so that one pace holds for all, or the same SMTP session.
     A webhook message that fails raises DeliveryError, which says whose reminders went out."""
     transport = transport or DEFAULT_TRANSPORT
     roster = roster or Roster()
+    reachable = [e for e in escalations if e.problem is None]
     if platform == "email":
-        return _email(env, digests, today, language, transport, roster)
+        return _email(env, digests, today, language, transport, roster, reachable, escalate_after)
     hook = Webhook(platform, env, transport)
-    return _deliver(hook, _WEBHOOK_MESSAGES[platform](digests, today, language, roster))
+    messages = _WEBHOOK_MESSAGES[platform](digests, today, language, roster)
+    return _deliver(hook, messages + _escalation_messages(platform, reachable, today, escalate_after))
 
 
 # What one escalation message may take before the mention is added (the mention needs at most a few dozen).
@@ -314,39 +327,25 @@ def _escalation_payloads(platform: str, escalation: Escalation, text: str, headi
     ]
 
 
-def send_escalations(
-    platform: str,
-    escalations: list[Escalation],
-    today: date,
-    env: Mapping[str, str],
-    *,
-    escalate_after: int,
-    transport: Transport | None = None,
-) -> int:
-    """Tell each reachable lead of their team's escalated actions on `platform`: by e-mail to the lead's
-    address, on a group robot mentioning the lead. The number of messages sent; an escalation whose lead
-    cannot be reached is not sent (the caller reports it)."""
-    transport = transport or DEFAULT_TRANSPORT
-    reachable = [e for e in escalations if e.problem is None]
-    if not reachable:
-        return 0
-    if platform == "email":
-        smtp_to = smtp_settings(env)
-        mails = []
-        for escalation in reachable:
-            text = escalation_message(escalation, today, escalate_after)
-            mail = EmailMessage()
-            mail["Subject"] = text.split("\n", 1)[0]
-            mail["From"] = smtp_to.sender
-            mail["To"] = escalation.contact("email")
-            mail.set_content(text + "\n")
-            mails.append(mail)
-        return _smtp_send(env, smtp_to, mails, transport)
+def _escalation_messages(
+    platform: str, escalations: list[Escalation], today: date, escalate_after: int
+) -> list[Outgoing]:
+    """The leads' messages on a group robot. They carry no owner: a failure among them leaves every owner's
+    reminder sent, and the error says which message failed."""
     style = SLACK if platform == "slack" else MARKDOWN
     messages = []
-    for escalation in reachable:
+    for escalation in escalations:
         heading = escalation_message(escalation, today, escalate_after).split("\n", 1)[0]
         text = escalation_message(escalation, today, escalate_after, style)
-        lead = (escalation.lead or "",)
-        messages += [Outgoing(p, lead) for p in _escalation_payloads(platform, escalation, text, heading)]
-    return _deliver(Webhook(platform, env, transport), messages)
+        messages += [Outgoing(p, ()) for p in _escalation_payloads(platform, escalation, text, heading)]
+    return messages
+
+
+def _escalation_mail(sender: str, escalation: Escalation, today: date, escalate_after: int) -> EmailMessage:
+    text = escalation_message(escalation, today, escalate_after)
+    mail = EmailMessage()
+    mail["Subject"] = text.split("\n", 1)[0]
+    mail["From"] = sender
+    mail["To"] = escalation.contact("email")
+    mail.set_content(text + "\n")
+    return mail

@@ -56,9 +56,17 @@ def test_send_tells_the_lead_by_mention_and_says_whom_it_could_not(workload_kb: 
     text = north.body["markdown"]["text"]
     assert text.startswith("**升级提醒 2026-12-20：张伟，华北销售部 有 4 项行动逾期超过 14 天**\n")
     assert text.endswith("\n\n@13800000001") and "2026-q3-north:A10 刘洋：行动A10 (逾期 80 天)" in text
-    assert "Escalated to 1 lead in 1 message." in out
+    assert "Sent 2 messages to dingtalk (4 owners, 1 lead told of escalations)." in out
     assert "Not escalated (the lead Ann Lee of 2026-q3-west is not in the roster" in out
     assert "Not escalated (the roster has no mobile for the lead 李娜 of 2026-q3-south): 2026-q3-south:A1" in out
+
+
+def test_a_refused_escalation_fails_the_run_and_says_the_reminders_went_out(workload_kb: Path, robot: Robot) -> None:
+    robot.answers = [(200, robot.success), (200, json.dumps({"errcode": 310000, "errmsg": "keywords not in content"}))]
+    code, out = _remind(workload_kb, "--send", "dingtalk", env=_env(robot))
+    assert code == 1
+    assert "Sent 1 of 2 messages." in out
+    assert "Every reminder of 4 owners went out" in out and "--owner" not in out
 
 
 def test_wecom_mentions_the_leads_id(workload_kb: Path, robot: Robot) -> None:

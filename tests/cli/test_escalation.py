@@ -75,6 +75,29 @@ def test_wecom_mentions_the_leads_id(workload_kb: Path, robot: Robot) -> None:
     assert robot.received[-1].body["markdown"]["content"].endswith("\n<@zhangwei>")
 
 
+@pytest.mark.parametrize(
+    ("platform", "contact", "mention", "success"),
+    [
+        ("feishu", "ou_7d8a6e", "<at id=ou_7d8a6e></at>\n", '{"code": 0, "msg": "success", "data": {}}'),
+        ("slack", "U024BE7LH", "<@U024BE7LH>\n", "ok"),
+    ],
+)
+def test_feishu_and_slack_mention_the_leads_id(
+    workload_kb: Path, robot: Robot, platform: str, contact: str, mention: str, success: str
+) -> None:
+    robot.success = success
+    roster = workload_kb / "people.yaml"
+    roster.write_text(
+        roster.read_text(encoding="utf-8").replace("    wecom: zhangwei\n", f"    {platform}: {contact}\n"),
+        encoding="utf-8",
+    )
+    code, out = _remind(workload_kb, "--send", platform, "--team", NORTH, env=_env(robot))
+    assert code == 0, out
+    body = robot.received[-1].body
+    text = body["card"]["elements"][0]["content"] if platform == "feishu" else body["blocks"][0]["text"]["text"]
+    assert text.startswith(mention) and "2026-q3-north:A10" in text
+
+
 def test_email_goes_to_the_leads_address(workload_kb: Path, mailbox: Mailbox) -> None:
     code, out = _remind(workload_kb, "--send", "email", "--team", NORTH, env=_smtp_env(mailbox))
     assert code == 0, out

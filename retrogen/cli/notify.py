@@ -86,9 +86,8 @@ def remind(
     digests = build_digest(
         analysis, within=within, stale=stale, team=team, site_url=str(site_url) if site_url else None
     )
-    wanted = (
-        frozenset(config.roster.canonical(owner) for owner in owners) if owners else None
-    )  # an alias names its person
+    # An alias names its person.
+    wanted = frozenset(config.roster.canonical(owner) for owner in owners) if owners else None
     if wanted is not None:
         digests = [d for d in digests if d.owner in wanted]
     escalate_after = config.settings.escalate_after

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 from datetime import date
@@ -12,7 +13,8 @@ from retrogen.cli.base import cli, get_config, load_analysis
 from retrogen.cli.options import no_git_option, today_option
 from retrogen.formats.urls import SiteUrls
 from retrogen.notify.digest import DEFAULT_STALE, DEFAULT_WITHIN, build_digest
-from retrogen.notify.messages import MARKDOWN, PLAIN, to_json, to_text
+from retrogen.notify.escalation import build_escalations, digest_rows, dry_run_text
+from retrogen.notify.messages import MARKDOWN, PLAIN, to_text
 from retrogen.notify.senders import PLATFORMS, DeliveryError, check_settings, send
 
 
@@ -68,7 +70,8 @@ def remind(
     no_git: bool,
     today: date,
 ) -> None:
-    """Remind owners of their overdue, soon due and quiet actions; without --send, print what would be sent.
+    """Remind owners of their overdue, soon due and quiet actions, and tell each team's lead of the actions
+    overdue more than `escalate_after` days (mkdocs.yml, default 14); without --send, print what would be sent.
 
     \b
     Example:
@@ -81,25 +84,51 @@ def remind(
         check_settings(platform, os.environ)
     analysis = load_analysis(ctx, today, use_git=not no_git)
     digests = build_digest(analysis, within=within, stale=stale, team=team, urls=SiteUrls.of(config.mkdocs))
-    if owners:
-        wanted = {config.roster.canonical(owner) for owner in owners}  # an alias names its person
+    # An alias names its person.
+    wanted = frozenset(config.roster.canonical(owner) for owner in owners) if owners else None
+    if wanted is not None:
         digests = [d for d in digests if d.owner in wanted]
+    escalate_after = config.settings.escalate_after
+    escalations = build_escalations(
+        analysis, config.roster, escalate_after=escalate_after, platform=platform, team=team, owners=wanted
+    )
     if platform is None:
         style = MARKDOWN if fmt == "markdown" else PLAIN
-        text = to_json(digests) if fmt == "json" else to_text(digests, analysis.today, style, config.language)
+        if fmt == "json":
+            rows = digest_rows([d.as_dict() for d in digests], escalations)
+            text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+        else:
+            text = to_text(digests, analysis.today, style, config.language)
+            if escalations:
+                text += "\n" + dry_run_text(escalations, analysis.today, escalate_after, style, config.language) + "\n"
         click.echo(text, nl=False)
         click.echo("dry run: nothing sent (add --send PLATFORM to send it)", err=True)
         return
     if not digests:
         click.echo(f"Nothing to remind as of {analysis.today.isoformat()}; nothing sent.", err=True)
         return
+    for escalation in escalations:  # never dropped in silence
+        if escalation.problem:
+            actions = ", ".join(f"{i.review}:{i.id}" for i in escalation.items)
+            click.echo(f"Not escalated ({escalation.problem}): {actions}", err=True)
     try:
-        sent = send(platform, digests, analysis.today, os.environ, language=config.language, roster=config.roster)
+        sent = send(
+            platform,
+            digests,
+            analysis.today,
+            os.environ,
+            language=config.language,
+            roster=config.roster,
+            escalations=escalations,
+            escalate_after=escalate_after,
+        )
     except DeliveryError as exc:  # what went out, what did not, and how to send only the rest
         raise click.ClickException(_delivery_report(exc)) from None
+    leads = sum(e.problem is None for e in escalations)
+    escalated = f", {leads} lead{'s' if leads != 1 else ''} told of escalations" if leads else ""
     click.echo(
         f"Sent {sent} message{'s' if sent != 1 else ''} to {platform} "
-        f"({len(digests)} owner{'s' if len(digests) != 1 else ''}).",
+        f"({len(digests)} owner{'s' if len(digests) != 1 else ''}{escalated}).",
         err=True,
     )
 

@@ -42,6 +42,13 @@ ACTION_COLUMNS = [
     "verified_by",
 ]
 GROUPS = ("owner", "team", "type", "review")
+# How long the overdue actions of an owner have been overdue: each bucket's column, and its first and last day
+# (None: no last day). A week late is a nudge, a month late needs someone else's attention.
+OVERDUE_AGES: tuple[tuple[str, int, int | None], ...] = (
+    ("overdue_1_7", 1, 7),
+    ("overdue_8_30", 8, 30),
+    ("overdue_over_30", 31, None),
+)
 # What the follow-up list shows first: overdue, then open, then everything that needs no follow-up.
 _FOLLOW_UP_RANK = {State.OVERDUE: 0, State.OPEN: 1}
 
@@ -172,8 +179,26 @@ def slipped_order(actions: pd.DataFrame) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
+def overdue_ages(actions: pd.DataFrame, by: str = "owner") -> pd.DataFrame:
+    """Per owner (or other group) with an open action, who carries how much: the open actions (overdue
+    included), the overdue ones and those by how many days overdue (OVERDUE_AGES: 1-7, 8-30, over 30),
+    the longest overdue first, then the most open; owners with nothing open are left out."""
+    active = actions[actions["state"].isin(ACTIVE_STATES)]
+    late = active["days_late"].where(active["state"] == State.OVERDUE).astype(float)
+    counts = {"open": active.groupby(by).size(), "overdue": late.notna().groupby(active[by]).sum()}
+    for column, first, last in OVERDUE_AGES:
+        inside = (late >= first) & (late <= last if last is not None else True)
+        counts[column] = inside.groupby(active[by]).sum()
+    frame = pd.DataFrame(counts).fillna(0).astype(int).rename_axis(by).reset_index()
+    order = [column for column, _, _ in reversed(OVERDUE_AGES)] + ["open"]
+    return frame.sort_values([*order, by], ascending=[*(False for _ in order), True], kind="stable").reset_index(
+        drop=True
+    )[[by, "open", "overdue", *(column for column, _, _ in OVERDUE_AGES)]]
+
+
 def action_summary(actions: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
-    """Counts and rates overall or per owner, team, type or review.
+    """Counts and rates overall or per owner, team, type or review; per owner also the overdue actions by how
+    long overdue (the OVERDUE_AGES columns, as `overdue_ages` counts them).
 
     completion_rate = done / (all - cancelled - carried): a carried action goes on as another action, which
     is counted instead. on_time_rate = done on or before due / done. late counts the actions done after
@@ -225,4 +250,9 @@ def action_summary(actions: pd.DataFrame, by: str | None = None) -> pd.DataFrame
         "achieved",
         "verification_rate",
     ]
-    return pd.DataFrame(rows, columns=columns)
+    summary = pd.DataFrame(rows, columns=columns)
+    if by != "owner":
+        return summary
+    ages = [column for column, _, _ in OVERDUE_AGES]
+    summary = summary.merge(overdue_ages(actions)[["owner", *ages]], on="owner", how="left")
+    return summary.fillna(dict.fromkeys(ages, 0)).astype(dict.fromkeys(ages, int))

@@ -16,7 +16,7 @@ from retrogen.gate.hints import did_you_mean
 from retrogen.gate.loader import field_name, load_review
 from retrogen.gate.owners import normalise
 
-_CONTACTS = ("email", "mobile", "wecom", "dingtalk", "feishu", "github")
+_CONTACTS = ("email", "mobile", "wecom", "dingtalk", "feishu", "slack", "github")
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class Person:
     wecom: str = ""
     dingtalk: str = ""
     feishu: str = ""
+    slack: str = ""  # a Slack member id (U…): a message mentions it as <@U…>
     github: str = ""
 
 

@@ -179,6 +179,11 @@ class Settings:
         2, "a whole number from 1 to 100", lambda v: _is_count(v, 1, 100),
         "how many achieved verdicts, and no other decided one, make a playbook practice proven",
     )  # fmt: skip
+    escalate_after: int = setting(
+        14, "a whole number of days from 1 to 365", lambda v: _is_count(v, 1, 365),
+        "remind also tells the team's lead (the review's participant with role lead) of an action overdue "
+        "more than this many days",
+    )  # fmt: skip
     editor: str | None = setting(
         None, "decap, or unset", lambda v: v is None or v == "decap",
         "decap: the site serves a form at /admin/ that writes reviews and opens pull requests",

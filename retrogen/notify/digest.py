@@ -80,8 +80,8 @@ def build_digest(
     urls: SiteUrls | None = None,
 ) -> list[OwnerDigest]:
     """Per owner (by name), the open actions to remind: overdue, due within `within` days, or with no update
-    for `stale` days or more. An action can have several reasons; it is listed once, overdue first. With
-    `urls` (and a site_url in them) each action links to its place on the site."""
+    for `stale` days or more. An action can have several reasons; it is listed once, in order of severity
+    (`by_severity`). With `urls` (and a site_url in them) each action links to its place on the site."""
     today = analysis.today
     table = follow_up_order(filter_actions(analysis.actions, owner=owner, team=team))
     active = table[table["state"].isin(list(ACTIVE_STATES))]
@@ -110,4 +110,18 @@ def build_digest(
                     link=urls.absolute(item(*key)) if urls else None,
                 )
             )
-    return [OwnerDigest(name, tuple(items)) for name, items in sorted(owners.items())]
+    return [OwnerDigest(name, by_severity(items)) for name, items in sorted(owners.items())]
+
+
+def by_severity(items: list[Item]) -> tuple[Item, ...]:
+    """An owner's items, the most pressing first: overdue (the most days late first), then due soon (the
+    soonest first), then the ones only gone quiet (the longest quiet first)."""
+
+    def severity(item: Item) -> tuple[int, int, str, str]:
+        if Reason.OVERDUE in item.reasons:
+            return 0, -(item.days_late or 0), item.review, item.id
+        if Reason.DUE_SOON in item.reasons:
+            return 1, item.due.toordinal(), item.review, item.id
+        return 2, item.last_update.toordinal(), item.review, item.id
+
+    return tuple(sorted(items, key=severity))

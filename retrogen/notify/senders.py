@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from email.message import EmailMessage
@@ -17,6 +17,7 @@ from typing import Any
 from retrogen.core.errors import ConfigError
 from retrogen.gate.people import Roster
 from retrogen.notify.digest import OwnerDigest
+from retrogen.notify.escalation import DEFAULT_ESCALATE_AFTER, Escalation, escalation_message
 from retrogen.notify.messages import MARKDOWN, PLAIN, SLACK, owned_sections, pack, pack_owned, title, to_text
 from retrogen.notify.webhook import (
     RATE_LIMITS,
@@ -197,10 +198,17 @@ def check_settings(platform: str, env: Mapping[str, str]) -> None:
 
 
 def _email(
-    env: Mapping[str, str], digests: list[OwnerDigest], today: date, language: str, transport: Transport, roster: Roster
+    env: Mapping[str, str],
+    digests: list[OwnerDigest],
+    today: date,
+    language: str,
+    transport: Transport,
+    roster: Roster,
+    escalations: list[Escalation],
+    escalate_after: int,
 ) -> int:
-    """One message to each owner whose e-mail address the roster has, and one digest of everyone else to
-    every address in RETROGEN_SMTP_TO."""
+    """One message to each owner whose e-mail address the roster has, one digest of everyone else to every
+    address in RETROGEN_SMTP_TO, and one message to each lead with an escalation."""
     smtp_to = smtp_settings(env)
     addressed = [(d, p.email) for d in digests if (p := roster.find(d.owner)) and p.email]
     rest = [d for d in digests if not any(d is a for a, _ in addressed)]
@@ -209,6 +217,14 @@ def _email(
     messages = [_message(smtp_to.sender, [address], [digest], today, language) for digest, address in addressed]
     if rest:
         messages.append(_message(smtp_to.sender, smtp_to.recipients, rest, today, language))
+    messages += [_escalation_mail(smtp_to.sender, e, today, escalate_after) for e in escalations]
+    return _smtp_send(env, smtp_to, messages, transport)
+
+
+def _smtp_send(
+    env: Mapping[str, str], smtp_to: SmtpSettings, messages: list[EmailMessage], transport: Transport
+) -> int:
+    """Send `messages` in one session with the server; their number, or SendError with the secrets masked."""
     host, port = smtp_to.host, smtp_to.port
     try:
         context = ssl.create_default_context()
@@ -255,13 +271,81 @@ def send(
     transport: Transport | None = None,
     language: str = "en",
     roster: Roster | None = None,
+    escalations: Sequence[Escalation] = (),
+    escalate_after: int = DEFAULT_ESCALATE_AFTER,
 ) -> int:
     """Send the digest to `platform` with the settings in `env`, in `language`; the number of messages sent.
     The roster (when given) mentions owners by mobile on DingTalk and mails each owner who has an address.
+    Then each reachable lead's escalation (those that reach nobody are the caller's to report), through the
+    same robot, so that one pace holds for all, or the same SMTP session.
     A webhook message that fails raises DeliveryError, which says whose reminders went out."""
     transport = transport or DEFAULT_TRANSPORT
     roster = roster or Roster()
+    reachable = [e for e in escalations if e.problem is None]
     if platform == "email":
-        return _email(env, digests, today, language, transport, roster)
+        return _email(env, digests, today, language, transport, roster, reachable, escalate_after)
     hook = Webhook(platform, env, transport)
-    return _deliver(hook, _WEBHOOK_MESSAGES[platform](digests, today, language, roster))
+    messages = _WEBHOOK_MESSAGES[platform](digests, today, language, roster)
+    return _deliver(hook, messages + _escalation_messages(platform, reachable, today, escalate_after))
+
+
+# What one escalation message may take before the mention is added (the mention needs at most a few dozen).
+_ESCALATION_LIMITS = {"wecom": WECOM_LIMIT - 200, "dingtalk": DINGTALK_LIMIT, "feishu": FEISHU_LIMIT}
+
+
+def _escalation_payloads(platform: str, escalation: Escalation, text: str, heading: str) -> list[dict[str, Any]]:
+    """The messages that tell the lead on a group robot: the escalation, mentioning the lead by the roster's
+    id (DingTalk: mobile number), cut into pieces the platform accepts."""
+    contact = escalation.contact(platform)
+    if platform == "slack":
+        pieces = pack(text.split("\n"), SLACK_SECTION_LIMIT - 40, "\n")
+        return [
+            {"text": heading, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": f"<@{contact}>\n{p}"}}]}
+            for p in pieces
+        ]
+    pieces = pack(text.split("\n"), _ESCALATION_LIMITS[platform], "\n")
+    if platform == "wecom":
+        return [{"msgtype": "markdown", "markdown": {"content": f"{p}\n<@{contact}>"}} for p in pieces]
+    if platform == "dingtalk":
+        return [
+            {
+                "msgtype": "markdown",
+                "markdown": {"title": heading, "text": f"{p}\n\n@{contact}"},
+                "at": {"atMobiles": [contact], "isAtAll": False},
+            }
+            for p in pieces
+        ]
+    return [
+        {
+            "msg_type": "interactive",
+            "card": {
+                "header": {"title": {"tag": "plain_text", "content": heading}},
+                "elements": [{"tag": "markdown", "content": f"<at id={contact}></at>\n{p}"}],
+            },
+        }
+        for p in pieces
+    ]
+
+
+def _escalation_messages(
+    platform: str, escalations: list[Escalation], today: date, escalate_after: int
+) -> list[Outgoing]:
+    """The leads' messages on a group robot. They carry no owner: a failure among them leaves every owner's
+    reminder sent, and the error says which message failed."""
+    style = SLACK if platform == "slack" else MARKDOWN
+    messages = []
+    for escalation in escalations:
+        heading = escalation_message(escalation, today, escalate_after).split("\n", 1)[0]
+        text = escalation_message(escalation, today, escalate_after, style)
+        messages += [Outgoing(p, ()) for p in _escalation_payloads(platform, escalation, text, heading)]
+    return messages
+
+
+def _escalation_mail(sender: str, escalation: Escalation, today: date, escalate_after: int) -> EmailMessage:
+    text = escalation_message(escalation, today, escalate_after)
+    mail = EmailMessage()
+    mail["Subject"] = text.split("\n", 1)[0]
+    mail["From"] = sender
+    mail["To"] = escalation.contact("email")
+    mail.set_content(text + "\n")
+    return mail

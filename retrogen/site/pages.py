@@ -12,6 +12,7 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from retrogen.core.words import catalogue, language_of
+from retrogen.engine.actions import OVERDUE_AGES, overdue_ages
 from retrogen.engine.analysis import Analysis
 from retrogen.engine.model import Review
 from retrogen.engine.playbook import playbook_markdown
@@ -283,6 +284,10 @@ class SiteBuilder:
             rates=rates,
             by_owner=records(a.actions_by_owner),
             by_team=records(a.actions_by_team),
+            workload=self.html_table(
+                overdue_ages(a.actions),
+                {c: t[c] for c in ("owner", "open", "overdue", *(age for age, _, _ in OVERDUE_AGES))},
+            ),
             weekly_chart=Markup(chart.svg()),
             weekly_table=self.html_table(
                 weekly, {"week": t["week"], "open": t["open"], "overdue": t["overdue"], "done": t["done"]}

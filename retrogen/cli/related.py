@@ -7,7 +7,7 @@ import pandas as pd
 
 from retrogen.cli.base import cli, load_analysis
 from retrogen.cli.tables import Shown, emit, format_option, raw_option, table_lang_option, wide_option
-from retrogen.engine.related import Match, RelatedIndex
+from retrogen.engine.related import Match
 from retrogen.gate.config import resolve_today
 
 COLUMNS = ["review", "item", "kind", "text", "score"]
@@ -58,6 +58,6 @@ def related(
     if review_id is not None and query is not None:
         raise click.UsageError("name a review id or give --text, not both")
     analysis = load_analysis(ctx, resolve_today(None), use_git=False)
-    index = RelatedIndex(analysis.knowledge_base.reviews)
+    index = analysis.related
     matches = index.like_review(review_id, limit) if review_id else index.like_text(query or "", limit)
     emit(matches_frame(matches), fmt, None, dict, Shown.of(ctx, analysis, lang, wide=wide, raw=raw), force=False)

@@ -24,9 +24,11 @@ from retrogen.engine.history import (
 from retrogen.engine.loop import ClosedLoop, FollowUp, closed_loop, follow_up
 from retrogen.engine.model import KnowledgeBase, Review, load_knowledge_base
 from retrogen.engine.playbook import Playbook, build_playbook
+from retrogen.engine.related import RelatedIndex
 from retrogen.formats.tables import records
 from retrogen.gate.check import read_knowledge_base
 from retrogen.gate.config import Config
+from retrogen.gate.glossary import SEED, Glossary
 from retrogen.gate.loop_checks import same_cause
 from retrogen.gate.loop_rules import previous_review
 from retrogen.gate.settings import DEFAULTS
@@ -69,6 +71,12 @@ class Analysis:
     rag_thresholds: tuple[float, float] = DEFAULTS.rag_thresholds
     repeated_miss_periods: int = DEFAULTS.repeated_miss_periods  # extra.retrogen.repeated_miss_periods
     proven_min_verdicts: int = DEFAULTS.proven_min_verdicts  # extra.retrogen.proven_min_verdicts
+    glossary: Glossary = SEED  # the seed glossary and extra.retrogen.glossary
+
+    @cached_property
+    def related(self) -> RelatedIndex:
+        """Every problem and lesson, indexed once for `related`, the review pages and the PR summary."""
+        return RelatedIndex(self.knowledge_base.reviews, self.glossary)
 
     @property
     def today(self) -> date:
@@ -278,7 +286,12 @@ class Analysis:
     @cached_property
     def playbook(self) -> Playbook:
         return build_playbook(
-            self.knowledge_base.reviews, self.actions, self.themes, self.playbook_order, self.proven_min_verdicts
+            self.knowledge_base.reviews,
+            self.actions,
+            self.themes,
+            self.playbook_order,
+            self.proven_min_verdicts,
+            glossary=self.glossary,
         )
 
 
@@ -304,4 +317,5 @@ def analysis_of(knowledge_base: KnowledgeBase, config: Config, *, use_git: bool 
         config.settings.rag_thresholds,
         config.settings.repeated_miss_periods,
         config.settings.proven_min_verdicts,
+        config.glossary,
     )

@@ -15,7 +15,7 @@ from retrogen.core.words import catalogue
 from retrogen.engine.analysis import Analysis
 from retrogen.engine.loop import FollowUp
 from retrogen.engine.model import Review
-from retrogen.engine.related import RELATED_THRESHOLD, Match, RelatedIndex
+from retrogen.engine.related import RELATED_THRESHOLD, Match
 from retrogen.formats.render import environment
 from retrogen.report.content import ReportBuilder, ReportError, ReviewReport
 
@@ -94,7 +94,7 @@ def pr_summary(
         raise ReportError("name the reviews of the pull request (ids or files)")
     builder = ReportBuilder(analysis)
     reviews, failing = _resolve(names, builder, cwd or Path.cwd())
-    index = RelatedIndex(analysis.knowledge_base.reviews)
+    index = analysis.related
     by_id = {r.id: r for r in analysis.knowledge_base.reviews}
     summaries = tuple(
         ReviewSummary(

@@ -154,7 +154,7 @@ class SiteBuilder:
         """One index of every problem and lesson per build (each review page asks it once), and the reviews
         by id to name the ones it finds."""
         reviews = self.analysis.knowledge_base.reviews
-        return RelatedIndex(reviews), {r.id: r for r in reviews}
+        return self.analysis.related, {r.id: r for r in reviews}
 
     def related(self, review: Review) -> list[tuple[Review, Match]]:
         """相关的过往经验: up to five problems and lessons of other reviews like this one, with their reviews;

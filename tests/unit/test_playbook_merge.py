@@ -394,7 +394,8 @@ def test_the_least_number_of_achieved_verdicts_is_configurable(knowledge_base: P
     buyer = practice_of(
         analysis.playbook, "Deals without a known economic buyer slip at signature even with strong technical wins"
     )
-    assert [t.verification for t in buyer.actions] == ["achieved"]
+    # Northwind's pitfall joined it (issue 19): its action has no expectation, so still one verdict.
+    assert [t.verification for t in buyer.actions] == [None, "achieved"]
     assert not any(p.proven for p in analysis.playbook.practices)
     analysis = fixture_analysis(knowledge_base)
     analysis.proven_min_verdicts = 1

@@ -287,18 +287,21 @@ def _sources(reviews: Sequence[Review], actions: pd.DataFrame) -> list[Source]:
     ]
 
 
+def by_evidence(practice: Practice) -> tuple[Any, ...]:
+    """The order of a section's practices: seen in more reviews first, then more achieved verdicts, then
+    seen more recently; a practice's first lesson breaks ties, so a knowledge base always reads alike."""
+    return (
+        -len(practice.reviews),
+        -practice.achieved,
+        -practice.last_seen.toordinal(),
+        practice.statement.review.id,
+        practice.statement.lesson.id,
+    )
+
+
 def _section(theme: str, row: dict[str, Any] | None, practices: list[Practice]) -> Section:
     mine = [p for p in practices if p.theme == theme]
-    # By evidence: seen in more reviews, then more achieved verdicts, then more recently.
-    mine.sort(
-        key=lambda p: (
-            -len(p.reviews),
-            -p.achieved,
-            -p.last_seen.toordinal(),
-            p.statement.review.id,
-            p.statement.lesson.id,
-        )
-    )
+    mine.sort(key=by_evidence)
     section = Section(theme, [p for p in mine if not p.is_pitfall], [p for p in mine if p.is_pitfall])
     if theme:
         seen = [s.review for p in practices if theme in p.tags for s in p.sources]

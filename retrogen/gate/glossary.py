@@ -231,16 +231,23 @@ def _spelling_key(spelling: str) -> str:
 
 
 def _spelling_pattern(spelling: str) -> str:
-    """A spelling as a regular expression: an English one matches whole words only, with a plural s, and
-    words apart by any spaces or hyphens; a Chinese one anywhere (Chinese has no spaces between words). An
-    abbreviation written in capitals matches only in capitals: IT is not the word "it"."""
-    key = _spelling_key(spelling)
-    words = r"[\s\-_]+".join(re.escape(word) for word in key.split(" "))
-    if not _LATIN.search(key):
-        return words
+    """A spelling as a regular expression, words apart by any spaces or hyphens. An abbreviation written in
+    capitals matches only in capitals: IT is not the word "it"."""
     if spelling.isupper():
-        words = f"(?-i:{re.escape(spelling)})"
-    return rf"(?<![a-z0-9]){words}(?:e?s)?(?![a-z0-9])"
+        return f"(?-i:{re.escape(spelling)})"
+    return r"[\s\-_]+".join(re.escape(word) for word in _spelling_key(spelling).split(" "))
+
+
+def _spellings_pattern(spellings: Iterable[str]) -> re.Pattern[str]:
+    """One expression for all spellings, longest first (so "economic buyers" is one mention, not "buyers"
+    after a stray word). An English spelling matches whole words only, with a plural s; a Chinese one
+    anywhere, as Chinese has no spaces between words. The two kinds are two groups, so that the word
+    boundaries are tested once per place in the text rather than once per spelling."""
+    longest_first = sorted(spellings, key=lambda spelling: (-len(spelling), spelling))
+    chinese = "|".join(_spelling_pattern(s) for s in longest_first if not _LATIN.search(_spelling_key(s)))
+    latin = "|".join(_spelling_pattern(s) for s in longest_first if _LATIN.search(_spelling_key(s)))
+    groups = [f"(?:{chinese})" if chinese else "", rf"(?<![a-z0-9])(?:{latin})(?:e?s)?(?![a-z0-9])" if latin else ""]
+    return re.compile("|".join(group for group in groups if group), re.IGNORECASE)
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: one per configuration, used as a cache key
@@ -264,10 +271,7 @@ class Glossary:
     def _pattern(self) -> re.Pattern[str] | None:
         if not self._term_of:
             return None
-        # Longest first, so "economic buyers" is one mention and not "buyers" after a stray word.
-        spellings = {spelling for term, others in self.entries.items() for spelling in (term, *others)}
-        alternatives = sorted(spellings, key=lambda spelling: (-len(spelling), spelling))
-        return re.compile("|".join(_spelling_pattern(spelling) for spelling in alternatives), re.IGNORECASE)
+        return _spellings_pattern({spelling for term, others in self.entries.items() for spelling in (term, *others)})
 
     def concepts(self, text: str) -> tuple[str, list[str]]:
         """`text` with the glossary's spellings taken out, and the terms they spell, once per mention, as

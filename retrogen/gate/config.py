@@ -168,7 +168,7 @@ def load_config(config_file: Path | None = None, cwd: Path | None = None) -> Con
         settings=settings,
         roster=load_roster(root / settings.people) if settings.people else Roster(),
         tags=tag_vocabulary(settings.tag_aliases, f"{config_file}: extra.retrogen.tag_aliases"),
-        glossary=glossary(settings.glossary),
+        glossary=glossary(settings.glossary, f"{config_file}: extra.retrogen.glossary"),
         teams=tuple(normalise(team) for team in settings.teams) if settings.teams is not None else None,
         language=language_of(theme.get("language") if theme else None),
         site_name=str(raw.get("site_name") or "retrogen"),

@@ -301,11 +301,21 @@ class Glossary:
 SEED = Glossary(SEED_GLOSSARY)
 
 
-def glossary(value: Mapping[str, list[str] | None]) -> Glossary:
+def glossary(value: Mapping[str, list[str] | None], where: str = "extra.retrogen.glossary") -> Glossary:
     """The seed glossary extended by a knowledge base's own `glossary` setting: an entry of the setting
-    replaces the seed's entry of the same term."""
+    replaces the seed's entry of the same term, and a spelling it gives is its own even when the seed lists it
+    under another term. A ConfigError names `where` and a spelling that two of its entries claim."""
     if not value:
         return SEED
-    entries = dict(SEED_GLOSSARY)
-    entries.update({term: tuple(others or ()) for term, others in value.items()})
+    claimed: dict[str, str] = {}
+    for term, others in value.items():
+        for spelling in (term, *(others or ())):
+            other = claimed.setdefault(_spelling_key(spelling), term)
+            if other != term:
+                raise ConfigError(
+                    f"{where}: {spelling!r} is listed under both {other!r} and {term!r}; a spelling names one term"
+                )
+    # The knowledge base's entries first: the first term that lists a spelling is the one it names.
+    entries = {term: tuple(others or ()) for term, others in value.items()}
+    entries.update({term: others for term, others in SEED_GLOSSARY.items() if term not in value})
     return Glossary(entries)

@@ -69,3 +69,17 @@ def test_the_seed_names_the_sales_terms_of_the_template() -> None:
                              ("报价", "quote"), ("报价", "pricing"), ("竞争对手", "competitor")]:  # fmt: skip
         assert english in SEED_GLOSSARY[chinese]
         assert named(english) == named(chinese) == [f"≈{chinese}"]
+
+
+def test_a_knowledge_bases_spelling_names_its_own_term_before_the_seeds(knowledge_base: Path) -> None:
+    config = load_config(with_glossary(knowledge_base, "    glossary:\n      客户维护: [churn, retention]\n"))
+    assert named("churn", config.glossary) == ["≈客户维护"]  # the seed lists churn under 客户流失
+
+
+def test_a_spelling_two_entries_claim_is_refused_with_both_named(knowledge_base: Path) -> None:
+    settings = "    glossary:\n      回款: [collection]\n      收款: [Collection]\n"
+    with pytest.raises(
+        ConfigError,
+        match=r"mkdocs\.yml: extra\.retrogen\.glossary: 'Collection' is listed under both '回款' and '收款'",
+    ):
+        load_config(with_glossary(knowledge_base, settings))

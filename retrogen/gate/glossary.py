@@ -1,4 +1,5 @@
-"""The knowledge base's own words: its tags, each with the aliases it goes by, and its teams.
+"""The knowledge base's own words: its tags, each with the aliases it goes by, its teams, and the glossary that
+joins the words of its two languages.
 
 `extra.retrogen.tag_aliases` maps a canonical tag to its aliases ({决策链: [decision-chain]}): every table,
 page and export counts an alias as its canonical tag. Tags are compared by their key, with case, width,
@@ -193,7 +194,7 @@ def team_hint(team: str, teams: tuple[str, ...]) -> str | None:
 # term. Only words that mean one thing in a sales review belong here: "price" is pricing in every review, while
 # "deal" (商机, 成交 or 合同) is left out, since joining it to one of them would join lessons that only share it.
 SEED_GLOSSARY: Mapping[str, tuple[str, ...]] = {
-    "客户流失": ("churn", "churned", "attrition", "流失", "流失率"),
+    "客户流失": ("churn", "churned", "流失", "流失率"),
     "折扣": ("discount", "discounting", "打折", "降价"),
     "决策链": ("decision chain", "decision-chain", "buying committee", "采购委员会", "决策流程", "拍板人"),
     "经济决策人": ("economic buyer", "finance", "CFO", "财务", "预算审批人"),

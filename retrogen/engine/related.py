@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -58,7 +58,7 @@ def _tag_terms(tags: Iterable[str], glossary: Glossary) -> list[str]:
     return [term for tag in tags for term in _one_tag(tag, glossary)]
 
 
-@cache
+@lru_cache(maxsize=1 << 12)  # bounded: `serve` reads a new glossary on each reload
 def _one_tag(tag: str, glossary: Glossary) -> tuple[str, ...]:  # few tags, used on thousands of items
     return (f"#{tag.casefold()}", *terms_and_concepts(tag, glossary)) * TAG_WEIGHT
 

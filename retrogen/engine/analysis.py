@@ -30,6 +30,7 @@ from retrogen.engine.targets import ytd_by_kpi, ytd_table
 from retrogen.formats.tables import records
 from retrogen.gate.check import read_knowledge_base
 from retrogen.gate.config import Config
+from retrogen.gate.glossary import SEED, Glossary
 from retrogen.gate.loop_checks import same_cause
 from retrogen.gate.loop_rules import previous_review
 from retrogen.gate.settings import DEFAULTS
@@ -108,6 +109,7 @@ class Analysis:
     repeated_miss_periods: int = DEFAULTS.repeated_miss_periods  # extra.retrogen.repeated_miss_periods
     proven_min_verdicts: int = DEFAULTS.proven_min_verdicts  # extra.retrogen.proven_min_verdicts
     targets: tuple[Target, ...] = ()  # extra.retrogen.targets, read
+    glossary: Glossary = SEED  # the seed glossary and extra.retrogen.glossary
 
     @property
     def today(self) -> date:
@@ -328,7 +330,12 @@ class Analysis:
     @cached_property
     def playbook(self) -> Playbook:
         return build_playbook(
-            self.knowledge_base.reviews, self.actions, self.themes, self.playbook_order, self.proven_min_verdicts
+            self.knowledge_base.reviews,
+            self.actions,
+            self.themes,
+            self.playbook_order,
+            self.proven_min_verdicts,
+            glossary=self.glossary,
         )
 
     @cached_property
@@ -417,7 +424,7 @@ class Analysis:
         """One index of every problem and lesson, built once (each review page asks it)."""
         from retrogen.engine.related import RelatedIndex  # numpy, scipy and jieba: only when asked for
 
-        return RelatedIndex(self.knowledge_base.reviews)
+        return RelatedIndex(self.knowledge_base.reviews, self.glossary)
 
     def related_to(self, review_id: str, limit: int = RELATED_ON_A_PAGE) -> list[Match]:
         """相关的过往经验 of a review: up to `limit` problems and lessons of other reviews like it, at most
@@ -452,4 +459,5 @@ def analysis_of(knowledge_base: KnowledgeBase, config: Config, *, use_git: bool 
         config.settings.repeated_miss_periods,
         config.settings.proven_min_verdicts,
         config.targets,
+        config.glossary,
     )

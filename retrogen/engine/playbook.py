@@ -21,6 +21,7 @@ from retrogen.engine.model import Action, Lesson, Review
 from retrogen.engine.text import terms
 from retrogen.formats.labels import counted
 from retrogen.formats.render import environment
+from retrogen.gate.glossary import CONCEPT, SEED, Glossary
 from retrogen.gate.settings import DEFAULTS
 
 # Two lessons of a theme say the same thing when their term sets overlap at least this much (Ochiai: shared
@@ -36,6 +37,13 @@ from retrogen.gate.settings import DEFAULTS
 # six and ten (0.39) is where bag-of-words similarity cannot tell "the same" from "about the same thing".
 NEAR_DUPLICATE = 0.35
 
+# Two lessons of a theme that name the same glossary terms, at least this many and no other, give one advice
+# in other words, however few words they share: "Arguing features to IT while finance decides loses final
+# rounds" and "Deals without a known economic buyer slip at signature even with strong technical wins" (the
+# technical and the economic buyer; words in common: none, 0.24 with the glossary). One shared term is not
+# enough: 线索 and 新客户 alone name two lessons of 新客户开发 that give different advice.
+SAME_CONCEPTS = 2
+
 # A theme carried by fewer lessons than this gets no section of its own; its practices join "other practices"
 # (a section per single lesson turns the playbook back into a list).
 MIN_SECTION_LESSONS = 2
@@ -43,10 +51,19 @@ MIN_SECTION_LESSONS = 2
 _SINGLE_HAN = re.compile(r"[\u3400-\u9fff]")
 
 
-def lesson_terms(text: str) -> frozenset[str]:
-    """The terms that say what a lesson is about. Single Chinese characters go: after jieba they are mostly
-    measure words and particles (家, 月, 做, 比) that every lesson shares."""
-    return frozenset(t for t in terms(text) if not (len(t) == 1 and _SINGLE_HAN.match(t)))
+def lesson_terms(text: str, glossary: Glossary = SEED) -> frozenset[str]:
+    """The terms that say what a lesson is about, and the glossary terms it names (churn and 客户流失 are
+    both `≈客户流失`). The words stay beside them: two lessons of one language that share a word are as alike
+    as before the glossary. Single Chinese characters go: after jieba they are mostly measure words and
+    particles (家, 月, 做, 比) that every lesson shares."""
+    words = terms(text) + glossary.concepts(text)[1]
+    return frozenset(t for t in words if not (len(t) == 1 and _SINGLE_HAN.match(t)))
+
+
+def same_concepts(a: frozenset[str], b: frozenset[str]) -> bool:
+    """True when two lessons' terms name the same glossary terms, at least SAME_CONCEPTS of them."""
+    concepts = {t for t in a if t.startswith(CONCEPT)}
+    return len(concepts) >= SAME_CONCEPTS and concepts == {t for t in b if t.startswith(CONCEPT)}
 
 
 def similarity(a: frozenset[str], b: frozenset[str]) -> float:
@@ -126,6 +143,16 @@ class Practice:
         return [tracked for s in self.sources for tracked in s.actions]
 
     @property
+    def single_source(self) -> bool:
+        """It rests on one review: worth trying, not yet shown to hold elsewhere."""
+        return len(self.reviews) == 1
+
+    @property
+    def achieved(self) -> int:
+        """How many of the actions taken on its problems were verified as achieved, each action once."""
+        return len({(t.review.id, t.action.id) for t in self.actions if t.verification == Verdict.ACHIEVED})
+
+    @property
     def needs_action(self) -> bool:
         """A failure with nothing done about it: the playbook says so rather than staying silent."""
         return any(not s.success for s in self.sources) and not self.actions
@@ -176,6 +203,8 @@ def build_playbook(
     themes: pd.DataFrame,
     order: Sequence[str] = (),
     proven_min_verdicts: int = DEFAULTS.proven_min_verdicts,
+    *,
+    glossary: Glossary = SEED,
 ) -> Playbook:
     """Near-duplicate lessons merged into practices, grouped into sections: the themes of `order` first, in
     that order, then the others by how widely they were seen, then the practices of themes too small for a
@@ -183,7 +212,7 @@ def build_playbook(
     the recurring-themes table, so both count a theme the same way. A practice is proven with
     `proven_min_verdicts` achieved verdicts and no other decided one (Practice.proven)."""
     sources = _sources(reviews, actions)
-    practices = merge_lessons(sources)
+    practices = merge_lessons(sources, glossary)
     for practice in practices:
         practice.proven_min_verdicts = proven_min_verdicts
     tagged = Counter(tag for s in sources for tag in s.lesson.tags)
@@ -209,7 +238,7 @@ def build_playbook(
     return playbook
 
 
-def merge_lessons(sources: Iterable[Source]) -> list[Practice]:
+def merge_lessons(sources: Iterable[Source], glossary: Glossary = SEED) -> list[Practice]:
     """Each lesson joins the practice of its theme whose statement it is most similar to (at least
     NEAR_DUPLICATE), or starts a practice of its own. Successes come first and the latest first, so a
     statement is the latest success; comparing with statements only keeps a chain of loosely similar
@@ -221,10 +250,12 @@ def merge_lessons(sources: Iterable[Source]) -> list[Practice]:
     postings: dict[tuple[str, str], list[int]] = defaultdict(list)
     ordered = sorted(sources, key=lambda s: (s.success, s.review.held_on, s.review.id, s.lesson.id), reverse=True)
     for source in ordered:
-        words = lesson_terms(source.lesson.lesson)
+        words = lesson_terms(source.lesson.lesson, glossary)
         themes = source.lesson.tags or ("",)  # lessons without a tag are one theme
         candidates = sorted({i for theme in themes for term in words for i in postings.get((theme, term), ())})
-        scored = [(similarity(words, statements[i]), -i) for i in candidates]
+        scored = [
+            (1.0 if same_concepts(words, statements[i]) else similarity(words, statements[i]), -i) for i in candidates
+        ]
         best = max(scored, default=None)
         if best and best[0] >= NEAR_DUPLICATE:
             practices[-best[1]].sources.append(source)
@@ -256,17 +287,21 @@ def _sources(reviews: Sequence[Review], actions: pd.DataFrame) -> list[Source]:
     ]
 
 
+def by_evidence(practice: Practice) -> tuple[Any, ...]:
+    """The order of a section's practices: seen in more reviews first, then more achieved verdicts, then
+    seen more recently; a practice's first lesson breaks ties, so a knowledge base always reads alike."""
+    return (
+        -len(practice.reviews),
+        -practice.achieved,
+        -practice.last_seen.toordinal(),
+        practice.statement.review.id,
+        practice.statement.lesson.id,
+    )
+
+
 def _section(theme: str, row: dict[str, Any] | None, practices: list[Practice]) -> Section:
     mine = [p for p in practices if p.theme == theme]
-    mine.sort(
-        key=lambda p: (
-            not p.proven,
-            -len(p.reviews),
-            -p.last_seen.toordinal(),
-            p.statement.review.id,
-            p.statement.lesson.id,
-        )
-    )
+    mine.sort(key=by_evidence)
     section = Section(theme, [p for p in mine if not p.is_pitfall], [p for p in mine if p.is_pitfall])
     if theme:
         seen = [s.review for p in practices if theme in p.tags for s in p.sources]

@@ -8,6 +8,8 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from retrogen.gate.glossary import Glossary
+
 # Words that say nothing about a problem or lesson; leaving them in makes every text look like every other.
 _STOPWORDS_TEXT = (
     "a an and are as at be been but by did do does for from had has have how in into is it its no not of on "
@@ -45,6 +47,13 @@ def _terms(text: str) -> tuple[str, ...]:
                 continue
             found.append(_singular(token))
     return tuple(found)
+
+
+def terms_and_concepts(text: str, glossary: Glossary) -> list[str]:
+    """The text's terms, with the words the glossary knows as its terms instead (`≈客户流失` for churn and
+    for 客户流失 alike), so that texts of two languages share what they say alike."""
+    rest, concepts = glossary.concepts(text)
+    return terms(rest) + concepts
 
 
 def _singular(word: str) -> str:

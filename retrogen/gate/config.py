@@ -14,7 +14,7 @@ from yaml_env_tag import construct_env_tag
 from retrogen.core.errors import ConfigError
 from retrogen.core.periods import FIRST_YEAR, LAST_YEAR
 from retrogen.core.words import Language, language_of
-from retrogen.gate.glossary import TagVocabulary, tag_vocabulary
+from retrogen.gate.glossary import SEED, Glossary, TagVocabulary, glossary, tag_vocabulary
 from retrogen.gate.owners import normalise
 from retrogen.gate.people import Roster, load_roster
 from retrogen.gate.schema import SCHEMA_NAME
@@ -35,6 +35,7 @@ class Config:
     roster: Roster = field(default_factory=Roster)  # extra.retrogen.people, read
     tags: TagVocabulary = field(default_factory=TagVocabulary)  # extra.retrogen.tag_aliases, read
     targets: tuple[Target, ...] = ()  # extra.retrogen.targets, read
+    glossary: Glossary = SEED  # the seed and extra.retrogen.glossary
     teams: tuple[str, ...] | None = None  # extra.retrogen.teams, normalised; None: any team is fine
     language: Language = "en"
     site_name: str = "retrogen"
@@ -170,6 +171,7 @@ def load_config(config_file: Path | None = None, cwd: Path | None = None) -> Con
         roster=load_roster(root / settings.people) if settings.people else Roster(),
         tags=tag_vocabulary(settings.tag_aliases, f"{config_file}: extra.retrogen.tag_aliases"),
         targets=load_targets(root / settings.targets) if settings.targets else (),
+        glossary=glossary(settings.glossary, f"{config_file}: extra.retrogen.glossary"),
         teams=tuple(normalise(team) for team in settings.teams) if settings.teams is not None else None,
         language=language_of(theme.get("language") if theme else None),
         site_name=str(raw.get("site_name") or "retrogen"),

@@ -1,9 +1,12 @@
-"""The knowledge base's own words: its tags, each with the aliases it goes by, and its teams.
+"""The knowledge base's own words: its tags, each with the aliases it goes by, its teams, and the glossary that
+joins the words of its two languages.
 
 `extra.retrogen.tag_aliases` maps a canonical tag to its aliases ({决策链: [decision-chain]}): every table,
 page and export counts an alias as its canonical tag. Tags are compared by their key, with case, width,
 spaces, hyphens and underscores set aside, so Decision Chain is decision-chain. `extra.retrogen.teams`
 lists the teams when a knowledge base wants a mistyped team refused rather than counted as a new team.
+`extra.retrogen.glossary` joins the words of two languages that name one thing (客户流失 and churn), so that
+related lessons and the playbook's merging find a lesson whichever language it was written in.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import difflib
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from retrogen.core.errors import ConfigError
 from retrogen.gate.owners import normalise
@@ -183,3 +187,136 @@ def team_hint(team: str, teams: tuple[str, ...]) -> str | None:
     if close:
         return f"did you mean {close[0]!r}?"
     return f"the teams are: {', '.join(teams)}"
+
+
+# The sales terms the review template and the example reviews use, each with its other language and the other
+# words it goes by. A knowledge base's own `glossary` entries extend these, and replace an entry of the same
+# term. Only words that mean one thing in a sales review belong here: "price" is pricing in every review, while
+# "deal" (商机, 成交 or 合同) is left out, since joining it to one of them would join lessons that only share it.
+SEED_GLOSSARY: Mapping[str, tuple[str, ...]] = {
+    "客户流失": ("churn", "churned", "流失", "流失率"),
+    "折扣": ("discount", "discounting", "打折", "降价"),
+    "决策链": ("decision chain", "decision-chain", "buying committee", "采购委员会", "决策流程", "拍板人"),
+    "经济决策人": ("economic buyer", "finance", "CFO", "财务", "预算审批人"),
+    "技术决策人": ("technical buyer", "technical win", "IT", "IT部门", "技术部门"),
+    "复购率": ("repurchase rate", "repeat purchase", "复购", "增购"),
+    "线索": ("lead", "leads"),
+    "商机": ("opportunity", "pipeline"),
+    "报价": ("quote", "quotation", "pricing", "定价", "价格"),
+    "竞争对手": ("competitor", "competition", "竞品", "对手"),
+    "续约": ("renewal", "renew"),
+    "预算": ("budget",),
+    "谈判": ("negotiation", "negotiate"),
+    "需求挖掘": ("discovery", "discovery call", "需求调研"),
+    "客户维护": ("retention", "account management", "回访"),
+    "交接": ("handover", "handoff", "hand-off"),
+    "试点": ("pilot", "proof of concept", "poc"),
+    "演示": ("demo", "demonstration"),
+    "培训": ("training", "coaching"),
+    "招标": ("rfp", "tender"),
+    "采购": ("procurement", "purchasing"),
+    "总拥有成本": ("total cost of ownership", "total cost", "tco", "总成本"),
+    "商业论证": ("business case", "business-case", "价值测算"),
+    "预测": ("forecast", "forecasting"),
+    "新客户": ("new customer", "new logo", "新客户开发"),
+    "老客户": ("existing customer", "existing account", "installed base"),
+}
+
+_LATIN = re.compile(r"[a-z0-9]")
+# What a glossary term starts with as a term of a text: no word can be mistaken for it.
+CONCEPT = "≈"
+
+
+def _spelling_key(spelling: str) -> str:
+    return _SEPARATORS.sub(" ", normalise(spelling).casefold()).strip()
+
+
+def _spelling_pattern(spelling: str) -> str:
+    """A spelling as a regular expression, words apart by any spaces or hyphens. An abbreviation written in
+    capitals matches only in capitals: IT is not the word "it"."""
+    if spelling.isupper():
+        return f"(?-i:{re.escape(spelling)})"
+    return r"[\s\-_]+".join(re.escape(word) for word in _spelling_key(spelling).split(" "))
+
+
+def _spellings_pattern(spellings: Iterable[str]) -> re.Pattern[str]:
+    """One expression for all spellings, longest first (so "economic buyers" is one mention, not "buyers"
+    after a stray word). An English spelling matches whole words only, with a plural s; a Chinese one
+    anywhere, as Chinese has no spaces between words. The two kinds are two groups, so that the word
+    boundaries are tested once per place in the text rather than once per spelling."""
+    longest_first = sorted(spellings, key=lambda spelling: (-len(spelling), spelling))
+    chinese = "|".join(_spelling_pattern(s) for s in longest_first if not _LATIN.search(_spelling_key(s)))
+    latin = "|".join(_spelling_pattern(s) for s in longest_first if _LATIN.search(_spelling_key(s)))
+    groups = [f"(?:{chinese})" if chinese else "", rf"(?<![a-z0-9])(?:{latin})(?:e?s)?(?![a-z0-9])" if latin else ""]
+    return re.compile("|".join(group for group in groups if group), re.IGNORECASE)
+
+
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one per configuration, used as a cache key
+class Glossary:
+    """Terms that name one thing in both languages, each with its translations and synonyms. A text's
+    concepts are the terms whose spellings it mentions: what a Chinese and an English lesson about churn
+    have in common when they share no word."""
+
+    entries: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @cached_property
+    def _term_of(self) -> dict[str, str]:
+        """Each spelling's key -> its term; a spelling two terms list belongs to the first."""
+        term_of: dict[str, str] = {}
+        for term, others in self.entries.items():
+            for spelling in (term, *others):
+                term_of.setdefault(_spelling_key(spelling), term)
+        return term_of
+
+    @cached_property
+    def _pattern(self) -> re.Pattern[str] | None:
+        if not self._term_of:
+            return None
+        return _spellings_pattern({spelling for term, others in self.entries.items() for spelling in (term, *others)})
+
+    def concepts(self, text: str) -> tuple[str, list[str]]:
+        """`text` with the glossary's spellings taken out, and the terms they spell, once per mention, as
+        concept terms (`≈客户流失`) that no word can be mistaken for. Taken out, so that "churn" and "客户流失"
+        weigh the same: left in, an English text would match an English query on the word and the concept,
+        and a Chinese one on the concept alone."""
+        found: list[str] = []
+        if self._pattern is None:
+            return text, found
+
+        def concept(mention: re.Match[str]) -> str:
+            found.append(f"{CONCEPT}{self._term(mention.group(0))}")
+            return " "
+
+        return self._pattern.sub(concept, normalise(text)), found
+
+    def _term(self, mention: str) -> str:
+        key = _spelling_key(mention)
+        for plural in ("", "s", "es"):  # the pattern allows a plural the glossary does not write
+            stem = key[: len(key) - len(plural)] if plural and key.endswith(plural) else key
+            if stem in self._term_of:
+                return self._term_of[stem]
+        return self._term_of[key]
+
+
+# The glossary of a knowledge base that sets none of its own.
+SEED = Glossary(SEED_GLOSSARY)
+
+
+def glossary(value: Mapping[str, list[str] | None], where: str = "extra.retrogen.glossary") -> Glossary:
+    """The seed glossary extended by a knowledge base's own `glossary` setting: an entry of the setting
+    replaces the seed's entry of the same term, and a spelling it gives is its own even when the seed lists it
+    under another term. A ConfigError names `where` and a spelling that two of its entries claim."""
+    if not value:
+        return SEED
+    claimed: dict[str, str] = {}
+    for term, others in value.items():
+        for spelling in (term, *(others or ())):
+            other = claimed.setdefault(_spelling_key(spelling), term)
+            if other != term:
+                raise ConfigError(
+                    f"{where}: {spelling!r} is listed under both {other!r} and {term!r}; a spelling names one term"
+                )
+    # The knowledge base's entries first: the first term that lists a spelling is the one it names.
+    entries = {term: tuple(others or ()) for term, others in value.items()}
+    entries.update({term: others for term, others in SEED_GLOSSARY.items() if term not in value})
+    return Glossary(entries)

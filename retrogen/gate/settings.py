@@ -154,6 +154,13 @@ class Settings:
         {}, "a mapping of each canonical tag to the list of its aliases, e.g. {决策链: [decision-chain]}",
         _is_tag_aliases, "tags that name one theme, each folded into its canonical tag",
     )  # fmt: skip
+    glossary: Mapping[str, list[str] | None] = setting(
+        {}, "a mapping of each term to its translations and synonyms, e.g. {客户流失: [churn, customer churn]}",
+        _is_tag_aliases,
+        "terms that name one thing in two languages, for related lessons and the playbook's merging; they "
+        "extend the built-in sales glossary (客户流失/churn, 折扣/discount, 决策链/decision chain, …) and "
+        "replace its entry of the same term",
+    )  # fmt: skip
     teams: tuple[str, ...] | None = setting(
         None, "the list of the teams' names (unset: any team), e.g. [华东销售部, 华南客户成功部]",
         lambda v: v is None or _is_names(v), "the teams a review may name",

@@ -20,6 +20,7 @@ from retrogen.engine.model import Action, Metric, Review, load_knowledge_base
 from retrogen.formats.render import yaml_environment
 from retrogen.gate.check import known_ids, read_knowledge_base
 from retrogen.gate.config import Config
+from retrogen.gate.glossary import SEED, Glossary
 from retrogen.gate.loop_rules import periodic_reviews
 from retrogen.gate.schema import inline_definitions, load_schema, schema_path
 
@@ -129,11 +130,13 @@ def render_review(
     )
 
 
-def related_lessons(reviews: list[Review], team: str | None, tags: tuple[str, ...]) -> tuple[Match, ...]:
+def related_lessons(
+    reviews: list[Review], team: str | None, tags: tuple[str, ...], glossary: Glossary = SEED
+) -> tuple[Match, ...]:
     """The past lessons most like the team and tags of a new review: what its meeting starts from."""
     from retrogen.engine.related import RelatedIndex  # numpy, scipy and jieba: only when --tags asks for them
 
-    return tuple(RelatedIndex(reviews).like_text(team or "", tags=tags, kind="lesson"))
+    return tuple(RelatedIndex(reviews, glossary).like_text(team or "", tags=tags, kind="lesson"))
 
 
 def first_working_day_after(day: date) -> date:
@@ -180,7 +183,7 @@ def new_review(
     if team:  # only what was decided before this meeting is carried into it (check orders reviews so: RG121)
         prefill = prefill_from([r for r in reviews if (r.held_on, r.id) < (meeting, review_id)], team, prefill.period)
     if tags:
-        prefill = replace(prefill, lessons=related_lessons(reviews, team, tags))
+        prefill = replace(prefill, lessons=related_lessons(reviews, team, tags, config.glossary))
     written_team = team or catalogue(lang).team_placeholder
     write_file(
         path,

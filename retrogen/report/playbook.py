@@ -38,8 +38,8 @@ def playbook_blocks(playbook: Playbook, language: str, today: date) -> list[Bloc
 
 
 def _practice(practice: Practice, section: Section, text: dict[str, str]) -> list[Block]:
-    """Its statement, then the lessons merged into it, where it applies, the evidence, its sources and the
-    actions taken on its problems."""
+    """Its statement as an instruction (do, or avoid), then the lessons merged into it, where it applies,
+    the evidence (saying so when it rests on one review), its sources and the actions taken on its problems."""
     number = text["practice_ref"].format(n=practice.number)
     label = f"{number} · {text['proven']}" if practice.proven else number
     lines = [(text["do"] if s.success else text["avoid"], s.lesson.lesson) for s in practice.also]
@@ -47,7 +47,8 @@ def _practice(practice: Practice, section: Section, text: dict[str, str]) -> lis
         lines.append((text["applies_to"], "; ".join(practice.applies_to)))
     if not section.theme:
         lines.append((text["theme"], " ".join(f"#{tag}" for tag in practice.tags) or text["untagged"]))
-    lines.append((text["basis"], reach(len(practice.reviews), practice.teams, practice.last_seen, text)))
+    basis = reach(len(practice.reviews), practice.teams, practice.last_seen, text)
+    lines.append((text["basis"], f"{basis} · {text['single_source']}" if practice.single_source else basis))
     lines.append(
         (text["source"], "; ".join(f"{r.title} · {r.team} · {r.held_on.isoformat()}" for r in practice.reviews))
     )
@@ -63,4 +64,5 @@ def _practice(practice: Practice, section: Section, text: dict[str, str]) -> lis
         )
     if practice.needs_action:
         lines.append((text["addressed_by"], text["no_action"]))
-    return [Text(practice.statement.lesson.lesson, label=label), Items(tuple(lines))]
+    headline = f"{text['avoid'] if practice.is_pitfall else text['do']}: {practice.statement.lesson.lesson}"
+    return [Text(headline, label=label), Items(tuple(lines))]

@@ -9,6 +9,7 @@ import pytest
 
 from retrogen.engine.model import Lesson, Problem, Review
 from retrogen.engine.related import Match, RelatedIndex, UnknownReview
+from retrogen.gate.glossary import Glossary
 
 
 def review(
@@ -91,3 +92,32 @@ def test_words_the_index_never_saw_and_an_empty_knowledge_base_find_nothing() ->
 def test_unknown_review_id_says_did_you_mean() -> None:
     with pytest.raises(UnknownReview, match="did you mean 'east-churn'"):
         RelatedIndex(REVIEWS).like_review("east-chrun")
+
+
+def test_an_item_is_scored_by_its_own_words_before_its_reviews_title_and_tags() -> None:
+    """Issue 19: an off-topic problem of a churn review (the office printer) came before another review's
+    churn problem, carried by its review's title and tags alone."""
+    reviews = [
+        review("query", "老客户流失", ["老客户流失,没有回访"], [], tags=("客户维护",)),
+        review(
+            "churn-with-printer",
+            "华南老客户流失复盘",
+            ["老客户流失,复购率下降", "办公室打印机经常卡纸"],
+            [],
+            tags=("客户维护",),
+        ),
+        review("plain", "Q3 销售复盘", ["老客户流失增加,回访不及时"], [], team="华北销售部"),
+    ]
+    found = [(m.review, m.item) for m in RelatedIndex(reviews).like_review("query", limit=3)]
+    assert found[:2] == [("churn-with-printer", "P1"), ("plain", "P1")]
+
+
+def test_the_glossary_joins_a_chinese_and_an_english_item_that_share_no_word() -> None:
+    reviews = [
+        review("query", "客户流失", ["老客户流失"], []),
+        review("english", "Q3 review", ["Churn doubled among small accounts"], [], team="EMEA"),
+        review("other", "Q3 review", ["Printers jam in the office"], [], team="EMEA"),
+    ]
+    assert [m.review for m in RelatedIndex(reviews).like_review("query")] == ["english"]
+    no_glossary = RelatedIndex(reviews, Glossary())
+    assert no_glossary.like_review("query") == []

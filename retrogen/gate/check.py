@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import re
 import stat
 from collections import Counter
@@ -255,9 +256,9 @@ def _read_batch(args: Batch) -> list[tuple[FileResult, dict[str, Any] | None]]:
     return [_read_file(path, options, shown) for path, shown in batch]
 
 
-# A file's check and data, the stamp of the bytes they were read from and both pickled for the index
-# (before the findings across files are added to the result); no stamp for what the index must not keep.
-Stamped = tuple[FileResult, dict[str, Any] | None, Stamp | None, bytes]
+# A file read for the index: the stamp of the bytes it was read from (None for what the index must not
+# keep), its check and its data, pickled (see index.dumps) before the findings across files are added.
+Stamped = tuple[Stamp | None, bytes, bytes]
 
 
 def _read_stamped(path: Path, options: CheckOptions, shown: str) -> Stamped:
@@ -272,9 +273,8 @@ def _read_stamped(path: Path, options: CheckOptions, shown: str) -> Stamped:
         except OSError:
             raw = None
     result, data = _read_file(path, options, shown, raw)
-    if raw is None or status is None:
-        return result, data, None, b""
-    return result, data, stamp_of(status, raw, read_ns), dumps((result, data))
+    stamp = stamp_of(status, raw, read_ns) if raw is not None and status is not None else None
+    return stamp, dumps(result), dumps(data)
 
 
 def _stamped_batch(args: Batch) -> list[Stamped]:
@@ -282,19 +282,21 @@ def _stamped_batch(args: Batch) -> list[Stamped]:
     return [_read_stamped(path, options, shown) for path, shown in batch]
 
 
+Read = tuple[FileResult, dict[str, Any] | None]
+
+
 def _from_index(
-    index: ReviewIndex, entry: Entry | None, path: Path, shown: str, max_size: int
-) -> tuple[tuple[FileResult, dict[str, Any] | None], Stamp | None] | None:
-    """The indexed result of a file when its bytes are the ones it was read from (and the new stamp to
-    keep when only hashing them again could tell); None when the file must be read."""
+    index: ReviewIndex, entry: Entry | None, path: Path, shown: str, max_size: int, *, with_data: bool
+) -> tuple[Read, Stamp | None] | None:
+    """The indexed check (and data) of a file when its bytes are the ones it was read from, and the new
+    stamp to keep when only hashing them again could tell; None when the file must be read."""
     if entry is None or entry.display != shown or path.is_symlink():
         return None
     read_ns = now_ns()
     status = stat_of(path)
-    fresh = entry.fresh(status) if status is not None else False
-    restamp = None
-    if fresh is False or status is None:
+    if status is None or (fresh := entry.fresh(status)) is False:
         return None
+    restamp = None
     if fresh is None:
         try:
             raw = read_bounded(path, max_size)
@@ -303,49 +305,55 @@ def _from_index(
         restamp = stamp_of(status, raw, read_ns)
         if restamp.sha256 != entry.stamp.sha256:
             return None
-    loaded = index.load(entry)
-    if not (
-        isinstance(loaded, tuple)
-        and len(loaded) == 2
-        and isinstance(loaded[0], FileResult)
-        and (loaded[1] is None or isinstance(loaded[1], dict))
-    ):
+    result = index.load(entry.result)
+    data = index.load(entry.data) if with_data else None
+    if not isinstance(result, FileResult) or not (data is None or isinstance(data, dict)):
         return None
-    result, data = loaded
     result.path = path  # the same file, perhaps named otherwise (relative, absolute)
     return (result, data), restamp
 
 
 def _read_indexed(
-    files: Sequence[Path], options: CheckOptions, jobs: int | None, index: ReviewIndex | None, *, whole: bool
-) -> list[tuple[FileResult, dict[str, Any] | None]]:
-    """Every file's check and data: from the index when the file is unchanged, read (and indexed) when not.
-    `whole`: the files are the whole knowledge base, so entries of files that are gone are dropped."""
+    files: Sequence[Path],
+    options: CheckOptions,
+    jobs: int | None,
+    index: ReviewIndex | None,
+    *,
+    whole: bool,
+    with_data: bool,
+) -> list[Read]:
+    """Every file's check and (`with_data`) data: from the index when the file is unchanged, read (and
+    indexed) when not. `whole`: the files are the whole knowledge base, so entries of files that are gone
+    are dropped."""
     if index is None:
-        return _per_file(_read_batch, files, options, jobs)
+        if with_data:
+            return _per_file(_read_batch, files, options, jobs)
+        return [(result, None) for result in check_files(files, options, jobs=jobs)]
     base = Path.cwd()
     named = [(path, display_path(path, base)) for path in files]
-    entries = index.entries(files)
-    read: list[tuple[FileResult, dict[str, Any] | None] | None] = []
-    keep: list[tuple[Path, str, Stamp, bytes]] = []
+    entries = index.entries(files, with_data=with_data)
+    read: list[Read | None] = []
+    new: list[tuple[Path, str, Stamp, bytes, bytes]] = []
+    restamped: list[tuple[Path, Stamp]] = []
     missed: list[int] = []
-    for position, (path, shown) in enumerate(named):
-        entry = entries.get(os.path.abspath(path))
-        found = _from_index(index, entry, path, shown, options.max_file_size)
+    for path, shown in named:
+        found = _from_index(
+            index, entries.get(os.path.abspath(path)), path, shown, options.max_file_size, with_data=with_data
+        )
         if found is None:
-            missed.append(position)
-            read.append(None)
-            continue
-        read.append(found[0])
-        if found[1] is not None and entry is not None:
-            keep.append((path, shown, found[1], entry.payload))
-    for position, (result, data, stamp, payload) in zip(
+            missed.append(len(read))
+        elif found[1] is not None:
+            restamped.append((path, found[1]))
+        read.append(found[0] if found else None)
+    for position, (stamp, result_blob, data_blob) in zip(
         missed, _per_named(_stamped_batch, [named[i] for i in missed], options, jobs), strict=True
     ):
-        read[position] = (result, data)
+        # Made by this run's own workers: plain unpickling, not the index's guarded one.
+        result: FileResult = pickle.loads(result_blob)
+        read[position] = (result, pickle.loads(data_blob) if with_data else None)
         if stamp is not None:
-            keep.append((result.path, result.display, stamp, payload))
-    index.store(keep, keep=files if whole else None)
+            new.append((result.path, result.display, stamp, result_blob, data_blob))
+    index.store(new, restamped, keep=files if whole else None)
     return [item for item in read if item is not None]
 
 
@@ -472,7 +480,7 @@ def check_paths(
     `reviews_dir`, against the rest of the knowledge base; a file elsewhere (a draft, an example) is not
     part of the knowledge base, so it cannot clash with it. The closed loop is checked the same way.
     `index`: where the unchanged files' results are kept between runs (see open_index)."""
-    return read_paths(paths, options, reviews_dir=reviews_dir, jobs=jobs, index=index).check
+    return _read_paths(paths, options, reviews_dir, jobs, index, with_data=False).check
 
 
 def read_paths(
@@ -485,9 +493,21 @@ def read_paths(
 ) -> Reading:
     """Check the named files and folders as check_paths does, in the same pass keeping the data of each file
     that has no error: what the knowledge base is loaded from, without parsing a file twice."""
+    return _read_paths(paths, options, reviews_dir, jobs, index, with_data=True)
+
+
+def _read_paths(
+    paths: Sequence[Path],
+    options: CheckOptions,
+    reviews_dir: Path | None,
+    jobs: int | None,
+    index: ReviewIndex | None,
+    *,
+    with_data: bool,
+) -> Reading:
     files = collect_files(paths)
     whole = reviews_dir is not None and [path.resolve() for path in paths] == [reviews_dir.resolve()]
-    read = _read_indexed(files, options, jobs, index, whole=whole)
+    read = _read_indexed(files, options, jobs, index, whole=whole, with_data=with_data)
     check = _across_files(files, [result for result, _ in read], options, reviews_dir, jobs, index)
     if index is not None:
         check.notices.extend(index.notices)
@@ -583,12 +603,17 @@ def _related_facts(
     wanted = [h.path for h in heads if h.team is None or h.team.strip() in teams or h.review_id in sources]
     if index is None:
         return [facts for facts in _per_file(_facts_batch, wanted, options, jobs) if facts]
-    entries, base = index.entries(wanted), Path.cwd()
+    entries, base = index.entries(wanted, with_data=False), Path.cwd()
     found: list[ReviewFacts | None] = []
     unread: list[Path] = []
     for path in wanted:
         hit = _from_index(
-            index, entries.get(os.path.abspath(path)), path, display_path(path, base), options.max_file_size
+            index,
+            entries.get(os.path.abspath(path)),
+            path,
+            display_path(path, base),
+            options.max_file_size,
+            with_data=False,
         )
         if hit is None:
             unread.append(path)

@@ -31,7 +31,7 @@ from retrogen.gate.schema import schema_path
 INDEX_FOLDER = ".retrogen"
 INDEX_NAME = "index.sqlite"
 # The layout of the tables and of the entries; an index of another format is rebuilt.
-FORMAT = 1
+FORMAT = 2
 # Environment variable that turns the index off, as --no-cache does (CI runs on fresh checkouts anyway).
 NO_CACHE_ENV = "RETROGEN_NO_CACHE"
 # A file changed this close to the moment it was read may change again within the file system's clock
@@ -72,9 +72,9 @@ class _Unpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
-def dumps(result: Any) -> bytes:
-    """A result as an entry's payload."""
-    return pickle.dumps(result, pickle.HIGHEST_PROTOCOL)
+def dumps(value: Any) -> bytes:
+    """A file's check or data as an entry holds it."""
+    return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
 
 
 def _loads(blob: bytes) -> Any:
@@ -140,7 +140,8 @@ def code_key() -> str:
 class Entry:
     display: str
     stamp: Stamp
-    payload: bytes
+    result: bytes  # the file's FileResult, see dumps
+    data: bytes  # its data (empty when not asked for)
 
     def fresh(self, status: os.stat_result) -> bool | None:
         """True: the file is untouched since it was read; False: it changed; None: only its bytes can tell."""
@@ -150,14 +151,12 @@ class Entry:
         return True if same and status.st_ctime_ns < self.stamp.read_ns - RACY_NS else None
 
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS reviews (
+_META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+_REVIEWS = """CREATE TABLE IF NOT EXISTS reviews (
     path TEXT PRIMARY KEY, display TEXT NOT NULL, settings TEXT NOT NULL,
     size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, inode INTEGER NOT NULL,
-    sha256 BLOB NOT NULL, read_ns INTEGER NOT NULL, payload BLOB NOT NULL
-);
-"""
+    sha256 BLOB NOT NULL, read_ns INTEGER NOT NULL, result BLOB NOT NULL, data BLOB NOT NULL
+)"""
 
 
 class ReviewIndex:
@@ -187,7 +186,8 @@ class ReviewIndex:
             return None
         if not os.access(folder, os.W_OK) or (index.path.exists() and not os.access(index.path, os.W_OK)):
             return None
-        return index if index._connect() else None
+        index._connect()
+        return index  # without a connection when it could not be rebuilt: its notices still say why
 
     def _connect(self, *, again: bool = True) -> bool:
         try:
@@ -197,14 +197,15 @@ class ReviewIndex:
         try:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
-            connection.executescript(_SCHEMA)
+            connection.execute(_META)
             found = dict(connection.execute("SELECT key, value FROM meta").fetchall())
             code = code_key()
             if found.get("code") != code:
                 if found:
                     self.notices.append(f"{self.path}: made by another version of retrogen; rebuilding it")
                 connection.execute("BEGIN IMMEDIATE")
-                connection.execute("DELETE FROM reviews")
+                connection.execute("DROP TABLE IF EXISTS reviews")  # its columns may differ too
+                connection.execute(_REVIEWS)
                 connection.execute("INSERT OR REPLACE INTO meta VALUES ('code', ?)", (code,))
                 connection.execute("COMMIT")
         except sqlite3.OperationalError as exc:
@@ -237,8 +238,9 @@ class ReviewIndex:
             self._connection.close()
             self._connection = None
 
-    def entries(self, paths: Sequence[Path]) -> dict[str, Entry]:
-        """The stored entries of `paths` made with this run's settings, by absolute path."""
+    def entries(self, paths: Sequence[Path], *, with_data: bool = True) -> dict[str, Entry]:
+        """The stored entries of `paths` made with this run's settings, by absolute path; their data only
+        `with_data` (`check` needs none)."""
         if self._connection is None:
             return {}
         keys = [os.path.abspath(path) for path in paths]
@@ -247,23 +249,24 @@ class ReviewIndex:
             for start in range(0, len(keys), _SELECT_CHUNK):
                 chunk = keys[start : start + _SELECT_CHUNK]
                 rows = self._connection.execute(
-                    "SELECT path, display, size, mtime_ns, ctime_ns, inode, sha256, read_ns, payload FROM reviews "
+                    "SELECT path, display, size, mtime_ns, ctime_ns, inode, sha256, read_ns, result, "
+                    "CASE WHEN ? THEN data ELSE X'' END FROM reviews "
                     f"WHERE settings = ? AND path IN ({','.join('?' * len(chunk))})",
-                    (self.settings, *chunk),
+                    (with_data, self.settings, *chunk),
                 ).fetchall()
-                for path, display, *stamp, payload in rows:
-                    found[path] = Entry(display, Stamp(*stamp), payload)
+                for path, display, *stamp, result, data in rows:
+                    found[path] = Entry(display, Stamp(*stamp), result, data)
         except sqlite3.DatabaseError as exc:
             self._broken(exc)
             return {}
         return found
 
-    def load(self, entry: Entry) -> Any:
-        """An entry's result; None (and the index rebuilt) when it cannot be read back."""
+    def load(self, blob: bytes) -> Any:
+        """An entry's result or data; None (and the index rebuilt) when it cannot be read back."""
         if self.broken:
             return None
         try:
-            return _loads(entry.payload)
+            return _loads(blob)
         except Exception as exc:  # any damage to an entry (whatever unpickling raises) is a miss and a rebuild
             self._broken(exc)
             return None
@@ -275,18 +278,30 @@ class ReviewIndex:
             self.notices.append(f"{self.path}: unreadable ({problem}); rebuilding it")
             self._remove()
 
-    def store(self, items: Iterable[tuple[Path, str, Stamp, bytes]], *, keep: Sequence[Path] | None = None) -> None:
-        """Write new entries (path, display, stamp, pickled result: see `dumps`) in one transaction; with
-        `keep` (a read of the whole knowledge base), entries of files no longer there go. Skipped if another
-        process is writing."""
+    def store(
+        self,
+        items: Iterable[tuple[Path, str, Stamp, bytes, bytes]],
+        restamped: Iterable[tuple[Path, Stamp]] = (),
+        *,
+        keep: Sequence[Path] | None = None,
+    ) -> None:
+        """Write new entries (path, display, stamp, result and data: see `dumps`) and the new stamps of files
+        whose bytes are unchanged, in one transaction; with `keep` (a read of the whole knowledge base),
+        entries of files no longer there go. Skipped if another process is writing."""
         if self._connection is None:
             return
         rows = [
-            (os.path.abspath(path), display, self.settings, *stamp, payload) for path, display, stamp, payload in items
+            (os.path.abspath(path), display, self.settings, *stamp, result, data)
+            for path, display, stamp, result, data in items
         ]
         try:
             self._connection.execute("BEGIN IMMEDIATE")
-            self._connection.executemany("INSERT OR REPLACE INTO reviews VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+            self._connection.executemany("INSERT OR REPLACE INTO reviews VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+            self._connection.executemany(
+                "UPDATE reviews SET size = ?, mtime_ns = ?, ctime_ns = ?, inode = ?, sha256 = ?, read_ns = ? "
+                "WHERE path = ?",
+                [(*stamp, os.path.abspath(path)) for path, stamp in restamped],
+            )
             if keep is not None:
                 self._connection.execute("CREATE TEMP TABLE IF NOT EXISTS kept (path TEXT PRIMARY KEY)")
                 self._connection.execute("DELETE FROM kept")

@@ -170,7 +170,7 @@ def test_an_entry_that_holds_anything_else_is_refused_unloaded(config: Config, t
 
     planted = pickle.dumps(Exploit())
     with sqlite3.connect(index_file(config)) as connection:
-        connection.execute("UPDATE reviews SET payload = ?", (planted,))
+        connection.execute("UPDATE reviews SET result = ?, data = ?", (planted, planted))
     result = read(config)
     same(result, expected)
     assert not witness.exists()

@@ -338,7 +338,7 @@ def _read_indexed(
     missed: list[int] = []
     for path, shown in named:
         found = _from_index(
-            index, entries.get(os.path.abspath(path)), path, shown, options.max_file_size, with_data=with_data
+            index, entries.pop(os.path.abspath(path), None), path, shown, options.max_file_size, with_data=with_data
         )
         if found is None:
             missed.append(len(read))

@@ -24,6 +24,11 @@ from ..conftest import ROOT, TODAY, copy_knowledge_base
 REVIEW = "2026-11-apac-discovery-skills.yaml"
 
 
+@pytest.fixture(autouse=True)
+def _index_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RETROGEN_NO_CACHE", raising=False)  # conftest turns it off for every other test
+
+
 @pytest.fixture
 def config(tmp_path: Path) -> Config:
     return load_config(copy_knowledge_base(tmp_path) / "mkdocs.yml")

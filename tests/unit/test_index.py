@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from retrogen.cli import cli
 from retrogen.gate import check as gate_check
 from retrogen.gate import index as gate_index
 from retrogen.gate.check import CheckOptions, Reading, open_index, read_knowledge_base
@@ -253,3 +255,18 @@ def test_the_settings_key_is_the_same_in_every_process(config: Config) -> None:
         for seed in ("1", "2")
     }
     assert keys == {settings_key(options)}
+
+
+def test_the_command_line_turns_it_off_and_says_when_it_was_rebuilt(config: Config) -> None:
+    def run(*args: str) -> Any:
+        return CliRunner().invoke(cli, ["-c", str(config.config_file), *args, "--today", TODAY.isoformat()])
+
+    plain = run("--no-cache", "check")
+    assert not index_file(config).exists()
+    assert run("check").stdout == plain.stdout and index_file(config).is_file()
+    index_file(config).write_bytes(b"\0" * 5000)
+    damaged = run("check")
+    assert damaged.stdout == plain.stdout and damaged.exit_code == plain.exit_code
+    assert f"notice: {index_file(config)}: unreadable" in damaged.stderr
+    metrics = run("metrics", "--format", "json")
+    assert run("--no-cache", "metrics", "--format", "json").stdout == metrics.stdout

@@ -27,6 +27,9 @@ def _fixed_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("RETROGEN_TODAY", raising=False)
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
+    # The lasting index is tested on its own (tests/unit/test_index.py, tests/cli/test_properties_index.py);
+    # elsewhere it would write .retrogen/ into the fixture folders the tests read in place.
+    monkeypatch.setenv("RETROGEN_NO_CACHE", "1")
 
 
 @pytest.fixture

@@ -99,11 +99,25 @@ def failure_of(error: RetrogenError) -> click.ClickException:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="mkdocs.yml of the knowledge base (default: the nearest one above the current folder).",
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    envvar="RETROGEN_NO_CACHE",
+    help="Read every review afresh, without the index in .retrogen/ that keeps unchanged files' results "
+    "between runs (env RETROGEN_NO_CACHE=1).",
+)
 @click.version_option(__version__, prog_name="retrogen")
 @click.pass_context
-def cli(ctx: click.Context, *, config_file: Path | None) -> None:
+def cli(ctx: click.Context, *, config_file: Path | None, no_cache: bool) -> None:
     """Keep after-action reviews (复盘) in git: check, measure and publish them."""
-    ctx.ensure_object(dict)["config_file"] = config_file
+    state = ctx.ensure_object(dict)
+    state["config_file"] = config_file
+    state["cache"] = not no_cache
+
+
+def use_cache(ctx: click.Context) -> bool:
+    """Whether the command may use the lasting index (not with --no-cache)."""
+    return bool(ctx.ensure_object(dict).get("cache", True))
 
 
 def get_config(ctx: click.Context, *, needs: Literal["reviews", "mkdocs.yml", "nothing"] = "reviews") -> Config:
@@ -137,7 +151,7 @@ def load_analysis(ctx: click.Context, today: date, *, use_git: bool) -> Analysis
     """The knowledge base analysed as of `today`, its notices (git history left out…) said on stderr."""
     from retrogen.engine.analysis import analyse  # pandas: `check` never pays for it
 
-    analysis = analyse(get_config(ctx), today, use_git=use_git)
+    analysis = analyse(get_config(ctx), today, use_git=use_git, cache=use_cache(ctx))
     for notice in analysis.notices:
         click.echo(f"notice: {printable(notice)}", err=True)
     return analysis

@@ -9,11 +9,11 @@ from pathlib import Path
 import click
 
 from retrogen import __version__
-from retrogen.cli.base import cli, get_config, use_color
+from retrogen.cli.base import cli, get_config, use_cache, use_color
 from retrogen.cli.options import COMMA_LIST, DAY, PERIOD, lang_option, today_option
 from retrogen.core.periods import Period
 from retrogen.core.printable import printable
-from retrogen.gate.check import CheckOptions, check_paths
+from retrogen.gate.check import CheckOptions, check_paths, open_index
 from retrogen.gate.glossary import team_hint
 from retrogen.gate.reporters import REPORTERS, github_summary, text_report
 from retrogen.gate.schema import schema_path
@@ -58,7 +58,16 @@ def check(
     options = CheckOptions.of(config, today)
     folder = config.reviews_dir.resolve()
     named = [path for path in paths if not only_reviews or path.resolve().is_relative_to(folder)]
-    result = check_paths(named if paths else [config.reviews_dir], options, reviews_dir=config.reviews_dir)
+    index = open_index(config, options, cache=use_cache(ctx))
+    try:
+        result = check_paths(
+            named if paths else [config.reviews_dir], options, reviews_dir=config.reviews_dir, index=index
+        )
+    finally:
+        if index is not None:
+            index.close()
+    for notice in result.notices:
+        click.echo(f"notice: {printable(notice)}", err=True)
     click.echo(text_report(result, color=use_color()) if fmt == "text" else REPORTERS[fmt](result))
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if fmt == "github" and summary_file:

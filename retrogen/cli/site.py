@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from retrogen.cli.base import cli, get_config
+from retrogen.cli.base import cli, get_config, use_cache
 from retrogen.cli.options import no_git_option, today_option
 from retrogen.core.printable import printable, printable_lines
 from retrogen.gate.check import CheckResult
@@ -132,6 +132,7 @@ def build(
         allow_outside=allow_outside,
         refuse_warnings=strict,
         progress=progress,
+        cache=use_cache(ctx),
     )
     for notice in report.notices:
         click.echo(f"notice: {printable(notice)}", err=True)

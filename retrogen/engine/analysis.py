@@ -121,7 +121,7 @@ class Analysis:
         notes = [
             f"{f.path}:{f.line}:{f.column}: {f.code} {f.message} (review left out)" for f in self.knowledge_base.skipped
         ]
-        return notes + ([self.git.notice] if self.git.notice else [])
+        return self.knowledge_base.notices + notes + ([self.git.notice] if self.git.notice else [])
 
     @cached_property
     def loop(self) -> ClosedLoop:
@@ -436,11 +436,14 @@ class Analysis:
         )
 
 
-def analyse(config: Config, today: date, *, use_git: bool = True, jobs: int | None = None) -> Analysis:
+def analyse(
+    config: Config, today: date, *, use_git: bool = True, jobs: int | None = None, cache: bool = True
+) -> Analysis:
     """The knowledge base, read by the gate and loaded, and its git history; tables are computed when first
     asked for. `jobs` caps the processes that check the reviews (default: one per core). A command that
-    acts on the check itself (build) composes the steps: read_knowledge_base, load_knowledge_base, analysis_of."""
-    reading = read_knowledge_base(config, today, jobs=jobs)
+    acts on the check itself (build) composes the steps: read_knowledge_base, load_knowledge_base, analysis_of.
+    `cache`: keep the unchanged reviews' reading in the lasting index (gate/index.py)."""
+    reading = read_knowledge_base(config, today, jobs=jobs, cache=cache)
     return analysis_of(load_knowledge_base(reading, config, today), config, use_git=use_git)
 
 

@@ -258,6 +258,7 @@ class KnowledgeBase:
     reviews: list[Review]
     today: date
     skipped: list[Finding] = field(default_factory=list)  # errors of the files left out (warnings skip none)
+    notices: list[str] = field(default_factory=list)  # about how it was read (the lasting index rebuilt…)
 
 
 def load_knowledge_base(reading: Reading, config: Config, today: date) -> KnowledgeBase:
@@ -281,4 +282,4 @@ def load_knowledge_base(reading: Reading, config: Config, today: date) -> Knowle
             for r in reviews
         ]
     reviews.sort(key=lambda r: (r.sort_date, r.id))
-    return KnowledgeBase(reviews, today, skipped)
+    return KnowledgeBase(reviews, today, skipped, list(reading.check.notices))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import pickle
 import re
+import stat
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -18,6 +20,7 @@ from retrogen.gate.config import Config
 from retrogen.gate.findings import Finding, Severity
 from retrogen.gate.glossary import TagSpeller, TagVocabulary, team_hint
 from retrogen.gate.hints import is_placeholder
+from retrogen.gate.index import Entry, ReviewIndex, Stamp, dumps, now_ns, settings_key, stamp_of, stat_of
 from retrogen.gate.loader import (
     Document,
     FieldPath,
@@ -107,6 +110,7 @@ class FileResult:
 class CheckResult:
     files: list[FileResult] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # about how it was read (the index rebuilt…), not the reviews
 
     @property
     def errors(self) -> int:
@@ -167,15 +171,18 @@ def check_file(path: Path, options: CheckOptions, display: str | None = None) ->
     return _read_file(path, options, display)[0]
 
 
-def _read_file(path: Path, options: CheckOptions, display: str | None) -> tuple[FileResult, dict[str, Any] | None]:
-    """Check one review, and its data when it loads (whatever its findings: the errors across files come later)."""
+def _read_file(
+    path: Path, options: CheckOptions, display: str | None, raw: bytes | None = None
+) -> tuple[FileResult, dict[str, Any] | None]:
+    """Check one review, and its data when it loads (whatever its findings: the errors across files come later).
+    `raw`: the file's bytes, read already."""
     shown = display or path.as_posix()
     try:
         if _link_leaves(path, options.root or Path.cwd()):
             raise ReviewFileError(
                 "RG010", "the file is a link to a file outside the knowledge base; copy the review into it instead"
             )
-        document = load_review(path, options.max_file_size)
+        document = load_review(path, options.max_file_size, raw)
     except ReviewFileError as exc:
         return FileResult(path, shown, [Finding(shown, exc.line, exc.column, exc.code, exc.message)]), None
     findings: list[Finding] = []
@@ -249,6 +256,107 @@ def _read_batch(args: Batch) -> list[tuple[FileResult, dict[str, Any] | None]]:
     return [_read_file(path, options, shown) for path, shown in batch]
 
 
+# A file read for the index: the stamp of the bytes it was read from (None for what the index must not
+# keep), its check and its data, pickled (see index.dumps) before the findings across files are added.
+Stamped = tuple[Stamp | None, bytes, bytes]
+
+
+def _read_stamped(path: Path, options: CheckOptions, shown: str) -> Stamped:
+    """`_read_file`, from bytes whose hash and stat are kept with the result. A link is never kept: what
+    it is checked as depends on where it points."""
+    read_ns = now_ns()
+    status = stat_of(path)
+    raw = None
+    if status is not None and stat.S_ISREG(status.st_mode) and not path.is_symlink():
+        try:
+            raw = read_bounded(path, options.max_file_size)
+        except OSError:
+            raw = None
+    result, data = _read_file(path, options, shown, raw)
+    stamp = stamp_of(status, raw, read_ns) if raw is not None and status is not None else None
+    return stamp, dumps(result), dumps(data)
+
+
+def _stamped_batch(args: Batch) -> list[Stamped]:
+    batch, options = args
+    return [_read_stamped(path, options, shown) for path, shown in batch]
+
+
+Read = tuple[FileResult, dict[str, Any] | None]
+
+
+def _from_index(
+    index: ReviewIndex, entry: Entry | None, path: Path, shown: str, max_size: int, *, with_data: bool
+) -> tuple[Read, Stamp | None] | None:
+    """The indexed check (and data) of a file when its bytes are the ones it was read from, and the new
+    stamp to keep when only hashing them again could tell; None when the file must be read."""
+    if entry is None or entry.display != shown or path.is_symlink():
+        return None
+    read_ns = now_ns()
+    status = stat_of(path)
+    if status is None or (fresh := entry.fresh(status)) is False:
+        return None
+    restamp = None
+    if fresh is None:
+        try:
+            raw = read_bounded(path, max_size)
+        except OSError:
+            return None
+        restamp = stamp_of(status, raw, read_ns)
+        if restamp.sha256 != entry.stamp.sha256:
+            return None
+    result = index.load(entry.result)
+    data = index.load(entry.data) if with_data else None
+    if not isinstance(result, FileResult) or not (data is None or isinstance(data, dict)):
+        return None
+    result.path = path  # the same file, perhaps named otherwise (relative, absolute)
+    return (result, data), restamp
+
+
+def _read_indexed(
+    files: Sequence[Path],
+    options: CheckOptions,
+    jobs: int | None,
+    index: ReviewIndex | None,
+    *,
+    whole: bool,
+    with_data: bool,
+) -> list[Read]:
+    """Every file's check and (`with_data`) data: from the index when the file is unchanged, read (and
+    indexed) when not. `whole`: the files are the whole knowledge base, so entries of files that are gone
+    are dropped."""
+    if index is None:
+        if with_data:
+            return _per_file(_read_batch, files, options, jobs)
+        return [(result, None) for result in check_files(files, options, jobs=jobs)]
+    base = Path.cwd()
+    named = [(path, display_path(path, base)) for path in files]
+    entries = index.entries(files, with_data=with_data)
+    read: list[Read | None] = []
+    new: list[tuple[Path, str, Stamp, bytes, bytes]] = []
+    restamped: list[tuple[Path, Stamp]] = []
+    missed: list[int] = []
+    for path, shown in named:
+        found = _from_index(
+            index, entries.pop(os.path.abspath(path), None), path, shown, options.max_file_size, with_data=with_data
+        )
+        if found is None:
+            missed.append(len(read))
+        elif found[1] is not None:
+            restamped.append((path, found[1]))
+        read.append(found[0] if found else None)
+    for position, (stamp, result_blob, data_blob) in zip(
+        missed, _per_named(_stamped_batch, [named[i] for i in missed], options, jobs), strict=True
+    ):
+        # Made by this run's own workers: plain unpickling, not the index's guarded one.
+        result: FileResult = pickle.loads(result_blob)
+        read[position] = (result, pickle.loads(data_blob) if with_data else None)
+        if stamp is not None:
+            new.append((result.path, result.display, stamp, result_blob, data_blob))
+    index.store(new, restamped, keep=files if whole else None)
+    return [item for item in read if item is not None]
+
+
 def facts_of_file(path: Path, options: CheckOptions, display: str) -> ReviewFacts | None:
     """Only what the checks across reviews read of a file (no schema, no checks of its own): the facts of
     the reviews around the ones being checked. None for a file that does not load."""
@@ -273,7 +381,13 @@ def _per_file(
 ) -> list[Work]:
     """`work` on batches of the files, on every core when there are enough of them to pay for the processes."""
     base = Path.cwd()  # once, not once per file
-    named = [(path, display_path(path, base)) for path in files]
+    return _per_named(work, [(path, display_path(path, base)) for path in files], options, jobs)
+
+
+def _per_named(
+    work: Callable[[Batch], list[Work]], named: list[tuple[Path, str]], options: CheckOptions, jobs: int | None
+) -> list[Work]:
+    """`work` on batches of (path, display) pairs, on every core when there are enough of them."""
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or len(named) < PARALLEL_THRESHOLD:
         return work((named, options))
@@ -355,37 +469,82 @@ def duplicate_ids(results: Sequence[FileResult], others: Iterable[tuple[str, Pat
 
 
 def check_paths(
-    paths: Sequence[Path], options: CheckOptions, *, reviews_dir: Path | None = None, jobs: int | None = None
+    paths: Sequence[Path],
+    options: CheckOptions,
+    *,
+    reviews_dir: Path | None = None,
+    jobs: int | None = None,
+    index: ReviewIndex | None = None,
 ) -> CheckResult:
     """Check the named files and folders. Ids must be unique among them and, for files inside
     `reviews_dir`, against the rest of the knowledge base; a file elsewhere (a draft, an example) is not
-    part of the knowledge base, so it cannot clash with it. The closed loop is checked the same way."""
-    files = collect_files(paths)
-    return _across_files(files, check_files(files, options, jobs=jobs), options, reviews_dir, jobs)
+    part of the knowledge base, so it cannot clash with it. The closed loop is checked the same way.
+    `index`: where the unchanged files' results are kept between runs (see open_index)."""
+    return _read_paths(paths, options, reviews_dir, jobs, index, with_data=False).check
 
 
 def read_paths(
-    paths: Sequence[Path], options: CheckOptions, *, reviews_dir: Path | None = None, jobs: int | None = None
+    paths: Sequence[Path],
+    options: CheckOptions,
+    *,
+    reviews_dir: Path | None = None,
+    jobs: int | None = None,
+    index: ReviewIndex | None = None,
 ) -> Reading:
     """Check the named files and folders as check_paths does, in the same pass keeping the data of each file
     that has no error: what the knowledge base is loaded from, without parsing a file twice."""
+    return _read_paths(paths, options, reviews_dir, jobs, index, with_data=True)
+
+
+def _read_paths(
+    paths: Sequence[Path],
+    options: CheckOptions,
+    reviews_dir: Path | None,
+    jobs: int | None,
+    index: ReviewIndex | None,
+    *,
+    with_data: bool,
+) -> Reading:
     files = collect_files(paths)
-    read = _per_file(_read_batch, files, options, jobs)
-    check = _across_files(files, [result for result, _ in read], options, reviews_dir, jobs)
+    whole = reviews_dir is not None and [path.resolve() for path in paths] == [reviews_dir.resolve()]
+    read = _read_indexed(files, options, jobs, index, whole=whole, with_data=with_data)
+    check = _across_files(files, [result for result, _ in read], options, reviews_dir, jobs, index)
+    if index is not None:
+        check.notices.extend(index.notices)
     return Reading(check, [(result.path, data) for result, data in read if data is not None and not result.has_errors])
 
 
+def open_index(config: Config, options: CheckOptions, *, cache: bool = True) -> ReviewIndex | None:
+    """The knowledge base's lasting index for checks with `options` (None with cache off, or where it
+    cannot be kept); close it when done."""
+    if not cache:
+        return None
+    return ReviewIndex.open(config.root, settings_key(options), avoid=config.generated_dir)
+
+
 def read_knowledge_base(
-    config: Config, today: date, *, paths: list[Path] | None = None, jobs: int | None = None
+    config: Config, today: date, *, paths: list[Path] | None = None, jobs: int | None = None, cache: bool = True
 ) -> Reading:
     """Every review of the knowledge base (or the named files and folders), checked with its settings as of
-    `today`; what the commands that analyse it load it from."""
+    `today`; what the commands that analyse it load it from. `cache`: use the lasting index."""
     options = CheckOptions.of(config, today)
-    return read_paths(paths or [config.reviews_dir], options, reviews_dir=config.reviews_dir, jobs=jobs)
+    index = open_index(config, options, cache=cache)
+    try:
+        return read_paths(
+            paths or [config.reviews_dir], options, reviews_dir=config.reviews_dir, jobs=jobs, index=index
+        )
+    finally:
+        if index is not None:
+            index.close()
 
 
 def _across_files(
-    files: list[Path], results: list[FileResult], options: CheckOptions, reviews_dir: Path | None, jobs: int | None
+    files: list[Path],
+    results: list[FileResult],
+    options: CheckOptions,
+    reviews_dir: Path | None,
+    jobs: int | None,
+    index: ReviewIndex | None = None,
 ) -> CheckResult:
     """The checked files' results with the findings across files added: duplicate ids, the closed loop and
     slips in tags, judged with the rest of the knowledge base around them."""
@@ -397,8 +556,8 @@ def _across_files(
     heads = list(review_heads(folder, {f.resolve() for f in files})) if folder else []
     others = [(head.review_id, head.path) for head in heads if head.review_id] if inside else []
     # A draft outside reviews/ (the next review, a copy) is judged with the knowledge base around it too.
-    related_inside = _related_facts(heads, inside, options, jobs) if inside else []
-    related_outside = _related_facts(heads, outside, options, jobs) if outside else []
+    related_inside = _related_facts(heads, inside, options, jobs, index) if inside else []
+    related_outside = _related_facts(heads, outside, options, jobs, index) if outside else []
     by_display = {r.display: r for r in results}
     for finding in [
         *duplicate_ids(inside, others),
@@ -434,14 +593,34 @@ def _tag_findings(checked: list[FileResult], heads: list[Head], vocabulary: TagV
 
 
 def _related_facts(
-    heads: list[Head], checked: list[FileResult], options: CheckOptions, jobs: int | None
+    heads: list[Head], checked: list[FileResult], options: CheckOptions, jobs: int | None, index: ReviewIndex | None
 ) -> list[ReviewFacts]:
     """Facts of the unchecked reviews that the checked ones are judged against: those of the same teams and
-    those their actions are carried from. A head without a readable team is read to be sure."""
+    those their actions are carried from. A head without a readable team is read to be sure; an unchanged
+    file's facts come from the index."""
     teams = {r.facts.team for r in checked if r.facts}
     sources = {carried_key(a.carried_from)[0] for r in checked if r.facts for a in r.facts.actions if a.carried_from}
     wanted = [h.path for h in heads if h.team is None or h.team.strip() in teams or h.review_id in sources]
-    return [facts for facts in _per_file(_facts_batch, wanted, options, jobs) if facts]
+    if index is None:
+        return [facts for facts in _per_file(_facts_batch, wanted, options, jobs) if facts]
+    entries, base = index.entries(wanted, with_data=False), Path.cwd()
+    found: list[ReviewFacts | None] = []
+    unread: list[Path] = []
+    for path in wanted:
+        hit = _from_index(
+            index,
+            entries.get(os.path.abspath(path)),
+            path,
+            display_path(path, base),
+            options.max_file_size,
+            with_data=False,
+        )
+        if hit is None:
+            unread.append(path)
+        else:
+            found.append(hit[0][0].facts)
+    found += _per_file(_facts_batch, unread, options, jobs)
+    return [facts for facts in found if facts]
 
 
 def _cross_findings(checked: list[FileResult], related: list[ReviewFacts], options: CheckOptions) -> Iterator[Finding]:

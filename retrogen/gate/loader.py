@@ -287,10 +287,11 @@ def read_bounded(path: Path, limit: int) -> bytes:
         os.close(fd)
 
 
-def read_text(path: Path, max_size: int) -> str:
-    """The file's text, refusing what is not a regular file, too large or not UTF-8."""
+def read_text(path: Path, max_size: int, raw: bytes | None = None) -> str:
+    """The file's text, refusing what is not a regular file, too large or not UTF-8. `raw`: its bytes as
+    read_bounded(path, max_size) read them already (the index hashes the very bytes that are parsed)."""
     try:
-        raw = read_bounded(path, max_size)
+        raw = read_bounded(path, max_size) if raw is None else raw
     except OSError as exc:
         raise ReviewFileError("RG010", f"cannot read the file: {exc.strerror or exc}") from None
     if len(raw) > max_size:
@@ -316,6 +317,6 @@ def _size_of(path: Path, at_least: int) -> str:
         return f"more than {at_least - 1:,}"
 
 
-def load_review(path: Path, max_size: int = DEFAULTS.max_file_size) -> Document:
-    """Read and parse one review file."""
-    return parse_text(path, read_text(path, max_size))
+def load_review(path: Path, max_size: int = DEFAULTS.max_file_size, raw: bytes | None = None) -> Document:
+    """Read and parse one review file (`raw`: its bytes, read already)."""
+    return parse_text(path, read_text(path, max_size, raw))

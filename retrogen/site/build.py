@@ -57,14 +57,17 @@ def generate(
     jobs: int | None = None,
     refuse_warnings: bool = False,
     progress: Progress = _no_progress,
+    cache: bool = True,
 ) -> BuildReport:
     """Check the reviews and (when none has an error, nor a warning with `refuse_warnings`: `check --strict`)
     write the generated pages. Nothing is built yet."""
     progress("checking and analysing the reviews")
-    reading = read_knowledge_base(config, today, jobs=jobs)
+    reading = read_knowledge_base(config, today, jobs=jobs, cache=cache)
     analysis = analysis_of(load_knowledge_base(reading, config, today), config, use_git=use_git)
     # Files with errors stop the build and are reported as findings, so only the git notice is a notice here.
-    report = BuildReport(reading.check, notices=[analysis.git.notice] if analysis.git.notice else [])
+    report = BuildReport(
+        reading.check, notices=[*reading.check.notices, *([analysis.git.notice] if analysis.git.notice else [])]
+    )
     if reading.check.failed(strict=refuse_warnings):
         return report
     count = len(analysis.knowledge_base.reviews)
@@ -177,6 +180,7 @@ def build_site(
     refuse_warnings: bool = False,
     progress: Progress = _no_progress,
     wait: float | None = None,
+    cache: bool = True,
 ) -> BuildReport:
     """The whole build. Errors in reviews (and warnings, with `refuse_warnings`) stop it before MkDocs runs
     (report.ok is False); `strict` makes MkDocs' own warnings fail it. The site is built beside `site_dir`
@@ -188,7 +192,9 @@ def build_site(
     try:
         with exclusive(config.generated_dir, wait), exclusive(target, wait):
             recover(target)
-            report = generate(config, today, use_git=use_git, refuse_warnings=refuse_warnings, progress=progress)
+            report = generate(
+                config, today, use_git=use_git, refuse_warnings=refuse_warnings, progress=progress, cache=cache
+            )
             if not report.ok:
                 return report
             with replacing(target) as fresh:

@@ -1,0 +1,329 @@
+"""The index that lasts between runs: each review's check and data, kept in SQLite under .retrogen/ so that
+a run re-reads only the files that changed.
+
+An entry is used only when everything its result depends on is the same: the file's content (sha256 of the
+bytes that were parsed; its size, mtime, ctime and inode only spare re-reading a file that has not been
+touched), the name it is shown by, the check's settings (today included), and retrogen's own code and
+schema. Anything else is a miss, read as if there were no index. The index is a cache: a corrupt,
+truncated or foreign one is removed and rebuilt with a notice; one that cannot be written (a read-only
+checkout) is not used; a write another process holds is skipped rather than waited for.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import pickle
+import sqlite3
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields, is_dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import retrogen
+from retrogen.gate.schema import schema_path
+
+INDEX_FOLDER = ".retrogen"
+INDEX_NAME = "index.sqlite"
+# The layout of the tables and of the entries; an index of another format is rebuilt.
+FORMAT = 2
+# Environment variable that turns the index off, as --no-cache does (CI runs on fresh checkouts anyway).
+NO_CACHE_ENV = "RETROGEN_NO_CACHE"
+# A file changed this close to the moment it was read may change again within the file system's clock
+# tick without its stat changing (git's "racy" entries): such an entry is trusted only after its bytes are
+# hashed again.
+RACY_NS = 2_000_000_000
+# How long a write waits for another process's before it leaves the index as it is.
+BUSY_MS = 200
+_SELECT_CHUNK = 500
+
+# What an entry may hold: unpickling anything else (an index planted in a checkout) is refused.
+_ALLOWED = {
+    ("datetime", "date"),
+    ("pathlib", "PosixPath"),
+    ("pathlib", "WindowsPath"),
+    ("retrogen.core.periods", "Period"),
+    ("retrogen.core.status", "Status"),
+    ("retrogen.gate.check", "FileResult"),
+    ("retrogen.gate.check", "TagUse"),
+    ("retrogen.gate.findings", "Finding"),
+    ("retrogen.gate.findings", "Severity"),
+    ("retrogen.gate.loader", "Position"),
+    ("retrogen.gate.loop_checks", "ActionFacts"),
+    ("retrogen.gate.loop_checks", "MetricFacts"),
+    ("retrogen.gate.loop_checks", "ProblemFacts"),
+    ("retrogen.gate.loop_checks", "ReviewFacts"),
+}
+
+
+class IndexFormatError(Exception):
+    """An entry that is not what this retrogen writes."""
+
+
+class _Unpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in _ALLOWED:
+            raise IndexFormatError(f"an entry holds {module}.{name}")
+        return super().find_class(module, name)
+
+
+def dumps(value: Any) -> bytes:
+    """A file's check or data as an entry holds it."""
+    return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+
+
+def _loads(blob: bytes) -> Any:
+    return _Unpickler(io.BytesIO(blob)).load()
+
+
+class Stamp(NamedTuple):
+    """What identifies the bytes a result was read from."""
+
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+    inode: int
+    sha256: bytes
+    read_ns: int  # when the bytes were read (taken before reading)
+
+
+def stat_of(path: Path) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
+
+
+def stamp_of(status: os.stat_result, raw: bytes, read_ns: int) -> Stamp:
+    return Stamp(
+        status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino, hashlib.sha256(raw).digest(), read_ns
+    )
+
+
+def _canonical(value: Any) -> Any:
+    """A value as plain, ordered data: the same settings give the same key in every process."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return [type(value).__name__, *([f.name, _canonical(getattr(value, f.name))] for f in fields(value))]
+    if isinstance(value, dict):
+        return sorted([repr(k), _canonical(v)] for k, v in value.items())
+    if isinstance(value, set | frozenset):
+        return sorted(repr(_canonical(item)) for item in value)
+    if isinstance(value, list | tuple):
+        return [_canonical(item) for item in value]
+    if isinstance(value, Path | date):
+        return str(value)
+    return repr(value)
+
+
+def settings_key(options: Any) -> str:
+    """The check's settings as one key (a CheckOptions: a dataclass of plain values)."""
+    return hashlib.sha256(repr(_canonical(options)).encode("utf-8")).hexdigest()
+
+
+def code_key() -> str:
+    """retrogen's version, its gate's code and the schema: a change to any of them can change a result."""
+    digest = hashlib.sha256(f"{FORMAT} {retrogen.__version__} {sys.version_info[:2]}".encode())
+    gate = Path(__file__).parent
+    for source in [*sorted(gate.glob("*.py")), *sorted((gate.parent / "core").glob("*.py")), schema_path()]:
+        digest.update(source.name.encode("utf-8"))
+        with contextlib.suppress(OSError):
+            digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+@dataclass
+class Entry:
+    display: str
+    stamp: Stamp
+    result: bytes  # the file's FileResult, see dumps
+    data: bytes  # its data (empty when not asked for)
+
+    def fresh(self, status: os.stat_result) -> bool | None:
+        """True: the file is untouched since it was read; False: it changed; None: only its bytes can tell."""
+        if status.st_size != self.stamp.size:
+            return False
+        same = (status.st_mtime_ns, status.st_ctime_ns, status.st_ino) == self.stamp[1:4]
+        return True if same and status.st_ctime_ns < self.stamp.read_ns - RACY_NS else None
+
+
+_META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+_REVIEWS = """CREATE TABLE IF NOT EXISTS reviews (
+    path TEXT PRIMARY KEY, display TEXT NOT NULL, settings TEXT NOT NULL,
+    size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, inode INTEGER NOT NULL,
+    sha256 BLOB NOT NULL, read_ns INTEGER NOT NULL, result BLOB NOT NULL, data BLOB NOT NULL
+)"""
+
+
+class ReviewIndex:
+    """One run's use of the index: entries read at the start, the new ones written in one transaction."""
+
+    def __init__(self, path: Path, settings: str) -> None:
+        self.path = path
+        self.settings = settings
+        self.notices: list[str] = []
+        self._connection: sqlite3.Connection | None = None
+        self.broken = False  # damage was found this run: nothing more is read from it or written to it
+
+    @classmethod
+    def open(cls, root: Path, settings: str, *, avoid: Path | None = None) -> ReviewIndex | None:
+        """The index of the knowledge base at `root`, or None where it cannot be kept: turned off by
+        RETROGEN_NO_CACHE, a folder that cannot be written (a read-only checkout), or `avoid` (the generated
+        pages' folder, which a build replaces whole) around it."""
+        if os.environ.get(NO_CACHE_ENV, "").strip() not in ("", "0"):
+            return None
+        folder = root / INDEX_FOLDER
+        if avoid is not None and folder.resolve().is_relative_to(avoid.resolve()):
+            return None
+        index = cls(folder / INDEX_NAME, settings)
+        try:
+            folder.mkdir(exist_ok=True)
+        except OSError:
+            return None
+        if not os.access(folder, os.W_OK) or (index.path.exists() and not os.access(index.path, os.W_OK)):
+            return None
+        index._connect()
+        return index  # without a connection when it could not be rebuilt: its notices still say why
+
+    def _connect(self, *, again: bool = True) -> bool:
+        try:
+            connection = sqlite3.connect(self.path, timeout=BUSY_MS / 1000, isolation_level=None)
+        except sqlite3.Error:
+            return False
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute(_META)
+            found = dict(connection.execute("SELECT key, value FROM meta").fetchall())
+            code = code_key()
+            if found.get("code") != code:
+                if found:
+                    self.notices.append(f"{self.path}: made by another version of retrogen; rebuilding it")
+                connection.execute("BEGIN IMMEDIATE")
+                connection.execute("DROP TABLE IF EXISTS reviews")  # its columns may differ too
+                connection.execute(_REVIEWS)
+                connection.execute("INSERT OR REPLACE INTO meta VALUES ('code', ?)", (code,))
+                connection.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            connection.close()
+            if _busy(exc):
+                return False  # another process is rebuilding it: this run reads without it
+            return self._rebuild(exc) if again else False
+        except sqlite3.DatabaseError as exc:
+            connection.close()
+            return self._rebuild(exc) if again else False
+        self._connection = connection
+        return True
+
+    def _rebuild(self, problem: Exception) -> bool:
+        self.notices.append(f"{self.path}: unreadable ({problem}); rebuilding it")
+        self._remove()
+        return self._connect(again=False)
+
+    def _remove(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._connection.close()
+            self._connection = None
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(OSError):
+                Path(f"{self.path}{suffix}").unlink()
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def entries(self, paths: Sequence[Path], *, with_data: bool = True) -> dict[str, Entry]:
+        """The stored entries of `paths` made with this run's settings, by absolute path; their data only
+        `with_data` (`check` needs none)."""
+        if self._connection is None:
+            return {}
+        keys = [os.path.abspath(path) for path in paths]
+        found: dict[str, Entry] = {}
+        try:
+            for start in range(0, len(keys), _SELECT_CHUNK):
+                chunk = keys[start : start + _SELECT_CHUNK]
+                rows = self._connection.execute(
+                    "SELECT path, display, size, mtime_ns, ctime_ns, inode, sha256, read_ns, result, "
+                    "CASE WHEN ? THEN data ELSE X'' END FROM reviews "
+                    f"WHERE settings = ? AND path IN ({','.join('?' * len(chunk))})",
+                    (with_data, self.settings, *chunk),
+                ).fetchall()
+                for path, display, *stamp, result, data in rows:
+                    found[path] = Entry(display, Stamp(*stamp), result, data)
+        except sqlite3.DatabaseError as exc:
+            self._broken(exc)
+            return {}
+        return found
+
+    def load(self, blob: bytes) -> Any:
+        """An entry's result or data; None (and the index rebuilt) when it cannot be read back."""
+        if self.broken:
+            return None
+        try:
+            return _loads(blob)
+        except Exception as exc:  # any damage to an entry (whatever unpickling raises) is a miss and a rebuild
+            self._broken(exc)
+            return None
+
+    def _broken(self, problem: Exception) -> None:
+        """Damage found while reading: this run reads without the index, and the next one starts afresh."""
+        if not self.broken:
+            self.broken = True
+            self.notices.append(f"{self.path}: unreadable ({problem}); rebuilding it")
+            self._remove()
+
+    def store(
+        self,
+        items: Iterable[tuple[Path, str, Stamp, bytes, bytes]],
+        restamped: Iterable[tuple[Path, Stamp]] = (),
+        *,
+        keep: Sequence[Path] | None = None,
+    ) -> None:
+        """Write new entries (path, display, stamp, result and data: see `dumps`) and the new stamps of files
+        whose bytes are unchanged, in one transaction; with `keep` (a read of the whole knowledge base),
+        entries of files no longer there go. Skipped if another process is writing."""
+        if self._connection is None:
+            return
+        rows = [
+            (os.path.abspath(path), display, self.settings, *stamp, result, data)
+            for path, display, stamp, result, data in items
+        ]
+        try:
+            self._connection.execute("BEGIN IMMEDIATE")
+            self._connection.executemany("INSERT OR REPLACE INTO reviews VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+            self._connection.executemany(
+                "UPDATE reviews SET size = ?, mtime_ns = ?, ctime_ns = ?, inode = ?, sha256 = ?, read_ns = ? "
+                "WHERE path = ?",
+                [(*stamp, os.path.abspath(path)) for path, stamp in restamped],
+            )
+            if keep is not None:
+                self._connection.execute("CREATE TEMP TABLE IF NOT EXISTS kept (path TEXT PRIMARY KEY)")
+                self._connection.execute("DELETE FROM kept")
+                self._connection.executemany(
+                    "INSERT OR IGNORE INTO kept VALUES (?)", ((os.path.abspath(p),) for p in keep)
+                )
+                self._connection.execute("DELETE FROM reviews WHERE path NOT IN (SELECT path FROM kept)")
+            self._connection.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            with contextlib.suppress(sqlite3.Error):
+                self._connection.execute("ROLLBACK")
+            if not _busy(exc):
+                self._broken(exc)
+        except sqlite3.DatabaseError as exc:
+            self._broken(exc)
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    return getattr(exc, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "locked" in str(
+        exc
+    )
+
+
+def now_ns() -> int:
+    return time.time_ns()

@@ -1,0 +1,135 @@
+"""The lasting index changes no answer (issue 21): a small knowledge base goes through random edits, additions,
+renames and deletions, and after each step `check`, `metrics --format json` and `actions --format json` print
+with the index exactly what they print without it (`--no-cache`).
+
+Derandomised and bounded so CI stays quick; for a release, raise the number of examples:
+    RETROGEN_PROPERTY_EXAMPLES=200 python3 -m pytest tests/cli/test_properties_index.py -p no:cacheprovider"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, note, settings
+from hypothesis import strategies as st
+
+from retrogen.cli import cli
+from retrogen.gate.index import INDEX_FOLDER, INDEX_NAME
+
+from ..conftest import TODAY
+from ..minimal import review, write_knowledge_base
+
+EXAMPLES = int(os.environ.get("RETROGEN_PROPERTY_EXAMPLES", "10"))
+TEAMS = ["East", "华东销售部", "West"]
+COMMANDS = [["check"], ["metrics", "--format", "json"], ["actions", "--format", "json"]]
+
+# What an edit does to a review's data (or, for the last ones, to its text).
+EDITS = ["actual", "title", "status", "team", "quarter", "owner", "broken-yaml", "schema-error", "same-bytes"]
+
+
+def drawn_review(draw: st.DrawFn, review_id: str) -> dict[str, Any]:
+    actual = draw(st.sampled_from([0, 50, 90, 100, 120.5]))
+    metrics = [{"category": "Sales", "name": "Bookings", "unit": "kEUR", "target": 100, "actual": actual}]
+    return review(review_id, draw(st.sampled_from(TEAMS)), metrics, quarter=draw(st.integers(1, 4)))
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[tuple[str, Any]]]:
+    """A first knowledge base of 2 to 4 reviews, and 1 to 5 steps taken on it."""
+    reviews = [drawn_review(draw, f"r{n}") for n in range(draw(st.integers(2, 4)))]
+    steps: list[tuple[str, Any]] = []
+    for n in range(draw(st.integers(1, 5))):
+        step = draw(st.sampled_from(["edit", "edit", "add", "rename", "delete"]))
+        if step == "edit":
+            steps.append(("edit", (draw(st.integers(0, 99)), draw(st.sampled_from(EDITS)), draw(st.integers(0, 3)))))
+        elif step == "add":
+            steps.append(("add", drawn_review(draw, f"n{n}")))
+        else:
+            steps.append((step, draw(st.integers(0, 99))))
+    return reviews, steps
+
+
+def take(step: str, argument: Any, reviews: Path) -> None:
+    files = sorted(reviews.glob("*.yaml"))
+    if step == "add":
+        (reviews / f"{argument['id']}.yaml").write_text(yaml.safe_dump(argument, allow_unicode=True), "utf-8")
+        return
+    if not files:
+        return
+    if step == "delete":
+        files[argument % len(files)].unlink()
+    elif step == "rename":
+        path = files[argument % len(files)]
+        path.rename(path.with_name(f"moved-{path.name}"))  # its id no longer matches its name: RG110
+    else:
+        which, edit, value = argument
+        edit_review(files[which % len(files)], edit, value)
+
+
+def edit_review(path: Path, edit: str, value: int) -> None:
+    text = path.read_text(encoding="utf-8")
+    if edit == "broken-yaml":
+        path.write_text(text + "\nbroken: [unclosed\n", encoding="utf-8")
+        return
+    if edit == "same-bytes":
+        path.write_text(text, encoding="utf-8")
+        return
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        data = None
+    if not isinstance(data, dict):
+        path.write_text(text.replace("broken: [unclosed", ""), encoding="utf-8")  # mended
+        return
+    if edit == "actual" and data.get("metrics"):
+        data["metrics"][0]["actual"] = [0, 75, 100, 130][value]
+    elif edit == "title":
+        data["title"] = f"Review {value}"
+    elif edit == "status" and data.get("actions"):
+        data["actions"][0]["status"] = ["not_started", "in_progress", "blocked", "cancelled"][value]
+    elif edit == "team":
+        data["team"] = TEAMS[value % len(TEAMS)]
+    elif edit == "quarter" and data.get("period"):
+        data["held_on"] = data["period"]["end"] = f"2026-{['03-31', '06-30', '09-30', '12-31'][value]}"
+    elif edit == "owner" and data.get("actions"):
+        data["actions"][0]["owner"] = ["Ann Lee", "Bo Chen", "TBD", "Ann Lee"][value]
+    elif edit == "schema-error":
+        data["held_on"] = "not a date"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def run(folder: Path, *args: str) -> tuple[int, str]:
+    with contextlib.chdir(folder):
+        result = CliRunner(env={"RETROGEN_TODAY": TODAY.isoformat(), "RETROGEN_NO_CACHE": None}).invoke(cli, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), (args, result.exc_info)
+    assert "notice: " not in result.stderr or "index" not in result.stderr, result.stderr
+    return result.exit_code, result.stdout
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(histories())
+def test_every_step_gives_the_same_output_with_and_without_the_index(
+    history: tuple[list[dict[str, Any]], list[tuple[str, Any]]],
+) -> None:
+    first, steps = history
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = write_knowledge_base(Path(temporary), first)
+        for command in COMMANDS:
+            run(folder, *command)  # the index, built from the first knowledge base
+        assert (folder / INDEX_FOLDER / INDEX_NAME).is_file()
+        for step, argument in steps:
+            take(step, argument, folder / "reviews")
+            note(f"{step} {argument!r}")
+            for command in COMMANDS:
+                assert run(folder, *command) == run(folder, "--no-cache", *command), command

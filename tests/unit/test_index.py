@@ -1,0 +1,272 @@
+"""The lasting index (gate/index.py): a run re-reads only the files that changed, and gives what a run
+without the index gives; a damaged, foreign, planted or busy index is never a wrong answer or a traceback."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from retrogen.cli import cli
+from retrogen.gate import check as gate_check
+from retrogen.gate import index as gate_index
+from retrogen.gate.check import CheckOptions, Reading, open_index, read_knowledge_base
+from retrogen.gate.config import Config, load_config
+from retrogen.gate.index import INDEX_FOLDER, INDEX_NAME, ReviewIndex, code_key, settings_key
+
+from ..conftest import ROOT, TODAY, copy_knowledge_base
+
+REVIEW = "2026-11-apac-discovery-skills.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _index_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RETROGEN_NO_CACHE", raising=False)  # conftest turns it off for every other test
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return load_config(copy_knowledge_base(tmp_path) / "mkdocs.yml")
+
+
+@pytest.fixture
+def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the files parsed (in this process: the tests read with one job)."""
+    names: list[str] = []
+    load = gate_check.load_review
+
+    def counting(path: Path, *args: Any) -> Any:
+        names.append(path.name)
+        return load(path, *args)
+
+    monkeypatch.setattr(gate_check, "load_review", counting)
+    return names
+
+
+def read(config: Config, *, cache: bool = True) -> Reading:
+    return read_knowledge_base(config, TODAY, jobs=1, cache=cache)
+
+
+def same(reading: Reading, expected: Reading) -> None:
+    assert reading.check.findings == expected.check.findings
+    assert [(str(r.path), r.display, r.review_id) for r in reading.check.files] == [
+        (str(r.path), r.display, r.review_id) for r in expected.check.files
+    ]
+    assert reading.documents == expected.documents
+
+
+def index_file(config: Config) -> Path:
+    return config.root / INDEX_FOLDER / INDEX_NAME
+
+
+def test_a_warm_run_parses_nothing_and_gives_what_a_run_without_the_index_gives(
+    config: Config, parsed: list[str]
+) -> None:
+    fresh = read(config, cache=False)
+    count = len(parsed)
+    cold = read(config)
+    assert len(parsed) == 2 * count and index_file(config).is_file()
+    warm = read(config)
+    assert len(parsed) == 2 * count  # nothing parsed again
+    same(cold, fresh)
+    same(warm, fresh)
+    assert not warm.check.notices
+
+
+def test_an_edited_file_is_read_again_even_with_its_size_and_mtime_kept(config: Config, parsed: list[str]) -> None:
+    read(config)
+    path = config.reviews_dir / REVIEW
+    text = path.read_text(encoding="utf-8")
+    status = path.stat()
+    edited = text.replace("held_on: ", "held_on: x", 1).replace("\n\n", "\n", 1)  # one byte in, one out
+    assert len(edited.encode()) == len(text.encode())
+    path.write_text(edited, encoding="utf-8")
+    os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))
+    parsed.clear()
+    warm = read(config)
+    assert parsed == [REVIEW]
+    same(warm, read(config, cache=False))
+    assert any(f.path.endswith(REVIEW) and f.field == "held_on" for f in warm.check.findings)
+
+
+def test_a_file_touched_but_unchanged_is_not_parsed_again(config: Config, parsed: list[str]) -> None:
+    read(config)
+    path = config.reviews_dir / REVIEW
+    path.write_bytes(path.read_bytes())  # new mtime and ctime, the same bytes
+    parsed.clear()
+    same(read(config), read(config, cache=False))
+    assert parsed.count(REVIEW) == 1  # only by the run without the index
+
+
+def test_added_renamed_and_deleted_files_are_seen(config: Config) -> None:
+    read(config)
+    reviews = config.reviews_dir
+    (reviews / REVIEW).rename(reviews / "renamed.yaml")  # now its id differs from its name: RG110
+    first = sorted(reviews.glob("*.yaml"))[0]
+    (reviews / "copy.yaml").write_bytes(first.read_bytes())  # a second file with that id: RG110, RG111
+    sorted(reviews.glob("*.yaml"))[-1].unlink()
+    warm = read(config)
+    same(warm, read(config, cache=False))
+    assert {"RG110", "RG111"} <= {f.code for f in warm.check.findings}
+    with sqlite3.connect(index_file(config)) as connection:
+        kept = {Path(path).name for (path,) in connection.execute("SELECT path FROM reviews")}
+    assert kept == {path.name for path in reviews.glob("*.yaml")}  # the deleted file's entry went
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda path: path.write_bytes(b"not a database at all" * 100), id="garbage"),
+        pytest.param(lambda path: path.write_bytes(path.read_bytes()[: 4096 + 100]), id="truncated"),
+        pytest.param(lambda path: path.write_bytes(path.read_bytes()[:100]), id="truncated-header"),
+    ],
+)
+def test_a_corrupt_index_is_rebuilt_with_a_notice(config: Config, damage: Any, parsed: list[str]) -> None:
+    expected = read(config, cache=False)
+    read(config)
+    with sqlite3.connect(index_file(config)) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    damage(index_file(config))
+    damaged = read(config)
+    same(damaged, expected)
+    assert damaged.check.notices and "rebuilding it" in damaged.check.notices[0]
+    parsed.clear()
+    rebuilt = read(config)
+    same(rebuilt, expected)
+    assert not rebuilt.check.notices and not parsed  # rebuilt by the run that found the damage
+
+
+def test_an_index_of_another_version_or_schema_is_rebuilt(
+    config: Config, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    expected = read(config, cache=False)
+    read(config)
+    schema = tmp_path / "review.schema.json"
+    schema.write_text(gate_index.schema_path().read_text(encoding="utf-8") + " ", encoding="utf-8")
+    before = code_key()
+    monkeypatch.setattr(gate_index, "schema_path", lambda: schema)
+    assert code_key() != before
+    monkeypatch.setattr(gate_index, "code_key", lambda: "another retrogen")
+    foreign = read(config)
+    same(foreign, expected)
+    assert foreign.check.notices == [f"{index_file(config)}: made by another version of retrogen; rebuilding it"]
+
+
+def test_other_settings_are_misses(config: Config, parsed: list[str]) -> None:
+    read(config)
+    parsed.clear()
+    read_knowledge_base(config, TODAY.replace(day=TODAY.day - 1), jobs=1)
+    assert len(parsed) == len(list(config.reviews_dir.glob("*.yaml")))
+
+
+def test_an_entry_that_holds_anything_else_is_refused_unloaded(config: Config, tmp_path: Path) -> None:
+    expected = read(config, cache=False)
+    read(config)
+    witness = tmp_path / "ran"
+
+    class Exploit:  # what an index planted in a checkout could hold
+        def __reduce__(self) -> tuple[Any, ...]:
+            return (os.system, (f"touch {witness}",))
+
+    planted = pickle.dumps(Exploit())
+    with sqlite3.connect(index_file(config)) as connection:
+        connection.execute("UPDATE reviews SET result = ?, data = ?", (planted, planted))
+    result = read(config)
+    same(result, expected)
+    assert not witness.exists()
+    assert "an entry holds posix.system" in result.check.notices[0]
+
+
+def test_a_write_another_process_holds_is_skipped_without_waiting_or_damage(config: Config) -> None:
+    expected = read(config, cache=False)
+    read(config)
+    (config.reviews_dir / REVIEW).write_text(
+        (config.reviews_dir / REVIEW).read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8"
+    )
+    holder = sqlite3.connect(index_file(config), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another command writing
+    try:
+        busy = read(config)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert busy.check.findings == expected.check.findings and not busy.check.notices
+    with sqlite3.connect(index_file(config)) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    same(read(config), read(config, cache=False))
+
+
+def test_commands_at_once_leave_a_sound_index(config: Config) -> None:
+    command = [sys.executable, "-m", "retrogen", "check", "--today", TODAY.isoformat()]
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    expected = subprocess.run(
+        [*command[:3], "--no-cache", *command[3:]], cwd=config.root, env=environment, capture_output=True, text=True
+    )
+    runs = [
+        subprocess.Popen(command, cwd=config.root, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(4)
+    ]
+    for run in runs:
+        out, err = run.communicate(timeout=120)
+        assert (run.returncode, out.decode(), err.decode()) == (expected.returncode, expected.stdout, "")
+    with sqlite3.connect(index_file(config)) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert connection.execute("SELECT count(*) FROM reviews").fetchone() == (
+            len(list(config.reviews_dir.glob("*.yaml"))),
+        )
+
+
+def test_no_index_where_it_cannot_be_written_or_is_turned_off(config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    options = CheckOptions.of(config, TODAY)
+    monkeypatch.setattr(gate_index.os, "access", lambda *args, **kwargs: False)  # a read-only checkout
+    assert open_index(config, options) is None
+    same(read(config), read(config, cache=False))
+    assert not index_file(config).exists()
+    monkeypatch.undo()
+    monkeypatch.setenv("RETROGEN_NO_CACHE", "1")
+    assert open_index(config, options) is None
+    assert ReviewIndex.open(config.root, settings_key(options)) is None
+    assert not index_file(config).exists()
+
+
+def test_the_settings_key_is_the_same_in_every_process(config: Config) -> None:
+    options = CheckOptions.of(config, TODAY)
+    script = (
+        "from datetime import date; from pathlib import Path; from retrogen.gate.config import load_config; "
+        "from retrogen.gate.check import CheckOptions; from retrogen.gate.index import settings_key; "
+        f"print(settings_key(CheckOptions.of(load_config(Path({str(config.config_file)!r})), date.fromisoformat("
+        f"{TODAY.isoformat()!r}))))"
+    )
+    keys = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in ("1", "2")
+    }
+    assert keys == {settings_key(options)}
+
+
+def test_the_command_line_turns_it_off_and_says_when_it_was_rebuilt(config: Config) -> None:
+    def run(*args: str) -> Any:
+        return CliRunner().invoke(cli, ["-c", str(config.config_file), *args, "--today", TODAY.isoformat()])
+
+    plain = run("--no-cache", "check")
+    assert not index_file(config).exists()
+    assert run("check").stdout == plain.stdout and index_file(config).is_file()
+    index_file(config).write_bytes(b"\0" * 5000)
+    damaged = run("check")
+    assert damaged.stdout == plain.stdout and damaged.exit_code == plain.exit_code
+    assert f"notice: {index_file(config)}: unreadable" in damaged.stderr
+    metrics = run("metrics", "--format", "json")
+    assert run("--no-cache", "metrics", "--format", "json").stdout == metrics.stdout

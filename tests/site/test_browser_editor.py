@@ -296,7 +296,11 @@ def test_a_review_filled_in_the_form_is_saved_on_a_branch_and_passes_check(brows
     assert remote == []
     saved = _git(cms.repo, "show", saved_file)
     assert saved == EXPECTED
-    assert _git(cms.repo, "branch", "--show-current").strip() == "main"  # the branch, not main, holds it
+    # The branch, not main, holds it. decap-server checks the branch out to commit on it and then returns to
+    # main; on a loaded machine the test can see the branch before the server is back.
+    while _git(cms.repo, "branch", "--show-current").strip() != "main":
+        assert time.monotonic() < deadline, "decap-server left the entry's branch checked out"
+        time.sleep(0.25)
     checkout = cms.repo.parent / "checkout"
     _git(cms.repo, "worktree", "add", "-q", str(checkout), branch)
     result = subprocess.run(

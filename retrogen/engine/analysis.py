@@ -23,8 +23,8 @@ from retrogen.engine.history import (
     with_carries,
     written_timelines,
 )
-from retrogen.engine.loop import ClosedLoop, FollowUp, closed_loop, follow_up
-from retrogen.engine.model import KnowledgeBase, Review, load_knowledge_base
+from retrogen.engine.loop import ClosedLoop, FollowUp, Verdict, closed_loop, follow_up
+from retrogen.engine.model import KnowledgeBase, Lesson, Review, load_knowledge_base
 from retrogen.engine.playbook import Playbook, build_playbook
 from retrogen.engine.targets import ytd_by_kpi, ytd_table
 from retrogen.formats.tables import records
@@ -74,6 +74,25 @@ class ReviewRow:
     open: int
     overdue: int
     score: dict[str, Any] | None  # Analysis.review_scores' row; None when it reports no metric
+
+
+@dataclass(frozen=True)
+class ReviewSummary:
+    """What a review's page leads with: its KPIs met and worst miss, its headline lesson, its actions and the
+    verdicts its meeting decided on earlier actions."""
+
+    metrics: int  # the KPIs it reports (named as Analysis.review_scores names them, for one way to show both)
+    met: int
+    worst_metric: str | None  # the missed KPI of lowest achievement; None when none was missed
+    worst_achievement: float | None
+    headline: Lesson | None  # the first lesson the review wrote (authors put the one that matters first)
+    actions: int
+    open: int  # open on the analysis's today, overdue included
+    owners: tuple[str, ...]  # in the order the actions name them
+    earliest_due: date | None
+    verdicts: int  # decided at this meeting: achieved, missed or met without the action
+    achieved: int
+    missed: int
 
 
 # Root-cause examples a summary quotes per fishbone factor.
@@ -322,6 +341,26 @@ class Analysis:
     def follow_up(self, review: Review) -> FollowUp:
         """The 上期行动回顾 of a review: its team's earlier actions on the day it was held, and its verdicts."""
         return follow_up(review, self.loop, self.histories)
+
+    def review_summary(self, review: Review, follow_up: FollowUp | None = None) -> ReviewSummary:
+        """The summary at the top of `review`'s page (ReviewSummary); `follow_up` is its follow_up, when the
+        caller has it already."""
+        decided = [verdict.verdict for _, _, verdict in (follow_up or self.follow_up(review)).decided]
+        score = self.review_scores.get(review.id) or {}
+        return ReviewSummary(
+            metrics=int(score.get("metrics", 0)),
+            met=int(score.get("met", 0)),
+            worst_metric=score.get("worst_metric"),
+            worst_achievement=score.get("worst_achievement"),
+            headline=review.lessons[0] if review.lessons else None,
+            actions=len(review.actions),
+            open=self.open_counts.get(review.id, 0),
+            owners=tuple(dict.fromkeys(a.owner for a in review.actions)),
+            earliest_due=min((a.due for a in review.actions), default=None),
+            verdicts=len(decided),
+            achieved=decided.count(Verdict.ACHIEVED),
+            missed=decided.count(Verdict.MISSED),
+        )
 
     @cached_property
     def weekly(self) -> pd.DataFrame:

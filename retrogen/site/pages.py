@@ -119,7 +119,9 @@ class SiteBuilder:
             row["history"] = a.histories[(review.id, action.id)]
             actions.append(row)
         # A review's page speaks the review's language; the site-wide pages follow theme.language.
-        text = catalogue(review.language).labels
+        words = catalogue(review.language)
+        text = words.labels
+        follow_up = a.follow_up(review)
         funnel_chart = bar_chart(
             text["funnel"],
             [s["stage"] for s in funnel],
@@ -135,7 +137,9 @@ class SiteBuilder:
             metrics=metrics,
             funnel=funnel,
             actions=actions,
-            follow_up=a.follow_up(review),
+            follow_up=follow_up,
+            summary=a.review_summary(review, follow_up),
+            list_separator=words.list_separator,
             funnel_chart=Markup(funnel_chart.svg()),
             tag_aliases=[alias for tag in review.tags for alias in self.config.tags.aliases_of(tag)],
             team_page=urls.source_link(urls.team(self.team_slug[review.team]), page),

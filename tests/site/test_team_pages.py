@@ -125,6 +125,7 @@ def test_adversarial_team_names_each_keep_a_slug_of_their_own(names: list[str]) 
             ),
             st.from_regex(r"[A-Za-z0-9]{1,4}([ _-][A-Za-z0-9a-f]{1,9}){0,3}", fullmatch=True),
             st.text(max_size=12),
+            st.text(alphabet="华化画东冬动销售部重庆 -·Ab1", min_size=1, max_size=6),  # homophones, polyphones
         ),
         max_size=12,
     )

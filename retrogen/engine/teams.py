@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,7 +22,6 @@ from retrogen.engine.model import Review
 from retrogen.formats.tables import grouped, records
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
-_PLAIN_NAME = re.compile(r"[A-Za-z0-9]+(?:[ _-][A-Za-z0-9]+)*")
 # What a hashed slug ends with: a readable slug ending so is hashed too, so the two kinds never meet.
 _HASH_TAIL = re.compile(r"-[0-9a-f]{8,}$")
 _RESERVED = frozenset({"index"})  # teams/index.md is the teams' own index page
@@ -29,19 +29,28 @@ _DIGITS = 8
 
 
 def team_slug(name: str) -> str:
-    """A team's URL segment, ASCII and the same in every build: a plain ASCII name lower-cased with hyphens
-    ('Enterprise Sales EMEA' -> 'enterprise-sales-emea'); any other name keeps its ASCII words and adds 8 hex
-    digits of its SHA-1 ('华东销售部' -> 'team-8a4b…', 'APAC 华东' -> 'apac-…'). There is no pinyin without a
-    dictionary; the hash is short, stable and tells two Chinese names apart. A plain name whose slug would
-    read like a hashed one ('sales-emea-669eca45') or name a page of the site ('index') is hashed as well."""
+    """A team's URL segment, ASCII and the same in every build: the name's words lower-cased with hyphens, a
+    Chinese character by its pinyin syllable ('Enterprise Sales EMEA' -> 'enterprise-sales-emea',
+    '华东销售部' -> 'hua-dong-xiao-shou-bu', 'APAC 华东' -> 'apac-hua-dong', 'Équipe' -> 'equipe'). A name
+    without a word to read ('🙂'), or whose slug would read like a hashed one ('sales-emea-669eca45') or name
+    a page of the site ('index'), gets its words (or 'team') and 8 hex digits of its SHA-1 instead."""
     readable = _readable(name)
-    if _PLAIN_NAME.fullmatch(name) and not _HASH_TAIL.search(readable) and readable not in _RESERVED:
+    if readable and not _HASH_TAIL.search(readable) and readable not in _RESERVED:
         return readable
     return _hashed(name)
 
 
 def _readable(name: str) -> str:
-    return _NOT_SLUG.sub("-", name.lower()).strip("-")
+    """The name in ASCII words: pinyin for Chinese characters, one syllable a word (syllables run together
+    are ambiguous, xian or xi-an, and words would need a segmenter's dictionary, which a glossary can change),
+    accents dropped from Latin letters, anything else a separator."""
+    from pypinyin import lazy_pinyin  # its dictionaries take a while to load: only the site's team pages need it
+
+    # lazy_pinyin reads the name as a whole, so a polyphonic character takes its reading in a phrase
+    # (重庆 chong-qing, 银行 yin-hang); it hands back any run of other characters untouched.
+    words = "-".join(lazy_pinyin(name))
+    ascii_words = unicodedata.normalize("NFKD", words).encode("ascii", "ignore").decode("ascii")
+    return _NOT_SLUG.sub("-", ascii_words.lower()).strip("-")
 
 
 def _hashed(name: str, digits: int = _DIGITS) -> str:
@@ -50,14 +59,14 @@ def _hashed(name: str, digits: int = _DIGITS) -> str:
 
 def team_slugs(teams: Iterable[str]) -> dict[str, str]:
     """Each team's slug, distinct by construction and independent of the order of the teams:
-    - plain slugs never end like hashed ones (see team_slug), so the two kinds never collide;
-    - plain names that differ only in case or separators ('Sales EMEA', 'sales-emea') would share a plain
-      slug, so each of those is hashed instead;
+    - readable slugs never end like hashed ones (see team_slug), so the two kinds never collide;
+    - names that differ only in case, separators, accents or by homophones ('Sales EMEA' and 'sales-emea',
+      华东 and 化东) would share a readable slug, so each of those is hashed instead;
     - two hashed slugs are equal only when the names share their readable words and the first 8 hex digits
       of their SHA-1: those take as many more digits as tell them apart (distinct names, distinct SHA-1s)."""
     names = sorted(set(teams))
-    plain = Counter(team_slug(name) for name in names)
-    slugs = {name: team_slug(name) if plain[team_slug(name)] == 1 else _hashed(name) for name in names}
+    readable = Counter(team_slug(name) for name in names)
+    slugs = {name: team_slug(name) if readable[team_slug(name)] == 1 else _hashed(name) for name in names}
     for slug, count in Counter(slugs.values()).items():
         if count > 1:
             group = [name for name in names if slugs[name] == slug]

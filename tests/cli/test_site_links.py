@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 
@@ -36,14 +36,18 @@ def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     return root
 
 
+def _file(site: Path, link: str) -> Path:
+    """The file of the built `site` that `link` (an address on the site) names."""
+    path = unquote(urlsplit(link[len(SITE_URL) :]).path)
+    return site / path / "index.html" if not path or path.endswith("/") else site / path
+
+
 def _unresolved(site: Path, link: str) -> str | None:
     """Why `link` (an address on the site) leads nowhere in the built `site`; None when it resolves."""
     if not link.startswith(SITE_URL):
         return f"{link}: not on {SITE_URL}"
     parts = urlsplit(link[len(SITE_URL) :])
-    target = site / unquote(parts.path)
-    if not parts.path or parts.path.endswith("/"):
-        target = target / "index.html"
+    target = _file(site, link)
     if not target.is_file():
         return f"{link}: no file {target.relative_to(site)}"
     anchor = unquote(parts.fragment)
@@ -94,3 +98,18 @@ def test_every_pull_request_summary_link_leads_into_the_built_site(built: Path) 
 def test_every_link_inside_the_built_site_resolves(built: Path) -> None:
     broken = broken_links(built / "site")
     assert not broken, "\n".join(broken[:40])
+
+
+def test_a_chinese_teams_page_has_a_pinyin_url_that_its_links_reach(built: Path) -> None:
+    """华东销售部's page is at teams/hua-dong-xiao-shou-bu/ (once teams/team-ffebd63a/), and the dashboard, the
+    teams' index and the team's reviews link there."""
+    site = built / "site"
+    folders = (site / "teams" / "hua-dong-xiao-shou-bu" / "index.html").is_file()
+    team = site / "teams" / ("hua-dong-xiao-shou-bu/index.html" if folders else "hua-dong-xiao-shou-bu.html")
+    assert re.search(r"<h1[^>]*>华东销售部", team.read_text(encoding="utf-8")), team
+    assert not list((site / "teams").glob("team-*")), "a team page still has a hashed URL"
+    review = "reviews/2026-q3-east-sales/index.html" if folders else "reviews/2026-q3-east-sales.html"
+    for page in (site / "index.html", site / "teams" / "index.html", site / review):
+        address = SITE_URL + page.relative_to(site).as_posix()
+        targets = {_file(site, urljoin(address, link)) for link in _parse(page).links}
+        assert team in targets, f"{page.relative_to(site)} does not link to {team.relative_to(site)}"

@@ -17,8 +17,8 @@ SIZES = [(390, 844), (1366, 900)]
 PAGES = [
     "metrics/",
     "teams/",
-    "teams/team-ffebd63a/",
-    "teams/team-28a59b9f/",
+    "teams/hua-dong-xiao-shou-bu/",
+    "teams/hua-nan-ke-hu-cheng-gong-bu/",
     "teams/enterprise-sales-emea/",
     "teams/inside-sales-apac/",
     "reviews/2026-q3-east-sales/",
@@ -91,7 +91,7 @@ def test_charts_read_at_12_px_at_full_width_and_no_page_scrolls_sideways(
 
 def test_a_team_page_has_its_charts(sized: tuple[Any, int], site_url: str) -> None:
     page, _ = sized
-    page.goto(site_url + "teams/team-ffebd63a/")
+    page.goto(site_url + "teams/hua-dong-xiao-shou-bu/")
     titles = [c["title"] for c in page.evaluate(MEASURE)["charts"]]
     assert titles[:3] == ["华东销售部: 达成率", "销售额 (万元) · 季度", "新客户数量 (个) · 季度"]
     assert "销售额 (万元) · 月度" in titles  # the monthly review's figures get their own trend

@@ -39,8 +39,8 @@ def test_the_scoreboard_has_a_row_per_team_linking_to_its_page(pages: dict[str, 
     for team, slug in [
         ("Enterprise Sales EMEA", "enterprise-sales-emea"),
         ("Inside Sales APAC", "inside-sales-apac"),
-        ("华东销售部", "team-ffebd63a"),
-        ("华南客户成功部", "team-28a59b9f"),
+        ("华东销售部", "hua-dong-xiao-shou-bu"),
+        ("华南客户成功部", "hua-nan-ke-hu-cheng-gong-bu"),
     ]:
         assert f'<a href="teams/{slug}/">{team}</a>' in _row(index, team)
 
@@ -73,7 +73,7 @@ def test_teams_with_figures_come_first_on_the_scoreboard(pages: dict[str, str]) 
 
 def test_pages_whose_figures_depend_on_the_day_say_which_day(pages: dict[str, str]) -> None:
     as_of = '截至 <time datetime="2026-11-20">2026-11-20</time>'
-    for name in ("index.md", "actions.md", "teams/team-ffebd63a.md", "teams/enterprise-sales-emea.md"):
+    for name in ("index.md", "actions.md", "teams/hua-dong-xiao-shou-bu.md", "teams/enterprise-sales-emea.md"):
         assert as_of in pages[name], name
     assert "截至" not in pages["reviews/index.md"]
 
@@ -98,7 +98,7 @@ def test_a_review_row_counts_its_kpis_met(pages: dict[str, str]) -> None:
     q3 = rows[rows.index('<a href="2026-q3-east-sales/">') :].split("</tr>")[0]
     # 复购率 65 / 60 met; 销售额, 新客户数量 (12 / 20 = 60%, the worst) and 跟进周期 missed
     assert "▲ 1/4 达成" in q3 and "差距最大: 新客户数量 60%" in q3
-    team = pages["teams/team-ffebd63a.md"]
+    team = pages["teams/hua-dong-xiao-shou-bu.md"]
     assert '| 2026-Q3 | <span class="rg-badge rg-partly">▲ 1/4 达成</span>' in team
 
 
@@ -107,7 +107,7 @@ def test_a_metric_name_stays_text_in_the_team_pages_markdown_table(knowledge_bas
     review.write_text(
         review.read_text(encoding="utf-8").replace("name: 新客户数量", "name: '新客户 | [数量](x)'"), encoding="utf-8"
     )
-    team = _pages(knowledge_base)["teams/team-ffebd63a.md"]
+    team = _pages(knowledge_base)["teams/hua-dong-xiao-shou-bu.md"]
     line = next(line for line in team.splitlines() if "2026-q3-east-sales" in line)
     assert line.count(" | ") == 5  # six cells, none added by the metric's name
     assert r"新客户 \| \[数量\](x)" in line

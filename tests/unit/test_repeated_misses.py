@@ -291,7 +291,7 @@ def test_dashboard_and_team_page_show_the_streak_and_the_unfixed_cause(tmp_path:
     board = pages["index.md"][pages["index.md"].index('<table id="rg-scoreboard"') :]
     cells = board[: board.index("</table>")].split('<td class="rg-kpi ')
     assert [cell.count("连续3期未达成") for cell in cells[1:]] == [1, 0]
-    [team_page] = [text for name, text in pages.items() if name.startswith("teams/team-")]
+    team_page = pages["teams/hua-dong-xiao-shou-bu.md"]
     assert "- **销售额** (万元): 连续3期未达成, 周期 2026-Q4 — [q4](../reviews/q4.md)" in team_page
     assert "新客户数量** (个): 连续" not in team_page
     assert "q4 的 P2 再次出现(决策链;同 q3 的 P1),而针对它的行动尚未完成:q3:A1" in team_page
@@ -330,6 +330,6 @@ def test_the_english_site_says_it_in_english(tmp_path: Path) -> None:
     config = load_config(tmp_path / "mkdocs.yml")
     pages = build_pages(analyse(config, date(2026, 12, 31), use_git=False), config)
     assert "missed 3 periods in a row" in pages["index.md"]
-    [team_page] = [text for name, text in pages.items() if name.startswith("teams/team-")]
+    team_page = pages["teams/hua-dong-xiao-shou-bu.md"]
     # no lesson names a theme: the factor alone is the cause's theme
     assert "P2 of q4 recurs (Process; P1 of q3) while the action meant to fix it is not done: q3:A1" in team_page

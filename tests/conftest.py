@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import date
 from pathlib import Path
@@ -20,6 +21,10 @@ KB = Path(__file__).resolve().parent / "kb"
 SHARED_EXAMPLES = ROOT.parent / "shared" / "examples"
 # Every test judges dates as of this day, never the real one.
 TODAY = date(2026, 11, 20)
+# The lasting index is tested on its own (tests/unit/test_index.py, tests/cli/test_properties_index.py, which
+# turn it back on); elsewhere it would write .retrogen/ into the fixture folders the tests read in place. Set
+# here, at import, so that module- and session-scoped fixtures run without it too.
+os.environ["RETROGEN_NO_CACHE"] = "1"
 
 
 @pytest.fixture(autouse=True)
@@ -27,9 +32,7 @@ def _fixed_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("RETROGEN_TODAY", raising=False)
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
-    # The lasting index is tested on its own (tests/unit/test_index.py, tests/cli/test_properties_index.py);
-    # elsewhere it would write .retrogen/ into the fixture folders the tests read in place.
-    monkeypatch.setenv("RETROGEN_NO_CACHE", "1")
+    monkeypatch.setenv("RETROGEN_NO_CACHE", "1")  # see above: a test that turned it on leaves it off
 
 
 @pytest.fixture

@@ -75,15 +75,18 @@ def team_slugs(teams: Iterable[str]) -> dict[str, str]:
     return slugs
 
 
+OTHER = "other"  # the cadence of a review that does not recur: a project, a deal, an incident
+
+
 def occasion(review: Review) -> str:
     """How a review is named on a time axis: its period's label, else the day it was held."""
     return review.period or review.held_on.isoformat()
 
 
 def cadence(review: Review) -> str:
-    """How often the review recurs (month, quarter…), "other" for one that is not periodic."""
+    """How often the review recurs (month, quarter…), OTHER for one that is not periodic."""
     period = review.period_of if review.kind == "periodic" else None
-    return str(period.granularity) if period else "other"
+    return str(period.granularity) if period else OTHER
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,15 @@ class KpiTrend:
     cadence: str
     several_cadences: bool  # the team reports this metric at more than one cadence: the cadence must be named
     rows: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class AchievementTrend:
+    """A team's achievement per metric over its reviews of one cadence."""
+
+    cadence: str
+    occasions: tuple[str, ...]  # the x axis: each review's occasion, oldest first
+    by_metric: pd.DataFrame  # one row per metric, one column per review (in the occasions' order)
 
 
 @dataclass
@@ -138,12 +150,20 @@ class TeamView:
         """Open actions, overdue first."""
         return self.actions[self.actions["state"].isin(ACTIVE_STATES)]
 
-    def achievement_trend(self) -> pd.DataFrame:
-        """One row per metric, one column per review reporting metrics (oldest first): its achievement."""
-        reviews = list(dict.fromkeys(self.metrics["review"]))
-        return self.metrics.pivot_table(
-            index="metric", columns="review", values="achievement", aggfunc="last", sort=False
-        ).reindex(columns=reviews)
+    @cached_property
+    def achievement_trends(self) -> list[AchievementTrend]:
+        """One trend per cadence of the team's periodic reviews, in the order the cadences first appear: a
+        month between two quarters would read as a collapse, and a deal or an incident review is not a point
+        in time of anything (its figures stay in the team's table)."""
+        periodic = self.metrics[self.metrics["cadence"] != OTHER]
+        trends = []
+        for each, part in periodic.groupby("cadence", sort=False):
+            reviews = part.drop_duplicates("review")
+            pivot = part.pivot_table(
+                index="metric", columns="review", values="achievement", aggfunc="last", sort=False
+            ).reindex(columns=list(reviews["review"]))
+            trends.append(AchievementTrend(str(each), tuple(map(str, reviews["occasion"])), pivot))
+        return trends
 
     def stage_conversions(self) -> pd.DataFrame:
         """One row per funnel stage after the first, one column per review with a funnel: the conversion from
@@ -209,16 +229,21 @@ def team_views(analysis: Analysis) -> list[TeamView]:
     return views
 
 
-def metrics_across_teams(metrics: pd.DataFrame, reviews: Iterable[Review]) -> list[tuple[str, str, pd.DataFrame]]:
-    """Each metric (name and unit) two or more teams report: (name, unit, one row per team and one column per
-    occasion in time order, holding the actual value)."""
+def metrics_across_teams(metrics: pd.DataFrame, reviews: Iterable[Review]) -> list[tuple[str, str, str, pd.DataFrame]]:
+    """Each metric (name and unit) two or more teams report at one cadence: (name, unit, cadence, one row per
+    team and one column per occasion in time order, holding the actual value). One axis per cadence, and none
+    for reviews that do not recur: see TeamView.achievement_trends."""
+    reviews = list(reviews)
     labels = {r.id: occasion(r) for r in reviews}
+    cadences = {r.id: cadence(r) for r in reviews}
     columns = list(dict.fromkeys(labels[review] for review in metrics["review"] if review in labels))
+    known = metrics[metrics["review"].isin(labels)]
+    known = known.assign(occasion=known["review"].map(labels), cadence=known["review"].map(cadences))
     shared = []
-    for (name, unit), part in metrics.groupby(["metric", "unit"], sort=False):
+    for (name, unit, each), part in known[known["cadence"] != OTHER].groupby(["metric", "unit", "cadence"], sort=False):
         if part["team"].nunique() < 2:
             continue
-        part = part.assign(occasion=part["review"].map(labels))
         pivot = part.pivot_table(index="team", columns="occasion", values="actual", aggfunc="last", sort=True)
-        shared.append((str(name), str(unit), pivot.reindex(columns=[c for c in columns if c in pivot.columns])))
+        in_order = pivot.reindex(columns=[c for c in columns if c in pivot.columns])
+        shared.append((str(name), str(unit), str(each), in_order))
     return shared

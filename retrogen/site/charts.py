@@ -47,6 +47,26 @@ WIDE = Canvas("wide", 680, 13, 210)
 MAX_LABEL = 24  # characters of a label before it is cut (with its full text in a tooltip)
 GAP = 6
 
+# One meaning per colour on every chart of the site. Series take the Okabe–Ito palette, which colour-blind
+# readers tell apart, less its vermillion and bluish green: red and green mean missed and met on this site,
+# so a series drawn in them would read as a verdict. A fifth series takes the first colour again, dotted.
+# A target (or a reference such as 100%) is always grey and dashed, so it never reads as one more series.
+SERIES_COLOURS = ("#0072B2", "#E69F00", "#56B4E9", "#CC79A7")
+SERIES_DASHES = ("none", "2 3")
+TARGET_COLOUR = "#8A8A8A"  # 3.4:1 on Material's white, 5:1 on its slate
+TARGET_DASH = "6 4"
+TARGET = -1  # the series index of a target or reference line
+
+
+def series_colour(series: int) -> str:
+    return TARGET_COLOUR if series == TARGET else SERIES_COLOURS[series % len(SERIES_COLOURS)]
+
+
+def series_dash(series: int) -> str:
+    if series == TARGET:
+        return TARGET_DASH
+    return SERIES_DASHES[series // len(SERIES_COLOURS) % len(SERIES_DASHES)]
+
 
 class Text(NamedTuple):
     x: float
@@ -64,7 +84,7 @@ class Chart:
     title: str
     canvas: Canvas
     height: float = 0.0
-    lines: list[tuple[int, str, str]] = field(default_factory=list)  # series index (-1: reference), name, points
+    lines: list[tuple[int, str, str]] = field(default_factory=list)  # series index (TARGET: target), name, points
     dots: list[tuple[int, float, float, str]] = field(default_factory=list)  # series, x, y, tooltip
     bars: list[tuple[int, float, float, float, float, str]] = field(default_factory=list)  # series, x, y, w, h, tip
     texts: list[Text] = field(default_factory=list)
@@ -76,7 +96,7 @@ class Chart:
         return self.canvas.width
 
     def svg(self) -> str:
-        return _template().render(chart=self)
+        return _template().render(chart=self, colour=series_colour, dash=series_dash)
 
 
 @dataclass
@@ -205,11 +225,16 @@ def line_chart(
     *,
     percent: bool = False,
     reference: float | None = None,
+    target: tuple[str, Sequence[float | None]] | None = None,
 ) -> Figure:
     """One line per series over categorical x labels (periods, weeks); missing values break nothing, they are
-    skipped. `reference` draws a dashed line at that value (100% for achievement)."""
+    skipped. `reference` draws a target line across at that value (100% for achievement), `target` a named
+    target per label (a KPI's 目标值), both in the target's style."""
     plotted = {name: [_plottable(v) for v in points] for name, points in series.items()}
-    return Figure(*(_line(canvas, title, labels, plotted, reference, percent=percent) for canvas in (NARROW, WIDE)))
+    goal = (target[0], [_plottable(v) for v in target[1]]) if target else None
+    return Figure(
+        *(_line(canvas, title, labels, plotted, reference, goal, percent=percent) for canvas in (NARROW, WIDE))
+    )
 
 
 def _line(
@@ -218,11 +243,15 @@ def _line(
     labels: Sequence[str],
     plotted: Mapping[str, Sequence[float | None]],
     reference: float | None,
+    target: tuple[str, Sequence[float | None]] | None,
     *,
     percent: bool,
 ) -> Chart:
     chart, font = Chart(title, canvas), canvas.font
-    values = [v for points in plotted.values() for v in points if v is not None]
+    drawn = [(index, name, points) for index, (name, points) in enumerate(plotted.items())]
+    if target:
+        drawn.append((TARGET, *target))
+    values = [v for _, _, points in drawn for v in points if v is not None]
     top, bottom = font, font + canvas.plot_height
     y = _scale([*values, *([reference] if reference is not None else [])], bottom, top, percent=percent)
     left = max(text_width(label, font) for label in y.labels) + 2 * GAP
@@ -236,15 +265,16 @@ def _line(
     xs = [left + (step * i if len(labels) > 1 else plot_w / 2) for i in range(len(labels))]
     if reference is not None:
         position = y.at(reference)
-        chart.lines.append((-1, "reference", f"{left:.1f},{position:.1f} {right:.1f},{position:.1f}"))
-    for index, (name, points) in enumerate(plotted.items()):
+        chart.lines.append((TARGET, "reference", f"{left:.1f},{position:.1f} {right:.1f},{position:.1f}"))
+    for index, name, points in drawn:
         coords = [(x, y.at(v), v, label) for x, v, label in zip(xs, points, labels, strict=True) if v is not None]
-        chart.lines.append((index % 6, name, " ".join(f"{x:.1f},{py:.1f}" for x, py, _, _ in coords)))
+        chart.lines.append((index, name, " ".join(f"{x:.1f},{py:.1f}" for x, py, _, _ in coords)))
         for x, py, v, label in coords:
-            chart.dots.append((index % 6, x, py, f"{name} · {label}: {_fmt(v, percent=percent)}"))
+            chart.dots.append((index, x, py, f"{name} · {label}: {_fmt(v, percent=percent)}"))
     # 1.6 em down: a label running left under the axis clears the lowest tick label
     below = _x_labels(chart, labels, xs, bottom + font * 1.6 + 2)
-    chart.height = _legend(chart, list(plotted) if len(plotted) > 1 else [], left, below + GAP)
+    named = [(index, name) for index, name, _ in drawn]
+    chart.height = _legend(chart, named if len(named) > 1 else [], left, below + GAP)
     return chart
 
 
@@ -288,13 +318,13 @@ def _wrap(text: str, limit: float, font: float) -> list[str]:
     return [*lines, line] if line or not lines else lines
 
 
-def _legend(chart: Chart, names: Sequence[str], left: float, top: float) -> float:
-    """Series names in rows under the chart, wrapped to its width: a name is never cut, a long one takes
-    more than one line. Returns the chart's height."""
+def _legend(chart: Chart, names: Sequence[tuple[int, str]], left: float, top: float) -> float:
+    """Series names (with their series index) in rows under the chart, wrapped to its width: a name is never
+    cut, a long one takes more than one line. Returns the chart's height."""
     font = chart.canvas.font
     line_height = font * 1.2
     x, y, row_height = left, top, 0.0
-    for index, name in enumerate(names):
+    for index, name in names:
         lines = _wrap(name, chart.width - left - font - GAP, font)
         needed = font + GAP + max(text_width(line, font) for line in lines)
         if x > left and x + needed > chart.width:
@@ -303,7 +333,7 @@ def _legend(chart: Chart, names: Sequence[str], left: float, top: float) -> floa
             Text(x + font + GAP, y + font * 0.85 + n * line_height, "start", line, css="rg-legend")
             for n, line in enumerate(lines)
         ]
-        chart.legend.append((index % 6, x, y, texts))
+        chart.legend.append((index, x, y, texts))
         row_height = max(row_height, font + (len(lines) - 1) * line_height)
         x += needed + 2 * GAP
     return y + row_height + 2 * GAP if names else top + GAP

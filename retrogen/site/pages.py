@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable
 from functools import cached_property
 from importlib import resources
@@ -17,7 +18,7 @@ from retrogen.engine.analysis import Analysis
 from retrogen.engine.model import Review
 from retrogen.engine.playbook import playbook_markdown
 from retrogen.engine.related import Match
-from retrogen.engine.teams import TeamView, cadence, metrics_across_teams, team_views
+from retrogen.engine.teams import OTHER, TeamView, cadence, metrics_across_teams, team_views
 from retrogen.formats import urls
 from retrogen.formats.labels import slip_note
 from retrogen.formats.numbers import number, percent, signed_change
@@ -300,39 +301,49 @@ class SiteBuilder:
 
     def metrics(self) -> str:
         a, t = self.analysis, self.text
-        teams = [
-            {
-                "team": team,
-                "chart": self._achievement(team, t)[0],
-                "table": self.html_table(
-                    _changes_shown(team.kpi_rows),
-                    {
-                        "occasion": t["period"],
-                        "metric": t["metric"],
-                        "unit": t["unit"],
-                        "target": t["target"],
-                        "actual": t["actual"],
-                        "achievement": t["achievement"],
-                        "change": t["change"],
-                    },
-                ),
-            }
-            for team in self.teams
-            if not team.metrics.empty
-        ]
+        headers = {
+            "occasion": t["period"],
+            "metric": t["metric"],
+            "unit": t["unit"],
+            "target": t["target"],
+            "actual": t["actual"],
+            "achievement": t["achievement"],
+            "change": t["change"],
+        }
+        teams = []
+        for team in self.teams:
+            if team.metrics.empty:
+                continue
+            rows = _changes_shown(team.kpi_rows)
+            # each cadence's chart with its own rows under it; the rows of reviews that do not recur (a deal,
+            # an incident) are no point on any axis, so they come in a table of their own, never dropped
+            charts = [
+                {**chart, "table": self.html_table([r for r in rows if r["cadence"] == chart["cadence"]], headers)}
+                for chart in self._achievement(team, t)
+            ]
+            others = [r for r in rows if r["cadence"] == OTHER]
+            teams.append(
+                {
+                    "team": team,
+                    "charts": charts,
+                    "others": self.html_table(others, headers) if others else None,
+                }
+            )
         across = []
-        for name, unit, pivot in metrics_across_teams(a.metrics, a.knowledge_base.reviews):
+        shared = metrics_across_teams(a.metrics, a.knowledge_base.reviews)
+        cadences = Counter((name, unit) for name, unit, _, _ in shared)
+        for name, unit, each, pivot in shared:
             occasions = [str(c) for c in pivot.columns]
             series = {str(team): _values(row) for team, row in pivot.iterrows()}
-            chart = line_chart(f"{name} ({unit})", occasions, series)
+            title = f"{name} ({unit})" + (f" · {t['cadence_' + each]}" if cadences[(name, unit)] > 1 else "")
+            chart = line_chart(title, occasions, series)
             rows = [
                 {"team": team, **{o: v for o, v in zip(occasions, values, strict=True)}}
                 for team, values in series.items()
             ]
             across.append(
                 {
-                    "name": name,
-                    "unit": unit,
+                    "title": title,
                     "chart": Markup(chart.svg()),
                     "table": self.html_table(rows, {"team": t["team"], **{o: o for o in occasions}}),
                 }
@@ -363,12 +374,28 @@ class SiteBuilder:
     def _titles(self) -> dict[str, str]:
         return {r.id: r.title for r in self.analysis.knowledge_base.reviews}
 
-    def _achievement(self, team: TeamView, t: dict[str, str]) -> tuple[Markup, list[str], Series]:
-        """A team's achievement per metric over its reviews: the chart, its occasions and its series."""
-        occasions = [str(o) for o in team.metrics.drop_duplicates("review")["occasion"]]
-        series = {str(name): _values(row) for name, row in team.achievement_trend().iterrows()}
-        chart = line_chart(f"{team.name}: {t['achievement']}", occasions, series, percent=True, reference=1.0)
-        return Markup(chart.svg()), occasions, series
+    def _achievement(self, team: TeamView, t: dict[str, str]) -> list[dict[str, Any]]:
+        """A team's achievement per metric, one chart per cadence of its periodic reviews: each with its
+        cadence, its title (naming the cadence when there are several), occasions and series."""
+        trends = team.achievement_trends
+        charts = []
+        for trend in trends:
+            title = f"{team.name}: {t['achievement']}"
+            if len(trends) > 1:
+                title += f" · {t['cadence_' + trend.cadence]}"
+            occasions = list(trend.occasions)
+            series = {str(name): _values(row) for name, row in trend.by_metric.iterrows()}
+            chart = line_chart(title, occasions, series, percent=True, reference=1.0)
+            charts.append(
+                {
+                    "cadence": trend.cadence,
+                    "title": title if len(trends) > 1 else "",
+                    "chart": Markup(chart.svg()),
+                    "occasions": occasions,
+                    "series": series,
+                }
+            )
+        return charts
 
     def _causes(self, causes: pd.DataFrame, t: dict[str, str]) -> dict[str, Markup]:
         """Root causes by factor, most frequent first: bars with their cumulative share (the 80/20 view)."""
@@ -405,7 +432,8 @@ class SiteBuilder:
             chart = line_chart(
                 title,
                 [r["occasion"] for r in rows],
-                {t["actual"]: [r["actual"] for r in rows], t["target"]: [r["target"] for r in rows]},
+                {t["actual"]: [r["actual"] for r in rows]},
+                target=(t["target"], [r["target"] for r in rows]),
             )
             metrics.append(
                 {
@@ -423,17 +451,14 @@ class SiteBuilder:
                     ),
                 }
             )
-        achievement = None
-        if not team.metrics.empty:
-            svg, occasions, series = self._achievement(team, t)
+        achievement = []
+        for drawn in self._achievement(team, t):
             rows = [
                 {"metric": name, **{str(i): percent(v) for i, v in enumerate(values)}}
-                for name, values in series.items()
+                for name, values in drawn["series"].items()
             ]
-            achievement = {
-                "chart": svg,
-                "table": self.html_table(rows, {"metric": t["metric"], **{str(i): o for i, o in enumerate(occasions)}}),
-            }
+            headers = {"metric": t["metric"], **{str(i): o for i, o in enumerate(drawn["occasions"])}}
+            achievement.append({**drawn, "table": self.html_table(rows, headers)})
         funnel = None
         if not team.funnel.empty:
             stages = team.stage_conversions()

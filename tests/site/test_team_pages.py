@@ -215,12 +215,48 @@ def test_reviews_and_dashboard_link_the_team_pages(pages: dict[str, str]) -> Non
     assert "### [华东销售部](teams/hua-dong-xiao-shou-bu.md)" in pages["metrics.md"]
 
 
-def test_the_metrics_page_puts_one_metric_of_several_teams_side_by_side(pages: dict[str, str]) -> None:
-    across = pages["metrics.md"].split("## 同一指标的团队对比")[1].split("\n## ")[0]
-    assert "### 老客户复购率 (%)" in across
-    assert "华南客户成功部 · 2026年8月: 48" in across and "华东销售部 · 2026-Q3: 65" in across
-    assert "<thead><tr><th>团队</th><th>2025-Q4</th><th>2026-Q1</th><th>2026-Q2</th><th>2026年8月</th>" in across
-    assert "### 销售额" not in across  # one team only
+def _figures(markdown: str) -> list[str]:
+    """The wide canvas of each chart in a page, as SVG text."""
+    return re.findall(r'<svg class="rg-chart rg-chart-wide".*?</svg>', markdown, flags=re.S)
+
+
+def _points(svg: str) -> set[str]:
+    """The x labels of a chart's points: the text after ' · ' and before ':' in each point's tooltip."""
+    return set(re.findall(r"<circle [^>]*><title>[^<]* · ([^<:]*):", svg))
+
+
+def test_the_metrics_page_puts_one_axis_per_cadence_and_no_point_for_a_one_off_review(
+    pages: dict[str, str],
+) -> None:
+    trends = pages["metrics.md"].split("## 各团队指标趋势")[1].split("\n## ")[0]
+    axes = [_points(svg) for svg in _figures(trends)]
+    assert {"2026-Q3", "2026-10"} <= set().union(*axes)
+    assert not any({"2026-Q3", "2026-10"} <= points for points in axes)  # a month beside quarters reads as a fall
+    for one_off in ("Northwind RFP", "2026年8月"):  # a deal and an anomaly review are no point in time
+        assert one_off not in set().union(*axes)
+        assert f"<td>{one_off}</td>" in trends  # but their figures are on the page, in a table of their own
+    assert "**华东销售部: 达成率 · 季度**" in trends and "**华东销售部: 达成率 · 月度**" in trends
+
+
+def test_the_metrics_page_puts_one_metric_of_several_teams_side_by_side_at_each_cadence(tmp_path: Path) -> None:
+    bookings = [{"category": "Sales", "name": "Bookings", "unit": "kEUR", "target": 100, "actual": 90}]
+    month = {"label": "2026-07", "start": "2026-07-01", "end": "2026-07-31"}
+    deal = {"label": "Acme RFP", "start": "2026-02-01", "end": "2026-05-31"}
+    teams = ("North", "South")
+    reviews = [
+        *(review(f"{team.lower()}-q{q}", team, bookings, quarter=q) for team in teams for q in (1, 2)),
+        *(review(f"{team.lower()}-m7", team, bookings, period=month, held_on="2026-08-03") for team in teams),
+        review("north-acme", "North", bookings, kind="project", period=deal, held_on="2026-06-05"),
+        review("east-q1", "East", [{**bookings[0], "unit": "USD"}]),  # one team only at that unit: no comparison
+    ]
+    config = load_config(write_knowledge_base(tmp_path, reviews) / "mkdocs.yml")
+    page = build_pages(analyse(config, TODAY, use_git=False), config)["metrics.md"]
+    across = page.split("## 同一指标的团队对比")[1].split("\n## ")[0]
+    quarterly, monthly = across.split("### Bookings (kEUR) · 季度")[1].split("### Bookings (kEUR) · 月度")
+    assert [_points(svg) for svg in _figures(quarterly)] == [{"2026-Q1", "2026-Q2"}]
+    assert [_points(svg) for svg in _figures(monthly)] == [{"2026-07"}]
+    assert "North · 2026-Q2: 90" in quarterly and "South · 2026-07: 90" in monthly
+    assert "Acme RFP" not in across and "USD" not in across
 
 
 def test_the_metrics_page_shows_actual_values_and_changes_in_pp(pages: dict[str, str]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from itertools import pairwise
+from pathlib import Path
 
 import pytest
 
@@ -218,3 +219,82 @@ def test_ticks_cover_any_range_the_schema_admits(low: float, high: float) -> Non
 def test_ticks_that_two_decimals_would_read_alike_keep_the_digits_that_tell_them_apart() -> None:
     chart = line_chart("t", ["a", "b"], {"s": [0.0, 3e-7]}).wide
     assert [t.text for t in chart.texts if t.anchor == "end"] == ["0", "1e-07", "2e-07", "3e-07"]
+
+
+# --- one meaning per colour (issue 18) ------------------------------------------------------------------------
+
+_STYLE = re.compile(r'<(polyline|circle|rect|line) class="([^"]*)" style="([^"]*)"')
+
+
+def _styles(svg: str) -> list[tuple[str, str, dict[str, str]]]:
+    """Each coloured shape of an SVG: its tag, its class and its inline style as a dict."""
+    return [
+        (tag, css, dict(part.split(":", 1) for part in style.split(";") if part))
+        for tag, css, style in _STYLE.findall(svg)
+    ]
+
+
+def _hue(colour: str) -> float:
+    red, green, blue = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    high, low = max(red, green, blue), min(red, green, blue)
+    if high == low:
+        return -1.0  # a grey has no hue
+    if high == red:
+        return 60 * ((green - blue) / (high - low)) % 360
+    if high == green:
+        return 60 * ((blue - red) / (high - low) + 2)
+    return 60 * ((red - green) / (high - low) + 4)
+
+
+_EVERY_KIND = {
+    "target per period": line_chart("t", ["Q1", "Q2"], {"actual": [1, 2]}, target=("目标值", [2, 2])),
+    "reference line": line_chart("t", ["Q1", "Q2"], {"a": [0.5, 1.2], "b": [1, 0.9]}, percent=True, reference=1.0),
+    "series only": line_chart("t", ["W1", "W2"], {f"s{i}": [i, i + 1] for i in range(9)}),
+    "bars": bar_chart("t", ["a", "b"], [1, 2]),
+}
+
+
+@pytest.mark.parametrize("figure", _EVERY_KIND.values(), ids=list(_EVERY_KIND))
+def test_a_target_is_grey_and_dashed_and_no_series_shares_its_style(figure: Figure) -> None:
+    shapes = _styles(figure.svg())
+    targets = [style for _, css, style in shapes if "rg-reference" in css or "rg-target" in css]
+    series = [style for _, css, style in shapes if "rg-reference" not in css and "rg-target" not in css]
+    for style in targets:
+        assert style.get("stroke", style.get("fill")) == charts.TARGET_COLOUR
+        assert "fill" in style or style["stroke-dasharray"] == charts.TARGET_DASH
+    assert series and all(charts.TARGET_COLOUR not in style.values() for style in series)
+
+
+def test_the_target_of_a_kpi_is_a_target_not_one_more_series() -> None:
+    svg = line_chart("新客户数量", ["Q1", "Q2"], {"实际值": [3, 5]}, target=("目标值", [4, 4])).wide.svg()
+    target = [style for _, css, style in _styles(svg) if "rg-reference" in css and "stroke" in style]
+    assert len(target) == 1 and target[0]["stroke-dasharray"] == charts.TARGET_DASH
+    assert "目标值 · Q1: 4" in svg  # its points keep their tooltips
+    assert ">目标值</text>" in svg and ">实际值</text>" in svg  # and the legend names both
+
+
+def test_the_same_series_index_has_the_same_colour_in_every_chart() -> None:
+    figures = [line_chart("t", ["Q1", "Q2"], {"新客户数量": [1, 2], "订单": [2, 3]}), bar_chart("t", ["a"], [1])]
+    first = {
+        css: style.get("stroke", style.get("fill"))
+        for figure in figures
+        for _, css, style in _styles(figure.svg())
+        if css.endswith("rg-s0")
+    }
+    assert set(first.values()) == {charts.SERIES_COLOURS[0]}
+
+
+def test_no_series_colour_is_red_or_green_which_mean_missed_and_met() -> None:
+    from retrogen.formats.documents import BAR_FILLS
+
+    css = (Path(__file__).parents[2] / "site_overrides/assets/retrogen.css").read_text(encoding="utf-8")
+    verdicts = {f"#{BAR_FILLS['red']}", f"#{BAR_FILLS['green']}", *re.findall(r"--rg-(?:good|bad)-fg: (#\w+)", css)}
+    drawn = {charts.series_colour(index) for index in range(12)}
+    assert not {c.lower() for c in drawn} & {c.lower() for c in verdicts}
+    for colour in drawn:  # nor close to them: hue of red 0±25°, of green 75–165°
+        hue = _hue(colour)
+        assert not (hue < 25 or hue > 335 or 75 < hue < 165), colour
+    assert len(set(charts.SERIES_COLOURS)) == len(charts.SERIES_COLOURS)
+    # past the palette a series is told apart by its dash, never by a repeated look
+    looks = {(charts.series_colour(i), charts.series_dash(i)) for i in range(8)}
+    assert len(looks) == 8

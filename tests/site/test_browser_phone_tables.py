@@ -26,10 +26,13 @@ def _box(locator: Any) -> dict[str, float]:
     return box  # type: ignore[no-any-return]
 
 
+@pytest.mark.parametrize("palette", ["light", "dark"])
 @pytest.mark.parametrize("table", TABLES)
-def test_every_column_of_a_review_table_is_within_reach_on_a_phone(browser: Any, site_url: str, table: str) -> None:
+def test_every_column_of_a_review_table_is_within_reach_on_a_phone(
+    browser: Any, site_url: str, table: str, palette: str
+) -> None:
     wrapper, index, key_name = TABLES[table]
-    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page = browser.new_page(viewport={"width": 390, "height": 844}, color_scheme=palette)
     try:
         page.goto(f"{site_url}reviews/2026-q3-east-sales/")
         page.wait_for_load_state("networkidle")
@@ -44,7 +47,7 @@ def test_every_column_of_a_review_table_is_within_reach_on_a_phone(browser: Any,
         assert _box(last)["x"] >= view["x"] + view["width"], "the last column is already in view"
         page.wait_for_function(f"el => ({CUE_OPACITY})(el) > 0.9", arg=scroller.element_handle(), timeout=3000)
         ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"review-phone-{table}-start.png"))
+        page.screenshot(path=str(ARTIFACTS / f"review-phone-{table}-{palette}-start.png"))
 
         scroller.evaluate("el => { el.scrollLeft = el.scrollWidth; }")
         page.wait_for_function(f"el => ({CUE_OPACITY})(el) < 0.1", arg=scroller.element_handle(), timeout=3000)
@@ -52,7 +55,11 @@ def test_every_column_of_a_review_table_is_within_reach_on_a_phone(browser: Any,
         assert last_box["x"] + last_box["width"] <= view["x"] + view["width"] + 0.5, (last_box, view)
         assert key_box["x"] >= view["x"] - 0.5, f"the key column {key_name} left the view: {key_box}"
         assert last_box["x"] >= key_box["x"] + key_box["width"] - 0.5, "the key column covers the last one"
-        page.screenshot(path=str(ARTIFACTS / f"review-phone-{table}-end.png"))
+        # The key column hides what scrolls under it: its cells are painted in the page's own colour.
+        page_colour = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        cell = scroller.locator("tbody tr").first.locator("td").nth(1)
+        assert cell.evaluate("el => getComputedStyle(el).backgroundColor") == page_colour
+        page.screenshot(path=str(ARTIFACTS / f"review-phone-{table}-{palette}-end.png"))
     finally:
         page.close()
 

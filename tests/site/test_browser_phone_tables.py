@@ -79,3 +79,27 @@ def test_a_review_table_that_fits_shows_no_cue_and_keeps_its_width(browser: Any,
         assert _box(follow_up.locator("table"))["width"] < _box(follow_up)["width"] - 50
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("size", [(390, 844), (1366, 900)])
+def test_the_action_plan_is_one_table_whose_rows_keep_their_anchors(
+    browser: Any, site_url: str, size: tuple[int, int]
+) -> None:
+    width, height = size
+    page = browser.new_page(viewport={"width": width, "height": height})
+    try:
+        page.goto(f"{site_url}reviews/2026-q3-east-sales/#a2")
+        page.wait_for_load_state("networkidle")
+        rows = page.locator("tr.rg-action")
+        assert rows.count() == 3
+        row = _box(page.locator("tr#a2"))
+        assert 0 <= row["y"] < height, f"#a2 is not on the screen it links to: {row}"
+        plan = page.locator("tr#a2").locator("xpath=ancestor::div[contains(@class, 'md-typeset__scrollwrap')]")
+        scroll, room = plan.evaluate("el => [el.scrollWidth, el.clientWidth]")
+        assert scroll <= room, f"the action plan is {scroll}px wide in {room}px"
+        for shown in ("A2", "刘洋", "2026-11-01", "已结转"):
+            assert shown in page.locator("tr#a2").inner_text()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"review-actions-{width}.png"))
+    finally:
+        page.close()

@@ -118,6 +118,16 @@ def test_real_build_is_offline_compact_and_complete(built_site: Path) -> None:
     assert not re.search(r"\\u[3-9][0-9a-f]{3}", raw)  # Chinese written as UTF-8, not \uXXXX escapes
 
 
+def test_a_reviews_actions_are_found_by_search(built_site: Path) -> None:
+    # The action plan is one table: its rows are indexed under the section's anchor, their badges are not.
+    index = json.loads((built_site / "search" / "search_index.json").read_text())
+    plan = [doc["text"] for doc in index["docs"] if doc["location"] == "reviews/2026-northwind-fleet-deal/#actions"]
+    assert len(plan) == 1
+    text = plan[0].replace("\u200b", "")
+    assert "Add an economic-buyer field to the opportunity stage gate in CRM" in text and "Priya Raman" in text
+    assert "carried" not in text.split("Priya Raman", 1)[1]  # the state badge is for the eye, not for search
+
+
 def test_the_home_page_is_titled_with_the_site_name_once(built_site: Path) -> None:
     # the document's title, in its head (charts' SVG titles are in the body)
     titles = {
@@ -157,13 +167,18 @@ def test_a_quarter_follows_up_the_months_since_the_previous_quarter_by_review(kn
     assert listed == ["A1", "A2", "A3", "A4"]
 
 
+def _action_row(page: str, anchor: str) -> str:
+    """The row of the action plan that the anchor (#a3) points to."""
+    return page.split(f'<tr id="{anchor}"', 1)[1].split("</tr>", 1)[0]
+
+
 def test_a_carried_action_shows_its_slip_and_the_tracker_lists_the_most_slipped_first(pages: dict[str, str]) -> None:
     # 2025-q4:A2 due 2026-03-31 -> 2026-q1:A3 -> 2026-q2:A3 due 2026-08-15: twice, 137 days.
-    twice = pages["reviews/2026-q2-east-sales.md"].split("### A3 ·")[1].split("### ")[0]
+    twice = _action_row(pages["reviews/2026-q2-east-sales.md"], "a3")
     assert "原定 2026-03-31 · 第2次结转 · 推迟 137 天" in twice
-    english = pages["reviews/2026-q3-emea-enterprise.md"].split("### A4 ·")[1].split("### ")[0]
+    english = _action_row(pages["reviews/2026-q3-emea-enterprise.md"], "a4")
     assert "originally due 2026-11-30 · carried once · slipped 0 days" in english
-    never = pages["reviews/2026-10-east-sales.md"].split("### A4 ·")[1].split("### ")[0]
+    never = _action_row(pages["reviews/2026-10-east-sales.md"], "a4")
     assert "rg-slip" not in never  # never carried: nothing to say
     slipped = pages["actions.md"].split('<table id="rg-slipped"')[1].split("</table>")[0]
     assert re.findall(r'data-slip_days="(-?\d+)"', slipped) == ["137", "76", "19", "10", "0"]

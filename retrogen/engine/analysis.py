@@ -338,14 +338,20 @@ class Analysis:
     def achievement_trends(self) -> dict[str, pd.DataFrame]:
         return metric_tables.achievement_trends(self.metrics)
 
-    def follow_up(self, review: Review) -> FollowUp:
-        """The 上期行动回顾 of a review: its team's earlier actions on the day it was held, and its verdicts."""
-        return follow_up(review, self.loop, self.histories)
+    @cached_property
+    def _follow_ups(self) -> dict[str, FollowUp]:
+        return {}
 
-    def review_summary(self, review: Review, follow_up: FollowUp | None = None) -> ReviewSummary:
-        """The summary at the top of `review`'s page (ReviewSummary); `follow_up` is its follow_up, when the
-        caller has it already."""
-        decided = [verdict.verdict for _, _, verdict in (follow_up or self.follow_up(review)).decided]
+    def follow_up(self, review: Review) -> FollowUp:
+        """The 上期行动回顾 of a review: its team's earlier actions on the day it was held, and its verdicts.
+        Made once per review: its page, its summary, its Word report and pr-summary all show it."""
+        if review.id not in self._follow_ups:
+            self._follow_ups[review.id] = follow_up(review, self.loop, self.histories)
+        return self._follow_ups[review.id]
+
+    def review_summary(self, review: Review) -> ReviewSummary:
+        """The summary at the top of `review`'s page (ReviewSummary)."""
+        decided = [verdict.verdict for _, _, verdict in self.follow_up(review).decided]
         score = self.review_scores.get(review.id) or {}
         return ReviewSummary(
             metrics=int(score.get("metrics", 0)),

@@ -85,8 +85,8 @@ class ReviewReport:
     kpis: tuple[KpiRow, ...]
     actions: tuple[ActionRow, ...]
     today: date  # the day the actions' states are as of
+    follow_up: FollowUp  # the team's earlier actions as they stood at this meeting
     funnel: tuple[FunnelRow, ...] = ()
-    follow_up: FollowUp | None = None  # the team's earlier actions as they stood at this meeting
     link: str | None = None  # the review's page on the site, when mkdocs.yml has site_url
 
     @property
@@ -296,7 +296,7 @@ class ReportBuilder:
         )
         link = self.site.absolute(urls.review(review.id)) if self.site else None
         return ReviewReport(
-            review, kpis, actions, self.analysis.today, funnel, self.analysis.follow_up(review), link=link
+            review, kpis, actions, self.analysis.today, self.analysis.follow_up(review), funnel, link=link
         )
 
     def period(self, period: Period, team: str | None, language: str) -> Report:

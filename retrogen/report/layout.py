@@ -199,7 +199,7 @@ def review_blocks(report: ReviewReport) -> list[Block]:
         blocks.append(Items(tuple(_gap(k, text) for k in gaps)) if gaps else Text(text["no_gaps"]))
     if report.funnel:
         blocks += [Heading(text["funnel"], 1), _funnel_chart(report.funnel, text)]
-    if report.follow_up and (report.follow_up.rows or report.follow_up.decided):
+    if report.follow_up.rows or report.follow_up.decided:
         blocks += _follow_up_blocks(report.follow_up, text)
     if report.problems:
         blocks.append(Heading(text["problems"], 1))

@@ -30,12 +30,15 @@ RELATED_SHOWN = 3
 @dataclass(frozen=True)
 class ReviewSummary:
     report: ReviewReport
-    follow_up: FollowUp
     related: tuple[tuple[Review, Match], ...]
 
     @property
     def review(self) -> Review:
         return self.report.review
+
+    @property
+    def follow_up(self) -> FollowUp:
+        return self.report.follow_up
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,6 @@ def pr_summary(
     summaries = tuple(
         ReviewSummary(
             builder.of(review),
-            analysis.follow_up(review),
             tuple((by_id[m.review].review, m) for m in analysis.related_to(review.id, RELATED_SHOWN)),
         )
         for review in reviews

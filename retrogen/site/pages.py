@@ -139,7 +139,7 @@ class SiteBuilder:
             funnel=funnel,
             actions=actions,
             follow_up=follow_up,
-            summary=a.review_summary(review, follow_up),
+            summary=a.review_summary(review),
             list_separator=words.list_separator,
             funnel_chart=Markup(funnel_chart.svg()),
             tag_aliases=[alias for tag in review.tags for alias in self.config.tags.aliases_of(tag)],

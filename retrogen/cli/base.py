@@ -152,6 +152,11 @@ def load_analysis(ctx: click.Context, today: date, *, use_git: bool) -> Analysis
     from retrogen.engine.analysis import analyse  # pandas: `check` never pays for it
 
     analysis = analyse(get_config(ctx), today, use_git=use_git, cache=use_cache(ctx))
-    for notice in analysis.notices:
-        click.echo(f"notice: {printable(notice)}", err=True)
+    say_notices(analysis.notices)
     return analysis
+
+
+def say_notices(notices: list[str]) -> None:
+    """What a person should know about how complete the answer is, on stderr."""
+    for notice in notices:
+        click.echo(f"notice: {printable(notice)}", err=True)

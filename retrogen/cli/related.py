@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 import pandas as pd
 
-from retrogen.cli.base import cli, load_analysis
+from retrogen.cli.base import cli, load_analysis, say_notices
 from retrogen.cli.tables import Shown, emit, table_options
 from retrogen.engine.related import Match
 from retrogen.gate.config import resolve_today
@@ -56,5 +56,6 @@ def related(
         raise click.UsageError("name a review id or give --text, not both")
     analysis = load_analysis(ctx, resolve_today(None), use_git=False)
     index = analysis.related
+    say_notices(index.notices)
     matches = index.like_review(review_id, limit) if review_id else index.like_text(query or "", limit)
     emit(matches_frame(matches), fmt, None, dict, Shown.of(ctx, analysis, lang, wide=wide, raw=raw), force=False)

@@ -7,6 +7,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
@@ -31,6 +32,7 @@ from retrogen.formats.tables import records
 from retrogen.gate.check import read_knowledge_base
 from retrogen.gate.config import Config
 from retrogen.gate.glossary import SEED, Glossary
+from retrogen.gate.index import lasting_folder
 from retrogen.gate.loop_checks import same_cause
 from retrogen.gate.loop_rules import previous_review
 from retrogen.gate.settings import DEFAULTS
@@ -129,6 +131,8 @@ class Analysis:
     proven_min_verdicts: int = DEFAULTS.proven_min_verdicts  # extra.retrogen.proven_min_verdicts
     targets: tuple[Target, ...] = ()  # extra.retrogen.targets, read
     glossary: Glossary = SEED  # the seed glossary and extra.retrogen.glossary
+    # Where the related index keeps its terms between runs (gate.index.lasting_folder); None: nowhere
+    lasting_folder: Path | None = None
 
     @property
     def today(self) -> date:
@@ -466,10 +470,12 @@ class Analysis:
 
     @cached_property
     def related(self) -> RelatedIndex:
-        """One index of every problem and lesson, built once (each review page asks it)."""
+        """One index of every problem and lesson, built once (each review page asks it); its notices say
+        when what it keeps between runs had to be rebuilt."""
         from retrogen.engine.related import RelatedIndex  # numpy, scipy and jieba: only when asked for
+        from retrogen.engine.related_cache import TermStore
 
-        return RelatedIndex(self.knowledge_base.reviews, self.glossary)
+        return RelatedIndex(self.knowledge_base.reviews, self.glossary, TermStore.open(self.lasting_folder))
 
     def related_to(self, review_id: str, limit: int = RELATED_ON_A_PAGE) -> list[Match]:
         """相关的过往经验 of a review: up to `limit` problems and lessons of other reviews like it, at most
@@ -489,11 +495,12 @@ def analyse(
     acts on the check itself (build) composes the steps: read_knowledge_base, load_knowledge_base, analysis_of.
     `cache`: keep the unchanged reviews' reading in the lasting index (gate/index.py)."""
     reading = read_knowledge_base(config, today, jobs=jobs, cache=cache)
-    return analysis_of(load_knowledge_base(reading, config, today), config, use_git=use_git)
+    return analysis_of(load_knowledge_base(reading, config, today), config, use_git=use_git, cache=cache)
 
 
-def analysis_of(knowledge_base: KnowledgeBase, config: Config, *, use_git: bool = True) -> Analysis:
-    """The analysis of a loaded knowledge base, with its git history unless `use_git` is false."""
+def analysis_of(knowledge_base: KnowledgeBase, config: Config, *, use_git: bool = True, cache: bool = True) -> Analysis:
+    """The analysis of a loaded knowledge base, with its git history unless `use_git` is false; `cache`:
+    keep what lasts between runs (the related index's terms) in .retrogen/."""
     git = (
         GitHistory()
         if not use_git
@@ -508,4 +515,5 @@ def analysis_of(knowledge_base: KnowledgeBase, config: Config, *, use_git: bool 
         config.settings.proven_min_verdicts,
         config.targets,
         config.glossary,
+        lasting_folder(config.root, avoid=config.generated_dir) if cache else None,
     )

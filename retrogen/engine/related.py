@@ -8,11 +8,12 @@ one threshold (RELATED_THRESHOLD) means the same for a whole review and for two 
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,6 +22,9 @@ from retrogen.engine.model import Review
 from retrogen.engine.text import terms_and_concepts
 from retrogen.gate.glossary import SEED, Glossary
 from retrogen.gate.hints import did_you_mean
+
+if TYPE_CHECKING:
+    from retrogen.engine.related_cache import TermStore
 
 # A tag is a person's own summary of what an item is about: it says more than any one word of the text.
 TAG_WEIGHT = 3
@@ -63,18 +67,54 @@ def _one_tag(tag: str, glossary: Glossary) -> tuple[str, ...]:  # few tags, used
     return (f"#{tag.casefold()}", *terms_and_concepts(tag, glossary)) * TAG_WEIGHT
 
 
-def _items(review: Review, glossary: Glossary) -> Iterable[tuple[Match, list[str]]]:
-    """Each problem and lesson of `review` (scored 0) with the terms of its own words (and a lesson's tags)."""
-    for p in review.problems:
-        yield (
-            Match(review.id, p.id, "problem", p.problem, 0.0),
-            terms_and_concepts(" ".join([p.problem, p.root_cause, *p.suspected, *p.whys]), glossary),
-        )
-    for lesson in review.lessons:
-        yield (
-            Match(review.id, lesson.id, "lesson", lesson.lesson, 0.0),
-            terms_and_concepts(f"{lesson.lesson} {lesson.applies_to}", glossary) + _tag_terms(lesson.tags, glossary),
-        )
+def _items(review: Review) -> list[Match]:
+    """Each problem and lesson of `review`, scored 0."""
+    return [Match(review.id, p.id, "problem", p.problem, 0.0) for p in review.problems] + [
+        Match(review.id, lesson.id, "lesson", lesson.lesson, 0.0) for lesson in review.lessons
+    ]
+
+
+# A text's terms and how often it says each, in the order first said: the order gives the index's columns
+# theirs, so an index made from counts kept on disk is the very one made from the texts.
+Counts = dict[str, int]
+
+
+@dataclass(frozen=True)
+class ReviewTerms:
+    """A review as the index reads it, segmented (the costly part, which related_cache keeps between runs):
+    the terms of its context (title, team, tags), of its title and tags as a query, and of each problem and
+    lesson in `_items` order (its own words, and a lesson's tags)."""
+
+    context: Counts
+    head: Counts
+    items: tuple[Counts, ...]
+
+
+def indexed_text(review: Review) -> str:
+    """Every word of `review` that review_terms reads, as one text: what its terms are kept on disk by."""
+    problems = [[p.problem, p.root_cause, p.suspected, p.whys] for p in review.problems]
+    lessons = [[lesson.lesson, lesson.applies_to, lesson.tags] for lesson in review.lessons]
+    return json.dumps([review.title, review.team, review.tags, problems, lessons], ensure_ascii=False)
+
+
+def review_terms(review: Review, glossary: Glossary) -> ReviewTerms:
+    """What the index reads of `review`: jieba and the glossary at work."""
+    problems = [
+        terms_and_concepts(" ".join([p.problem, p.root_cause, *p.suspected, *p.whys]), glossary)
+        for p in review.problems
+    ]
+    lessons = [
+        terms_and_concepts(f"{lesson.lesson} {lesson.applies_to}", glossary) + _tag_terms(lesson.tags, glossary)
+        for lesson in review.lessons
+    ]
+    # Not its team in the query: a churn review of another region is what a reader wants first, not the same
+    # team's review of another topic.
+    head = terms_and_concepts(review.title, glossary) + _tag_terms(review.tags, glossary)
+    return ReviewTerms(
+        dict(Counter(_context(review, glossary))),
+        dict(Counter(head)),
+        tuple(dict(Counter(w)) for w in problems + lessons),
+    )
 
 
 class RelatedIndex:
@@ -82,63 +122,81 @@ class RelatedIndex:
 
     An item is scored by its own words first (OWN_WEIGHT of its score) and by its review's title, team and
     tags after: the context tells a lesson's subject when its words are few, but alone it would rank every
-    item of a review like its best one."""
+    item of a review like its best one. `store` (related_cache.TermStore) keeps each review's terms between
+    runs; its notices say when it had to be rebuilt."""
 
-    def __init__(self, reviews: Sequence[Review], glossary: Glossary | None = None) -> None:
+    def __init__(
+        self, reviews: Sequence[Review], glossary: Glossary | None = None, store: TermStore | None = None
+    ) -> None:
         self._glossary = glossary if glossary is not None else SEED
+        if store is None:
+            segmented = [review_terms(review, self._glossary) for review in reviews]
+        else:
+            segmented = store.terms(reviews, self._glossary)
+        self.notices: list[str] = store.notices if store is not None else []
         self._items: list[Match] = []
+        # A review as a query: its title and tags (`head`) and the words of its problems and lessons
+        self._heads: dict[str, Counts] = {}
+        self._spans: dict[str, tuple[int, int]] = {}
+        # Every context's and item's counts in one run, in index order: the vocabulary is its terms in the
+        # order first met, rows are slices of it.
+        words: list[str] = []
+        counts: list[int] = []
+        lengths: list[int] = []
+        is_item: list[bool] = []
+        for review, terms in zip(reviews, segmented, strict=True):
+            items = _items(review)
+            self._spans[review.id] = (len(self._items), len(self._items) + len(items))
+            self._heads[review.id] = terms.head
+            self._items += items
+            for row in (terms.context, *terms.items):
+                words += row
+                counts += row.values()
+                lengths.append(len(row))
+            is_item += [False] + [True] * len(items)
         self._vocabulary: dict[str, int] = {}
-        # A review as a query: its title, tags, problems and lessons. Not its team: a churn review of another
-        # region is what a reader wants first, not the same team's review of another topic.
-        self._queries: dict[str, list[str]] = {}
-        own: list[dict[int, int]] = []
-        contexts: list[dict[int, int]] = []
-        review_of_item: list[int] = []
-        frequency: Counter[int] = Counter()
-        for review in reviews:
-            context = _context(review, self._glossary)
-            contexts.append(self._counts(context, grow=True))
-            query = self._queries[review.id] = terms_and_concepts(review.title, self._glossary) + _tag_terms(
-                review.tags, self._glossary
-            )
-            for item, words in _items(review, self._glossary):
-                self._items.append(item)
-                own.append(self._counts(words, grow=True))
-                review_of_item.append(len(contexts) - 1)
-                frequency.update(own[-1].keys())
-                query += words
-        counted = np.zeros(len(self._vocabulary))
-        if frequency:
-            counted[list(frequency)] = list(frequency.values())
-        # Smoothed inverse document frequency over items read with their context: a term in every item still
-        # weighs a little, none weighs zero.
-        self._idf = np.log((1 + len(own)) / (1 + counted)) + 1
-        self._matrix = self._unit_rows(own)
-        self._contexts = self._unit_rows(contexts)
-        self._review_of_item = np.array(review_of_item, dtype=int)
+        vocabulary = self._vocabulary
+        columns = np.array([vocabulary.setdefault(word, len(vocabulary)) for word in words], dtype=np.int64)
+        bounds = np.cumsum([0, *lengths])
+        of_item = np.array(is_item, dtype=bool)
+        item_rows = np.flatnonzero(of_item)
+        # Smoothed inverse document frequency over the items (each term once per item it is in): a term in
+        # every item still weighs a little, none weighs zero.
+        counted = np.bincount(columns[np.repeat(of_item, lengths)], minlength=len(vocabulary))
+        self._idf = np.log((1 + len(item_rows)) / (1 + counted.astype(float))) + 1
+        frequencies = self._rows(columns, np.array(counts, dtype=np.int64), bounds)
+        weighted = self._unit_rows(frequencies)
+        self._matrix = weighted[item_rows]
+        self._contexts = weighted[np.flatnonzero(~of_item)]
+        self._frequencies = frequencies[item_rows]  # a review's query sums its items' rows
+        self._review_of_item = np.cumsum(~of_item)[item_rows] - 1
 
-    def _counts(self, words: list[str], *, grow: bool = False) -> dict[int, int]:
-        """Term id -> count; terms outside the vocabulary are added (`grow`) or left out (a query's)."""
+    def _rows(self, columns: Any, counts: Any, bounds: Any) -> Any:
+        from scipy.sparse import csr_matrix
+
+        return csr_matrix((counts, columns, bounds), shape=(len(bounds) - 1, len(self._vocabulary)))
+
+    def _counts(self, words: Iterable[str]) -> dict[int, int]:
+        """Term id -> count of the words the vocabulary has (a query's others can match nothing)."""
         counts: dict[int, int] = {}
         for word in words:
-            term = self._vocabulary.setdefault(word, len(self._vocabulary)) if grow else self._vocabulary.get(word)
+            term = self._vocabulary.get(word)
             if term is not None:
                 counts[term] = counts.get(term, 0) + 1
         return counts
 
-    def _weights(self, columns: list[int], counts: list[int]) -> Any:
+    def _weights(self, columns: Any, counts: Any) -> Any:
         """TF-IDF weights of terms counted `counts` times. Term frequency is sublinear: an item that says
         "churn" five times is not five times about churn."""
-        return (1 + np.log(np.array(counts, dtype=float))) * self._idf[columns]
+        return (1 + np.log(np.asarray(counts, dtype=float))) * self._idf[columns]
 
-    def _unit_rows(self, rows: list[dict[int, int]]) -> Any:
+    def _unit_rows(self, frequencies: Any) -> Any:
         """Rows of term counts as unit-length TF-IDF vectors: a sparse matrix whose products are cosines."""
         from scipy.sparse import csr_matrix
 
-        columns = [term for counts in rows for term in counts]
-        values = self._weights(columns, [count for counts in rows for count in counts.values()])
         matrix = csr_matrix(
-            (values, columns, np.cumsum([0, *map(len, rows)])), shape=(len(rows), len(self._vocabulary))
+            (self._weights(frequencies.indices, frequencies.data), frequencies.indices, frequencies.indptr),
+            shape=frequencies.shape,
         )
         norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
         norms[norms == 0] = 1
@@ -152,36 +210,42 @@ class RelatedIndex:
     ) -> list[Match]:
         """The problems and lessons of other reviews most like review `review_id`, best first, at most
         `per_review` of any one review; UnknownReview (with a did-you-mean) when no review has that id."""
-        query = self._queries.get(review_id)
-        if query is None:
-            hint = did_you_mean(review_id, self._queries, "`retrogen actions` and the site list the reviews")
+        head = self._heads.get(review_id)
+        if head is None:
+            hint = did_you_mean(review_id, self._heads, "`retrogen actions` and the site list the reviews")
             raise UnknownReview(f"no review has the id {review_id!r}; {hint}")
-        return self._search(query, limit, threshold, exclude=review_id, per_review=per_review)
+        # Its title and tags, and the words of its problems and lessons: the sum of their rows' counts
+        counts = self._frequencies[slice(*self._spans[review_id])].sum(axis=0).A1
+        for word, count in head.items():
+            term = self._vocabulary.get(word)
+            if term is not None:
+                counts[term] += count
+        columns = np.flatnonzero(counts)
+        return self._search(columns, counts[columns], limit, threshold, exclude=review_id, per_review=per_review)
 
     def like_text(
         self, text: str, limit: int = 5, threshold: float = 0.0, tags: Iterable[str] = (), kind: str | None = None
     ) -> list[Match]:
         """The problems and lessons (or only those of `kind`) most like free text and tags, best first."""
-        return self._search(
-            terms_and_concepts(text, self._glossary) + _tag_terms(tags, self._glossary), limit, threshold, kind=kind
-        )
+        counts = self._counts(terms_and_concepts(text, self._glossary) + _tag_terms(tags, self._glossary))
+        return self._search(list(counts), list(counts.values()), limit, threshold, kind=kind)
 
     def _search(
         self,
-        query: list[str],
+        columns: Any,
+        counts: Any,
         limit: int,
         threshold: float,
         exclude: str | None = None,
         kind: str | None = None,
         per_review: int | None = None,
     ) -> list[Match]:
-        counts = self._counts(query)
-        if not counts or limit <= 0:
+        """The items most like the query whose terms `columns` occur `counts` times."""
+        if not len(columns) or limit <= 0:
             return []
         # The query as one dense TF-IDF vector: a matrix-vector product is the cheapest way through the index.
         vector = np.zeros(len(self._vocabulary))
-        columns = list(counts)
-        vector[columns] = self._weights(columns, list(counts.values()))
+        vector[columns] = self._weights(columns, counts)
         vector /= np.linalg.norm(vector)
         context_scores = self._contexts @ vector
         scores = OWN_WEIGHT * (self._matrix @ vector) + (1 - OWN_WEIGHT) * context_scores[self._review_of_item]

@@ -81,6 +81,22 @@ def _loads(blob: bytes) -> Any:
     return _Unpickler(io.BytesIO(blob)).load()
 
 
+def lasting_folder(root: Path, *, avoid: Path | None = None) -> Path | None:
+    """The folder of what lasts between runs of the knowledge base at `root` (created if need be), or None
+    where nothing may be kept: turned off by RETROGEN_NO_CACHE, a folder that cannot be written (a read-only
+    checkout), or `avoid` (the generated pages' folder, which a build replaces whole) around it."""
+    if os.environ.get(NO_CACHE_ENV, "").strip() not in ("", "0"):
+        return None
+    folder = root / INDEX_FOLDER
+    if avoid is not None and folder.resolve().is_relative_to(avoid.resolve()):
+        return None
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError:
+        return None
+    return folder if os.access(folder, os.W_OK) else None
+
+
 class Stamp(NamedTuple):
     """What identifies the bytes a result was read from."""
 
@@ -174,17 +190,9 @@ class ReviewIndex:
         """The index of the knowledge base at `root`, or None where it cannot be kept: turned off by
         RETROGEN_NO_CACHE, a folder that cannot be written (a read-only checkout), or `avoid` (the generated
         pages' folder, which a build replaces whole) around it."""
-        if os.environ.get(NO_CACHE_ENV, "").strip() not in ("", "0"):
-            return None
-        folder = root / INDEX_FOLDER
-        if avoid is not None and folder.resolve().is_relative_to(avoid.resolve()):
-            return None
-        index = cls(folder / INDEX_NAME, settings)
-        try:
-            folder.mkdir(exist_ok=True)
-        except OSError:
-            return None
-        if not os.access(folder, os.W_OK) or (index.path.exists() and not os.access(index.path, os.W_OK)):
+        folder = lasting_folder(root, avoid=avoid)
+        index = cls((folder or root) / INDEX_NAME, settings)
+        if folder is None or (index.path.exists() and not os.access(index.path, os.W_OK)):
             return None
         index._connect()
         return index  # without a connection when it could not be rebuilt: its notices still say why

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .test_check_and_new import run
 
 LABELLED = Path(__file__).resolve().parent.parent / "related"
@@ -99,3 +101,21 @@ def test_new_without_tags_does_not_load_the_index() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stderr.strip().splitlines()[-1] == "heavy:"
+
+
+def test_related_keeps_its_terms_between_runs_unless_told_not_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = copy_labelled(tmp_path)
+    store = root / ".retrogen" / "related.sqlite"
+    code, without = run("--no-cache", "related", "2026-10-south-churn", "--format", "json", cwd=root)
+    assert code == 0 and not store.exists(), without
+    monkeypatch.delenv("RETROGEN_NO_CACHE")
+    cold = run("related", "2026-10-south-churn", "--format", "json", cwd=root)
+    assert store.exists()
+    warm = run("related", "2026-10-south-churn", "--format", "json", cwd=root)
+    assert cold == warm == (0, without)
+    store.write_bytes(b"garbage" * 1000)
+    code, out = run("related", "2026-10-south-churn", "--format", "json", cwd=root)
+    assert code == 0 and "notice:" in out and "related.sqlite: unreadable" in out
+    assert "".join(line for line in out.splitlines(keepends=True) if not line.startswith("notice:")) == without

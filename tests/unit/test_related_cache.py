@@ -1,0 +1,181 @@
+"""The related index's terms kept between runs (engine/related_cache.py): the same answers with and without
+them, a review re-read only when its words change, everything re-read when the glossary changes, and a
+damaged store rebuilt with a notice, never read into an answer."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from retrogen.engine import related_cache
+from retrogen.engine.model import Review, load_knowledge_base
+from retrogen.engine.related import Match, RelatedIndex, ReviewTerms, review_terms
+from retrogen.engine.related_cache import STORE_NAME, TermStore
+from retrogen.gate.check import read_knowledge_base
+from retrogen.gate.config import load_config
+from retrogen.gate.glossary import Glossary
+from retrogen.gate.index import lasting_folder
+
+from ..conftest import TODAY
+
+LABELLED = Path(__file__).resolve().parent.parent / "related"
+ROOT = Path(__file__).resolve().parents[2]
+TEXTS = ["customer churn after competitor price cut", "折扣", "决策链 报价", "economic buyer"]
+
+
+@cache
+def labelled() -> tuple[tuple[Review, ...], Glossary]:
+    config = load_config(LABELLED / "mkdocs.yml")
+    knowledge_base = load_knowledge_base(read_knowledge_base(config, TODAY, jobs=1), config, TODAY)
+    return tuple(knowledge_base.reviews), config.glossary
+
+
+def answers(index: RelatedIndex, reviews: Sequence[Review]) -> list[list[Match]]:
+    """Every review's related items and a few free texts', scores included."""
+    by_review = [index.like_review(review.id, limit=8) for review in reviews]
+    return by_review + [index.like_text(text, limit=8) for text in TEXTS]
+
+
+class Counting:
+    """review_terms, counting the reviews it segments."""
+
+    def __init__(self) -> None:
+        self.segmented: list[str] = []
+
+    def __call__(self, review: Review, glossary: Glossary) -> ReviewTerms:
+        self.segmented.append(review.id)
+        return review_terms(review, glossary)
+
+
+@pytest.fixture
+def counting(monkeypatch: pytest.MonkeyPatch) -> Counting:
+    counter = Counting()
+    monkeypatch.setattr(related_cache, "review_terms", counter)
+    return counter
+
+
+def stored(folder: Path, reviews: Sequence[Review], glossary: Glossary) -> RelatedIndex:
+    store = TermStore.open(folder)
+    assert store is not None
+    return RelatedIndex(reviews, glossary, store)
+
+
+def test_the_same_answers_cold_warm_and_without_the_store(tmp_path: Path, counting: Counting) -> None:
+    reviews, glossary = labelled()
+    expected = answers(RelatedIndex(reviews, glossary), reviews)
+    cold = stored(tmp_path, reviews, glossary)
+    assert len(counting.segmented) == len(reviews) and not cold.notices
+    warm = stored(tmp_path, reviews, glossary)
+    assert len(counting.segmented) == len(reviews), "a warm index segments nothing"
+    assert answers(cold, reviews) == answers(warm, reviews) == expected
+
+
+def test_an_edited_lesson_is_read_again_and_changes_its_scores(tmp_path: Path, counting: Counting) -> None:
+    reviews, glossary = labelled()
+    stored(tmp_path, reviews, glossary)
+    target = reviews[3]
+    lesson = dataclasses.replace(target.lessons[0], lesson="Never discount before the economic buyer agrees")
+    edited = [*reviews[:3], dataclasses.replace(target, lessons=(lesson, *target.lessons[1:])), *reviews[4:]]
+    counting.segmented.clear()
+    index = stored(tmp_path, edited, glossary)
+    assert counting.segmented == [target.id]
+    assert answers(index, edited) == answers(RelatedIndex(edited, glossary), edited)
+    assert answers(index, edited) != answers(RelatedIndex(reviews, glossary), reviews)
+    # the edit is kept: the next run reads nothing again
+    counting.segmented.clear()
+    stored(tmp_path, edited, glossary)
+    assert counting.segmented == []
+
+
+def test_another_glossary_reads_every_review_again(tmp_path: Path, counting: Counting) -> None:
+    reviews, glossary = labelled()
+    stored(tmp_path, reviews, glossary)
+    wider = Glossary({**glossary.entries, "审批": ("approval", "approvals", "sign-off")})
+    counting.segmented.clear()
+    index = stored(tmp_path, reviews, wider)
+    assert sorted(counting.segmented) == sorted(review.id for review in reviews)
+    assert answers(index, reviews) == answers(RelatedIndex(reviews, wider), reviews)
+    assert answers(index, reviews) != answers(RelatedIndex(reviews, glossary), reviews)
+    # an equal glossary of another configuration reading is the same key
+    counting.segmented.clear()
+    stored(tmp_path, reviews, Glossary(dict(wider.entries)))
+    assert counting.segmented == []
+
+
+def _rewrite(folder: Path, statement: str) -> None:
+    connection = sqlite3.connect(folder / STORE_NAME)
+    with connection:
+        connection.execute(statement)
+    connection.close()
+
+
+@pytest.mark.parametrize(
+    ("damage", "notice"),
+    [
+        (lambda folder: (folder / STORE_NAME).write_bytes(b"not a database " * 100), "unreadable"),
+        (lambda folder: (folder / STORE_NAME).write_bytes((folder / STORE_NAME).read_bytes()[:3000]), "unreadable"),
+        (lambda folder: _rewrite(folder, "UPDATE terms SET value = '[{\"x\": 1}, {}, []]'"), "not what this retrogen"),
+        (lambda folder: _rewrite(folder, 'UPDATE terms SET value = \'[{"x": "1"}, {}, [{}]]\''), "unreadable"),
+        (lambda folder: _rewrite(folder, "UPDATE terms SET value = 'null'"), "unreadable"),
+        (lambda folder: _rewrite(folder, "UPDATE meta SET value = '0' WHERE key = 'format'"), "another version"),
+    ],
+    ids=["garbage", "truncated", "wrong-shape", "string-count", "null", "foreign-format"],
+)
+def test_a_damaged_store_is_rebuilt_with_a_notice_and_never_answers_wrong(
+    tmp_path: Path, damage: object, notice: str
+) -> None:
+    reviews, glossary = labelled()
+    expected = answers(RelatedIndex(reviews, glossary), reviews)
+    stored(tmp_path, reviews, glossary)
+    damage(tmp_path)  # type: ignore[operator]
+    index = stored(tmp_path, reviews, glossary)
+    assert any(notice in line for line in index.notices), index.notices
+    assert answers(index, reviews) == expected
+    again = stored(tmp_path, reviews, glossary)  # rebuilt: the next run reads it quietly
+    assert not again.notices and answers(again, reviews) == expected
+
+
+def test_no_store_where_nothing_may_be_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RETROGEN_NO_CACHE", "1")
+    assert lasting_folder(tmp_path) is None and TermStore.open(lasting_folder(tmp_path)) is None
+    monkeypatch.delenv("RETROGEN_NO_CACHE")
+    folder = lasting_folder(tmp_path)
+    assert folder == tmp_path / ".retrogen"
+    assert folder is not None and TermStore.open(folder) is not None
+    (folder / STORE_NAME).write_bytes(b"")
+    # a read-only checkout (faked: the tests may run as root, who may write anything) is read without it
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != folder / STORE_NAME)
+    assert TermStore.open(folder) is None
+
+
+def test_a_warm_english_query_never_loads_jiebas_dictionary(tmp_path: Path) -> None:
+    reviews, glossary = labelled()
+    stored(tmp_path, reviews, glossary)
+    script = f"""
+import sys
+from pathlib import Path
+from retrogen.engine.model import load_knowledge_base
+from retrogen.engine.related import RelatedIndex
+from retrogen.engine.related_cache import TermStore
+from retrogen.engine.text import _segmenter
+from retrogen.gate.check import read_knowledge_base
+from retrogen.gate.config import load_config
+from tests.conftest import TODAY
+config = load_config(Path({str(LABELLED / "mkdocs.yml")!r}))
+reviews = load_knowledge_base(read_knowledge_base(config, TODAY, jobs=1), config, TODAY).reviews
+index = RelatedIndex(reviews, config.glossary, TermStore.open(Path({str(tmp_path)!r})))
+assert index.like_text("economic buyer") and index.like_review(reviews[0].id)
+print(_segmenter.cache_info().currsize, "jieba" in sys.modules)
+"""
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=environment, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["0", "False"]

@@ -67,34 +67,35 @@ def _one_tag(tag: str, glossary: Glossary) -> tuple[str, ...]:  # few tags, used
     return (f"#{tag.casefold()}", *terms_and_concepts(tag, glossary)) * TAG_WEIGHT
 
 
-def _items(review: Review) -> list[Match]:
-    """Each problem and lesson of `review`, scored 0."""
-    return [Match(review.id, p.id, "problem", p.problem, 0.0) for p in review.problems] + [
-        Match(review.id, lesson.id, "lesson", lesson.lesson, 0.0) for lesson in review.lessons
-    ]
+def _item(review: Review, offset: int) -> Match:
+    """The problem or lesson at `offset` of the review's problems and then lessons, scored 0."""
+    if offset < len(review.problems):
+        problem = review.problems[offset]
+        return Match(review.id, problem.id, "problem", problem.problem, 0.0)
+    lesson = review.lessons[offset - len(review.problems)]
+    return Match(review.id, lesson.id, "lesson", lesson.lesson, 0.0)
 
 
-# A text's terms and how often it says each, in the order first said: the order gives the index's columns
-# theirs, so an index made from counts kept on disk is the very one made from the texts.
+# A text's terms and how often it says each.
 Counts = dict[str, int]
 
 
 @dataclass(frozen=True)
 class ReviewTerms:
-    """A review as the index reads it, segmented (the costly part, which related_cache keeps between runs):
-    the terms of its context (title, team, tags), of its title and tags as a query, and of each problem and
-    lesson in `_items` order (its own words, and a lesson's tags)."""
+    """A review as the index reads it, segmented (the costly part): the terms of its context (title, team,
+    tags), of its title and tags as a query, and of each problem and lesson, problems first (its own words,
+    and a lesson's tags)."""
 
     context: Counts
     head: Counts
     items: tuple[Counts, ...]
 
 
-def indexed_text(review: Review) -> str:
-    """Every word of `review` that review_terms reads, as one text: what its terms are kept on disk by."""
-    problems = [[p.problem, p.root_cause, p.suspected, p.whys] for p in review.problems]
-    lessons = [[lesson.lesson, lesson.applies_to, lesson.tags] for lesson in review.lessons]
-    return json.dumps([review.title, review.team, review.tags, problems, lessons], ensure_ascii=False)
+def indexed_fields(review: Review) -> tuple[Any, ...]:
+    """Every word of `review` that review_terms reads: what its terms are kept on disk by."""
+    problems = tuple((p.problem, p.root_cause, p.suspected, p.whys) for p in review.problems)
+    lessons = tuple((lesson.lesson, lesson.applies_to, lesson.tags) for lesson in review.lessons)
+    return (review.title, review.team, review.tags, problems, lessons)
 
 
 def review_terms(review: Review, glossary: Glossary) -> ReviewTerms:
@@ -117,64 +118,79 @@ def review_terms(review: Review, glossary: Glossary) -> ReviewTerms:
     )
 
 
+@dataclass(frozen=True)
+class TermTable:
+    """Reviews' terms as the index counts them: per review a row of its context's term counts, then one per
+    problem and lesson, in a sparse matrix whose columns are the terms of `vocabulary` (sorted, each in some
+    row; a row's entries in column order), and per review its title and tags as a query (`heads`, JSON).
+    One knowledge base has one table whatever order its reviews were read or edited in, so a table kept on
+    disk and patched (related_cache) is the very table made afresh, and scores the same to the last bit."""
+
+    vocabulary: list[str]
+    counts: Any  # scipy.sparse.csr_matrix of int32
+    heads: list[str]
+
+    @classmethod
+    def of(cls, segmented: Sequence[ReviewTerms]) -> TermTable:
+        from scipy.sparse import csr_matrix
+
+        rows = [row for terms in segmented for row in (terms.context, *terms.items)]
+        vocabulary = sorted({term for row in rows for term in row})
+        column = {term: index for index, term in enumerate(vocabulary)}
+        ordered = [sorted((column[term], count) for term, count in row.items()) for row in rows]
+        entries = [entry for row in ordered for entry in row]
+        counts = csr_matrix(
+            (
+                np.array([count for _, count in entries], dtype=np.int32),
+                np.array([term for term, _ in entries], dtype=np.int32),
+                np.cumsum([0, *map(len, ordered)]),
+            ),
+            shape=(len(rows), len(vocabulary)),
+        )
+        heads = [json.dumps(terms.head, ensure_ascii=False) for terms in segmented]
+        return cls(vocabulary, counts, heads)
+
+
 class RelatedIndex:
     """Every problem and lesson of a knowledge base, indexed once; ask it as often as you like.
 
     An item is scored by its own words first (OWN_WEIGHT of its score) and by its review's title, team and
     tags after: the context tells a lesson's subject when its words are few, but alone it would rank every
-    item of a review like its best one. `store` (related_cache.TermStore) keeps each review's terms between
-    runs; its notices say when it had to be rebuilt."""
+    item of a review like its best one. `store` (related_cache.TermStore) keeps the reviews' term table
+    between runs; its notices say when it had to be rebuilt."""
 
     def __init__(
         self, reviews: Sequence[Review], glossary: Glossary | None = None, store: TermStore | None = None
     ) -> None:
         self._glossary = glossary if glossary is not None else SEED
         if store is None:
-            segmented = [review_terms(review, self._glossary) for review in reviews]
+            table = TermTable.of([review_terms(review, self._glossary) for review in reviews])
         else:
-            segmented = store.terms(reviews, self._glossary)
+            table = store.table(reviews, self._glossary)
         self.notices: list[str] = store.notices if store is not None else []
-        self._items: list[Match] = []
-        # A review as a query: its title and tags (`head`) and the words of its problems and lessons
-        self._heads: dict[str, Counts] = {}
-        self._spans: dict[str, tuple[int, int]] = {}
-        # Every context's and item's counts in one run, in index order: the vocabulary is its terms in the
-        # order first met, rows are slices of it.
-        words: list[str] = []
-        counts: list[int] = []
-        lengths: list[int] = []
-        is_item: list[bool] = []
-        for review, terms in zip(reviews, segmented, strict=True):
-            items = _items(review)
-            self._spans[review.id] = (len(self._items), len(self._items) + len(items))
-            self._heads[review.id] = terms.head
-            self._items += items
-            for row in (terms.context, *terms.items):
-                words += row
-                counts += row.values()
-                lengths.append(len(row))
-            is_item += [False] + [True] * len(items)
-        self._vocabulary: dict[str, int] = {}
-        vocabulary = self._vocabulary
-        columns = np.array([vocabulary.setdefault(word, len(vocabulary)) for word in words], dtype=np.int64)
-        bounds = np.cumsum([0, *lengths])
-        of_item = np.array(is_item, dtype=bool)
+        self._reviews = list(reviews)
+        sizes = np.array([len(review.problems) + len(review.lessons) for review in reviews], dtype=np.int64)
+        ends = np.cumsum(sizes)
+        self._first_item = ends - sizes  # an item is its review's (index - first item)th problem or lesson
+        self._spans = {
+            review.id: (int(end - size), int(end)) for review, size, end in zip(reviews, sizes, ends, strict=True)
+        }
+        # A review as a query: its title and tags (JSON until asked for) and the words of its items
+        self._heads = {review.id: head for review, head in zip(reviews, table.heads, strict=True)}
+        self._review_ids = {review.id: index for index, review in enumerate(reviews)}
+        self._vocabulary = {term: index for index, term in enumerate(table.vocabulary)}
+        of_item = np.ones(len(sizes) + int(sizes.sum()), dtype=bool)
+        of_item[np.cumsum(sizes + 1) - sizes - 1] = False  # each review's first row is its context
         item_rows = np.flatnonzero(of_item)
+        self._frequencies = table.counts[item_rows]  # a review's query sums its items' rows
         # Smoothed inverse document frequency over the items (each term once per item it is in): a term in
         # every item still weighs a little, none weighs zero.
-        counted = np.bincount(columns[np.repeat(of_item, lengths)], minlength=len(vocabulary))
+        counted = np.bincount(self._frequencies.indices, minlength=len(self._vocabulary))
         self._idf = np.log((1 + len(item_rows)) / (1 + counted.astype(float))) + 1
-        frequencies = self._rows(columns, np.array(counts, dtype=np.int64), bounds)
-        weighted = self._unit_rows(frequencies)
+        weighted = self._unit_rows(table.counts)
         self._matrix = weighted[item_rows]
         self._contexts = weighted[np.flatnonzero(~of_item)]
-        self._frequencies = frequencies[item_rows]  # a review's query sums its items' rows
-        self._review_of_item = np.cumsum(~of_item)[item_rows] - 1
-
-    def _rows(self, columns: Any, counts: Any, bounds: Any) -> Any:
-        from scipy.sparse import csr_matrix
-
-        return csr_matrix((counts, columns, bounds), shape=(len(bounds) - 1, len(self._vocabulary)))
+        self._review_of_item = np.repeat(np.arange(len(sizes)), sizes)
 
     def _counts(self, words: Iterable[str]) -> dict[int, int]:
         """Term id -> count of the words the vocabulary has (a query's others can match nothing)."""
@@ -203,7 +219,7 @@ class RelatedIndex:
         return csr_matrix(matrix.multiply(1 / norms[:, None]))
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._review_of_item)
 
     def like_review(
         self, review_id: str, limit: int = 5, threshold: float = 0.0, per_review: int | None = None
@@ -215,13 +231,24 @@ class RelatedIndex:
             hint = did_you_mean(review_id, self._heads, "`retrogen actions` and the site list the reviews")
             raise UnknownReview(f"no review has the id {review_id!r}; {hint}")
         # Its title and tags, and the words of its problems and lessons: the sum of their rows' counts
-        counts = self._frequencies[slice(*self._spans[review_id])].sum(axis=0).A1
-        for word, count in head.items():
+        counts = self._frequencies[slice(*self._spans[review_id])].sum(axis=0).A1.astype(np.int64)
+        for word, count in self._head(review_id, head).items():
             term = self._vocabulary.get(word)
             if term is not None:
                 counts[term] += count
         columns = np.flatnonzero(counts)
         return self._search(columns, counts[columns], limit, threshold, exclude=review_id, per_review=per_review)
+
+    def _head(self, review_id: str, kept: str) -> Counts:
+        """A review's title and tags as a query: as kept, unless what is kept is not counts (a foreign file)."""
+        try:
+            head = json.loads(kept)
+        except ValueError:
+            head = None
+        if type(head) is dict and all(type(count) is int and count > 0 for count in head.values()):
+            return head
+        review = self._reviews[self._review_ids[review_id]]
+        return review_terms(review, self._glossary).head
 
     def like_text(
         self, text: str, limit: int = 5, threshold: float = 0.0, tags: Iterable[str] = (), kind: str | None = None
@@ -254,7 +281,8 @@ class RelatedIndex:
         shown: Counter[str] = Counter()
         # Best first; a stable sort breaks ties in index order, so a knowledge base always answers alike.
         for index in candidates[np.argsort(-scores[candidates], kind="stable")]:
-            item = self._items[index]
+            review = int(self._review_of_item[index])
+            item = _item(self._reviews[review], int(index - self._first_item[review]))
             if item.review == exclude or kind not in (None, item.kind) or shown[item.review] == per_review:
                 continue
             shown[item.review] += 1

@@ -107,7 +107,7 @@ def test_related_keeps_its_terms_between_runs_unless_told_not_to(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = copy_labelled(tmp_path)
-    store = root / ".retrogen" / "related.sqlite"
+    store = root / ".retrogen" / "related.npz"
     code, without = run("--no-cache", "related", "2026-10-south-churn", "--format", "json", cwd=root)
     assert code == 0 and not store.exists(), without
     monkeypatch.delenv("RETROGEN_NO_CACHE")
@@ -117,5 +117,5 @@ def test_related_keeps_its_terms_between_runs_unless_told_not_to(
     assert cold == warm == (0, without)
     store.write_bytes(b"garbage" * 1000)
     code, out = run("related", "2026-10-south-churn", "--format", "json", cwd=root)
-    assert code == 0 and "notice:" in out and "related.sqlite: unreadable" in out
+    assert code == 0 and "notice:" in out and "related.npz: unreadable" in out
     assert "".join(line for line in out.splitlines(keepends=True) if not line.startswith("notice:")) == without

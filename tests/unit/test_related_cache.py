@@ -16,10 +16,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from retrogen.engine import related_cache
 from retrogen.engine.model import Review, load_knowledge_base
-from retrogen.engine.related import Match, RelatedIndex, ReviewTerms, review_terms
+from retrogen.engine.related import Match, RelatedIndex, ReviewTerms, TermTable, review_terms
 from retrogen.engine.related_cache import STORE_NAME, TermStore
 from retrogen.gate.check import read_knowledge_base
 from retrogen.gate.config import load_config
@@ -215,3 +217,27 @@ print(_segmenter.cache_info().currsize, "jieba" in sys.modules)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=environment, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["0", "False"]
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_patched_table_is_the_table_made_afresh(tmp_path_factory: pytest.TempPathFactory, data: Any) -> None:
+    """Reviews dropped, reordered, edited and added after a run: the kept table, patched, is array for array
+    the one made from the texts (and so scores alike to the last bit)."""
+    reviews, glossary = labelled()
+    folder = tmp_path_factory.mktemp("kept")
+    before = data.draw(st.permutations(reviews))[: data.draw(st.integers(1, len(reviews)))]
+    stored(folder, before, glossary)
+    after = list(data.draw(st.permutations(reviews)))[: data.draw(st.integers(1, len(reviews)))]
+    for position in data.draw(st.lists(st.integers(0, len(after) - 1), max_size=3)):
+        review = after[position]
+        words = data.draw(st.sampled_from(["churn after a price cut", "新客户 续约", "决策链", ""]))
+        lesson = dataclasses.replace(review.lessons[0], lesson=f"{review.lessons[0].lesson} {words}")
+        after[position] = dataclasses.replace(review, id=f"{review.id}-{position}", lessons=(lesson,))
+    store = TermStore.open(folder)
+    assert store is not None
+    patched = store.table(after, glossary)
+    afresh = TermTable.of([review_terms(review, glossary) for review in after])
+    assert patched.vocabulary == afresh.vocabulary and patched.heads == afresh.heads
+    for name in ("data", "indices", "indptr"):
+        assert getattr(patched.counts, name).tolist() == getattr(afresh.counts, name).tolist()

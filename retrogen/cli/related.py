@@ -56,6 +56,6 @@ def related(
         raise click.UsageError("name a review id or give --text, not both")
     analysis = load_analysis(ctx, resolve_today(None), use_git=False)
     index = analysis.related
-    say_notices(index.notices)
+    say_notices(analysis.cache_notices)
     matches = index.like_review(review_id, limit) if review_id else index.like_text(query or "", limit)
     emit(matches_frame(matches), fmt, None, dict, Shown.of(ctx, analysis, lang, wide=wide, raw=raw), force=False)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from retrogen.cli.base import cli, get_config, load_analysis, write_output
+from retrogen.cli.base import cli, get_config, load_analysis, say_notices, write_output
 from retrogen.cli.options import force_option, lang_option, no_git_option, output_option, today_option
 from retrogen.cli.tables import (
     Shown,
@@ -241,12 +241,14 @@ def playbook(
     analysis = load_analysis(ctx, today, use_git=not no_git)
     language = lang or get_config(ctx).language
     content: str | bytes
+    practices = analysis.playbook
+    say_notices(analysis.cache_notices)
     if chosen == "docx":
         words = catalogue(language).labels
         footer = f"{words['playbook']} · {words['as_of']} {analysis.today}"
-        content = to_docx(playbook_blocks(analysis.playbook, language, analysis.today), language, footer)
+        content = to_docx(playbook_blocks(practices, language, analysis.today), language, footer)
     else:
-        content = playbook_markdown(analysis.playbook, language, analysis.today)
+        content = playbook_markdown(practices, language, analysis.today)
     if output is None:
         click.echo(content, nl=False)
     else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -27,6 +27,7 @@ from retrogen.engine.history import (
 from retrogen.engine.loop import ClosedLoop, FollowUp, Verdict, closed_loop, follow_up
 from retrogen.engine.model import KnowledgeBase, Lesson, Review, load_knowledge_base
 from retrogen.engine.playbook import Playbook, build_playbook
+from retrogen.engine.related_cache import WordStore
 from retrogen.engine.targets import ytd_by_kpi, ytd_table
 from retrogen.formats.tables import records
 from retrogen.gate.check import read_knowledge_base
@@ -131,8 +132,10 @@ class Analysis:
     proven_min_verdicts: int = DEFAULTS.proven_min_verdicts  # extra.retrogen.proven_min_verdicts
     targets: tuple[Target, ...] = ()  # extra.retrogen.targets, read
     glossary: Glossary = SEED  # the seed glossary and extra.retrogen.glossary
-    # Where the related index keeps its terms between runs (gate.index.lasting_folder); None: nowhere
+    # Where the related index and the playbook keep their words between runs (gate.index.lasting_folder);
+    # None: nowhere. What they had to rebuild there is said in `cache_notices`, once they were asked for.
     lasting_folder: Path | None = None
+    cache_notices: list[str] = field(default_factory=list)
 
     @property
     def today(self) -> date:
@@ -378,14 +381,18 @@ class Analysis:
 
     @cached_property
     def playbook(self) -> Playbook:
-        return build_playbook(
+        kept = WordStore.open(self.lasting_folder)
+        playbook = build_playbook(
             self.knowledge_base.reviews,
             self.actions,
             self.themes,
             self.playbook_order,
             self.proven_min_verdicts,
             glossary=self.glossary,
+            kept=kept,
         )
+        self.cache_notices += kept.notices if kept is not None else []
+        return playbook
 
     @cached_property
     def headline(self) -> Headline:
@@ -475,7 +482,9 @@ class Analysis:
         from retrogen.engine.related import RelatedIndex  # numpy, scipy and jieba: only when asked for
         from retrogen.engine.related_cache import TermStore
 
-        return RelatedIndex(self.knowledge_base.reviews, self.glossary, TermStore.open(self.lasting_folder))
+        index = RelatedIndex(self.knowledge_base.reviews, self.glossary, TermStore.open(self.lasting_folder))
+        self.cache_notices += index.notices
+        return index
 
     def related_to(self, review_id: str, limit: int = RELATED_ON_A_PAGE) -> list[Match]:
         """相关的过往经验 of a review: up to `limit` problems and lessons of other reviews like it, at most

@@ -7,10 +7,10 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
@@ -18,11 +18,14 @@ from retrogen.core.words import catalogue
 from retrogen.engine.loop import DECIDED, Verdict
 from retrogen.engine.metrics import is_recurring
 from retrogen.engine.model import Action, Lesson, Review
-from retrogen.engine.text import terms
+from retrogen.engine.text import text_words
 from retrogen.formats.labels import counted
 from retrogen.formats.render import environment
 from retrogen.gate.glossary import CONCEPT, SEED, Glossary
 from retrogen.gate.settings import DEFAULTS
+
+if TYPE_CHECKING:
+    from retrogen.engine.related_cache import WordStore
 
 # Two lessons of a theme say the same thing when their term sets overlap at least this much (Ochiai: shared
 # terms / geometric mean of the two sets' sizes, so a short lesson can match a longer one). Measured on the
@@ -51,19 +54,23 @@ MIN_SECTION_LESSONS = 2
 _SINGLE_HAN = re.compile(r"[\u3400-\u9fff]")
 
 
-def lesson_terms(text: str, glossary: Glossary = SEED) -> frozenset[str]:
+def lesson_terms(text: str, glossary: Glossary = SEED, words: list[str] | None = None) -> frozenset[str]:
     """The terms that say what a lesson is about, and the glossary terms it names (churn and 客户流失 are
-    both `≈客户流失`). The words stay beside them: two lessons of one language that share a word are as alike
-    as before the glossary. Single Chinese characters go: after jieba they are mostly measure words and
-    particles (家, 月, 做, 比) that every lesson shares."""
-    words = terms(text) + glossary.concepts(text)[1]
-    return frozenset(t for t in words if not (len(t) == 1 and _SINGLE_HAN.match(t)))
+    both `≈客户流失`): text.text_words, or `words` when they were found before. Single Chinese characters
+    go: after jieba they are mostly measure words and particles (家, 月, 做, 比) that every lesson shares."""
+    found = text_words(text, glossary) if words is None else words
+    return frozenset(t for t in found if not (len(t) == 1 and _SINGLE_HAN.match(t)))
+
+
+def concepts_of(terms: frozenset[str]) -> frozenset[str]:
+    """The glossary terms among a lesson's terms."""
+    return frozenset(t for t in terms if t.startswith(CONCEPT))
 
 
 def same_concepts(a: frozenset[str], b: frozenset[str]) -> bool:
     """True when two lessons' terms name the same glossary terms, at least SAME_CONCEPTS of them."""
-    concepts = {t for t in a if t.startswith(CONCEPT)}
-    return len(concepts) >= SAME_CONCEPTS and concepts == {t for t in b if t.startswith(CONCEPT)}
+    concepts = concepts_of(a)
+    return len(concepts) >= SAME_CONCEPTS and concepts == concepts_of(b)
 
 
 def similarity(a: frozenset[str], b: frozenset[str]) -> float:
@@ -205,14 +212,17 @@ def build_playbook(
     proven_min_verdicts: int = DEFAULTS.proven_min_verdicts,
     *,
     glossary: Glossary = SEED,
+    kept: WordStore | None = None,
 ) -> Playbook:
     """Near-duplicate lessons merged into practices, grouped into sections: the themes of `order` first, in
     that order, then the others by how widely they were seen, then the practices of themes too small for a
     section. `actions` gives each lesson the actions on its problem with their state and verdict; `themes` is
     the recurring-themes table, so both count a theme the same way. A practice is proven with
-    `proven_min_verdicts` achieved verdicts and no other decided one (Practice.proven)."""
+    `proven_min_verdicts` achieved verdicts and no other decided one (Practice.proven). `kept` keeps the
+    lessons' words between runs (jieba is most of the cost)."""
     sources = _sources(reviews, actions)
-    practices = merge_lessons(sources, glossary)
+    words = kept.words((s.lesson.lesson for s in sources), glossary) if kept is not None else None
+    practices = merge_lessons(sources, glossary, words)
     for practice in practices:
         practice.proven_min_verdicts = proven_min_verdicts
     tagged = Counter(tag for s in sources for tag in s.lesson.tags)
@@ -238,33 +248,41 @@ def build_playbook(
     return playbook
 
 
-def merge_lessons(sources: Iterable[Source], glossary: Glossary = SEED) -> list[Practice]:
+def merge_lessons(
+    sources: Iterable[Source], glossary: Glossary = SEED, words: Mapping[str, list[str]] | None = None
+) -> list[Practice]:
     """Each lesson joins the practice of its theme whose statement it is most similar to (at least
     NEAR_DUPLICATE), or starts a practice of its own. Successes come first and the latest first, so a
     statement is the latest success; comparing with statements only keeps a chain of loosely similar
-    lessons from drifting into one practice."""
+    lessons from drifting into one practice. `words`: each lesson text's text_words, found before."""
     practices: list[Practice] = []
     statements: list[frozenset[str]] = []
+    statement_concepts: list[frozenset[str]] = []  # same_concepts, its sets made once per statement
     # (theme, term) -> the practices whose statement has both: a lesson is scored only against statements it
     # shares a theme and a term with, so a large knowledge base is not compared pair by pair.
     postings: dict[tuple[str, str], list[int]] = defaultdict(list)
     ordered = sorted(sources, key=lambda s: (s.success, s.review.held_on, s.review.id, s.lesson.id), reverse=True)
     for source in ordered:
-        words = lesson_terms(source.lesson.lesson, glossary)
+        text = source.lesson.lesson
+        terms = lesson_terms(text, glossary, words.get(text) if words is not None else None)
+        concepts = concepts_of(terms)
+        alike = len(concepts) >= SAME_CONCEPTS
         themes = source.lesson.tags or ("",)  # lessons without a tag are one theme
-        candidates = sorted({i for theme in themes for term in words for i in postings.get((theme, term), ())})
+        candidates = sorted({i for theme in themes for term in terms for i in postings.get((theme, term), ())})
         scored = [
-            (1.0 if same_concepts(words, statements[i]) else similarity(words, statements[i]), -i) for i in candidates
+            (1.0 if alike and statement_concepts[i] == concepts else similarity(terms, statements[i]), -i)
+            for i in candidates
         ]
         best = max(scored, default=None)
         if best and best[0] >= NEAR_DUPLICATE:
             practices[-best[1]].sources.append(source)
             continue
         for theme in themes:
-            for term in words:
+            for term in terms:
                 postings[(theme, term)].append(len(practices))
         practices.append(Practice([source]))
-        statements.append(words)
+        statements.append(terms)
+        statement_concepts.append(concepts)
     return practices
 
 

@@ -22,7 +22,7 @@ import os
 import pickle
 import sys
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
@@ -35,6 +35,7 @@ import retrogen
 from retrogen.core.files import write_atomic
 from retrogen.engine.model import Review
 from retrogen.engine.related import TermTable, indexed_fields, review_terms
+from retrogen.engine.text import text_words
 from retrogen.gate.glossary import Glossary
 
 STORE_NAME = "related.npz"
@@ -235,3 +236,52 @@ def _patched(kept: _Kept | None, reviews: Sequence[Review], keys: list[str], glo
 
 def _mapped(indices: Any, vocabulary: list[str], column: dict[str, int]) -> Any:
     return np.array([column[term] for term in vocabulary], dtype=np.int32)[indices] if len(vocabulary) else indices
+
+
+WORDS_NAME = "lesson-words.json"
+
+
+class WordStore:
+    """Texts' words and glossary concepts (text.terms and Glossary.concepts: what the playbook compares
+    lessons by), kept between runs in one JSON file by text, for one glossary and code. A file of another
+    glossary or retrogen is simply not used (and replaced); one that is not what this retrogen writes is
+    replaced with a notice."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.notices: list[str] = []
+
+    @classmethod
+    def open(cls, folder: Path | None) -> WordStore | None:
+        """The store in `folder` (gate.index.lasting_folder), or None where it cannot be written."""
+        if folder is None:
+            return None
+        store = cls(folder / WORDS_NAME)
+        return None if store.path.exists() and not os.access(store.path, os.W_OK) else store
+
+    def words(self, texts: Iterable[str], glossary: Glossary) -> dict[str, list[str]]:
+        """Each text's words, from the file where it has them, else found (and kept)."""
+        key = (code_key() + glossary_key(glossary)).hex()
+        kept = self._read(key)
+        found = {text: kept[text] if text in kept else text_words(text, glossary) for text in dict.fromkeys(texts)}
+        if found.keys() != kept.keys():
+            document = {"format": FORMAT, "key": key, "words": found}
+            with contextlib.suppress(OSError):  # a cache: a run that cannot keep it still answers
+                write_atomic(self.path, json.dumps(document, ensure_ascii=False, separators=(",", ":")))
+        return found
+
+    def _read(self, key: str) -> dict[str, list[str]]:
+        try:
+            document = json.loads(self.path.read_bytes())
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            self.notices.append(f"{self.path}: unreadable ({exc}); rebuilding it")
+            return {}
+        words = document.get("words") if type(document) is dict else None
+        if type(words) is not dict or not all(
+            type(found) is list and all(type(word) is str for word in found) for found in words.values()
+        ):
+            self.notices.append(f"{self.path}: not what this retrogen writes; rebuilding it")
+            return {}
+        return words if document.get("key") == key and document.get("format") == FORMAT else {}

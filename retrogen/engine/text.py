@@ -56,6 +56,12 @@ def terms_and_concepts(text: str, glossary: Glossary) -> list[str]:
     return terms(rest) + concepts
 
 
+def text_words(text: str, glossary: Glossary) -> list[str]:
+    """The text's terms and, besides them, the glossary terms it names (`≈客户流失` for churn): the words
+    stay, so two texts of one language that share a word are as alike as without the glossary."""
+    return terms(text) + glossary.concepts(text)[1]
+
+
 def _singular(word: str) -> str:
     """deals → deal, discoveries → discovery; not 'process' or 'status'. Enough folding for sales prose
     without a stemmer's surprises (Porter turns 'pricing' into 'price' but 'business' into 'busi')."""

@@ -1,6 +1,6 @@
-"""The related index's terms kept between runs (engine/related_cache.py): the same answers with and without
-them, a review re-read only when its words change, everything re-read when the glossary changes, and a
-damaged store rebuilt with a notice, never read into an answer."""
+"""The related index's terms and the playbook's lesson words kept between runs (engine/related_cache.py): the
+same answers with and without them, a review re-read only when its words change, everything re-read when the
+glossary changes, and a damaged file rebuilt with a notice, never read into an answer."""
 
 from __future__ import annotations
 
@@ -20,9 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from retrogen.engine import related_cache
+from retrogen.engine.analysis import analysis_of
 from retrogen.engine.model import Review, load_knowledge_base
+from retrogen.engine.playbook import playbook_markdown
 from retrogen.engine.related import Match, RelatedIndex, ReviewTerms, TermTable, review_terms
-from retrogen.engine.related_cache import STORE_NAME, TermStore
+from retrogen.engine.related_cache import STORE_NAME, WORDS_NAME, TermStore
 from retrogen.gate.check import read_knowledge_base
 from retrogen.gate.config import load_config
 from retrogen.gate.glossary import Glossary
@@ -241,3 +243,34 @@ def test_a_patched_table_is_the_table_made_afresh(tmp_path_factory: pytest.TempP
     assert patched.vocabulary == afresh.vocabulary and patched.heads == afresh.heads
     for name in ("data", "indices", "indptr"):
         assert getattr(patched.counts, name).tolist() == getattr(afresh.counts, name).tolist()
+
+
+def playbook_kept_in(folder: Path | None, glossary: Glossary | None = None) -> tuple[str, list[str]]:
+    """The labelled knowledge base's playbook, its lessons' words kept in `folder`, and the notices."""
+    config = load_config(LABELLED / "mkdocs.yml")
+    knowledge_base = load_knowledge_base(read_knowledge_base(config, TODAY, jobs=1), config, TODAY)
+    analysis = analysis_of(knowledge_base, config, use_git=False, cache=False)
+    analysis = dataclasses.replace(analysis, lasting_folder=folder, glossary=glossary or analysis.glossary)
+    return playbook_markdown(analysis.playbook, "en", TODAY), analysis.cache_notices
+
+
+def test_the_playbook_keeps_its_lessons_words_and_reads_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected, _ = playbook_kept_in(None)
+    assert playbook_kept_in(tmp_path) == (expected, [])  # cold: the words found and kept
+    kept = json.loads((tmp_path / WORDS_NAME).read_text(encoding="utf-8"))
+    assert len(kept["words"]) == sum(len(r.lessons) for r in labelled()[0])
+    found: list[str] = []
+    monkeypatch.setattr(related_cache, "text_words", lambda text, glossary: found.append(text) or [])
+    assert playbook_kept_in(tmp_path) == (expected, [])  # warm: no lesson read again
+    assert found == []
+    monkeypatch.undo()
+    # another glossary (here none): every lesson read again, as without the file
+    plain, _ = playbook_kept_in(None, Glossary({}))
+    assert plain != expected and playbook_kept_in(tmp_path, Glossary({})) == (plain, [])
+    (tmp_path / WORDS_NAME).write_text('{"format": 1, "key": "x", "words": {"a": [1]}}', encoding="utf-8")
+    markdown, notices = playbook_kept_in(tmp_path)
+    assert markdown == expected and notices and "not what this retrogen writes" in notices[0]
+    (tmp_path / WORDS_NAME).write_bytes(b"\xff{")
+    markdown, notices = playbook_kept_in(tmp_path)
+    assert markdown == expected and notices and "unreadable" in notices[0]
+    assert playbook_kept_in(tmp_path) == (expected, [])

@@ -1,14 +1,23 @@
-"""Benchmark `retrogen related` on synthetic knowledge bases: loading the reviews, indexing their problems
-and lessons, and answering queries by review id and by free text (issue 10: under 3 s per query once loaded).
-With `--compare REF`, the version of git revision REF is measured in the same run, row beside row (issue 19:
-the glossary and the item's own words first, against the version before them).
+"""Benchmark `retrogen related` and `playbook` on synthetic knowledge bases (issues 10, 19 and 21).
 
-    python3 benchmarks/bench_related.py [--sizes 1000 10000] [--queries 20] [--compare main]
+In process: loading the reviews, building the related index cold (nothing kept) and warm (its term table
+kept in .retrogen/related.npz, one review's lesson edited since), and answering queries by review id and by
+free text. With `--processes`, whole commands as a person runs them, CPU seconds (the process and its
+workers) and peak memory: `related <id>`, `related --text` and `playbook`, cold (no .retrogen/) and warm
+(after a run, one review's lesson edited). With `--compare REF`, the version of git revision REF is measured
+in the same run, row beside row, on its own copy of the knowledge base (two versions would otherwise
+rebuild each other's index at every run).
+
+    python3 benchmarks/bench_related.py [--sizes 1000 10000] [--queries 20] [--compare main] [--processes]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
+import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -18,7 +27,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_check import knowledge_base
+from bench_check import knowledge_base, tree_rss
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -27,20 +36,43 @@ from retrogen.engine.related import RelatedIndex  # noqa: E402
 from retrogen.gate.check import read_knowledge_base  # noqa: E402
 from retrogen.gate.config import load_config  # noqa: E402
 
+try:  # the version before issue 21 keeps nothing between runs
+    from retrogen.engine.related_cache import TermStore
+except ImportError:  # pragma: no cover - only in the other revision's copy
+    TermStore = None  # type: ignore[assignment,misc]
+
 TODAY = __import__("datetime").date(2030, 1, 1)
 TEXTS = ["客户流失 复购率", "决策链 报价", "economic buyer pricing", "discovery call was late"]
+EDITED = "synthetic-00005"
 
 
-def bench(size: int, queries: int, label: str = "this tree") -> None:
-    folder = knowledge_base(size).parent
+def build(reviews: list, glossary: object, folder: Path) -> tuple[RelatedIndex, float]:
+    started = time.process_time()
+    store = TermStore.open(folder) if TermStore is not None else None
+    index = RelatedIndex(reviews, glossary, store) if store is not None else RelatedIndex(reviews, glossary)
+    return index, time.process_time() - started
+
+
+def bench(size: int, queries: int, label: str, shared: Path | None = None) -> None:
+    folder = shared / f"kb-{size}" if shared is not None else knowledge_base(size).parent
     shutil.copy(ROOT / "mkdocs.yml", folder / "mkdocs.yml")
     started = time.perf_counter()
     config = load_config(folder / "mkdocs.yml")
-    reviews = load_knowledge_base(read_knowledge_base(config, TODAY), config, TODAY).reviews
+    reviews = load_knowledge_base(read_knowledge_base(config, TODAY, cache=False), config, TODAY).reviews
     loaded = time.perf_counter() - started
-    started, cpu = time.perf_counter(), time.process_time()
-    index = RelatedIndex(reviews, config.glossary) if hasattr(config, "glossary") else RelatedIndex(reviews)
-    indexed, indexed_cpu = time.perf_counter() - started, time.process_time() - cpu
+    with tempfile.TemporaryDirectory() as kept:
+        index, cold = build(reviews, config.glossary, Path(kept))
+        at = next(i for i, review in enumerate(reviews) if review.id == EDITED)
+        lesson = dataclasses.replace(reviews[at].lessons[0], lesson=reviews[at].lessons[0].lesson + " renewal 续约")
+        edited = [
+            *reviews[:at],
+            dataclasses.replace(reviews[at], lessons=(lesson, *reviews[at].lessons[1:])),
+            *reviews[at + 1 :],
+        ]
+        index, warm = build(edited, config.glossary, Path(kept))
+    # Without a store a new process builds cold every time (a second build in this one would find jieba's
+    # results in memory, which no run of the command does)
+    warmly = f"{warm:.2f} s" if TermStore is not None else "— (as cold)"
     by_review, by_text = [], []
     for review in reviews[:: max(1, len(reviews) // queries)][:queries]:
         started = time.perf_counter()
@@ -51,11 +83,64 @@ def bench(size: int, queries: int, label: str = "this tree") -> None:
         index.like_text(text)
         by_text.append(time.perf_counter() - started)
     print(
-        f"| {label} | {size:,} | {len(index):,} | {loaded:.1f} s | {indexed:.1f} s (CPU {indexed_cpu:.1f} s) | "
+        f"| {label} | {size:,} | {len(index):,} | {loaded:.1f} s | {cold:.2f} s | {warmly} | "
         f"{statistics.median(by_review) * 1000:.0f} ms (max {max(by_review) * 1000:.0f}) | "
         f"{statistics.median(by_text) * 1000:.0f} ms (max {max(by_text) * 1000:.0f}) |",
         flush=True,
     )
+
+
+def measured(command: list[str], cwd: Path, code: Path) -> tuple[float, int]:
+    """CPU seconds and peak memory (bytes, the process and its workers) of `retrogen command` of `code`."""
+    environment = {**os.environ, "PYTHONPATH": str(code), "RETROGEN_TODAY": TODAY.isoformat()}
+    environment.pop("RETROGEN_NO_CACHE", None)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "retrogen", *command],
+        cwd=cwd,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, tree_rss(process.pid))
+        time.sleep(0.05)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), peak
+
+
+def edit_lesson(folder: Path, count: int) -> None:
+    """One review's first lesson reworded, as a person saving it would."""
+    path = folder / "reviews" / f"{EDITED}.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r"^(  lesson: .*?)(?: edit \d+)?$", rf"\1 edit {count}", text, count=1, flags=re.M))
+
+
+PROCESS_COMMANDS = {
+    "related <id>": ["related", "synthetic-00042"],
+    "related --text": ["related", "--text", "economic buyer 决策链"],
+    "playbook": ["playbook"],
+}
+
+
+def processes(size: int, versions: dict[str, Path], work: Path) -> None:
+    source = knowledge_base(size).parent
+    for label, code in versions.items():
+        folder = work / f"kb-{size}-{label.replace('/', '_')}"
+        if not folder.exists():
+            shutil.copytree(source / "reviews", folder / "reviews")
+        shutil.copy(ROOT / "mkdocs.yml", folder / "mkdocs.yml")
+        for name, command in PROCESS_COMMANDS.items():
+            shutil.rmtree(folder / ".retrogen", ignore_errors=True)
+            cold, cold_peak = measured(command, folder, code)
+            edit_lesson(folder, 1)
+            warm, warm_peak = measured(command, folder, code)
+            print(
+                f"| {label} | {size:,} | `{name}` | {cold:.1f} s | {cold_peak / 2**20:.0f} MB | {warm:.1f} s | "
+                f"{warm_peak / 2**20:.0f} MB |",
+                flush=True,
+            )
 
 
 def main() -> None:
@@ -63,12 +148,15 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000])
     parser.add_argument("--queries", type=int, default=20)
     parser.add_argument("--compare", metavar="REF", help="also measure git revision REF, in a copy of its tree")
+    parser.add_argument("--processes", action="store_true", help="also measure whole commands, cold and warm")
     parser.add_argument("--label", default="this tree", help=argparse.SUPPRESS)  # a row's version, for --compare
     parser.add_argument("--rows-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--shared", type=Path, help=argparse.SUPPRESS)  # the knowledge bases of --compare's tree
     args = parser.parse_args()
     if not args.rows_only:
-        print("| version | reviews | problems and lessons | load | index | query by review | query by text |")
-        print("|---|---|---|---|---|---|---|")
+        print(f"CPU seconds; {os.cpu_count()} cores; {sys.version.split()[0]}")
+        print("| version | reviews | problems and lessons | load | index cold | index warm | by review | by text |")
+        print("|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as other:
         if args.compare:
             # The same script of the other revision in a copy of its tree: it imports that tree's retrogen.
@@ -79,8 +167,16 @@ def main() -> None:
             if args.compare:
                 script = Path(other) / "benchmarks" / "bench_related.py"
                 command = [sys.executable, str(script), "--sizes", str(size), "--queries", str(args.queries)]
-                subprocess.run([*command, "--label", args.compare, "--rows-only"], check=True)
-            bench(size, args.queries, args.label)
+                shared = ["--shared", str(knowledge_base(size).parent.parent)]
+                subprocess.run([*command, "--label", args.compare, "--rows-only", *shared], check=True)
+            bench(size, args.queries, args.label, args.shared)
+        if args.processes:
+            versions = {**({args.compare: Path(other)} if args.compare else {}), args.label: ROOT}
+            print("\n| version | reviews | command | cold | peak | warm (one lesson edited) | peak |")
+            print("|---|---|---|---|---|---|---|")
+            work = ROOT / "benchmarks" / "out" / "related-processes"
+            for size in args.sizes:
+                processes(size, versions, work)
 
 
 if __name__ == "__main__":

@@ -227,8 +227,10 @@ def build_playbook(
         practice.proven_min_verdicts = proven_min_verdicts
     tagged = Counter(tag for s in sources for tag in s.lesson.tags)
     with_section = {tag for tag, lessons in tagged.items() if lessons >= MIN_SECTION_LESSONS}
+    # Each practice's tags, gathered once: a practice of thousands of lessons is asked for them per section
+    tags_of = {id(practice): practice.tags for practice in practices}
     for practice in practices:  # a practice lives under its first theme that has a section, as its author put it
-        practice.theme = next((tag for tag in practice.tags if tag in with_section), "")
+        practice.theme = next((tag for tag in tags_of[id(practice)] if tag in with_section), "")
     reach = {str(row["theme"]): row for row in _rows(themes[themes["kind"] == "tag"])}
     position: dict[str, int] = {}
     for tag in order:
@@ -239,12 +241,14 @@ def build_playbook(
             return (0, position[section.theme])
         return (1, -section.reviews, -section.teams, -section.last_seen.toordinal(), section.theme)
 
-    sections = sorted((_section(theme, reach.get(theme), practices) for theme in with_section), key=rank)
-    playbook = Playbook([s for s in (*sections, _section("", None, practices)) if s.entries])
+    sections = sorted((_section(theme, reach.get(theme), practices, tags_of) for theme in with_section), key=rank)
+    playbook = Playbook([s for s in (*sections, _section("", None, practices, tags_of)) if s.entries])
     for number, practice in enumerate(playbook.practices, start=1):
         practice.number = number
     for section in playbook.sections:
-        section.see_also = [p for p in playbook.practices if section.theme in p.tags and p.theme != section.theme]
+        section.see_also = [
+            p for p in playbook.practices if section.theme in tags_of[id(p)] and p.theme != section.theme
+        ]
     return playbook
 
 
@@ -287,8 +291,11 @@ def merge_lessons(
 
 
 def _sources(reviews: Sequence[Review], actions: pd.DataFrame) -> list[Source]:
+    # Four columns of the action table, not its rows as dicts: at 50,000 actions that is seconds
+    columns = [actions[name].tolist() for name in ("review", "id", "state", "verification")]
     tracked: dict[tuple[str, str], tuple[str, str | None]] = {
-        (row["review"], row["id"]): (row["state"], _text_or_none(row["verification"])) for row in _rows(actions)
+        (review, action): (state, _text_or_none(verification))
+        for review, action, state, verification in zip(*columns, strict=True)
     }
     return [
         Source(
@@ -317,16 +324,21 @@ def by_evidence(practice: Practice) -> tuple[Any, ...]:
     )
 
 
-def _section(theme: str, row: dict[str, Any] | None, practices: list[Practice]) -> Section:
+def _section(
+    theme: str, row: dict[str, Any] | None, practices: list[Practice], tags_of: dict[int, list[str]]
+) -> Section:
     mine = [p for p in practices if p.theme == theme]
     mine.sort(key=by_evidence)
     section = Section(theme, [p for p in mine if not p.is_pitfall], [p for p in mine if p.is_pitfall])
-    if theme:
-        seen = [s.review for p in practices if theme in p.tags for s in p.sources]
-        section.reviews = int(row["reviews"]) if row else len({r.id for r in seen})
-        section.teams = int(row["teams"]) if row else len({r.team for r in seen})
-        section.last_seen = row["last_seen"] if row else max(r.held_on for r in seen)
-        section.recurring = bool(row["recurring"]) if row else is_recurring(seen)
+    if theme and row:
+        section.reviews, section.teams = int(row["reviews"]), int(row["teams"])
+        section.last_seen, section.recurring = row["last_seen"], bool(row["recurring"])
+    elif theme:
+        seen = [s.review for p in practices if theme in tags_of[id(p)] for s in p.sources]
+        section.reviews = len({r.id for r in seen})
+        section.teams = len({r.team for r in seen})
+        section.last_seen = max(r.held_on for r in seen)
+        section.recurring = is_recurring(seen)
     return section
 
 

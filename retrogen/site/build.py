@@ -73,6 +73,7 @@ def generate(
     count = len(analysis.knowledge_base.reviews)
     progress(f"generating the pages of {plural(count, 'review')}")
     pages = build_pages(analysis, config)
+    report.notices += analysis.cache_notices  # the related index's, once the pages asked for it
     progress("writing each review's report (.docx)")
     reports = review_reports(analysis)
     editor = editor_files(config, analysis.knowledge_base.reviews) if config.settings.editor == EDITOR_DECAP else {}

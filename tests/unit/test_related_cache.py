@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -20,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from retrogen.engine import related_cache
-from retrogen.engine.analysis import analysis_of
+from retrogen.engine.analysis import analyse, analysis_of
 from retrogen.engine.model import Review, load_knowledge_base
 from retrogen.engine.playbook import playbook_markdown
 from retrogen.engine.related import Match, RelatedIndex, ReviewTerms, TermTable, review_terms
@@ -29,6 +30,8 @@ from retrogen.gate.check import read_knowledge_base
 from retrogen.gate.config import load_config
 from retrogen.gate.glossary import Glossary
 from retrogen.gate.index import lasting_folder
+from retrogen.site.build import generate
+from retrogen.site.pages import build_pages
 
 from ..conftest import TODAY
 
@@ -274,3 +277,20 @@ def test_the_playbook_keeps_its_lessons_words_and_reads_alike(tmp_path: Path, mo
     markdown, notices = playbook_kept_in(tmp_path)
     assert markdown == expected and notices and "unreadable" in notices[0]
     assert playbook_kept_in(tmp_path) == (expected, [])
+
+
+def test_the_site_says_when_the_related_index_was_rebuilt_and_builds_the_same_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(LABELLED / "reviews", tmp_path / "reviews")
+    shutil.copy(LABELLED / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    config = load_config(tmp_path / "mkdocs.yml")
+    without = build_pages(analyse(config, TODAY, use_git=False, cache=False), config)
+    monkeypatch.delenv("RETROGEN_NO_CACHE")
+    first = generate(config, TODAY, use_git=False)
+    assert (tmp_path / ".retrogen" / STORE_NAME).exists() and not first.notices
+    (tmp_path / ".retrogen" / STORE_NAME).write_bytes(b"PK\x03\x04 torn")
+    again = generate(config, TODAY, use_git=False)
+    assert [notice for notice in again.notices if STORE_NAME in notice and "rebuilding it" in notice]
+    written = {page: (config.generated_dir / page).read_text(encoding="utf-8") for page in without}
+    assert written == without

@@ -134,21 +134,26 @@ class TermTable:
     def of(cls, segmented: Sequence[ReviewTerms]) -> TermTable:
         from scipy.sparse import csr_matrix
 
-        rows = [row for terms in segmented for row in (terms.context, *terms.items)]
-        vocabulary = sorted({term for row in rows for term in row})
+        words: list[str] = []
+        counts: list[int] = []
+        lengths: list[int] = []
+        for terms in segmented:
+            for row in (terms.context, *terms.items):
+                words += row
+                counts += row.values()
+                lengths.append(len(row))
+        vocabulary = sorted(set(words))
         column = {term: index for index, term in enumerate(vocabulary)}
-        ordered = [sorted((column[term], count) for term, count in row.items()) for row in rows]
-        entries = [entry for row in ordered for entry in row]
-        counts = csr_matrix(
+        table = csr_matrix(
             (
-                np.array([count for _, count in entries], dtype=np.int32),
-                np.array([term for term, _ in entries], dtype=np.int32),
-                np.cumsum([0, *map(len, ordered)]),
+                np.array(counts, dtype=np.int32),
+                np.fromiter(map(column.__getitem__, words), dtype=np.int32, count=len(words)),
+                np.cumsum([0, *lengths]),
             ),
-            shape=(len(rows), len(vocabulary)),
+            shape=(len(lengths), len(vocabulary)),
         )
-        heads = [json.dumps(terms.head, ensure_ascii=False) for terms in segmented]
-        return cls(vocabulary, counts, heads)
+        table.sort_indices()
+        return cls(vocabulary, table, [json.dumps(terms.head, ensure_ascii=False) for terms in segmented])
 
 
 class RelatedIndex:

@@ -201,6 +201,8 @@ def _patched(kept: _Kept | None, reviews: Sequence[Review], keys: list[str], glo
     old_starts = np.cumsum(kept.rows) - kept.rows if kept is not None else np.zeros(0, dtype=np.int64)
     new_reviews = {key: review for key, review in zip(keys, reviews, strict=True) if key not in old_place}
     new = TermTable.of([review_terms(review, glossary) for review in new_reviews.values()])
+    if not old_place and len(new_reviews) == len(keys):
+        return new  # nothing kept, each review once: the fresh table is the table
     new_place = {key: index for index, key in enumerate(new_reviews)}
     new_sizes = np.array([1 + len(r.problems) + len(r.lessons) for r in new_reviews.values()], dtype=np.int64)
     new_starts = old.counts.shape[0] + np.cumsum(new_sizes) - new_sizes

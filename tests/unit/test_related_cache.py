@@ -294,3 +294,31 @@ def test_the_site_says_when_the_related_index_was_rebuilt_and_builds_the_same_pa
     assert [notice for notice in again.notices if STORE_NAME in notice and "rebuilding it" in notice]
     written = {page: (config.generated_dir / page).read_text(encoding="utf-8") for page in without}
     assert written == without
+
+
+def test_two_runs_at_once_leave_a_table_that_reads_cleanly(tmp_path: Path) -> None:
+    """Each run replaces the file in one step: whichever finishes last, the next run finds a whole table."""
+    reviews, glossary = labelled()
+    script = f"""
+from pathlib import Path
+from retrogen.engine.model import load_knowledge_base
+from retrogen.engine.related import RelatedIndex
+from retrogen.engine.related_cache import TermStore
+from retrogen.gate.check import read_knowledge_base
+from retrogen.gate.config import load_config
+from tests.conftest import TODAY
+config = load_config(Path({str(LABELLED / "mkdocs.yml")!r}))
+reviews = load_knowledge_base(read_knowledge_base(config, TODAY, jobs=1), config, TODAY).reviews
+for _ in range(3):
+    index = RelatedIndex(reviews, config.glossary, TermStore.open(Path({str(tmp_path)!r})))
+    assert not index.notices, index.notices
+"""
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    runs = [
+        subprocess.Popen([sys.executable, "-c", script], env=environment, cwd=ROOT, stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    errors = [run.communicate()[1] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], errors
+    index = stored(tmp_path, reviews, glossary)
+    assert not index.notices and answers(index, reviews) == answers(RelatedIndex(reviews, glossary), reviews)

@@ -140,7 +140,8 @@ class Analysis:
         notes = [
             f"{f.path}:{f.line}:{f.column}: {f.code} {f.message} (review left out)" for f in self.knowledge_base.skipped
         ]
-        return self.knowledge_base.notices + notes + ([self.git.notice] if self.git.notice else [])
+        git = ([self.git.notice] if self.git.notice else []) + self.git.cache_notices
+        return self.knowledge_base.notices + notes + git
 
     @cached_property
     def loop(self) -> ClosedLoop:
@@ -489,15 +490,16 @@ def analyse(
     acts on the check itself (build) composes the steps: read_knowledge_base, load_knowledge_base, analysis_of.
     `cache`: keep the unchanged reviews' reading in the lasting index (gate/index.py)."""
     reading = read_knowledge_base(config, today, jobs=jobs, cache=cache)
-    return analysis_of(load_knowledge_base(reading, config, today), config, use_git=use_git)
+    return analysis_of(load_knowledge_base(reading, config, today), config, use_git=use_git, cache=cache)
 
 
-def analysis_of(knowledge_base: KnowledgeBase, config: Config, *, use_git: bool = True) -> Analysis:
-    """The analysis of a loaded knowledge base, with its git history unless `use_git` is false."""
+def analysis_of(knowledge_base: KnowledgeBase, config: Config, *, use_git: bool = True, cache: bool = True) -> Analysis:
+    """The analysis of a loaded knowledge base, with its git history unless `use_git` is false (read only
+    since the last run's commits with `cache`)."""
     git = (
         GitHistory()
         if not use_git
-        else read_git_history(config.root, config.reviews_dir, config.settings.max_file_size)
+        else read_git_history(config.root, config.reviews_dir, config.settings.max_file_size, cache=cache)
     )
     return Analysis(
         knowledge_base,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import stat
 import time
 from pathlib import Path
@@ -21,7 +20,8 @@ ABANDONED_AFTER_SECONDS = 60
 def hidden_sibling(path: Path, role: str) -> Path:
     """A fresh hidden name beside `path` (`.site.retrogen-new-1a2b3c4d`): no check or build reads hidden
     files, and the name stays short enough for any file system."""
-    return path.with_name(f".{path.name[:100]}.{role}-{secrets.token_hex(4)}")
+    # os.urandom is what secrets.token_hex reads, without importing secrets (and hmac) into every command
+    return path.with_name(f".{path.name[:100]}.{role}-{os.urandom(4).hex()}")
 
 
 def _temporary_copy(path: Path, content: str | bytes) -> Path:

@@ -151,12 +151,66 @@ class Entry:
         return True if same and status.st_ctime_ns < self.stamp.read_ns - RACY_NS else None
 
 
+class KeptHead(NamedTuple):
+    """A review's head (see gate/heads.py) as the index keeps it, with the stat of the file it was read from."""
+
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+    inode: int
+    read_ns: int
+    review_id: str | None
+    team: str | None
+    tags: str  # one per line
+
+    def fresh(self, status: os.stat_result) -> bool:
+        """True when the file is untouched since its head was read (and was not changed within the clock
+        tick of that reading); anything else is read again, which costs no more than hashing it would."""
+        return (
+            status.st_size == self.size
+            and status.st_mtime_ns == self.mtime_ns
+            and status.st_ctime_ns == self.ctime_ns
+            and status.st_ino == self.inode
+            and status.st_ctime_ns < self.read_ns - RACY_NS
+        )
+
+    def tag_tuple(self) -> tuple[str, ...]:
+        return tuple(self.tags.split("\n")) if self.tags else ()
+
+
+class KeptFacts(NamedTuple):
+    """What the checks across reviews read of a file (see check.facts_of_file), kept with its bytes' stamp."""
+
+    display: str
+    limit: int  # the size limit it was read with: a file over it has no facts
+    stamp: Stamp
+    facts: bytes  # pickled ReviewFacts, or None for a file that does not load
+
+    def fresh(self, status: os.stat_result) -> bool | None:
+        return Entry("", self.stamp, b"", b"").fresh(status)
+
+
 _META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 _REVIEWS = """CREATE TABLE IF NOT EXISTS reviews (
     path TEXT PRIMARY KEY, display TEXT NOT NULL, settings TEXT NOT NULL,
     size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, inode INTEGER NOT NULL,
     sha256 BLOB NOT NULL, read_ns INTEGER NOT NULL, result BLOB NOT NULL, data BLOB NOT NULL
 )"""
+
+
+# The heads and facts of the reviews around a checked file (gate/heads.py): kept whatever the check's
+# settings, since neither depends on them (facts only on the size limit, kept with them).
+_HEADS = """CREATE TABLE heads (
+    path TEXT PRIMARY KEY, folder TEXT NOT NULL,
+    size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, inode INTEGER NOT NULL,
+    read_ns INTEGER NOT NULL, review_id TEXT, team TEXT, tags TEXT NOT NULL
+)"""
+_FACTS = """CREATE TABLE facts (
+    path TEXT PRIMARY KEY, display TEXT NOT NULL, size_limit INTEGER NOT NULL,
+    size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, inode INTEGER NOT NULL,
+    sha256 BLOB NOT NULL, read_ns INTEGER NOT NULL, facts BLOB NOT NULL
+)"""
+_HEADS_CODE = "heads_code"
 
 
 class ReviewIndex:
@@ -168,6 +222,7 @@ class ReviewIndex:
         self.notices: list[str] = []
         self._connection: sqlite3.Connection | None = None
         self.broken = False  # damage was found this run: nothing more is read from it or written to it
+        self._side_ready = False  # the heads and facts tables are checked (see _side_tables)
 
     @classmethod
     def open(cls, root: Path, settings: str, *, avoid: Path | None = None) -> ReviewIndex | None:
@@ -313,6 +368,110 @@ class ReviewIndex:
         except sqlite3.OperationalError as exc:
             with contextlib.suppress(sqlite3.Error):
                 self._connection.execute("ROLLBACK")
+            if not _busy(exc):
+                self._broken(exc)
+        except sqlite3.DatabaseError as exc:
+            self._broken(exc)
+
+    # The heads and facts tables: the one-file check's view of the rest of the knowledge base.
+
+    def _side_tables(self) -> sqlite3.Connection | None:
+        """The connection, once the heads and facts tables are there and were made by this retrogen (they
+        are dropped with the reviews' entries when another version's index is rebuilt); None when they
+        cannot be used this run."""
+        if self._connection is None or self.broken:
+            return None
+        if self._side_ready:
+            return self._connection
+        try:
+            found = dict(self._connection.execute("SELECT key, value FROM meta").fetchall())
+            if found.get(_HEADS_CODE) != found.get("code"):
+                self._connection.execute("BEGIN IMMEDIATE")
+                self._connection.execute("DROP TABLE IF EXISTS heads")
+                self._connection.execute("DROP TABLE IF EXISTS facts")
+                self._connection.execute(_HEADS)
+                self._connection.execute(_FACTS)
+                self._connection.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (_HEADS_CODE, found.get("code")))
+                self._connection.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            with contextlib.suppress(sqlite3.Error):
+                self._connection.execute("ROLLBACK")
+            if not _busy(exc):
+                self._broken(exc)
+            return None
+        except sqlite3.DatabaseError as exc:
+            self._broken(exc)
+            return None
+        self._side_ready = True
+        return self._connection
+
+    def stored_heads(self, folder: str) -> dict[str, KeptHead]:
+        """The kept heads of the files below `folder` (an absolute path), by path."""
+        connection = self._side_tables()
+        if connection is None:
+            return {}
+        try:
+            rows = connection.execute(
+                "SELECT path, size, mtime_ns, ctime_ns, inode, read_ns, review_id, team, tags FROM heads "
+                "WHERE folder = ?",
+                (folder,),
+            ).fetchall()
+        except sqlite3.DatabaseError as exc:
+            self._broken(exc)
+            return {}
+        return {path: KeptHead(*row) for path, *row in rows}
+
+    def store_heads(
+        self, folder: str, read: Sequence[tuple[os.stat_result, int, Any]], *, gone: Sequence[str] = ()
+    ) -> None:
+        """Keep the heads read this run (stat, when read, and the Head) and forget those of files gone."""
+        rows = [
+            (head.file, folder, s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_ino, read_ns, head.review_id,
+             head.team, "\n".join(head.tags))
+            for s, read_ns, head in read
+        ]  # fmt: skip
+        self._write_side("heads", rows, gone)
+
+    def stored_facts(self, paths: Sequence[str]) -> dict[str, KeptFacts]:
+        """The kept facts of `paths` (absolute), by path."""
+        connection = self._side_tables()
+        if connection is None:
+            return {}
+        found: dict[str, KeptFacts] = {}
+        try:
+            for start in range(0, len(paths), _SELECT_CHUNK):
+                chunk = paths[start : start + _SELECT_CHUNK]
+                rows = connection.execute(
+                    "SELECT path, display, size_limit, size, mtime_ns, ctime_ns, inode, sha256, read_ns, facts "
+                    f"FROM facts WHERE path IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                ).fetchall()
+                for path, display, limit, *stamp, facts in rows:
+                    found[path] = KeptFacts(display, limit, Stamp(*stamp), facts)
+        except sqlite3.DatabaseError as exc:
+            self._broken(exc)
+            return {}
+        return found
+
+    def store_facts(self, items: Iterable[tuple[str, KeptFacts]]) -> None:
+        """Keep the facts read (or found unchanged and stamped again) this run, by absolute path."""
+        rows = [(path, kept.display, kept.limit, *kept.stamp, kept.facts) for path, kept in items]
+        self._write_side("facts", rows, ())
+
+    def _write_side(self, table: str, rows: list[tuple[Any, ...]], gone: Sequence[str]) -> None:
+        connection = self._side_tables()
+        if connection is None or not (rows or gone):
+            return
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            if rows:
+                marks = ",".join("?" * len(rows[0]))
+                connection.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", rows)
+            connection.executemany(f"DELETE FROM {table} WHERE path = ?", ((path,) for path in gone))
+            connection.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            with contextlib.suppress(sqlite3.Error):
+                connection.execute("ROLLBACK")
             if not _busy(exc):
                 self._broken(exc)
         except sqlite3.DatabaseError as exc:

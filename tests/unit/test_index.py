@@ -16,8 +16,17 @@ from click.testing import CliRunner
 
 from retrogen.cli import cli
 from retrogen.gate import check as gate_check
+from retrogen.gate import heads as gate_heads
 from retrogen.gate import index as gate_index
-from retrogen.gate.check import CheckOptions, Reading, open_index, read_knowledge_base
+from retrogen.gate.check import (
+    CheckOptions,
+    CheckResult,
+    Reading,
+    check_paths,
+    display_path,
+    open_index,
+    read_knowledge_base,
+)
 from retrogen.gate.config import Config, load_config
 from retrogen.gate.index import INDEX_FOLDER, INDEX_NAME, ReviewIndex, code_key, settings_key
 
@@ -270,3 +279,97 @@ def test_the_command_line_turns_it_off_and_says_when_it_was_rebuilt(config: Conf
     assert f"notice: {index_file(config)}: unreadable" in damaged.stderr
     metrics = run("metrics", "--format", "json")
     assert run("--no-cache", "metrics", "--format", "json").stdout == metrics.stdout
+
+
+# `check` of one file (the pre-commit hook's case): the other files' heads and facts are kept in the index.
+
+CHECKED = "2026-q3-east-sales.yaml"
+
+
+def check_one(config: Config, *, cache: bool = True) -> CheckResult:
+    options = CheckOptions.of(config, TODAY)
+    index = open_index(config, options, cache=cache)
+    try:
+        return check_paths([config.reviews_dir / CHECKED], options, reviews_dir=config.reviews_dir, jobs=1, index=index)
+    finally:
+        if index is not None:
+            index.close()
+
+
+def same_check(result: CheckResult, expected: CheckResult) -> None:
+    assert result.findings == expected.findings
+    assert not result.notices
+
+
+@pytest.fixture
+def heads_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the files whose heads were read."""
+    names: list[str] = []
+    read_head = gate_heads.read_head
+
+    def counting(file: str) -> Any:
+        names.append(Path(file).name)
+        return read_head(file)
+
+    monkeypatch.setattr(gate_heads, "read_head", counting)
+    return names
+
+
+def test_a_warm_check_of_one_file_reads_no_other_file(config: Config, parsed: list[str], heads_read: list[str]) -> None:
+    cold = check_one(config)
+    assert len(heads_read) == len(list(config.reviews_dir.glob("*.yaml"))) - 1
+    path = config.reviews_dir / CHECKED
+    path.write_text(path.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")  # the commit's change
+    parsed.clear()
+    heads_read.clear()
+    warm = check_one(config)
+    assert parsed == [CHECKED] and heads_read == []
+    same_check(cold, check_one(config, cache=False))
+    same_check(warm, check_one(config, cache=False))
+    assert any(f.code == "RG223" for f in warm.findings)  # judged against the team's earlier reviews' facts
+
+
+def test_another_file_edited_added_or_deleted_changes_the_one_file_result(
+    config: Config, heads_read: list[str]
+) -> None:
+    check_one(config)
+    reviews = config.reviews_dir
+
+    def clash() -> set[str]:
+        result = check_one(config)
+        same_check(result, check_one(config, cache=False))
+        return {f.message for f in result.findings if f.code == "RG111"}
+
+    other = reviews / "2026-q2-east-sales.yaml"
+    text, status = other.read_text(encoding="utf-8"), other.stat()
+    other.write_text(text.replace("id: 2026-q2-east-sales", "id: 2026-q3-east-sales"), encoding="utf-8")
+    os.utime(other, ns=(status.st_atime_ns, status.st_mtime_ns))  # same size, same mtime: only ctime tells
+    heads_read.clear()
+    shown = display_path(other.resolve())
+    assert clash() == {f"review id '2026-q3-east-sales' is already used by {shown}; choose another id"}
+    assert heads_read.count(other.name) == 2  # by the run with the index, then by the one without
+    other.write_text(text, encoding="utf-8")
+    assert clash() == set()
+    (reviews / "copy.yaml").write_bytes((reviews / CHECKED).read_bytes())
+    copy = display_path((reviews / "copy.yaml").resolve())
+    assert clash() == {f"review id '2026-q3-east-sales' is already used by {copy}; choose another id"}
+    (reviews / "copy.yaml").unlink()
+    assert clash() == set()
+    with sqlite3.connect(index_file(config)) as connection:
+        kept = {Path(path).name for (path,) in connection.execute("SELECT path FROM heads")}
+    assert "copy.yaml" not in kept and other.name in kept
+
+
+def test_an_edit_to_a_related_review_changes_the_cross_findings_of_the_one_file(config: Config) -> None:
+    check_one(config)
+    earlier = config.reviews_dir / "2026-q2-east-sales.yaml"
+    before = check_one(config)
+    earlier.write_text(earlier.read_text(encoding="utf-8").replace("actual: 14\n", "actual: 18\n"), "utf-8")
+    after = check_one(config)
+    same_check(after, check_one(config, cache=False))
+
+    def missed(result: CheckResult) -> list[str]:
+        return [f.message.split(" missed")[0] for f in result.findings if f.code == "RG223"]
+
+    # Q2 met its 新客户数量 target now: Q3's is a first miss, no longer the fourth in a row.
+    assert "metric 新客户数量" in missed(before) and "metric 新客户数量" not in missed(after)

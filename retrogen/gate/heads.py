@@ -1,0 +1,180 @@
+"""The reviews around the ones being checked, read cheaply: each file's id, team and tags from its first
+lines, kept in the lasting index.
+
+Checking one file of ten thousand reads that file, the stat of the others and their kept heads. A head is
+kept with the stat of the file it was read from and used again only while that stat is the same (a file
+changed within the clock tick of its reading is read again, as the index's entries are). Links are never
+kept: what they say depends on where they point.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import NamedTuple
+
+from retrogen.gate.index import ReviewIndex, now_ns
+from retrogen.gate.loader import read_bounded
+
+REVIEW_SUFFIXES = (".yaml", ".yml")
+# The id is near the top of a review; a file that hides it further down is checked when it is named.
+ID_SEARCH_BYTES = 65_536
+# The `tags:` line of a review or lesson in a head: a flow list `tags: [a, b]`, or a block list of plain
+# items. Each is matched only at the start of a line that holds "tags:" (found with str.find): a pattern
+# tried at every character of ten thousand heads costs a second.
+_TAGS_KEY = "tags:"
+
+
+@cache
+def _patterns() -> tuple[re.Pattern[str], ...]:
+    """The id, team and tags patterns, compiled on first use: a warm check of one file needs none of them."""
+    return (
+        re.compile(r"^id:[ \t]*['\"]?([^'\"\s#]+)", re.MULTILINE),
+        re.compile(r"^team:[ \t]*(?:\"([^\"\\\n]*)\"|'([^'\n]*)'|([^#\n]*?))[ \t]*(?:#.*)?$", re.MULTILINE),
+        re.compile(r"^[ \t-]*tags:[ \t]*\[([^\]\n]*)\]", re.MULTILINE),
+        re.compile(r"^[ \t-]*tags:[ \t]*(?:#[^\n]*)?\n((?:[ \t]*-[ \t]+[^:#\n]+(?:#[^\n]*)?\n)+)", re.MULTILINE),
+    )
+
+
+class Head(NamedTuple):
+    """What the first lines of a review say: its id, team and tags, read without parsing the file."""
+
+    file: str  # the path, as a string: ten thousand Path objects cost more than the rest of a warm check
+    review_id: str | None
+    team: str | None
+    tags: tuple[str, ...] = ()
+
+    @property
+    def path(self) -> Path:
+        return Path(self.file)
+
+
+def link_leaves(path: Path, root: Path) -> bool:
+    """True when `path` is a symbolic link whose target lies outside `root`."""
+    return path.is_symlink() and not path.resolve().is_relative_to(root.resolve())
+
+
+def review_files(folder: Path) -> Iterator[tuple[tuple[str, ...], os.DirEntry[str]]]:
+    """Each review file below `folder` (not hidden, not below a hidden folder or a linked one), as its path's
+    parts below `folder` and its directory entry, ordered as sorted Paths are."""
+    found: list[tuple[tuple[str, ...], os.DirEntry[str]]] = []
+    _walk(os.path.abspath(folder), (), found)
+    found.sort(key=lambda item: item[0])
+    return (item for item in found if _is_file(item[1]))
+
+
+def _walk(folder: str, parts: tuple[str, ...], found: list[tuple[tuple[str, ...], os.DirEntry[str]]]) -> None:
+    try:
+        with os.scandir(folder) as listing:
+            entries = list(listing)
+    except PermissionError:  # as Path.rglob: a folder that cannot be listed has nothing to check
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.name.endswith(REVIEW_SUFFIXES):
+            found.append(((*parts, entry.name), entry))
+        if _is_dir(entry) and not entry.is_symlink():
+            _walk(entry.path, (*parts, entry.name), found)
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
+def review_heads(folder: Path, exclude: set[Path], index: ReviewIndex | None = None) -> list[Head]:
+    """The other reviews of the knowledge base (all but the resolved paths in `exclude`), read cheaply from
+    their `id:`, `team:` and `tags:` lines: only the head of each file is read, so a huge or endless file
+    costs no more than a small one, and with `index` only the heads of the files changed since it kept them."""
+    if not folder.is_dir():
+        return []
+    top = os.path.abspath(folder)
+    kept = index.stored_heads(top) if index is not None else {}
+    excluded = {(status.st_dev, status.st_ino) for path in exclude if (status := _stat(path)) is not None}
+    heads: list[Head] = []
+    changed: list[tuple[os.stat_result, int, Head]] = []
+    for _, entry in review_files(folder):
+        try:
+            status = entry.stat()
+        except OSError:
+            continue
+        if (status.st_dev, status.st_ino) in excluded and Path(entry.path).resolve() in exclude:
+            kept.pop(entry.path, None)  # a file being checked: its kept head is neither used nor forgotten
+            continue
+        if entry.is_symlink():  # never kept (a kept head of the file it replaced goes)
+            if not link_leaves(Path(entry.path), folder) and (head := read_head(entry.path)) is not None:
+                heads.append(head)
+            continue
+        stored = kept.pop(entry.path, None)
+        if stored is not None and stored.fresh(status):
+            heads.append(Head(entry.path, stored.review_id, stored.team, stored.tag_tuple()))
+            continue
+        read_ns = now_ns()
+        head = read_head(entry.path)
+        if head is not None:
+            heads.append(head)
+            changed.append((status, read_ns, head))
+    if index is not None and (changed or kept):
+        index.store_heads(top, changed, gone=list(kept))
+    return heads
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
+
+
+def read_head(file: str) -> Head | None:
+    """A file's head as its first ID_SEARCH_BYTES say; None when it cannot be read."""
+    try:
+        head = read_bounded(Path(file), ID_SEARCH_BYTES)[:ID_SEARCH_BYTES].decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    id_line, team_line, _, _ = _patterns()
+    review_id, team = id_line.search(head), team_line.search(head)
+    return Head(
+        file,
+        review_id.group(1) if review_id else None,
+        next((g for g in team.groups() if g is not None), None) if team else None,
+        head_tags(head),
+    )
+
+
+def head_tags(head: str) -> tuple[str, ...]:
+    """The tags a head writes in the usual forms; a tag written otherwise is only missed as a known spelling."""
+    _, _, flow, block = _patterns()
+    starts: list[int] = []
+    found = head.find(_TAGS_KEY)
+    while found >= 0:
+        start = head.rfind("\n", 0, found) + 1
+        if not starts or starts[-1] != start:
+            starts.append(start)
+        found = head.find(_TAGS_KEY, found + len(_TAGS_KEY))
+    items = [item for start in starts if (match := flow.match(head, start)) for item in match.group(1).split(",")]
+    items += [
+        line.split("#")[0].strip().removeprefix("-")
+        for start in starts
+        if (match := block.match(head, start))
+        for line in match.group(1).splitlines()
+    ]
+    return tuple(tag for item in items if (tag := item.strip().strip("'\"").strip()))
+
+
+def known_ids(folder: Path, exclude: set[Path]) -> Iterator[tuple[str, Path]]:
+    """Ids of the other reviews in the knowledge base, from their heads."""
+    return ((head.review_id, head.path) for head in review_heads(folder, exclude) if head.review_id)

@@ -17,7 +17,7 @@ from retrogen.core.workers import exit_with_parent
 from retrogen.gate.config import Config
 from retrogen.gate.findings import Finding, Severity
 from retrogen.gate.glossary import TagSpeller, TagVocabulary, team_hint
-from retrogen.gate.heads import Head, link_leaves, review_files, review_heads
+from retrogen.gate.heads import Around, Head, heads_around, link_leaves, review_files
 from retrogen.gate.hints import is_placeholder
 from retrogen.gate.index import (
     Entry,
@@ -503,7 +503,12 @@ def _across_files(
     outside: list[FileResult] = []
     for result in results:
         (inside if folder and result.path.resolve().is_relative_to(folder) else outside).append(result)
-    heads = review_heads(folder, {f.resolve() for f in files}, index) if folder else []
+    around = Around([], Counter())
+    if folder:
+        ids = {r.review_id for r in inside if r.review_id} | {source for r in results for source in _sources(r)}
+        teams = {r.facts.team for r in results if r.facts}
+        around = heads_around(folder, {f.resolve() for f in files}, index, ids=ids, teams=teams)
+    heads = around.heads
     others = [(head.review_id, head.file) for head in heads if head.review_id] if inside else []
     # A draft outside reviews/ (the next review, a copy) is judged with the knowledge base around it too.
     related_inside = _related_facts(heads, inside, options, jobs, index) if inside else []
@@ -514,17 +519,17 @@ def _across_files(
         *duplicate_ids(outside, ()),
         *_cross_findings(inside, related_inside, options),
         *_cross_findings(outside, related_outside, options),
-        *_tag_findings(results, heads, options.tags),
+        *_tag_findings(results, around.tags, options.tags),
     ]:
         by_display[finding.path].findings.append(finding)
     findings = sorted(f for r in results for f in r.findings)
     return CheckResult(results, findings)
 
 
-def _tag_findings(checked: list[FileResult], heads: list[Head], vocabulary: TagVocabulary) -> Iterator[Finding]:
+def _tag_findings(checked: list[FileResult], others: Counter[str], vocabulary: TagVocabulary) -> Iterator[Finding]:
     """A warning on each tag that looks like a slip for a known one: the vocabulary's, or one written at
-    least as often (in the checked files and the rest of the knowledge base)."""
-    used = Counter(tag for head in heads for tag in head.tags)
+    least as often (in the checked files and, `others`, the rest of the knowledge base)."""
+    used = Counter(others)
     used.update(use.tag for result in checked for use in result.tags)
     speller = TagSpeller(vocabulary, used)
     for result in checked:
@@ -549,11 +554,17 @@ def _related_facts(
     those their actions are carried from. A head without a readable team is read to be sure; an unchanged
     file's facts come from the index."""
     teams = {r.facts.team for r in checked if r.facts}
-    sources = {carried_key(a.carried_from)[0] for r in checked if r.facts for a in r.facts.actions if a.carried_from}
+    sources = {source for r in checked for source in _sources(r)}
     wanted = [h.path for h in heads if h.team is None or h.team.strip() in teams or h.review_id in sources]
     if index is None:
         return [facts for facts in _per_file(_facts_batch, wanted, options, jobs) if facts]
     return [facts for facts in _indexed_facts(wanted, options, jobs, index) if facts]
+
+
+def _sources(result: FileResult) -> set[str]:
+    """The reviews whose actions a checked file carries."""
+    actions = result.facts.actions if result.facts else ()
+    return {carried_key(action.carried_from)[0] for action in actions if action.carried_from}
 
 
 def _indexed_facts(

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
-from retrogen.gate.index import ReviewIndex, now_ns
+from retrogen.gate.index import Listing, ReviewIndex, now_ns, settled, storable
 from retrogen.gate.loader import read_bounded
 
 REVIEW_SUFFIXES = (".yaml", ".yml")
@@ -57,12 +58,13 @@ def link_leaves(path: Path, root: Path) -> bool:
     return path.is_symlink() and not path.resolve().is_relative_to(root.resolve())
 
 
-def review_files(folder: Path) -> Iterator[tuple[tuple[str, ...], os.DirEntry[str]]]:
+def review_files(folder: Path, *, ordered: bool = True) -> Iterator[tuple[tuple[str, ...], os.DirEntry[str]]]:
     """Each review file below `folder` (not hidden, not below a hidden folder or a linked one), as its path's
-    parts below `folder` and its directory entry, ordered as sorted Paths are."""
+    parts below `folder` and its directory entry, `ordered` as sorted Paths are."""
     found: list[tuple[tuple[str, ...], os.DirEntry[str]]] = []
     _walk(os.path.abspath(folder), (), found)
-    found.sort(key=lambda item: item[0])
+    if ordered:
+        found.sort(key=lambda item: item[0])
     return (item for item in found if _is_file(item[1]))
 
 
@@ -95,41 +97,127 @@ def _is_file(entry: os.DirEntry[str]) -> bool:
         return False
 
 
-def review_heads(folder: Path, exclude: set[Path], index: ReviewIndex | None = None) -> list[Head]:
+def review_heads(folder: Path, exclude: set[Path]) -> list[Head]:
     """The other reviews of the knowledge base (all but the resolved paths in `exclude`), read cheaply from
     their `id:`, `team:` and `tags:` lines: only the head of each file is read, so a huge or endless file
-    costs no more than a small one, and with `index` only the heads of the files changed since it kept them."""
+    costs no more than a small one."""
     if not folder.is_dir():
         return []
-    top = os.path.abspath(folder)
-    kept = index.stored_heads(top) if index is not None else {}
-    excluded = {(status.st_dev, status.st_ino) for path in exclude if (status := _stat(path)) is not None}
+    excluded = _Excluded(exclude)
     heads: list[Head] = []
-    changed: list[tuple[os.stat_result, int, Head]] = []
     for _, entry in review_files(folder):
         try:
             status = entry.stat()
         except OSError:
             continue
-        if (status.st_dev, status.st_ino) in excluded and Path(entry.path).resolve() in exclude:
-            kept.pop(entry.path, None)  # a file being checked: its kept head is neither used nor forgotten
+        if excluded(entry.path, status) or (entry.is_symlink() and link_leaves(Path(entry.path), folder)):
             continue
-        if entry.is_symlink():  # never kept (a kept head of the file it replaced goes)
-            if not link_leaves(Path(entry.path), folder) and (head := read_head(entry.path)) is not None:
-                heads.append(head)
+        if (head := read_head(entry.path)) is not None:
+            heads.append(head)
+    return heads
+
+
+class _Excluded:
+    """Whether a file is one of `exclude` (resolved paths): by its path, else by its inode and then its
+    resolved path (a link or a second name of it), without resolving the paths of ten thousand others."""
+
+    def __init__(self, exclude: set[Path]) -> None:
+        self.exclude = exclude
+        self.paths = {str(path) for path in exclude}
+        self.inodes = {(status.st_dev, status.st_ino) for path in exclude if (status := _stat(path)) is not None}
+
+    def __call__(self, path: str, status: os.stat_result) -> bool:
+        if path in self.paths:
+            return True
+        return (status.st_dev, status.st_ino) in self.inodes and Path(path).resolve() in self.exclude
+
+
+class Around(NamedTuple):
+    """What the files being checked are judged with, from the rest of the knowledge base."""
+
+    heads: list[Head]  # in the knowledge base's order: every other review's, or at least those asked for
+    tags: Counter[str]  # how often the other reviews' heads write each tag
+
+
+def heads_around(
+    folder: Path, exclude: set[Path], index: ReviewIndex | None, *, ids: set[str], teams: set[str]
+) -> Around:
+    """The heads of the other reviews in `folder` (all but `exclude`) that have an id in `ids`, a team in
+    `teams` (stripped) or no readable team, at least, and how often all of them write each tag. With
+    `index`, the heads it keeps for files unchanged since (by stat) are not read again."""
+    listing = index.read_listing(os.path.abspath(folder)) if index is not None and folder.is_dir() else None
+    if index is None or listing is None:
+        heads = review_heads(folder, exclude)
+        return Around(heads, Counter(tag for head in heads for tag in head.tags))
+    try:
+        return _indexed_around(folder, exclude, index, listing, ids, teams)
+    finally:
+        index.end_read()
+
+
+def listing_key(path: str, status: os.stat_result) -> str:
+    """What identifies a file's head in the index's listing: its stat and its path."""
+    return f"{status.st_size}:{status.st_mtime_ns}:{status.st_ctime_ns}:{status.st_ino}:{path}"
+
+
+def _path_of(key: str) -> str:
+    return key.split(":", 4)[4]
+
+
+def _indexed_around(
+    folder: Path, exclude: set[Path], index: ReviewIndex, listing: Listing, ids: set[str], teams: set[str]
+) -> Around:
+    """heads_around with the index: a file whose listing key (stat and path) the index holds keeps its head;
+    the others are read, and kept unless changed within the clock tick of their reading (or linked)."""
+    excluded = _Excluded(exclude)
+    kept_keys: list[str] = []  # of the files whose kept heads stand, the excluded ones among them
+    excluded_kept: list[str] = []
+    new: list[tuple[str, Head]] = []  # read this run, to keep
+    unkept: list[Head] = []  # read this run, not to keep
+    for _, entry in review_files(folder, ordered=False):
+        try:
+            status = entry.stat()
+        except OSError:
             continue
-        stored = kept.pop(entry.path, None)
-        if stored is not None and stored.fresh(status):
-            heads.append(Head(entry.path, stored.review_id, stored.team, stored.tag_tuple()))
+        path = entry.path
+        if entry.is_symlink():
+            if not excluded(path, status) and not link_leaves(Path(path), folder) and (head := read_head(path)):
+                unkept.append(head)
+            continue
+        key = listing_key(path, status)
+        if key in listing.keys:
+            kept_keys.append(key)
+            if excluded(path, status):
+                excluded_kept.append(path)
+            continue
+        if excluded(path, status):
             continue
         read_ns = now_ns()
-        head = read_head(entry.path)
+        head = read_head(path)
         if head is not None:
-            heads.append(head)
-            changed.append((status, read_ns, head))
-    if index is not None and (changed or kept):
-        index.store_heads(top, changed, gone=list(kept))
-    return heads
+            trusted = settled(status, read_ns) and storable(path)
+            (new.append((key, head)) if trusted else unkept.append(head))
+    gone = [_path_of(key) for key in listing.keys.difference(kept_keys)]
+    tags = Counter(listing.tags)
+    tags.subtract(tag for head in index.heads_of(listing.folder, gone) for tag in head.tag_tuple())
+    tags.update(tag for _, head in new for tag in head.tags)
+    tags = +tags  # without the tags no file writes any more
+    others = Counter(tags)
+    others.subtract(tag for head in index.heads_of(listing.folder, excluded_kept) for tag in head.tag_tuple())
+    others.update(tag for head in unkept for tag in head.tags)
+    unread = {*gone, *excluded_kept}
+    heads = [
+        Head(kept.file, kept.review_id, kept.team, kept.tag_tuple())
+        for kept in index.candidates(listing.folder, sorted(ids), sorted(teams))
+        if kept.file not in unread
+    ]
+    index.end_read()
+    if new or gone:
+        index.store_listing(listing, [*kept_keys, *(key for key, _ in new)], dict(tags), gone, [h for _, h in new])
+    heads += [head for _, head in new] + unkept
+    top = os.path.abspath(folder)
+    heads.sort(key=lambda head: tuple(os.path.relpath(head.file, top).split(os.sep)))
+    return Around(heads, +others)
 
 
 def _stat(path: Path) -> os.stat_result | None:

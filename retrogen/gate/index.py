@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import json
 import os
 import pickle
 import sqlite3
@@ -151,28 +152,24 @@ class Entry:
         return True if same and status.st_ctime_ns < self.stamp.read_ns - RACY_NS else None
 
 
-class KeptHead(NamedTuple):
-    """A review's head (see gate/heads.py) as the index keeps it, with the stat of the file it was read from."""
+class Listing(NamedTuple):
+    """What the index keeps of a reviews folder for the one-file check (gate/heads.py): a key per file whose
+    head it holds (see heads.listing_key: the file's stat and path), how often those heads write each tag,
+    and a generation that each write moves on, so that a write made from an older listing is not kept."""
 
-    size: int
-    mtime_ns: int
-    ctime_ns: int
-    inode: int
-    read_ns: int
+    folder: str
+    keys: set[str]
+    tags: dict[str, int]
+    generation: int
+
+
+class KeptHead(NamedTuple):
+    """A review's head as the index keeps it (see gate/heads.py)."""
+
+    file: str
     review_id: str | None
     team: str | None
     tags: str  # one per line
-
-    def fresh(self, status: os.stat_result) -> bool:
-        """True when the file is untouched since its head was read (and was not changed within the clock
-        tick of that reading); anything else is read again, which costs no more than hashing it would."""
-        return (
-            status.st_size == self.size
-            and status.st_mtime_ns == self.mtime_ns
-            and status.st_ctime_ns == self.ctime_ns
-            and status.st_ino == self.inode
-            and status.st_ctime_ns < self.read_ns - RACY_NS
-        )
 
     def tag_tuple(self) -> tuple[str, ...]:
         return tuple(self.tags.split("\n")) if self.tags else ()
@@ -201,9 +198,11 @@ _REVIEWS = """CREATE TABLE IF NOT EXISTS reviews (
 # The heads and facts of the reviews around a checked file (gate/heads.py): kept whatever the check's
 # settings, since neither depends on them (facts only on the size limit, kept with them).
 _HEADS = """CREATE TABLE heads (
-    path TEXT PRIMARY KEY, folder TEXT NOT NULL,
-    size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, inode INTEGER NOT NULL,
-    read_ns INTEGER NOT NULL, review_id TEXT, team TEXT, tags TEXT NOT NULL
+    folder TEXT NOT NULL, path TEXT NOT NULL, review_id TEXT, team TEXT, team_key TEXT, tags TEXT NOT NULL,
+    PRIMARY KEY (folder, path)
+)"""
+_LISTINGS = """CREATE TABLE listings (
+    folder TEXT PRIMARY KEY, keys BLOB NOT NULL, tags TEXT NOT NULL, generation INTEGER NOT NULL
 )"""
 _FACTS = """CREATE TABLE facts (
     path TEXT PRIMARY KEY, display TEXT NOT NULL, size_limit INTEGER NOT NULL,
@@ -387,10 +386,12 @@ class ReviewIndex:
             found = dict(self._connection.execute("SELECT key, value FROM meta").fetchall())
             if found.get(_HEADS_CODE) != found.get("code"):
                 self._connection.execute("BEGIN IMMEDIATE")
-                self._connection.execute("DROP TABLE IF EXISTS heads")
-                self._connection.execute("DROP TABLE IF EXISTS facts")
-                self._connection.execute(_HEADS)
-                self._connection.execute(_FACTS)
+                for table, create in (("heads", _HEADS), ("listings", _LISTINGS), ("facts", _FACTS)):
+                    self._connection.execute(f"DROP TABLE IF EXISTS {table}")
+                    self._connection.execute(create)
+                # what `candidates` looks heads up by, without reading ten thousand rows
+                self._connection.execute("CREATE INDEX heads_by_team ON heads (folder, team_key)")
+                self._connection.execute("CREATE INDEX heads_by_id ON heads (folder, review_id)")
                 self._connection.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (_HEADS_CODE, found.get("code")))
                 self._connection.execute("COMMIT")
         except sqlite3.OperationalError as exc:
@@ -405,32 +406,105 @@ class ReviewIndex:
         self._side_ready = True
         return self._connection
 
-    def stored_heads(self, folder: str) -> dict[str, KeptHead]:
-        """The kept heads of the files below `folder` (an absolute path), by path."""
+    def read_listing(self, folder: str) -> Listing | None:
+        """The listing kept for `folder` (an absolute path; empty when none is), read in a transaction that
+        `heads_of` and `candidates` read in too, until `end_read`: what they return agrees with it, whatever
+        another process writes meanwhile. None when the index cannot be used this run."""
         connection = self._side_tables()
         if connection is None:
-            return {}
+            return None
         try:
-            rows = connection.execute(
-                "SELECT path, size, mtime_ns, ctime_ns, inode, read_ns, review_id, team, tags FROM heads "
-                "WHERE folder = ?",
-                (folder,),
-            ).fetchall()
+            connection.execute("BEGIN")
+            row = connection.execute(
+                "SELECT keys, tags, generation FROM listings WHERE folder = ?", (folder,)
+            ).fetchone()
+            if row is None:
+                return Listing(folder, set(), {}, 0)
+            keys, tags, generation = row
+            text = bytes(keys).decode("utf-8", errors="surrogateescape")
+            return Listing(folder, set(text.split("\0")) if text else set(), json.loads(tags), generation)
+        except (sqlite3.DatabaseError, ValueError) as exc:  # ValueError: damaged JSON
+            self._broken(exc)
+            return None
+
+    def heads_of(self, folder: str, paths: Sequence[str]) -> list[KeptHead]:
+        """The kept heads of `paths` below `folder` (within the listing's transaction)."""
+        return self._heads_where(folder, "path IN", paths)
+
+    def candidates(self, folder: str, ids: Sequence[str], teams: Sequence[str]) -> list[KeptHead]:
+        """The kept heads below `folder` of no readable team, of a team in `teams` (stripped) or with a review
+        id in `ids`, each once (within the listing's transaction)."""
+        found = {
+            head.file: head
+            for head in [
+                *self._heads_where(folder, "team_key IS NULL", ()),
+                *self._heads_where(folder, "team_key IN", teams),
+                *self._heads_where(folder, "review_id IN", ids),
+            ]
+        }
+        return list(found.values())
+
+    def _heads_where(self, folder: str, condition: str, values: Sequence[str]) -> list[KeptHead]:
+        """The kept heads below `folder` that meet `condition`, which ends in IN when it takes `values`."""
+        connection = self._connection
+        if connection is None or self.broken or (condition.endswith(" IN") and not values):
+            return []
+        chunks = [list(values[i : i + _SELECT_CHUNK]) for i in range(0, len(values), _SELECT_CHUNK)] or [[]]
+        found: list[KeptHead] = []
+        try:
+            for chunk in chunks:
+                marks = f" ({','.join('?' * len(chunk))})" if chunk else ""
+                rows = connection.execute(
+                    f"SELECT path, review_id, team, tags FROM heads WHERE folder = ? AND {condition}{marks}",
+                    (folder, *chunk),
+                ).fetchall()
+                found += [KeptHead(*row) for row in rows]
         except sqlite3.DatabaseError as exc:
             self._broken(exc)
-            return {}
-        return {path: KeptHead(*row) for path, *row in rows}
+            return []
+        return found
 
-    def store_heads(
-        self, folder: str, read: Sequence[tuple[os.stat_result, int, Any]], *, gone: Sequence[str] = ()
+    def end_read(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._connection.execute("COMMIT")
+
+    def store_listing(
+        self, listing: Listing, keys: Iterable[str], tags: dict[str, int], gone: Sequence[str], new: Sequence[Any]
     ) -> None:
-        """Keep the heads read this run (stat, when read, and the Head) and forget those of files gone."""
+        """Keep the folder's new listing: its keys and tag counts, the heads `new` read this run (Heads, see
+        gate/heads.py) and none of the files `gone` (paths); not when another run wrote since `listing`."""
+        connection = self._side_tables()
+        if connection is None:
+            return
         rows = [
-            (head.file, folder, s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_ino, read_ns, head.review_id,
-             head.team, "\n".join(head.tags))
-            for s, read_ns, head in read
+            (listing.folder, head.file, head.review_id, head.team, None if head.team is None else head.team.strip(),
+             "\n".join(head.tags))
+            for head in new
         ]  # fmt: skip
-        self._write_side("heads", rows, gone)
+        blob = "\0".join(keys).encode("utf-8", errors="surrogateescape")
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            found = connection.execute("SELECT generation FROM listings WHERE folder = ?", (listing.folder,)).fetchone()
+            if (found[0] if found else 0) != listing.generation:
+                connection.execute("ROLLBACK")  # another run kept a newer listing: this one is stale
+                return
+            connection.executemany(
+                "DELETE FROM heads WHERE folder = ? AND path = ?", ((listing.folder, path) for path in gone)
+            )
+            connection.executemany("INSERT OR REPLACE INTO heads VALUES (?, ?, ?, ?, ?, ?)", rows)
+            connection.execute(
+                "INSERT OR REPLACE INTO listings VALUES (?, ?, ?, ?)",
+                (listing.folder, blob, json.dumps(tags, ensure_ascii=False), listing.generation + 1),
+            )
+            connection.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            with contextlib.suppress(sqlite3.Error):
+                connection.execute("ROLLBACK")
+            if not _busy(exc):
+                self._broken(exc)
+        except sqlite3.DatabaseError as exc:
+            self._broken(exc)
 
     def stored_facts(self, paths: Sequence[str]) -> dict[str, KeptFacts]:
         """The kept facts of `paths` (absolute), by path."""
@@ -455,19 +529,13 @@ class ReviewIndex:
 
     def store_facts(self, items: Iterable[tuple[str, KeptFacts]]) -> None:
         """Keep the facts read (or found unchanged and stamped again) this run, by absolute path."""
-        rows = [(path, kept.display, kept.limit, *kept.stamp, kept.facts) for path, kept in items]
-        self._write_side("facts", rows, ())
-
-    def _write_side(self, table: str, rows: list[tuple[Any, ...]], gone: Sequence[str]) -> None:
+        rows = [(path, kept.display, kept.limit, *kept.stamp, kept.facts) for path, kept in items if storable(path)]
         connection = self._side_tables()
-        if connection is None or not (rows or gone):
+        if connection is None or not rows:
             return
         try:
             connection.execute("BEGIN IMMEDIATE")
-            if rows:
-                marks = ",".join("?" * len(rows[0]))
-                connection.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", rows)
-            connection.executemany(f"DELETE FROM {table} WHERE path = ?", ((path,) for path in gone))
+            connection.executemany("INSERT OR REPLACE INTO facts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
             connection.execute("COMMIT")
         except sqlite3.OperationalError as exc:
             with contextlib.suppress(sqlite3.Error):
@@ -476,6 +544,21 @@ class ReviewIndex:
                 self._broken(exc)
         except sqlite3.DatabaseError as exc:
             self._broken(exc)
+
+
+def settled(status: os.stat_result, read_ns: int) -> bool:
+    """Whether a file read at `read_ns` had last changed at least a clock tick before: if it changes again,
+    its stat will show it (see RACY_NS)."""
+    return status.st_ctime_ns < read_ns - RACY_NS
+
+
+def storable(path: str) -> bool:
+    """Whether a path can be kept: one whose name is not UTF-8 (read with surrogates) is read every time."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _busy(exc: sqlite3.OperationalError) -> bool:

@@ -318,8 +318,8 @@ def heads_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_a_warm_check_of_one_file_reads_no_other_file(
     config: Config, parsed: list[str], heads_read: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The files were all written a moment ago, which would make every kept head one to read again (see
-    # KeptHead.fresh); nothing here changes them within a tick of the clock.
+    # The files were all written a moment ago, which would make every head one to read again (see
+    # index.settled); nothing here changes them within a tick of the clock.
     monkeypatch.setattr(gate_index, "RACY_NS", 0)
     cold = check_one(config)
     assert len(heads_read) == len(list(config.reviews_dir.glob("*.yaml"))) - 1
@@ -335,8 +335,9 @@ def test_a_warm_check_of_one_file_reads_no_other_file(
 
 
 def test_another_file_edited_added_or_deleted_changes_the_one_file_result(
-    config: Config, heads_read: list[str]
+    config: Config, heads_read: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(gate_index, "RACY_NS", 0)  # heads are kept at once (each edit here is a new tick)
     check_one(config)
     reviews = config.reviews_dir
 

@@ -15,6 +15,26 @@ TEMPORARY = "retrogen-tmp"
 # a process that was killed (the next write in its folder removes it). A live writer whose file went
 # missing fails cleanly; it never leaves a torn file.
 ABANDONED_AFTER_SECONDS = 60
+# Turns off what retrogen keeps between runs (the index, the compiled schema), as --no-cache does.
+NO_CACHE_ENV = "RETROGEN_NO_CACHE"
+
+
+def cache_off() -> bool:
+    """Whether RETROGEN_NO_CACHE turns off what retrogen keeps between runs."""
+    return os.environ.get(NO_CACHE_ENV, "").strip() not in ("", "0")
+
+
+def user_cache_dir() -> Path | None:
+    """Where retrogen keeps what it can rebuild and that belongs to no knowledge base (the compiled schema):
+    $XDG_CACHE_HOME/retrogen, else ~/.cache/retrogen; None with RETROGEN_NO_CACHE, or without a home. Never
+    inside a checkout: what it holds is run as code."""
+    if cache_off():
+        return None
+    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+    try:
+        return (Path(base) if base else Path.home() / ".cache") / "retrogen"
+    except RuntimeError:  # no home to be found
+        return None
 
 
 def hidden_sibling(path: Path, role: str) -> Path:

@@ -27,14 +27,13 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import retrogen
+from retrogen.core.files import cache_off
 from retrogen.gate.schema import schema_path
 
 INDEX_FOLDER = ".retrogen"
 INDEX_NAME = "index.sqlite"
 # The layout of the tables and of the entries; an index of another format is rebuilt.
 FORMAT = 2
-# Environment variable that turns the index off, as --no-cache does (CI runs on fresh checkouts anyway).
-NO_CACHE_ENV = "RETROGEN_NO_CACHE"
 # A file changed this close to the moment it was read may change again within the file system's clock
 # tick without its stat changing (git's "racy" entries): such an entry is trusted only after its bytes are
 # hashed again.
@@ -228,7 +227,7 @@ class ReviewIndex:
         """The index of the knowledge base at `root`, or None where it cannot be kept: turned off by
         RETROGEN_NO_CACHE, a folder that cannot be written (a read-only checkout), or `avoid` (the generated
         pages' folder, which a build replaces whole) around it."""
-        if os.environ.get(NO_CACHE_ENV, "").strip() not in ("", "0"):
+        if cache_off():  # RETROGEN_NO_CACHE (CI runs on fresh checkouts anyway)
             return None
         folder = root / INDEX_FOLDER
         if avoid is not None and folder.resolve().is_relative_to(avoid.resolve()):

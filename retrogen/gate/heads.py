@@ -194,15 +194,18 @@ def _indexed_around(
     tags.subtract(tag for head in index.heads_of(listing.folder, gone) for tag in head.tag_tuple())
     tags.update(tag for _, head in new for tag in head.tags)
     tags = +tags  # without the tags no file writes any more
-    others = Counter(tags)
-    others.subtract(tag for head in index.heads_of(listing.folder, excluded_kept) for tag in head.tag_tuple())
+    if len(excluded_kept) < len(kept_keys):
+        others = Counter(tags)
+        others.subtract(tag for head in index.heads_of(listing.folder, excluded_kept) for tag in head.tag_tuple())
+        unread = {*gone, *excluded_kept}
+        heads = [
+            Head(kept.file, kept.review_id, kept.team, kept.tag_tuple())
+            for kept in index.candidates(listing.folder, sorted(ids), sorted(teams))
+            if kept.file not in unread
+        ]
+    else:  # every kept head is of a file being checked (`check` of the whole folder): none of them counts
+        others, heads = Counter(tag for _, head in new for tag in head.tags), []
     others.update(tag for head in unkept for tag in head.tags)
-    unread = {*gone, *excluded_kept}
-    heads = [
-        Head(kept.file, kept.review_id, kept.team, kept.tag_tuple())
-        for kept in index.candidates(listing.folder, sorted(ids), sorted(teams))
-        if kept.file not in unread
-    ]
     index.end_read()
     if new or gone:
         index.store_listing(listing, [*kept_keys, *(key for key, _ in new)], dict(tags), gone, [h for _, h in new])

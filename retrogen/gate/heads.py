@@ -63,12 +63,18 @@ def review_files(folder: Path, *, ordered: bool = True) -> Iterator[tuple[tuple[
     parts below `folder` and its directory entry, `ordered` as sorted Paths are (unordered, the parts are
     left empty: a warm check of one file lists ten thousand and needs neither)."""
     top = os.path.abspath(folder)
-    found: list[os.DirEntry[str]] = []
-    _walk(top, found)
+    found = review_entries(top)
     if not ordered:
         return (((), entry) for entry in found)
     start = len(top) + 1
     return iter(sorted(((tuple(entry.path[start:].split(os.sep)), entry) for entry in found), key=lambda x: x[0]))
+
+
+def review_entries(top: str) -> list[os.DirEntry[str]]:
+    """The directory entries of review_files, in no order: what a warm check of one file stats."""
+    found: list[os.DirEntry[str]] = []
+    _walk(top, found)
+    return found
 
 
 def _walk(folder: str, found: list[os.DirEntry[str]]) -> None:
@@ -166,7 +172,8 @@ def _indexed_around(
     excluded_kept: list[str] = []
     new: list[tuple[str, Head]] = []  # read this run, to keep
     unkept: list[Head] = []  # read this run, not to keep
-    for _, entry in review_files(folder, ordered=False):
+    listed = listing.keys
+    for entry in review_entries(os.path.abspath(folder)):  # the loop of a warm check: ten thousand times
         try:
             status = entry.stat()
         except OSError:
@@ -177,7 +184,7 @@ def _indexed_around(
                 unkept.append(head)
             continue
         key = listing_key(path, status)
-        if key in listing.keys:
+        if key in listed:
             kept_keys.append(key)
             if excluded(path, status):
                 excluded_kept.append(path)

@@ -3,11 +3,14 @@ without the index gives; a damaged, foreign, planted or busy index is never a wr
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import sqlite3
 import subprocess
 import sys
+import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -379,3 +382,35 @@ def test_an_edit_to_a_related_review_changes_the_cross_findings_of_the_one_file(
 
     # Q2 met its 新客户数量 target now: Q3's is a first miss, no longer the fourth in a row.
     assert "metric 新客户数量" in missed(before) and "metric 新客户数量" not in missed(after)
+
+
+def test_one_file_checks_at_once_keep_the_listing_true_to_its_heads(config: Config) -> None:
+    """Four pre-commit runs at once, after a change to another review: each prints what a run without the
+    index prints, and the listing they leave holds exactly the kept heads, its tag counts theirs."""
+    command = [sys.executable, "-m", "retrogen", "check", "--today", TODAY.isoformat(), f"reviews/{CHECKED}"]
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    environment.pop("RETROGEN_NO_CACHE", None)
+    time.sleep(gate_index.RACY_NS / 1e9 + 0.1)  # the files just copied are settled: their heads are kept
+    subprocess.run(command, cwd=config.root, env=environment, capture_output=True, check=False)
+    other = config.reviews_dir / "2026-q2-east-sales.yaml"
+    other.write_text(other.read_text(encoding="utf-8").replace("tags: [", "tags: [pricing, "), encoding="utf-8")
+    expected = subprocess.run(
+        [*command[:3], "--no-cache", *command[3:]], cwd=config.root, env=environment, capture_output=True, text=True
+    )
+    runs = [
+        subprocess.Popen(command, cwd=config.root, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(4)
+    ]
+    for run in runs:
+        out, err = run.communicate(timeout=120)
+        assert (run.returncode, out.decode(), err.decode()) == (expected.returncode, expected.stdout, "")
+    with sqlite3.connect(index_file(config)) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        listed = [
+            (keys, json.loads(tags)) for keys, tags in connection.execute("SELECT keys, tags FROM listings").fetchall()
+        ]
+        heads = connection.execute("SELECT path, tags FROM heads").fetchall()
+    [(keys, tags)] = listed
+    assert len(heads) == len(list(config.reviews_dir.glob("*.yaml"))) - 2  # neither the checked nor the edited
+    assert sorted(key.split(":", 4)[4] for key in keys.decode().split("\0") if key) == sorted(p for p, _ in heads)
+    assert tags == dict(Counter(tag for _, written in heads for tag in written.split("\n") if written))

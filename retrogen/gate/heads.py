@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
-from retrogen.gate.index import Listing, ReviewIndex, now_ns, settled, storable
+from retrogen.gate.index import IndexBusy, Listing, ReviewIndex, now_ns, settled, storable
 from retrogen.gate.loader import read_bounded
 
 REVIEW_SUFFIXES = (".yaml", ".yml")
@@ -145,12 +145,18 @@ def heads_around(
     `index`, the heads it keeps for files unchanged since (by stat) are not read again."""
     listing = index.read_listing(os.path.abspath(folder)) if index is not None and folder.is_dir() else None
     if index is None or listing is None:
-        heads = review_heads(folder, exclude)
-        return Around(heads, Counter(tag for head in heads for tag in head.tags))
+        return _plain_around(folder, exclude)
     try:
         return _indexed_around(folder, exclude, index, listing, ids, teams)
+    except IndexBusy:
+        return _plain_around(folder, exclude)
     finally:
         index.end_read()
+
+
+def _plain_around(folder: Path, exclude: set[Path]) -> Around:
+    heads = review_heads(folder, exclude)
+    return Around(heads, Counter(tag for head in heads for tag in head.tags))
 
 
 def listing_key(path: str, status: os.stat_result) -> str:

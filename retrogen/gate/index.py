@@ -61,6 +61,10 @@ _ALLOWED = {
 }
 
 
+class IndexBusy(Exception):
+    """The index could not be read to the end this run (busy or damaged): the caller reads without it."""
+
+
 class IndexFormatError(Exception):
     """An entry that is not what this retrogen writes."""
 
@@ -422,6 +426,11 @@ class ReviewIndex:
             keys, tags, generation = row
             text = bytes(keys).decode("utf-8", errors="surrogateescape")
             return Listing(folder, set(text.split("\0")) if text else set(), json.loads(tags), generation)
+        except sqlite3.OperationalError as exc:
+            self.end_read()
+            if not _busy(exc):
+                self._broken(exc)
+            return None  # busy: another process holds it (rare in WAL mode); this run reads without it
         except (sqlite3.DatabaseError, ValueError) as exc:  # ValueError: damaged JSON
             self._broken(exc)
             return None
@@ -446,8 +455,10 @@ class ReviewIndex:
     def _heads_where(self, folder: str, condition: str, values: Sequence[str]) -> list[KeptHead]:
         """The kept heads below `folder` that meet `condition`, which ends in IN when it takes `values`."""
         connection = self._connection
-        if connection is None or self.broken or (condition.endswith(" IN") and not values):
+        if condition.endswith(" IN") and not values:
             return []
+        if connection is None or self.broken:
+            raise IndexBusy("the index went during this run")
         chunks = [list(values[i : i + _SELECT_CHUNK]) for i in range(0, len(values), _SELECT_CHUNK)] or [[]]
         found: list[KeptHead] = []
         try:
@@ -459,8 +470,9 @@ class ReviewIndex:
                 ).fetchall()
                 found += [KeptHead(*row) for row in rows]
         except sqlite3.DatabaseError as exc:
-            self._broken(exc)
-            return []
+            if not (isinstance(exc, sqlite3.OperationalError) and _busy(exc)):
+                self._broken(exc)
+            raise IndexBusy from exc  # an answer from part of the heads would be wrong: none is given
         return found
 
     def end_read(self) -> None:

@@ -414,3 +414,24 @@ def test_one_file_checks_at_once_keep_the_listing_true_to_its_heads(config: Conf
     assert len(heads) == len(list(config.reviews_dir.glob("*.yaml"))) - 2  # neither the checked nor the edited
     assert sorted(key.split(":", 4)[4] for key in keys.decode().split("\0") if key) == sorted(p for p, _ in heads)
     assert tags == dict(Counter(tag for _, written in heads for tag in written.split("\n") if written))
+
+
+def test_a_listing_that_cannot_be_read_to_the_end_gives_the_answer_without_it(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(gate_index, "RACY_NS", 0)
+    check_one(config)
+    expected = check_one(config, cache=False)
+
+    def busy(*args: Any) -> Any:
+        raise gate_index.IndexBusy  # what a locked or vanished index makes a lookup raise
+
+    with monkeypatch.context() as patched:
+        patched.setattr(gate_index.ReviewIndex, "candidates", busy)
+        same_check(check_one(config), expected)  # read from the files, with no notice: nothing was damaged
+    with sqlite3.connect(index_file(config)) as connection:
+        connection.execute("UPDATE listings SET tags = 'not json'")
+    damaged = check_one(config)
+    assert damaged.findings == expected.findings
+    assert damaged.notices and "rebuilding it" in damaged.notices[0]
+    same_check(check_one(config), expected)

@@ -20,7 +20,7 @@ import pickle
 import sqlite3
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date
 from pathlib import Path
@@ -381,30 +381,27 @@ class ReviewIndex:
         """The connection, once the heads and facts tables are there and were made by this retrogen (they
         are dropped with the reviews' entries when another version's index is rebuilt); None when they
         cannot be used this run."""
-        if self._connection is None or self.broken:
+        connection = self._connection
+        if connection is None or self.broken:
             return None
         if self._side_ready:
-            return self._connection
+            return connection
         try:
-            found = dict(self._connection.execute("SELECT key, value FROM meta").fetchall())
-            if found.get(_HEADS_CODE) != found.get("code"):
-                self._connection.execute("BEGIN IMMEDIATE")
-                for table, create in (("heads", _HEADS), ("listings", _LISTINGS), ("facts", _FACTS)):
-                    self._connection.execute(f"DROP TABLE IF EXISTS {table}")
-                    self._connection.execute(create)
-                # what `candidates` looks heads up by, without reading ten thousand rows
-                self._connection.execute("CREATE INDEX heads_by_team ON heads (folder, team_key)")
-                self._connection.execute("CREATE INDEX heads_by_id ON heads (folder, review_id)")
-                self._connection.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (_HEADS_CODE, found.get("code")))
-                self._connection.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
-            with contextlib.suppress(sqlite3.Error):
-                self._connection.execute("ROLLBACK")
-            if not _busy(exc):
-                self._broken(exc)
-            return None
+            found = dict(connection.execute("SELECT key, value FROM meta").fetchall())
         except sqlite3.DatabaseError as exc:
             self._broken(exc)
+            return None
+
+        def create(connection: sqlite3.Connection) -> None:
+            for table, statement in (("heads", _HEADS), ("listings", _LISTINGS), ("facts", _FACTS)):
+                connection.execute(f"DROP TABLE IF EXISTS {table}")
+                connection.execute(statement)
+            # what `candidates` looks heads up by, without reading ten thousand rows
+            connection.execute("CREATE INDEX heads_by_team ON heads (folder, team_key)")
+            connection.execute("CREATE INDEX heads_by_id ON heads (folder, review_id)")
+            connection.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (_HEADS_CODE, found.get("code")))
+
+        if found.get(_HEADS_CODE) != found.get("code") and not self._transaction(connection, create):
             return None
         self._side_ready = True
         return self._connection
@@ -485,17 +482,14 @@ class ReviewIndex:
     ) -> None:
         """Keep the folder's new listing: its keys and tag counts, the heads `new` read this run (Heads, see
         gate/heads.py) and none of the files `gone` (paths); not when another run wrote since `listing`."""
-        connection = self._side_tables()
-        if connection is None:
-            return
         rows = [
             (listing.folder, head.file, head.review_id, head.team, None if head.team is None else head.team.strip(),
              "\n".join(head.tags))
             for head in new
         ]  # fmt: skip
         blob = "\0".join(keys).encode("utf-8", errors="surrogateescape")
-        try:
-            connection.execute("BEGIN IMMEDIATE")
+
+        def write(connection: sqlite3.Connection) -> None:
             found = connection.execute("SELECT generation FROM listings WHERE folder = ?", (listing.folder,)).fetchone()
             if (found[0] if found else 0) != listing.generation:
                 connection.execute("ROLLBACK")  # another run kept a newer listing: this one is stale
@@ -508,14 +502,8 @@ class ReviewIndex:
                 "INSERT OR REPLACE INTO listings VALUES (?, ?, ?, ?)",
                 (listing.folder, blob, json.dumps(tags, ensure_ascii=False), listing.generation + 1),
             )
-            connection.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
-            with contextlib.suppress(sqlite3.Error):
-                connection.execute("ROLLBACK")
-            if not _busy(exc):
-                self._broken(exc)
-        except sqlite3.DatabaseError as exc:
-            self._broken(exc)
+
+        self._write_side(write)
 
     def stored_facts(self, paths: Sequence[str]) -> dict[str, KeptFacts]:
         """The kept facts of `paths` (absolute), by path."""
@@ -541,20 +529,38 @@ class ReviewIndex:
     def store_facts(self, items: Iterable[tuple[str, KeptFacts]]) -> None:
         """Keep the facts read (or found unchanged and stamped again) this run, by absolute path."""
         rows = [(path, kept.display, kept.limit, *kept.stamp, kept.facts) for path, kept in items if storable(path)]
+        if rows:
+            self._write_side(
+                lambda connection: connection.executemany(
+                    "INSERT OR REPLACE INTO facts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+                )
+            )
+
+    def _write_side(self, write: Callable[[sqlite3.Connection], object]) -> None:
+        """`write` to the heads, listings and facts tables in one transaction (which it may roll back);
+        skipped if another process is writing."""
         connection = self._side_tables()
-        if connection is None or not rows:
-            return
+        if connection is not None:
+            self._transaction(connection, write)
+
+    def _transaction(self, connection: sqlite3.Connection, write: Callable[[sqlite3.Connection], object]) -> bool:
+        """`write` in one transaction, committed unless it rolled back itself; False when another process
+        was writing (nothing done) or the index is damaged (rebuilt by the next run)."""
         try:
             connection.execute("BEGIN IMMEDIATE")
-            connection.executemany("INSERT OR REPLACE INTO facts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-            connection.execute("COMMIT")
+            write(connection)
+            if connection.in_transaction:
+                connection.execute("COMMIT")
         except sqlite3.OperationalError as exc:
             with contextlib.suppress(sqlite3.Error):
                 connection.execute("ROLLBACK")
             if not _busy(exc):
                 self._broken(exc)
+            return False
         except sqlite3.DatabaseError as exc:
             self._broken(exc)
+            return False
+        return True
 
 
 def settled(status: os.stat_result, read_ns: int) -> bool:

@@ -215,9 +215,11 @@ def test_a_write_another_process_holds_is_skipped_without_waiting_or_damage(conf
     same(read(config), read(config, cache=False))
 
 
-def test_commands_at_once_leave_a_sound_index(config: Config) -> None:
-    command = [sys.executable, "-m", "retrogen", "check", "--today", TODAY.isoformat()]
+def same_at_once(config: Config, command: list[str]) -> None:
+    """`command` (retrogen's arguments), run four times at once, prints what a run without the index prints."""
+    command = [sys.executable, "-m", "retrogen", *command]
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    environment.pop("RETROGEN_NO_CACHE", None)
     expected = subprocess.run(
         [*command[:3], "--no-cache", *command[3:]], cwd=config.root, env=environment, capture_output=True, text=True
     )
@@ -228,6 +230,10 @@ def test_commands_at_once_leave_a_sound_index(config: Config) -> None:
     for run in runs:
         out, err = run.communicate(timeout=120)
         assert (run.returncode, out.decode(), err.decode()) == (expected.returncode, expected.stdout, "")
+
+
+def test_commands_at_once_leave_a_sound_index(config: Config) -> None:
+    same_at_once(config, ["check", "--today", TODAY.isoformat()])
     with sqlite3.connect(index_file(config)) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert connection.execute("SELECT count(*) FROM reviews").fetchone() == (
@@ -387,23 +393,14 @@ def test_an_edit_to_a_related_review_changes_the_cross_findings_of_the_one_file(
 def test_one_file_checks_at_once_keep_the_listing_true_to_its_heads(config: Config) -> None:
     """Four pre-commit runs at once, after a change to another review: each prints what a run without the
     index prints, and the listing they leave holds exactly the kept heads, its tag counts theirs."""
-    command = [sys.executable, "-m", "retrogen", "check", "--today", TODAY.isoformat(), f"reviews/{CHECKED}"]
+    command = ["check", "--today", TODAY.isoformat(), f"reviews/{CHECKED}"]
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
     environment.pop("RETROGEN_NO_CACHE", None)
     time.sleep(gate_index.RACY_NS / 1e9 + 0.1)  # the files just copied are settled: their heads are kept
-    subprocess.run(command, cwd=config.root, env=environment, capture_output=True, check=False)
+    subprocess.run([sys.executable, "-m", "retrogen", *command], cwd=config.root, env=environment, check=False)
     other = config.reviews_dir / "2026-q2-east-sales.yaml"
     other.write_text(other.read_text(encoding="utf-8").replace("tags: [", "tags: [pricing, "), encoding="utf-8")
-    expected = subprocess.run(
-        [*command[:3], "--no-cache", *command[3:]], cwd=config.root, env=environment, capture_output=True, text=True
-    )
-    runs = [
-        subprocess.Popen(command, cwd=config.root, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        for _ in range(4)
-    ]
-    for run in runs:
-        out, err = run.communicate(timeout=120)
-        assert (run.returncode, out.decode(), err.decode()) == (expected.returncode, expected.stdout, "")
+    same_at_once(config, command)
     with sqlite3.connect(index_file(config)) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         listed = [

@@ -393,6 +393,9 @@ class ReviewIndex:
             return None
 
         def create(connection: sqlite3.Connection) -> None:
+            made = connection.execute("SELECT value FROM meta WHERE key = ?", (_HEADS_CODE,)).fetchone()
+            if made is not None and made[0] == found.get("code"):
+                return  # another run made them meanwhile: theirs stand
             for table, statement in (("heads", _HEADS), ("listings", _LISTINGS), ("facts", _FACTS)):
                 connection.execute(f"DROP TABLE IF EXISTS {table}")
                 connection.execute(statement)

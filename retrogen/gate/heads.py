@@ -192,7 +192,7 @@ def _indexed_around(
         key = listing_key(path, status)
         if key in listed:
             kept_keys.append(key)
-            if excluded(path, status):
+            if path in excluded.paths or ((status.st_dev, status.st_ino) in excluded.inodes and excluded(path, status)):
                 excluded_kept.append(path)
             continue
         if excluded(path, status):
@@ -202,7 +202,8 @@ def _indexed_around(
         if head is not None:
             trusted = settled(status, read_ns) and storable(path)
             (new.append((key, head)) if trusted else unkept.append(head))
-    gone = [_path_of(key) for key in listing.keys.difference(kept_keys)]
+    # kept_keys holds listed keys only, each once: as many means every listed file is still there unchanged
+    gone = [] if len(kept_keys) == len(listed) else [_path_of(key) for key in listed.difference(kept_keys)]
     tags = Counter(listing.tags)
     tags.subtract(tag for head in index.heads_of(listing.folder, gone) for tag in head.tag_tuple())
     tags.update(tag for _, head in new for tag in head.tags)

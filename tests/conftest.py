@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -29,6 +30,7 @@ os.environ["RETROGEN_NO_CACHE"] = "1"
 # The compiled schema is kept in the user's cache (core/files.user_cache_dir) where the index is on: in a
 # folder of the test run's own, never the real home's.
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="retrogen-test-cache-")
+atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

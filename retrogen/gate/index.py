@@ -7,6 +7,11 @@ touched), the name it is shown by, the check's settings (today included), and re
 schema. Anything else is a miss, read as if there were no index. The index is a cache: a corrupt,
 truncated or foreign one is removed and rebuilt with a notice; one that cannot be written (a read-only
 checkout) is not used; a write another process holds is skipped rather than waited for.
+
+For the check of a few files (pre-commit) it also keeps what the checks across reviews read of the others,
+whatever the settings: each review's head (gate/heads.py) with one listing per reviews folder (every file's
+stat and path, and how often the heads write each tag), and each review's closed-loop facts with the stamp of
+its bytes.
 """
 
 from __future__ import annotations

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from retrogen.core.files import write_atomic
-from retrogen.gate.index import INDEX_FOLDER, NO_CACHE_ENV, code_key
+from retrogen.core.files import cache_off, write_atomic
+from retrogen.gate.index import INDEX_FOLDER, code_key
 
 STORE_NAME = "git-history.json"
 # The layout of the stored reading; a reading of another format is read again.
@@ -59,7 +59,7 @@ class GitIndex:
     def open(cls, root: Path, reviews_dir: str, max_file_size: int) -> GitIndex | None:
         """The store beside the lasting index, or None where it is not kept: turned off by RETROGEN_NO_CACHE
         (or --no-cache), or a folder that cannot be written (a read-only checkout)."""
-        if os.environ.get(NO_CACHE_ENV, "").strip() not in ("", "0"):
+        if cache_off():
             return None
         folder = root / INDEX_FOLDER
         try:

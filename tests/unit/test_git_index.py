@@ -14,9 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from retrogen.core.files import NO_CACHE_ENV
 from retrogen.engine import history
 from retrogen.engine.git_index import STORE_NAME
-from retrogen.gate.index import INDEX_FOLDER, NO_CACHE_ENV
+from retrogen.gate.index import INDEX_FOLDER
 
 from .test_history import git
 from .test_history_identity import commit, repository, write

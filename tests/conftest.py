@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -25,6 +27,10 @@ TODAY = date(2026, 11, 20)
 # turn it back on); elsewhere it would write .retrogen/ into the fixture folders the tests read in place. Set
 # here, at import, so that module- and session-scoped fixtures run without it too.
 os.environ["RETROGEN_NO_CACHE"] = "1"
+# The compiled schema is kept in the user's cache (core/files.user_cache_dir) where the index is on: in a
+# folder of the test run's own, never the real home's.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="retrogen-test-cache-")
+atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import stat
 import time
 from pathlib import Path
@@ -16,12 +15,33 @@ TEMPORARY = "retrogen-tmp"
 # a process that was killed (the next write in its folder removes it). A live writer whose file went
 # missing fails cleanly; it never leaves a torn file.
 ABANDONED_AFTER_SECONDS = 60
+# Turns off what retrogen keeps between runs (the index, the compiled schema), as --no-cache does.
+NO_CACHE_ENV = "RETROGEN_NO_CACHE"
+
+
+def cache_off() -> bool:
+    """Whether RETROGEN_NO_CACHE turns off what retrogen keeps between runs."""
+    return os.environ.get(NO_CACHE_ENV, "").strip() not in ("", "0")
+
+
+def user_cache_dir() -> Path | None:
+    """Where retrogen keeps what it can rebuild and that belongs to no knowledge base (the compiled schema):
+    $XDG_CACHE_HOME/retrogen, else ~/.cache/retrogen; None with RETROGEN_NO_CACHE, or without a home. Never
+    inside a checkout: what it holds is run as code."""
+    if cache_off():
+        return None
+    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+    try:
+        return (Path(base) if base else Path.home() / ".cache") / "retrogen"
+    except RuntimeError:  # no home to be found
+        return None
 
 
 def hidden_sibling(path: Path, role: str) -> Path:
     """A fresh hidden name beside `path` (`.site.retrogen-new-1a2b3c4d`): no check or build reads hidden
     files, and the name stays short enough for any file system."""
-    return path.with_name(f".{path.name[:100]}.{role}-{secrets.token_hex(4)}")
+    # os.urandom is what secrets.token_hex reads, without importing secrets (and hmac) into every command
+    return path.with_name(f".{path.name[:100]}.{role}-{os.urandom(4).hex()}")
 
 
 def _temporary_copy(path: Path, content: str | bytes) -> Path:

@@ -143,6 +143,15 @@ def months_of(period: Period) -> list[Period]:
     return months
 
 
+def quarters_of(period: Period) -> list[Period]:
+    """The quarters (three whole months each, from its start) a half-year or a year spans, in order; none
+    for a period that is not a whole number of quarters."""
+    months = months_of(period)
+    if not months or len(months) % 3:
+        return []
+    return [Period(months[i].start, months[i + 2].end) for i in range(0, len(months), 3)]
+
+
 def tiling(periods: Iterable[Period], within: Period) -> list[Period]:
     """The periods, lying within `within`, that add up to it without counting a month twice: from its start
     on, at each step the earliest period that begins after what is already covered, the longest of those

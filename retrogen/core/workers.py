@@ -7,7 +7,6 @@ the pool's process is killed (SIGKILL, the OOM killer) nothing ever wakes them: 
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 
@@ -20,6 +19,8 @@ def exit_with_parent() -> None:
     and joining it waits on a pipe the operating system closes when that process ends: no polling, and
     no doubt about a reused process id. A parent that ended before this ran is noticed at once.
     """
+    import multiprocessing  # here, not at the top: `check` of one file imports this module and starts no worker
+
     parent = multiprocessing.parent_process()
     if parent is None:  # not started by multiprocessing: nothing to watch
         return

@@ -147,7 +147,8 @@ class Analysis:
         notes = [
             f"{f.path}:{f.line}:{f.column}: {f.code} {f.message} (review left out)" for f in self.knowledge_base.skipped
         ]
-        return self.knowledge_base.notices + notes + ([self.git.notice] if self.git.notice else [])
+        git = ([self.git.notice] if self.git.notice else []) + self.git.cache_notices
+        return self.knowledge_base.notices + notes + git
 
     @cached_property
     def loop(self) -> ClosedLoop:
@@ -508,12 +509,13 @@ def analyse(
 
 
 def analysis_of(knowledge_base: KnowledgeBase, config: Config, *, use_git: bool = True, cache: bool = True) -> Analysis:
-    """The analysis of a loaded knowledge base, with its git history unless `use_git` is false; `cache`:
-    keep what lasts between runs (the related index's terms) in .retrogen/."""
+    """The analysis of a loaded knowledge base, with its git history unless `use_git` is false (read only
+    since the last run's commits with `cache`); with `cache` the related index and the playbook keep their
+    words in .retrogen/ too."""
     git = (
         GitHistory()
         if not use_git
-        else read_git_history(config.root, config.reviews_dir, config.settings.max_file_size)
+        else read_git_history(config.root, config.reviews_dir, config.settings.max_file_size, cache=cache)
     )
     return Analysis(
         knowledge_base,

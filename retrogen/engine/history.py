@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from retrogen.core.status import DEFAULT_STATUS, State, Status, TimelineStatus
+from retrogen.engine.git_index import GitIndex, StoredReading
 from retrogen.engine.model import Action, Review
 from retrogen.gate.loader import parse_text
 from retrogen.gate.settings import DEFAULTS
@@ -46,6 +47,7 @@ class GitHistory:
     identities: dict[ActionKey, ActionIdentity] = field(default_factory=dict)
     commits: int = 0
     notice: str | None = None
+    cache_notices: list[str] = field(default_factory=list)  # the kept reading was damaged and read again
 
 
 # Each git call may take this long (a lock or a slow disk must not hang a report for ever).
@@ -69,15 +71,17 @@ def _without_history(reason: str) -> GitHistory:
     return GitHistory(notice=f"{reason}: action history comes from `updates` alone")
 
 
-def read_git_history(root: Path, reviews_dir: Path, max_file_size: int = DEFAULTS.max_file_size) -> GitHistory:
+def read_git_history(
+    root: Path, reviews_dir: Path, max_file_size: int = DEFAULTS.max_file_size, *, cache: bool = True
+) -> GitHistory:
     """Read every committed version of every review with two git processes: one `log`, one `cat-file --batch`.
+    With `cache`, what earlier runs read is kept under .retrogen/ (engine/git_index.py) and only the commits
+    made since are read: nothing at all when HEAD has not moved.
 
     History only adds detail, so it never stops a command: whatever git does, the answer is the history
-    that could be read and at most one notice. Versions over `max_file_size`, or that do not load as a
-    review mapping, are skipped as the working files would be.
-    """
+    `updates` give, with a notice saying why."""
     try:
-        return _read_git_history(root, reviews_dir, max_file_size)
+        return _read_git_history(root, reviews_dir, max_file_size, cache=cache)
     except FileNotFoundError:
         return _without_history("git is not installed")
     except subprocess.TimeoutExpired as exc:
@@ -86,7 +90,7 @@ def read_git_history(root: Path, reviews_dir: Path, max_file_size: int = DEFAULT
         return _without_history(f"git failed ({exc})")
 
 
-def _read_git_history(root: Path, reviews_dir: Path, max_file_size: int) -> GitHistory:
+def _read_git_history(root: Path, reviews_dir: Path, max_file_size: int, *, cache: bool) -> GitHistory:
     try:
         top = Path(_git(root, "rev-parse", "--show-toplevel").decode().strip())
     except subprocess.CalledProcessError:
@@ -97,33 +101,89 @@ def _read_git_history(root: Path, reviews_dir: Path, max_file_size: int) -> GitH
             "(fetch with --unshallow for the full history)"
         )
     try:
-        # Oldest first, deletions included: an action's identity is decided in the order things happened.
-        log = _git(
-            top,
-            "log",
-            "--reverse",
-            "--format=commit %H %cI",
-            "--name-status",
-            "--diff-filter=AMRD",
-            "--no-renames",
-            "--",
-            str(reviews_dir.resolve()),
-        )
+        head = _git(top, "rev-parse", "--verify", "HEAD").decode().strip()
     except subprocess.CalledProcessError:
         return _without_history("git has no commits yet")
-    changes = list(_changes(log.decode("utf-8", "replace")))
-    history = GitHistory(commits=len({sha for sha, _, _, _ in changes}))
-    if not changes:
-        return history
+    folder = reviews_dir.resolve()
+    store = GitIndex.open(root, _relative(folder, top), max_file_size) if cache else None
+    stored = store.load() if store else None
+    reader = _Reader.resumed(stored.state, max_file_size) if stored else None
+    if store and stored and reader is None:
+        store.notices.append(f"{store.path}: unreadable (a malformed state); reading the git history again")
+    if stored and reader and stored.head == head:
+        return _finished(reader, stored.commits, store)  # no commit since the last run
+    if stored and reader and _linear_since(top, stored.head):
+        # Only commits on top of the last one read: the whole log would list the same commits, then these.
+        changes = _log(top, folder, since=stored.head)
+        commits = stored.commits + list(dict.fromkeys(sha for sha, _, _, _ in changes))
+    else:
+        changes = _log(top, folder)
+        commits = list(dict.fromkeys(sha for sha, _, _, _ in changes))
+        read_before = stored.commits if stored and reader else []
+        if commits[: len(read_before)] != read_before:  # the history was rewritten under the stored reading
+            reader, read_before = None, []
+        new = set(commits[len(read_before) :])
+        changes = [change for change in changes if change[0] in new]
+    if reader is None:
+        reader = _Reader(GitHistory(), max_file_size)
     versions = [(sha, path) for sha, _, path, deleted in changes if not deleted]
-    batch = _git(top, "cat-file", "--batch", stdin="".join(f"{sha}:{path}\n" for sha, path in versions).encode())
+    batch = (
+        _git(top, "cat-file", "--batch", stdin="".join(f"{sha}:{path}\n" for sha, path in versions).encode())
+        if versions
+        else b""
+    )
     blobs = iter(_blobs(batch))
-    reader = _Reader(history, max_file_size)
     for sha, commit in itertools.groupby(changes, key=lambda change: change[0]):
         reader.commit(
             sha, [(when, path, deleted, None if deleted else next(blobs)) for _, when, path, deleted in commit]
         )
+    if store:
+        store.save(StoredReading(head, commits, reader.state()))
+    return _finished(reader, commits, store)
+
+
+def _log(top: Path, folder: Path, since: str | None = None) -> list[tuple[str, date, str, bool]]:
+    """Every change to a review file, oldest first, deletions included (an action's identity is decided in
+    the order things happened); only those after commit `since` when given."""
+    log = _git(
+        top,
+        "log",
+        "--reverse",
+        "--format=commit %H %cI",
+        "--name-status",
+        "--diff-filter=AMRD",
+        "--no-renames",
+        *([f"{since}..HEAD"] if since else []),
+        "--",
+        str(folder),
+    )
+    return list(_changes(log.decode("utf-8", "replace")))
+
+
+def _linear_since(top: Path, commit: str) -> bool:
+    """Whether HEAD is `commit` with commits of one parent each on top. Then the whole log is the log up to
+    `commit` followed by the new commits; a merge (whose side branch may be older, or simplify the log
+    differently) or a rewritten history is read in full."""
+    try:
+        _git(top, "merge-base", "--is-ancestor", commit, "HEAD")
+    except subprocess.CalledProcessError:
+        return False  # not an ancestor, or a commit git no longer has
+    parents = _git(top, "rev-list", "--parents", f"{commit}..HEAD").decode().splitlines()
+    return all(len(line.split()) == 2 for line in parents)
+
+
+def _relative(folder: Path, top: Path) -> str:
+    try:
+        return folder.relative_to(top.resolve()).as_posix()
+    except ValueError:
+        return folder.as_posix()
+
+
+def _finished(reader: _Reader, commits: list[str], store: GitIndex | None) -> GitHistory:
+    """The history the commits give today: reviews deleted in the latest commits are left out."""
     reader.finish()
+    history = reader.history
+    history.commits = len(commits)
     skipped = reader.skipped
     if skipped:
         named = ", ".join(skipped[:_NAMED_SKIPS]) + (", …" if len(skipped) > _NAMED_SKIPS else "")
@@ -131,6 +191,7 @@ def _read_git_history(root: Path, reviews_dir: Path, max_file_size: int) -> GitH
             f"git history: {len(skipped)} version{'s' if len(skipped) > 1 else ''} skipped "
             f"(too large or not valid YAML): {named}"
         )
+    history.cache_notices = store.notices if store else []
     return history
 
 
@@ -213,6 +274,41 @@ class _Reader:
             if found:
                 self._record(sha, when, *found)
         self.ended |= {review_id for review_id in touched if not self.paths_of.get(review_id)}
+
+    def state(self) -> dict[str, Any]:
+        """What has been read, as plain data: the reading resumes from it (`resumed`) in a later run."""
+        return {
+            "review_at": self.review_at,
+            "ended": sorted(self.ended),
+            "action_ids": {review_id: sorted(ids) for review_id, ids in self.action_ids.items()},
+            "skipped": self.skipped,
+            "statuses": [
+                [*key, [[event.date.isoformat(), str(event.status), event.commit] for event in events]]
+                for key, events in self.history.statuses.items()
+            ],
+            "identities": [[*key, list(identity)] for key, identity in self.history.identities.items()],
+        }
+
+    @classmethod
+    def resumed(cls, state: dict[str, Any], max_file_size: int) -> _Reader | None:
+        """The reader `state` describes, or None when it is not what `state()` writes."""
+        try:
+            history = GitHistory()
+            for review_id, action_id, events in state["statuses"]:
+                history.statuses[(str(review_id), str(action_id))] = [
+                    StatusEvent(date.fromisoformat(day), Status(status), "git", commit=str(commit))
+                    for day, status, commit in events
+                ]
+            for review_id, action_id, (text, owner, due) in state["identities"]:
+                history.identities[(str(review_id), str(action_id))] = (str(text), str(owner), str(due))
+            reader = cls(history, max_file_size, skipped=[str(skip) for skip in state["skipped"]])
+            for path, review_id in dict(state["review_at"]).items():
+                reader._move(str(path), str(review_id))
+            reader.ended = {str(review_id) for review_id in state["ended"]}
+            reader.action_ids = {str(k): {str(i) for i in ids} for k, ids in dict(state["action_ids"]).items()}
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+        return reader
 
     def finish(self) -> None:
         """Reviews deleted in the latest commits are not today's: their events go."""

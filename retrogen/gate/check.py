@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import os
 import pickle
-import re
 import stat
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -19,8 +17,19 @@ from retrogen.core.workers import exit_with_parent
 from retrogen.gate.config import Config
 from retrogen.gate.findings import Finding, Severity
 from retrogen.gate.glossary import TagSpeller, TagVocabulary, team_hint
+from retrogen.gate.heads import Around, Head, heads_around, link_leaves, review_files
 from retrogen.gate.hints import is_placeholder
-from retrogen.gate.index import Entry, ReviewIndex, Stamp, dumps, now_ns, settings_key, stamp_of, stat_of
+from retrogen.gate.index import (
+    Entry,
+    KeptFacts,
+    ReviewIndex,
+    Stamp,
+    dumps,
+    now_ns,
+    settings_key,
+    stamp_of,
+    stat_of,
+)
 from retrogen.gate.loader import (
     Document,
     FieldPath,
@@ -35,16 +44,8 @@ from retrogen.gate.review_checks import entries, review_issues
 from retrogen.gate.schema import schema_issues
 from retrogen.gate.settings import DEFAULTS
 
-REVIEW_SUFFIXES = (".yaml", ".yml")
 # Below this many files a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 64
-# The id is near the top of a review; a file that hides it further down is checked when it is named.
-ID_SEARCH_BYTES = 65_536
-_ID_LINE = re.compile(r"^id:[ \t]*['\"]?([^'\"\s#]+)", re.MULTILINE)
-_TEAM_LINE = re.compile(r"^team:[ \t]*(?:\"([^\"\\\n]*)\"|'([^'\n]*)'|([^#\n]*?))[ \t]*(?:#.*)?$", re.MULTILINE)
-# The tags of a review or lesson in a head: a flow list `tags: [a, b]`, or a block list of plain items.
-_TAGS_FLOW = re.compile(r"^[ \t-]*tags:[ \t]*\[([^\]\n]*)\]", re.MULTILINE)
-_TAGS_BLOCK = re.compile(r"^[ \t-]*tags:[ \t]*(?:#[^\n]*)?\n((?:[ \t]*-[ \t]+[^:#\n]+(?:#[^\n]*)?\n)+)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -133,28 +134,18 @@ def display_path(path: Path, base: Path | None = None) -> str:
         return path.as_posix()
 
 
-def _link_leaves(path: Path, root: Path) -> bool:
-    """True when `path` is a symbolic link whose target lies outside `root`."""
-    return path.is_symlink() and not path.resolve().is_relative_to(root.resolve())
-
-
 def collect_files(paths: Iterable[Path]) -> list[Path]:
     """Review files named or found below the named folders, in a stable order, each once."""
     found: dict[Path, None] = {}
     for path in paths:
         if path.is_dir():
-            for candidate in sorted(path.rglob("*")):
-                if candidate.suffix in REVIEW_SUFFIXES and candidate.is_file() and not _hidden(candidate, path):
-                    found.setdefault(candidate, None)
+            for parts, _ in review_files(path):
+                found.setdefault(path.joinpath(*parts), None)
         elif path.exists():
             found.setdefault(path, None)
         else:
             raise ConfigError(f"{path}: no such file or folder")
     return list(found)
-
-
-def _hidden(candidate: Path, top: Path) -> bool:
-    return any(part.startswith(".") for part in candidate.relative_to(top).parts)
 
 
 @dataclass
@@ -178,7 +169,7 @@ def _read_file(
     `raw`: the file's bytes, read already."""
     shown = display or path.as_posix()
     try:
-        if _link_leaves(path, options.root or Path.cwd()):
+        if link_leaves(path, options.root or Path.cwd()):
             raise ReviewFileError(
                 "RG010", "the file is a link to a file outside the knowledge base; copy the review into it instead"
             )
@@ -361,7 +352,7 @@ def facts_of_file(path: Path, options: CheckOptions, display: str) -> ReviewFact
     """Only what the checks across reviews read of a file (no schema, no checks of its own): the facts of
     the reviews around the ones being checked. None for a file that does not load."""
     try:
-        if _link_leaves(path, options.root or Path.cwd()):
+        if link_leaves(path, options.root or Path.cwd()):
             return None
         return facts_of(load_review(path, options.max_file_size), display)
     except ReviewFileError:
@@ -393,6 +384,8 @@ def _per_named(
         return work((named, options))
     size = max(16, len(named) // (jobs * 8))
     batches = [(named[i : i + size], options) for i in range(0, len(named), size)]
+    from concurrent.futures import ProcessPoolExecutor  # only here: a check of one file must start fast
+
     with ProcessPoolExecutor(max_workers=jobs, initializer=exit_with_parent) as pool:
         return [result for batch in pool.map(work, batches) for result in batch]
 
@@ -402,60 +395,17 @@ def check_files(files: Sequence[Path], options: CheckOptions, *, jobs: int | Non
     return _per_file(_check_batch, files, options, jobs)
 
 
-@dataclass(frozen=True)
-class Head:
-    """What the first lines of a review say: its id and team, read without parsing the file."""
-
-    path: Path
-    review_id: str | None
-    team: str | None
-    tags: tuple[str, ...] = ()
-
-
-def review_heads(folder: Path, exclude: set[Path]) -> Iterator[Head]:
-    """The other reviews of the knowledge base, read cheaply from their `id:` and `team:` lines: only the
-    head of each file is read, so a huge or endless file costs no more than a small one."""
-    if not folder.is_dir():
-        return
-    for path in collect_files([folder]):
-        if path.resolve() in exclude or _link_leaves(path, folder):
-            continue
-        try:
-            head = read_bounded(path, ID_SEARCH_BYTES)[:ID_SEARCH_BYTES].decode("utf-8", errors="replace")
-        except OSError:
-            continue
-        review_id, team = _ID_LINE.search(head), _TEAM_LINE.search(head)
-        yield Head(
-            path,
-            review_id.group(1) if review_id else None,
-            next((g for g in team.groups() if g is not None), None) if team else None,
-            _head_tags(head),
-        )
-
-
-def _head_tags(head: str) -> tuple[str, ...]:
-    """The tags a head writes in the usual forms; a tag written otherwise is only missed as a known spelling."""
-    items = [item for found in _TAGS_FLOW.findall(head) for item in found.split(",")]
-    items += [
-        line.split("#")[0].strip().removeprefix("-")
-        for found in _TAGS_BLOCK.findall(head)
-        for line in found.splitlines()
-    ]
-    return tuple(tag for item in items if (tag := item.strip().strip("'\"").strip()))
-
-
-def known_ids(folder: Path, exclude: set[Path]) -> Iterator[tuple[str, Path]]:
-    """Ids of the other reviews in the knowledge base, from their heads."""
-    return ((head.review_id, head.path) for head in review_heads(folder, exclude) if head.review_id)
-
-
-def duplicate_ids(results: Sequence[FileResult], others: Iterable[tuple[str, Path]]) -> Iterator[Finding]:
+def duplicate_ids(results: Sequence[FileResult], others: Iterable[tuple[str, Path | str]]) -> Iterator[Finding]:
     """A finding on every file whose review id another file already uses."""
-    owners: dict[str, str] = {review_id: display_path(path) for review_id, path in others}
+    others_by_id = dict(others)  # shown (display_path) only when one clashes: ten thousand never do
+    firsts: dict[str, str] = {}
     for result in sorted(results, key=lambda r: r.display):
         if result.review_id is None or result.id_position is None:
             continue
-        first = owners.setdefault(result.review_id, result.display)
+        if result.review_id not in firsts:
+            other = others_by_id.get(result.review_id)
+            firsts[result.review_id] = result.display if other is None else display_path(Path(other))
+        first = firsts[result.review_id]
         if first != result.display:
             pos = result.id_position
             yield Finding(
@@ -553,8 +503,13 @@ def _across_files(
     outside: list[FileResult] = []
     for result in results:
         (inside if folder and result.path.resolve().is_relative_to(folder) else outside).append(result)
-    heads = list(review_heads(folder, {f.resolve() for f in files})) if folder else []
-    others = [(head.review_id, head.path) for head in heads if head.review_id] if inside else []
+    around = Around([], Counter())
+    if folder:
+        ids = {r.review_id for r in inside if r.review_id} | {source for r in results for source in _sources(r)}
+        teams = {r.facts.team for r in results if r.facts}
+        around = heads_around(folder, {f.resolve() for f in files}, index, ids=ids, teams=teams)
+    heads = around.heads
+    others = [(head.review_id, head.file) for head in heads if head.review_id] if inside else []
     # A draft outside reviews/ (the next review, a copy) is judged with the knowledge base around it too.
     related_inside = _related_facts(heads, inside, options, jobs, index) if inside else []
     related_outside = _related_facts(heads, outside, options, jobs, index) if outside else []
@@ -564,17 +519,17 @@ def _across_files(
         *duplicate_ids(outside, ()),
         *_cross_findings(inside, related_inside, options),
         *_cross_findings(outside, related_outside, options),
-        *_tag_findings(results, heads, options.tags),
+        *_tag_findings(results, around.tags, options.tags),
     ]:
         by_display[finding.path].findings.append(finding)
     findings = sorted(f for r in results for f in r.findings)
     return CheckResult(results, findings)
 
 
-def _tag_findings(checked: list[FileResult], heads: list[Head], vocabulary: TagVocabulary) -> Iterator[Finding]:
+def _tag_findings(checked: list[FileResult], others: Counter[str], vocabulary: TagVocabulary) -> Iterator[Finding]:
     """A warning on each tag that looks like a slip for a known one: the vocabulary's, or one written at
-    least as often (in the checked files and the rest of the knowledge base)."""
-    used = Counter(tag for head in heads for tag in head.tags)
+    least as often (in the checked files and, `others`, the rest of the knowledge base)."""
+    used = Counter(others)
     used.update(use.tag for result in checked for use in result.tags)
     speller = TagSpeller(vocabulary, used)
     for result in checked:
@@ -599,28 +554,101 @@ def _related_facts(
     those their actions are carried from. A head without a readable team is read to be sure; an unchanged
     file's facts come from the index."""
     teams = {r.facts.team for r in checked if r.facts}
-    sources = {carried_key(a.carried_from)[0] for r in checked if r.facts for a in r.facts.actions if a.carried_from}
+    sources = {source for r in checked for source in _sources(r)}
     wanted = [h.path for h in heads if h.team is None or h.team.strip() in teams or h.review_id in sources]
     if index is None:
         return [facts for facts in _per_file(_facts_batch, wanted, options, jobs) if facts]
-    entries, base = index.entries(wanted, with_data=False), Path.cwd()
+    return [facts for facts in _indexed_facts(wanted, options, jobs, index) if facts]
+
+
+def _sources(result: FileResult) -> set[str]:
+    """The reviews whose actions a checked file carries."""
+    actions = result.facts.actions if result.facts else ()
+    return {carried_key(action.carried_from)[0] for action in actions if action.carried_from}
+
+
+def _indexed_facts(
+    wanted: list[Path], options: CheckOptions, jobs: int | None, index: ReviewIndex
+) -> list[ReviewFacts | None]:
+    """The facts of the `wanted` files, in their order: kept ones while their files are unchanged, the
+    others read (on every core when there are many) and kept for the next run."""
+    base = Path.cwd()
+    named = [(path, display_path(path, base)) for path in wanted]
+    keys = [os.path.abspath(path) for path in wanted]
+    kept = index.stored_facts(keys)
     found: list[ReviewFacts | None] = []
-    unread: list[Path] = []
-    for path in wanted:
-        hit = _from_index(
-            index,
-            entries.get(os.path.abspath(path)),
-            path,
-            display_path(path, base),
-            options.max_file_size,
-            with_data=False,
-        )
+    missed: list[int] = []
+    store: list[tuple[str, KeptFacts]] = []
+    for (path, shown), key in zip(named, keys, strict=True):
+        hit = _kept_facts(index, kept.get(key), path, shown, options.max_file_size)
         if hit is None:
-            unread.append(path)
-        else:
-            found.append(hit[0][0].facts)
-    found += _per_file(_facts_batch, unread, options, jobs)
-    return [facts for facts in found if facts]
+            missed.append(len(found))
+        elif hit[1] is not None:
+            store.append((key, hit[1]))
+        found.append(hit[0] if hit else None)
+    read = _per_named(_stamped_facts_batch, [named[i] for i in missed], options, jobs)
+    for position, (stamp, blob) in zip(missed, read, strict=True):
+        found[position] = pickle.loads(blob)  # made by this run's own workers
+        if stamp is not None:
+            store.append((keys[position], KeptFacts(named[position][1], options.max_file_size, stamp, blob)))
+    index.store_facts(store)
+    return found
+
+
+def _kept_facts(
+    index: ReviewIndex, kept: KeptFacts | None, path: Path, shown: str, max_size: int
+) -> tuple[ReviewFacts | None, KeptFacts | None] | None:
+    """A file's kept facts while its bytes are the ones they were read from (and the entry stamped again,
+    when only hashing them could tell); None when the file must be read."""
+    if kept is None or kept.display != shown or kept.limit != max_size or path.is_symlink():
+        return None
+    same = _unchanged(kept.fresh, kept.stamp, path, max_size)
+    if same is None:
+        return None
+    facts = index.load(kept.facts)
+    if index.broken or not (facts is None or isinstance(facts, ReviewFacts)):
+        return None
+    return facts, kept._replace(stamp=same) if same is not kept.stamp else None
+
+
+def _unchanged(fresh: Callable[[os.stat_result], bool | None], stamp: Stamp, path: Path, max_size: int) -> Stamp | None:
+    """`stamp` when the file is untouched since it was stamped, a new stamp when it was touched but its bytes
+    are the same, None when it changed (or cannot be read)."""
+    read_ns = now_ns()
+    status = stat_of(path)
+    if status is None or (untouched := fresh(status)) is False:
+        return None
+    if untouched:
+        return stamp
+    try:
+        raw = read_bounded(path, max_size)
+    except OSError:
+        return None
+    restamp = stamp_of(status, raw, read_ns)
+    return restamp if restamp.sha256 == stamp.sha256 else None
+
+
+def _stamped_facts_batch(args: Batch) -> list[tuple[Stamp | None, bytes]]:
+    batch, options = args
+    return [_read_facts_stamped(path, options, shown) for path, shown in batch]
+
+
+def _read_facts_stamped(path: Path, options: CheckOptions, shown: str) -> tuple[Stamp | None, bytes]:
+    """facts_of_file, from bytes whose stamp is kept with the facts (none for a link or an unreadable file:
+    those are never kept)."""
+    read_ns = now_ns()
+    status = stat_of(path)
+    if status is None or not stat.S_ISREG(status.st_mode) or path.is_symlink():
+        return None, dumps(facts_of_file(path, options, shown))
+    try:
+        raw = read_bounded(path, options.max_file_size)
+    except OSError:
+        return None, dumps(facts_of_file(path, options, shown))
+    try:
+        facts = facts_of(load_review(path, options.max_file_size, raw), shown)
+    except ReviewFileError:
+        facts = None
+    return stamp_of(status, raw, read_ns), dumps(facts)
 
 
 def _cross_findings(checked: list[FileResult], related: list[ReviewFacts], options: CheckOptions) -> Iterator[Finding]:

@@ -85,7 +85,12 @@ CODES: dict[str, Code] = _codes(
     ("RG221", W, "action carried forward a third time or more"),
     ("RG222", W, "root cause recurs while the action meant to fix it is still open or carried"),
     ("RG223", W, "metric missed its target in repeated_miss_periods or more periods in a row"),
-    ("RG224", W, "quarter's actual differs from the sum of its months' reviews (amounts and counts)"),
+    (
+        "RG224",
+        W,
+        "a quarter's, half-year's or year's actual differs from the sum of its quarters' or months' reviews "
+        "(amounts and counts)",
+    ),
     ("RG250", W, "tag differs from a known tag only by case, spacing, hyphenation or a typo"),
 )
 

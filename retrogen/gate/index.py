@@ -7,6 +7,11 @@ touched), the name it is shown by, the check's settings (today included), and re
 schema. Anything else is a miss, read as if there were no index. The index is a cache: a corrupt,
 truncated or foreign one is removed and rebuilt with a notice; one that cannot be written (a read-only
 checkout) is not used; a write another process holds is skipped rather than waited for.
+
+For the check of a few files (pre-commit) it also keeps what the checks across reviews read of the others,
+whatever the settings: each review's head (gate/heads.py) with one listing per reviews folder (every file's
+stat and path, and how often the heads write each tag), and each review's closed-loop facts with the stamp of
+its bytes.
 """
 
 from __future__ import annotations
@@ -14,26 +19,26 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import json
 import os
 import pickle
 import sqlite3
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import retrogen
+from retrogen.core.files import cache_off
 from retrogen.gate.schema import schema_path
 
 INDEX_FOLDER = ".retrogen"
 INDEX_NAME = "index.sqlite"
 # The layout of the tables and of the entries; an index of another format is rebuilt.
 FORMAT = 2
-# Environment variable that turns the index off, as --no-cache does (CI runs on fresh checkouts anyway).
-NO_CACHE_ENV = "RETROGEN_NO_CACHE"
 # A file changed this close to the moment it was read may change again within the file system's clock
 # tick without its stat changing (git's "racy" entries): such an entry is trusted only after its bytes are
 # hashed again.
@@ -61,6 +66,10 @@ _ALLOWED = {
 }
 
 
+class IndexBusy(Exception):
+    """The index could not be read to the end this run (busy or damaged): the caller reads without it."""
+
+
 class IndexFormatError(Exception):
     """An entry that is not what this retrogen writes."""
 
@@ -85,7 +94,7 @@ def lasting_folder(root: Path, *, avoid: Path | None = None) -> Path | None:
     """The folder of what lasts between runs of the knowledge base at `root` (created if need be), or None
     where nothing may be kept: turned off by RETROGEN_NO_CACHE, a folder that cannot be written (a read-only
     checkout), or `avoid` (the generated pages' folder, which a build replaces whole) around it."""
-    if os.environ.get(NO_CACHE_ENV, "").strip() not in ("", "0"):
+    if cache_off():  # RETROGEN_NO_CACHE (CI runs on fresh checkouts anyway)
         return None
     folder = root / INDEX_FOLDER
     if avoid is not None and folder.resolve().is_relative_to(avoid.resolve()):
@@ -167,12 +176,64 @@ class Entry:
         return True if same and status.st_ctime_ns < self.stamp.read_ns - RACY_NS else None
 
 
+class Listing(NamedTuple):
+    """What the index keeps of a reviews folder for the one-file check (gate/heads.py): a key per file whose
+    head it holds (see heads.listing_key: the file's stat and path), how often those heads write each tag,
+    and a generation that each write moves on, so that a write made from an older listing is not kept."""
+
+    folder: str
+    keys: set[str]
+    tags: dict[str, int]
+    generation: int
+
+
+class KeptHead(NamedTuple):
+    """A review's head as the index keeps it (see gate/heads.py)."""
+
+    file: str
+    review_id: str | None
+    team: str | None
+    tags: str  # one per line
+
+    def tag_tuple(self) -> tuple[str, ...]:
+        return tuple(self.tags.split("\n")) if self.tags else ()
+
+
+class KeptFacts(NamedTuple):
+    """What the checks across reviews read of a file (see check.facts_of_file), kept with its bytes' stamp."""
+
+    display: str
+    limit: int  # the size limit it was read with: a file over it has no facts
+    stamp: Stamp
+    facts: bytes  # pickled ReviewFacts, or None for a file that does not load
+
+    def fresh(self, status: os.stat_result) -> bool | None:
+        return Entry("", self.stamp, b"", b"").fresh(status)
+
+
 _META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 _REVIEWS = """CREATE TABLE IF NOT EXISTS reviews (
     path TEXT PRIMARY KEY, display TEXT NOT NULL, settings TEXT NOT NULL,
     size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, inode INTEGER NOT NULL,
     sha256 BLOB NOT NULL, read_ns INTEGER NOT NULL, result BLOB NOT NULL, data BLOB NOT NULL
 )"""
+
+
+# The heads and facts of the reviews around a checked file (gate/heads.py): kept whatever the check's
+# settings, since neither depends on them (facts only on the size limit, kept with them).
+_HEADS = """CREATE TABLE heads (
+    folder TEXT NOT NULL, path TEXT NOT NULL, review_id TEXT, team TEXT, team_key TEXT, tags TEXT NOT NULL,
+    PRIMARY KEY (folder, path)
+)"""
+_LISTINGS = """CREATE TABLE listings (
+    folder TEXT PRIMARY KEY, keys BLOB NOT NULL, tags TEXT NOT NULL, generation INTEGER NOT NULL
+)"""
+_FACTS = """CREATE TABLE facts (
+    path TEXT PRIMARY KEY, display TEXT NOT NULL, size_limit INTEGER NOT NULL,
+    size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, inode INTEGER NOT NULL,
+    sha256 BLOB NOT NULL, read_ns INTEGER NOT NULL, facts BLOB NOT NULL
+)"""
+_HEADS_CODE = "heads_code"
 
 
 class ReviewIndex:
@@ -184,6 +245,7 @@ class ReviewIndex:
         self.notices: list[str] = []
         self._connection: sqlite3.Connection | None = None
         self.broken = False  # damage was found this run: nothing more is read from it or written to it
+        self._side_ready = False  # the heads and facts tables are checked (see _side_tables)
 
     @classmethod
     def open(cls, root: Path, settings: str, *, avoid: Path | None = None) -> ReviewIndex | None:
@@ -325,6 +387,211 @@ class ReviewIndex:
                 self._broken(exc)
         except sqlite3.DatabaseError as exc:
             self._broken(exc)
+
+    # The heads and facts tables: the one-file check's view of the rest of the knowledge base.
+
+    def _side_tables(self) -> sqlite3.Connection | None:
+        """The connection, once the heads and facts tables are there and were made by this retrogen (they
+        are dropped with the reviews' entries when another version's index is rebuilt); None when they
+        cannot be used this run."""
+        connection = self._connection
+        if connection is None or self.broken:
+            return None
+        if self._side_ready:
+            return connection
+        try:
+            found = dict(connection.execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.DatabaseError as exc:
+            self._broken(exc)
+            return None
+
+        def create(connection: sqlite3.Connection) -> None:
+            made = connection.execute("SELECT value FROM meta WHERE key = ?", (_HEADS_CODE,)).fetchone()
+            if made is not None and made[0] == found.get("code"):
+                return  # another run made them meanwhile: theirs stand
+            for table, statement in (("heads", _HEADS), ("listings", _LISTINGS), ("facts", _FACTS)):
+                connection.execute(f"DROP TABLE IF EXISTS {table}")
+                connection.execute(statement)
+            # what `candidates` looks heads up by, without reading ten thousand rows
+            connection.execute("CREATE INDEX heads_by_team ON heads (folder, team_key)")
+            connection.execute("CREATE INDEX heads_by_id ON heads (folder, review_id)")
+            connection.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (_HEADS_CODE, found.get("code")))
+
+        if found.get(_HEADS_CODE) != found.get("code") and not self._transaction(connection, create):
+            return None
+        self._side_ready = True
+        return self._connection
+
+    def read_listing(self, folder: str) -> Listing | None:
+        """The listing kept for `folder` (an absolute path; empty when none is), read in a transaction that
+        `heads_of` and `candidates` read in too, until `end_read`: what they return agrees with it, whatever
+        another process writes meanwhile. None when the index cannot be used this run."""
+        connection = self._side_tables()
+        if connection is None:
+            return None
+        try:
+            connection.execute("BEGIN")
+            row = connection.execute(
+                "SELECT keys, tags, generation FROM listings WHERE folder = ?", (folder,)
+            ).fetchone()
+            if row is None:
+                return Listing(folder, set(), {}, 0)
+            keys, tags, generation = row
+            text = bytes(keys).decode("utf-8", errors="surrogateescape")
+            return Listing(folder, set(text.split("\0")) if text else set(), json.loads(tags), generation)
+        except sqlite3.OperationalError as exc:
+            self.end_read()
+            if not _busy(exc):
+                self._broken(exc)
+            return None  # busy: another process holds it (rare in WAL mode); this run reads without it
+        except (sqlite3.DatabaseError, ValueError) as exc:  # ValueError: damaged JSON
+            self._broken(exc)
+            return None
+
+    def heads_of(self, folder: str, paths: Sequence[str]) -> list[KeptHead]:
+        """The kept heads of `paths` below `folder` (within the listing's transaction)."""
+        return self._heads_where(folder, "path IN", paths)
+
+    def candidates(self, folder: str, ids: Sequence[str], teams: Sequence[str]) -> list[KeptHead]:
+        """The kept heads below `folder` of no readable team, of a team in `teams` (stripped) or with a review
+        id in `ids`, each once (within the listing's transaction)."""
+        found = {
+            head.file: head
+            for head in [
+                *self._heads_where(folder, "team_key IS NULL", ()),
+                *self._heads_where(folder, "team_key IN", teams),
+                *self._heads_where(folder, "review_id IN", ids),
+            ]
+        }
+        return list(found.values())
+
+    def _heads_where(self, folder: str, condition: str, values: Sequence[str]) -> list[KeptHead]:
+        """The kept heads below `folder` that meet `condition`, which ends in IN when it takes `values`."""
+        connection = self._connection
+        if condition.endswith(" IN") and not values:
+            return []
+        if connection is None or self.broken:
+            raise IndexBusy("the index went during this run")
+        chunks = [list(values[i : i + _SELECT_CHUNK]) for i in range(0, len(values), _SELECT_CHUNK)] or [[]]
+        found: list[KeptHead] = []
+        try:
+            for chunk in chunks:
+                marks = f" ({','.join('?' * len(chunk))})" if chunk else ""
+                rows = connection.execute(
+                    f"SELECT path, review_id, team, tags FROM heads WHERE folder = ? AND {condition}{marks}",
+                    (folder, *chunk),
+                ).fetchall()
+                found += [KeptHead(*row) for row in rows]
+        except sqlite3.DatabaseError as exc:
+            if not (isinstance(exc, sqlite3.OperationalError) and _busy(exc)):
+                self._broken(exc)
+            raise IndexBusy from exc  # an answer from part of the heads would be wrong: none is given
+        return found
+
+    def end_read(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._connection.execute("COMMIT")
+
+    def store_listing(
+        self, listing: Listing, keys: Iterable[str], tags: dict[str, int], gone: Sequence[str], new: Sequence[Any]
+    ) -> None:
+        """Keep the folder's new listing: its keys and tag counts, the heads `new` read this run (Heads, see
+        gate/heads.py) and none of the files `gone` (paths); not when another run wrote since `listing`."""
+        rows = [
+            (listing.folder, head.file, head.review_id, head.team, None if head.team is None else head.team.strip(),
+             "\n".join(head.tags))
+            for head in new
+        ]  # fmt: skip
+        blob = "\0".join(keys).encode("utf-8", errors="surrogateescape")
+
+        def write(connection: sqlite3.Connection) -> None:
+            found = connection.execute("SELECT generation FROM listings WHERE folder = ?", (listing.folder,)).fetchone()
+            if (found[0] if found else 0) != listing.generation:
+                connection.execute("ROLLBACK")  # another run kept a newer listing: this one is stale
+                return
+            connection.executemany(
+                "DELETE FROM heads WHERE folder = ? AND path = ?", ((listing.folder, path) for path in gone)
+            )
+            connection.executemany("INSERT OR REPLACE INTO heads VALUES (?, ?, ?, ?, ?, ?)", rows)
+            connection.execute(
+                "INSERT OR REPLACE INTO listings VALUES (?, ?, ?, ?)",
+                (listing.folder, blob, json.dumps(tags, ensure_ascii=False), listing.generation + 1),
+            )
+
+        self._write_side(write)
+
+    def stored_facts(self, paths: Sequence[str]) -> dict[str, KeptFacts]:
+        """The kept facts of `paths` (absolute), by path."""
+        connection = self._side_tables()
+        if connection is None:
+            return {}
+        found: dict[str, KeptFacts] = {}
+        try:
+            for start in range(0, len(paths), _SELECT_CHUNK):
+                chunk = paths[start : start + _SELECT_CHUNK]
+                rows = connection.execute(
+                    "SELECT path, display, size_limit, size, mtime_ns, ctime_ns, inode, sha256, read_ns, facts "
+                    f"FROM facts WHERE path IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                ).fetchall()
+                for path, display, limit, *stamp, facts in rows:
+                    found[path] = KeptFacts(display, limit, Stamp(*stamp), facts)
+        except sqlite3.DatabaseError as exc:
+            self._broken(exc)
+            return {}
+        return found
+
+    def store_facts(self, items: Iterable[tuple[str, KeptFacts]]) -> None:
+        """Keep the facts read (or found unchanged and stamped again) this run, by absolute path."""
+        rows = [(path, kept.display, kept.limit, *kept.stamp, kept.facts) for path, kept in items if storable(path)]
+        if rows:
+            self._write_side(
+                lambda connection: connection.executemany(
+                    "INSERT OR REPLACE INTO facts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+                )
+            )
+
+    def _write_side(self, write: Callable[[sqlite3.Connection], object]) -> None:
+        """`write` to the heads, listings and facts tables in one transaction (which it may roll back);
+        skipped if another process is writing."""
+        connection = self._side_tables()
+        if connection is not None:
+            self._transaction(connection, write)
+
+    def _transaction(self, connection: sqlite3.Connection, write: Callable[[sqlite3.Connection], object]) -> bool:
+        """`write` in one transaction, committed unless it rolled back itself; False when another process
+        was writing (nothing done) or the index is damaged (rebuilt by the next run)."""
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            write(connection)
+            if connection.in_transaction:
+                connection.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            with contextlib.suppress(sqlite3.Error):
+                connection.execute("ROLLBACK")
+            if not _busy(exc):
+                self._broken(exc)
+            return False
+        except sqlite3.DatabaseError as exc:
+            self._broken(exc)
+            return False
+        return True
+
+
+def settled(status: os.stat_result, read_ns: int) -> bool:
+    """Whether a file read at `read_ns` had last changed at least a clock tick before: if it changes again,
+    its stat will show it (see RACY_NS)."""
+    return status.st_ctime_ns < read_ns - RACY_NS
+
+
+def storable(path: str) -> bool:
+    """Whether a path can be kept: one whose name is not UTF-8 (read with surrogates) is read every time."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _busy(exc: sqlite3.OperationalError) -> bool:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from retrogen.core.periods import Granularity, Period, months_of
+from retrogen.core.periods import Granularity, Period, months_of, quarters_of
 from retrogen.core.rates import is_additive, met, missed_in_a_row
 from retrogen.core.status import DEFAULT_STATUS, Status
 from retrogen.gate.loader import Document, FieldPath, Position, field_name
@@ -248,7 +248,7 @@ def cross_issues(
         yield from _expects_issues(review, team.metric_names)
         yield from _previous_issues(review, periodic)
         yield from _repeated_miss_issues(review, team, repeated_miss_periods)
-        yield from _quarter_sum_issues(review, team)
+        yield from _sum_issues(review, team)
         if team.reviews[-1] is review:
             previous = _previous_comparable(review, team)
             yield from _follow_up_issues(review, team.reviews[:-1], previous, carried)
@@ -464,27 +464,56 @@ def _repeated_miss_issues(review: ReviewFacts, team: _Team, least: int) -> Itera
             )
 
 
-def _quarter_sum_issues(review: ReviewFacts, team: _Team) -> Iterator[CrossIssue]:
-    """A KPI in amounts or counts (core.rates.is_additive) whose quarterly actual differs, by more than
-    rounding, from the sum of the team's monthly reviews of the quarter's three months: one of the figures is
-    wrong, and the year to date (engine/targets.py) counts the quarter. Only when all three months were
-    reviewed and report the KPI (same name and unit)."""
+# What a period's reviewed parts are called in RG224's message, by granularity.
+_PART_WORDS = {Granularity.QUARTER: ("quarterly", "quarter"), Granularity.MONTH: ("monthly", "month")}
+_SUMMED = {Granularity.QUARTER: "quarter", Granularity.HALF_YEAR: "half-year", Granularity.YEAR: "year"}
+
+
+def _summed_parts(period: Period, team: _Team) -> list[ReviewFacts] | None:
+    """The team's reviews whose periods add up to `period`: a quarter's three months; a half-year's or a
+    year's quarters, each quarter without a review of its own by its three months. None when a part was not
+    reviewed."""
+    if period.granularity is Granularity.QUARTER:
+        months = [team.by_period.get(month) for month in months_of(period)]
+        return [source for source in months if source is not None] if None not in months else None
+    if period.granularity not in (Granularity.HALF_YEAR, Granularity.YEAR):
+        return None
+    parts: list[ReviewFacts] = []
+    for quarter in quarters_of(period):
+        source = team.by_period.get(quarter)
+        reviewed = [source] if source is not None else _summed_parts(quarter, team)
+        if reviewed is None:
+            return None
+        parts += reviewed
+    return parts
+
+
+def _sum_issues(review: ReviewFacts, team: _Team) -> Iterator[CrossIssue]:
+    """A KPI in amounts or counts (core.rates.is_additive) whose actual for a quarter, a half-year or a year
+    differs, by more than rounding, from the sum of the team's reviews of its parts (a quarter's months; a
+    half-year's or a year's quarters, or a quarter's months where the quarter has no review): one of the
+    figures is wrong, and the year to date (engine/targets.py) counts them. Only when every part was reviewed
+    and reports the KPI (same name and unit)."""
     period = review.period
-    if period is None or period.granularity is not Granularity.QUARTER or team.by_period.get(period) is not review:
+    if period is None or period.granularity not in _SUMMED or team.by_period.get(period) is not review:
         return
-    months = [source for month in months_of(period) if (source := team.by_period.get(month)) is not None]
-    if len(months) < 3:
+    parts = _summed_parts(period, team)
+    if not parts:
         return
+    present = {source.period.granularity for source in parts if source.period}
+    kinds = [kind for kind in _PART_WORDS if kind in present]
+    adjective = " and ".join(_PART_WORDS[kind][0] for kind in kinds)  # quarterly and monthly
+    noun = " or ".join(_PART_WORDS[kind][1] for kind in kinds)
     for index, metric in enumerate(review.metrics):
         if not is_additive(metric.unit, metric.better):
             continue
         found = [
             (source, part)
-            for source in months
+            for source in parts
             for part in source.metrics
             if part.name == metric.name and part.unit == metric.unit
         ]
-        if len(found) < len(months):
+        if len(found) < len(parts):
             continue
         total = sum(part.actual for _, part in found)
         if previous_agrees(metric.actual, total):  # up to rounding, as a stated previous
@@ -497,8 +526,8 @@ def _quarter_sum_issues(review: ReviewFacts, team: _Team) -> Iterator[CrossIssue
             metric.at or metric.previous_at,
             "RG224",
             f"metric {metric.name} reports {metric.actual:g} {metric.unit} for {period.label}, but the "
-            f"team's monthly reviews of it add up to {total:g} ({each}); correct the quarter or the month "
-            "that is wrong",
+            f"team's {adjective} reviews of it add up to {total:g} ({each}); correct the {_SUMMED[period.granularity]} "
+            f"or the {noun} that is wrong",
             field_name(("metrics", index, "actual")),
         )
 

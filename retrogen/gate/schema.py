@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import calendar
+import contextlib
+import functools
+import hashlib
+import importlib.util
 import json
+import marshal
 import math
 import re
 import unicodedata
@@ -12,10 +17,12 @@ from datetime import date
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from types import CodeType
 from typing import TYPE_CHECKING, Any
 
 import fastjsonschema
 
+from retrogen.core.files import user_cache_dir, write_atomic
 from retrogen.core.periods import FIRST_YEAR, LAST_YEAR
 from retrogen.gate.hints import Hints, did_you_mean, is_placeholder
 from retrogen.gate.loader import Document, FieldPath, field_name
@@ -121,8 +128,36 @@ def fast_validator() -> Callable[[Any], Any]:
         **inline_definitions(schema, {**definitions, "number": number}),
         "$schema": "http://json-schema.org/draft-07/schema#",
     }
-    compiled: Callable[[Any], Any] = fastjsonschema.compile(draft7, formats={"date": _is_date})
-    return compiled
+    namespace: dict[str, Any] = {}
+    exec(_validator_code(draft7), namespace)  # what fastjsonschema.compile does with the code it generates
+    return functools.partial(namespace["validate"], custom_formats={"date": _is_date})
+
+
+def _validator_code(draft7: dict[str, Any]) -> CodeType:
+    """The validator fastjsonschema generates for `draft7`, compiled: generating and compiling its half a
+    megabyte of Python took 50 ms of every `check`, so the compiled code is kept in the user's cache (never in
+    a knowledge base: it is run), keyed by what it is made from."""
+    key = hashlib.sha256(
+        json.dumps(draft7, sort_keys=True).encode("utf-8")
+        + fastjsonschema.VERSION.encode("ascii")
+        + importlib.util.MAGIC_NUMBER  # the interpreter's bytecode
+    ).hexdigest()[:32]
+    folder = user_cache_dir()
+    kept = folder / f"review-validator-{key}.marshal" if folder is not None else None
+    if kept is not None:
+        with contextlib.suppress(OSError, ValueError, EOFError, TypeError):  # none yet, or damaged: made again
+            code = marshal.loads(kept.read_bytes())
+            if isinstance(code, CodeType):
+                return code
+    source = fastjsonschema.compile_to_code(draft7, formats={"date": _is_date})
+    root = re.search(r"^def (validate_\w+)\(", source, re.MULTILINE)  # the schema's own function comes first
+    if root is None:
+        raise RuntimeError("fastjsonschema generated no validation function")  # pragma: no cover
+    code = compile(f"{source}\nvalidate = {root.group(1)}\n", "<review schema>", "exec")
+    if kept is not None:
+        with contextlib.suppress(OSError):
+            write_atomic(kept, marshal.dumps(code))
+    return code
 
 
 def _holds_nan(data: Any) -> bool:

@@ -36,12 +36,16 @@ class Target:
     target: float
 
 
+def targets_schema_path() -> Path:
+    """The targets file's schema: the copy inside an installed wheel, else the checkout's schema/ folder."""
+    return data_path(TARGETS_SCHEMA_NAME, f"schema/{TARGETS_SCHEMA_NAME}")
+
+
 @lru_cache(maxsize=1)
 def _validator() -> Draft202012Validator:
     from jsonschema import Draft202012Validator
 
-    path = data_path(TARGETS_SCHEMA_NAME, f"schema/{TARGETS_SCHEMA_NAME}")
-    return Draft202012Validator(json.loads(path.read_text(encoding="utf-8")))
+    return Draft202012Validator(json.loads(targets_schema_path().read_text(encoding="utf-8")))
 
 
 def _message(error: ValidationError) -> tuple[FieldPath, str]:

@@ -25,6 +25,7 @@ from retrogen.formats.render import yaml_environment
 from retrogen.gate.config import CONFIG_NAME
 from retrogen.gate.schema import SCHEMA_NAME, data_path, schema_path
 from retrogen.gate.settings import rules
+from retrogen.gate.targets import TARGETS_SCHEMA_NAME, targets_schema_path
 
 # The hook pre-commit runs: every changed YAML file is passed, and `--only-reviews` keeps those in the
 # configured reviews_dir, wherever it is (a `files:` pattern cannot know it). .pre-commit-hooks.yaml says the same.
@@ -63,7 +64,14 @@ _templates.filters["shell"] = shlex.quote
 
 # What follows retrogen rather than the team: `init --upgrade` refreshes these when the team has not changed
 # them (reviews, mkdocs.yml and the README are the team's alone).
-UPGRADED = (f"schema/{SCHEMA_NAME}", ".github/workflows/", ".gitlab-ci.yml", ".pre-commit-config.yaml", f"{OVERRIDES}/")
+UPGRADED = (
+    f"schema/{SCHEMA_NAME}",
+    f"schema/{TARGETS_SCHEMA_NAME}",
+    ".github/workflows/",
+    ".gitlab-ci.yml",
+    ".pre-commit-config.yaml",
+    f"{OVERRIDES}/",
+)
 # Where each rendered file goes in the knowledge base -> its template (dot files are stored without the dot).
 _RENDERED = {
     CONFIG_NAME: "mkdocs.yml.j2",
@@ -228,6 +236,8 @@ def starter_files(
         resources.files("retrogen") / "templates" / "init" / "reviews" / f"{example}.yaml"
     ).read_text(encoding="utf-8")
     files[f"schema/{SCHEMA_NAME}"] = schema_path().read_text(encoding="utf-8")
+    # The targets file (extra.retrogen.targets) starts with a modeline pointing here, as reviews do.
+    files[f"schema/{TARGETS_SCHEMA_NAME}"] = targets_schema_path().read_text(encoding="utf-8")
     overrides = data_path(OVERRIDES, OVERRIDES)
     for source_file in sorted(overrides.rglob("*")):
         if source_file.is_file():

@@ -18,9 +18,10 @@ from retrogen.core.words import catalogue
 from retrogen.engine.loop import Slip, carries, slips, still_open
 from retrogen.engine.model import Action, Metric, Review, load_knowledge_base
 from retrogen.formats.render import yaml_environment
-from retrogen.gate.check import known_ids, read_knowledge_base
+from retrogen.gate.check import read_knowledge_base
 from retrogen.gate.config import Config
 from retrogen.gate.glossary import SEED, Glossary
+from retrogen.gate.heads import known_ids
 from retrogen.gate.loop_rules import periodic_reviews
 from retrogen.gate.schema import inline_definitions, load_schema, schema_path
 

@@ -64,10 +64,9 @@ def generate(
     progress("checking and analysing the reviews")
     reading = read_knowledge_base(config, today, jobs=jobs, cache=cache)
     analysis = analysis_of(load_knowledge_base(reading, config, today), config, use_git=use_git, cache=cache)
-    # Files with errors stop the build and are reported as findings, so only the git notice is a notice here.
-    report = BuildReport(
-        reading.check, notices=[*reading.check.notices, *([analysis.git.notice] if analysis.git.notice else [])]
-    )
+    # Files with errors stop the build and are reported as findings, so only git's notices are notices here.
+    git_notices = ([analysis.git.notice] if analysis.git.notice else []) + analysis.git.cache_notices
+    report = BuildReport(reading.check, notices=[*reading.check.notices, *git_notices])
     if reading.check.failed(strict=refuse_warnings):
         return report
     count = len(analysis.knowledge_base.reviews)

@@ -30,15 +30,17 @@ def test_step_summary_stays_under_githubs_limit(tmp_path: Path) -> None:
 
 
 def test_check_does_not_import_the_engine() -> None:
-    """`retrogen check` runs on every commit through pre-commit: pandas, Jinja and MkDocs cost it a second, and
-    jsonschema is needed only to explain an invalid review."""
+    """`retrogen check` runs on every commit through pre-commit: pandas, Jinja and MkDocs cost it a second,
+    jsonschema is needed only to explain an invalid review, and the process pool (multiprocessing) only for
+    many files."""
     review = KB / "reviews" / "2026-q3-east-sales.yaml"
     code = (
         "import sys, retrogen.cli as c\n"
         "try:\n"
         f"    c.cli.main(['check', {str(review)!r}, '--today', '2026-11-20'], standalone_mode=False)\n"
         "finally:\n"
-        "    engine = ('pandas', 'jinja2', 'mkdocs', 'openpyxl', 'jieba', 'jsonschema')\n"
+        "    engine = ('pandas', 'numpy', 'jinja2', 'mkdocs', 'openpyxl', 'jieba', 'jsonschema', 'multiprocessing',\n"
+        "              'concurrent.futures', 'secrets')\n"
         "    heavy = sorted(m for m in engine if m in sys.modules)\n"
         "    print('heavy:', ','.join(heavy), file=sys.stderr)\n"
     )

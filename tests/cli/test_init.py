@@ -28,6 +28,7 @@ from retrogen.core.words import CATALOGUES
 from retrogen.gate.config import load_config
 from retrogen.gate.schema import schema_path
 from retrogen.gate.settings import DEFAULTS, rules
+from retrogen.gate.targets import targets_schema_path
 from retrogen.kb import init as starter
 from retrogen.kb.init import MANIFEST, starter_files
 
@@ -67,6 +68,32 @@ def test_init_writes_a_ready_knowledge_base(inited: Path) -> None:
     assert mkdocs["theme"]["font"] is False and mkdocs["docs_dir"] == ".retrogen/docs"
     fixture = yaml.safe_load((KB / "mkdocs.yml").read_text(encoding="utf-8"))
     assert mkdocs["plugins"] == fixture["plugins"]  # jieba and English search, with the same separator
+
+
+def test_init_copies_the_targets_schema_and_targets_work_in_the_knowledge_base(tmp_path: Path) -> None:
+    folder = tmp_path / "kb"
+    assert run("init", str(folder), "--lang", "zh")[0] == 0
+    copy = folder / "schema" / "targets.schema.json"
+    assert copy.read_bytes() == targets_schema_path().read_bytes()
+    targets = folder / "targets.yaml"
+    targets.write_text(
+        "# yaml-language-server: $schema=schema/targets.schema.json\n"
+        "targets:\n  - {team: 华东销售部, period: 2026, metric: 销售额, unit: 万元, target: 1900}\n",
+        encoding="utf-8",
+    )
+    modeline = targets.read_text(encoding="utf-8").splitlines()[0].split("$schema=")[1]
+    jsonschema.validate(  # what an editor checks the file against: the copy its modeline names
+        yaml.safe_load(targets.read_text(encoding="utf-8")), json.loads((folder / modeline).read_text(encoding="utf-8"))
+    )
+    config = folder / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("# targets: null", "targets: targets.yaml"), "utf-8")
+    code, out = run("metrics", "--ytd", "--format", "json", "--today", TODAY, cwd=folder)
+    assert code == 0, out
+    (row,) = json.loads(out)
+    assert (row["team"], row["target"], row["actual"], row["counted"]) == ("华东销售部", 1900, 380, "2026-Q3")
+    copy.unlink()
+    assert run("init", "--upgrade", str(folder))[0] == 0
+    assert copy.read_bytes() == targets_schema_path().read_bytes()  # --upgrade brings it back
 
 
 def _git(folder: Path, *args: str) -> str:

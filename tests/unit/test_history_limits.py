@@ -146,4 +146,4 @@ def test_every_git_call_has_a_timeout(repo: Path, monkeypatch: pytest.MonkeyPatc
 
     monkeypatch.setattr(history.subprocess, "run", run)
     assert history.read_git_history(repo, repo / "reviews").statuses
-    assert len(calls) == 4 and all(call.get("timeout") == history.GIT_TIMEOUT for call in calls)
+    assert len(calls) == 5 and all(call.get("timeout") == history.GIT_TIMEOUT for call in calls)

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from retrogen.core.errors import ReviewFileError
-from retrogen.gate.check import CheckOptions, check_paths, known_ids
+from retrogen.gate.check import CheckOptions, check_paths
+from retrogen.gate.heads import known_ids
 from retrogen.gate.loader import load_review, parse_text
 
 from ..conftest import KB, TODAY

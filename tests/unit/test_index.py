@@ -3,11 +3,14 @@ without the index gives; a damaged, foreign, planted or busy index is never a wr
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import sqlite3
 import subprocess
 import sys
+import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +19,17 @@ from click.testing import CliRunner
 
 from retrogen.cli import cli
 from retrogen.gate import check as gate_check
+from retrogen.gate import heads as gate_heads
 from retrogen.gate import index as gate_index
-from retrogen.gate.check import CheckOptions, Reading, open_index, read_knowledge_base
+from retrogen.gate.check import (
+    CheckOptions,
+    CheckResult,
+    Reading,
+    check_paths,
+    display_path,
+    open_index,
+    read_knowledge_base,
+)
 from retrogen.gate.config import Config, load_config
 from retrogen.gate.index import INDEX_FOLDER, INDEX_NAME, ReviewIndex, code_key, settings_key
 
@@ -203,9 +215,11 @@ def test_a_write_another_process_holds_is_skipped_without_waiting_or_damage(conf
     same(read(config), read(config, cache=False))
 
 
-def test_commands_at_once_leave_a_sound_index(config: Config) -> None:
-    command = [sys.executable, "-m", "retrogen", "check", "--today", TODAY.isoformat()]
+def same_at_once(config: Config, command: list[str]) -> None:
+    """`command` (retrogen's arguments), run four times at once, prints what a run without the index prints."""
+    command = [sys.executable, "-m", "retrogen", *command]
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    environment.pop("RETROGEN_NO_CACHE", None)
     expected = subprocess.run(
         [*command[:3], "--no-cache", *command[3:]], cwd=config.root, env=environment, capture_output=True, text=True
     )
@@ -216,6 +230,10 @@ def test_commands_at_once_leave_a_sound_index(config: Config) -> None:
     for run in runs:
         out, err = run.communicate(timeout=120)
         assert (run.returncode, out.decode(), err.decode()) == (expected.returncode, expected.stdout, "")
+
+
+def test_commands_at_once_leave_a_sound_index(config: Config) -> None:
+    same_at_once(config, ["check", "--today", TODAY.isoformat()])
     with sqlite3.connect(index_file(config)) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert connection.execute("SELECT count(*) FROM reviews").fetchone() == (
@@ -270,3 +288,149 @@ def test_the_command_line_turns_it_off_and_says_when_it_was_rebuilt(config: Conf
     assert f"notice: {index_file(config)}: unreadable" in damaged.stderr
     metrics = run("metrics", "--format", "json")
     assert run("--no-cache", "metrics", "--format", "json").stdout == metrics.stdout
+
+
+# `check` of one file (the pre-commit hook's case): the other files' heads and facts are kept in the index.
+
+CHECKED = "2026-q3-east-sales.yaml"
+
+
+def check_one(config: Config, *, cache: bool = True) -> CheckResult:
+    options = CheckOptions.of(config, TODAY)
+    index = open_index(config, options, cache=cache)
+    try:
+        return check_paths([config.reviews_dir / CHECKED], options, reviews_dir=config.reviews_dir, jobs=1, index=index)
+    finally:
+        if index is not None:
+            index.close()
+
+
+def same_check(result: CheckResult, expected: CheckResult) -> None:
+    assert result.findings == expected.findings
+    assert not result.notices
+
+
+@pytest.fixture
+def heads_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the files whose heads were read."""
+    names: list[str] = []
+    read_head = gate_heads.read_head
+
+    def counting(file: str) -> Any:
+        names.append(Path(file).name)
+        return read_head(file)
+
+    monkeypatch.setattr(gate_heads, "read_head", counting)
+    return names
+
+
+def test_a_warm_check_of_one_file_reads_no_other_file(
+    config: Config, parsed: list[str], heads_read: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The files were all written a moment ago, which would make every head one to read again (see
+    # index.settled); nothing here changes them within a tick of the clock.
+    monkeypatch.setattr(gate_index, "RACY_NS", 0)
+    cold = check_one(config)
+    assert len(heads_read) == len(list(config.reviews_dir.glob("*.yaml"))) - 1
+    path = config.reviews_dir / CHECKED
+    path.write_text(path.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")  # the commit's change
+    parsed.clear()
+    heads_read.clear()
+    warm = check_one(config)
+    assert parsed == [CHECKED] and heads_read == []
+    same_check(cold, check_one(config, cache=False))
+    same_check(warm, check_one(config, cache=False))
+    assert any(f.code == "RG223" for f in warm.findings)  # judged against the team's earlier reviews' facts
+
+
+def test_another_file_edited_added_or_deleted_changes_the_one_file_result(
+    config: Config, heads_read: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(gate_index, "RACY_NS", 0)  # heads are kept at once (each edit here is a new tick)
+    check_one(config)
+    reviews = config.reviews_dir
+
+    def clash() -> set[str]:
+        result = check_one(config)
+        same_check(result, check_one(config, cache=False))
+        return {f.message for f in result.findings if f.code == "RG111"}
+
+    other = reviews / "2026-q2-east-sales.yaml"
+    text, status = other.read_text(encoding="utf-8"), other.stat()
+    other.write_text(text.replace("id: 2026-q2-east-sales", "id: 2026-q3-east-sales"), encoding="utf-8")
+    os.utime(other, ns=(status.st_atime_ns, status.st_mtime_ns))  # same size, same mtime: only ctime tells
+    heads_read.clear()
+    shown = display_path(other.resolve())
+    assert clash() == {f"review id '2026-q3-east-sales' is already used by {shown}; choose another id"}
+    assert heads_read.count(other.name) == 2  # by the run with the index, then by the one without
+    other.write_text(text, encoding="utf-8")
+    assert clash() == set()
+    (reviews / "copy.yaml").write_bytes((reviews / CHECKED).read_bytes())
+    copy = display_path((reviews / "copy.yaml").resolve())
+    assert clash() == {f"review id '2026-q3-east-sales' is already used by {copy}; choose another id"}
+    (reviews / "copy.yaml").unlink()
+    assert clash() == set()
+    with sqlite3.connect(index_file(config)) as connection:
+        kept = {Path(path).name for (path,) in connection.execute("SELECT path FROM heads")}
+    assert "copy.yaml" not in kept and other.name in kept
+
+
+def test_an_edit_to_a_related_review_changes_the_cross_findings_of_the_one_file(config: Config) -> None:
+    check_one(config)
+    earlier = config.reviews_dir / "2026-q2-east-sales.yaml"
+    before = check_one(config)
+    earlier.write_text(earlier.read_text(encoding="utf-8").replace("actual: 14\n", "actual: 18\n"), "utf-8")
+    after = check_one(config)
+    same_check(after, check_one(config, cache=False))
+
+    def missed(result: CheckResult) -> list[str]:
+        return [f.message.split(" missed")[0] for f in result.findings if f.code == "RG223"]
+
+    # Q2 met its 新客户数量 target now: Q3's is a first miss, no longer the fourth in a row.
+    assert "metric 新客户数量" in missed(before) and "metric 新客户数量" not in missed(after)
+
+
+def test_one_file_checks_at_once_keep_the_listing_true_to_its_heads(config: Config) -> None:
+    """Four pre-commit runs at once, after a change to another review: each prints what a run without the
+    index prints, and the listing they leave holds exactly the kept heads, its tag counts theirs."""
+    command = ["check", "--today", TODAY.isoformat(), f"reviews/{CHECKED}"]
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    environment.pop("RETROGEN_NO_CACHE", None)
+    time.sleep(gate_index.RACY_NS / 1e9 + 0.1)  # the files just copied are settled: their heads are kept
+    subprocess.run([sys.executable, "-m", "retrogen", *command], cwd=config.root, env=environment, check=False)
+    other = config.reviews_dir / "2026-q2-east-sales.yaml"
+    other.write_text(other.read_text(encoding="utf-8").replace("tags: [", "tags: [pricing, "), encoding="utf-8")
+    same_at_once(config, command)
+    with sqlite3.connect(index_file(config)) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        listed = [
+            (keys, json.loads(tags)) for keys, tags in connection.execute("SELECT keys, tags FROM listings").fetchall()
+        ]
+        heads = connection.execute("SELECT path, tags FROM heads").fetchall()
+    [(keys, tags)] = listed
+    kept = {Path(path).name for path, _ in heads}
+    # every head but the checked file's, and the edited one's when it changed within a tick of being read
+    assert kept | {other.name} == {path.name for path in config.reviews_dir.glob("*.yaml")} - {CHECKED}
+    assert sorted(key.split(":", 4)[4] for key in keys.decode().split("\0") if key) == sorted(p for p, _ in heads)
+    assert tags == dict(Counter(tag for _, written in heads for tag in written.split("\n") if written))
+
+
+def test_a_listing_that_cannot_be_read_to_the_end_gives_the_answer_without_it(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(gate_index, "RACY_NS", 0)
+    check_one(config)
+    expected = check_one(config, cache=False)
+
+    def busy(*args: Any) -> Any:
+        raise gate_index.IndexBusy  # what a locked or vanished index makes a lookup raise
+
+    with monkeypatch.context() as patched:
+        patched.setattr(gate_index.ReviewIndex, "candidates", busy)
+        same_check(check_one(config), expected)  # read from the files, with no notice: nothing was damaged
+    with sqlite3.connect(index_file(config)) as connection:
+        connection.execute("UPDATE listings SET tags = 'not json'")
+    damaged = check_one(config)
+    assert damaged.findings == expected.findings
+    assert damaged.notices and "rebuilding it" in damaged.notices[0]
+    same_check(check_one(config), expected)

@@ -4,11 +4,13 @@ import copy
 from pathlib import Path
 from typing import Any
 
+import fastjsonschema
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from retrogen.core.errors import ReviewFileError
+from retrogen.gate import schema as gate_schema
 from retrogen.gate.loader import load_review
 from retrogen.gate.schema import inline_definitions, is_valid, load_schema, schema_path, validator
 
@@ -154,3 +156,42 @@ def test_fast_and_reference_validators_agree_on_mutated_reviews(mutations: list[
         except (KeyError, IndexError, TypeError):
             continue
     assert is_valid(data) == jsonschema_valid(data)
+
+
+@pytest.fixture
+def fresh_validator() -> Any:
+    """The fast validator made afresh by the test (as by a new process), and again after it."""
+    gate_schema.fast_validator.cache_clear()
+    yield gate_schema
+    gate_schema.fast_validator.cache_clear()
+
+
+def test_the_compiled_validator_is_kept_in_the_user_cache_and_made_again_when_damaged(
+    fresh_validator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("RETROGEN_NO_CACHE")
+    valid = load_review(KB / "reviews" / "2026-q3-east-sales.yaml").data
+    invalid = {**valid, "held_on": "2026-02-30"}
+    assert is_valid(valid) and not is_valid(invalid)
+    (kept,) = (tmp_path / "retrogen").glob("review-validator-*.marshal")
+
+    def no_generating(*args: Any, **kwargs: Any) -> str:
+        raise AssertionError("generated again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(fastjsonschema, "compile_to_code", no_generating)
+        fresh_validator.fast_validator.cache_clear()  # the next process: loads what the first one kept
+        assert is_valid(valid) and not is_valid(invalid)
+    kept.write_bytes(b"\0damaged")
+    fresh_validator.fast_validator.cache_clear()
+    assert is_valid(valid) and not is_valid(invalid)
+    assert kept.read_bytes() != b"\0damaged"  # made again, and kept again
+
+
+def test_no_compiled_validator_is_kept_with_the_cache_off(
+    fresh_validator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert is_valid(load_review(KB / "reviews" / "2026-q3-east-sales.yaml").data)
+    assert not (tmp_path / "retrogen").exists()

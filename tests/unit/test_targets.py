@@ -214,3 +214,63 @@ def test_rg224_needs_all_three_months(tmp_path: Path) -> None:
     months_and_quarter(tmp_path, 500)
     (tmp_path / "reviews" / "m2026-08.yaml").unlink()
     assert rg224(tmp_path) == []
+
+
+# RG224 on a half-year or a year: against its quarters' reviews, a quarter without one by its three months.
+
+
+def reviewed(label: str, sales_actual: float, rate: float = 60) -> dict[str, object]:
+    """The team's review of the period `label` (2026-H1, 2026, 2026-Q3, 2026-07) reporting 销售额 and a rate."""
+    period = parse_label(label)
+    repurchase = {**kpi(rate, 60, "老客户复购率", "%")}  # a rate: never summed
+    return minimal.review(
+        f"r{label}",
+        "华东销售部",
+        [kpi(sales_actual), repurchase],
+        period={"label": label, "start": period.start.isoformat(), "end": period.end.isoformat()},
+        held_on=period.end.isoformat(),
+    )
+
+
+def test_rg224_flags_a_half_year_its_quarters_do_not_add_up_to(tmp_path: Path) -> None:
+    # 400 + 420 = 820, not 850; the rate (60, 62 against 70) is no sum
+    minimal.write_knowledge_base(
+        tmp_path, [reviewed("2026-Q1", 400), reviewed("2026-Q2", 420, 62), reviewed("2026-H1", 850, 70)]
+    )
+    assert rg224(tmp_path) == [
+        (
+            "r2026-H1.yaml",
+            17,  # the half-year's 销售额
+            "metric 销售额 reports 850 万元 for 2026-H1, but the team's quarterly reviews of it add up to 820 "
+            "(2026-Q1 400, 2026-Q2 420); correct the half-year or the quarter that is wrong",
+        )
+    ]
+    minimal.write_knowledge_base(
+        tmp_path, [reviewed("2026-Q1", 400), reviewed("2026-Q2", 420), reviewed("2026-H1", 820)]
+    )
+    assert rg224(tmp_path) == []
+
+
+def test_rg224_sums_a_year_by_its_quarters_and_the_months_of_a_quarter_without_a_review(tmp_path: Path) -> None:
+    # 400 + 420 + (150 + 160 + 170) + 500 = 1,800, not 1,850
+    parts = [reviewed("2026-Q1", 400), reviewed("2026-Q2", 420), reviewed("2026-Q4", 500)]
+    months = [reviewed("2026-07", 150), reviewed("2026-08", 160), reviewed("2026-09", 170)]
+    minimal.write_knowledge_base(tmp_path, [*parts, *months, reviewed("2026", 1850)])
+    assert [(name, message) for name, _, message in rg224(tmp_path)] == [
+        (
+            "r2026.yaml",
+            "metric 销售额 reports 1850 万元 for 2026, but the team's quarterly and monthly reviews of it add up "
+            "to 1800 (2026-Q1 400, 2026-Q2 420, 2026-07 150, 2026-08 160, 2026-09 170, 2026-Q4 500); correct the "
+            "year or the quarter or month that is wrong",
+        )
+    ]
+    minimal.write_knowledge_base(tmp_path, [*parts, *months, reviewed("2026", 1800.5)])  # rounding
+    assert rg224(tmp_path) == []
+
+
+def test_rg224_needs_every_quarter_of_a_year_reviewed_or_all_its_months(tmp_path: Path) -> None:
+    parts = [reviewed("2026-Q1", 400), reviewed("2026-Q2", 420), reviewed("2026-Q4", 500)]
+    minimal.write_knowledge_base(
+        tmp_path, [*parts, reviewed("2026-07", 150), reviewed("2026-09", 170), reviewed("2026", 1850)]
+    )
+    assert rg224(tmp_path) == []  # 2026-08 has no review, nor has Q3

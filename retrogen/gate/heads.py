@@ -1,0 +1,277 @@
+"""The reviews around the ones being checked, read cheaply: each file's id, team and tags from its first
+lines, kept in the lasting index.
+
+Checking one file of ten thousand reads that file, the stat of the others and their kept heads. A head is
+kept with the stat of the file it was read from and used again only while that stat is the same (a file
+changed within the clock tick of its reading is read again, as the index's entries are). Links are never
+kept: what they say depends on where they point.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import NamedTuple
+
+from retrogen.gate.index import IndexBusy, Listing, ReviewIndex, now_ns, settled, storable
+from retrogen.gate.loader import read_bounded
+
+REVIEW_SUFFIXES = (".yaml", ".yml")
+# The id is near the top of a review; a file that hides it further down is checked when it is named.
+ID_SEARCH_BYTES = 65_536
+# The `tags:` line of a review or lesson in a head: a flow list `tags: [a, b]`, or a block list of plain
+# items. Each is matched only at the start of a line that holds "tags:" (found with str.find): a pattern
+# tried at every character of ten thousand heads costs a second.
+_TAGS_KEY = "tags:"
+
+
+@cache
+def _patterns() -> tuple[re.Pattern[str], ...]:
+    """The id, team and tags patterns, compiled on first use: a warm check of one file needs none of them."""
+    return (
+        re.compile(r"^id:[ \t]*['\"]?([^'\"\s#]+)", re.MULTILINE),
+        re.compile(r"^team:[ \t]*(?:\"([^\"\\\n]*)\"|'([^'\n]*)'|([^#\n]*?))[ \t]*(?:#.*)?$", re.MULTILINE),
+        re.compile(r"^[ \t-]*tags:[ \t]*\[([^\]\n]*)\]", re.MULTILINE),
+        re.compile(r"^[ \t-]*tags:[ \t]*(?:#[^\n]*)?\n((?:[ \t]*-[ \t]+[^:#\n]+(?:#[^\n]*)?\n)+)", re.MULTILINE),
+    )
+
+
+class Head(NamedTuple):
+    """What the first lines of a review say: its id, team and tags, read without parsing the file."""
+
+    file: str  # the path, as a string: ten thousand Path objects cost more than the rest of a warm check
+    review_id: str | None
+    team: str | None
+    tags: tuple[str, ...] = ()
+
+    @property
+    def path(self) -> Path:
+        return Path(self.file)
+
+
+def link_leaves(path: Path, root: Path) -> bool:
+    """True when `path` is a symbolic link whose target lies outside `root`."""
+    return path.is_symlink() and not path.resolve().is_relative_to(root.resolve())
+
+
+def review_files(folder: Path, *, ordered: bool = True) -> Iterator[tuple[tuple[str, ...], os.DirEntry[str]]]:
+    """Each review file below `folder` (not hidden, not below a hidden folder or a linked one), as its path's
+    parts below `folder` and its directory entry, `ordered` as sorted Paths are (unordered, the parts are
+    left empty: a warm check of one file lists ten thousand and needs neither)."""
+    top = os.path.abspath(folder)
+    found = review_entries(top)
+    if not ordered:
+        return (((), entry) for entry in found)
+    start = len(top) + 1
+    return iter(sorted(((tuple(entry.path[start:].split(os.sep)), entry) for entry in found), key=lambda x: x[0]))
+
+
+def review_entries(top: str) -> list[os.DirEntry[str]]:
+    """The directory entries of review_files, in no order: what a warm check of one file stats."""
+    found: list[os.DirEntry[str]] = []
+    _walk(top, found)
+    return found
+
+
+def _walk(folder: str, found: list[os.DirEntry[str]]) -> None:
+    try:
+        with os.scandir(folder) as listing:
+            entries = list(listing)
+    except PermissionError:  # as Path.rglob: a folder that cannot be listed has nothing to check
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        try:
+            if entry.name.endswith(REVIEW_SUFFIXES) and entry.is_file():
+                found.append(entry)
+            elif entry.is_dir() and not entry.is_symlink():
+                _walk(entry.path, found)
+        except OSError:
+            continue
+
+
+def review_heads(folder: Path, exclude: set[Path]) -> list[Head]:
+    """The other reviews of the knowledge base (all but the resolved paths in `exclude`), read cheaply from
+    their `id:`, `team:` and `tags:` lines: only the head of each file is read, so a huge or endless file
+    costs no more than a small one."""
+    if not folder.is_dir():
+        return []
+    excluded = _Excluded(exclude)
+    heads: list[Head] = []
+    for _, entry in review_files(folder):
+        try:
+            status = entry.stat()
+        except OSError:
+            continue
+        if excluded(entry.path, status) or (entry.is_symlink() and link_leaves(Path(entry.path), folder)):
+            continue
+        if (head := read_head(entry.path)) is not None:
+            heads.append(head)
+    return heads
+
+
+class _Excluded:
+    """Whether a file is one of `exclude` (resolved paths): by its path, else by its inode and then its
+    resolved path (a link or a second name of it), without resolving the paths of ten thousand others."""
+
+    def __init__(self, exclude: set[Path]) -> None:
+        self.exclude = exclude
+        self.paths = {str(path) for path in exclude}
+        self.inodes = {(status.st_dev, status.st_ino) for path in exclude if (status := _stat(path)) is not None}
+
+    def __call__(self, path: str, status: os.stat_result) -> bool:
+        if path in self.paths:
+            return True
+        return (status.st_dev, status.st_ino) in self.inodes and Path(path).resolve() in self.exclude
+
+
+class Around(NamedTuple):
+    """What the files being checked are judged with, from the rest of the knowledge base."""
+
+    heads: list[Head]  # in the knowledge base's order: every other review's, or at least those asked for
+    tags: Counter[str]  # how often the other reviews' heads write each tag
+
+
+def heads_around(
+    folder: Path, exclude: set[Path], index: ReviewIndex | None, *, ids: set[str], teams: set[str]
+) -> Around:
+    """The heads of the other reviews in `folder` (all but `exclude`) that have an id in `ids`, a team in
+    `teams` (stripped) or no readable team, at least, and how often all of them write each tag. With
+    `index`, the heads it keeps for files unchanged since (by stat) are not read again."""
+    listing = index.read_listing(os.path.abspath(folder)) if index is not None and folder.is_dir() else None
+    if index is None or listing is None:
+        return _plain_around(folder, exclude)
+    try:
+        return _indexed_around(folder, exclude, index, listing, ids, teams)
+    except IndexBusy:
+        return _plain_around(folder, exclude)
+    finally:
+        index.end_read()
+
+
+def _plain_around(folder: Path, exclude: set[Path]) -> Around:
+    heads = review_heads(folder, exclude)
+    return Around(heads, Counter(tag for head in heads for tag in head.tags))
+
+
+def listing_key(path: str, status: os.stat_result) -> str:
+    """What identifies a file's head in the index's listing: its stat and its path."""
+    return f"{status.st_size}:{status.st_mtime_ns}:{status.st_ctime_ns}:{status.st_ino}:{path}"
+
+
+def _path_of(key: str) -> str:
+    return key.split(":", 4)[4]
+
+
+def _indexed_around(
+    folder: Path, exclude: set[Path], index: ReviewIndex, listing: Listing, ids: set[str], teams: set[str]
+) -> Around:
+    """heads_around with the index: a file whose listing key (stat and path) the index holds keeps its head;
+    the others are read, and kept unless changed within the clock tick of their reading (or linked)."""
+    excluded = _Excluded(exclude)
+    kept_keys: list[str] = []  # of the files whose kept heads stand, the excluded ones among them
+    excluded_kept: list[str] = []
+    new: list[tuple[str, Head]] = []  # read this run, to keep
+    unkept: list[Head] = []  # read this run, not to keep
+    listed = listing.keys
+    for entry in review_entries(os.path.abspath(folder)):  # the loop of a warm check: ten thousand times
+        try:
+            status = entry.stat()
+        except OSError:
+            continue
+        path = entry.path
+        if entry.is_symlink():
+            if not excluded(path, status) and not link_leaves(Path(path), folder) and (head := read_head(path)):
+                unkept.append(head)
+            continue
+        key = listing_key(path, status)
+        if key in listed:
+            kept_keys.append(key)
+            if path in excluded.paths or ((status.st_dev, status.st_ino) in excluded.inodes and excluded(path, status)):
+                excluded_kept.append(path)
+            continue
+        if excluded(path, status):
+            continue
+        read_ns = now_ns()
+        head = read_head(path)
+        if head is not None:
+            trusted = settled(status, read_ns) and storable(path)
+            (new.append((key, head)) if trusted else unkept.append(head))
+    # kept_keys holds listed keys only, each once: as many means every listed file is still there unchanged
+    gone = [] if len(kept_keys) == len(listed) else [_path_of(key) for key in listed.difference(kept_keys)]
+    tags = Counter(listing.tags)
+    tags.subtract(tag for head in index.heads_of(listing.folder, gone) for tag in head.tag_tuple())
+    tags.update(tag for _, head in new for tag in head.tags)
+    tags = +tags  # without the tags no file writes any more
+    if len(excluded_kept) < len(kept_keys):
+        others = Counter(tags)
+        others.subtract(tag for head in index.heads_of(listing.folder, excluded_kept) for tag in head.tag_tuple())
+        unread = {*gone, *excluded_kept}
+        heads = [
+            Head(kept.file, kept.review_id, kept.team, kept.tag_tuple())
+            for kept in index.candidates(listing.folder, sorted(ids), sorted(teams))
+            if kept.file not in unread
+        ]
+    else:  # every kept head is of a file being checked (`check` of the whole folder): none of them counts
+        others, heads = Counter(tag for _, head in new for tag in head.tags), []
+    others.update(tag for head in unkept for tag in head.tags)
+    index.end_read()
+    if new or gone:
+        index.store_listing(listing, [*kept_keys, *(key for key, _ in new)], dict(tags), gone, [h for _, h in new])
+    heads += [head for _, head in new] + unkept
+    top = os.path.abspath(folder)
+    heads.sort(key=lambda head: tuple(os.path.relpath(head.file, top).split(os.sep)))
+    return Around(heads, +others)
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
+
+
+def read_head(file: str) -> Head | None:
+    """A file's head as its first ID_SEARCH_BYTES say; None when it cannot be read."""
+    try:
+        head = read_bounded(Path(file), ID_SEARCH_BYTES)[:ID_SEARCH_BYTES].decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    id_line, team_line, _, _ = _patterns()
+    review_id, team = id_line.search(head), team_line.search(head)
+    return Head(
+        file,
+        review_id.group(1) if review_id else None,
+        next((g for g in team.groups() if g is not None), None) if team else None,
+        head_tags(head),
+    )
+
+
+def head_tags(head: str) -> tuple[str, ...]:
+    """The tags a head writes in the usual forms; a tag written otherwise is only missed as a known spelling."""
+    _, _, flow, block = _patterns()
+    starts: list[int] = []
+    found = head.find(_TAGS_KEY)
+    while found >= 0:
+        start = head.rfind("\n", 0, found) + 1
+        if not starts or starts[-1] != start:
+            starts.append(start)
+        found = head.find(_TAGS_KEY, found + len(_TAGS_KEY))
+    items = [item for start in starts if (match := flow.match(head, start)) for item in match.group(1).split(",")]
+    items += [
+        line.split("#")[0].strip().removeprefix("-")
+        for start in starts
+        if (match := block.match(head, start))
+        for line in match.group(1).splitlines()
+    ]
+    return tuple(tag for item in items if (tag := item.strip().strip("'\"").strip()))
+
+
+def known_ids(folder: Path, exclude: set[Path]) -> Iterator[tuple[str, Path]]:
+    """Ids of the other reviews in the knowledge base, from their heads."""
+    return ((head.review_id, head.path) for head in review_heads(folder, exclude) if head.review_id)

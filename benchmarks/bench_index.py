@@ -4,8 +4,9 @@ file edited), beside another checkout of retrogen (main) run on the same knowled
     python3 benchmarks/bench_index.py --baseline /work/main [--sizes 1000 10000] [--repeat 3]
 
 Every figure is CPU seconds (user + system, the command's process and its workers), the median of
-`--repeat` runs, the variants taking turns. Before every run one review is edited (a comment line added),
-so a warm run has one changed file to read. Prints a Markdown table.
+`--repeat` runs, the variants taking turns, and the peak memory of the command's process tree (resident,
+sampled every 20 ms: `tree_rss`) as the largest of those runs. Before every run one review is edited (a
+comment line added), so a warm run has one changed file to read. Prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ import shutil
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_check import knowledge_base
+from bench_check import knowledge_base, tree_rss
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = "2030-01-01"
@@ -29,24 +31,30 @@ COMMANDS = {
     "check one file": ["check", "reviews/synthetic-00005.yaml"],
     "metrics --format json": ["metrics", "--format", "json"],
     "actions --format json": ["actions", "--format", "json"],
+    "remind (dry run)": ["remind"],
+    "report <id> -o x.docx": ["report", "synthetic-00042", "-o", "x.docx", "--force"],
 }
 
 
-def cpu_seconds(command: list[str], cwd: Path, code: Path) -> float:
-    """CPU seconds of `command` (retrogen from the checkout `code`), its workers included."""
+def cpu_seconds(command: list[str], cwd: Path, code: Path) -> tuple[float, int]:
+    """CPU seconds of `command` (retrogen from the checkout `code`), its workers included, and the peak
+    resident bytes of its process tree."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     environment = {**os.environ, "PYTHONPATH": str(code), "RETROGEN_TODAY": TODAY}
     environment.pop("RETROGEN_NO_CACHE", None)
-    subprocess.run(
+    process = subprocess.Popen(
         [sys.executable, "-m", "retrogen", *command],
         cwd=cwd,
         env=environment,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        check=False,
     )
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, tree_rss(process.pid))
+        time.sleep(0.02)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), peak
 
 
 def edit_one(folder: Path, count: int) -> None:
@@ -63,7 +71,7 @@ def bench(size: int, baseline: Path | None, repeat: int) -> list[str]:
     rows = []
     edits = 0
     for name, command in COMMANDS.items():
-        runs: dict[str, list[float]] = {"main": [], "no index": [], "cold": [], "warm": []}
+        runs: dict[str, list[tuple[float, int]]] = {"main": [], "no index": [], "cold": [], "warm": []}
         for _ in range(repeat):
             if baseline is not None:
                 edits += 1
@@ -79,8 +87,12 @@ def bench(size: int, baseline: Path | None, repeat: int) -> list[str]:
             edits += 1
             edit_one(folder, edits)
             runs["warm"].append(cpu_seconds(command, folder, ROOT))
-        figures = {key: f"{statistics.median(values):.2f} s" if values else "—" for key, values in runs.items()}
-        cells = " | ".join(figures[key] for key in ("main", "no index", "cold", "warm"))
+        cells = " | ".join(
+            f"{statistics.median(s for s, _ in runs[key]):.2f} s, {max(m for _, m in runs[key]) / 2**20:.0f} MB"
+            if runs[key]
+            else "—"
+            for key in ("main", "no index", "cold", "warm")
+        )
         rows.append(f"| {size:,} | `{name}` | {cells} |")
         print(rows[-1], flush=True)
     return rows
@@ -92,7 +104,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--baseline", type=Path, help="a checkout of retrogen to compare with (e.g. main)")
     args = parser.parse_args()
-    print(f"CPU seconds, median of {args.repeat}; {os.cpu_count()} cores; {sys.version.split()[0]}")
+    print(f"CPU seconds (median of {args.repeat}) and peak memory; {os.cpu_count()} cores; {sys.version.split()[0]}")
     print("| reviews | command | main | this, --no-cache | this, cold | this, warm (one file edited) |")
     print("|---:|---|---:|---:|---:|---:|")
     for size in args.sizes:

@@ -488,7 +488,7 @@ def analyse(
     asked for. `jobs` caps the processes that check the reviews (default: one per core). A command that
     acts on the check itself (build) composes the steps: read_knowledge_base, load_knowledge_base, analysis_of.
     `cache`: keep the unchanged reviews' reading in the lasting index (gate/index.py)."""
-    reading = read_knowledge_base(config, today, jobs=jobs, cache=cache)
+    reading = read_knowledge_base(config, today, jobs=jobs, cache=cache, warnings=False)  # the figures need none
     return analysis_of(load_knowledge_base(reading, config, today), config, use_git=use_git)
 
 

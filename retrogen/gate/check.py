@@ -490,10 +490,13 @@ def read_paths(
     reviews_dir: Path | None = None,
     jobs: int | None = None,
     index: ReviewIndex | None = None,
+    warnings: bool = True,
 ) -> Reading:
     """Check the named files and folders as check_paths does, in the same pass keeping the data of each file
-    that has no error: what the knowledge base is loaded from, without parsing a file twice."""
-    return _read_paths(paths, options, reviews_dir, jobs, index, with_data=True)
+    that has no error: what the knowledge base is loaded from, without parsing a file twice. Without
+    `warnings` (a command that only reads the figures), the files without an error are not given the
+    warnings across files, which cost most of that step and change nothing in the figures."""
+    return _read_paths(paths, options, reviews_dir, jobs, index, with_data=True, warnings=warnings)
 
 
 def _read_paths(
@@ -504,11 +507,13 @@ def _read_paths(
     index: ReviewIndex | None,
     *,
     with_data: bool,
+    warnings: bool = True,
 ) -> Reading:
     files = collect_files(paths)
     whole = reviews_dir is not None and [path.resolve() for path in paths] == [reviews_dir.resolve()]
     read = _read_indexed(files, options, jobs, index, whole=whole, with_data=with_data)
-    check = _across_files(files, [result for result, _ in read], options, reviews_dir, jobs, index, whole=whole)
+    results = [result for result, _ in read]
+    check = _across_files(files, results, options, reviews_dir, jobs, index, whole=whole, warnings=warnings)
     if index is not None:
         check.notices.extend(index.notices)
     return Reading(check, [(result.path, data) for result, data in read if data is not None and not result.has_errors])
@@ -523,15 +528,27 @@ def open_index(config: Config, options: CheckOptions, *, cache: bool = True) -> 
 
 
 def read_knowledge_base(
-    config: Config, today: date, *, paths: list[Path] | None = None, jobs: int | None = None, cache: bool = True
+    config: Config,
+    today: date,
+    *,
+    paths: list[Path] | None = None,
+    jobs: int | None = None,
+    cache: bool = True,
+    warnings: bool = True,
 ) -> Reading:
     """Every review of the knowledge base (or the named files and folders), checked with its settings as of
-    `today`; what the commands that analyse it load it from. `cache`: use the lasting index."""
+    `today`; what the commands that analyse it load it from. `cache`: use the lasting index; `warnings`:
+    see read_paths."""
     options = CheckOptions.of(config, today)
     index = open_index(config, options, cache=cache)
     try:
         return read_paths(
-            paths or [config.reviews_dir], options, reviews_dir=config.reviews_dir, jobs=jobs, index=index
+            paths or [config.reviews_dir],
+            options,
+            reviews_dir=config.reviews_dir,
+            jobs=jobs,
+            index=index,
+            warnings=warnings,
         )
     finally:
         if index is not None:
@@ -547,10 +564,12 @@ def _across_files(
     index: ReviewIndex | None = None,
     *,
     whole: bool = False,
+    warnings: bool = True,
 ) -> CheckResult:
     """The checked files' results with the findings across files added: duplicate ids, the closed loop and
     slips in tags, judged with the rest of the knowledge base around them. `whole`: the files are every
-    review of `reviews_dir`, so there is no other review around them to read."""
+    review of `reviews_dir`, so there is no other review around them to read. Without `warnings`, a file
+    without an error gets only the errors across files (see read_paths)."""
     folder = reviews_dir.resolve() if reviews_dir is not None else None
     inside: list[FileResult] = []
     outside: list[FileResult] = []
@@ -566,11 +585,21 @@ def _across_files(
     for finding in [
         *duplicate_ids(inside, others),
         *duplicate_ids(outside, ()),
-        *_cross_findings(inside, related_inside, options),
-        *_cross_findings(outside, related_outside, options),
-        *_tag_findings(results, heads, options.tags),
+        *_cross_findings(inside, related_inside, options, errors_only=not warnings),
+        *_cross_findings(outside, related_outside, options, errors_only=not warnings),
+        *(_tag_findings(results, heads, options.tags) if warnings else ()),
     ]:
         by_display[finding.path].findings.append(finding)
+    if not warnings:  # the files left out still get every finding: they are listed with the figures
+        failing = {r.display for r in results if r.has_errors}
+        ids = {r.review_id for r in results if r.display in failing and r.review_id}
+        for finding in [
+            *_cross_findings(inside, related_inside, options, only=ids),
+            *_cross_findings(outside, related_outside, options, only=ids),
+            *_tag_findings(results, heads, options.tags, only=failing),
+        ]:
+            if finding.path in failing and finding.severity is Severity.WARNING:
+                by_display[finding.path].findings.append(finding)
     findings = sorted(f for r in results for f in r.findings)
     return CheckResult(results, findings)
 
@@ -591,13 +620,15 @@ def _resolved(paths: Sequence[Path]) -> list[Path]:
     return resolved
 
 
-def _tag_findings(checked: list[FileResult], heads: list[Head], vocabulary: TagVocabulary) -> Iterator[Finding]:
+def _tag_findings(
+    checked: list[FileResult], heads: list[Head], vocabulary: TagVocabulary, *, only: set[str] | None = None
+) -> Iterator[Finding]:
     """A warning on each tag that looks like a slip for a known one: the vocabulary's, or one written at
-    least as often (in the checked files and the rest of the knowledge base)."""
+    least as often (in the checked files and the rest of the knowledge base). `only`: in these files alone."""
     used = Counter(tag for head in heads for tag in head.tags)
     used.update(use.tag for result in checked for use in result.tags)
     speller = TagSpeller(vocabulary, used)
-    for result in checked:
+    for result in checked if only is None else [r for r in checked if r.display in only]:
         for use in result.tags:
             meant = speller.suggestion(use.tag)
             if meant is not None:
@@ -643,11 +674,24 @@ def _related_facts(
     return [facts for facts in found if facts]
 
 
-def _cross_findings(checked: list[FileResult], related: list[ReviewFacts], options: CheckOptions) -> Iterator[Finding]:
+def _cross_findings(
+    checked: list[FileResult],
+    related: list[ReviewFacts],
+    options: CheckOptions,
+    *,
+    only: set[str] | None = None,
+    errors_only: bool = False,
+) -> Iterator[Finding]:
     """Closed-loop findings of the checked files, judged with the related reviews around them; a checked
-    file's own facts come last, so they win over another file's with the same id."""
+    file's own facts come last, so they win over another file's with the same id. `only`: the findings of
+    these review ids alone; `errors_only`: see cross_issues."""
     facts = [*related, *(r.facts for r in checked if r.facts)]
+    ids = {r.review_id for r in checked if r.review_id}
     for issue in cross_issues(
-        facts, {r.review_id for r in checked if r.review_id}, options.today, options.repeated_miss_periods
+        facts,
+        ids if only is None else ids & only,
+        options.today,
+        options.repeated_miss_periods,
+        errors_only=errors_only,
     ):
         yield Finding(issue.display, issue.position.line, issue.position.column, issue.code, issue.message, issue.field)

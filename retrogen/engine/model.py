@@ -267,7 +267,9 @@ def load_knowledge_base(reading: Reading, config: Config, today: date) -> Knowle
     error, and the later of two files with one id, were left out by the reading."""
     left_out = {r.display for r in reading.check.files if r.has_errors}
     skipped = [f for f in reading.check.findings if f.path in left_out]
-    reviews = [review_from_data(data, path) for path, data in reading.documents]
+    reviews = [  # built while reading already when it was read with convert=review_from_data
+        data if isinstance(data, Review) else review_from_data(data, path) for path, data in reading.documents
+    ]
     if config.roster.people:  # aliases resolve to one person in every table, page and digest
         reviews = [
             replace(r, actions=tuple(replace(a, owner=config.roster.canonical(a.owner)) for a in r.actions))

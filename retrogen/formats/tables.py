@@ -106,16 +106,16 @@ def to_json(frame: pd.DataFrame) -> str:
     as json.dumps(rows, indent=2) would write them (its indenting encoder is pure Python, and slow)."""
     keys = [column for column in frame.columns if isinstance(column, str)]
     if len(keys) != frame.shape[1] or len(set(keys)) != len(keys):  # not a table of named columns: as json does
-        rows = [{column: plain(value) for column, value in row.items()} for row in records(frame)]
-        return _json_value(rows, "")
+        return _json_value([{column: plain(value) for column, value in row.items()} for row in records(frame)], "")
     if frame.empty:
         return "[\n" + ",\n".join("  {}" for _ in range(len(frame))) + "\n]" if len(frame) else "[]"
     names = [f"    {_json_string(key)}: " for key in keys]
     columns = [[_plain_typed(value) for value in _typed_column(frame[key])] for key in keys]
-    encoded = [
-        [name + _json_value(value, "    ") for value in column] for name, column in zip(names, columns, strict=True)
-    ]
-    return "[\n" + ",\n".join("  {\n" + ",\n".join(row) + "\n  }" for row in zip(*encoded, strict=True)) + "\n]"
+    bodies = (
+        ",\n".join([name + _json_value(value, "    ") for name, value in zip(names, row, strict=True)])
+        for row in zip(*columns, strict=True)
+    )
+    return "[\n" + ",\n".join(f"  {{\n{body}\n  }}" for body in bodies) + "\n]"
 
 
 def _plain_typed(value: Any) -> Any:

@@ -160,10 +160,11 @@ def _hidden(candidate: Path, top: Path) -> bool:
 @dataclass
 class Reading:
     """The knowledge base as `read_paths` found it: the check of every file, and the data of each file that
-    has no error (what the typed reviews are built from; a file with an error is left out)."""
+    has no error (what the typed reviews are built from; a file with an error is left out), or what
+    read_paths' `convert` made of it."""
 
     check: CheckResult
-    documents: list[tuple[Path, dict[str, Any]]] = field(default_factory=list)
+    documents: list[tuple[Path, Any]] = field(default_factory=list)
 
 
 def check_file(path: Path, options: CheckOptions, display: str | None = None) -> FileResult:
@@ -282,7 +283,11 @@ def _stamped_batch(args: Batch) -> list[Stamped]:
     return [_read_stamped(path, options, shown) for path, shown in batch]
 
 
-Read = tuple[FileResult, dict[str, Any] | None]
+Read = tuple[FileResult, Any]  # a file's check, and its data (None when not asked for or when it does not load)
+# What read_paths may make of a file's data as soon as it is read (engine.model.review_from_data).
+Convert = Callable[[dict[str, Any], Path], Any]
+# Index entries read at a time.
+_ENTRY_CHUNK = 1000
 
 
 def _from_index(
@@ -321,40 +326,53 @@ def _read_indexed(
     *,
     whole: bool,
     with_data: bool,
+    convert: Convert | None = None,
 ) -> list[Read]:
     """Every file's check and (`with_data`) data: from the index when the file is unchanged, read (and
     indexed) when not. `whole`: the files are the whole knowledge base, so entries of files that are gone
-    are dropped."""
+    are dropped. `convert`: see read_paths."""
     if index is None:
         if with_data:
-            return _per_file(_read_batch, files, options, jobs)
+            return [_converted(item, convert) for item in _per_file(_read_batch, files, options, jobs)]
         return [(result, None) for result in check_files(files, options, jobs=jobs)]
     base = Path.cwd()
     named = [(path, display_path(path, base)) for path in files]
-    entries = index.entries(files, with_data=with_data)
     read: list[Read | None] = []
     new: list[tuple[Path, str, Stamp, bytes, bytes]] = []
     restamped: list[tuple[Path, Stamp]] = []
     missed: list[int] = []
-    for path, shown in named:
-        found = _from_index(
-            index, entries.pop(os.path.abspath(path), None), path, shown, options.max_file_size, with_data=with_data
-        )
-        if found is None:
-            missed.append(len(read))
-        elif found[1] is not None:
-            restamped.append((path, found[1]))
-        read.append(found[0] if found else None)
+    # A chunk of entries at a time: the whole index's entries at once would be held in memory together.
+    for start in range(0, len(named), _ENTRY_CHUNK):
+        chunk = named[start : start + _ENTRY_CHUNK]
+        entries = index.entries([path for path, _ in chunk], with_data=with_data)
+        for path, shown in chunk:
+            found = _from_index(
+                index, entries.pop(os.path.abspath(path), None), path, shown, options.max_file_size, with_data=with_data
+            )
+            if found is None:
+                missed.append(len(read))
+            elif found[1] is not None:
+                restamped.append((path, found[1]))
+            read.append(_converted(found[0], convert) if found else None)
     for position, (stamp, result_blob, data_blob) in zip(
         missed, _per_named(_stamped_batch, [named[i] for i in missed], options, jobs), strict=True
     ):
         # Made by this run's own workers: plain unpickling, not the index's guarded one.
         result: FileResult = pickle.loads(result_blob)
-        read[position] = (result, pickle.loads(data_blob) if with_data else None)
+        read[position] = _converted((result, pickle.loads(data_blob) if with_data else None), convert)
         if stamp is not None:
             new.append((result.path, result.display, stamp, result_blob, data_blob))
     index.store(new, restamped, keep=files if whole else None)
     return [item for item in read if item is not None]
+
+
+def _converted(read: Read, convert: Convert | None) -> Read:
+    """A file's reading with its data converted when it has no error of its own (`convert` needs data the
+    schema accepted); the data as it is otherwise."""
+    result, data = read
+    if convert is None or data is None or result.has_errors:
+        return read
+    return result, convert(data, result.path)
 
 
 def facts_of_file(path: Path, options: CheckOptions, display: str) -> ReviewFacts | None:
@@ -491,12 +509,15 @@ def read_paths(
     jobs: int | None = None,
     index: ReviewIndex | None = None,
     warnings: bool = True,
+    convert: Convert | None = None,
 ) -> Reading:
     """Check the named files and folders as check_paths does, in the same pass keeping the data of each file
     that has no error: what the knowledge base is loaded from, without parsing a file twice. Without
     `warnings` (a command that only reads the figures), the files without an error are not given the
-    warnings across files, which cost most of that step and change nothing in the figures."""
-    return _read_paths(paths, options, reviews_dir, jobs, index, with_data=True, warnings=warnings)
+    warnings across files, which cost most of that step and change nothing in the figures. `convert`: what
+    each file's data is turned into as soon as it is read (the whole knowledge base's data is never held at
+    once); the documents are then what it returned."""
+    return _read_paths(paths, options, reviews_dir, jobs, index, with_data=True, warnings=warnings, convert=convert)
 
 
 def _read_paths(
@@ -508,10 +529,11 @@ def _read_paths(
     *,
     with_data: bool,
     warnings: bool = True,
+    convert: Convert | None = None,
 ) -> Reading:
     files = collect_files(paths)
     whole = reviews_dir is not None and [path.resolve() for path in paths] == [reviews_dir.resolve()]
-    read = _read_indexed(files, options, jobs, index, whole=whole, with_data=with_data)
+    read = _read_indexed(files, options, jobs, index, whole=whole, with_data=with_data, convert=convert)
     results = [result for result, _ in read]
     check = _across_files(files, results, options, reviews_dir, jobs, index, whole=whole, warnings=warnings)
     if index is not None:
@@ -535,10 +557,11 @@ def read_knowledge_base(
     jobs: int | None = None,
     cache: bool = True,
     warnings: bool = True,
+    convert: Convert | None = None,
 ) -> Reading:
     """Every review of the knowledge base (or the named files and folders), checked with its settings as of
-    `today`; what the commands that analyse it load it from. `cache`: use the lasting index; `warnings`:
-    see read_paths."""
+    `today`; what the commands that analyse it load it from. `cache`: use the lasting index; `warnings` and
+    `convert`: see read_paths."""
     options = CheckOptions.of(config, today)
     index = open_index(config, options, cache=cache)
     try:
@@ -549,6 +572,7 @@ def read_knowledge_base(
             jobs=jobs,
             index=index,
             warnings=warnings,
+            convert=convert,
         )
     finally:
         if index is not None:

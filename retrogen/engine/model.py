@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -271,16 +272,21 @@ def load_knowledge_base(reading: Reading, config: Config, today: date) -> Knowle
         data if isinstance(data, Review) else review_from_data(data, path) for path, data in reading.documents
     ]
     if config.roster.people:  # aliases resolve to one person in every table, page and digest
+        owner = functools.cache(config.roster.canonical)  # a few hundred owners over thousands of actions
         reviews = [
-            replace(r, actions=tuple(replace(a, owner=config.roster.canonical(a.owner)) for a in r.actions))
+            replace(r, actions=tuple(replace(a, owner=owner(a.owner)) for a in r.actions))
+            if any(owner(a.owner) != a.owner for a in r.actions)
+            else r
             for r in reviews
         ]
     if config.tags.aliases:  # an alias counts as its canonical tag in every table, page, filter and export
-        tags = config.tags.canonical_tags
+        tags = functools.cache(config.tags.canonical_tags)
         reviews = [
             replace(
                 r, tags=tags(r.tags), lessons=tuple(replace(lesson, tags=tags(lesson.tags)) for lesson in r.lessons)
             )
+            if tags(r.tags) != r.tags or any(tags(lesson.tags) != lesson.tags for lesson in r.lessons)
+            else r
             for r in reviews
         ]
     reviews.sort(key=lambda r: (r.sort_date, r.id))

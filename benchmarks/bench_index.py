@@ -64,13 +64,13 @@ def edit_one(folder: Path, count: int) -> None:
         handle.write(f"# edit {count}\n")
 
 
-def bench(size: int, baseline: Path | None, repeat: int) -> list[str]:
+def bench(size: int, baseline: Path | None, repeat: int, commands: dict[str, list[str]]) -> list[str]:
     folder = knowledge_base(size).parent
     (folder / "mkdocs.yml").write_text("site_name: bench\n", encoding="utf-8")
     index = folder / ".retrogen"
     rows = []
     edits = 0
-    for name, command in COMMANDS.items():
+    for name, command in commands.items():
         runs: dict[str, list[tuple[float, int]]] = {"main": [], "no index": [], "cold": [], "warm": []}
         for _ in range(repeat):
             if baseline is not None:
@@ -103,12 +103,14 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--baseline", type=Path, help="a checkout of retrogen to compare with (e.g. main)")
+    parser.add_argument("--commands", nargs="+", choices=COMMANDS, help="only these commands (default: all)")
     args = parser.parse_args()
     print(f"CPU seconds (median of {args.repeat}) and peak memory; {os.cpu_count()} cores; {sys.version.split()[0]}")
     print("| reviews | command | main | this, --no-cache | this, cold | this, warm (one file edited) |")
     print("|---:|---|---:|---:|---:|---:|")
+    commands = {name: COMMANDS[name] for name in args.commands or COMMANDS}
     for size in args.sizes:
-        bench(size, args.baseline, args.repeat)
+        bench(size, args.baseline, args.repeat, commands)
 
 
 if __name__ == "__main__":

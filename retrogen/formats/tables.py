@@ -8,7 +8,7 @@ import io
 import json
 import math
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import Any
 
@@ -104,18 +104,27 @@ def grouped(rows: list[dict[str, Any]], key: str) -> dict[str, list[dict[str, An
 def to_json(frame: pd.DataFrame) -> str:
     """The frame's rows as a JSON array of objects of plain cells, indented by two; written a cell at a time
     as json.dumps(rows, indent=2) would write them (its indenting encoder is pure Python, and slow)."""
+    return "".join(json_parts(frame))
+
+
+def json_parts(frame: pd.DataFrame) -> Iterator[str]:
+    """to_json in parts, a row at a time, for printing a large table without holding all its text at once."""
     keys = [column for column in frame.columns if isinstance(column, str)]
     if len(keys) != frame.shape[1] or len(set(keys)) != len(keys):  # not a table of named columns: as json does
-        return _json_value([{column: plain(value) for column, value in row.items()} for row in records(frame)], "")
+        yield _json_value([{column: plain(value) for column, value in row.items()} for row in records(frame)], "")
+        return
     if frame.empty:
-        return "[\n" + ",\n".join("  {}" for _ in range(len(frame))) + "\n]" if len(frame) else "[]"
+        yield "[\n" + ",\n".join("  {}" for _ in range(len(frame))) + "\n]" if len(frame) else "[]"
+        return
     names = [f"    {_json_string(key)}: " for key in keys]
     columns = [[_plain_typed(value) for value in _typed_column(frame[key])] for key in keys]
-    bodies = (
-        ",\n".join([name + _json_value(value, "    ") for name, value in zip(names, row, strict=True)])
-        for row in zip(*columns, strict=True)
-    )
-    return "[\n" + ",\n".join(f"  {{\n{body}\n  }}" for body in bodies) + "\n]"
+    separator = "[\n  {\n"
+    for row in zip(*columns, strict=True):
+        yield separator + ",\n".join(
+            [name + _json_value(value, "    ") for name, value in zip(names, row, strict=True)]
+        )
+        separator = "\n  },\n  {\n"
+    yield "\n  }\n]"
 
 
 def _plain_typed(value: Any) -> Any:

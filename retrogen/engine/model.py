@@ -127,9 +127,10 @@ class Review:
     actions: tuple[Action, ...] = ()
     lang: str | None = None  # as the review states it; `language` infers it when absent
 
-    @property
+    @functools.cached_property
     def language(self) -> str:
-        """zh or en: the review's own language, for its page's headings and labels."""
+        """zh or en: the review's own language, for its page's headings and labels (asked of each action
+        of a digest: worked out once)."""
         return review_language({"lang": self.lang, "title": self.title, "objective": self.objective, "team": self.team})
 
     @property

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from retrogen.core.periods import Period
-from retrogen.core.status import DEFAULT_STATUS, Status
+from retrogen.core.status import DEFAULT_STATUS, Status, as_status
 from retrogen.gate.check import Reading
 from retrogen.gate.config import Config
 from retrogen.gate.findings import Finding
@@ -71,7 +71,7 @@ class Update:
     note: str = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "status", Status(self.status))  # a word that is no status is an error here
+        object.__setattr__(self, "status", as_status(self.status))  # a word that is no status is an error here
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ class Action:
     expects: Expectation | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "status", Status(self.status))  # a word that is no status is an error here
+        object.__setattr__(self, "status", as_status(self.status))  # a word that is no status is an error here
 
 
 @dataclass(frozen=True)
@@ -235,13 +235,13 @@ def review_from_data(data: dict[str, Any], path: Path) -> Review:
                 owner=a["owner"],
                 due=_date(a["due"]),
                 type=a.get("type", ""),
-                status=Status(a.get("status", DEFAULT_STATUS)),
+                status=as_status(a.get("status", DEFAULT_STATUS)),
                 done_on=_optional_date(a.get("done_on")),
                 checkpoint=a.get("checkpoint", ""),
                 resources=tuple(a.get("resources", ())),
                 addresses=tuple(a.get("addresses", ())),
                 updates=tuple(
-                    Update(_date(u["date"]), Status(u["status"]), u.get("note", "")) for u in a.get("updates", ())
+                    Update(_date(u["date"]), as_status(u["status"]), u.get("note", "")) for u in a.get("updates", ())
                 ),
                 carried_from=a.get("carried_from"),
                 expects=Expectation(a["expects"]["metric"], a["expects"]["target"], _date(a["expects"]["by"]))

@@ -17,7 +17,7 @@ from datetime import date
 
 from retrogen.core.periods import Granularity, Period, months_of
 from retrogen.core.rates import is_additive, met, missed_in_a_row
-from retrogen.core.status import DEFAULT_STATUS, Status
+from retrogen.core.status import DEFAULT_STATUS, Status, as_status
 from retrogen.gate.loader import Document, FieldPath, Position, field_name
 from retrogen.gate.loop_rules import (
     ActionKey,
@@ -63,7 +63,7 @@ class ActionFacts:
 
     def __post_init__(self) -> None:
         if self.status is not None:
-            object.__setattr__(self, "status", Status(self.status))
+            object.__setattr__(self, "status", as_status(self.status))
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,13 @@
 """Benchmark the lasting index (issue 21): each read command cold (no index) and warm (after one run, one
-file edited), beside another checkout of retrogen (main) run on the same knowledge base in the same run.
+file edited), beside another checkout of retrogen (the baseline: main) run on the same knowledge base in the
+same run, first after this retrogen's run (its index made by another version: cold), then again (warm).
 
     python3 benchmarks/bench_index.py --baseline /work/main [--sizes 1000 10000] [--repeat 3]
 
 Every figure is CPU seconds (user + system, the command's process and its workers), the median of
-`--repeat` runs, the variants taking turns. Before every run one review is edited (a comment line added),
-so a warm run has one changed file to read. Prints a Markdown table.
+`--repeat` runs, the variants taking turns, and the peak memory of the command's process tree (resident,
+sampled every 20 ms: `tree_rss`) as the largest of those runs. Before every run one review is edited (a
+comment line added), so a warm run has one changed file to read. Prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -17,23 +19,28 @@ import shutil
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_check import knowledge_base
+from bench_check import knowledge_base, tree_rss
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = "2030-01-01"
+VARIANTS = ("main", "main, warm", "no index", "cold", "warm")
 COMMANDS = {
     "check": ["check"],
     "check one file": ["check", "reviews/synthetic-00005.yaml"],
     "metrics --format json": ["metrics", "--format", "json"],
     "actions --format json": ["actions", "--format", "json"],
+    "remind (dry run)": ["remind"],
+    "report <id> -o x.docx": ["report", "synthetic-00042", "-o", "x.docx", "--force"],
 }
 
 
-def cpu_seconds(command: list[str], cwd: Path, code: Path) -> float:
-    """CPU seconds of `command` (retrogen from the checkout `code`), its workers included."""
+def cpu_seconds(command: list[str], cwd: Path, code: Path) -> tuple[float, int]:
+    """CPU seconds of `command` (retrogen from the checkout `code`), its workers included, and the peak
+    resident bytes of its process tree."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     environment = {**os.environ, "PYTHONPATH": str(code), "RETROGEN_TODAY": TODAY}
     environment.pop("RETROGEN_NO_CACHE", None)
@@ -43,16 +50,19 @@ def cpu_seconds(command: list[str], cwd: Path, code: Path) -> float:
     environment.pop("PYTHONDONTWRITEBYTECODE", None)
     environment["PYTHONPYCACHEPREFIX"] = str(ROOT / "benchmarks" / "out" / "pycache")
     environment["XDG_CACHE_HOME"] = str(ROOT / "benchmarks" / "out" / "cache")
-    subprocess.run(
+    process = subprocess.Popen(
         [sys.executable, "-m", "retrogen", *command],
         cwd=cwd,
         env=environment,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        check=False,
     )
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, tree_rss(process.pid))
+        time.sleep(0.02)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), peak
 
 
 def edit_one(folder: Path, count: int) -> None:
@@ -62,19 +72,22 @@ def edit_one(folder: Path, count: int) -> None:
         handle.write(f"# edit {count}\n")
 
 
-def bench(size: int, baseline: Path | None, repeat: int) -> list[str]:
+def bench(size: int, baseline: Path | None, repeat: int, commands: dict[str, list[str]]) -> list[str]:
     folder = knowledge_base(size).parent
     (folder / "mkdocs.yml").write_text("site_name: bench\n", encoding="utf-8")
     index = folder / ".retrogen"
     rows = []
     edits = 0
-    for name, command in COMMANDS.items():
-        runs: dict[str, list[float]] = {"main": [], "no index": [], "cold": [], "warm": []}
+    for name, command in commands.items():
+        runs: dict[str, list[tuple[float, int]]] = {key: [] for key in VARIANTS}
         for _ in range(repeat):
             if baseline is not None:
                 edits += 1
                 edit_one(folder, edits)
                 runs["main"].append(cpu_seconds(command, folder, baseline))
+                edits += 1
+                edit_one(folder, edits)
+                runs["main, warm"].append(cpu_seconds(command, folder, baseline))
             edits += 1
             edit_one(folder, edits)
             runs["no index"].append(cpu_seconds(["--no-cache", *command], folder, ROOT))
@@ -85,8 +98,12 @@ def bench(size: int, baseline: Path | None, repeat: int) -> list[str]:
             edits += 1
             edit_one(folder, edits)
             runs["warm"].append(cpu_seconds(command, folder, ROOT))
-        figures = {key: f"{statistics.median(values):.2f} s" if values else "—" for key, values in runs.items()}
-        cells = " | ".join(figures[key] for key in ("main", "no index", "cold", "warm"))
+        cells = " | ".join(
+            f"{statistics.median(s for s, _ in runs[key]):.2f} s, {max(m for _, m in runs[key]) / 2**20:.0f} MB"
+            if runs[key]
+            else "—"
+            for key in runs
+        )
         rows.append(f"| {size:,} | `{name}` | {cells} |")
         print(rows[-1], flush=True)
     return rows
@@ -97,12 +114,14 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--baseline", type=Path, help="a checkout of retrogen to compare with (e.g. main)")
+    parser.add_argument("--commands", nargs="+", choices=COMMANDS, help="only these commands (default: all)")
     args = parser.parse_args()
-    print(f"CPU seconds, median of {args.repeat}; {os.cpu_count()} cores; {sys.version.split()[0]}")
-    print("| reviews | command | main | this, --no-cache | this, cold | this, warm (one file edited) |")
-    print("|---:|---|---:|---:|---:|---:|")
+    print(f"CPU seconds (median of {args.repeat}) and peak memory; {os.cpu_count()} cores; {sys.version.split()[0]}")
+    print("| reviews | command | baseline | baseline, warm | this, --no-cache | this, cold | this, warm |")
+    print("|---:|---|---:|---:|---:|---:|---:|")
+    commands = {name: COMMANDS[name] for name in args.commands or COMMANDS}
     for size in args.sizes:
-        bench(size, args.baseline, args.repeat)
+        bench(size, args.baseline, args.repeat, commands)
 
 
 if __name__ == "__main__":

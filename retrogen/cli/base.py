@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 import click
 
 from retrogen import __version__
+from retrogen.core.bulk import bulk_loading
 from retrogen.core.errors import BuildBusyError, ConfigError, RetrogenError
 from retrogen.core.files import write_file
 from retrogen.core.printable import printable, printable_lines
@@ -151,7 +152,8 @@ def load_analysis(ctx: click.Context, today: date, *, use_git: bool) -> Analysis
     """The knowledge base analysed as of `today`, its notices (git history left out…) said on stderr."""
     from retrogen.engine.analysis import analyse  # pandas: `check` never pays for it
 
-    analysis = analyse(get_config(ctx), today, use_git=use_git, cache=use_cache(ctx))
+    with bulk_loading():  # a command's analysis lives until the command ends
+        analysis = analyse(get_config(ctx), today, use_git=use_git, cache=use_cache(ctx))
     say_notices(analysis.notices)
     return analysis
 

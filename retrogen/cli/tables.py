@@ -16,7 +16,7 @@ from retrogen.cli.options import lang_option, output_option
 from retrogen.core.errors import RetrogenError
 from retrogen.core.printable import printable
 from retrogen.engine.analysis import Analysis
-from retrogen.formats.tables import FORMATS, formatted, to_excel_csv, to_json, with_titles
+from retrogen.formats.tables import FORMATS, formatted, json_parts, to_excel_csv, to_json, with_titles
 from retrogen.report.writers import format_of
 
 format_option = click.option(
@@ -70,6 +70,11 @@ def emit(
     """Print `frame` in `fmt`, or write it to the file `output` in the format its suffix names: .xlsx (the
     workbook's sheets, computed only then), .csv (for Excel: UTF-8 with a byte order mark) or .json. Tables,
     CSV and Excel are for people: in `shown.language`, with each review's title; JSON is as computed."""
+    if output is None and fmt == "json":  # a row at a time: a large table's text is never held whole
+        for part in json_parts(frame):
+            click.echo(part, nl=False)
+        click.echo()
+        return
     people = with_titles(frame, shown.titles)
     if output is None:
         click.echo(

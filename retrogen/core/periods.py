@@ -10,6 +10,7 @@ custom period has no 环比 and no 同比, since no rule says which period is "t
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -39,6 +40,15 @@ def _month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
+@functools.lru_cache(maxsize=4096)
+def _whole_months(start: date, end: date) -> int | None:
+    """Period.months, remembered: the checks and tables ask it of the same few periods hundreds of thousands
+    of times in a large knowledge base."""
+    if start.day != 1 or end != _month_end(end.year, end.month):
+        return None
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
 def _add_months(year: int, month: int, months: int) -> tuple[int, int]:
     index = year * 12 + (month - 1) + months
     return index // 12, index % 12 + 1
@@ -62,9 +72,7 @@ class Period:
     @property
     def months(self) -> int | None:
         """How many whole calendar months the period spans, or None when it does not span whole months."""
-        if self.start.day != 1 or self.end != _month_end(self.end.year, self.end.month):
-            return None
-        return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+        return _whole_months(self.start, self.end)
 
     @property
     def granularity(self) -> Granularity:

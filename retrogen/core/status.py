@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 
 class Status(StrEnum):
@@ -31,6 +32,16 @@ class Status(StrEnum):
 
 
 _STATUS_WORDS = frozenset(Status)
+_BY_WORD: dict[str, Status] = {status.value: status for status in Status}
+
+
+def as_status(value: Any) -> Status:
+    """Status(value) by a dict lookup (the enum's call showed in profiles: it runs for every action and update
+    of every review); a word that is no status raises ValueError as Status(value) does."""
+    found = _BY_WORD.get(value) if isinstance(value, str) else None
+    return found if found is not None else Status(value)
+
+
 # The status an action has when its review states none.
 DEFAULT_STATUS = Status.NOT_STARTED
 CLOSED_STATUSES = frozenset({Status.DONE, Status.CANCELLED})

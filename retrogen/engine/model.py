@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -9,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from retrogen.core.periods import Period
-from retrogen.core.status import DEFAULT_STATUS, Status
+from retrogen.core.status import DEFAULT_STATUS, Status, as_status
 from retrogen.gate.check import Reading
 from retrogen.gate.config import Config
 from retrogen.gate.findings import Finding
@@ -70,7 +71,7 @@ class Update:
     note: str = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "status", Status(self.status))  # a word that is no status is an error here
+        object.__setattr__(self, "status", as_status(self.status))  # a word that is no status is an error here
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ class Action:
     expects: Expectation | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "status", Status(self.status))  # a word that is no status is an error here
+        object.__setattr__(self, "status", as_status(self.status))  # a word that is no status is an error here
 
 
 @dataclass(frozen=True)
@@ -126,9 +127,10 @@ class Review:
     actions: tuple[Action, ...] = ()
     lang: str | None = None  # as the review states it; `language` infers it when absent
 
-    @property
+    @functools.cached_property
     def language(self) -> str:
-        """zh or en: the review's own language, for its page's headings and labels."""
+        """zh or en: the review's own language, for its page's headings and labels (asked of each action
+        of a digest: worked out once)."""
         return review_language({"lang": self.lang, "title": self.title, "objective": self.objective, "team": self.team})
 
     @property
@@ -233,13 +235,13 @@ def review_from_data(data: dict[str, Any], path: Path) -> Review:
                 owner=a["owner"],
                 due=_date(a["due"]),
                 type=a.get("type", ""),
-                status=Status(a.get("status", DEFAULT_STATUS)),
+                status=as_status(a.get("status", DEFAULT_STATUS)),
                 done_on=_optional_date(a.get("done_on")),
                 checkpoint=a.get("checkpoint", ""),
                 resources=tuple(a.get("resources", ())),
                 addresses=tuple(a.get("addresses", ())),
                 updates=tuple(
-                    Update(_date(u["date"]), Status(u["status"]), u.get("note", "")) for u in a.get("updates", ())
+                    Update(_date(u["date"]), as_status(u["status"]), u.get("note", "")) for u in a.get("updates", ())
                 ),
                 carried_from=a.get("carried_from"),
                 expects=Expectation(a["expects"]["metric"], a["expects"]["target"], _date(a["expects"]["by"]))
@@ -267,18 +269,25 @@ def load_knowledge_base(reading: Reading, config: Config, today: date) -> Knowle
     error, and the later of two files with one id, were left out by the reading."""
     left_out = {r.display for r in reading.check.files if r.has_errors}
     skipped = [f for f in reading.check.findings if f.path in left_out]
-    reviews = [review_from_data(data, path) for path, data in reading.documents]
+    reviews = [  # built while reading already when it was read with convert=review_from_data
+        data if isinstance(data, Review) else review_from_data(data, path) for path, data in reading.documents
+    ]
     if config.roster.people:  # aliases resolve to one person in every table, page and digest
+        owner = functools.cache(config.roster.canonical)  # a few hundred owners over thousands of actions
         reviews = [
-            replace(r, actions=tuple(replace(a, owner=config.roster.canonical(a.owner)) for a in r.actions))
+            replace(r, actions=tuple(replace(a, owner=owner(a.owner)) for a in r.actions))
+            if any(owner(a.owner) != a.owner for a in r.actions)
+            else r
             for r in reviews
         ]
     if config.tags.aliases:  # an alias counts as its canonical tag in every table, page, filter and export
-        tags = config.tags.canonical_tags
+        tags = functools.cache(config.tags.canonical_tags)
         reviews = [
             replace(
                 r, tags=tags(r.tags), lessons=tuple(replace(lesson, tags=tags(lesson.tags)) for lesson in r.lessons)
             )
+            if tags(r.tags) != r.tags or any(tags(lesson.tags) != lesson.tags for lesson in r.lessons)
+            else r
             for r in reviews
         ]
     reviews.sort(key=lambda r: (r.sort_date, r.id))

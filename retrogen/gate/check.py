@@ -151,10 +151,11 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
 @dataclass
 class Reading:
     """The knowledge base as `read_paths` found it: the check of every file, and the data of each file that
-    has no error (what the typed reviews are built from; a file with an error is left out)."""
+    has no error (what the typed reviews are built from; a file with an error is left out), or what
+    read_paths' `convert` made of it."""
 
     check: CheckResult
-    documents: list[tuple[Path, dict[str, Any]]] = field(default_factory=list)
+    documents: list[tuple[Path, Any]] = field(default_factory=list)
 
 
 def check_file(path: Path, options: CheckOptions, display: str | None = None) -> FileResult:
@@ -273,7 +274,11 @@ def _stamped_batch(args: Batch) -> list[Stamped]:
     return [_read_stamped(path, options, shown) for path, shown in batch]
 
 
-Read = tuple[FileResult, dict[str, Any] | None]
+Read = tuple[FileResult, Any]  # a file's check, and its data (None when not asked for or when it does not load)
+# What read_paths may make of a file's data as soon as it is read (engine.model.review_from_data).
+Convert = Callable[[dict[str, Any], Path], Any]
+# Index entries read at a time.
+_ENTRY_CHUNK = 1000
 
 
 def _from_index(
@@ -312,40 +317,53 @@ def _read_indexed(
     *,
     whole: bool,
     with_data: bool,
+    convert: Convert | None = None,
 ) -> list[Read]:
     """Every file's check and (`with_data`) data: from the index when the file is unchanged, read (and
     indexed) when not. `whole`: the files are the whole knowledge base, so entries of files that are gone
-    are dropped."""
+    are dropped. `convert`: see read_paths."""
     if index is None:
         if with_data:
-            return _per_file(_read_batch, files, options, jobs)
+            return [_converted(item, convert) for item in _per_file(_read_batch, files, options, jobs)]
         return [(result, None) for result in check_files(files, options, jobs=jobs)]
     base = Path.cwd()
     named = [(path, display_path(path, base)) for path in files]
-    entries = index.entries(files, with_data=with_data)
     read: list[Read | None] = []
     new: list[tuple[Path, str, Stamp, bytes, bytes]] = []
     restamped: list[tuple[Path, Stamp]] = []
     missed: list[int] = []
-    for path, shown in named:
-        found = _from_index(
-            index, entries.pop(os.path.abspath(path), None), path, shown, options.max_file_size, with_data=with_data
-        )
-        if found is None:
-            missed.append(len(read))
-        elif found[1] is not None:
-            restamped.append((path, found[1]))
-        read.append(found[0] if found else None)
+    # A chunk of entries at a time: the whole index's entries at once would be held in memory together.
+    for start in range(0, len(named), _ENTRY_CHUNK):
+        chunk = named[start : start + _ENTRY_CHUNK]
+        entries = index.entries([path for path, _ in chunk], with_data=with_data)
+        for path, shown in chunk:
+            found = _from_index(
+                index, entries.pop(os.path.abspath(path), None), path, shown, options.max_file_size, with_data=with_data
+            )
+            if found is None:
+                missed.append(len(read))
+            elif found[1] is not None:
+                restamped.append((path, found[1]))
+            read.append(_converted(found[0], convert) if found else None)
     for position, (stamp, result_blob, data_blob) in zip(
         missed, _per_named(_stamped_batch, [named[i] for i in missed], options, jobs), strict=True
     ):
         # Made by this run's own workers: plain unpickling, not the index's guarded one.
         result: FileResult = pickle.loads(result_blob)
-        read[position] = (result, pickle.loads(data_blob) if with_data else None)
+        read[position] = _converted((result, pickle.loads(data_blob) if with_data else None), convert)
         if stamp is not None:
             new.append((result.path, result.display, stamp, result_blob, data_blob))
     index.store(new, restamped, keep=files if whole else None)
     return [item for item in read if item is not None]
+
+
+def _converted(read: Read, convert: Convert | None) -> Read:
+    """A file's reading with its data converted when it has no error of its own (`convert` needs data the
+    schema accepted); the data as it is otherwise."""
+    result, data = read
+    if convert is None or data is None or result.has_errors:
+        return read
+    return result, convert(data, result.path)
 
 
 def facts_of_file(path: Path, options: CheckOptions, display: str) -> ReviewFacts | None:
@@ -440,10 +458,16 @@ def read_paths(
     reviews_dir: Path | None = None,
     jobs: int | None = None,
     index: ReviewIndex | None = None,
+    warnings: bool = True,
+    convert: Convert | None = None,
 ) -> Reading:
     """Check the named files and folders as check_paths does, in the same pass keeping the data of each file
-    that has no error: what the knowledge base is loaded from, without parsing a file twice."""
-    return _read_paths(paths, options, reviews_dir, jobs, index, with_data=True)
+    that has no error: what the knowledge base is loaded from, without parsing a file twice. Without
+    `warnings` (a command that only reads the figures), the files without an error are not given the
+    warnings across files, which cost most of that step and change nothing in the figures. `convert`: what
+    each file's data is turned into as soon as it is read (the whole knowledge base's data is never held at
+    once); the documents are then what it returned."""
+    return _read_paths(paths, options, reviews_dir, jobs, index, with_data=True, warnings=warnings, convert=convert)
 
 
 def _read_paths(
@@ -454,11 +478,14 @@ def _read_paths(
     index: ReviewIndex | None,
     *,
     with_data: bool,
+    warnings: bool = True,
+    convert: Convert | None = None,
 ) -> Reading:
     files = collect_files(paths)
     whole = reviews_dir is not None and [path.resolve() for path in paths] == [reviews_dir.resolve()]
-    read = _read_indexed(files, options, jobs, index, whole=whole, with_data=with_data)
-    check = _across_files(files, [result for result, _ in read], options, reviews_dir, jobs, index)
+    read = _read_indexed(files, options, jobs, index, whole=whole, with_data=with_data, convert=convert)
+    results = [result for result, _ in read]
+    check = _across_files(files, results, options, reviews_dir, jobs, index, whole=whole, warnings=warnings)
     if index is not None:
         check.notices.extend(index.notices)
     return Reading(check, [(result.path, data) for result, data in read if data is not None and not result.has_errors])
@@ -473,15 +500,29 @@ def open_index(config: Config, options: CheckOptions, *, cache: bool = True) -> 
 
 
 def read_knowledge_base(
-    config: Config, today: date, *, paths: list[Path] | None = None, jobs: int | None = None, cache: bool = True
+    config: Config,
+    today: date,
+    *,
+    paths: list[Path] | None = None,
+    jobs: int | None = None,
+    cache: bool = True,
+    warnings: bool = True,
+    convert: Convert | None = None,
 ) -> Reading:
     """Every review of the knowledge base (or the named files and folders), checked with its settings as of
-    `today`; what the commands that analyse it load it from. `cache`: use the lasting index."""
+    `today`; what the commands that analyse it load it from. `cache`: use the lasting index; `warnings` and
+    `convert`: see read_paths."""
     options = CheckOptions.of(config, today)
     index = open_index(config, options, cache=cache)
     try:
         return read_paths(
-            paths or [config.reviews_dir], options, reviews_dir=config.reviews_dir, jobs=jobs, index=index
+            paths or [config.reviews_dir],
+            options,
+            reviews_dir=config.reviews_dir,
+            jobs=jobs,
+            index=index,
+            warnings=warnings,
+            convert=convert,
         )
     finally:
         if index is not None:
@@ -495,19 +536,25 @@ def _across_files(
     reviews_dir: Path | None,
     jobs: int | None,
     index: ReviewIndex | None = None,
+    *,
+    whole: bool = False,
+    warnings: bool = True,
 ) -> CheckResult:
     """The checked files' results with the findings across files added: duplicate ids, the closed loop and
-    slips in tags, judged with the rest of the knowledge base around them."""
+    slips in tags, judged with the rest of the knowledge base around them. `whole`: the files are every
+    review of `reviews_dir`, so there is no other review around them to read. Without `warnings`, a file
+    without an error gets only the errors across files (see read_paths)."""
     folder = reviews_dir.resolve() if reviews_dir is not None else None
     inside: list[FileResult] = []
     outside: list[FileResult] = []
-    for result in results:
-        (inside if folder and result.path.resolve().is_relative_to(folder) else outside).append(result)
+    real = _resolved([result.path for result in results])
+    for result, path in zip(results, real, strict=True):
+        (inside if folder and path.is_relative_to(folder) else outside).append(result)
     around = Around([], Counter())
-    if folder:
+    if folder and not whole:
         ids = {r.review_id for r in inside if r.review_id} | {source for r in results for source in _sources(r)}
         teams = {r.facts.team for r in results if r.facts}
-        around = heads_around(folder, {f.resolve() for f in files}, index, ids=ids, teams=teams)
+        around = heads_around(folder, set(_resolved(files)), index, ids=ids, teams=teams)
     heads = around.heads
     others = [(head.review_id, head.file) for head in heads if head.review_id] if inside else []
     # A draft outside reviews/ (the next review, a copy) is judged with the knowledge base around it too.
@@ -517,22 +564,51 @@ def _across_files(
     for finding in [
         *duplicate_ids(inside, others),
         *duplicate_ids(outside, ()),
-        *_cross_findings(inside, related_inside, options),
-        *_cross_findings(outside, related_outside, options),
-        *_tag_findings(results, around.tags, options.tags),
+        *_cross_findings(inside, related_inside, options, errors_only=not warnings),
+        *_cross_findings(outside, related_outside, options, errors_only=not warnings),
+        *(_tag_findings(results, around.tags, options.tags) if warnings else ()),
     ]:
         by_display[finding.path].findings.append(finding)
+    if not warnings:  # the files left out still get every finding: they are listed with the figures
+        failing = {r.display for r in results if r.has_errors}
+        ids = {r.review_id for r in results if r.display in failing and r.review_id}
+        for finding in [
+            *_cross_findings(inside, related_inside, options, only=ids),
+            *_cross_findings(outside, related_outside, options, only=ids),
+            *_tag_findings(results, around.tags, options.tags, only=failing),
+        ]:
+            if finding.path in failing and finding.severity is Severity.WARNING:
+                by_display[finding.path].findings.append(finding)
     findings = sorted(f for r in results for f in r.findings)
     return CheckResult(results, findings)
 
 
-def _tag_findings(checked: list[FileResult], others: Counter[str], vocabulary: TagVocabulary) -> Iterator[Finding]:
+def _resolved(paths: Sequence[Path]) -> list[Path]:
+    """Path.resolve() of each path, resolving each folder once: a file that is no link resolves to its resolved
+    folder and its name (resolving 10,000 files one by one took seconds of lstat calls)."""
+    folders: dict[Path, Path] = {}
+    resolved = []
+    for path in paths:
+        if path.is_symlink() or path.name in ("", ".", ".."):
+            resolved.append(path.resolve())
+            continue
+        parent = path.parent
+        if parent not in folders:
+            folders[parent] = parent.resolve()
+        resolved.append(folders[parent] / path.name)
+    return resolved
+
+
+def _tag_findings(
+    checked: list[FileResult], others: Counter[str], vocabulary: TagVocabulary, *, only: set[str] | None = None
+) -> Iterator[Finding]:
     """A warning on each tag that looks like a slip for a known one: the vocabulary's, or one written at
-    least as often (in the checked files and, `others`, the rest of the knowledge base)."""
+    least as often (in the checked files and, `others`, the rest of the knowledge base). `only`: in these
+    files alone."""
     used = Counter(others)
     used.update(use.tag for result in checked for use in result.tags)
     speller = TagSpeller(vocabulary, used)
-    for result in checked:
+    for result in checked if only is None else [r for r in checked if r.display in only]:
         for use in result.tags:
             meant = speller.suggestion(use.tag)
             if meant is not None:
@@ -651,11 +727,24 @@ def _read_facts_stamped(path: Path, options: CheckOptions, shown: str) -> tuple[
     return stamp_of(status, raw, read_ns), dumps(facts)
 
 
-def _cross_findings(checked: list[FileResult], related: list[ReviewFacts], options: CheckOptions) -> Iterator[Finding]:
+def _cross_findings(
+    checked: list[FileResult],
+    related: list[ReviewFacts],
+    options: CheckOptions,
+    *,
+    only: set[str] | None = None,
+    errors_only: bool = False,
+) -> Iterator[Finding]:
     """Closed-loop findings of the checked files, judged with the related reviews around them; a checked
-    file's own facts come last, so they win over another file's with the same id."""
+    file's own facts come last, so they win over another file's with the same id. `only`: the findings of
+    these review ids alone; `errors_only`: see cross_issues."""
     facts = [*related, *(r.facts for r in checked if r.facts)]
+    ids = {r.review_id for r in checked if r.review_id}
     for issue in cross_issues(
-        facts, {r.review_id for r in checked if r.review_id}, options.today, options.repeated_miss_periods
+        facts,
+        ids if only is None else ids & only,
+        options.today,
+        options.repeated_miss_periods,
+        errors_only=errors_only,
     ):
         yield Finding(issue.display, issue.position.line, issue.position.column, issue.code, issue.message, issue.field)

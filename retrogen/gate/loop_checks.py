@@ -17,7 +17,7 @@ from datetime import date
 
 from retrogen.core.periods import Granularity, Period, months_of, quarters_of
 from retrogen.core.rates import is_additive, met, missed_in_a_row
-from retrogen.core.status import DEFAULT_STATUS, Status
+from retrogen.core.status import DEFAULT_STATUS, Status, as_status
 from retrogen.gate.loader import Document, FieldPath, Position, field_name
 from retrogen.gate.loop_rules import (
     ActionKey,
@@ -63,7 +63,7 @@ class ActionFacts:
 
     def __post_init__(self) -> None:
         if self.status is not None:
-            object.__setattr__(self, "status", Status(self.status))
+            object.__setattr__(self, "status", as_status(self.status))
 
 
 @dataclass(frozen=True)
@@ -229,12 +229,20 @@ def cross_issues(
     checked: set[str],
     today: date,
     repeated_miss_periods: int = DEFAULTS.repeated_miss_periods,
+    *,
+    errors_only: bool = False,
 ) -> Iterator[CrossIssue]:
     """Every closed-loop issue of the reviews whose ids are in `checked`, judged against all `reviews` as of
     `today`. Overdue is judged here too: an action carried into a later review is no longer overdue. A KPI
     missed in `repeated_miss_periods` comparable periods in a row is flagged on the team's latest periodic
-    review of that cadence."""
+    review of that cadence. `errors_only`: only the errors (a wrong carried_from), what decides whether a
+    review is left out of the figures, without the cost of the warnings."""
     by_id = {r.id: r for r in reviews}
+    if errors_only:
+        carried = carries(by_id.values())
+        for review_id in sorted(checked & by_id.keys()):
+            yield from (i for i in _carry_issues(by_id[review_id], by_id, carried) if i.code in CARRY_ERRORS)
+        return
     periodic = periodic_reviews(by_id.values())
     teams = _teams(by_id.values(), periodic)
     carried = carries(by_id.values())
@@ -292,6 +300,10 @@ def _repeated_carry_issues(
             "carry it again, re-plan it with its owner, escalate it or cancel it",
             field_name(("actions", index, "carried_from")),
         )
+
+
+# What _carry_issues finds that is an error (the rest of the cross-file findings are warnings).
+CARRY_ERRORS = frozenset({"RG120", "RG121", "RG122"})
 
 
 def _carry_issues(review: ReviewFacts, by_id: dict[str, ReviewFacts], carried: Carried) -> Iterator[CrossIssue]:

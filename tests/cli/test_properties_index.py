@@ -19,6 +19,9 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from retrogen.cli import cli
+from retrogen.gate.check import read_knowledge_base
+from retrogen.gate.config import load_config
+from retrogen.gate.findings import Finding
 from retrogen.gate.index import INDEX_FOLDER, INDEX_NAME
 
 from ..conftest import TODAY
@@ -29,7 +32,7 @@ TEAMS = ["East", "华东销售部", "West"]
 COMMANDS = [["check"], ["metrics", "--format", "json"], ["actions", "--format", "json"]]
 
 # What an edit does to a review's data (or, for the last ones, to its text).
-EDITS = ["actual", "title", "status", "team", "quarter", "owner", "broken-yaml", "schema-error", "same-bytes"]
+EDITS = ["actual", "title", "status", "team", "quarter", "owner", "carry", "broken-yaml", "schema-error", "same-bytes"]
 
 
 def drawn_review(draw: st.DrawFn, review_id: str) -> dict[str, Any]:
@@ -98,6 +101,8 @@ def edit_review(path: Path, edit: str, value: int) -> None:
         data["held_on"] = data["period"]["end"] = f"2026-{['03-31', '06-30', '09-30', '12-31'][value]}"
     elif edit == "owner" and data.get("actions"):
         data["actions"][0]["owner"] = ["Ann Lee", "Bo Chen", "TBD", "Ann Lee"][value]
+    elif edit == "carry" and data.get("actions"):  # right, wrong (RG120, RG121), twice (RG122) or of a done one
+        data["actions"][0]["carried_from"] = ["r0:A1", "r1:A1", "r9:A1", "r0:A7"][value]
     elif edit == "schema-error":
         data["held_on"] = "not a date"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -135,3 +140,14 @@ def test_every_step_gives_the_same_output_with_and_without_the_index(
             one_file = [["check", f"reviews/{files[0].name}"]] if files else []  # the pre-commit hook's case
             for command in [*COMMANDS, *one_file]:
                 assert run(folder, *command) == run(folder, "--no-cache", *command), command
+            assert left_out(folder, warnings=False) == left_out(folder, warnings=True)
+
+
+def left_out(folder: Path, *, warnings: bool) -> tuple[list[Path], list[Finding]]:
+    """The files the figures leave out, and their findings (all of them: the commands list them), as a read
+    for figures alone (without the warnings of the files kept) finds them."""
+    with contextlib.chdir(folder):
+        reading = read_knowledge_base(load_config(None), TODAY, cache=False, warnings=warnings)
+    failing = {r.display for r in reading.check.files if r.has_errors}
+    kept = [path for path, _ in reading.documents]
+    return kept, [f for f in reading.check.findings if f.path in failing]

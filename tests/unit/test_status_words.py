@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from retrogen.core.status import DEFAULT_STATUS, OPEN_STATUSES, State, Status, state_of
+from retrogen.core.status import DEFAULT_STATUS, OPEN_STATUSES, State, Status, as_status, state_of
 from retrogen.engine.model import review_from_data
 from retrogen.gate.vocabulary import STATUSES
 
@@ -65,3 +65,14 @@ def test_a_typed_review_cannot_hold_an_unknown_status() -> None:
         review_from_data(data, Path("r.yaml"))
     data["actions"][0]["status"] = "blocked"  # type: ignore[index]
     assert review_from_data(data, Path("r.yaml")).actions[0].status is Status.BLOCKED
+
+
+@pytest.mark.parametrize("value", [*STATUSES, *Status, "finished", "Done", 5, None])
+def test_as_status_is_the_enums_call(value: object) -> None:
+    try:
+        expected = Status(value)
+    except ValueError as exc:
+        with pytest.raises(ValueError, match=str(exc)):
+            as_status(value)
+    else:
+        assert as_status(value) is expected

@@ -7,7 +7,7 @@ import pickle
 import stat
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
@@ -40,7 +40,7 @@ from retrogen.gate.loader import (
 )
 from retrogen.gate.loop_checks import ReviewFacts, cross_issues, facts_of
 from retrogen.gate.loop_rules import carried_key
-from retrogen.gate.review_checks import entries, review_issues
+from retrogen.gate.review_checks import days_alike, entries, review_issues
 from retrogen.gate.schema import schema_issues
 from retrogen.gate.settings import DEFAULTS
 
@@ -101,6 +101,9 @@ class FileResult:
     id_position: Position | None = None
     facts: ReviewFacts | None = None  # what the checks across reviews read of it
     tags: list[TagUse] = field(default_factory=list)
+    # The days on which its findings stand as found (see review_checks.days_alike): the index keeps a check
+    # for a month, and a run on another day uses it only within these.
+    days: tuple[date, date] = (date.min, date.max)
 
     @property
     def has_errors(self) -> bool:
@@ -215,6 +218,7 @@ def _read_file(
         document.locate(("id",)) if review_id else None,
         facts_of(document, shown),
         _tag_uses(document),
+        days_alike(document.data, options.today),
     )
     return result, document.data
 
@@ -282,7 +286,7 @@ _ENTRY_CHUNK = 1000
 
 
 def _from_index(
-    index: ReviewIndex, entry: Entry | None, path: Path, shown: str, max_size: int, *, with_data: bool
+    index: ReviewIndex, entry: Entry | None, path: Path, shown: str, options: CheckOptions, *, with_data: bool
 ) -> tuple[Read, Stamp | None] | None:
     """The indexed check (and data) of a file when its bytes are the ones it was read from, and the new
     stamp to keep when only hashing them again could tell; None when the file must be read."""
@@ -295,7 +299,7 @@ def _from_index(
     restamp = None
     if fresh is None:
         try:
-            raw = read_bounded(path, max_size)
+            raw = read_bounded(path, options.max_file_size)
         except OSError:
             return None
         restamp = stamp_of(status, raw, read_ns)
@@ -305,6 +309,8 @@ def _from_index(
     data = index.load(entry.data) if with_data else None
     if not isinstance(result, FileResult) or not (data is None or isinstance(data, dict)):
         return None
+    if not result.days[0] <= options.today <= result.days[1]:
+        return None  # checked on another day of the month, and a done_on between the two days changes it
     result.path = path  # the same file, perhaps named otherwise (relative, absolute)
     return (result, data), restamp
 
@@ -338,7 +344,7 @@ def _read_indexed(
         entries = index.entries([path for path, _ in chunk], with_data=with_data)
         for path, shown in chunk:
             found = _from_index(
-                index, entries.pop(os.path.abspath(path), None), path, shown, options.max_file_size, with_data=with_data
+                index, entries.pop(os.path.abspath(path), None), path, shown, options, with_data=with_data
             )
             if found is None:
                 missed.append(len(read))
@@ -496,7 +502,9 @@ def open_index(config: Config, options: CheckOptions, *, cache: bool = True) -> 
     cannot be kept); close it when done."""
     if not cache:
         return None
-    return ReviewIndex.open(config.root, settings_key(options), avoid=config.generated_dir)
+    # Keyed by the month, not the day: a check depends on the day only where a file says so (FileResult.days).
+    month = replace(options, today=options.today.replace(day=1))
+    return ReviewIndex.open(config.root, settings_key(month), avoid=config.generated_dir)
 
 
 def read_knowledge_base(

@@ -3,7 +3,8 @@ a run re-reads only the files that changed.
 
 An entry is used only when everything its result depends on is the same: the file's content (sha256 of the
 bytes that were parsed; its size, mtime, ctime and inode only spare re-reading a file that has not been
-touched), the name it is shown by, the check's settings (today included), and retrogen's own code and
+touched), the name it is shown by, the check's settings (with the month of today: a check that depends on the
+day says on which days it stands, check.FileResult.days), and retrogen's own code and
 schema. Anything else is a miss, read as if there were no index. The index is a cache: a corrupt,
 truncated or foreign one is removed and rebuilt with a notice; one that cannot be written (a read-only
 checkout) is not used; a write another process holds is skipped rather than waited for.

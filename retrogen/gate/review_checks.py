@@ -175,6 +175,16 @@ def _actions(
             )
 
 
+def days_alike(data: dict[str, Any], today: date) -> tuple[date, date]:
+    """The days on which a review's own findings are the ones found on `today` (within today's month, whose
+    last day the hints' example due date names): every day from its latest done_on on, as no done_on lies
+    ahead then (RG141); only `today` itself when one does, since RG141 names the day."""
+    done = [day for _, action in entries(data, "actions") if (day := as_date(action.get("done_on")))]
+    if any(day > today for day in done):
+        return today, today
+    return max(done, default=date.min), date.max
+
+
 def _problems(data: dict[str, Any], min_whys: int) -> Iterator[Issue]:
     addressed: set[str] = set()
     for _, action in entries(data, "actions"):

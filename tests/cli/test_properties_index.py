@@ -10,12 +10,13 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import yaml
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import HealthCheck, example, given, note, settings
 from hypothesis import strategies as st
 
 from retrogen.cli import cli
@@ -32,7 +33,21 @@ TEAMS = ["East", "华东销售部", "West"]
 COMMANDS = [["check"], ["metrics", "--format", "json"], ["actions", "--format", "json"]]
 
 # What an edit does to a review's data (or, for the last ones, to its text).
-EDITS = ["actual", "title", "status", "team", "quarter", "owner", "carry", "broken-yaml", "schema-error", "same-bytes"]
+EDITS = [
+    "actual",
+    "title",
+    "status",
+    "team",
+    "quarter",
+    "owner",
+    "carry",
+    "done-on",
+    "broken-yaml",
+    "schema-error",
+    "same-bytes",
+]
+# Days the commands may run on, from TODAY: within its month, and into the next (another month's hints).
+DAYS = [0, 2, 5, 6, 11]
 
 
 def drawn_review(draw: st.DrawFn, review_id: str) -> dict[str, Any]:
@@ -47,11 +62,15 @@ def histories(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[tuple[str, An
     reviews = [drawn_review(draw, f"r{n}") for n in range(draw(st.integers(2, 4)))]
     steps: list[tuple[str, Any]] = []
     for n in range(draw(st.integers(1, 5))):
-        step = draw(st.sampled_from(["edit", "edit", "add", "rename", "delete"]))
-        if step == "edit":
+        step = draw(st.sampled_from(["edit", "edit", "add", "rename", "delete", "day", "day", "done-on"]))
+        if step == "done-on":  # the edit whose check depends on the day the commands run on
+            steps.append(("edit", (draw(st.integers(0, 99)), "done-on", draw(st.integers(0, 3)))))
+        elif step == "edit":
             steps.append(("edit", (draw(st.integers(0, 99)), draw(st.sampled_from(EDITS)), draw(st.integers(0, 3)))))
         elif step == "add":
             steps.append(("add", drawn_review(draw, f"n{n}")))
+        elif step == "day":
+            steps.append(("day", draw(st.sampled_from(DAYS))))
         else:
             steps.append((step, draw(st.integers(0, 99))))
     return reviews, steps
@@ -101,6 +120,8 @@ def edit_review(path: Path, edit: str, value: int) -> None:
         data["held_on"] = data["period"]["end"] = f"2026-{['03-31', '06-30', '09-30', '12-31'][value]}"
     elif edit == "owner" and data.get("actions"):
         data["actions"][0]["owner"] = ["Ann Lee", "Bo Chen", "TBD", "Ann Lee"][value]
+    elif edit == "done-on" and data.get("actions"):  # a day before TODAY, or one the next days pass (RG141)
+        data["actions"][0]["done_on"] = (TODAY + timedelta(days=[-5, 1, 3, 8][value])).isoformat()
     elif edit == "carry" and data.get("actions"):  # right, wrong (RG120, RG121), twice (RG122) or of a done one
         data["actions"][0]["carried_from"] = ["r0:A1", "r1:A1", "r9:A1", "r0:A7"][value]
     elif edit == "schema-error":
@@ -108,9 +129,10 @@ def edit_review(path: Path, edit: str, value: int) -> None:
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
-def run(folder: Path, *args: str) -> tuple[int, str]:
+def run(folder: Path, *args: str, today: date = TODAY) -> tuple[int, str]:
     with contextlib.chdir(folder):
-        result = CliRunner(env={"RETROGEN_TODAY": TODAY.isoformat(), "RETROGEN_NO_CACHE": None}).invoke(cli, list(args))
+        environment = {"RETROGEN_TODAY": today.isoformat(), "RETROGEN_NO_CACHE": None}
+        result = CliRunner(env=environment).invoke(cli, list(args))
     assert result.exception is None or isinstance(result.exception, SystemExit), (args, result.exc_info)
     assert "notice: " not in result.stderr or "index" not in result.stderr, result.stderr
     return result.exit_code, result.stdout
@@ -124,6 +146,8 @@ def run(folder: Path, *args: str) -> tuple[int, str]:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(histories())
+# A done_on two days ahead (RG141, naming the day), then a run five days later, when it is past.
+@example(([review("r0", "East"), review("r1", "East")], [("edit", (0, "done-on", 2)), ("day", 5)]))
 def test_every_step_gives_the_same_output_with_and_without_the_index(
     history: tuple[list[dict[str, Any]], list[tuple[str, Any]]],
 ) -> None:
@@ -133,21 +157,26 @@ def test_every_step_gives_the_same_output_with_and_without_the_index(
         for command in COMMANDS:
             run(folder, *command)  # the index, built from the first knowledge base
         assert (folder / INDEX_FOLDER / INDEX_NAME).is_file()
+        today = TODAY
         for step, argument in steps:
-            take(step, argument, folder / "reviews")
+            if step == "day":  # the next run is on another day: the index is kept per month
+                today = TODAY + timedelta(days=argument)
+            else:
+                take(step, argument, folder / "reviews")
             note(f"{step} {argument!r}")
             files = sorted((folder / "reviews").glob("*.yaml"))
             one_file = [["check", f"reviews/{files[0].name}"]] if files else []  # the pre-commit hook's case
             for command in [*COMMANDS, *one_file]:
-                assert run(folder, *command) == run(folder, "--no-cache", *command), command
-            assert left_out(folder, warnings=False) == left_out(folder, warnings=True)
+                cached = run(folder, *command, today=today)
+                assert cached == run(folder, "--no-cache", *command, today=today), command
+            assert left_out(folder, warnings=False, today=today) == left_out(folder, warnings=True, today=today)
 
 
-def left_out(folder: Path, *, warnings: bool) -> tuple[list[Path], list[Finding]]:
+def left_out(folder: Path, *, warnings: bool, today: date) -> tuple[list[Path], list[Finding]]:
     """The files the figures leave out, and their findings (all of them: the commands list them), as a read
     for figures alone (without the warnings of the files kept) finds them."""
     with contextlib.chdir(folder):
-        reading = read_knowledge_base(load_config(None), TODAY, cache=False, warnings=warnings)
+        reading = read_knowledge_base(load_config(None), today, cache=False, warnings=warnings)
     failing = {r.display for r in reading.check.files if r.has_errors}
     kept = [path for path, _ in reading.documents]
     return kept, [f for f in reading.check.findings if f.path in failing]

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -174,7 +175,7 @@ def test_an_index_of_another_version_or_schema_is_rebuilt(
 def test_other_settings_are_misses(config: Config, parsed: list[str]) -> None:
     read(config)
     parsed.clear()
-    read_knowledge_base(config, TODAY.replace(day=TODAY.day - 1), jobs=1)
+    read_knowledge_base(config, TODAY.replace(month=TODAY.month - 1), jobs=1)  # another month
     assert len(parsed) == len(list(config.reviews_dir.glob("*.yaml")))
 
 
@@ -434,3 +435,34 @@ def test_a_listing_that_cannot_be_read_to_the_end_gives_the_answer_without_it(
     assert damaged.findings == expected.findings
     assert damaged.notices and "rebuilding it" in damaged.notices[0]
     same_check(check_one(config), expected)
+
+
+def test_another_day_of_the_month_reads_only_the_files_whose_check_depends_on_the_day(
+    config: Config, parsed: list[str]
+) -> None:
+    """A new day is warm: the index is kept per month (the hints' example due date), and a file says on which
+    days its check stands (a done_on ahead of today is RG141, naming the day)."""
+    path = config.reviews_dir / "2026-09-south-churn-spike.yaml"
+    path.write_text(path.read_text().replace("done_on: 2026-10-08", "done_on: 2026-11-25"))
+
+    def on(day: date, *, cache: bool = True) -> Reading:
+        return read_knowledge_base(config, day, jobs=1, cache=cache)
+
+    def rg141(reading: Reading) -> list[str]:
+        return [f.message for f in reading.check.findings if f.code == "RG141"]
+
+    assert rg141(on(TODAY)) == ["action A1: done_on 2026-11-25 is after today (2026-11-20)"]
+    for day, reread in [
+        (date(2026, 11, 22), [path.name]),  # RG141 still found, naming another day
+        (date(2026, 11, 26), [path.name]),  # the done_on is past: RG141 goes
+        (date(2026, 11, 27), []),
+        (date(2026, 11, 30), []),
+    ]:
+        parsed.clear()
+        reading = on(day)
+        assert parsed == reread, day
+        same(reading, on(day, cache=False))
+    assert rg141(on(date(2026, 11, 22), cache=False)) == ["action A1: done_on 2026-11-25 is after today (2026-11-22)"]
+    parsed.clear()
+    on(date(2026, 12, 1))
+    assert len(parsed) == len(list(config.reviews_dir.glob("*.yaml")))  # another month: the hints' due date

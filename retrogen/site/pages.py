@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
 from typing import Any
@@ -31,6 +32,19 @@ from retrogen.gate.vocabulary import FACTORS, LESSON_TYPES
 from retrogen.site.charts import bar_chart, line_chart, sparkline
 
 Pages = dict[str, str]
+
+
+@dataclass(frozen=True)
+class Named:
+    """What a reference ("2026-10-east-sales" or "2026-10-east-sales:A1") names, as a reader reads it: the
+    review's title and short period, the action's text; the reference itself where it names nothing known."""
+
+    place: urls.Place
+    title: str
+    short: str  # the review's period, else its title: for a table's cell
+    action: str = ""
+
+
 Series = dict[str, list[float | None]]  # a chart's lines: name -> values, None where not reported
 
 
@@ -56,6 +70,7 @@ class SiteBuilder:
         # not rewrite; `md_link` for Markdown links, which MkDocs checks and turns into either URL style.
         self.env.globals.update(text=self.text, factors=FACTORS, at=urls, href=self.urls.href, md_link=urls.source_link)
         self.env.globals["today"] = analysis.today  # the day the figures are as of
+        self.env.globals["named"] = self.named
         # Rows grouped by review once: filtering a frame per review would make the build quadratic, and
         # turning many small frames into rows costs more than turning one big one.
         self.actions_by_review = grouped(records(analysis.actions), "review")
@@ -63,6 +78,16 @@ class SiteBuilder:
         self.funnel_by_review = grouped(records(analysis.funnel), "review")
         self.teams = team_views(analysis)
         self.team_slug = {team.name: team.slug for team in self.teams}
+
+    def named(self, reference: str) -> Named:
+        """The review, or the action on it, that `reference` names (see Named)."""
+        review_id, _, action_id = reference.partition(":")
+        row = self.analysis.review_rows.get(review_id)
+        if row is None:
+            return Named(urls.reference(reference), reference, reference)
+        review = row.review
+        action = next((a.action for a in review.actions if a.id == action_id), action_id) if action_id else ""
+        return Named(urls.reference(reference), review.title, review.period or review.title, action)
 
     def render(self, template: str, page: str = "", **context: Any) -> str:
         """`template` as the page `page` (its source path inside docs_dir), which its links start from."""

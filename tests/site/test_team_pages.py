@@ -195,9 +195,12 @@ def test_the_team_page_holds_the_teams_numbers(pages: dict[str, str]) -> None:
     assert "流程: 5 · 累计占比 45.5%" in page
     assert '| #决策链 <span class="rg-badge rg-rag-red">⚠ 整改未完成</span> | 2 | 2 |' in page  # two periods
     # 决策链 again in October while Q3's fix (A2) was carried (RG222)
+    # It names the reviews by their titles and the open action by its text, each a link (not their ids).
     assert (
-        "- ⚠ 2026-10-east-sales 的 P1 再次出现(决策链;同 2026-q3-east-sales 的 P3),而针对它的行动尚未完成:"
-        "2026-q3-east-sales:A2"
+        "- ⚠ [2026年10月华东区销售月度复盘](../reviews/2026-10-east-sales.md) 的 P1 再次出现(决策链;同 "
+        "[2026年Q3华东区销售业绩复盘](../reviews/2026-q3-east-sales.md) 的 P3),而针对它的行动尚未完成:"
+        "[修订《新客户开发SOP》,增加“客户决策链摸排”必填项](../reviews/2026-q3-east-sales.md#a2) "
+        "<small>· 2026年Q3华东区销售业绩复盘</small>"
     ) in page
 
 

@@ -484,23 +484,39 @@ class SiteBuilder:
             ]
             headers = {"metric": t["metric"], **{str(i): o for i, o in enumerate(drawn["occasions"])}}
             achievement.append({**drawn, "table": self.html_table(rows, headers)})
-        funnel = None
-        if not team.funnel.empty:
-            stages = team.stage_conversions()
-            occasions = [str(o) for o in team.funnel.drop_duplicates("review")["occasion"]]
+        funnel = []
+        funnel_headers = {column: t[column] for column in ("stage", "count", "conversion")}
+        funnel_headers = {"occasion": t["period"], **funnel_headers}
+        for conversions in team.funnel_trends:
+            title = f"{t['funnel']}: {t['conversion']}"
+            if len(team.funnel_trends) > 1:
+                title += f" · {t['cadence_' + conversions.cadence]}"
             chart = line_chart(
-                f"{t['funnel']}: {t['conversion']}",
-                occasions,
-                {str(stage): _values(row) for stage, row in stages.iterrows()},
+                title,
+                list(conversions.occasions),
+                {str(stage): _values(row) for stage, row in conversions.by_stage.iterrows()},
                 percent=True,
             )
-            funnel = {
-                "chart": Markup(chart.svg()),
-                "table": self.html_table(
-                    team.funnel,
-                    {"occasion": t["period"], "stage": t["stage"], "count": t["count"], "conversion": t["conversion"]},
-                ),
-            }
+            funnel.append(
+                {
+                    "title": title if len(team.funnel_trends) > 1 else "",
+                    "chart": Markup(chart.svg()),
+                    "table": self.html_table(conversions.rows, funnel_headers),
+                }
+            )
+        one_off = None
+        if team.one_off_kpis:
+            one_off = self.html_table(
+                team.one_off_kpis,
+                {
+                    "occasion": t["review"],
+                    "metric": t["metric"],
+                    "unit": t["unit"],
+                    "target": t["target"],
+                    "actual": t["actual"],
+                    "achievement": t["achievement"],
+                },
+            )
         reviews = [self.analysis.review_rows[r.id] for r in reversed(team.reviews)]
         return self.render(
             "team.md.j2",
@@ -511,6 +527,7 @@ class SiteBuilder:
             achievement=achievement,
             metrics=metrics,
             funnel=funnel,
+            one_off=one_off,
             open=records(team.open_actions),
             causes=self._causes(team.causes, t) if not team.causes.empty else None,
             # The factors are the chart's bars, counted there (and in its table) by problem; listed again

@@ -160,10 +160,12 @@
       header.setAttribute("aria-sort", mine ? (descending ? "descending" : "ascending") : "none");
       if (!mine) { continue; }
       for (const body of header.closest("table").tBodies) {
-        const rows = rowsOf(body).filter((row) => row.hasAttribute("data-" + key));
+        // A row without the figure (none written for an empty one) sorts as empty: last either way.
+        const value = (row) => row.getAttribute("data-" + key) || "";
+        const rows = rowsOf(body);
         rows.sort((a, b) => {
-          const order = compare(a.getAttribute("data-" + key), b.getAttribute("data-" + key));
-          return descending && a.getAttribute("data-" + key) && b.getAttribute("data-" + key) ? -order : order;
+          const order = compare(value(a), value(b));
+          return descending && value(a) && value(b) ? -order : order;
         });
         for (const row of rows) { body.appendChild(row); }
       }

@@ -272,7 +272,7 @@ def _line(
     for value, label in zip(y.ticks, y.labels, strict=True):
         position = y.at(value)
         chart.grid.append((left, position, right, position))
-        chart.texts.append(Text(left - GAP, position + font * 0.35, "end", label))
+        chart.texts.append(Text(left - GAP, position + font * 0.35, "end", label, css="rg-tick"))
     plot_w = right - left
     step = plot_w / max(1, len(labels) - 1)
     xs = [left + (step * i if len(labels) > 1 else plot_w / 2) for i in range(len(labels))]

@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 from retrogen.core.words import catalogue, language_of
 from retrogen.engine.actions import OVERDUE_AGES, overdue_ages
 from retrogen.engine.analysis import Analysis
+from retrogen.engine.history import weekly_codes
 from retrogen.engine.model import Review
 from retrogen.engine.playbook import playbook_markdown
 from retrogen.engine.related import Match
@@ -319,6 +320,8 @@ class SiteBuilder:
                 {c: t[c] for c in ("owner", "open", "overdue", *(age for age, _, _ in OVERDUE_AGES))},
             ),
             weekly_chart=Markup(chart.svg()),
+            # Each action's state on each of the chart's days: the filters add up the rows they keep and redraw.
+            weeks=weekly_codes(a.knowledge_base.reviews, a.histories, list(weekly["week"])),
             weekly_table=self.html_table(
                 weekly, {"week": t["week"], "open": t["open"], "overdue": t["overdue"], "done": t["done"]}
             ),

@@ -40,3 +40,14 @@ def test_every_style_a_report_uses_is_defined_and_no_other(language: str) -> Non
     assert styles_size < 4000
     # Whoever edits the report in Word still finds every built-in style.
     assert "<w:latentStyles" in styles
+
+
+def test_a_report_carries_no_part_it_does_not_use_and_opens_again() -> None:
+    from docx import Document
+
+    data = to_docx(BLOCKS, "zh", "页脚")
+    with zipfile.ZipFile(io.BytesIO(data)) as docx:
+        names = set(docx.namelist())
+    assert not {name for name in names if name.startswith(("customXml/", "docProps/app", "docProps/thumbnail"))}
+    assert "word/webSettings.xml" not in names and "word/stylesWithEffects.xml" not in names
+    assert Document(io.BytesIO(data)).paragraphs[0].text == "2026年Q3华东区销售业绩复盘"

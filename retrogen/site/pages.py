@@ -315,10 +315,10 @@ class SiteBuilder:
             rates=rates,
             by_owner=records(a.actions_by_owner),
             by_team=records(a.actions_by_team),
-            workload=self.html_table(
-                overdue_ages(a.actions),
-                {c: t[c] for c in ("owner", "open", "overdue", *(age for age, _, _ in OVERDUE_AGES))},
-            ),
+            workload=records(overdue_ages(a.actions)),
+            workload_columns={c: t[c] for c in ("open", "overdue", *(age for age, _, _ in OVERDUE_AGES))},
+            # The ages' bounds in days, for the script that recounts them: "overdue_1_7:1:7 … overdue_over_30:31:".
+            ages=" ".join(f"{age}:{first}:{last or ''}" for age, first, last in OVERDUE_AGES),
             weekly_chart=Markup(chart.svg()),
             # Each action's state on each of the chart's days: the filters add up the rows they keep and redraw.
             weeks=weekly_codes(a.knowledge_base.reviews, a.histories, list(weekly["week"])),

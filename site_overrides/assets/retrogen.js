@@ -64,10 +64,20 @@
     for (const tile of document.querySelectorAll(".rg-cards")) { write(tile, tiles); }
     for (const table of document.querySelectorAll("table[data-summary-by]")) {
       const key = "data-" + table.getAttribute("data-summary-by");
+      // The workload's columns: overdue actions by how many days late ("overdue_1_7:1:7 … overdue_over_30:31:").
+      const ages = (table.getAttribute("data-ages") || "").split(" ").filter(Boolean).map((age) => age.split(":"));
       for (const row of Array.from(table.tBodies).flatMap((body) => Array.from(body.rows))) {
         const mine = kept.filter((action) => action.getAttribute(key) === row.getAttribute(key));
-        row.hidden = mine.length === 0;
-        write(row, figures(mine));
+        const values = figures(mine);
+        for (const [name, first, last] of ages) {
+          values[name] = mine.filter((action) => {
+            const late = Number(action.getAttribute("data-days_late"));
+            return action.getAttribute("data-state") === "overdue" && late >= Number(first) &&
+              (last === "" || late <= Number(last));
+          }).length;
+        }
+        row.hidden = mine.length === 0 || (table.hasAttribute("data-active-only") && values.open === 0);
+        write(row, values);
       }
     }
   }

@@ -103,3 +103,28 @@ def test_the_weekly_chart_follows_the_state_and_team_filters(browser: Any, site_
             assert sum(states.values()) > 0, query
     finally:
         page.close()
+
+
+def test_the_workload_table_narrows_with_the_filters_too(browser: Any, site_url: str, built_site: Path) -> None:
+    """负责人工作量 (open and overdue by how late, per owner) kept every owner whatever the filter."""
+    from retrogen.engine.actions import overdue_ages
+
+    analysis = analyse(load_config(built_site.parent / "mkdocs.yml"), TODAY, use_git=False)
+    read = """() => [...document.querySelectorAll('table[data-active-only] tbody tr:not([hidden])')]
+      .map((r) => [...r.cells].map((c) => c.textContent.trim()))"""
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    try:
+        every = analysis.actions
+        for query, actions in (
+            ("", every),
+            (f"team={quote('华东销售部')}", every[every["team"] == "华东销售部"]),
+            ("state=open", every[every["state"] == "open"]),  # no one is overdue, however late they were
+            ("state=done", every[every["state"] == "done"]),  # no one has an open action: an empty table
+        ):
+            page.goto(f"{site_url}actions/?{query}")
+            page.wait_for_load_state("networkidle")
+            expected = [[str(v) for v in row] for row in overdue_ages(actions).itertuples(index=False)]
+            assert sorted(page.evaluate(read)) == sorted(expected), query
+        assert not expected
+    finally:
+        page.close()

@@ -291,7 +291,24 @@
     }
   }
 
+  // A card (a table row on a phone) names its figures with their columns' titles: a header marked data-card
+  // labels its column's cells here, once, rather than each of thousands of rows carrying the same words.
+  function labelCards() {
+    for (const table of document.querySelectorAll("table[data-cards]")) {
+      const heads = table.tHead ? Array.from(table.tHead.rows[0].cells) : [];
+      heads.forEach((head, index) => {
+        if (!head.hasAttribute("data-card")) { return; }
+        const label = head.textContent.trim();
+        for (const row of Array.from(table.tBodies).flatMap(rowsOf)) {
+          const cell = row.cells[index];
+          if (cell && !cell.hasAttribute("data-label")) { cell.setAttribute("data-label", label); }
+        }
+      });
+    }
+  }
+
   function init() {
+    labelCards();
     for (const panel of document.querySelectorAll("[data-filter-for]")) { setUpFilters(panel); }
     setUpSorting();
   }

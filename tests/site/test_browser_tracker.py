@@ -128,3 +128,20 @@ def test_the_workload_table_narrows_with_the_filters_too(browser: Any, site_url:
         assert not expected
     finally:
         page.close()
+
+
+def test_a_card_on_a_phone_names_its_figures_from_the_column_headers(browser: Any, site_url: str) -> None:
+    """The rows carry no labels of their own: the script gives each cell its column's title, once."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        page.goto(f"{site_url}actions/")
+        page.wait_for_load_state("networkidle")
+        row = page.locator("#rg-overdue tbody tr:not(.rg-group)").first
+        labels = row.locator("td").evaluate_all("cells => cells.map((c) => getComputedStyle(c, '::before').content)")
+        assert labels[1:] == ['"复盘: "', '"负责人: "', '"截止: "', '"逾期天数: "'], labels
+        assert labels[0] in ("none", "normal")  # the action itself needs no label
+        every = page.locator("#rg-all tbody tr").first.locator("td")
+        assert every.nth(1).get_attribute("data-label") == "负责人"
+        assert every.nth(4).get_attribute("data-label") is None  # the state badge speaks for itself
+    finally:
+        page.close()

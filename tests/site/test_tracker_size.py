@@ -35,6 +35,7 @@ def test_no_row_of_the_tracker_repeats_what_its_table_or_page_says_once(tracker:
         assert not re.search(r' data-\w+=""', row), row  # an empty figure is no attribute
         assert 'class="rg-nowrap"' not in row, row  # the table says it once (data-nowrap)
         assert "data-search-exclude" not in row, row  # the page is not in the search index at all
+        assert "data-label" not in row, row  # a card's labels come from its column's header (retrogen.js)
     assert tracker.startswith("---\ntitle:") and "search:\n  exclude: true" in tracker.split("---")[1]
     assert len(re.findall(r'<table id="rg-\w+" data-cards data-nowrap', tracker)) >= 2
 

@@ -490,14 +490,19 @@ def weekly_series(
     if not len(ordinals) or ordinals[-1] != today.toordinal():
         ordinals = np.append(ordinals, today.toordinal())
     counts = {name: np.zeros(len(ordinals) + 1, dtype=np.int64) for name in columns[1:]}
+    for _, name, begin, end in _spans(histories, dues):
+        lo, hi = np.searchsorted(ordinals, [begin, end])
+        counts[name][lo] += 1
+        counts[name][hi] -= 1
+    weeks = [date.fromordinal(int(day)) for day in ordinals]
+    return pd.DataFrame({"week": weeks, **{name: np.cumsum(c)[:-1] for name, c in counts.items()}})
 
-    def add(name: str, start: int, end: int) -> None:
-        """Count the span [start, end) on each evaluation day inside it."""
-        if start < end:
-            lo, hi = np.searchsorted(ordinals, [start, end])
-            counts[name][lo] += 1
-            counts[name][hi] -= 1
 
+def _spans(
+    histories: dict[ActionKey, list[StatusEvent]], dues: dict[ActionKey, int]
+) -> Iterator[tuple[ActionKey, str, int, int]]:
+    """Each action's timeline as (action, open/overdue/done, first day, day after the last), days as
+    ordinals; empty spans left out."""
     never = date.max.toordinal() + 1
     for key, events in histories.items():
         ends = [e.date.toordinal() for e in events[1:]] + [never]
@@ -505,9 +510,34 @@ def weekly_series(
             begin = event.date.toordinal()
             if _is_open(event.status):
                 overdue_from = dues[key] + 1
-                add("open", begin, min(end, overdue_from))
-                add("overdue", max(begin, overdue_from), end)
+                spans = [("open", begin, min(end, overdue_from)), ("overdue", max(begin, overdue_from), end)]
             elif event.status is Status.DONE:
-                add("done", begin, end)
-    weeks = [date.fromordinal(int(day)) for day in ordinals]
-    return pd.DataFrame({"week": weeks, **{name: np.cumsum(c)[:-1] for name, c in counts.items()}})
+                spans = [("done", begin, end)]
+            else:
+                spans = []
+            yield from ((key, name, start, stop) for name, start, stop in spans if start < stop)
+
+
+# An action's state on a chart's day, one letter each: what weekly_codes spells.
+WEEK_LETTERS = {"open": "o", "overdue": "v", "done": "d"}
+
+
+def weekly_codes(
+    reviews: Iterable[Review], histories: dict[ActionKey, list[StatusEvent]], days: list[date]
+) -> dict[ActionKey, str]:
+    """Each action's state on each of `days` (weekly_series' evaluation days), as runs of WEEK_LETTERS and
+    "-" for none: "-3o2v21" is nothing for 3 days, open for 2, overdue for 21. Added up over a set of actions
+    they give weekly_series of that set, which is how the tracker's chart follows its filters in the
+    browser. An action that is nothing on every day is left out."""
+    dues = {(r.id, a.id): a.due.toordinal() for r in reviews for a in r.actions}
+    ordinals = np.array([day.toordinal() for day in days], dtype=np.int64)
+    states: dict[ActionKey, list[str]] = {}
+    for key, name, start, end in _spans(histories, dues):
+        lo, hi = np.searchsorted(ordinals, [start, end])
+        if lo < hi:
+            row = states.setdefault(key, ["-"] * len(days))
+            row[lo:hi] = [WEEK_LETTERS[name]] * int(hi - lo)
+    return {
+        key: "".join(f"{letter}{len(list(run))}" for letter, run in itertools.groupby(row))
+        for key, row in states.items()
+    }

@@ -109,6 +109,16 @@ class AchievementTrend:
     by_metric: pd.DataFrame  # one row per metric, one column per review (in the occasions' order)
 
 
+@dataclass(frozen=True)
+class FunnelTrend:
+    """A team's funnel conversions over its reviews of one cadence."""
+
+    cadence: str
+    occasions: tuple[str, ...]  # the x axis: each review's occasion, oldest first
+    by_stage: pd.DataFrame  # one row per stage after the first, one column per review: conversion from the last
+    rows: pd.DataFrame  # the cadence's rows of TeamView.funnel
+
+
 @dataclass
 class TeamView:
     name: str
@@ -134,16 +144,24 @@ class TeamView:
 
     @cached_property
     def kpi_trends(self) -> list[KpiTrend]:
-        """One trend per metric and cadence, in the order the metrics first appear: a monthly figure beside
-        quarterly ones would read as a collapse."""
+        """One trend per metric and cadence of the team's periodic reviews, in the order the metrics first
+        appear: a monthly figure beside quarterly ones would read as a collapse, and a deal or an incident
+        review is not a point in time of anything (one_off_kpis holds its figures)."""
         by_metric: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
         for row in self.kpi_rows:
-            by_metric.setdefault((row["metric"], row["unit"], row["cadence"]), []).append(row)
+            if row["cadence"] != OTHER:
+                by_metric.setdefault((row["metric"], row["unit"], row["cadence"]), []).append(row)
         cadences = Counter((name, unit) for name, unit, _ in by_metric)
         return [
             KpiTrend(name, unit, each, cadences[(name, unit)] > 1, tuple(rows))
             for (name, unit, each), rows in by_metric.items()
         ]
+
+    @cached_property
+    def one_off_kpis(self) -> list[dict[str, Any]]:
+        """The metric rows of the team's reviews that do not recur (a project, a deal, an incident), oldest
+        first: figures to read in a table, not points on a time axis."""
+        return [row for row in self.kpi_rows if row["cadence"] == OTHER]
 
     @property
     def open_actions(self) -> pd.DataFrame:
@@ -165,14 +183,20 @@ class TeamView:
             trends.append(AchievementTrend(str(each), tuple(map(str, reviews["occasion"])), pivot))
         return trends
 
-    def stage_conversions(self) -> pd.DataFrame:
-        """One row per funnel stage after the first, one column per review with a funnel: the conversion from
-        the stage before."""
-        reviews = list(dict.fromkeys(self.funnel["review"]))
-        later = self.funnel[self.funnel["order"] > 1]
-        return later.pivot_table(
-            index="stage", columns="review", values="conversion", aggfunc="last", sort=False
-        ).reindex(columns=reviews)
+    @cached_property
+    def funnel_trends(self) -> list[FunnelTrend]:
+        """The conversion of each funnel stage, one trend per cadence of the team's periodic reviews (as
+        achievement_trends, for the same reasons): a project's or an incident's funnel stays on its page."""
+        periodic = self.funnel[self.funnel["cadence"] != OTHER]
+        trends = []
+        for each, part in periodic.groupby("cadence", sort=False):
+            reviews = part.drop_duplicates("review")
+            later = part[part["order"] > 1]
+            by_stage = later.pivot_table(
+                index="stage", columns="review", values="conversion", aggfunc="last", sort=False
+            ).reindex(columns=list(reviews["review"]))
+            trends.append(FunnelTrend(str(each), tuple(map(str, reviews["occasion"])), by_stage, part))
+        return trends
 
 
 def team_views(analysis: Analysis) -> list[TeamView]:

@@ -82,10 +82,8 @@ def _write_sheet(sheet: WriteOnlyWorksheet, frame: pd.DataFrame, language: str |
     dates."""
     columns = [str(c) for c in frame.columns]
     headers = [header(c, language) for c in columns]
-    rows = [
-        [_excel_value(v, c, language) for v, c in zip(row, columns, strict=True)]
-        for row in frame.itertuples(index=False, name=None)
-    ]
+    raw_rows = list(frame.itertuples(index=False, name=None))
+    rows = [[_excel_value(v, c, language) for v, c in zip(row, columns, strict=True)] for row in raw_rows]
     # Header: room for the filter button; cells: two characters of padding.
     widths = [
         min(_MAX_WIDTH, max([width(headers[i]) + 4, *(_shown_width(c, row[i]) + 2 for row in rows)]))
@@ -107,13 +105,14 @@ def _write_sheet(sheet: WriteOnlyWorksheet, frame: pd.DataFrame, language: str |
         cell.data_type, cell.font = "s", _BOLD
         header_cells.append(cell)
     sheet.append(header_cells)
-    for row_number, row in enumerate(rows, start=2):
+    for row_number, (row, raw) in enumerate(zip(rows, raw_rows, strict=True), start=2):
         lines = [_lines(value, w) if isinstance(value, str) else 1 for value, w in zip(row, widths, strict=True)]
         tall = max(lines, default=1) > 1
         if tall:
             # Set, not left to the reader: LibreOffice and others do not grow a row for wrapped text.
             sheet.row_dimensions[row_number].height = min(max(lines), _MAX_LINES) * _LINE_HEIGHT
-        units = dict(zip(columns, row, strict=True))
+        # The row's own codes (pp, ratio), not their words: a Chinese sheet's 个百分点 names no format.
+        units = dict(zip(columns, raw, strict=True))
         sheet.append(
             [
                 _cell(sheet, value, _number_format(column, units), _WRAP if needed > 1 else _TOP if tall else None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import string
 from datetime import date
 from typing import Any
 
@@ -40,6 +41,20 @@ def md(value: Any) -> Markup:
     text = _ENTITY.sub("&amp;", text).replace("<", "&lt;")
     text = _INLINE.sub(lambda m: "\\" + m.group(), text)
     return Markup(_LEADING.sub(_escape_leading, text))
+
+
+def md_format(template: str, **values: Any) -> Markup:
+    """A sentence of the catalogue with its {fields} filled in, as inert Markdown like `md`: the sentence and
+    plain values are escaped, a value that is already Markup (a link a template made) goes in as it is."""
+    pieces: list[str] = []
+    for literal, field, _, _ in string.Formatter().parse(template):
+        # The sentence's own spaces stay (md would trim them); only its start can start a line.
+        words = _INLINE.sub(lambda m: "\\" + m.group(), _ENTITY.sub("&amp;", literal).replace("<", "&lt;"))
+        pieces.append(words if pieces else _LEADING.sub(_escape_leading, words))
+        if field is not None:
+            value = values[field]
+            pieces.append(value if isinstance(value, Markup) else md(value))
+    return Markup("".join(pieces))
 
 
 def _escape_leading(match: re.Match[str]) -> str:
@@ -82,7 +97,7 @@ def environment(package_folder: str) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(md=md, percent=percent, number=number, iso=iso, signed_change=signed_change)
+    env.filters.update(md=md, md_format=md_format, percent=percent, number=number, iso=iso, signed_change=signed_change)
     return env
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 DASHBOARD = "index.md"
@@ -100,7 +101,7 @@ class SiteUrls:
     def href(self, place: Place, from_page: str) -> str:
         """A link to `place` from the page `from_page`, relative, for raw HTML (which MkDocs does not rewrite)."""
         target, here = self.path(place.page), self.path(from_page)
-        relative = posixpath.relpath(target or ".", posixpath.dirname(here) or ".")
+        relative = _relative(target or ".", posixpath.dirname(here) or ".")
         if not target or target.endswith("/"):
             relative = "./" if relative == "." else f"{relative}/"
         return relative + _fragment(place)
@@ -115,8 +116,15 @@ class SiteUrls:
 def source_link(place: Place, from_page: str) -> str:
     """A Markdown link to `place` from `from_page`: the relative source path, which MkDocs checks (strict) and
     turns into the URL of either style."""
-    relative = posixpath.relpath(place.page, posixpath.dirname(from_page) or ".")
+    relative = _relative(place.page, posixpath.dirname(from_page) or ".")
     return relative + _fragment(place)
+
+
+@lru_cache(maxsize=65536)
+def _relative(target: str, folder: str) -> str:
+    """posixpath.relpath, once per target and folder: the tracker alone links thousands of rows to the same
+    few pages, and relpath was a twentieth of generating the site."""
+    return posixpath.relpath(target, folder)
 
 
 def _fragment(place: Place) -> str:

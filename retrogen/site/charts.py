@@ -47,11 +47,17 @@ WIDE = Canvas("wide", 680, 13, 210)
 MAX_LABEL = 24  # characters of a label before it is cut (with its full text in a tooltip)
 GAP = 6
 
-# One meaning per colour on every chart of the site. Series take the Okabe–Ito palette, which colour-blind
-# readers tell apart, less its vermillion and bluish green: red and green mean missed and met on this site,
-# so a series drawn in them would read as a verdict. A fifth series takes the first colour again, dotted.
-# A target (or a reference such as 100%) is always grey and dashed, so it never reads as one more series.
-SERIES_COLOURS = ("#0072B2", "#E69F00", "#56B4E9", "#CC79A7")
+# One meaning per colour on every chart of the site. Series take a colour-blind-safe palette of blue, amber,
+# light blue and reddish purple, less Okabe–Ito's vermillion and bluish green: red and green mean missed and
+# met on this site, so a series drawn in them would read as a verdict. Each palette keeps its lines at 3:1 or
+# more against its background (WCAG's figure for graphics): on white, Okabe–Ito's orange and sky blue were
+# 2.3:1, so the light scheme takes deeper tones of the same hues (chosen for the largest difference between
+# any two as people with each kind of colour blindness see them); the dark (slate) scheme keeps Okabe–Ito's
+# own. The stylesheet sets them per scheme (--rg-s0…); a chart without it is drawn in the light ones. A fifth
+# series takes the first colour again, dotted. A target (or a reference such as 100%) is always grey and
+# dashed, so it never reads as one more series.
+SERIES_COLOURS = ("#005DBD", "#C68539", "#1BA2BB", "#B43C7E")
+SERIES_COLOURS_DARK = ("#0072B2", "#E69F00", "#56B4E9", "#CC79A7")
 SERIES_DASHES = ("none", "2 3")
 TARGET_COLOUR = "#8A8A8A"  # 3.4:1 on Material's white, 5:1 on its slate
 TARGET_DASH = "6 4"
@@ -60,6 +66,13 @@ TARGET = -1  # the series index of a target or reference line
 
 def series_colour(series: int) -> str:
     return TARGET_COLOUR if series == TARGET else SERIES_COLOURS[series % len(SERIES_COLOURS)]
+
+
+def series_paint(series: int) -> str:
+    """The colour as the chart's inline style gives it: the scheme's own (retrogen.css), else the light one."""
+    if series == TARGET:
+        return TARGET_COLOUR
+    return f"var(--rg-s{series % len(SERIES_COLOURS)},{series_colour(series)})"
 
 
 def series_dash(series: int) -> str:
@@ -96,7 +109,7 @@ class Chart:
         return self.canvas.width
 
     def svg(self) -> str:
-        return _template().render(chart=self, colour=series_colour, dash=series_dash)
+        return _template().render(chart=self, colour=series_paint, dash=series_dash)
 
 
 @dataclass
@@ -259,7 +272,7 @@ def _line(
     for value, label in zip(y.ticks, y.labels, strict=True):
         position = y.at(value)
         chart.grid.append((left, position, right, position))
-        chart.texts.append(Text(left - GAP, position + font * 0.35, "end", label))
+        chart.texts.append(Text(left - GAP, position + font * 0.35, "end", label, css="rg-tick"))
     plot_w = right - left
     step = plot_w / max(1, len(labels) - 1)
     xs = [left + (step * i if len(labels) > 1 else plot_w / 2) for i in range(len(labels))]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
 from typing import Any
@@ -15,6 +16,7 @@ from markupsafe import Markup, escape
 from retrogen.core.words import catalogue, language_of
 from retrogen.engine.actions import OVERDUE_AGES, overdue_ages
 from retrogen.engine.analysis import Analysis
+from retrogen.engine.history import weekly_codes
 from retrogen.engine.model import Review
 from retrogen.engine.playbook import playbook_markdown
 from retrogen.engine.related import Match
@@ -31,6 +33,19 @@ from retrogen.gate.vocabulary import FACTORS, LESSON_TYPES
 from retrogen.site.charts import bar_chart, line_chart, sparkline
 
 Pages = dict[str, str]
+
+
+@dataclass(frozen=True)
+class Named:
+    """What a reference ("2026-10-east-sales" or "2026-10-east-sales:A1") names, as a reader reads it: the
+    review's title and short period, the action's text; the reference itself where it names nothing known."""
+
+    place: urls.Place
+    title: str
+    short: str  # the review's period, else its title: for a table's cell
+    action: str = ""
+
+
 Series = dict[str, list[float | None]]  # a chart's lines: name -> values, None where not reported
 
 
@@ -56,6 +71,7 @@ class SiteBuilder:
         # not rewrite; `md_link` for Markdown links, which MkDocs checks and turns into either URL style.
         self.env.globals.update(text=self.text, factors=FACTORS, at=urls, href=self.urls.href, md_link=urls.source_link)
         self.env.globals["today"] = analysis.today  # the day the figures are as of
+        self.env.globals["named"] = self.named
         # Rows grouped by review once: filtering a frame per review would make the build quadratic, and
         # turning many small frames into rows costs more than turning one big one.
         self.actions_by_review = grouped(records(analysis.actions), "review")
@@ -63,6 +79,16 @@ class SiteBuilder:
         self.funnel_by_review = grouped(records(analysis.funnel), "review")
         self.teams = team_views(analysis)
         self.team_slug = {team.name: team.slug for team in self.teams}
+
+    def named(self, reference: str) -> Named:
+        """The review, or the action on it, that `reference` names (see Named)."""
+        review_id, _, action_id = reference.partition(":")
+        row = self.analysis.review_rows.get(review_id)
+        if row is None:
+            return Named(urls.reference(reference), reference, reference)
+        review = row.review
+        action = next((a.action for a in review.actions if a.id == action_id), action_id) if action_id else ""
+        return Named(urls.reference(reference), review.title, review.period or review.title, action)
 
     def render(self, template: str, page: str = "", **context: Any) -> str:
         """`template` as the page `page` (its source path inside docs_dir), which its links start from."""
@@ -289,11 +315,13 @@ class SiteBuilder:
             rates=rates,
             by_owner=records(a.actions_by_owner),
             by_team=records(a.actions_by_team),
-            workload=self.html_table(
-                overdue_ages(a.actions),
-                {c: t[c] for c in ("owner", "open", "overdue", *(age for age, _, _ in OVERDUE_AGES))},
-            ),
+            workload=records(overdue_ages(a.actions)),
+            workload_columns={c: t[c] for c in ("open", "overdue", *(age for age, _, _ in OVERDUE_AGES))},
+            # The ages' bounds in days, for the script that recounts them: "overdue_1_7:1:7 … overdue_over_30:31:".
+            ages=" ".join(f"{age}:{first}:{last or ''}" for age, first, last in OVERDUE_AGES),
             weekly_chart=Markup(chart.svg()),
+            # Each action's state on each of the chart's days: the filters add up the rows they keep and redraw.
+            weeks=weekly_codes(a.knowledge_base.reviews, a.histories, list(weekly["week"])),
             weekly_table=self.html_table(
                 weekly, {"week": t["week"], "open": t["open"], "overdue": t["overdue"], "done": t["done"]}
             ),
@@ -459,23 +487,39 @@ class SiteBuilder:
             ]
             headers = {"metric": t["metric"], **{str(i): o for i, o in enumerate(drawn["occasions"])}}
             achievement.append({**drawn, "table": self.html_table(rows, headers)})
-        funnel = None
-        if not team.funnel.empty:
-            stages = team.stage_conversions()
-            occasions = [str(o) for o in team.funnel.drop_duplicates("review")["occasion"]]
+        funnel = []
+        funnel_headers = {column: t[column] for column in ("stage", "count", "conversion")}
+        funnel_headers = {"occasion": t["period"], **funnel_headers}
+        for conversions in team.funnel_trends:
+            title = f"{t['funnel']}: {t['conversion']}"
+            if len(team.funnel_trends) > 1:
+                title += f" · {t['cadence_' + conversions.cadence]}"
             chart = line_chart(
-                f"{t['funnel']}: {t['conversion']}",
-                occasions,
-                {str(stage): _values(row) for stage, row in stages.iterrows()},
+                title,
+                list(conversions.occasions),
+                {str(stage): _values(row) for stage, row in conversions.by_stage.iterrows()},
                 percent=True,
             )
-            funnel = {
-                "chart": Markup(chart.svg()),
-                "table": self.html_table(
-                    team.funnel,
-                    {"occasion": t["period"], "stage": t["stage"], "count": t["count"], "conversion": t["conversion"]},
-                ),
-            }
+            funnel.append(
+                {
+                    "title": title if len(team.funnel_trends) > 1 else "",
+                    "chart": Markup(chart.svg()),
+                    "table": self.html_table(conversions.rows, funnel_headers),
+                }
+            )
+        one_off = None
+        if team.one_off_kpis:
+            one_off = self.html_table(
+                team.one_off_kpis,
+                {
+                    "occasion": t["review"],
+                    "metric": t["metric"],
+                    "unit": t["unit"],
+                    "target": t["target"],
+                    "actual": t["actual"],
+                    "achievement": t["achievement"],
+                },
+            )
         reviews = [self.analysis.review_rows[r.id] for r in reversed(team.reviews)]
         return self.render(
             "team.md.j2",
@@ -486,6 +530,7 @@ class SiteBuilder:
             achievement=achievement,
             metrics=metrics,
             funnel=funnel,
+            one_off=one_off,
             open=records(team.open_actions),
             causes=self._causes(team.causes, t) if not team.causes.empty else None,
             # The factors are the chart's bars, counted there (and in its table) by problem; listed again

@@ -56,16 +56,116 @@
       }
     };
     // A tile without a figure (no action done, none decided) says so with a dash rather than standing blank.
+    for (const table of counted) {
+      const figure = document.querySelector("[data-weekly-for='" + CSS.escape(table.id) + "']");
+      if (figure) { redrawWeekly(figure, kept); }
+    }
     const tiles = Object.fromEntries(Object.entries(figures(kept)).map(([k, v]) => [k, v === "" ? "—" : v]));
     for (const tile of document.querySelectorAll(".rg-cards")) { write(tile, tiles); }
     for (const table of document.querySelectorAll("table[data-summary-by]")) {
       const key = "data-" + table.getAttribute("data-summary-by");
+      // The workload's columns: overdue actions by how many days late ("overdue_1_7:1:7 … overdue_over_30:31:").
+      const ages = (table.getAttribute("data-ages") || "").split(" ").filter(Boolean).map((age) => age.split(":"));
       for (const row of Array.from(table.tBodies).flatMap((body) => Array.from(body.rows))) {
         const mine = kept.filter((action) => action.getAttribute(key) === row.getAttribute(key));
-        row.hidden = mine.length === 0;
-        write(row, figures(mine));
+        const values = figures(mine);
+        for (const [name, first, last] of ages) {
+          values[name] = mine.filter((action) => {
+            const late = Number(action.getAttribute("data-days_late"));
+            return action.getAttribute("data-state") === "overdue" && late >= Number(first) &&
+              (last === "" || late <= Number(last));
+          }).length;
+        }
+        row.hidden = mine.length === 0 || (table.hasAttribute("data-active-only") && values.open === 0);
+        write(row, values);
       }
     }
+  }
+
+  // Ticks as charts.nice_ticks draws them: about five, spaced 1, 2 or 5 × 10^n, never below 1 for counts.
+  function niceTicks(high) {
+    let top = high, raw = top / 4;
+    if (!(raw > 0)) { top = 1; raw = 0.25; }
+    const magnitude = Math.pow(10, Math.floor(Math.log10(raw)));
+    let step = [1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= raw * (1 - 1e-9));
+    if (top >= 1) { step = Math.max(step, 1); }
+    const ticks = [];
+    for (let i = 0; i <= Math.round(Math.ceil(top / step)); i++) { ticks.push(i * step); }
+    return ticks;
+  }
+
+  // What a chart needs to be redrawn, read once from the SVG the build drew: each series' dots (their x),
+  // the grid lines and tick labels of the y axis, and where the axis runs.
+  const drawn = new WeakMap();
+  function layout(svg) {
+    if (!drawn.has(svg)) {
+      const grid = Array.from(svg.querySelectorAll("line.rg-grid"));
+      const ticks = Array.from(svg.querySelectorAll("text.rg-tick"));
+      const ys = grid.map((line) => Number(line.getAttribute("y1")));
+      drawn.set(svg, {
+        grid: grid, ticks: ticks, bottom: Math.max(...ys), top: Math.min(...ys),
+        lift: ticks.length ? Number(ticks[0].getAttribute("y")) - ys[0] : 0,
+      });
+    }
+    return drawn.get(svg);
+  }
+
+  function redraw(svg, series) {
+    const axis = layout(svg);
+    if (!axis.grid.length || !axis.ticks.length) { return; }
+    const ticks = niceTicks(Math.max(0, ...series.flat()));
+    const y = (value) => axis.bottom + (axis.top - axis.bottom) * value / ticks[ticks.length - 1];
+    // As many grid lines and tick labels as ticks: copies of the build's own, the extra ones hidden.
+    while (axis.grid.length < ticks.length) {
+      axis.grid.push(axis.grid[0].parentNode.insertBefore(axis.grid[0].cloneNode(true), axis.grid[0]));
+      axis.ticks.push(axis.ticks[0].parentNode.insertBefore(axis.ticks[0].cloneNode(true), axis.ticks[0]));
+    }
+    axis.grid.forEach((line, i) => {
+      line.style.display = i < ticks.length ? "" : "none";
+      if (i < ticks.length) { line.setAttribute("y1", y(ticks[i]).toFixed(1)); line.setAttribute("y2", y(ticks[i]).toFixed(1)); }
+    });
+    axis.ticks.forEach((label, i) => {
+      label.style.display = i < ticks.length ? "" : "none";
+      if (i < ticks.length) {
+        label.setAttribute("y", (y(ticks[i]) + axis.lift).toFixed(1));
+        label.textContent = ticks[i].toLocaleString("en-US");
+      }
+    });
+    series.forEach((values, index) => {
+      const dots = Array.from(svg.querySelectorAll("circle.rg-s" + index));
+      const line = svg.querySelector("polyline.rg-s" + index);
+      if (!line || dots.length !== values.length) { return; }
+      const points = dots.map((dot, i) => {
+        dot.setAttribute("cy", y(values[i]).toFixed(1));
+        const tip = dot.querySelector("title");
+        if (tip) { tip.textContent = tip.textContent.replace(/: [^:]*$/, ": " + values[i].toLocaleString("en-US")); }
+        return dot.getAttribute("cx") + "," + y(values[i]).toFixed(1);
+      });
+      line.setAttribute("points", points.join(" "));
+    });
+  }
+
+  // The tracker's weekly chart (open, overdue, done on each day it shows), added up from the actions the
+  // filters keep: each row spells its state on each day (data-weeks, history.weekly_codes), "-3o2v21".
+  const LETTERS = ["o", "v", "d"];
+  function redrawWeekly(figure, kept) {
+    const table = figure.querySelector(".rg-chart-table tbody");
+    const days = table ? table.rows.length : 0;
+    if (!days) { return; }
+    const series = LETTERS.map(() => new Array(days).fill(0));
+    for (const row of kept) {
+      let day = 0;
+      for (const [, letter, count] of (row.getAttribute("data-weeks") || "").matchAll(/([-ovd])(\d+)/g)) {
+        const index = LETTERS.indexOf(letter);
+        for (let i = 0; i < Number(count) && day < days; i++, day++) { if (index >= 0) { series[index][day] += 1; } }
+      }
+    }
+    for (const svg of figure.querySelectorAll("svg.rg-chart")) { redraw(svg, series); }
+    Array.from(table.rows).forEach((row, day) => {
+      series.forEach((values, index) => {
+        if (row.cells[index + 1]) { row.cells[index + 1].textContent = values[day].toLocaleString("en-US"); }
+      });
+    });
   }
 
   function setUpFilters(panel) {
@@ -160,10 +260,12 @@
       header.setAttribute("aria-sort", mine ? (descending ? "descending" : "ascending") : "none");
       if (!mine) { continue; }
       for (const body of header.closest("table").tBodies) {
-        const rows = rowsOf(body).filter((row) => row.hasAttribute("data-" + key));
+        // A row without the figure (none written for an empty one) sorts as empty: last either way.
+        const value = (row) => row.getAttribute("data-" + key) || "";
+        const rows = rowsOf(body);
         rows.sort((a, b) => {
-          const order = compare(a.getAttribute("data-" + key), b.getAttribute("data-" + key));
-          return descending && a.getAttribute("data-" + key) && b.getAttribute("data-" + key) ? -order : order;
+          const order = compare(value(a), value(b));
+          return descending && value(a) && value(b) ? -order : order;
         });
         for (const row of rows) { body.appendChild(row); }
       }
@@ -189,7 +291,24 @@
     }
   }
 
+  // A card (a table row on a phone) names its figures with their columns' titles: a header marked data-card
+  // labels its column's cells here, once, rather than each of thousands of rows carrying the same words.
+  function labelCards() {
+    for (const table of document.querySelectorAll("table[data-cards]")) {
+      const heads = table.tHead ? Array.from(table.tHead.rows[0].cells) : [];
+      heads.forEach((head, index) => {
+        if (!head.hasAttribute("data-card")) { return; }
+        const label = head.textContent.trim();
+        for (const row of Array.from(table.tBodies).flatMap(rowsOf)) {
+          const cell = row.cells[index];
+          if (cell && !cell.hasAttribute("data-label")) { cell.setAttribute("data-label", label); }
+        }
+      });
+    }
+  }
+
   function init() {
+    labelCards();
     for (const panel of document.querySelectorAll("[data-filter-for]")) { setUpFilters(panel); }
     setUpSorting();
   }

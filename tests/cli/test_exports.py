@@ -186,6 +186,34 @@ def test_metrics_workbook_rates_are_percentages(knowledge_base: Path) -> None:
     assert sheet_rows(book["themes"])[1][-1] in {"yes", "no"}
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_percentages_are_numbers_formatted_as_percentages_in_either_language(knowledge_base: Path, lang: str) -> None:
+    """0.762 shown as 76.2% by its format, not the text "76.2%"; a change as +4.0% or +4 pp by its row's unit,
+    which in a Chinese sheet is written 个百分点 or 比例 (and once named no format at all)."""
+    with contextlib.chdir(knowledge_base):
+        result = CliRunner().invoke(cli, ["metrics", "--lang", lang, "--today", TODAY, "-o", "m.xlsx"])
+    assert result.exit_code == 0, result.output
+    sheet = openpyxl.load_workbook(knowledge_base / "m.xlsx").worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    words = {"zh": ("达成率", "环比", "变化单位", "指标"), "en": ("achievement", "change", "change_unit", "metric")}
+    achievement, change, unit, metric = (header.index(name) for name in words[lang])
+    formats = {"pp": '+0.0" pp";-0.0" pp";0" pp"', "ratio": "+0.0%;-0.0%;0%"}
+    units = {"个百分点": "pp", "比例": "ratio", "pp": "pp", "ratio": "ratio"}
+    changes = 0
+    for row in sheet.iter_rows(min_row=2):
+        if row[achievement].value is not None:
+            assert isinstance(row[achievement].value, (int, float)) and row[achievement].number_format == "0.0%"
+        if row[change].value is not None:
+            assert isinstance(row[change].value, (int, float)), row[change].value
+            assert row[change].number_format == formats[units[row[unit].value]], (row[metric].value, row[unit].value)
+            changes += 1
+    assert changes >= 10
+    q3 = next(
+        r for r in sheet.iter_rows(min_row=2) if r[0].value == "2026-q3-east-sales" and r[metric].value == "销售额"
+    )
+    assert q3[achievement].value == pytest.approx(0.76) and q3[change].value == pytest.approx(-0.0952, abs=1e-4)
+
+
 @pytest.mark.parametrize(
     "filters",
     [

@@ -281,7 +281,8 @@ def _figures(page: Any) -> dict[str, Any]:
                                   .map((cell) => [cell.dataset.stat, cell.textContent])),
         teams: Array.from(document.querySelectorAll('table[data-summary-by=team] tbody tr:not([hidden])'))
                .map((row) => row.dataset.team),
-        owners: Array.from(document.querySelectorAll('table[data-summary-by=owner] tbody tr:not([hidden])'))
+        owners: Array.from(document.querySelectorAll(
+                  'table[data-summary-by=owner]:not([data-active-only]) tbody tr:not([hidden])'))
                 .map((row) => [row.dataset.owner, row.querySelector('[data-stat=actions]').textContent]),
         all: document.querySelectorAll('#rg-all tbody tr:not([hidden])').length,
     })""")

@@ -195,9 +195,12 @@ def test_the_team_page_holds_the_teams_numbers(pages: dict[str, str]) -> None:
     assert "流程: 5 · 累计占比 45.5%" in page
     assert '| #决策链 <span class="rg-badge rg-rag-red">⚠ 整改未完成</span> | 2 | 2 |' in page  # two periods
     # 决策链 again in October while Q3's fix (A2) was carried (RG222)
+    # It names the reviews by their titles and the open action by its text, each a link (not their ids).
     assert (
-        "- ⚠ 2026-10-east-sales 的 P1 再次出现(决策链;同 2026-q3-east-sales 的 P3),而针对它的行动尚未完成:"
-        "2026-q3-east-sales:A2"
+        "- ⚠ [2026年10月华东区销售月度复盘](../reviews/2026-10-east-sales.md) 的 P1 再次出现(决策链;同 "
+        "[2026年Q3华东区销售业绩复盘](../reviews/2026-q3-east-sales.md) 的 P3),而针对它的行动尚未完成:"
+        "[修订《新客户开发SOP》,增加“客户决策链摸排”必填项](../reviews/2026-q3-east-sales.md#a2) "
+        "<small>· 2026年Q3华东区销售业绩复盘</small>"
     ) in page
 
 
@@ -324,3 +327,22 @@ def test_the_root_cause_chart_and_the_tables_on_its_page_give_each_factor_one_co
         rf"^\| ({factors})[^|]*\| (\d+) \|", page, re.MULTILINE
     )
     assert tabled and all(charted[factor] == count for factor, count in tabled), tabled
+
+
+def test_a_teams_funnel_has_one_axis_per_cadence(pages: dict[str, str]) -> None:
+    """华东's funnel is reported quarterly and, once, monthly: one chart per cadence, as its KPIs."""
+    funnel = pages[EAST].split("## 漏斗转化趋势")[1].split("\n## ")[0]
+    axes = [_points(svg) for svg in _figures(funnel)]
+    assert {"2026-Q3", "2026-10"} <= set().union(*axes)
+    assert not any({"2026-Q3", "2026-10"} <= points for points in axes)
+    assert "**转化漏斗: 转化率 · 季度**" in funnel and "**转化漏斗: 转化率 · 月度**" in funnel
+
+
+def test_a_one_off_reviews_kpis_are_a_table_not_a_line_on_the_team_page(pages: dict[str, str]) -> None:
+    """EMEA's Northwind RFP is a deal review: no point in time of anything, so no chart of its own (it drew a
+    one-point "other" line per metric); its figures are in the team's table of one-off reviews."""
+    trends = pages["teams/enterprise-sales-emea.md"].split("## 指标趋势")[1].split("\n## ")[0]
+    assert "Northwind RFP" not in set().union(*(_points(svg) for svg in _figures(trends)))
+    assert "### Contract value" not in trends
+    one_off = trends.split("### 非周期复盘的指标")[1]
+    assert "<td>Northwind RFP</td><td>Contract value</td><td>kEUR</td><td>1,200</td><td>0</td><td>0%</td>" in one_off

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import colorsys
 import math
 import re
 from itertools import pairwise
@@ -281,7 +282,53 @@ def test_the_same_series_index_has_the_same_colour_in_every_chart() -> None:
         for _, css, style in _styles(figure.svg())
         if css.endswith("rg-s0")
     }
-    assert set(first.values()) == {charts.SERIES_COLOURS[0]}
+    assert set(first.values()) == {f"var(--rg-s0,{charts.SERIES_COLOURS[0]})"}
+
+
+def _luminance(colour: str) -> float:
+    """WCAG's relative luminance of #RRGGBB."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(one: str, other: str) -> float:
+    darker, lighter = sorted((_luminance(one), _luminance(other)))
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+# Material's page backgrounds: white, and slate's hsl(225deg 15% 14%).
+WHITE = "#FFFFFF"
+SLATE = "#" + "".join(f"{round(c * 255):02X}" for c in colorsys.hls_to_rgb(225 / 360, 0.14, 0.15))
+
+
+@pytest.mark.parametrize(
+    ("palette", "background"), [(charts.SERIES_COLOURS, WHITE), (charts.SERIES_COLOURS_DARK, SLATE)]
+)
+def test_every_series_colour_stands_out_3_to_1_from_its_schemes_background(
+    palette: tuple[str, ...], background: str
+) -> None:
+    """WCAG 2.1's 1.4.11: a line or a dot that carries meaning at 3:1 or more against what is behind it. On
+    white, Okabe–Ito's orange and sky blue were 2.3:1."""
+    assert SLATE == "#1E2129"
+    for colour in palette:
+        assert _contrast(colour, background) >= 3.0, (colour, background, round(_contrast(colour, background), 2))
+    assert _contrast(charts.TARGET_COLOUR, WHITE) >= 3.0 and _contrast(charts.TARGET_COLOUR, SLATE) >= 3.0
+
+
+def test_the_stylesheet_sets_the_series_colours_of_each_scheme() -> None:
+    css = (Path(__file__).parents[2] / "site_overrides/assets/retrogen.css").read_text(encoding="utf-8")
+    light, dark = css.split('[data-md-color-scheme="slate"]', 1)
+    for block, palette in ((light, charts.SERIES_COLOURS), (dark.split("}", 1)[0], charts.SERIES_COLOURS_DARK)):
+        found = dict(re.findall(r"--rg-s(\d): (#\w+);", block))
+        assert found == {str(i): colour for i, colour in enumerate(palette)}
+
+
+@pytest.mark.parametrize("palette", [charts.SERIES_COLOURS, charts.SERIES_COLOURS_DARK])
+def test_each_palette_is_neither_red_nor_green(palette: tuple[str, ...]) -> None:
+    for colour in palette:
+        hue = _hue(colour)
+        assert not (hue < 25 or hue > 335 or 75 < hue < 165), colour
 
 
 def test_no_series_colour_is_red_or_green_which_mean_missed_and_met() -> None:

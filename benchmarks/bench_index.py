@@ -35,6 +35,8 @@ COMMANDS = {
     "actions --format json": ["actions", "--format", "json"],
     "remind (dry run)": ["remind"],
     "report <id> -o x.docx": ["report", "synthetic-00042", "-o", "x.docx", "--force"],
+    "related <id>": ["related", "synthetic-00042"],
+    "playbook": ["playbook"],
 }
 
 

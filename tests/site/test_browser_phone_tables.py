@@ -103,3 +103,24 @@ def test_the_action_plan_is_one_table_whose_rows_keep_their_anchors(
         page.screenshot(path=str(ARTIFACTS / f"review-actions-{width}.png"))
     finally:
         page.close()
+
+
+def test_a_teams_past_reviews_keep_their_titles_readable_on_a_phone(browser: Any, site_url: str) -> None:
+    """The team page's list of its reviews was a six-column table that squeezed each title into a column one
+    character wide (a title nine lines tall); on a phone each review is a card whose title has the width."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        page.goto(f"{site_url}teams/hua-dong-xiao-shou-bu/")
+        page.wait_for_load_state("networkidle")
+        titles = page.locator("h2:has-text('历次复盘') ~ * a[href*='reviews/']")
+        assert titles.count() >= 5
+        line = float(titles.first.evaluate("el => parseFloat(getComputedStyle(el).lineHeight)"))
+        for index in range(titles.count()):
+            box = _box(titles.nth(index))
+            assert box["height"] <= 2 * line + 1, f"{titles.nth(index).inner_text()} takes {box['height']}px"
+        scroll, room = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert scroll <= room
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "team-phone-reviews.png"))
+    finally:
+        page.close()

@@ -124,3 +124,27 @@ def test_a_teams_past_reviews_keep_their_titles_readable_on_a_phone(browser: Any
         page.screenshot(path=str(ARTIFACTS / "team-phone-reviews.png"))
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("review", ["2026-q3-east-sales", "attack-review"])
+def test_a_reviews_facts_are_one_line_each_on_a_phone(browser: Any, site_url: str, review: str) -> None:
+    """The kind, team, period and date were four columns on a phone, squeezing a team's name (and the kind) to a
+    character or two a line; each is now a line of its own, its name beside it."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        page.goto(f"{site_url}reviews/{review}/")
+        page.wait_for_load_state("networkidle")
+        table = page.locator(".rg-meta table").first
+        headers, cells = table.locator("th"), table.locator("td")
+        assert headers.count() == cells.count() == 4
+        for index in range(4):
+            name, value = _box(headers.nth(index)), _box(cells.nth(index))
+            assert abs(name["y"] - value["y"]) < 1, f"{headers.nth(index).inner_text()} is not beside its value"
+            assert value["x"] > name["x"] + name["width"] - 1
+        team = table.locator("td a").first
+        line = float(team.evaluate("el => parseFloat(getComputedStyle(el).lineHeight)"))
+        assert _box(team)["height"] <= line + 1, f"the team's name {team.inner_text()!r} wraps"
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"review-phone-facts-{review}.png"))
+    finally:
+        page.close()

@@ -151,3 +151,11 @@ def test_the_dashboard_lists_ten_overdue_actions_and_links_to_the_rest(knowledge
     days = [int(d) for d in re.findall(r'data-days_late="(\d+)"', table)]
     assert len(days) == 10 and days == sorted(days, reverse=True) and days[0] == 50  # 2026-10-31's, 50 days
     assert f"(+{overdue - 10}) →](actions.md#overdue)" in index
+
+
+def test_the_verification_tiles_say_achieved_of_decided_as_the_team_pages_do(pages: dict[str, str]) -> None:
+    """The dashboard and the tracker showed "效果达成率 (5)", a count a reader cannot place; a team's page shows
+    "(2/4)". The fixture's verdicts: 3 achieved, 2 missed."""
+    assert "<span>效果达成率 (3/5)</span>" in pages["index.md"]
+    tracker = pages["actions.md"]
+    assert '效果达成率 (<span data-stat="achieved">3</span>/<span data-stat="verified">5</span>)' in tracker

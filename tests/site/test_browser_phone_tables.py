@@ -148,3 +148,20 @@ def test_a_reviews_facts_are_one_line_each_on_a_phone(browser: Any, site_url: st
         page.screenshot(path=str(ARTIFACTS / f"review-phone-facts-{review}.png"))
     finally:
         page.close()
+
+
+def test_the_metric_a_verdict_was_decided_on_stays_on_one_line_on_a_phone(browser: Any, site_url: str) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        page.goto(f"{site_url}reviews/2026-q3-east-sales/")
+        page.wait_for_load_state("networkidle")
+        table = page.locator(".rg-follow-up .md-typeset__scrollwrap").nth(1)
+        cell = table.locator("tbody tr").first.locator("td").nth(2)
+        assert cell.inner_text() == "平均跟进周期"
+        lines = cell.evaluate(
+            """el => { const range = document.createRange(); range.selectNodeContents(el);
+                       return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size; }"""
+        )
+        assert lines == 1, f"the metric takes {lines} lines"
+    finally:
+        page.close()

@@ -55,3 +55,17 @@ def test_no_date_or_tag_breaks_across_lines_on_a_phone(browser: Any, site_url: s
         assert broken == [], f"{path or 'dashboard'}: {broken}"
     finally:
         page.close()
+
+
+def test_the_dashboards_recurring_themes_fit_a_phone(browser: Any, site_url: str) -> None:
+    """With their dates kept whole, the themes' last column went past the screen's edge (in a box that scrolls,
+    with nothing to say so); a phone's cells are narrower so that the table fits."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        page.goto(site_url)
+        page.wait_for_load_state("networkidle")
+        box = page.locator("h2:has-text('反复出现的主题') ~ .md-typeset__scrollwrap").last
+        width, room = box.evaluate("el => [el.scrollWidth, el.clientWidth]")
+        assert width <= room, f"the themes table is {width}px wide in {room}px"
+    finally:
+        page.close()

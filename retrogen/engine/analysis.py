@@ -67,6 +67,7 @@ class Headline:
     completion: float | None
     verification: float | None
     verified: int
+    achieved: int
 
 
 @dataclass(frozen=True)
@@ -408,6 +409,7 @@ class Analysis:
             completion=totals.get("completion_rate"),
             verification=totals.get("verification_rate"),
             verified=totals.get("verified", 0),
+            achieved=totals.get("achieved", 0),
         )
 
     @cached_property

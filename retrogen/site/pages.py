@@ -94,6 +94,9 @@ class SiteBuilder:
         """`template` as the page `page` (its source path inside docs_dir), which its links start from."""
         return self.env.get_template(template).render(page=page, **context)
 
+    # The columns of html_table that hold names rather than figures.
+    NAME_COLUMNS = frozenset({"occasion", "metric", "unit", "stage", "team", "review", "title", "factor"})
+
     def html_table(self, frame: pd.DataFrame | list[dict[str, Any]], headers: dict[str, str]) -> Markup:
         """A small HTML table of rows (the numbers beside a chart), rates as percentages."""
 
@@ -105,7 +108,9 @@ class SiteBuilder:
             return "" if value is None else str(value)
 
         rows = [[cell(c, row[c]) for c in headers] for row in (frame if isinstance(frame, list) else records(frame))]
-        return Markup(self.render("table.html.j2", headers=list(headers.values()), rows=rows))
+        # Figures align right, to be compared by place; names (a metric, a unit, a stage) read from the left.
+        names = [number for number, column in enumerate(headers, 1) if number > 1 and column in self.NAME_COLUMNS]
+        return Markup(self.render("table.html.j2", headers=list(headers.values()), rows=rows, names=names))
 
     def pages(self) -> Pages:
         pages: Pages = {

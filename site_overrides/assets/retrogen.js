@@ -35,7 +35,8 @@
     const verdict = (name) => rows.filter((row) => row.getAttribute("data-verification") === name).length;
     const done = state("done"), cancelled = state("cancelled"), carried = state("carried");
     const onTime = rows.filter((row) => row.getAttribute("data-on_time")).length;
-    const achieved = verdict("achieved"), decided = achieved + verdict("missed");
+    // Decided as engine/loop.DECIDED counts it: a target met without the action done is decided, not achieved.
+    const achieved = verdict("achieved"), decided = achieved + verdict("missed") + verdict("met_without_action");
     return {
       actions: rows.length, open: state("open") + state("overdue"), overdue: state("overdue"), done: done,
       cancelled: cancelled, carried: carried, completion_rate: percent(done, rows.length - cancelled - carried),

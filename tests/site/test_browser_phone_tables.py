@@ -103,3 +103,65 @@ def test_the_action_plan_is_one_table_whose_rows_keep_their_anchors(
         page.screenshot(path=str(ARTIFACTS / f"review-actions-{width}.png"))
     finally:
         page.close()
+
+
+def test_a_teams_past_reviews_keep_their_titles_readable_on_a_phone(browser: Any, site_url: str) -> None:
+    """The team page's list of its reviews was a six-column table that squeezed each title into a column one
+    character wide (a title nine lines tall); on a phone each review is a card whose title has the width."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        page.goto(f"{site_url}teams/hua-dong-xiao-shou-bu/")
+        page.wait_for_load_state("networkidle")
+        titles = page.locator("h2:has-text('历次复盘') ~ * a[href*='reviews/']")
+        assert titles.count() >= 5
+        line = float(titles.first.evaluate("el => parseFloat(getComputedStyle(el).lineHeight)"))
+        for index in range(titles.count()):
+            box = _box(titles.nth(index))
+            assert box["height"] <= 2 * line + 1, f"{titles.nth(index).inner_text()} takes {box['height']}px"
+        scroll, room = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert scroll <= room
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "team-phone-reviews.png"))
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("review", ["2026-q3-east-sales", "attack-review"])
+def test_a_reviews_facts_are_one_line_each_on_a_phone(browser: Any, site_url: str, review: str) -> None:
+    """The kind, team, period and date were four columns on a phone, squeezing a team's name (and the kind) to a
+    character or two a line; each is now a line of its own, its name beside it."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        page.goto(f"{site_url}reviews/{review}/")
+        page.wait_for_load_state("networkidle")
+        table = page.locator(".rg-meta table").first
+        headers, cells = table.locator("th"), table.locator("td")
+        assert headers.count() == cells.count() == 4
+        for index in range(4):
+            name, value = _box(headers.nth(index)), _box(cells.nth(index))
+            assert abs(name["y"] - value["y"]) < 1, f"{headers.nth(index).inner_text()} is not beside its value"
+            assert value["x"] > name["x"] + name["width"] - 1
+        team = table.locator("td a").first
+        line = float(team.evaluate("el => parseFloat(getComputedStyle(el).lineHeight)"))
+        assert _box(team)["height"] <= line + 1, f"the team's name {team.inner_text()!r} wraps"
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"review-phone-facts-{review}.png"))
+    finally:
+        page.close()
+
+
+def test_the_metric_a_verdict_was_decided_on_stays_on_one_line_on_a_phone(browser: Any, site_url: str) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        page.goto(f"{site_url}reviews/2026-q3-east-sales/")
+        page.wait_for_load_state("networkidle")
+        table = page.locator(".rg-follow-up .md-typeset__scrollwrap").nth(1)
+        cell = table.locator("tbody tr").first.locator("td").nth(2)
+        assert cell.inner_text() == "平均跟进周期"
+        lines = cell.evaluate(
+            """el => { const range = document.createRange(); range.selectNodeContents(el);
+                       return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size; }"""
+        )
+        assert lines == 1, f"the metric takes {lines} lines"
+    finally:
+        page.close()

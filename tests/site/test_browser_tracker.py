@@ -145,3 +145,30 @@ def test_a_card_on_a_phone_names_its_figures_from_the_column_headers(browser: An
         assert every.nth(4).get_attribute("data-label") is None  # the state badge speaks for itself
     finally:
         page.close()
+
+
+def test_the_filtered_verification_tile_counts_a_target_met_without_the_action_as_decided(
+    browser: Any, site_url: str
+) -> None:
+    """As engine/loop.DECIDED does: the tile said 张伟 had one decided action (of two) once one was met without
+    the action, where the unfiltered figure (action_summary) counts both. The fixture has no such verdict, so
+    one of 张伟's achieved rows is given it before the filter recounts."""
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    try:
+        page.goto(f"{site_url}actions/")
+        page.wait_for_load_state("networkidle")
+        read = "() => ['achieved', 'verified'].map((k) => document.querySelector(`.rg-cards [data-stat=${k}]`)"
+        read += ".textContent)"
+        changed = page.evaluate(
+            """() => {
+              const row = document.querySelector("#rg-all tr[data-owner='张伟'][data-verification='achieved']");
+              row.setAttribute('data-verification', 'met_without_action');
+              return row !== null;
+            }"""
+        )
+        assert changed
+        page.locator("select[data-filter='owner']").first.select_option("张伟")
+        assert page.evaluate(read) == ["0", "2"]
+        assert "0%" in page.locator(".rg-cards [data-stat='verification_rate']").inner_text()
+    finally:
+        page.close()

@@ -283,19 +283,26 @@ def review_scores(table: pd.DataFrame) -> pd.DataFrame:
     """Per review with metrics: how many it reports, how many met their target (`met`), and its worst miss
     (the missed metric of lowest achievement; empty when none was missed), the review's own order kept."""
     columns = ["review", "metrics", "met", "worst_metric", "worst_achievement"]
-    rows = []
-    for review, part in table.groupby("review", sort=False):
-        missed = part[part["met"].eq(False).fillna(False)].sort_values("achievement", kind="stable")
-        worst = missed.iloc[0] if len(missed) else None
-        rows.append(
-            {
-                "review": str(review),
-                "metrics": len(part),
-                "met": int(part["met"].sum()),
-                "worst_metric": None if worst is None else worst["metric"],
-                "worst_achievement": None if worst is None else float(worst["achievement"]),
-            }
-        )
+    if table.empty:
+        return pd.DataFrame([], columns=columns)
+    # Whole columns at once: a loop over a thousand reviews' groups took seconds of a build.
+    by_review = table.groupby("review", sort=False)
+    scores = pd.DataFrame(
+        {"metrics": by_review.size(), "met": table["met"].eq(True).groupby(table["review"], sort=False).sum()}
+    )
+    missed = table[table["met"].eq(False).fillna(False)]
+    # A stable sort keeps each review's rows in their order among equal achievements: its first is its worst.
+    worst = missed.sort_values("achievement", kind="stable").drop_duplicates("review").set_index("review")
+    rows = [
+        {
+            "review": str(review),
+            "metrics": int(score.metrics),
+            "met": int(score.met),
+            "worst_metric": worst.at[review, "metric"] if review in worst.index else None,
+            "worst_achievement": float(worst.at[review, "achievement"]) if review in worst.index else None,
+        }
+        for review, score in scores.iterrows()
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 

@@ -293,13 +293,14 @@ def review_scores(table: pd.DataFrame) -> pd.DataFrame:
     missed = table[table["met"].eq(False).fillna(False)]
     # A stable sort keeps each review's rows in their order among equal achievements: its first is its worst.
     worst = missed.sort_values("achievement", kind="stable").drop_duplicates("review").set_index("review")
+    worst_metric, worst_achievement = worst["metric"].to_dict(), worst["achievement"].astype(float).to_dict()
     rows = [
         {
             "review": str(review),
             "metrics": int(score.metrics),
             "met": int(score.met),
-            "worst_metric": worst.at[review, "metric"] if review in worst.index else None,
-            "worst_achievement": float(worst.at[review, "achievement"]) if review in worst.index else None,
+            "worst_metric": worst_metric.get(review),
+            "worst_achievement": worst_achievement.get(review),
         }
         for review, score in scores.iterrows()
     ]

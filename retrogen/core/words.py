@@ -204,6 +204,27 @@ _LABELS_EN = {
     "submit_check": "Check it before you push; CI runs the same check on the pull request:",
     "generated_note": "Generated from reviews/ by retrogen; edit the review, not this page.",
     "git_notice": "Note",
+    "git_history_no_git": (
+        "git is not installed where this site was built, so each action's history comes from its updates alone."
+    ),
+    "git_history_timeout": (
+        "git did not answer within {detail} s, so each action's history comes from its updates alone."
+    ),
+    "git_history_failed": "git could not be read, so each action's history comes from its updates alone.",
+    "git_history_no_repository": (
+        "The reviews are not in a git repository, so each action's history comes from its updates alone."
+    ),
+    "git_history_no_commits": (
+        "The reviews are not committed yet, so each action's history comes from its updates alone."
+    ),
+    "git_history_shallow": (
+        "This site was built from a shallow clone, so each action's history comes from its updates alone "
+        "(build from a full clone for the history in git)."
+    ),
+    "git_history_skipped": (
+        "Some past versions of reviews could not be read (too large or not valid YAML) and are left out of "
+        "the actions' history: {detail}"
+    ),
     "carried": "carried",
     "achieved": "achieved",
     "pending": "pending",
@@ -483,6 +504,16 @@ _LABELS_ZH = {
     "submit_check": "提交前先检查;合并请求的 CI 会运行同样的检查:",
     "generated_note": "本页由 retrogen 根据 reviews/ 生成;请修改复盘文件,而不是本页。",
     "git_notice": "说明",
+    "git_history_no_git": "构建本站的环境没有安装 git，各行动的历史仅来自其进展记录（updates）。",
+    "git_history_timeout": "git 在 {detail} 秒内没有响应，各行动的历史仅来自其进展记录（updates）。",
+    "git_history_failed": "无法读取 git，各行动的历史仅来自其进展记录（updates）。",
+    "git_history_no_repository": "复盘文件不在 git 仓库中，各行动的历史仅来自其进展记录（updates）。",
+    "git_history_no_commits": "复盘文件尚未提交到 git，各行动的历史仅来自其进展记录（updates）。",
+    "git_history_shallow": (
+        "本站由浅克隆（shallow clone）构建，各行动的历史仅来自其进展记录（updates）；"
+        "用完整克隆构建可读取 git 中的历史。"
+    ),
+    "git_history_skipped": "部分复盘的历史版本无法读取（过大或不是有效的 YAML），未计入行动历史：{detail}",
     "carried": "已结转",
     "achieved": "已达成",
     "pending": "待验证",

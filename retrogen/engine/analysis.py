@@ -145,11 +145,17 @@ class Analysis:
     @property
     def notices(self) -> list[str]:
         """What a person should know about how complete the figures are."""
+        git = ([self.git.notice] if self.git.notice else []) + self.git.cache_notices
+        return self.reading_notices + git
+
+    @property
+    def reading_notices(self) -> list[str]:
+        """The notices of reading the reviews: those a page shows its readers beside git's, in their words
+        (what retrogen keeps between runs concerns the person running it, not the site's readers)."""
         notes = [
             f"{f.path}:{f.line}:{f.column}: {f.code} {f.message} (review left out)" for f in self.knowledge_base.skipped
         ]
-        git = ([self.git.notice] if self.git.notice else []) + self.git.cache_notices
-        return self.knowledge_base.notices + notes + git
+        return self.knowledge_base.notices + notes
 
     @cached_property
     def loop(self) -> ClosedLoop:

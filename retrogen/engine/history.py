@@ -47,6 +47,10 @@ class GitHistory:
     identities: dict[ActionKey, ActionIdentity] = field(default_factory=dict)
     commits: int = 0
     notice: str | None = None
+    # The notice as a page says it to a reader: the words' key (core/words.py, git_history_<key>) and the
+    # detail it names (a timeout's seconds, the skipped versions).
+    notice_key: str | None = None
+    notice_detail: str = ""
     cache_notices: list[str] = field(default_factory=list)  # the kept reading was damaged and read again
 
 
@@ -67,8 +71,10 @@ def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
     return result.stdout
 
 
-def _without_history(reason: str) -> GitHistory:
-    return GitHistory(notice=f"{reason}: action history comes from `updates` alone")
+def _without_history(reason: str, key: str, detail: str = "") -> GitHistory:
+    return GitHistory(
+        notice=f"{reason}: action history comes from `updates` alone", notice_key=key, notice_detail=detail
+    )
 
 
 def read_git_history(
@@ -83,27 +89,28 @@ def read_git_history(
     try:
         return _read_git_history(root, reviews_dir, max_file_size, cache=cache)
     except FileNotFoundError:
-        return _without_history("git is not installed")
+        return _without_history("git is not installed", "no_git")
     except subprocess.TimeoutExpired as exc:
-        return _without_history(f"git did not answer within {exc.timeout:g} s")
+        return _without_history(f"git did not answer within {exc.timeout:g} s", "timeout", f"{exc.timeout:g}")
     except (OSError, subprocess.CalledProcessError) as exc:
-        return _without_history(f"git failed ({exc})")
+        return _without_history(f"git failed ({exc})", "failed")
 
 
 def _read_git_history(root: Path, reviews_dir: Path, max_file_size: int, *, cache: bool) -> GitHistory:
     try:
         top = Path(_git(root, "rev-parse", "--show-toplevel").decode().strip())
     except subprocess.CalledProcessError:
-        return _without_history("not a git repository")
+        return _without_history("not a git repository", "no_repository")
     if _git(root, "rev-parse", "--is-shallow-repository").decode().strip() == "true":
         return GitHistory(
             notice="shallow clone, so no git history: action history comes from `updates` alone "
-            "(fetch with --unshallow for the full history)"
+            "(fetch with --unshallow for the full history)",
+            notice_key="shallow",
         )
     try:
         head = _git(top, "rev-parse", "--verify", "HEAD").decode().strip()
     except subprocess.CalledProcessError:
-        return _without_history("git has no commits yet")
+        return _without_history("git has no commits yet", "no_commits")
     folder = reviews_dir.resolve()
     store = GitIndex.open(root, _relative(folder, top), max_file_size) if cache else None
     stored = store.load() if store else None
@@ -191,6 +198,7 @@ def _finished(reader: _Reader, commits: list[str], store: GitIndex | None) -> Gi
             f"git history: {len(skipped)} version{'s' if len(skipped) > 1 else ''} skipped "
             f"(too large or not valid YAML): {named}"
         )
+        history.notice_key, history.notice_detail = "skipped", named
     history.cache_notices = store.notices if store else []
     return history
 

@@ -184,6 +184,12 @@ class SiteBuilder:
         return [(reviews[m.review].review, m) for m in self.analysis.related_to(review.id)]
 
     # --- knowledge-base pages ---------------------------------------------------------------------
+    def _notices(self) -> list[str]:
+        """What the dashboard tells its readers about how complete the figures are, git's in the site's words."""
+        git = self.analysis.git
+        said = [self.text[f"git_history_{git.notice_key}"].format(detail=git.notice_detail)] if git.notice_key else []
+        return self.analysis.reading_notices + said
+
     def dashboard(self) -> str:
         a = self.analysis
         overdue = records(a.overdue_actions)
@@ -195,7 +201,7 @@ class SiteBuilder:
             latest=a.latest_reviews[:8],
             overdue=overdue[:10],
             themes=themes,
-            notices=a.notices,
+            notices=self._notices(),
             teams=self.teams,
             scoreboard=self._scoreboard(),
             rag_thresholds=a.rag_thresholds,

@@ -159,3 +159,26 @@ def test_the_verification_tiles_say_achieved_of_decided_as_the_team_pages_do(pag
     assert "<span>效果达成率 (3/5)</span>" in pages["index.md"]
     tracker = pages["actions.md"]
     assert '效果达成率 (<span data-stat="achieved">3</span>/<span data-stat="verified">5</span>)' in tracker
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "unsaid"),
+    [
+        ("zh", "复盘文件不在 git 仓库中，各行动的历史仅来自其进展记录（updates）。", "not a git repository"),
+        ("en", "The reviews are not in a git repository, so each action's history comes", "`updates`"),
+    ],
+)
+def test_git_notice_is_in_the_sites_words_and_what_is_kept_between_runs_is_not_shown(
+    knowledge_base: Path, language: str, said: str, unsaid: str
+) -> None:
+    """A reader sees why the history is short in the site's language; a damaged cache concerns whoever ran
+    the build (it is printed there), not the reader."""
+    mkdocs = knowledge_base / "mkdocs.yml"
+    mkdocs.write_text(re.sub(r"language: \w+", f"language: {language}", mkdocs.read_text(encoding="utf-8")))
+    config = load_config(mkdocs)
+    analysis = analyse(config, TODAY)  # the fixture's folder is no git repository
+    analysis.git.cache_notices.append("a kept reading was damaged; reading it again")
+    dashboard = build_pages(analysis, config)["index.md"]
+    assert said in dashboard
+    assert unsaid not in dashboard and "reading it again" not in dashboard
+    assert "not a git repository" in " ".join(analysis.notices)  # the command line still says it as it was

@@ -9,6 +9,7 @@ resident memory over the process and its workers, sampled every 20 ms. Prints a 
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import subprocess
 import sys
@@ -53,6 +54,18 @@ def measure(command: list[str], cwd: Path | None = None) -> tuple[float, int, in
         peak = max(peak, tree_rss(process.pid))
         time.sleep(0.02)
     return time.perf_counter() - started, peak, process.returncode
+
+
+def cpu_and_peak(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int]:
+    """CPU seconds (user + system, the process and its workers) and the peak resident bytes of its tree."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, tree_rss(process.pid))
+        time.sleep(0.02)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), peak
 
 
 def knowledge_base(size: int) -> Path:

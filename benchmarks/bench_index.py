@@ -13,17 +13,15 @@ comment line added), so a warm run has one changed file to read. Prints a Markdo
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
-import resource
 import shutil
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_check import knowledge_base, tree_rss
+from bench_check import cpu_and_peak, knowledge_base
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = "2030-01-01"
@@ -43,7 +41,6 @@ COMMANDS = {
 def cpu_seconds(command: list[str], cwd: Path, code: Path) -> tuple[float, int]:
     """CPU seconds of `command` (retrogen from the checkout `code`), its workers included, and the peak
     resident bytes of its process tree."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     environment = {**os.environ, "PYTHONPATH": str(code), "RETROGEN_TODAY": TODAY}
     environment.pop("RETROGEN_NO_CACHE", None)
     # As an installed retrogen runs: from compiled bytecode (pip writes it; PYTHONDONTWRITEBYTECODE would
@@ -52,19 +49,7 @@ def cpu_seconds(command: list[str], cwd: Path, code: Path) -> tuple[float, int]:
     environment.pop("PYTHONDONTWRITEBYTECODE", None)
     environment["PYTHONPYCACHEPREFIX"] = str(ROOT / "benchmarks" / "out" / "pycache")
     environment["XDG_CACHE_HOME"] = str(ROOT / "benchmarks" / "out" / "cache")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "retrogen", *command],
-        cwd=cwd,
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    peak = 0
-    while process.poll() is None:
-        peak = max(peak, tree_rss(process.pid))
-        time.sleep(0.02)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), peak
+    return cpu_and_peak([sys.executable, "-m", "retrogen", *command], cwd, environment)
 
 
 def edit_one(folder: Path, count: int) -> None:
@@ -79,27 +64,22 @@ def bench(size: int, baseline: Path | None, repeat: int, commands: dict[str, lis
     (folder / "mkdocs.yml").write_text("site_name: bench\n", encoding="utf-8")
     index = folder / ".retrogen"
     rows = []
-    edits = 0
+    edits = itertools.count(1)
+
+    def run(argv: list[str], code: Path) -> tuple[float, int]:
+        edit_one(folder, next(edits))  # every run has one review changed since the one before
+        return cpu_seconds(argv, folder, code)
+
     for name, command in commands.items():
         runs: dict[str, list[tuple[float, int]]] = {key: [] for key in VARIANTS}
         for _ in range(repeat):
             if baseline is not None:
-                edits += 1
-                edit_one(folder, edits)
-                runs["main"].append(cpu_seconds(command, folder, baseline))
-                edits += 1
-                edit_one(folder, edits)
-                runs["main, warm"].append(cpu_seconds(command, folder, baseline))
-            edits += 1
-            edit_one(folder, edits)
-            runs["no index"].append(cpu_seconds(["--no-cache", *command], folder, ROOT))
+                runs["main"].append(run(command, baseline))
+                runs["main, warm"].append(run(command, baseline))
+            runs["no index"].append(run(["--no-cache", *command], ROOT))
             shutil.rmtree(index, ignore_errors=True)
-            edits += 1
-            edit_one(folder, edits)
-            runs["cold"].append(cpu_seconds(command, folder, ROOT))
-            edits += 1
-            edit_one(folder, edits)
-            runs["warm"].append(cpu_seconds(command, folder, ROOT))
+            runs["cold"].append(run(command, ROOT))
+            runs["warm"].append(run(command, ROOT))
         cells = " | ".join(
             f"{statistics.median(s for s, _ in runs[key]):.2f} s, {max(m for _, m in runs[key]) / 2**20:.0f} MB"
             if runs[key]

@@ -17,7 +17,6 @@ import argparse
 import dataclasses
 import os
 import re
-import resource
 import shutil
 import statistics
 import subprocess
@@ -27,7 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_check import knowledge_base, tree_rss
+from bench_check import cpu_and_peak, knowledge_base
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -94,20 +93,7 @@ def measured(command: list[str], cwd: Path, code: Path) -> tuple[float, int]:
     """CPU seconds and peak memory (bytes, the process and its workers) of `retrogen command` of `code`."""
     environment = {**os.environ, "PYTHONPATH": str(code), "RETROGEN_TODAY": TODAY.isoformat()}
     environment.pop("RETROGEN_NO_CACHE", None)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "retrogen", *command],
-        cwd=cwd,
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    peak = 0
-    while process.poll() is None:
-        peak = max(peak, tree_rss(process.pid))
-        time.sleep(0.05)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), peak
+    return cpu_and_peak([sys.executable, "-m", "retrogen", *command], cwd, environment)
 
 
 def edit_lesson(folder: Path, count: int) -> None:

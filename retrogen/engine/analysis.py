@@ -145,8 +145,7 @@ class Analysis:
     @property
     def notices(self) -> list[str]:
         """What a person should know about how complete the figures are."""
-        git = ([self.git.notice] if self.git.notice else []) + self.git.cache_notices
-        return self.reading_notices + git
+        return self.reading_notices + self.git.notices
 
     @property
     def reading_notices(self) -> list[str]:

@@ -53,6 +53,12 @@ class GitHistory:
     notice_detail: str = ""
     cache_notices: list[str] = field(default_factory=list)  # the kept reading was damaged and read again
 
+    @property
+    def notices(self) -> list[str]:
+        """What the person running a command should hear of it: why the history is short, and a kept reading
+        that had to be read again."""
+        return ([self.notice] if self.notice else []) + self.cache_notices
+
 
 # Each git call may take this long (a lock or a slow disk must not hang a report for ever).
 GIT_TIMEOUT = 60

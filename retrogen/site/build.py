@@ -65,8 +65,7 @@ def generate(
     reading = read_knowledge_base(config, today, jobs=jobs, cache=cache)
     analysis = analysis_of(load_knowledge_base(reading, config, today), config, use_git=use_git, cache=cache)
     # Files with errors stop the build and are reported as findings, so only git's notices are notices here.
-    git_notices = ([analysis.git.notice] if analysis.git.notice else []) + analysis.git.cache_notices
-    report = BuildReport(reading.check, notices=[*reading.check.notices, *git_notices])
+    report = BuildReport(reading.check, notices=[*reading.check.notices, *analysis.git.notices])
     if reading.check.failed(strict=refuse_warnings):
         return report
     count = len(analysis.knowledge_base.reviews)

@@ -26,7 +26,7 @@ from retrogen.engine.history import (
 )
 from retrogen.engine.loop import ClosedLoop, FollowUp, Verdict, closed_loop, follow_up
 from retrogen.engine.model import KnowledgeBase, Lesson, Review, load_knowledge_base, review_from_data
-from retrogen.engine.playbook import Playbook, build_playbook
+from retrogen.engine.playbook import Playbook, build_playbook, tracks_actions
 from retrogen.engine.related_cache import WordStore
 from retrogen.engine.targets import ytd_by_kpi, ytd_table
 from retrogen.formats.tables import records
@@ -391,7 +391,7 @@ class Analysis:
         kept = WordStore.open(self.lasting_folder)
         playbook = build_playbook(
             self.knowledge_base.reviews,
-            self.actions,
+            self._actions_on_lessons(),
             self.themes,
             self.playbook_order,
             self.proven_min_verdicts,
@@ -400,6 +400,20 @@ class Analysis:
         )
         self.cache_notices += kept.notices if kept is not None else []
         return playbook
+
+    def _actions_on_lessons(self) -> pd.DataFrame:
+        """The action table's rows of the reviews whose actions address a lesson's problem: all the playbook
+        tracks. Built for those reviews alone when the whole table was not asked for already (each row
+        depends only on its review, its timeline and the closed loop): often none, and no loop or timeline
+        to make at all."""
+        if "actions" in self.__dict__:
+            return self.actions
+        tracking = [r for r in self.knowledge_base.reviews if tracks_actions(r)]
+        if not tracking:
+            return action_tables.actions_table([], {}, ClosedLoop(), self.today)
+        written = written_timelines(tracking, self.git)
+        histories = with_carries(written, self.loop.carried)
+        return action_tables.actions_table(tracking, histories, self.loop, self.today, written)
 
     @cached_property
     def headline(self) -> Headline:

@@ -216,10 +216,11 @@ def build_playbook(
 ) -> Playbook:
     """Near-duplicate lessons merged into practices, grouped into sections: the themes of `order` first, in
     that order, then the others by how widely they were seen, then the practices of themes too small for a
-    section. `actions` gives each lesson the actions on its problem with their state and verdict; `themes` is
-    the recurring-themes table, so both count a theme the same way. A practice is proven with
-    `proven_min_verdicts` achieved verdicts and no other decided one (Practice.proven). `kept` keeps the
-    lessons' words between runs (jieba is most of the cost)."""
+    section. `actions` (the action table's rows, at least those of the reviews that `tracks_actions`) gives
+    each lesson the actions on its problem with their state and verdict; `themes` is the recurring-themes
+    table, so both count a theme the same way. A practice is proven with `proven_min_verdicts` achieved
+    verdicts and no other decided one (Practice.proven). `kept` keeps the lessons' words between runs (jieba
+    is most of the cost)."""
     sources = _sources(reviews, actions)
     words = kept.words((s.lesson.lesson for s in sources), glossary) if kept is not None else None
     practices = merge_lessons(sources, glossary, words)
@@ -288,6 +289,12 @@ def merge_lessons(
         statements.append(terms)
         statement_concepts.append(concepts)
     return practices
+
+
+def tracks_actions(review: Review) -> bool:
+    """Whether some action of the review addresses one of its lessons' problems: the actions a playbook shows."""
+    problems = {lesson.problem for lesson in review.lessons if lesson.problem}
+    return any(problem in problems for action in review.actions for problem in action.addresses)
 
 
 def _sources(reviews: Sequence[Review], actions: pd.DataFrame) -> list[Source]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -455,3 +456,23 @@ def test_each_headline_is_an_instruction_and_a_single_source_says_so(
     single_sources = sum(p.single_source for p in playbook.practices)
     assert 0 < single_sources < len(playbook.practices)
     assert text.count(f"**{single}**") == single_sources
+
+
+def test_the_playbook_tracks_actions_without_the_whole_action_table(knowledge_base: Path) -> None:
+    """The playbook reads the action table's rows of only the reviews whose actions address a lesson's
+    problem: the same states and verdicts (carries and later reviews' verdicts included) as the whole table."""
+    alone = fixture_analysis(knowledge_base)
+    text = playbook_markdown(alone.playbook, "en", TODAY)
+    assert "actions" not in alone.__dict__  # the whole table was never built
+    whole = fixture_analysis(knowledge_base)
+    assert not whole.actions.empty
+    assert playbook_markdown(whole.playbook, "en", TODAY) == text
+    tracked = [t for p in alone.playbook.practices for t in p.actions]
+    assert {t.state for t in tracked} >= {"done", "carried"} and any(t.verification for t in tracked)
+
+
+def test_a_playbook_without_a_lesson_problem_tracks_nothing() -> None:
+    reviews = [replace(r, lessons=tuple(replace(lesson, problem=None) for lesson in r.lessons)) for r in CRAFTED]
+    analysis = Analysis(KnowledgeBase(reviews, TODAY), GitHistory())
+    assert analysis.playbook.practices and not any(p.actions for p in analysis.playbook.practices)
+    assert "loop" not in analysis.__dict__ and "actions" not in analysis.__dict__

@@ -27,6 +27,7 @@ from retrogen.engine.history import (
 from retrogen.engine.loop import ClosedLoop, FollowUp, Verdict, closed_loop, follow_up
 from retrogen.engine.model import KnowledgeBase, Lesson, Review, load_knowledge_base, review_from_data
 from retrogen.engine.playbook import Playbook, build_playbook, tracks_actions
+from retrogen.engine.playbook_cache import MergeStore
 from retrogen.engine.related_cache import WordStore
 from retrogen.engine.targets import ytd_by_kpi, ytd_table
 from retrogen.formats.tables import records
@@ -388,7 +389,7 @@ class Analysis:
 
     @cached_property
     def playbook(self) -> Playbook:
-        kept = WordStore.open(self.lasting_folder)
+        kept, merged = WordStore.open(self.lasting_folder), MergeStore.open(self.lasting_folder)
         playbook = build_playbook(
             self.knowledge_base.reviews,
             self._actions_on_lessons(),
@@ -397,8 +398,9 @@ class Analysis:
             self.proven_min_verdicts,
             glossary=self.glossary,
             kept=kept,
+            merged=merged,
         )
-        self.cache_notices += kept.notices if kept is not None else []
+        self.cache_notices += (kept.notices if kept is not None else []) + (merged.notices if merged else [])
         return playbook
 
     def _actions_on_lessons(self) -> pd.DataFrame:

@@ -25,6 +25,7 @@ from retrogen.gate.glossary import CONCEPT, SEED, Glossary
 from retrogen.gate.settings import DEFAULTS
 
 if TYPE_CHECKING:
+    from retrogen.engine.playbook_cache import MergeStore
     from retrogen.engine.related_cache import WordStore
 
 # Two lessons of a theme say the same thing when their term sets overlap at least this much (Ochiai: shared
@@ -213,6 +214,7 @@ def build_playbook(
     *,
     glossary: Glossary = SEED,
     kept: WordStore | None = None,
+    merged: MergeStore | None = None,
 ) -> Playbook:
     """Near-duplicate lessons merged into practices, grouped into sections: the themes of `order` first, in
     that order, then the others by how widely they were seen, then the practices of themes too small for a
@@ -220,10 +222,9 @@ def build_playbook(
     each lesson the actions on its problem with their state and verdict; `themes` is the recurring-themes
     table, so both count a theme the same way. A practice is proven with `proven_min_verdicts` achieved
     verdicts and no other decided one (Practice.proven). `kept` keeps the lessons' words between runs (jieba
-    is most of the cost)."""
+    is most of the cost), `merged` the merge of lessons that did not change."""
     sources = _sources(reviews, actions)
-    words = kept.words((s.lesson.lesson for s in sources), glossary) if kept is not None else None
-    practices = merge_lessons(sources, glossary, words)
+    practices = _merged(sources, glossary, kept, merged)
     for practice in practices:
         practice.proven_min_verdicts = proven_min_verdicts
     tagged = Counter(tag for s in sources for tag in s.lesson.tags)
@@ -260,35 +261,82 @@ def merge_lessons(
     NEAR_DUPLICATE), or starts a practice of its own. Successes come first and the latest first, so a
     statement is the latest success; comparing with statements only keeps a chain of loosely similar
     lessons from drifting into one practice. `words`: each lesson text's text_words, found before."""
+    ordered = merge_order(sources)
+    return practices_of(ordered, assign_practices(ordered, glossary, words))
+
+
+def _merged(
+    sources: Sequence[Source], glossary: Glossary, kept: WordStore | None, merged: MergeStore | None
+) -> list[Practice]:
+    """merge_lessons, or the merge `merged` kept of the same lessons."""
+    from retrogen.engine.playbook_cache import merge_key  # the stores' module reads this one
+
+    ordered = merge_order(sources)
+    key = merge_key(ordered, glossary) if merged is not None else ""
+    assignment = merged.assignment(key, len(ordered)) if merged is not None else None
+    if assignment is None:
+        words = kept.words((s.lesson.lesson for s in ordered), glossary) if kept is not None else None
+        assignment = assign_practices(ordered, glossary, words)
+        if merged is not None:
+            merged.keep(key, assignment)
+    return practices_of(ordered, assignment)
+
+
+def merge_order(sources: Iterable[Source]) -> list[Source]:
+    """The order lessons are merged in: successes first, the latest first (see merge_lessons)."""
+    return sorted(sources, key=lambda s: (s.success, s.review.held_on, s.review.id, s.lesson.id), reverse=True)
+
+
+def practices_of(ordered: Sequence[Source], assignment: Sequence[int]) -> list[Practice]:
+    """The practices of lessons in merge order, each lesson's practice numbered by when it started."""
     practices: list[Practice] = []
+    for source, number in zip(ordered, assignment, strict=True):
+        if number == len(practices):
+            practices.append(Practice([source]))
+        else:
+            practices[number].sources.append(source)
+    return practices
+
+
+def assign_practices(
+    ordered: Sequence[Source], glossary: Glossary = SEED, words: Mapping[str, list[str]] | None = None
+) -> list[int]:
+    """merge_lessons' choice for each lesson of `ordered` (in merge_order): the number of the practice it
+    joins, or the next number when it starts one."""
+    assignment: list[int] = []
     statements: list[frozenset[str]] = []
+    sizes: list[int] = []  # len(statements[i]), for the similarity of each candidate
     statement_concepts: list[frozenset[str]] = []  # same_concepts, its sets made once per statement
     # (theme, term) -> the practices whose statement has both: a lesson is scored only against statements it
     # shares a theme and a term with, so a large knowledge base is not compared pair by pair.
     postings: dict[tuple[str, str], list[int]] = defaultdict(list)
-    ordered = sorted(sources, key=lambda s: (s.success, s.review.held_on, s.review.id, s.lesson.id), reverse=True)
     for source in ordered:
         text = source.lesson.lesson
         terms = lesson_terms(text, glossary, words.get(text) if words is not None else None)
         concepts = concepts_of(terms)
         alike = len(concepts) >= SAME_CONCEPTS
         themes = source.lesson.tags or ("",)  # lessons without a tag are one theme
-        candidates = sorted({i for theme in themes for term in terms for i in postings.get((theme, term), ())})
-        scored = [
-            (1.0 if alike and statement_concepts[i] == concepts else similarity(terms, statements[i]), -i)
-            for i in candidates
-        ]
-        best = max(scored, default=None)
-        if best and best[0] >= NEAR_DUPLICATE:
-            practices[-best[1]].sources.append(source)
+        size = len(terms)
+        # similarity() and max((score, -i)) written out: this loop scores every lesson against its candidates
+        best, chosen = -1.0, -1
+        for i in {i for theme in themes for term in terms for i in postings.get((theme, term), ())}:
+            if alike and statement_concepts[i] == concepts:
+                score = 1.0
+            else:
+                score = len(terms & statements[i]) / math.sqrt(size * sizes[i])
+            if score > best or (score == best and i < chosen):
+                best, chosen = score, i
+        if best >= NEAR_DUPLICATE:
+            assignment.append(chosen)
             continue
         for theme in themes:
             for term in terms:
-                postings[(theme, term)].append(len(practices))
-        practices.append(Practice([source]))
+                postings[(theme, term)].append(len(statements))
+        assignment.append(len(statements))
         statements.append(terms)
+        sizes.append(size)
         statement_concepts.append(concepts)
-    return practices
+    return assignment
 
 
 def tracks_actions(review: Review) -> bool:

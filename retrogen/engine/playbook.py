@@ -10,9 +10,11 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
+from markupsafe import Markup, escape
 
 from retrogen.core.words import catalogue
 from retrogen.engine.loop import DECIDED, Verdict
@@ -20,7 +22,7 @@ from retrogen.engine.metrics import is_recurring
 from retrogen.engine.model import Action, Lesson, Review
 from retrogen.engine.text import text_words
 from retrogen.formats.labels import counted
-from retrogen.formats.render import environment
+from retrogen.formats.render import environment, iso, md
 from retrogen.gate.glossary import CONCEPT, SEED, Glossary
 from retrogen.gate.settings import DEFAULTS
 
@@ -132,9 +134,10 @@ class Practice:
     def applies_to(self) -> list[str]:
         return list(dict.fromkeys(s.lesson.applies_to for s in self.sources if s.lesson.applies_to))
 
-    @property
+    @cached_property
     def reviews(self) -> list[Review]:
-        """The reviews it comes from, latest first, each once."""
+        """The reviews it comes from, latest first, each once. Kept once asked for (its evidence, its sources
+        and its place in a section all ask): asked only of a practice whose lessons are all merged."""
         unique = {s.review.id: s.review for s in self.sources}
         return sorted(unique.values(), key=lambda r: (r.held_on, r.id), reverse=True)
 
@@ -419,10 +422,32 @@ def playbook_markdown(
     """The playbook as one Markdown document; with `review_link` (a review's id to its link), sources link to
     review pages (the site)."""
     template = environment("templates").get_template("playbook.md.j2")
+    text = catalogue(language).labels
+    # The lines a practice repeats per lesson and per review, escaped here once per value: at 10,000 reviews
+    # they are most of the document, and a team or a title is named by many practices.
+    inert = cache(md)
+    said = {True: escape(text["do"]), False: escape(text["avoid"])}
+
+    def also(practice: Practice) -> list[Markup]:
+        return [Markup(f"{said[s.success]}: {inert(s.lesson.lesson)}") for s in practice.also]
+
+    def applies_to(practice: Practice) -> Markup:
+        return Markup("; ".join(inert(where) for where in practice.applies_to))
+
+    def sources(practice: Practice) -> Markup:
+        def named(review: Review) -> str:
+            title = inert(review.title)
+            return f"[{title}]({escape(review_link(review.id))})" if review_link else title
+
+        return Markup("; ".join(f"{named(r)} · {inert(r.team)} · {iso(r.held_on)}" for r in practice.reviews))
+
     return template.render(
         playbook=playbook,
-        text=catalogue(language).labels,
+        text=text,
         today=today,
         review_link=review_link,
         reach=reach,
+        also=also,
+        applies_to=applies_to,
+        sources=sources,
     )

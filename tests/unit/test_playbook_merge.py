@@ -476,3 +476,22 @@ def test_a_playbook_without_a_lesson_problem_tracks_nothing() -> None:
     analysis = Analysis(KnowledgeBase(reviews, TODAY), GitHistory())
     assert analysis.playbook.practices and not any(p.actions for p in analysis.playbook.practices)
     assert "loop" not in analysis.__dict__ and "actions" not in analysis.__dict__
+
+
+def test_the_lines_a_practice_repeats_are_escaped_as_md_escapes(tmp_path: Path) -> None:
+    """The lessons merged into a practice, where it applies and its sources are escaped in Python, once per value
+    (playbook_markdown): each reads exactly as the `md` filter writes it, a link as autoescape writes it."""
+    path = EXAMPLES / "attack" / "attack-review.yaml"
+    attack = review_from_data(parse_text(path, path.read_text(encoding="utf-8")).data, path)
+    [lesson] = [lesson for lesson in attack.lessons if lesson.lesson.startswith("<script>")]
+    twins = [
+        replace(attack, id=f"attack-{n}", lessons=(replace(lesson, type=kind),))
+        for n, kind in enumerate(("success", "failure", "success"))
+    ]
+    playbook = Analysis(KnowledgeBase(twins, TODAY), GitHistory()).playbook
+    [practice] = playbook.practices
+    text = playbook_markdown(playbook, "en", TODAY, review_link=lambda review: f"<{review}>&")
+    assert f"    - Do: {md(lesson.lesson)}\n    - Avoid: {md(lesson.lesson)}\n" in text
+    assert f"    - Applies to: {md(lesson.applies_to)}\n" in text
+    named = f"[{md(attack.title)}](&lt;attack-2&gt;&amp;) · {md(attack.team)} · {attack.held_on.isoformat()}"
+    assert f"    - Sources: {named}; " in text and len(practice.reviews) == 3

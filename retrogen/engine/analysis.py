@@ -483,21 +483,14 @@ class Analysis:
         quoted = [tuple(latest.loc[latest["factor"] == f, "root_cause"][:examples]) for f in causes["factor"]]
         return causes.assign(examples=pd.Series(quoted, index=causes.index, dtype=object))
 
-    @cached_property
-    def last_updates(self) -> dict[ActionKey, date]:
-        """Per action, the latest day on or before today that its timeline changed or an update was written
-        (an update that keeps the status is news too, though the timeline merges it away)."""
+    def last_update(self, review: Review, action_id: str) -> date:
+        """The latest day on or before today that the action's timeline changed or an update was written (an
+        update that keeps the status is news too, though the timeline merges it away); of an action that
+        existed by today."""
         today = self.today
-        written = {
-            (r.id, a.id): [u.date for u in a.updates if u.date <= today]
-            for r in self.knowledge_base.reviews
-            for a in r.actions
-        }
-        return {
-            key: max([e.date for e in events if e.date <= today] + written.get(key, []))
-            for key, events in self.histories.items()
-            if events and events[0].date <= today
-        }
+        action = next(a for a in review.actions if a.id == action_id)
+        events = self.histories[(review.id, action_id)]
+        return max([e.date for e in events if e.date <= today] + [u.date for u in action.updates if u.date <= today])
 
     @cached_property
     def related(self) -> RelatedIndex:

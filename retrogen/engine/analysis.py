@@ -408,9 +408,10 @@ class Analysis:
         tracks. Built for those reviews alone when the whole table was not asked for already (each row
         depends only on its review, its timeline and the closed loop): often none, and no loop or timeline
         to make at all."""
-        if "actions" in self.__dict__:
-            return self.actions
         tracking = [r for r in self.knowledge_base.reviews if tracks_actions(r)]
+        # Most of the reviews (or the table built already): the whole table, which the site asks for anyway
+        if "actions" in self.__dict__ or 2 * len(tracking) > len(self.knowledge_base.reviews):
+            return self.actions
         if not tracking:
             return action_tables.actions_table([], {}, ClosedLoop(), self.today)
         written = written_timelines(tracking, self.git)

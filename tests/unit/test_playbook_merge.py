@@ -459,12 +459,20 @@ def test_each_headline_is_an_instruction_and_a_single_source_says_so(
 
 
 def test_the_playbook_tracks_actions_without_the_whole_action_table(knowledge_base: Path) -> None:
-    """The playbook reads the action table's rows of only the reviews whose actions address a lesson's
-    problem: the same states and verdicts (carries and later reviews' verdicts included) as the whole table."""
-    alone = fixture_analysis(knowledge_base)
+    """With few reviews whose actions address a lesson's problem, the playbook reads the action table's rows of
+    those alone: the same states and verdicts (carries and later reviews' verdicts included) as the whole
+    table's."""
+    fixture = fixture_analysis(knowledge_base).knowledge_base.reviews
+    # As many reviews again whose lessons name no problem, of a team of their own
+    untracked = [
+        replace(r, id=f"{r.id}-elsewhere", team="Elsewhere", lessons=tuple(replace(x, problem=None) for x in r.lessons))
+        for r in fixture
+    ]
+    reviews = [*fixture, *untracked]  # half of them: not most
+    alone = Analysis(KnowledgeBase(reviews, TODAY), GitHistory())
     text = playbook_markdown(alone.playbook, "en", TODAY)
     assert "actions" not in alone.__dict__  # the whole table was never built
-    whole = fixture_analysis(knowledge_base)
+    whole = Analysis(KnowledgeBase(reviews, TODAY), GitHistory())
     assert not whole.actions.empty
     assert playbook_markdown(whole.playbook, "en", TODAY) == text
     tracked = [t for p in alone.playbook.practices for t in p.actions]

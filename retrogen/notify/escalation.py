@@ -89,16 +89,14 @@ def build_escalations(
     if owners is not None:
         late = late[late["owner"].isin(owners)]
     reviews = {r.id: r for r in analysis.knowledge_base.reviews}
-    languages: dict[str, str] = {}  # a review's language is read from all its text: once per review
     groups: dict[tuple[str, str, str | None, str], list[Escalated]] = {}
     ordered = late.sort_values(["days_late", "review", "id"], ascending=[False, True, True])
     columns = [ordered[name].tolist() for name in ("review", "id", "owner", "action", "days_late")]
     for review_id, action_id, owner, action, days_late in zip(*columns, strict=True):
         review = reviews[str(review_id)]
-        language = languages.get(review.id) or languages.setdefault(review.id, review.language)
         lead = _lead_of(review)
         # Actions of a review without a lead stay apart per review: each such review is its own problem.
-        key = (review.team, language, roster.canonical(lead) if lead else None, "" if lead else review.id)
+        key = (review.team, review.language, roster.canonical(lead) if lead else None, "" if lead else review.id)
         escalated = Escalated(review.id, str(action_id), str(owner), str(action), int(days_late))
         groups.setdefault(key, []).append(escalated)
     escalations = []

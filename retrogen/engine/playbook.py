@@ -107,7 +107,9 @@ class Source:
 @dataclass
 class Practice:
     """Lessons that say the same thing. The first is the statement: the latest success when there is one (a
-    practice says what to do), else the latest failure; the others are further ways to do or to avoid it."""
+    practice says what to do), else the latest failure; the others are further ways to do or to avoid it.
+    What it gathers from its lessons (tags, where it applies, reviews, actions) is kept once asked for, and
+    asked only of a practice whose lessons are all merged: the sections and the document ask it many times."""
 
     sources: list[Source]
     theme: str = ""  # the section it lives in; "" for the other practices
@@ -126,18 +128,17 @@ class Practice:
     def is_pitfall(self) -> bool:
         return not self.statement.success
 
-    @property
+    @cached_property
     def tags(self) -> list[str]:
         return list(dict.fromkeys(t for s in self.sources for t in s.lesson.tags))
 
-    @property
+    @cached_property
     def applies_to(self) -> list[str]:
         return list(dict.fromkeys(s.lesson.applies_to for s in self.sources if s.lesson.applies_to))
 
     @cached_property
     def reviews(self) -> list[Review]:
-        """The reviews it comes from, latest first, each once. Kept once asked for (its evidence, its sources
-        and its place in a section all ask): asked only of a practice whose lessons are all merged."""
+        """The reviews it comes from, latest first, each once."""
         unique = {s.review.id: s.review for s in self.sources}
         return sorted(unique.values(), key=lambda r: (r.held_on, r.id), reverse=True)
 
@@ -149,7 +150,7 @@ class Practice:
     def last_seen(self) -> date:
         return max(r.held_on for r in self.reviews)
 
-    @property
+    @cached_property
     def actions(self) -> list[TrackedAction]:
         return [tracked for s in self.sources for tracked in s.actions]
 

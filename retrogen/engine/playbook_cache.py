@@ -42,8 +42,9 @@ def _merge_code() -> bytes:
 def merge_key(ordered: Sequence[Source], glossary: Glossary) -> str:
     """What the merge of `ordered` (lessons in engine.playbook.merge_order) is kept by."""
     digest = hashlib.sha256(_merge_code() + glossary_key(glossary))
-    lessons = [[s.lesson.lesson, s.lesson.tags] for s in ordered]
-    digest.update(json.dumps(lessons, ensure_ascii=False).encode("utf-8"))
+    lessons = [s.lesson for s in ordered]
+    digest.update(json.dumps([lesson.lesson for lesson in lessons], ensure_ascii=False).encode("utf-8"))
+    digest.update(json.dumps([lesson.tags for lesson in lessons], ensure_ascii=False).encode("utf-8"))
     return digest.hexdigest()
 
 

@@ -26,7 +26,8 @@ from retrogen.engine.history import (
 )
 from retrogen.engine.loop import ClosedLoop, FollowUp, Verdict, closed_loop, follow_up
 from retrogen.engine.model import KnowledgeBase, Lesson, Review, load_knowledge_base, review_from_data
-from retrogen.engine.playbook import Playbook, build_playbook
+from retrogen.engine.playbook import Playbook, build_playbook, tracks_actions
+from retrogen.engine.playbook_cache import MergeStore
 from retrogen.engine.related_cache import WordStore
 from retrogen.engine.targets import ytd_by_kpi, ytd_table
 from retrogen.formats.tables import records
@@ -388,18 +389,34 @@ class Analysis:
 
     @cached_property
     def playbook(self) -> Playbook:
-        kept = WordStore.open(self.lasting_folder)
+        kept, merged = WordStore.open(self.lasting_folder), MergeStore.open(self.lasting_folder)
         playbook = build_playbook(
             self.knowledge_base.reviews,
-            self.actions,
+            self._actions_on_lessons(),
             self.themes,
             self.playbook_order,
             self.proven_min_verdicts,
             glossary=self.glossary,
             kept=kept,
+            merged=merged,
         )
-        self.cache_notices += kept.notices if kept is not None else []
+        self.cache_notices += (kept.notices if kept is not None else []) + (merged.notices if merged else [])
         return playbook
+
+    def _actions_on_lessons(self) -> pd.DataFrame:
+        """The action table's rows of the reviews whose actions address a lesson's problem: all the playbook
+        tracks. Built for those reviews alone when the whole table was not asked for already (each row
+        depends only on its review, its timeline and the closed loop): often none, and no loop or timeline
+        to make at all."""
+        tracking = [r for r in self.knowledge_base.reviews if tracks_actions(r)]
+        # Most of the reviews (or the table built already): the whole table, which the site asks for anyway
+        if "actions" in self.__dict__ or 2 * len(tracking) > len(self.knowledge_base.reviews):
+            return self.actions
+        if not tracking:
+            return action_tables.actions_table([], {}, ClosedLoop(), self.today)
+        written = written_timelines(tracking, self.git)
+        histories = with_carries(written, self.loop.carried)
+        return action_tables.actions_table(tracking, histories, self.loop, self.today, written)
 
     @cached_property
     def headline(self) -> Headline:
@@ -467,21 +484,14 @@ class Analysis:
         quoted = [tuple(latest.loc[latest["factor"] == f, "root_cause"][:examples]) for f in causes["factor"]]
         return causes.assign(examples=pd.Series(quoted, index=causes.index, dtype=object))
 
-    @cached_property
-    def last_updates(self) -> dict[ActionKey, date]:
-        """Per action, the latest day on or before today that its timeline changed or an update was written
-        (an update that keeps the status is news too, though the timeline merges it away)."""
+    def last_update(self, review: Review, action_id: str) -> date:
+        """The latest day on or before today that the action's timeline changed or an update was written (an
+        update that keeps the status is news too, though the timeline merges it away); of an action that
+        existed by today."""
         today = self.today
-        written = {
-            (r.id, a.id): [u.date for u in a.updates if u.date <= today]
-            for r in self.knowledge_base.reviews
-            for a in r.actions
-        }
-        return {
-            key: max([e.date for e in events if e.date <= today] + written.get(key, []))
-            for key, events in self.histories.items()
-            if events and events[0].date <= today
-        }
+        action = next(a for a in review.actions if a.id == action_id)
+        events = self.histories[(review.id, action_id)]
+        return max([e.date for e in events if e.date <= today] + [u.date for u in action.updates if u.date <= today])
 
     @cached_property
     def related(self) -> RelatedIndex:

@@ -10,9 +10,11 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
+from markupsafe import Markup, escape
 
 from retrogen.core.words import catalogue
 from retrogen.engine.loop import DECIDED, Verdict
@@ -20,11 +22,12 @@ from retrogen.engine.metrics import is_recurring
 from retrogen.engine.model import Action, Lesson, Review
 from retrogen.engine.text import text_words
 from retrogen.formats.labels import counted
-from retrogen.formats.render import environment
+from retrogen.formats.render import environment, iso, md
 from retrogen.gate.glossary import CONCEPT, SEED, Glossary
 from retrogen.gate.settings import DEFAULTS
 
 if TYPE_CHECKING:
+    from retrogen.engine.playbook_cache import MergeStore
     from retrogen.engine.related_cache import WordStore
 
 # Two lessons of a theme say the same thing when their term sets overlap at least this much (Ochiai: shared
@@ -104,7 +107,9 @@ class Source:
 @dataclass
 class Practice:
     """Lessons that say the same thing. The first is the statement: the latest success when there is one (a
-    practice says what to do), else the latest failure; the others are further ways to do or to avoid it."""
+    practice says what to do), else the latest failure; the others are further ways to do or to avoid it.
+    What it gathers from its lessons (tags, where it applies, reviews, actions) is kept once asked for, and
+    asked only of a practice whose lessons are all merged: the sections and the document ask it many times."""
 
     sources: list[Source]
     theme: str = ""  # the section it lives in; "" for the other practices
@@ -123,15 +128,15 @@ class Practice:
     def is_pitfall(self) -> bool:
         return not self.statement.success
 
-    @property
+    @cached_property
     def tags(self) -> list[str]:
         return list(dict.fromkeys(t for s in self.sources for t in s.lesson.tags))
 
-    @property
+    @cached_property
     def applies_to(self) -> list[str]:
         return list(dict.fromkeys(s.lesson.applies_to for s in self.sources if s.lesson.applies_to))
 
-    @property
+    @cached_property
     def reviews(self) -> list[Review]:
         """The reviews it comes from, latest first, each once."""
         unique = {s.review.id: s.review for s in self.sources}
@@ -145,7 +150,7 @@ class Practice:
     def last_seen(self) -> date:
         return max(r.held_on for r in self.reviews)
 
-    @property
+    @cached_property
     def actions(self) -> list[TrackedAction]:
         return [tracked for s in self.sources for tracked in s.actions]
 
@@ -213,16 +218,17 @@ def build_playbook(
     *,
     glossary: Glossary = SEED,
     kept: WordStore | None = None,
+    merged: MergeStore | None = None,
 ) -> Playbook:
     """Near-duplicate lessons merged into practices, grouped into sections: the themes of `order` first, in
     that order, then the others by how widely they were seen, then the practices of themes too small for a
-    section. `actions` gives each lesson the actions on its problem with their state and verdict; `themes` is
-    the recurring-themes table, so both count a theme the same way. A practice is proven with
-    `proven_min_verdicts` achieved verdicts and no other decided one (Practice.proven). `kept` keeps the
-    lessons' words between runs (jieba is most of the cost)."""
+    section. `actions` (the action table's rows, at least those of the reviews that `tracks_actions`) gives
+    each lesson the actions on its problem with their state and verdict; `themes` is the recurring-themes
+    table, so both count a theme the same way. A practice is proven with `proven_min_verdicts` achieved
+    verdicts and no other decided one (Practice.proven). `kept` keeps the lessons' words between runs (jieba
+    is most of the cost), `merged` the merge of lessons that did not change."""
     sources = _sources(reviews, actions)
-    words = kept.words((s.lesson.lesson for s in sources), glossary) if kept is not None else None
-    practices = merge_lessons(sources, glossary, words)
+    practices = _merged(sources, glossary, kept, merged)
     for practice in practices:
         practice.proven_min_verdicts = proven_min_verdicts
     tagged = Counter(tag for s in sources for tag in s.lesson.tags)
@@ -259,35 +265,88 @@ def merge_lessons(
     NEAR_DUPLICATE), or starts a practice of its own. Successes come first and the latest first, so a
     statement is the latest success; comparing with statements only keeps a chain of loosely similar
     lessons from drifting into one practice. `words`: each lesson text's text_words, found before."""
+    ordered = merge_order(sources)
+    return practices_of(ordered, assign_practices(ordered, glossary, words))
+
+
+def _merged(
+    sources: Sequence[Source], glossary: Glossary, kept: WordStore | None, merged: MergeStore | None
+) -> list[Practice]:
+    """merge_lessons, or the merge `merged` kept of the same lessons."""
+    from retrogen.engine.playbook_cache import merge_key  # the stores' module reads this one
+
+    ordered = merge_order(sources)
+    key = merge_key(ordered, glossary) if merged is not None else ""
+    assignment = merged.assignment(key, len(ordered)) if merged is not None else None
+    if assignment is None:
+        words = kept.words((s.lesson.lesson for s in ordered), glossary) if kept is not None else None
+        assignment = assign_practices(ordered, glossary, words)
+        if merged is not None:
+            merged.keep(key, assignment)
+    return practices_of(ordered, assignment)
+
+
+def merge_order(sources: Iterable[Source]) -> list[Source]:
+    """The order lessons are merged in: successes first, the latest first (see merge_lessons)."""
+    return sorted(sources, key=lambda s: (s.success, s.review.held_on, s.review.id, s.lesson.id), reverse=True)
+
+
+def practices_of(ordered: Sequence[Source], assignment: Sequence[int]) -> list[Practice]:
+    """The practices of lessons in merge order, each lesson's practice numbered by when it started."""
     practices: list[Practice] = []
+    for source, number in zip(ordered, assignment, strict=True):
+        if number == len(practices):
+            practices.append(Practice([source]))
+        else:
+            practices[number].sources.append(source)
+    return practices
+
+
+def assign_practices(
+    ordered: Sequence[Source], glossary: Glossary = SEED, words: Mapping[str, list[str]] | None = None
+) -> list[int]:
+    """merge_lessons' choice for each lesson of `ordered` (in merge_order): the number of the practice it
+    joins, or the next number when it starts one."""
+    assignment: list[int] = []
     statements: list[frozenset[str]] = []
+    sizes: list[int] = []  # len(statements[i]), for the similarity of each candidate
     statement_concepts: list[frozenset[str]] = []  # same_concepts, its sets made once per statement
     # (theme, term) -> the practices whose statement has both: a lesson is scored only against statements it
     # shares a theme and a term with, so a large knowledge base is not compared pair by pair.
     postings: dict[tuple[str, str], list[int]] = defaultdict(list)
-    ordered = sorted(sources, key=lambda s: (s.success, s.review.held_on, s.review.id, s.lesson.id), reverse=True)
     for source in ordered:
         text = source.lesson.lesson
         terms = lesson_terms(text, glossary, words.get(text) if words is not None else None)
         concepts = concepts_of(terms)
         alike = len(concepts) >= SAME_CONCEPTS
         themes = source.lesson.tags or ("",)  # lessons without a tag are one theme
-        candidates = sorted({i for theme in themes for term in terms for i in postings.get((theme, term), ())})
-        scored = [
-            (1.0 if alike and statement_concepts[i] == concepts else similarity(terms, statements[i]), -i)
-            for i in candidates
-        ]
-        best = max(scored, default=None)
-        if best and best[0] >= NEAR_DUPLICATE:
-            practices[-best[1]].sources.append(source)
+        size = len(terms)
+        # similarity() and max((score, -i)) written out: this loop scores every lesson against its candidates
+        best, chosen = -1.0, -1
+        for i in {i for theme in themes for term in terms for i in postings.get((theme, term), ())}:
+            if alike and statement_concepts[i] == concepts:
+                score = 1.0
+            else:
+                score = len(terms & statements[i]) / math.sqrt(size * sizes[i])
+            if score > best or (score == best and i < chosen):
+                best, chosen = score, i
+        if best >= NEAR_DUPLICATE:
+            assignment.append(chosen)
             continue
         for theme in themes:
             for term in terms:
-                postings[(theme, term)].append(len(practices))
-        practices.append(Practice([source]))
+                postings[(theme, term)].append(len(statements))
+        assignment.append(len(statements))
         statements.append(terms)
+        sizes.append(size)
         statement_concepts.append(concepts)
-    return practices
+    return assignment
+
+
+def tracks_actions(review: Review) -> bool:
+    """Whether some action of the review addresses one of its lessons' problems: the actions a playbook shows."""
+    problems = {lesson.problem for lesson in review.lessons if lesson.problem}
+    return any(problem in problems for action in review.actions for problem in action.addresses)
 
 
 def _sources(reviews: Sequence[Review], actions: pd.DataFrame) -> list[Source]:
@@ -364,10 +423,32 @@ def playbook_markdown(
     """The playbook as one Markdown document; with `review_link` (a review's id to its link), sources link to
     review pages (the site)."""
     template = environment("templates").get_template("playbook.md.j2")
+    text = catalogue(language).labels
+    # The lines a practice repeats per lesson and per review, escaped here once per value: at 10,000 reviews
+    # they are most of the document, and a team or a title is named by many practices.
+    inert = cache(md)
+    said = {True: escape(text["do"]), False: escape(text["avoid"])}
+
+    def also(practice: Practice) -> list[Markup]:
+        return [Markup(f"{said[s.success]}: {inert(s.lesson.lesson)}") for s in practice.also]
+
+    def applies_to(practice: Practice) -> Markup:
+        return Markup("; ".join(inert(where) for where in practice.applies_to))
+
+    def sources(practice: Practice) -> Markup:
+        def named(review: Review) -> str:
+            title = inert(review.title)
+            return f"[{title}]({escape(review_link(review.id))})" if review_link else title
+
+        return Markup("; ".join(f"{named(r)} · {inert(r.team)} · {iso(r.held_on)}" for r in practice.reviews))
+
     return template.render(
         playbook=playbook,
-        text=catalogue(language).labels,
+        text=text,
         today=today,
         review_link=review_link,
         reach=reach,
+        also=also,
+        applies_to=applies_to,
+        sources=sources,
     )

@@ -30,6 +30,9 @@ _LEADING = re.compile(r"^(?:[-+#>!~=]|\d+(?=[.)](?:\s|$)))")
 # An entity (`&lt;`, `&#60;`) would show as the character it names, so its `&` is written out; a lone & is
 # harmless and stays readable.
 _ENTITY = re.compile(r"&(?=#?\w+;)")
+# A character without which _ENTITY, `<` and _INLINE find nothing: most review text has none, and a playbook of
+# 10,000 reviews escapes 90,000 texts.
+_ANY_INLINE = re.compile(r"[&<`*\[\]{|_\\#]")
 
 
 def md(value: Any) -> Markup:
@@ -38,8 +41,9 @@ def md(value: Any) -> Markup:
     if value is None:
         return Markup("")
     text = " ".join(str(value).split())
-    text = _ENTITY.sub("&amp;", text).replace("<", "&lt;")
-    text = _INLINE.sub(lambda m: "\\" + m.group(), text)
+    if _ANY_INLINE.search(text):
+        text = _ENTITY.sub("&amp;", text).replace("<", "&lt;")
+        text = _INLINE.sub(lambda m: "\\" + m.group(), text)
     return Markup(_LEADING.sub(_escape_leading, text))
 
 

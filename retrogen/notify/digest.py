@@ -14,8 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from retrogen.core.status import ACTIVE_STATES, State
-from retrogen.engine.actions import filter_actions, follow_up_order
+from retrogen.core.status import State
+from retrogen.engine.actions import filter_actions
 from retrogen.engine.analysis import Analysis
 from retrogen.formats.urls import SiteUrls, item
 
@@ -83,28 +83,30 @@ def build_digest(
     for `stale` days or more. An action can have several reasons; it is listed once, in order of severity
     (`by_severity`). With `urls` (and a site_url in them) each action links to its place on the site."""
     today = analysis.today
-    table = follow_up_order(filter_actions(analysis.actions, owner=owner, team=team))
-    active = table[table["state"].isin(list(ACTIVE_STATES))]
-    last_updates = analysis.last_updates
+    # The open ones only, and only the columns an item shows: every action's row as a dict cost seconds at
+    # 10,000 reviews. Their order is by_severity's, whatever the table's.
+    active = filter_actions(analysis.actions, owner=owner, team=team, status=State.OPEN)
+    columns = [active[name].tolist() for name in ("review", "id", "owner", "action", "due", "state", "days_late")]
+    reviews = {r.id: r for r in analysis.knowledge_base.reviews}
     owners: dict[str, list[Item]] = {}
-    for row in active.to_dict("records"):
-        key = (str(row["review"]), str(row["id"]))
-        last = last_updates[key]
+    for review_id, action_id, name, action, due, state, days_late in zip(*columns, strict=True):
+        key = (str(review_id), str(action_id))
+        last = analysis.last_update(reviews[key[0]], key[1])
         reasons = []
-        if row["state"] == State.OVERDUE:
+        if state == State.OVERDUE:
             reasons.append(Reason.OVERDUE)
-        elif (row["due"] - today).days <= within:  # days apart, never today + within: that may not be a date
+        elif (due - today).days <= within:  # days apart, never today + within: that may not be a date
             reasons.append(Reason.DUE_SOON)
         if (today - last).days >= stale:
             reasons.append(Reason.STALE)
         if reasons:
-            owners.setdefault(str(row["owner"]), []).append(
+            owners.setdefault(str(name), []).append(
                 Item(
                     *key,
-                    action=str(row["action"]),
-                    due=row["due"],
-                    days_late=None if pd.isna(row["days_late"]) else int(row["days_late"]),
-                    state=str(row["state"]),
+                    action=str(action),
+                    due=due,
+                    days_late=None if pd.isna(days_late) else int(days_late),
+                    state=str(state),
                     last_update=last,
                     reasons=tuple(reasons),
                     link=urls.absolute(item(*key)) if urls else None,

@@ -90,13 +90,15 @@ def build_escalations(
         late = late[late["owner"].isin(owners)]
     reviews = {r.id: r for r in analysis.knowledge_base.reviews}
     groups: dict[tuple[str, str, str | None, str], list[Escalated]] = {}
-    for row in late.sort_values(["days_late", "review", "id"], ascending=[False, True, True]).to_dict("records"):
-        review = reviews[str(row["review"])]
+    ordered = late.sort_values(["days_late", "review", "id"], ascending=[False, True, True])
+    columns = [ordered[name].tolist() for name in ("review", "id", "owner", "action", "days_late")]
+    for review_id, action_id, owner, action, days_late in zip(*columns, strict=True):
+        review = reviews[str(review_id)]
         lead = _lead_of(review)
         # Actions of a review without a lead stay apart per review: each such review is its own problem.
         key = (review.team, review.language, roster.canonical(lead) if lead else None, "" if lead else review.id)
-        action = Escalated(review.id, str(row["id"]), str(row["owner"]), str(row["action"]), int(row["days_late"]))
-        groups.setdefault(key, []).append(action)
+        escalated = Escalated(review.id, str(action_id), str(owner), str(action), int(days_late))
+        groups.setdefault(key, []).append(escalated)
     escalations = []
     for (team_name, language, lead, _), items in sorted(
         groups.items(), key=lambda g: (g[0][0], g[0][2] or "", g[0][3])

@@ -10,7 +10,7 @@ each of its reviews' reports after it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
 from typing import Any
@@ -276,7 +276,19 @@ class ReportBuilder:
         """The report of the review `review_id`; ReportError, with a did-you-mean, when there is none."""
         if review_id not in self.reviews:
             raise ReportError(f"no review {review_id!r} in the knowledge base{_hint(review_id, self.reviews)}")
-        return self.of(self.reviews[review_id])
+        review = self.reviews[review_id]
+        return self.of_team(review.team).of(review)
+
+    def of_team(self, team: str) -> ReportBuilder:
+        """A builder over `team`'s reviews alone. Everything a report of one of them shows comes from its team's
+        reviews (环比 and 同比, carries and slips, verdicts, the follow-up, the team's figures), so it reads the
+        same as from the whole knowledge base, without computing the tables of every other team."""
+        analysis = self.analysis
+        mine = [r for r in analysis.knowledge_base.reviews if r.team == team]
+        if len(mine) == len(self.reviews):
+            return self
+        reviews = replace(analysis.knowledge_base, reviews=mine)
+        return ReportBuilder(replace(analysis, knowledge_base=reviews, cache_notices=[]), self.site)
 
     def of(self, review: Review) -> ReviewReport:
         analyses = [m.analysis for m in review.metrics]
@@ -314,9 +326,10 @@ class ReportBuilder:
             periods = sorted({label for label in (_nameable(r) for r in everyone) if label})
             known = f"; its reviews' periods: {', '.join(periods)}" if periods else ""
             raise ReportError(f"{whose} has no review in {period.label}{known}")
-        summary = self._summary(chosen, period, team)
-        reports = tuple(self.of(r) for r in chosen) if team is not None else ()
-        return Report(language, reports, summary)
+        if team is None:
+            return Report(language, (), self._summary(chosen, period, team))
+        builder = self.of_team(team)
+        return Report(language, tuple(builder.of(r) for r in chosen), builder._summary(chosen, period, team))
 
     def _summary(self, chosen: list[Review], period: Period, team: str | None) -> Summary:
         a = self.analysis

@@ -9,7 +9,10 @@ from html.parser import HTMLParser
 
 import markdown
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from retrogen.formats import render
 from retrogen.formats.render import md
 
 # The site's Markdown extensions (tests/kb/mkdocs.yml, as `init` writes them).
@@ -145,3 +148,17 @@ def test_escapes_only_what_would_change_meaning(value: str, escaped: str) -> Non
 def test_output_is_markup_so_autoescape_leaves_it_alone() -> None:
     assert html.escape(str(md("a < b")), quote=False) != str(md("a < b"))
     assert md(None) == ""
+
+
+def _md_every_pass(value: str) -> str:
+    """md as it was before it skipped text without a character to escape: every pass on every text."""
+    text = " ".join(value.split())
+    text = render._ENTITY.sub("&amp;", text).replace("<", "&lt;")
+    text = render._INLINE.sub(lambda m: "\\" + m.group(), text)
+    return render._LEADING.sub(render._escape_leading, text)
+
+
+@settings(max_examples=500, derandomize=True)
+@given(st.text(alphabet=st.sampled_from(list("&<>`*[]{}|_\\#-+!~=1.) a字;")), max_size=12))
+def test_text_without_a_character_to_escape_skips_the_passes_alike(value: str) -> None:
+    assert str(md(value)) == _md_every_pass(value)

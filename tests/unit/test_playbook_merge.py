@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -455,3 +456,50 @@ def test_each_headline_is_an_instruction_and_a_single_source_says_so(
     single_sources = sum(p.single_source for p in playbook.practices)
     assert 0 < single_sources < len(playbook.practices)
     assert text.count(f"**{single}**") == single_sources
+
+
+def test_the_playbook_tracks_actions_without_the_whole_action_table(knowledge_base: Path) -> None:
+    """With few reviews whose actions address a lesson's problem, the playbook reads the action table's rows of
+    those alone: the same states and verdicts (carries and later reviews' verdicts included) as the whole
+    table's."""
+    fixture = fixture_analysis(knowledge_base).knowledge_base.reviews
+    # As many reviews again whose lessons name no problem, of a team of their own
+    untracked = [
+        replace(r, id=f"{r.id}-elsewhere", team="Elsewhere", lessons=tuple(replace(x, problem=None) for x in r.lessons))
+        for r in fixture
+    ]
+    reviews = [*fixture, *untracked]  # half of them: not most
+    alone = Analysis(KnowledgeBase(reviews, TODAY), GitHistory())
+    text = playbook_markdown(alone.playbook, "en", TODAY)
+    assert "actions" not in alone.__dict__  # the whole table was never built
+    whole = Analysis(KnowledgeBase(reviews, TODAY), GitHistory())
+    assert not whole.actions.empty
+    assert playbook_markdown(whole.playbook, "en", TODAY) == text
+    tracked = [t for p in alone.playbook.practices for t in p.actions]
+    assert {t.state for t in tracked} >= {"done", "carried"} and any(t.verification for t in tracked)
+
+
+def test_a_playbook_without_a_lesson_problem_tracks_nothing() -> None:
+    reviews = [replace(r, lessons=tuple(replace(lesson, problem=None) for lesson in r.lessons)) for r in CRAFTED]
+    analysis = Analysis(KnowledgeBase(reviews, TODAY), GitHistory())
+    assert analysis.playbook.practices and not any(p.actions for p in analysis.playbook.practices)
+    assert "loop" not in analysis.__dict__ and "actions" not in analysis.__dict__
+
+
+def test_the_lines_a_practice_repeats_are_escaped_as_md_escapes(tmp_path: Path) -> None:
+    """The lessons merged into a practice, where it applies and its sources are escaped in Python, once per value
+    (playbook_markdown): each reads exactly as the `md` filter writes it, a link as autoescape writes it."""
+    path = EXAMPLES / "attack" / "attack-review.yaml"
+    attack = review_from_data(parse_text(path, path.read_text(encoding="utf-8")).data, path)
+    [lesson] = [lesson for lesson in attack.lessons if lesson.lesson.startswith("<script>")]
+    twins = [
+        replace(attack, id=f"attack-{n}", lessons=(replace(lesson, type=kind),))
+        for n, kind in enumerate(("success", "failure", "success"))
+    ]
+    playbook = Analysis(KnowledgeBase(twins, TODAY), GitHistory()).playbook
+    [practice] = playbook.practices
+    text = playbook_markdown(playbook, "en", TODAY, review_link=lambda review: f"<{review}>&")
+    assert f"    - Do: {md(lesson.lesson)}\n    - Avoid: {md(lesson.lesson)}\n" in text
+    assert f"    - Applies to: {md(lesson.applies_to)}\n" in text
+    named = f"[{md(attack.title)}](&lt;attack-2&gt;&amp;) · {md(attack.team)} · {attack.held_on.isoformat()}"
+    assert f"    - Sources: {named}; " in text and len(practice.reviews) == 3

@@ -24,6 +24,7 @@ from retrogen.engine import related_cache
 from retrogen.engine.analysis import analyse, analysis_of
 from retrogen.engine.model import Review, load_knowledge_base
 from retrogen.engine.playbook import playbook_markdown
+from retrogen.engine.playbook_cache import MERGE_NAME
 from retrogen.engine.related import Match, RelatedIndex, ReviewTerms, TermTable, review_terms
 from retrogen.engine.related_cache import STORE_NAME, WORDS_NAME, TermStore
 from retrogen.gate.check import read_knowledge_base
@@ -274,6 +275,9 @@ def test_the_playbook_keeps_its_lessons_words_and_reads_alike(tmp_path: Path, mo
     markdown, notices = playbook_kept_in(tmp_path)
     assert markdown == expected and notices and "not what this retrogen writes" in notices[0]
     (tmp_path / WORDS_NAME).write_bytes(b"\xff{")
+    # the words are read (and a damaged file said) when the lessons are merged, not while their merge is kept
+    assert playbook_kept_in(tmp_path) == (expected, [])
+    (tmp_path / MERGE_NAME).unlink()
     markdown, notices = playbook_kept_in(tmp_path)
     assert markdown == expected and notices and "unreadable" in notices[0]
     assert playbook_kept_in(tmp_path) == (expected, [])

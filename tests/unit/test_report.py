@@ -211,3 +211,21 @@ def test_a_report_carries_the_funnel_the_follow_up_and_its_day(builder: ReportBu
     assert [(action.id, verdict.verdict, verdict.actual) for _, action, verdict in emea.follow_up.decided] == [
         ("A1", "achieved", 29)
     ]
+
+
+def test_a_report_made_from_its_team_alone_is_the_whole_knowledge_bases(analysis: Analysis) -> None:
+    """`report <id>` and a team's period report compute only the team's tables (ReportBuilder.of_team): every
+    review's report, and each team's summary, read as they do from the tables of the whole knowledge base."""
+    builder = ReportBuilder(analysis)
+    reviews = analysis.knowledge_base.reviews
+    teams = sorted({r.team for r in reviews})
+    year = parse_label("2026")
+    alone = [builder.review(r.id) for r in reviews]
+    periods = [builder.period(year, team, "en") for team in teams]
+    assert len(teams) > 1 and "actions" not in analysis.__dict__ and "metrics" not in analysis.__dict__
+    assert any(report.follow_up.decided for report in alone) and any(report.kpis for report in alone)
+    assert alone == [builder.of(r) for r in reviews]  # of: from the whole knowledge base's tables
+    for team, scoped in zip(teams, periods, strict=True):
+        chosen = [r for r in reviews if r.team == team and in_period(r, year)]
+        assert scoped.reviews == tuple(builder.of(r) for r in chosen)
+        assert scoped.summary == builder._summary(chosen, year, team)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from retrogen.core.words import CATALOGUES, catalogue
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from retrogen.core.words import CATALOGUES, catalogue, language_of
 from retrogen.gate.vocabulary import FACTORS, KINDS, LANGUAGES, STATUSES
 from retrogen.kb.new import render_review
 
@@ -32,3 +35,11 @@ def test_the_catalogue_has_words_for_every_language_and_code_of_the_schema() -> 
         for code in (*KINDS, *FACTORS, *STATUSES):
             assert words.labels[code], (language, code)
         assert set(words.review_kinds) == set(KINDS)
+
+
+@settings(max_examples=300, derandomize=True)
+@given(st.text(alphabet=st.sampled_from(list("aZé1 _字中ÅßΩ,")), max_size=16))
+def test_a_texts_language_counts_its_ascii_letters_as_latin(sample: str) -> None:
+    latin = sum(char.isascii() and char.isalpha() for char in sample)
+    chinese = sum("\u3400" <= char <= "\u9fff" for char in sample)
+    assert language_of(None, sample) == ("zh" if chinese and chinese * 2 >= latin else "en")

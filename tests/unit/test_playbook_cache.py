@@ -1,0 +1,126 @@
+"""The playbook's merge kept between runs (engine/playbook_cache.py): used while the lessons are the same,
+made afresh when one changed, and never a different playbook from the one made without it."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from retrogen.engine import playbook as playbook_module
+from retrogen.engine.analysis import Analysis, analyse
+from retrogen.engine.history import GitHistory
+from retrogen.engine.model import KnowledgeBase, Review
+from retrogen.engine.playbook import playbook_markdown
+from retrogen.engine.playbook_cache import MERGE_NAME
+from retrogen.gate.config import load_config
+from retrogen.gate.glossary import Glossary
+
+from ..conftest import TODAY
+
+FIXTURE = Path(__file__).resolve().parent.parent / "kb"
+
+
+def fixture_reviews() -> list[Review]:
+    return analyse(load_config(FIXTURE / "mkdocs.yml"), TODAY, use_git=False, cache=False).knowledge_base.reviews
+
+
+def playbook_of(
+    reviews: Sequence[Review], folder: Path | None, glossary: Glossary | None = None
+) -> tuple[str, list[str]]:
+    analysis = Analysis(KnowledgeBase(list(reviews), TODAY), GitHistory(), lasting_folder=folder)
+    if glossary is not None:
+        analysis.glossary = glossary
+    return playbook_markdown(analysis.playbook, "en", TODAY), analysis.cache_notices
+
+
+@pytest.fixture
+def merges(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many lessons each merge run compared (one entry per merge made)."""
+    made: list[int] = []
+    original = playbook_module.assign_practices
+
+    def counted(ordered: Any, *args: Any) -> list[int]:
+        made.append(len(ordered))
+        return original(ordered, *args)
+
+    monkeypatch.setattr(playbook_module, "assign_practices", counted)
+    return made
+
+
+def test_the_kept_merge_is_used_while_the_lessons_are_the_same(tmp_path: Path, merges: list[int]) -> None:
+    reviews = fixture_reviews()
+    expected, _ = playbook_of(reviews, None)
+    assert playbook_of(reviews, tmp_path) == (expected, [])
+    assert len(merges) == 2 and (tmp_path / MERGE_NAME).exists()
+    assert playbook_of(reviews, tmp_path) == (expected, [])
+    assert len(merges) == 2  # kept: no merge made
+    # an edit that is no lesson's (an action's owner) keeps the merge, and shows
+    edited = [
+        dataclasses.replace(r, actions=tuple(dataclasses.replace(a, owner="Zhao Lei") for a in r.actions))
+        for r in reviews
+    ]
+    markdown, notices = playbook_of(edited, tmp_path)
+    assert len(merges) == 2 and "Zhao Lei" in markdown and not notices
+
+
+def test_an_edited_lesson_or_glossary_merges_afresh(tmp_path: Path, merges: list[int]) -> None:
+    reviews = fixture_reviews()
+    playbook_of(reviews, tmp_path)
+    first = next(i for i, r in enumerate(reviews) if r.lessons)
+    lesson = reviews[first].lessons[0]
+    # Another lesson's words and tags: it joins that lesson's practice, which only a new merge can find
+    other = next(o for r in reviews[first + 1 :] for o in r.lessons if o.tags and o.lesson != lesson.lesson)
+    changed = list(reviews)
+    changed[first] = dataclasses.replace(
+        reviews[first],
+        lessons=(dataclasses.replace(lesson, lesson=other.lesson, tags=other.tags), *reviews[first].lessons[1:]),
+    )
+    expected, _ = playbook_of(changed, None)
+    assert playbook_of(changed, tmp_path) == (expected, [])
+    assert expected != playbook_of(reviews, None)[0]
+    retagged = list(reviews)
+    retagged[first] = dataclasses.replace(
+        reviews[first], lessons=(dataclasses.replace(lesson, tags=("新标签",)), *reviews[first].lessons[1:])
+    )
+    expected_retagged, _ = playbook_of(retagged, None)
+    assert playbook_of(retagged, tmp_path) == (expected_retagged, [])
+    plain, _ = playbook_of(reviews, None, Glossary({}))
+    assert playbook_of(reviews, tmp_path, Glossary({})) == (plain, [])
+    assert len(merges) == 1 + 2 * 3 + 1  # each change merged twice: without the store, and with it
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"\xff{", "unreadable"),
+        (b'{"format": 1, "key": "KEY", "practices": [0, 2]}', "not what this retrogen writes"),
+        (b'{"format": 1, "key": "KEY", "practices": "0"}', "not what this retrogen writes"),
+        (b'{"format": 1, "key": "KEY", "practices": [0, true]}', "not what this retrogen writes"),
+    ],
+)
+def test_a_damaged_merge_is_made_again_with_a_notice(tmp_path: Path, content: bytes, problem: str) -> None:
+    reviews = fixture_reviews()
+    expected, _ = playbook_of(reviews, None)
+    playbook_of(reviews, tmp_path)
+    kept = json.loads((tmp_path / MERGE_NAME).read_text(encoding="utf-8"))
+    lessons = len(kept["practices"])
+    damaged = content.replace(b"KEY", kept["key"].encode())
+    if b"[0, 2]" in damaged:  # a practice number that skips one, as long as the real merge
+        damaged = damaged.replace(b"[0, 2]", json.dumps([0, 2] + [0] * (lessons - 2)).encode())
+    (tmp_path / MERGE_NAME).write_bytes(damaged)
+    markdown, notices = playbook_of(reviews, tmp_path)
+    assert markdown == expected
+    assert len(notices) == 1 and MERGE_NAME in notices[0] and problem in notices[0] and "rebuilding" in notices[0]
+    assert playbook_of(reviews, tmp_path) == (expected, [])  # written again whole
+
+
+def test_a_merge_kept_for_other_lessons_is_not_used(tmp_path: Path) -> None:
+    reviews = fixture_reviews()
+    expected, _ = playbook_of(reviews, None)
+    playbook_of(reviews[:3], tmp_path)
+    assert playbook_of(reviews, tmp_path) == (expected, [])

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from retrogen.core.errors import BuildError, ConfigError
 from retrogen.gate.config import Config, load_config
 from retrogen.site.build import BuildReport, generate, load_mkdocs_config, quiet_toolchain
+from retrogen.site.memo import PageMemo
 from retrogen.site.output import check_places, exclusive
 
 if TYPE_CHECKING:
@@ -92,6 +93,7 @@ class Regenerator:
 
     def __init__(self, config: Config, today: date, *, use_git: bool) -> None:
         self.config, self.today, self.use_git = config, today, use_git
+        self.memo = PageMemo()  # the pages of the last regeneration: those whose inputs are unchanged are kept
 
     def regenerate(self) -> Regeneration:
         start = time.monotonic()
@@ -101,7 +103,7 @@ class Regenerator:
             # One process: forking worker processes from a server full of threads is how processes
             # deadlock or outlive the server.
             with exclusive(self.config.generated_dir):  # a `build` running beside it writes the same pages
-                report = generate(self.config, self.today, use_git=self.use_git, jobs=1)
+                report = generate(self.config, self.today, use_git=self.use_git, jobs=1, memo=self.memo)
         except (ConfigError, BuildError) as exc:
             return Regeneration(None, time.monotonic() - start, str(exc))
         return Regeneration(report, time.monotonic() - start)

@@ -11,6 +11,7 @@ serving never writes into site_dir."""
 from __future__ import annotations
 
 import errno
+import gc
 import logging
 import shutil
 import socket
@@ -132,6 +133,22 @@ def check_address(dev_addr: str) -> None:
             raise address_error(dev_addr, exc) from None
 
 
+@contextmanager
+def collecting_after() -> Iterator[None]:
+    """Python's cycle collector paused for the block and run once after it. A regeneration builds an analysis as
+    large as the one it replaces, and the collector, which runs as the heap grows, went through the whole heap
+    several times during one (1.7 s of 6.7 s of CPU at 1,000 reviews); once after it costs 0.4 s."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
+
+
 class _NoDirtyWarning(logging.Filter):
     """MkDocs warns on every dirty build that navigation may be inaccurate. It is not here: a page added or
     removed, the only change that alters navigation, gets a clean build."""
@@ -181,6 +198,10 @@ class SiteServer:
 
     def rebuild(self) -> None:
         """The builder MkDocs' server calls after a change of a watched input."""
+        with collecting_after():
+            self._rebuild()
+
+    def _rebuild(self) -> None:
         regeneration = self.regenerator.regenerate()
         if regeneration.changed or not regeneration.ok:
             self.notify(regeneration)  # a save that changes nothing the site shows says nothing
@@ -240,7 +261,8 @@ def serve_site(
         check_address(dev_addr)
     quiet_toolchain()
     regenerator = Regenerator(config, today, use_git=use_git)
-    first = regenerator.regenerate()
+    with collecting_after():
+        first = regenerator.regenerate()
     notify(first)
     if not first.ok and not (config.generated_dir / "index.md").is_file():
         raise BuildError("no site to serve: fix the errors above")

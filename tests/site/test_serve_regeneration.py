@@ -4,6 +4,8 @@ edit are rendered again."""
 
 from __future__ import annotations
 
+import gc
+import weakref
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -14,7 +16,7 @@ from retrogen.gate.config import load_config
 from retrogen.site import reports
 from retrogen.site.build import generate
 from retrogen.site.pages import SiteBuilder
-from retrogen.site.serve import Regenerator
+from retrogen.site.serve import Regenerator, collecting_after
 
 TODAY = date(2026, 11, 20)
 
@@ -118,3 +120,21 @@ def test_a_page_written_behind_serves_back_is_written_again(knowledge_base: Path
     assert regeneration.report is not None and regeneration.report.pages is not None
     assert regeneration.report.pages.written == ["reviews/2026-q3-east-sales.md"]
     assert_as_a_full_generation_writes(knowledge_base)
+
+
+def test_the_cycle_collector_waits_for_the_end_of_a_regeneration() -> None:
+    """Paused while a regeneration builds its analysis (it went through the whole heap several times), run
+    once after it: nothing a regeneration leaves behind in cycles outlives it."""
+
+    class Node:
+        pass
+
+    with collecting_after():
+        assert not gc.isenabled()
+        node = Node()
+        node.cycle = node  # type: ignore[attr-defined]
+        left = weakref.ref(node)
+        del node
+        assert left() is not None  # a cycle: only the collector frees it
+    assert gc.isenabled()
+    assert left() is None

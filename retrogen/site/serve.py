@@ -25,6 +25,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+import jinja2
+import jinja2.bccache
+
 from retrogen.core.errors import BuildError, ConfigError
 from retrogen.gate.config import Config, load_config
 from retrogen.site.build import BuildReport, generate, load_mkdocs_config, quiet_toolchain
@@ -149,6 +152,36 @@ def collecting_after() -> Iterator[None]:
         gc.collect()
 
 
+class CompiledTemplates(jinja2.BytecodeCache):
+    """The theme's templates as compiled, kept for the server's life. MkDocs makes a new Jinja environment for
+    each build, which compiled Material's templates again on every save (0.8 s of a one-page build); a template
+    whose source changed (an edited override) no longer matches its checksum and is compiled again."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self.compiled.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+def keep_compiled(mkdocs_config: MkDocsConfig, templates: CompiledTemplates) -> None:
+    """Make the theme's environments of every build of `mkdocs_config` use `templates`."""
+    theme = mkdocs_config.theme
+    make_environment = theme.get_env
+
+    def environment() -> jinja2.Environment:
+        made = make_environment()
+        made.bytecode_cache = templates
+        return made
+
+    theme.get_env = environment  # type: ignore[method-assign]
+
+
 class _NoDirtyWarning(logging.Filter):
     """MkDocs warns on every dirty build that navigation may be inaccurate. It is not here: a page added or
     removed, the only change that alters navigation, gets a clean build."""
@@ -180,13 +213,16 @@ class SiteServer:
         self, regenerator: Regenerator, site_dir: str, dev_addr: str | None, notify: Callable[[Regeneration], None]
     ) -> None:
         self.regenerator, self.site_dir, self.dev_addr, self.notify = regenerator, site_dir, dev_addr, notify
+        self.templates = CompiledTemplates()
         self.mkdocs_config = self.load_mkdocs_config()
         self.url = serve_url(self.mkdocs_config)
         self.site_inputs = site_stamp(regenerator.config)
 
     def load_mkdocs_config(self) -> MkDocsConfig:
         options = {"dev_addr": self.dev_addr} if self.dev_addr else {}
-        return load_mkdocs_config(self.regenerator.config, self.site_dir, **options)
+        mkdocs_config = load_mkdocs_config(self.regenerator.config, self.site_dir, **options)
+        keep_compiled(mkdocs_config, self.templates)
+        return mkdocs_config
 
     def build(self, *, clean: bool) -> None:
         from mkdocs.commands.build import build

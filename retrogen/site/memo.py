@@ -112,7 +112,9 @@ class PageMemo:
         key = digest((str(folder), setting))
         if key != self._setting:
             self._entries.clear()
+            self._fragments.clear()
         self._setting, self._folder, self._rendered, self._reviews = key, folder, {}, {}
+        self._fragments_now = {}
 
     def kept(self, name: str, inputs: bytes, lookup: Callable[[Any], Any]) -> bool:
         """True when the file `name`, rendered from `inputs`, is on disk as the last regeneration wrote it."""

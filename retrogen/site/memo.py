@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from retrogen.engine.model import Review
+from retrogen.engine.model import Action, Review
 
 
 class Kept:
@@ -37,11 +37,14 @@ def digest(inputs: object) -> bytes:
     return hashlib.blake2b(pickle.dumps(inputs, protocol=pickle.HIGHEST_PROTOCOL), digest_size=16).digest()
 
 
-_REVIEW_FIELDS = tuple(field.name for field in fields(Review))
+# What many inputs share, each digested once per regeneration (see PageMemo.digest): a review is in the
+# inputs of its own page, its report and the pages that link to it; an action in every later follow-up of its
+# team. By their fields, not their __dict__: that also holds what was cached on them (a review's language).
+_SHARED: dict[type, tuple[str, ...]] = {kind: tuple(field.name for field in fields(kind)) for kind in (Review, Action)}
 
 
-def _review(known: bytes) -> None:
-    """Stands for a review in a digest (see PageMemo.digest); never called."""
+def _stands_for(known: bytes) -> None:
+    """Stands for a shared value in a digest; never called."""
 
 
 Stamp = tuple[int, int, int]  # the written file's inode, size and mtime
@@ -74,10 +77,8 @@ class PageMemo:
         self._folder: Path | None = None
         self._entries: dict[str, _Entry] = {}
         self._rendered: dict[str, _Entry] = {}  # rendered by this regeneration, stamped once written
-        # Each review's digest, worked out once per regeneration: a review is in the inputs of its own page,
-        # its report, and the pages that link to it.
-        self._reviews: dict[int, tuple[Review, bytes]] = {}
-        self._dispatch = {**copyreg.dispatch_table, Review: self._reduce_review}
+        self._shared: dict[int, tuple[object, bytes]] = {}  # by id(): this regeneration's reviews and actions
+        self._dispatch = {**copyreg.dispatch_table, **{kind: self._reduce_shared for kind in _SHARED}}
         # Parts of pages (a chart's SVG, a table) by their inputs: the last regeneration's, and this one's.
         self._fragments: dict[bytes, str] = {}
         self._fragments_now: dict[bytes, str] = {}
@@ -92,20 +93,22 @@ class PageMemo:
         return made
 
     def digest(self, inputs: object) -> bytes:
-        """digest(inputs), each review in them by its own digest."""
+        """digest(inputs), each review and action in them by its own digest."""
         buffer = io.BytesIO()
         pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
         pickler.dispatch_table = self._dispatch
         pickler.dump(inputs)
         return hashlib.blake2b(buffer.getbuffer(), digest_size=16).digest()
 
-    def _reduce_review(self, review: Review) -> tuple[Callable[[bytes], None], tuple[bytes]]:
-        known = self._reviews.get(id(review))
-        if known is None or known[0] is not review:
-            # Its fields, not its __dict__: that also holds what was cached on it (its language), or not yet.
-            known = (review, digest([getattr(review, name) for name in _REVIEW_FIELDS]))
-            self._reviews[id(review)] = known
-        return _review, (known[1],)
+    def _reduce_shared(self, value: object) -> tuple[Callable[[bytes], None], tuple[bytes]]:
+        known = self._shared.get(id(value))
+        if known is None or known[0] is not value:
+            known = (
+                value,
+                self.digest([type(value).__name__, *(getattr(value, name) for name in _SHARED[type(value)])]),
+            )
+            self._shared[id(value)] = known
+        return _stands_for, (known[1],)
 
     def begin(self, folder: Path, setting: object) -> None:
         """Start a regeneration into `folder`, given what every file depends on (the configuration, the day)."""
@@ -113,7 +116,7 @@ class PageMemo:
         if key != self._setting:
             self._entries.clear()
             self._fragments.clear()
-        self._setting, self._folder, self._rendered, self._reviews = key, folder, {}, {}
+        self._setting, self._folder, self._rendered, self._shared = key, folder, {}, {}
         self._fragments_now = {}
 
     def kept(self, name: str, inputs: bytes, lookup: Callable[[Any], Any]) -> bool:
@@ -136,5 +139,5 @@ class PageMemo:
         for name, entry in self._rendered.items():
             if name in files:
                 entries[name] = _Entry(entry.inputs, entry.lookups, _stamp(self._folder / name))
-        self._entries, self._rendered, self._reviews = entries, {}, {}
+        self._entries, self._rendered, self._shared = entries, {}, {}
         self._fragments, self._fragments_now = self._fragments_now, {}

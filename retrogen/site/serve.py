@@ -2,11 +2,11 @@
 
 One watcher, one build loop: MkDocs' live-reload server watches the knowledge base's inputs (the reviews,
 mkdocs.yml, the schema copy, the roster and the theme overrides), and its builder regenerates the pages and
-then rebuilds with MkDocs. Only pages whose content changed are rewritten, and MkDocs' dirty build renders
-only those, so one edit costs little; a page added or removed gets a clean build, so nothing stale stays
-served. The generated pages are not watched: they change only when the builder writes them, and watching
-them would turn every regeneration into the next one. MkDocs serves from a temporary folder of its own:
-serving never writes into site_dir."""
+then rebuilds with MkDocs. Only pages whose inputs changed are rendered again (site/memo.py) and only pages
+whose content changed are rewritten, and MkDocs' dirty build renders only those, so one edit costs little; a
+page added or removed gets a clean build, so nothing stale stays served. The generated pages are not watched:
+they change only when the builder writes them, and watching them would turn every regeneration into the next
+one. MkDocs serves from a temporary folder of its own: serving never writes into site_dir."""
 
 from __future__ import annotations
 

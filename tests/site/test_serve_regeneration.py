@@ -5,6 +5,7 @@ edit are rendered again."""
 from __future__ import annotations
 
 import gc
+import time
 import weakref
 from collections.abc import Callable
 from datetime import date
@@ -174,3 +175,16 @@ def test_every_build_of_the_server_uses_its_compiled_templates(knowledge_base: P
     assert server.mkdocs_config.theme.get_env().bytecode_cache is server.templates
     server.mkdocs_config = server.load_mkdocs_config()  # as a clean build reads mkdocs.yml again
     assert server.mkdocs_config.theme.get_env().bytecode_cache is server.templates
+
+
+def test_after_a_rebuild_the_collector_runs_once_the_page_is_served(monkeypatch: pytest.MonkeyPatch) -> None:
+    collected: list[float] = []
+    monkeypatch.setattr(gc, "collect", lambda: collected.append(time.monotonic()))
+    with collecting_after(0.5):
+        assert not gc.isenabled()
+    ended = time.monotonic()
+    assert gc.isenabled() and collected == []  # not yet: the browser is reloading the page
+    deadline = ended + 10
+    while not collected and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(collected) == 1 and collected[0] - ended >= 0.5

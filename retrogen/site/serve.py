@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import jinja2
-import jinja2.bccache
 
 from retrogen.core.errors import BuildError, ConfigError
+from retrogen.formats.render import CompiledTemplates
 from retrogen.gate.config import Config, load_config
 from retrogen.site.build import BuildReport, generate, load_mkdocs_config, quiet_toolchain
 from retrogen.site.memo import PageMemo
@@ -164,25 +164,10 @@ def collecting_after(delay: float = 0.0) -> Iterator[None]:
             gc.collect()
 
 
-class CompiledTemplates(jinja2.BytecodeCache):
-    """The theme's templates as compiled, kept for the server's life. MkDocs makes a new Jinja environment for
-    each build, which compiled Material's templates again on every save (0.8 s of a one-page build); a template
-    whose source changed (an edited override) no longer matches its checksum and is compiled again."""
-
-    def __init__(self) -> None:
-        self.compiled: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        code = self.compiled.get(bucket.key)
-        if code is not None:
-            bucket.bytecode_from_string(code)
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self.compiled[bucket.key] = bucket.bytecode_to_string()
-
-
 def keep_compiled(mkdocs_config: MkDocsConfig, templates: CompiledTemplates) -> None:
-    """Make the theme's environments of every build of `mkdocs_config` use `templates`."""
+    """Make the theme's environments of every build of `mkdocs_config` use `templates`. MkDocs makes a new
+    Jinja environment for each build, which compiled Material's templates again on every save (0.8 s of a
+    one-page build)."""
     theme = mkdocs_config.theme
     make_environment = theme.get_env
 

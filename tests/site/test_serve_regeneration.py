@@ -10,16 +10,14 @@ import weakref
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
 
-import jinja2
 import pytest
 
 from retrogen.gate.config import load_config
 from retrogen.site import reports
 from retrogen.site.build import generate
 from retrogen.site.pages import SiteBuilder
-from retrogen.site.serve import CompiledTemplates, Regenerator, SiteServer, collecting_after
+from retrogen.site.serve import Regenerator, SiteServer, collecting_after
 
 TODAY = date(2026, 11, 20)
 
@@ -141,31 +139,6 @@ def test_the_cycle_collector_waits_for_the_end_of_a_regeneration() -> None:
         assert left() is not None  # a cycle: only the collector frees it
     assert gc.isenabled()
     assert left() is None
-
-
-def test_theme_templates_are_compiled_once_for_the_servers_life(monkeypatch: pytest.MonkeyPatch) -> None:
-    """MkDocs makes a new Jinja environment for each build; the server's compiled templates outlive it, and a
-    template whose source changed is compiled again."""
-    sources = {"page.html": "<p>{{ title }}</p>"}
-    compiled: list[str] = []
-    compile_source = jinja2.Environment.compile
-
-    def counting(self: jinja2.Environment, source: str, *args: Any, **kwargs: Any) -> Any:
-        compiled.append(source)
-        return compile_source(self, source, *args, **kwargs)
-
-    monkeypatch.setattr(jinja2.Environment, "compile", counting)
-    templates = CompiledTemplates()
-
-    def render() -> str:
-        environment = jinja2.Environment(loader=jinja2.DictLoader(sources), bytecode_cache=templates)
-        return environment.get_template("page.html").render(title="x")
-
-    assert render() == "<p>x</p>" and render() == "<p>x</p>"
-    assert len(compiled) == 1
-    sources["page.html"] = "<h1>{{ title }}</h1>"
-    assert render() == "<h1>x</h1>"
-    assert len(compiled) == 2
 
 
 def test_every_build_of_the_server_uses_its_compiled_templates(knowledge_base: Path, tmp_path: Path) -> None:

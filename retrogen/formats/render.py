@@ -71,10 +71,11 @@ def iso(value: date | None) -> str:
     return "" if value is None else value.isoformat()
 
 
-class _CompiledTemplates(jinja2.BytecodeCache):
+class CompiledTemplates(jinja2.BytecodeCache):
     """Templates compiled once a process, not once a build: compiling was half the time of generating the pages,
-    which `serve` does on every save (and the tests hundreds of times). Jinja keys the code by the template's
-    source, so an edited template is compiled again."""
+    which `serve` does on every save (and the tests hundreds of times); `serve` keeps the theme's in one too.
+    Jinja keys the code by the template's source, so an edited template is compiled again; the code depends on
+    the environment's settings, so each kind of environment needs a cache of its own."""
 
     def __init__(self) -> None:
         self._code: dict[str, bytes] = {}
@@ -88,7 +89,7 @@ class _CompiledTemplates(jinja2.BytecodeCache):
         self._code[bucket.key] = bucket.bytecode_to_string()
 
 
-_COMPILED = _CompiledTemplates()  # only for environment(): the code depends on the environment's settings
+_COMPILED = CompiledTemplates()  # only for environment(): the code depends on the environment's settings
 
 
 def environment(package_folder: str) -> jinja2.Environment:

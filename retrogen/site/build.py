@@ -20,8 +20,9 @@ from retrogen.gate.check import CheckResult, read_knowledge_base
 from retrogen.gate.config import Config
 from retrogen.gate.reporters import plural
 from retrogen.site.editor import EDITOR_DECAP, editor_files
+from retrogen.site.memo import PageMemo
 from retrogen.site.output import WriteReport, check_places, exclusive, recover, replacing, write_pages
-from retrogen.site.pages import build_pages
+from retrogen.site.pages import build_pages, regenerated_pages
 from retrogen.site.reports import review_reports
 
 if TYPE_CHECKING:
@@ -58,9 +59,11 @@ def generate(
     refuse_warnings: bool = False,
     progress: Progress = _no_progress,
     cache: bool = True,
+    memo: PageMemo | None = None,
 ) -> BuildReport:
     """Check the reviews and (when none has an error, nor a warning with `refuse_warnings`: `check --strict`)
-    write the generated pages. Nothing is built yet."""
+    write the generated pages. Nothing is built yet. With `memo` (serve's), a page whose inputs did not change
+    since the last regeneration is neither rendered nor written again."""
     progress("checking and analysing the reviews")
     reading = read_knowledge_base(config, today, jobs=jobs, cache=cache)
     analysis = analysis_of(load_knowledge_base(reading, config, today), config, use_git=use_git, cache=cache)
@@ -70,15 +73,20 @@ def generate(
         return report
     count = len(analysis.knowledge_base.reviews)
     progress(f"generating the pages of {plural(count, 'review')}")
-    pages = build_pages(analysis, config)
+    if memo is not None:
+        memo.begin(config.generated_dir, (config, today, use_git))
+    pages = build_pages(analysis, config) if memo is None else regenerated_pages(analysis, config, memo)
     report.notices += analysis.cache_notices  # the related index's, once the pages asked for it
     progress("writing each review's report (.docx)")
-    reports = review_reports(analysis)
+    reports = review_reports(analysis, memo)
     editor = editor_files(config, analysis.knowledge_base.reviews) if config.settings.editor == EDITOR_DECAP else {}
+    files = {**pages, **reports, **editor}
     try:
-        report.pages = write_pages(config.generated_dir, {**pages, **reports, **editor})
+        report.pages = write_pages(config.generated_dir, files)
     except OSError as exc:
         raise BuildError(cannot_write(config.generated_dir, exc)) from None
+    if memo is not None:
+        memo.written(files)
     return report
 
 

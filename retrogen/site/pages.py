@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from functools import cached_property
 from importlib import resources
 from typing import Any
@@ -30,9 +30,10 @@ from retrogen.gate.config import Config
 from retrogen.gate.findings import CODES
 from retrogen.gate.schema import load_schema
 from retrogen.gate.vocabulary import FACTORS, LESSON_TYPES
-from retrogen.site.charts import bar_chart, line_chart, sparkline
+from retrogen.site.charts import Chart, Figure, Sparkline, bar_chart, line_chart, sparkline
+from retrogen.site.memo import KEPT, Content, PageMemo
 
-Pages = dict[str, str]
+Pages = dict[str, Content]  # KEPT: as `serve` wrote it last time
 
 
 @dataclass(frozen=True)
@@ -60,9 +61,11 @@ def _front(value: Any) -> Markup:
 class SiteBuilder:
     """Renders every page; one instance per build."""
 
-    def __init__(self, analysis: Analysis, config: Config) -> None:
+    def __init__(self, analysis: Analysis, config: Config, memo: PageMemo | None = None) -> None:
         self.analysis = analysis
         self.config = config
+        self.memo = memo  # `serve`'s pages of the last regeneration
+        self._named_seen: dict[str, Named] | None = None  # what the page being rendered names
         self.text = catalogue(config.language).labels
         self.env = environment("templates/site")
         self.env.filters["front"] = _front
@@ -85,14 +88,28 @@ class SiteBuilder:
         review_id, _, action_id = reference.partition(":")
         row = self.analysis.review_rows.get(review_id)
         if row is None:
-            return Named(urls.reference(reference), reference, reference)
-        review = row.review
-        action = next((a.action for a in review.actions if a.id == action_id), action_id) if action_id else ""
-        return Named(urls.reference(reference), review.title, review.period or review.title, action)
+            named = Named(urls.reference(reference), reference, reference)
+        else:
+            review = row.review
+            action = next((a.action for a in review.actions if a.id == action_id), action_id) if action_id else ""
+            named = Named(urls.reference(reference), review.title, review.period or review.title, action)
+        if self._named_seen is not None:
+            self._named_seen[reference] = named
+        return named
 
     def render(self, template: str, page: str = "", **context: Any) -> str:
         """`template` as the page `page` (its source path inside docs_dir), which its links start from."""
         return self.env.get_template(template).render(page=page, **context)
+
+    def page(self, template: str, page: str, **context: Any) -> Content:
+        """`template` as the page `page`, or KEPT when `serve` rendered it from the same context last time."""
+        return self._rendered(page, {"template": template, **context}, lambda: self.render(template, page, **context))
+
+    def drawn(self, draw: Callable[..., Figure | Chart | Sparkline], *args: Any, **kwargs: Any) -> Markup:
+        """The chart `draw(*args, **kwargs)` as SVG; `serve` draws again only a chart whose data changed."""
+        if self.memo is None:
+            return Markup(draw(*args, **kwargs).svg())
+        return Markup(self.memo.fragment((draw.__name__, args, kwargs), lambda: draw(*args, **kwargs).svg()))
 
     # The columns of html_table that hold names rather than figures.
     NAME_COLUMNS = frozenset({"occasion", "metric", "unit", "stage", "team", "review", "title", "factor"})
@@ -110,7 +127,12 @@ class SiteBuilder:
         rows = [[cell(c, row[c]) for c in headers] for row in (frame if isinstance(frame, list) else records(frame))]
         # Figures align right, to be compared by place; names (a metric, a unit, a stage) read from the left.
         names = [number for number, column in enumerate(headers, 1) if number > 1 and column in self.NAME_COLUMNS]
-        return Markup(self.render("table.html.j2", headers=list(headers.values()), rows=rows, names=names))
+        table = ("table.html.j2", list(headers.values()), rows, names)
+        if self.memo is None:
+            return Markup(self.render(table[0], headers=table[1], rows=rows, names=names))
+        return Markup(
+            self.memo.fragment(table, lambda: self.render(table[0], headers=table[1], rows=rows, names=names))
+        )
 
     def pages(self) -> Pages:
         pages: Pages = {
@@ -120,7 +142,7 @@ class SiteBuilder:
             urls.PLAYBOOK: self.playbook(),
             urls.TRACKER: self.actions(),
             urls.METRICS: self.metrics(),
-            urls.TAGS: self.render(
+            urls.TAGS: self.page(
                 "tags.md.j2",
                 urls.TAGS,
                 aliases=sorted((tag, aliases) for tag, aliases in self.config.tags.aliases.items() if aliases),
@@ -135,7 +157,8 @@ class SiteBuilder:
         return pages
 
     # --- one review -------------------------------------------------------------------------------
-    def review(self, review: Review) -> str:
+    def review(self, review: Review) -> Content:
+        """The review's page, or KEPT when `serve` wrote it from the same inputs last time."""
         a = self.analysis
         metrics = self.metrics_by_review.get(review.id, [])
         funnel = self.funnel_by_review.get(review.id, [])
@@ -150,38 +173,65 @@ class SiteBuilder:
             row["slip_note"] = slip_note(slip, review.language) if slip.carries else ""
             row["history"] = a.histories[(review.id, action.id)]
             actions.append(row)
+        page = urls.review_page(review.id)
+        # Everything the page shows but its labels (the review's language stands for them) and its funnel chart
+        # (drawn from the funnel rows): what `serve` compares to tell whether the page changed.
+        inputs = {
+            "language": review.language,
+            "r": review,
+            "metrics": metrics,
+            "funnel": funnel,
+            "actions": actions,
+            "follow_up": a.follow_up(review),
+            "summary": a.review_summary(review),
+            "tag_aliases": [alias for tag in review.tags for alias in self.config.tags.aliases_of(tag)],
+            "team_page": urls.source_link(urls.team(self.team_slug[review.team]), page),
+            "related": self.related(review),
+        }
+        return self._rendered(page, inputs, lambda: self._review_page(page, inputs))
+
+    def _review_page(self, page: str, inputs: dict[str, Any]) -> str:
         # A review's page speaks the review's language; the site-wide pages follow theme.language.
-        words = catalogue(review.language)
+        words = catalogue(inputs["language"])
         text = words.labels
-        follow_up = a.follow_up(review)
+        funnel = inputs["funnel"]
         funnel_chart = bar_chart(
             text["funnel"],
             [s["stage"] for s in funnel],
             [s["count"] for s in funnel],
             notes=[percent(s["conversion"]) for s in funnel],
         )
-        page = urls.review_page(review.id)
         return self.render(
             "review.md.j2",
             page,
+            **inputs,
             text=text,
-            r=review,
-            metrics=metrics,
-            funnel=funnel,
-            actions=actions,
-            follow_up=follow_up,
-            summary=a.review_summary(review),
             list_separator=words.list_separator,
             funnel_chart=Markup(funnel_chart.svg()),
-            tag_aliases=[alias for tag in review.tags for alias in self.config.tags.aliases_of(tag)],
-            team_page=urls.source_link(urls.team(self.team_slug[review.team]), page),
-            related=self.related(review),
         )
+
+    def _rendered(self, page: str, inputs: dict[str, Any], render: Callable[[], str]) -> Content:
+        """`render()`, or KEPT when the memo has the page from the same inputs and the same answers to the
+        references it named (a linked review's title lives in that review, not in `inputs`)."""
+        if self.memo is None:
+            return render()
+        key = self.memo.digest(inputs)
+        if self.memo.kept(page, key, self.named):
+            return KEPT
+        self._named_seen = {}
+        try:
+            content = render()
+            self.memo.rendered(page, key, self._named_seen.items())
+        finally:
+            self._named_seen = None
+        return content
 
     def related(self, review: Review) -> list[tuple[Review, Match]]:
         """相关的过往经验 (Analysis.related_to), each with its review."""
         reviews = self.analysis.review_rows
-        return [(reviews[m.review].review, m) for m in self.analysis.related_to(review.id)]
+        # Scored 0: the scores order the list and are not shown, so an edit that moves a score alone changes
+        # no page (`serve` compares what a page is made from).
+        return [(reviews[m.review].review, replace(m, score=0.0)) for m in self.analysis.related_to(review.id)]
 
     # --- knowledge-base pages ---------------------------------------------------------------------
     def _notices(self) -> list[str]:
@@ -190,11 +240,11 @@ class SiteBuilder:
         said = [self.text[f"git_history_{git.notice_key}"].format(detail=git.notice_detail)] if git.notice_key else []
         return self.analysis.reading_notices + said
 
-    def dashboard(self) -> str:
+    def dashboard(self) -> Content:
         a = self.analysis
         overdue = records(a.overdue_actions)
         themes = records(a.recurring_themes.head(10))
-        return self.render(
+        return self.page(
             "index.md.j2",
             urls.DASHBOARD,
             stats=a.headline,
@@ -224,7 +274,7 @@ class SiteBuilder:
                 values = [value for _, value in kpi["trend"]]
                 drawn = sum(v is not None for v in values) > 1  # one point is no trend
                 kpi["spark"] = (
-                    Markup(sparkline(f"{kpi['metric']} ({kpi['unit']})", periods, values).svg()) if drawn else None
+                    self.drawn(sparkline, f"{kpi['metric']} ({kpi['unit']})", periods, values) if drawn else None
                 )
                 period = reviews[kpi["review"]].review.period_of
                 kpi["ytd"] = self.analysis.ytd_by_kpi.get(
@@ -245,10 +295,10 @@ class SiteBuilder:
         # Teams with figures first: a row that only says "no periodic review yet" should not push them down.
         return sorted(rows, key=lambda row: not row["kpis"])
 
-    def reviews_index(self) -> str:
+    def reviews_index(self) -> Content:
         rows = self.analysis.latest_reviews
         reviews = [row.review for row in rows]
-        return self.render(
+        return self.page(
             "reviews_index.md.j2",
             urls.REVIEWS,
             rows=rows,
@@ -257,11 +307,11 @@ class SiteBuilder:
             periods=_choices((r.period for r in reviews if r.period), reverse=True),
         )
 
-    def lessons(self) -> str:
+    def lessons(self) -> Content:
         lessons = records(
             self.analysis.lessons.sort_values(["held_on", "review", "lesson_id"], ascending=[False, True, True])
         )
-        return self.render(
+        return self.page(
             "lessons.md.j2",
             urls.LESSONS,
             lessons=lessons,
@@ -280,11 +330,12 @@ class SiteBuilder:
         front = f"title: {_front(self.text['playbook'])}\nhide: [navigation]\nsearch:\n  exclude: true"
         return f"---\n{front}\n---\n\n{body}"
 
-    def actions(self) -> str:
+    def actions(self) -> Content:
         a = self.analysis
         weekly = a.weekly.tail(26)
         weeks = [d.isoformat()[5:] for d in weekly["week"]]
-        chart = line_chart(
+        chart = self.drawn(
+            line_chart,
             self.text["over_time"],
             weeks,
             {
@@ -310,7 +361,7 @@ class SiteBuilder:
             "verified": t["verification"],
             "verification_rate": t["verification_rate"],
         }
-        return self.render(
+        return self.page(
             "actions.md.j2",
             urls.TRACKER,
             stats=a.headline,
@@ -330,7 +381,7 @@ class SiteBuilder:
             workload_columns={c: t[c] for c in ("open", "overdue", *(age for age, _, _ in OVERDUE_AGES))},
             # The ages' bounds in days, for the script that recounts them: "overdue_1_7:1:7 … overdue_over_30:31:".
             ages=" ".join(f"{age}:{first}:{last or ''}" for age, first, last in OVERDUE_AGES),
-            weekly_chart=Markup(chart.svg()),
+            weekly_chart=chart,
             # Each action's state on each of the chart's days: the filters add up the rows they keep and redraw.
             weeks=weekly_codes(a.knowledge_base.reviews, a.histories, list(weekly["week"])),
             weekly_table=self.html_table(
@@ -338,7 +389,7 @@ class SiteBuilder:
             ),
         )
 
-    def metrics(self) -> str:
+    def metrics(self) -> Content:
         a, t = self.analysis, self.text
         headers = {
             "occasion": t["period"],
@@ -375,7 +426,7 @@ class SiteBuilder:
             occasions = [str(c) for c in pivot.columns]
             series = {str(team): _values(row) for team, row in pivot.iterrows()}
             title = f"{name} ({unit})" + (f" · {t['cadence_' + each]}" if cadences[(name, unit)] > 1 else "")
-            chart = line_chart(title, occasions, series)
+            chart = self.drawn(line_chart, title, occasions, series)
             rows = [
                 {"team": team, **{o: v for o, v in zip(occasions, values, strict=True)}}
                 for team, values in series.items()
@@ -383,18 +434,20 @@ class SiteBuilder:
             across.append(
                 {
                     "title": title,
-                    "chart": Markup(chart.svg()),
+                    "chart": chart,
                     "table": self.html_table(rows, {"team": t["team"], **{o: o for o in occasions}}),
                 }
             )
         overall = a.funnel_overall.assign(title=lambda f: f["review"].map(self._titles))
-        funnel_chart = bar_chart(t["overall"], list(overall["title"]), list(overall["overall"]), percent=True)
-        return self.render(
+        funnel_chart = self.drawn(
+            bar_chart, t["overall"], list(overall["title"]), list(overall["overall"]), percent=True
+        )
+        return self.page(
             "metrics.md.j2",
             urls.METRICS,
             teams=teams,
             across=across,
-            funnel_chart=Markup(funnel_chart.svg()),
+            funnel_chart=funnel_chart,
             funnel_table=self.html_table(
                 overall,
                 {
@@ -424,12 +477,12 @@ class SiteBuilder:
                 title += f" · {t['cadence_' + trend.cadence]}"
             occasions = list(trend.occasions)
             series = {str(name): _values(row) for name, row in trend.by_metric.iterrows()}
-            chart = line_chart(title, occasions, series, percent=True, reference=1.0)
+            chart = self.drawn(line_chart, title, occasions, series, percent=True, reference=1.0)
             charts.append(
                 {
                     "cadence": trend.cadence,
                     "title": title if len(trends) > 1 else "",
-                    "chart": Markup(chart.svg()),
+                    "chart": chart,
                     "occasions": occasions,
                     "series": series,
                 }
@@ -439,7 +492,8 @@ class SiteBuilder:
     def _causes(self, causes: pd.DataFrame, t: dict[str, str]) -> dict[str, Markup]:
         """Root causes by factor, most frequent first: bars with their cumulative share (the 80/20 view)."""
         factors = [t[f] for f in causes["factor"]]
-        chart = bar_chart(
+        chart = self.drawn(
+            bar_chart,
             t["causes"],
             factors,
             list(causes["problems"]),
@@ -454,13 +508,13 @@ class SiteBuilder:
                 "cumulative_share": t["cumulative_share"],
             },
         )
-        return {"chart": Markup(chart.svg()), "table": table}
+        return {"chart": chart, "table": table}
 
     # --- teams ------------------------------------------------------------------------------------
-    def teams_index(self) -> str:
-        return self.render("teams_index.md.j2", urls.TEAMS, teams=self.teams)
+    def teams_index(self) -> Content:
+        return self.page("teams_index.md.j2", urls.TEAMS, teams=self.teams)
 
-    def team(self, team: TeamView) -> str:
+    def team(self, team: TeamView) -> Content:
         t = self.text
         metrics = []
         for trend in team.kpi_trends:
@@ -468,7 +522,8 @@ class SiteBuilder:
             if trend.several_cadences:
                 title += f" · {t['cadence_' + trend.cadence]}"
             rows = _changes_shown(trend.rows)
-            chart = line_chart(
+            chart = self.drawn(
+                line_chart,
                 title,
                 [r["occasion"] for r in rows],
                 {t["actual"]: [r["actual"] for r in rows]},
@@ -477,7 +532,7 @@ class SiteBuilder:
             metrics.append(
                 {
                     "title": title,
-                    "chart": Markup(chart.svg()),
+                    "chart": chart,
                     "table": self.html_table(
                         rows,
                         {
@@ -505,7 +560,8 @@ class SiteBuilder:
             title = f"{t['funnel']}: {t['conversion']}"
             if len(team.funnel_trends) > 1:
                 title += f" · {t['cadence_' + conversions.cadence]}"
-            chart = line_chart(
+            chart = self.drawn(
+                line_chart,
                 title,
                 list(conversions.occasions),
                 {str(stage): _values(row) for stage, row in conversions.by_stage.iterrows()},
@@ -514,7 +570,7 @@ class SiteBuilder:
             funnel.append(
                 {
                     "title": title if len(team.funnel_trends) > 1 else "",
-                    "chart": Markup(chart.svg()),
+                    "chart": chart,
                     "table": self.html_table(conversions.rows, funnel_headers),
                 }
             )
@@ -532,7 +588,7 @@ class SiteBuilder:
                 },
             )
         reviews = [self.analysis.review_rows[r.id] for r in reversed(team.reviews)]
-        return self.render(
+        return self.page(
             "team.md.j2",
             urls.team_page(team.slug),
             team=team,
@@ -549,11 +605,11 @@ class SiteBuilder:
             themes=[row for row in records(team.themes) if row["kind"] != "factor"],
         )
 
-    def submit(self) -> str:
+    def submit(self) -> Content:
         language = language_of(self.config.language)
         example_name = catalogue(language).example_review
         example = resources.files("retrogen") / "templates" / "init" / "reviews" / f"{example_name}.yaml"
-        return self.render(
+        return self.page(
             "submit.md.j2",
             urls.SUBMIT,
             fields=list(_schema_fields(load_schema())),
@@ -593,5 +649,11 @@ def _schema_fields(schema: dict[str, Any], prefix: str = "") -> Any:
             )
 
 
-def build_pages(analysis: Analysis, config: Config) -> Pages:
-    return SiteBuilder(analysis, config).pages()
+def build_pages(analysis: Analysis, config: Config) -> dict[str, str]:
+    """Every page, rendered."""
+    return {name: page for name, page in SiteBuilder(analysis, config).pages().items() if isinstance(page, str)}
+
+
+def regenerated_pages(analysis: Analysis, config: Config, memo: PageMemo) -> Pages:
+    """Every page, KEPT where `memo` has it from the same inputs."""
+    return SiteBuilder(analysis, config, memo).pages()

@@ -3,22 +3,31 @@ as a download: people who do not browse the site get the same report `retrogen r
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from retrogen.engine.analysis import Analysis
 from retrogen.formats.urls import report_file
 from retrogen.report.content import Report, ReportBuilder, ReviewReport
 from retrogen.report.writers import to_docx
+from retrogen.site.memo import KEPT, Content, PageMemo
 
 
-def review_reports(analysis: Analysis) -> dict[str, bytes]:
-    """Path inside docs_dir -> the .docx of every review."""
+def review_reports(analysis: Analysis, memo: PageMemo | None = None) -> dict[str, Content]:
+    """Path inside docs_dir -> the .docx of every review; KEPT where `memo` (serve's) has it from the same
+    report."""
     builder = ReportBuilder(analysis)
-    return {report_file(review.id): _docx(builder.of(review)) for review in analysis.knowledge_base.reviews}
+    files: dict[str, Content] = {}
+    for review in analysis.knowledge_base.reviews:
+        name, report = report_file(review.id), builder.of(review)
+        files[name] = _docx(report) if memo is None else _kept_or_written(memo, name, report)
+    return files
 
 
-@lru_cache(maxsize=4096)
+def _kept_or_written(memo: PageMemo, name: str, report: ReviewReport) -> Content:
+    key = memo.digest(report)
+    if memo.kept(name, key, lambda _: None):
+        return KEPT
+    memo.rendered(name, key)
+    return _docx(report)
+
+
 def _docx(report: ReviewReport) -> bytes:
-    """`serve` regenerates every page after each edit; a review whose report did not change (its content is
-    the cache key) is not written again. Bounded: at 23 KB a document, 4,096 of them hold under 100 MB."""
     return to_docx(Report(report.language, (report,)))

@@ -1,15 +1,15 @@
-"""Templates are compiled once a process (render._CompiledTemplates): an edited template is never served from
+"""Templates are compiled once a process (render.CompiledTemplates): an edited template is never served from
 the code of its earlier source, and every environment still renders with its own filters and globals."""
 
 from __future__ import annotations
 
 import jinja2
 
-from retrogen.formats.render import _CompiledTemplates, environment
+from retrogen.formats.render import CompiledTemplates, environment
 
 
 def test_an_edited_template_is_compiled_again() -> None:
-    cache = _CompiledTemplates()
+    cache = CompiledTemplates()
     sources = {"page.md.j2": "first {{ value }}"}
     loader = jinja2.FunctionLoader(lambda name: (sources[name], name, lambda: False))
 

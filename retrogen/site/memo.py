@@ -1,0 +1,143 @@
+"""What `serve` keeps between two regenerations: for each generated file, a digest of what it was rendered
+from and the file as written, so that a file whose inputs did not change is neither rendered nor written
+again."""
+
+from __future__ import annotations
+
+import copyreg
+import hashlib
+import io
+import os
+import pickle
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from retrogen.engine.model import Action, Review
+
+
+class Kept:
+    """In place of a file's content: the file is as the last regeneration wrote it, leave it."""
+
+    def __repr__(self) -> str:
+        return "KEPT"
+
+
+KEPT = Kept()
+
+# What a regeneration gives each file: its content, or KEPT.
+Content = str | bytes | Kept
+
+
+def digest(inputs: object) -> bytes:
+    """A digest of everything `inputs` holds. Pickling walks every value, so two inputs that pickle alike
+    render alike; the reverse need not hold (a set may pickle in another order), which costs a render, never
+    a wrong page."""
+    return hashlib.blake2b(pickle.dumps(inputs, protocol=pickle.HIGHEST_PROTOCOL), digest_size=16).digest()
+
+
+# What many inputs share, each digested once per regeneration (see PageMemo.digest): a review is in the
+# inputs of its own page, its report and the pages that link to it; an action in every later follow-up of its
+# team. By their fields, not their __dict__: that also holds what was cached on them (a review's language).
+_SHARED: dict[type, tuple[str, ...]] = {kind: tuple(field.name for field in fields(kind)) for kind in (Review, Action)}
+
+
+def _stands_for(known: bytes) -> None:
+    """Stands for a shared value in a digest; never called."""
+
+
+Stamp = tuple[int, int, int]  # the written file's inode, size and mtime
+
+
+def _stamp(path: Path) -> Stamp | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    inputs: bytes
+    # What the file looked up while it was rendered (a link's title...), with the answer it got then: asked
+    # again before the file is kept.
+    lookups: tuple[tuple[Any, Any], ...]
+    stamp: Stamp | None = None
+
+
+class PageMemo:
+    """The files of the last regeneration. A file is kept when its inputs digest alike, its lookups answer
+    alike, and it is still on disk as written (a `build` beside `serve` may have written it since).
+    Everything is forgotten when what every file depends on (`begin`'s setting) changes."""
+
+    def __init__(self) -> None:
+        self._setting: bytes | None = None
+        self._folder: Path | None = None
+        self._entries: dict[str, _Entry] = {}
+        self._rendered: dict[str, _Entry] = {}  # rendered by this regeneration, stamped once written
+        self._shared: dict[int, tuple[object, bytes]] = {}  # by id(): this regeneration's reviews and actions
+        self._dispatch = {**copyreg.dispatch_table, **{kind: self._reduce_shared for kind in _SHARED}}
+        # Parts of pages (a chart's SVG, a table) by their inputs: the last regeneration's, and this one's.
+        self._fragments: dict[bytes, str] = {}
+        self._fragments_now: dict[bytes, str] = {}
+
+    def fragment(self, inputs: object, make: Callable[[], str]) -> str:
+        """make(), or what it made from the same `inputs` in the last regeneration or this one."""
+        key = self.digest(inputs)
+        made = self._fragments_now.get(key)
+        if made is None:
+            made = self._fragments.get(key)
+            self._fragments_now[key] = made = make() if made is None else made
+        return made
+
+    def digest(self, inputs: object) -> bytes:
+        """digest(inputs), each review and action in them by its own digest."""
+        buffer = io.BytesIO()
+        pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        pickler.dispatch_table = self._dispatch
+        pickler.dump(inputs)
+        return hashlib.blake2b(buffer.getbuffer(), digest_size=16).digest()
+
+    def _reduce_shared(self, value: object) -> tuple[Callable[[bytes], None], tuple[bytes]]:
+        known = self._shared.get(id(value))
+        if known is None or known[0] is not value:
+            known = (
+                value,
+                self.digest([type(value).__name__, *(getattr(value, name) for name in _SHARED[type(value)])]),
+            )
+            self._shared[id(value)] = known
+        return _stands_for, (known[1],)
+
+    def begin(self, folder: Path, setting: object) -> None:
+        """Start a regeneration into `folder`, given what every file depends on (the configuration, the day)."""
+        key = digest((str(folder), setting))
+        if key != self._setting:
+            self._entries.clear()
+            self._fragments.clear()
+        self._setting, self._folder, self._rendered, self._shared = key, folder, {}, {}
+        self._fragments_now = {}
+
+    def kept(self, name: str, inputs: bytes, lookup: Callable[[Any], Any]) -> bool:
+        """True when the file `name`, rendered from `inputs`, is on disk as the last regeneration wrote it."""
+        entry = self._entries.get(name)
+        if entry is None or entry.inputs != inputs or self._folder is None:
+            return False
+        if any(lookup(key) != answer for key, answer in entry.lookups):
+            return False
+        return entry.stamp is not None and _stamp(self._folder / name) == entry.stamp
+
+    def rendered(self, name: str, inputs: bytes, lookups: Iterable[tuple[Any, Any]] = ()) -> None:
+        """`name` was rendered from `inputs`; it is kept next time once `written` has seen it on disk."""
+        self._rendered[name] = _Entry(inputs, tuple(lookups))
+
+    def written(self, files: Mapping[str, Content]) -> None:
+        """The regeneration's files are on disk: remember the rendered ones as written, forget the others."""
+        assert self._folder is not None, "begin() first"
+        entries = {name: entry for name, entry in self._entries.items() if files.get(name) is KEPT}
+        for name, entry in self._rendered.items():
+            if name in files:
+                entries[name] = _Entry(entry.inputs, entry.lookups, _stamp(self._folder / name))
+        self._entries, self._rendered, self._shared = entries, {}, {}
+        self._fragments, self._fragments_now = self._fragments_now, {}

@@ -1,0 +1,163 @@
+"""`serve`'s regeneration keeps the pages whose inputs did not change (retrogen/site/memo.py): after any edit
+the generated pages are byte for byte what a full generation writes, and only the pages that show the
+edit are rendered again."""
+
+from __future__ import annotations
+
+import gc
+import time
+import weakref
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from retrogen.gate.config import load_config
+from retrogen.site import reports
+from retrogen.site.build import generate
+from retrogen.site.pages import SiteBuilder
+from retrogen.site.serve import Regenerator, SiteServer, collecting_after
+
+TODAY = date(2026, 11, 20)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def assert_as_a_full_generation_writes(root: Path) -> None:
+    """A full generation (no memo) over what the regeneration left writes nothing and removes nothing."""
+    report = generate(load_config(root / "mkdocs.yml"), TODAY, use_git=False)
+    assert report.pages is not None, report.check
+    assert report.pages.written == [] and report.pages.removed == []
+
+
+EDITS: list[tuple[str, Callable[[Path], None]]] = [
+    # a review's title is shown on other reviews' pages (follow-up, related lessons, verdicts) and the cross pages
+    ("title", lambda kb: edit(kb / "reviews/2025-q4-east-sales.yaml", "title: ", "title: 改 ")),
+    # an action's state changes what later reviews of the team show in their follow-up
+    (
+        "action state",
+        lambda kb: edit(
+            kb / "reviews/2026-q1-east-sales.yaml",
+            "status: in_progress\n    updates",
+            "status: done\n    done_on: 2026-05-30\n    updates",
+        ),
+    ),
+    # an action's text is shown where it is named: 2026-q2-east-sales's page names 2026-10-east-sales:A3, a review
+    # among none of that page's inputs, so the page is kept only if the name still reads the same
+    (
+        "named action",
+        lambda kb: edit(kb / "reviews/2026-10-east-sales.yaml", "将5%以内折扣的审批权", "将3%以内折扣的审批权"),
+    ),
+    (
+        "lesson text",
+        lambda kb: edit(kb / "reviews/2026-q1-east-sales.yaml", "复购率提升到58%", "复购率提升到58%,继续保持"),
+    ),
+    (
+        "new review",
+        lambda kb: (kb / "reviews/2026-q4-east-sales.yaml").write_text(
+            (kb / "reviews/2026-q3-east-sales.yaml")
+            .read_text(encoding="utf-8")
+            .replace("2026-q3-east-sales", "2026-q4-east-sales"),
+            encoding="utf-8",
+        ),
+    ),
+    ("deleted review", lambda kb: (kb / "reviews/2026-10-east-sales.yaml").unlink()),
+    # the configuration is an input of every page: here, of every link in raw HTML
+    ("configuration", lambda kb: edit(kb / "mkdocs.yml", "use_directory_urls: true", "use_directory_urls: false")),
+]
+
+
+def test_every_edit_leaves_the_pages_a_full_generation_writes(knowledge_base: Path) -> None:
+    regenerator = Regenerator(load_config(knowledge_base / "mkdocs.yml"), TODAY, use_git=False)
+    assert regenerator.regenerate().ok
+    for name, change in EDITS:
+        change(knowledge_base)
+        regeneration = regenerator.regenerate()
+        assert regeneration.ok, (name, regeneration.error)
+        assert regeneration.changed, name
+        assert_as_a_full_generation_writes(knowledge_base)
+
+
+def test_an_edit_renders_only_the_pages_that_show_it(knowledge_base: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    regenerator = Regenerator(load_config(knowledge_base / "mkdocs.yml"), TODAY, use_git=False)
+    assert regenerator.regenerate().ok
+    rendered: list[str] = []
+    review_page, docx = SiteBuilder._review_page, reports._docx
+    monkeypatch.setattr(
+        SiteBuilder, "_review_page", lambda self, page, inputs: rendered.append(page) or review_page(self, page, inputs)
+    )
+    monkeypatch.setattr(reports, "_docx", lambda report: rendered.append(report.review.id) or docx(report))
+    assert regenerator.regenerate().changed == 0
+    assert rendered == []  # nothing changed: nothing rendered
+    # The objective is shown on its own page and report only.
+    edit(knowledge_base / "reviews/2026-q2-emea-enterprise.yaml", "objective: ", "objective: 改 ")
+    regeneration = regenerator.regenerate()
+    assert regeneration.report is not None and regeneration.report.pages is not None
+    assert sorted(regeneration.report.pages.written) == [
+        "reviews/2026-q2-emea-enterprise.docx",
+        "reviews/2026-q2-emea-enterprise.md",
+    ]
+    pages = [name for name in rendered if name.endswith(".md")]
+    documents = [name for name in rendered if not name.endswith(".md")]
+    assert "reviews/2026-q2-emea-enterprise.md" in pages and "2026-q2-emea-enterprise" in documents
+    # Besides its own: the pages and reports whose inputs hold the review (follow-up, related), not all ten.
+    assert len(pages) < 5 and len(documents) < 5, rendered
+    assert_as_a_full_generation_writes(knowledge_base)
+
+
+def test_a_page_written_behind_serves_back_is_written_again(knowledge_base: Path) -> None:
+    """`build` beside `serve` writes the same folder: a page it changed is no longer what the memo wrote."""
+    config = load_config(knowledge_base / "mkdocs.yml")
+    regenerator = Regenerator(config, TODAY, use_git=False)
+    assert regenerator.regenerate().ok
+    page = config.generated_dir / "reviews" / "2026-q3-east-sales.md"
+    page.write_text("written by someone else", encoding="utf-8")
+    regeneration = regenerator.regenerate()
+    assert regeneration.report is not None and regeneration.report.pages is not None
+    assert regeneration.report.pages.written == ["reviews/2026-q3-east-sales.md"]
+    assert_as_a_full_generation_writes(knowledge_base)
+
+
+def test_the_cycle_collector_waits_for_the_end_of_a_regeneration() -> None:
+    """Paused while a regeneration builds its analysis (it went through the whole heap several times), run
+    once after it: nothing a regeneration leaves behind in cycles outlives it."""
+
+    class Node:
+        pass
+
+    with collecting_after():
+        assert not gc.isenabled()
+        node = Node()
+        node.cycle = node  # type: ignore[attr-defined]
+        left = weakref.ref(node)
+        del node
+        assert left() is not None  # a cycle: only the collector frees it
+    assert gc.isenabled()
+    assert left() is None
+
+
+def test_every_build_of_the_server_uses_its_compiled_templates(knowledge_base: Path, tmp_path: Path) -> None:
+    regenerator = Regenerator(load_config(knowledge_base / "mkdocs.yml"), TODAY, use_git=False)
+    assert regenerator.regenerate().ok  # MkDocs refuses a docs_dir that is not there
+    server = SiteServer(regenerator, str(tmp_path / "site"), None, lambda regeneration: None)
+    assert server.mkdocs_config.theme.get_env().bytecode_cache is server.templates
+    server.mkdocs_config = server.load_mkdocs_config()  # as a clean build reads mkdocs.yml again
+    assert server.mkdocs_config.theme.get_env().bytecode_cache is server.templates
+
+
+def test_after_a_rebuild_the_collector_runs_once_the_page_is_served(monkeypatch: pytest.MonkeyPatch) -> None:
+    collected: list[float] = []
+    monkeypatch.setattr(gc, "collect", lambda: collected.append(time.monotonic()))
+    with collecting_after(0.5):
+        assert not gc.isenabled()
+    ended = time.monotonic()
+    assert gc.isenabled() and collected == []  # not yet: the browser is reloading the page
+    deadline = ended + 10
+    while not collected and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(collected) == 1 and collected[0] - ended >= 0.5

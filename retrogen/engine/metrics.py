@@ -108,6 +108,8 @@ def metrics_table(reviews: Iterable[Review]) -> pd.DataFrame:
         year_before = _reported(periodic, review.team, period.year_before() if period else None)
         earlier, year_earlier = metrics.of(adjacent), metrics.of(year_before)
         counted = review.kind == "periodic" and period is not None
+        # The review that speaks for its period: the streaks of its KPIs are those the next period's continue.
+        speaks = metrics.of(review) if counted and periodic.get((review.team, period)) is review else None
         own = (
             review.id,
             review.team,
@@ -128,6 +130,13 @@ def metrics_table(reviews: Iterable[Review]) -> pd.DataFrame:
             ):
                 previous, source = metric.previous, STATED
             found = year_earlier.get(key)
+            streak = (
+                streaks.ending_with(met(metric.target, metric.actual, metric.better), adjacent, key)
+                if counted
+                else None
+            )
+            if speaks is not None and speaks.get(key) is metric:
+                streaks.remember(review, key, streak or 0)
             rows.append(
                 (
                     *own,
@@ -139,9 +148,7 @@ def metrics_table(reviews: Iterable[Review]) -> pd.DataFrame:
                     previous,
                     source,
                     *((found.actual, year_before.id) if found and year_before else (None, None)),
-                    streaks.ending_with(met(metric.target, metric.actual, metric.better), adjacent, key)
-                    if counted
-                    else None,
+                    streak,
                 )
             )
     if not rows:
@@ -277,6 +284,11 @@ class _Streaks:
         if own is None:
             return None
         return 0 if own else 1 + (self._missed_in(adjacent, key) if adjacent is not None else 0)
+
+    def remember(self, review: Review, key: tuple[str, str], missed: int) -> None:
+        """The streak of a KPI in the periodic review that speaks for its period, as ending_with found it (0
+        when it was met or not judged): the review of the next period continues it without walking back."""
+        self._missed[(id(review), key)] = missed
 
     def _missed_in(self, review: Review, key: tuple[str, str]) -> int:
         """The periods in a row, ending with `review`'s, in which the KPI was reported and missed."""

@@ -109,7 +109,7 @@ def metrics_table(reviews: Iterable[Review]) -> pd.DataFrame:
         earlier, year_earlier = metrics.of(adjacent), metrics.of(year_before)
         counted = review.kind == "periodic" and period is not None
         # The review that speaks for its period: the streaks of its KPIs are those the next period's continue.
-        speaks = metrics.of(review) if counted and periodic.get((review.team, period)) is review else None
+        speaks = metrics.of(review) if counted and _reported(periodic, review.team, period) is review else None
         own = (
             review.id,
             review.team,

@@ -70,7 +70,7 @@ def emit(
     """Print `frame` in `fmt`, or write it to the file `output` in the format its suffix names: .xlsx (the
     workbook's sheets, computed only then), .csv (for Excel: UTF-8 with a byte order mark) or .json. Tables,
     CSV and Excel are for people: in `shown.language`, with each review's title; JSON is as computed."""
-    if output is None and fmt == "json":  # a row at a time: a large table's text is never held whole
+    if output is None and fmt == "json":  # in parts of a few thousand rows: a large table's text is never held whole
         for part in json_parts(frame):
             click.echo(part, nl=False)
         click.echo()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 import pandas as pd
 
@@ -70,13 +71,16 @@ def actions_table(
     original_due, carries, slip_days: the due date of the first action of its carry chain, the carries that
     led to it and its due date's days past the original (its own due date, 0 and 0 when it continues none).
     """
-    rows = []
+    rows: list[tuple[Any, ...]] = []
+    written = written or histories
+    carried, slips, verifications = loop.carried, loop.slips, loop.verifications
     for review in reviews:
         for action in review.actions:
             key = (review.id, action.id)
             timeline = histories[key]
+            own = written[key]
             status_then = status_on(timeline, today)
-            status = status_on((written or histories)[key], today)
+            status = status_then if own is timeline else status_on(own, today)
             if status_then is None or status is None:
                 continue  # the review had not been held yet on that day
             state = state_of(status_then, action.due, today)
@@ -92,41 +96,42 @@ def actions_table(
                 days_late = (today - action.due).days
             else:
                 days_late = None
-            carry = loop.carried.get(key)
-            slip = loop.slip_of(key, action)
-            verification = loop.verifications.get(key)
+            carry = carried.get(key)
+            slip = slips.get(key)  # none: it continues no action, and is its own original
+            verification = verifications.get(key)
             expects = action.expects
             rows.append(
-                {
-                    "review": review.id,
-                    "id": action.id,
-                    "action": action.action,
-                    "owner": action.owner,
-                    "team": review.team,
-                    "type": action.type,
-                    "due": action.due,
-                    "status": status.value,
-                    "state": state.value,
-                    "overdue": state is State.OVERDUE,
-                    "done_on": done_on,
-                    "days_late": days_late,
-                    "on_time": None if done_on is None else done_on <= action.due,
-                    "checkpoint": action.checkpoint,
-                    "addresses": ", ".join(action.addresses),
-                    "carried_from": action.carried_from,
-                    "carried_to": ":".join(carry[1]) if carry and state is State.CARRIED else None,
-                    "original_due": slip.original_due,
-                    "carries": slip.carries,
-                    "slip_days": slip.slip_days,
-                    "expects_metric": expects.metric if expects else None,
-                    "expects_target": expects.target if expects else None,
-                    "expects_by": expects.by if expects else None,
-                    "verification": verification.verdict.value if verification else None,
-                    "verified_by": verification.review if verification else None,
-                }
+                (
+                    review.id,
+                    action.id,
+                    action.action,
+                    action.owner,
+                    review.team,
+                    action.type,
+                    action.due,
+                    status.value,
+                    state.value,
+                    state is State.OVERDUE,
+                    done_on,
+                    days_late,
+                    None if done_on is None else done_on <= action.due,
+                    action.checkpoint,
+                    ", ".join(action.addresses),
+                    action.carried_from,
+                    ":".join(carry[1]) if carry and state is State.CARRIED else None,
+                    *((slip.original_due, slip.carries, slip.slip_days) if slip else (action.due, 0, 0)),
+                    *((expects.metric, expects.target, expects.by) if expects else (None, None, None)),
+                    *((verification.verdict.value, verification.review) if verification else (None, None)),
+                )
             )
-    frame = pd.DataFrame(rows, columns=ACTION_COLUMNS)
-    return frame.astype({"days_late": "Int64", "on_time": "boolean", "overdue": bool, "carries": int, "slip_days": int})
+    if not rows:
+        return pd.DataFrame([], columns=ACTION_COLUMNS).astype(_TYPES)
+    # A column at a time: a frame of 40,000 rows made from as many dicts took a third of a second.
+    columns = dict(zip(ACTION_COLUMNS, map(list, zip(*rows, strict=True)), strict=True))
+    return pd.DataFrame(columns, columns=ACTION_COLUMNS).astype(_TYPES)
+
+
+_TYPES: dict[str, Any] = {"days_late": "Int64", "on_time": "boolean", "overdue": bool, "carries": int, "slip_days": int}
 
 
 # --status of `retrogen actions`: a state (open includes overdue), or a status as the action's file gives it.

@@ -27,7 +27,7 @@ ActionIdentity = tuple[str, str, str]  # what an action does, its owner and its 
 _SOURCE_RANK = {"created": 0, "git": 1, "update": 2, "done_on": 3, "file": 4}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a knowledge base has a few events per action, 160,000 at 10,000 reviews
 class StatusEvent:
     date: date
     status: TimelineStatus  # a Status, or State.CARRIED from the day a later review carries the action

@@ -73,12 +73,21 @@ class ClosedLoop:
     # once, so that a page per review does not scan the whole knowledge base.
     teams: dict[str, list[Review]] = field(default_factory=dict)
     decided_by: dict[str, list[tuple[Review, Action]]] = field(default_factory=dict)
-    deciders: dict[str, list[Review]] = field(default_factory=dict)  # by review id: see deciders()
+    deciders: dict[str, list[Review]] = field(default_factory=dict)  # by review id, as asked: see deciders_of()
     slips: dict[ActionKey, Slip] = field(default_factory=dict)  # the actions that continue another: see slips()
 
     def slip_of(self, key: ActionKey, action: Action) -> Slip:
         """The action's slip; an action that continues none is its own original, never carried."""
         return self.slips.get(key) or Slip(action.due)
+
+    def deciders_of(self, review: Review) -> list[Review]:
+        """The reviews that may decide the verdicts of `review`'s actions (deciders()), found the first time
+        they are asked for: only actions that expect a result need them, and a team's reviews each scan the
+        team's."""
+        found = self.deciders.get(review.id)
+        if found is None:
+            found = self.deciders[review.id] = deciders(review, self.teams.get(review.team, []))
+        return found
 
     def state_on(self, action: Action, timeline: list[StatusEvent], day: date) -> State | None:
         """The action's state on `day`, or None when its review had not been held yet."""
@@ -153,9 +162,10 @@ def closed_loop(reviews: Iterable[Review], today: date) -> ClosedLoop:
     loop.slips = slips(everything, loop.carried)
     for team in teams.values():
         for review in team:
-            later = loop.deciders[review.id] = deciders(review, team)
             for action in review.actions:
-                verification = verify(action, later, today)
+                if action.expects is None:
+                    continue  # no result to verify
+                verification = verify(action, loop.deciders_of(review), today)
                 if verification is not None:
                     loop.verifications[(review.id, action.id)] = verification
                     if verification.review:
@@ -196,7 +206,6 @@ def follow_up(review: Review, loop: ClosedLoop, histories: dict[ActionKey, list[
     for earlier in team:
         if meeting_order(earlier) >= meeting_order(review):
             break
-        later = loop.deciders[earlier.id]
         rows = []
         for action in earlier.actions:
             key = (earlier.id, action.id)
@@ -205,7 +214,7 @@ def follow_up(review: Review, loop: ClosedLoop, histories: dict[ActionKey, list[
                 continue
             if meeting_order(earlier) >= since or state in ACTIVE_STATES:
                 # The verdict as it stood at this meeting, not today's: the page records the meeting.
-                verdict = verify(action, later, review.held_on)
+                verdict = verify(action, loop.deciders_of(earlier), review.held_on) if action.expects else None
                 rows.append(FollowUpRow(earlier.id, action, state, verdict))
         if rows:
             groups.append((earlier, tuple(rows)))

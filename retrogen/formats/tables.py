@@ -7,8 +7,9 @@ import csv
 import io
 import json
 import math
+import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
@@ -108,7 +109,8 @@ def to_json(frame: pd.DataFrame) -> str:
 
 
 def json_parts(frame: pd.DataFrame) -> Iterator[str]:
-    """to_json in parts, a row at a time, for printing a large table without holding all its text at once."""
+    """to_json in parts of a few thousand rows, for printing a large table without holding all its text at
+    once. Each distinct value of a column is written once (`_column_texts`), every row joined at once."""
     keys = [column for column in frame.columns if isinstance(column, str)]
     if len(keys) != frame.shape[1] or len(set(keys)) != len(keys):  # not a table of named columns: as json does
         yield _json_value([{column: plain(value) for column, value in row.items()} for row in records(frame)], "")
@@ -117,14 +119,100 @@ def json_parts(frame: pd.DataFrame) -> Iterator[str]:
         yield "[\n" + ",\n".join("  {}" for _ in range(len(frame))) + "\n]" if len(frame) else "[]"
         return
     names = [f"    {_json_string(key)}: " for key in keys]
-    columns = [[_plain_typed(value) for value in _typed_column(frame[key])] for key in keys]
-    separator = "[\n  {\n"
-    for row in zip(*columns, strict=True):
-        yield separator + ",\n".join(
-            [name + _json_value(value, "    ") for name, value in zip(names, row, strict=True)]
-        )
-        separator = "\n  },\n  {\n"
-    yield "\n  }\n]"
+    # Every cell ends with what follows it: a comma within a row, the brace between two rows after its last.
+    endings = [",\n"] * (len(keys) - 1) + [_JSON_ROWS]
+    cells = [_json_texts(name, ending) for name, ending in zip(names, endings, strict=True)]
+    yield "[\n  {\n"
+    for start, text in zip(range(0, len(frame), _CHUNK_ROWS), _joined_rows(frame, cells), strict=True):
+        yield text if start + _CHUNK_ROWS < len(frame) else text[: -len(_JSON_ROWS)] + "\n  }\n]"
+
+
+_JSON_ROWS = "\n  },\n  {\n"
+# Rows written at once: the text of a part stays a few megabytes, however large the table.
+_CHUNK_ROWS = 8192
+# What writes a column's typed values as the text of their cells, each with what follows it.
+_Texts = Callable[[list[Any]], list[str]]
+
+
+def _json_texts(name: str, ending: str) -> _Texts:
+    """A column's cells as JSON writes them (`_json_value`), the commonest types without a call."""
+
+    def texts(values: list[Any]) -> list[str]:
+        return [
+            name
+            + (
+                _json_string(value)
+                if type(value) is str
+                else float.__repr__(value)  # typed: rounded and finite
+                if type(value) is float
+                else "null"
+                if value is None
+                else _json_value(_plain_typed(value), "    ")
+            )
+            + ending
+            for value in values
+        ]
+
+    return texts
+
+
+def _joined_rows(frame: pd.DataFrame, cells: list[_Texts]) -> Iterator[str]:
+    """The text of each cell of `frame` (`cells`: a column's typed values as the texts written, separators
+    included), row after row, joined at once in parts of _CHUNK_ROWS rows."""
+    columns = [_column_texts(frame.iloc[:, position], texts) for position, texts in enumerate(cells)]
+    for start in range(0, len(frame), _CHUNK_ROWS):
+        grid = np.empty((min(_CHUNK_ROWS, len(frame) - start), len(columns)), dtype=object)
+        for position, column in enumerate(columns):
+            grid[:, position] = column[start : start + _CHUNK_ROWS]
+        yield "".join(grid.ravel().tolist())
+
+
+def _column_texts(column: pd.Series, texts: _Texts) -> np.ndarray:
+    """The texts of a column's cells (`texts` of their typed values), as an array: worked out once per
+    distinct value where values that are equal are the same cell (a table of 50,000 rows repeats its teams,
+    periods and dates; a float is told apart by its bits, so that -0.0 is not 0.0), else cell by cell."""
+    found = _distinct(column)
+    written = np.empty(len(column) if found is None else len(found[1]) + 1, dtype=object)
+    if found is None:
+        written[:] = texts(_typed_column(column))
+        return written
+    codes, values = found
+    written[:] = texts([*values, None])
+    by_cell: np.ndarray = written[codes]  # a missing value's code is -1: the last text, None's
+    return by_cell
+
+
+# The types of an object column whose equal values are the same cell: no two of them compare equal across
+# types (1 == 1.0 == True would merge cells that are written "1", "1.0" and "true"); dates exactly, since a
+# datetime and a pandas Timestamp of one instant are equal and written apart.
+_DISTINCT_TYPES = (str, type(None))
+
+
+def _distinct(column: pd.Series) -> tuple[np.ndarray, list[Any]] | None:
+    """(each cell's code, the distinct typed values by code; -1 for a missing cell), or None where equal
+    values might not be the same cell."""
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype):
+        values = column.to_numpy()
+        if dtype.kind == "f" and dtype.itemsize in (2, 4, 8):
+            codes, bits = pd.factorize(np.ascontiguousarray(values).view(f"i{dtype.itemsize}"))
+            floats = bits.view(dtype).tolist()
+            return codes, [round(value, 6) if math.isfinite(value) else None for value in floats]  # as typed
+        if dtype.kind in "biu":
+            codes, distinct = pd.factorize(values)
+            return codes, distinct.tolist()
+        if dtype.kind != "O":
+            return None
+        kinds = set(map(type, values))
+        numbers = kinds & {int, bool}
+        if len(numbers) > 1 or not all(
+            kind is date or kind in numbers or issubclass(kind, _DISTINCT_TYPES) for kind in kinds
+        ):
+            return None
+    elif not (dtype.kind in "biu" or isinstance(dtype, pd.StringDtype)):  # nullable booleans, integers, text
+        return None
+    codes, distinct = pd.factorize(column.array)
+    return codes, [typed(value) for value in np.asarray(distinct, dtype=object).tolist()]
 
 
 def _plain_typed(value: Any) -> Any:
@@ -188,21 +276,18 @@ def with_titles(frame: pd.DataFrame, titles: dict[str, str]) -> pd.DataFrame:
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _csv_rows(frame: pd.DataFrame, language: str | None, *, raw: bool) -> Iterable[list[Any]]:
-    for row in records(frame):
-        cells = []
-        for column, value in row.items():
-            value = word(column, plain(value), language)
-            if isinstance(value, bool):
-                value = yes_no(value, language)
-            elif isinstance(value, list):
-                value = "; ".join(map(str, value))
-            elif isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-                value = int(value)  # 380, not 380.0: a whole number stored as a float reads as one
-            if not raw and isinstance(value, str) and value.startswith(_FORMULA_START):
-                value = "'" + value  # review text is untrusted: shown as text, never run
-            cells.append(value)
-        yield cells
+def _csv_cell(column: str, value: Any, language: str | None, raw: bool) -> Any:
+    """A typed cell as CSV writes it (before the csv module quotes it)."""
+    value = word(column, _plain_typed(value), language)
+    if isinstance(value, bool):
+        value = yes_no(value, language)
+    elif isinstance(value, list):
+        value = "; ".join(map(str, value))
+    elif isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        value = int(value)  # 380, not 380.0: a whole number stored as a float reads as one
+    if not raw and isinstance(value, str) and value.startswith(_FORMULA_START):
+        value = "'" + value  # review text is untrusted: shown as text, never run
+    return value
 
 
 def to_csv(frame: pd.DataFrame, language: str | None = None, *, raw: bool = False) -> str:
@@ -216,8 +301,66 @@ def to_csv(frame: pd.DataFrame, language: str | None = None, *, raw: bool = Fals
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([header(str(column), language) for column in frame.columns])
-    writer.writerows(_csv_rows(frame, language, raw=raw))
+    columns = [str(column) for column in frame.columns]
+    if len(columns) < 2:  # a lone empty cell is quoted (a row, not a blank line): left to the writer
+        writer.writerows(
+            [_csv_cell(column, value, language, raw) for column, value in row.items()] for row in records(frame)
+        )
+        return buffer.getvalue()
+
+    endings = [","] * (len(columns) - 1) + ["\n"]
+    cells = [_csv_texts(column, ending, language, raw) for column, ending in zip(columns, endings, strict=True)]
+    for text in _joined_rows(frame, cells):
+        buffer.write(text)
     return buffer.getvalue()
+
+
+def _csv_texts(column: str, ending: str, language: str | None, raw: bool) -> _Texts:
+    """A column's cells as CSV writes them (`_csv_cell`, quoted as the csv module quotes), numbers and text
+    without a call."""
+    words = catalogue(language).values.get(column, {})
+
+    def text(value: str) -> str:
+        value = words.get(value, value)
+        return "'" + value if not raw and value.startswith(_FORMULA_START) else value
+
+    def texts(values: list[Any]) -> list[str]:
+        return [
+            (
+                (int.__repr__(int(value)) if value.is_integer() and abs(value) < 1e15 else float.__repr__(value))
+                if type(value) is float
+                else ""
+                if value is None
+                else _csv_text(text(value))
+                if type(value) is str
+                else _csv_text(_csv_cell(column, value, language, raw))
+            )
+            + ending
+            for value in values
+        ]
+
+    return texts
+
+
+# What makes the csv module quote a field (the delimiter, the quote, a line break): other text is written as is.
+_CSV_QUOTED = re.compile('[,"\r\n]')
+
+
+def _csv_text(value: Any) -> str:
+    """A field as csv.writer writes it within a row (excel dialect, minimal quoting)."""
+    if value is None:
+        return ""
+    kind = type(value)
+    if kind is str:
+        if not _CSV_QUOTED.search(value):
+            return str(value)
+    elif kind is float:
+        return float.__repr__(value)
+    elif kind is int:
+        return int.__repr__(value)
+    line = io.StringIO()
+    csv.writer(line, lineterminator="\n").writerow([value, ""])  # two fields: a lone empty one is quoted
+    return line.getvalue()[: -len(",\n")]
 
 
 def to_excel_csv(frame: pd.DataFrame, language: str | None = None, *, raw: bool = False) -> bytes:

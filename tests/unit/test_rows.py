@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
-from datetime import date
+from datetime import date, datetime
+from enum import StrEnum
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from retrogen.core.periods import Period
+from retrogen.formats import tables
 from retrogen.formats.tables import plain, records, to_csv, to_json, to_table, typed
 
 FRAME = pd.DataFrame(
@@ -82,6 +88,7 @@ def test_json_is_what_json_dumps_writes(cells: list[list[object]], floats: list[
     )
     assert to_json(frame) == _json_as_json_dumps_writes_it(frame)
     assert [{k: plain(v) for k, v in row.items()} for row in records(frame)] == json.loads(to_json(frame))
+    assert to_csv(frame) == _csv_as_the_writer_writes_it(frame)
 
 
 def test_json_of_frames_without_rows_columns_or_names() -> None:
@@ -93,3 +100,89 @@ def test_json_of_frames_without_rows_columns_or_names() -> None:
         pd.DataFrame([[1, 2]], columns=["a", "a"]),
     ):
         assert to_json(frame) == _json_as_json_dumps_writes_it(frame)
+
+
+def _csv_as_the_writer_writes_it(frame: pd.DataFrame, language: str | None = None, *, raw: bool = False) -> str:
+    """to_csv as it was written before it was made fast: each cell typed, then given to the csv module."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([tables.header(str(column), language) for column in frame.columns])
+    writer.writerows(
+        [
+            tables._csv_cell(str(column), typed(value), language, raw)
+            for column, value in zip(frame.columns, row, strict=True)
+        ]
+        for row in frame.itertuples(index=False, name=None)
+    )
+    return buffer.getvalue()
+
+
+class _Code(StrEnum):
+    DONE = "done"
+
+
+_AWKWARD: dict[str, list[object]] = {
+    "text": ["中文 ，“引号”", "a,b", 'say "hi"', "line\nbreak", "cr\rhere", "\x1b[31mred\x00", "=1+1", "-3", "", None],
+    "long": ["长" * 5000, "x" * 20000, None, "done", _Code.DONE, "\t", "@SUM", "+1", "'", " spaced "],
+    "when": [
+        date(2026, 1, 2),
+        None,
+        date(1, 1, 1),
+        date(9999, 12, 31),
+        "2026-01-02",
+        date(2026, 1, 2),
+        None,
+        None,
+        date(2026, 1, 2),
+        date(2026, 2, 3),
+    ],
+    "numbers": [1, 1.0, True, None, 0, -0.0, 0.0, float("nan"), 2**60, False],
+    "times": [
+        datetime(2026, 1, 2),
+        date(2026, 1, 2),
+        pd.Timestamp("2026-01-02"),
+        None,
+        datetime(2026, 1, 2, 3, 4),
+        date(2026, 1, 2),
+        None,
+        None,
+        None,
+        None,
+    ],
+    "float": [0.1 + 0.2, 380.0, -0.0, 0.0, float("nan"), float("inf"), 1e16, 1e-7, 0.12345649999, 2.5],
+    "nullable": pd.array([1, None, 3, 3, None, 0, -1, 2**40, 7, 8], dtype="Int64"),
+    "met": pd.array([True, False, None, True, None, False, True, True, False, None], dtype="boolean"),
+    "int": np.array([1, 2, 3, -4, 5, 6, 7, 8, 9, 2**62], dtype=np.int64),
+    "flag": np.array([True, False] * 5),
+    "tags": [("a", "b"), (), ("中",), None, ("x",), ("a", "b"), (), (), ("=x",), ("d",)],
+}
+
+
+@pytest.mark.parametrize("rows", [10, tables._CHUNK_ROWS * 2 + 3])
+def test_fast_json_and_csv_are_the_straightforward_ones_on_awkward_values(rows: int) -> None:
+    """Equal values of different types (1, 1.0, True; -0.0 and 0.0; a date, a datetime and a Timestamp) stay
+    apart, and tables of several parts join up, whatever the emitters compute once per distinct value."""
+    frame = pd.DataFrame(
+        {
+            column: pd.Series(values).repeat(rows // 10 + 1).iloc[:rows].reset_index(drop=True)
+            for column, values in _AWKWARD.items()
+        }
+    )
+    for column in ("nullable", "met", "int", "flag", "float"):
+        assert frame[column].dtype == pd.Series(_AWKWARD[column]).dtype  # the dtypes the fast paths are for
+    assert to_json(frame) == _json_as_json_dumps_writes_it(frame)
+    for language, raw in ((None, False), ("zh", False), ("en", True)):
+        assert to_csv(frame, language, raw=raw) == _csv_as_the_writer_writes_it(frame, language, raw=raw)
+    for column in frame.columns:
+        one = frame[[column]]
+        assert to_json(one) == _json_as_json_dumps_writes_it(one)
+        assert to_csv(one) == _csv_as_the_writer_writes_it(one)
+
+
+def test_a_value_json_cannot_write_fails_as_json_dumps_fails() -> None:
+    frame = pd.DataFrame({"period": [Period(date(2026, 1, 1), date(2026, 3, 31)), None], "n": [1, 2]})
+    with pytest.raises(TypeError):
+        _json_as_json_dumps_writes_it(frame)
+    with pytest.raises(TypeError):
+        to_json(frame)
+    assert to_csv(frame) == _csv_as_the_writer_writes_it(frame)

@@ -276,7 +276,7 @@ def with_titles(frame: pd.DataFrame, titles: dict[str, str]) -> pd.DataFrame:
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _csv_cell(column: str, value: Any, language: str | None, raw: bool) -> Any:
+def _csv_cell(column: str, value: Any, language: str | None, *, raw: bool) -> Any:
     """A typed cell as CSV writes it (before the csv module quotes it)."""
     value = word(column, _plain_typed(value), language)
     if isinstance(value, bool):
@@ -304,18 +304,18 @@ def to_csv(frame: pd.DataFrame, language: str | None = None, *, raw: bool = Fals
     columns = [str(column) for column in frame.columns]
     if len(columns) < 2:  # a lone empty cell is quoted (a row, not a blank line): left to the writer
         writer.writerows(
-            [_csv_cell(column, value, language, raw) for column, value in row.items()] for row in records(frame)
+            [_csv_cell(column, value, language, raw=raw) for column, value in row.items()] for row in records(frame)
         )
         return buffer.getvalue()
 
     endings = [","] * (len(columns) - 1) + ["\n"]
-    cells = [_csv_texts(column, ending, language, raw) for column, ending in zip(columns, endings, strict=True)]
+    cells = [_csv_texts(column, ending, language, raw=raw) for column, ending in zip(columns, endings, strict=True)]
     for text in _joined_rows(frame, cells):
         buffer.write(text)
     return buffer.getvalue()
 
 
-def _csv_texts(column: str, ending: str, language: str | None, raw: bool) -> _Texts:
+def _csv_texts(column: str, ending: str, language: str | None, *, raw: bool) -> _Texts:
     """A column's cells as CSV writes them (`_csv_cell`, quoted as the csv module quotes), numbers and text
     without a call."""
     words = catalogue(language).values.get(column, {})
@@ -333,7 +333,7 @@ def _csv_texts(column: str, ending: str, language: str | None, raw: bool) -> _Te
                 if value is None
                 else _csv_text(text(value))
                 if type(value) is str
-                else _csv_text(_csv_cell(column, value, language, raw))
+                else _csv_text(_csv_cell(column, value, language, raw=raw))
             )
             + ending
             for value in values

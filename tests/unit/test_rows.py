@@ -109,7 +109,7 @@ def _csv_as_the_writer_writes_it(frame: pd.DataFrame, language: str | None = Non
     writer.writerow([tables.header(str(column), language) for column in frame.columns])
     writer.writerows(
         [
-            tables._csv_cell(str(column), typed(value), language, raw)
+            tables._csv_cell(str(column), typed(value), language, raw=raw)
             for column, value in zip(frame.columns, row, strict=True)
         ]
         for row in frame.itertuples(index=False, name=None)

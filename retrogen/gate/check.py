@@ -22,6 +22,7 @@ from retrogen.gate.heads import Around, Head, heads_around, link_leaves, review_
 from retrogen.gate.hints import is_placeholder
 from retrogen.gate.index import (
     Entry,
+    IndexFormatError,
     KeptFacts,
     ReviewIndex,
     Stamp,
@@ -50,6 +51,7 @@ from retrogen.gate.snapshot import (
     BASE_NAME,
     Record,
     Snapshot,
+    SnapshotDamaged,
     StampTuple,
     plain,
     read_snapshot,
@@ -594,6 +596,43 @@ def _read_kept(
     except Exception as exc:  # damage of any kind (whatever unpickling raises): rebuilt from the index
         _snapshot_damaged(index, kept_in, exc)
         snapshot = Snapshot(allowed=allowed)
+    try:
+        return _read_through(snapshot, key, folder, listing, paths, options, jobs, index, convert, warnings=warnings)
+    except _MALFORMED as exc:  # a snapshot of the right sums but the wrong shapes: only one planted
+        _snapshot_damaged(index, kept_in, exc)
+        return None
+    finally:
+        snapshot.close()
+
+
+# What reading a record or fact of the wrong shape raises: damage, like an unreadable snapshot.
+_MALFORMED = (
+    SnapshotDamaged,
+    TypeError,
+    ValueError,
+    IndexError,
+    KeyError,
+    AttributeError,
+    pickle.UnpicklingError,
+    EOFError,
+    IndexFormatError,
+)
+
+
+def _read_through(
+    snapshot: Snapshot,
+    key: str,
+    folder: Path,
+    listing: list[tuple[tuple[str, ...], os.DirEntry[str]]],
+    paths: list[Path],
+    options: CheckOptions,
+    jobs: int | None,
+    index: ReviewIndex,
+    convert: Conversion,
+    *,
+    warnings: bool,
+) -> Reading:
+    """_read_kept once the snapshot is read (or found missing: then every file is read, and a base written)."""
     old = snapshot.records
     records: dict[str, Record] = {}
     changed: set[str] = set()
@@ -628,13 +667,9 @@ def _read_kept(
             result = FileResult(path, display, list(findings), review_id, Position(*at) if at else None, None, [], days)
         results.append(result)
         documents.append(document)
-    try:
-        check, judged = _kept_across_files(
-            snapshot, old, folder, listing, paths, results, reread, options, jobs, index, warnings=warnings, links=links
-        )
-    except Exception as exc:  # damage of the facts, found only now
-        _snapshot_damaged(index, kept_in, exc)
-        return None
+    check, judged = _kept_across_files(
+        snapshot, old, folder, listing, paths, results, reread, options, jobs, index, warnings=warnings, links=links
+    )
     gone = set(old) - set(records)
     if gone:
         index.store([], keep=paths)
@@ -643,7 +678,7 @@ def _read_kept(
         if listing[position][1].path in records:
             snapshot.facts[listing[position][1].path] = dumps(_cross_inputs(result))
     if changed or gone or judged or not snapshot.token:
-        write_snapshot(kept_in, key, snapshot, changed, gone)
+        write_snapshot(index.path.parent, key, snapshot, changed, gone)
     check.notices.extend(index.notices)
     return Reading(
         check, [(r.path, d) for r, d in zip(results, documents, strict=True) if d is not None and not r.has_errors]

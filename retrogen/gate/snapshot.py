@@ -30,7 +30,7 @@ from pathlib import Path, PosixPath, PurePosixPath, PureWindowsPath, WindowsPath
 from typing import Any, BinaryIO
 
 from retrogen.core.files import write_atomic_with
-from retrogen.gate.index import GuardedUnpickler, IndexFormatError, Stamp
+from retrogen.gate.index import GuardedUnpickler, Stamp
 
 BASE_NAME = "snapshot.pickle"
 DELTA_NAME = "snapshot-delta.pickle"
@@ -69,20 +69,25 @@ class Snapshot:
     token: str = ""  # the base's: a delta follows one base
     in_delta: set[str] = field(default_factory=set)  # the paths whose record the delta holds
     gone: set[str] = field(default_factory=set)  # the paths the delta removes from the base
-    base_facts: tuple[Path, tuple[int, int, int]] | None = None  # where the base's facts are, until read
+    # where the base's facts are, until read: the base as it was opened (another run may replace the file)
+    base_facts: tuple[BinaryIO, tuple[int, int, int]] | None = None
     allowed: Set[tuple[str, str]] = frozenset()
 
     def all_facts(self) -> dict[str, bytes]:
         """Every file's facts, the base's read now if they were not yet (damage raises SnapshotDamaged)."""
         if self.base_facts is not None:
-            path, place = self.base_facts
-            with open(path, "rb") as handle:
-                base = _section(handle, place, frozenset(), {})
+            handle, place = self.base_facts
+            base = _section(handle, place, frozenset(), {})
             if not isinstance(base, dict):
                 raise SnapshotDamaged("facts of the wrong type")
             self.facts = {**{k: v for k, v in base.items() if k not in self.gone}, **self.facts}
-            self.base_facts = None
+            self.close()
         return self.facts
+
+    def close(self) -> None:
+        if self.base_facts is not None:
+            self.base_facts[0].close()
+            self.base_facts = None
 
 
 class _Checked:
@@ -153,32 +158,49 @@ def _section(
 
 
 def _read_file(
-    path: Path, key: str, allowed: Set[tuple[str, str]], paths: dict[str, Path], lazy: tuple[str, ...] = ()
-) -> tuple[dict[str, Any], dict[str, tuple[int, int, int]]] | None:
-    """The trailer and the sections of one file (the `lazy` ones left unread, by place); None when it is
-    not there or was made for another key."""
+    path: Path, key: str, allowed: Set[tuple[str, str]], paths: dict[str, Path], *, lazy: bool = False
+) -> tuple[dict[str, Any], dict[str, tuple[int, int, int]], BinaryIO | None] | None:
+    """The trailer and the sections of one file; None when it is not there or was made for another key.
+    `lazy`: the facts are left unread, and the file open to read them (the caller closes it)."""
     try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed below
+        handle = open(path, "rb")  # noqa: SIM115 - closed here, or by the caller when lazy
     except FileNotFoundError:
         return None
-    with handle:
-        if handle.read(len(MAGIC)) != MAGIC:
-            raise SnapshotDamaged("not a snapshot")
-        end = handle.seek(0, os.SEEK_END)
-        if end < len(MAGIC) + _TRAILER.size:
-            raise SnapshotDamaged("truncated")
-        handle.seek(end - _TRAILER.size)
-        (size,) = _TRAILER.unpack(handle.read(_TRAILER.size))
-        if size > end - len(MAGIC) - _TRAILER.size:
-            raise SnapshotDamaged("truncated")
-        handle.seek(end - _TRAILER.size - size)
-        trailer = GuardedUnpickler(handle).load()
-        if not isinstance(trailer, dict) or not isinstance(trailer.get("sections"), dict):
-            raise SnapshotDamaged("no trailer")
-        if trailer.get("key") != key:
-            return None
-        places: dict[str, tuple[int, int, int]] = trailer["sections"]
-        values = {name: _section(handle, place, allowed, paths) for name, place in places.items() if name not in lazy}
+    try:
+        found = _read_open(handle, key, allowed, paths, lazy=lazy)
+    except BaseException:
+        handle.close()
+        raise
+    if found is None or not lazy:
+        handle.close()
+        return None if found is None else (*found, None)
+    return (*found, handle)
+
+
+def _read_open(
+    handle: BinaryIO, key: str, allowed: Set[tuple[str, str]], paths: dict[str, Path], *, lazy: bool
+) -> tuple[dict[str, Any], dict[str, tuple[int, int, int]]] | None:
+    if handle.read(len(MAGIC)) != MAGIC:
+        raise SnapshotDamaged("not a snapshot")
+    end = handle.seek(0, os.SEEK_END)
+    if end < len(MAGIC) + _TRAILER.size:
+        raise SnapshotDamaged("truncated")
+    handle.seek(end - _TRAILER.size)
+    (size,) = _TRAILER.unpack(handle.read(_TRAILER.size))
+    if size > end - len(MAGIC) - _TRAILER.size:
+        raise SnapshotDamaged("truncated")
+    handle.seek(end - _TRAILER.size - size)
+    trailer = GuardedUnpickler(handle).load()  # plain values only: dicts, tuples, strings, numbers
+    if not isinstance(trailer, dict) or not isinstance(trailer.get("sections"), dict):
+        raise SnapshotDamaged("no trailer")
+    if trailer.get("key") != key:
+        return None
+    places: dict[str, tuple[int, int, int]] = trailer["sections"]
+    values = {
+        name: _section(handle, place, allowed, paths)
+        for name, place in places.items()
+        if not (lazy and name == "facts")
+    }
     return {**trailer, **values}, places
 
 
@@ -187,19 +209,31 @@ def read_snapshot(folder: Path, key: str, allowed: Set[tuple[str, str]], paths: 
     `paths`: the Paths made already, by their strings (see _Unpickler).
     SnapshotDamaged (or any error an unpickler raises) when it is damaged: the caller removes it."""
     base_path = folder / BASE_NAME
-    found = _read_file(base_path, key, allowed, paths, lazy=("facts",))
+    found = _read_file(base_path, key, allowed, paths, lazy=True)
     if found is None:
         return None
-    base, places = found
-    records, cross, token = base.get("records"), base.get("cross"), base.get("token")
-    if not isinstance(records, dict) or not isinstance(token, str):
-        raise SnapshotDamaged("a base of the wrong shape")
-    snapshot = Snapshot(records, {}, cross, token, base_facts=(base_path, places["facts"]), allowed=allowed)
+    base, places, handle = found
+    assert handle is not None  # read with lazy
+    snapshot = Snapshot(allowed=allowed)
     try:
-        delta = _read_file(folder / DELTA_NAME, key, allowed, paths)
-    except (SnapshotDamaged, IndexFormatError, pickle.UnpicklingError, EOFError, ValueError):
-        delta = None  # a delta is only ever an addition: without it, the files it holds are read again
-    if delta is not None and delta[0].get("base") == token:
+        records, token = base.get("records"), base.get("token")
+        if not isinstance(records, dict) or not isinstance(token, str) or "facts" not in places:
+            raise SnapshotDamaged("a base of the wrong shape")
+        snapshot.records, snapshot.token, snapshot.cross = records, token, base.get("cross")
+        snapshot.base_facts = (handle, places["facts"])
+        _apply_delta(snapshot, folder, key, allowed, paths)
+    except BaseException:
+        handle.close()
+        raise
+    return snapshot
+
+
+def _apply_delta(
+    snapshot: Snapshot, folder: Path, key: str, allowed: Set[tuple[str, str]], paths: dict[str, Path]
+) -> None:
+    records, token = snapshot.records, snapshot.token
+    delta = _read_file(folder / DELTA_NAME, key, allowed, paths)
+    if delta is not None and delta[0].get("base") == token:  # another base's delta is stale: not used
         changed, facts, gone = delta[0]["records"], delta[0]["facts"], delta[0]["gone"]
         if not (isinstance(changed, dict) and isinstance(facts, dict) and isinstance(gone, set)):
             raise SnapshotDamaged("a delta of the wrong shape")
@@ -210,7 +244,6 @@ def read_snapshot(folder: Path, key: str, allowed: Set[tuple[str, str]], paths: 
         snapshot.cross = delta[0]["cross"]
         snapshot.in_delta = set(changed)
         snapshot.gone = gone
-    return snapshot
 
 
 def remove_snapshot(folder: Path) -> None:

@@ -22,6 +22,7 @@ from retrogen.gate.index import INDEX_FOLDER
 from retrogen.gate.snapshot import BASE_NAME, DELTA_NAME
 
 from ..conftest import TODAY, copy_knowledge_base
+from .test_index import same_at_once
 
 CARRIED = "2026-q3-east-sales.yaml"  # its A2 is carried by 2026-10-east-sales
 CARRYING = "2026-10-east-sales.yaml"
@@ -264,7 +265,7 @@ def test_a_planted_snapshot_runs_no_code(config: Config, tmp_path: Path) -> None
 
     real = gate_snapshot._read_file(kept(config), _key(config), ReviewBuilder.snapshot_classes, {})
     assert real is not None
-    trailer, _ = real
+    trailer = real[0]
     gate_snapshot._write(
         kept(config),
         {"key": trailer["key"], "token": trailer["token"]},
@@ -322,3 +323,13 @@ def test_what_the_snapshot_may_make_is_the_model_and_the_index_entries() -> None
     assert {name for _, name in ReviewBuilder.snapshot_classes} >= {"Review", "Action", "Metric", "Update"}
     with pytest.raises(gate_index.IndexFormatError):
         gate_index.guarded_loads(pickle.dumps(Review), ReviewBuilder.snapshot_classes - {(Review.__module__, "Review")})
+
+
+def test_commands_at_once_leave_a_sound_snapshot(config: Config) -> None:
+    command = ["metrics", "--format", "json", "--today", TODAY.isoformat()]
+    same_at_once(config, command)  # cold: every run writes a base
+    with (config.reviews_dir / CARRIED).open("a", encoding="utf-8") as handle:
+        handle.write("# edited\n")
+    same_at_once(config, command)  # warm: every run writes a delta
+    assert kept(config).is_file()
+    same(read(config), read(config, cache=False))

@@ -339,19 +339,20 @@ def _read_indexed(
     whole: bool,
     with_data: bool,
     convert: Convert | None = None,
-) -> list[tuple[Read, Stamp | None]]:
+) -> list[tuple[Read, Stamp | None, bytes]]:
     """Every file's check and (`with_data`) data: from the index when the file is unchanged, read (and
     indexed) when not; each with the stamp of the bytes it comes from (None without the index, and for a file
-    it does not keep). `whole`: the files are the whole knowledge base, so entries of files that are gone
-    are dropped. `convert`: see read_paths."""
+    it does not keep) and its check as the index keeps it (see dumps; empty without the index). `whole`: the
+    files are the whole knowledge base, so entries of files that are gone are dropped. `convert`: see
+    read_paths."""
     if index is None:
         if with_data:
-            return [(_converted(item, convert), None) for item in _per_file(_read_batch, files, options, jobs)]
-        return [((result, None), None) for result in check_files(files, options, jobs=jobs)]
+            return [(_converted(item, convert), None, b"") for item in _per_file(_read_batch, files, options, jobs)]
+        return [((result, None), None, b"") for result in check_files(files, options, jobs=jobs)]
     base = Path.cwd()
     named = [(path, display_path(path, base)) for path in files]
     read: list[Read | None] = []
-    stamps: list[Stamp | None] = []
+    stamps: list[tuple[Stamp | None, bytes]] = []
     new: list[tuple[Path, str, Stamp, bytes, bytes]] = []
     restamped: list[tuple[Path, Stamp]] = []
     missed: list[int] = []
@@ -367,18 +368,18 @@ def _read_indexed(
             elif found[1] is not None:
                 restamped.append((path, found[1]))
             read.append(_converted(found[0], convert) if found else None)
-            stamps.append(None if found is None or entry is None else found[1] or entry.stamp)
+            stamps.append((None, b"") if found is None or entry is None else (found[1] or entry.stamp, entry.result))
     for position, (stamp, result_blob, data_blob) in zip(
         missed, _per_named(_stamped_batch, [named[i] for i in missed], options, jobs), strict=True
     ):
         # Made by this run's own workers: plain unpickling, not the index's guarded one.
         result: FileResult = pickle.loads(result_blob)
         read[position] = _converted((result, pickle.loads(data_blob) if with_data else None), convert)
-        stamps[position] = stamp
+        stamps[position] = stamp, result_blob
         if stamp is not None:
             new.append((result.path, result.display, stamp, result_blob, data_blob))
     index.store(new, restamped, keep=files if whole else None)
-    return [(item, stamp) for item, stamp in zip(read, stamps, strict=True) if item is not None]
+    return [(item, *stamp) for item, stamp in zip(read, stamps, strict=True) if item is not None]
 
 
 def _converted(read: Read, convert: Convert | None) -> Read:
@@ -513,7 +514,7 @@ def _read_paths(
     files = collect_files(paths)
     read = [
         item
-        for item, _ in _read_indexed(files, options, jobs, index, whole=whole, with_data=with_data, convert=convert)
+        for item, *_ in _read_indexed(files, options, jobs, index, whole=whole, with_data=with_data, convert=convert)
     ]
     results = [result for result, _ in read]
     check = _across_files(files, results, options, reviews_dir, jobs, index, whole=whole, warnings=warnings)
@@ -566,8 +567,8 @@ def _kept_stamp(record: Record, entry: os.DirEntry[str], max_size: int) -> Stamp
 
 
 def _cross_inputs(result: FileResult) -> tuple[Any, ...]:
-    """What the checks across files read of a file besides its name and whether it has an error: kept in
-    the snapshot, and compared with a file read again to tell whether last run's findings across files
+    """What the checks across files read of a file besides its name and whether it has an error: compared
+    with what the snapshot kept of a file read again, to tell whether last run's findings across files
     stand."""
     return (result.review_id, result.id_position, result.facts, result.tags)
 
@@ -656,7 +657,7 @@ def _read_through(
     documents: list[Any] = []
     for position, (path, (_, entry)) in enumerate(zip(paths, listing, strict=True)):
         if position in reread:
-            (result, document), stamp = reread[position]
+            (result, document), stamp, _ = reread[position]
             if stamp is not None:
                 at = (result.id_position.line, result.id_position.column) if result.id_position else None
                 own = (result.review_id, at, list(result.findings), result.days)
@@ -674,9 +675,9 @@ def _read_through(
     if gone:
         index.store([], keep=paths)
     snapshot.records = records
-    for position, ((result, _), _) in reread.items():
+    for position, (_, _, blob) in reread.items():
         if listing[position][1].path in records:
-            snapshot.facts[listing[position][1].path] = dumps(_cross_inputs(result))
+            snapshot.facts[listing[position][1].path] = blob
     if changed or gone or judged or not snapshot.token:
         write_snapshot(index.path.parent, key, snapshot, changed, gone)
     check.notices.extend(index.notices)
@@ -692,7 +693,7 @@ def _kept_across_files(
     listing: list[tuple[tuple[str, ...], os.DirEntry[str]]],
     paths: list[Path],
     results: list[FileResult],
-    reread: dict[int, tuple[Read, Stamp | None]],
+    reread: dict[int, tuple[Read, Stamp | None, bytes]],
     options: CheckOptions,
     jobs: int | None,
     index: ReviewIndex,
@@ -718,9 +719,8 @@ def _kept_across_files(
     facts = snapshot.all_facts()
     for position, (result, (_, entry)) in enumerate(zip(results, listing, strict=True)):
         if position not in reread:
-            result.review_id, result.id_position, result.facts, result.tags = guarded_loads(
-                facts[entry.path], snapshot.allowed
-            )
+            kept = _kept_check(snapshot, facts[entry.path])
+            result.review_id, result.id_position, result.facts, result.tags = _cross_inputs(kept)
     before = [len(result.findings) for result in results]
     check = _across_files(paths, results, options, folder, jobs, index, whole=True, warnings=warnings)
     snapshot.cross = (
@@ -736,7 +736,16 @@ def _same_inputs(snapshot: Snapshot, old: dict[str, Record], path: str, result: 
     if earlier is None or earlier[0] != result.display or _has_errors(earlier[2][2]) != result.has_errors:
         return False
     blob = snapshot.all_facts().get(path)
-    return blob is not None and guarded_loads(blob, snapshot.allowed) == _cross_inputs(result)
+    return blob is not None and _cross_inputs(_kept_check(snapshot, blob)) == _cross_inputs(result)
+
+
+def _kept_check(snapshot: Snapshot, blob: bytes) -> FileResult:
+    """A file's check as the snapshot keeps it beside its record: as the index keeps it (see dumps), before
+    the findings across files, what they are judged on."""
+    result = guarded_loads(blob, snapshot.allowed)
+    if not isinstance(result, FileResult):
+        raise SnapshotDamaged("a check of the wrong type")
+    return result
 
 
 def _snapshot_damaged(index: ReviewIndex, folder: Path, problem: Exception) -> None:

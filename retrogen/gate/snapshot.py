@@ -20,13 +20,14 @@ files are removed; a new one is written by the same run.
 from __future__ import annotations
 
 import contextlib
+import copyreg
 import os
 import pickle
 import struct
 import zlib
-from collections.abc import Set
+from collections.abc import Callable, Set
 from dataclasses import dataclass, field
-from pathlib import Path, PosixPath, PurePosixPath, PureWindowsPath, WindowsPath
+from pathlib import Path, PosixPath, PurePath, PurePosixPath, PureWindowsPath, WindowsPath
 from typing import Any, BinaryIO
 
 from retrogen.core.files import write_atomic_with
@@ -62,7 +63,8 @@ class Snapshot:
     """What a run took from the snapshot (or will write to it)."""
 
     records: dict[str, Record] = field(default_factory=dict)
-    # each file's facts for the checks across files, pickled: (review id, id position, facts, tag uses)
+    # each file's check before the findings across files, as the index keeps it (index.dumps): what those
+    # are judged on
     facts: dict[str, bytes] = field(default_factory=dict)
     # the findings across files added last time, and what they were judged on (see check._cross_key)
     cross: tuple[Any, dict[str, list[Any]]] | None = None
@@ -123,12 +125,19 @@ class _Checked:
         return self.handle.write(data)
 
 
-class _Pickler(pickle.Pickler):
-    def persistent_id(self, obj: Any) -> str | None:
-        return str(obj) if type(obj) in _PATHS else None
+def _known_path(text: str) -> Path:
+    """A Path as the snapshot keeps it: its string (see _Unpickler.find_class)."""
+    return Path(text)
 
 
-_PATHS = (PurePosixPath, PureWindowsPath, PosixPath, WindowsPath)
+def _reduce_path(path: PurePath) -> tuple[Any, tuple[str]]:
+    return _known_path, (str(path),)
+
+
+# How the snapshot pickles: as pickle does, but a Path by its string (copyreg's table is consulted by type in
+# C, so only Paths cost a call of Python).
+_DISPATCH: dict[type, Callable[[Any], Any]] = {**copyreg.dispatch_table}
+_DISPATCH.update(dict.fromkeys((PurePosixPath, PureWindowsPath, PosixPath, WindowsPath), _reduce_path))
 
 
 class _Unpickler(GuardedUnpickler):
@@ -139,10 +148,15 @@ class _Unpickler(GuardedUnpickler):
         super().__init__(file, allowed)
         self.paths = paths
 
-    def persistent_load(self, pid: Any) -> Path:
-        if type(pid) is not str:
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) == (__name__, _known_path.__name__):
+            return self.known_path
+        return super().find_class(module, name)
+
+    def known_path(self, text: Any) -> Path:
+        if type(text) is not str:
             raise SnapshotDamaged("a path that is no string")
-        return self.paths.get(pid) or Path(pid)
+        return self.paths.get(text) or Path(text)
 
 
 def _section(
@@ -259,7 +273,9 @@ def _write(path: Path, trailer: dict[str, Any], sections: dict[str, Any]) -> Non
         for name, value in sections.items():
             offset = handle.tell()
             writer = _Checked(handle)
-            _Pickler(writer, pickle.HIGHEST_PROTOCOL).dump(value)
+            pickler = pickle.Pickler(writer, pickle.HIGHEST_PROTOCOL)
+            pickler.dispatch_table = _DISPATCH
+            pickler.dump(value)
             places[name] = (offset, writer.count, writer.crc)
         end = pickle.dumps({**trailer, "sections": places}, pickle.HIGHEST_PROTOCOL)
         handle.write(end + _TRAILER.pack(len(end)))

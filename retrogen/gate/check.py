@@ -716,10 +716,9 @@ def _kept_across_files(
         for result in results:
             result.findings.extend(earlier[1].get(result.display, ()))
         return CheckResult(results, sorted(f for r in results for f in r.findings)), False
-    facts = snapshot.all_facts()
     for position, (result, (_, entry)) in enumerate(zip(results, listing, strict=True)):
         if position not in reread:
-            kept = _kept_check(snapshot, facts[entry.path])
+            kept = _kept_check(snapshot, snapshot.fact(entry.path))
             result.review_id, result.id_position, result.facts, result.tags = _cross_inputs(kept)
     before = [len(result.findings) for result in results]
     check = _across_files(paths, results, options, folder, jobs, index, whole=True, warnings=warnings)
@@ -735,14 +734,14 @@ def _same_inputs(snapshot: Snapshot, old: dict[str, Record], path: str, result: 
     earlier = old.get(path)
     if earlier is None or earlier[0] != result.display or _has_errors(earlier[2][2]) != result.has_errors:
         return False
-    blob = snapshot.all_facts().get(path)
+    blob = snapshot.fact(path)
     return blob is not None and _cross_inputs(_kept_check(snapshot, blob)) == _cross_inputs(result)
 
 
-def _kept_check(snapshot: Snapshot, blob: bytes) -> FileResult:
+def _kept_check(snapshot: Snapshot, blob: bytes | None) -> FileResult:
     """A file's check as the snapshot keeps it beside its record: as the index keeps it (see dumps), before
     the findings across files, what they are judged on."""
-    result = guarded_loads(blob, snapshot.allowed)
+    result = guarded_loads(blob, snapshot.allowed) if blob is not None else None
     if not isinstance(result, FileResult):
         raise SnapshotDamaged("a check of the wrong type")
     return result

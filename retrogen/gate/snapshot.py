@@ -71,20 +71,43 @@ class Snapshot:
     token: str = ""  # the base's: a delta follows one base
     in_delta: set[str] = field(default_factory=set)  # the paths whose record the delta holds
     gone: set[str] = field(default_factory=set)  # the paths the delta removes from the base
-    # where the base's facts are, until read: the base as it was opened (another run may replace the file)
+    # where the base's facts are: the base as it was opened (another run may replace the file) and its
+    # section listing where each file's facts stand in it, read when first asked for
     base_facts: tuple[BinaryIO, tuple[int, int, int]] | None = None
     allowed: Set[tuple[str, str]] = frozenset()
+    _base_places: dict[str, tuple[int, int, int]] | None = None
+
+    def fact(self, path: str) -> bytes | None:
+        """A file's facts (see `facts`), read from the base when not read this run or held by the delta;
+        None when none are kept. Damage raises SnapshotDamaged."""
+        found = self.facts.get(path)
+        if found is not None or path in self.gone:
+            return found
+        place = self._places().get(path)
+        if place is None or self.base_facts is None:
+            return None
+        handle = self.base_facts[0]
+        offset, length, crc = place
+        handle.seek(offset)
+        blob = handle.read(length)
+        if len(blob) != length or zlib.crc32(blob) != crc:
+            raise SnapshotDamaged("a file's facts' length or sum differs")
+        return blob
 
     def all_facts(self) -> dict[str, bytes]:
-        """Every file's facts, the base's read now if they were not yet (damage raises SnapshotDamaged)."""
-        if self.base_facts is not None:
-            handle, place = self.base_facts
-            base = _section(handle, place, frozenset(), {})
-            if not isinstance(base, dict):
-                raise SnapshotDamaged("facts of the wrong type")
-            self.facts = {**{k: v for k, v in base.items() if k not in self.gone}, **self.facts}
-            self.close()
-        return self.facts
+        """Every file's facts (damage raises SnapshotDamaged)."""
+        found = {path: self.fact(path) for path in self._places() if path not in self.gone}
+        return {**{path: blob for path, blob in found.items() if blob is not None}, **self.facts}
+
+    def _places(self) -> dict[str, tuple[int, int, int]]:
+        if self._base_places is None:
+            self._base_places = {}
+            if self.base_facts is not None:
+                places = _section(self.base_facts[0], self.base_facts[1], frozenset(), {})
+                if not isinstance(places, dict):
+                    raise SnapshotDamaged("facts of the wrong type")
+                self._base_places = places
+        return self._base_places
 
     def close(self) -> None:
         if self.base_facts is not None:
@@ -266,17 +289,32 @@ def remove_snapshot(folder: Path) -> None:
             (folder / name).unlink()
 
 
-def _write(path: Path, trailer: dict[str, Any], sections: dict[str, Any]) -> None:
+def _write(
+    path: Path, trailer: dict[str, Any], sections: dict[str, Any], blobs: dict[str, bytes] | None = None
+) -> None:
+    """One file of the snapshot: MAGIC, the sections pickled, and the trailer. `blobs` (a base's facts): each
+    written as it is, so that one can be read without the others, and where each stands as section "facts"."""
+
     def write(handle: BinaryIO) -> None:
         handle.write(MAGIC)
         places = {}
-        for name, value in sections.items():
+
+        def dump(name: str, value: Any) -> None:
             offset = handle.tell()
             writer = _Checked(handle)
             pickler = pickle.Pickler(writer, pickle.HIGHEST_PROTOCOL)
             pickler.dispatch_table = _DISPATCH
             pickler.dump(value)
             places[name] = (offset, writer.count, writer.crc)
+
+        for name, value in sections.items():
+            dump(name, value)
+        if blobs is not None:
+            stand = {}
+            for name, blob in blobs.items():
+                stand[name] = (handle.tell(), len(blob), zlib.crc32(blob))
+                handle.write(blob)
+            dump("facts", stand)
         end = pickle.dumps({**trailer, "sections": places}, pickle.HIGHEST_PROTOCOL)
         handle.write(end + _TRAILER.pack(len(end)))
 
@@ -297,11 +335,8 @@ def write_snapshot(folder: Path, key: str, snapshot: Snapshot, changed: Set[str]
             _write(
                 folder / BASE_NAME,
                 {"key": key, "token": token},
-                {
-                    "records": snapshot.records,
-                    "facts": {path: facts[path] for path in snapshot.records if path in facts},
-                    "cross": snapshot.cross,
-                },
+                {"records": snapshot.records, "cross": snapshot.cross},
+                {path: facts[path] for path in snapshot.records if path in facts},
             )
             with contextlib.suppress(OSError):
                 (folder / DELTA_NAME).unlink()

@@ -254,6 +254,25 @@ def test_a_damaged_snapshot_is_rebuilt_with_a_notice(config: Config, damage: Any
     assert not rebuilt.check.notices and not parsed
 
 
+def test_damaged_facts_are_found_when_the_findings_across_files_are_judged_again(config: Config) -> None:
+    read(config)
+    found = gate_snapshot._read_file(kept(config), _key(config), ReviewBuilder.snapshot_classes, {}, lazy=True)
+    assert found is not None and found[2] is not None
+    found[2].close()
+    places = found[1]
+    start, end = places["cross"][0] + places["cross"][1], places["facts"][0]  # each file's facts, one by one
+    data = bytearray(kept(config).read_bytes())
+    data[(start + end) // 2] ^= 0xFF
+    kept(config).write_bytes(bytes(data))
+    edit(config.reviews_dir / CARRIED, "  - id: A2\n", "  - id: A9\n")  # the facts of the others are read
+    damaged = read(config)
+    same(damaged, read(config, cache=False))
+    assert damaged.check.notices and "rebuilding it" in damaged.check.notices[0]
+    rebuilt = read(config)
+    same(rebuilt, read(config, cache=False))
+    assert not rebuilt.check.notices
+
+
 def test_a_planted_snapshot_runs_no_code(config: Config, tmp_path: Path) -> None:
     expected = read(config, cache=False)
     read(config)

@@ -582,7 +582,7 @@ def _read_kept(
 ) -> Reading | None:
     """read_paths of the whole knowledge base through the snapshot: the unchanged files' records taken from
     it, the others read through the index, and the findings across files kept from the last run when nothing
-    they are judged on changed. The files taken from the snapshot then have no facts nor tag uses (nothing
+    they are judged on changed (the files taken from the snapshot then have no facts nor tag uses: nothing
     reads them after the findings across files). None when the snapshot proves damaged once files were
     taken from it (said in the index's notices): the caller reads without it."""
     kept_in = index.path.parent

@@ -832,8 +832,8 @@ def _across_files(
         *(_tag_findings(results, around.tags, options.tags) if warnings else ()),
     ]:
         by_display[finding.path].findings.append(finding)
-    if not warnings:  # the files left out still get every finding: they are listed with the figures
-        failing = {r.display for r in results if r.has_errors}
+    failing = {r.display for r in results if r.has_errors} if not warnings else set()
+    if failing:  # the files left out still get every finding: they are listed with the figures
         ids = {r.review_id for r in results if r.display in failing and r.review_id}
         for finding in [
             *_cross_findings(inside, related_inside, options, only=ids),

@@ -6,7 +6,9 @@ import contextlib
 import os
 import stat
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 from retrogen.core.errors import RetrogenError
 
@@ -74,6 +76,20 @@ def write_atomic(path: Path, content: str | bytes) -> None:
     """Replace `path` in one step: readers see the old file or the new one, never a torn one."""
     temporary = _temporary_copy(path, content)
     try:
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def write_atomic_with(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Replace `path` in one step with what `write` writes to the handle it is given: a file too large to
+    hold in memory first is never seen torn either."""
+    _remove_abandoned_temporaries(path.parent)
+    temporary = hidden_sibling(path, TEMPORARY)
+    try:
+        with open(temporary, "xb") as handle:
+            write(handle)
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)

@@ -25,7 +25,7 @@ from retrogen.engine.history import (
     written_timelines,
 )
 from retrogen.engine.loop import ClosedLoop, FollowUp, Verdict, closed_loop, follow_up
-from retrogen.engine.model import KnowledgeBase, Lesson, Review, load_knowledge_base, review_from_data
+from retrogen.engine.model import KnowledgeBase, Lesson, Review, ReviewBuilder, load_knowledge_base
 from retrogen.engine.playbook import Playbook, build_playbook, tracks_actions
 from retrogen.engine.playbook_cache import MergeStore
 from retrogen.engine.related_cache import WordStore
@@ -522,7 +522,7 @@ def analyse(
     acts on the check itself (build) composes the steps: read_knowledge_base, load_knowledge_base, analysis_of.
     `cache`: keep the unchanged reviews' reading in the lasting index (gate/index.py)."""
     # The figures need no warnings, and each review is built as it is read rather than all its data kept first.
-    reading = read_knowledge_base(config, today, jobs=jobs, cache=cache, warnings=False, convert=review_from_data)
+    reading = read_knowledge_base(config, today, jobs=jobs, cache=cache, warnings=False, convert=ReviewBuilder(config))
     return analysis_of(load_knowledge_base(reading, config, today), config, use_git=use_git, cache=cache)
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
+import sys
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -15,6 +17,7 @@ from retrogen.gate.check import Reading
 from retrogen.gate.config import Config
 from retrogen.gate.findings import Finding
 from retrogen.gate.hints import review_language
+from retrogen.gate.index import settings_key
 
 
 @dataclass(frozen=True)
@@ -161,56 +164,71 @@ def _number(value: Any) -> float:
     return number if math.isfinite(number) else math.nan
 
 
+# One date object per day written: ten thousand reviews name a few thousand days, not two hundred thousand.
+@functools.cache
 def _date(value: Any) -> date:
     return date.fromisoformat(value)
 
 
 def _optional_date(value: Any) -> date | None:
-    return date.fromisoformat(value) if value else None
+    return _date(value) if value else None
+
+
+def _shared(value: Any) -> Any:
+    """One string object for a name that many reviews write (a team, an owner, a unit, a tag): ten thousand
+    reviews hold a million strings, more than half of them repeats, and the snapshot keeps each once."""
+    return sys.intern(value) if type(value) is str else value
+
+
+def _shared_all(values: Any) -> tuple[Any, ...]:
+    return tuple(_shared(value) for value in values)
 
 
 def review_from_data(data: dict[str, Any], path: Path) -> Review:
     """A Review from data that the schema accepted (so keys and types are as the schema says)."""
     period = data.get("period") or {}
     return Review(
-        id=data["id"],
+        id=_shared(data["id"]),
         title=data["title"],
-        kind=data["kind"],
-        team=data["team"],
-        lang=data.get("lang"),
+        kind=_shared(data["kind"]),
+        team=_shared(data["team"]),
+        lang=_shared(data.get("lang")),
         held_on=_date(data["held_on"]),
         objective=data["objective"],
         path=path,
-        period_label=period.get("label"),
+        period_label=_shared(period.get("label")),
         period_start=_optional_date(period.get("start")),
         period_end=_optional_date(period.get("end")),
         participants=tuple(
-            Participant(p["name"], p["role"], p.get("department", "")) for p in data.get("participants", ())
+            Participant(_shared(p["name"]), _shared(p["role"]), _shared(p.get("department", "")))
+            for p in data.get("participants", ())
         ),
         materials=tuple(data.get("materials", ())),
-        tags=tuple(data.get("tags", ())),
+        tags=_shared_all(data.get("tags", ())),
         metrics=tuple(
             Metric(
-                category=m.get("category", ""),
-                name=m["name"],
-                unit=m["unit"],
+                category=_shared(m.get("category", "")),
+                name=_shared(m["name"]),
+                unit=_shared(m["unit"]),
                 target=_number(m["target"]),
                 actual=_number(m["actual"]),
-                better=m.get("better", "higher"),
+                better=_shared(m.get("better", "higher")),
                 previous=None if m.get("previous") is None else _number(m["previous"]),
                 analysis=m.get("analysis", ""),
             )
             for m in data.get("metrics", ())
         ),
-        funnel=tuple(FunnelStage(s["stage"], s["count"], s.get("target_rate")) for s in data.get("funnel", ())),
+        funnel=tuple(
+            FunnelStage(_shared(s["stage"]), s["count"], s.get("target_rate")) for s in data.get("funnel", ())
+        ),
         timeline=tuple((_date(e["date"]), e["event"]) for e in data.get("timeline", ())),
-        feedback=tuple((f["source"], f["content"]) for f in data.get("feedback", ())),
+        feedback=tuple((_shared(f["source"]), f["content"]) for f in data.get("feedback", ())),
         problems=tuple(
             Problem(
-                id=p["id"],
+                id=_shared(p["id"]),
                 problem=p["problem"],
                 root_cause=p["root_cause"],
-                factor=p["factor"],
+                factor=_shared(p["factor"]),
                 suspected=tuple(p.get("suspected", ())),
                 whys=tuple(p.get("whys", ())),
                 evidence=p.get("evidence", ""),
@@ -219,38 +237,91 @@ def review_from_data(data: dict[str, Any], path: Path) -> Review:
         ),
         lessons=tuple(
             Lesson(
-                id=lesson["id"],
-                type=lesson["type"],
+                id=_shared(lesson["id"]),
+                type=_shared(lesson["type"]),
                 lesson=lesson["lesson"],
-                applies_to=lesson.get("applies_to", ""),
-                tags=tuple(lesson.get("tags", ())),
-                problem=lesson.get("problem"),
+                applies_to=_shared(lesson.get("applies_to", "")),
+                tags=_shared_all(lesson.get("tags", ())),
+                problem=_shared(lesson.get("problem")),
             )
             for lesson in data.get("lessons", ())
         ),
         actions=tuple(
             Action(
-                id=a["id"],
+                id=_shared(a["id"]),
                 action=a["action"],
-                owner=a["owner"],
+                owner=_shared(a["owner"]),
                 due=_date(a["due"]),
-                type=a.get("type", ""),
+                type=_shared(a.get("type", "")),
                 status=as_status(a.get("status", DEFAULT_STATUS)),
                 done_on=_optional_date(a.get("done_on")),
                 checkpoint=a.get("checkpoint", ""),
                 resources=tuple(a.get("resources", ())),
-                addresses=tuple(a.get("addresses", ())),
+                addresses=_shared_all(a.get("addresses", ())),
                 updates=tuple(
                     Update(_date(u["date"]), as_status(u["status"]), u.get("note", "")) for u in a.get("updates", ())
                 ),
-                carried_from=a.get("carried_from"),
-                expects=Expectation(a["expects"]["metric"], a["expects"]["target"], _date(a["expects"]["by"]))
+                carried_from=_shared(a.get("carried_from")),
+                expects=Expectation(_shared(a["expects"]["metric"]), a["expects"]["target"], _date(a["expects"]["by"]))
                 if "expects" in a
                 else None,
             )
             for a in data.get("actions", ())
         ),
     )
+
+
+# What a Review is made of: the classes the snapshot may make when it reads reviews back (gate/snapshot.py).
+MODEL_CLASSES = frozenset(
+    (__name__, kind.__name__)
+    for kind in (Review, Participant, Metric, FunnelStage, Problem, Lesson, Update, Expectation, Action)
+)
+
+
+@functools.cache
+def _model_key() -> str:
+    """This module's source: a change to how a Review is made or what it holds makes kept reviews stale."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
+class _Aliases:
+    """The roster's and the tag vocabulary's aliases, resolved in a review: an alias counts as its person or
+    canonical tag in every table, page, filter, digest and export."""
+
+    def __init__(self, config: Config) -> None:
+        # a few hundred owners and tag lists over thousands of actions and lessons: each resolved once
+        self.owner = functools.cache(config.roster.canonical) if config.roster.people else None
+        self.tags = functools.cache(config.tags.canonical_tags) if config.tags.aliases else None
+
+    def resolve(self, review: Review) -> Review:
+        owner, tags = self.owner, self.tags
+        if owner is not None and any(owner(a.owner) != a.owner for a in review.actions):
+            review = replace(review, actions=tuple(replace(a, owner=owner(a.owner)) for a in review.actions))
+        if tags is not None and (
+            tags(review.tags) != review.tags or any(tags(lesson.tags) != lesson.tags for lesson in review.lessons)
+        ):
+            lessons = tuple(replace(lesson, tags=tags(lesson.tags)) for lesson in review.lessons)
+            review = replace(review, tags=tags(review.tags), lessons=lessons)
+        return review
+
+
+class ReviewBuilder:
+    """Each review as the knowledge base holds it (review_from_data, the aliases of `config` resolved), as the
+    gate's `convert` (gate.check.read_paths), with what lets the snapshot keep the reviews it builds between
+    runs (gate.check.Conversion)."""
+
+    snapshot_classes = MODEL_CLASSES
+
+    def __init__(self, config: Config) -> None:
+        self._aliases = _Aliases(config)
+        self._key = f"{_model_key()} {settings_key((config.roster.people, config.tags.aliases))}"
+
+    @property
+    def snapshot_key(self) -> str:
+        return self._key
+
+    def __call__(self, data: dict[str, Any], path: Path, /) -> Review:
+        return self._aliases.resolve(review_from_data(data, path))
 
 
 @dataclass
@@ -265,30 +336,15 @@ class KnowledgeBase:
 
 def load_knowledge_base(reading: Reading, config: Config, today: date) -> KnowledgeBase:
     """The typed reviews of the files the gate read without an error (`reading`: see gate.check.read_paths),
-    with the roster's and the tag vocabulary's aliases resolved. Nothing is checked here: a file with an
-    error, and the later of two files with one id, were left out by the reading."""
+    with the roster's and the tag vocabulary's aliases resolved (by ReviewBuilder already, when the reading
+    was made with it as its convert). Nothing is checked here: a file with an error, and the later of two
+    files with one id, were left out by the reading."""
     left_out = {r.display for r in reading.check.files if r.has_errors}
     skipped = [f for f in reading.check.findings if f.path in left_out]
-    reviews = [  # built while reading already when it was read with convert=review_from_data
-        data if isinstance(data, Review) else review_from_data(data, path) for path, data in reading.documents
+    aliases = _Aliases(config)
+    reviews = [
+        data if isinstance(data, Review) else aliases.resolve(review_from_data(data, path))
+        for path, data in reading.documents
     ]
-    if config.roster.people:  # aliases resolve to one person in every table, page and digest
-        owner = functools.cache(config.roster.canonical)  # a few hundred owners over thousands of actions
-        reviews = [
-            replace(r, actions=tuple(replace(a, owner=owner(a.owner)) for a in r.actions))
-            if any(owner(a.owner) != a.owner for a in r.actions)
-            else r
-            for r in reviews
-        ]
-    if config.tags.aliases:  # an alias counts as its canonical tag in every table, page, filter and export
-        tags = functools.cache(config.tags.canonical_tags)
-        reviews = [
-            replace(
-                r, tags=tags(r.tags), lessons=tuple(replace(lesson, tags=tags(lesson.tags)) for lesson in r.lessons)
-            )
-            if tags(r.tags) != r.tags or any(tags(lesson.tags) != lesson.tags for lesson in r.lessons)
-            else r
-            for r in reviews
-        ]
     reviews.sort(key=lambda r: (r.sort_date, r.id))
     return KnowledgeBase(reviews, today, skipped, list(reading.check.notices))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import stat
@@ -10,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar, runtime_checkable
 
 from retrogen.core.errors import ConfigError, ReviewFileError
 from retrogen.core.workers import exit_with_parent
@@ -21,10 +22,12 @@ from retrogen.gate.heads import Around, Head, heads_around, link_leaves, review_
 from retrogen.gate.hints import is_placeholder
 from retrogen.gate.index import (
     Entry,
+    IndexFormatError,
     KeptFacts,
     ReviewIndex,
     Stamp,
     dumps,
+    fresh,
     now_ns,
     settings_key,
     stamp_of,
@@ -43,6 +46,17 @@ from retrogen.gate.loop_rules import carried_key
 from retrogen.gate.review_checks import days_alike, entries, review_issues
 from retrogen.gate.schema import schema_issues
 from retrogen.gate.settings import DEFAULTS
+from retrogen.gate.snapshot import (
+    BASE_NAME,
+    Record,
+    Snapshot,
+    SnapshotDamaged,
+    StampTuple,
+    plain,
+    read_snapshot,
+    remove_snapshot,
+    write_snapshot,
+)
 
 # Below this many files a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 64
@@ -324,17 +338,20 @@ def _read_indexed(
     whole: bool,
     with_data: bool,
     convert: Convert | None = None,
-) -> list[Read]:
+) -> list[tuple[Read, Stamp | None, bytes]]:
     """Every file's check and (`with_data`) data: from the index when the file is unchanged, read (and
-    indexed) when not. `whole`: the files are the whole knowledge base, so entries of files that are gone
-    are dropped. `convert`: see read_paths."""
+    indexed) when not; each with the stamp of the bytes it comes from (None without the index, and for a file
+    it does not keep) and its check as the index keeps it (see dumps; empty without the index). `whole`: the
+    files are the whole knowledge base, so entries of files that are gone are dropped. `convert`: see
+    read_paths."""
     if index is None:
         if with_data:
-            return [_converted(item, convert) for item in _per_file(_read_batch, files, options, jobs)]
-        return [(result, None) for result in check_files(files, options, jobs=jobs)]
+            return [(_converted(item, convert), None, b"") for item in _per_file(_read_batch, files, options, jobs)]
+        return [((result, None), None, b"") for result in check_files(files, options, jobs=jobs)]
     base = Path.cwd()
     named = [(path, display_path(path, base)) for path in files]
     read: list[Read | None] = []
+    stamps: list[tuple[Stamp | None, bytes]] = []
     new: list[tuple[Path, str, Stamp, bytes, bytes]] = []
     restamped: list[tuple[Path, Stamp]] = []
     missed: list[int] = []
@@ -343,24 +360,25 @@ def _read_indexed(
         chunk = named[start : start + _ENTRY_CHUNK]
         entries = index.entries([path for path, _ in chunk], with_data=with_data)
         for path, shown in chunk:
-            found = _from_index(
-                index, entries.pop(os.path.abspath(path), None), path, shown, options, with_data=with_data
-            )
+            entry = entries.pop(os.path.abspath(path), None)
+            found = _from_index(index, entry, path, shown, options, with_data=with_data)
             if found is None:
                 missed.append(len(read))
             elif found[1] is not None:
                 restamped.append((path, found[1]))
             read.append(_converted(found[0], convert) if found else None)
+            stamps.append((None, b"") if found is None or entry is None else (found[1] or entry.stamp, entry.result))
     for position, (stamp, result_blob, data_blob) in zip(
         missed, _per_named(_stamped_batch, [named[i] for i in missed], options, jobs), strict=True
     ):
         # Made by this run's own workers: plain unpickling, not the index's guarded one.
         result: FileResult = pickle.loads(result_blob)
         read[position] = _converted((result, pickle.loads(data_blob) if with_data else None), convert)
+        stamps[position] = stamp, result_blob
         if stamp is not None:
             new.append((result.path, result.display, stamp, result_blob, data_blob))
     index.store(new, restamped, keep=files if whole else None)
-    return [item for item in read if item is not None]
+    return [(item, *stamp) for item, stamp in zip(read, stamps, strict=True) if item is not None]
 
 
 def _converted(read: Read, convert: Convert | None) -> Read:
@@ -487,14 +505,249 @@ def _read_paths(
     warnings: bool = True,
     convert: Convert | None = None,
 ) -> Reading:
-    files = collect_files(paths)
     whole = reviews_dir is not None and [path.resolve() for path in paths] == [reviews_dir.resolve()]
-    read = _read_indexed(files, options, jobs, index, whole=whole, with_data=with_data, convert=convert)
+    if whole and with_data and index is not None and isinstance(convert, Conversion) and paths[0].is_dir():
+        kept = _read_kept(paths[0], options, jobs, index, convert, warnings=warnings)
+        if kept is not None:
+            return kept
+    files = collect_files(paths)
+    read = [
+        item
+        for item, *_ in _read_indexed(files, options, jobs, index, whole=whole, with_data=with_data, convert=convert)
+    ]
     results = [result for result, _ in read]
     check = _across_files(files, results, options, reviews_dir, jobs, index, whole=whole, warnings=warnings)
     if index is not None:
         check.notices.extend(index.notices)
     return Reading(check, [(result.path, data) for result, data in read if data is not None and not result.has_errors])
+
+
+@runtime_checkable
+class Conversion(Protocol):
+    """A `convert` whose results the snapshot may keep (gate/snapshot.py): `snapshot_key` changes whenever
+    what it makes of the same data could (its code, the settings it applies), and `snapshot_classes` are the
+    (module, name) of every class its results hold, which alone the snapshot may make when read back."""
+
+    snapshot_classes: frozenset[tuple[str, str]]
+
+    @property
+    def snapshot_key(self) -> str: ...
+
+    def __call__(self, data: dict[str, Any], path: Path, /) -> Any: ...
+
+
+def _snapshot_key(index: ReviewIndex, convert: Conversion, folder: Path) -> str:
+    """What a snapshot is made for: retrogen's code and the check's settings (as the index's), the
+    conversion, the reviews folder as named and the working folder (a file's findings name it as shown
+    from there)."""
+    parts = (index.code, index.settings, convert.snapshot_key, str(folder), os.path.abspath(folder), os.getcwd())
+    return hashlib.sha256("\0".join(parts).encode("utf-8", errors="surrogateescape")).hexdigest()
+
+
+def _kept_stamp(record: Record, entry: os.DirEntry[str], max_size: int) -> Stamp | StampTuple | None:
+    """The record's stamp when the file is untouched since it was taken, a new one when it was touched but
+    its bytes are the same, None when it must be read."""
+    read_ns = now_ns()
+    try:
+        status = entry.stat()
+    except OSError:
+        return None
+    untouched = fresh(record[1], status)
+    if untouched is False:
+        return None
+    if untouched:
+        return record[1]
+    try:
+        raw = read_bounded(Path(entry.path), max_size)
+    except OSError:
+        return None
+    stamp = stamp_of(status, raw, read_ns)
+    return stamp if stamp.sha256 == record[1][4] else None
+
+
+def _cross_inputs(result: FileResult) -> tuple[Any, ...]:
+    """What the checks across files read of a file besides its name and whether it has an error: compared
+    with what the snapshot kept of a file read again, to tell whether last run's findings across files
+    stand."""
+    return (result.review_id, result.id_position, result.facts, result.tags)
+
+
+def _has_errors(findings: list[Finding]) -> bool:
+    return any(f.severity is Severity.ERROR for f in findings)
+
+
+def _read_kept(
+    folder: Path, options: CheckOptions, jobs: int | None, index: ReviewIndex, convert: Conversion, *, warnings: bool
+) -> Reading | None:
+    """read_paths of the whole knowledge base through the snapshot: the unchanged files' records taken from
+    it, the others read through the index, and the findings across files kept from the last run when nothing
+    they are judged on changed (the files taken from the snapshot then have no facts nor tag uses: nothing
+    reads them after the findings across files). None when the snapshot proves damaged once files were
+    taken from it (said in the index's notices): the caller reads without it."""
+    kept_in = index.path.parent
+    key = _snapshot_key(index, convert, folder)
+    allowed = convert.snapshot_classes
+    listing = list(review_files(folder))
+    paths = [folder.joinpath(*parts) for parts, _ in listing]
+    try:
+        snapshot = read_snapshot(kept_in, key, allowed, {str(path): path for path in paths}) or Snapshot(
+            allowed=allowed
+        )
+    except Exception as exc:  # damage of any kind (whatever unpickling raises): rebuilt from the index
+        _snapshot_damaged(index, kept_in, exc)
+        snapshot = Snapshot(allowed=allowed)
+    try:
+        return _read_through(snapshot, key, folder, listing, paths, options, jobs, index, convert, warnings=warnings)
+    except _MALFORMED as exc:  # a snapshot of the right sums but the wrong shapes: only one planted
+        _snapshot_damaged(index, kept_in, exc)
+        return None
+    finally:
+        snapshot.close()
+
+
+# What reading a record or fact of the wrong shape raises: damage, like an unreadable snapshot.
+_MALFORMED = (
+    SnapshotDamaged,
+    TypeError,
+    ValueError,
+    IndexError,
+    KeyError,
+    AttributeError,
+    pickle.UnpicklingError,
+    EOFError,
+    IndexFormatError,
+)
+
+
+def _read_through(
+    snapshot: Snapshot,
+    key: str,
+    folder: Path,
+    listing: list[tuple[tuple[str, ...], os.DirEntry[str]]],
+    paths: list[Path],
+    options: CheckOptions,
+    jobs: int | None,
+    index: ReviewIndex,
+    convert: Conversion,
+    *,
+    warnings: bool,
+) -> Reading:
+    """_read_kept once the snapshot is read (or found missing: then every file is read, and a base written)."""
+    old = snapshot.records
+    records: dict[str, Record] = {}
+    changed: set[str] = set()
+    missed: list[int] = []
+    links = False
+    for position, (_, entry) in enumerate(listing):
+        record = old.get(entry.path)
+        links = links or entry.is_symlink()  # never kept: what a link is checked as depends on its target
+        if record is not None and not entry.is_symlink() and record[2][3][0] <= options.today <= record[2][3][1]:
+            stamp = _kept_stamp(record, entry, options.max_file_size)
+            if stamp is not None:
+                if stamp is not record[1]:
+                    record = (record[0], plain(stamp), record[2], record[3])
+                    changed.add(entry.path)
+                records[entry.path] = record
+                continue
+        missed.append(position)
+    read = _read_indexed([paths[i] for i in missed], options, jobs, index, whole=False, with_data=True, convert=convert)
+    reread = dict(zip(missed, read, strict=True))
+    results: list[FileResult] = []
+    documents: list[Any] = []
+    for position, (path, (_, entry)) in enumerate(zip(paths, listing, strict=True)):
+        if position in reread:
+            (result, document), stamp, _ = reread[position]
+            if stamp is not None:
+                at = (result.id_position.line, result.id_position.column) if result.id_position else None
+                own = (result.review_id, at, list(result.findings), result.days)
+                records[entry.path] = (result.display, plain(stamp), own, None if result.has_errors else document)
+                changed.add(entry.path)
+        else:
+            display, _, (review_id, at, findings, days), document = records[entry.path]
+            result = FileResult(path, display, list(findings), review_id, Position(*at) if at else None, None, [], days)
+        results.append(result)
+        documents.append(document)
+    check, judged = _kept_across_files(
+        snapshot, old, folder, listing, paths, results, reread, options, jobs, index, warnings=warnings, links=links
+    )
+    gone = set(old) - set(records)
+    if gone:
+        index.store([], keep=paths)
+    snapshot.records = records
+    for position, (_, _, blob) in reread.items():
+        if listing[position][1].path in records:
+            snapshot.facts[listing[position][1].path] = blob
+    if changed or gone or judged or not snapshot.token:
+        write_snapshot(index.path.parent, key, snapshot, changed, gone)
+    check.notices.extend(index.notices)
+    return Reading(
+        check, [(r.path, d) for r, d in zip(results, documents, strict=True) if d is not None and not r.has_errors]
+    )
+
+
+def _kept_across_files(
+    snapshot: Snapshot,
+    old: dict[str, Record],
+    folder: Path,
+    listing: list[tuple[tuple[str, ...], os.DirEntry[str]]],
+    paths: list[Path],
+    results: list[FileResult],
+    reread: dict[int, tuple[Read, Stamp | None, bytes]],
+    options: CheckOptions,
+    jobs: int | None,
+    index: ReviewIndex,
+    *,
+    warnings: bool,
+    links: bool,
+) -> tuple[CheckResult, bool]:
+    """The results with the findings across files added: last run's when they were judged on the same day,
+    the same files, and the files read again give the checks across files what they gave before; judged
+    again otherwise (the facts of the files taken from the snapshot read back for it). True: judged again."""
+    names = hashlib.sha256("\0".join(entry.path for _, entry in listing).encode("utf-8", "surrogateescape"))
+    key = (options.today, warnings, names.hexdigest())
+    earlier = snapshot.cross
+    if (
+        not links
+        and earlier is not None
+        and earlier[0] == key
+        and all(_same_inputs(snapshot, old, listing[i][1].path, read[0][0]) for i, read in reread.items())
+    ):
+        for result in results:
+            result.findings.extend(earlier[1].get(result.display, ()))
+        return CheckResult(results, sorted(f for r in results for f in r.findings)), False
+    for position, (result, (_, entry)) in enumerate(zip(results, listing, strict=True)):
+        if position not in reread:
+            kept = _kept_check(snapshot, entry.path)
+            result.review_id, result.id_position, result.facts, result.tags = _cross_inputs(kept)
+    before = [len(result.findings) for result in results]
+    check = _across_files(paths, results, options, folder, jobs, index, whole=True, warnings=warnings)
+    snapshot.cross = (
+        key,
+        {r.display: r.findings[n:] for r, n in zip(results, before, strict=True) if len(r.findings) > n},
+    )
+    return check, True
+
+
+def _same_inputs(snapshot: Snapshot, old: dict[str, Record], path: str, result: FileResult) -> bool:
+    """Whether a file read again gives the checks across files what its record and facts gave."""
+    earlier = old.get(path)
+    if earlier is None or earlier[0] != result.display or _has_errors(earlier[2][2]) != result.has_errors:
+        return False
+    return snapshot.fact(path) is not None and _cross_inputs(_kept_check(snapshot, path)) == _cross_inputs(result)
+
+
+def _kept_check(snapshot: Snapshot, path: str) -> FileResult:
+    """A file's check as the snapshot keeps it beside its record: as the index keeps it (see dumps), before
+    the findings across files, what they are judged on (its path left out)."""
+    result = snapshot.check_of(path)
+    if not isinstance(result, FileResult):
+        raise SnapshotDamaged("a check of the wrong type")
+    return result
+
+
+def _snapshot_damaged(index: ReviewIndex, folder: Path, problem: Exception) -> None:
+    index.notices.append(f"{folder / BASE_NAME}: unreadable ({problem}); rebuilding it")
+    remove_snapshot(folder)
 
 
 def open_index(config: Config, options: CheckOptions, *, cache: bool = True) -> ReviewIndex | None:
@@ -556,8 +809,14 @@ def _across_files(
     inside: list[FileResult] = []
     outside: list[FileResult] = []
     real = _resolved([result.path for result in results])
+    # A file is inside the folder when its (resolved) folder is: asked once per folder, as Path.relative_to
+    # parses its argument again on every call (a second at 10,000 reviews).
+    folders_inside: dict[Path, bool] = {}
     for result, path in zip(results, real, strict=True):
-        (inside if folder and path.is_relative_to(folder) else outside).append(result)
+        parent = path.parent
+        if parent not in folders_inside:
+            folders_inside[parent] = folder is not None and parent.is_relative_to(folder)
+        (inside if folders_inside[parent] else outside).append(result)
     around = Around([], Counter())
     if folder and not whole:
         ids = {r.review_id for r in inside if r.review_id} | {source for r in results for source in _sources(r)}
@@ -577,8 +836,8 @@ def _across_files(
         *(_tag_findings(results, around.tags, options.tags) if warnings else ()),
     ]:
         by_display[finding.path].findings.append(finding)
-    if not warnings:  # the files left out still get every finding: they are listed with the figures
-        failing = {r.display for r in results if r.has_errors}
+    failing = {r.display for r in results if r.has_errors} if not warnings else set()
+    if failing:  # the files left out still get every finding: they are listed with the figures
         ids = {r.review_id for r in results if r.display in failing and r.review_id}
         for finding in [
             *_cross_findings(inside, related_inside, options, only=ids),

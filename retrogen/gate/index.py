@@ -26,7 +26,7 @@ import pickle
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date
 from pathlib import Path
@@ -75,9 +75,16 @@ class IndexFormatError(Exception):
     """An entry that is not what this retrogen writes."""
 
 
-class _Unpickler(pickle.Unpickler):
+class GuardedUnpickler(pickle.Unpickler):
+    """An unpickler that makes nothing but the classes allowed (by default what an index entry may hold):
+    a planted file cannot run code."""
+
+    def __init__(self, file: Any, allowed: Set[tuple[str, str]] = frozenset()) -> None:
+        super().__init__(file)
+        self.allowed = allowed
+
     def find_class(self, module: str, name: str) -> Any:
-        if (module, name) not in _ALLOWED:
+        if (module, name) not in _ALLOWED and (module, name) not in self.allowed:
             raise IndexFormatError(f"an entry holds {module}.{name}")
         return super().find_class(module, name)
 
@@ -87,8 +94,9 @@ def dumps(value: Any) -> bytes:
     return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
 
 
-def _loads(blob: bytes) -> Any:
-    return _Unpickler(io.BytesIO(blob)).load()
+def guarded_loads(blob: bytes, allowed: Set[tuple[str, str]] = frozenset()) -> Any:
+    """`blob` unpickled by a GuardedUnpickler."""
+    return GuardedUnpickler(io.BytesIO(blob), allowed).load()
 
 
 def lasting_folder(root: Path, *, avoid: Path | None = None) -> Path | None:
@@ -171,10 +179,16 @@ class Entry:
 
     def fresh(self, status: os.stat_result) -> bool | None:
         """True: the file is untouched since it was read; False: it changed; None: only its bytes can tell."""
-        if status.st_size != self.stamp.size:
-            return False
-        same = (status.st_mtime_ns, status.st_ctime_ns, status.st_ino) == self.stamp[1:4]
-        return True if same and status.st_ctime_ns < self.stamp.read_ns - RACY_NS else None
+        return fresh(self.stamp, status)
+
+
+def fresh(stamp: Stamp | tuple[int, int, int, int, bytes, int], status: os.stat_result) -> bool | None:
+    """Whether a file's `status` says it is untouched since `stamp` was taken: True; False: it changed;
+    None: only its bytes can tell (touched, or changed within the clock tick it was read in)."""
+    if status.st_size != stamp[0]:
+        return False
+    same = status.st_mtime_ns == stamp[1] and status.st_ctime_ns == stamp[2] and status.st_ino == stamp[3]
+    return True if same and status.st_ctime_ns < stamp[5] - RACY_NS else None
 
 
 class Listing(NamedTuple):
@@ -247,6 +261,7 @@ class ReviewIndex:
         self._connection: sqlite3.Connection | None = None
         self.broken = False  # damage was found this run: nothing more is read from it or written to it
         self._side_ready = False  # the heads and facts tables are checked (see _side_tables)
+        self.code = ""  # code_key() of this run, once connected
 
     @classmethod
     def open(cls, root: Path, settings: str, *, avoid: Path | None = None) -> ReviewIndex | None:
@@ -270,7 +285,7 @@ class ReviewIndex:
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute(_META)
             found = dict(connection.execute("SELECT key, value FROM meta").fetchall())
-            code = code_key()
+            code = self.code = code_key()
             if found.get("code") != code:
                 if found:
                     self.notices.append(f"{self.path}: made by another version of retrogen; rebuilding it")
@@ -337,7 +352,7 @@ class ReviewIndex:
         if self.broken:
             return None
         try:
-            return _loads(blob)
+            return guarded_loads(blob)
         except Exception as exc:  # any damage to an entry (whatever unpickling raises) is a miss and a rebuild
             self._broken(exc)
             return None

@@ -1,6 +1,7 @@
 """The lasting index changes no answer (issue 21): a small knowledge base goes through random edits, additions,
 renames and deletions, and after each step `check` (of all and of one file), `metrics --format json` and
-`actions --format json` print with the index exactly what they print without it (`--no-cache`).
+`actions --format json` print with the index exactly what they print without it (`--no-cache`); the last two
+read the knowledge base through the snapshot (gate/snapshot.py), so each step tests it too.
 
 Derandomised and bounded so CI stays quick; for a release, raise the number of examples:
     RETROGEN_PROPERTY_EXAMPLES=200 python3 -m pytest tests/cli/test_properties_index.py -p no:cacheprovider"""
@@ -24,6 +25,7 @@ from retrogen.gate.check import read_knowledge_base
 from retrogen.gate.config import load_config
 from retrogen.gate.findings import Finding
 from retrogen.gate.index import INDEX_FOLDER, INDEX_NAME
+from retrogen.gate.snapshot import BASE_NAME
 
 from ..conftest import TODAY
 from ..minimal import review, write_knowledge_base
@@ -45,6 +47,7 @@ EDITS = [
     "broken-yaml",
     "schema-error",
     "same-bytes",
+    "comment",  # new bytes, the same review: the snapshot keeps its findings across files
 ]
 # Days the commands may run on, from TODAY: within its month, and into the next (another month's hints).
 DAYS = [0, 2, 5, 6, 11]
@@ -100,6 +103,9 @@ def edit_review(path: Path, edit: str, value: int) -> None:
         return
     if edit == "same-bytes":
         path.write_text(text, encoding="utf-8")
+        return
+    if edit == "comment":
+        path.write_text(f"{text}\n# comment {value}\n", encoding="utf-8")
         return
     try:
         data = yaml.safe_load(text)
@@ -157,6 +163,7 @@ def test_every_step_gives_the_same_output_with_and_without_the_index(
         for command in COMMANDS:
             run(folder, *command)  # the index, built from the first knowledge base
         assert (folder / INDEX_FOLDER / INDEX_NAME).is_file()
+        assert (folder / INDEX_FOLDER / BASE_NAME).is_file()  # metrics and actions read through the snapshot
         today = TODAY
         for step, argument in steps:
             if step == "day":  # the next run is on another day: the index is kept per month
@@ -169,6 +176,7 @@ def test_every_step_gives_the_same_output_with_and_without_the_index(
             for command in [*COMMANDS, *one_file]:
                 cached = run(folder, *command, today=today)
                 assert cached == run(folder, "--no-cache", *command, today=today), command
+            assert (folder / INDEX_FOLDER / BASE_NAME).is_file()
             assert left_out(folder, warnings=False, today=today) == left_out(folder, warnings=True, today=today)
 
 

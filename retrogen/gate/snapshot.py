@@ -1,0 +1,373 @@
+"""The snapshot: the knowledge base as the read commands last loaded it, kept beside the index and read back
+in one go.
+
+A warm run of a read command reads it instead of ten thousand index entries one by one.
+
+It holds, by each file's absolute path, the stamp of the bytes it was read from, its check before the
+findings across files (as a plain tuple), and what the read's `convert` made of its data (a Review); apart
+from them, each file's facts for the checks across files (only read back when those must be judged again) and
+the last findings across files with what they were judged on. The gate decides what may be taken from it
+(check.py: the same rules as the index's entries); this module only keeps it.
+
+On disk: a base file and a delta file of what changed since the base was written, so that a run that re-read
+one review writes a few kilobytes, not the whole knowledge base again; the base is rewritten when the delta
+grows. Each file is sections of pickles, each with its length and CRC, and a trailer that names its key (the
+code, settings and folder it was made for) and, for a delta, the base it follows. Anything unexpected (damage,
+truncation, another key, a class outside the allow-list) makes it unused: damage is said in a notice and the
+files are removed; a new one is written by the same run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copyreg
+import io
+import os
+import pickle
+import struct
+import zlib
+from collections.abc import Callable, Set
+from dataclasses import dataclass, field
+from pathlib import Path, PosixPath, PurePath, PurePosixPath, PureWindowsPath, WindowsPath
+from typing import Any, BinaryIO
+
+from retrogen.core.files import write_atomic_with
+from retrogen.gate.index import GuardedUnpickler, Stamp
+
+BASE_NAME = "snapshot.pickle"
+DELTA_NAME = "snapshot-delta.pickle"
+MAGIC = b"retrogen snapshot 1\n"
+_TRAILER = struct.Struct("<Q")
+# The delta is folded into a new base when it holds more files than this share of the knowledge base (a
+# base costs about a second per 10,000 reviews to write; a delta is read back and written again each run).
+DELTA_SHARE = 0.05
+DELTA_MIN = 50
+
+# A file's record: (display, stamp, check, document). The stamp is index.Stamp as a tuple; the check is
+# (review id, line and column of the id or None, own findings, days: see check.FileResult); the document is
+# what convert made of its data, None when it was not converted (the file has an error of its own).
+StampTuple = tuple[int, int, int, int, bytes, int]
+Record = tuple[str, StampTuple, tuple[Any, ...], Any]
+
+
+def plain(stamp: Stamp | StampTuple) -> StampTuple:
+    """A stamp as a record keeps it: a plain tuple, which unpickles without calling its class."""
+    return (stamp[0], stamp[1], stamp[2], stamp[3], stamp[4], stamp[5])
+
+
+class SnapshotDamaged(Exception):
+    """The snapshot's files are not what this retrogen wrote."""
+
+
+@dataclass
+class Snapshot:
+    """What a run took from the snapshot (or will write to it)."""
+
+    records: dict[str, Record] = field(default_factory=dict)
+    # each file's check before the findings across files, as the index keeps it (index.dumps): what those
+    # are judged on
+    facts: dict[str, bytes] = field(default_factory=dict)
+    # the findings across files added last time, and what they were judged on (see check._cross_key)
+    cross: tuple[Any, dict[str, list[Any]]] | None = None
+    token: str = ""  # the base's: a delta follows one base
+    in_delta: set[str] = field(default_factory=set)  # the paths whose record the delta holds
+    gone: set[str] = field(default_factory=set)  # the paths the delta removes from the base
+    # where the base's facts are: the base as it was opened (another run may replace the file) and its
+    # section listing where each file's facts stand in it, read when first asked for
+    base_facts: tuple[BinaryIO, tuple[int, int, int]] | None = None
+    allowed: Set[tuple[str, str]] = frozenset()
+    _base_places: dict[str, tuple[int, int, int]] | None = None
+
+    def fact(self, path: str) -> bytes | None:
+        """A file's facts (see `facts`), read from the base when not read this run or held by the delta;
+        None when none are kept. Damage raises SnapshotDamaged."""
+        found = self.facts.get(path)
+        if found is not None or path in self.gone:
+            return found
+        place = self._places().get(path)
+        if place is None or self.base_facts is None:
+            return None
+        handle = self.base_facts[0]
+        offset, length, crc = place
+        handle.seek(offset)
+        blob = handle.read(length)
+        if len(blob) != length or zlib.crc32(blob) != crc:
+            raise SnapshotDamaged("a file's facts' length or sum differs")
+        return blob
+
+    def check_of(self, path: str) -> Any:
+        """A file's kept check (see `facts`) unpickled, but for its path (None): only what the checks across
+        files read of it is asked for, and making ten thousand Paths again took a third of the time."""
+        blob = self.fact(path)
+        return None if blob is None else _PathlessUnpickler(io.BytesIO(blob), self.allowed).load()
+
+    def all_facts(self) -> dict[str, bytes]:
+        """Every file's facts (damage raises SnapshotDamaged)."""
+        found = {path: self.fact(path) for path in self._places() if path not in self.gone}
+        return {**{path: blob for path, blob in found.items() if blob is not None}, **self.facts}
+
+    def _places(self) -> dict[str, tuple[int, int, int]]:
+        if self._base_places is None:
+            self._base_places = {}
+            if self.base_facts is not None:
+                places = _section(self.base_facts[0], self.base_facts[1], frozenset(), {})
+                if not isinstance(places, dict):
+                    raise SnapshotDamaged("facts of the wrong type")
+                self._base_places = places
+        return self._base_places
+
+    def close(self) -> None:
+        if self.base_facts is not None:
+            self.base_facts[0].close()
+            self.base_facts = None
+
+
+class _Checked:
+    """A file read (or written) through, its bytes counted and summed (CRC-32) on the way."""
+
+    def __init__(self, handle: BinaryIO, limit: int = -1) -> None:
+        self.handle = handle
+        self.left = limit
+        self.crc = 0
+        self.count = 0
+
+    def _take(self, data: bytes) -> bytes:
+        self.crc = zlib.crc32(data, self.crc)
+        self.count += len(data)
+        return data
+
+    def read(self, size: int = -1) -> bytes:
+        if self.left >= 0:
+            size = self.left - self.count if size < 0 else min(size, self.left - self.count)
+        return self._take(self.handle.read(size))
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self.read(len(view))
+        view[: len(data)] = data
+        return len(data)
+
+    def readline(self) -> bytes:  # pickle never reads lines of a protocol-5 pickle; asked for by Unpickler
+        raise SnapshotDamaged("a line read in a section")
+
+    def write(self, data: bytes) -> int:
+        self._take(bytes(data))
+        return self.handle.write(data)
+
+
+def _known_path(text: str) -> Path:
+    """A Path as the snapshot keeps it: its string (see _Unpickler.find_class)."""
+    return Path(text)
+
+
+def _reduce_path(path: PurePath) -> tuple[Any, tuple[str]]:
+    return _known_path, (str(path),)
+
+
+# How the snapshot pickles: as pickle does, but a Path by its string (copyreg's table is consulted by type in
+# C, so only Paths cost a call of Python).
+_DISPATCH: dict[type, Callable[[Any], Any]] = {**copyreg.dispatch_table}
+_DISPATCH.update(dict.fromkeys((PurePosixPath, PureWindowsPath, PosixPath, WindowsPath), _reduce_path))
+
+
+class _Unpickler(GuardedUnpickler):
+    """Paths (a Review's) are kept as their strings and made again from those the run has made already:
+    unpickling a Path parses it, which took a sixth of reading ten thousand reviews back."""
+
+    def __init__(self, file: Any, allowed: Set[tuple[str, str]], paths: dict[str, Path]) -> None:
+        super().__init__(file, allowed)
+        self.paths = paths
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) == (__name__, _known_path.__name__):
+            return self.known_path
+        return super().find_class(module, name)
+
+    def known_path(self, text: Any) -> Path:
+        if type(text) is not str:
+            raise SnapshotDamaged("a path that is no string")
+        return self.paths.get(text) or Path(text)
+
+
+def _no_path(*parts: str) -> None:
+    return None
+
+
+class _PathlessUnpickler(GuardedUnpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if module == "pathlib" and name in ("PosixPath", "WindowsPath"):
+            return _no_path
+        return super().find_class(module, name)
+
+
+def _section(
+    handle: BinaryIO, place: tuple[int, int, int], allowed: Set[tuple[str, str]], paths: dict[str, Path]
+) -> Any:
+    offset, length, crc = place
+    handle.seek(offset)
+    reader = _Checked(handle, length)
+    value = _Unpickler(reader, allowed, paths).load()
+    if reader.count != length or reader.crc != crc:
+        raise SnapshotDamaged("a section's length or sum differs")
+    return value
+
+
+def _read_file(
+    path: Path, key: str, allowed: Set[tuple[str, str]], paths: dict[str, Path], *, lazy: bool = False
+) -> tuple[dict[str, Any], dict[str, tuple[int, int, int]], BinaryIO | None] | None:
+    """The trailer and the sections of one file; None when it is not there or was made for another key.
+    `lazy`: the facts are left unread, and the file open to read them (the caller closes it)."""
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - closed here, or by the caller when lazy
+    except FileNotFoundError:
+        return None
+    try:
+        found = _read_open(handle, key, allowed, paths, lazy=lazy)
+    except BaseException:
+        handle.close()
+        raise
+    if found is None or not lazy:
+        handle.close()
+        return None if found is None else (*found, None)
+    return (*found, handle)
+
+
+def _read_open(
+    handle: BinaryIO, key: str, allowed: Set[tuple[str, str]], paths: dict[str, Path], *, lazy: bool
+) -> tuple[dict[str, Any], dict[str, tuple[int, int, int]]] | None:
+    if handle.read(len(MAGIC)) != MAGIC:
+        raise SnapshotDamaged("not a snapshot")
+    end = handle.seek(0, os.SEEK_END)
+    if end < len(MAGIC) + _TRAILER.size:
+        raise SnapshotDamaged("truncated")
+    handle.seek(end - _TRAILER.size)
+    (size,) = _TRAILER.unpack(handle.read(_TRAILER.size))
+    if size > end - len(MAGIC) - _TRAILER.size:
+        raise SnapshotDamaged("truncated")
+    handle.seek(end - _TRAILER.size - size)
+    trailer = GuardedUnpickler(handle).load()  # plain values only: dicts, tuples, strings, numbers
+    if not isinstance(trailer, dict) or not isinstance(trailer.get("sections"), dict):
+        raise SnapshotDamaged("no trailer")
+    if trailer.get("key") != key:
+        return None
+    places: dict[str, tuple[int, int, int]] = trailer["sections"]
+    values = {
+        name: _section(handle, place, allowed, paths)
+        for name, place in places.items()
+        if not (lazy and name == "facts")
+    }
+    return {**trailer, **values}, places
+
+
+def read_snapshot(folder: Path, key: str, allowed: Set[tuple[str, str]], paths: dict[str, Path]) -> Snapshot | None:
+    """The snapshot kept in `folder` for `key`, the delta applied; None when there is none for this key.
+    `paths`: the Paths made already, by their strings (see _Unpickler).
+    SnapshotDamaged (or any error an unpickler raises) when it is damaged: the caller removes it."""
+    base_path = folder / BASE_NAME
+    found = _read_file(base_path, key, allowed, paths, lazy=True)
+    if found is None:
+        return None
+    base, places, handle = found
+    assert handle is not None  # read with lazy
+    snapshot = Snapshot(allowed=allowed)
+    try:
+        records, token = base.get("records"), base.get("token")
+        if not isinstance(records, dict) or not isinstance(token, str) or "facts" not in places:
+            raise SnapshotDamaged("a base of the wrong shape")
+        snapshot.records, snapshot.token, snapshot.cross = records, token, base.get("cross")
+        snapshot.base_facts = (handle, places["facts"])
+        _apply_delta(snapshot, folder, key, allowed, paths)
+    except BaseException:
+        handle.close()
+        raise
+    return snapshot
+
+
+def _apply_delta(
+    snapshot: Snapshot, folder: Path, key: str, allowed: Set[tuple[str, str]], paths: dict[str, Path]
+) -> None:
+    records, token = snapshot.records, snapshot.token
+    delta = _read_file(folder / DELTA_NAME, key, allowed, paths)
+    if delta is not None and delta[0].get("base") == token:  # another base's delta is stale: not used
+        changed, facts, gone = delta[0]["records"], delta[0]["facts"], delta[0]["gone"]
+        if not (isinstance(changed, dict) and isinstance(facts, dict) and isinstance(gone, set)):
+            raise SnapshotDamaged("a delta of the wrong shape")
+        for path in gone:
+            records.pop(path, None)
+        records.update(changed)
+        snapshot.facts = facts
+        snapshot.cross = delta[0]["cross"]
+        snapshot.in_delta = set(changed)
+        snapshot.gone = gone
+
+
+def remove_snapshot(folder: Path) -> None:
+    for name in (BASE_NAME, DELTA_NAME):
+        with contextlib.suppress(OSError):
+            (folder / name).unlink()
+
+
+def _write(
+    path: Path, trailer: dict[str, Any], sections: dict[str, Any], blobs: dict[str, bytes] | None = None
+) -> None:
+    """One file of the snapshot: MAGIC, the sections pickled, and the trailer. `blobs` (a base's facts): each
+    written as it is, so that one can be read without the others, and where each stands as section "facts"."""
+
+    def write(handle: BinaryIO) -> None:
+        handle.write(MAGIC)
+        places = {}
+
+        def dump(name: str, value: Any) -> None:
+            offset = handle.tell()
+            writer = _Checked(handle)
+            pickler = pickle.Pickler(writer, pickle.HIGHEST_PROTOCOL)
+            pickler.dispatch_table = _DISPATCH
+            pickler.dump(value)
+            places[name] = (offset, writer.count, writer.crc)
+
+        for name, value in sections.items():
+            dump(name, value)
+        if blobs is not None:
+            stand = {}
+            for name, blob in blobs.items():
+                stand[name] = (handle.tell(), len(blob), zlib.crc32(blob))
+                handle.write(blob)
+            dump("facts", stand)
+        end = pickle.dumps({**trailer, "sections": places}, pickle.HIGHEST_PROTOCOL)
+        handle.write(end + _TRAILER.pack(len(end)))
+
+    write_atomic_with(path, write)
+
+
+def write_snapshot(folder: Path, key: str, snapshot: Snapshot, changed: Set[str], gone: Set[str]) -> None:
+    """Keep `snapshot` (whose `records` are the knowledge base now): the `changed` and `gone` paths in the
+    delta, or everything in a new base when there is none or the delta would grow too large. An error
+    writing it leaves the files as they were (the next run reads what they hold, or reads afresh)."""
+    in_delta = (snapshot.in_delta | changed) - gone
+    removed = (snapshot.gone | gone) - in_delta
+    limit = max(DELTA_MIN, int(DELTA_SHARE * len(snapshot.records)))
+    try:
+        if not snapshot.token or len(in_delta) + len(removed) > limit:
+            token = os.urandom(8).hex()
+            facts = snapshot.all_facts()
+            _write(
+                folder / BASE_NAME,
+                {"key": key, "token": token},
+                {"records": snapshot.records, "cross": snapshot.cross},
+                {path: facts[path] for path in snapshot.records if path in facts},
+            )
+            with contextlib.suppress(OSError):
+                (folder / DELTA_NAME).unlink()
+            return
+        _write(
+            folder / DELTA_NAME,
+            {"key": key, "base": snapshot.token},
+            {
+                "records": {path: snapshot.records[path] for path in in_delta},
+                "facts": {path: snapshot.facts[path] for path in in_delta if path in snapshot.facts},
+                "gone": set(removed),
+                "cross": snapshot.cross,
+            },
+        )
+    except OSError:
+        pass

@@ -1,0 +1,354 @@
+"""The snapshot (gate/snapshot.py): a warm read of the whole knowledge base takes the unchanged files from
+one file and re-reads only the others, and gives what a read without it gives; a changed, damaged, planted,
+foreign or unwritable snapshot is never a wrong answer or a traceback."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from retrogen.engine.model import Review, ReviewBuilder
+from retrogen.gate import check as gate_check
+from retrogen.gate import index as gate_index
+from retrogen.gate import snapshot as gate_snapshot
+from retrogen.gate.check import Reading, read_knowledge_base
+from retrogen.gate.config import Config, load_config
+from retrogen.gate.index import INDEX_FOLDER
+from retrogen.gate.snapshot import BASE_NAME, DELTA_NAME
+
+from ..conftest import TODAY, copy_knowledge_base
+from .test_index import same_at_once
+
+CARRIED = "2026-q3-east-sales.yaml"  # its A2 is carried by 2026-10-east-sales
+CARRYING = "2026-10-east-sales.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _index_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RETROGEN_NO_CACHE", raising=False)  # conftest turns it off for every other test
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return load_config(copy_knowledge_base(tmp_path) / "mkdocs.yml")
+
+
+@pytest.fixture
+def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the files parsed (in this process: the tests read with one job)."""
+    names: list[str] = []
+    load = gate_check.load_review
+
+    def counting(path: Path, *args: Any) -> Any:
+        names.append(path.name)
+        return load(path, *args)
+
+    monkeypatch.setattr(gate_check, "load_review", counting)
+    return names
+
+
+def read(config: Config, *, cache: bool = True, today: date = TODAY) -> Reading:
+    """What the read commands read (analysis.analyse): the figures' reading, reviews built as they are read."""
+    return read_knowledge_base(config, today, jobs=1, cache=cache, warnings=False, convert=ReviewBuilder(config))
+
+
+def same(reading: Reading, expected: Reading) -> None:
+    assert reading.check.findings == expected.check.findings
+    assert [(str(r.path), r.display, r.review_id, r.findings) for r in reading.check.files] == [
+        (str(r.path), r.display, r.review_id, r.findings) for r in expected.check.files
+    ]
+    assert reading.documents == expected.documents
+    assert all(isinstance(review, Review) for _, review in reading.documents)
+
+
+def kept(config: Config, name: str = BASE_NAME) -> Path:
+    return config.root / INDEX_FOLDER / name
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_a_warm_read_parses_nothing_and_gives_what_a_read_without_it_gives(config: Config, parsed: list[str]) -> None:
+    fresh = read(config, cache=False)
+    cold = read(config)
+    assert kept(config).is_file()
+    parsed.clear()
+    warm = read(config)
+    assert parsed == []
+    same(cold, fresh)
+    same(warm, fresh)
+    assert not warm.check.notices
+
+
+def test_a_changed_file_is_read_again_not_taken_from_the_snapshot(config: Config, parsed: list[str]) -> None:
+    read(config)
+    path = config.reviews_dir / CARRIED
+    status = path.stat()
+    edit(path, "title: ", "title: X")
+    edit(path, "\n\n", "\n")  # one byte in, one out: the size and (below) the mtime are the same
+    os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))
+    parsed.clear()
+    warm = read(config)
+    assert parsed == [CARRIED]
+    [review] = [r for _, r in warm.documents if r.path.name == CARRIED]
+    assert review.title.startswith("X")
+    same(warm, read(config, cache=False))
+
+
+def test_a_file_touched_but_unchanged_is_hashed_not_parsed(config: Config, parsed: list[str]) -> None:
+    read(config)
+    path = config.reviews_dir / CARRIED
+    path.write_bytes(path.read_bytes())  # a new mtime and ctime, the same bytes
+    parsed.clear()
+    same(read(config), read(config, cache=False))
+    assert parsed.count(CARRIED) == 1  # only by the read without the snapshot
+
+
+def test_a_file_changed_within_the_clock_tick_it_was_read_in_is_hashed(
+    config: Config, parsed: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Git's racy entries: a stamp taken less than RACY_NS after the file last changed is not trusted on its
+    stat alone, so an edit that keeps the size, mtime and ctime (a coarse clock) is still seen."""
+    monkeypatch.setattr(gate_index, "RACY_NS", 10**18)  # every stamp is racy
+    read(config)
+    path = config.reviews_dir / CARRIED
+    status = path.stat()
+    edit(path, "title: ", "title: Y")
+    edit(path, "\n\n", "\n")
+    os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))
+    parsed.clear()
+    warm = read(config)
+    assert parsed == [CARRIED]
+    same(warm, read(config, cache=False))
+
+
+def test_an_edit_to_one_review_changes_the_findings_across_files_of_another(config: Config) -> None:
+    """2026-10-east-sales carries 2026-q3-east-sales:A2: once A2 is gone from the earlier review, the later
+    one has an error (RG120) and is left out, though its own file is taken from the snapshot unchanged."""
+    read(config)
+    edit(config.reviews_dir / CARRIED, "  - id: A2\n", "  - id: A9\n")
+    warm = read(config)
+    same(warm, read(config, cache=False))
+    assert any(f.code == "RG120" and f.path.endswith(CARRYING) for f in warm.check.findings)
+    assert CARRYING not in {path.name for path, _ in warm.documents}
+    edit(config.reviews_dir / CARRIED, "  - id: A9\n", "  - id: A2\n")  # mended: kept again
+    mended = read(config)
+    same(mended, read(config, cache=False))
+    assert CARRYING in {path.name for path, _ in mended.documents}
+
+
+def test_an_edit_that_changes_nothing_across_files_keeps_the_findings_across_files(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read(config)
+    with (config.reviews_dir / CARRIED).open("a", encoding="utf-8") as handle:
+        handle.write("# a comment: the same review\n")
+    judged: list[int] = []
+    across = gate_check._across_files
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        judged.append(1)
+        return across(*args, **kwargs)
+
+    monkeypatch.setattr(gate_check, "_across_files", counting)
+    warm = read(config)
+    assert judged == []
+    monkeypatch.undo()
+    same(warm, read(config, cache=False))
+
+
+def test_added_renamed_and_deleted_files_are_seen(config: Config) -> None:
+    read(config)
+    reviews = config.reviews_dir
+    (reviews / "2026-11-apac-discovery-skills.yaml").rename(reviews / "renamed.yaml")  # RG110
+    (reviews / "copy.yaml").write_bytes((reviews / CARRIED).read_bytes())  # RG110, RG111
+    (reviews / "2025-q4-east-sales.yaml").unlink()
+    warm = read(config)
+    same(warm, read(config, cache=False))
+    assert {"RG110", "RG111"} <= {f.code for f in warm.check.findings}
+
+
+def test_another_day_judges_across_files_again_and_another_month_reads_afresh(
+    config: Config, parsed: list[str]
+) -> None:
+    read(config)
+    for day in (TODAY + timedelta(days=3), TODAY + timedelta(days=12)):
+        parsed.clear()
+        same(read(config, today=day), read(config, cache=False, today=day))
+    assert len(parsed) == 2 * len(list(config.reviews_dir.glob("*.yaml")))  # another month: no entry stands
+
+
+def test_the_delta_holds_what_changed_and_is_folded_into_the_base_when_it_grows(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read(config)
+    base = kept(config).read_bytes()
+    with (config.reviews_dir / CARRIED).open("a", encoding="utf-8") as handle:
+        handle.write("# edited\n")
+    same(read(config), read(config, cache=False))
+    assert kept(config).read_bytes() == base and kept(config, DELTA_NAME).is_file()
+    same(read(config), read(config, cache=False))  # base and delta read together
+    monkeypatch.setattr(gate_snapshot, "DELTA_MIN", 0)
+    monkeypatch.setattr(gate_snapshot, "DELTA_SHARE", 0.0)
+    with (config.reviews_dir / CARRYING).open("a", encoding="utf-8") as handle:
+        handle.write("# edited\n")
+    same(read(config), read(config, cache=False))
+    assert kept(config).read_bytes() != base and not kept(config, DELTA_NAME).exists()
+    same(read(config), read(config, cache=False))
+
+
+def test_a_delta_of_another_base_is_not_used(config: Config, parsed: list[str]) -> None:
+    read(config)
+    with (config.reviews_dir / CARRIED).open("a", encoding="utf-8") as handle:
+        handle.write("# edited\n")
+    read(config)
+    stale = kept(config, DELTA_NAME).read_bytes()
+    kept(config).unlink()
+    read(config)  # a new base
+    kept(config, DELTA_NAME).write_bytes(stale)
+    parsed.clear()
+    same(read(config), read(config, cache=False))
+    assert parsed.count(CARRIED) == 1  # only by the read without the snapshot
+
+
+def _zero_block(path: Path) -> None:
+    data = path.read_bytes()
+    middle = len(data) // 2
+    path.write_bytes(data[:middle] + b"\0" * 64 + data[middle + 64 :])
+
+
+def _flip_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[5000] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda path: path.write_bytes(b"not a snapshot at all" * 100), id="garbage"),
+        pytest.param(lambda path: path.write_bytes(path.read_bytes()[:-100]), id="truncated"),
+        pytest.param(lambda path: path.write_bytes(path.read_bytes()[:10]), id="truncated-header"),
+        pytest.param(_flip_byte, id="one-byte"),
+        pytest.param(_zero_block, id="zeroed-block"),
+    ],
+)
+def test_a_damaged_snapshot_is_rebuilt_with_a_notice(config: Config, damage: Any, parsed: list[str]) -> None:
+    expected = read(config, cache=False)
+    read(config)
+    damage(kept(config))
+    damaged = read(config)
+    same(damaged, expected)
+    assert damaged.check.notices and "rebuilding it" in damaged.check.notices[0]
+    parsed.clear()
+    rebuilt = read(config)
+    same(rebuilt, expected)
+    assert not rebuilt.check.notices and not parsed
+
+
+def test_damaged_facts_are_found_when_the_findings_across_files_are_judged_again(config: Config) -> None:
+    read(config)
+    found = gate_snapshot._read_file(kept(config), _key(config), ReviewBuilder.snapshot_classes, {}, lazy=True)
+    assert found is not None and found[2] is not None
+    found[2].close()
+    places = found[1]
+    start, end = places["cross"][0] + places["cross"][1], places["facts"][0]  # each file's facts, one by one
+    data = bytearray(kept(config).read_bytes())
+    data[(start + end) // 2] ^= 0xFF
+    kept(config).write_bytes(bytes(data))
+    edit(config.reviews_dir / CARRIED, "  - id: A2\n", "  - id: A9\n")  # the facts of the others are read
+    damaged = read(config)
+    same(damaged, read(config, cache=False))
+    assert damaged.check.notices and "rebuilding it" in damaged.check.notices[0]
+    rebuilt = read(config)
+    same(rebuilt, read(config, cache=False))
+    assert not rebuilt.check.notices
+
+
+def test_a_planted_snapshot_runs_no_code(config: Config, tmp_path: Path) -> None:
+    expected = read(config, cache=False)
+    read(config)
+    witness = tmp_path / "ran"
+
+    class Exploit:  # what a snapshot planted in a checkout could hold
+        def __reduce__(self) -> tuple[Any, ...]:
+            return (os.system, (f"touch {witness}",))
+
+    real = gate_snapshot._read_file(kept(config), _key(config), ReviewBuilder.snapshot_classes, {})
+    assert real is not None
+    trailer = real[0]
+    gate_snapshot._write(
+        kept(config),
+        {"key": trailer["key"], "token": trailer["token"]},
+        {"records": Exploit(), "facts": {}, "cross": None},
+    )
+    planted = read(config)
+    same(planted, expected)
+    assert not witness.exists()
+    assert "posix.system" in planted.check.notices[0]
+
+
+def _key(config: Config) -> str:
+    options = gate_check.CheckOptions.of(config, TODAY)
+    index = gate_check.open_index(config, options)
+    assert index is not None
+    try:
+        return gate_check._snapshot_key(index, ReviewBuilder(config), config.reviews_dir)
+    finally:
+        index.close()
+
+
+def test_other_settings_or_aliases_make_another_snapshot(config: Config, parsed: list[str]) -> None:
+    read(config)
+    text = config.config_file.read_text(encoding="utf-8")
+    config.config_file.write_text(text.replace("extra:\n  retrogen:\n", "extra:\n  retrogen:\n    min_whys: 4\n"))
+    other = load_config(config.config_file)
+    assert other.settings.min_whys == 4
+    parsed.clear()
+    same(read(other), read(other, cache=False))
+    assert len(parsed) == 2 * len(list(config.reviews_dir.glob("*.yaml")))
+
+
+def test_nothing_is_kept_where_it_cannot_be_written_or_is_turned_off(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(gate_index.os, "access", lambda *args, **kwargs: False)  # a read-only checkout
+    same(read(config), read(config, cache=False))
+    assert not kept(config).exists()
+    monkeypatch.undo()
+    monkeypatch.setenv("RETROGEN_NO_CACHE", "1")
+    read(config)
+    assert not kept(config).exists()
+
+
+def test_a_snapshot_it_cannot_write_leaves_the_answer_as_it_is(config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(path: Path, write: Any) -> None:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(gate_snapshot, "write_atomic_with", refuse)
+    same(read(config), read(config, cache=False))
+    assert not kept(config).exists()
+
+
+def test_what_the_snapshot_may_make_is_the_model_and_the_index_entries() -> None:
+    assert {name for _, name in ReviewBuilder.snapshot_classes} >= {"Review", "Action", "Metric", "Update"}
+    with pytest.raises(gate_index.IndexFormatError):
+        gate_index.guarded_loads(pickle.dumps(Review), ReviewBuilder.snapshot_classes - {(Review.__module__, "Review")})
+
+
+def test_commands_at_once_leave_a_sound_snapshot(config: Config) -> None:
+    command = ["metrics", "--format", "json", "--today", TODAY.isoformat()]
+    same_at_once(config, command)  # cold: every run writes a base
+    with (config.reviews_dir / CARRIED).open("a", encoding="utf-8") as handle:
+        handle.write("# edited\n")
+    same_at_once(config, command)  # warm: every run writes a delta
+    assert kept(config).is_file()
+    same(read(config), read(config, cache=False))

@@ -1,5 +1,6 @@
 """Benchmark the lasting index (issue 21): each read command cold (no index) and warm (after one run, one
-file edited), beside another checkout of retrogen (the baseline: main) run on the same knowledge base in the
+file edited: a comment line, which changes nothing the checks across reviews read; and one KPI's actual,
+which does), beside another checkout of retrogen (the baseline: main) run on the same knowledge base in the
 same run, first after this retrogen's run (its index made by another version: cold), then again (warm).
 
     python3 benchmarks/bench_index.py --baseline /work/main [--sizes 1000 10000] [--repeat 3]
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
+import re
 import shutil
 import statistics
 import sys
@@ -25,7 +27,7 @@ from bench_check import cpu_and_peak, knowledge_base
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = "2030-01-01"
-VARIANTS = ("main", "main, warm", "no index", "cold", "warm")
+VARIANTS = ("main", "main, warm", "no index", "cold", "warm", "warm, a figure")
 COMMANDS = {
     "check": ["check"],
     "check one file": ["check", "reviews/synthetic-00005.yaml"],
@@ -59,6 +61,17 @@ def edit_one(folder: Path, count: int) -> None:
         handle.write(f"# edit {count}\n")
 
 
+def edit_figure(folder: Path) -> None:
+    """A change to one review's first KPI actual: a closed-loop fact the checks across reviews read, so that
+    what they found last run cannot simply be kept."""
+    path = folder / "reviews" / "synthetic-00005.yaml"
+    text = path.read_text(encoding="utf-8")
+    found = re.search(r"^  actual: (\d+)$", text, flags=re.MULTILINE)
+    assert found, f"{path} has no KPI actual to edit"
+    changed = f"  actual: {int(found[1]) + 1}"
+    path.write_text(text[: found.start()] + changed + text[found.end() :], encoding="utf-8")
+
+
 def bench(size: int, baseline: Path | None, repeat: int, commands: dict[str, list[str]]) -> list[str]:
     folder = knowledge_base(size).parent
     (folder / "mkdocs.yml").write_text("site_name: bench\n", encoding="utf-8")
@@ -80,6 +93,8 @@ def bench(size: int, baseline: Path | None, repeat: int, commands: dict[str, lis
             shutil.rmtree(index, ignore_errors=True)
             runs["cold"].append(run(command, ROOT))
             runs["warm"].append(run(command, ROOT))
+            edit_figure(folder)
+            runs["warm, a figure"].append(run(command, ROOT))
         cells = " | ".join(
             f"{statistics.median(s for s, _ in runs[key]):.2f} s, {max(m for _, m in runs[key]) / 2**20:.0f} MB"
             if runs[key]
@@ -99,8 +114,11 @@ def main() -> None:
     parser.add_argument("--commands", nargs="+", choices=COMMANDS, help="only these commands (default: all)")
     args = parser.parse_args()
     print(f"CPU seconds (median of {args.repeat}) and peak memory; {os.cpu_count()} cores; {sys.version.split()[0]}")
-    print("| reviews | command | baseline | baseline, warm | this, --no-cache | this, cold | this, warm |")
-    print("|---:|---|---:|---:|---:|---:|---:|")
+    print(
+        "| reviews | command | baseline | baseline, warm | this, --no-cache | this, cold | this, warm "
+        "| this, warm after a figure's edit |"
+    )
+    print("|---:|---|---:|---:|---:|---:|---:|---:|")
     commands = {name: COMMANDS[name] for name in args.commands or COMMANDS}
     for size in args.sizes:
         bench(size, args.baseline, args.repeat, commands)

@@ -67,8 +67,9 @@ class Snapshot:
     # each file's check before the findings across files, as the index keeps it (index.dumps): what those
     # are judged on
     facts: dict[str, bytes] = field(default_factory=dict)
-    # the findings across files added last time, and what they were judged on (see check._cross_key)
-    cross: tuple[Any, dict[str, list[Any]]] | None = None
+    # the findings across files added last time, what they were judged on (see check._kept_across_files),
+    # and whether a file failed then (had an error)
+    cross: tuple[Any, dict[str, list[Any]], bool] | None = None
     token: str = ""  # the base's: a delta follows one base
     in_delta: set[str] = field(default_factory=set)  # the paths whose record the delta holds
     gone: set[str] = field(default_factory=set)  # the paths the delta removes from the base

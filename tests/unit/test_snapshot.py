@@ -151,6 +151,15 @@ def test_an_edit_that_changes_nothing_across_files_keeps_the_findings_across_fil
     read(config)
     with (config.reviews_dir / CARRIED).open("a", encoding="utf-8") as handle:
         handle.write("# a comment: the same review\n")
+    judged = judging(monkeypatch)
+    warm = read(config)
+    assert judged == []
+    monkeypatch.undo()
+    same(warm, read(config, cache=False))
+
+
+def judging(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts each time the findings across files are judged again (on the list it returns)."""
     judged: list[int] = []
     across = gate_check._across_files
 
@@ -159,10 +168,41 @@ def test_an_edit_that_changes_nothing_across_files_keeps_the_findings_across_fil
         return across(*args, **kwargs)
 
     monkeypatch.setattr(gate_check, "_across_files", counting)
+    return judged
+
+
+def test_an_edit_to_a_kpi_or_a_status_keeps_the_findings_across_files_while_no_file_fails(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The figures' reading judges only errors across files while no file fails, and those read neither a
+    KPI's actual nor an action's status: such an edit leaves last run's findings standing (issue 21)."""
+    read(config)
+    edit(config.reviews_dir / CARRIED, "    actual: 380\n", "    actual: 381\n")
+    edit(config.reviews_dir / CARRIED, "    status: in_progress\n    updates:\n", "    status: blocked\n    updates:\n")
+    judged = judging(monkeypatch)
     warm = read(config)
     assert judged == []
     monkeypatch.undo()
     same(warm, read(config, cache=False))
+
+
+def test_with_a_file_failing_a_status_edit_judges_across_files_again(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file left out is listed with every warning, and those read the other reviews' statuses: once A2 is
+    renamed, 2026-10-east-sales fails (RG120) and is told to follow up the open A9 (RG216), until A9 is
+    cancelled."""
+    edit(config.reviews_dir / CARRIED, "  - id: A2\n", "  - id: A9\n")
+    read(config)
+    edit(
+        config.reviews_dir / CARRIED, "    status: in_progress\n    updates:\n", "    status: cancelled\n    updates:\n"
+    )
+    judged = judging(monkeypatch)
+    warm = read(config)
+    assert judged == [1]
+    monkeypatch.undo()
+    same(warm, read(config, cache=False))
+    assert not any(f.code == "RG216" for f in warm.check.findings)
 
 
 def test_added_renamed_and_deleted_files_are_seen(config: Config) -> None:

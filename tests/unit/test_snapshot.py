@@ -419,3 +419,20 @@ def test_reading_the_snapshot_back_leaves_no_unpickler_behind_with_the_collector
     finally:
         if collecting:
             gc.enable()
+
+
+def test_the_base_keeps_its_records_in_sections_read_back_together(
+    config: Config, monkeypatch: pytest.MonkeyPatch, parsed: list[str]
+) -> None:
+    """An unpickler holds all it made until it is done: the records are pickled a few hundred at a time, so
+    that reading them back holds one section's worth at once (issue 21: 70 MB less at 10,000 reviews)."""
+    monkeypatch.setattr(gate_snapshot, "RECORDS_PER_SECTION", 3)
+    expected = read(config, cache=False)
+    read(config)
+    found = gate_snapshot._read_file(kept(config), _key(config), ReviewBuilder.snapshot_classes, {})
+    assert found is not None
+    files = len(list(config.reviews_dir.glob("*.yaml")))
+    assert sum(name.startswith("records") for name in found[1]) == -(-files // 3) > 1
+    parsed.clear()
+    same(read(config), expected)
+    assert not parsed

@@ -572,6 +572,27 @@ def _cross_inputs(result: FileResult) -> tuple[Any, ...]:
     return (result.review_id, result.id_position, result.facts, result.tags)
 
 
+def _error_inputs(result: FileResult) -> tuple[Any, ...]:
+    """What the errors across files read of a file (a duplicate id, RG111; a wrong carried_from,
+    loop_checks.CARRY_ERRORS: its review's id, team and day, each action's id and carried_from), besides its
+    name and whether it has an error of its own. The figures' reading judges nothing else across files
+    while no file fails (the warnings of a file left out are the only others): an edit to a KPI or an
+    action's status then leaves last run's findings across files standing."""
+    facts = result.facts
+    loop = (
+        None
+        if facts is None
+        else (
+            facts.id,
+            facts.display,
+            facts.team,
+            facts.held_on,
+            tuple((action.id, action.carried_from, action.carried_from_at) for action in facts.actions),
+        )
+    )
+    return (result.review_id, result.id_position, loop)
+
+
 def _has_errors(findings: list[Finding]) -> bool:
     return any(f.severity is Severity.ERROR for f in findings)
 
@@ -706,11 +727,16 @@ def _kept_across_files(
     names = hashlib.sha256("\0".join(entry.path for _, entry in listing).encode("utf-8", "surrogateescape"))
     key = (options.today, warnings, names.hexdigest())
     earlier = snapshot.cross
+    # with no file failing last time and warnings not asked for, only the errors' inputs need be the same
+    errors_alone = not warnings and earlier is not None and not earlier[2]
     if (
         not links
         and earlier is not None
         and earlier[0] == key
-        and all(_same_inputs(snapshot, old, listing[i][1].path, read[0][0]) for i, read in reread.items())
+        and all(
+            _same_inputs(snapshot, old, listing[i][1].path, read[0][0], errors_alone=errors_alone)
+            for i, read in reread.items()
+        )
     ):
         for result in results:
             result.findings.extend(earlier[1].get(result.display, ()))
@@ -724,16 +750,23 @@ def _kept_across_files(
     snapshot.cross = (
         key,
         {r.display: r.findings[n:] for r, n in zip(results, before, strict=True) if len(r.findings) > n},
+        any(result.has_errors for result in results),
     )
     return check, True
 
 
-def _same_inputs(snapshot: Snapshot, old: dict[str, Record], path: str, result: FileResult) -> bool:
-    """Whether a file read again gives the checks across files what its record and facts gave."""
+def _same_inputs(
+    snapshot: Snapshot, old: dict[str, Record], path: str, result: FileResult, *, errors_alone: bool
+) -> bool:
+    """Whether a file read again gives the checks across files what its record and facts gave (with
+    `errors_alone`, what the errors across files read of it: see _error_inputs)."""
     earlier = old.get(path)
     if earlier is None or earlier[0] != result.display or _has_errors(earlier[2][2]) != result.has_errors:
         return False
-    return snapshot.fact(path) is not None and _cross_inputs(_kept_check(snapshot, path)) == _cross_inputs(result)
+    if snapshot.fact(path) is None:
+        return False
+    inputs = _error_inputs if errors_alone else _cross_inputs
+    return inputs(_kept_check(snapshot, path)) == inputs(result)
 
 
 def _kept_check(snapshot: Snapshot, path: str) -> FileResult:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import copyreg
+import functools
 import io
 import os
 import pickle
@@ -46,6 +47,9 @@ DELTA_MIN = 50
 # A file's record: (display, stamp, check, document). The stamp is index.Stamp as a tuple; the check is
 # (review id, line and column of the id or None, own findings, days: see check.FileResult); the document is
 # what convert made of its data, None when it was not converted (the file has an error of its own).
+# The base's records are pickled in sections of this many: an unpickler holds every object it made, and the
+# state (a dict) of each, until it is done; read in one, that was 70 MB more at 10,000 reviews.
+RECORDS_PER_SECTION = 500
 StampTuple = tuple[int, int, int, int, bytes, int]
 Record = tuple[str, StampTuple, tuple[Any, ...], Any]
 
@@ -67,8 +71,9 @@ class Snapshot:
     # each file's check before the findings across files, as the index keeps it (index.dumps): what those
     # are judged on
     facts: dict[str, bytes] = field(default_factory=dict)
-    # the findings across files added last time, and what they were judged on (see check._cross_key)
-    cross: tuple[Any, dict[str, list[Any]]] | None = None
+    # the findings across files added last time, what they were judged on (see check._kept_across_files),
+    # and whether a file failed then (had an error)
+    cross: tuple[Any, dict[str, list[Any]], bool] | None = None
     token: str = ""  # the base's: a delta follows one base
     in_delta: set[str] = field(default_factory=set)  # the paths whose record the delta holds
     gone: set[str] = field(default_factory=set)  # the paths the delta removes from the base
@@ -176,17 +181,22 @@ class _Unpickler(GuardedUnpickler):
 
     def __init__(self, file: Any, allowed: Set[tuple[str, str]], paths: dict[str, Path]) -> None:
         super().__init__(file, allowed)
-        self.paths = paths
+        # Not a method of the unpickler: its memo holds what find_class returns, and a bound method there
+        # made a cycle that kept the memo (and every state dict it holds: 80 MB at 10,000 reviews) alive
+        # once the collector was off (core/bulk.py).
+        self.known_path = functools.partial(_path_among, paths)
 
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) == (__name__, _known_path.__name__):
             return self.known_path
         return super().find_class(module, name)
 
-    def known_path(self, text: Any) -> Path:
-        if type(text) is not str:
-            raise SnapshotDamaged("a path that is no string")
-        return self.paths.get(text) or Path(text)
+
+def _path_among(paths: dict[str, Path], text: Any) -> Path:
+    """A Path kept as its string, the one already made for it when there is one."""
+    if type(text) is not str:
+        raise SnapshotDamaged("a path that is no string")
+    return paths.get(text) or Path(text)
 
 
 def _no_path(*parts: str) -> None:
@@ -274,6 +284,12 @@ def read_snapshot(folder: Path, key: str, allowed: Set[tuple[str, str]], paths: 
         records, token = base.get("records"), base.get("token")
         if not isinstance(records, dict) or not isinstance(token, str) or "facts" not in places:
             raise SnapshotDamaged("a base of the wrong shape")
+        for name in places:
+            if name.startswith("records."):
+                more = base[name]
+                if not isinstance(more, dict):
+                    raise SnapshotDamaged("a base of the wrong shape")
+                records.update(more)
         snapshot.records, snapshot.token, snapshot.cross = records, token, base.get("cross")
         snapshot.base_facts = (handle, places["facts"])
         _apply_delta(snapshot, folder, key, allowed, paths)
@@ -339,6 +355,16 @@ def _write(
     write_atomic_with(path, write)
 
 
+def _record_sections(records: dict[str, Record]) -> dict[str, dict[str, Record]]:
+    """The records as sections of RECORDS_PER_SECTION: "records", "records.1"…"""
+    paths = list(records)
+    chunks = [paths[start : start + RECORDS_PER_SECTION] for start in range(0, len(paths), RECORDS_PER_SECTION)]
+    return {
+        "records" if number == 0 else f"records.{number}": {path: records[path] for path in chunk}
+        for number, chunk in enumerate(chunks or [[]])
+    }
+
+
 def write_snapshot(folder: Path, key: str, snapshot: Snapshot, changed: Set[str], gone: Set[str]) -> None:
     """Keep `snapshot` (whose `records` are the knowledge base now): the `changed` and `gone` paths in the
     delta, or everything in a new base when there is none or the delta would grow too large. An error
@@ -353,7 +379,7 @@ def write_snapshot(folder: Path, key: str, snapshot: Snapshot, changed: Set[str]
             _write(
                 folder / BASE_NAME,
                 {"key": key, "token": token},
-                {"records": snapshot.records, "cross": snapshot.cross},
+                {**_record_sections(snapshot.records), "cross": snapshot.cross},
                 {path: facts[path] for path in snapshot.records if path in facts},
             )
             with contextlib.suppress(OSError):

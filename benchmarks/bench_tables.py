@@ -13,6 +13,7 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -53,6 +54,9 @@ def steps(analysis: Analysis) -> dict[str, Callable[[], object]]:
             reviews, analysis.histories, analysis.loop, today, analysis.written_histories
         ),
         "actions, all of it": lambda: _actions_from_scratch(analysis),
+        # as a command asks for it: a fresh Analysis (no table kept), its properties computing what they need
+        "analysis.actions, all of it": lambda: replace(analysis).actions,
+        "analysis.themes": lambda: replace(analysis).themes,
         "follow_up_order": lambda: follow_up_order(analysis.actions),
         "weekly_series": lambda: weekly_series(reviews, analysis.histories, today),
         "metrics_table": lambda: metrics_table(reviews),

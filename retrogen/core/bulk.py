@@ -6,6 +6,9 @@ there. Inside `bulk_loading` the collector is off (reference counting still free
 its end what was loaded is frozen, so the passes that run later walk only what is made after it. Frozen
 objects are never collected: use it only where what is loaded lives until the process ends (a command, not
 `serve`).
+
+`collector_paused` is the lighter kind, for the tables made after the load: the collector off while one is
+made, back as it was after, nothing frozen.
 """
 
 from __future__ import annotations

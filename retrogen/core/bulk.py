@@ -6,6 +6,9 @@ there. Inside `bulk_loading` the collector is off (reference counting still free
 its end what was loaded is frozen, so the passes that run later walk only what is made after it. Frozen
 objects are never collected: use it only where what is loaded lives until the process ends (a command, not
 `serve`).
+
+`collector_paused` is the lighter kind, for the tables made after the load: the collector off while one is
+made, back as it was after, nothing frozen.
 """
 
 from __future__ import annotations
@@ -24,5 +27,19 @@ def bulk_loading() -> Iterator[None]:
         yield
     finally:
         gc.freeze()
+        if enabled:
+            gc.enable()
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The collector off while the block makes many small objects that are no garbage (a table's rows, a
+    timeline per action), and back as it was after. Reference counting still frees what the block drops;
+    cycles it leaves wait for the next pass. Nothing is frozen: fit for `serve` too."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
         if enabled:
             gc.enable()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -636,31 +637,39 @@ def occasions(reviews: Iterable[Review]) -> set[object]:
 def is_recurring(reviews: Iterable[Review]) -> bool:
     """A theme seen in reviews of two or more teams, or of two or more periods, is recurring."""
     seen = list(reviews)
-    return len({r.team for r in seen}) >= 2 or len(occasions(seen)) >= 2
+    return recurs(len({r.team for r in seen}), len(occasions(seen)))
+
+
+def recurs(teams: int, periods: int) -> bool:
+    """Whether a theme seen in so many teams and periods recurs: two or more of either."""
+    return teams >= 2 or periods >= 2
 
 
 def recurring_themes(reviews: Iterable[Review]) -> pd.DataFrame:
     """Tags (of reviews and lessons) and root-cause factors, with the reviews, teams and periods they appear
     in, and whether they recur (`is_recurring`)."""
-    seen: dict[tuple[str, str], list[Review]] = {}
+    # Each review's team, occasion and day found once, not once per theme it has (its period is made anew
+    # each time it is asked for, and hashed slowly: its occasion is numbered); a theme keeps its reviews'
+    # places in that list.
+    facts: list[tuple[str, int, date]] = []
+    numbers: dict[Period | date, int] = {}
+    seen: dict[tuple[str, str], list[int]] = {}
     for review in reviews:
         themes = {("tag", t) for t in review.tags} | {("tag", t) for lesson in review.lessons for t in lesson.tags}
         themes |= {("factor", p.factor) for p in review.problems}
+        if not themes:
+            continue
+        place = len(facts)
+        occasion = numbers.setdefault(review.period_of or review.held_on, len(numbers))
+        facts.append((review.team, occasion, review.held_on))
         for key in themes:
-            seen.setdefault(key, []).append(review)
+            seen.setdefault(key, []).append(place)
     rows = []
-    for (kind, theme), found in seen.items():
-        rows.append(
-            {
-                "kind": kind,
-                "theme": theme,
-                "reviews": len(found),
-                "teams": len({r.team for r in found}),
-                "periods": len(occasions(found)),
-                "last_seen": max(r.held_on for r in found),
-                "recurring": is_recurring(found),
-            }
-        )
+    for (kind, theme), places in seen.items():
+        teams = len({facts[i][0] for i in places})
+        periods = len({facts[i][1] for i in places})
+        last_seen = max(facts[i][2] for i in places)
+        rows.append((kind, theme, len(places), teams, periods, last_seen, recurs(teams, periods)))
     columns = ["kind", "theme", "reviews", "teams", "periods", "last_seen", "recurring"]
     frame = pd.DataFrame(rows, columns=columns)
     return frame.sort_values(

@@ -1,6 +1,8 @@
 import gc
 
-from retrogen.core.bulk import bulk_loading
+import pytest
+
+from retrogen.core.bulk import bulk_loading, collector_paused
 
 
 def test_the_collector_is_off_while_loading_and_what_was_loaded_is_frozen_after() -> None:
@@ -24,3 +26,41 @@ def test_the_collector_stays_off_when_it_was_off_before() -> None:
     finally:
         gc.enable()
         gc.unfreeze()
+
+
+def test_a_paused_collector_is_back_after_the_block_even_when_it_fails_and_nothing_is_frozen() -> None:
+    assert gc.isenabled()
+    frozen = gc.get_freeze_count()
+    with collector_paused():
+        assert not gc.isenabled()
+        made = [[index] for index in range(1000)]
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == frozen < len(made)
+    with pytest.raises(RuntimeError), collector_paused():
+        raise RuntimeError("a table failed")
+    assert gc.isenabled()
+
+
+def test_a_paused_collector_stays_off_when_it_was_off_before() -> None:
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_the_analysis_makes_its_tables_with_the_collector_paused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import date
+
+    from retrogen.engine import analysis as analysis_module
+    from retrogen.engine.history import GitHistory
+    from retrogen.engine.model import KnowledgeBase
+
+    seen = []
+    monkeypatch.setattr(analysis_module, "closed_loop", lambda reviews, today: seen.append(gc.isenabled()))
+    knowledge_base = KnowledgeBase([], date(2026, 12, 6))
+    analysis_module.Analysis(knowledge_base, GitHistory()).loop  # noqa: B018 - computing it is the point
+    assert seen == [False]
+    assert gc.isenabled()

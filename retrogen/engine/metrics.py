@@ -172,27 +172,9 @@ _EMPTY_TYPES: dict[str, Any] = {
 }
 
 
-# The columns metrics_table gathers row by row, in their order there; the others it computes from them.
-_GATHERED = (
-    "review",
-    "team",
-    "period",
-    "granularity",
-    "period_start",
-    "period_end",
-    "held_on",
-    "category",
-    "metric",
-    "unit",
-    "target",
-    "actual",
-    "better",
-    "previous",
-    "previous_from",
-    "yoy_previous",
-    "yoy_from",
-    "missed_in_a_row",
-)
+# What _with_figures computes over whole columns; metrics_table gathers the others row by row, in the table's order.
+_COMPUTED = ("achievement", "met", "change", "change_unit", "change_good", "yoy_change")
+_GATHERED = tuple(column for column in METRIC_COLUMNS if column not in _COMPUTED)
 
 
 def _with_figures(columns: dict[str, list[Any]]) -> pd.DataFrame:

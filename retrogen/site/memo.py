@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from retrogen.engine.loop import FollowUp
 from retrogen.engine.model import Action, Review
 
 
@@ -45,6 +46,18 @@ _SHARED: dict[type, tuple[str, ...]] = {kind: tuple(field.name for field in fiel
 
 def _stands_for(known: bytes) -> None:
     """Stands for a shared value in a digest; never called."""
+
+
+def follow_up_shown(follow_up: FollowUp) -> object:
+    """A follow-up as a page or a report shows it, to digest: the earlier reviews by their id, title and day
+    held, not whole. A whole review would make every later page and report of its team render again when
+    anything in it changed, its objective say, which they do not show."""
+    previous = follow_up.previous
+    return (
+        (previous.id, previous.title) if previous is not None else None,
+        [((source.id, source.title, source.held_on), rows) for source, rows in follow_up.groups],
+        follow_up.decided,
+    )
 
 
 Stamp = tuple[int, int, int]  # the written file's inode, size and mtime

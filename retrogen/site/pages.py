@@ -31,7 +31,7 @@ from retrogen.gate.findings import CODES
 from retrogen.gate.schema import load_schema
 from retrogen.gate.vocabulary import FACTORS, LESSON_TYPES
 from retrogen.site.charts import Chart, Figure, Sparkline, bar_chart, line_chart, sparkline
-from retrogen.site.memo import KEPT, Content, PageMemo
+from retrogen.site.memo import KEPT, Content, PageMemo, follow_up_shown
 
 Pages = dict[str, Content]  # KEPT: as `serve` wrote it last time
 
@@ -174,6 +174,7 @@ class SiteBuilder:
             row["history"] = a.histories[(review.id, action.id)]
             actions.append(row)
         page = urls.review_page(review.id)
+        follow_up, related = a.follow_up(review), self.related(review)
         # Everything the page shows but its labels (the review's language stands for them) and its funnel chart
         # (drawn from the funnel rows): what `serve` compares to tell whether the page changed.
         inputs = {
@@ -182,13 +183,19 @@ class SiteBuilder:
             "metrics": metrics,
             "funnel": funnel,
             "actions": actions,
-            "follow_up": a.follow_up(review),
+            "follow_up": follow_up,
             "summary": a.review_summary(review),
             "tag_aliases": [alias for tag in review.tags for alias in self.config.tags.aliases_of(tag)],
             "team_page": urls.source_link(urls.team(self.team_slug[review.team]), page),
-            "related": self.related(review),
+            "related": related,
         }
-        return self._rendered(page, inputs, lambda: self._review_page(page, inputs))
+        # Other reviews digested as the page shows them (their titles), not whole.
+        shown = {
+            **inputs,
+            "follow_up": follow_up_shown(follow_up),
+            "related": [(other.title, match) for other, match in related],
+        }
+        return self._rendered(page, inputs, lambda: self._review_page(page, inputs), digested=shown)
 
     def _review_page(self, page: str, inputs: dict[str, Any]) -> str:
         # A review's page speaks the review's language; the site-wide pages follow theme.language.
@@ -210,12 +217,15 @@ class SiteBuilder:
             funnel_chart=Markup(funnel_chart.svg()),
         )
 
-    def _rendered(self, page: str, inputs: dict[str, Any], render: Callable[[], str]) -> Content:
-        """`render()`, or KEPT when the memo has the page from the same inputs and the same answers to the
-        references it named (a linked review's title lives in that review, not in `inputs`)."""
+    def _rendered(
+        self, page: str, inputs: dict[str, Any], render: Callable[[], str], digested: object = None
+    ) -> Content:
+        """`render()`, or KEPT when the memo has the page from the same inputs (or from the same `digested`,
+        what of them the page shows, when given) and the same answers to the references it named (a linked
+        review's title lives in that review, not in `inputs`)."""
         if self.memo is None:
             return render()
-        key = self.memo.digest(inputs)
+        key = self.memo.digest(inputs if digested is None else digested)
         if self.memo.kept(page, key, self.named):
             return KEPT
         self._named_seen = {}

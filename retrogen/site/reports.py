@@ -3,11 +3,13 @@ as a download: people who do not browse the site get the same report `retrogen r
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 from retrogen.engine.analysis import Analysis
 from retrogen.formats.urls import report_file
 from retrogen.report.content import Report, ReportBuilder, ReviewReport
 from retrogen.report.writers import to_docx
-from retrogen.site.memo import KEPT, Content, PageMemo
+from retrogen.site.memo import KEPT, Content, PageMemo, follow_up_shown
 
 
 def review_reports(analysis: Analysis, memo: PageMemo | None = None) -> dict[str, Content]:
@@ -22,7 +24,13 @@ def review_reports(analysis: Analysis, memo: PageMemo | None = None) -> dict[str
 
 
 def _kept_or_written(memo: PageMemo, name: str, report: ReviewReport) -> Content:
-    key = memo.digest(report)
+    # The report's fields, its follow-up as the report shows it (follow_up_shown).
+    key = memo.digest(
+        [
+            follow_up_shown(report.follow_up) if f.name == "follow_up" else getattr(report, f.name)
+            for f in fields(report)
+        ]
+    )
     if memo.kept(name, key, lambda _: None):
         return KEPT
     memo.rendered(name, key)

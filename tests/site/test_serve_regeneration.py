@@ -29,8 +29,9 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 def assert_as_a_full_generation_writes(root: Path) -> None:
-    """A full generation (no memo) over what the regeneration left writes nothing and removes nothing."""
-    report = generate(load_config(root / "mkdocs.yml"), TODAY, use_git=False)
+    """A full generation (no memo, nothing kept between runs) over what the regeneration left writes nothing
+    and removes nothing."""
+    report = generate(load_config(root / "mkdocs.yml"), TODAY, use_git=False, cache=False)
     assert report.pages is not None, report.check
     assert report.pages.written == [] and report.pages.removed == []
 
@@ -74,7 +75,12 @@ EDITS: list[tuple[str, Callable[[Path], None]]] = [
 ]
 
 
-def test_every_edit_leaves_the_pages_a_full_generation_writes(knowledge_base: Path) -> None:
+@pytest.mark.parametrize("kept", [False, True], ids=["read afresh", "read back from the snapshot"])
+def test_every_edit_leaves_the_pages_a_full_generation_writes(
+    knowledge_base: Path, kept: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if kept:  # the reviews unchanged since the last regeneration read back as built (gate/snapshot.py)
+        monkeypatch.delenv("RETROGEN_NO_CACHE", raising=False)
     regenerator = Regenerator(load_config(knowledge_base / "mkdocs.yml"), TODAY, use_git=False)
     assert regenerator.regenerate().ok
     for name, change in EDITS:
@@ -83,6 +89,7 @@ def test_every_edit_leaves_the_pages_a_full_generation_writes(knowledge_base: Pa
         assert regeneration.ok, (name, regeneration.error)
         assert regeneration.changed, name
         assert_as_a_full_generation_writes(knowledge_base)
+    assert any((knowledge_base / ".retrogen").glob("snapshot*")) == kept
 
 
 def test_an_edit_renders_only_the_pages_that_show_it(knowledge_base: Path, monkeypatch: pytest.MonkeyPatch) -> None:

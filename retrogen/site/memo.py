@@ -12,10 +12,12 @@ import pickle
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from retrogen.engine.loop import FollowUp
 from retrogen.engine.model import Action, Review
+
+T = TypeVar("T")
 
 
 class Kept:
@@ -92,6 +94,9 @@ class PageMemo:
         self._rendered: dict[str, _Entry] = {}  # rendered by this regeneration, stamped once written
         self._shared: dict[int, tuple[object, bytes]] = {}  # by id(): this regeneration's reviews and actions
         self._dispatch = {**copyreg.dispatch_table, **{kind: self._reduce_shared for kind in _SHARED}}
+        # Values computed from the whole knowledge base (every review's related lessons), by name: the digest
+        # of what they were computed from, and the value.
+        self._values: dict[str, tuple[bytes, Any]] = {}
         # Parts of pages (a chart's SVG, a table) by their inputs: the last regeneration's, and this one's.
         self._fragments: dict[bytes, str] = {}
         self._fragments_now: dict[bytes, str] = {}
@@ -103,6 +108,17 @@ class PageMemo:
         if made is None:
             made = self._fragments.get(key)
             self._fragments_now[key] = made = make() if made is None else made
+        return made
+
+    def value(self, name: str, inputs: object, make: Callable[[], T]) -> T:
+        """make(), or what it made last time when `inputs` digest alike: for a value that takes long to make
+        and whose inputs are few (every review's related lessons, from what the related index reads)."""
+        key = self.digest(inputs)
+        kept = self._values.get(name)
+        if kept is not None and kept[0] == key:
+            return cast(T, kept[1])
+        made = make()
+        self._values[name] = (key, made)
         return made
 
     def digest(self, inputs: object) -> bytes:
@@ -129,6 +145,7 @@ class PageMemo:
         if key != self._setting:
             self._entries.clear()
             self._fragments.clear()
+            self._values.clear()
         self._setting, self._folder, self._rendered, self._shared = key, folder, {}, {}
         self._fragments_now = {}
 

@@ -10,9 +10,11 @@ import weakref
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from retrogen.engine.analysis import Analysis
 from retrogen.gate.config import load_config
 from retrogen.site import reports
 from retrogen.site.build import generate
@@ -117,6 +119,39 @@ def test_an_edit_renders_only_the_pages_that_show_it(knowledge_base: Path, monke
     # Its own alone: the pages and reports that name it in their follow-up or related lessons show its title,
     # not its objective.
     assert pages == ["reviews/2026-q2-emea-enterprise.md"] and documents == ["2026-q2-emea-enterprise"], rendered
+    assert_as_a_full_generation_writes(knowledge_base)
+
+
+def test_related_lessons_are_asked_again_only_when_what_the_index_reads_changes(
+    knowledge_base: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[str] = []
+    related_to = Analysis.related_to
+
+    def asking(analysis: Analysis, review_id: str, *args: Any) -> Any:
+        asked.append(review_id)
+        return related_to(analysis, review_id, *args)
+
+    monkeypatch.setattr(Analysis, "related_to", asking)
+    regenerator = Regenerator(load_config(knowledge_base / "mkdocs.yml"), TODAY, use_git=False)
+    assert regenerator.regenerate().ok
+    every = sorted(asked)
+    assert len(every) == 10
+    asked.clear()
+    # The related index does not read objectives: every review's related lessons are as they were.
+    edit(knowledge_base / "reviews/2026-q2-emea-enterprise.yaml", "objective: ", "objective: 改 ")
+    assert regenerator.regenerate().changed
+    assert asked == []
+    # A problem's text: shown among another review's related lessons, whose own file did not change.
+    edit(
+        knowledge_base / "reviews/2026-northwind-fleet-deal.yaml",
+        "problem: Security review added five weeks",
+        "problem: Security review added six weeks",
+    )
+    regeneration = regenerator.regenerate()
+    assert sorted(asked) == every
+    assert regeneration.report is not None and regeneration.report.pages is not None
+    assert "reviews/2026-q3-emea-enterprise.md" in regeneration.report.pages.written
     assert_as_a_full_generation_writes(knowledge_base)
 
 

@@ -126,6 +126,10 @@ class PageMemo:
         buffer = io.BytesIO()
         pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
         pickler.dispatch_table = self._dispatch
+        # Without pickle's memo: with it, two equal values digest apart when one shares an object where the
+        # other holds two equal ones (reviews read back from the snapshot and the same reviews read afresh),
+        # and every page would be rendered again.
+        pickler.fast = True
         pickler.dump(inputs)
         return hashlib.blake2b(buffer.getbuffer(), digest_size=16).digest()
 

@@ -18,6 +18,7 @@ from retrogen.engine.analysis import Analysis
 from retrogen.gate.config import load_config
 from retrogen.site import reports
 from retrogen.site.build import generate
+from retrogen.site.memo import PageMemo
 from retrogen.site.pages import SiteBuilder
 from retrogen.site.serve import Regenerator, SiteServer, collecting_after
 
@@ -206,3 +207,14 @@ def test_after_a_rebuild_the_collector_runs_once_the_page_is_served(monkeypatch:
     while not collected and time.monotonic() < deadline:
         time.sleep(0.05)
     assert len(collected) == 1 and collected[0] - ended >= 0.5
+
+
+def test_equal_inputs_digest_alike_whatever_objects_they_share(tmp_path: Path) -> None:
+    """Reviews read back from the snapshot share strings that the same reviews read afresh hold twice: their
+    pages must digest alike, or a save would render every page again."""
+    memo = PageMemo()
+    memo.begin(tmp_path, "setting")
+    text = "复盘" * 20
+    same_text_again = "".join(["复盘" * 10, "复盘" * 10])
+    assert text is not same_text_again
+    assert memo.digest({"a": text, "b": text}) == memo.digest({"a": text, "b": same_text_again})

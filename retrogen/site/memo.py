@@ -94,6 +94,9 @@ class PageMemo:
         self._rendered: dict[str, _Entry] = {}  # rendered by this regeneration, stamped once written
         self._shared: dict[int, tuple[object, bytes]] = {}  # by id(): this regeneration's reviews and actions
         self._dispatch = {**copyreg.dispatch_table, **{kind: self._reduce_shared for kind in _SHARED}}
+        # This regeneration's digest of each review's content (its page's inputs but its related lessons), by
+        # review id: its Word report is made from them, so the report is kept when it is alike.
+        self.contents: dict[str, bytes] = {}
         # Values computed from the whole knowledge base (every review's related lessons), by name: the digest
         # of what they were computed from, and the value.
         self._values: dict[str, tuple[bytes, Any]] = {}
@@ -151,6 +154,7 @@ class PageMemo:
             self._fragments.clear()
             self._values.clear()
         self._setting, self._folder, self._rendered, self._shared = key, folder, {}, {}
+        self.contents = {}
         self._fragments_now = {}
 
     def kept(self, name: str, inputs: bytes, lookup: Callable[[Any], Any]) -> bool:

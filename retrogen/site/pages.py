@@ -189,12 +189,13 @@ class SiteBuilder:
             "team_page": urls.source_link(urls.team(self.team_slug[review.team]), page),
             "related": related,
         }
-        # Other reviews digested as the page shows them (their titles), not whole.
-        shown = {
-            **inputs,
-            "follow_up": follow_up_shown(follow_up),
-            "related": [(other.title, match) for other, match in related],
-        }
+        if self.memo is None:
+            return self._review_page(page, inputs)
+        # Other reviews digested as the page shows them (their titles), not whole; the review's content apart
+        # from its related lessons, which its Word report does not show but every other input of it.
+        content = self.memo.digest({**inputs, "follow_up": follow_up_shown(follow_up), "related": None})
+        self.memo.contents[review.id] = content
+        shown = (content, [(other.title, match) for other, match in related])
         return self._rendered(page, inputs, lambda: self._review_page(page, inputs), digested=shown)
 
     def _review_page(self, page: str, inputs: dict[str, Any]) -> str:

@@ -104,6 +104,11 @@ def test_an_edit_renders_only_the_pages_that_show_it(knowledge_base: Path, monke
         SiteBuilder, "_review_page", lambda self, page, inputs: rendered.append(page) or review_page(self, page, inputs)
     )
     monkeypatch.setattr(reports, "_docx", lambda report: rendered.append(report.review.id) or docx(report))
+    built: list[str] = []  # reports: a kept one is not even built, its page's digest stands for it
+    report_of = reports.ReportBuilder.of
+    monkeypatch.setattr(
+        reports.ReportBuilder, "of", lambda self, review: built.append(review.id) or report_of(self, review)
+    )
     assert regenerator.regenerate().changed == 0
     assert rendered == []  # nothing changed: nothing rendered
     # The objective is shown on its own page and report only.
@@ -120,6 +125,7 @@ def test_an_edit_renders_only_the_pages_that_show_it(knowledge_base: Path, monke
     # Its own alone: the pages and reports that name it in their follow-up or related lessons show its title,
     # not its objective.
     assert pages == ["reviews/2026-q2-emea-enterprise.md"] and documents == ["2026-q2-emea-enterprise"], rendered
+    assert built == ["2026-q2-emea-enterprise"]
     assert_as_a_full_generation_writes(knowledge_base)
 
 

@@ -57,7 +57,16 @@ def follow_up_shown(follow_up: FollowUp) -> object:
     previous = follow_up.previous
     return (
         (previous.id, previous.title) if previous is not None else None,
-        [((source.id, source.title, source.held_on), rows) for source, rows in follow_up.groups],
+        # Each row as a tuple of its action (digested once, see _SHARED), its state's value and its verdict:
+        # digested without pickle's memo, a row's class and field names would be written again for every
+        # row of every page (a follow-up holds every open action of the team).
+        [
+            (
+                (source.id, source.title, source.held_on),
+                [(row.action, str(row.state), row.verification) for row in rows],
+            )
+            for source, rows in follow_up.groups
+        ],
         follow_up.decided,
     )
 

@@ -16,6 +16,7 @@ from typing import Any, TypeVar, cast
 
 from retrogen.engine.loop import FollowUp
 from retrogen.engine.model import Action, Review
+from retrogen.gate.glossary import Glossary
 
 T = TypeVar("T")
 
@@ -37,7 +38,22 @@ def digest(inputs: object) -> bytes:
     """A digest of everything `inputs` holds. Pickling walks every value, so two inputs that pickle alike
     render alike; the reverse need not hold (a set may pickle in another order), which costs a render, never
     a wrong page."""
-    return hashlib.blake2b(pickle.dumps(inputs, protocol=pickle.HIGHEST_PROTOCOL), digest_size=16).digest()
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _BY_VALUE
+    pickler.fast = True  # see PageMemo.digest
+    pickler.dump(inputs)
+    return hashlib.blake2b(buffer.getbuffer(), digest_size=16).digest()
+
+
+def _glossary_by_entries(glossary: Glossary) -> tuple[type[Glossary], tuple[dict[str, tuple[str, ...]]]]:
+    return Glossary, (dict(glossary.entries),)
+
+
+# A glossary by its entries alone, not what it has worked out from them once asked (its cached pattern): that
+# depends on what the run asked before, and the configuration digested apart on the first save after `serve`
+# started, which forgot every page.
+_BY_VALUE = {**copyreg.dispatch_table, Glossary: _glossary_by_entries}
 
 
 # What many inputs share, each digested once per regeneration (see PageMemo.digest): a review is in the
@@ -102,7 +118,7 @@ class PageMemo:
         self._entries: dict[str, _Entry] = {}
         self._rendered: dict[str, _Entry] = {}  # rendered by this regeneration, stamped once written
         self._shared: dict[int, tuple[object, bytes]] = {}  # by id(): this regeneration's reviews and actions
-        self._dispatch = {**copyreg.dispatch_table, **{kind: self._reduce_shared for kind in _SHARED}}
+        self._dispatch = {**_BY_VALUE, **{kind: self._reduce_shared for kind in _SHARED}}
         # This regeneration's digest of each review's content (its page's inputs but its related lessons), by
         # review id: its Word report is made from them, so the report is kept when it is alike.
         self.contents: dict[str, bytes] = {}

@@ -16,9 +16,10 @@ import pytest
 
 from retrogen.engine.analysis import Analysis
 from retrogen.gate.config import load_config
+from retrogen.gate.glossary import Glossary
 from retrogen.site import reports
 from retrogen.site.build import generate
-from retrogen.site.memo import PageMemo
+from retrogen.site.memo import PageMemo, digest
 from retrogen.site.pages import SiteBuilder
 from retrogen.site.serve import Regenerator, SiteServer, collecting_after
 
@@ -224,3 +225,12 @@ def test_equal_inputs_digest_alike_whatever_objects_they_share(tmp_path: Path) -
     same_text_again = "".join(["复盘" * 10, "复盘" * 10])
     assert text is not same_text_again
     assert memo.digest({"a": text, "b": text}) == memo.digest({"a": text, "b": same_text_again})
+
+
+def test_a_glossary_digests_alike_before_and_after_it_is_used() -> None:
+    """The configuration holds the glossary, which keeps the pattern it works out when first asked: a
+    configuration digested after that must not forget every page (it did on the first save under `serve`)."""
+    glossary = Glossary({"客户流失": ("churn",)})
+    before = digest(glossary)
+    assert glossary.concepts("churn again")[1] == ["≈客户流失"]
+    assert digest(glossary) == before

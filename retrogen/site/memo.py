@@ -12,9 +12,13 @@ import pickle
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
+from retrogen.engine.loop import FollowUp
 from retrogen.engine.model import Action, Review
+from retrogen.gate.glossary import Glossary
+
+T = TypeVar("T")
 
 
 class Kept:
@@ -34,7 +38,22 @@ def digest(inputs: object) -> bytes:
     """A digest of everything `inputs` holds. Pickling walks every value, so two inputs that pickle alike
     render alike; the reverse need not hold (a set may pickle in another order), which costs a render, never
     a wrong page."""
-    return hashlib.blake2b(pickle.dumps(inputs, protocol=pickle.HIGHEST_PROTOCOL), digest_size=16).digest()
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _BY_VALUE
+    pickler.fast = True  # see PageMemo.digest
+    pickler.dump(inputs)
+    return hashlib.blake2b(buffer.getbuffer(), digest_size=16).digest()
+
+
+def _glossary_by_entries(glossary: Glossary) -> tuple[type[Glossary], tuple[dict[str, tuple[str, ...]]]]:
+    return Glossary, (dict(glossary.entries),)
+
+
+# A glossary by its entries alone, not what it has worked out from them once asked (its cached pattern): that
+# depends on what the run asked before, and the configuration digested apart on the first save after `serve`
+# started, which forgot every page.
+_BY_VALUE = {**copyreg.dispatch_table, Glossary: _glossary_by_entries}
 
 
 # What many inputs share, each digested once per regeneration (see PageMemo.digest): a review is in the
@@ -45,6 +64,27 @@ _SHARED: dict[type, tuple[str, ...]] = {kind: tuple(field.name for field in fiel
 
 def _stands_for(known: bytes) -> None:
     """Stands for a shared value in a digest; never called."""
+
+
+def follow_up_shown(follow_up: FollowUp) -> object:
+    """A follow-up as a page or a report shows it, to digest: the earlier reviews by their id, title and day
+    held, not whole. A whole review would make every later page and report of its team render again when
+    anything in it changed, its objective say, which they do not show."""
+    previous = follow_up.previous
+    return (
+        (previous.id, previous.title) if previous is not None else None,
+        # Each row as a tuple of its action (digested once, see _SHARED), its state's value and its verdict:
+        # digested without pickle's memo, a row's class and field names would be written again for every
+        # row of every page (a follow-up holds every open action of the team).
+        [
+            (
+                (source.id, source.title, source.held_on),
+                [(row.action, str(row.state), row.verification) for row in rows],
+            )
+            for source, rows in follow_up.groups
+        ],
+        follow_up.decided,
+    )
 
 
 Stamp = tuple[int, int, int]  # the written file's inode, size and mtime
@@ -78,7 +118,13 @@ class PageMemo:
         self._entries: dict[str, _Entry] = {}
         self._rendered: dict[str, _Entry] = {}  # rendered by this regeneration, stamped once written
         self._shared: dict[int, tuple[object, bytes]] = {}  # by id(): this regeneration's reviews and actions
-        self._dispatch = {**copyreg.dispatch_table, **{kind: self._reduce_shared for kind in _SHARED}}
+        self._dispatch = {**_BY_VALUE, **{kind: self._reduce_shared for kind in _SHARED}}
+        # This regeneration's digest of each review's content (its page's inputs but its related lessons), by
+        # review id: its Word report is made from them, so the report is kept when it is alike.
+        self.contents: dict[str, bytes] = {}
+        # Values computed from the whole knowledge base (every review's related lessons), by name: the digest
+        # of what they were computed from, and the value.
+        self._values: dict[str, tuple[bytes, Any]] = {}
         # Parts of pages (a chart's SVG, a table) by their inputs: the last regeneration's, and this one's.
         self._fragments: dict[bytes, str] = {}
         self._fragments_now: dict[bytes, str] = {}
@@ -92,11 +138,26 @@ class PageMemo:
             self._fragments_now[key] = made = make() if made is None else made
         return made
 
+    def value(self, name: str, inputs: object, make: Callable[[], T]) -> T:
+        """make(), or what it made last time when `inputs` digest alike: for a value that takes long to make
+        and whose inputs are few (every review's related lessons, from what the related index reads)."""
+        key = self.digest(inputs)
+        kept = self._values.get(name)
+        if kept is not None and kept[0] == key:
+            return cast(T, kept[1])
+        made = make()
+        self._values[name] = (key, made)
+        return made
+
     def digest(self, inputs: object) -> bytes:
         """digest(inputs), each review and action in them by its own digest."""
         buffer = io.BytesIO()
         pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
         pickler.dispatch_table = self._dispatch
+        # Without pickle's memo: with it, two equal values digest apart when one shares an object where the
+        # other holds two equal ones (reviews read back from the snapshot and the same reviews read afresh),
+        # and every page would be rendered again.
+        pickler.fast = True
         pickler.dump(inputs)
         return hashlib.blake2b(buffer.getbuffer(), digest_size=16).digest()
 
@@ -116,7 +177,9 @@ class PageMemo:
         if key != self._setting:
             self._entries.clear()
             self._fragments.clear()
+            self._values.clear()
         self._setting, self._folder, self._rendered, self._shared = key, folder, {}, {}
+        self.contents = {}
         self._fragments_now = {}
 
     def kept(self, name: str, inputs: bytes, lookup: Callable[[Any], Any]) -> bool:

@@ -19,7 +19,7 @@ from retrogen.engine.analysis import Analysis
 from retrogen.engine.history import weekly_codes
 from retrogen.engine.model import Review
 from retrogen.engine.playbook import playbook_markdown
-from retrogen.engine.related import Match
+from retrogen.engine.related import Match, indexed_fields
 from retrogen.engine.teams import OTHER, TeamView, cadence, metrics_across_teams, team_views
 from retrogen.formats import urls
 from retrogen.formats.labels import slip_note
@@ -31,7 +31,7 @@ from retrogen.gate.findings import CODES
 from retrogen.gate.schema import load_schema
 from retrogen.gate.vocabulary import FACTORS, LESSON_TYPES
 from retrogen.site.charts import Chart, Figure, Sparkline, bar_chart, line_chart, sparkline
-from retrogen.site.memo import KEPT, Content, PageMemo
+from retrogen.site.memo import KEPT, Content, PageMemo, follow_up_shown
 
 Pages = dict[str, Content]  # KEPT: as `serve` wrote it last time
 
@@ -174,6 +174,7 @@ class SiteBuilder:
             row["history"] = a.histories[(review.id, action.id)]
             actions.append(row)
         page = urls.review_page(review.id)
+        follow_up, related = a.follow_up(review), self.related(review)
         # Everything the page shows but its labels (the review's language stands for them) and its funnel chart
         # (drawn from the funnel rows): what `serve` compares to tell whether the page changed.
         inputs = {
@@ -182,13 +183,20 @@ class SiteBuilder:
             "metrics": metrics,
             "funnel": funnel,
             "actions": actions,
-            "follow_up": a.follow_up(review),
+            "follow_up": follow_up,
             "summary": a.review_summary(review),
             "tag_aliases": [alias for tag in review.tags for alias in self.config.tags.aliases_of(tag)],
             "team_page": urls.source_link(urls.team(self.team_slug[review.team]), page),
-            "related": self.related(review),
+            "related": related,
         }
-        return self._rendered(page, inputs, lambda: self._review_page(page, inputs))
+        if self.memo is None:
+            return self._review_page(page, inputs)
+        # Other reviews digested as the page shows them (their titles), not whole; the review's content apart
+        # from its related lessons, which its Word report does not show but every other input of it.
+        content = self.memo.digest({**inputs, "follow_up": follow_up_shown(follow_up), "related": None})
+        self.memo.contents[review.id] = content
+        shown = (content, [(other.title, match) for other, match in related])
+        return self._rendered(page, inputs, lambda: self._review_page(page, inputs), digested=shown)
 
     def _review_page(self, page: str, inputs: dict[str, Any]) -> str:
         # A review's page speaks the review's language; the site-wide pages follow theme.language.
@@ -210,12 +218,15 @@ class SiteBuilder:
             funnel_chart=Markup(funnel_chart.svg()),
         )
 
-    def _rendered(self, page: str, inputs: dict[str, Any], render: Callable[[], str]) -> Content:
-        """`render()`, or KEPT when the memo has the page from the same inputs and the same answers to the
-        references it named (a linked review's title lives in that review, not in `inputs`)."""
+    def _rendered(
+        self, page: str, inputs: dict[str, Any], render: Callable[[], str], digested: object = None
+    ) -> Content:
+        """`render()`, or KEPT when the memo has the page from the same inputs (or from the same `digested`,
+        what of them the page shows, when given) and the same answers to the references it named (a linked
+        review's title lives in that review, not in `inputs`)."""
         if self.memo is None:
             return render()
-        key = self.memo.digest(inputs)
+        key = self.memo.digest(inputs if digested is None else digested)
         if self.memo.kept(page, key, self.named):
             return KEPT
         self._named_seen = {}
@@ -231,7 +242,23 @@ class SiteBuilder:
         reviews = self.analysis.review_rows
         # Scored 0: the scores order the list and are not shown, so an edit that moves a score alone changes
         # no page (`serve` compares what a page is made from).
-        return [(reviews[m.review].review, replace(m, score=0.0)) for m in self.analysis.related_to(review.id)]
+        matches = self.analysis.related_to(review.id) if self._related is None else self._related[review.id]
+        return [(reviews[m.review].review, replace(m, score=0.0)) for m in matches]
+
+    @cached_property
+    def _related(self) -> dict[str, list[Match]] | None:
+        """With `serve`'s memo: every review's related lessons, kept from the last regeneration when nothing
+        the related index reads changed (an edit of an objective, an action, a figure): the index is not built
+        again, nor asked a thousand times (0.7 s at 1,000 reviews). Any change of what it reads (a lesson, a
+        title) moves every item's weight, so then all are asked again. The configuration (the glossary) is
+        in every page's setting (PageMemo.begin)."""
+        if self.memo is None:
+            return None
+        reviews = self.analysis.knowledge_base.reviews
+        read = [
+            (r.id, [p.id for p in r.problems], [lesson.id for lesson in r.lessons], indexed_fields(r)) for r in reviews
+        ]
+        return self.memo.value("related", read, lambda: {r.id: self.analysis.related_to(r.id) for r in reviews})
 
     # --- knowledge-base pages ---------------------------------------------------------------------
     def _notices(self) -> list[str]:

@@ -11,6 +11,7 @@ import click
 from retrogen import __version__
 from retrogen.cli.base import cli, get_config, use_cache, use_color
 from retrogen.cli.options import COMMA_LIST, DAY, PERIOD, lang_option, today_option
+from retrogen.core.bulk import bulk_loading
 from retrogen.core.periods import Period
 from retrogen.core.printable import printable
 from retrogen.gate.check import CheckOptions, check_paths, open_index
@@ -60,9 +61,10 @@ def check(
     named = [path for path in paths if not only_reviews or path.resolve().is_relative_to(folder)]
     index = open_index(config, options, cache=use_cache(ctx))
     try:
-        result = check_paths(
-            named if paths else [config.reviews_dir], options, reviews_dir=config.reviews_dir, index=index
-        )
+        with bulk_loading():  # the reviews read live until the command ends
+            result = check_paths(
+                named if paths else [config.reviews_dir], options, reviews_dir=config.reviews_dir, index=index
+            )
     finally:
         if index is not None:
             index.close()

@@ -21,14 +21,11 @@ from contextlib import contextmanager
 @contextmanager
 def bulk_loading() -> Iterator[None]:
     """The collector off while the block loads, and what it loaded frozen after it."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
+    with collector_paused():
+        try:
+            yield
+        finally:
+            gc.freeze()
 
 
 @contextmanager

@@ -47,14 +47,20 @@ def hidden_sibling(path: Path, role: str) -> Path:
 
 
 def _temporary_copy(path: Path, content: str | bytes) -> Path:
-    """The content in a new hidden file beside `path`. It gets the mode `path` has, or else the mode any new
-    file gets (0666 less the umask): `tempfile.mkstemp` would make it 0600."""
+    """The content in a new hidden file beside `path` (see _temporary_file)."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    return _temporary_file(path, lambda handle: handle.write(data))
+
+
+def _temporary_file(path: Path, write: Callable[[BinaryIO], object]) -> Path:
+    """What `write` writes, in a new hidden file beside `path`. It gets the mode `path` has, or else the mode
+    any new file gets (0666 less the umask): `tempfile.mkstemp` would make it 0600."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = hidden_sibling(path, TEMPORARY)
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(descriptor, "wb") as handle:
-            handle.write(content.encode("utf-8") if isinstance(content, str) else content)
+            write(handle)
         with contextlib.suppress(FileNotFoundError):
             os.chmod(temporary, stat.S_IMODE(path.stat().st_mode))
     except BaseException:
@@ -74,22 +80,18 @@ def _remove_abandoned_temporaries(folder: Path) -> None:
 
 def write_atomic(path: Path, content: str | bytes) -> None:
     """Replace `path` in one step: readers see the old file or the new one, never a torn one."""
-    temporary = _temporary_copy(path, content)
-    try:
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    _replace(_temporary_copy(path, content), path)
 
 
 def write_atomic_with(path: Path, write: Callable[[BinaryIO], object]) -> None:
     """Replace `path` in one step with what `write` writes to the handle it is given: a file too large to
     hold in memory first is never seen torn either."""
     _remove_abandoned_temporaries(path.parent)
-    temporary = hidden_sibling(path, TEMPORARY)
+    _replace(_temporary_file(path, write), path)
+
+
+def _replace(temporary: Path, path: Path) -> None:
     try:
-        with open(temporary, "xb") as handle:
-            write(handle)
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)

@@ -34,14 +34,17 @@ KEPT = Kept()
 Content = str | bytes | Kept
 
 
-def digest(inputs: object) -> bytes:
-    """A digest of everything `inputs` holds. Pickling walks every value, so two inputs that pickle alike
-    render alike; the reverse need not hold (a set may pickle in another order), which costs a render, never
-    a wrong page."""
+def digest(inputs: object, dispatch: dict[type, Any] | None = None) -> bytes:
+    """A digest of everything `inputs` holds (pickled by `dispatch`, by default each value by its own). Pickling
+    walks every value, so two inputs that pickle alike render alike; the reverse need not hold (a set may
+    pickle in another order), which costs a render, never a wrong page."""
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = _BY_VALUE
-    pickler.fast = True  # see PageMemo.digest
+    pickler.dispatch_table = _BY_VALUE if dispatch is None else dispatch
+    # Without pickle's memo: with it, two equal values digest apart when one shares an object where the
+    # other holds two equal ones (reviews read back from the snapshot and the same reviews read afresh),
+    # and every page would be rendered again.
+    pickler.fast = True
     pickler.dump(inputs)
     return hashlib.blake2b(buffer.getbuffer(), digest_size=16).digest()
 
@@ -151,15 +154,7 @@ class PageMemo:
 
     def digest(self, inputs: object) -> bytes:
         """digest(inputs), each review and action in them by its own digest."""
-        buffer = io.BytesIO()
-        pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-        pickler.dispatch_table = self._dispatch
-        # Without pickle's memo: with it, two equal values digest apart when one shares an object where the
-        # other holds two equal ones (reviews read back from the snapshot and the same reviews read afresh),
-        # and every page would be rendered again.
-        pickler.fast = True
-        pickler.dump(inputs)
-        return hashlib.blake2b(buffer.getbuffer(), digest_size=16).digest()
+        return digest(inputs, self._dispatch)
 
     def _reduce_shared(self, value: object) -> tuple[Callable[[bytes], None], tuple[bytes]]:
         known = self._shared.get(id(value))

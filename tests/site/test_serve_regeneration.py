@@ -208,7 +208,7 @@ def test_after_a_rebuild_the_collector_runs_once_the_page_is_served(monkeypatch:
     monkeypatch.setattr(gc, "collect", lambda: collected.append(time.monotonic()))
     with collecting_after(0.5):
         assert not gc.isenabled()
-    ended = time.monotonic()
+        ended = time.monotonic()  # before the block's end starts the timer: a lower bound of its start
     assert gc.isenabled() and collected == []  # not yet: the browser is reloading the page
     deadline = ended + 10
     while not collected and time.monotonic() < deadline:

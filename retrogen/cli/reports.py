@@ -13,7 +13,9 @@ from retrogen.cli.options import force_option, lang_option, no_git_option, outpu
 from retrogen.cli.tables import (
     Shown,
     document_format,
+    echo_json,
     emit,
+    streams_json,
     table_options,
     table_output_option,
 )
@@ -91,6 +93,10 @@ def metrics(
         frame = analysis.ytd
     else:
         frame = analysis.metrics
+    if streams_json(fmt, output):
+        del analysis  # JSON needs the table alone: its text is made in the room the reviews (150 MB) leave
+        echo_json(frame)
+        return
     emit(
         frame,
         fmt,
@@ -181,6 +187,10 @@ def actions(
         emit(weekly_counts(), fmt, output, workbook, shown, force=force)
     else:
         frame = action_summary(table, by) if by else follow_up_order(table)
+        if streams_json(fmt, output):
+            del analysis, table  # as metrics: the reviews go before the JSON's text is made
+            echo_json(frame)
+            return
         emit(frame, fmt, output, workbook, shown, force=force)
 
 

@@ -58,6 +58,18 @@ class Shown:
         )
 
 
+def streams_json(fmt: str, output: Path | None) -> bool:
+    """Whether `emit` prints JSON: then it needs the table alone, nor the workbook nor the reviews' titles."""
+    return output is None and fmt == "json"
+
+
+def echo_json(frame: pd.DataFrame) -> None:
+    """`frame` as JSON on stdout, in parts of a few thousand rows: a large table's text is never held whole."""
+    for part in json_parts(frame):
+        click.echo(part, nl=False)
+    click.echo()
+
+
 def emit(
     frame: pd.DataFrame,
     fmt: str,
@@ -70,10 +82,8 @@ def emit(
     """Print `frame` in `fmt`, or write it to the file `output` in the format its suffix names: .xlsx (the
     workbook's sheets, computed only then), .csv (for Excel: UTF-8 with a byte order mark) or .json. Tables,
     CSV and Excel are for people: in `shown.language`, with each review's title; JSON is as computed."""
-    if output is None and fmt == "json":  # in parts of a few thousand rows: a large table's text is never held whole
-        for part in json_parts(frame):
-            click.echo(part, nl=False)
-        click.echo()
+    if streams_json(fmt, output):
+        echo_json(frame)
         return
     people = with_titles(frame, shown.titles)
     if output is None:

@@ -20,14 +20,14 @@ from retrogen.gate.hints import review_language
 from retrogen.gate.index import settings_key
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Participant:
     name: str
     role: str
     department: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Metric:
     category: str
     name: str
@@ -39,14 +39,14 @@ class Metric:
     analysis: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FunnelStage:
     stage: str
     count: int
     target_rate: float | None = None  # the target conversion from the stage before, in percent
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Problem:
     id: str
     problem: str
@@ -57,7 +57,7 @@ class Problem:
     evidence: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Lesson:
     id: str
     type: str
@@ -67,7 +67,7 @@ class Lesson:
     problem: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Update:
     date: date
     status: Status
@@ -77,7 +77,7 @@ class Update:
         object.__setattr__(self, "status", as_status(self.status))  # a word that is no status is an error here
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Expectation:
     """The result an action should produce: `metric` reaches `target` in the first review held on or after `by`."""
 
@@ -86,7 +86,7 @@ class Expectation:
     by: date
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Action:
     id: str
     action: str
@@ -104,6 +104,17 @@ class Action:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", as_status(self.status))  # a word that is no status is an error here
+
+
+# A review's parts are slotted: 330,000 of them at 10,000 reviews, each with a dict of its fields was 40 MB of
+# the loaded knowledge base. The snapshot unpickles them by pickle's own path (a new object, then each slot
+# set), with no call of Python per object as a frozen slotted dataclass's __setstate__ would make (a fifth
+# more time to read them back): so the frozen __setattr__ that path would trip on, and the state methods,
+# are left out at run time. The type checker still holds them frozen.
+_PARTS = (Participant, Metric, FunnelStage, Problem, Lesson, Update, Expectation, Action)
+for _part in _PARTS:
+    for _method in ("__setattr__", "__delattr__", "__getstate__", "__setstate__"):
+        delattr(_part, _method)
 
 
 @dataclass(frozen=True)
@@ -272,10 +283,7 @@ def review_from_data(data: dict[str, Any], path: Path) -> Review:
 
 
 # What a Review is made of: the classes the snapshot may make when it reads reviews back (gate/snapshot.py).
-MODEL_CLASSES = frozenset(
-    (__name__, kind.__name__)
-    for kind in (Review, Participant, Metric, FunnelStage, Problem, Lesson, Update, Expectation, Action)
-)
+MODEL_CLASSES = frozenset((__name__, kind.__name__) for kind in (Review, *_PARTS))
 
 
 @functools.cache

@@ -4,6 +4,8 @@ texts, and what it refuses."""
 from __future__ import annotations
 
 import contextlib
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -199,3 +201,28 @@ def test_refusals_are_clear_messages(knowledge_base: Path, args: list[str], code
     assert exit_code == code
     assert message in " ".join(err.split()) and "Traceback" not in err + out
     assert not (knowledge_base / "report.pdf").exists()
+
+
+@pytest.mark.parametrize(
+    ("command", "imports_docx"),
+    [
+        (["metrics", "--format", "json"], False),
+        (["actions"], False),
+        (["playbook"], False),
+        (["report", "2026-q3-east-sales", "-o", "x.docx"], True),
+    ],
+)
+def test_only_a_command_that_writes_word_imports_python_docx(
+    knowledge_base: Path, command: list[str], imports_docx: bool
+) -> None:
+    """python-docx and lxml are 7.6 MB and 50 ms of a run (issue 21): the commands that write no Word
+    document never import them."""
+    code = (
+        "import sys, retrogen.cli as c\n"
+        f"c.cli.main({[*command, '--today', '2026-11-20']!r}, standalone_mode=False)\n"
+        "print('docx:', 'docx' in sys.modules, file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=knowledge_base, capture_output=True, text=True, check=True
+    )
+    assert result.stderr.strip().splitlines()[-1] == f"docx: {imports_docx}"

@@ -4,14 +4,19 @@ import contextlib
 import csv
 import io
 import json
+import weakref
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
 from click.testing import CliRunner
 
 from retrogen.cli import cli
+from retrogen.cli import reports as cli_reports
+from retrogen.cli.base import load_analysis
+from retrogen.cli.tables import echo_json
 
 TODAY = "2026-11-20"
 
@@ -146,3 +151,28 @@ def test_status_is_the_files_in_every_format_and_the_filter(knowledge_base: Path
     )
     _, out = run(knowledge_base, "actions", "--status", "blocked", "--format", "json")
     assert ("2026-q2-east-sales", "A2") in {(r["review"], r["id"]) for r in json.loads(out)}
+
+
+@pytest.mark.parametrize("command", [["metrics"], ["actions"]])
+def test_json_on_stdout_is_written_once_the_reviews_are_let_go(
+    knowledge_base: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    """JSON needs the table alone: the analysis and its reviews (150 MB at 10,000) are freed before the
+    JSON's text is made, so that the command's peak is not the two at once (issue 21)."""
+    analyses: list[weakref.ref[Any]] = []
+    freed: list[bool] = []
+
+    def loaded(*args: Any, **kwargs: Any) -> Any:
+        analysis = load_analysis(*args, **kwargs)
+        analyses.append(weakref.ref(analysis))
+        return analysis
+
+    def echoed(frame: Any) -> None:
+        freed.append(all(ref() is None for ref in analyses))
+        echo_json(frame)
+
+    monkeypatch.setattr(cli_reports, "load_analysis", loaded)
+    monkeypatch.setattr(cli_reports, "echo_json", echoed)
+    code, out = run(knowledge_base, *command, "--format", "json")
+    assert code == 0 and json.loads(out)
+    assert analyses and freed == [True]

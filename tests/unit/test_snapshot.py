@@ -8,6 +8,7 @@ import gc
 import os
 import pickle
 import weakref
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -436,3 +437,19 @@ def test_the_base_keeps_its_records_in_sections_read_back_together(
     parsed.clear()
     same(read(config), expected)
     assert not parsed
+
+
+def test_a_reviews_parts_are_slotted_and_read_back_equal_hashable_and_replaceable(config: Config) -> None:
+    """A review's parts keep their fields in slots, not a dict each (issue 21: 40 MB less at 10,000
+    reviews), and the snapshot reads them back as they were built: equal, with the same hash, and as
+    `replace` and pickle make them."""
+    built = read(config)
+    back = read(config)
+    same(back, built)
+    review = next(review for _, review in back.documents if review.actions and review.metrics and review.lessons)
+    parts = [review.actions[0], review.metrics[0], review.lessons[0], review.participants[0]]
+    assert not any(hasattr(part, "__dict__") for part in parts)
+    action = review.actions[0]
+    assert hash(action) == hash(next(r for _, r in built.documents if r.id == review.id).actions[0])
+    assert replace(action, owner="someone else").owner == "someone else" and replace(action) == action
+    assert pickle.loads(pickle.dumps(review)) == review

@@ -232,9 +232,9 @@ class RelatedIndex:
         # every item still weighs a little, none weighs zero.
         counted = np.bincount(self._frequencies.indices, minlength=len(self._vocabulary))
         self._idf = np.log((1 + len(item_rows)) / (1 + counted.astype(float))) + 1
-        weighted = self._unit_rows(table.counts)
-        self._matrix = weighted[item_rows]
-        self._contexts = weighted[np.flatnonzero(~of_item)]
+        # Each row weighed on its own: the items' share their terms' arrays with their counts
+        self._matrix = self._unit_rows(self._frequencies)
+        self._contexts = self._unit_rows(table.counts[np.flatnonzero(~of_item)])
         self._review_of_item = np.repeat(np.arange(len(sizes)), sizes)
 
     def _counts(self, words: Iterable[str]) -> dict[int, int]:

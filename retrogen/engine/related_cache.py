@@ -286,7 +286,9 @@ def _rows_of(parts: Sequence[_Part], sources: Any) -> Any:
 
 def _picked(parts: Sequence[_Part], sources: Any) -> TermTable:
     """The table of the reviews whose rows `sources` names (per review: its part's number in `parts`, and its
-    place there), its vocabulary the terms they use: the very table made afresh from those reviews."""
+    place there), its vocabulary the terms they use: the very table made afresh from those reviews. Copied
+    in runs of reviews that follow each other in a part (the kept table's, but for the reviews edited): no
+    second copy of the whole table is made on the way."""
     from scipy.sparse import csr_matrix
 
     terms = parts[0].table.vocabulary
@@ -294,43 +296,51 @@ def _picked(parts: Sequence[_Part], sources: Any) -> TermTable:
     extra = {term for part in parts[1:] for term in part.table.vocabulary if term not in known}
     if extra:
         terms = sorted(known | extra)
-    column = {term: index for index, term in enumerate(terms)} if extra or len(parts) > 1 else None
-    data, indices, pointers, firsts, texts, head_offsets = [], [], [np.zeros(1, dtype=np.int64)], [], [], []
-    row_offset = entry_offset = text_offset = 0
-    for part in parts:
-        counts = part.table.counts
-        data.append(counts.data)
-        same = column is None or part.table.vocabulary is terms
-        indices.append(counts.indices if same else _mapped(counts.indices, part.table.vocabulary, column or {}))
-        pointers.append(counts.indptr[1:].astype(np.int64) + entry_offset)
-        firsts.append(np.cumsum(part.rows) - part.rows + row_offset)  # each review's first row
-        texts.append(part.table.heads.text)
-        head_offsets.append(text_offset)
-        row_offset += counts.shape[0]
-        entry_offset += len(counts.data)
-        text_offset += len(part.table.heads.text)
-    all_data, all_indices, indptr = np.concatenate(data), np.concatenate(indices), np.concatenate(pointers)
+    column = {term: index for index, term in enumerate(terms)}
     part_of, place = sources[:, 0], sources[:, 1]
-    first = np.zeros(len(sources), dtype=np.int64)
+    rows = _rows_of(parts, sources)
+    first_entry, last_entry = np.zeros(len(sources), dtype=np.int64), np.zeros(len(sources), dtype=np.int64)
+    lengths = np.zeros(int(rows.sum()), dtype=np.int64)  # each picked row's number of terms
     head_starts, head_ends = np.zeros(len(sources), dtype=np.int64), np.zeros(len(sources), dtype=np.int64)
+    out_rows = np.cumsum(rows) - rows  # each review's first row in the table
+    text_offset = 0
     for number, part in enumerate(parts):
-        taken = part_of == number
-        first[taken] = firsts[number][place[taken]]
-        head_starts[taken] = part.table.heads.starts[place[taken]] + head_offsets[number]
-        head_ends[taken] = part.table.heads.ends[place[taken]] + head_offsets[number]
-    stacked = csr_matrix((all_data, all_indices, indptr), shape=(row_offset, len(terms)))
-    picked = stacked[_ranges(first, _rows_of(parts, sources))]
-    picked_indices = picked.indices
+        taken = np.flatnonzero(part_of == number)
+        first_row = (np.cumsum(part.rows) - part.rows)[place[taken]]
+        indptr = part.table.counts.indptr
+        first_entry[taken] = indptr[first_row]
+        last_entry[taken] = indptr[first_row + rows[taken]]
+        lengths[_ranges(out_rows[taken], rows[taken])] = np.diff(indptr)[_ranges(first_row, rows[taken])]
+        head_starts[taken] = part.table.heads.starts[place[taken]] + text_offset
+        head_ends[taken] = part.table.heads.ends[place[taken]] + text_offset
+        text_offset += len(part.table.heads.text)
+    # runs: reviews whose entries follow the previous review's in the same part
+    breaks = np.flatnonzero((part_of[1:] != part_of[:-1]) | (first_entry[1:] != last_entry[:-1])) + 1
+    run_starts = np.concatenate([np.zeros(min(1, len(sources)), dtype=np.int64), breaks])
+    run_ends = np.append(breaks, len(sources))[: len(run_starts)]
+    mapped = [
+        part.table.counts.indices
+        if part.table.vocabulary == terms
+        else _mapped(part.table.counts.indices, part.table.vocabulary, column)
+        for part in parts
+    ]
+    data, indices = [np.zeros(0, dtype=np.int32)], [np.zeros(0, dtype=np.int32)]
+    for start, end in zip(run_starts.tolist(), run_ends.tolist(), strict=True):
+        number, low, high = int(part_of[start]), int(first_entry[start]), int(last_entry[end - 1])
+        data.append(parts[number].table.counts.data[low:high])
+        indices.append(mapped[number][low:high])
+    picked_indices = np.concatenate(indices).astype(np.int32, copy=False)
     # Terms only reviews not picked use go: a query that says one must not be weighed by it
     used = np.bincount(picked_indices, minlength=len(terms)) > 0
     if not used.all():
-        picked_indices = (np.cumsum(used) - 1)[picked_indices]
+        picked_indices = (np.cumsum(used) - 1).astype(np.int32)[picked_indices]
         terms = [terms[index] for index in np.flatnonzero(used)]
+    indptr = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(lengths)])
     counts = csr_matrix(
-        (picked.data.astype(np.int32, copy=False), picked_indices.astype(np.int32, copy=False), picked.indptr),
-        shape=(picked.shape[0], len(terms)),
+        (np.concatenate(data).astype(np.int32, copy=False), picked_indices, indptr), shape=(len(lengths), len(terms))
     )
-    return TermTable(terms, counts, Heads("".join(texts), head_starts, head_ends))
+    texts = "".join(part.table.heads.text for part in parts)
+    return TermTable(terms, counts, Heads(texts, head_starts, head_ends))
 
 
 def _ranges(starts: Any, lengths: Any) -> Any:

@@ -200,7 +200,7 @@ class TermStore:
             base = None
             parts, sources, missing = _gathered([], reviews, keys, glossary)
         # every review segmented now, in order: their part is the table
-        table = parts[-1].table if len(missing) == len(keys) else _picked(parts, sources)
+        table = parts[-1].table if parts and len(missing) == len(keys) else _picked(parts, sources)
         if base is None:
             self._write(self.path, keys, sizes, table, setting)
             _remove(self.delta_path)
@@ -291,6 +291,8 @@ def _picked(parts: Sequence[_Part], sources: Any) -> TermTable:
     second copy of the whole table is made on the way."""
     from scipy.sparse import csr_matrix
 
+    if not parts:  # no review
+        return TermTable.of([])
     terms = parts[0].table.vocabulary
     known = set(terms)
     extra = {term for part in parts[1:] for term in part.table.vocabulary if term not in known}

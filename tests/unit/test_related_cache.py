@@ -468,3 +468,15 @@ def test_a_review_keys_alike_however_its_strings_are_shared() -> None:
     assert shared.team is not apart.team and shared.team == apart.team
     assert related_cache.review_keys([shared]) == related_cache.review_keys([apart])
     assert related_cache.review_keys([shared]) != related_cache.review_keys([review])
+
+
+def test_no_review_left_and_none_at_all(tmp_path: Path) -> None:
+    reviews, glossary = labelled()
+    stored(tmp_path, reviews, glossary)
+    for folder in (tmp_path, tmp_path / "empty"):  # every review deleted since the last run; none ever
+        folder.mkdir(exist_ok=True)
+        index = stored(folder, [], glossary)
+        assert len(index) == 0 and index.like_text("economic buyer") == [] and not index.notices
+        assert stored(folder, reviews[:2], glossary).like_text("churn") == RelatedIndex(
+            reviews[:2], glossary
+        ).like_text("churn")

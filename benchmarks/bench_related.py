@@ -3,12 +3,14 @@
 In process: loading the reviews, building the related index cold (nothing kept) and warm (its term table
 kept in .retrogen/related.npz, one review's lesson edited since), and answering queries by review id and by
 free text. With `--processes`, whole commands as a person runs them, CPU seconds (the process and its
-workers) and peak memory: `related <id>`, `related --text` and `playbook`, cold (no .retrogen/) and warm
-(after a run, one review's lesson edited). With `--compare REF`, the version of git revision REF is measured
+workers) and peak memory: `related <id>`, `related --text` and `playbook`, cold and warm (after a run, one
+review's file given a comment, or its lesson reworded: the case that reads a review's terms again), the
+versions taking turns. With `--compare REF`, the version of git revision REF is measured
 in the same run, row beside row, on its own copy of the knowledge base (two versions would otherwise
 rebuild each other's index at every run).
 
     python3 benchmarks/bench_related.py [--sizes 1000 10000] [--queries 20] [--compare main] [--processes]
+        [--repeat 3]
 """
 
 from __future__ import annotations
@@ -93,14 +95,24 @@ def measured(command: list[str], cwd: Path, code: Path) -> tuple[float, int]:
     """CPU seconds and peak memory (bytes, the process and its workers) of `retrogen command` of `code`."""
     environment = {**os.environ, "PYTHONPATH": str(code), "RETROGEN_TODAY": TODAY.isoformat()}
     environment.pop("RETROGEN_NO_CACHE", None)
+    # Compiled once, as an installed retrogen is: a shell that says not to write bytecode would otherwise
+    # have every run compile the modules again (a quarter of a second), kept out of the trees measured
+    environment.pop("PYTHONDONTWRITEBYTECODE", None)
+    environment["PYTHONPYCACHEPREFIX"] = str(ROOT / "benchmarks" / "out" / "pycache")
     return cpu_and_peak([sys.executable, "-m", "retrogen", *command], cwd, environment)
 
 
 def edit_lesson(folder: Path, count: int) -> None:
-    """One review's first lesson reworded, as a person saving it would."""
+    """One review's first lesson reworded, as a person saving it would: the related index reads it again."""
     path = folder / "reviews" / f"{EDITED}.yaml"
     text = path.read_text(encoding="utf-8")
     path.write_text(re.sub(r"^(  lesson: .*?)(?: edit \d+)?$", rf"\1 edit {count}", text, count=1, flags=re.M))
+
+
+def edit_comment(folder: Path, count: int) -> None:
+    """One review's file given a comment: new bytes, the same review (its terms are kept)."""
+    path = folder / "reviews" / f"{EDITED}.yaml"
+    path.write_text(re.sub(r"\n# edit \d+\n$", "\n", path.read_text(encoding="utf-8")) + f"\n# edit {count}\n")
 
 
 PROCESS_COMMANDS = {
@@ -108,25 +120,39 @@ PROCESS_COMMANDS = {
     "related --text": ["related", "--text", "economic buyer 决策链"],
     "playbook": ["playbook"],
 }
+EDITS = {"comment": edit_comment, "lesson": edit_lesson}
 
 
-def processes(size: int, versions: dict[str, Path], work: Path) -> None:
+def processes(size: int, versions: dict[str, Path], work: Path, repeat: int) -> None:
+    """Each command of each version cold (its first run: nothing kept but what the commands before it kept),
+    then warm after a comment's edit and after a lesson's, `repeat` times each (the median); the versions
+    take turns run by run, so that a machine busier for a while weighs on both alike."""
     source = knowledge_base(size).parent
-    for label, code in versions.items():
-        folder = work / f"kb-{size}-{label.replace('/', '_')}"
+    folders = {}
+    for label in versions:
+        folder = folders[label] = work / f"kb-{size}-{label.replace('/', '_')}"
         if not folder.exists():
             shutil.copytree(source / "reviews", folder / "reviews")
         shutil.copy(ROOT / "mkdocs.yml", folder / "mkdocs.yml")
-        for name, command in PROCESS_COMMANDS.items():
-            shutil.rmtree(folder / ".retrogen", ignore_errors=True)
-            cold, cold_peak = measured(command, folder, code)
-            edit_lesson(folder, 1)
-            warm, warm_peak = measured(command, folder, code)
-            print(
-                f"| {label} | {size:,} | `{name}` | {cold:.1f} s | {cold_peak / 2**20:.0f} MB | {warm:.1f} s | "
-                f"{warm_peak / 2**20:.0f} MB |",
-                flush=True,
-            )
+        shutil.rmtree(folder / ".retrogen", ignore_errors=True)
+    count = 0
+    for name, command in PROCESS_COMMANDS.items():
+        found: dict[str, dict[str, list[tuple[float, int]]]] = {label: {} for label in versions}
+        for label, code in versions.items():
+            found[label]["cold"] = [measured(command, folders[label], code)]
+        for kind, edit in EDITS.items():
+            for _ in range(repeat):
+                count += 1
+                for label, code in versions.items():
+                    edit(folders[label], count)
+                    found[label].setdefault(kind, []).append(measured(command, folders[label], code))
+        for label in versions:
+            cells = []
+            for kind in ("cold", *EDITS):
+                runs = found[label][kind]
+                cells.append(f"{statistics.median(c for c, _ in runs):.2f} s")
+                cells.append(f"{max(p for _, p in runs) / 2**20:.0f} MB")
+            print(f"| {label} | {size:,} | `{name}` | {' | '.join(cells)} |", flush=True)
 
 
 def main() -> None:
@@ -135,6 +161,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=20)
     parser.add_argument("--compare", metavar="REF", help="also measure git revision REF, in a copy of its tree")
     parser.add_argument("--processes", action="store_true", help="also measure whole commands, cold and warm")
+    parser.add_argument("--repeat", type=int, default=3, help="warm runs of each command per edit (the median)")
     parser.add_argument("--label", default="this tree", help=argparse.SUPPRESS)  # a row's version, for --compare
     parser.add_argument("--rows-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--shared", type=Path, help=argparse.SUPPRESS)  # the knowledge bases of --compare's tree
@@ -158,11 +185,11 @@ def main() -> None:
             bench(size, args.queries, args.label, args.shared)
         if args.processes:
             versions = {**({args.compare: Path(other)} if args.compare else {}), args.label: ROOT}
-            print("\n| version | reviews | command | cold | peak | warm (one lesson edited) | peak |")
-            print("|---|---|---|---|---|---|---|")
+            print("\n| version | reviews | command | cold | peak | warm, a comment | peak | warm, a lesson | peak |")
+            print("|---|---|---|---|---|---|---|---|---|")
             work = ROOT / "benchmarks" / "out" / "related-processes"
             for size in args.sizes:
-                processes(size, versions, work)
+                processes(size, versions, work, args.repeat)
 
 
 if __name__ == "__main__":

@@ -1,25 +1,25 @@
 """The related index's term table, kept between runs in .retrogen/related.npz: jieba and the glossary read a
 review again only when its words, the glossary or the code that reads them changed.
 
-Each review's rows of the table are found by a key, the sha256 of everything its terms depend on: what the
-index reads of the review (related.indexed_fields), the glossary's entries, and the code (retrogen's version,
-the modules that segment and match words, jieba's version). A review edited, a glossary or a retrogen
-changed is a new key, so a stale row can be missed but never used. The file holds plain arrays and JSON
-(numpy's npz, read without pickle) and is checked on reading: a corrupt, truncated or foreign one is
-rebuilt with a notice, and that run segments every review afresh. It is replaced in one step, so two runs at
-once never tear it (the last one's stays). Like the lasting index (gate/index.py) it is kept only where that
-may be kept: not with --no-cache or RETROGEN_NO_CACHE, not in a read-only checkout.
+Each review's rows of the table are found by a key, a digest of what the index reads of the review
+(related.indexed_fields); the file as a whole is kept for the glossary's entries and the code (retrogen's
+version, the modules that segment and match words, jieba's version). A review edited, a glossary or a
+retrogen changed is a new key, so a stale row can be missed but never used. A run that read reviews again
+writes their rows to a delta file beside the table (related-delta.npz), not the whole table again; the delta
+is folded into a new table when it grows. The files hold plain arrays and JSON (numpy's npz, read without
+pickle) and are checked on reading: a corrupt, truncated or foreign one is rebuilt with a notice, and the
+reviews it held are segmented afresh. Each is replaced in one step, so two runs at once never tear it, and
+a review's rows are the same in whichever file holds them. Like the lasting index (gate/index.py) they are kept
+only where that may be kept: not with --no-cache or RETROGEN_NO_CACHE, not in a read-only checkout.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import itertools
 import json
 import os
-import pickle
 import sys
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -32,15 +32,22 @@ from typing import Any
 import numpy as np
 
 import retrogen
-from retrogen.core.files import write_atomic
+from retrogen.core.digests import digests
+from retrogen.core.files import write_atomic, write_atomic_with
 from retrogen.engine.model import Review
-from retrogen.engine.related import TermTable, indexed_fields, review_terms
+from retrogen.engine.related import Heads, TermTable, indexed_fields, review_terms
 from retrogen.engine.text import text_words
 from retrogen.gate.glossary import Glossary
 
 STORE_NAME = "related.npz"
-# The layout of the file; one of another format is rebuilt.
-FORMAT = 1
+DELTA_NAME = "related-delta.npz"
+# The layout of the files; one of another format is rebuilt.
+FORMAT = 2
+KEY_SIZE = 16  # bytes of a review's key (core.digests)
+# The delta is folded into a new base when it holds more reviews (with the base's reviews no longer there)
+# than this share of the knowledge base, as the snapshot's is (gate/snapshot.py).
+DELTA_SHARE = 0.05
+DELTA_MIN = 50
 # The code a review's terms depend on: a change to any of these files is a new key for every review.
 _CODE = ("engine/related.py", "engine/text.py", "gate/glossary.py", "gate/owners.py")
 
@@ -68,13 +75,16 @@ def glossary_key(glossary: Glossary) -> bytes:
     return hashlib.sha256(json.dumps(entries, ensure_ascii=False).encode("utf-8")).digest()
 
 
-def review_key(review: Review, glossary: Glossary) -> str:
-    """What a review's rows are kept by. Pickled rather than written as JSON: a third of the time, and its
-    bytes are as faithful (a string the loader shares between two fields may pickle otherwise than two equal
-    ones would: a miss then, never a wrong match)."""
-    digest = hashlib.sha256(code_key() + glossary_key(glossary))
-    digest.update(pickle.dumps(indexed_fields(review), protocol=5))
-    return digest.hexdigest()
+def review_keys(reviews: Iterable[Review]) -> list[bytes]:
+    """What each review's rows are kept by: a digest of what the index reads of it (related.indexed_fields),
+    by content alone (core.digests: a review read back from the snapshot keys as one read afresh)."""
+    return digests(map(indexed_fields, reviews))
+
+
+def setting_key(glossary: Glossary) -> str:
+    """What every review's rows depend on besides the review: the code and the glossary. A file of another
+    is not used."""
+    return (code_key() + glossary_key(glossary)).hex()
 
 
 class StoreDamaged(Exception):
@@ -82,15 +92,25 @@ class StoreDamaged(Exception):
 
 
 @dataclass(frozen=True)
-class _Kept:
-    """The table as the last run left it: its reviews' keys and how many rows each has."""
+class _Part:
+    """Reviews' rows as one file keeps them: each review's key and number of rows (its context's, then one
+    per problem and lesson), and their table."""
 
-    keys: list[str]
+    keys: list[bytes]
     rows: Any  # numpy int64, per review
     table: TermTable
 
+    @classmethod
+    def of(cls, reviews: Sequence[Review], keys: list[bytes], glossary: Glossary) -> _Part:
+        table = TermTable.of([review_terms(review, glossary) for review in reviews])
+        return cls(keys, _sizes(reviews), table)
 
-_ARRAYS = ("data", "indices", "indptr", "rows", "meta")
+
+def _sizes(reviews: Sequence[Review]) -> Any:
+    return np.array([1 + len(review.problems) + len(review.lessons) for review in reviews], dtype=np.int64)
+
+
+_ARRAYS = ("data", "indices", "indptr", "rows", "keys", "heads", "head_ends", "meta")
 
 
 def _need(condition: Any) -> None:
@@ -98,44 +118,57 @@ def _need(condition: Any) -> None:
         raise StoreDamaged("not what this retrogen writes")
 
 
-def _checked(arrays: dict[str, Any]) -> _Kept:
-    """The arrays of the file as a table, if they are one that this retrogen writes; else StoreDamaged."""
+def _checked(arrays: Any, setting: str) -> _Part | None:
+    """The arrays of a file as reviews' rows, if they are what this retrogen writes (else StoreDamaged); None
+    when they were made for another glossary or code."""
     from scipy.sparse import csr_matrix
 
     try:
         meta = json.loads(arrays["meta"].tobytes())
         if type(meta) is not dict or meta.get("format") != FORMAT:
             raise StoreDamaged("made by another version of retrogen")
-        keys, vocabulary, heads = meta["keys"], meta["vocabulary"], meta["heads"]
-        data, indices, indptr, rows = (arrays[name] for name in _ARRAYS[:4])
-        texts = [keys, vocabulary, heads]
-        _need(all(type(t) is list and all(type(item) is str for item in t) for t in texts))
-        _need(len(heads) == len(keys) == len(rows))  # each head is checked when a query reads it
+        if meta.get("key") != setting:
+            return None
+        vocabulary = meta["vocabulary"]
+        data, indices, indptr, rows, keys, heads, ends = (arrays[name] for name in _ARRAYS[:7])
+        _need(type(vocabulary) is list and all(type(term) is str for term in vocabulary))
         _need(all(earlier < later for earlier, later in itertools.pairwise(vocabulary)))
         _need((data.dtype, indices.dtype, indptr.dtype, rows.dtype) == (np.int32, np.int32, np.int64, np.int64))
-        _need(data.ndim == indices.ndim == indptr.ndim == rows.ndim == 1 and len(data) == len(indices))
+        _need((keys.dtype, heads.dtype, ends.dtype) == (np.uint8, np.uint8, np.int64))
+        _need(data.ndim == indices.ndim == indptr.ndim == rows.ndim == heads.ndim == ends.ndim == 1)
+        _need(keys.shape == (len(rows), KEY_SIZE) and len(ends) == len(rows) and len(data) == len(indices))
         _need(len(indptr) == int(rows.sum()) + 1 and (rows >= 1).all() and (data >= 1).all())
         _need(indptr[0] == 0 and indptr[-1] == len(indices) and (np.diff(indptr) >= 0).all())
-        _need(not len(indices) or (indices.min() >= 0 and indices.max() < len(vocabulary)))
-        # each row's terms in increasing order, and every term of the vocabulary in some row
-        starts = np.zeros(len(indices), dtype=bool)
-        starts[indptr[:-1][indptr[:-1] < len(indices)]] = True
-        _need((np.diff(indices)[~starts[1:]] > 0).all())
-        _need((np.bincount(indices, minlength=len(vocabulary)) > 0).all())
+        # each row's terms in increasing order (a step down only where a row ends), every term of the
+        # vocabulary in some row and none beyond it (bincount refuses a negative one)
+        steps = np.diff(indices)
+        ends_of_rows = indptr[1:-1] - 1
+        steps[ends_of_rows[(ends_of_rows >= 0) & (ends_of_rows < len(steps))]] = 1
+        _need((steps > 0).all())
+        used = np.bincount(indices, minlength=len(vocabulary))
+        _need(len(used) == len(vocabulary) and (used > 0).all())
+        # each head's place in their text (a head itself is checked when a query reads it)
+        text = heads.tobytes().decode("utf-8")
+        _need((np.diff(ends) >= 0).all() and (not len(ends) or (ends[0] >= 0 and ends[-1] == len(text))))
+        blob = keys.tobytes()
     except StoreDamaged:
         raise
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise StoreDamaged(f"not what this retrogen writes ({type(exc).__name__})") from None
     counts = csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, len(vocabulary)))
-    return _Kept(keys, rows, TermTable(vocabulary, counts, heads))
+    starts_of_heads = np.concatenate([np.zeros(min(1, len(ends)), dtype=np.int64), ends[:-1]])
+    table = TermTable(vocabulary, counts, Heads(text, starts_of_heads, ends))
+    return _Part([blob[at : at + KEY_SIZE] for at in range(0, len(blob), KEY_SIZE)], rows, table)
 
 
 class TermStore:
-    """One run's use of the kept table: read at once, written again (whole, in one step) when a review's
-    terms changed."""
+    """One run's use of the kept table: the reviews' rows kept in a base file (related.npz) and, for the
+    reviews read since it was written, a delta file beside it (a few kilobytes instead of the whole table
+    written again at each edit); the delta is folded into a new base when it grows."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.delta_path = path.with_name(DELTA_NAME)
         self.notices: list[str] = []
 
     @classmethod
@@ -148,92 +181,174 @@ class TermStore:
         return None if store.path.exists() and not os.access(store.path, os.W_OK) else store
 
     def table(self, reviews: Sequence[Review], glossary: Glossary) -> TermTable:
-        """The reviews' term table: the kept one, its rows of changed reviews made again, or made afresh."""
-        keys = [review_key(review, glossary) for review in reviews]
-        rows = np.array([1 + len(review.problems) + len(review.lessons) for review in reviews], dtype=np.int64)
-        kept = self._read()
-        if kept is not None and kept.keys == keys:
-            if (kept.rows == rows).all():
-                return kept.table
-            self._damaged("its rows are not its reviews'")
-            kept = None
-        table = _patched(kept, reviews, keys, glossary)
-        self._write(keys, rows, table)
+        """The reviews' term table: their kept rows, the rows of reviews not kept made (and kept)."""
+        setting = setting_key(glossary)
+        keys = review_keys(reviews)
+        sizes = _sizes(reviews)
+        base = self._read(self.path, setting)
+        delta = self._read(self.delta_path, setting) if base is not None else None
+        damaged = bool(self.notices)
+        if base is not None and delta is None and base.keys == keys and np.array_equal(base.rows, sizes):
+            if damaged:
+                _remove(self.delta_path)
+            return base.table
+        parts, sources, missing = _gathered(
+            [part for part in (base, delta) if part is not None], reviews, keys, glossary
+        )
+        if not np.array_equal(_rows_of(parts, sources), sizes):
+            self._damaged(self.path, "its rows are not its reviews'")
+            base = None
+            parts, sources, missing = _gathered([], reviews, keys, glossary)
+        # every review segmented now, in order: their part is the table
+        table = parts[-1].table if parts and len(missing) == len(keys) else _picked(parts, sources)
+        if base is None:
+            self._write(self.path, keys, sizes, table, setting)
+            _remove(self.delta_path)
+        elif missing or damaged:
+            self._keep(keys, sizes, table, sources, setting, len(base.keys))
         return table
 
-    def _read(self) -> _Kept | None:
+    def _keep(self, keys: list[bytes], sizes: Any, table: TermTable, sources: Any, setting: str, kept: int) -> None:
+        """Keep the table: the rows not taken from the base (`sources` says where each review's came from)
+        in the delta, or all of them in a new base when the delta would grow too large (with the `kept`
+        reviews of the base that no review is now)."""
+        in_delta = np.flatnonzero(sources[:, 0] != 0)
+        stale = kept - len(np.unique(sources[sources[:, 0] == 0, 1]))
+        if len(in_delta) + stale <= max(DELTA_MIN, int(DELTA_SHARE * len(keys))):
+            delta = _picked([_Part(keys, sizes, table)], np.column_stack([np.zeros_like(in_delta), in_delta]))
+            self._write(self.delta_path, [keys[at] for at in in_delta], sizes[in_delta], delta, setting)
+        else:
+            self._write(self.path, keys, sizes, table, setting)
+            _remove(self.delta_path)
+
+    def _read(self, path: Path, setting: str) -> _Part | None:
         try:
-            with np.load(io.BytesIO(self.path.read_bytes()), allow_pickle=False) as arrays:
-                return _checked({name: arrays[name] for name in _ARRAYS})
+            with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as arrays:
+                return _checked(arrays, setting)
         except FileNotFoundError:
             return None
         except StoreDamaged as exc:
-            self._damaged(str(exc))
+            self._damaged(path, str(exc))
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-            self._damaged(f"unreadable ({exc})")
+            self._damaged(path, f"unreadable ({exc})")
         return None
 
-    def _damaged(self, problem: str) -> None:
-        self.notices.append(f"{self.path}: {problem}; rebuilding it")
+    def _damaged(self, path: Path, problem: str) -> None:
+        self.notices.append(f"{path}: {problem}; rebuilding it")
 
-    def _write(self, keys: list[str], rows: Any, table: TermTable) -> None:
-        meta = {"format": FORMAT, "keys": keys, "vocabulary": table.vocabulary, "heads": table.heads}
-        buffer = io.BytesIO()
-        counts = table.counts
-        np.savez(
-            buffer,
-            data=counts.data.astype(np.int32),
-            indices=counts.indices.astype(np.int32),
-            indptr=counts.indptr.astype(np.int64),
-            rows=rows,
-            meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), dtype=np.uint8),
-        )
+    def _write(self, path: Path, keys: list[bytes], rows: Any, table: TermTable, setting: str) -> None:
+        meta = {"format": FORMAT, "key": setting, "vocabulary": table.vocabulary}
+        counts, heads = table.counts, Heads.of(list(table.heads))
+        arrays = {
+            "data": counts.data.astype(np.int32),
+            "indices": counts.indices.astype(np.int32),
+            "indptr": counts.indptr.astype(np.int64),
+            "rows": np.asarray(rows, dtype=np.int64),
+            "keys": np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(-1, KEY_SIZE),
+            "heads": np.frombuffer(heads.text.encode("utf-8"), dtype=np.uint8),
+            "head_ends": np.asarray(heads.ends, dtype=np.int64),
+            "meta": np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), dtype=np.uint8),
+        }
         with contextlib.suppress(OSError):  # a cache: a run that cannot keep it still answers
-            write_atomic(self.path, buffer.getvalue())
+            write_atomic_with(path, lambda handle: np.savez(handle, **arrays))
 
 
-def _patched(kept: _Kept | None, reviews: Sequence[Review], keys: list[str], glossary: Glossary) -> TermTable:
-    """The table of `reviews`: the kept rows of the reviews whose keys it has, the others' made afresh."""
-    from scipy.sparse import csr_matrix, vstack
+def _remove(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()
 
-    old = kept.table if kept is not None else TermTable([], csr_matrix((0, 0), dtype=np.int32), [])
-    old_place = {key: index for index, key in enumerate(kept.keys)} if kept is not None else {}
-    old_starts = np.cumsum(kept.rows) - kept.rows if kept is not None else np.zeros(0, dtype=np.int64)
-    new_reviews = {key: review for key, review in zip(keys, reviews, strict=True) if key not in old_place}
-    new = TermTable.of([review_terms(review, glossary) for review in new_reviews.values()])
-    if not old_place and len(new_reviews) == len(keys):
-        return new  # nothing kept, each review once: the fresh table is the table
-    new_place = {key: index for index, key in enumerate(new_reviews)}
-    new_sizes = np.array([1 + len(r.problems) + len(r.lessons) for r in new_reviews.values()], dtype=np.int64)
-    new_starts = old.counts.shape[0] + np.cumsum(new_sizes) - new_sizes
-    # Both tables' columns as columns of all their terms, sorted: a map that keeps each row's order
-    terms = sorted(set(old.vocabulary).union(new.vocabulary))
+
+def _gathered(
+    parts: list[_Part], reviews: Sequence[Review], keys: list[bytes], glossary: Glossary
+) -> tuple[list[_Part], Any, list[int]]:
+    """The kept `parts` and a part of the reviews none of them has (segmented now); per review where its rows
+    are (its part's number, its place there); the reviews that were segmented."""
+    place: dict[bytes, tuple[int, int]] = {}
+    for number, part in enumerate(parts):
+        for index, key in enumerate(part.keys):
+            place.setdefault(key, (number, index))
+    missing = [position for position, key in enumerate(keys) if key not in place]
+    if missing:
+        added = _Part.of([reviews[at] for at in missing], [keys[at] for at in missing], glossary)
+        place.update((key, (len(parts), index)) for index, key in enumerate(added.keys))
+        parts = [*parts, added]
+    return parts, np.array([place[key] for key in keys], dtype=np.int64).reshape(-1, 2), missing
+
+
+def _rows_of(parts: Sequence[_Part], sources: Any) -> Any:
+    """How many rows each review has in the part its rows are taken from."""
+    found = np.zeros(len(sources), dtype=np.int64)
+    for number, part in enumerate(parts):
+        taken = sources[:, 0] == number
+        found[taken] = part.rows[sources[taken, 1]]
+    return found
+
+
+def _picked(parts: Sequence[_Part], sources: Any) -> TermTable:
+    """The table of the reviews whose rows `sources` names (per review: its part's number in `parts`, and its
+    place there), its vocabulary the terms they use: the very table made afresh from those reviews. Copied
+    in runs of reviews that follow each other in a part (the kept table's, but for the reviews edited): no
+    second copy of the whole table is made on the way."""
+    from scipy.sparse import csr_matrix
+
+    if not parts:  # no review
+        return TermTable.of([])
+    terms = parts[0].table.vocabulary
+    known = set(terms)
+    extra = {term for part in parts[1:] for term in part.table.vocabulary if term not in known}
+    if extra:
+        terms = sorted(known | extra)
     column = {term: index for index, term in enumerate(terms)}
-    both = vstack(
-        [
-            csr_matrix(
-                (part.counts.data, _mapped(part.counts.indices, part.vocabulary, column), part.counts.indptr),
-                shape=(part.counts.shape[0], len(terms)),
-            )
-            for part in (old, new)
-        ],
-        format="csr",
-    )
-    spans = [
-        (int(old_starts[old_place[key]]), int(kept.rows[old_place[key]]))  # type: ignore[union-attr]
-        if key in old_place
-        else (int(new_starts[new_place[key]]), int(new_sizes[new_place[key]]))
-        for key in keys
+    part_of, place = sources[:, 0], sources[:, 1]
+    rows = _rows_of(parts, sources)
+    first_entry, last_entry = np.zeros(len(sources), dtype=np.int64), np.zeros(len(sources), dtype=np.int64)
+    lengths = np.zeros(int(rows.sum()), dtype=np.int64)  # each picked row's number of terms
+    head_starts, head_ends = np.zeros(len(sources), dtype=np.int64), np.zeros(len(sources), dtype=np.int64)
+    out_rows = np.cumsum(rows) - rows  # each review's first row in the table
+    text_offset = 0
+    for number, part in enumerate(parts):
+        taken = np.flatnonzero(part_of == number)
+        first_row = (np.cumsum(part.rows) - part.rows)[place[taken]]
+        indptr = part.table.counts.indptr
+        first_entry[taken] = indptr[first_row]
+        last_entry[taken] = indptr[first_row + rows[taken]]
+        lengths[_ranges(out_rows[taken], rows[taken])] = np.diff(indptr)[_ranges(first_row, rows[taken])]
+        head_starts[taken] = part.table.heads.starts[place[taken]] + text_offset
+        head_ends[taken] = part.table.heads.ends[place[taken]] + text_offset
+        text_offset += len(part.table.heads.text)
+    # runs: reviews whose entries follow the previous review's in the same part
+    breaks = np.flatnonzero((part_of[1:] != part_of[:-1]) | (first_entry[1:] != last_entry[:-1])) + 1
+    run_starts = np.concatenate([np.zeros(min(1, len(sources)), dtype=np.int64), breaks])
+    run_ends = np.append(breaks, len(sources))[: len(run_starts)]
+    mapped = [
+        part.table.counts.indices
+        if part.table.vocabulary == terms
+        else _mapped(part.table.counts.indices, part.table.vocabulary, column)
+        for part in parts
     ]
-    picked = both[np.concatenate([np.arange(start, start + size) for start, size in spans] or [np.zeros(0, int)])]
-    # Terms only the reviews no longer there used go: a query that says one must not be weighed by it
-    used = np.bincount(picked.indices, minlength=len(terms)) > 0
-    renumbered = (np.cumsum(used) - 1)[picked.indices].astype(np.int32)
+    data, indices = [np.zeros(0, dtype=np.int32)], [np.zeros(0, dtype=np.int32)]
+    for start, end in zip(run_starts.tolist(), run_ends.tolist(), strict=True):
+        number, low, high = int(part_of[start]), int(first_entry[start]), int(last_entry[end - 1])
+        data.append(parts[number].table.counts.data[low:high])
+        indices.append(mapped[number][low:high])
+    picked_indices = np.concatenate(indices).astype(np.int32, copy=False)
+    # Terms only reviews not picked use go: a query that says one must not be weighed by it
+    used = np.bincount(picked_indices, minlength=len(terms)) > 0
+    if not used.all():
+        picked_indices = (np.cumsum(used) - 1).astype(np.int32)[picked_indices]
+        terms = [terms[index] for index in np.flatnonzero(used)]
+    indptr = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(lengths)])
     counts = csr_matrix(
-        (picked.data.astype(np.int32), renumbered, picked.indptr), shape=(picked.shape[0], int(used.sum()))
+        (np.concatenate(data).astype(np.int32, copy=False), picked_indices, indptr), shape=(len(lengths), len(terms))
     )
-    heads = [old.heads[old_place[key]] if key in old_place else new.heads[new_place[key]] for key in keys]
-    return TermTable([terms[index] for index in np.flatnonzero(used)], counts, heads)
+    texts = "".join(part.table.heads.text for part in parts)
+    return TermTable(terms, counts, Heads(texts, head_starts, head_ends))
+
+
+def _ranges(starts: Any, lengths: Any) -> Any:
+    """The numbers starts[0] … starts[0]+lengths[0]-1, then those of the next start, and so on."""
+    ends = np.cumsum(lengths)
+    return np.repeat(starts - (ends - lengths), lengths) + np.arange(int(ends[-1]) if len(ends) else 0)
 
 
 def _mapped(indices: Any, vocabulary: list[str], column: dict[str, int]) -> Any:

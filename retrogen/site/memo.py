@@ -4,16 +4,13 @@ again."""
 
 from __future__ import annotations
 
-import copyreg
-import hashlib
-import io
 import os
-import pickle
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+from retrogen.core import digests
 from retrogen.engine.loop import FollowUp
 from retrogen.engine.model import Action, Review
 from retrogen.gate.glossary import Glossary
@@ -38,15 +35,7 @@ def digest(inputs: object, dispatch: dict[type, Any] | None = None) -> bytes:
     """A digest of everything `inputs` holds (pickled by `dispatch`, by default each value by its own). Pickling
     walks every value, so two inputs that pickle alike render alike; the reverse need not hold (a set may
     pickle in another order), which costs a render, never a wrong page."""
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = _BY_VALUE if dispatch is None else dispatch
-    # Without pickle's memo: with it, two equal values digest apart when one shares an object where the
-    # other holds two equal ones (reviews read back from the snapshot and the same reviews read afresh),
-    # and every page would be rendered again.
-    pickler.fast = True
-    pickler.dump(inputs)
-    return hashlib.blake2b(buffer.getbuffer(), digest_size=16).digest()
+    return digests.digest(inputs, _BY_VALUE if dispatch is None else dispatch)  # without pickle's memo
 
 
 def _glossary_by_entries(glossary: Glossary) -> tuple[type[Glossary], tuple[dict[str, tuple[str, ...]]]]:
@@ -56,7 +45,7 @@ def _glossary_by_entries(glossary: Glossary) -> tuple[type[Glossary], tuple[dict
 # A glossary by its entries alone, not what it has worked out from them once asked (its cached pattern): that
 # depends on what the run asked before, and the configuration digested apart on the first save after `serve`
 # started, which forgot every page.
-_BY_VALUE = {**copyreg.dispatch_table, Glossary: _glossary_by_entries}
+_BY_VALUE = {**digests.BY_VALUE, Glossary: _glossary_by_entries}
 
 
 # What many inputs share, each digested once per regeneration (see PageMemo.digest): a review is in the

@@ -1,7 +1,8 @@
 """The lasting index changes no answer (issue 21): a small knowledge base goes through random edits, additions,
-renames and deletions, and after each step `check` (of all and of one file), `metrics --format json` and
-`actions --format json` print with the index exactly what they print without it (`--no-cache`); the last two
-read the knowledge base through the snapshot (gate/snapshot.py), so each step tests it too.
+renames and deletions, and after each step `check` (of all and of one file), `metrics --format json`,
+`actions --format json` and `related` print with the index exactly what they print without it (`--no-cache`);
+the last three read the knowledge base through the snapshot (gate/snapshot.py), and `related` its kept term
+table (engine/related_cache.py), so each step tests them too.
 
 Derandomised and bounded so CI stays quick; for a release, raise the number of examples:
     RETROGEN_PROPERTY_EXAMPLES=200 python3 -m pytest tests/cli/test_properties_index.py -p no:cacheprovider"""
@@ -32,7 +33,17 @@ from ..minimal import review, write_knowledge_base
 
 EXAMPLES = int(os.environ.get("RETROGEN_PROPERTY_EXAMPLES", "10"))
 TEAMS = ["East", "华东销售部", "West"]
-COMMANDS = [["check"], ["metrics", "--format", "json"], ["actions", "--format", "json"]]
+COMMANDS = [
+    ["check"],
+    ["metrics", "--format", "json"],
+    ["actions", "--format", "json"],
+    # the related index's term table (engine/related_cache.py): by free text, and by a review (gone or
+    # renamed, the answer is the same refusal)
+    ["related", "--text", "deal pricing 续约", "--format", "json"],
+    ["related", "r0", "--format", "json"],
+]
+# A lesson's words, as the related index reads them
+LESSONS = ["Price the deal before the demo", "续约 first, then pricing", "Call the buyer", ""]
 
 # What an edit does to a review's data (or, for the last ones, to its text).
 EDITS = [
@@ -48,6 +59,7 @@ EDITS = [
     "schema-error",
     "same-bytes",
     "comment",  # new bytes, the same review: the snapshot keeps its findings across files
+    "lesson",  # another lesson's words (or none): the related index reads the review again
 ]
 # Days the commands may run on, from TODAY: within its month, and into the next (another month's hints).
 DAYS = [0, 2, 5, 6, 11]
@@ -56,7 +68,8 @@ DAYS = [0, 2, 5, 6, 11]
 def drawn_review(draw: st.DrawFn, review_id: str) -> dict[str, Any]:
     actual = draw(st.sampled_from([0, 50, 90, 100, 120.5]))
     metrics = [{"category": "Sales", "name": "Bookings", "unit": "kEUR", "target": 100, "actual": actual}]
-    return review(review_id, draw(st.sampled_from(TEAMS)), metrics, quarter=draw(st.integers(1, 4)))
+    lessons = [{"id": "L1", "type": "success", "lesson": text} for text in [draw(st.sampled_from(LESSONS))] if text]
+    return review(review_id, draw(st.sampled_from(TEAMS)), metrics, quarter=draw(st.integers(1, 4)), lessons=lessons)
 
 
 @st.composite
@@ -130,6 +143,8 @@ def edit_review(path: Path, edit: str, value: int) -> None:
         data["actions"][0]["done_on"] = (TODAY + timedelta(days=[-5, 1, 3, 8][value])).isoformat()
     elif edit == "carry" and data.get("actions"):  # right, wrong (RG120, RG121), twice (RG122) or of a done one
         data["actions"][0]["carried_from"] = ["r0:A1", "r1:A1", "r9:A1", "r0:A7"][value]
+    elif edit == "lesson":
+        data["lessons"] = [{"id": "L1", "type": "success", "lesson": LESSONS[value]}] if LESSONS[value] else []
     elif edit == "schema-error":
         data["held_on"] = "not a date"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -154,6 +169,13 @@ def run(folder: Path, *args: str, today: date = TODAY) -> tuple[int, str]:
 @given(histories())
 # A done_on two days ahead (RG141, naming the day), then a run five days later, when it is past.
 @example(([review("r0", "East"), review("r1", "East")], [("edit", (0, "done-on", 2)), ("day", 5)]))
+# A lesson reworded (as many lessons as before): the related index must read r0 again, not keep its rows.
+@example(
+    (
+        [review("r0", "East", lessons=[{"id": "L1", "type": "success", "lesson": LESSONS[0]}]), review("r1", "West")],
+        [("edit", (0, "lesson", 2))],
+    )
+)
 def test_every_step_gives_the_same_output_with_and_without_the_index(
     history: tuple[list[dict[str, Any]], list[tuple[str, Any]]],
 ) -> None:

@@ -26,7 +26,7 @@ from retrogen.engine.model import Review, load_knowledge_base
 from retrogen.engine.playbook import playbook_markdown
 from retrogen.engine.playbook_cache import MERGE_NAME
 from retrogen.engine.related import Match, RelatedIndex, ReviewTerms, TermTable, review_terms
-from retrogen.engine.related_cache import STORE_NAME, WORDS_NAME, TermStore
+from retrogen.engine.related_cache import DELTA_NAME, STORE_NAME, WORDS_NAME, TermStore
 from retrogen.gate.check import read_knowledge_base
 from retrogen.gate.config import load_config
 from retrogen.gate.glossary import Glossary
@@ -120,14 +120,24 @@ def test_another_glossary_reads_every_review_again(tmp_path: Path, counting: Cou
     assert counting.segmented == []
 
 
-def _rewrite(folder: Path, change: Callable[[dict[str, Any], dict[str, Any]], None]) -> None:
+def _rewrite(folder: Path, change: Callable[[dict[str, Any], dict[str, Any]], None], name: str = STORE_NAME) -> None:
     """The kept file with `change` made to its arrays and its JSON part."""
-    with np.load(folder / STORE_NAME) as kept:
+    with np.load(folder / name) as kept:
         arrays = {name: kept[name] for name in kept.files}
     meta = json.loads(arrays["meta"].tobytes())
     change(arrays, meta)
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
-    np.savez(folder / STORE_NAME, **arrays)
+    np.savez(folder / name, **arrays)
+
+
+def _heads(arrays: dict[str, Any]) -> list[str]:
+    text, ends = arrays["heads"].tobytes().decode("utf-8"), arrays["head_ends"].tolist()
+    return [text[start:end] for start, end in zip([0, *ends], ends, strict=False)]
+
+
+def _set_heads(arrays: dict[str, Any], heads: list[str]) -> None:
+    arrays["heads"] = np.frombuffer("".join(heads).encode("utf-8"), dtype=np.uint8)
+    arrays["head_ends"] = np.cumsum([len(head) for head in heads], dtype=np.int64)
 
 
 def _swap_two_terms(arrays: dict[str, Any], meta: dict[str, Any]) -> None:
@@ -158,7 +168,7 @@ DAMAGES: dict[str, tuple[Callable[[Path], object], str]] = {
     "float-counts": (lambda folder: _rewrite(folder, lambda a, m: a.update(data=a["data"] * 1.0)), "not what"),
     "pickled-object": (
         lambda folder: _rewrite(folder, lambda a, m: a.update(rows=np.array([object()] * len(a["rows"])))),
-        "unreadable",
+        "not what this retrogen writes",
     ),
 }
 
@@ -183,7 +193,7 @@ def test_a_head_that_is_not_counts_is_read_from_the_review(tmp_path: Path) -> No
     reviews, glossary = labelled()
     expected = answers(RelatedIndex(reviews, glossary), reviews)
     stored(tmp_path, reviews, glossary)
-    _rewrite(tmp_path, lambda a, m: m.update(heads=["[1]", '{"x": "1"}', "{", *m["heads"][3:]]))
+    _rewrite(tmp_path, lambda a, m: _set_heads(a, ["[1]", '{"x": "1"}', "{", *_heads(a)[3:]]))
     assert answers(stored(tmp_path, reviews, glossary), reviews) == expected
 
 
@@ -326,3 +336,147 @@ for _ in range(3):
     assert [run.returncode for run in runs] == [0, 0], errors
     index = stored(tmp_path, reviews, glossary)
     assert not index.notices and answers(index, reviews) == answers(RelatedIndex(reviews, glossary), reviews)
+
+
+def _reworded(review: Review, words: str) -> Review:
+    lesson = dataclasses.replace(review.lessons[0], lesson=f"{review.lessons[0].lesson} {words}")
+    return dataclasses.replace(review, lessons=(lesson, *review.lessons[1:]))
+
+
+def _kept_keys(path: Path) -> int:
+    with np.load(path) as arrays:
+        return len(arrays["keys"])
+
+
+def test_an_edit_is_kept_in_the_delta_and_the_table_is_not_written_again(tmp_path: Path, counting: Counting) -> None:
+    reviews, glossary = labelled()
+    stored(tmp_path, reviews, glossary)
+    base = (tmp_path / STORE_NAME).read_bytes()
+    assert not (tmp_path / DELTA_NAME).exists()
+    edited = [*reviews[:2], _reworded(reviews[2], "renewal 续约"), *reviews[3:]]
+    counting.segmented.clear()
+    index = stored(tmp_path, edited, glossary)
+    assert counting.segmented == [reviews[2].id] and not index.notices
+    assert (tmp_path / STORE_NAME).read_bytes() == base and _kept_keys(tmp_path / DELTA_NAME) == 1
+    assert answers(index, edited) == answers(RelatedIndex(edited, glossary), edited)
+    # a run with nothing new reads both and writes neither
+    delta = (tmp_path / DELTA_NAME).read_bytes()
+    counting.segmented.clear()
+    again = stored(tmp_path, edited, glossary)
+    assert counting.segmented == [] and answers(again, edited) == answers(index, edited)
+    assert (tmp_path / STORE_NAME).read_bytes() == base and (tmp_path / DELTA_NAME).read_bytes() == delta
+    # another review edited: the delta holds both; the first edited again: the delta holds its new words only
+    twice = [*edited[:5], _reworded(edited[5], "pricing"), *edited[6:]]
+    stored(tmp_path, twice, glossary)
+    assert _kept_keys(tmp_path / DELTA_NAME) == 2
+    thrice = [*twice[:2], _reworded(twice[2], "again"), *twice[3:]]
+    counting.segmented.clear()
+    index = stored(tmp_path, thrice, glossary)
+    assert counting.segmented == [reviews[2].id] and _kept_keys(tmp_path / DELTA_NAME) == 2
+    assert answers(index, thrice) == answers(RelatedIndex(thrice, glossary), thrice)
+
+
+def test_a_deleted_and_a_renamed_review_after_an_edit(tmp_path: Path, counting: Counting) -> None:
+    reviews, glossary = labelled()
+    stored(tmp_path, reviews, glossary)
+    edited = [*reviews[:2], _reworded(reviews[2], "renewal 续约"), *reviews[3:]]
+    stored(tmp_path, edited, glossary)
+    # deleted: the edited review and another; renamed: same words under another id (its rows are its words')
+    after = [*edited[:2], *edited[4:7], dataclasses.replace(edited[7], id="renamed-review"), *edited[8:]]
+    counting.segmented.clear()
+    index = stored(tmp_path, after, glossary)
+    assert counting.segmented == []
+    assert answers(index, after) == answers(RelatedIndex(after, glossary), after)
+    assert index.like_review("renamed-review", limit=8) == RelatedIndex(after, glossary).like_review(
+        "renamed-review", 8
+    )
+
+
+def test_the_delta_is_folded_into_a_new_table_when_it_grows(
+    tmp_path: Path, counting: Counting, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reviews, glossary = labelled()
+    monkeypatch.setattr(related_cache, "DELTA_MIN", 4)  # the delta's reviews and the table's no review is now
+    monkeypatch.setattr(related_cache, "DELTA_SHARE", 0.0)
+    stored(tmp_path, reviews, glossary)
+    edited = list(reviews)
+    for position in (1, 4):
+        edited[position] = _reworded(edited[position], "churn")
+        stored(tmp_path, edited, glossary)
+    assert _kept_keys(tmp_path / DELTA_NAME) == 2 and _kept_keys(tmp_path / STORE_NAME) == len(reviews)
+    edited[6] = _reworded(edited[6], "churn")  # a third: 3 in the delta, 3 of the table's stale
+    index = stored(tmp_path, edited, glossary)
+    assert not (tmp_path / DELTA_NAME).exists() and _kept_keys(tmp_path / STORE_NAME) == len(reviews)
+    counting.segmented.clear()
+    again = stored(tmp_path, edited, glossary)
+    assert counting.segmented == [] and not again.notices
+    assert answers(index, edited) == answers(again, edited) == answers(RelatedIndex(edited, glossary), edited)
+
+
+@pytest.mark.parametrize(
+    "damage", ["garbage", "truncated", "another-format", "unsorted-row", "keys-of-another-shape", "rows-of-another"]
+)
+def test_a_damaged_delta_is_rebuilt_with_a_notice_and_never_answers_wrong(
+    tmp_path: Path, counting: Counting, damage: str
+) -> None:
+    reviews, glossary = labelled()
+    edited = [*reviews[:2], _reworded(reviews[2], "renewal 续约"), *reviews[3:]]
+    expected = answers(RelatedIndex(edited, glossary), edited)
+    stored(tmp_path, reviews, glossary)
+    stored(tmp_path, edited, glossary)
+    delta = tmp_path / DELTA_NAME
+    if damage in ("garbage", "truncated"):
+        delta.write_bytes(b"not a file of arrays" * 100 if damage == "garbage" else delta.read_bytes()[:900])
+    else:
+        changes: dict[str, Callable[[dict[str, Any], dict[str, Any]], None]] = {
+            "another-format": lambda a, m: m.update(format=1),
+            "unsorted-row": _unsorted_row,
+            "keys-of-another-shape": lambda a, m: a.update(keys=a["keys"][:, :8].copy()),
+            "rows-of-another": lambda a, m: a["rows"].__setitem__(0, 99),
+        }
+        _rewrite(tmp_path, changes[damage], DELTA_NAME)
+    counting.segmented.clear()
+    index = stored(tmp_path, edited, glossary)
+    assert [line for line in index.notices if DELTA_NAME in line and "rebuilding it" in line], index.notices
+    assert counting.segmented == [reviews[2].id]  # the delta's review read again, the table's kept
+    assert answers(index, edited) == expected
+    counting.segmented.clear()
+    again = stored(tmp_path, edited, glossary)  # rebuilt: the next run reads it quietly
+    assert not again.notices and counting.segmented == [] and answers(again, edited) == expected
+
+
+def test_another_glossary_after_an_edit_reads_every_review_again(tmp_path: Path, counting: Counting) -> None:
+    reviews, glossary = labelled()
+    stored(tmp_path, reviews, glossary)
+    edited = [*reviews[:2], _reworded(reviews[2], "sign-off"), *reviews[3:]]
+    stored(tmp_path, edited, glossary)
+    wider = Glossary({**glossary.entries, "审批": ("approval", "approvals", "sign-off")})
+    counting.segmented.clear()
+    index = stored(tmp_path, edited, wider)
+    assert sorted(counting.segmented) == sorted(review.id for review in edited)
+    assert answers(index, edited) == answers(RelatedIndex(edited, wider), edited)
+    assert not (tmp_path / DELTA_NAME).exists()
+
+
+def test_a_review_keys_alike_however_its_strings_are_shared() -> None:
+    """A review read back from the snapshot shares strings a review read afresh holds twice: the same key
+    (pickled with the memo, the first would be a back-reference and the key another: every review a miss)."""
+    reviews, _ = labelled()
+    review = reviews[0]
+    shared = dataclasses.replace(review, team=review.title)
+    apart = dataclasses.replace(review, team="".join(list(review.title)))
+    assert shared.team is not apart.team and shared.team == apart.team
+    assert related_cache.review_keys([shared]) == related_cache.review_keys([apart])
+    assert related_cache.review_keys([shared]) != related_cache.review_keys([review])
+
+
+def test_no_review_left_and_none_at_all(tmp_path: Path) -> None:
+    reviews, glossary = labelled()
+    stored(tmp_path, reviews, glossary)
+    for folder in (tmp_path, tmp_path / "empty"):  # every review deleted since the last run; none ever
+        folder.mkdir(exist_ok=True)
+        index = stored(folder, [], glossary)
+        assert len(index) == 0 and index.like_text("economic buyer") == [] and not index.notices
+        assert stored(folder, reviews[:2], glossary).like_text("churn") == RelatedIndex(
+            reviews[:2], glossary
+        ).like_text("churn")

@@ -25,6 +25,7 @@ from retrogen.engine.analysis import Analysis
 from retrogen.engine.history import weekly_series
 from retrogen.engine.metrics import metrics_summary
 from retrogen.engine.playbook import playbook_markdown
+from retrogen.engine.playbook_cache import DocumentStore, document_key
 from retrogen.formats.documents import to_docx
 from retrogen.report.playbook import playbook_blocks
 
@@ -240,17 +241,32 @@ def playbook(
     chosen = document_format(output, fmt, PLAYBOOK_FORMATS)
     analysis = load_analysis(ctx, today, use_git=not no_git)
     language = lang or get_config(ctx).language
-    content: str | bytes
-    practices = analysis.playbook
-    say_notices(analysis.cache_notices)
-    if chosen == "docx":
-        words = catalogue(language).labels
-        footer = f"{words['playbook']} · {words['as_of']} {analysis.today}"
-        content = to_docx(playbook_blocks(practices, language, analysis.today), language, footer)
-    else:
-        content = playbook_markdown(practices, language, analysis.today)
+    store = DocumentStore.open(analysis.lasting_folder, chosen)
+    content: str | bytes | None = None
+    if store is not None:
+        settings = (analysis.playbook_order, analysis.proven_min_verdicts, language, chosen)
+        key = document_key(
+            analysis.knowledge_base.reviews, analysis.actions_on_lessons, settings, analysis.glossary, analysis.today
+        )
+        kept = store.document(key)
+        content = kept if kept is None or chosen == "docx" else kept.decode("utf-8")
+    if content is None:
+        content = _playbook_document(analysis, language, chosen)
+        if store is not None:
+            store.keep(key, content if isinstance(content, bytes) else content.encode("utf-8"))
+    say_notices(analysis.cache_notices + (store.notices if store is not None else []))
     if output is None:
         click.echo(content, nl=False)
     else:
         write_output(output, content, force=force)
         click.echo(f"Wrote {printable(output)}", err=True)
+
+
+def _playbook_document(analysis: Analysis, language: str, chosen: str) -> str | bytes:
+    """The playbook as a Markdown text or (docx) a Word document's bytes."""
+    practices = analysis.playbook
+    if chosen == "docx":
+        words = catalogue(language).labels
+        footer = f"{words['playbook']} · {words['as_of']} {analysis.today}"
+        return to_docx(playbook_blocks(practices, language, analysis.today), language, footer)
+    return playbook_markdown(practices, language, analysis.today)

@@ -354,7 +354,7 @@ def _sources(reviews: Sequence[Review], actions: pd.DataFrame) -> list[Source]:
     # Four columns of the action table, not its rows as dicts: at 50,000 actions that is seconds
     columns = [actions[name].tolist() for name in ("review", "id", "state", "verification")]
     tracked: dict[tuple[str, str], tuple[str, str | None]] = {
-        (review, action): (state, _text_or_none(verification))
+        (review, action): (state, text_or_none(verification))
         for review, action, state, verification in zip(*columns, strict=True)
     }
     return [
@@ -402,7 +402,8 @@ def _section(
     return section
 
 
-def _text_or_none(value: Any) -> str | None:
+def text_or_none(value: Any) -> str | None:
+    """A text of the action table, None for a missing one."""
     return value if isinstance(value, str) else None  # pandas gives NaN for a missing text
 
 

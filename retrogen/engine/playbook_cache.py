@@ -1,5 +1,6 @@
-"""The playbook's merge kept between runs in .retrogen/playbook-merge.json: which practice each lesson joins,
-used again while no lesson's text, themes or place in the merge order changed.
+"""The playbook kept between runs in .retrogen/: its merge in playbook-merge.json (which practice each lesson
+joins, used again while no lesson's text, themes or place in the merge order changed), and the document a
+command last wrote in playbook-md.kept and playbook-docx.kept (used again while nothing it shows changed).
 
 The merge (engine.playbook.assign_practices) compares every lesson with the statements before it, so its
 answer depends on all lessons at once: the file holds one answer, kept by a key (sha256) of everything it
@@ -8,26 +9,48 @@ the lessons' words. An edit elsewhere in a review (an action's status, a metric)
 added or removed lesson makes a new one, and that run merges afresh. The file is checked on reading (a
 corrupt or foreign one is rebuilt with a notice) and replaced in one step; it is kept only where the lasting
 index is (gate.index.lasting_folder).
+
+The document is kept by a key (document_key) of all the playbook is made from: of each review, in the
+knowledge base's order, what the practices, the sections and the themes' reach read (its id, title, team,
+dates, period, tags and lessons), the actions the playbook tracks with their state and verdict as of today,
+the settings, glossary, language and day, and every source and template of retrogen with the versions of
+what renders and merges. An edit that shows nowhere in the playbook (a comment, a KPI, an action no lesson's
+problem names) keeps it: neither merged, nor rendered, nor written again. Its header holds the key, size and
+CRC of the document: a torn or foreign file is made again with a notice.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
+import pickle
+import zlib
 from collections.abc import Sequence
+from datetime import date
 from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 
+import pandas as pd
+
+import retrogen
 from retrogen.core.files import write_atomic
-from retrogen.engine.playbook import Source
+from retrogen.engine.model import Review
+from retrogen.engine.playbook import Source, text_or_none
 from retrogen.engine.related_cache import code_key, glossary_key
 from retrogen.gate.glossary import Glossary
 
 MERGE_NAME = "playbook-merge.json"
 # The layout of the file; one of another format is merged afresh.
 FORMAT = 1
+# The kept document of each format (playbook --format); its layout: a JSON header line, then the document.
+DOCUMENT_NAMES = {"md": "playbook-md.kept", "docx": "playbook-docx.kept"}
+DOCUMENT_FORMAT = 1
+# What renders the document and merges its lessons besides retrogen: another version may write it otherwise.
+_RENDERERS = ("jinja2", "markupsafe", "python-docx", "jieba")
 
 
 @lru_cache(maxsize=1)
@@ -97,3 +120,106 @@ def _is_assignment(kept: object, lessons: int) -> bool:
             return False
         started += number == started
     return True
+
+
+@lru_cache(maxsize=1)
+def _document_code() -> bytes:
+    """Every source and template of retrogen (the words, the layout, the merge, the tables) and the versions of
+    what renders and merges: any of them may change the document."""
+    digest = hashlib.sha256(f"{DOCUMENT_FORMAT} {retrogen.__version__}".encode())
+    digest.update(code_key())
+    for name in _RENDERERS:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            digest.update(f"{name} {metadata.version(name)}".encode())
+    package = Path(retrogen.__file__).parent
+    for path in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".j2")):
+        digest.update(path.relative_to(package).as_posix().encode("utf-8"))
+        with contextlib.suppress(OSError):
+            digest.update(path.read_bytes())
+    return digest.digest()
+
+
+def document_key(
+    reviews: Sequence[Review],
+    tracked: pd.DataFrame,
+    settings: object,
+    glossary: Glossary,
+    today: date,
+) -> str:
+    """What the playbook document of `reviews` is kept by. `tracked`: the action table's rows the playbook
+    reads (Analysis.actions_on_lessons); `settings`: the rest it depends on (its order, proven_min_verdicts,
+    language and format), plain values. Pickled without pickle's memo, so equal inputs give equal bytes
+    however their objects are shared, and bytes that unpickle alike hold equal values: a key can only miss."""
+    columns = [tracked[name].tolist() for name in ("review", "id", "state", "verification")]
+    rows = [(r, a, s, text_or_none(v)) for r, a, s, v in zip(*columns, strict=True)]
+    actions = {(review, action) for review, action, _, _ in rows}
+    shown = [
+        (
+            r.id,
+            r.title,
+            r.team,
+            r.held_on.toordinal(),
+            r.period_start.toordinal() if r.period_start else None,
+            r.period_end.toordinal() if r.period_end else None,
+            r.tags,
+            [
+                (lesson.id, lesson.type, lesson.lesson, lesson.applies_to, lesson.tags, lesson.problem)
+                for lesson in r.lessons
+            ],
+            [(a.id, a.action, a.owner, a.due.toordinal(), a.addresses) for a in r.actions if (r.id, a.id) in actions],
+        )
+        for r in reviews
+    ]
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True
+    pickler.dump((today.toordinal(), settings, rows, shown))
+    digest = hashlib.sha256(_document_code() + glossary_key(glossary))
+    digest.update(buffer.getbuffer())
+    return digest.hexdigest()
+
+
+class DocumentStore:
+    """One run's use of the kept document of one format: read once, written again when it was made afresh."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.notices: list[str] = []
+
+    @classmethod
+    def open(cls, folder: Path | None, fmt: str) -> DocumentStore | None:
+        """The store of `fmt`'s document in `folder` (gate.index.lasting_folder: None where nothing may be
+        kept), or None where it cannot be written."""
+        if folder is None:
+            return None
+        store = cls(folder / DOCUMENT_NAMES[fmt])
+        return None if store.path.exists() and not os.access(store.path, os.W_OK) else store
+
+    def document(self, key: str) -> bytes | None:
+        """The kept document when it was kept by `key`, else None."""
+        try:
+            content = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            self.notices.append(f"{self.path}: unreadable ({exc}); rebuilding it")
+            return None
+        line, _, document = content.partition(b"\n")
+        try:
+            header = json.loads(line)
+        except ValueError:
+            header = None
+        if type(header) is not dict:
+            self.notices.append(f"{self.path}: not what this retrogen writes; rebuilding it")
+            return None
+        if header.get("format") != DOCUMENT_FORMAT or header.get("key") != key:
+            return None  # another knowledge base's, day's or retrogen's document: simply made afresh
+        if header.get("size") != len(document) or header.get("crc") != zlib.crc32(document):
+            self.notices.append(f"{self.path}: damaged; rebuilding it")
+            return None
+        return document
+
+    def keep(self, key: str, document: bytes) -> None:
+        header = {"format": DOCUMENT_FORMAT, "key": key, "size": len(document), "crc": zlib.crc32(document)}
+        with contextlib.suppress(OSError):  # a cache: a run that cannot keep it still answers
+            write_atomic(self.path, json.dumps(header).encode("utf-8") + b"\n" + document)

@@ -15,8 +15,8 @@ from retrogen.engine import playbook as playbook_module
 from retrogen.engine.analysis import Analysis, analyse
 from retrogen.engine.history import GitHistory
 from retrogen.engine.model import KnowledgeBase, Review
-from retrogen.engine.playbook import playbook_markdown
-from retrogen.engine.playbook_cache import MERGE_NAME
+from retrogen.engine.playbook import playbook_markdown, tracks_actions
+from retrogen.engine.playbook_cache import MERGE_NAME, document_key
 from retrogen.gate.config import load_config
 from retrogen.gate.glossary import Glossary
 
@@ -124,3 +124,65 @@ def test_a_merge_kept_for_other_lessons_is_not_used(tmp_path: Path) -> None:
     expected, _ = playbook_of(reviews, None)
     playbook_of(reviews[:3], tmp_path)
     assert playbook_of(reviews, tmp_path) == (expected, [])
+
+
+def document_key_of(reviews: Sequence[Review], **changed: Any) -> str:
+    analysis = Analysis(KnowledgeBase(list(reviews), TODAY), GitHistory())
+    inputs: dict[str, Any] = {
+        "reviews": reviews,
+        "tracked": analysis.actions_on_lessons,
+        "settings": (analysis.playbook_order, analysis.proven_min_verdicts, "zh", "md"),
+        "glossary": analysis.glossary,
+        "today": TODAY,
+    }
+    return document_key(**{**inputs, **changed})
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda r: dataclasses.replace(r, title=r.title + "!"),
+        lambda r: dataclasses.replace(r, team=r.team + "!"),
+        lambda r: dataclasses.replace(r, id=r.id + "x"),
+        lambda r: dataclasses.replace(r, held_on=r.held_on.replace(day=1)),
+        lambda r: dataclasses.replace(r, period_start=None),
+        lambda r: dataclasses.replace(r, tags=(*r.tags, "新主题")),
+        lambda r: dataclasses.replace(r, lessons=r.lessons[1:]),
+        lambda r: dataclasses.replace(r, lessons=(dataclasses.replace(r.lessons[0], type="failure"), *r.lessons[1:])),
+        lambda r: dataclasses.replace(r, lessons=(dataclasses.replace(r.lessons[0], problem="P9"), *r.lessons[1:])),
+        lambda r: dataclasses.replace(r, lessons=(dataclasses.replace(r.lessons[0], id="L9"), *r.lessons[1:])),
+        # an action a lesson's problem names: what the playbook shows of it
+        lambda r: dataclasses.replace(r, actions=(dataclasses.replace(r.actions[0], owner="Zhao Lei"), *r.actions[1:])),
+        lambda r: dataclasses.replace(r, actions=(dataclasses.replace(r.actions[0], action="x"), *r.actions[1:])),
+        lambda r: dataclasses.replace(r, actions=(dataclasses.replace(r.actions[0], addresses=()), *r.actions[1:])),
+        lambda r: dataclasses.replace(
+            r, actions=(dataclasses.replace(r.actions[0], due=r.actions[0].due.replace(day=2)), *r.actions[1:])
+        ),
+    ],
+)
+def test_the_document_key_holds_what_the_playbook_shows(change: Any) -> None:
+    reviews = fixture_reviews()
+    place = next(i for i, r in enumerate(reviews) if tracks_actions(r) and r.actions[0].addresses)
+    changed = [*reviews[:place], change(reviews[place]), *reviews[place + 1 :]]
+    # The action table of the reviews as they were: each change counts in the key by itself
+    tracked = Analysis(KnowledgeBase(reviews, TODAY), GitHistory()).actions_on_lessons
+    assert document_key_of(changed, tracked=tracked) != document_key_of(reviews)
+
+
+def test_the_document_key_holds_the_day_settings_and_glossary() -> None:
+    reviews = fixture_reviews()
+    key = document_key_of(reviews)
+    assert document_key_of(reviews) == key  # made twice alike
+    assert document_key_of(reviews, today=TODAY.replace(day=1)) != key
+    assert document_key_of(reviews, settings=((), 2, "zh", "md")) != key
+    assert document_key_of(reviews, settings=((), 1, "en", "md")) != document_key_of(
+        reviews, settings=((), 1, "zh", "md")
+    )
+    assert document_key_of(reviews, glossary=Glossary({})) != key
+    assert document_key_of(list(reversed(reviews))) != key
+
+
+def test_the_document_key_leaves_out_what_the_playbook_does_not_show() -> None:
+    reviews = fixture_reviews()
+    unshown = [dataclasses.replace(r, objective="x", problems=(), participants=(), materials=()) for r in reviews]
+    assert document_key_of(unshown) == document_key_of(reviews)

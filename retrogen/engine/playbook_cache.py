@@ -33,11 +33,12 @@ from datetime import date
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 
 import retrogen
-from retrogen.core.files import write_atomic
+from retrogen.core.files import write_atomic, write_atomic_with
 from retrogen.engine.model import Review
 from retrogen.engine.playbook import Source, text_or_none
 from retrogen.engine.related_cache import code_key, glossary_key
@@ -51,6 +52,8 @@ DOCUMENT_NAMES = {"md": "playbook-md.kept", "docx": "playbook-docx.kept"}
 DOCUMENT_FORMAT = 1
 # What renders the document and merges its lessons besides retrogen: another version may write it otherwise.
 _RENDERERS = ("jinja2", "markupsafe", "python-docx", "jieba")
+_HEADER_LIMIT = 4096  # a header line is about 150 bytes: a file without one this soon is none of ours
+_CHUNK = 1 << 20
 
 
 @lru_cache(maxsize=1)
@@ -185,6 +188,7 @@ class DocumentStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.notices: list[str] = []
+        self.escapes = False  # whether the document opened holds an ESC byte (an ANSI escape's first)
 
     @classmethod
     def open(cls, folder: Path | None, fmt: str) -> DocumentStore | None:
@@ -195,31 +199,61 @@ class DocumentStore:
         store = cls(folder / DOCUMENT_NAMES[fmt])
         return None if store.path.exists() and not os.access(store.path, os.W_OK) else store
 
-    def document(self, key: str) -> bytes | None:
-        """The kept document when it was kept by `key`, else None."""
+    def opened(self, key: str) -> BinaryIO | None:
+        """The kept document when it was kept by `key`, checked whole and open at its first byte (read in
+        chunks: a playbook of 10,000 reviews is 10 MB, printed without a copy in memory), else None."""
         try:
-            content = self.path.read_bytes()
+            handle = self.path.open("rb")
         except FileNotFoundError:
             return None
         except OSError as exc:
             self.notices.append(f"{self.path}: unreadable ({exc}); rebuilding it")
             return None
-        line, _, document = content.partition(b"\n")
         try:
-            header = json.loads(line)
+            checked = self._checked(handle, key)
+        except OSError as exc:
+            self.notices.append(f"{self.path}: unreadable ({exc}); rebuilding it")
+            checked = False
+        if not checked:
+            handle.close()
+            return None
+        return handle
+
+    def document(self, key: str) -> bytes | None:
+        """The kept document's bytes when it was kept by `key`, else None."""
+        handle = self.opened(key)
+        if handle is None:
+            return None
+        with handle:
+            return handle.read()
+
+    def _checked(self, handle: BinaryIO, key: str) -> bool:
+        """Whether `handle` holds the document kept by `key`, whole; it is left at the document's first byte."""
+        try:
+            header = json.loads(handle.readline(_HEADER_LIMIT))
         except ValueError:
             header = None
         if type(header) is not dict:
             self.notices.append(f"{self.path}: not what this retrogen writes; rebuilding it")
-            return None
+            return False
         if header.get("format") != DOCUMENT_FORMAT or header.get("key") != key:
-            return None  # another knowledge base's, day's or retrogen's document: simply made afresh
-        if header.get("size") != len(document) or header.get("crc") != zlib.crc32(document):
+            return False  # another knowledge base's, day's or retrogen's document: simply made afresh
+        start, size, crc = handle.tell(), 0, 0
+        while chunk := handle.read(_CHUNK):
+            size, crc = size + len(chunk), zlib.crc32(chunk, crc)
+            self.escapes = self.escapes or b"\x1b" in chunk
+        if header.get("size") != size or header.get("crc") != crc:
             self.notices.append(f"{self.path}: damaged; rebuilding it")
-            return None
-        return document
+            return False
+        handle.seek(start)
+        return True
 
     def keep(self, key: str, document: bytes) -> None:
         header = {"format": DOCUMENT_FORMAT, "key": key, "size": len(document), "crc": zlib.crc32(document)}
+
+        def write(handle: BinaryIO) -> None:
+            handle.write(json.dumps(header).encode("utf-8") + b"\n")
+            handle.write(document)
+
         with contextlib.suppress(OSError):  # a cache: a run that cannot keep it still answers
-            write_atomic(self.path, json.dumps(header).encode("utf-8") + b"\n" + document)
+            write_atomic_with(self.path, write)

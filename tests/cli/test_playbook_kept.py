@@ -154,3 +154,15 @@ def test_another_retrogen_makes_it_afresh(
     monkeypatch.setattr(playbook_cache, "_document_code", lambda: b"another retrogen's code")
     run(knowledge_base, "playbook")
     assert made == ["md", "md"]
+
+
+def test_a_kept_document_written_to_a_file_or_printed_as_text(
+    knowledge_base: Path, made: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = fresh(knowledge_base, "playbook").stdout
+    run(knowledge_base, "playbook")
+    run(knowledge_base, "playbook", "-o", "playbook.md")
+    assert (knowledge_base / "playbook.md").read_text(encoding="utf-8") == expected
+    monkeypatch.setattr(reports_command, "_prints_utf8", lambda: False)  # echo encodes it for the terminal
+    assert run(knowledge_base, "playbook").stdout == expected
+    assert made == ["md", "md"]  # --no-cache's, and the one kept

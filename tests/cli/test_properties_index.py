@@ -1,7 +1,8 @@
 """The lasting index changes no answer (issue 21): a small knowledge base goes through random edits, additions,
-renames and deletions, and after each step `check` (of all and of one file), `metrics --format json` and
-`actions --format json` print with the index exactly what they print without it (`--no-cache`); the last two
-read the knowledge base through the snapshot (gate/snapshot.py), so each step tests it too.
+renames and deletions, and after each step `check` (of all and of one file), `metrics --format json`,
+`actions --format json` and `playbook` print with the index exactly what they print without it (`--no-cache`);
+the last three read the knowledge base through the snapshot (gate/snapshot.py), so each step tests it too, and
+the playbook its kept merge and document (engine/playbook_cache.py).
 
 Derandomised and bounded so CI stays quick; for a release, raise the number of examples:
     RETROGEN_PROPERTY_EXAMPLES=200 python3 -m pytest tests/cli/test_properties_index.py -p no:cacheprovider"""
@@ -32,7 +33,10 @@ from ..minimal import review, write_knowledge_base
 
 EXAMPLES = int(os.environ.get("RETROGEN_PROPERTY_EXAMPLES", "10"))
 TEAMS = ["East", "华东销售部", "West"]
-COMMANDS = [["check"], ["metrics", "--format", "json"], ["actions", "--format", "json"]]
+COMMANDS = [["check"], ["metrics", "--format", "json"], ["actions", "--format", "json"], ["playbook"]]
+# What a review's lesson says and is tagged with: few of each, so that lessons of two reviews merge.
+LESSONS = ["Call every open deal weekly", "Call open deals every week", "Price the pilot before the demo"]
+LESSON_TAGS = ["pipeline", "pricing"]
 
 # What an edit does to a review's data (or, for the last ones, to its text).
 EDITS = [
@@ -48,6 +52,7 @@ EDITS = [
     "schema-error",
     "same-bytes",
     "comment",  # new bytes, the same review: the snapshot keeps its findings across files
+    "lesson",  # what the playbook merges and shows
 ]
 # Days the commands may run on, from TODAY: within its month, and into the next (another month's hints).
 DAYS = [0, 2, 5, 6, 11]
@@ -56,7 +61,18 @@ DAYS = [0, 2, 5, 6, 11]
 def drawn_review(draw: st.DrawFn, review_id: str) -> dict[str, Any]:
     actual = draw(st.sampled_from([0, 50, 90, 100, 120.5]))
     metrics = [{"category": "Sales", "name": "Bookings", "unit": "kEUR", "target": 100, "actual": actual}]
-    return review(review_id, draw(st.sampled_from(TEAMS)), metrics, quarter=draw(st.integers(1, 4)))
+    data = review(review_id, draw(st.sampled_from(TEAMS)), metrics, quarter=draw(st.integers(1, 4)))
+    return with_lesson(data, draw(st.sampled_from(["success", "failure"])), draw(st.integers(0, len(LESSONS) - 1)))
+
+
+def with_lesson(data: dict[str, Any], kind: str, which: int) -> dict[str, Any]:
+    """The review with a lesson on a problem that its action addresses: a practice of the playbook, with its
+    action's state and verdict."""
+    data["problems"] = [{"id": "P1", "problem": "Deals slipped", "root_cause": "No follow-up", "factor": "process"}]
+    lesson = {"id": "L1", "type": kind, "lesson": LESSONS[which], "tags": [LESSON_TAGS[which % 2]], "problem": "P1"}
+    data["lessons"] = [lesson]
+    data["actions"][0]["addresses"] = ["P1"]
+    return data
 
 
 @st.composite
@@ -130,6 +146,9 @@ def edit_review(path: Path, edit: str, value: int) -> None:
         data["actions"][0]["done_on"] = (TODAY + timedelta(days=[-5, 1, 3, 8][value])).isoformat()
     elif edit == "carry" and data.get("actions"):  # right, wrong (RG120, RG121), twice (RG122) or of a done one
         data["actions"][0]["carried_from"] = ["r0:A1", "r1:A1", "r9:A1", "r0:A7"][value]
+    elif edit == "lesson" and data.get("lessons"):
+        data["lessons"][0]["lesson"] = LESSONS[value % len(LESSONS)]
+        data["lessons"][0]["tags"] = [LESSON_TAGS[value % len(LESSON_TAGS)]]
     elif edit == "schema-error":
         data["held_on"] = "not a date"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -154,6 +173,13 @@ def run(folder: Path, *args: str, today: date = TODAY) -> tuple[int, str]:
 @given(histories())
 # A done_on two days ahead (RG141, naming the day), then a run five days later, when it is past.
 @example(([review("r0", "East"), review("r1", "East")], [("edit", (0, "done-on", 2)), ("day", 5)]))
+# What only the playbook shows: a source's title, a lesson (the merge), the next day (its "as of")
+@example(
+    (
+        [with_lesson(review("r0", "East"), "success", 0), with_lesson(review("r1", "West"), "failure", 1)],
+        [("edit", (0, "title", 1)), ("edit", (1, "lesson", 2)), ("day", 2)],
+    )
+)
 def test_every_step_gives_the_same_output_with_and_without_the_index(
     history: tuple[list[dict[str, Any]], list[tuple[str, Any]]],
 ) -> None:

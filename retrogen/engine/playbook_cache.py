@@ -33,7 +33,7 @@ from datetime import date
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, cast
 
 import pandas as pd
 
@@ -46,7 +46,7 @@ from retrogen.gate.glossary import Glossary
 
 MERGE_NAME = "playbook-merge.json"
 # The layout of the file; one of another format is merged afresh.
-FORMAT = 1
+FORMAT = 2
 # The kept document of each format (playbook --format); its layout: a JSON header line, then the document.
 DOCUMENT_NAMES = {"md": "playbook-md.kept", "docx": "playbook-docx.kept"}
 DOCUMENT_FORMAT = 1
@@ -74,12 +74,27 @@ def merge_key(ordered: Sequence[Source], glossary: Glossary) -> str:
     return digest.hexdigest()
 
 
+def lesson_keys(ordered: Sequence[Source]) -> list[str]:
+    """Each lesson's key, in merge order: a digest of what the merge reads of it (its text and tags), so that
+    a later merge finds the lessons it shares with this one (engine.playbook.reassign_practices)."""
+    return [
+        hashlib.blake2b(repr((s.lesson.lesson, s.lesson.tags)).encode("utf-8"), digest_size=16).hexdigest()
+        for s in ordered
+    ]
+
+
+def _base_key(glossary: Glossary) -> str:
+    """What every lesson's terms depend on: the merge's code and the glossary."""
+    return hashlib.sha256(_merge_code() + glossary_key(glossary)).hexdigest()
+
+
 class MergeStore:
     """One run's use of the kept merge: read once, written again when the lessons changed."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.notices: list[str] = []
+        self._document: dict[str, Any] | None = None
 
     @classmethod
     def open(cls, folder: Path | None) -> MergeStore | None:
@@ -92,25 +107,53 @@ class MergeStore:
 
     def assignment(self, key: str, lessons: int) -> list[int] | None:
         """The kept merge of `lessons` lessons when it was kept by `key`, else None."""
-        try:
-            document = json.loads(self.path.read_bytes())
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError) as exc:
-            self.notices.append(f"{self.path}: unreadable ({exc}); rebuilding it")
-            return None
-        if type(document) is not dict or document.get("format") != FORMAT or document.get("key") != key:
-            return None  # another merge, retrogen or glossary: simply merged afresh
+        document = self._read()
+        if document.get("key") != key:
+            return None  # another merge, retrogen or glossary: merged afresh, or from the earlier merge
         kept = document.get("practices")
         if not _is_assignment(kept, lessons):
             self.notices.append(f"{self.path}: not what this retrogen writes; rebuilding it")
+            self._document = {}
             return None
         return kept  # checked: a list of practice numbers
 
-    def keep(self, key: str, assignment: list[int]) -> None:
-        document = {"format": FORMAT, "key": key, "practices": assignment}
+    def earlier(self, glossary: Glossary) -> tuple[list[str], list[int]] | None:
+        """The kept merge's lessons (lesson_keys) and assignment, when its lessons' terms were found with the
+        same glossary and code, else None."""
+        document = self._read()
+        if document.get("base") != _base_key(glossary):
+            return None
+        lessons, kept = document.get("lessons"), document.get("practices")
+        if type(lessons) is not list or not all(type(key) is str for key in lessons):
+            lessons = None
+        if lessons is None or not _is_assignment(kept, len(lessons)):
+            self.notices.append(f"{self.path}: not what this retrogen writes; rebuilding it")
+            return None
+        return lessons, cast(list[int], kept)  # checked
+
+    def keep(self, key: str, assignment: list[int], glossary: Glossary, lessons: list[str]) -> None:
+        document = {
+            "format": FORMAT,
+            "key": key,
+            "base": _base_key(glossary),
+            "lessons": lessons,
+            "practices": assignment,
+        }
         with contextlib.suppress(OSError):  # a cache: a run that cannot keep it still answers
             write_atomic(self.path, json.dumps(document, separators=(",", ":")))
+
+    def _read(self) -> dict[str, Any]:
+        """The file's document, read once; {} when there is none, or none of this format."""
+        if self._document is None:
+            try:
+                document = json.loads(self.path.read_bytes())
+            except FileNotFoundError:
+                document = {}
+            except (OSError, ValueError) as exc:
+                self.notices.append(f"{self.path}: unreadable ({exc}); rebuilding it")
+                document = {}
+            self._document = document if type(document) is dict and document.get("format") == FORMAT else {}
+        return self._document
 
 
 def _is_assignment(kept: object, lessons: int) -> bool:

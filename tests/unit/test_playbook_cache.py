@@ -15,8 +15,15 @@ from retrogen.engine import playbook as playbook_module
 from retrogen.engine.analysis import Analysis, analyse
 from retrogen.engine.history import GitHistory
 from retrogen.engine.model import KnowledgeBase, Review
-from retrogen.engine.playbook import playbook_markdown, tracks_actions
-from retrogen.engine.playbook_cache import MERGE_NAME, document_key
+from retrogen.engine.playbook import (
+    Source,
+    assign_practices,
+    merge_order,
+    playbook_markdown,
+    reassign_practices,
+    tracks_actions,
+)
+from retrogen.engine.playbook_cache import FORMAT, MERGE_NAME, document_key, lesson_keys
 from retrogen.gate.config import load_config
 from retrogen.gate.glossary import Glossary
 
@@ -98,9 +105,9 @@ def test_an_edited_lesson_or_glossary_merges_afresh(tmp_path: Path, merges: list
     ("content", "problem"),
     [
         (b"\xff{", "unreadable"),
-        (b'{"format": 1, "key": "KEY", "practices": [0, 2]}', "not what this retrogen writes"),
-        (b'{"format": 1, "key": "KEY", "practices": "0"}', "not what this retrogen writes"),
-        (b'{"format": 1, "key": "KEY", "practices": [0, true]}', "not what this retrogen writes"),
+        (b'{"format": FORMAT, "key": "KEY", "practices": [0, 2]}', "not what this retrogen writes"),
+        (b'{"format": FORMAT, "key": "KEY", "practices": "0"}', "not what this retrogen writes"),
+        (b'{"format": FORMAT, "key": "KEY", "practices": [0, true]}', "not what this retrogen writes"),
     ],
 )
 def test_a_damaged_merge_is_made_again_with_a_notice(tmp_path: Path, content: bytes, problem: str) -> None:
@@ -109,7 +116,7 @@ def test_a_damaged_merge_is_made_again_with_a_notice(tmp_path: Path, content: by
     playbook_of(reviews, tmp_path)
     kept = json.loads((tmp_path / MERGE_NAME).read_text(encoding="utf-8"))
     lessons = len(kept["practices"])
-    damaged = content.replace(b"KEY", kept["key"].encode())
+    damaged = content.replace(b"KEY", kept["key"].encode()).replace(b"FORMAT", str(FORMAT).encode())
     if b"[0, 2]" in damaged:  # a practice number that skips one, as long as the real merge
         damaged = damaged.replace(b"[0, 2]", json.dumps([0, 2] + [0] * (lessons - 2)).encode())
     (tmp_path / MERGE_NAME).write_bytes(damaged)
@@ -186,3 +193,64 @@ def test_the_document_key_leaves_out_what_the_playbook_does_not_show() -> None:
     reviews = fixture_reviews()
     unshown = [dataclasses.replace(r, objective="x", problems=(), participants=(), materials=()) for r in reviews]
     assert document_key_of(unshown) == document_key_of(reviews)
+
+
+def merge_inputs(reviews: Sequence[Review]) -> list[Source]:
+    return merge_order(build_sources(reviews))
+
+
+def build_sources(reviews: Sequence[Review]) -> list[Source]:
+    return [Source(lesson, review) for review in reviews for lesson in review.lessons]
+
+
+def test_an_earlier_merge_gives_the_same_practices_as_merging_afresh() -> None:
+    """Every lesson of the fixture edited in turn (another lesson's words, its themes, taken away, one added
+    beside it): the practices found from the earlier merge, when it can find them, are the fresh merge's."""
+    reviews = fixture_reviews()
+    ordered = merge_inputs(reviews)
+    earlier = (lesson_keys(ordered), assign_practices(ordered))
+    texts = [s.lesson.lesson for s in ordered]
+    found, afresh = 0, 0
+    for index, source in enumerate(ordered):
+        lesson = source.lesson
+
+        def replaced(**fields: Any) -> list[Source]:
+            edited = dataclasses.replace(source, lesson=dataclasses.replace(lesson, **fields))  # noqa: B023
+            return [*ordered[:index], edited, *ordered[index + 1 :]]  # noqa: B023
+
+        variants = [
+            [*ordered[:index], *ordered[index + 1 :]],  # taken away
+            [*ordered, dataclasses.replace(source, lesson=dataclasses.replace(lesson, id="L99"))],  # once more
+            replaced(tags=("新标签",)),
+            replaced(tags=()),
+            *(replaced(lesson=text) for text in texts[:: max(1, len(texts) // 6)]),
+            replaced(lesson=lesson.lesson + " 再次"),
+        ]
+        for variant in variants:
+            changed = merge_order(variant)  # as a run orders them
+            again = reassign_practices(changed, lesson_keys(changed), earlier)
+            if again is None:
+                afresh += 1
+            else:
+                found += 1
+                assert again == assign_practices(changed), (index, [s.lesson for s in variant])
+    assert found > 20 and afresh > 20  # both: found from the earlier merge, and merged afresh
+
+
+def test_an_edited_lesson_that_starts_no_practice_is_merged_alone(tmp_path: Path, merges: list[int]) -> None:
+    reviews = fixture_reviews()
+    playbook_of(reviews, tmp_path)
+    ordered = merge_inputs(reviews)
+    assignment = assign_practices(ordered)
+    merges.clear()
+    # a lesson that joined a practice, worded again by a word: it joins it again
+    joined = next(s for i, s in enumerate(ordered) if assignment[i] < max(assignment[:i], default=-1) + 1)
+    place = next(i for i, r in enumerate(reviews) if joined.lesson in r.lessons)
+    lessons = tuple(
+        dataclasses.replace(lesson, lesson=lesson.lesson + " ") if lesson is joined.lesson else lesson
+        for lesson in reviews[place].lessons
+    )
+    changed = [*reviews[:place], dataclasses.replace(reviews[place], lessons=lessons), *reviews[place + 1 :]]
+    expected, _ = playbook_of(changed, None)
+    assert playbook_of(changed, tmp_path) == (expected, [])
+    assert merges == [len(ordered)]  # the run without the store; the one with it merged from the earlier

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import codecs
+import os
+import sys
 from datetime import date
 from pathlib import Path
+from typing import BinaryIO
 
 import click
 import pandas as pd
@@ -27,8 +31,7 @@ from retrogen.engine.analysis import Analysis
 from retrogen.engine.history import weekly_series
 from retrogen.engine.metrics import metrics_summary
 from retrogen.engine.playbook import playbook_markdown
-from retrogen.formats.documents import to_docx
-from retrogen.report.playbook import playbook_blocks
+from retrogen.engine.playbook_cache import DocumentStore, document_key
 
 PLAYBOOK_FORMATS = ("md", "docx")
 
@@ -250,17 +253,58 @@ def playbook(
     chosen = document_format(output, fmt, PLAYBOOK_FORMATS)
     analysis = load_analysis(ctx, today, use_git=not no_git)
     language = lang or get_config(ctx).language
-    content: str | bytes
-    practices = analysis.playbook
-    say_notices(analysis.cache_notices)
-    if chosen == "docx":
-        words = catalogue(language).labels
-        footer = f"{words['playbook']} · {words['as_of']} {analysis.today}"
-        content = to_docx(playbook_blocks(practices, language, analysis.today), language, footer)
-    else:
-        content = playbook_markdown(practices, language, analysis.today)
+    store = DocumentStore.open(analysis.lasting_folder, chosen)
+    kept: BinaryIO | None = None
+    escapes = False
+    if store is not None:
+        settings = (analysis.playbook_order, analysis.proven_min_verdicts, language, chosen)
+        key = document_key(
+            analysis.knowledge_base.reviews, analysis.actions_on_lessons, settings, analysis.glossary, analysis.today
+        )
+        kept, escapes = store.opened(key), store.escapes
+    content: str | bytes = b""
+    if kept is None:
+        content = _playbook_document(analysis, language, chosen)
+        if store is not None:
+            store.keep(key, content if isinstance(content, bytes) else content.encode("utf-8"))
+    say_notices(analysis.cache_notices + (store.notices if store is not None else []))
+    if kept is not None:
+        with kept:
+            # Printed in chunks as the bytes echo would write of the whole (it takes ANSI escapes out of a
+            # text, which no review text holds): 10 MB at 10,000 reviews, never held in memory
+            if output is None and (chosen == "docx" or (_prints_utf8() and not escapes)):
+                while chunk := kept.read(1 << 20):
+                    click.echo(chunk, nl=False)
+                return
+            content = kept.read() if output is not None or chosen == "docx" else kept.read().decode("utf-8")
     if output is None:
         click.echo(content, nl=False)
     else:
         write_output(output, content, force=force)
         click.echo(f"Wrote {printable(output)}", err=True)
+
+
+def _prints_utf8() -> bool:
+    """Whether echo prints a text as its UTF-8 bytes: it encodes a str for the terminal, and translates the
+    line ends where they are not a newline."""
+    encoding = getattr(sys.stdout, "encoding", None)
+    if not encoding or os.linesep != "\n":
+        return False
+    try:
+        return codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        return False
+
+
+def _playbook_document(analysis: Analysis, language: str, chosen: str) -> str | bytes:
+    """The playbook as a Markdown text or (docx) a Word document's bytes."""
+    # Word's layers only when a Word document is asked for, and not kept
+    from retrogen.formats.documents import to_docx
+    from retrogen.report.playbook import playbook_blocks
+
+    practices = analysis.playbook
+    if chosen == "docx":
+        words = catalogue(language).labels
+        footer = f"{words['playbook']} · {words['as_of']} {analysis.today}"
+        return to_docx(playbook_blocks(practices, language, analysis.today), language, footer)
+    return playbook_markdown(practices, language, analysis.today)

@@ -417,7 +417,7 @@ class Analysis:
         kept, merged = WordStore.open(self.lasting_folder), MergeStore.open(self.lasting_folder)
         playbook = build_playbook(
             self.knowledge_base.reviews,
-            self._actions_on_lessons(),
+            self.actions_on_lessons,
             self.themes,
             self.playbook_order,
             self.proven_min_verdicts,
@@ -428,7 +428,9 @@ class Analysis:
         self.cache_notices += (kept.notices if kept is not None else []) + (merged.notices if merged else [])
         return playbook
 
-    def _actions_on_lessons(self) -> pd.DataFrame:
+    @cached_property
+    @_uncollected
+    def actions_on_lessons(self) -> pd.DataFrame:
         """The action table's rows of the reviews whose actions address a lesson's problem: all the playbook
         tracks. Built for those reviews alone when the whole table was not asked for already (each row
         depends only on its review, its timeline and the closed loop): often none, and no loop or timeline

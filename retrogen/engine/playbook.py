@@ -274,16 +274,23 @@ def _merged(
     sources: Sequence[Source], glossary: Glossary, kept: WordStore | None, merged: MergeStore | None
 ) -> list[Practice]:
     """merge_lessons, or the merge `merged` kept of the same lessons."""
-    from retrogen.engine.playbook_cache import merge_key  # the stores' module reads this one
+    from retrogen.engine.playbook_cache import lesson_keys, merge_key  # the stores' module reads this one
 
     ordered = merge_order(sources)
-    key = merge_key(ordered, glossary) if merged is not None else ""
-    assignment = merged.assignment(key, len(ordered)) if merged is not None else None
+    if merged is None:
+        words = kept.words((s.lesson.lesson for s in ordered), glossary) if kept is not None else None
+        return practices_of(ordered, assign_practices(ordered, glossary, words))
+    key = merge_key(ordered, glossary)
+    assignment = merged.assignment(key, len(ordered))
     if assignment is None:
         words = kept.words((s.lesson.lesson for s in ordered), glossary) if kept is not None else None
-        assignment = assign_practices(ordered, glossary, words)
-        if merged is not None:
-            merged.keep(key, assignment)
+        lessons = lesson_keys(ordered)
+        earlier = merged.earlier(glossary)
+        if earlier is not None:
+            assignment = reassign_practices(ordered, lessons, earlier, glossary, words)
+        if assignment is None:
+            assignment = assign_practices(ordered, glossary, words)
+        merged.keep(key, assignment, glossary, lessons)
     return practices_of(ordered, assignment)
 
 
@@ -308,20 +315,68 @@ def assign_practices(
 ) -> list[int]:
     """merge_lessons' choice for each lesson of `ordered` (in merge_order): the number of the practice it
     joins, or the next number when it starts one."""
-    assignment: list[int] = []
-    statements: list[frozenset[str]] = []
-    sizes: list[int] = []  # len(statements[i]), for the similarity of each candidate
-    statement_concepts: list[frozenset[str]] = []  # same_concepts, its sets made once per statement
-    # (theme, term) -> the practices whose statement has both: a lesson is scored only against statements it
-    # shares a theme and a term with, so a large knowledge base is not compared pair by pair.
-    postings: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for source in ordered:
-        text = source.lesson.lesson
-        terms = lesson_terms(text, glossary, words.get(text) if words is not None else None)
-        concepts = concepts_of(terms)
+    merge = _Statements(glossary, words)
+    return [merge.choose(source) for source in ordered]
+
+
+def reassign_practices(
+    ordered: Sequence[Source],
+    lessons: Sequence[str],
+    earlier: tuple[Sequence[str], Sequence[int]],
+    glossary: Glossary = SEED,
+    words: Mapping[str, list[str]] | None = None,
+) -> list[int] | None:
+    """assign_practices' answer found from an earlier merge's (its lessons' keys and its assignment) where
+    only lessons that start no practice changed, else None. `lessons`: each lesson's key (its text and
+    themes: what the merge reads of it) in merge order. A lesson's choice depends only on the statements
+    before it; when the lessons edited, added or removed (between the prefix and the suffix both merges share)
+    started no practice, before the edit or after it, every statement is the same lesson with the same number,
+    so the prefix and the suffix choose as before and only the lessons between are scored again."""
+    before, chosen = earlier
+    prefix = 0
+    for old, new in zip(before, lessons, strict=False):
+        if old != new:
+            break
+        prefix += 1
+    suffix = 0
+    while suffix < min(len(before), len(lessons)) - prefix and before[-1 - suffix] == lessons[-1 - suffix]:
+        suffix += 1
+    merge = _Statements(glossary, words)
+    started = 0  # the practices started before each lesson of the earlier merge
+    for index, number in enumerate(chosen[: len(before) - suffix]):
+        if number == started:
+            if index >= prefix:
+                return None  # a statement changed: the practices after it may differ
+            merge.start(ordered[index])
+            started += 1
+    between = []
+    for source in ordered[prefix : len(lessons) - suffix]:
+        number = merge.choose(source)
+        if number == started:
+            return None  # it starts a practice now: the lessons after it may join it
+        between.append(number)
+    return [*chosen[:prefix], *between, *chosen[len(before) - suffix :]]
+
+
+class _Statements:
+    """The statements of the practices a merge started so far, and an index that finds a lesson's candidates:
+    the statements it shares a theme and a term with (a large knowledge base is not compared pair by pair)."""
+
+    def __init__(self, glossary: Glossary, words: Mapping[str, list[str]] | None) -> None:
+        self.glossary, self.words = glossary, words
+        self.terms: list[frozenset[str]] = []
+        self.sizes: list[int] = []  # len(terms[i]), for the similarity of each candidate
+        self.concepts: list[frozenset[str]] = []  # same_concepts, its sets made once per statement
+        # (theme, term) -> the practices whose statement has both
+        self.postings: dict[tuple[str, str], list[int]] = defaultdict(list)
+
+    def choose(self, source: Source) -> int:
+        """The number of the practice `source` joins: the one whose statement it is most similar to (at least
+        NEAR_DUPLICATE), or the next number when it starts one (and is its statement from now on)."""
+        terms, concepts, themes = self._read(source)
         alike = len(concepts) >= SAME_CONCEPTS
-        themes = source.lesson.tags or ("",)  # lessons without a tag are one theme
         size = len(terms)
+        statements, sizes, statement_concepts, postings = self.terms, self.sizes, self.concepts, self.postings
         # similarity() and max((score, -i)) written out: this loop scores every lesson against its candidates
         best, chosen = -1.0, -1
         for i in {i for theme in themes for term in terms for i in postings.get((theme, term), ())}:
@@ -332,16 +387,26 @@ def assign_practices(
             if score > best or (score == best and i < chosen):
                 best, chosen = score, i
         if best >= NEAR_DUPLICATE:
-            assignment.append(chosen)
-            continue
+            return chosen
+        self._add(terms, concepts, themes)
+        return len(statements) - 1
+
+    def start(self, source: Source) -> None:
+        """`source` as the statement of the next practice, as an earlier merge found it."""
+        self._add(*self._read(source))
+
+    def _read(self, source: Source) -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
+        text = source.lesson.lesson
+        terms = lesson_terms(text, self.glossary, self.words.get(text) if self.words is not None else None)
+        return terms, concepts_of(terms), source.lesson.tags or ("",)  # lessons without a tag are one theme
+
+    def _add(self, terms: frozenset[str], concepts: frozenset[str], themes: tuple[str, ...]) -> None:
         for theme in themes:
             for term in terms:
-                postings[(theme, term)].append(len(statements))
-        assignment.append(len(statements))
-        statements.append(terms)
-        sizes.append(size)
-        statement_concepts.append(concepts)
-    return assignment
+                self.postings[(theme, term)].append(len(self.terms))
+        self.terms.append(terms)
+        self.sizes.append(len(terms))
+        self.concepts.append(concepts)
 
 
 def tracks_actions(review: Review) -> bool:
@@ -354,7 +419,7 @@ def _sources(reviews: Sequence[Review], actions: pd.DataFrame) -> list[Source]:
     # Four columns of the action table, not its rows as dicts: at 50,000 actions that is seconds
     columns = [actions[name].tolist() for name in ("review", "id", "state", "verification")]
     tracked: dict[tuple[str, str], tuple[str, str | None]] = {
-        (review, action): (state, _text_or_none(verification))
+        (review, action): (state, text_or_none(verification))
         for review, action, state, verification in zip(*columns, strict=True)
     }
     return [
@@ -402,7 +467,8 @@ def _section(
     return section
 
 
-def _text_or_none(value: Any) -> str | None:
+def text_or_none(value: Any) -> str | None:
+    """A text of the action table, None for a missing one."""
     return value if isinstance(value, str) else None  # pandas gives NaN for a missing text
 
 

@@ -1,5 +1,6 @@
-"""The playbook's merge kept between runs in .retrogen/playbook-merge.json: which practice each lesson joins,
-used again while no lesson's text, themes or place in the merge order changed.
+"""The playbook kept between runs in .retrogen/: its merge in playbook-merge.json (which practice each lesson
+joins, used again while no lesson's text, themes or place in the merge order changed), and the document a
+command last wrote in playbook-md.kept and playbook-docx.kept (used again while nothing it shows changed).
 
 The merge (engine.playbook.assign_practices) compares every lesson with the statements before it, so its
 answer depends on all lessons at once: the file holds one answer, kept by a key (sha256) of everything it
@@ -8,26 +9,51 @@ the lessons' words. An edit elsewhere in a review (an action's status, a metric)
 added or removed lesson makes a new one, and that run merges afresh. The file is checked on reading (a
 corrupt or foreign one is rebuilt with a notice) and replaced in one step; it is kept only where the lasting
 index is (gate.index.lasting_folder).
+
+The document is kept by a key (document_key) of all the playbook is made from: of each review, in the
+knowledge base's order, what the practices, the sections and the themes' reach read (its id, title, team,
+dates, period, tags and lessons), the actions the playbook tracks with their state and verdict as of today,
+the settings, glossary, language and day, and every source and template of retrogen with the versions of
+what renders and merges. An edit that shows nowhere in the playbook (a comment, a KPI, an action no lesson's
+problem names) keeps it: neither merged, nor rendered, nor written again. Its header holds the key, size and
+CRC of the document: a torn or foreign file is made again with a notice.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
+import pickle
+import zlib
 from collections.abc import Sequence
+from datetime import date
 from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
+from typing import Any, BinaryIO, cast
 
-from retrogen.core.files import write_atomic
-from retrogen.engine.playbook import Source
+import pandas as pd
+
+import retrogen
+from retrogen.core.files import write_atomic, write_atomic_with
+from retrogen.engine.model import Review
+from retrogen.engine.playbook import Source, text_or_none
 from retrogen.engine.related_cache import code_key, glossary_key
 from retrogen.gate.glossary import Glossary
 
 MERGE_NAME = "playbook-merge.json"
 # The layout of the file; one of another format is merged afresh.
-FORMAT = 1
+FORMAT = 2
+# The kept document of each format (playbook --format); its layout: a JSON header line, then the document.
+DOCUMENT_NAMES = {"md": "playbook-md.kept", "docx": "playbook-docx.kept"}
+DOCUMENT_FORMAT = 1
+# What renders the document and merges its lessons besides retrogen: another version may write it otherwise.
+_RENDERERS = ("jinja2", "markupsafe", "python-docx", "jieba")
+_HEADER_LIMIT = 4096  # a header line is about 150 bytes: a file without one this soon is none of ours
+_CHUNK = 1 << 20
 
 
 @lru_cache(maxsize=1)
@@ -48,12 +74,27 @@ def merge_key(ordered: Sequence[Source], glossary: Glossary) -> str:
     return digest.hexdigest()
 
 
+def lesson_keys(ordered: Sequence[Source]) -> list[str]:
+    """Each lesson's key, in merge order: a digest of what the merge reads of it (its text and tags), so that
+    a later merge finds the lessons it shares with this one (engine.playbook.reassign_practices)."""
+    return [
+        hashlib.blake2b(repr((s.lesson.lesson, s.lesson.tags)).encode("utf-8"), digest_size=16).hexdigest()
+        for s in ordered
+    ]
+
+
+def _base_key(glossary: Glossary) -> str:
+    """What every lesson's terms depend on: the merge's code and the glossary."""
+    return hashlib.sha256(_merge_code() + glossary_key(glossary)).hexdigest()
+
+
 class MergeStore:
     """One run's use of the kept merge: read once, written again when the lessons changed."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.notices: list[str] = []
+        self._document: dict[str, Any] | None = None
 
     @classmethod
     def open(cls, folder: Path | None) -> MergeStore | None:
@@ -66,25 +107,53 @@ class MergeStore:
 
     def assignment(self, key: str, lessons: int) -> list[int] | None:
         """The kept merge of `lessons` lessons when it was kept by `key`, else None."""
-        try:
-            document = json.loads(self.path.read_bytes())
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError) as exc:
-            self.notices.append(f"{self.path}: unreadable ({exc}); rebuilding it")
-            return None
-        if type(document) is not dict or document.get("format") != FORMAT or document.get("key") != key:
-            return None  # another merge, retrogen or glossary: simply merged afresh
+        document = self._read()
+        if document.get("key") != key:
+            return None  # another merge, retrogen or glossary: merged afresh, or from the earlier merge
         kept = document.get("practices")
         if not _is_assignment(kept, lessons):
             self.notices.append(f"{self.path}: not what this retrogen writes; rebuilding it")
+            self._document = {}
             return None
         return kept  # checked: a list of practice numbers
 
-    def keep(self, key: str, assignment: list[int]) -> None:
-        document = {"format": FORMAT, "key": key, "practices": assignment}
+    def earlier(self, glossary: Glossary) -> tuple[list[str], list[int]] | None:
+        """The kept merge's lessons (lesson_keys) and assignment, when its lessons' terms were found with the
+        same glossary and code, else None."""
+        document = self._read()
+        if document.get("base") != _base_key(glossary):
+            return None
+        lessons, kept = document.get("lessons"), document.get("practices")
+        if type(lessons) is not list or not all(type(key) is str for key in lessons):
+            lessons = None
+        if lessons is None or not _is_assignment(kept, len(lessons)):
+            self.notices.append(f"{self.path}: not what this retrogen writes; rebuilding it")
+            return None
+        return lessons, cast(list[int], kept)  # checked
+
+    def keep(self, key: str, assignment: list[int], glossary: Glossary, lessons: list[str]) -> None:
+        document = {
+            "format": FORMAT,
+            "key": key,
+            "base": _base_key(glossary),
+            "lessons": lessons,
+            "practices": assignment,
+        }
         with contextlib.suppress(OSError):  # a cache: a run that cannot keep it still answers
             write_atomic(self.path, json.dumps(document, separators=(",", ":")))
+
+    def _read(self) -> dict[str, Any]:
+        """The file's document, read once; {} when there is none, or none of this format."""
+        if self._document is None:
+            try:
+                document = json.loads(self.path.read_bytes())
+            except FileNotFoundError:
+                document = {}
+            except (OSError, ValueError) as exc:
+                self.notices.append(f"{self.path}: unreadable ({exc}); rebuilding it")
+                document = {}
+            self._document = document if type(document) is dict and document.get("format") == FORMAT else {}
+        return self._document
 
 
 def _is_assignment(kept: object, lessons: int) -> bool:
@@ -97,3 +166,137 @@ def _is_assignment(kept: object, lessons: int) -> bool:
             return False
         started += number == started
     return True
+
+
+@lru_cache(maxsize=1)
+def _document_code() -> bytes:
+    """Every source and template of retrogen (the words, the layout, the merge, the tables) and the versions of
+    what renders and merges: any of them may change the document."""
+    digest = hashlib.sha256(f"{DOCUMENT_FORMAT} {retrogen.__version__}".encode())
+    digest.update(code_key())
+    for name in _RENDERERS:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            digest.update(f"{name} {metadata.version(name)}".encode())
+    package = Path(retrogen.__file__).parent
+    for path in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".j2")):
+        digest.update(path.relative_to(package).as_posix().encode("utf-8"))
+        with contextlib.suppress(OSError):
+            digest.update(path.read_bytes())
+    return digest.digest()
+
+
+def document_key(
+    reviews: Sequence[Review],
+    tracked: pd.DataFrame,
+    settings: object,
+    glossary: Glossary,
+    today: date,
+) -> str:
+    """What the playbook document of `reviews` is kept by. `tracked`: the action table's rows the playbook
+    reads (Analysis.actions_on_lessons); `settings`: the rest it depends on (its order, proven_min_verdicts,
+    language and format), plain values. Pickled without pickle's memo, so equal inputs give equal bytes
+    however their objects are shared, and bytes that unpickle alike hold equal values: a key can only miss."""
+    columns = [tracked[name].tolist() for name in ("review", "id", "state", "verification")]
+    rows = [(r, a, s, text_or_none(v)) for r, a, s, v in zip(*columns, strict=True)]
+    actions = {(review, action) for review, action, _, _ in rows}
+    shown = [
+        (
+            r.id,
+            r.title,
+            r.team,
+            r.held_on.toordinal(),
+            r.period_start.toordinal() if r.period_start else None,
+            r.period_end.toordinal() if r.period_end else None,
+            r.tags,
+            [
+                (lesson.id, lesson.type, lesson.lesson, lesson.applies_to, lesson.tags, lesson.problem)
+                for lesson in r.lessons
+            ],
+            [(a.id, a.action, a.owner, a.due.toordinal(), a.addresses) for a in r.actions if (r.id, a.id) in actions],
+        )
+        for r in reviews
+    ]
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True
+    pickler.dump((today.toordinal(), settings, rows, shown))
+    digest = hashlib.sha256(_document_code() + glossary_key(glossary))
+    digest.update(buffer.getbuffer())
+    return digest.hexdigest()
+
+
+class DocumentStore:
+    """One run's use of the kept document of one format: read once, written again when it was made afresh."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.notices: list[str] = []
+        self.escapes = False  # whether the document opened holds an ESC byte (an ANSI escape's first)
+
+    @classmethod
+    def open(cls, folder: Path | None, fmt: str) -> DocumentStore | None:
+        """The store of `fmt`'s document in `folder` (gate.index.lasting_folder: None where nothing may be
+        kept), or None where it cannot be written."""
+        if folder is None:
+            return None
+        store = cls(folder / DOCUMENT_NAMES[fmt])
+        return None if store.path.exists() and not os.access(store.path, os.W_OK) else store
+
+    def opened(self, key: str) -> BinaryIO | None:
+        """The kept document when it was kept by `key`, checked whole and open at its first byte (read in
+        chunks: a playbook of 10,000 reviews is 10 MB, printed without a copy in memory), else None."""
+        try:
+            handle = self.path.open("rb")
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            self.notices.append(f"{self.path}: unreadable ({exc}); rebuilding it")
+            return None
+        try:
+            checked = self._checked(handle, key)
+        except OSError as exc:
+            self.notices.append(f"{self.path}: unreadable ({exc}); rebuilding it")
+            checked = False
+        if not checked:
+            handle.close()
+            return None
+        return handle
+
+    def document(self, key: str) -> bytes | None:
+        """The kept document's bytes when it was kept by `key`, else None."""
+        handle = self.opened(key)
+        if handle is None:
+            return None
+        with handle:
+            return handle.read()
+
+    def _checked(self, handle: BinaryIO, key: str) -> bool:
+        """Whether `handle` holds the document kept by `key`, whole; it is left at the document's first byte."""
+        try:
+            header = json.loads(handle.readline(_HEADER_LIMIT))
+        except ValueError:
+            header = None
+        if type(header) is not dict:
+            self.notices.append(f"{self.path}: not what this retrogen writes; rebuilding it")
+            return False
+        if header.get("format") != DOCUMENT_FORMAT or header.get("key") != key:
+            return False  # another knowledge base's, day's or retrogen's document: simply made afresh
+        start, size, crc = handle.tell(), 0, 0
+        while chunk := handle.read(_CHUNK):
+            size, crc = size + len(chunk), zlib.crc32(chunk, crc)
+            self.escapes = self.escapes or b"\x1b" in chunk
+        if header.get("size") != size or header.get("crc") != crc:
+            self.notices.append(f"{self.path}: damaged; rebuilding it")
+            return False
+        handle.seek(start)
+        return True
+
+    def keep(self, key: str, document: bytes) -> None:
+        header = {"format": DOCUMENT_FORMAT, "key": key, "size": len(document), "crc": zlib.crc32(document)}
+
+        def write(handle: BinaryIO) -> None:
+            handle.write(json.dumps(header).encode("utf-8") + b"\n")
+            handle.write(document)
+
+        with contextlib.suppress(OSError):  # a cache: a run that cannot keep it still answers
+            write_atomic_with(self.path, write)

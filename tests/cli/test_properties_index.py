@@ -1,8 +1,9 @@
 """The lasting index changes no answer (issue 21): a small knowledge base goes through random edits, additions,
 renames and deletions, and after each step `check` (of all and of one file), `metrics --format json`,
-`actions --format json` and `related` print with the index exactly what they print without it (`--no-cache`);
-the last three read the knowledge base through the snapshot (gate/snapshot.py), and `related` its kept term
-table (engine/related_cache.py), so each step tests them too.
+`actions --format json`, `related` and `playbook` print with the index exactly what they print without it
+(`--no-cache`); the last four read the knowledge base through the snapshot (gate/snapshot.py), so each step tests
+it too, `related` its kept term table (engine/related_cache.py), and the playbook its kept merge and document
+(engine/playbook_cache.py).
 
 Derandomised and bounded so CI stays quick; for a release, raise the number of examples:
     RETROGEN_PROPERTY_EXAMPLES=200 python3 -m pytest tests/cli/test_properties_index.py -p no:cacheprovider"""
@@ -41,9 +42,17 @@ COMMANDS = [
     # renamed, the answer is the same refusal)
     ["related", "--text", "deal pricing 续约", "--format", "json"],
     ["related", "r0", "--format", "json"],
+    ["playbook"],
 ]
-# A lesson's words, as the related index reads them
-LESSONS = ["Price the deal before the demo", "续约 first, then pricing", "Call the buyer", ""]
+# What a review's lesson says and is tagged with: few of each, so that lessons of two reviews merge, and words
+# the related index reads.
+LESSONS = [
+    "Call every open deal weekly",
+    "Call open deals every week",
+    "Price the pilot before the demo",
+    "续约 first, then pricing",
+]
+LESSON_TAGS = ["pipeline", "pricing"]
 
 # What an edit does to a review's data (or, for the last ones, to its text).
 EDITS = [
@@ -59,7 +68,7 @@ EDITS = [
     "schema-error",
     "same-bytes",
     "comment",  # new bytes, the same review: the snapshot keeps its findings across files
-    "lesson",  # another lesson's words (or none): the related index reads the review again
+    "lesson",  # reworded or gone: the related index reads the review again, the playbook merges and shows it
 ]
 # Days the commands may run on, from TODAY: within its month, and into the next (another month's hints).
 DAYS = [0, 2, 5, 6, 11]
@@ -68,8 +77,18 @@ DAYS = [0, 2, 5, 6, 11]
 def drawn_review(draw: st.DrawFn, review_id: str) -> dict[str, Any]:
     actual = draw(st.sampled_from([0, 50, 90, 100, 120.5]))
     metrics = [{"category": "Sales", "name": "Bookings", "unit": "kEUR", "target": 100, "actual": actual}]
-    lessons = [{"id": "L1", "type": "success", "lesson": text} for text in [draw(st.sampled_from(LESSONS))] if text]
-    return review(review_id, draw(st.sampled_from(TEAMS)), metrics, quarter=draw(st.integers(1, 4)), lessons=lessons)
+    data = review(review_id, draw(st.sampled_from(TEAMS)), metrics, quarter=draw(st.integers(1, 4)))
+    return with_lesson(data, draw(st.sampled_from(["success", "failure"])), draw(st.integers(0, len(LESSONS) - 1)))
+
+
+def with_lesson(data: dict[str, Any], kind: str, which: int) -> dict[str, Any]:
+    """The review with a lesson on a problem that its action addresses: a practice of the playbook, with its
+    action's state and verdict."""
+    data["problems"] = [{"id": "P1", "problem": "Deals slipped", "root_cause": "No follow-up", "factor": "process"}]
+    lesson = {"id": "L1", "type": kind, "lesson": LESSONS[which], "tags": [LESSON_TAGS[which % 2]], "problem": "P1"}
+    data["lessons"] = [lesson]
+    data["actions"][0]["addresses"] = ["P1"]
+    return data
 
 
 @st.composite
@@ -144,7 +163,13 @@ def edit_review(path: Path, edit: str, value: int) -> None:
     elif edit == "carry" and data.get("actions"):  # right, wrong (RG120, RG121), twice (RG122) or of a done one
         data["actions"][0]["carried_from"] = ["r0:A1", "r1:A1", "r9:A1", "r0:A7"][value]
     elif edit == "lesson":
-        data["lessons"] = [{"id": "L1", "type": "success", "lesson": LESSONS[value]}] if LESSONS[value] else []
+        if value == 3:
+            data["lessons"] = []
+        elif data.get("lessons"):
+            data["lessons"][0]["lesson"] = LESSONS[value]
+            data["lessons"][0]["tags"] = [LESSON_TAGS[value % len(LESSON_TAGS)]]
+        elif data.get("actions"):
+            with_lesson(data, "success", value)
     elif edit == "schema-error":
         data["held_on"] = "not a date"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -174,6 +199,13 @@ def run(folder: Path, *args: str, today: date = TODAY) -> tuple[int, str]:
     (
         [review("r0", "East", lessons=[{"id": "L1", "type": "success", "lesson": LESSONS[0]}]), review("r1", "West")],
         [("edit", (0, "lesson", 2))],
+    )
+)
+# What only the playbook shows: a source's title, a lesson (the merge), the next day (its "as of")
+@example(
+    (
+        [with_lesson(review("r0", "East"), "success", 0), with_lesson(review("r1", "West"), "failure", 1)],
+        [("edit", (0, "title", 1)), ("edit", (1, "lesson", 2)), ("day", 2)],
     )
 )
 def test_every_step_gives_the_same_output_with_and_without_the_index(

@@ -15,8 +15,15 @@ from retrogen.engine import playbook as playbook_module
 from retrogen.engine.analysis import Analysis, analyse
 from retrogen.engine.history import GitHistory
 from retrogen.engine.model import KnowledgeBase, Review
-from retrogen.engine.playbook import playbook_markdown
-from retrogen.engine.playbook_cache import MERGE_NAME
+from retrogen.engine.playbook import (
+    Source,
+    assign_practices,
+    merge_order,
+    playbook_markdown,
+    reassign_practices,
+    tracks_actions,
+)
+from retrogen.engine.playbook_cache import FORMAT, MERGE_NAME, document_key, lesson_keys
 from retrogen.gate.config import load_config
 from retrogen.gate.glossary import Glossary
 
@@ -98,9 +105,9 @@ def test_an_edited_lesson_or_glossary_merges_afresh(tmp_path: Path, merges: list
     ("content", "problem"),
     [
         (b"\xff{", "unreadable"),
-        (b'{"format": 1, "key": "KEY", "practices": [0, 2]}', "not what this retrogen writes"),
-        (b'{"format": 1, "key": "KEY", "practices": "0"}', "not what this retrogen writes"),
-        (b'{"format": 1, "key": "KEY", "practices": [0, true]}', "not what this retrogen writes"),
+        (b'{"format": FORMAT, "key": "KEY", "practices": [0, 2]}', "not what this retrogen writes"),
+        (b'{"format": FORMAT, "key": "KEY", "practices": "0"}', "not what this retrogen writes"),
+        (b'{"format": FORMAT, "key": "KEY", "practices": [0, true]}', "not what this retrogen writes"),
     ],
 )
 def test_a_damaged_merge_is_made_again_with_a_notice(tmp_path: Path, content: bytes, problem: str) -> None:
@@ -109,7 +116,7 @@ def test_a_damaged_merge_is_made_again_with_a_notice(tmp_path: Path, content: by
     playbook_of(reviews, tmp_path)
     kept = json.loads((tmp_path / MERGE_NAME).read_text(encoding="utf-8"))
     lessons = len(kept["practices"])
-    damaged = content.replace(b"KEY", kept["key"].encode())
+    damaged = content.replace(b"KEY", kept["key"].encode()).replace(b"FORMAT", str(FORMAT).encode())
     if b"[0, 2]" in damaged:  # a practice number that skips one, as long as the real merge
         damaged = damaged.replace(b"[0, 2]", json.dumps([0, 2] + [0] * (lessons - 2)).encode())
     (tmp_path / MERGE_NAME).write_bytes(damaged)
@@ -124,3 +131,126 @@ def test_a_merge_kept_for_other_lessons_is_not_used(tmp_path: Path) -> None:
     expected, _ = playbook_of(reviews, None)
     playbook_of(reviews[:3], tmp_path)
     assert playbook_of(reviews, tmp_path) == (expected, [])
+
+
+def document_key_of(reviews: Sequence[Review], **changed: Any) -> str:
+    analysis = Analysis(KnowledgeBase(list(reviews), TODAY), GitHistory())
+    inputs: dict[str, Any] = {
+        "reviews": reviews,
+        "tracked": analysis.actions_on_lessons,
+        "settings": (analysis.playbook_order, analysis.proven_min_verdicts, "zh", "md"),
+        "glossary": analysis.glossary,
+        "today": TODAY,
+    }
+    return document_key(**{**inputs, **changed})
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda r: dataclasses.replace(r, title=r.title + "!"),
+        lambda r: dataclasses.replace(r, team=r.team + "!"),
+        lambda r: dataclasses.replace(r, id=r.id + "x"),
+        lambda r: dataclasses.replace(r, held_on=r.held_on.replace(day=1)),
+        lambda r: dataclasses.replace(r, period_start=None),
+        lambda r: dataclasses.replace(r, tags=(*r.tags, "新主题")),
+        lambda r: dataclasses.replace(r, lessons=r.lessons[1:]),
+        lambda r: dataclasses.replace(r, lessons=(dataclasses.replace(r.lessons[0], type="failure"), *r.lessons[1:])),
+        lambda r: dataclasses.replace(r, lessons=(dataclasses.replace(r.lessons[0], problem="P9"), *r.lessons[1:])),
+        lambda r: dataclasses.replace(r, lessons=(dataclasses.replace(r.lessons[0], id="L9"), *r.lessons[1:])),
+        # an action a lesson's problem names: what the playbook shows of it
+        lambda r: dataclasses.replace(r, actions=(dataclasses.replace(r.actions[0], owner="Zhao Lei"), *r.actions[1:])),
+        lambda r: dataclasses.replace(r, actions=(dataclasses.replace(r.actions[0], action="x"), *r.actions[1:])),
+        lambda r: dataclasses.replace(r, actions=(dataclasses.replace(r.actions[0], addresses=()), *r.actions[1:])),
+        lambda r: dataclasses.replace(
+            r, actions=(dataclasses.replace(r.actions[0], due=r.actions[0].due.replace(day=2)), *r.actions[1:])
+        ),
+    ],
+)
+def test_the_document_key_holds_what_the_playbook_shows(change: Any) -> None:
+    reviews = fixture_reviews()
+    place = next(i for i, r in enumerate(reviews) if tracks_actions(r) and r.actions[0].addresses)
+    changed = [*reviews[:place], change(reviews[place]), *reviews[place + 1 :]]
+    # The action table of the reviews as they were: each change counts in the key by itself
+    tracked = Analysis(KnowledgeBase(reviews, TODAY), GitHistory()).actions_on_lessons
+    assert document_key_of(changed, tracked=tracked) != document_key_of(reviews)
+
+
+def test_the_document_key_holds_the_day_settings_and_glossary() -> None:
+    reviews = fixture_reviews()
+    key = document_key_of(reviews)
+    assert document_key_of(reviews) == key  # made twice alike
+    assert document_key_of(reviews, today=TODAY.replace(day=1)) != key
+    assert document_key_of(reviews, settings=((), 2, "zh", "md")) != key
+    assert document_key_of(reviews, settings=((), 1, "en", "md")) != document_key_of(
+        reviews, settings=((), 1, "zh", "md")
+    )
+    assert document_key_of(reviews, glossary=Glossary({})) != key
+    assert document_key_of(list(reversed(reviews))) != key
+
+
+def test_the_document_key_leaves_out_what_the_playbook_does_not_show() -> None:
+    reviews = fixture_reviews()
+    unshown = [dataclasses.replace(r, objective="x", problems=(), participants=(), materials=()) for r in reviews]
+    assert document_key_of(unshown) == document_key_of(reviews)
+
+
+def merge_inputs(reviews: Sequence[Review]) -> list[Source]:
+    return merge_order(build_sources(reviews))
+
+
+def build_sources(reviews: Sequence[Review]) -> list[Source]:
+    return [Source(lesson, review) for review in reviews for lesson in review.lessons]
+
+
+def test_an_earlier_merge_gives_the_same_practices_as_merging_afresh() -> None:
+    """Every lesson of the fixture edited in turn (another lesson's words, its themes, taken away, one added
+    beside it): the practices found from the earlier merge, when it can find them, are the fresh merge's."""
+    reviews = fixture_reviews()
+    ordered = merge_inputs(reviews)
+    earlier = (lesson_keys(ordered), assign_practices(ordered))
+    texts = [s.lesson.lesson for s in ordered]
+    found, afresh = 0, 0
+    for index, source in enumerate(ordered):
+        lesson = source.lesson
+
+        def replaced(**fields: Any) -> list[Source]:
+            edited = dataclasses.replace(source, lesson=dataclasses.replace(lesson, **fields))  # noqa: B023
+            return [*ordered[:index], edited, *ordered[index + 1 :]]  # noqa: B023
+
+        variants = [
+            [*ordered[:index], *ordered[index + 1 :]],  # taken away
+            [*ordered, dataclasses.replace(source, lesson=dataclasses.replace(lesson, id="L99"))],  # once more
+            replaced(tags=("新标签",)),
+            replaced(tags=()),
+            *(replaced(lesson=text) for text in texts[:: max(1, len(texts) // 6)]),
+            replaced(lesson=lesson.lesson + " 再次"),
+        ]
+        for variant in variants:
+            changed = merge_order(variant)  # as a run orders them
+            again = reassign_practices(changed, lesson_keys(changed), earlier)
+            if again is None:
+                afresh += 1
+            else:
+                found += 1
+                assert again == assign_practices(changed), (index, [s.lesson for s in variant])
+    assert found > 20 and afresh > 20  # both: found from the earlier merge, and merged afresh
+
+
+def test_an_edited_lesson_that_starts_no_practice_is_merged_alone(tmp_path: Path, merges: list[int]) -> None:
+    reviews = fixture_reviews()
+    playbook_of(reviews, tmp_path)
+    ordered = merge_inputs(reviews)
+    assignment = assign_practices(ordered)
+    merges.clear()
+    # a lesson that joined a practice, worded again by a word: it joins it again
+    joined = next(s for i, s in enumerate(ordered) if assignment[i] < max(assignment[:i], default=-1) + 1)
+    place = next(i for i, r in enumerate(reviews) if joined.lesson in r.lessons)
+    lessons = tuple(
+        dataclasses.replace(lesson, lesson=lesson.lesson + " ") if lesson is joined.lesson else lesson
+        for lesson in reviews[place].lessons
+    )
+    changed = [*reviews[:place], dataclasses.replace(reviews[place], lessons=lessons), *reviews[place + 1 :]]
+    expected, _ = playbook_of(changed, None)
+    assert playbook_of(changed, tmp_path) == (expected, [])
+    assert merges == [len(ordered)]  # the run without the store; the one with it merged from the earlier

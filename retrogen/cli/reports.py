@@ -24,9 +24,6 @@ from retrogen.engine.actions import GROUPS, STATUS_FILTERS, action_summary, filt
 from retrogen.engine.analysis import Analysis
 from retrogen.engine.history import weekly_series
 from retrogen.engine.metrics import metrics_summary
-from retrogen.engine.playbook import playbook_markdown
-from retrogen.formats.documents import to_docx
-from retrogen.report.playbook import playbook_blocks
 
 PLAYBOOK_FORMATS = ("md", "docx")
 
@@ -237,6 +234,11 @@ def playbook(
         retrogen playbook -o playbook.md
         retrogen playbook -o playbook.docx        # the same playbook for Word
     """
+    # Jinja and python-docx: imported by the command that writes a playbook, not by every table's.
+    from retrogen.engine.playbook import playbook_markdown
+    from retrogen.formats.documents import to_docx
+    from retrogen.report.playbook import playbook_blocks
+
     chosen = document_format(output, fmt, PLAYBOOK_FORMATS)
     analysis = load_analysis(ctx, today, use_git=not no_git)
     language = lang or get_config(ctx).language

@@ -128,8 +128,10 @@ def json_parts(frame: pd.DataFrame) -> Iterator[str]:
 
 
 _JSON_ROWS = "\n  },\n  {\n"
-# Rows written at once: the text of a part stays a few megabytes, however large the table.
-_CHUNK_ROWS = 8192
+# Rows written at once: the text of a part stays about a megabyte, however large the table (parts of 8,192
+# rows, 10 MB of text each, raised the peak of `metrics --format json` at 10,000 reviews by 30 MB, for no
+# time saved).
+_CHUNK_ROWS = 1024
 # What writes a column's typed values as the text of their cells, each with what follows it.
 _Texts = Callable[[list[Any]], list[str]]
 

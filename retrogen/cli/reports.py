@@ -30,8 +30,6 @@ from retrogen.engine.actions import GROUPS, STATUS_FILTERS, action_summary, filt
 from retrogen.engine.analysis import Analysis
 from retrogen.engine.history import weekly_series
 from retrogen.engine.metrics import metrics_summary
-from retrogen.engine.playbook import playbook_markdown
-from retrogen.engine.playbook_cache import DocumentStore, document_key
 
 PLAYBOOK_FORMATS = ("md", "docx")
 
@@ -250,6 +248,10 @@ def playbook(
         retrogen playbook -o playbook.md
         retrogen playbook -o playbook.docx        # the same playbook for Word
     """
+    # The playbook's stores (and, in _playbook_document, Jinja and python-docx): imported by the command that
+    # writes a playbook, not by every table's.
+    from retrogen.engine.playbook_cache import DocumentStore, document_key
+
     chosen = document_format(output, fmt, PLAYBOOK_FORMATS)
     analysis = load_analysis(ctx, today, use_git=not no_git)
     language = lang or get_config(ctx).language
@@ -298,7 +300,8 @@ def _prints_utf8() -> bool:
 
 def _playbook_document(analysis: Analysis, language: str, chosen: str) -> str | bytes:
     """The playbook as a Markdown text or (docx) a Word document's bytes."""
-    # Word's layers only when a Word document is asked for, and not kept
+    # Jinja and Word's layers only when the document is not kept
+    from retrogen.engine.playbook import playbook_markdown
     from retrogen.formats.documents import to_docx
     from retrogen.report.playbook import playbook_blocks
 

@@ -17,7 +17,6 @@ from retrogen.core.errors import RetrogenError
 from retrogen.core.printable import printable
 from retrogen.engine.analysis import Analysis
 from retrogen.formats.tables import FORMATS, formatted, json_parts, to_excel_csv, to_json, with_titles
-from retrogen.report.writers import format_of
 
 format_option = click.option(
     "--format",
@@ -114,6 +113,8 @@ def document_format(output: Path | None, fmt: str | None, formats: Sequence[str]
     """The format of a document (report, playbook): `fmt`, else the one the suffix of `output` names; printed
     without -o, Markdown unless `fmt` says otherwise, never Word."""
     if output is not None:
+        from retrogen.report.writers import format_of  # python-docx: only for a command that writes documents
+
         try:
             return format_of(output, fmt, formats)
         except RetrogenError as exc:

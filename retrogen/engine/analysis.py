@@ -27,9 +27,6 @@ from retrogen.engine.history import (
 )
 from retrogen.engine.loop import ClosedLoop, FollowUp, Verdict, closed_loop, follow_up
 from retrogen.engine.model import KnowledgeBase, Lesson, Review, ReviewBuilder, load_knowledge_base
-from retrogen.engine.playbook import Playbook, build_playbook, tracks_actions
-from retrogen.engine.playbook_cache import MergeStore
-from retrogen.engine.related_cache import WordStore
 from retrogen.engine.targets import ytd_by_kpi, ytd_table
 from retrogen.formats.tables import records
 from retrogen.gate.check import read_knowledge_base
@@ -42,6 +39,7 @@ from retrogen.gate.settings import DEFAULTS
 from retrogen.gate.targets import Target
 
 if TYPE_CHECKING:
+    from retrogen.engine.playbook import Playbook
     from retrogen.engine.related import Match, RelatedIndex
 
 
@@ -414,6 +412,11 @@ class Analysis:
     @cached_property
     @_uncollected
     def playbook(self) -> Playbook:
+        # Jinja and the playbook's stores: imported when the playbook is asked for, not by every table's command.
+        from retrogen.engine.playbook import build_playbook
+        from retrogen.engine.playbook_cache import MergeStore
+        from retrogen.engine.related_cache import WordStore
+
         kept, merged = WordStore.open(self.lasting_folder), MergeStore.open(self.lasting_folder)
         playbook = build_playbook(
             self.knowledge_base.reviews,
@@ -435,6 +438,8 @@ class Analysis:
         tracks. Built for those reviews alone when the whole table was not asked for already (each row
         depends only on its review, its timeline and the closed loop): often none, and no loop or timeline
         to make at all."""
+        from retrogen.engine.playbook import tracks_actions
+
         tracking = [r for r in self.knowledge_base.reviews if tracks_actions(r)]
         # Most of the reviews (or the table built already): the whole table, which the site asks for anyway
         if "actions" in self.__dict__ or 2 * len(tracking) > len(self.knowledge_base.reviews):

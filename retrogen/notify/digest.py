@@ -7,9 +7,11 @@ the action of the review that carries it.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -61,7 +63,13 @@ class OwnerDigest:
     items: tuple[Item, ...]
 
     def count(self, reason: Reason) -> int:
-        return sum(reason in item.reasons for item in self.items)
+        return self._counts[reason]
+
+    @cached_property
+    def _counts(self) -> Counter[Reason]:
+        """The items of each reason, counted once: the digest's title and the owner's section both ask (at
+        10,000 reviews, 100,000 passes over items)."""
+        return Counter(reason for item in self.items for reason in set(item.reasons))
 
     def as_dict(self) -> dict[str, Any]:
         return {

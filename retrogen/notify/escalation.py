@@ -92,12 +92,21 @@ def build_escalations(
     groups: dict[tuple[str, str, str | None, str], list[Escalated]] = {}
     ordered = late.sort_values(["days_late", "review", "id"], ascending=[False, True, True])
     columns = [ordered[name].tolist() for name in ("review", "id", "owner", "action", "days_late")]
+    # Each review's group worked out once, not once per late action (its lead's name is normalised to find it).
+    keys: dict[str, tuple[str, str, str | None, str]] = {}
     for review_id, action_id, owner, action, days_late in zip(*columns, strict=True):
-        review = reviews[str(review_id)]
-        lead = _lead_of(review)
-        # Actions of a review without a lead stay apart per review: each such review is its own problem.
-        key = (review.team, review.language, roster.canonical(lead) if lead else None, "" if lead else review.id)
-        escalated = Escalated(review.id, str(action_id), str(owner), str(action), int(days_late))
+        key = keys.get(review_id)
+        if key is None:
+            review = reviews[str(review_id)]
+            lead = _lead_of(review)
+            # Actions of a review without a lead stay apart per review: each such review is its own problem.
+            key = keys[review_id] = (
+                review.team,
+                review.language,
+                roster.canonical(lead) if lead else None,
+                "" if lead else review.id,
+            )
+        escalated = Escalated(str(review_id), str(action_id), str(owner), str(action), int(days_late))
         groups.setdefault(key, []).append(escalated)
     escalations = []
     for (team_name, language, lead, _), items in sorted(

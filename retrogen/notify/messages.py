@@ -53,8 +53,8 @@ def title(digests: list[OwnerDigest], today: date, language: str = "en") -> str:
     return text["title"].format(day=today.isoformat()) + text["colon"] + _counts(counts, language, keep_zeros=True)
 
 
-def _item_line(item: Item, today: date, style: Style, language: str) -> str:
-    text = words(language)
+def _item_line(item: Item, today: date, style: Style, text: dict[str, str]) -> str:
+    """An item's line, in the reminder's words `text` (looked up once per section, not once per item)."""
     name = f"{item.review}:{item.id}"
     where = style.link(name, item.link) if item.link else name
     when = [text["due"].format(day=item.due.isoformat())]
@@ -67,8 +67,9 @@ def _item_line(item: Item, today: date, style: Style, language: str) -> str:
 
 def owner_section(digest: OwnerDigest, today: date, style: Style, language: str = "en") -> str:
     counts = _counts({r: digest.count(r) for r in Reason}, language, keep_zeros=False)
-    lines = [style.bold(style.escape(digest.owner)) + words(language)["colon"] + counts]
-    return "\n".join(lines + [_item_line(item, today, style, language) for item in digest.items])
+    text = words(language)
+    lines = [style.bold(style.escape(digest.owner)) + text["colon"] + counts]
+    return "\n".join(lines + [_item_line(item, today, style, text) for item in digest.items])
 
 
 def sections(digests: list[OwnerDigest], today: date, style: Style, language: str = "en") -> list[str]:

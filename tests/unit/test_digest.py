@@ -11,7 +11,7 @@ import pytest
 from retrogen.engine.analysis import Analysis, analyse
 from retrogen.formats.urls import SiteUrls
 from retrogen.gate.config import load_config
-from retrogen.notify.digest import Reason, build_digest
+from retrogen.notify.digest import Item, OwnerDigest, Reason, build_digest
 
 from ..cli.test_check_and_new import run
 from ..conftest import TODAY
@@ -107,3 +107,21 @@ def test_an_update_that_keeps_the_status_is_news(knowledge_base: Path) -> None:
     (item,) = build_digest(analysis, owner="孙浩")[0].items
     assert item.last_update == date(2026, 11, 18)
     assert item.reasons == (Reason.OVERDUE,)
+
+
+def test_an_owners_counts_are_those_of_the_items_reasons() -> None:
+    """Counted once and kept: each reason's count is still how many items give it, an item once per reason."""
+
+    def item(number: int, *reasons: Reason) -> Item:
+        return Item("r", f"A{number}", "act", date(2026, 11, 1), None, "open", date(2026, 10, 1), reasons, None)
+
+    items = (
+        item(1, Reason.OVERDUE, Reason.STALE),
+        item(2, Reason.DUE_SOON),
+        item(3, Reason.STALE, Reason.STALE),
+        item(4, Reason.OVERDUE),
+    )
+    digest = OwnerDigest("张伟", items)
+    assert {r: digest.count(r) for r in Reason} == {Reason.OVERDUE: 2, Reason.DUE_SOON: 1, Reason.STALE: 2}
+    assert digest.as_dict()["stale"] == 2
+    assert OwnerDigest("张伟", ()).count(Reason.OVERDUE) == 0

@@ -186,3 +186,16 @@ def test_a_value_json_cannot_write_fails_as_json_dumps_fails() -> None:
     with pytest.raises(TypeError):
         to_json(frame)
     assert to_csv(frame) == _csv_as_the_writer_writes_it(frame)
+
+
+@pytest.mark.parametrize("repeats", [1, 3])
+def test_json_of_text_columns_whether_their_values_repeat_or_not(repeats: int) -> None:
+    """A text column of mostly distinct values (an action's text) is written cell by cell, one that repeats
+    its values once per value: the same text either way, missing cells included."""
+    values = [f'行动 {n} "q"\n' if n % 7 else None for n in range(tables._SAMPLE_CELLS + 50)]
+    text = pd.Series([value for value in values for _ in range(repeats)], dtype="str")
+    frame = pd.DataFrame({"text": text, "team": pd.Series(["华东"] * len(text), dtype="str")})
+    assert tables._mostly_distinct(frame["text"]) is (repeats == 1)
+    assert not tables._mostly_distinct(frame["team"])
+    assert to_json(frame) == _json_as_json_dumps_writes_it(frame)
+    assert to_csv(frame) == _csv_as_the_writer_writes_it(frame)

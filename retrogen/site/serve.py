@@ -37,6 +37,7 @@ from retrogen.site.output import check_places, exclusive
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.livereload import LiveReloadServer
 
 
 @dataclass(frozen=True)
@@ -203,6 +204,20 @@ def serve_url(mkdocs_config: MkDocsConfig) -> str:
     return f"http://{host}:{port}{mount_path}"
 
 
+def announce_when_listening(server: LiveReloadServer, announce: Callable[[], None]) -> None:
+    """Make `server` call `announce` once it listens and watches, as its thread starts serving requests.
+    Announced before `serve()`, as it was, "Serving on" came before the watcher's first look at the inputs:
+    a save made just after it (or during a slow start on a loaded machine) was part of that first look,
+    changed nothing the watcher knew of, and was never shown."""
+    shutdown_delay = server.shutdown_delay
+
+    def serve_forever() -> None:
+        announce()
+        server.serve_forever(shutdown_delay)
+
+    server.serve_thread = threading.Thread(target=serve_forever, name="retrogen-serve")
+
+
 class SiteServer:
     """MkDocs' live-reload server, with a builder that regenerates the pages first."""
 
@@ -262,7 +277,7 @@ class SiteServer:
             for path in watched_inputs(self.regenerator.config):
                 server.watch(str(path))
             server = self.mkdocs_config.plugins.on_serve(server, config=self.mkdocs_config, builder=self.rebuild)
-            on_ready(self.url)
+            announce_when_listening(server, lambda: on_ready(self.url))
             try:
                 server.serve()  # type: ignore[no-untyped-call]
             except KeyboardInterrupt:

@@ -5,6 +5,8 @@ edit are rendered again."""
 from __future__ import annotations
 
 import gc
+import socket
+import threading
 import time
 import weakref
 from collections.abc import Callable
@@ -21,7 +23,7 @@ from retrogen.site import reports
 from retrogen.site.build import generate
 from retrogen.site.memo import PageMemo, digest
 from retrogen.site.pages import SiteBuilder
-from retrogen.site.serve import Regenerator, SiteServer, collecting_after
+from retrogen.site.serve import Regeneration, Regenerator, SiteServer, collecting_after
 
 TODAY = date(2026, 11, 20)
 
@@ -234,3 +236,51 @@ def test_a_glossary_digests_alike_before_and_after_it_is_used() -> None:
     before = digest(glossary)
     assert glossary.concepts("churn again")[1] == ["≈客户流失"]
     assert digest(glossary) == before
+
+
+def test_a_save_made_as_serving_is_announced_is_shown(
+    knowledge_base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "Serving on" is said once the server listens and watches: a save made the moment it is said is
+    regenerated (it was part of the watcher's first look, and never shown, when said before it)."""
+    import mkdocs.livereload
+
+    started: list[mkdocs.livereload.LiveReloadServer] = []
+
+    class Recorded(mkdocs.livereload.LiveReloadServer):
+        def serve(self, *, open_in_browser: bool = False) -> None:
+            started.append(self)
+            super().serve(open_in_browser=open_in_browser)
+
+    monkeypatch.setattr(mkdocs.livereload, "LiveReloadServer", Recorded)
+    regenerator = Regenerator(load_config(knowledge_base / "mkdocs.yml"), TODAY, use_git=False)
+    assert regenerator.regenerate().ok
+    regenerated = threading.Event()
+
+    def notify(regeneration: Regeneration) -> None:
+        if regeneration.changed:
+            regenerated.set()
+
+    def on_ready(url: str) -> None:
+        with socket.create_connection(("127.0.0.1", port), timeout=5):
+            pass  # it listens
+        edit(knowledge_base / "reviews/2026-q2-emea-enterprise.yaml", "objective: ", "objective: 改 ")
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = SiteServer(regenerator, str(tmp_path / "site"), f"127.0.0.1:{port}", notify)
+    serving = threading.Thread(target=server.serve, args=(on_ready,), daemon=True)
+    serving.start()
+    try:
+        # Generous: a loaded machine is slow, and the wait ends as soon as the page is regenerated.
+        assert regenerated.wait(120), "the save made as serving was announced was not regenerated in 120 s"
+    finally:
+        deadline = time.monotonic() + 60
+        while not started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for live in started:
+            live.shutdown()
+        serving.join(60)
+    page = (knowledge_base / ".retrogen/docs/reviews/2026-q2-emea-enterprise.md").read_text(encoding="utf-8")
+    assert "改 " in page

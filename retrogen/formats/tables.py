@@ -90,7 +90,7 @@ def _typed_column(column: pd.Series) -> list[Any]:
         return column.to_numpy().tolist()
     if kind == "f":
         return [round(value, 6) if math.isfinite(value) else None for value in column.to_numpy().tolist()]
-    return [value if type(value) is str else typed(value) for value in column]  # text, the most common, as it is
+    return [value if type(value) is str else typed(value) for value in column.tolist()]  # text, the most common
 
 
 def grouped(rows: list[dict[str, Any]], key: str) -> dict[str, list[dict[str, Any]]]:

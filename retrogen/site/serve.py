@@ -143,12 +143,20 @@ def check_address(dev_addr: str) -> None:
 COLLECT_DELAY_SECONDS = 2.0
 
 
+# The delayed collection not yet run (at most one): a block that starts before it runs cancels it.
+_pending_collection: list[threading.Timer] = []
+
+
 @contextmanager
 def collecting_after(delay: float = 0.0) -> Iterator[None]:
     """Python's cycle collector paused for the block and run once after it (`delay` seconds after it, in a
     thread of its own). A regeneration builds an analysis as large as the one it replaces, and the collector,
     which runs as the heap grows, went through the whole heap several times during one (1.7 s of 6.7 s of CPU
-    at 1,000 reviews); once after it costs 0.4 s."""
+    at 1,000 reviews); once after it costs 0.4 s. A delayed collection still pending when the next block
+    starts is cancelled, not run in the middle of it (it held up a save made within its delay, 0.5 s of the
+    next regeneration at 1,000 reviews): the block's own collection comes after it."""
+    while _pending_collection:
+        _pending_collection.pop().cancel()
     if not gc.isenabled():
         yield
         return
@@ -161,6 +169,7 @@ def collecting_after(delay: float = 0.0) -> Iterator[None]:
             collector = threading.Timer(delay, gc.collect)
             collector.daemon = True
             collector.start()
+            _pending_collection.append(collector)
         else:
             gc.collect()
 

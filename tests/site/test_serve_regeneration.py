@@ -218,6 +218,23 @@ def test_after_a_rebuild_the_collector_runs_once_the_page_is_served(monkeypatch:
     assert len(collected) == 1 and collected[0] - ended >= 0.5
 
 
+def test_a_delayed_collection_does_not_run_in_the_next_regeneration(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A save made within the delay after the last one: its regeneration is not held up by the collection
+    that the last one left pending; that collection happens after it, once."""
+    collected: list[float] = []
+    monkeypatch.setattr(gc, "collect", lambda: collected.append(time.monotonic()))
+    with collecting_after(0.2):
+        pass
+    with collecting_after(0.2):
+        time.sleep(1.0)  # the first block's collection was due in the middle of this one
+        ended = time.monotonic()
+    deadline = ended + 10
+    while not collected and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # a second collection would have come by now
+    assert len(collected) == 1 and collected[0] >= ended, (collected, ended)
+
+
 def test_equal_inputs_digest_alike_whatever_objects_they_share(tmp_path: Path) -> None:
     """Reviews read back from the snapshot share strings that the same reviews read afresh hold twice: their
     pages must digest alike, or a save would render every page again."""

@@ -77,10 +77,11 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def bench_serve(size: int, edits: int = 1) -> None:
+def bench_serve(size: int, edits: int = 1, gap: float = 2.0) -> None:
     """Start `retrogen serve`, wait for its first page, then save `edits` reviews one after another (each a
     different one) and time each from the save to the edited page being served: wall seconds, and the
-    server's CPU seconds (steadier on a shared machine)."""
+    server's CPU seconds (steadier on a shared machine). `gap`: seconds between a page shown and the next
+    save; at 2 s (serve's COLLECT_DELAY_SECONDS) each save lands as the last one's delayed collection runs."""
     folder = prepare(size)
     os.chdir(folder)
     with socket.socket() as sock:
@@ -120,7 +121,7 @@ def bench_serve(size: int, edits: int = 1) -> None:
         ready = time.perf_counter() - started
         visible, cpu = [], []
         for review in reviews:
-            time.sleep(2)
+            time.sleep(gap)
             marker = f"edited-{time.time_ns()}"
             review.write_text(originals[review].replace("objective: ", f"objective: {marker} ", 1))
             started, spent = time.perf_counter(), process_cpu(process.pid)
@@ -130,7 +131,13 @@ def bench_serve(size: int, edits: int = 1) -> None:
             cpu.append(round(process_cpu(process.pid) - spent, 2))
         print(
             json.dumps(
-                {"serve_reviews": size, "first_page_s": round(ready, 1), "edit_visible_s": visible, "edit_cpu_s": cpu}
+                {
+                    "serve_reviews": size,
+                    "gap_s": gap,
+                    "first_page_s": round(ready, 1),
+                    "edit_visible_s": visible,
+                    "edit_cpu_s": cpu,
+                }
             ),
             flush=True,
         )
@@ -147,6 +154,7 @@ def main() -> None:
     parser.add_argument("--serve-size", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=1, help="builds per size, for the spread of the ratio")
     parser.add_argument("--serve-edits", type=int, default=3, help="edits timed under one serve, one review each")
+    parser.add_argument("--serve-gap", type=float, default=2.0, help="seconds from a page shown to the next save")
     args = parser.parse_args()
     print("| reviews | retrogen build | peak | plain mkdocs build | peak | ratio | site | search index |")
     print("|---|---|---|---|---|---|---|---|")
@@ -154,7 +162,7 @@ def main() -> None:
         for _ in range(args.repeat):
             bench_build(size)
     if args.serve_size:
-        bench_serve(args.serve_size, args.serve_edits)
+        bench_serve(args.serve_size, args.serve_edits, args.serve_gap)
 
 
 if __name__ == "__main__":

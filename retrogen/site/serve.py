@@ -37,6 +37,7 @@ from retrogen.site.output import check_places, exclusive
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.livereload import LiveReloadServer
 
 
 @dataclass(frozen=True)
@@ -142,12 +143,20 @@ def check_address(dev_addr: str) -> None:
 COLLECT_DELAY_SECONDS = 2.0
 
 
+# The delayed collection not yet run (at most one): a block that starts before it runs cancels it.
+_pending_collection: list[threading.Timer] = []
+
+
 @contextmanager
 def collecting_after(delay: float = 0.0) -> Iterator[None]:
     """Python's cycle collector paused for the block and run once after it (`delay` seconds after it, in a
     thread of its own). A regeneration builds an analysis as large as the one it replaces, and the collector,
     which runs as the heap grows, went through the whole heap several times during one (1.7 s of 6.7 s of CPU
-    at 1,000 reviews); once after it costs 0.4 s."""
+    at 1,000 reviews); once after it costs 0.4 s. A delayed collection still pending when the next block
+    starts is cancelled, not run in the middle of it (it held up a save made within its delay, 0.5 s of the
+    next regeneration at 1,000 reviews): the block's own collection comes after it."""
+    while _pending_collection:
+        _pending_collection.pop().cancel()
     if not gc.isenabled():
         yield
         return
@@ -160,6 +169,7 @@ def collecting_after(delay: float = 0.0) -> Iterator[None]:
             collector = threading.Timer(delay, gc.collect)
             collector.daemon = True
             collector.start()
+            _pending_collection.append(collector)
         else:
             gc.collect()
 
@@ -201,6 +211,20 @@ def serve_url(mkdocs_config: MkDocsConfig) -> str:
     host, port = mkdocs_config.dev_addr
     mount_path = ("/" + urlsplit(mkdocs_config.site_url or "/").path.lstrip("/")).rstrip("/") + "/"
     return f"http://{host}:{port}{mount_path}"
+
+
+def announce_when_listening(server: LiveReloadServer, announce: Callable[[], None]) -> None:
+    """Make `server` call `announce` once it listens and watches, as its thread starts serving requests.
+    Announced before `serve()`, as it was, "Serving on" came before the watcher's first look at the inputs:
+    a save made just after it (or during a slow start on a loaded machine) was part of that first look,
+    changed nothing the watcher knew of, and was never shown."""
+    shutdown_delay = server.shutdown_delay
+
+    def serve_forever() -> None:
+        announce()
+        server.serve_forever(shutdown_delay)
+
+    server.serve_thread = threading.Thread(target=serve_forever, name="retrogen-serve")
 
 
 class SiteServer:
@@ -262,7 +286,7 @@ class SiteServer:
             for path in watched_inputs(self.regenerator.config):
                 server.watch(str(path))
             server = self.mkdocs_config.plugins.on_serve(server, config=self.mkdocs_config, builder=self.rebuild)
-            on_ready(self.url)
+            announce_when_listening(server, lambda: on_ready(self.url))
             try:
                 server.serve()  # type: ignore[no-untyped-call]
             except KeyboardInterrupt:

@@ -27,22 +27,18 @@ def free_port() -> int:
         return port
 
 
+# How long a step may take before the test gives up. Generous: on a loaded machine (a test run beside CI)
+# the first build alone took over a minute; every wait ends as soon as what it waits for is seen.
+DEADLINE = 180.0
+
+
 def fetch(url: str) -> str:
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:
+        with urllib.request.urlopen(url, timeout=10) as response:
             body: bytes = response.read()
             return body.decode()
     except OSError:
         return ""
-
-
-def wait_for(condition: Callable[[], bool], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.25)
-    return False
 
 
 @dataclass
@@ -58,6 +54,32 @@ class Server:
     def regenerations(self) -> list[str]:
         return [line for line in self.log.splitlines() if "regenerated" in line]
 
+    def wait_for(self, condition: Callable[[], bool], what: str, seconds: float = DEADLINE) -> None:
+        """Poll until `condition` holds; fail naming `what` if the server stops or `seconds` pass first."""
+        deadline = time.monotonic() + seconds
+        while not condition():
+            if self.process.poll() is not None:
+                pytest.fail(f"the server stopped (exit {self.process.returncode}) before {what}\n{self.log}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"not within {seconds:.0f} s: {what}\n{self.log}")
+            time.sleep(0.25)
+
+    def wait_until_serving(self) -> None:
+        """ "Serving on" is said once the server listens and watches the inputs (retrogen/site/serve.py): a
+        save from then on is seen."""
+        self.wait_for(lambda: "Serving on" in self.log, "the server says it is serving")
+
+    def epoch(self) -> int:
+        """The version of the site the server shows: MkDocs' live-reload endpoint answers at once with it when
+        asked about an older one (0), and it changes each time the server has handled a save."""
+        answer = fetch(self.url + "livereload/0/0")
+        return int(answer) if answer.isdigit() else 0
+
+    def wait_until_handled(self, epoch: int, what: str) -> None:
+        """Wait until the server has handled a save made after it showed version `epoch`: its build loop
+        finished a round, whatever the round did."""
+        self.wait_for(lambda: self.epoch() > epoch, f"the server handles {what}")
+
 
 @contextmanager
 def serving(knowledge_base: Path, tmp_path: Path) -> Iterator[Server]:
@@ -72,13 +94,16 @@ def serving(knowledge_base: Path, tmp_path: Path) -> Iterator[Server]:
             env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
         )
         try:
-            yield Server(process, f"http://127.0.0.1:{port}/", log_path)
+            server = Server(process, f"http://127.0.0.1:{port}/", log_path)
+            server.wait_until_serving()
+            yield server
         finally:
             process.send_signal(signal.SIGINT)
             try:
-                process.wait(timeout=20)
+                process.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait()
 
 
 def cpu_seconds(pid: int) -> float:
@@ -101,15 +126,14 @@ def test_edit_is_served_and_broken_edit_keeps_last_good_site(knowledge_base: Pat
     review = knowledge_base / "reviews" / "2026-q1-east-sales.yaml"
     with serving(knowledge_base, tmp_path) as server:
         page = server.url + "reviews/2026-q1-east-sales/"
-        assert wait_for(lambda: "春节后新客户开发放缓" in fetch(page), 90), server.log
+        server.wait_for(lambda: "春节后新客户开发放缓" in fetch(page), "the review's page is served")
         assert f"Serving on {server.url}" in server.log
         review.write_text(review.read_text().replace("春节后新客户开发放缓", "节后线索断档"))
-        assert wait_for(lambda: "节后线索断档" in fetch(page), 60), server.log
+        server.wait_for(lambda: "节后线索断档" in fetch(page), "the edit is served")
         review.write_text(review.read_text() + "onwer: nobody\n")
-        time.sleep(3)
+        server.wait_for(lambda: "RG101" in server.log, "the broken edit's finding is printed")
+        server.wait_for(lambda: "last good site" in server.log, "the last good site is said to stay up")
         assert "节后线索断档" in fetch(page)  # the last good site stays up
-        assert wait_for(lambda: "RG101" in server.log, 30)
-        assert "last good site" in server.log
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads CPU time from /proc (Linux)")
@@ -117,16 +141,18 @@ def test_a_save_regenerates_once_then_the_server_is_idle(knowledge_base: Path, t
     review = knowledge_base / "reviews" / "2026-q3-east-sales.yaml"
     with serving(knowledge_base, tmp_path) as server:
         page = server.url + "reviews/2026-q3-east-sales/"
-        assert wait_for(lambda: "华东" in fetch(page), 90), server.log
-        time.sleep(3)  # idle: the first build is done
+        server.wait_for(lambda: "华东" in fetch(page), "the review's page is served")
         before = server.regenerations()
         review.write_text(review.read_text().replace("title: ", "title: 已改 ", 1))
-        assert wait_for(lambda: "已改" in fetch(page), 60), server.log
-        time.sleep(1)  # the save's one rebuild has finished once its page is served
+        # A page is served only once the build under way has finished: seen edited, the save's rebuild is over.
+        server.wait_for(lambda: "已改" in fetch(page), "the edit is served")
+        epoch = server.epoch()
+        time.sleep(1)
         start = cpu_seconds(server.process.pid)
         time.sleep(10)
         spent = cpu_seconds(server.process.pid) - start
         after = server.regenerations()
+        assert server.epoch() == epoch, f"rebuilt again with nothing saved\n{server.log}"
         assert spent < 0.5, f"{spent:.2f} s of CPU in 10 s after one save\n{server.log}"
         assert len(after) == len(before) + 1, server.log
         assert not [line for line in after if " 0 pages" in line], server.log
@@ -136,12 +162,11 @@ def test_a_save_regenerates_once_then_the_server_is_idle(knowledge_base: Path, t
 def test_a_save_that_changes_nothing_says_nothing(knowledge_base: Path, tmp_path: Path) -> None:
     review = knowledge_base / "reviews" / "2026-q3-east-sales.yaml"
     with serving(knowledge_base, tmp_path) as server:
-        assert wait_for(lambda: "Serving on" in server.log, 90), server.log
-        before = server.log
+        before, epoch = server.log, server.epoch()
         review.write_text(review.read_text())  # saved again, unchanged
         review.touch()
         (knowledge_base / "reviews" / "notes.txt").write_text("not a review")  # not an input
-        time.sleep(4)
+        server.wait_until_handled(epoch, "the unchanged save")
         assert server.log == before
 
 
@@ -149,7 +174,8 @@ def test_a_deleted_review_leaves_the_site_and_a_new_one_joins_it(knowledge_base:
     reviews = knowledge_base / "reviews"
     with serving(knowledge_base, tmp_path) as server:
         index, added = server.url + "reviews/", server.url + "reviews/2026-contoso-deal/"
-        assert wait_for(lambda: "Northwind RFP" in fetch(server.url + "reviews/2026-northwind-fleet-deal/"), 90)
+        northwind = server.url + "reviews/2026-northwind-fleet-deal/"
+        server.wait_for(lambda: "Northwind RFP" in fetch(northwind), "the review's page is served")
         # Saved as editors do: to a temporary name, then renamed onto the review's name.
         text = (reviews / "2026-northwind-fleet-deal.yaml").read_text()
         (reviews / ".copy.tmp").write_text(
@@ -158,20 +184,20 @@ def test_a_deleted_review_leaves_the_site_and_a_new_one_joins_it(knowledge_base:
             )
         )
         (reviews / ".copy.tmp").rename(reviews / "2026-contoso-deal.yaml")
-        assert wait_for(lambda: "2026-contoso-deal" in fetch(index), 60), server.log
+        server.wait_for(lambda: "2026-contoso-deal" in fetch(index), "the new review is listed")
         assert "Contoso RFP" in fetch(added)
         (reviews / "2026-contoso-deal.yaml").unlink()
-        assert wait_for(lambda: "Contoso RFP" not in fetch(added), 60), server.log
+        server.wait_for(lambda: "Contoso RFP" not in fetch(added), "the deleted review's page is gone")
         assert "2026-contoso-deal" not in fetch(index)
 
 
 def test_an_edited_configuration_regenerates_the_pages(knowledge_base: Path, tmp_path: Path) -> None:
     config = knowledge_base / "mkdocs.yml"
     with serving(knowledge_base, tmp_path) as server:
-        assert wait_for(lambda: "Serving on" in server.log, 90), server.log
+        epoch = server.epoch()
         config.write_text(config.read_text() + "\n# an edit of a comment changes no page\n")
-        time.sleep(3)
+        server.wait_until_handled(epoch, "the edit of a comment")
         assert "regenerated" not in server.log.split("Serving on")[1], server.log
         config.write_text(config.read_text().replace("extra:\n  retrogen:\n", "extra:\n  retrogen:\n    bogus: 1\n"))
-        assert wait_for(lambda: "extra.retrogen.bogus is not a setting" in server.log, 30), server.log
-        assert "last good site" in server.log
+        server.wait_for(lambda: "extra.retrogen.bogus is not a setting" in server.log, "the bad setting is named")
+        server.wait_for(lambda: "last good site" in server.log, "the last good site is said to stay up")

@@ -5,6 +5,8 @@ edit are rendered again."""
 from __future__ import annotations
 
 import gc
+import socket
+import threading
 import time
 import weakref
 from collections.abc import Callable
@@ -21,7 +23,7 @@ from retrogen.site import reports
 from retrogen.site.build import generate
 from retrogen.site.memo import PageMemo, digest
 from retrogen.site.pages import SiteBuilder
-from retrogen.site.serve import Regenerator, SiteServer, collecting_after
+from retrogen.site.serve import Regeneration, Regenerator, SiteServer, collecting_after
 
 TODAY = date(2026, 11, 20)
 
@@ -216,6 +218,23 @@ def test_after_a_rebuild_the_collector_runs_once_the_page_is_served(monkeypatch:
     assert len(collected) == 1 and collected[0] - ended >= 0.5
 
 
+def test_a_delayed_collection_does_not_run_in_the_next_regeneration(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A save made within the delay after the last one: its regeneration is not held up by the collection
+    that the last one left pending; that collection happens after it, once."""
+    collected: list[float] = []
+    monkeypatch.setattr(gc, "collect", lambda: collected.append(time.monotonic()))
+    with collecting_after(0.2):
+        pass
+    with collecting_after(0.2):
+        time.sleep(1.0)  # the first block's collection was due in the middle of this one
+        ended = time.monotonic()
+    deadline = ended + 10
+    while not collected and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # a second collection would have come by now
+    assert len(collected) == 1 and collected[0] >= ended, (collected, ended)
+
+
 def test_equal_inputs_digest_alike_whatever_objects_they_share(tmp_path: Path) -> None:
     """Reviews read back from the snapshot share strings that the same reviews read afresh hold twice: their
     pages must digest alike, or a save would render every page again."""
@@ -234,3 +253,51 @@ def test_a_glossary_digests_alike_before_and_after_it_is_used() -> None:
     before = digest(glossary)
     assert glossary.concepts("churn again")[1] == ["≈客户流失"]
     assert digest(glossary) == before
+
+
+def test_a_save_made_as_serving_is_announced_is_shown(
+    knowledge_base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "Serving on" is said once the server listens and watches: a save made the moment it is said is
+    regenerated (it was part of the watcher's first look, and never shown, when said before it)."""
+    import mkdocs.livereload
+
+    started: list[mkdocs.livereload.LiveReloadServer] = []
+
+    class Recorded(mkdocs.livereload.LiveReloadServer):
+        def serve(self, *, open_in_browser: bool = False) -> None:
+            started.append(self)
+            super().serve(open_in_browser=open_in_browser)
+
+    monkeypatch.setattr(mkdocs.livereload, "LiveReloadServer", Recorded)
+    regenerator = Regenerator(load_config(knowledge_base / "mkdocs.yml"), TODAY, use_git=False)
+    assert regenerator.regenerate().ok
+    regenerated = threading.Event()
+
+    def notify(regeneration: Regeneration) -> None:
+        if regeneration.changed:
+            regenerated.set()
+
+    def on_ready(url: str) -> None:
+        with socket.create_connection(("127.0.0.1", port), timeout=5):
+            pass  # it listens
+        edit(knowledge_base / "reviews/2026-q2-emea-enterprise.yaml", "objective: ", "objective: 改 ")
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = SiteServer(regenerator, str(tmp_path / "site"), f"127.0.0.1:{port}", notify)
+    serving = threading.Thread(target=server.serve, args=(on_ready,), daemon=True)
+    serving.start()
+    try:
+        # Generous: a loaded machine is slow, and the wait ends as soon as the page is regenerated.
+        assert regenerated.wait(120), "the save made as serving was announced was not regenerated in 120 s"
+    finally:
+        deadline = time.monotonic() + 60
+        while not started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for live in started:
+            live.shutdown()
+        serving.join(60)
+    page = (knowledge_base / ".retrogen/docs/reviews/2026-q2-emea-enterprise.md").read_text(encoding="utf-8")
+    assert "改 " in page

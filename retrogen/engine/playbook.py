@@ -11,12 +11,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, cached_property
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 from markupsafe import Markup, escape
 
 from retrogen.core.bulk import collector_paused
+from retrogen.core.digests import digest
 from retrogen.core.words import catalogue
 from retrogen.engine.loop import DECIDED, Verdict
 from retrogen.engine.metrics import is_recurring
@@ -28,7 +30,7 @@ from retrogen.gate.glossary import CONCEPT, SEED, Glossary
 from retrogen.gate.settings import DEFAULTS
 
 if TYPE_CHECKING:
-    from retrogen.engine.playbook_cache import MergeStore
+    from retrogen.engine.playbook_cache import MergeStore, PracticeStore
     from retrogen.engine.related_cache import WordStore
 
 # Two lessons of a theme say the same thing when their term sets overlap at least this much (Ochiai: shared
@@ -484,12 +486,52 @@ def reach(reviews: int, teams: int, last_seen: date, text: dict[str, str]) -> st
     )
 
 
+def practice_key(practice: Practice, themed: bool, language: str, review_link: Callable[[str], str] | None) -> str:
+    """A digest of all that a practice's block of the document (playbook_practice.md.j2) shows, in `language`,
+    in a section with a theme or not (`themed`): what the block is kept by (playbook_cache.PracticeStore)."""
+    reviews, also = practice.reviews, [s.lesson for s in practice.also]
+    # Columns of plain strings, numbers and booleans, made and pickled in C: a practice's sources run to
+    # thousands
+    shown = (
+        language,
+        themed,
+        practice.number,
+        practice.proven,
+        practice.is_pitfall,
+        practice.statement.lesson.lesson,
+        list(map(attrgetter("type"), also)),
+        list(map(attrgetter("lesson"), also)),
+        practice.applies_to,
+        None if themed else practice.tags,
+        practice.teams,
+        practice.last_seen.toordinal(),
+        practice.single_source,
+        list(map(attrgetter("title"), reviews)),
+        list(map(attrgetter("team"), reviews)),
+        list(map(date.toordinal, map(attrgetter("held_on"), reviews))),
+        [review_link(r.id) for r in reviews] if review_link else None,
+        [(t.action.action, t.action.owner, iso(t.action.due), t.state, t.verification) for t in practice.actions],
+        practice.needs_action,
+    )
+    return digest(shown).hex()
+
+
 def playbook_markdown(
-    playbook: Playbook, language: str, today: date, review_link: Callable[[str], str] | None = None
+    playbook: Playbook,
+    language: str,
+    today: date,
+    review_link: Callable[[str], str] | None = None,
+    *,
+    kept: PracticeStore | None = None,
 ) -> str:
     """The playbook as one Markdown document; with `review_link` (a review's id to its link), sources link to
-    review pages (the site)."""
-    template = environment("templates").get_template("playbook.md.j2")
+    review pages (the site). `kept`: the practices' blocks kept between runs, used again where nothing of a
+    practice changed."""
+    templates = environment("templates")
+    template, practice_template = (
+        templates.get_template("playbook.md.j2"),
+        templates.get_template("playbook_practice.md.j2"),
+    )
     text = catalogue(language).labels
     # The lines a practice repeats per lesson and per review, escaped here once per value: at 10,000 reviews
     # they are most of the document, and a team or a title is named by many practices.
@@ -509,14 +551,22 @@ def playbook_markdown(
 
         return Markup("; ".join(f"{named(r)} · {inert(r.team)} · {iso(r.held_on)}" for r in practice.reviews))
 
+    def block(practice: Practice, theme: str) -> Markup:
+        def render() -> str:
+            return practice_template.render(
+                practice=practice,
+                themed=bool(theme),
+                text=text,
+                reach=reach,
+                also=also,
+                applies_to=applies_to,
+                sources=sources,
+            )
+
+        if kept is None:
+            return Markup(render())
+        # the block as rendered before: its text escaped then
+        return Markup(kept.block(practice_key(practice, bool(theme), language, review_link), render))
+
     with collector_paused():  # 90,000 escaped texts and Jinja's loops over them: no garbage, 0.1 s of passes
-        return template.render(
-            playbook=playbook,
-            text=text,
-            today=today,
-            review_link=review_link,
-            reach=reach,
-            also=also,
-            applies_to=applies_to,
-            sources=sources,
-        )
+        return template.render(playbook=playbook, text=text, today=today, reach=reach, block=block)

@@ -28,7 +28,7 @@ import json
 import os
 import pickle
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from functools import lru_cache
 from importlib import metadata
@@ -52,6 +52,9 @@ DOCUMENT_NAMES = {"md": "playbook-md.kept", "docx": "playbook-docx.kept"}
 DOCUMENT_FORMAT = 1
 # What renders the document and merges its lessons besides retrogen: another version may write it otherwise.
 _RENDERERS = ("jinja2", "markupsafe", "python-docx", "jieba")
+# The practices' Markdown (PracticeStore) and its layout
+PRACTICES_NAME = "playbook-practices.json"
+PRACTICES_FORMAT = 1
 _HEADER_LIMIT = 4096  # a header line is about 150 bytes: a file without one this soon is none of ours
 _CHUNK = 1 << 20
 
@@ -300,3 +303,61 @@ class DocumentStore:
 
         with contextlib.suppress(OSError):  # a cache: a run that cannot keep it still answers
             write_atomic_with(self.path, write)
+
+
+class PracticeStore:
+    """One run's use of the kept Markdown of each practice (playbook-practices.json): a practice whose key
+    (engine.playbook.practice_key: a digest of all its block shows) was rendered by the same retrogen is used
+    again as it was, so a lesson's edit renders again only the practices it touched, not 10 MB of document.
+    The file holds the blocks this run used, written again when one was rendered afresh or one went unused."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.notices: list[str] = []
+        self._kept: dict[str, str] | None = None
+        self._used: dict[str, str] = {}
+        self._rendered = False
+
+    @classmethod
+    def open(cls, folder: Path | None) -> PracticeStore | None:
+        """The store in `folder` (gate.index.lasting_folder: None where nothing may be kept), or None where it
+        cannot be written."""
+        if folder is None:
+            return None
+        store = cls(folder / PRACTICES_NAME)
+        return None if store.path.exists() and not os.access(store.path, os.W_OK) else store
+
+    def block(self, key: str, render: Callable[[], str]) -> str:
+        """The practice's block kept by `key`, else `render()` (kept from now on)."""
+        kept = self._read().get(key)
+        if kept is None:
+            kept, self._rendered = render(), True
+        self._used[key] = kept
+        return kept
+
+    def keep(self) -> None:
+        """Write the blocks this run used, where they are not what the file holds."""
+        if not self._rendered and self._used.keys() == self._read().keys():
+            return
+        document = {"format": PRACTICES_FORMAT, "code": _document_code().hex(), "blocks": self._used}
+        with contextlib.suppress(OSError):  # a cache: a run that cannot keep it still answers
+            write_atomic(self.path, json.dumps(document, ensure_ascii=False, separators=(",", ":")))
+
+    def _read(self) -> dict[str, str]:
+        """The file's blocks, read once; {} when there is none, or none of this format and code."""
+        if self._kept is None:
+            self._kept = {}
+            try:
+                document = json.loads(self.path.read_bytes())
+            except FileNotFoundError:
+                return self._kept
+            except (OSError, ValueError) as exc:
+                self.notices.append(f"{self.path}: unreadable ({exc}); rebuilding it")
+                return self._kept
+            blocks = document.get("blocks") if type(document) is dict else None
+            if type(blocks) is not dict or not set(map(type, blocks.values())) <= {str}:
+                self.notices.append(f"{self.path}: not what this retrogen writes; rebuilding it")
+                return self._kept
+            if document.get("format") == PRACTICES_FORMAT and document.get("code") == _document_code().hex():
+                self._kept = blocks
+        return self._kept

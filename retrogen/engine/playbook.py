@@ -57,6 +57,10 @@ SAME_CONCEPTS = 2
 # (a section per single lesson turns the playbook back into a list).
 MIN_SECTION_LESSONS = 2
 
+# A merge that compares again at most this many lessons finds their words afresh (jieba, about a millisecond
+# each) rather than reading every lesson's from the store (a quarter second at 10,000 reviews)
+FEW_BETWEEN = 100
+
 _SINGLE_HAN = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -279,21 +283,48 @@ def _merged(
     from retrogen.engine.playbook_cache import lesson_keys, merge_key  # the stores' module reads this one
 
     ordered = merge_order(sources)
+
+    def all_words() -> dict[str, list[str]] | None:
+        return kept.words((s.lesson.lesson for s in ordered), glossary) if kept is not None else None
+
     if merged is None:
-        words = kept.words((s.lesson.lesson for s in ordered), glossary) if kept is not None else None
-        return practices_of(ordered, assign_practices(ordered, glossary, words))
+        return practices_of(ordered, assign_practices(ordered, glossary, all_words()))
     key = merge_key(ordered, glossary)
     assignment = merged.assignment(key, len(ordered))
     if assignment is None:
-        words = kept.words((s.lesson.lesson for s in ordered), glossary) if kept is not None else None
         lessons = lesson_keys(ordered)
         earlier = merged.earlier(glossary)
+        words: Mapping[str, list[str]] | None = None
         if earlier is not None:
+            # Compared again: the earlier merge's statements, whose words its file keeps, and the few lessons
+            # between (found afresh), not all lessons' words (10 MB at 10,000 reviews) read for them
+            prefix, suffix = changed_span(earlier[0], lessons)
+            few = len(lessons) - prefix - suffix <= FEW_BETWEEN
+            words = merged.statement_words() if few else all_words()
             assignment = reassign_practices(ordered, lessons, earlier, glossary, words)
         if assignment is None:
+            words = all_words()
             assignment = assign_practices(ordered, glossary, words)
-        merged.keep(key, assignment, glossary, lessons)
+        merged.keep(key, assignment, glossary, lessons, statement_words(ordered, assignment, glossary, words))
     return practices_of(ordered, assignment)
+
+
+def statement_words(
+    ordered: Sequence[Source],
+    assignment: Sequence[int],
+    glossary: Glossary,
+    words: Mapping[str, list[str]] | None,
+) -> dict[str, list[str]]:
+    """The words of each lesson that starts a practice (a statement), by text: from `words`, else found."""
+    found: dict[str, list[str]] = {}
+    started = 0
+    for source, number in zip(ordered, assignment, strict=True):
+        if number == started:
+            started += 1
+            text = source.lesson.lesson
+            known = words.get(text) if words is not None else None
+            found[text] = known if known is not None else text_words(text, glossary)
+    return found
 
 
 def merge_order(sources: Iterable[Source]) -> list[Source]:
@@ -335,14 +366,7 @@ def reassign_practices(
     started no practice, before the edit or after it, every statement is the same lesson with the same number,
     so the prefix and the suffix choose as before and only the lessons between are scored again."""
     before, chosen = earlier
-    prefix = 0
-    for old, new in zip(before, lessons, strict=False):
-        if old != new:
-            break
-        prefix += 1
-    suffix = 0
-    while suffix < min(len(before), len(lessons)) - prefix and before[-1 - suffix] == lessons[-1 - suffix]:
-        suffix += 1
+    prefix, suffix = changed_span(before, lessons)
     merge = _Statements(glossary, words)
     started = 0  # the practices started before each lesson of the earlier merge
     for index, number in enumerate(chosen[: len(before) - suffix]):
@@ -358,6 +382,19 @@ def reassign_practices(
             return None  # it starts a practice now: the lessons after it may join it
         between.append(number)
     return [*chosen[:prefix], *between, *chosen[len(before) - suffix :]]
+
+
+def changed_span(before: Sequence[str], lessons: Sequence[str]) -> tuple[int, int]:
+    """How many lessons (their keys) two merges share at the start, and then at the end."""
+    prefix = 0
+    for old, new in zip(before, lessons, strict=False):
+        if old != new:
+            break
+        prefix += 1
+    suffix = 0
+    while suffix < min(len(before), len(lessons)) - prefix and before[-1 - suffix] == lessons[-1 - suffix]:
+        suffix += 1
+    return prefix, suffix
 
 
 class _Statements:

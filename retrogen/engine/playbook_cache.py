@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import itertools
 import json
 import os
 import pickle
@@ -46,7 +47,7 @@ from retrogen.gate.glossary import Glossary
 
 MERGE_NAME = "playbook-merge.json"
 # The layout of the file; one of another format is merged afresh.
-FORMAT = 2
+FORMAT = 3
 # The kept document of each format (playbook --format); its layout: a JSON header line, then the document.
 DOCUMENT_NAMES = {"md": "playbook-md.kept", "docx": "playbook-docx.kept"}
 DOCUMENT_FORMAT = 1
@@ -134,16 +135,37 @@ class MergeStore:
             return None
         return lessons, cast(list[int], kept)  # checked
 
-    def keep(self, key: str, assignment: list[int], glossary: Glossary, lessons: list[str]) -> None:
+    def statement_words(self) -> dict[str, list[str]]:
+        """The words (text.text_words) of the kept merge's statements by text, found with the glossary and code
+        of earlier()'s; {} where the file holds none."""
+        words = self._read().get("statements", {})
+        if type(words) is not dict or not (
+            set(map(type, words.values())) <= {list}
+            and set(map(type, itertools.chain.from_iterable(words.values()))) <= {str}
+        ):
+            self.notices.append(f"{self.path}: not what this retrogen writes; rebuilding it")
+            return {}
+        return words
+
+    def keep(
+        self,
+        key: str,
+        assignment: list[int],
+        glossary: Glossary,
+        lessons: list[str],
+        statements: dict[str, list[str]],
+    ) -> None:
+        """Keep the merge; `statements`: its statements' words by text, which a later merge compares again."""
         document = {
             "format": FORMAT,
             "key": key,
             "base": _base_key(glossary),
             "lessons": lessons,
             "practices": assignment,
+            "statements": statements,
         }
         with contextlib.suppress(OSError):  # a cache: a run that cannot keep it still answers
-            write_atomic(self.path, json.dumps(document, separators=(",", ":")))
+            write_atomic(self.path, json.dumps(document, ensure_ascii=False, separators=(",", ":")))
 
     def _read(self) -> dict[str, Any]:
         """The file's document, read once; {} when there is none, or none of this format."""

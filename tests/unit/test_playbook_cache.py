@@ -31,6 +31,7 @@ from retrogen.engine.playbook_cache import (
     document_key,
     lesson_keys,
 )
+from retrogen.engine.related_cache import WordStore
 from retrogen.gate.config import load_config
 from retrogen.gate.glossary import Glossary
 
@@ -260,8 +261,24 @@ def test_an_edited_lesson_that_starts_no_practice_is_merged_alone(tmp_path: Path
     )
     changed = [*reviews[:place], dataclasses.replace(reviews[place], lessons=lessons), *reviews[place + 1 :]]
     expected, _ = playbook_of(changed, None)
-    assert playbook_of(changed, tmp_path) == (expected, [])
+    kept = json.loads((tmp_path / MERGE_NAME).read_text(encoding="utf-8"))
+    # the statements' words from the merge's file, the edited lesson's found afresh: no lesson's read from the
+    # word store
+    found: list[str] = []
+    original = playbook_module.text_words
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(
+            playbook_module, "text_words", lambda text, glossary: found.append(text) or original(text, glossary)
+        )
+        patched.setattr(WordStore, "words", lambda *args: pytest.fail("all lessons' words read"))
+        assert playbook_of(changed, tmp_path) == (expected, [])
+    assert found == [joined.lesson.lesson + " "]
     assert merges == [len(ordered)]  # the run without the store; the one with it merged from the earlier
+    # statements' words not what this retrogen writes: said, and found afresh
+    (tmp_path / MERGE_NAME).write_text(json.dumps({**kept, "statements": {"x": [1]}}), encoding="utf-8")
+    markdown, notices = playbook_of(changed, tmp_path)
+    assert markdown == expected and notices and "not what this retrogen writes" in notices[0]
+    assert merges == [len(ordered)]
 
 
 def kept_blocks(

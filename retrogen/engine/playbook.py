@@ -289,10 +289,10 @@ def _merged(
 
     if merged is None:
         return practices_of(ordered, assign_practices(ordered, glossary, all_words()))
-    key = merge_key(ordered, glossary)
+    lessons = lesson_keys(ordered)
+    key = merge_key(lessons, glossary)
     assignment = merged.assignment(key, len(ordered))
     if assignment is None:
-        lessons = lesson_keys(ordered)
         earlier = merged.earlier(glossary)
         words: Mapping[str, list[str]] | None = None
         if earlier is not None:

@@ -69,12 +69,11 @@ def _merge_code() -> bytes:
     return digest.digest()
 
 
-def merge_key(ordered: Sequence[Source], glossary: Glossary) -> str:
-    """What the merge of `ordered` (lessons in engine.playbook.merge_order) is kept by."""
+def merge_key(lessons: Sequence[str], glossary: Glossary) -> str:
+    """What the merge of lessons is kept by; `lessons`: their keys (lesson_keys) in engine.playbook.merge_order,
+    made once for this key and for a merge from the earlier one."""
     digest = hashlib.sha256(_merge_code() + glossary_key(glossary))
-    lessons = [s.lesson for s in ordered]
-    digest.update(json.dumps([lesson.lesson for lesson in lessons], ensure_ascii=False).encode("utf-8"))
-    digest.update(json.dumps([lesson.tags for lesson in lessons], ensure_ascii=False).encode("utf-8"))
+    digest.update("".join(lessons).encode("ascii"))
     return digest.hexdigest()
 
 

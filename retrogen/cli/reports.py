@@ -302,6 +302,7 @@ def _playbook_document(analysis: Analysis, language: str, chosen: str) -> str | 
     """The playbook as a Markdown text or (docx) a Word document's bytes."""
     # Jinja and Word's layers only when the document is not kept
     from retrogen.engine.playbook import playbook_markdown
+    from retrogen.engine.playbook_cache import PracticeStore
     from retrogen.formats.documents import to_docx
     from retrogen.report.playbook import playbook_blocks
 
@@ -310,4 +311,9 @@ def _playbook_document(analysis: Analysis, language: str, chosen: str) -> str | 
         words = catalogue(language).labels
         footer = f"{words['playbook']} · {words['as_of']} {analysis.today}"
         return to_docx(playbook_blocks(practices, language, analysis.today), language, footer)
-    return playbook_markdown(practices, language, analysis.today)
+    kept = PracticeStore.open(analysis.lasting_folder)
+    markdown = playbook_markdown(practices, language, analysis.today, kept=kept)
+    if kept is not None:
+        kept.keep()
+        analysis.cache_notices.extend(kept.notices)
+    return markdown

@@ -11,12 +11,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, cached_property
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 from markupsafe import Markup, escape
 
 from retrogen.core.bulk import collector_paused
+from retrogen.core.digests import digest
 from retrogen.core.words import catalogue
 from retrogen.engine.loop import DECIDED, Verdict
 from retrogen.engine.metrics import is_recurring
@@ -28,7 +30,7 @@ from retrogen.gate.glossary import CONCEPT, SEED, Glossary
 from retrogen.gate.settings import DEFAULTS
 
 if TYPE_CHECKING:
-    from retrogen.engine.playbook_cache import MergeStore
+    from retrogen.engine.playbook_cache import MergeStore, PracticeStore
     from retrogen.engine.related_cache import WordStore
 
 # Two lessons of a theme say the same thing when their term sets overlap at least this much (Ochiai: shared
@@ -54,6 +56,10 @@ SAME_CONCEPTS = 2
 # A theme carried by fewer lessons than this gets no section of its own; its practices join "other practices"
 # (a section per single lesson turns the playbook back into a list).
 MIN_SECTION_LESSONS = 2
+
+# A merge that compares again at most this many lessons finds their words afresh (jieba, about a millisecond
+# each) rather than reading every lesson's from the store (a quarter second at 10,000 reviews)
+FEW_BETWEEN = 100
 
 _SINGLE_HAN = re.compile(r"[\u3400-\u9fff]")
 
@@ -277,21 +283,48 @@ def _merged(
     from retrogen.engine.playbook_cache import lesson_keys, merge_key  # the stores' module reads this one
 
     ordered = merge_order(sources)
+
+    def all_words() -> dict[str, list[str]] | None:
+        return kept.words((s.lesson.lesson for s in ordered), glossary) if kept is not None else None
+
     if merged is None:
-        words = kept.words((s.lesson.lesson for s in ordered), glossary) if kept is not None else None
-        return practices_of(ordered, assign_practices(ordered, glossary, words))
-    key = merge_key(ordered, glossary)
+        return practices_of(ordered, assign_practices(ordered, glossary, all_words()))
+    lessons = lesson_keys(ordered)
+    key = merge_key(lessons, glossary)
     assignment = merged.assignment(key, len(ordered))
     if assignment is None:
-        words = kept.words((s.lesson.lesson for s in ordered), glossary) if kept is not None else None
-        lessons = lesson_keys(ordered)
         earlier = merged.earlier(glossary)
+        words: Mapping[str, list[str]] | None = None
         if earlier is not None:
+            # Compared again: the earlier merge's statements, whose words its file keeps, and the few lessons
+            # between (found afresh), not all lessons' words (10 MB at 10,000 reviews) read for them
+            prefix, suffix = changed_span(earlier[0], lessons)
+            few = len(lessons) - prefix - suffix <= FEW_BETWEEN
+            words = merged.statement_words() if few else all_words()
             assignment = reassign_practices(ordered, lessons, earlier, glossary, words)
         if assignment is None:
+            words = all_words()
             assignment = assign_practices(ordered, glossary, words)
-        merged.keep(key, assignment, glossary, lessons)
+        merged.keep(key, assignment, glossary, lessons, statement_words(ordered, assignment, glossary, words))
     return practices_of(ordered, assignment)
+
+
+def statement_words(
+    ordered: Sequence[Source],
+    assignment: Sequence[int],
+    glossary: Glossary,
+    words: Mapping[str, list[str]] | None,
+) -> dict[str, list[str]]:
+    """The words of each lesson that starts a practice (a statement), by text: from `words`, else found."""
+    found: dict[str, list[str]] = {}
+    started = 0
+    for source, number in zip(ordered, assignment, strict=True):
+        if number == started:
+            started += 1
+            text = source.lesson.lesson
+            known = words.get(text) if words is not None else None
+            found[text] = known if known is not None else text_words(text, glossary)
+    return found
 
 
 def merge_order(sources: Iterable[Source]) -> list[Source]:
@@ -333,14 +366,7 @@ def reassign_practices(
     started no practice, before the edit or after it, every statement is the same lesson with the same number,
     so the prefix and the suffix choose as before and only the lessons between are scored again."""
     before, chosen = earlier
-    prefix = 0
-    for old, new in zip(before, lessons, strict=False):
-        if old != new:
-            break
-        prefix += 1
-    suffix = 0
-    while suffix < min(len(before), len(lessons)) - prefix and before[-1 - suffix] == lessons[-1 - suffix]:
-        suffix += 1
+    prefix, suffix = changed_span(before, lessons)
     merge = _Statements(glossary, words)
     started = 0  # the practices started before each lesson of the earlier merge
     for index, number in enumerate(chosen[: len(before) - suffix]):
@@ -356,6 +382,19 @@ def reassign_practices(
             return None  # it starts a practice now: the lessons after it may join it
         between.append(number)
     return [*chosen[:prefix], *between, *chosen[len(before) - suffix :]]
+
+
+def changed_span(before: Sequence[str], lessons: Sequence[str]) -> tuple[int, int]:
+    """How many lessons (their keys) two merges share at the start, and then at the end."""
+    prefix = 0
+    for old, new in zip(before, lessons, strict=False):
+        if old != new:
+            break
+        prefix += 1
+    suffix = 0
+    while suffix < min(len(before), len(lessons)) - prefix and before[-1 - suffix] == lessons[-1 - suffix]:
+        suffix += 1
+    return prefix, suffix
 
 
 class _Statements:
@@ -484,12 +523,52 @@ def reach(reviews: int, teams: int, last_seen: date, text: dict[str, str]) -> st
     )
 
 
+def practice_key(practice: Practice, themed: bool, language: str, review_link: Callable[[str], str] | None) -> str:
+    """A digest of all that a practice's block of the document (playbook_practice.md.j2) shows, in `language`,
+    in a section with a theme or not (`themed`): what the block is kept by (playbook_cache.PracticeStore)."""
+    reviews, also = practice.reviews, [s.lesson for s in practice.also]
+    # Columns of plain strings, numbers and booleans, made and pickled in C: a practice's sources run to
+    # thousands
+    shown = (
+        language,
+        themed,
+        practice.number,
+        practice.proven,
+        practice.is_pitfall,
+        practice.statement.lesson.lesson,
+        list(map(attrgetter("type"), also)),
+        list(map(attrgetter("lesson"), also)),
+        practice.applies_to,
+        None if themed else practice.tags,
+        practice.teams,
+        practice.last_seen.toordinal(),
+        practice.single_source,
+        list(map(attrgetter("title"), reviews)),
+        list(map(attrgetter("team"), reviews)),
+        list(map(date.toordinal, map(attrgetter("held_on"), reviews))),
+        [review_link(r.id) for r in reviews] if review_link else None,
+        [(t.action.action, t.action.owner, iso(t.action.due), t.state, t.verification) for t in practice.actions],
+        practice.needs_action,
+    )
+    return digest(shown).hex()
+
+
 def playbook_markdown(
-    playbook: Playbook, language: str, today: date, review_link: Callable[[str], str] | None = None
+    playbook: Playbook,
+    language: str,
+    today: date,
+    review_link: Callable[[str], str] | None = None,
+    *,
+    kept: PracticeStore | None = None,
 ) -> str:
     """The playbook as one Markdown document; with `review_link` (a review's id to its link), sources link to
-    review pages (the site)."""
-    template = environment("templates").get_template("playbook.md.j2")
+    review pages (the site). `kept`: the practices' blocks kept between runs, used again where nothing of a
+    practice changed."""
+    templates = environment("templates")
+    template, practice_template = (
+        templates.get_template("playbook.md.j2"),
+        templates.get_template("playbook_practice.md.j2"),
+    )
     text = catalogue(language).labels
     # The lines a practice repeats per lesson and per review, escaped here once per value: at 10,000 reviews
     # they are most of the document, and a team or a title is named by many practices.
@@ -509,14 +588,22 @@ def playbook_markdown(
 
         return Markup("; ".join(f"{named(r)} · {inert(r.team)} · {iso(r.held_on)}" for r in practice.reviews))
 
+    def block(practice: Practice, theme: str) -> Markup:
+        def render() -> str:
+            return practice_template.render(
+                practice=practice,
+                themed=bool(theme),
+                text=text,
+                reach=reach,
+                also=also,
+                applies_to=applies_to,
+                sources=sources,
+            )
+
+        if kept is None:
+            return Markup(render())
+        # the block as rendered before: its text escaped then
+        return Markup(kept.block(practice_key(practice, bool(theme), language, review_link), render))
+
     with collector_paused():  # 90,000 escaped texts and Jinja's loops over them: no garbage, 0.1 s of passes
-        return template.render(
-            playbook=playbook,
-            text=text,
-            today=today,
-            review_link=review_link,
-            reach=reach,
-            also=also,
-            applies_to=applies_to,
-            sources=sources,
-        )
+        return template.render(playbook=playbook, text=text, today=today, reach=reach, block=block)

@@ -24,11 +24,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import itertools
 import json
 import os
 import pickle
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from functools import lru_cache
 from importlib import metadata
@@ -46,12 +47,15 @@ from retrogen.gate.glossary import Glossary
 
 MERGE_NAME = "playbook-merge.json"
 # The layout of the file; one of another format is merged afresh.
-FORMAT = 2
+FORMAT = 3
 # The kept document of each format (playbook --format); its layout: a JSON header line, then the document.
 DOCUMENT_NAMES = {"md": "playbook-md.kept", "docx": "playbook-docx.kept"}
 DOCUMENT_FORMAT = 1
 # What renders the document and merges its lessons besides retrogen: another version may write it otherwise.
 _RENDERERS = ("jinja2", "markupsafe", "python-docx", "jieba")
+# The practices' Markdown (PracticeStore) and its layout
+PRACTICES_NAME = "playbook-practices.json"
+PRACTICES_FORMAT = 1
 _HEADER_LIMIT = 4096  # a header line is about 150 bytes: a file without one this soon is none of ours
 _CHUNK = 1 << 20
 
@@ -65,12 +69,11 @@ def _merge_code() -> bytes:
     return digest.digest()
 
 
-def merge_key(ordered: Sequence[Source], glossary: Glossary) -> str:
-    """What the merge of `ordered` (lessons in engine.playbook.merge_order) is kept by."""
+def merge_key(lessons: Sequence[str], glossary: Glossary) -> str:
+    """What the merge of lessons is kept by; `lessons`: their keys (lesson_keys) in engine.playbook.merge_order,
+    made once for this key and for a merge from the earlier one."""
     digest = hashlib.sha256(_merge_code() + glossary_key(glossary))
-    lessons = [s.lesson for s in ordered]
-    digest.update(json.dumps([lesson.lesson for lesson in lessons], ensure_ascii=False).encode("utf-8"))
-    digest.update(json.dumps([lesson.tags for lesson in lessons], ensure_ascii=False).encode("utf-8"))
+    digest.update("".join(lessons).encode("ascii"))
     return digest.hexdigest()
 
 
@@ -131,16 +134,37 @@ class MergeStore:
             return None
         return lessons, cast(list[int], kept)  # checked
 
-    def keep(self, key: str, assignment: list[int], glossary: Glossary, lessons: list[str]) -> None:
+    def statement_words(self) -> dict[str, list[str]]:
+        """The words (text.text_words) of the kept merge's statements by text, found with the glossary and code
+        of earlier()'s; {} where the file holds none."""
+        words = self._read().get("statements", {})
+        if type(words) is not dict or not (
+            set(map(type, words.values())) <= {list}
+            and set(map(type, itertools.chain.from_iterable(words.values()))) <= {str}
+        ):
+            self.notices.append(f"{self.path}: not what this retrogen writes; rebuilding it")
+            return {}
+        return words
+
+    def keep(
+        self,
+        key: str,
+        assignment: list[int],
+        glossary: Glossary,
+        lessons: list[str],
+        statements: dict[str, list[str]],
+    ) -> None:
+        """Keep the merge; `statements`: its statements' words by text, which a later merge compares again."""
         document = {
             "format": FORMAT,
             "key": key,
             "base": _base_key(glossary),
             "lessons": lessons,
             "practices": assignment,
+            "statements": statements,
         }
         with contextlib.suppress(OSError):  # a cache: a run that cannot keep it still answers
-            write_atomic(self.path, json.dumps(document, separators=(",", ":")))
+            write_atomic(self.path, json.dumps(document, ensure_ascii=False, separators=(",", ":")))
 
     def _read(self) -> dict[str, Any]:
         """The file's document, read once; {} when there is none, or none of this format."""
@@ -300,3 +324,61 @@ class DocumentStore:
 
         with contextlib.suppress(OSError):  # a cache: a run that cannot keep it still answers
             write_atomic_with(self.path, write)
+
+
+class PracticeStore:
+    """One run's use of the kept Markdown of each practice (playbook-practices.json): a practice whose key
+    (engine.playbook.practice_key: a digest of all its block shows) was rendered by the same retrogen is used
+    again as it was, so a lesson's edit renders again only the practices it touched, not 10 MB of document.
+    The file holds the blocks this run used, written again when one was rendered afresh or one went unused."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.notices: list[str] = []
+        self._kept: dict[str, str] | None = None
+        self._used: dict[str, str] = {}
+        self._rendered = False
+
+    @classmethod
+    def open(cls, folder: Path | None) -> PracticeStore | None:
+        """The store in `folder` (gate.index.lasting_folder: None where nothing may be kept), or None where it
+        cannot be written."""
+        if folder is None:
+            return None
+        store = cls(folder / PRACTICES_NAME)
+        return None if store.path.exists() and not os.access(store.path, os.W_OK) else store
+
+    def block(self, key: str, render: Callable[[], str]) -> str:
+        """The practice's block kept by `key`, else `render()` (kept from now on)."""
+        kept = self._read().get(key)
+        if kept is None:
+            kept, self._rendered = render(), True
+        self._used[key] = kept
+        return kept
+
+    def keep(self) -> None:
+        """Write the blocks this run used, where they are not what the file holds."""
+        if not self._rendered and self._used.keys() == self._read().keys():
+            return
+        document = {"format": PRACTICES_FORMAT, "code": _document_code().hex(), "blocks": self._used}
+        with contextlib.suppress(OSError):  # a cache: a run that cannot keep it still answers
+            write_atomic(self.path, json.dumps(document, ensure_ascii=False, separators=(",", ":")))
+
+    def _read(self) -> dict[str, str]:
+        """The file's blocks, read once; {} when there is none, or none of this format and code."""
+        if self._kept is None:
+            self._kept = {}
+            try:
+                document = json.loads(self.path.read_bytes())
+            except FileNotFoundError:
+                return self._kept
+            except (OSError, ValueError) as exc:
+                self.notices.append(f"{self.path}: unreadable ({exc}); rebuilding it")
+                return self._kept
+            blocks = document.get("blocks") if type(document) is dict else None
+            if type(blocks) is not dict or not set(map(type, blocks.values())) <= {str}:
+                self.notices.append(f"{self.path}: not what this retrogen writes; rebuilding it")
+                return self._kept
+            if document.get("format") == PRACTICES_FORMAT and document.get("code") == _document_code().hex():
+                self._kept = blocks
+        return self._kept

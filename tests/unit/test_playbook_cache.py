@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,15 @@ from retrogen.engine.playbook import (
     reassign_practices,
     tracks_actions,
 )
-from retrogen.engine.playbook_cache import FORMAT, MERGE_NAME, document_key, lesson_keys
+from retrogen.engine.playbook_cache import (
+    FORMAT,
+    MERGE_NAME,
+    PRACTICES_NAME,
+    PracticeStore,
+    document_key,
+    lesson_keys,
+)
+from retrogen.engine.related_cache import WordStore
 from retrogen.gate.config import load_config
 from retrogen.gate.glossary import Glossary
 
@@ -145,28 +153,29 @@ def document_key_of(reviews: Sequence[Review], **changed: Any) -> str:
     return document_key(**{**inputs, **changed})
 
 
-@pytest.mark.parametrize(
-    "change",
-    [
-        lambda r: dataclasses.replace(r, title=r.title + "!"),
-        lambda r: dataclasses.replace(r, team=r.team + "!"),
-        lambda r: dataclasses.replace(r, id=r.id + "x"),
-        lambda r: dataclasses.replace(r, held_on=r.held_on.replace(day=1)),
-        lambda r: dataclasses.replace(r, period_start=None),
-        lambda r: dataclasses.replace(r, tags=(*r.tags, "新主题")),
-        lambda r: dataclasses.replace(r, lessons=r.lessons[1:]),
-        lambda r: dataclasses.replace(r, lessons=(dataclasses.replace(r.lessons[0], type="failure"), *r.lessons[1:])),
-        lambda r: dataclasses.replace(r, lessons=(dataclasses.replace(r.lessons[0], problem="P9"), *r.lessons[1:])),
-        lambda r: dataclasses.replace(r, lessons=(dataclasses.replace(r.lessons[0], id="L9"), *r.lessons[1:])),
-        # an action a lesson's problem names: what the playbook shows of it
-        lambda r: dataclasses.replace(r, actions=(dataclasses.replace(r.actions[0], owner="Zhao Lei"), *r.actions[1:])),
-        lambda r: dataclasses.replace(r, actions=(dataclasses.replace(r.actions[0], action="x"), *r.actions[1:])),
-        lambda r: dataclasses.replace(r, actions=(dataclasses.replace(r.actions[0], addresses=()), *r.actions[1:])),
-        lambda r: dataclasses.replace(
-            r, actions=(dataclasses.replace(r.actions[0], due=r.actions[0].due.replace(day=2)), *r.actions[1:])
-        ),
-    ],
-)
+# Edits of one review that the playbook shows (where it has a lesson that an action addresses)
+SHOWN_CHANGES: list[Callable[[Review], Review]] = [
+    lambda r: dataclasses.replace(r, title=r.title + "!"),
+    lambda r: dataclasses.replace(r, team=r.team + "!"),
+    lambda r: dataclasses.replace(r, id=r.id + "x"),
+    lambda r: dataclasses.replace(r, held_on=r.held_on.replace(day=1)),
+    lambda r: dataclasses.replace(r, period_start=None),
+    lambda r: dataclasses.replace(r, tags=(*r.tags, "新主题")),
+    lambda r: dataclasses.replace(r, lessons=r.lessons[1:]),
+    lambda r: dataclasses.replace(r, lessons=(dataclasses.replace(r.lessons[0], type="failure"), *r.lessons[1:])),
+    lambda r: dataclasses.replace(r, lessons=(dataclasses.replace(r.lessons[0], problem="P9"), *r.lessons[1:])),
+    lambda r: dataclasses.replace(r, lessons=(dataclasses.replace(r.lessons[0], id="L9"), *r.lessons[1:])),
+    # an action a lesson's problem names: what the playbook shows of it
+    lambda r: dataclasses.replace(r, actions=(dataclasses.replace(r.actions[0], owner="Zhao Lei"), *r.actions[1:])),
+    lambda r: dataclasses.replace(r, actions=(dataclasses.replace(r.actions[0], action="x"), *r.actions[1:])),
+    lambda r: dataclasses.replace(r, actions=(dataclasses.replace(r.actions[0], addresses=()), *r.actions[1:])),
+    lambda r: dataclasses.replace(
+        r, actions=(dataclasses.replace(r.actions[0], due=r.actions[0].due.replace(day=2)), *r.actions[1:])
+    ),
+]
+
+
+@pytest.mark.parametrize("change", SHOWN_CHANGES)
 def test_the_document_key_holds_what_the_playbook_shows(change: Any) -> None:
     reviews = fixture_reviews()
     place = next(i for i, r in enumerate(reviews) if tracks_actions(r) and r.actions[0].addresses)
@@ -252,5 +261,95 @@ def test_an_edited_lesson_that_starts_no_practice_is_merged_alone(tmp_path: Path
     )
     changed = [*reviews[:place], dataclasses.replace(reviews[place], lessons=lessons), *reviews[place + 1 :]]
     expected, _ = playbook_of(changed, None)
-    assert playbook_of(changed, tmp_path) == (expected, [])
+    kept = json.loads((tmp_path / MERGE_NAME).read_text(encoding="utf-8"))
+    # the statements' words from the merge's file, the edited lesson's found afresh: no lesson's read from the
+    # word store
+    found: list[str] = []
+    original = playbook_module.text_words
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(
+            playbook_module, "text_words", lambda text, glossary: found.append(text) or original(text, glossary)
+        )
+        patched.setattr(WordStore, "words", lambda *args: pytest.fail("all lessons' words read"))
+        assert playbook_of(changed, tmp_path) == (expected, [])
+    assert found == [joined.lesson.lesson + " "]
     assert merges == [len(ordered)]  # the run without the store; the one with it merged from the earlier
+    # statements' words not what this retrogen writes: said, and found afresh
+    (tmp_path / MERGE_NAME).write_text(json.dumps({**kept, "statements": {"x": [1]}}), encoding="utf-8")
+    markdown, notices = playbook_of(changed, tmp_path)
+    assert markdown == expected and notices and "not what this retrogen writes" in notices[0]
+    assert merges == [len(ordered)]
+
+
+def kept_blocks(
+    reviews: Sequence[Review], folder: Path | None, language: str = "en", link: Callable[[str], str] | None = None
+) -> tuple[str, list[str]]:
+    """The playbook's Markdown with its practices' blocks kept in `folder`, and which blocks were rendered."""
+    rendered: list[str] = []
+
+    class Counted(PracticeStore):
+        def block(self, key: str, render: Callable[[], str]) -> str:
+            return super().block(key, lambda: rendered.append(key) or render())
+
+    store = Counted(folder / PRACTICES_NAME) if folder is not None else None
+    analysis = Analysis(KnowledgeBase(list(reviews), TODAY), GitHistory())
+    markdown = playbook_markdown(analysis.playbook, language, TODAY, link, kept=store)
+    if store is not None:
+        store.keep()
+        assert store.notices == []
+    return markdown, rendered
+
+
+def edited_where_shown(reviews: list[Review], change: Callable[[Review], Review]) -> list[Review]:
+    place = next(i for i, r in enumerate(reviews) if tracks_actions(r) and r.actions[0].addresses)
+    return [*reviews[:place], change(reviews[place]), *reviews[place + 1 :]]
+
+
+@pytest.mark.parametrize("change", SHOWN_CHANGES)
+def test_a_kept_practice_is_rendered_again_when_what_it_shows_changed(tmp_path: Path, change: Any) -> None:
+    reviews = fixture_reviews()
+    kept_blocks(reviews, tmp_path)
+    changed = edited_where_shown(reviews, change)
+    assert kept_blocks(changed, tmp_path)[0] == kept_blocks(changed, None)[0]
+
+
+def test_only_the_practices_an_edit_touched_are_rendered_again(tmp_path: Path) -> None:
+    reviews = fixture_reviews()
+    expected, rendered = kept_blocks(reviews, tmp_path)
+    practices = len(rendered)
+    assert practices > 3 and kept_blocks(reviews, tmp_path) == (expected, [])
+    # an action's owner: shown by the practices of its review's lessons alone
+    changed = edited_where_shown(
+        reviews,
+        lambda r: dataclasses.replace(r, actions=(dataclasses.replace(r.actions[0], owner="Zhao Lei"), *r.actions[1:])),
+    )
+    markdown, rendered = kept_blocks(changed, tmp_path)
+    assert "Zhao Lei" in markdown and markdown == kept_blocks(changed, None)[0]
+    assert 1 <= len(rendered) < practices
+    # another language, links to the review pages: other blocks
+    chinese, rendered = kept_blocks(changed, tmp_path, "zh")
+    assert chinese == kept_blocks(changed, None, "zh")[0] and len(rendered) == practices
+    linked, rendered = kept_blocks(changed, tmp_path, "zh", lambda review: f"reviews/{review}.md")
+    assert linked == kept_blocks(changed, None, "zh", lambda review: f"reviews/{review}.md")[0]
+    assert linked != chinese and len(rendered) == practices
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"\xff{", "unreadable"),
+        (b'{"format": 1, "code": "x", "blocks": {"k": 1}}', "not what this retrogen writes"),
+        (b"[]", "not what this retrogen writes"),
+    ],
+)
+def test_damaged_kept_practices_are_rendered_again_with_a_notice(tmp_path: Path, content: bytes, problem: str) -> None:
+    reviews = fixture_reviews()
+    expected, _ = kept_blocks(reviews, None)
+    (tmp_path / PRACTICES_NAME).write_bytes(content)
+    store = PracticeStore.open(tmp_path)
+    assert store is not None
+    analysis = Analysis(KnowledgeBase(list(reviews), TODAY), GitHistory())
+    assert playbook_markdown(analysis.playbook, "en", TODAY, kept=store) == expected
+    assert store.notices and problem in store.notices[0]
+    store.keep()
+    assert kept_blocks(reviews, tmp_path) == (expected, [])  # written again whole

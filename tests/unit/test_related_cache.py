@@ -26,7 +26,7 @@ from retrogen.engine.model import Review, load_knowledge_base
 from retrogen.engine.playbook import playbook_markdown
 from retrogen.engine.playbook_cache import MERGE_NAME
 from retrogen.engine.related import Match, RelatedIndex, ReviewTerms, TermTable, review_terms
-from retrogen.engine.related_cache import DELTA_NAME, STORE_NAME, WORDS_NAME, TermStore
+from retrogen.engine.related_cache import DELTA_NAME, STORE_NAME, WORDS_DELTA_NAME, WORDS_NAME, TermStore, WordStore
 from retrogen.gate.check import read_knowledge_base
 from retrogen.gate.config import load_config
 from retrogen.gate.glossary import Glossary
@@ -291,6 +291,62 @@ def test_the_playbook_keeps_its_lessons_words_and_reads_alike(tmp_path: Path, mo
     markdown, notices = playbook_kept_in(tmp_path)
     assert markdown == expected and notices and "unreadable" in notices[0]
     assert playbook_kept_in(tmp_path) == (expected, [])
+
+
+def test_new_lesson_words_go_to_a_delta_folded_in_when_it_grows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    glossary = Glossary({"churn": ("attrition",)})
+    found: list[str] = []
+    monkeypatch.setattr(
+        related_cache,
+        "text_words",
+        lambda text, glossary: found.append(text) or [*text.split(), str(len(glossary.entries))],
+    )
+
+    def words(texts: list[str], glossary: Glossary = glossary) -> dict[str, list[str]]:
+        store = WordStore.open(tmp_path)
+        assert store is not None
+        answer = store.words(texts, glossary)
+        assert store.notices == []
+        return answer
+
+    texts = [f"lesson {n} churn" for n in range(200)]
+    expected = {text: [*text.split(), "1"] for text in texts}
+    assert words(texts) == expected and len(found) == 200  # cold: the base written
+    base = (tmp_path / WORDS_NAME).read_bytes()
+    assert not (tmp_path / WORDS_DELTA_NAME).exists()
+    found.clear()
+    edited = [*texts[:-1], "a lesson reworded"]
+    assert words(edited) == {text: [*text.split(), "1"] for text in edited} and found == ["a lesson reworded"]
+    # the new text in the delta, the base left as it was
+    assert (tmp_path / WORDS_NAME).read_bytes() == base
+    delta = json.loads((tmp_path / WORDS_DELTA_NAME).read_text(encoding="utf-8"))
+    assert delta["words"] == {"a lesson reworded": ["a", "lesson", "reworded", "1"]}
+    found.clear()
+    assert words(edited)["a lesson reworded"] == ["a", "lesson", "reworded", "1"] and found == []  # warm
+    # another glossary: neither file's words are used, a delta of the other beside its base neither
+    kept_delta = (tmp_path / WORDS_DELTA_NAME).read_bytes()
+    assert words(texts[:-1], Glossary({})) == {text: [*text.split(), "0"] for text in texts[:-1]}
+    (tmp_path / WORDS_DELTA_NAME).write_bytes(kept_delta)
+    assert words(edited, Glossary({}))["a lesson reworded"] == ["a", "lesson", "reworded", "0"]
+    assert len(found) == 200
+    found.clear()
+    assert words(edited)["a lesson reworded"] == ["a", "lesson", "reworded", "1"] and len(found) == 200
+    # many new texts: folded into the base, the delta gone
+    found.clear()
+    many = [f"another lesson {n}" for n in range(100)] + texts[:100]
+    assert words(many) == {text: [*text.split(), "1"] for text in many} and len(found) == 100
+    assert not (tmp_path / WORDS_DELTA_NAME).exists()
+    assert set(json.loads((tmp_path / WORDS_NAME).read_text(encoding="utf-8"))["words"]) == set(many)
+    # a damaged delta: said, and the texts it held found again
+    words([*many, "one more"])
+    (tmp_path / WORDS_DELTA_NAME).write_text('{"format": 1, "key": "x", "words": {"a": [1]}}', encoding="utf-8")
+    store = WordStore.open(tmp_path)
+    assert store is not None and store.words([*many, "one more"], glossary)["one more"] == ["one", "more", "1"]
+    assert store.notices and "not what this retrogen writes" in store.notices[0]
+    found.clear()
+    assert words([*many, "one more"])["one more"] == ["one", "more", "1"] and found == []  # rewritten
 
 
 def test_the_site_says_when_the_related_index_was_rebuilt_and_builds_the_same_pages(

@@ -11,6 +11,7 @@ import click
 
 from retrogen.cli.base import cli, get_config, load_analysis
 from retrogen.cli.options import no_git_option, today_option
+from retrogen.core.bulk import kept_to_the_end
 from retrogen.formats.urls import SiteUrls
 from retrogen.notify.digest import DEFAULT_STALE, DEFAULT_WITHIN, build_digest
 from retrogen.notify.escalation import build_escalations, digest_rows, dry_run_text
@@ -92,6 +93,7 @@ def remind(
     escalations = build_escalations(
         analysis, config.roster, escalate_after=escalate_after, platform=platform, team=team, owners=wanted
     )
+    kept_to_the_end(analysis, digests, escalations)  # what is left is to say them: nothing need be freed
     if platform is None:
         style = MARKDOWN if fmt == "markdown" else PLAIN
         if fmt == "json":

@@ -23,6 +23,7 @@ from retrogen.cli.tables import (
     table_options,
     table_output_option,
 )
+from retrogen.core.bulk import kept_to_the_end
 from retrogen.core.errors import ConfigError
 from retrogen.core.printable import printable
 from retrogen.core.words import catalogue
@@ -188,8 +189,8 @@ def actions(
         emit(weekly_counts(), fmt, output, workbook, shown, force=force)
     else:
         frame = action_summary(table, by) if by else follow_up_order(table)
+        kept_to_the_end(analysis, table, frame)  # printing is all that is left: nothing need be freed
         if streams_json(fmt, output):
-            del analysis, table  # as metrics: the reviews go before the JSON's text is made
             echo_json(frame)
             return
         emit(frame, fmt, output, workbook, shown, force=force)

@@ -455,3 +455,20 @@ def test_a_token_in_the_webhook_path_is_masked_too(robot: Robot) -> None:
     with pytest.raises(SendError) as raised:
         send("slack", _digest(), TODAY, _env(robot), _transport())
     assert str(raised.value) == "slack: the webhook answered HTTP 403: invalid_token ***"
+
+
+def test_a_dry_run_loads_no_certificates_making_the_opener_only_when_a_message_goes() -> None:
+    """The HTTPS handler loads the system's certificates (0.12 s): importing the senders must not make it."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import urllib.request\n"
+        "made = []\n"
+        "build = urllib.request.build_opener\n"
+        "urllib.request.build_opener = lambda *handlers: made.append(handlers) or build(*handlers)\n"
+        "import retrogen.cli.notify\n"
+        "print(len(made))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "0"

@@ -64,3 +64,24 @@ def test_the_analysis_makes_its_tables_with_the_collector_paused(monkeypatch: py
     analysis_module.Analysis(knowledge_base, GitHistory()).loop  # noqa: B018 - computing it is the point
     assert seen == [False]
     assert gc.isenabled()
+
+
+def test_what_is_kept_to_the_end_outlives_every_reference_and_a_collection() -> None:
+    import weakref
+
+    from retrogen.core.bulk import kept_to_the_end
+
+    class Loaded:
+        pass
+
+    loaded = Loaded()
+    alive = weakref.ref(loaded)
+    try:
+        kept_to_the_end(loaded)
+        del loaded
+        gc.collect()
+        assert alive() is not None
+    finally:
+        gc.unfreeze()
+    gc.collect()  # unfrozen, the list that held it is garbage like any other
+    assert alive() is None

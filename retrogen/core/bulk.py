@@ -47,10 +47,11 @@ def collector_paused() -> Iterator[None]:
 
 def kept_to_the_end(*objects: object) -> None:
     """Never free `objects`, nor what they hold, not even when the process ends: a command whose analysis is
-        done with says so, and exits without taking 10,000 reviews apart one object at a time (0.18 s of a
-        2 s command). They go into a list that holds itself, frozen: no reference from outside is left for
-        reference counting to drop, and neither the collector nor the interpreter's shutdown looks at frozen
-        objects. Only for a process that ends soon (a command, never `serve`), once its tables are made: what is
+    done with says so, and exits without taking 10,000 reviews apart one object at a time (0.18 s of a 2 s
+    command). They go into a list that holds itself, frozen: no reference from outside is left for reference
+    counting to drop, and neither the collector nor the interpreter's shutdown looks at frozen objects.
+
+    Only for a process that ends soon (a command, never `serve`), and only once its tables are made: what is
     made after it, held by what it keeps, is walked by the collector's last passes at the end (the digest's
     tables made after it cost `remind` 0.3 s)."""
     kept: list[object] = [*objects]

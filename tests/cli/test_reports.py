@@ -153,12 +153,13 @@ def test_status_is_the_files_in_every_format_and_the_filter(knowledge_base: Path
     assert ("2026-q2-east-sales", "A2") in {(r["review"], r["id"]) for r in json.loads(out)}
 
 
-@pytest.mark.parametrize("command", [["metrics"], ["actions"]])
+@pytest.mark.parametrize("command", [["metrics"]])
 def test_json_on_stdout_is_written_once_the_reviews_are_let_go(
     knowledge_base: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
 ) -> None:
     """JSON needs the table alone: the analysis and its reviews (150 MB at 10,000) are freed before the
-    JSON's text is made, so that the command's peak is not the two at once (issue 21)."""
+    JSON's text is made, so that the command's peak is not the two at once (issue 21). `actions` keeps them
+    to the end instead (core/bulk.kept_to_the_end): its table is smaller, and freeing them cost it 0.18 s."""
     analyses: list[weakref.ref[Any]] = []
     freed: list[bool] = []
 

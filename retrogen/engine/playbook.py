@@ -523,7 +523,7 @@ def reach(reviews: int, teams: int, last_seen: date, text: dict[str, str]) -> st
     )
 
 
-def practice_key(practice: Practice, themed: bool, language: str, review_link: Callable[[str], str] | None) -> str:
+def practice_key(practice: Practice, language: str, review_link: Callable[[str], str] | None, *, themed: bool) -> str:
     """A digest of all that a practice's block of the document (playbook_practice.md.j2) shows, in `language`,
     in a section with a theme or not (`themed`): what the block is kept by (playbook_cache.PracticeStore)."""
     reviews, also = practice.reviews, [s.lesson for s in practice.also]
@@ -603,7 +603,7 @@ def playbook_markdown(
         if kept is None:
             return Markup(render())
         # the block as rendered before: its text escaped then
-        return Markup(kept.block(practice_key(practice, bool(theme), language, review_link), render))
+        return Markup(kept.block(practice_key(practice, language, review_link, themed=bool(theme)), render))
 
     with collector_paused():  # 90,000 escaped texts and Jinja's loops over them: no garbage, 0.1 s of passes
         return template.render(playbook=playbook, text=text, today=today, reach=reach, block=block)

@@ -91,6 +91,15 @@ def _base_key(glossary: Glossary) -> str:
     return hashlib.sha256(_merge_code() + glossary_key(glossary)).hexdigest()
 
 
+def kept_path(folder: Path | None, name: str) -> Path | None:
+    """Where a store keeps its file `name` in `folder` (gate.index.lasting_folder: None where nothing may be
+    kept), or None where that file cannot be written."""
+    if folder is None:
+        return None
+    path = folder / name
+    return None if path.exists() and not os.access(path, os.W_OK) else path
+
+
 class MergeStore:
     """One run's use of the kept merge: read once, written again when the lessons changed."""
 
@@ -101,12 +110,9 @@ class MergeStore:
 
     @classmethod
     def open(cls, folder: Path | None) -> MergeStore | None:
-        """The store in `folder` (gate.index.lasting_folder: None where nothing may be kept), or None where it
-        cannot be written."""
-        if folder is None:
-            return None
-        store = cls(folder / MERGE_NAME)
-        return None if store.path.exists() and not os.access(store.path, os.W_OK) else store
+        """The store in `folder`, or None where it cannot be kept (`kept_path`)."""
+        path = kept_path(folder, MERGE_NAME)
+        return None if path is None else cls(path)
 
     def assignment(self, key: str, lessons: int) -> list[int] | None:
         """The kept merge of `lessons` lessons when it was kept by `key`, else None."""
@@ -259,12 +265,9 @@ class DocumentStore:
 
     @classmethod
     def open(cls, folder: Path | None, fmt: str) -> DocumentStore | None:
-        """The store of `fmt`'s document in `folder` (gate.index.lasting_folder: None where nothing may be
-        kept), or None where it cannot be written."""
-        if folder is None:
-            return None
-        store = cls(folder / DOCUMENT_NAMES[fmt])
-        return None if store.path.exists() and not os.access(store.path, os.W_OK) else store
+        """The store of `fmt`'s document in `folder`, or None where it cannot be kept (`kept_path`)."""
+        path = kept_path(folder, DOCUMENT_NAMES[fmt])
+        return None if path is None else cls(path)
 
     def opened(self, key: str) -> BinaryIO | None:
         """The kept document when it was kept by `key`, checked whole and open at its first byte (read in
@@ -341,12 +344,9 @@ class PracticeStore:
 
     @classmethod
     def open(cls, folder: Path | None) -> PracticeStore | None:
-        """The store in `folder` (gate.index.lasting_folder: None where nothing may be kept), or None where it
-        cannot be written."""
-        if folder is None:
-            return None
-        store = cls(folder / PRACTICES_NAME)
-        return None if store.path.exists() and not os.access(store.path, os.W_OK) else store
+        """The store in `folder`, or None where it cannot be kept (`kept_path`)."""
+        path = kept_path(folder, PRACTICES_NAME)
+        return None if path is None else cls(path)
 
     def block(self, key: str, render: Callable[[], str]) -> str:
         """The practice's block kept by `key`, else `render()` (kept from now on)."""

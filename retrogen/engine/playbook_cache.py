@@ -23,11 +23,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import itertools
 import json
-import os
-import pickle
 import zlib
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -39,10 +36,11 @@ from typing import Any, BinaryIO, cast
 import pandas as pd
 
 import retrogen
+from retrogen.core import digests
 from retrogen.core.files import write_atomic, write_atomic_with
 from retrogen.engine.model import Review
 from retrogen.engine.playbook import Source, text_or_none
-from retrogen.engine.related_cache import code_key, glossary_key
+from retrogen.engine.related_cache import code_key, glossary_key, kept_path
 from retrogen.gate.glossary import Glossary
 
 MERGE_NAME = "playbook-merge.json"
@@ -89,15 +87,6 @@ def lesson_keys(ordered: Sequence[Source]) -> list[str]:
 def _base_key(glossary: Glossary) -> str:
     """What every lesson's terms depend on: the merge's code and the glossary."""
     return hashlib.sha256(_merge_code() + glossary_key(glossary)).hexdigest()
-
-
-def kept_path(folder: Path | None, name: str) -> Path | None:
-    """Where a store keeps its file `name` in `folder` (gate.index.lasting_folder: None where nothing may be
-    kept), or None where that file cannot be written."""
-    if folder is None:
-        return None
-    path = folder / name
-    return None if path.exists() and not os.access(path, os.W_OK) else path
 
 
 class MergeStore:
@@ -224,8 +213,7 @@ def document_key(
 ) -> str:
     """What the playbook document of `reviews` is kept by. `tracked`: the action table's rows the playbook
     reads (Analysis.actions_on_lessons); `settings`: the rest it depends on (its order, proven_min_verdicts,
-    language and format), plain values. Pickled without pickle's memo, so equal inputs give equal bytes
-    however their objects are shared, and bytes that unpickle alike hold equal values: a key can only miss."""
+    language and format), plain values, digested by their content alone (core.digests): a key can only miss."""
     columns = [tracked[name].tolist() for name in ("review", "id", "state", "verification")]
     rows = [(r, a, s, text_or_none(v)) for r, a, s, v in zip(*columns, strict=True)]
     actions = {(review, action) for review, action, _, _ in rows}
@@ -246,12 +234,8 @@ def document_key(
         )
         for r in reviews
     ]
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.fast = True
-    pickler.dump((today.toordinal(), settings, rows, shown))
     digest = hashlib.sha256(_document_code() + glossary_key(glossary))
-    digest.update(buffer.getbuffer())
+    digest.update(digests.digest((today.toordinal(), settings, rows, shown)))
     return digest.hexdigest()
 
 
@@ -288,14 +272,6 @@ class DocumentStore:
             handle.close()
             return None
         return handle
-
-    def document(self, key: str) -> bytes | None:
-        """The kept document's bytes when it was kept by `key`, else None."""
-        handle = self.opened(key)
-        if handle is None:
-            return None
-        with handle:
-            return handle.read()
 
     def _checked(self, handle: BinaryIO, key: str) -> bool:
         """Whether `handle` holds the document kept by `key`, whole; it is left at the document's first byte."""

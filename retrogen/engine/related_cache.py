@@ -87,6 +87,21 @@ def setting_key(glossary: Glossary) -> str:
     return (code_key() + glossary_key(glossary)).hex()
 
 
+def delta_fits(apart: int, entries: int) -> bool:
+    """Whether a delta that keeps `apart` entries from the base (its own, and the base's no longer there) is
+    small enough beside `entries` in all, or is folded into a new base."""
+    return apart <= max(DELTA_MIN, int(DELTA_SHARE * entries))
+
+
+def kept_path(folder: Path | None, name: str) -> Path | None:
+    """Where a store keeps its file `name` in `folder` (gate.index.lasting_folder: None where nothing may be
+    kept), or None where that file cannot be written."""
+    if folder is None:
+        return None
+    path = folder / name
+    return None if path.exists() and not os.access(path, os.W_OK) else path
+
+
 class StoreDamaged(Exception):
     """A file that cannot be read, or holds what this retrogen does not write."""
 
@@ -173,12 +188,9 @@ class TermStore:
 
     @classmethod
     def open(cls, folder: Path | None) -> TermStore | None:
-        """The store in `folder` (gate.index.lasting_folder: None where nothing may be kept), or None where
-        it cannot be written."""
-        if folder is None:
-            return None
-        store = cls(folder / STORE_NAME)
-        return None if store.path.exists() and not os.access(store.path, os.W_OK) else store
+        """The store in `folder`, or None where it cannot be kept (`kept_path`)."""
+        path = kept_path(folder, STORE_NAME)
+        return None if path is None else cls(path)
 
     def table(self, reviews: Sequence[Review], glossary: Glossary) -> TermTable:
         """The reviews' term table: their kept rows, the rows of reviews not kept made (and kept)."""
@@ -214,7 +226,7 @@ class TermStore:
         reviews of the base that no review is now)."""
         in_delta = np.flatnonzero(sources[:, 0] != 0)
         stale = kept - len(np.unique(sources[sources[:, 0] == 0, 1]))
-        if len(in_delta) + stale <= max(DELTA_MIN, int(DELTA_SHARE * len(keys))):
+        if delta_fits(len(in_delta) + stale, len(keys)):
             delta = _picked([_Part(keys, sizes, table)], np.column_stack([np.zeros_like(in_delta), in_delta]))
             self._write(self.delta_path, [keys[at] for at in in_delta], sizes[in_delta], delta, setting)
         else:
@@ -399,7 +411,7 @@ class WordStore:
             found[text] = kept
         in_delta = {text: words for text, words in found.items() if text not in base}
         stale = sum(text not in found for text in base)  # texts of the base no lesson has now
-        small = bool(base) and len(in_delta) + stale <= max(DELTA_MIN, int(DELTA_SHARE * len(found)))
+        small = bool(base) and delta_fits(len(in_delta) + stale, len(found))
         if not fresh and small and in_delta.keys() == delta.keys() and len(self.notices) == notices:
             return found  # the files hold what they would be written with (and neither is damaged)
         with contextlib.suppress(OSError):  # a cache: a run that cannot keep it still answers

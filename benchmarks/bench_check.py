@@ -1,16 +1,25 @@
 """Benchmark `retrogen check` against check-jsonschema on synthetic knowledge bases.
 
     python3 benchmarks/bench_check.py [--sizes 1000 10000] [--baseline-max 1000] [--placement 4000]
+    python3 benchmarks/bench_check.py --one-file 10000 [--runs 9] [--compare /work/wt/base]
 
 Both run as whole processes on the same files, the way CI runs them. Peak memory is the largest sum of
 resident memory over the process and its workers, sampled every 20 ms. Prints a Markdown table.
+
+--one-file is the pre-commit hook's case: `retrogen check FILE` of one review inside a knowledge base of N,
+warm (its index made by a first run), the file edited before every run; CPU seconds (user + system) as
+medians of runs in turns with the other checkout (`--compare`, its own copy of the knowledge base and its own
+bytecode cache), check-jsonschema on the same file and a bare interpreter, all started as this interpreter
+itself (not through a pyenv shim, which costs more than the interpreter).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -92,7 +101,13 @@ def main() -> None:
         help="instead: check N reviews inside the knowledge base's reviews/ and the same files "
         "elsewhere (ids are then also compared with the rest of the knowledge base)",
     )
+    parser.add_argument("--one-file", type=int, metavar="N", help="instead: check one review of N (see above)")
+    parser.add_argument("--runs", type=int, default=9, help="with --one-file: runs of each, in turns")
+    parser.add_argument("--compare", type=Path, metavar="CHECKOUT", help="with --one-file: another checkout beside")
     args = parser.parse_args()
+    if args.one_file:
+        one_file(args.one_file, args.runs, args.compare)
+        return
     retrogen = [sys.executable, "-m", "retrogen", "check", "--today", "2030-01-01"]
     if args.placement:
         placement(retrogen, args.placement)
@@ -124,6 +139,51 @@ def placement(retrogen: list[str], size: int) -> None:
     ):
         seconds, _, _ = measure([*retrogen, target], cwd=cwd)
         print(f"| {size:,} | {where} | {seconds:.2f} | {size / seconds:,.0f} |", flush=True)
+
+
+def one_file(size: int, runs: int, compare: Path | None) -> None:
+    reviews = knowledge_base(size)
+    checked = sorted(reviews.glob("*.yaml"))[size // 2].name
+    checkouts = {"this": ROOT, **({"compare": compare.resolve()} if compare else {})}
+    commands: dict[str, tuple[list[str], Path, dict[str, str]]] = {}
+    for label, checkout in checkouts.items():
+        copy = OUT / f"one-file-{size}-{label}"
+        if not (copy / "reviews").is_dir():
+            shutil.copytree(reviews, copy / "reviews")
+        (copy / "mkdocs.yml").write_text("site_name: bench\n", encoding="utf-8")
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if key not in ("PYTHONDONTWRITEBYTECODE", "RETROGEN_NO_CACHE")
+        }
+        env.update(
+            PYTHONPATH=str(checkout), PYTHONPYCACHEPREFIX=str(OUT / f"pycache-{label}"), RETROGEN_TODAY="2026-12-06"
+        )
+        command = [sys.executable, "-m", "retrogen", "check", f"reviews/{checked}"]
+        commands[f"retrogen check ({label}: {checkout})"] = (command, copy, env)
+    baseline = shutil.which("check-jsonschema")
+    schema = ROOT / "schema" / "review.schema.json"
+    if baseline:
+        commands["check-jsonschema"] = ([baseline, "--schemafile", str(schema), f"reviews/{checked}"], copy, env)
+    commands["python3 -c pass"] = ([sys.executable, "-c", "pass"], copy, env)
+    for command, cwd, env in commands.values():
+        cpu_and_peak(command, cwd, env)  # warm: the index made, the bytecode written
+    seconds: dict[str, list[float]] = {name: [] for name in commands}
+    peaks: dict[str, int] = dict.fromkeys(commands, 0)
+    for run in range(runs):
+        for name, (command, cwd, env) in commands.items():
+            with (cwd / "reviews" / checked).open("a", encoding="utf-8") as review:
+                review.write(f"# edit {run}\n")  # the commit's change: the checked file is read again
+            cpu, peak = cpu_and_peak(command, cwd, env)
+            seconds[name].append(cpu)
+            peaks[name] = max(peaks[name], peak)
+    print(f"| check of one review of {size:,} | CPU s (median of {runs}) | lowest–highest | peak MiB |")
+    print("|---|---|---|---|")
+    for name, values in seconds.items():
+        print(
+            f"| {name} | {statistics.median(values):.3f} | {min(values):.3f}–{max(values):.3f} | "
+            f"{peaks[name] / 2**20:,.0f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import sys
-import traceback
 
 import click
 
@@ -19,6 +18,8 @@ def main() -> None:
     try:
         cli.main(standalone_mode=True)
     except Exception:
+        import traceback  # only for a defect: `check` on every commit must not pay for it
+
         click.echo("retrogen: unexpected error; please report it with the details below.", err=True)
         click.echo(printable_lines(traceback.format_exc(limit=-3)), err=True)
         sys.exit(EXIT_UNEXPECTED)

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from yaml_env_tag import construct_env_tag
@@ -19,7 +19,9 @@ from retrogen.gate.owners import normalise
 from retrogen.gate.people import Roster, load_roster
 from retrogen.gate.schema import SCHEMA_NAME
 from retrogen.gate.settings import DEFAULTS, Settings, SettingsRefused, read_settings
-from retrogen.gate.targets import Target, load_targets
+
+if TYPE_CHECKING:
+    from retrogen.gate.targets import Target
 
 CONFIG_NAME = "mkdocs.yml"
 
@@ -170,7 +172,7 @@ def load_config(config_file: Path | None = None, cwd: Path | None = None) -> Con
         settings=settings,
         roster=load_roster(root / settings.people) if settings.people else Roster(),
         tags=tag_vocabulary(settings.tag_aliases, f"{config_file}: extra.retrogen.tag_aliases"),
-        targets=load_targets(root / settings.targets) if settings.targets else (),
+        targets=_targets(root / settings.targets) if settings.targets else (),
         glossary=glossary(settings.glossary, f"{config_file}: extra.retrogen.glossary"),
         teams=tuple(normalise(team) for team in settings.teams) if settings.teams is not None else None,
         language=language_of(theme.get("language") if theme else None),
@@ -178,6 +180,13 @@ def load_config(config_file: Path | None = None, cwd: Path | None = None) -> Con
         mkdocs=raw,
         notices=tuple(notices),
     )
+
+
+def _targets(path: Path) -> tuple[Target, ...]:
+    """The targets file read: only a knowledge base that names one pays for importing its reader."""
+    from retrogen.gate.targets import load_targets
+
+    return load_targets(path)
 
 
 def knowledge_base_problem(config: Config, *, reviews: bool = True) -> str | None:

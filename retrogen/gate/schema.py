@@ -15,12 +15,9 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from datetime import date
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from types import CodeType
 from typing import TYPE_CHECKING, Any
-
-import fastjsonschema
 
 from retrogen.core.files import user_cache_dir, write_atomic
 from retrogen.core.periods import FIRST_YEAR, LAST_YEAR
@@ -53,9 +50,9 @@ _MONTHS = (
 def data_path(name: str, in_checkout: str) -> Path:
     """A file or folder the wheel carries in retrogen/data/ (see pyproject.toml), else its place in the
     checkout, `in_checkout` relative to the repository's root."""
-    packaged = resources.files("retrogen") / "data" / name
+    packaged = Path(__file__).parents[1] / "data" / name  # not importlib.resources: `check` pays for its import
     if packaged.is_file() or packaged.is_dir():
-        return Path(str(packaged))
+        return packaged
     return Path(__file__).resolve().parents[2] / in_checkout
 
 
@@ -111,6 +108,18 @@ def _is_date(value: object) -> bool:
     return not isinstance(value, str) or date_problem(value) is None
 
 
+class SchemaMismatch(ValueError):
+    """What the fast validator raises for data the schema refuses: its code raises fastjsonschema's exceptions
+    by these names, given to it as this class, so that a check does not import fastjsonschema to run it."""
+
+    def __init__(self, message: str = "", *args: Any, **kwargs: Any) -> None:
+        super().__init__(message)
+
+
+# The exceptions the generated code imports from fastjsonschema, and that it is given instead.
+_GIVEN = {"JsonSchemaValueException": SchemaMismatch, "JsonSchemaValuesException": SchemaMismatch}
+
+
 @lru_cache(maxsize=1)
 def fast_validator() -> Callable[[Any], Any]:
     """The schema compiled to Python by fastjsonschema, about 14 times faster than jsonschema.
@@ -121,43 +130,63 @@ def fast_validator() -> Callable[[Any], Any]:
     It gets no NaN guard either: its code for `not` raises and catches an exception for every number, which
     tripled its time; is_valid refuses NaN itself.
     """
-    schema = load_schema()
-    definitions = schema["$defs"]
-    number = {key: value for key, value in definitions["number"].items() if key != "not"}
-    draft7 = {
-        **inline_definitions(schema, {**definitions, "number": number}),
-        "$schema": "http://json-schema.org/draft-07/schema#",
-    }
-    namespace: dict[str, Any] = {}
-    exec(_validator_code(draft7), namespace)  # what fastjsonschema.compile does with the code it generates
+    namespace: dict[str, Any] = dict(_GIVEN)
+    exec(_validator_code(), namespace)  # what fastjsonschema.compile does with the code it generates
     return functools.partial(namespace["validate"], custom_formats={"date": _is_date})
 
 
-def _validator_code(draft7: dict[str, Any]) -> CodeType:
-    """The validator fastjsonschema generates for `draft7`, compiled: generating and compiling its half a
+def _draft7() -> dict[str, Any]:
+    """The review schema as fastjsonschema is given it (see fast_validator)."""
+    schema = load_schema()
+    definitions = schema["$defs"]
+    number = {key: value for key, value in definitions["number"].items() if key != "not"}
+    return {
+        **inline_definitions(schema, {**definitions, "number": number}),
+        "$schema": "http://json-schema.org/draft-07/schema#",
+    }
+
+
+def _validator_code() -> CodeType:
+    """The validator fastjsonschema generates for the schema, compiled: generating and compiling its half a
     megabyte of Python took 50 ms of every `check`, so the compiled code is kept in the user's cache (never in
-    a knowledge base: it is run), keyed by what it is made from."""
-    key = hashlib.sha256(
-        json.dumps(draft7, sort_keys=True).encode("utf-8")
-        + fastjsonschema.VERSION.encode("ascii")
-        + importlib.util.MAGIC_NUMBER  # the interpreter's bytecode
-    ).hexdigest()[:32]
+    a knowledge base: it is run), keyed by what it is made from: the schema's bytes, this module's code (which
+    makes the draft-07 schema of it), fastjsonschema's version and the interpreter's bytecode. A kept
+    validator is run without importing fastjsonschema."""
+    generator = importlib.util.find_spec("fastjsonschema")
+    made_from = [schema_path(), Path(__file__)]
+    if generator is not None and generator.origin:  # without it, fastjsonschema's import below says why
+        made_from.append(Path(generator.origin).with_name("version.py"))
+    digest = hashlib.sha256(importlib.util.MAGIC_NUMBER)
+    for part in made_from:
+        with contextlib.suppress(OSError):
+            digest.update(part.read_bytes())
     folder = user_cache_dir()
-    kept = folder / f"review-validator-{key}.marshal" if folder is not None else None
+    kept = folder / f"review-validator-{digest.hexdigest()[:32]}.marshal" if folder is not None else None
     if kept is not None:
         with contextlib.suppress(OSError, ValueError, EOFError, TypeError):  # none yet, or damaged: made again
             code = marshal.loads(kept.read_bytes())
             if isinstance(code, CodeType):
                 return code
-    source = fastjsonschema.compile_to_code(draft7, formats={"date": _is_date})
+    import fastjsonschema  # only to generate the validator: 4 ms of a check that needs none of it
+
+    source = fastjsonschema.compile_to_code(_draft7(), formats={"date": _is_date})
     root = re.search(r"^def (validate_\w+)\(", source, re.MULTILINE)  # the schema's own function comes first
     if root is None:
         raise RuntimeError("fastjsonschema generated no validation function")  # pragma: no cover
-    code = compile(f"{source}\nvalidate = {root.group(1)}\n", "<review schema>", "exec")
+    code = compile(f"{_given_imports_dropped(source)}\nvalidate = {root.group(1)}\n", "<review schema>", "exec")
     if kept is not None:
         with contextlib.suppress(OSError):
             write_atomic(kept, marshal.dumps(code))
     return code
+
+
+def _given_imports_dropped(source: str) -> str:
+    """The generated code without its import of fastjsonschema's exceptions when fast_validator gives it
+    every name that import takes (as a newer fastjsonschema may take others, it is kept otherwise)."""
+    found = re.search(r"^from fastjsonschema import ([\w, ]+)$", source, re.MULTILINE)
+    if found is None or not {name.strip() for name in found.group(1).split(",")} <= _GIVEN.keys():
+        return source
+    return source[: found.start()] + source[found.end() :]
 
 
 def _holds_nan(data: Any) -> bool:
@@ -178,7 +207,7 @@ def _holds_nan(data: Any) -> bool:
 def is_valid(data: Any) -> bool:
     try:
         fast_validator()(data)
-    except fastjsonschema.JsonSchemaException:
+    except ValueError:  # SchemaMismatch, or fastjsonschema's own exceptions (ValueErrors too) where it is kept
         return False
     return not _holds_nan(data)
 

@@ -195,3 +195,14 @@ def test_no_compiled_validator_is_kept_with_the_cache_off(
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert is_valid(load_review(KB / "reviews" / "2026-q3-east-sales.yaml").data)
     assert not (tmp_path / "retrogen").exists()
+
+
+def test_the_kept_validator_is_given_fastjsonschemas_exceptions_only_when_it_takes_no_other_name() -> None:
+    header = "import re\nfrom fastjsonschema import {names}\n\ndef validate(data):\n    return data\n"
+    known = header.format(names="JsonSchemaValueException, JsonSchemaValuesException")
+    assert "fastjsonschema" not in gate_schema._given_imports_dropped(known)
+    unknown = header.format(names="JsonSchemaValueException, JsonSchemaDefinitionException")
+    assert gate_schema._given_imports_dropped(unknown) == unknown  # run as generated: it imports fastjsonschema
+    invalid = {**load_review(KB / "reviews" / "2026-q3-east-sales.yaml").data, "held_on": "2026-02-30"}
+    with pytest.raises(gate_schema.SchemaMismatch):
+        gate_schema.fast_validator()(invalid)

@@ -19,7 +19,7 @@ from pathlib import Path
 from stat import S_ISDIR, S_ISLNK, S_ISREG
 from typing import NamedTuple
 
-from retrogen.gate.index import IndexBusy, Listing, ReviewIndex, now_ns, settled, storable
+from retrogen.gate.index import IndexBusy, ListedStamp, Listing, ReviewIndex, now_ns, settled, storable
 from retrogen.gate.loader import read_bounded
 
 REVIEW_SUFFIXES = (".yaml", ".yml")
@@ -161,35 +161,26 @@ def _plain_around(folder: Path, exclude: set[Path]) -> Around:
     return Around(heads, Counter(tag for head in heads for tag in head.tags))
 
 
-def listing_key(path: str, status: os.stat_result) -> str:
-    """What identifies a file's head in the index's listing: its stat and its path."""
-    return f"{status.st_size}:{status.st_mtime_ns}:{status.st_ctime_ns}:{status.st_ino}:{path}"
-
-
-def _path_of(key: str) -> str:
-    return key.split(":", 4)[4]
-
-
 def _indexed_around(
     folder: Path, exclude: set[Path], index: ReviewIndex, listing: Listing, ids: set[str], teams: set[str]
 ) -> Around:
-    """heads_around with the index: a file whose listing key (stat and path) the index holds keeps its head;
-    the others are read, and kept unless changed within the clock tick of their reading (or linked)."""
+    """heads_around with the index: a file whose stat the listing holds for its path keeps its head; the
+    others are read, and kept unless changed within the clock tick of their reading (or linked)."""
     excluded = _Excluded(exclude)
-    kept_keys: list[str] = []  # of the files whose kept heads stand, the excluded ones among them
+    kept: list[str] = []  # the files whose kept heads stand, the excluded ones among them
     excluded_kept: list[str] = []
-    new: list[tuple[str, Head]] = []  # read this run, to keep
+    new: list[tuple[str, ListedStamp, Head]] = []  # read this run, to keep
     unkept: list[Head] = []  # read this run, not to keep
-    listed = listing.keys
+    listed = listing.files
     inodes = {inode for _, inode in excluded.inodes}
     for path, status, linked in stat_walk(os.path.abspath(folder)):  # the loop of a warm check: 10,000 times
         if linked:
             if not excluded(path, status) and not link_leaves(Path(path), folder) and (head := read_head(path)):
                 unkept.append(head)
             continue
-        key = listing_key(path, status)
-        if key in listed:
-            kept_keys.append(key)
+        stamp = (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)  # see ListedStamp
+        if listed.get(path) == stamp:
+            kept.append(path)
             if path in excluded.paths or (status.st_ino in inodes and excluded(path, status)):
                 excluded_kept.append(path)
             continue
@@ -199,29 +190,30 @@ def _indexed_around(
         head = read_head(path)
         if head is not None:
             trusted = settled(status, read_ns) and storable(path)
-            (new.append((key, head)) if trusted else unkept.append(head))
-    # kept_keys holds listed keys only, each once: as many means every listed file is still there unchanged
-    gone = [] if len(kept_keys) == len(listed) else [_path_of(key) for key in listed.difference(kept_keys)]
+            (new.append((path, stamp, head)) if trusted else unkept.append(head))
+    # kept holds listed paths only, each once: as many means every listed file is still there unchanged
+    gone = [] if len(kept) == len(listed) else sorted(listed.keys() - set(kept))
     tags = Counter(listing.tags)
     tags.subtract(tag for head in index.heads_of(listing.folder, gone) for tag in head.tag_tuple())
-    tags.update(tag for _, head in new for tag in head.tags)
+    tags.update(tag for _, _, head in new for tag in head.tags)
     tags = +tags  # without the tags no file writes any more
-    if len(excluded_kept) < len(kept_keys):
+    if len(excluded_kept) < len(kept):
         others = Counter(tags)
         others.subtract(tag for head in index.heads_of(listing.folder, excluded_kept) for tag in head.tag_tuple())
         unread = {*gone, *excluded_kept}
         heads = [
-            Head(kept.file, kept.review_id, kept.team, kept.tag_tuple())
-            for kept in index.candidates(listing.folder, sorted(ids), sorted(teams))
-            if kept.file not in unread
+            Head(head.file, head.review_id, head.team, head.tag_tuple())
+            for head in index.candidates(listing.folder, sorted(ids), sorted(teams))
+            if head.file not in unread
         ]
     else:  # every kept head is of a file being checked (`check` of the whole folder): none of them counts
-        others, heads = Counter(tag for _, head in new for tag in head.tags), []
+        others, heads = Counter(tag for _, _, head in new for tag in head.tags), []
     others.update(tag for head in unkept for tag in head.tags)
     index.end_read()
     if new or gone:
-        index.store_listing(listing, [*kept_keys, *(key for key, _ in new)], dict(tags), gone, [h for _, h in new])
-    heads += [head for _, head in new] + unkept
+        files = {path: listed[path] for path in kept} | {path: stamp for path, stamp, _ in new}
+        index.store_listing(listing, files, dict(tags), gone, [head for _, _, head in new])
+    heads += [head for _, _, head in new] + unkept
     top = os.path.abspath(folder)
     heads.sort(key=lambda head: tuple(os.path.relpath(head.file, top).split(os.sep)))
     return Around(heads, +others)

@@ -405,14 +405,15 @@ def test_one_file_checks_at_once_keep_the_listing_true_to_its_heads(config: Conf
     with sqlite3.connect(index_file(config)) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         listed = [
-            (keys, json.loads(tags)) for keys, tags in connection.execute("SELECT keys, tags FROM listings").fetchall()
+            (paths, json.loads(tags))
+            for paths, tags in connection.execute("SELECT paths, tags FROM listings").fetchall()
         ]
         heads = connection.execute("SELECT path, tags FROM heads").fetchall()
-    [(keys, tags)] = listed
+    [(paths, tags)] = listed
     kept = {Path(path).name for path, _ in heads}
     # every head but the checked file's, and the edited one's when it changed within a tick of being read
     assert kept | {other.name} == {path.name for path in config.reviews_dir.glob("*.yaml")} - {CHECKED}
-    assert sorted(key.split(":", 4)[4] for key in keys.decode().split("\0") if key) == sorted(p for p, _ in heads)
+    assert sorted(path for path in paths.decode().split("\0") if path) == sorted(p for p, _ in heads)
     assert tags == dict(Counter(tag for _, written in heads for tag in written.split("\n") if written))
 
 

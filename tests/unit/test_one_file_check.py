@@ -5,6 +5,7 @@ reaches the checks across files."""
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,16 @@ def test_a_link_to_the_checked_file_is_the_checked_file_not_a_clash(config: Conf
     (reviews / "alias.yaml").unlink()
     (reviews / "alias.yaml").write_bytes((reviews / CHECKED).read_bytes())
     assert clashes(config) == ["reviews/alias.yaml"]
+
+
+def test_a_listing_whose_stats_and_paths_disagree_is_damage_rebuilt_with_a_notice(config: Config) -> None:
+    expected = check_one(config, cache=False).findings
+    assert check_one(config).findings == expected
+    index = config.root / gate_index.INDEX_FOLDER / gate_index.INDEX_NAME
+    with sqlite3.connect(index) as connection:
+        connection.execute("UPDATE listings SET stats = substr(stats, 1, 40)")  # one file's and a half
+    damaged = check_one(config)
+    assert damaged.findings == expected
+    assert damaged.notices and "rebuilding it" in damaged.notices[0]
+    again = check_one(config)
+    assert again.findings == expected and not again.notices

@@ -214,8 +214,8 @@ def _indexed_around(
         files = {path: listed[path] for path in kept} | {path: stamp for path, stamp, _ in new}
         index.store_listing(listing, files, dict(tags), gone, [head for _, _, head in new])
     heads += [head for _, _, head in new] + unkept
-    top = os.path.abspath(folder)
-    heads.sort(key=lambda head: tuple(os.path.relpath(head.file, top).split(os.sep)))
+    start = len(os.path.abspath(folder)) + 1  # every head's file is below it, as the walk named it
+    heads.sort(key=lambda head: tuple(head.file[start:].split(os.sep)))
     return Around(heads, +others)
 
 

@@ -1,7 +1,7 @@
 """Benchmark `retrogen check` against check-jsonschema on synthetic knowledge bases.
 
     python3 benchmarks/bench_check.py [--sizes 1000 10000] [--baseline-max 1000] [--placement 4000]
-    python3 benchmarks/bench_check.py --one-file 10000 [--runs 9] [--compare /work/wt/base]
+    python3 benchmarks/bench_check.py --one-file 10000 [--runs 9] [--compare /work/wt/base] [--python VENV/bin/python]
 
 Both run as whole processes on the same files, the way CI runs them. Peak memory is the largest sum of
 resident memory over the process and its workers, sampled every 20 ms. Prints a Markdown table.
@@ -10,7 +10,8 @@ resident memory over the process and its workers, sampled every 20 ms. Prints a 
 warm (its index made by a first run), the file edited before every run; CPU seconds (user + system) as
 medians of runs in turns with the other checkout (`--compare`, its own copy of the knowledge base and its own
 bytecode cache), check-jsonschema on the same file and a bare interpreter, all started as this interpreter
-itself (not through a pyenv shim, which costs more than the interpreter).
+itself (not through a pyenv shim, which costs more than the interpreter) or as `--python` (a fresh venv's,
+with `pip install -e .`: what a user's interpreter starts with, without this machine's site additions).
 """
 
 from __future__ import annotations
@@ -104,9 +105,10 @@ def main() -> None:
     parser.add_argument("--one-file", type=int, metavar="N", help="instead: check one review of N (see above)")
     parser.add_argument("--runs", type=int, default=9, help="with --one-file: runs of each, in turns")
     parser.add_argument("--compare", type=Path, metavar="CHECKOUT", help="with --one-file: another checkout beside")
+    parser.add_argument("--python", default=sys.executable, help="with --one-file: the interpreter to run them with")
     args = parser.parse_args()
     if args.one_file:
-        one_file(args.one_file, args.runs, args.compare)
+        one_file(args.one_file, args.runs, args.compare, args.python)
         return
     retrogen = [sys.executable, "-m", "retrogen", "check", "--today", "2030-01-01"]
     if args.placement:
@@ -141,7 +143,7 @@ def placement(retrogen: list[str], size: int) -> None:
         print(f"| {size:,} | {where} | {seconds:.2f} | {size / seconds:,.0f} |", flush=True)
 
 
-def one_file(size: int, runs: int, compare: Path | None) -> None:
+def one_file(size: int, runs: int, compare: Path | None, python: str) -> None:
     reviews = knowledge_base(size)
     checked = sorted(reviews.glob("*.yaml"))[size // 2].name
     checkouts = {"this": ROOT, **({"compare": compare.resolve()} if compare else {})}
@@ -159,13 +161,13 @@ def one_file(size: int, runs: int, compare: Path | None) -> None:
         env.update(
             PYTHONPATH=str(checkout), PYTHONPYCACHEPREFIX=str(OUT / f"pycache-{label}"), RETROGEN_TODAY="2026-12-06"
         )
-        command = [sys.executable, "-m", "retrogen", "check", f"reviews/{checked}"]
+        command = [python, "-m", "retrogen", "check", f"reviews/{checked}"]
         commands[f"retrogen check ({label}: {checkout})"] = (command, copy, env)
     baseline = shutil.which("check-jsonschema")
     schema = ROOT / "schema" / "review.schema.json"
     if baseline:
         commands["check-jsonschema"] = ([baseline, "--schemafile", str(schema), f"reviews/{checked}"], copy, env)
-    commands["python3 -c pass"] = ([sys.executable, "-c", "pass"], copy, env)
+    commands[f"{python} -c pass"] = ([python, "-c", "pass"], copy, env)
     for command, cwd, env in commands.values():
         cpu_and_peak(command, cwd, env)  # warm: the index made, the bytecode written
     seconds: dict[str, list[float]] = {name: [] for name in commands}

@@ -12,13 +12,11 @@ import pytest
 
 from retrogen.gate import heads as gate_heads
 from retrogen.gate import index as gate_index
-from retrogen.gate.check import CheckOptions, CheckResult, check_paths, open_index
 from retrogen.gate.config import Config, load_config
 from retrogen.gate.heads import review_entries, stat_walk
 
-from ..conftest import TODAY, copy_knowledge_base
-
-CHECKED = "2026-q3-east-sales.yaml"
+from ..conftest import copy_knowledge_base
+from .test_index import CHECKED, check_one
 
 
 @pytest.fixture(autouse=True)
@@ -83,16 +81,6 @@ def test_the_warm_walk_sees_what_the_plain_walk_sees(
             plain[path][0].st_size,
             plain[path][0].st_mtime_ns,
         )
-
-
-def check_one(config: Config, *, cache: bool = True) -> CheckResult:
-    options = CheckOptions.of(config, TODAY)
-    index = open_index(config, options, cache=cache)
-    try:
-        return check_paths([config.reviews_dir / CHECKED], options, reviews_dir=config.reviews_dir, jobs=1, index=index)
-    finally:
-        if index is not None:
-            index.close()
 
 
 def clashes(config: Config) -> list[str]:

@@ -9,7 +9,6 @@ kept: what they say depends on where they point.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 from collections import Counter
@@ -189,7 +188,7 @@ def _indexed_around(
         read_ns = now_ns()
         head = read_head(path)
         if head is not None:
-            trusted = settled(status, read_ns) and storable(path)
+            trusted = settled(status, read_ns) and storable(path) and listable(stamp)
             (new.append((path, stamp, head)) if trusted else unkept.append(head))
     # kept holds listed paths only, each once: as many means every listed file is still there unchanged
     gone = [] if len(kept) == len(listed) else sorted(listed.keys() - set(kept))
@@ -219,8 +218,14 @@ def _indexed_around(
     return Around(heads, +others)
 
 
+def listable(stamp: ListedStamp) -> bool:
+    """Whether the listing can keep a file's stat: as int64s (an inode number of 2**63 or more, which some file
+    systems give, cannot be; such a file's head is read every time)."""
+    return all(-(2**63) <= number < 2**63 for number in stamp)
+
+
 # Where the platform can stat a name relative to an open folder, the warm loop does: the kernel then looks up
-# one name instead of every folder of an absolute path, a third of the stat's cost.
+# one name instead of every folder of an absolute path: about a quarter of the stat's cost.
 _AT_FOLDER = os.stat in os.supports_dir_fd and os.listdir in os.supports_fd and hasattr(os, "O_DIRECTORY")
 
 
@@ -229,8 +234,11 @@ def stat_walk(top: str) -> Iterator[tuple[str, os.stat_result, bool]]:
     (of what a link points at) and whether it is a link: one stat per file, and nothing else."""
     if not _AT_FOLDER:
         for entry in review_entries(top):
-            with contextlib.suppress(OSError):
-                yield entry.path, entry.stat(), entry.is_symlink()
+            try:
+                status = entry.stat()
+            except OSError:
+                continue
+            yield entry.path, status, entry.is_symlink()
         return
     folders = [top]
     while folders:

@@ -13,7 +13,7 @@ import pytest
 from retrogen.gate import heads as gate_heads
 from retrogen.gate import index as gate_index
 from retrogen.gate.config import Config, load_config
-from retrogen.gate.heads import review_entries, stat_walk
+from retrogen.gate.heads import listable, review_entries, stat_walk
 
 from ..conftest import copy_knowledge_base
 from .test_index import CHECKED, check_one
@@ -138,3 +138,8 @@ def test_a_listing_whose_stats_and_paths_disagree_is_damage_rebuilt_with_a_notic
     assert damaged.notices and "rebuilding it" in damaged.notices[0]
     again = check_one(config)
     assert again.findings == expected and not again.notices
+
+
+def test_a_stat_the_listing_cannot_hold_as_int64_is_not_kept() -> None:
+    assert listable((6_000, 1_796_591_933_335_843_726, -1, 2**63 - 1))  # a file dated before 1970 too
+    assert not listable((6_000, 1_796_591_933_335_843_726, 1_796_591_933_335_843_726, 2**63))

@@ -41,7 +41,8 @@ DELTA_NAME = "snapshot-delta.pickle"
 MAGIC = b"retrogen snapshot 1\n"
 _TRAILER = struct.Struct("<Q")
 # The delta is folded into a new base when it holds more files than this share of the knowledge base (a
-# base costs about a second per 10,000 reviews to write; a delta is read back and written again each run).
+# base costs about three seconds per 10,000 reviews to write, each section pickled twice: see _pickled; a
+# delta is read back and written again each run).
 DELTA_SHARE = 0.05
 DELTA_MIN = 50
 

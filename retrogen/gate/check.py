@@ -610,10 +610,11 @@ def _read_kept(
     allowed = convert.snapshot_classes
     listing = list(review_files(folder))
     paths = [folder.joinpath(*parts) for parts, _ in listing]
+    # by the listing's strings, which are the Paths' own (str(path), as a review keeps its path) but where the
+    # folder is named with "..": then the snapshot makes that Path again, no other
+    known = dict(zip([entry.path for _, entry in listing], paths, strict=True))
     try:
-        snapshot = read_snapshot(kept_in, key, allowed, {str(path): path for path in paths}) or Snapshot(
-            allowed=allowed
-        )
+        snapshot = read_snapshot(kept_in, key, allowed, known) or Snapshot(allowed=allowed)
     except Exception as exc:  # damage of any kind (whatever unpickling raises): rebuilt from the index
         _snapshot_damaged(index, kept_in, exc)
         snapshot = Snapshot(allowed=allowed)

@@ -5,9 +5,9 @@ kept in .retrogen/related.npz, one review's lesson edited since), and answering 
 free text. With `--processes`, whole commands as a person runs them, CPU seconds (the process and its
 workers) and peak memory: `related <id>`, `related --text` and `playbook`, cold and warm (after a run, one
 review's file given a comment, or its lesson reworded: the case that reads a review's terms again; in English,
-and in Chinese, which jieba segments), the versions taking turns. With `--compare REF`, the version of git revision REF is measured
-in the same run, row beside row, on its own copy of the knowledge base (two versions would otherwise
-rebuild each other's index at every run).
+and in Chinese, which jieba segments), the versions taking turns. With `--compare REF`, the version of git
+revision REF is measured in the same run, row beside row, on its own copy of the knowledge base (two versions
+would otherwise rebuild each other's index at every run).
 
     python3 benchmarks/bench_related.py [--sizes 1000 10000] [--queries 20] [--compare main] [--processes]
         [--repeat 3]

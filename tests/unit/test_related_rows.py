@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from scipy.sparse import csr_matrix
 
-from retrogen.engine.related import Rows, _Products
+from retrogen.engine.related import FEW_QUERIES, Rows, _Products
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,16 +48,17 @@ def test_rows_sort_take_and_sum_as_scipy_does(seed: int) -> None:
 def test_products_with_a_vector_are_scipys_to_the_last_bit(seed: int) -> None:
     ours, theirs = _random_rows(seed)
     products = _Products(ours)
-    for draw in range(5):
+    for draw in range(FEW_QUERIES + 3):  # this layout's products, then scipy's
         vector = np.random.default_rng(100 * seed + draw).random(ours.columns)
         vector[::7] = 0
         expected = theirs @ vector
-        assert products.times(vector).view(np.int64).tolist() == expected.view(np.int64).tolist()
+        assert products.times(vector).view(np.int64).tolist() == expected.view(np.int64).tolist(), draw
     empty = Rows.of(np.zeros(0), np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int64), 3)
     assert _Products(empty).times(np.ones(3)).tolist() == []
 
 
-def test_a_related_query_imports_no_scipy() -> None:
+def test_a_related_command_imports_no_scipy() -> None:
+    """A command asks a query or two: scipy.sparse, a tenth of a second to import, only for many."""
     script = (
         "import sys\n"
         "from tests.unit.test_related import REVIEWS\n"

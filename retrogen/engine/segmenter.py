@@ -114,9 +114,9 @@ class KeptWords:
     by looking each word up once: a hash table of its words' UTF-8 bytes (CRC-32 buckets), with each word's
     frequency. Past LOOKUP_LIMIT words it asks the table itself (`load_all`)."""
 
-    def __init__(self, body: bytes, header: dict[str, int], load_all: Callable[[], dict[str, int]]) -> None:
+    def __init__(self, body: memoryview, header: dict[str, int], load_all: Callable[[], dict[str, int]]) -> None:
         entries, buckets = header["entries"], header["buckets"]
-        view = memoryview(body)
+        view = body
         at = 8 * entries
         self._frequencies = view[:at].cast("q")
         self._starts = view[at : at + 4 * (buckets + 1)].cast("I")
@@ -185,7 +185,7 @@ def read_words(path: Path, load_all: Callable[[], dict[str, int]]) -> KeptWords 
         length = int.from_bytes(content[len(MAGIC) : len(MAGIC) + 4], "little")
         header_bytes = content[len(MAGIC) + 4 : len(MAGIC) + 4 + length]
         header = json.loads(header_bytes)
-        body = content[_header_size(header_bytes) :]
+        body = memoryview(content)[_header_size(header_bytes) :]  # not a copy of its 12 MB
         numbers = ("entries", "buckets", "total", "blob", "crc")
         if type(header) is not dict or header.get("format") != FORMAT:
             return None

@@ -159,7 +159,7 @@ class Heads:
 class Rows:
     """Rows of a sparse matrix as scipy's csr_matrix keeps them: row r's entries are data[indptr[r]:indptr[r+1]]
     in the columns indices[…] of `columns`. numpy alone: importing scipy.sparse (and the numpy.testing and
-    f2py it brings in) was a twentieth of a warm `related`."""
+    f2py it brings in) was a twentieth of a warm `related`, which asks one query (see _Products)."""
 
     data: Any  # numpy, per entry
     indices: Any  # numpy int32, per entry: its column
@@ -212,7 +212,7 @@ class _Products:
     row's products in its entries' order, from 0.0. Here the rows are sorted longest first and their entries
     kept position by position (every row's first, then the second of those that have one…), so that the
     sums run over contiguous slices, each row's in its own order. A command asks once or twice; past
-    FEW_QUERIES the rows go back into scipy's layout, whose products are twice as fast."""
+    FEW_QUERIES the rows go back into scipy's layout, whose products (in C) cost less than half."""
 
     def __init__(self, rows: Rows) -> None:
         lengths = rows.lengths()
@@ -366,8 +366,8 @@ class RelatedIndex:
     def _unit_rows(self, frequencies: Rows) -> Rows:
         """Rows of term counts as unit-length TF-IDF vectors: a sparse matrix whose products are cosines.
         Worked on the arrays in place: scipy's element-wise products made three copies of ten thousand
-        reviews' rows. The same sums in the same order as scipy's were (a row's squares summed by reduceat), so
-        the same floats to the last bit."""
+        reviews' rows. The same sums in the same order as scipy's (a row's squares summed by reduceat, as its
+        row sums are), so the same floats to the last bit."""
         indptr = frequencies.indptr
         weights = self._weights(frequencies.indices, frequencies.data)
         lengths = np.diff(indptr)

@@ -180,12 +180,12 @@ class Rows:
     def lengths(self) -> Any:
         return np.diff(self.indptr)
 
-    def taken(self, rows: Any) -> Rows:
-        """The rows numbered `rows`, in that order."""
-        lengths = self.lengths()[rows]
-        entries = spans(self.indptr[:-1][rows], lengths)
-        indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=indptr[1:])
+    def kept(self, rows: Any) -> Rows:
+        """The rows where `rows` (a boolean per row) is true, in their order."""
+        lengths = self.lengths()
+        entries = np.repeat(rows, lengths)  # a boolean per entry: no array of their places
+        indptr = np.zeros(int(rows.sum()) + 1, dtype=np.int64)
+        np.cumsum(lengths[rows], out=indptr[1:])
         return Rows(self.data[entries], self.indices[entries], indptr, self.columns)
 
     def column_sums(self, start: int, end: int) -> Any:
@@ -331,8 +331,8 @@ class RelatedIndex:
         of_item = np.ones(len(sizes) + int(sizes.sum()), dtype=bool)
         of_item[np.cumsum(sizes + 1) - sizes - 1] = False  # each review's first row is its context
         item_rows = np.flatnonzero(of_item)
-        contexts = table.counts.taken(np.flatnonzero(~of_item))
-        self._frequencies = table.counts.taken(item_rows)  # a review's query sums its items' rows
+        contexts = table.counts.kept(~of_item)
+        self._frequencies = table.counts.kept(of_item)  # a review's query sums its items' rows
         # The table's rows are copied: let it go before the weights are worked out, the peak of a warm run
         del table
         # Smoothed inverse document frequency over the items (each term once per item it is in): a term in

@@ -207,7 +207,7 @@ class TermStore:
             base = None
             parts, sources, missing = _gathered([], reviews, keys, glossary)
         # every review segmented now, in order: their part is the table
-        table = parts[-1].table if parts and len(missing) == len(keys) else _picked(parts, sources)
+        table = parts[-1].table if missing and len(missing) == len(keys) else _picked(parts, sources)
         if base is None:
             self._write(self.path, keys, sizes, table, setting)
             _remove(self.delta_path)

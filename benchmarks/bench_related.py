@@ -4,10 +4,10 @@ In process: loading the reviews, building the related index cold (nothing kept) 
 kept in .retrogen/related.npz, one review's lesson edited since), and answering queries by review id and by
 free text. With `--processes`, whole commands as a person runs them, CPU seconds (the process and its
 workers) and peak memory: `related <id>`, `related --text` and `playbook`, cold and warm (after a run, one
-review's file given a comment, or its lesson reworded: the case that reads a review's terms again), the
-versions taking turns. With `--compare REF`, the version of git revision REF is measured
-in the same run, row beside row, on its own copy of the knowledge base (two versions would otherwise
-rebuild each other's index at every run).
+review's file given a comment, or its lesson reworded: the case that reads a review's terms again; in English,
+and in Chinese, which jieba segments), the versions taking turns. With `--compare REF`, the version of git
+revision REF is measured in the same run, row beside row, on its own copy of the knowledge base (two versions
+would otherwise rebuild each other's index at every run).
 
     python3 benchmarks/bench_related.py [--sizes 1000 10000] [--queries 20] [--compare main] [--processes]
         [--repeat 3]
@@ -45,6 +45,7 @@ except ImportError:  # pragma: no cover - only in the other revision's copy
 TODAY = __import__("datetime").date(2030, 1, 1)
 TEXTS = ["客户流失 复购率", "决策链 报价", "economic buyer pricing", "discovery call was late"]
 EDITED = "synthetic-00005"
+EDITED_CHINESE = "synthetic-00004"  # its lessons are Chinese (the synthetic reviews take turns)
 
 
 def build(reviews: list, glossary: object, folder: Path) -> tuple[RelatedIndex, float]:
@@ -109,6 +110,16 @@ def edit_lesson(folder: Path, count: int) -> None:
     path.write_text(re.sub(r"^(  lesson: .*?)(?: edit \d+)?$", rf"\1 edit {count}", text, count=1, flags=re.M))
 
 
+def edit_chinese_lesson(folder: Path, count: int) -> None:
+    """A Chinese review's first lesson reworded: its words are segmented by jieba (the English ones and the
+    synthetic Chinese ones, all glossary terms, are not), which must not load its whole dictionary."""
+    path = folder / "reviews" / f"{EDITED_CHINESE}.yaml"
+    text = path.read_text(encoding="utf-8")
+    numeral = "一二三四五六七八九十"[count % 10]
+    reworded = rf"\1，回款周期拉长{numeral}周"
+    path.write_text(re.sub(r"^(  lesson: [^，\n]*?)(?:，回款周期拉长.周)?$", reworded, text, count=1, flags=re.M))
+
+
 def edit_comment(folder: Path, count: int) -> None:
     """One review's file given a comment: new bytes, the same review (its terms are kept)."""
     path = folder / "reviews" / f"{EDITED}.yaml"
@@ -120,7 +131,7 @@ PROCESS_COMMANDS = {
     "related --text": ["related", "--text", "economic buyer 决策链"],
     "playbook": ["playbook"],
 }
-EDITS = {"comment": edit_comment, "lesson": edit_lesson}
+EDITS = {"comment": edit_comment, "lesson": edit_lesson, "Chinese lesson": edit_chinese_lesson}
 
 
 def processes(size: int, versions: dict[str, Path], work: Path, repeat: int) -> None:
@@ -185,8 +196,11 @@ def main() -> None:
             bench(size, args.queries, args.label, args.shared)
         if args.processes:
             versions = {**({args.compare: Path(other)} if args.compare else {}), args.label: ROOT}
-            print("\n| version | reviews | command | cold | peak | warm, a comment | peak | warm, a lesson | peak |")
-            print("|---|---|---|---|---|---|---|---|---|")
+            print(
+                "\n| version | reviews | command | cold | peak | warm, a comment | peak | warm, a lesson | peak "
+                "| warm, a Chinese lesson | peak |"
+            )
+            print("|---|---|---|---|---|---|---|---|---|---|---|")
             work = ROOT / "benchmarks" / "out" / "related-processes"
             for size in args.sizes:
                 processes(size, versions, work, args.repeat)

@@ -8,6 +8,7 @@ one threshold (RELATED_THRESHOLD) means the same for a whole review and for two 
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -155,6 +156,114 @@ class Heads:
 
 
 @dataclass(frozen=True)
+class Rows:
+    """Rows of a sparse matrix as scipy's csr_matrix keeps them: row r's entries are data[indptr[r]:indptr[r+1]]
+    in the columns indices[…] of `columns`. numpy alone: importing scipy.sparse (and the numpy.testing and
+    f2py it brings in) was a twentieth of a warm `related`, which asks one query (see _Products)."""
+
+    data: Any  # numpy, per entry
+    indices: Any  # numpy int32, per entry: its column
+    indptr: Any  # numpy int64, per row and one more: where its entries start
+    columns: int
+
+    @classmethod
+    def of(cls, data: Any, indices: Any, lengths: Any, columns: int) -> Rows:
+        """Rows of `lengths` entries each, their entries put in column order (as csr_matrix.sort_indices)."""
+        indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        order = np.lexsort((indices, np.repeat(np.arange(len(lengths)), lengths)))
+        return cls(np.asarray(data)[order], np.asarray(indices, dtype=np.int32)[order], indptr, columns)
+
+    def __len__(self) -> int:
+        return len(self.indptr) - 1
+
+    def lengths(self) -> Any:
+        return np.diff(self.indptr)
+
+    def kept(self, rows: Any) -> Rows:
+        """The rows where `rows` (a boolean per row) is true, in their order."""
+        lengths = self.lengths()
+        entries = np.repeat(rows, lengths)  # a boolean per entry: no array of their places
+        indptr = np.zeros(int(rows.sum()) + 1, dtype=np.int64)
+        np.cumsum(lengths[rows], out=indptr[1:])
+        return Rows(self.data[entries], self.indices[entries], indptr, self.columns)
+
+    def column_sums(self, start: int, end: int) -> Any:
+        """Per column, the sum of rows start…end-1's counts (int64)."""
+        low, high = int(self.indptr[start]), int(self.indptr[end])
+        sums = np.zeros(self.columns, dtype=np.int64)
+        np.add.at(sums, self.indices[low:high], self.data[low:high])
+        return sums
+
+
+def spans(starts: Any, lengths: Any) -> Any:
+    """The numbers starts[0] … starts[0]+lengths[0]-1, then those of the next start, and so on."""
+    ends = np.cumsum(lengths)
+    return np.repeat(starts - (ends - lengths), lengths) + np.arange(int(ends[-1]) if len(ends) else 0)
+
+
+# Past this many queries scipy's products are the cheaper (a site build asks one per review page): its import,
+# a tenth of a second, is then soon paid back.
+FEW_QUERIES = 8
+
+
+class _Products:
+    """Rows of weights laid out for products with a vector that equal scipy's to the last bit: scipy sums each
+    row's products in its entries' order, from 0.0. Here the rows are sorted longest first and their entries
+    kept position by position (every row's first, then the second of those that have one…), so that the
+    sums run over contiguous slices, each row's in its own order. A command asks once or twice; past
+    FEW_QUERIES the rows go back into scipy's layout, whose products (in C) cost less than half."""
+
+    def __init__(self, rows: Rows) -> None:
+        lengths = rows.lengths()
+        self._order = np.argsort(-lengths, kind="stable")
+        longest_first = lengths[self._order]
+        # how many rows have more than j entries, for each position j
+        self._counts = np.searchsorted(
+            -longest_first, -np.arange(int(longest_first[0]) if len(lengths) else 0)
+        ).tolist()
+        self._slices = [0, *itertools.accumulate(self._counts)]
+        self._starts = rows.indptr[:-1][self._order]  # of each row, longest first
+        self._indptr, self._columns = rows.indptr, rows.columns
+        self._data = np.empty(len(rows.data))
+        self._indices = np.empty(len(rows.indices), dtype=np.int32)
+        for position, count in enumerate(self._counts):  # no array of every entry's place: the peak is lower
+            laid, start = self._starts[:count] + position, self._slices[position]
+            np.take(rows.data, laid, out=self._data[start : start + count])
+            np.take(rows.indices, laid, out=self._indices[start : start + count])
+        self._asked = 0
+        self._scipy: Any = None
+
+    def times(self, vector: Any) -> Any:
+        """The rows times `vector`: each row's sum of its weights times the vector's entries in their columns."""
+        self._asked += 1
+        if self._asked > FEW_QUERIES:
+            return self._scipys() @ vector
+        products = self._data * vector[self._indices]
+        sums = np.zeros(len(self._order))
+        for position, count in enumerate(self._counts):
+            start = self._slices[position]
+            sums[:count] += products[start : start + count]
+        found = np.empty(len(self._order))
+        found[self._order] = sums
+        return found
+
+    def _scipys(self) -> Any:
+        """The rows as scipy's csr_matrix, made once (and this layout's arrays let go)."""
+        if self._scipy is None:
+            from scipy.sparse import csr_matrix
+
+            data, indices = np.empty(len(self._data)), np.empty(len(self._indices), dtype=np.int32)
+            for position, count in enumerate(self._counts):
+                laid, start = self._starts[:count] + position, self._slices[position]
+                data[laid], indices[laid] = self._data[start : start + count], self._indices[start : start + count]
+            shape = (len(self._order), self._columns)
+            self._scipy = csr_matrix((data, indices, self._indptr), shape=shape)
+            self._data, self._indices = data[:0], indices[:0]
+        return self._scipy
+
+
+@dataclass(frozen=True)
 class TermTable:
     """Reviews' terms as the index counts them: per review a row of its context's term counts, then one per
     problem and lesson, in a sparse matrix whose columns are the terms of `vocabulary` (sorted, each in some
@@ -163,13 +272,11 @@ class TermTable:
     disk and patched (related_cache) is the very table made afresh, and scores the same to the last bit."""
 
     vocabulary: list[str]
-    counts: Any  # scipy.sparse.csr_matrix of int32
+    counts: Rows  # of int32
     heads: Heads
 
     @classmethod
     def of(cls, segmented: Sequence[ReviewTerms]) -> TermTable:
-        from scipy.sparse import csr_matrix
-
         words: list[str] = []
         counts: list[int] = []
         lengths: list[int] = []
@@ -180,15 +287,12 @@ class TermTable:
                 lengths.append(len(row))
         vocabulary = sorted(set(words))
         column = {term: index for index, term in enumerate(vocabulary)}
-        table = csr_matrix(
-            (
-                np.array(counts, dtype=np.int32),
-                np.fromiter(map(column.__getitem__, words), dtype=np.int32, count=len(words)),
-                np.cumsum([0, *lengths]),
-            ),
-            shape=(len(lengths), len(vocabulary)),
+        table = Rows.of(
+            np.array(counts, dtype=np.int32),
+            np.fromiter(map(column.__getitem__, words), dtype=np.int32, count=len(words)),
+            np.array(lengths, dtype=np.int64),
+            len(vocabulary),
         )
-        table.sort_indices()
         return cls(vocabulary, table, Heads.of([json.dumps(terms.head, ensure_ascii=False) for terms in segmented]))
 
 
@@ -227,14 +331,17 @@ class RelatedIndex:
         of_item = np.ones(len(sizes) + int(sizes.sum()), dtype=bool)
         of_item[np.cumsum(sizes + 1) - sizes - 1] = False  # each review's first row is its context
         item_rows = np.flatnonzero(of_item)
-        self._frequencies = table.counts[item_rows]  # a review's query sums its items' rows
+        contexts = table.counts.kept(~of_item)
+        self._frequencies = table.counts.kept(of_item)  # a review's query sums its items' rows
+        # The table's rows are copied: let it go before the weights are worked out, the peak of a warm run
+        del table
         # Smoothed inverse document frequency over the items (each term once per item it is in): a term in
         # every item still weighs a little, none weighs zero.
         counted = np.bincount(self._frequencies.indices, minlength=len(self._vocabulary))
         self._idf = np.log((1 + len(item_rows)) / (1 + counted.astype(float))) + 1
         # Each row weighed on its own: the items' share their terms' arrays with their counts
-        self._matrix = self._unit_rows(self._frequencies)
-        self._contexts = self._unit_rows(table.counts[np.flatnonzero(~of_item)])
+        self._matrix = _Products(self._unit_rows(self._frequencies))
+        self._contexts = _Products(self._unit_rows(contexts))
         self._review_of_item = np.repeat(np.arange(len(sizes)), sizes)
 
     def _counts(self, words: Iterable[str]) -> dict[int, int]:
@@ -248,27 +355,30 @@ class RelatedIndex:
 
     def _weights(self, columns: Any, counts: Any) -> Any:
         """TF-IDF weights of terms counted `counts` times. Term frequency is sublinear: an item that says
-        "churn" five times is not five times about churn."""
-        return (1 + np.log(np.asarray(counts, dtype=float))) * self._idf[columns]
+        "churn" five times is not five times about churn. Worked in one new array (1 + log(count), then times
+        the idf): a million and a half entries at 10,000 reviews, each temporary array 12 MB."""
+        weights = np.array(counts, dtype=float)
+        np.log(weights, out=weights)
+        weights += 1
+        weights *= self._idf[columns]
+        return weights
 
-    def _unit_rows(self, frequencies: Any) -> Any:
+    def _unit_rows(self, frequencies: Rows) -> Rows:
         """Rows of term counts as unit-length TF-IDF vectors: a sparse matrix whose products are cosines.
         Worked on the arrays in place: scipy's element-wise products made three copies of ten thousand
-        reviews' rows. The same sums in the same order as scipy's (a row's squares summed by reduceat), so
-        the same floats to the last bit."""
-        from scipy.sparse import csr_matrix
-
+        reviews' rows. The same sums in the same order as scipy's (a row's squares summed by reduceat, as its
+        row sums are), so the same floats to the last bit."""
         indptr = frequencies.indptr
         weights = self._weights(frequencies.indices, frequencies.data)
         lengths = np.diff(indptr)
         filled = np.flatnonzero(lengths)
-        norms = np.zeros(frequencies.shape[0])
+        norms = np.zeros(len(frequencies))
         if len(filled):
             norms[filled] = np.add.reduceat(weights * weights, indptr[filled])
         norms = np.sqrt(norms)
         norms[norms == 0] = 1
         weights *= np.repeat(1 / norms, lengths)
-        return csr_matrix((weights, frequencies.indices, indptr), shape=frequencies.shape)
+        return Rows(weights, frequencies.indices, indptr, frequencies.columns)
 
     def __len__(self) -> int:
         return len(self._review_of_item)
@@ -283,8 +393,7 @@ class RelatedIndex:
             hint = did_you_mean(review_id, self._review_ids, "`retrogen actions` and the site list the reviews")
             raise UnknownReview(f"no review has the id {review_id!r}; {hint}")
         # Its title and tags, and the words of its problems and lessons: the sum of their rows' counts
-        items = slice(int(self._first_item[at]), int(self._item_ends[at]))
-        counts = self._frequencies[items].sum(axis=0).A1.astype(np.int64)
+        counts = self._frequencies.column_sums(int(self._first_item[at]), int(self._item_ends[at]))
         for word, count in self._head(at).items():
             term = self._vocabulary.get(word)
             if term is not None:
@@ -326,8 +435,8 @@ class RelatedIndex:
         vector = np.zeros(len(self._vocabulary))
         vector[columns] = self._weights(columns, counts)
         vector /= np.linalg.norm(vector)
-        context_scores = self._contexts @ vector
-        scores = OWN_WEIGHT * (self._matrix @ vector) + (1 - OWN_WEIGHT) * context_scores[self._review_of_item]
+        context_scores = self._contexts.times(vector)
+        scores = OWN_WEIGHT * self._matrix.times(vector) + (1 - OWN_WEIGHT) * context_scores[self._review_of_item]
         candidates = np.flatnonzero(scores > threshold)
         matches: list[Match] = []
         shown: Counter[str] = Counter()

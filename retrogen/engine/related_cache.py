@@ -3,7 +3,7 @@ review again only when its words, the glossary or the code that reads them chang
 
 Each review's rows of the table are found by a key, a digest of what the index reads of the review
 (related.indexed_fields); the file as a whole is kept for the glossary's entries and the code (retrogen's
-version, the modules that segment and match words, jieba's version). A review edited, a glossary or a
+version, the modules that segment and match words, jieba's code and dictionary). A review edited, a glossary or a
 retrogen changed is a new key, so a stale row can be missed but never used. A run that read reviews again
 writes their rows to a delta file beside the table (related-delta.npz), not the whole table again; the delta
 is folded into a new table when it grows. The files hold plain arrays and JSON (numpy's npz, read without
@@ -25,7 +25,6 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +34,8 @@ import retrogen
 from retrogen.core.digests import digests
 from retrogen.core.files import write_atomic, write_atomic_with
 from retrogen.engine.model import Review
-from retrogen.engine.related import Heads, TermTable, indexed_fields, review_terms
+from retrogen.engine.related import Heads, Rows, TermTable, indexed_fields, review_terms, spans
+from retrogen.engine.segmenter import jieba_key
 from retrogen.engine.text import text_words
 from retrogen.gate.glossary import Glossary
 
@@ -49,17 +49,14 @@ KEY_SIZE = 16  # bytes of a review's key (core.digests)
 DELTA_SHARE = 0.05
 DELTA_MIN = 50
 # The code a review's terms depend on: a change to any of these files is a new key for every review.
-_CODE = ("engine/related.py", "engine/text.py", "gate/glossary.py", "gate/owners.py")
+_CODE = ("engine/related.py", "engine/text.py", "engine/segmenter.py", "gate/glossary.py", "gate/owners.py")
 
 
 @lru_cache(maxsize=1)
 def code_key() -> bytes:
-    """retrogen's version, the source of what segments and matches words, and jieba's version."""
-    try:
-        jieba = metadata.version("jieba")
-    except metadata.PackageNotFoundError:  # pragma: no cover - a dependency
-        jieba = "?"
-    digest = hashlib.sha256(f"{FORMAT} {retrogen.__version__} {sys.version_info[:2]} {jieba}".encode())
+    """retrogen's version, the source of what segments and matches words, and jieba (segmenter.jieba_key)."""
+    digest = hashlib.sha256(f"{FORMAT} {retrogen.__version__} {sys.version_info[:2]}".encode())
+    digest.update(jieba_key())
     package = Path(retrogen.__file__).parent
     for name in _CODE:
         digest.update(name.encode("utf-8"))
@@ -136,8 +133,6 @@ def _need(condition: Any) -> None:
 def _checked(arrays: Any, setting: str) -> _Part | None:
     """The arrays of a file as reviews' rows, if they are what this retrogen writes (else StoreDamaged); None
     when they were made for another glossary or code."""
-    from scipy.sparse import csr_matrix
-
     try:
         meta = json.loads(arrays["meta"].tobytes())
         if type(meta) is not dict or meta.get("format") != FORMAT:
@@ -170,7 +165,7 @@ def _checked(arrays: Any, setting: str) -> _Part | None:
         raise
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise StoreDamaged(f"not what this retrogen writes ({type(exc).__name__})") from None
-    counts = csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, len(vocabulary)))
+    counts = Rows(data, indices, indptr, len(vocabulary))
     starts_of_heads = np.concatenate([np.zeros(min(1, len(ends)), dtype=np.int64), ends[:-1]])
     table = TermTable(vocabulary, counts, Heads(text, starts_of_heads, ends))
     return _Part([blob[at : at + KEY_SIZE] for at in range(0, len(blob), KEY_SIZE)], rows, table)
@@ -212,7 +207,7 @@ class TermStore:
             base = None
             parts, sources, missing = _gathered([], reviews, keys, glossary)
         # every review segmented now, in order: their part is the table
-        table = parts[-1].table if parts and len(missing) == len(keys) else _picked(parts, sources)
+        table = parts[-1].table if missing and len(missing) == len(keys) else _picked(parts, sources)
         if base is None:
             self._write(self.path, keys, sizes, table, setting)
             _remove(self.delta_path)
@@ -301,8 +296,6 @@ def _picked(parts: Sequence[_Part], sources: Any) -> TermTable:
     place there), its vocabulary the terms they use: the very table made afresh from those reviews. Copied
     in runs of reviews that follow each other in a part (the kept table's, but for the reviews edited): no
     second copy of the whole table is made on the way."""
-    from scipy.sparse import csr_matrix
-
     if not parts:  # no review
         return TermTable.of([])
     terms = parts[0].table.vocabulary
@@ -324,7 +317,7 @@ def _picked(parts: Sequence[_Part], sources: Any) -> TermTable:
         indptr = part.table.counts.indptr
         first_entry[taken] = indptr[first_row]
         last_entry[taken] = indptr[first_row + rows[taken]]
-        lengths[_ranges(out_rows[taken], rows[taken])] = np.diff(indptr)[_ranges(first_row, rows[taken])]
+        lengths[spans(out_rows[taken], rows[taken])] = np.diff(indptr)[spans(first_row, rows[taken])]
         head_starts[taken] = part.table.heads.starts[place[taken]] + text_offset
         head_ends[taken] = part.table.heads.ends[place[taken]] + text_offset
         text_offset += len(part.table.heads.text)
@@ -350,17 +343,9 @@ def _picked(parts: Sequence[_Part], sources: Any) -> TermTable:
         picked_indices = (np.cumsum(used) - 1).astype(np.int32)[picked_indices]
         terms = [terms[index] for index in np.flatnonzero(used)]
     indptr = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(lengths)])
-    counts = csr_matrix(
-        (np.concatenate(data).astype(np.int32, copy=False), picked_indices, indptr), shape=(len(lengths), len(terms))
-    )
+    counts = Rows(np.concatenate(data).astype(np.int32, copy=False), picked_indices, indptr, len(terms))
     texts = "".join(part.table.heads.text for part in parts)
     return TermTable(terms, counts, Heads(texts, head_starts, head_ends))
-
-
-def _ranges(starts: Any, lengths: Any) -> Any:
-    """The numbers starts[0] … starts[0]+lengths[0]-1, then those of the next start, and so on."""
-    ends = np.cumsum(lengths)
-    return np.repeat(starts - (ends - lengths), lengths) + np.arange(int(ends[-1]) if len(ends) else 0)
 
 
 def _mapped(indices: Any, vocabulary: list[str], column: dict[str, int]) -> Any:

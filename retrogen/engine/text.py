@@ -3,7 +3,6 @@ segmenter Material's search uses), other scripts are split into lower-cased word
 
 from __future__ import annotations
 
-import logging
 import re
 from functools import lru_cache
 from typing import Any
@@ -74,8 +73,8 @@ def _singular(word: str) -> str:
 
 @lru_cache(maxsize=1)
 def _segmenter() -> Any:
-    """jieba, loaded once and quietly: it announces its dictionary loading on stderr otherwise."""
-    import jieba
+    """jieba's tokenizer, made once, when a text first has Chinese in it (engine.segmenter: its dictionary
+    looked up word by word, unless many words are)."""
+    from retrogen.engine.segmenter import segmenter
 
-    jieba.setLogLevel(logging.WARNING)
-    return jieba
+    return segmenter()

@@ -20,7 +20,7 @@ from retrogen.engine.history import weekly_codes
 from retrogen.engine.model import Review
 from retrogen.engine.playbook import playbook_markdown
 from retrogen.engine.related import Match, indexed_fields
-from retrogen.engine.teams import OTHER, TeamView, cadence, metrics_across_teams, team_views
+from retrogen.engine.teams import OTHER, TeamView, cadence, metrics_across_teams, team_slugs, team_views
 from retrogen.formats import urls
 from retrogen.formats.labels import slip_note
 from retrogen.formats.numbers import number, percent, signed_change
@@ -75,13 +75,30 @@ class SiteBuilder:
         self.env.globals.update(text=self.text, factors=FACTORS, at=urls, href=self.urls.href, md_link=urls.source_link)
         self.env.globals["today"] = analysis.today  # the day the figures are as of
         self.env.globals["named"] = self.named
-        # Rows grouped by review once: filtering a frame per review would make the build quadratic, and
-        # turning many small frames into rows costs more than turning one big one.
-        self.actions_by_review = grouped(records(analysis.actions), "review")
-        self.metrics_by_review = grouped(records(analysis.metrics), "review")
-        self.funnel_by_review = grouped(records(analysis.funnel), "review")
-        self.teams = team_views(analysis)
-        self.team_slug = {team.name: team.slug for team in self.teams}
+
+    # Rows grouped by review once: filtering a frame per review would make the build quadratic, and turning
+    # many small frames into rows costs more than turning one big one. Each worked out when first asked: a
+    # save under `serve` that changes one review's own page alone asks for none of the site-wide pages.
+    @cached_property
+    def actions_by_review(self) -> dict[str, list[dict[str, Any]]]:
+        return grouped(records(self.analysis.actions), "review")
+
+    @cached_property
+    def metrics_by_review(self) -> dict[str, list[dict[str, Any]]]:
+        return grouped(records(self.analysis.metrics), "review")
+
+    @cached_property
+    def funnel_by_review(self) -> dict[str, list[dict[str, Any]]]:
+        return grouped(records(self.analysis.funnel), "review")
+
+    @cached_property
+    def teams(self) -> list[TeamView]:
+        return team_views(self.analysis)
+
+    @cached_property
+    def team_slug(self) -> dict[str, str]:
+        """Each team's slug, as team_views gives it, without working out the teams' views."""
+        return team_slugs({review.team for review in self.analysis.knowledge_base.reviews})
 
     def named(self, reference: str) -> Named:
         """The review, or the action on it, that `reference` names (see Named)."""
@@ -347,7 +364,9 @@ class SiteBuilder:
             teams=_choices(row["team"] for row in lessons),
         )
 
-    def playbook(self) -> str:
+    def playbook(self) -> Content:
+        """The playbook page (through `serve`'s memo, so that a regeneration that keeps every site-wide page
+        can keep it too)."""
         body = playbook_markdown(
             self.analysis.playbook,
             self.config.language,
@@ -355,7 +374,8 @@ class SiteBuilder:
             review_link=lambda review_id: urls.source_link(urls.review(review_id), urls.PLAYBOOK),
         )
         front = f"title: {_front(self.text['playbook'])}\nhide: [navigation]\nsearch:\n  exclude: true"
-        return f"---\n{front}\n---\n\n{body}"
+        page = f"---\n{front}\n---\n\n{body}"
+        return self._rendered(urls.PLAYBOOK, {"page": page}, lambda: page)
 
     def actions(self) -> Content:
         a = self.analysis
@@ -684,3 +704,9 @@ def build_pages(analysis: Analysis, config: Config) -> dict[str, str]:
 def regenerated_pages(analysis: Analysis, config: Config, memo: PageMemo) -> Pages:
     """Every page, KEPT where `memo` has it from the same inputs."""
     return SiteBuilder(analysis, config, memo).pages()
+
+
+def review_pages(analysis: Analysis, config: Config, memo: PageMemo, reviews: Iterable[Review]) -> Pages:
+    """The pages of `reviews` alone, KEPT where `memo` has them from the same inputs."""
+    builder = SiteBuilder(analysis, config, memo)
+    return {urls.review_page(review.id): builder.review(review) for review in reviews}

@@ -40,7 +40,9 @@ def review_reports(
             files[name] = KEPT
         else:  # built only when it is written: a kept report costs its page's digest alone
             memo.rendered(name, key)
-            files[name] = _docx(report or builder.of(review))
+            # A few reviews' reports from their teams' tables alone, which they read the same (of_team).
+            maker = builder if reviews is None else builder.of_team(review.team)
+            files[name] = _docx(report or maker.of(review))
     return files
 
 

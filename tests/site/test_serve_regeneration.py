@@ -285,6 +285,20 @@ def test_every_build_of_the_server_uses_its_compiled_templates(knowledge_base: P
     assert server.mkdocs_config.theme.get_env().bytecode_cache is server.templates
 
 
+def test_a_file_added_to_the_theme_overrides_is_in_the_next_build(knowledge_base: Path, tmp_path: Path) -> None:
+    """The theme's files are listed once per reading of mkdocs.yml (keep_compiled): a file added to the
+    overrides makes the next build a clean one, which reads it again and lists the new file."""
+    regenerator = Regenerator(load_config(knowledge_base / "mkdocs.yml"), TODAY, use_git=False)
+    assert regenerator.regenerate().ok
+    site = tmp_path / "site"
+    server = SiteServer(regenerator, str(site), None, lambda regeneration: None)
+    server.build(clean=True)
+    assert not (site / "assets" / "added.css").exists()
+    (knowledge_base / "site_overrides" / "assets" / "added.css").write_text("body {}", encoding="utf-8")
+    server.rebuild()
+    assert (site / "assets" / "added.css").read_text(encoding="utf-8") == "body {}"
+
+
 def test_after_a_rebuild_the_collector_runs_once_the_page_is_served(monkeypatch: pytest.MonkeyPatch) -> None:
     collected: list[float] = []
     monkeypatch.setattr(gc, "collect", lambda: collected.append(time.monotonic()))

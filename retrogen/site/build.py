@@ -6,7 +6,7 @@ import json
 import logging
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 from retrogen.core.errors import BuildError
 from retrogen.core.files import cannot_write
-from retrogen.engine.analysis import analysis_of
+from retrogen.engine.analysis import Analysis, analysis_of
 from retrogen.engine.model import ReviewBuilder, load_knowledge_base
 from retrogen.gate.check import CheckResult, read_knowledge_base
 from retrogen.gate.config import Config
 from retrogen.gate.reporters import plural
 from retrogen.site.editor import EDITOR_DECAP, editor_files
-from retrogen.site.memo import PageMemo
+from retrogen.site.memo import Content, PageMemo
 from retrogen.site.output import WriteReport, check_places, exclusive, recover, replacing, write_pages
-from retrogen.site.pages import build_pages, regenerated_pages
+from retrogen.site.pages import build_pages, regenerated_pages, review_pages
 from retrogen.site.reports import review_reports
 
 if TYPE_CHECKING:
@@ -75,14 +75,16 @@ def generate(
         return report
     count = len(analysis.knowledge_base.reviews)
     progress(f"generating the pages of {plural(count, 'review')}")
-    if memo is not None:
-        memo.begin(config.generated_dir, (config, today, use_git))
-    pages = build_pages(analysis, config) if memo is None else regenerated_pages(analysis, config, memo)
-    report.notices += analysis.cache_notices  # the related index's, once the pages asked for it
-    progress("writing each review's report (.docx)")
-    reports = review_reports(analysis, memo)
     editor = editor_files(config, analysis.knowledge_base.reviews) if config.settings.editor == EDITOR_DECAP else {}
-    files = {**pages, **reports, **editor}
+    if memo is None:
+        pages = build_pages(analysis, config)
+        report.notices += analysis.cache_notices  # the related index's, once the pages asked for it
+        progress("writing each review's report (.docx)")
+        files: dict[str, Content] = {**pages, **review_reports(analysis), **editor}
+    else:
+        memo.begin(config.generated_dir, (config, today, use_git))
+        files = {**_regenerated(analysis, config, memo, editor), **editor}
+        report.notices += analysis.cache_notices
     try:
         report.pages = write_pages(config.generated_dir, files)
     except OSError as exc:
@@ -90,6 +92,18 @@ def generate(
     if memo is not None:
         memo.written(files)
     return report
+
+
+def _regenerated(analysis: Analysis, config: Config, memo: PageMemo, fresh: Iterable[str]) -> dict[str, Content]:
+    """`serve`'s pages and reports, KEPT where `memo` has them from the same inputs. When only what the
+    reviews' own pages show changed (PageMemo.changed_reviews), every other file is kept without working out
+    what it is made from, and `fresh` (the files made anew every time) is all the rest."""
+    changed = memo.changed_reviews(analysis)
+    kept = None if changed is None else memo.kept_files(fresh)
+    if changed is None or kept is None:
+        return {**regenerated_pages(analysis, config, memo), **review_reports(analysis, memo)}
+    reviews = [review for review in analysis.knowledge_base.reviews if review.id in changed]
+    return {**kept, **review_pages(analysis, config, memo, reviews), **review_reports(analysis, memo, reviews)}
 
 
 def quiet_toolchain() -> None:

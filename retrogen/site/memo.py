@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from retrogen.core import digests
+from retrogen.engine.analysis import Analysis
 from retrogen.engine.loop import FollowUp
 from retrogen.engine.model import Action, Review
 from retrogen.gate.glossary import Glossary
@@ -52,6 +53,32 @@ _BY_VALUE = {**digests.BY_VALUE, Glossary: _glossary_by_entries}
 # inputs of its own page, its report and the pages that link to it; an action in every later follow-up of its
 # team. By their fields, not their __dict__: that also holds what was cached on them (a review's language).
 _SHARED: dict[type, tuple[str, ...]] = {kind: tuple(field.name for field in fields(kind)) for kind in (Review, Action)}
+
+
+# What of a review only its own page and its own report show. An edit of nothing else (an objective, the
+# review group, a comment, which changes no field) leaves every other file as it was, and `serve` renders
+# only that review's page and report, without working out the site-wide pages' inputs (2 s of a save at
+# 1,000 reviews). tests/site/test_serve_regeneration.py edits each of them and checks the claim against a
+# full generation. The review's language, which its objective can decide, is digested with the rest.
+OWN_FIELDS = ("objective", "participants", "materials", "timeline", "feedback")
+_SITE_FIELDS = tuple(field.name for field in fields(Review) if field.name not in OWN_FIELDS)
+
+
+def site_wide(analysis: Analysis) -> tuple[object, dict[str, bytes]]:
+    """What every file but a review's own page and report is made from (besides the configuration and the
+    day, the memo's setting), and a digest of what of each review only its own files show, by review id."""
+    reviews = analysis.knowledge_base.reviews
+    shown = digests.digests(
+        ([review.language, *(getattr(review, name) for name in _SITE_FIELDS)] for review in reviews), _BY_VALUE
+    )
+    own = digests.digests(([getattr(review, name) for name in OWN_FIELDS] for review in reviews), _BY_VALUE)
+    git = analysis.git
+    inputs = (
+        shown,
+        analysis.reading_notices,
+        (git.statuses, git.identities, git.commits, git.notice_key, git.notice_detail),
+    )
+    return inputs, {review.id: key for review, key in zip(reviews, own, strict=True)}
 
 
 def _stands_for(known: bytes) -> None:
@@ -120,6 +147,12 @@ class PageMemo:
         # Parts of pages (a chart's SVG, a table) by their inputs: the last regeneration's, and this one's.
         self._fragments: dict[bytes, str] = {}
         self._fragments_now: dict[bytes, str] = {}
+        # The last regeneration's site_wide(): its digest and the digests of each review's own part; and this
+        # regeneration's, remembered once it is written.
+        self._site: tuple[bytes, dict[str, bytes]] | None = None
+        self._site_now: tuple[bytes, dict[str, bytes]] | None = None
+        self._only_own = False  # this regeneration keeps every file but the pages and reports of some reviews
+        self._files: frozenset[str] = frozenset()  # the last regeneration's files
 
     def fragment(self, inputs: object, make: Callable[[], str]) -> str:
         """make(), or what it made from the same `inputs` in the last regeneration or this one."""
@@ -162,9 +195,32 @@ class PageMemo:
             self._entries.clear()
             self._fragments.clear()
             self._values.clear()
+            self._site = None
         self._setting, self._folder, self._rendered, self._shared = key, folder, {}, {}
         self.contents = {}
         self._fragments_now = {}
+        self._site_now, self._only_own = None, False
+
+    def changed_reviews(self, analysis: Analysis) -> frozenset[str] | None:
+        """The reviews whose own part alone changed since the last regeneration (see OWN_FIELDS), when
+        nothing else did and every file is on disk as it was written; else None: any file may change."""
+        inputs, own = site_wide(analysis)
+        self._site_now = (self.digest(inputs), own)
+        if self._site is None or self._site[0] != self._site_now[0] or self._folder is None:
+            return None
+        if any(_stamp(self._folder / name) != entry.stamp for name, entry in self._entries.items()):
+            return None  # written since (a `build` beside `serve`): the full regeneration sets it right
+        known = self._site[1]
+        return frozenset(review for review, key in own.items() if known.get(review) != key)
+
+    def kept_files(self, fresh: Iterable[str]) -> dict[str, Content] | None:
+        """Every file of the last regeneration as KEPT, for a regeneration that keeps them all but those it
+        makes again (their names in `fresh`, and the pages and reports of changed_reviews(), which replace
+        their KEPT); None when one of them was written without the memo (it would be removed as stale)."""
+        if set(self._files) - set(self._entries) - set(fresh):
+            return None
+        self._only_own = True
+        return dict.fromkeys(self._entries, KEPT)
 
     def kept(self, name: str, inputs: bytes, lookup: Callable[[Any], Any]) -> bool:
         """True when the file `name`, rendered from `inputs`, is on disk as the last regeneration wrote it."""
@@ -187,4 +243,7 @@ class PageMemo:
             if name in files:
                 entries[name] = _Entry(entry.inputs, entry.lookups, _stamp(self._folder / name))
         self._entries, self._rendered, self._shared = entries, {}, {}
-        self._fragments, self._fragments_now = self._fragments_now, {}
+        self._files, self._site = frozenset(files), self._site_now
+        if not self._only_own:  # else this regeneration drew none of the charts the site-wide pages show
+            self._fragments = self._fragments_now
+        self._fragments_now = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, replace
 from functools import cached_property
 from importlib import resources
@@ -20,7 +20,7 @@ from retrogen.engine.history import weekly_codes
 from retrogen.engine.model import Review
 from retrogen.engine.playbook import playbook_markdown
 from retrogen.engine.related import Match, indexed_fields
-from retrogen.engine.teams import OTHER, TeamView, cadence, metrics_across_teams, team_views
+from retrogen.engine.teams import OTHER, TeamView, cadence, metrics_across_teams, team_slugs, team_views
 from retrogen.formats import urls
 from retrogen.formats.labels import slip_note
 from retrogen.formats.numbers import number, percent, signed_change
@@ -61,10 +61,13 @@ def _front(value: Any) -> Markup:
 class SiteBuilder:
     """Renders every page; one instance per build."""
 
-    def __init__(self, analysis: Analysis, config: Config, memo: PageMemo | None = None) -> None:
+    def __init__(
+        self, analysis: Analysis, config: Config, memo: PageMemo | None = None, only: Collection[str] | None = None
+    ) -> None:
         self.analysis = analysis
         self.config = config
         self.memo = memo  # `serve`'s pages of the last regeneration
+        self.only = only  # the reviews whose pages alone are asked for (None: every page)
         self._named_seen: dict[str, Named] | None = None  # what the page being rendered names
         self.text = catalogue(config.language).labels
         self.env = environment("templates/site")
@@ -75,22 +78,48 @@ class SiteBuilder:
         self.env.globals.update(text=self.text, factors=FACTORS, at=urls, href=self.urls.href, md_link=urls.source_link)
         self.env.globals["today"] = analysis.today  # the day the figures are as of
         self.env.globals["named"] = self.named
-        # Rows grouped by review once: filtering a frame per review would make the build quadratic, and
-        # turning many small frames into rows costs more than turning one big one.
-        self.actions_by_review = grouped(records(analysis.actions), "review")
-        self.metrics_by_review = grouped(records(analysis.metrics), "review")
-        self.funnel_by_review = grouped(records(analysis.funnel), "review")
-        self.teams = team_views(analysis)
-        self.team_slug = {team.name: team.slug for team in self.teams}
+
+    # Rows grouped by review once: filtering a frame per review would make the build quadratic, and turning
+    # many small frames into rows costs more than turning one big one. Each worked out when first asked: a
+    # save under `serve` that changes one review's own page alone asks for none of the site-wide pages.
+    @cached_property
+    def actions_by_review(self) -> dict[str, list[dict[str, Any]]]:
+        return self._by_review(self.analysis.actions)
+
+    @cached_property
+    def metrics_by_review(self) -> dict[str, list[dict[str, Any]]]:
+        return self._by_review(self.analysis.metrics)
+
+    @cached_property
+    def funnel_by_review(self) -> dict[str, list[dict[str, Any]]]:
+        return self._by_review(self.analysis.funnel)
+
+    def _by_review(self, frame: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+        if self.only is not None:  # the rows of the few reviews asked for alone (all of them: 1 s at 1,000)
+            frame = frame[frame["review"].isin(self.only)]
+        return grouped(records(frame), "review")
+
+    @cached_property
+    def _reviews(self) -> dict[str, Review]:
+        """Every review by id (Analysis.review_rows would also score every review)."""
+        return {review.id: review for review in self.analysis.knowledge_base.reviews}
+
+    @cached_property
+    def teams(self) -> list[TeamView]:
+        return team_views(self.analysis)
+
+    @cached_property
+    def team_slug(self) -> dict[str, str]:
+        """Each team's slug, as team_views gives it, without working out the teams' views."""
+        return team_slugs({review.team for review in self.analysis.knowledge_base.reviews})
 
     def named(self, reference: str) -> Named:
         """The review, or the action on it, that `reference` names (see Named)."""
         review_id, _, action_id = reference.partition(":")
-        row = self.analysis.review_rows.get(review_id)
-        if row is None:
+        review = self._reviews.get(review_id)
+        if review is None:
             named = Named(urls.reference(reference), reference, reference)
         else:
-            review = row.review
             action = next((a.action for a in review.actions if a.id == action_id), action_id) if action_id else ""
             named = Named(urls.reference(reference), review.title, review.period or review.title, action)
         if self._named_seen is not None:
@@ -239,11 +268,11 @@ class SiteBuilder:
 
     def related(self, review: Review) -> list[tuple[Review, Match]]:
         """相关的过往经验 (Analysis.related_to), each with its review."""
-        reviews = self.analysis.review_rows
+        reviews = self._reviews
         # Scored 0: the scores order the list and are not shown, so an edit that moves a score alone changes
         # no page (`serve` compares what a page is made from).
         matches = self.analysis.related_to(review.id) if self._related is None else self._related[review.id]
-        return [(reviews[m.review].review, replace(m, score=0.0)) for m in matches]
+        return [(reviews[m.review], replace(m, score=0.0)) for m in matches]
 
     @cached_property
     def _related(self) -> dict[str, list[Match]] | None:
@@ -347,7 +376,9 @@ class SiteBuilder:
             teams=_choices(row["team"] for row in lessons),
         )
 
-    def playbook(self) -> str:
+    def playbook(self) -> Content:
+        """The playbook page (through `serve`'s memo, so that a regeneration that keeps every site-wide page
+        can keep it too)."""
         body = playbook_markdown(
             self.analysis.playbook,
             self.config.language,
@@ -355,7 +386,8 @@ class SiteBuilder:
             review_link=lambda review_id: urls.source_link(urls.review(review_id), urls.PLAYBOOK),
         )
         front = f"title: {_front(self.text['playbook'])}\nhide: [navigation]\nsearch:\n  exclude: true"
-        return f"---\n{front}\n---\n\n{body}"
+        page = f"---\n{front}\n---\n\n{body}"
+        return self._rendered(urls.PLAYBOOK, {"page": page}, lambda: page)
 
     def actions(self) -> Content:
         a = self.analysis
@@ -684,3 +716,10 @@ def build_pages(analysis: Analysis, config: Config) -> dict[str, str]:
 def regenerated_pages(analysis: Analysis, config: Config, memo: PageMemo) -> Pages:
     """Every page, KEPT where `memo` has it from the same inputs."""
     return SiteBuilder(analysis, config, memo).pages()
+
+
+def review_pages(analysis: Analysis, config: Config, memo: PageMemo, reviews: Iterable[Review]) -> Pages:
+    """The pages of `reviews` alone, KEPT where `memo` has them from the same inputs."""
+    shown = list(reviews)
+    builder = SiteBuilder(analysis, config, memo, only={review.id for review in shown})
+    return {urls.review_page(review.id): builder.review(review) for review in shown}

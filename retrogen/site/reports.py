@@ -3,21 +3,25 @@ as a download: people who do not browse the site get the same report `retrogen r
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import fields
 
 from retrogen.engine.analysis import Analysis
+from retrogen.engine.model import Review
 from retrogen.formats.urls import report_file
 from retrogen.report.content import Report, ReportBuilder, ReviewReport
 from retrogen.report.writers import to_docx
 from retrogen.site.memo import KEPT, Content, PageMemo, follow_up_shown
 
 
-def review_reports(analysis: Analysis, memo: PageMemo | None = None) -> dict[str, Content]:
-    """Path inside docs_dir -> the .docx of every review; KEPT where `memo` (serve's) has it from the same
-    content: the digest the review's page made of it (PageMemo.contents), else the report's."""
+def review_reports(
+    analysis: Analysis, memo: PageMemo | None = None, reviews: Iterable[Review] | None = None
+) -> dict[str, Content]:
+    """Path inside docs_dir -> the .docx of every review (or of `reviews`); KEPT where `memo` (serve's) has it
+    from the same content: the digest the review's page made of it (PageMemo.contents), else the report's."""
     builder = ReportBuilder(analysis)
     files: dict[str, Content] = {}
-    for review in analysis.knowledge_base.reviews:
+    for review in analysis.knowledge_base.reviews if reviews is None else reviews:
         name = report_file(review.id)
         if memo is None:
             files[name] = _docx(builder.of(review))
@@ -36,7 +40,9 @@ def review_reports(analysis: Analysis, memo: PageMemo | None = None) -> dict[str
             files[name] = KEPT
         else:  # built only when it is written: a kept report costs its page's digest alone
             memo.rendered(name, key)
-            files[name] = _docx(report or builder.of(review))
+            # A few reviews' reports from their teams' tables alone, which they read the same (of_team).
+            maker = builder if reviews is None else builder.of_team(review.team)
+            files[name] = _docx(report or maker.of(review))
     return files
 
 

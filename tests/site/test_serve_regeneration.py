@@ -17,11 +17,12 @@ from typing import Any
 import pytest
 
 from retrogen.engine.analysis import Analysis
+from retrogen.formats import urls
 from retrogen.gate.config import load_config
 from retrogen.gate.glossary import Glossary
 from retrogen.site import reports
 from retrogen.site.build import generate
-from retrogen.site.memo import PageMemo, digest
+from retrogen.site.memo import OWN_FIELDS, PageMemo, digest
 from retrogen.site.pages import SiteBuilder
 from retrogen.site.serve import Regeneration, Regenerator, SiteServer, collecting_after
 
@@ -132,6 +133,85 @@ def test_an_edit_renders_only_the_pages_that_show_it(knowledge_base: Path, monke
     assert_as_a_full_generation_writes(knowledge_base)
 
 
+# A review with every part that only its own page and report show (memo.OWN_FIELDS), and an edit of each.
+OWN_REVIEW = "2026-q2-emea-enterprise"
+OWN_EDITS = {
+    "objective": ("objective: Understand", "objective: Find out"),
+    "participants": ("name: Tom Okafor", "name: Tom Okafor-Smith"),
+    "materials": ("Win/loss interviews (6 deals)", "Win/loss interviews (7 deals)"),
+    "timeline": ("Pipeline review shows 3.2x", "Pipeline review shows 3.3x"),
+    "feedback": ("We rarely know who signs", "We seldom know who signs"),
+}
+OWN_FILES = [f"reviews/{OWN_REVIEW}.docx", f"reviews/{OWN_REVIEW}.md"]
+
+
+def test_what_only_a_reviews_own_files_show_is_on_no_other_file(knowledge_base: Path) -> None:
+    """The claim `serve` keeps every other file by, checked against full generations: an edit of any of
+    OWN_FIELDS changes the review's own page and report alone."""
+    assert set(OWN_EDITS) == set(OWN_FIELDS)
+    config = load_config(knowledge_base / "mkdocs.yml")
+    assert generate(config, TODAY, use_git=False, cache=False).ok
+    for name, (old, new) in OWN_EDITS.items():
+        edit(knowledge_base / f"reviews/{OWN_REVIEW}.yaml", old, new)
+        report = generate(config, TODAY, use_git=False, cache=False)
+        assert report.pages is not None, report.check
+        # its page shows each; its report all but the materials
+        assert OWN_FILES[1] in report.pages.written and set(report.pages.written) <= set(OWN_FILES), name
+
+
+def test_an_edit_of_a_reviews_own_part_works_out_no_site_wide_page(
+    knowledge_base: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Such an edit renders its review's page and report alone, without working out any other page; an edit
+    of a figure that the site-wide pages show renders them again, and they show it."""
+    regenerator = Regenerator(load_config(knowledge_base / "mkdocs.yml"), TODAY, use_git=False)
+    assert regenerator.regenerate().ok
+    every_page: list[str] = []
+    pages_of = SiteBuilder.pages
+    monkeypatch.setattr(SiteBuilder, "pages", lambda self: every_page.append("pages") or pages_of(self))
+    built: list[str] = []
+    report_of = reports.ReportBuilder.of
+    monkeypatch.setattr(
+        reports.ReportBuilder, "of", lambda self, review: built.append(review.id) or report_of(self, review)
+    )
+    review = knowledge_base / f"reviews/{OWN_REVIEW}.yaml"
+    for name, (old, new) in OWN_EDITS.items():
+        edit(review, old, new)
+        regeneration = regenerator.regenerate()
+        assert regeneration.report is not None and regeneration.report.pages is not None
+        written = regeneration.report.pages.written
+        assert OWN_FILES[1] in written and set(written) <= set(OWN_FILES), name
+        assert every_page == [] and built == [OWN_REVIEW], name
+        assert_as_a_full_generation_writes(knowledge_base)
+        every_page.clear()  # the full generation's
+        built.clear()
+    review.write_text(review.read_text(encoding="utf-8") + "# a comment changes no page\n", encoding="utf-8")
+    assert regenerator.regenerate().changed == 0
+    assert every_page == [] and built == []
+    # The KPI's actual is on the metrics page and the team's page.
+    edit(review, "actual: 2460", "actual: 2470")
+    regeneration = regenerator.regenerate()
+    assert regeneration.report is not None and regeneration.report.pages is not None
+    assert every_page == ["pages"]
+    assert {urls.METRICS, "teams/enterprise-sales-emea.md"} <= set(regeneration.report.pages.written)
+    assert "2,470" in (knowledge_base / ".retrogen/docs" / urls.METRICS).read_text(encoding="utf-8")
+    assert_as_a_full_generation_writes(knowledge_base)
+
+
+def test_a_site_wide_page_written_behind_serves_back_is_written_again_on_a_one_review_edit(
+    knowledge_base: Path,
+) -> None:
+    config = load_config(knowledge_base / "mkdocs.yml")
+    regenerator = Regenerator(config, TODAY, use_git=False)
+    assert regenerator.regenerate().ok
+    (config.generated_dir / urls.DASHBOARD).write_text("written by someone else", encoding="utf-8")
+    edit(knowledge_base / f"reviews/{OWN_REVIEW}.yaml", *OWN_EDITS["objective"])
+    regeneration = regenerator.regenerate()
+    assert regeneration.report is not None and regeneration.report.pages is not None
+    assert sorted(regeneration.report.pages.written) == sorted([urls.DASHBOARD, *OWN_FILES])
+    assert_as_a_full_generation_writes(knowledge_base)
+
+
 def test_related_lessons_are_asked_again_only_when_what_the_index_reads_changes(
     knowledge_base: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -203,6 +283,20 @@ def test_every_build_of_the_server_uses_its_compiled_templates(knowledge_base: P
     assert server.mkdocs_config.theme.get_env().bytecode_cache is server.templates
     server.mkdocs_config = server.load_mkdocs_config()  # as a clean build reads mkdocs.yml again
     assert server.mkdocs_config.theme.get_env().bytecode_cache is server.templates
+
+
+def test_a_file_added_to_the_theme_overrides_is_in_the_next_build(knowledge_base: Path, tmp_path: Path) -> None:
+    """The theme's files are listed once per reading of mkdocs.yml (keep_compiled): a file added to the
+    overrides makes the next build a clean one, which reads it again and lists the new file."""
+    regenerator = Regenerator(load_config(knowledge_base / "mkdocs.yml"), TODAY, use_git=False)
+    assert regenerator.regenerate().ok
+    site = tmp_path / "site"
+    server = SiteServer(regenerator, str(site), None, lambda regeneration: None)
+    server.build(clean=True)
+    assert not (site / "assets" / "added.css").exists()
+    (knowledge_base / "site_overrides" / "assets" / "added.css").write_text("body {}", encoding="utf-8")
+    server.rebuild()
+    assert (site / "assets" / "added.css").read_text(encoding="utf-8") == "body {}"
 
 
 def test_after_a_rebuild_the_collector_runs_once_the_page_is_served(monkeypatch: pytest.MonkeyPatch) -> None:

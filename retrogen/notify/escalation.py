@@ -19,6 +19,8 @@ from retrogen.gate.settings import DEFAULTS
 from retrogen.notify.messages import PLAIN, Style, words
 
 DEFAULT_ESCALATE_AFTER: int = DEFAULTS.escalate_after  # declared with the other settings
+# Where `remind --send` sends: named here, not beside the senders, so that a dry run imports no HTTP or SMTP.
+PLATFORMS = ("wecom", "dingtalk", "feishu", "slack", "email")
 # The roster's field that reaches a person on each platform: the address mailed, or the id a group robot
 # mentions (DingTalk mentions by mobile number).
 CONTACT_FIELDS = {"email": "email", "dingtalk": "mobile", "wecom": "wecom", "feishu": "feishu", "slack": "slack"}

@@ -490,6 +490,8 @@ def written_timelines(reviews: Iterable[Review], git: GitHistory | None = None) 
             return []  # the working file rewrote it whole since the last commit: a new action
         return statuses.get(key, [])
 
+    if not statuses and not identities:  # no git history (none read, or none committed): the files alone
+        return {(r.id, a.id): action_timeline(r, a) for r in reviews for a in r.actions}
     return {(r.id, a.id): action_timeline(r, a, committed(r, a)) for r in reviews for a in r.actions}
 
 

@@ -23,7 +23,7 @@ from retrogen.cli.tables import (
     table_options,
     table_output_option,
 )
-from retrogen.core.bulk import kept_to_the_end
+from retrogen.core.bulk import bulk_loading, kept_to_the_end
 from retrogen.core.errors import ConfigError
 from retrogen.core.printable import printable
 from retrogen.core.words import catalogue
@@ -166,7 +166,10 @@ def actions(
         retrogen actions --owner 张伟 -o 张伟.xlsx     # the filters apply to every sheet
     """
     analysis = load_analysis(ctx, today, use_git=not no_git)
-    table = filter_actions(analysis.actions, owner=owner, team=team, status=status, overdue=overdue)
+    # The table and its timelines live until the command ends, as the analysis does: frozen once made (with
+    # the collector off), not walked by its passes.
+    with bulk_loading():
+        table = filter_actions(analysis.actions, owner=owner, team=team, status=status, overdue=overdue)
     filtered = bool(owner or team or status or overdue)
 
     def weekly_counts() -> pd.DataFrame:

@@ -7,11 +7,11 @@ import itertools
 import operator
 import re
 import subprocess
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import pandas as pd
@@ -31,13 +31,21 @@ _Event = tuple[date, int, TimelineStatus, str, str, str]
 _DAY_AND_RANK = operator.itemgetter(0, 1)
 
 
-@dataclass(frozen=True, slots=True)  # slots: a knowledge base has a few events per action, 160,000 at 10,000 reviews
-class StatusEvent:
+class StatusEvent(NamedTuple):
+    """One dated status of an action's timeline. A named tuple: a knowledge base of 10,000 reviews has
+    120,000 of them, and a tuple is made in C (`_event`), where a frozen dataclass ran a Python __init__ that
+    set each field in turn (a quarter of a second per command)."""
+
     date: date
     status: TimelineStatus  # a Status, or State.CARRIED from the day a later review carries the action
     source: str  # created, git, update, done_on, file or carried
     note: str = ""  # the update's note; for `carried`, the action it became (review-id:action-id)
     commit: str = ""
+
+
+# A StatusEvent of its five fields, made by tuple.__new__ itself: StatusEvent(...) calls the named tuple's
+# __new__, a Python function, on the way.
+_event = cast(Callable[[type[StatusEvent], tuple[date, TimelineStatus, str, str, str]], StatusEvent], tuple.__new__)
 
 
 @dataclass
@@ -393,9 +401,12 @@ def action_timeline(
     cancelled action without updates was never open). Nothing is dated before the review's meeting.
     """
     past = list(git)
-    held, now = review.held_on, action.status
+    held, now, updates = review.held_on, action.status, action.updates
     done_on = action.done_on if now is Status.DONE else None
-    recorded = [u.date for u in action.updates] + ([done_on] if done_on else [])
+    if not past and not updates and not done_on:  # nothing ever moved it: one event, as its review gives it
+        merged = [_event(StatusEvent, (held, now, "created", "", ""))]
+        return _carry(merged, *carried) if carried else merged
+    recorded = [u.date for u in updates] + ([done_on] if done_on else [])
     first: TimelineStatus
     if past and (not recorded or past[0].date <= min(recorded)):
         first = past[0].status  # the review was committed before any change it records
@@ -403,11 +414,12 @@ def action_timeline(
         first = DEFAULT_STATUS  # the updates (or done_on) record every change since
     else:
         first = now
-    # Events as tuples (day, source's rank, status, source, note, commit) until merged: 40,000 actions make
-    # 140,000 events, and a frozen event costs a microsecond to make, let alone to make again once dated.
+    # Events as tuples (day, source's rank, status, source, note, commit) until merged: the rank settles the
+    # order of a day's events, and is no field of the event.
     events: list[_Event] = [(held, 0, first, "created", "", "")]
-    events += [(e.date, _SOURCE_RANK[e.source], e.status, e.source, e.note, e.commit) for e in past]
-    events += [(u.date, 2, u.status, "update", u.note, "") for u in action.updates]
+    if past:
+        events += [(e.date, _SOURCE_RANK[e.source], e.status, e.source, e.note, e.commit) for e in past]
+    events += [(u.date, 2, u.status, "update", u.note, "") for u in updates]
     if done_on:
         events.append((done_on, 3, Status.DONE, "done_on", "", ""))
     events.sort(key=_DAY_AND_RANK)
@@ -418,15 +430,16 @@ def action_timeline(
     last = events[-1]
     if last[2] != now:  # the file's status is the latest word, even uncommitted
         events.append((last[0], 4, now, "file", "", ""))
-    kept: list[_Event] = []
-    for event in events:
-        if kept and kept[-1][2] == event[2]:
-            if event[4] and not kept[-1][4]:
-                day, rank, status, source, _, commit = kept[-1]
-                kept[-1] = (day, rank, status, source, event[4], commit)
+    # A status repeated is no change: the first event of each run stays, with the run's first note.
+    merged = []
+    kept: StatusEvent | None = None
+    for day, _, status, source, note, commit in events:
+        if kept is not None and kept[1] == status:
+            if note and not kept[3]:
+                kept = merged[-1] = _event(StatusEvent, (kept[0], kept[1], kept[2], note, kept[4]))
             continue
-        kept.append(event)
-    merged = [StatusEvent(day, status, source, note, commit) for day, _, status, source, note, commit in kept]
+        kept = _event(StatusEvent, (day, status, source, note, commit))
+        merged.append(kept)
     return _carry(merged, *carried) if carried else merged
 
 
@@ -477,6 +490,8 @@ def written_timelines(reviews: Iterable[Review], git: GitHistory | None = None) 
             return []  # the working file rewrote it whole since the last commit: a new action
         return statuses.get(key, [])
 
+    if not statuses and not identities:  # no git history (none read, or none committed): the files alone
+        return {(r.id, a.id): action_timeline(r, a) for r in reviews for a in r.actions}
     return {(r.id, a.id): action_timeline(r, a, committed(r, a)) for r in reviews for a in r.actions}
 
 

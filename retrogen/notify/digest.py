@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -31,8 +31,7 @@ class Reason(StrEnum):
     STALE = "stale"
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):  # a named tuple: made in a fraction of a frozen dataclass's time, 17,000 at 10,000 reviews
     review: str
     id: str
     action: str
@@ -97,6 +96,7 @@ def build_digest(
     columns = [active[name].tolist() for name in ("review", "id", "owner", "action", "due", "state", "days_late")]
     reviews = {r.id: r for r in analysis.knowledge_base.reviews}
     owners: dict[str, list[Item]] = {}
+    linked = urls if urls is not None and urls.site_url else None  # no site_url: no item has a link
     for review_id, action_id, name, action, due, state, days_late in zip(*columns, strict=True):
         key = (str(review_id), str(action_id))
         last = analysis.last_update(reviews[key[0]], key[1])
@@ -117,7 +117,7 @@ def build_digest(
                     state=str(state),
                     last_update=last,
                     reasons=tuple(reasons),
-                    link=urls.absolute(item(*key)) if urls else None,
+                    link=linked.absolute(item(*key)) if linked else None,
                 )
             )
     return [OwnerDigest(name, by_severity(items)) for name, items in sorted(owners.items())]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from retrogen.core.status import State
 from retrogen.engine.analysis import Analysis
@@ -19,14 +19,15 @@ from retrogen.gate.settings import DEFAULTS
 from retrogen.notify.messages import PLAIN, Style, words
 
 DEFAULT_ESCALATE_AFTER: int = DEFAULTS.escalate_after  # declared with the other settings
+# Where `remind --send` sends: named here, not beside the senders, so that a dry run imports no HTTP or SMTP.
+PLATFORMS = ("wecom", "dingtalk", "feishu", "slack", "email")
 # The roster's field that reaches a person on each platform: the address mailed, or the id a group robot
 # mentions (DingTalk mentions by mobile number).
 CONTACT_FIELDS = {"email": "email", "dingtalk": "mobile", "wecom": "wecom", "feishu": "feishu", "slack": "slack"}
 
 
-@dataclass(frozen=True)
-class Escalated:
-    """One action overdue more than `escalate_after` days."""
+class Escalated(NamedTuple):
+    """One action overdue more than `escalate_after` days (a named tuple: thousands are made in a run)."""
 
     review: str
     id: str

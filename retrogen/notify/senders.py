@@ -17,7 +17,7 @@ from typing import Any
 from retrogen.core.errors import ConfigError
 from retrogen.gate.people import Roster
 from retrogen.notify.digest import OwnerDigest
-from retrogen.notify.escalation import DEFAULT_ESCALATE_AFTER, Escalation, escalation_message
+from retrogen.notify.escalation import DEFAULT_ESCALATE_AFTER, PLATFORMS, Escalation, escalation_message
 from retrogen.notify.messages import MARKDOWN, PLAIN, SLACK, owned_sections, pack, pack_owned, title, to_text
 from retrogen.notify.webhook import (
     RATE_LIMITS,
@@ -43,7 +43,6 @@ __all__ = [
     "send",
 ]
 
-PLATFORMS = ("wecom", "dingtalk", "feishu", "slack", "email")
 # What each platform accepts in one message, in bytes of UTF-8 (WeCom documents 4096 for markdown content;
 # DingTalk and Feishu limit the request to about 20 KB; a Slack section holds 3000 characters).
 WECOM_LIMIT = 4096

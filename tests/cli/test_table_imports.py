@@ -31,3 +31,18 @@ def test_table_commands_do_not_import_document_writers(command: list[str], tmp_p
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout
     assert result.stderr.strip().splitlines()[-1] == "heavy:"
+
+
+def test_a_dry_run_of_remind_imports_no_sender(tmp_path: Path) -> None:
+    """HTTP, TLS and SMTP are for `remind --send`: a dry run that prints the digest does not import them."""
+    kb = shutil.copytree(KB, tmp_path / "kb")
+    code = (
+        "import sys, retrogen.cli as c\n"
+        f"c.cli.main(['--config', {str(kb / 'mkdocs.yml')!r}, 'remind', '--today', '2026-11-20'],"
+        " standalone_mode=False)\n"
+        "senders = ('retrogen.notify.senders', 'retrogen.notify.webhook', 'smtplib', 'ssl', 'urllib.request')\n"
+        "print('senders:', ','.join(m for m in senders if m in sys.modules), file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout
+    assert result.stderr.strip().splitlines()[-1] == "senders:"

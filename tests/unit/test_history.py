@@ -151,6 +151,22 @@ def test_an_action_cancelled_without_updates_was_never_open() -> None:
     assert [(e.date, e.status) for e in events] == [(date(2026, 10, 1), "cancelled")]
 
 
+def test_an_action_that_never_moved_has_its_one_event_then_its_carry() -> None:
+    from .test_metrics import review
+
+    r = review("r", held_on=date(2026, 10, 1))
+    assert action_timeline(r, action("blocked")) == [StatusEvent(date(2026, 10, 1), "blocked", "created")]
+    events = action_timeline(r, action("in_progress"), carried=(date(2026, 11, 1), "q2:A1"))
+    assert [(e.date, e.status, e.source, e.note, e.commit) for e in events] == [
+        (date(2026, 10, 1), "in_progress", "created", "", ""),
+        (date(2026, 11, 1), "carried", "carried", "q2:A1", ""),
+    ]
+    assert all(type(e) is StatusEvent for e in events)
+    # Closed before the carry: nothing to carry, the action stays done.
+    done = action_timeline(r, action("done", done_on=date(2026, 10, 9)), carried=(date(2026, 11, 1), "q2:A1"))
+    assert [(e.date, e.status) for e in done] == [(date(2026, 10, 1), "not_started"), (date(2026, 10, 9), "done")]
+
+
 def test_file_status_is_the_latest_word() -> None:
     from .test_metrics import review
 

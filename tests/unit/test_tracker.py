@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from retrogen.core.status import Status, state_of
 from retrogen.engine.actions import action_summary, actions_table, filter_actions
 from retrogen.engine.history import timelines, with_carries, written_timelines
 from retrogen.engine.loop import ClosedLoop, closed_loop
@@ -51,3 +52,17 @@ def test_status_is_what_the_file_says_and_state_what_it_is_now() -> None:
     assert ("q1", "A2") in set(zip(found["review"], found["id"], strict=True))
     assert set(filter_actions(table, status="carried")["id"]) == {"A2"}
     assert filter_actions(table, status="open")["state"].isin(["open", "overdue"]).all()
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_a_state_on_the_due_date_and_the_day_after_is_state_of_the_status(status: Status) -> None:
+    due = D("2026-10-31")
+    done_on = D("2026-10-20") if status is Status.DONE else None
+    reviews = [
+        review("r", held_on=D("2026-10-01"), actions=(Action("A1", "a", "张伟", due, status=status, done_on=done_on),))
+    ]
+    for today in (due, D("2026-11-01"), D("2027-01-01")):
+        table = actions_table(reviews, timelines(reviews), ClosedLoop(), today)
+        assert table.loc[0, "state"] == state_of(status, due, today), today
+        assert table.loc[0, "overdue"] == (state_of(status, due, today) == "overdue")
+        assert table.loc[0, "done_on"] == done_on

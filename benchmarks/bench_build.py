@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import shutil
 import socket
@@ -77,11 +78,13 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def bench_serve(size: int, edits: int = 1, gap: float = 2.0) -> None:
+def bench_serve(size: int, edits: int = 1, gap: float = 2.0, *, figure: bool = False) -> None:
     """Start `retrogen serve`, wait for its first page, then save `edits` reviews one after another (each a
     different one) and time each from the save to the edited page being served: wall seconds, and the
     server's CPU seconds (steadier on a shared machine). `gap`: seconds between a page shown and the next
-    save; at 2 s (serve's COLLECT_DELAY_SECONDS) each save lands as the last one's delayed collection runs."""
+    save; at 2 s (serve's COLLECT_DELAY_SECONDS) each save lands as the last one's delayed collection runs.
+    `figure`: each save also changes a KPI's actual, which site-wide pages show (an objective alone is on the
+    review's own page and report only)."""
     folder = prepare(size)
     os.chdir(folder)
     with socket.socket() as sock:
@@ -123,7 +126,10 @@ def bench_serve(size: int, edits: int = 1, gap: float = 2.0) -> None:
         for review in reviews:
             time.sleep(gap)
             marker = f"edited-{time.time_ns()}"
-            review.write_text(originals[review].replace("objective: ", f"objective: {marker} ", 1))
+            text = originals[review].replace("objective: ", f"objective: {marker} ", 1)
+            if figure:  # a KPI's actual too: what the site-wide pages show, so serve cannot keep them
+                text = re.sub(r"actual: (\d+)", lambda found: f"actual: {int(found[1]) + 1}", text, count=1)
+            review.write_text(text)
             started, spent = time.perf_counter(), process_cpu(process.pid)
             while marker not in page(review):
                 time.sleep(0.1)
@@ -134,6 +140,7 @@ def bench_serve(size: int, edits: int = 1, gap: float = 2.0) -> None:
                 {
                     "serve_reviews": size,
                     "gap_s": gap,
+                    "edited": "a KPI's actual and the objective" if figure else "the objective",
                     "first_page_s": round(ready, 1),
                     "edit_visible_s": visible,
                     "edit_cpu_s": cpu,
@@ -155,6 +162,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="builds per size, for the spread of the ratio")
     parser.add_argument("--serve-edits", type=int, default=3, help="edits timed under one serve, one review each")
     parser.add_argument("--serve-gap", type=float, default=2.0, help="seconds from a page shown to the next save")
+    parser.add_argument(
+        "--serve-figure",
+        action="store_true",
+        help="each save changes a KPI's actual as well: the site-wide pages must be made again",
+    )
     args = parser.parse_args()
     print("| reviews | retrogen build | peak | plain mkdocs build | peak | ratio | site | search index |")
     print("|---|---|---|---|---|---|---|---|")
@@ -162,7 +174,7 @@ def main() -> None:
         for _ in range(args.repeat):
             bench_build(size)
     if args.serve_size:
-        bench_serve(args.serve_size, args.serve_edits, args.serve_gap)
+        bench_serve(args.serve_size, args.serve_edits, args.serve_gap, figure=args.serve_figure)
 
 
 if __name__ == "__main__":

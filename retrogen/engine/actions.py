@@ -4,6 +4,7 @@ and rates per group."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -54,27 +55,32 @@ OVERDUE_AGES: tuple[tuple[str, int, int | None], ...] = (
 _FOLLOW_UP_RANK = {State.OVERDUE: 0, State.OPEN: 1}
 
 
-def actions_table(
+@dataclass(frozen=True)
+class ActionStates:
+    """Every action that existed on a day, in its reviews' order, as parallel lists: what needs each action's
+    timeline, worked out once for `actions_table` and for the commands that want no table (remind)."""
+
+    teams: list[str]
+    actions: list[Action]
+    keys: list[ActionKey]
+    statuses: list[TimelineStatus]
+    states: list[State]
+    done_ons: list[date | None]
+    days_late: list[int | None]
+
+    def active(self) -> list[int]:
+        """The positions of the open actions (overdue included)."""
+        return [i for i, state in enumerate(self.states) if state in ACTIVE_STATES]
+
+
+def action_states(
     reviews: Iterable[Review],
     histories: dict[ActionKey, list[StatusEvent]],
-    loop: ClosedLoop,
     today: date,
     written: dict[ActionKey, list[StatusEvent]] | None = None,
-) -> pd.DataFrame:
-    """One row per action that existed on `today`, with its status and state as of that day.
-
-    status: what its review's file (and commits) said that day, from `written` (timelines without the carries
-    of later reviews; default `histories`), never `carried`.
-    state: open, overdue, done, cancelled or carried (continued by `carried_to` in a later review).
-    days_late: for a done action, days past due when it was done (0 when on time); for an overdue one,
-    days overdue so far; empty otherwise.
-    original_due, carries, slip_days: the due date of the first action of its carry chain, the carries that
-    led to it and its due date's days past the original (its own due date, 0 and 0 when it continues none).
-    """
+) -> ActionStates:
+    """Each action that existed on `today`, with its status and state as of that day (see actions_table)."""
     written = written or histories
-    carried, slips, verifications = loop.carried, loop.slips, loop.verifications
-    # What needs each action's timeline is worked out action by action, the rest of the table a column at a
-    # time over the actions kept: a row of 25 cells per action cost a quarter of a second at 10,000 reviews.
     teams: list[str] = []
     shown: list[Action] = []
     keys: list[ActionKey] = []
@@ -113,6 +119,36 @@ def actions_table(
                 days_late.append((today - due).days)
             else:
                 days_late.append(None)
+    return ActionStates(teams, shown, keys, statuses, states, done_ons, days_late)
+
+
+def actions_table(
+    reviews: Iterable[Review],
+    histories: dict[ActionKey, list[StatusEvent]],
+    loop: ClosedLoop,
+    today: date,
+    written: dict[ActionKey, list[StatusEvent]] | None = None,
+) -> pd.DataFrame:
+    """One row per action that existed on `today`, with its status and state as of that day.
+
+    status: what its review's file (and commits) said that day, from `written` (timelines without the carries
+    of later reviews; default `histories`), never `carried`.
+    state: open, overdue, done, cancelled or carried (continued by `carried_to` in a later review).
+    days_late: for a done action, days past due when it was done (0 when on time); for an overdue one,
+    days overdue so far; empty otherwise.
+    original_due, carries, slip_days: the due date of the first action of its carry chain, the carries that
+    led to it and its due date's days past the original (its own due date, 0 and 0 when it continues none).
+    """
+    return actions_frame(action_states(reviews, histories, today, written), loop)
+
+
+def actions_frame(found: ActionStates, loop: ClosedLoop) -> pd.DataFrame:
+    """actions_table of the actions' states: what needs each action's timeline was worked out action by
+    action, the rest of the table is a column at a time (a row of 25 cells per action cost a quarter of a
+    second at 10,000 reviews)."""
+    carried, slips, verifications = loop.carried, loop.slips, loop.verifications
+    teams, shown, keys, statuses = found.teams, found.actions, found.keys, found.statuses
+    states, done_ons, days_late = found.states, found.done_ons, found.days_late
     if not shown:
         return pd.DataFrame([], columns=ACTION_COLUMNS).astype(_TYPES)
     word = _WORDS

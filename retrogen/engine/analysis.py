@@ -299,10 +299,16 @@ class Analysis:
 
     @cached_property
     @_uncollected
-    def actions(self) -> pd.DataFrame:
-        return action_tables.actions_table(
-            self.knowledge_base.reviews, self.histories, self.loop, self.today, self.written_histories
+    def action_states(self) -> action_tables.ActionStates:
+        """Each action's status and state today, without the table (what remind reads)."""
+        return action_tables.action_states(
+            self.knowledge_base.reviews, self.histories, self.today, self.written_histories
         )
+
+    @cached_property
+    @_uncollected
+    def actions(self) -> pd.DataFrame:
+        return action_tables.actions_frame(self.action_states, self.loop)
 
     @cached_property
     def follow_up_list(self) -> pd.DataFrame:

@@ -83,22 +83,26 @@ def build_escalations(
     """The open actions overdue more than `escalate_after` days (of `team`, of `owners`), per team and lead,
     the most days late first. With `platform`, a lead is reachable with that platform's contact in the
     roster; without (a dry run), with any contact."""
-    table = analysis.actions
-    late = table[(table["state"] == State.OVERDUE) & (table["days_late"].fillna(0) > escalate_after)]
-    if team:
-        late = late[late["team"] == team]
-    if owners is not None:
-        late = late[late["owner"].isin(owners)]
+    # From the actions' states the digest read, not the action table (a tenth of a second to build at 10,000
+    # reviews); the most days late first, then by review and id, as the table sorted them.
+    found = analysis.action_states
+    late = [
+        (found.keys[at], found.actions[at], found.days_late[at] or 0)
+        for at, state in enumerate(found.states)
+        if state is State.OVERDUE
+        and (found.days_late[at] or 0) > escalate_after
+        and not (team and found.teams[at] != team)
+        and (owners is None or found.actions[at].owner in owners)
+    ]
+    late.sort(key=lambda row: (-row[2], row[0]))
     reviews = {r.id: r for r in analysis.knowledge_base.reviews}
     groups: dict[tuple[str, str, str | None, str], list[Escalated]] = {}
-    ordered = late.sort_values(["days_late", "review", "id"], ascending=[False, True, True])
-    columns = [ordered[name].tolist() for name in ("review", "id", "owner", "action", "days_late")]
     # Each review's group worked out once, not once per late action (its lead's name is normalised to find it).
     keys: dict[str, tuple[str, str, str | None, str]] = {}
-    for review_id, action_id, owner, action, days_late in zip(*columns, strict=True):
+    for (review_id, action_id), action, days_late in late:
         key = keys.get(review_id)
         if key is None:
-            review = reviews[str(review_id)]
+            review = reviews[review_id]
             lead = _lead_of(review)
             # Actions of a review without a lead stay apart per review: each such review is its own problem.
             key = keys[review_id] = (
@@ -107,7 +111,7 @@ def build_escalations(
                 roster.canonical(lead) if lead else None,
                 "" if lead else review.id,
             )
-        escalated = Escalated(str(review_id), str(action_id), str(owner), str(action), int(days_late))
+        escalated = Escalated(review_id, action_id, action.owner, action.action, days_late)
         groups.setdefault(key, []).append(escalated)
     escalations = []
     for (team_name, language, lead, _), items in sorted(

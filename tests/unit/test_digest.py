@@ -6,12 +6,16 @@ import json
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+from retrogen.core.status import State
+from retrogen.engine.actions import filter_actions
 from retrogen.engine.analysis import Analysis, analyse
 from retrogen.formats.urls import SiteUrls
 from retrogen.gate.config import load_config
 from retrogen.notify.digest import Item, OwnerDigest, Reason, build_digest
+from retrogen.notify.escalation import build_escalations
 
 from ..cli.test_check_and_new import run
 from ..conftest import TODAY
@@ -125,3 +129,28 @@ def test_an_owners_counts_are_those_of_the_items_reasons() -> None:
     assert {r: digest.count(r) for r in Reason} == {Reason.OVERDUE: 2, Reason.DUE_SOON: 1, Reason.STALE: 2}
     assert digest.as_dict()["stale"] == 2
     assert OwnerDigest("张伟", ()).count(Reason.OVERDUE) == 0
+
+
+def test_remind_reads_the_actions_states_and_builds_no_action_table(knowledge_base: Path) -> None:
+    # The digest and the escalations work from the actions' states: the 25-column table cost remind a tenth
+    # of a second at 10,000 reviews, and it must say the same as that table does.
+    config = load_config(knowledge_base / "mkdocs.yml")
+    analysis = analyse(config, TODAY, use_git=False)
+    digest = build_digest(analysis, within=10_000, stale=1)
+    escalations = build_escalations(analysis, config.roster, escalate_after=0)
+    assert "actions" not in analysis.__dict__
+    table = filter_actions(analysis.actions, status=State.OPEN)
+    reminded = {(i.review, i.id, d.owner, i.action, i.due, i.state, i.days_late) for d in digest for i in d.items}
+    rows = zip(
+        *(table[c].tolist() for c in ("review", "id", "owner", "action", "due", "state", "days_late")), strict=True
+    )
+    assert reminded == {(*row[:6], None if pd.isna(row[6]) else row[6]) for row in rows}
+    late = table[table["state"] == State.OVERDUE].sort_values(
+        ["days_late", "review", "id"], ascending=[False, True, True]
+    )
+    escalated = sorted((i for e in escalations for i in e.items), key=lambda i: (-i.days_late, i.review, i.id))
+    expected = zip(*(late[c].tolist() for c in ("review", "id", "owner", "action", "days_late")), strict=True)
+    assert [tuple(i) for i in escalated] == [tuple(row) for row in expected]
+    assert len(escalated) >= 2
+    for escalation in escalations:  # each lead's items, the most days late first, then by review and id
+        assert list(escalation.items) == sorted(escalation.items, key=lambda i: (-i.days_late, i.review, i.id))

@@ -301,6 +301,9 @@ class Analysis:
     @_uncollected
     def action_states(self) -> action_tables.ActionStates:
         """Each action's status and state today, without the table (what remind reads)."""
+        return self._states_today()
+
+    def _states_today(self) -> action_tables.ActionStates:
         return action_tables.action_states(
             self.knowledge_base.reviews, self.histories, self.today, self.written_histories
         )
@@ -308,7 +311,9 @@ class Analysis:
     @cached_property
     @_uncollected
     def actions(self) -> pd.DataFrame:
-        return action_tables.actions_frame(self.action_states, self.loop)
+        # The states remind read, or made for the table alone and let go with it (not kept beside the table).
+        found = self.__dict__.get("action_states") or self._states_today()
+        return action_tables.actions_frame(found, self.loop)
 
     @cached_property
     def follow_up_list(self) -> pd.DataFrame:

@@ -3,7 +3,7 @@ and rates per group."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -68,9 +68,17 @@ class ActionStates:
     done_ons: list[date | None]
     days_late: list[int | None]
 
-    def active(self) -> list[int]:
-        """The positions of the open actions (overdue included)."""
-        return [i for i, state in enumerate(self.states) if state in ACTIVE_STATES]
+    def chosen(
+        self, states: Collection[State], *, team: str | None = None, owners: Collection[str] | None = None
+    ) -> list[int]:
+        """The positions of the actions in one of `states`, of `team` and of `owners` (when given), in order."""
+        return [
+            at
+            for at, state in enumerate(self.states)
+            if state in states
+            and not (team and self.teams[at] != team)
+            and (owners is None or self.actions[at].owner in owners)
+        ]
 
 
 def action_states(

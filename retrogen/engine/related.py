@@ -227,12 +227,18 @@ class _Products:
         self._indptr, self._columns = rows.indptr, rows.columns
         self._data = np.empty(len(rows.data))
         self._indices = np.empty(len(rows.indices), dtype=np.int32)
-        for position, count in enumerate(self._counts):  # no array of every entry's place: the peak is lower
-            laid, start = self._starts[:count] + position, self._slices[position]
-            np.take(rows.data, laid, out=self._data[start : start + count])
-            np.take(rows.indices, laid, out=self._indices[start : start + count])
+        for laid, part in self._laid():  # no array of every entry's place: the peak is lower
+            np.take(rows.data, laid, out=self._data[part])
+            np.take(rows.indices, laid, out=self._indices[part])
         self._asked = 0
         self._scipy: Any = None
+
+    def _laid(self) -> Iterator[tuple[Any, slice]]:
+        """For each position j: where the rows' j-th entries are in scipy's layout, and the slice of this one
+        that holds them."""
+        for position, count in enumerate(self._counts):
+            start = self._slices[position]
+            yield self._starts[:count] + position, slice(start, start + count)
 
     def times(self, vector: Any) -> Any:
         """The rows times `vector`: each row's sum of its weights times the vector's entries in their columns."""
@@ -254,9 +260,8 @@ class _Products:
             from scipy.sparse import csr_matrix
 
             data, indices = np.empty(len(self._data)), np.empty(len(self._indices), dtype=np.int32)
-            for position, count in enumerate(self._counts):
-                laid, start = self._starts[:count] + position, self._slices[position]
-                data[laid], indices[laid] = self._data[start : start + count], self._indices[start : start + count]
+            for laid, part in self._laid():
+                data[laid], indices[laid] = self._data[part], self._indices[part]
             shape = (len(self._order), self._columns)
             self._scipy = csr_matrix((data, indices, self._indptr), shape=shape)
             self._data, self._indices = data[:0], indices[:0]

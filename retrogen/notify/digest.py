@@ -14,7 +14,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any, NamedTuple
 
-from retrogen.core.status import State
+from retrogen.core.status import ACTIVE_STATES, State
 from retrogen.engine.analysis import Analysis
 from retrogen.formats.urls import SiteUrls, item
 
@@ -93,10 +93,8 @@ def build_digest(
     reviews = {r.id: r for r in analysis.knowledge_base.reviews}
     owners: dict[str, list[Item]] = {}
     linked = urls if urls is not None and urls.site_url else None  # no site_url: no item has a link
-    for at in found.active():
+    for at in found.chosen(ACTIVE_STATES, team=team, owners={owner} if owner else None):
         action = found.actions[at]
-        if (owner and action.owner != owner) or (team and found.teams[at] != team):
-            continue
         key, state, due = found.keys[at], found.states[at], action.due
         last = analysis.last_update(reviews[key[0]], key[1])
         reasons = []

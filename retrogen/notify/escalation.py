@@ -88,11 +88,8 @@ def build_escalations(
     found = analysis.action_states
     late = [
         (found.keys[at], found.actions[at], found.days_late[at] or 0)
-        for at, state in enumerate(found.states)
-        if state is State.OVERDUE
-        and (found.days_late[at] or 0) > escalate_after
-        and not (team and found.teams[at] != team)
-        and (owners is None or found.actions[at].owner in owners)
+        for at in found.chosen({State.OVERDUE}, team=team, owners=owners)
+        if (found.days_late[at] or 0) > escalate_after
     ]
     late.sort(key=lambda row: (-row[2], row[0]))
     reviews = {r.id: r for r in analysis.knowledge_base.reviews}

@@ -105,14 +105,23 @@ def test_an_edited_lesson_is_read_again_and_changes_its_scores(tmp_path: Path, c
     assert counting.segmented == []
 
 
+def stored_with_a_wider_glossary(
+    folder: Path, reviews: Sequence[Review], glossary: Glossary, counting: Counting
+) -> tuple[RelatedIndex, Glossary]:
+    """The index kept in `folder` read with `glossary` and one entry more: every review is segmented again, and
+    it answers as an index made afresh with that glossary."""
+    wider = Glossary({**glossary.entries, "审批": ("approval", "approvals", "sign-off")})
+    counting.segmented.clear()
+    index = stored(folder, reviews, wider)
+    assert sorted(counting.segmented) == sorted(review.id for review in reviews)
+    assert answers(index, reviews) == answers(RelatedIndex(reviews, wider), reviews)
+    return index, wider
+
+
 def test_another_glossary_reads_every_review_again(tmp_path: Path, counting: Counting) -> None:
     reviews, glossary = labelled()
     stored(tmp_path, reviews, glossary)
-    wider = Glossary({**glossary.entries, "审批": ("approval", "approvals", "sign-off")})
-    counting.segmented.clear()
-    index = stored(tmp_path, reviews, wider)
-    assert sorted(counting.segmented) == sorted(review.id for review in reviews)
-    assert answers(index, reviews) == answers(RelatedIndex(reviews, wider), reviews)
+    index, wider = stored_with_a_wider_glossary(tmp_path, reviews, glossary, counting)
     assert answers(index, reviews) != answers(RelatedIndex(reviews, glossary), reviews)
     # an equal glossary of another configuration reading is the same key
     counting.segmented.clear()
@@ -506,11 +515,7 @@ def test_another_glossary_after_an_edit_reads_every_review_again(tmp_path: Path,
     stored(tmp_path, reviews, glossary)
     edited = [*reviews[:2], _reworded(reviews[2], "sign-off"), *reviews[3:]]
     stored(tmp_path, edited, glossary)
-    wider = Glossary({**glossary.entries, "审批": ("approval", "approvals", "sign-off")})
-    counting.segmented.clear()
-    index = stored(tmp_path, edited, wider)
-    assert sorted(counting.segmented) == sorted(review.id for review in edited)
-    assert answers(index, edited) == answers(RelatedIndex(edited, wider), edited)
+    stored_with_a_wider_glossary(tmp_path, edited, glossary, counting)
     assert not (tmp_path / DELTA_NAME).exists()
 
 

@@ -25,7 +25,7 @@ from retrogen.engine.metrics import is_recurring
 from retrogen.engine.model import Action, Lesson, Review
 from retrogen.engine.text import text_words
 from retrogen.formats.labels import counted
-from retrogen.formats.render import environment, iso, md
+from retrogen.formats.render import day, environment, iso, md
 from retrogen.gate.glossary import CONCEPT, SEED, Glossary
 from retrogen.gate.settings import DEFAULTS
 
@@ -515,23 +515,33 @@ def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return cast(list[dict[str, Any]], frame.to_dict("records"))
 
 
-def reach(reviews: int, teams: int, last_seen: date, text: dict[str, str]) -> str:
-    """How far a theme or practice reaches: `4 reviews · 1 team · last seen 2026-10-12`."""
+def reach(reviews: int, teams: int, last_seen: date, text: dict[str, str], day: Callable[[date], str] = iso) -> str:
+    """How far a theme or practice reaches: `4 reviews · 1 team · last seen 2026-10-12`, the date as `day`
+    writes it."""
     return (
         f"{counted(reviews, 'from_reviews', text)} · {counted(teams, 'from_teams', text)} · "
-        f"{text['last_seen']} {last_seen.isoformat()}"
+        f"{text['last_seen']} {day(last_seen)}"
     )
 
 
-def practice_key(practice: Practice, language: str, review_link: Callable[[str], str] | None, *, themed: bool) -> str:
+def practice_key(
+    practice: Practice,
+    language: str,
+    review_link: Callable[[str], str] | None,
+    *,
+    themed: bool,
+    html: bool = False,
+) -> str:
     """A digest of all that a practice's block of the document (playbook_practice.md.j2) shows, in `language`,
-    in a section with a theme or not (`themed`): what the block is kept by (playbook_cache.PracticeStore)."""
+    in a section with a theme or not (`themed`), with the site's HTML or not (`html`): what the block is kept
+    by (playbook_cache.PracticeStore)."""
     reviews, also = practice.reviews, [s.lesson for s in practice.also]
     # Columns of plain strings, numbers and booleans, made and pickled in C: a practice's sources run to
     # thousands
     shown = (
         language,
         themed,
+        html,
         practice.number,
         practice.proven,
         practice.is_pitfall,
@@ -560,11 +570,19 @@ def playbook_markdown(
     review_link: Callable[[str], str] | None = None,
     *,
     kept: PracticeStore | None = None,
+    html: bool = False,
 ) -> str:
     """The playbook as one Markdown document; with `review_link` (a review's id to its link), sources link to
     review pages (the site). `kept`: the practices' blocks kept between runs, used again where nothing of a
-    practice changed."""
+    practice changed. `html` (the site's page) says in HTML what Markdown cannot: each date kept whole on a
+    line (a phone broke 2026-11-|30), and a practice's number as its item's only marker, not after a bullet."""
     templates = environment("templates")
+    dated: Callable[[date | None], str] = day if html else iso
+
+    def reached(reviews: int, teams: int, last_seen: date, text: dict[str, str]) -> Markup:
+        # its words are the catalogue's, written as they are; only its date is markup
+        return Markup(reach(reviews, teams, last_seen, text, day=dated))
+
     template, practice_template = (
         templates.get_template("playbook.md.j2"),
         templates.get_template("playbook_practice.md.j2"),
@@ -586,7 +604,7 @@ def playbook_markdown(
             title = inert(review.title)
             return f"[{title}]({escape(review_link(review.id))})" if review_link else title
 
-        return Markup("; ".join(f"{named(r)} · {inert(r.team)} · {iso(r.held_on)}" for r in practice.reviews))
+        return Markup("; ".join(f"{named(r)} · {inert(r.team)} · {dated(r.held_on)}" for r in practice.reviews))
 
     def block(practice: Practice, theme: str) -> Markup:
         def render() -> str:
@@ -594,7 +612,9 @@ def playbook_markdown(
                 practice=practice,
                 themed=bool(theme),
                 text=text,
-                reach=reach,
+                reach=reached,
+                day=dated,
+                html=html,
                 also=also,
                 applies_to=applies_to,
                 sources=sources,
@@ -603,7 +623,8 @@ def playbook_markdown(
         if kept is None:
             return Markup(render())
         # the block as rendered before: its text escaped then
-        return Markup(kept.block(practice_key(practice, language, review_link, themed=bool(theme)), render))
+        key = practice_key(practice, language, review_link, themed=bool(theme), html=html)
+        return Markup(kept.block(key, render))
 
     with collector_paused():  # 90,000 escaped texts and Jinja's loops over them: no garbage, 0.1 s of passes
-        return template.render(playbook=playbook, text=text, today=today, reach=reach, block=block)
+        return template.render(playbook=playbook, text=text, today=today, reach=reached, day=dated, block=block)

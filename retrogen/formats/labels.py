@@ -3,6 +3,7 @@ words themselves are in the catalogue (core/words.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Protocol
 
@@ -20,10 +21,11 @@ class Slipped(Protocol):
     def slip_days(self) -> int: ...
 
 
-def slip_note(slip: Slipped, language: str) -> str:
+def slip_note(slip: Slipped, language: str, day: Callable[[date], str] = date.isoformat) -> str:
     """How far a carried action has moved from its first due date, as its review's page says it:
-    "原定 2026-09-30 · 第2次结转 · 推迟 45 天", "originally due 2026-09-30 · carried twice · slipped 45 days"."""
-    days, due = abs(slip.slip_days), slip.original_due.isoformat()
+    "原定 2026-09-30 · 第2次结转 · 推迟 45 天", "originally due 2026-09-30 · carried twice · slipped 45 days";
+    the date as `day` writes it."""
+    days, due = abs(slip.slip_days), day(slip.original_due)
     if language_of(language) == "zh":
         moved = f"推迟 {days} 天" if slip.slip_days >= 0 else f"提前 {days} 天"
         return f"原定 {due} · 第{slip.carries}次结转 · {moved}"

@@ -71,6 +71,13 @@ def iso(value: date | None) -> str:
     return "" if value is None else value.isoformat()
 
 
+def day(value: date | None) -> Markup:
+    """A date as YYYY-MM-DD in a `<time>`, which the site's stylesheet keeps on one line (a phone broke
+    2026-11-|30 at the hyphen); the text stays the date, so search and copying find it as it was. Nothing for
+    none."""
+    return Markup("") if value is None else Markup(f"<time>{value.isoformat()}</time>")
+
+
 class CompiledTemplates(jinja2.BytecodeCache):
     """Templates compiled once a process, not once a build: compiling was half the time of generating the pages,
     which `serve` does on every save (and the tests hundreds of times); `serve` keeps the theme's in one too.
@@ -102,7 +109,9 @@ def environment(package_folder: str) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(md=md, md_format=md_format, percent=percent, number=number, iso=iso, signed_change=signed_change)
+    env.filters.update(
+        md=md, md_format=md_format, percent=percent, number=number, iso=iso, day=day, signed_change=signed_change
+    )
     return env
 
 

@@ -24,7 +24,7 @@ from retrogen.engine.teams import OTHER, TeamView, cadence, metrics_across_teams
 from retrogen.formats import urls
 from retrogen.formats.labels import slip_note
 from retrogen.formats.numbers import number, percent, signed_change
-from retrogen.formats.render import environment
+from retrogen.formats.render import day, environment
 from retrogen.formats.tables import RATE_COLUMNS, grouped, records
 from retrogen.gate.config import Config
 from retrogen.gate.findings import CODES
@@ -199,7 +199,8 @@ class SiteBuilder:
                 continue
             row["resources"] = "; ".join(action.resources)
             slip = a.loop.slip_of((review.id, action.id), action)
-            row["slip_note"] = slip_note(slip, review.language) if slip.carries else ""
+            # its words are ours and its date a <time>, kept whole on a line
+            row["slip_note"] = Markup(slip_note(slip, review.language, day=day)) if slip.carries else ""
             row["history"] = a.histories[(review.id, action.id)]
             actions.append(row)
         page = urls.review_page(review.id)
@@ -384,6 +385,7 @@ class SiteBuilder:
             self.config.language,
             self.analysis.today,
             review_link=lambda review_id: urls.source_link(urls.review(review_id), urls.PLAYBOOK),
+            html=True,
         )
         front = f"title: {_front(self.text['playbook'])}\nhide: [navigation]\nsearch:\n  exclude: true"
         page = f"---\n{front}\n---\n\n{body}"

@@ -28,7 +28,7 @@ BROKEN = r"""() => {
   }
   return broken;
 }"""
-# Not the playbook yet: its dates are in Markdown prose (engine/playbook.py, shared with `retrogen playbook`).
+# The playbook and the teams' pages: test_browser_playbook.py, at both sizes.
 PAGES = [
     "",
     "teams/hua-dong-xiao-shou-bu/",

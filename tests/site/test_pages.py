@@ -175,9 +175,9 @@ def _action_row(page: str, anchor: str) -> str:
 def test_a_carried_action_shows_its_slip_and_the_tracker_lists_the_most_slipped_first(pages: dict[str, str]) -> None:
     # 2025-q4:A2 due 2026-03-31 -> 2026-q1:A3 -> 2026-q2:A3 due 2026-08-15: twice, 137 days.
     twice = _action_row(pages["reviews/2026-q2-east-sales.md"], "a3")
-    assert "原定 2026-03-31 · 第2次结转 · 推迟 137 天" in twice
+    assert "原定 <time>2026-03-31</time> · 第2次结转 · 推迟 137 天" in twice
     english = _action_row(pages["reviews/2026-q3-emea-enterprise.md"], "a4")
-    assert "originally due 2026-11-30 · carried once · slipped 0 days" in english
+    assert "originally due <time>2026-11-30</time> · carried once · slipped 0 days" in english
     never = _action_row(pages["reviews/2026-10-east-sales.md"], "a4")
     assert "rg-slip" not in never  # never carried: nothing to say
     slipped = pages["actions.md"].split('<table id="rg-slipped"')[1].split("</table>")[0]

@@ -155,7 +155,7 @@ def test_every_team_has_a_page_and_the_index_lists_them(pages: dict[str, str]) -
     teams = {"enterprise-sales-emea", "inside-sales-apac", "hua-dong-xiao-shou-bu", "hua-nan-ke-hu-cheng-gong-bu"}
     assert {name[6:-3] for name in pages if name.startswith("teams/")} == teams | {"index"}
     index = pages["teams/index.md"]
-    latest = "[2026年10月华东区销售月度复盘](../reviews/2026-10-east-sales.md) (2026-11-05)"
+    latest = "[2026年10月华东区销售月度复盘](../reviews/2026-10-east-sales.md) (<time>2026-11-05</time>)"
     assert f"| [华东销售部](hua-dong-xiao-shou-bu.md) | 5 | {latest} | 4 | 1 | 63.6% | 50% |" in index
     assert "| [Enterprise Sales EMEA](enterprise-sales-emea.md) | 3 |" in index
 

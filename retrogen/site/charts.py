@@ -53,15 +53,30 @@ GAP = 6
 # more against its background (WCAG's figure for graphics): on white, Okabe–Ito's orange and sky blue were
 # 2.3:1, so the light scheme takes deeper tones of the same hues (chosen for the largest difference between
 # any two as people with each kind of colour blindness see them); the dark (slate) scheme keeps Okabe–Ito's
-# own. The stylesheet sets them per scheme (--rg-s0…); a chart without it is drawn in the light ones. A fifth
-# series takes the first colour again, dotted. A target (or a reference such as 100%) is always grey and
-# dashed, so it never reads as one more series.
+# own. The stylesheet sets them per scheme (--rg-s0…); a chart without it is drawn in the light ones. A target
+# (or a reference such as 100%) is always grey, thin and dashed, so it never reads as one more series.
 SERIES_COLOURS = ("#005DBD", "#C68539", "#1BA2BB", "#B43C7E")
 SERIES_COLOURS_DARK = ("#0072B2", "#E69F00", "#56B4E9", "#CC79A7")
-SERIES_DASHES = ("none", "2 3")
 TARGET_COLOUR = "#8A8A8A"  # 3.4:1 on Material's white, 5:1 on its slate
 TARGET_DASH = "6 4"
 TARGET = -1  # the series index of a target or reference line
+# Colour alone did not tell lines apart where they run together: three KPIs at 80-87% in one quarter and
+# 93-97% in the next were two points each, drawn one on the other until only the top one showed. So each
+# series also has a dash of its own (solid, dashed, dotted, dash-dot: the gaps of the one on top show the
+# one under it) and a marker of its own shape (circle, square, triangle, diamond: told apart at
+# every point, by colour-blind readers too), and the legend's sample shows both. A fifth series takes the first
+# colour again with the next dash, so no two of the first sixteen look alike.
+SERIES_DASHES = ("none", "8 3", "2 3", "8 3 2 3")
+# Markers of one x nearer than this up or down are set side by side this far apart (side_by_side): the widest
+# marker (the triangle, 9.4) and a little air.
+MARKER_ROOM = 10.0
+# Each marker's outline around its point (0, 0), all of about the area of a circle of radius 3.5
+MARKERS = (
+    "M-3.5 0a3.5 3.5 0 1 0 7 0a3.5 3.5 0 1 0-7 0z",
+    "M-3.1-3.1h6.2v6.2h-6.2z",
+    "M0-5.4l4.7 8.1h-9.4z",
+    "M0-4.4l4.4 4.4-4.4 4.4-4.4-4.4z",
+)
 
 
 def series_colour(series: int) -> str:
@@ -78,7 +93,12 @@ def series_paint(series: int) -> str:
 def series_dash(series: int) -> str:
     if series == TARGET:
         return TARGET_DASH
-    return SERIES_DASHES[series // len(SERIES_COLOURS) % len(SERIES_DASHES)]
+    return SERIES_DASHES[(series + series // len(SERIES_COLOURS)) % len(SERIES_DASHES)]
+
+
+def series_marker(series: int) -> str:
+    """The outline of the series' marker around its point (a target's: the circle)."""
+    return MARKERS[max(series, 0) % len(MARKERS)]
 
 
 class Text(NamedTuple):
@@ -109,7 +129,9 @@ class Chart:
         return self.canvas.width
 
     def svg(self) -> str:
-        return _template().render(chart=self, colour=series_paint, dash=series_dash)
+        return _template().render(
+            chart=self, colour=series_paint, dash=series_dash, marker=series_marker, swatch=legend_swatch
+        )
 
 
 @dataclass
@@ -284,11 +306,40 @@ def _line(
         chart.lines.append((index, name, " ".join(f"{x:.1f},{py:.1f}" for x, py, _, _ in coords)))
         for x, py, v, label in coords:
             chart.dots.append((index, x, py, f"{name} · {label}: {_fmt(v, percent=percent)}"))
+    chart.dots = side_by_side(chart.dots, left, right)
     # 1.6 em down: a label running left under the axis clears the lowest tick label
     below = _x_labels(chart, labels, xs, bottom + font * 1.6 + 2)
     named = [(index, name) for index, name, _ in drawn]
     chart.height = _legend(chart, named if len(named) > 1 else [], left, below + GAP)
     return chart
+
+
+def side_by_side(
+    dots: Sequence[tuple[int, float, float, str]], left: float, right: float
+) -> list[tuple[int, float, float, str]]:
+    """The dots (series, x, y, tooltip) with those of one x that would cover each other (less than
+    MARKER_ROOM apart up or down, one after another) set side by side, MARKER_ROOM apart in series order,
+    centred on their x and within left..right. Each keeps its height: its value still reads off the axis, and
+    its line still ends at its point, a few units away; what changes is that every series' marker shows."""
+    placed = list(dots)
+    by_x: dict[float, list[int]] = {}
+    for number, (_, x, _, _) in enumerate(dots):
+        by_x.setdefault(x, []).append(number)
+    for x, numbers_at_x in by_x.items():
+        upward = sorted(numbers_at_x, key=lambda number: dots[number][2])
+        clusters = [[upward[0]]]
+        for before, number in pairwise(upward):
+            if dots[number][2] - dots[before][2] < MARKER_ROOM:
+                clusters[-1].append(number)
+            else:
+                clusters.append([number])
+        for cluster in clusters:
+            span = MARKER_ROOM * (len(cluster) - 1)
+            start = max(left, min(x - span / 2, right - span))
+            for place, number in enumerate(sorted(cluster, key=lambda number: dots[number][0])):
+                series, _, y, tip = dots[number]
+                placed[number] = (series, start + MARKER_ROOM * place if len(cluster) > 1 else x, y, tip)
+    return placed
 
 
 def _x_labels(chart: Chart, labels: Sequence[str], xs: Sequence[float], baseline: float) -> float:
@@ -331,19 +382,25 @@ def _wrap(text: str, limit: float, font: float) -> list[str]:
     return [*lines, line] if line or not lines else lines
 
 
+def legend_swatch(font: float) -> float:
+    """How long a legend's sample of its line is: room for a stretch of its dash on each side of its marker."""
+    return font * 2
+
+
 def _legend(chart: Chart, names: Sequence[tuple[int, str]], left: float, top: float) -> float:
     """Series names (with their series index) in rows under the chart, wrapped to its width: a name is never
     cut, a long one takes more than one line. Returns the chart's height."""
     font = chart.canvas.font
+    swatch = legend_swatch(font)
     line_height = font * 1.2
     x, y, row_height = left, top, 0.0
     for index, name in names:
-        lines = _wrap(name, chart.width - left - font - GAP, font)
-        needed = font + GAP + max(text_width(line, font) for line in lines)
+        lines = _wrap(name, chart.width - left - swatch - GAP, font)
+        needed = swatch + GAP + max(text_width(line, font) for line in lines)
         if x > left and x + needed > chart.width:
             x, y, row_height = left, y + row_height + GAP, 0.0
         texts = [
-            Text(x + font + GAP, y + font * 0.85 + n * line_height, "start", line, css="rg-legend")
+            Text(x + swatch + GAP, y + font * 0.85 + n * line_height, "start", line, css="rg-legend")
             for n, line in enumerate(lines)
         ]
         chart.legend.append((index, x, y, texts))

@@ -224,7 +224,7 @@ def test_ticks_that_two_decimals_would_read_alike_keep_the_digits_that_tell_them
 
 # --- one meaning per colour (issue 18) ------------------------------------------------------------------------
 
-_STYLE = re.compile(r'<(polyline|circle|rect|line) class="([^"]*)" style="([^"]*)"')
+_STYLE = re.compile(r'<(polyline|path|rect|line) class="([^"]*)" style="([^"]*)"')
 
 
 def _styles(svg: str) -> list[tuple[str, str, dict[str, str]]]:
@@ -345,3 +345,37 @@ def test_no_series_colour_is_red_or_green_which_mean_missed_and_met() -> None:
     # past the palette a series is told apart by its dash, never by a repeated look
     looks = {(charts.series_colour(i), charts.series_dash(i)) for i in range(8)}
     assert len(looks) == 8
+
+
+# --- lines that run together (issue 18: "two-point lines on the metrics page overlap until one is hidden") -----
+
+
+def test_markers_that_would_cover_each_other_stand_side_by_side_at_their_own_heights() -> None:
+    room = charts.MARKER_ROOM
+    dots = [(0, 100.0, 50.0, "a"), (1, 100.0, 52.0, "b"), (2, 100.0, 90.0, "c"), (3, 200.0, 51.0, "d")]
+    placed = charts.side_by_side(dots, left=10.0, right=300.0)
+    assert [(s, y, tip) for s, _, y, tip in placed] == [(s, y, tip) for s, _, y, tip in dots]  # heights kept
+    assert [x for _, x, _, _ in placed] == [100.0 - room / 2, 100.0 + room / 2, 100.0, 200.0]
+
+
+def test_a_cluster_at_the_plots_edge_stays_inside_it_in_series_order() -> None:
+    room = charts.MARKER_ROOM
+    # three series at the last x, each within a marker of the next (a chain: 1 and 3 are 9 apart)
+    dots = [(2, 300.0, 60.0, "c"), (0, 300.0, 64.5, "a"), (1, 300.0, 69.0, "b")]
+    placed = charts.side_by_side(dots, left=10.0, right=300.0)
+    xs = {series: x for series, x, _, _ in placed}
+    assert xs == {0: 300.0 - 2 * room, 1: 300.0 - room, 2: 300.0}
+
+
+def test_the_lines_of_the_metrics_page_are_drawn_with_a_marker_and_dash_each() -> None:
+    kpis = {"New bookings": [0.82, 0.953], "Win rate": [0.80, 0.967], "Sales cycle": [0.867, 0.94]}
+    svg = line_chart("EMEA", ["2026-Q2", "2026-Q3"], kpis, percent=True, reference=1.0).wide.svg()
+    dots = re.findall(r'<path class="rg-dot rg-s(\d)" [^>]*transform="translate\(([\d.]+) ([\d.]+)\)" d="([^"]+)"', svg)
+    assert {series: shape for series, _, _, shape in dots} == {str(i): charts.MARKERS[i] for i in range(3)}
+    at_q3 = sorted(float(x) for _, x, _, _ in dots[1::2])
+    assert all(b - a >= charts.MARKER_ROOM for a, b in pairwise(at_q3))  # none on another
+    dashes = re.findall(r'<polyline class="rg-line rg-s\d" style="[^"]*stroke-dasharray:([^";]+)', svg)
+    assert dashes == list(charts.SERIES_DASHES[:3])
+    # the legend: a stretch of each line with its marker
+    keys = re.findall(r'<path class="rg-key rg-s(\d)" [^>]*d="([^"]+)"', svg)
+    assert keys == [(str(i), charts.MARKERS[i]) for i in range(3)]

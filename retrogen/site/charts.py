@@ -68,15 +68,12 @@ TARGET = -1  # the series index of a target or reference line
 # colour again with the next dash, so no two of the first sixteen look alike.
 SERIES_DASHES = ("none", "8 3", "2 3", "8 3 2 3")
 # Markers of one x nearer than this up or down are set side by side this far apart (side_by_side): the widest
-# marker (the triangle, 9.4) and a little air.
+# marker (the triangle, 9.4 wide) and a little air.
 MARKER_ROOM = 10.0
-# Each marker's outline around its point (0, 0), all of about the area of a circle of radius 3.5
-MARKERS = (
-    "M-3.5 0a3.5 3.5 0 1 0 7 0a3.5 3.5 0 1 0-7 0z",
-    "M-3.1-3.1h6.2v6.2h-6.2z",
-    "M0-5.4l4.7 8.1h-9.4z",
-    "M0-4.4l4.4 4.4-4.4 4.4-4.4-4.4z",
-)
+# The markers' shapes, drawn once a page (site_overrides/main.html: #rg-m0 to #rg-m3) and used by each point:
+# a path per point would have added 2.9 MB to a site of 1,000 reviews, whose team and metrics pages draw
+# tens of thousands of points.
+MARKERS = 4
 
 
 def series_colour(series: int) -> str:
@@ -97,8 +94,8 @@ def series_dash(series: int) -> str:
 
 
 def series_marker(series: int) -> str:
-    """The outline of the series' marker around its point (a target's: the circle)."""
-    return MARKERS[max(series, 0) % len(MARKERS)]
+    """The address of the series' marker shape in its page (a target's: the circle)."""
+    return f"#rg-m{max(series, 0) % MARKERS}"
 
 
 class Text(NamedTuple):

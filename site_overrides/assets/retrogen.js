@@ -133,15 +133,13 @@
       }
     });
     series.forEach((values, index) => {
-      const dots = Array.from(svg.querySelectorAll(".rg-dot.rg-s" + index));
+      const dots = Array.from(svg.querySelectorAll("use.rg-s" + index + ":not(.rg-key)"));
       const line = svg.querySelector("polyline.rg-s" + index);
       // the line's own x of each point: a marker may stand beside its point (charts.side_by_side)
       const xs = line ? line.getAttribute("points").split(" ").map((point) => point.split(",")[0]) : [];
       if (!line || dots.length !== values.length || xs.length !== values.length) { return; }
       const points = dots.map((dot, i) => {
-        // a marker is its shape moved to where it stands: translate(x y)
-        const x = dot.getAttribute("transform").match(/translate\(([-\d.]+)/)[1];
-        dot.setAttribute("transform", "translate(" + x + " " + y(values[i]).toFixed(1) + ")");
+        dot.setAttribute("y", y(values[i]).toFixed(1));
         const tip = dot.querySelector("title");
         if (tip) { tip.textContent = tip.textContent.replace(/: [^:]*$/, ": " + values[i].toLocaleString("en-US")); }
         return xs[i] + "," + y(values[i]).toFixed(1);

@@ -22,6 +22,9 @@ PAGES = ["metrics/", "teams/enterprise-sales-emea/", "teams/hua-dong-xiao-shou-b
 READ = r"""(svg) => {
   svg.scrollIntoView({block: 'center'});
   const style = (el) => getComputedStyle(el);
+  // a marker's outline as drawn: its own, or that of the shape it uses
+  const shape = (el) => el.getAttribute('d') || el.getAttribute('r') && 'circle'
+    || (el.href && document.querySelector(el.href.baseVal)?.getAttribute('d'));
   // a legend's words: the texts after its sample (a long name takes more than one line), spaces aside
   const label = (key) => {
     let el = key.nextElementSibling;
@@ -38,14 +41,14 @@ READ = r"""(svg) => {
     return {
       css, points: line.getAttribute('points').split(' ').length,
       colour: style(line).stroke, dash: style(line).strokeDasharray,
-      shapes: [...new Set(dots.map((d) => d.getAttribute('d')))],
+      shapes: [...new Set(dots.map((d) => shape(d)))],
       hidden: dots.filter((d) => {
         const box = d.getBoundingClientRect();
         return document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2) !== d;
       }).map((d) => d.querySelector('title').textContent),
       name: dots.length ? dots[0].querySelector('title').textContent.split(' · ')[0].replace(/\s/g, '') : null,
       key: key && {colour: style(key).stroke, dash: style(key).strokeDasharray,
-                   shape: keyMark && keyMark.getAttribute('d'), fill: keyMark && style(keyMark).fill,
+                   shape: keyMark && shape(keyMark), fill: keyMark && style(keyMark).fill,
                    label: label(key)},
       fill: dots.length ? style(dots[0]).fill : null,
     };

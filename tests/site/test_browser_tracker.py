@@ -23,7 +23,7 @@ SERIES = ("open", "overdue", "done")
 READ_CHART = """() => {
   const svg = [...document.querySelectorAll('[data-weekly-for] svg.rg-chart')]
     .find((s) => getComputedStyle(s).display !== 'none');
-  const series = [0, 1, 2].map((i) => [...svg.querySelectorAll('.rg-dot.rg-s' + i)]
+  const series = [0, 1, 2].map((i) => [...svg.querySelectorAll('use.rg-s' + i + ':not(.rg-key)')]
     .map((c) => Number(c.querySelector('title').textContent.split(': ').pop().replace(/,/g, ''))));
   const rows = [...document.querySelectorAll('[data-weekly-for] .rg-chart-table tbody tr')]
     .map((r) => [...r.cells].slice(1, 4).map((c) => Number(c.textContent.replace(/,/g, ''))));

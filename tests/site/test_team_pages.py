@@ -226,7 +226,7 @@ def _figures(markdown: str) -> list[str]:
 
 def _points(svg: str) -> set[str]:
     """The x labels of a chart's points: the text after ' · ' and before ':' in each point's tooltip."""
-    return set(re.findall(r'<path class="rg-dot [^>]*><title>[^<]* · ([^<:]*):', svg))
+    return set(re.findall(r"<use [^>]*><title>[^<]* · ([^<:]*):", svg))
 
 
 def test_the_metrics_page_puts_one_axis_per_cadence_and_no_point_for_a_one_off_review(

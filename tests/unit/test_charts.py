@@ -224,7 +224,7 @@ def test_ticks_that_two_decimals_would_read_alike_keep_the_digits_that_tell_them
 
 # --- one meaning per colour (issue 18) ------------------------------------------------------------------------
 
-_STYLE = re.compile(r'<(polyline|path|rect|line) class="([^"]*)" style="([^"]*)"')
+_STYLE = re.compile(r'<(polyline|use|rect|line) class="([^"]*)" style="([^"]*)"')
 
 
 def _styles(svg: str) -> list[tuple[str, str, dict[str, str]]]:
@@ -370,12 +370,20 @@ def test_a_cluster_at_the_plots_edge_stays_inside_it_in_series_order() -> None:
 def test_the_lines_of_the_metrics_page_are_drawn_with_a_marker_and_dash_each() -> None:
     kpis = {"New bookings": [0.82, 0.953], "Win rate": [0.80, 0.967], "Sales cycle": [0.867, 0.94]}
     svg = line_chart("EMEA", ["2026-Q2", "2026-Q3"], kpis, percent=True, reference=1.0).wide.svg()
-    dots = re.findall(r'<path class="rg-dot rg-s(\d)" [^>]*transform="translate\(([\d.]+) ([\d.]+)\)" d="([^"]+)"', svg)
-    assert {series: shape for series, _, _, shape in dots} == {str(i): charts.MARKERS[i] for i in range(3)}
-    at_q3 = sorted(float(x) for _, x, _, _ in dots[1::2])
+    dots = re.findall(r'<use class="rg-s(\d)" [^>]*href="#rg-m(\d)" x="([\d.]+)"', svg)
+    assert {series: shape for series, shape, _ in dots} == {"0": "0", "1": "1", "2": "2"}
+    at_q3 = sorted(float(x) for _, _, x in dots[1::2])
     assert all(b - a >= charts.MARKER_ROOM for a, b in pairwise(at_q3))  # none on another
     dashes = re.findall(r'<polyline class="rg-line rg-s\d" style="[^"]*stroke-dasharray:([^";]+)', svg)
     assert dashes == list(charts.SERIES_DASHES[:3])
     # the legend: a stretch of each line with its marker
-    keys = re.findall(r'<path class="rg-key rg-s(\d)" [^>]*d="([^"]+)"', svg)
-    assert keys == [(str(i), charts.MARKERS[i]) for i in range(3)]
+    keys = re.findall(r'<use class="rg-key rg-s(\d)" [^>]*href="#rg-m(\d)"', svg)
+    assert keys == [("0", "0"), ("1", "1"), ("2", "2")]
+
+
+def test_every_marker_a_chart_uses_is_drawn_in_the_page() -> None:
+    main = (Path(__file__).parents[2] / "site_overrides/main.html").read_text(encoding="utf-8")
+    shapes = dict(re.findall(r'<path id="rg-m(\d)" d="([^"]+)"/>', main))
+    assert set(shapes) == {str(i) for i in range(charts.MARKERS)} and len(set(shapes.values())) == charts.MARKERS
+    used = {charts.series_marker(series) for series in range(charts.TARGET, 3 * charts.MARKERS)}
+    assert used == {f"#rg-m{i}" for i in range(charts.MARKERS)}

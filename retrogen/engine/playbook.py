@@ -4,6 +4,8 @@ section; other sections that share its theme point to it."""
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import math
 import re
 from collections import Counter, defaultdict
@@ -14,6 +16,7 @@ from functools import cache, cached_property
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, cast
 
+import numpy as np
 import pandas as pd
 from markupsafe import Markup, escape
 
@@ -279,7 +282,8 @@ def merge_lessons(
 def _merged(
     sources: Sequence[Source], glossary: Glossary, kept: WordStore | None, merged: MergeStore | None
 ) -> list[Practice]:
-    """merge_lessons, or the merge `merged` kept of the same lessons."""
+    """merge_lessons, or the merge `merged` kept of the same lessons, or one found from the merge it kept of
+    earlier lessons (reassign_practices)."""
     from retrogen.engine.playbook_cache import lesson_keys, merge_key  # the stores' module reads this one
 
     ordered = merge_order(sources)
@@ -289,42 +293,22 @@ def _merged(
 
     if merged is None:
         return practices_of(ordered, assign_practices(ordered, glossary, all_words()))
-    lessons = lesson_keys(ordered)
-    key = merge_key(lessons, glossary)
+    keys = lesson_keys(ordered)
+    key = merge_key(keys, glossary)
     assignment = merged.assignment(key, len(ordered))
     if assignment is None:
         earlier = merged.earlier(glossary)
-        words: Mapping[str, list[str]] | None = None
-        if earlier is not None:
-            # Compared again: the earlier merge's statements, whose words its file keeps, and the few lessons
-            # between (found afresh), not all lessons' words (10 MB at 10,000 reviews) read for them
-            prefix, suffix = changed_span(earlier[0], lessons)
-            few = len(lessons) - prefix - suffix <= FEW_BETWEEN
-            words = merged.statement_words() if few else all_words()
-            assignment = reassign_practices(ordered, lessons, earlier, glossary, words)
-        if assignment is None:
-            words = all_words()
-            assignment = assign_practices(ordered, glossary, words)
-        merged.keep(key, assignment, glossary, lessons, statement_words(ordered, assignment, glossary, words))
+        if earlier is None:
+            merge = merge_afresh(ordered, keys, glossary, all_words())
+        else:
+            # The lessons between the prefix and the suffix both merges share are read afresh (jieba, about a
+            # millisecond each) when they are few; the others' terms are the earlier merge's
+            prefix, suffix = changed_span(earlier.keys, keys)
+            few = len(keys) - prefix - suffix <= FEW_BETWEEN
+            merge = reassign_practices(ordered, keys, earlier, glossary, None if few else all_words())
+        merged.keep(key, merge, glossary)
+        assignment = merge.assignment
     return practices_of(ordered, assignment)
-
-
-def statement_words(
-    ordered: Sequence[Source],
-    assignment: Sequence[int],
-    glossary: Glossary,
-    words: Mapping[str, list[str]] | None,
-) -> dict[str, list[str]]:
-    """The words of each lesson that starts a practice (a statement), by text: from `words`, else found."""
-    found: dict[str, list[str]] = {}
-    started = 0
-    for source, number in zip(ordered, assignment, strict=True):
-        if number == started:
-            started += 1
-            text = source.lesson.lesson
-            known = words.get(text) if words is not None else None
-            found[text] = known if known is not None else text_words(text, glossary)
-    return found
 
 
 def merge_order(sources: Iterable[Source]) -> list[Source]:
@@ -348,43 +332,185 @@ def assign_practices(
 ) -> list[int]:
     """merge_lessons' choice for each lesson of `ordered` (in merge_order): the number of the practice it
     joins, or the next number when it starts one."""
-    merge = _Statements(glossary, words)
-    return [merge.choose(source) for source in ordered]
+    return assign_terms([_read(source, glossary, words) for source in ordered])
+
+
+def assign_terms(read: Sequence[tuple[frozenset[str], tuple[str, ...]]]) -> list[int]:
+    """assign_practices of lessons given by their terms and themes (`_read`)."""
+    merge = _Statements()
+    return [merge.choose(terms, themes) for terms, themes in read]
+
+
+@dataclass(frozen=True)
+class LessonTerms:
+    """Each lesson's terms (lesson_terms) and themes, in merge order, as numbers into their vocabularies: the
+    lessons' rows of two sparse tables (each row's entries from `ends[i]` to `ends[i + 1]`), which a later
+    merge reads for the lessons it shares with this one instead of finding their words again, and searches
+    at once for the lessons a changed statement may concern."""
+
+    vocabulary: list[str]
+    term_ends: Any  # numpy int64, one more than lessons
+    term_ids: Any  # numpy int32
+    themes: list[str]
+    theme_ends: Any
+    theme_ids: Any
+
+    @classmethod
+    def of(cls, terms: Sequence[frozenset[str]], themes: Sequence[tuple[str, ...]]) -> LessonTerms:
+        vocabulary: dict[str, int] = {}
+        theme_numbers: dict[str, int] = {}
+        term_ends, term_ids = _sparse(terms, vocabulary)
+        theme_ends, theme_ids = _sparse(themes, theme_numbers)
+        return cls(list(vocabulary), term_ends, term_ids, list(theme_numbers), theme_ends, theme_ids)
+
+    def terms(self, lesson: int) -> frozenset[str]:
+        vocabulary = self.vocabulary
+        return frozenset(
+            [vocabulary[i] for i in self.term_ids[self.term_ends[lesson] : self.term_ends[lesson + 1]].tolist()]
+        )
+
+    def spliced(
+        self, prefix: int, suffix: int, terms: Sequence[frozenset[str]], themes: Sequence[tuple[str, ...]]
+    ) -> LessonTerms:
+        """These lessons' rows with those between the first `prefix` and the last `suffix` replaced by the rows
+        of `terms` and `themes` (new terms and themes join the vocabularies)."""
+        vocabulary = dict(zip(self.vocabulary, itertools.count()))
+        theme_numbers = dict(zip(self.themes, itertools.count()))
+        term_ends, term_ids = _spliced(self.term_ends, self.term_ids, prefix, suffix, _sparse(terms, vocabulary))
+        theme_ends, theme_ids = _spliced(
+            self.theme_ends, self.theme_ids, prefix, suffix, _sparse(themes, theme_numbers)
+        )
+        return LessonTerms(list(vocabulary), term_ends, term_ids, list(theme_numbers), theme_ends, theme_ids)
+
+    def sharing(self, lesson: int, after: int) -> Any:
+        """The lessons from `after` on that share a theme and a term with `lesson`: those whose candidates
+        (_Statements.choose) it is among when it is a statement."""
+        return (
+            np.flatnonzero(
+                _any_of(self.term_ends, self.term_ids, lesson, after)
+                & _any_of(self.theme_ends, self.theme_ids, lesson, after)
+            )
+            + after
+        )
+
+
+def _sparse(rows: Iterable[Iterable[str]], numbers: dict[str, int]) -> tuple[Any, Any]:
+    """Sparse rows of `rows`' words, each numbered by `numbers` (new words added to it): their ends, their ids."""
+    lengths: list[int] = []
+    ids: list[int] = []
+    for row in rows:
+        before = len(ids)
+        ids += [numbers.setdefault(word, len(numbers)) for word in row]
+        lengths.append(len(ids) - before)
+    ends = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=ends[1:])
+    return ends, np.array(ids, dtype=np.int32)
+
+
+def _spliced(ends: Any, ids: Any, prefix: int, suffix: int, middle: tuple[Any, Any]) -> tuple[Any, Any]:
+    """Sparse rows with those between the first `prefix` and the last `suffix` replaced by `middle`'s."""
+    middle_ends, middle_ids = middle
+    rows = len(ends) - 1
+    head, tail = int(ends[prefix]), int(ends[rows - suffix])
+    new_ids = np.concatenate([ids[:head], middle_ids, ids[tail:]]).astype(np.int32, copy=False)
+    new_ends = np.concatenate(
+        [ends[: prefix + 1], head + middle_ends[1:], ends[rows - suffix + 1 :] - tail + head + middle_ends[-1]]
+    )
+    return new_ends.astype(np.int64, copy=False), new_ids
+
+
+def _any_of(ends: Any, ids: Any, row: int, after: int) -> Any:
+    """Per row from `after` on: whether it holds any of row `row`'s ids."""
+    low = int(ends[after])
+    hit = np.isin(ids[low:], ids[ends[row] : ends[row + 1]])
+    counted = np.zeros(len(hit) + 1, dtype=np.int64)
+    np.cumsum(hit, out=counted[1:])
+    return counted[ends[after + 1 :] - low] > counted[ends[after:-1] - low]
+
+
+@dataclass(frozen=True)
+class Merge:
+    """A merge as it is kept between runs: each lesson's key (playbook_cache.lesson_keys), the practice each
+    lesson joins (assign_practices) and the lessons' terms, all in merge order."""
+
+    keys: list[bytes]
+    assignment: list[int]
+    terms: LessonTerms
+
+
+def merge_afresh(
+    ordered: Sequence[Source], keys: list[bytes], glossary: Glossary, words: Mapping[str, list[str]] | None
+) -> Merge:
+    """assign_practices' merge, with what a later merge reads of it."""
+    read = [_read(source, glossary, words) for source in ordered]
+    return Merge(keys, assign_terms(read), LessonTerms.of([terms for terms, _ in read], [themes for _, themes in read]))
 
 
 def reassign_practices(
     ordered: Sequence[Source],
-    lessons: Sequence[str],
-    earlier: tuple[Sequence[str], Sequence[int]],
+    keys: list[bytes],
+    earlier: Merge,
     glossary: Glossary = SEED,
     words: Mapping[str, list[str]] | None = None,
-) -> list[int] | None:
-    """assign_practices' answer found from an earlier merge's (its lessons' keys and its assignment) where
-    only lessons that start no practice changed, else None. `lessons`: each lesson's key (its text and
-    themes: what the merge reads of it) in merge order. A lesson's choice depends only on the statements
-    before it; when the lessons edited, added or removed (between the prefix and the suffix both merges share)
-    started no practice, before the edit or after it, every statement is the same lesson with the same number,
-    so the prefix and the suffix choose as before and only the lessons between are scored again."""
-    before, chosen = earlier
-    prefix, suffix = changed_span(before, lessons)
-    merge = _Statements(glossary, words)
-    started = 0  # the practices started before each lesson of the earlier merge
-    for index, number in enumerate(chosen[: len(before) - suffix]):
-        if number == started:
-            if index >= prefix:
-                return None  # a statement changed: the practices after it may differ
-            merge.start(ordered[index])
-            started += 1
-    between = []
-    for source in ordered[prefix : len(lessons) - suffix]:
-        number = merge.choose(source)
-        if number == started:
-            return None  # it starts a practice now: the lessons after it may join it
-        between.append(number)
-    return [*chosen[:prefix], *between, *chosen[len(before) - suffix :]]
+) -> Merge:
+    """assign_practices' answer found from an earlier merge. `keys`: each lesson's key (its text and themes:
+    what the merge reads of it) in merge order; `words`: text_words of the lessons between the prefix and the
+    suffix the two merges share, where found before (else found now).
+
+    A lesson's choice depends only on its terms and themes and on the statements before it that share a theme
+    and a term with it (its candidates): it joins the most similar one. So a lesson the edit did not touch
+    chooses as before (the same statement, its number counted again) unless a statement was added among its
+    candidates, or the statement it joined is one no longer. The lessons between are chosen afresh, as are
+    those; a lesson that then starts a practice or stops starting one changes the statements for the
+    lessons after it in turn. Every statement's and every lesson's terms chosen again are the earlier
+    merge's, kept as ids: no other lesson's words are read."""
+    prefix, suffix = changed_span(earlier.keys, keys)
+    before, count = len(earlier.keys), len(keys)
+    read = [_read(source, glossary, words) for source in ordered[prefix : count - suffix]]
+    terms = earlier.terms.spliced(prefix, suffix, [t for t, _ in read], [t for _, t in read])
+    old = np.asarray(earlier.assignment, dtype=np.int64)
+    was_statement = old > np.concatenate([[-1], np.maximum.accumulate(old)[:-1]])
+    # where each kept lesson's statement is in the new order (-1: it was a lesson edited or removed)
+    moved = np.arange(before, dtype=np.int64)
+    moved[prefix : before - suffix] = -1
+    moved[before - suffix :] += count - before
+    statement_of = np.full(count, -1, dtype=np.int64)
+    statement_of[:prefix] = moved[np.flatnonzero(was_statement)[old[:prefix]]]
+    statement_of[count - suffix :] = moved[np.flatnonzero(was_statement)[old[before - suffix :]]]
+    is_statement = np.zeros(count, dtype=bool)
+    is_statement[:prefix] = was_statement[:prefix]
+    is_statement[count - suffix :] = was_statement[before - suffix :]
+    again = statement_of < 0  # the lessons between, and those whose statement was edited or removed
+    chosen: dict[int, int] = {}
+    merge = _Statements()
+    added = 0  # the lessons before this one whose statements `merge` holds
+    pending = np.flatnonzero(again).tolist()  # in order: a heap
+    while pending:
+        lesson = heapq.heappop(pending)
+        for statement in (np.flatnonzero(is_statement[added:lesson]) + added).tolist():
+            merge.start(terms.terms(statement), _themes(ordered[statement]))
+        added = lesson + 1
+        started = len(merge.terms)
+        number = chosen[lesson] = merge.choose(terms.terms(lesson), _themes(ordered[lesson]))
+        starts, was = number == started, bool(is_statement[lesson])  # the lessons between were none
+        if starts and not was:  # a statement more: the lessons after it whose candidate it is choose again
+            marked = terms.sharing(lesson, lesson + 1)
+        elif was and not starts:  # a statement less: the lessons that joined it choose again
+            marked = np.flatnonzero(statement_of[lesson + 1 :] == lesson) + lesson + 1
+        else:
+            continue
+        is_statement[lesson] = starts
+        for later in marked[~again[marked]].tolist():
+            heapq.heappush(pending, later)
+        again[marked] = True
+    numbers = np.cumsum(is_statement) - 1
+    assignment = numbers[np.maximum(statement_of, 0)]
+    for lesson, number in chosen.items():
+        assignment[lesson] = number
+    return Merge(keys, assignment.tolist(), terms)
 
 
-def changed_span(before: Sequence[str], lessons: Sequence[str]) -> tuple[int, int]:
+def changed_span(before: Sequence[bytes], lessons: Sequence[bytes]) -> tuple[int, int]:
     """How many lessons (their keys) two merges share at the start, and then at the end."""
     prefix = 0
     for old, new in zip(before, lessons, strict=False):
@@ -401,18 +527,18 @@ class _Statements:
     """The statements of the practices a merge started so far, and an index that finds a lesson's candidates:
     the statements it shares a theme and a term with (a large knowledge base is not compared pair by pair)."""
 
-    def __init__(self, glossary: Glossary, words: Mapping[str, list[str]] | None) -> None:
-        self.glossary, self.words = glossary, words
+    def __init__(self) -> None:
         self.terms: list[frozenset[str]] = []
         self.sizes: list[int] = []  # len(terms[i]), for the similarity of each candidate
         self.concepts: list[frozenset[str]] = []  # same_concepts, its sets made once per statement
         # (theme, term) -> the practices whose statement has both
         self.postings: dict[tuple[str, str], list[int]] = defaultdict(list)
 
-    def choose(self, source: Source) -> int:
-        """The number of the practice `source` joins: the one whose statement it is most similar to (at least
-        NEAR_DUPLICATE), or the next number when it starts one (and is its statement from now on)."""
-        terms, concepts, themes = self._read(source)
+    def choose(self, terms: frozenset[str], themes: tuple[str, ...]) -> int:
+        """The number of the practice a lesson of `terms` and `themes` joins: the one whose statement it is most
+        similar to (at least NEAR_DUPLICATE), or the next number when it starts one (and is its statement from
+        now on)."""
+        concepts = concepts_of(terms)
         alike = len(concepts) >= SAME_CONCEPTS
         size = len(terms)
         statements, sizes, statement_concepts, postings = self.terms, self.sizes, self.concepts, self.postings
@@ -430,14 +556,9 @@ class _Statements:
         self._add(terms, concepts, themes)
         return len(statements) - 1
 
-    def start(self, source: Source) -> None:
-        """`source` as the statement of the next practice, as an earlier merge found it."""
-        self._add(*self._read(source))
-
-    def _read(self, source: Source) -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
-        text = source.lesson.lesson
-        terms = lesson_terms(text, self.glossary, self.words.get(text) if self.words is not None else None)
-        return terms, concepts_of(terms), source.lesson.tags or ("",)  # lessons without a tag are one theme
+    def start(self, terms: frozenset[str], themes: tuple[str, ...]) -> None:
+        """A lesson of `terms` and `themes` as the statement of the next practice, as an earlier merge found it."""
+        self._add(terms, concepts_of(terms), themes)
 
     def _add(self, terms: frozenset[str], concepts: frozenset[str], themes: tuple[str, ...]) -> None:
         for theme in themes:
@@ -446,6 +567,18 @@ class _Statements:
         self.terms.append(terms)
         self.sizes.append(len(terms))
         self.concepts.append(concepts)
+
+
+def _read(
+    source: Source, glossary: Glossary, words: Mapping[str, list[str]] | None
+) -> tuple[frozenset[str], tuple[str, ...]]:
+    """What the merge reads of a lesson: its terms (from `words` where they have its text) and its themes."""
+    text = source.lesson.lesson
+    return lesson_terms(text, glossary, words.get(text) if words is not None else None), _themes(source)
+
+
+def _themes(source: Source) -> tuple[str, ...]:
+    return source.lesson.tags or ("",)  # lessons without a tag are one theme
 
 
 def tracks_actions(review: Review) -> bool:

@@ -1,14 +1,17 @@
-"""The playbook kept between runs in .retrogen/: its merge in playbook-merge.json (which practice each lesson
+"""The playbook kept between runs in .retrogen/: its merge in playbook-merge.npz (which practice each lesson
 joins, used again while no lesson's text, themes or place in the merge order changed), and the document a
 command last wrote in playbook-md.kept and playbook-docx.kept (used again while nothing it shows changed).
 
 The merge (engine.playbook.assign_practices) compares every lesson with the statements before it, so its
 answer depends on all lessons at once: the file holds one answer, kept by a key (sha256) of everything it
-depends on: each lesson's text and tags in merge order, the glossary, and the code that finds and compares
-the lessons' words. An edit elsewhere in a review (an action's status, a metric) keeps the key; an edited,
-added or removed lesson makes a new one, and that run merges afresh. The file is checked on reading (a
-corrupt or foreign one is rebuilt with a notice) and replaced in one step; it is kept only where the lasting
-index is (gate.index.lasting_folder).
+depends on: each lesson's key (a digest of its text and tags) in merge order, the glossary, and the code
+that finds and compares the lessons' words. An edit elsewhere in a review (an action's status, a metric)
+keeps the key. An edited, added or removed lesson makes a new one; that run finds the merge from the kept
+one (engine.playbook.reassign_practices), which the file holds with each lesson's key, terms and themes (as
+numbers into two vocabularies), all valid while the glossary and that code are the same (its `base` key):
+another glossary or retrogen merges afresh. The file holds plain arrays and JSON (numpy's npz, read
+without pickle) and is checked on reading (a corrupt or foreign one is rebuilt with a notice) and replaced
+in one step; it is kept only where the lasting index is (gate.index.lasting_folder).
 
 The document is kept by a key (document_key) of all the playbook is made from: of each review, in the
 knowledge base's order, what the practices, the sections and the themes' reach read (its id, title, team,
@@ -23,29 +26,31 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import itertools
 import json
+import zipfile
 import zlib
 from collections.abc import Callable, Sequence
 from datetime import date
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import Any, BinaryIO
 
+import numpy as np
 import pandas as pd
 
 import retrogen
 from retrogen.core import digests
 from retrogen.core.files import write_atomic, write_atomic_with
 from retrogen.engine.model import Review
-from retrogen.engine.playbook import Source, text_or_none
-from retrogen.engine.related_cache import code_key, glossary_key, kept_path
+from retrogen.engine.playbook import LessonTerms, Merge, Source, text_or_none
+from retrogen.engine.related_cache import KEY_SIZE, StoreDamaged, code_key, glossary_key, kept_path
 from retrogen.gate.glossary import Glossary
 
-MERGE_NAME = "playbook-merge.json"
+MERGE_NAME = "playbook-merge.npz"
+FORMER_MERGE_NAME = "playbook-merge.json"  # the merge as retrogen kept it before its terms: removed when kept
 # The layout of the file; one of another format is merged afresh.
-FORMAT = 3
+FORMAT = 4
 # The kept document of each format (playbook --format); its layout: a JSON header line, then the document.
 DOCUMENT_NAMES = {"md": "playbook-md.kept", "docx": "playbook-docx.kept"}
 DOCUMENT_FORMAT = 1
@@ -67,19 +72,19 @@ def _merge_code() -> bytes:
     return digest.digest()
 
 
-def merge_key(lessons: Sequence[str], glossary: Glossary) -> str:
+def merge_key(lessons: Sequence[bytes], glossary: Glossary) -> str:
     """What the merge of lessons is kept by; `lessons`: their keys (lesson_keys) in engine.playbook.merge_order,
     made once for this key and for a merge from the earlier one."""
     digest = hashlib.sha256(_merge_code() + glossary_key(glossary))
-    digest.update("".join(lessons).encode("ascii"))
+    digest.update(b"".join(lessons))
     return digest.hexdigest()
 
 
-def lesson_keys(ordered: Sequence[Source]) -> list[str]:
+def lesson_keys(ordered: Sequence[Source]) -> list[bytes]:
     """Each lesson's key, in merge order: a digest of what the merge reads of it (its text and tags), so that
     a later merge finds the lessons it shares with this one (engine.playbook.reassign_practices)."""
     return [
-        hashlib.blake2b(repr((s.lesson.lesson, s.lesson.tags)).encode("utf-8"), digest_size=16).hexdigest()
+        hashlib.blake2b(repr((s.lesson.lesson, s.lesson.tags)).encode("utf-8"), digest_size=KEY_SIZE).digest()
         for s in ordered
     ]
 
@@ -95,7 +100,7 @@ class MergeStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.notices: list[str] = []
-        self._document: dict[str, Any] | None = None
+        self._arrays: dict[str, Any] | None = None
 
     @classmethod
     def open(cls, folder: Path | None) -> MergeStore | None:
@@ -105,86 +110,116 @@ class MergeStore:
 
     def assignment(self, key: str, lessons: int) -> list[int] | None:
         """The kept merge of `lessons` lessons when it was kept by `key`, else None."""
-        document = self._read()
-        if document.get("key") != key:
+        arrays = self._read()
+        if arrays.get("key") != key:
             return None  # another merge, retrogen or glossary: merged afresh, or from the earlier merge
-        kept = document.get("practices")
-        if not _is_assignment(kept, lessons):
-            self.notices.append(f"{self.path}: not what this retrogen writes; rebuilding it")
-            self._document = {}
+        merge = self._merge(arrays)
+        if merge is None or len(merge.assignment) != lessons:
+            self._damaged("not what this retrogen writes")
             return None
-        return kept  # checked: a list of practice numbers
+        return merge.assignment
 
-    def earlier(self, glossary: Glossary) -> tuple[list[str], list[int]] | None:
-        """The kept merge's lessons (lesson_keys) and assignment, when its lessons' terms were found with the
+    def earlier(self, glossary: Glossary) -> Merge | None:
+        """The kept merge (its lessons' keys, assignment and terms) when its lessons' terms were found with the
         same glossary and code, else None."""
-        document = self._read()
-        if document.get("base") != _base_key(glossary):
+        arrays = self._read()
+        if arrays.get("base") != _base_key(glossary):
             return None
-        lessons, kept = document.get("lessons"), document.get("practices")
-        if type(lessons) is not list or not all(type(key) is str for key in lessons):
-            lessons = None
-        if lessons is None or not _is_assignment(kept, len(lessons)):
-            self.notices.append(f"{self.path}: not what this retrogen writes; rebuilding it")
-            return None
-        return lessons, cast(list[int], kept)  # checked
+        merge = self._merge(arrays)
+        if merge is None:
+            self._damaged("not what this retrogen writes")
+        return merge
 
-    def statement_words(self) -> dict[str, list[str]]:
-        """The words (text.text_words) of the kept merge's statements by text, found with the glossary and code
-        of earlier()'s; {} where the file holds none."""
-        words = self._read().get("statements", {})
-        if type(words) is not dict or not (
-            set(map(type, words.values())) <= {list}
-            and set(map(type, itertools.chain.from_iterable(words.values()))) <= {str}
-        ):
-            self.notices.append(f"{self.path}: not what this retrogen writes; rebuilding it")
-            return {}
-        return words
-
-    def keep(
-        self,
-        key: str,
-        assignment: list[int],
-        glossary: Glossary,
-        lessons: list[str],
-        statements: dict[str, list[str]],
-    ) -> None:
-        """Keep the merge; `statements`: its statements' words by text, which a later merge compares again."""
-        document = {
+    def keep(self, key: str, merge: Merge, glossary: Glossary) -> None:
+        """Keep the merge, by `key`."""
+        terms = merge.terms
+        meta = {
             "format": FORMAT,
             "key": key,
             "base": _base_key(glossary),
-            "lessons": lessons,
-            "practices": assignment,
-            "statements": statements,
+            "vocabulary": terms.vocabulary,
+            "themes": terms.themes,
+        }
+        arrays = {
+            "meta": np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), dtype=np.uint8),
+            "keys": np.frombuffer(b"".join(merge.keys), dtype=np.uint8).reshape(-1, KEY_SIZE),
+            "practices": np.asarray(merge.assignment, dtype=np.int32),
+            "term_ends": terms.term_ends,
+            "term_ids": terms.term_ids,
+            "theme_ends": terms.theme_ends,
+            "theme_ids": terms.theme_ids,
         }
         with contextlib.suppress(OSError):  # a cache: a run that cannot keep it still answers
-            write_atomic(self.path, json.dumps(document, ensure_ascii=False, separators=(",", ":")))
+            write_atomic_with(self.path, lambda handle: np.savez(handle, **arrays))
+            self.path.with_name(FORMER_MERGE_NAME).unlink(missing_ok=True)
 
     def _read(self) -> dict[str, Any]:
-        """The file's document, read once; {} when there is none, or none of this format."""
-        if self._document is None:
+        """The file's meta (format, key, base, vocabularies) and `file` (its arrays, read when asked for), read
+        once; {} when there is none, or none of this format."""
+        if self._arrays is None:
+            self._arrays = {}
             try:
-                document = json.loads(self.path.read_bytes())
+                with open(self.path, "rb") as handle, np.load(handle, allow_pickle=False) as arrays:
+                    meta = json.loads(arrays["meta"].tobytes())
+                    if type(meta) is dict and meta.get("format") == FORMAT:
+                        self._arrays = {**meta, "file": {name: arrays[name] for name in _MERGE_ARRAYS}}
             except FileNotFoundError:
-                document = {}
-            except (OSError, ValueError) as exc:
-                self.notices.append(f"{self.path}: unreadable ({exc}); rebuilding it")
-                document = {}
-            self._document = document if type(document) is dict and document.get("format") == FORMAT else {}
-        return self._document
+                pass
+            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+                self._damaged(f"unreadable ({exc})")
+        return self._arrays
+
+    def _merge(self, document: dict[str, Any]) -> Merge | None:
+        """The merge `document` holds, or None when it is not what this retrogen writes."""
+        try:
+            arrays = document["file"]
+            keys, practices = arrays["keys"], arrays["practices"]
+            vocabulary, themes = document["vocabulary"], document["themes"]
+            _need(keys.dtype == np.uint8 and keys.ndim == 2 and keys.shape[1] == KEY_SIZE)
+            _need(practices.dtype == np.int32 and practices.shape == (len(keys),))
+            _need(_is_assignment(practices))
+            for words, ends, ids in ((vocabulary, "term_ends", "term_ids"), (themes, "theme_ends", "theme_ids")):
+                _need(type(words) is list and all(type(word) is str for word in words))
+                _need(_is_sparse(arrays[ends], arrays[ids], len(keys), len(words)))
+        except (StoreDamaged, KeyError, TypeError, AttributeError):
+            return None
+        blob = keys.tobytes()
+        terms = LessonTerms(
+            vocabulary, arrays["term_ends"], arrays["term_ids"], themes, arrays["theme_ends"], arrays["theme_ids"]
+        )
+        return Merge([blob[at : at + KEY_SIZE] for at in range(0, len(blob), KEY_SIZE)], practices.tolist(), terms)
+
+    def _damaged(self, problem: str) -> None:
+        self.notices.append(f"{self.path}: {problem}; rebuilding it")
+        self._arrays = {}
 
 
-def _is_assignment(kept: object, lessons: int) -> bool:
+def _need(condition: object) -> None:
+    if not condition:
+        raise StoreDamaged("not what this retrogen writes")
+
+
+_MERGE_ARRAYS = ("keys", "practices", "term_ends", "term_ids", "theme_ends", "theme_ids")
+
+
+def _is_assignment(practices: Any) -> bool:
     """A practice number per lesson, each an existing practice or the next one (engine.playbook.practices_of)."""
-    if type(kept) is not list or len(kept) != lessons:
-        return False
-    started = 0
-    for number in kept:
-        if type(number) is not int or not 0 <= number <= started:
-            return False
-        started += number == started
-    return True
+    started = np.maximum.accumulate(np.concatenate([[-1], practices]))[:-1] + 1  # practices before each lesson
+    return bool(((practices >= 0) & (practices <= started)).all())
+
+
+def _is_sparse(ends: Any, ids: Any, rows: int, words: int) -> bool:
+    """Rows of ids as LessonTerms keeps them: `rows` rows of ids of `words` words."""
+    return bool(
+        ends.dtype == np.int64
+        and ids.dtype == np.int32
+        and ends.shape == (rows + 1,)
+        and ids.ndim == 1
+        and ends[0] == 0
+        and ends[-1] == len(ids)
+        and (np.diff(ends) >= 0).all()
+        and (not len(ids) or (ids.min() >= 0 and ids.max() < words))
+    )
 
 
 @lru_cache(maxsize=1)

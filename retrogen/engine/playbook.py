@@ -65,6 +65,7 @@ MIN_SECTION_LESSONS = 2
 FEW_BETWEEN = 100
 
 _SINGLE_HAN = re.compile(r"[\u3400-\u9fff]")
+_LESSON_TAGS = attrgetter("lesson.tags")
 
 
 def lesson_terms(text: str, glossary: Glossary = SEED, words: list[str] | None = None) -> frozenset[str]:
@@ -138,31 +139,34 @@ class Practice:
     def is_pitfall(self) -> bool:
         return not self.statement.success
 
+    # What it gathers from its lessons, in map()s of attrgetters: a practice's sources run to thousands
+
     @cached_property
     def tags(self) -> list[str]:
-        return list(dict.fromkeys(t for s in self.sources for t in s.lesson.tags))
+        return list(dict.fromkeys(itertools.chain.from_iterable(map(_LESSON_TAGS, self.sources))))
 
     @cached_property
     def applies_to(self) -> list[str]:
-        return list(dict.fromkeys(s.lesson.applies_to for s in self.sources if s.lesson.applies_to))
+        return list(dict.fromkeys(filter(None, map(attrgetter("lesson.applies_to"), self.sources))))
 
     @cached_property
     def reviews(self) -> list[Review]:
         """The reviews it comes from, latest first, each once."""
-        unique = {s.review.id: s.review for s in self.sources}
-        return sorted(unique.values(), key=lambda r: (r.held_on, r.id), reverse=True)
+        reviews = list(map(attrgetter("review"), self.sources))
+        unique = dict(zip(map(attrgetter("id"), reviews), reviews, strict=True))
+        return sorted(unique.values(), key=attrgetter("held_on", "id"), reverse=True)
 
     @property
     def teams(self) -> int:
-        return len({r.team for r in self.reviews})
+        return len(set(map(attrgetter("team"), self.reviews)))
 
     @property
     def last_seen(self) -> date:
-        return max(r.held_on for r in self.reviews)
+        return self.reviews[0].held_on  # the latest first
 
     @cached_property
     def actions(self) -> list[TrackedAction]:
-        return [tracked for s in self.sources for tracked in s.actions]
+        return list(itertools.chain.from_iterable(map(attrgetter("actions"), self.sources)))
 
     @property
     def single_source(self) -> bool:
@@ -177,7 +181,7 @@ class Practice:
     @property
     def needs_action(self) -> bool:
         """A failure with nothing done about it: the playbook says so rather than staying silent."""
-        return any(not s.success for s in self.sources) and not self.actions
+        return not self.actions and bool(set(map(attrgetter("lesson.type"), self.sources)) - {"success"})
 
     @property
     def proven(self) -> bool:
@@ -241,7 +245,7 @@ def build_playbook(
     practices = _merged(sources, glossary, kept, merged)
     for practice in practices:
         practice.proven_min_verdicts = proven_min_verdicts
-    tagged = Counter(tag for s in sources for tag in s.lesson.tags)
+    tagged = Counter(itertools.chain.from_iterable(map(_LESSON_TAGS, sources)))
     with_section = {tag for tag, lessons in tagged.items() if lessons >= MIN_SECTION_LESSONS}
     # Each practice's tags, gathered once: a practice of thousands of lessons is asked for them per section
     tags_of = {id(practice): practice.tags for practice in practices}
@@ -313,7 +317,7 @@ def _merged(
 
 def merge_order(sources: Iterable[Source]) -> list[Source]:
     """The order lessons are merged in: successes first, the latest first (see merge_lessons)."""
-    return sorted(sources, key=lambda s: (s.success, s.review.held_on, s.review.id, s.lesson.id), reverse=True)
+    return sorted(sources, key=attrgetter("success", "review.held_on", "review.id", "lesson.id"), reverse=True)
 
 
 def practices_of(ordered: Sequence[Source], assignment: Sequence[int]) -> list[Practice]:
@@ -601,8 +605,10 @@ def _sources(reviews: Sequence[Review], actions: pd.DataFrame) -> list[Source]:
             tuple(
                 TrackedAction(review, a, *tracked[(review.id, a.id)])
                 for a in review.actions
-                if lesson.problem and lesson.problem in a.addresses and (review.id, a.id) in tracked
-            ),
+                if lesson.problem in a.addresses and (review.id, a.id) in tracked
+            )
+            if lesson.problem and review.actions
+            else (),
         )
         for review in reviews
         for lesson in review.lessons
@@ -659,7 +665,7 @@ def reach(reviews: int, teams: int, last_seen: date, text: dict[str, str]) -> st
 def practice_key(practice: Practice, language: str, review_link: Callable[[str], str] | None, *, themed: bool) -> str:
     """A digest of all that a practice's block of the document (playbook_practice.md.j2) shows, in `language`,
     in a section with a theme or not (`themed`): what the block is kept by (playbook_cache.PracticeStore)."""
-    reviews, also = practice.reviews, [s.lesson for s in practice.also]
+    reviews, also = practice.reviews, practice.also
     # Columns of plain strings, numbers and booleans, made and pickled in C: a practice's sources run to
     # thousands
     shown = (
@@ -669,8 +675,8 @@ def practice_key(practice: Practice, language: str, review_link: Callable[[str],
         practice.proven,
         practice.is_pitfall,
         practice.statement.lesson.lesson,
-        list(map(attrgetter("type"), also)),
-        list(map(attrgetter("lesson"), also)),
+        list(map(attrgetter("lesson.type"), also)),
+        list(map(attrgetter("lesson.lesson"), also)),
         practice.applies_to,
         None if themed else practice.tags,
         practice.teams,
@@ -709,7 +715,13 @@ def playbook_markdown(
     said = {True: escape(text["do"]), False: escape(text["avoid"])}
 
     def also(practice: Practice) -> list[Markup]:
-        return [Markup(f"{said[s.success]}: {inert(s.lesson.lesson)}") for s in practice.also]
+        # The template's lines ("    - " and each) made here as one: a loop of Jinja's per lesson was a third
+        # of the render
+        lessons = practice.also
+        if not lessons:
+            return []
+        lines = [f"{said[s.lesson.type == 'success']}: {inert(s.lesson.lesson)}" for s in lessons]
+        return [Markup("\n    - ".join(lines))]
 
     def applies_to(practice: Practice) -> Markup:
         return Markup("; ".join(inert(where) for where in practice.applies_to))
@@ -719,7 +731,7 @@ def playbook_markdown(
             title = inert(review.title)
             return f"[{title}]({escape(review_link(review.id))})" if review_link else title
 
-        return Markup("; ".join(f"{named(r)} · {inert(r.team)} · {iso(r.held_on)}" for r in practice.reviews))
+        return Markup("; ".join([f"{named(r)} · {inert(r.team)} · {iso(r.held_on)}" for r in practice.reviews]))
 
     def block(practice: Practice, theme: str) -> Markup:
         def render() -> str:

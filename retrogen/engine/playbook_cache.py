@@ -33,6 +33,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from functools import lru_cache
 from importlib import metadata
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -83,10 +84,9 @@ def merge_key(lessons: Sequence[bytes], glossary: Glossary) -> str:
 def lesson_keys(ordered: Sequence[Source]) -> list[bytes]:
     """Each lesson's key, in merge order: a digest of what the merge reads of it (its text and tags), so that
     a later merge finds the lessons it shares with this one (engine.playbook.reassign_practices)."""
-    return [
-        hashlib.blake2b(repr((s.lesson.lesson, s.lesson.tags)).encode("utf-8"), digest_size=KEY_SIZE).digest()
-        for s in ordered
-    ]
+    blake2b = hashlib.blake2b
+    read = map(attrgetter("lesson.lesson", "lesson.tags"), ordered)  # (text, tags)
+    return [blake2b(repr(lesson).encode("utf-8"), digest_size=KEY_SIZE).digest() for lesson in read]
 
 
 def _base_key(glossary: Glossary) -> str:

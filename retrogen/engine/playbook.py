@@ -8,7 +8,7 @@ import heapq
 import itertools
 import math
 import re
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -305,10 +305,9 @@ def _merged(
         if earlier is None:
             merge = merge_afresh(ordered, keys, glossary, all_words())
         else:
-            # The lessons between the prefix and the suffix both merges share are read afresh (jieba, about a
-            # millisecond each) when they are few; the others' terms are the earlier merge's
-            prefix, suffix = changed_span(earlier.keys, keys)
-            few = len(keys) - prefix - suffix <= FEW_BETWEEN
+            # The lessons the earlier merge has not are read afresh (jieba, about a millisecond each) when they
+            # are few; the others' terms are the earlier merge's
+            few = len(keys) - len(matched(earlier.keys, keys)[0]) <= FEW_BETWEEN
             merge = reassign_practices(ordered, keys, earlier, glossary, None if few else all_words())
         merged.keep(key, merge, glossary)
         assignment = merge.assignment
@@ -373,17 +372,20 @@ class LessonTerms:
             [vocabulary[i] for i in self.term_ids[self.term_ends[lesson] : self.term_ends[lesson + 1]].tolist()]
         )
 
-    def spliced(
-        self, prefix: int, suffix: int, terms: Sequence[frozenset[str]], themes: Sequence[tuple[str, ...]]
+    def gathered(
+        self,
+        kept: tuple[Any, Any],
+        count: int,
+        terms: Sequence[frozenset[str]],
+        themes: Sequence[tuple[str, ...]],
     ) -> LessonTerms:
-        """These lessons' rows with those between the first `prefix` and the last `suffix` replaced by the rows
-        of `terms` and `themes` (new terms and themes join the vocabularies)."""
+        """The rows of `count` lessons: those of `kept` (its rows here, and their places there: matched()) as
+        they are, the others' made of `terms` and `themes` in order (new terms and themes join the
+        vocabularies)."""
         vocabulary = dict(zip(self.vocabulary, itertools.count()))
         theme_numbers = dict(zip(self.themes, itertools.count()))
-        term_ends, term_ids = _spliced(self.term_ends, self.term_ids, prefix, suffix, _sparse(terms, vocabulary))
-        theme_ends, theme_ids = _spliced(
-            self.theme_ends, self.theme_ids, prefix, suffix, _sparse(themes, theme_numbers)
-        )
+        term_ends, term_ids = _gathered(self.term_ends, self.term_ids, kept, count, _sparse(terms, vocabulary))
+        theme_ends, theme_ids = _gathered(self.theme_ends, self.theme_ids, kept, count, _sparse(themes, theme_numbers))
         return LessonTerms(list(vocabulary), term_ends, term_ids, list(theme_numbers), theme_ends, theme_ids)
 
     def sharing(self, lesson: int, after: int) -> Any:
@@ -411,16 +413,29 @@ def _sparse(rows: Iterable[Iterable[str]], numbers: dict[str, int]) -> tuple[Any
     return ends, np.array(ids, dtype=np.int32)
 
 
-def _spliced(ends: Any, ids: Any, prefix: int, suffix: int, middle: tuple[Any, Any]) -> tuple[Any, Any]:
-    """Sparse rows with those between the first `prefix` and the last `suffix` replaced by `middle`'s."""
-    middle_ends, middle_ids = middle
-    rows = len(ends) - 1
-    head, tail = int(ends[prefix]), int(ends[rows - suffix])
-    new_ids = np.concatenate([ids[:head], middle_ids, ids[tail:]]).astype(np.int32, copy=False)
-    new_ends = np.concatenate(
-        [ends[: prefix + 1], head + middle_ends[1:], ends[rows - suffix + 1 :] - tail + head + middle_ends[-1]]
-    )
-    return new_ends.astype(np.int64, copy=False), new_ids
+def _gathered(ends: Any, ids: Any, kept: tuple[Any, Any], count: int, added: tuple[Any, Any]) -> tuple[Any, Any]:
+    """Sparse rows of `count` rows: the rows `kept` names (its rows of `ends` and `ids`, and their places
+    among the `count`), and in the other places, in order, the rows of `added` (its ends and ids)."""
+    old_rows, places = kept
+    added_ends, added_ids = added
+    from_old = np.zeros(count, dtype=bool)
+    from_old[places] = True
+    lengths = np.zeros(count, dtype=np.int64)
+    lengths[places] = np.diff(ends)[old_rows]
+    lengths[~from_old] = np.diff(added_ends)
+    new_ends = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(lengths, out=new_ends[1:])
+    # each entry's row, and where that row's entries start in the table it is copied from
+    row = np.repeat(np.arange(count), lengths)
+    source_start = np.zeros(count, dtype=np.int64)
+    source_start[places] = ends[old_rows]
+    source_start[~from_old] = added_ends[:-1]
+    source = source_start[row] + np.arange(len(row)) - new_ends[row]
+    entry_from_old = from_old[row]
+    new_ids = np.empty(len(row), dtype=np.int32)
+    new_ids[entry_from_old] = ids[source[entry_from_old]]
+    new_ids[~entry_from_old] = added_ids[source[~entry_from_old]]
+    return new_ends, new_ids
 
 
 def _any_of(ends: Any, ids: Any, row: int, after: int) -> Any:
@@ -468,23 +483,22 @@ def reassign_practices(
     those; a lesson that then starts a practice or stops starting one changes the statements for the
     lessons after it in turn. Every statement's and every lesson's terms chosen again are the earlier
     merge's, kept as ids: no other lesson's words are read."""
-    prefix, suffix = changed_span(earlier.keys, keys)
-    before, count = len(earlier.keys), len(keys)
-    read = [_read(source, glossary, words) for source in ordered[prefix : count - suffix]]
-    terms = earlier.terms.spliced(prefix, suffix, [t for t, _ in read], [t for _, t in read])
+    old_rows, places = kept = matched(earlier.keys, keys)
+    count = len(keys)
+    new = np.ones(count, dtype=bool)  # the lessons the earlier merge has not
+    new[places] = False
+    read = [_read(ordered[at], glossary, words) for at in np.flatnonzero(new).tolist()]
+    terms = earlier.terms.gathered(kept, count, [t for t, _ in read], [t for _, t in read])
     old = np.asarray(earlier.assignment, dtype=np.int64)
     was_statement = old > np.concatenate([[-1], np.maximum.accumulate(old)[:-1]])
-    # where each kept lesson's statement is in the new order (-1: it was a lesson edited or removed)
-    moved = np.arange(before, dtype=np.int64)
-    moved[prefix : before - suffix] = -1
-    moved[before - suffix :] += count - before
+    # where each kept lesson's statement is in the new order (-1: a lesson edited or removed)
+    moved = np.full(len(old), -1, dtype=np.int64)
+    moved[old_rows] = places
     statement_of = np.full(count, -1, dtype=np.int64)
-    statement_of[:prefix] = moved[np.flatnonzero(was_statement)[old[:prefix]]]
-    statement_of[count - suffix :] = moved[np.flatnonzero(was_statement)[old[before - suffix :]]]
+    statement_of[places] = moved[np.flatnonzero(was_statement)[old[old_rows]]]
     is_statement = np.zeros(count, dtype=bool)
-    is_statement[:prefix] = was_statement[:prefix]
-    is_statement[count - suffix :] = was_statement[before - suffix :]
-    again = statement_of < 0  # the lessons between, and those whose statement was edited or removed
+    is_statement[places] = was_statement[old_rows]
+    again = statement_of < 0  # the new lessons, and those whose statement was edited or removed
     chosen: dict[int, int] = {}
     merge = _Statements()
     added = 0  # the lessons before this one whose statements `merge` holds
@@ -496,7 +510,7 @@ def reassign_practices(
         added = lesson + 1
         started = len(merge.terms)
         number = chosen[lesson] = merge.choose(terms.terms(lesson), _themes(ordered[lesson]))
-        starts, was = number == started, bool(is_statement[lesson])  # the lessons between were none
+        starts, was = number == started, bool(is_statement[lesson])  # the new lessons were none
         if starts and not was:  # a statement more: the lessons after it whose candidate it is choose again
             marked = terms.sharing(lesson, lesson + 1)
         elif was and not starts:  # a statement less: the lessons that joined it choose again
@@ -514,17 +528,52 @@ def reassign_practices(
     return Merge(keys, assignment.tolist(), terms)
 
 
-def changed_span(before: Sequence[bytes], lessons: Sequence[bytes]) -> tuple[int, int]:
-    """How many lessons (their keys) two merges share at the start, and then at the end."""
-    prefix = 0
+def matched(before: Sequence[bytes], lessons: Sequence[bytes]) -> tuple[Any, Any]:
+    """The lessons (their keys) two merges share, in the same order in both: their places in `before` and
+    in `lessons` (numpy arrays, increasing). All that the two share at the start and at the end; between,
+    where the two differ, the one lesson of the two that the other has not is new or gone, and where the other
+    has both further on, the one it has sooner is kept for it (the other moved in the merge order: its date
+    or type changed)."""
+    head = 0
     for old, new in zip(before, lessons, strict=False):
         if old != new:
             break
-        prefix += 1
-    suffix = 0
-    while suffix < min(len(before), len(lessons)) - prefix and before[-1 - suffix] == lessons[-1 - suffix]:
-        suffix += 1
-    return prefix, suffix
+        head += 1
+    tail = 0
+    while tail < min(len(before), len(lessons)) - head and before[-1 - tail] == lessons[-1 - tail]:
+        tail += 1
+    old_rows, places = list(range(head)), list(range(head))
+    end, new_end = len(before) - tail, len(lessons) - tail
+    # each key's places yet to come, in each
+    ahead: dict[bytes, deque[int]] = defaultdict(deque)
+    new_ahead: dict[bytes, deque[int]] = defaultdict(deque)
+    for at in range(head, end):
+        ahead[before[at]].append(at)
+    for at in range(head, new_end):
+        new_ahead[lessons[at]].append(at)
+    at, new_at = head, head
+    while at < end and new_at < new_end:
+        old, new = before[at], lessons[new_at]
+        if old == new:
+            old_rows.append(at)
+            places.append(new_at)
+            past_old = past_new = True
+        elif not new_ahead[old]:
+            past_old, past_new = True, False  # `old` is gone
+        elif not ahead[new]:
+            past_old, past_new = False, True  # `new` is new
+        else:  # both further on in the other: the one met sooner there is kept, the other passed
+            past_new = new_ahead[old][0] - new_at < ahead[new][0] - at
+            past_old = not past_new
+        if past_old:
+            ahead[old].popleft()
+            at += 1
+        if past_new:
+            new_ahead[new].popleft()
+            new_at += 1
+    old_rows += range(end, len(before))
+    places += range(new_end, len(lessons))
+    return np.array(old_rows, dtype=np.int64), np.array(places, dtype=np.int64)
 
 
 class _Statements:

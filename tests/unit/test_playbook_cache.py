@@ -22,6 +22,7 @@ from retrogen.engine.playbook import (
     Merge,
     Source,
     assign_practices,
+    matched,
     merge_afresh,
     merge_order,
     playbook_markdown,
@@ -344,10 +345,23 @@ def random_review(rng: random.Random, number: int) -> Review:
 
 def edited(rng: random.Random, sources: list[Source], number: int) -> list[Source]:
     """`sources` after one random edit: a lesson reworded (to another lesson's words, one word more or less,
-    or new words), retagged, added (new, or another's near-duplicate) or taken away."""
+    or new words), retagged, made a success or a failure, moved (its review's date), added (new, or another's
+    near-duplicate) or taken away."""
     place = rng.randrange(len(sources))
     source, lesson = sources[place], sources[place].lesson
-    kind = rng.choice(("another's words", "a word more", "a word less", "new words", "tags", "add", "copy", "remove"))
+    kinds = (
+        "another's words",
+        "a word more",
+        "a word less",
+        "new words",
+        "tags",
+        "add",
+        "copy",
+        "remove",
+        "type",
+        "date",
+    )
+    kind = rng.choice(kinds)
     if kind == "remove" and len(sources) > 1:
         return sources[:place] + sources[place + 1 :]
     if kind == "add":
@@ -365,6 +379,11 @@ def edited(rng: random.Random, sources: list[Source], number: int) -> list[Sourc
         lesson = dataclasses.replace(lesson, lesson=" ".join(lesson.lesson.split()[1:]) or "budget")
     elif kind == "new words":
         lesson = dataclasses.replace(lesson, lesson=random_lesson(rng, number).lesson)
+    elif kind == "type":  # to the other end of the merge order
+        lesson = dataclasses.replace(lesson, type="failure" if lesson.type == "success" else "success")
+    elif kind == "date":  # elsewhere in the merge order, the lesson as it was
+        moved = dataclasses.replace(source.review, held_on=random_review(rng, number).held_on)
+        return [*sources[:place], Source(lesson, moved), *sources[place + 1 :]]
     else:
         lesson = dataclasses.replace(lesson, tags=random_lesson(rng, number).tags)
     return [*sources[:place], dataclasses.replace(source, lesson=lesson), *sources[place + 1 :]]
@@ -392,6 +411,24 @@ def test_merges_found_from_earlier_ones_are_merges_made_afresh_over_random_edits
         merge = found
     # the cases that matter: statements added, taken away and changed, and others' choices changed in turn
     assert statements_changed >= 10 and cascades >= 1, (statements_changed, cascades)
+
+
+def test_the_lessons_two_merges_share_are_found_around_lessons_moved() -> None:
+    """A lesson moved to the front or the back of the merge order (its date or type changed), one added and
+    one taken away: all the others are found in both, in order, each with its own key."""
+    before = [bytes([n]) * 16 for n in range(10)]
+    cases = {
+        "moved to the front": [before[7], *before[:7], *before[8:]],
+        "moved to the back": [*before[:2], *before[3:], before[2]],
+        "added and taken away": [*before[:3], b"x" * 16, *before[4:8], b"y" * 16, *before[8:]],
+        "two moved": [before[9], *before[1:9], before[0]],
+    }
+    shared = {"moved to the front": 9, "moved to the back": 9, "added and taken away": 9, "two moved": 8}
+    for case, lessons in cases.items():
+        old_rows, places = matched(before, lessons)
+        assert len(old_rows) == shared[case], case
+        assert [before[at] for at in old_rows] == [lessons[at] for at in places], case
+        assert (np.diff(old_rows) > 0).all() and (np.diff(places) > 0).all(), case
 
 
 def statements(merge: Merge) -> set[bytes]:

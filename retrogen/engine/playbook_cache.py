@@ -35,14 +35,14 @@ from functools import lru_cache
 from importlib import metadata
 from operator import attrgetter
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 import numpy as np
 import pandas as pd
 
 import retrogen
 from retrogen.core import digests
-from retrogen.core.files import write_atomic, write_atomic_with
+from retrogen.core.files import write_atomic_with
 from retrogen.engine.model import Review
 from retrogen.engine.playbook import LessonTerms, Merge, Source, text_or_none
 from retrogen.engine.related_cache import KEY_SIZE, StoreDamaged, code_key, glossary_key, kept_path
@@ -58,8 +58,9 @@ DOCUMENT_FORMAT = 1
 # What renders the document and merges its lessons besides retrogen: another version may write it otherwise.
 _RENDERERS = ("jinja2", "markupsafe", "python-docx", "jieba")
 # The practices' Markdown (PracticeStore) and its layout
-PRACTICES_NAME = "playbook-practices.json"
-PRACTICES_FORMAT = 1
+PRACTICES_NAME = "playbook-practices.kept"
+FORMER_PRACTICES_NAME = "playbook-practices.json"  # its former layout: removed when kept
+PRACTICES_FORMAT = 2
 _HEADER_LIMIT = 4096  # a header line is about 150 bytes: a file without one this soon is none of ours
 _CHUNK = 1 << 20
 
@@ -341,15 +342,17 @@ class DocumentStore:
 
 
 class PracticeStore:
-    """One run's use of the kept Markdown of each practice (playbook-practices.json): a practice whose key
+    """One run's use of the kept Markdown of each practice (playbook-practices.kept): a practice whose key
     (engine.playbook.practice_key: a digest of all its block shows) was rendered by the same retrogen is used
     again as it was, so a lesson's edit renders again only the practices it touched, not 10 MB of document.
-    The file holds the blocks this run used, written again when one was rendered afresh or one went unused."""
+    The file holds the blocks this run used, written again when one was rendered afresh or one went unused:
+    a JSON header line (the format, the code, each block's key and size in bytes, and the CRC of what
+    follows), then the blocks' UTF-8 one after the other, each decoded only when used."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.notices: list[str] = []
-        self._kept: dict[str, str] | None = None
+        self._kept: dict[str, str | bytes] | None = None  # bytes: not decoded yet
         self._used: dict[str, str] = {}
         self._rendered = False
 
@@ -362,6 +365,8 @@ class PracticeStore:
     def block(self, key: str, render: Callable[[], str]) -> str:
         """The practice's block kept by `key`, else `render()` (kept from now on)."""
         kept = self._read().get(key)
+        if isinstance(kept, bytes):
+            kept = kept.decode("utf-8")  # checked by the file's CRC
         if kept is None:
             kept, self._rendered = render(), True
         self._used[key] = kept
@@ -371,25 +376,61 @@ class PracticeStore:
         """Write the blocks this run used, where they are not what the file holds."""
         if not self._rendered and self._used.keys() == self._read().keys():
             return
-        document = {"format": PRACTICES_FORMAT, "code": _document_code().hex(), "blocks": self._used}
-        with contextlib.suppress(OSError):  # a cache: a run that cannot keep it still answers
-            write_atomic(self.path, json.dumps(document, ensure_ascii=False, separators=(",", ":")))
+        blocks = [text.encode("utf-8") for text in self._used.values()]
+        payload = b"".join(blocks)
+        header = {
+            "format": PRACTICES_FORMAT,
+            "code": _document_code().hex(),
+            "blocks": [[key, len(block)] for key, block in zip(self._used, blocks, strict=True)],
+            "crc": zlib.crc32(payload),
+        }
 
-    def _read(self) -> dict[str, str]:
+        def write(handle: BinaryIO) -> None:
+            handle.write(json.dumps(header).encode("utf-8") + b"\n")
+            handle.write(payload)
+
+        with contextlib.suppress(OSError):  # a cache: a run that cannot keep it still answers
+            write_atomic_with(self.path, write)
+            self.path.with_name(FORMER_PRACTICES_NAME).unlink(missing_ok=True)
+
+    def _read(self) -> dict[str, str | bytes]:
         """The file's blocks, read once; {} when there is none, or none of this format and code."""
         if self._kept is None:
             self._kept = {}
             try:
-                document = json.loads(self.path.read_bytes())
+                content = self.path.read_bytes()
             except FileNotFoundError:
                 return self._kept
-            except (OSError, ValueError) as exc:
+            except OSError as exc:
                 self.notices.append(f"{self.path}: unreadable ({exc}); rebuilding it")
                 return self._kept
-            blocks = document.get("blocks") if type(document) is dict else None
-            if type(blocks) is not dict or not set(map(type, blocks.values())) <= {str}:
+            line, _, payload = content.partition(b"\n")
+            try:
+                header = json.loads(line)
+            except ValueError as exc:
+                self.notices.append(f"{self.path}: unreadable ({exc}); rebuilding it")
+                return self._kept
+            blocks = header.get("blocks") if type(header) is dict else None
+            if not _are_blocks(blocks, len(payload)):
                 self.notices.append(f"{self.path}: not what this retrogen writes; rebuilding it")
                 return self._kept
-            if document.get("format") == PRACTICES_FORMAT and document.get("code") == _document_code().hex():
-                self._kept = blocks
+            if header.get("format") != PRACTICES_FORMAT or header.get("code") != _document_code().hex():
+                return self._kept  # another retrogen's: simply made afresh
+            if header.get("crc") != zlib.crc32(payload):
+                self.notices.append(f"{self.path}: damaged; rebuilding it")
+                return self._kept
+            start = 0
+            for key, size in cast(list[tuple[str, int]], blocks):  # checked
+                self._kept[key] = payload[start : start + size]
+                start += size
         return self._kept
+
+
+def _are_blocks(blocks: object, size: int) -> bool:
+    """Whether `blocks` is a header's list of blocks (each a key and a size) of `size` bytes in all."""
+    if type(blocks) is not list or not all(
+        type(block) is list and len(block) == 2 and type(block[0]) is str and type(block[1]) is int and block[1] >= 0
+        for block in blocks
+    ):
+        return False
+    return bool(sum(block[1] for block in blocks) == size)

@@ -527,7 +527,8 @@ def test_only_the_practices_an_edit_touched_are_rendered_again(tmp_path: Path) -
     ("content", "problem"),
     [
         (b"\xff{", "unreadable"),
-        (b'{"format": 1, "code": "x", "blocks": {"k": 1}}', "not what this retrogen writes"),
+        (b'{"format": 2, "code": "x", "blocks": {"k": 1}}\nabc', "not what this retrogen writes"),
+        (b'{"format": 2, "code": "x", "blocks": [["k", 4]], "crc": 0}\nabc', "not what this retrogen writes"),
         (b"[]", "not what this retrogen writes"),
     ],
 )
@@ -542,3 +543,23 @@ def test_damaged_kept_practices_are_rendered_again_with_a_notice(tmp_path: Path,
     assert store.notices and problem in store.notices[0]
     store.keep()
     assert kept_blocks(reviews, tmp_path) == (expected, [])  # written again whole
+
+
+def test_kept_practices_damaged_or_of_another_retrogen_are_rendered_again(tmp_path: Path) -> None:
+    reviews = fixture_reviews()
+    expected, rendered = kept_blocks(reviews, tmp_path)
+    path = tmp_path / PRACTICES_NAME
+    header, _, payload = path.read_bytes().partition(b"\n")
+    # a byte of a block changed: the CRC tells, and every block is rendered again
+    path.write_bytes(header + b"\n" + payload[:-1] + bytes([payload[-1] ^ 1]))
+    store = PracticeStore.open(tmp_path)
+    assert store is not None
+    analysis = Analysis(KnowledgeBase(list(reviews), TODAY), GitHistory())
+    assert playbook_markdown(analysis.playbook, "en", TODAY, kept=store) == expected
+    assert len(store.notices) == 1 and "damaged" in store.notices[0]
+    store.keep()
+    assert kept_blocks(reviews, tmp_path) == (expected, [])
+    # another retrogen's blocks: not used, without a notice
+    kept = json.loads(header)
+    path.write_bytes(json.dumps({**kept, "code": "another"}).encode() + b"\n" + payload)
+    assert kept_blocks(reviews, tmp_path) == (expected, rendered)

@@ -716,7 +716,8 @@ def practice_key(practice: Practice, language: str, review_link: Callable[[str],
     in a section with a theme or not (`themed`): what the block is kept by (playbook_cache.PracticeStore)."""
     reviews, also = practice.reviews, practice.also
     # Columns of plain strings, numbers and booleans, made and pickled in C: a practice's sources run to
-    # thousands
+    # thousands. What the block shows made of these (its teams, when last seen, whether it rests on one
+    # review or needs an action) is not asked for again.
     shown = (
         language,
         themed,
@@ -728,15 +729,11 @@ def practice_key(practice: Practice, language: str, review_link: Callable[[str],
         list(map(attrgetter("lesson.lesson"), also)),
         practice.applies_to,
         None if themed else practice.tags,
-        practice.teams,
-        practice.last_seen.toordinal(),
-        practice.single_source,
         list(map(attrgetter("title"), reviews)),
         list(map(attrgetter("team"), reviews)),
         list(map(date.toordinal, map(attrgetter("held_on"), reviews))),
         [review_link(r.id) for r in reviews] if review_link else None,
         [(t.action.action, t.action.owner, iso(t.action.due), t.state, t.verification) for t in practice.actions],
-        practice.needs_action,
     )
     return digest(shown).hex()
 

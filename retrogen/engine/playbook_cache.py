@@ -240,6 +240,10 @@ def _document_code() -> bytes:
     return digest.digest()
 
 
+# What the playbook shows of a lesson
+_LESSON_SHOWN = attrgetter("id", "type", "lesson", "applies_to", "tags", "problem")
+
+
 def document_key(
     reviews: Sequence[Review],
     tracked: pd.DataFrame,
@@ -253,6 +257,7 @@ def document_key(
     columns = [tracked[name].tolist() for name in ("review", "id", "state", "verification")]
     rows = [(r, a, s, text_or_none(v)) for r, a, s, v in zip(*columns, strict=True)]
     actions = {(review, action) for review, action, _, _ in rows}
+    tracking = {review for review, _ in actions}
     shown = [
         (
             r.id,
@@ -262,11 +267,10 @@ def document_key(
             r.period_start.toordinal() if r.period_start else None,
             r.period_end.toordinal() if r.period_end else None,
             r.tags,
-            [
-                (lesson.id, lesson.type, lesson.lesson, lesson.applies_to, lesson.tags, lesson.problem)
-                for lesson in r.lessons
-            ],
-            [(a.id, a.action, a.owner, a.due.toordinal(), a.addresses) for a in r.actions if (r.id, a.id) in actions],
+            list(map(_LESSON_SHOWN, r.lessons)),
+            [(a.id, a.action, a.owner, a.due.toordinal(), a.addresses) for a in r.actions if (r.id, a.id) in actions]
+            if r.id in tracking
+            else [],
         )
         for r in reviews
     ]

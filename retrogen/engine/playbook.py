@@ -9,7 +9,7 @@ import itertools
 import math
 import re
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, cached_property
@@ -400,17 +400,18 @@ class LessonTerms:
         )
 
 
-def _sparse(rows: Iterable[Iterable[str]], numbers: dict[str, int]) -> tuple[Any, Any]:
-    """Sparse rows of `rows`' words, each numbered by `numbers` (new words added to it): their ends, their ids."""
-    lengths: list[int] = []
-    ids: list[int] = []
-    for row in rows:
-        before = len(ids)
-        ids += [numbers.setdefault(word, len(numbers)) for word in row]
-        lengths.append(len(ids) - before)
-    ends = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=ends[1:])
-    return ends, np.array(ids, dtype=np.int32)
+def _sparse(rows: Sequence[Collection[str]], numbers: dict[str, int]) -> tuple[Any, Any]:
+    """Sparse rows of `rows`' words, each numbered by `numbers` (new words added to it, in the order met):
+    their ends, their ids. Numbered in C, word by word: 400,000 of them at 10,000 reviews."""
+    for word in dict.fromkeys(itertools.chain.from_iterable(rows)):
+        if word not in numbers:
+            numbers[word] = len(numbers)
+    ends = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, rows), dtype=np.int64, count=len(rows)), out=ends[1:])
+    ids = np.fromiter(
+        map(numbers.__getitem__, itertools.chain.from_iterable(rows)), dtype=np.int32, count=int(ends[-1])
+    )
+    return ends, ids
 
 
 def _gathered(ends: Any, ids: Any, kept: tuple[Any, Any], count: int, added: tuple[Any, Any]) -> tuple[Any, Any]:

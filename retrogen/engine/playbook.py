@@ -4,16 +4,19 @@ section; other sections that share its theme point to it."""
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import math
 import re
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, cached_property
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, cast
 
+import numpy as np
 import pandas as pd
 from markupsafe import Markup, escape
 
@@ -62,6 +65,7 @@ MIN_SECTION_LESSONS = 2
 FEW_BETWEEN = 100
 
 _SINGLE_HAN = re.compile(r"[\u3400-\u9fff]")
+_LESSON_TAGS = attrgetter("lesson.tags")
 
 
 def lesson_terms(text: str, glossary: Glossary = SEED, words: list[str] | None = None) -> frozenset[str]:
@@ -135,31 +139,34 @@ class Practice:
     def is_pitfall(self) -> bool:
         return not self.statement.success
 
+    # What it gathers from its lessons, in map()s of attrgetters: a practice's sources run to thousands
+
     @cached_property
     def tags(self) -> list[str]:
-        return list(dict.fromkeys(t for s in self.sources for t in s.lesson.tags))
+        return list(dict.fromkeys(itertools.chain.from_iterable(map(_LESSON_TAGS, self.sources))))
 
     @cached_property
     def applies_to(self) -> list[str]:
-        return list(dict.fromkeys(s.lesson.applies_to for s in self.sources if s.lesson.applies_to))
+        return list(dict.fromkeys(filter(None, map(attrgetter("lesson.applies_to"), self.sources))))
 
     @cached_property
     def reviews(self) -> list[Review]:
         """The reviews it comes from, latest first, each once."""
-        unique = {s.review.id: s.review for s in self.sources}
-        return sorted(unique.values(), key=lambda r: (r.held_on, r.id), reverse=True)
+        reviews = list(map(attrgetter("review"), self.sources))
+        unique = dict(zip(map(attrgetter("id"), reviews), reviews, strict=True))
+        return sorted(unique.values(), key=attrgetter("held_on", "id"), reverse=True)
 
     @property
     def teams(self) -> int:
-        return len({r.team for r in self.reviews})
+        return len(set(map(attrgetter("team"), self.reviews)))
 
     @property
     def last_seen(self) -> date:
-        return max(r.held_on for r in self.reviews)
+        return self.reviews[0].held_on  # the latest first
 
     @cached_property
     def actions(self) -> list[TrackedAction]:
-        return [tracked for s in self.sources for tracked in s.actions]
+        return list(itertools.chain.from_iterable(map(attrgetter("actions"), self.sources)))
 
     @property
     def single_source(self) -> bool:
@@ -174,7 +181,7 @@ class Practice:
     @property
     def needs_action(self) -> bool:
         """A failure with nothing done about it: the playbook says so rather than staying silent."""
-        return any(not s.success for s in self.sources) and not self.actions
+        return not self.actions and bool(set(map(attrgetter("lesson.type"), self.sources)) - {"success"})
 
     @property
     def proven(self) -> bool:
@@ -238,7 +245,7 @@ def build_playbook(
     practices = _merged(sources, glossary, kept, merged)
     for practice in practices:
         practice.proven_min_verdicts = proven_min_verdicts
-    tagged = Counter(tag for s in sources for tag in s.lesson.tags)
+    tagged = Counter(itertools.chain.from_iterable(map(_LESSON_TAGS, sources)))
     with_section = {tag for tag, lessons in tagged.items() if lessons >= MIN_SECTION_LESSONS}
     # Each practice's tags, gathered once: a practice of thousands of lessons is asked for them per section
     tags_of = {id(practice): practice.tags for practice in practices}
@@ -279,7 +286,8 @@ def merge_lessons(
 def _merged(
     sources: Sequence[Source], glossary: Glossary, kept: WordStore | None, merged: MergeStore | None
 ) -> list[Practice]:
-    """merge_lessons, or the merge `merged` kept of the same lessons."""
+    """merge_lessons, or the merge `merged` kept of the same lessons, or one found from the merge it kept of
+    earlier lessons (reassign_practices)."""
     from retrogen.engine.playbook_cache import lesson_keys, merge_key  # the stores' module reads this one
 
     ordered = merge_order(sources)
@@ -289,47 +297,26 @@ def _merged(
 
     if merged is None:
         return practices_of(ordered, assign_practices(ordered, glossary, all_words()))
-    lessons = lesson_keys(ordered)
-    key = merge_key(lessons, glossary)
+    keys = lesson_keys(ordered)
+    key = merge_key(keys, glossary)
     assignment = merged.assignment(key, len(ordered))
     if assignment is None:
         earlier = merged.earlier(glossary)
-        words: Mapping[str, list[str]] | None = None
-        if earlier is not None:
-            # Compared again: the earlier merge's statements, whose words its file keeps, and the few lessons
-            # between (found afresh), not all lessons' words (10 MB at 10,000 reviews) read for them
-            prefix, suffix = changed_span(earlier[0], lessons)
-            few = len(lessons) - prefix - suffix <= FEW_BETWEEN
-            words = merged.statement_words() if few else all_words()
-            assignment = reassign_practices(ordered, lessons, earlier, glossary, words)
-        if assignment is None:
-            words = all_words()
-            assignment = assign_practices(ordered, glossary, words)
-        merged.keep(key, assignment, glossary, lessons, statement_words(ordered, assignment, glossary, words))
+        if earlier is None:
+            merge = merge_afresh(ordered, keys, glossary, all_words())
+        else:
+            # The lessons the earlier merge has not are read afresh (jieba, about a millisecond each) when they
+            # are few; the others' terms are the earlier merge's
+            few = len(keys) - len(matched(earlier.keys, keys)[0]) <= FEW_BETWEEN
+            merge = reassign_practices(ordered, keys, earlier, glossary, None if few else all_words())
+        merged.keep(key, merge, glossary)
+        assignment = merge.assignment
     return practices_of(ordered, assignment)
-
-
-def statement_words(
-    ordered: Sequence[Source],
-    assignment: Sequence[int],
-    glossary: Glossary,
-    words: Mapping[str, list[str]] | None,
-) -> dict[str, list[str]]:
-    """The words of each lesson that starts a practice (a statement), by text: from `words`, else found."""
-    found: dict[str, list[str]] = {}
-    started = 0
-    for source, number in zip(ordered, assignment, strict=True):
-        if number == started:
-            started += 1
-            text = source.lesson.lesson
-            known = words.get(text) if words is not None else None
-            found[text] = known if known is not None else text_words(text, glossary)
-    return found
 
 
 def merge_order(sources: Iterable[Source]) -> list[Source]:
     """The order lessons are merged in: successes first, the latest first (see merge_lessons)."""
-    return sorted(sources, key=lambda s: (s.success, s.review.held_on, s.review.id, s.lesson.id), reverse=True)
+    return sorted(sources, key=attrgetter("success", "review.held_on", "review.id", "lesson.id"), reverse=True)
 
 
 def practices_of(ordered: Sequence[Source], assignment: Sequence[int]) -> list[Practice]:
@@ -348,71 +335,264 @@ def assign_practices(
 ) -> list[int]:
     """merge_lessons' choice for each lesson of `ordered` (in merge_order): the number of the practice it
     joins, or the next number when it starts one."""
-    merge = _Statements(glossary, words)
-    return [merge.choose(source) for source in ordered]
+    return assign_terms([_read(source, glossary, words) for source in ordered])
+
+
+def assign_terms(read: Sequence[tuple[frozenset[str], tuple[str, ...]]]) -> list[int]:
+    """assign_practices of lessons given by their terms and themes (`_read`)."""
+    merge = _Statements()
+    return [merge.choose(terms, themes) for terms, themes in read]
+
+
+@dataclass(frozen=True)
+class LessonTerms:
+    """Each lesson's terms (lesson_terms) and themes, in merge order, as numbers into their vocabularies: the
+    lessons' rows of two sparse tables (each row's entries from `ends[i]` to `ends[i + 1]`), which a later
+    merge reads for the lessons it shares with this one instead of finding their words again, and searches
+    at once for the lessons a changed statement may concern."""
+
+    vocabulary: list[str]
+    term_ends: Any  # numpy int64, one more than lessons
+    term_ids: Any  # numpy int32
+    themes: list[str]
+    theme_ends: Any
+    theme_ids: Any
+
+    @classmethod
+    def of(cls, terms: Sequence[frozenset[str]], themes: Sequence[tuple[str, ...]]) -> LessonTerms:
+        vocabulary: dict[str, int] = {}
+        theme_numbers: dict[str, int] = {}
+        term_ends, term_ids = _sparse(terms, vocabulary)
+        theme_ends, theme_ids = _sparse(themes, theme_numbers)
+        return cls(list(vocabulary), term_ends, term_ids, list(theme_numbers), theme_ends, theme_ids)
+
+    def terms(self, lesson: int) -> frozenset[str]:
+        vocabulary = self.vocabulary
+        return frozenset(
+            [vocabulary[i] for i in self.term_ids[self.term_ends[lesson] : self.term_ends[lesson + 1]].tolist()]
+        )
+
+    def gathered(
+        self,
+        kept: tuple[Any, Any],
+        count: int,
+        terms: Sequence[frozenset[str]],
+        themes: Sequence[tuple[str, ...]],
+    ) -> LessonTerms:
+        """The rows of `count` lessons: those of `kept` (its rows here, and their places there: matched()) as
+        they are, the others' made of `terms` and `themes` in order (new terms and themes join the
+        vocabularies)."""
+        vocabulary = dict(zip(self.vocabulary, itertools.count()))
+        theme_numbers = dict(zip(self.themes, itertools.count()))
+        term_ends, term_ids = _gathered(self.term_ends, self.term_ids, kept, count, _sparse(terms, vocabulary))
+        theme_ends, theme_ids = _gathered(self.theme_ends, self.theme_ids, kept, count, _sparse(themes, theme_numbers))
+        return LessonTerms(list(vocabulary), term_ends, term_ids, list(theme_numbers), theme_ends, theme_ids)
+
+    def sharing(self, lesson: int, after: int) -> Any:
+        """The lessons from `after` on that share a theme and a term with `lesson`: those whose candidates
+        (_Statements.choose) it is among when it is a statement."""
+        return (
+            np.flatnonzero(
+                _any_of(self.term_ends, self.term_ids, lesson, after)
+                & _any_of(self.theme_ends, self.theme_ids, lesson, after)
+            )
+            + after
+        )
+
+
+def _sparse(rows: Sequence[Collection[str]], numbers: dict[str, int]) -> tuple[Any, Any]:
+    """Sparse rows of `rows`' words, each numbered by `numbers` (new words added to it, in the order met):
+    their ends, their ids. Numbered in C, word by word: 400,000 of them at 10,000 reviews."""
+    for word in dict.fromkeys(itertools.chain.from_iterable(rows)):
+        if word not in numbers:
+            numbers[word] = len(numbers)
+    ends = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, rows), dtype=np.int64, count=len(rows)), out=ends[1:])
+    ids = np.fromiter(
+        map(numbers.__getitem__, itertools.chain.from_iterable(rows)), dtype=np.int32, count=int(ends[-1])
+    )
+    return ends, ids
+
+
+def _gathered(ends: Any, ids: Any, kept: tuple[Any, Any], count: int, added: tuple[Any, Any]) -> tuple[Any, Any]:
+    """Sparse rows of `count` rows: the rows `kept` names (its rows of `ends` and `ids`, and their places
+    among the `count`), and in the other places, in order, the rows of `added` (its ends and ids)."""
+    old_rows, places = kept
+    added_ends, added_ids = added
+    from_old = np.zeros(count, dtype=bool)
+    from_old[places] = True
+    lengths = np.zeros(count, dtype=np.int64)
+    lengths[places] = np.diff(ends)[old_rows]
+    lengths[~from_old] = np.diff(added_ends)
+    new_ends = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(lengths, out=new_ends[1:])
+    # each entry's row, and where that row's entries start in the table it is copied from
+    row = np.repeat(np.arange(count), lengths)
+    source_start = np.zeros(count, dtype=np.int64)
+    source_start[places] = ends[old_rows]
+    source_start[~from_old] = added_ends[:-1]
+    source = source_start[row] + np.arange(len(row)) - new_ends[row]
+    entry_from_old = from_old[row]
+    new_ids = np.empty(len(row), dtype=np.int32)
+    new_ids[entry_from_old] = ids[source[entry_from_old]]
+    new_ids[~entry_from_old] = added_ids[source[~entry_from_old]]
+    return new_ends, new_ids
+
+
+def _any_of(ends: Any, ids: Any, row: int, after: int) -> Any:
+    """Per row from `after` on: whether it holds any of row `row`'s ids."""
+    low = int(ends[after])
+    hit = np.isin(ids[low:], ids[ends[row] : ends[row + 1]])
+    counted = np.zeros(len(hit) + 1, dtype=np.int64)
+    np.cumsum(hit, out=counted[1:])
+    return counted[ends[after + 1 :] - low] > counted[ends[after:-1] - low]
+
+
+@dataclass(frozen=True)
+class Merge:
+    """A merge as it is kept between runs: each lesson's key (playbook_cache.lesson_keys), the practice each
+    lesson joins (assign_practices) and the lessons' terms, all in merge order."""
+
+    keys: list[bytes]
+    assignment: list[int]
+    terms: LessonTerms
+
+
+def merge_afresh(
+    ordered: Sequence[Source], keys: list[bytes], glossary: Glossary, words: Mapping[str, list[str]] | None
+) -> Merge:
+    """assign_practices' merge, with what a later merge reads of it."""
+    read = [_read(source, glossary, words) for source in ordered]
+    return Merge(keys, assign_terms(read), LessonTerms.of([terms for terms, _ in read], [themes for _, themes in read]))
 
 
 def reassign_practices(
     ordered: Sequence[Source],
-    lessons: Sequence[str],
-    earlier: tuple[Sequence[str], Sequence[int]],
+    keys: list[bytes],
+    earlier: Merge,
     glossary: Glossary = SEED,
     words: Mapping[str, list[str]] | None = None,
-) -> list[int] | None:
-    """assign_practices' answer found from an earlier merge's (its lessons' keys and its assignment) where
-    only lessons that start no practice changed, else None. `lessons`: each lesson's key (its text and
-    themes: what the merge reads of it) in merge order. A lesson's choice depends only on the statements
-    before it; when the lessons edited, added or removed (between the prefix and the suffix both merges share)
-    started no practice, before the edit or after it, every statement is the same lesson with the same number,
-    so the prefix and the suffix choose as before and only the lessons between are scored again."""
-    before, chosen = earlier
-    prefix, suffix = changed_span(before, lessons)
-    merge = _Statements(glossary, words)
-    started = 0  # the practices started before each lesson of the earlier merge
-    for index, number in enumerate(chosen[: len(before) - suffix]):
-        if number == started:
-            if index >= prefix:
-                return None  # a statement changed: the practices after it may differ
-            merge.start(ordered[index])
-            started += 1
-    between = []
-    for source in ordered[prefix : len(lessons) - suffix]:
-        number = merge.choose(source)
-        if number == started:
-            return None  # it starts a practice now: the lessons after it may join it
-        between.append(number)
-    return [*chosen[:prefix], *between, *chosen[len(before) - suffix :]]
+) -> Merge:
+    """assign_practices' answer found from an earlier merge. `keys`: each lesson's key (its text and themes:
+    what the merge reads of it) in merge order; `words`: text_words of the lessons between the prefix and the
+    suffix the two merges share, where found before (else found now).
+
+    A lesson's choice depends only on its terms and themes and on the statements before it that share a theme
+    and a term with it (its candidates): it joins the most similar one. So a lesson the edit did not touch
+    chooses as before (the same statement, its number counted again) unless a statement was added among its
+    candidates, or the statement it joined is one no longer. The lessons between are chosen afresh, as are
+    those; a lesson that then starts a practice or stops starting one changes the statements for the
+    lessons after it in turn. Every statement's and every lesson's terms chosen again are the earlier
+    merge's, kept as ids: no other lesson's words are read."""
+    old_rows, places = kept = matched(earlier.keys, keys)
+    count = len(keys)
+    new = np.ones(count, dtype=bool)  # the lessons the earlier merge has not
+    new[places] = False
+    read = [_read(ordered[at], glossary, words) for at in np.flatnonzero(new).tolist()]
+    terms = earlier.terms.gathered(kept, count, [t for t, _ in read], [t for _, t in read])
+    old = np.asarray(earlier.assignment, dtype=np.int64)
+    was_statement = old > np.concatenate([[-1], np.maximum.accumulate(old)[:-1]])
+    # where each kept lesson's statement is in the new order (-1: a lesson edited or removed)
+    moved = np.full(len(old), -1, dtype=np.int64)
+    moved[old_rows] = places
+    statement_of = np.full(count, -1, dtype=np.int64)
+    statement_of[places] = moved[np.flatnonzero(was_statement)[old[old_rows]]]
+    is_statement = np.zeros(count, dtype=bool)
+    is_statement[places] = was_statement[old_rows]
+    again = statement_of < 0  # the new lessons, and those whose statement was edited or removed
+    chosen: dict[int, int] = {}
+    merge = _Statements()
+    added = 0  # the lessons before this one whose statements `merge` holds
+    pending = np.flatnonzero(again).tolist()  # in order: a heap
+    while pending:
+        lesson = heapq.heappop(pending)
+        for statement in (np.flatnonzero(is_statement[added:lesson]) + added).tolist():
+            merge.start(terms.terms(statement), _themes(ordered[statement]))
+        added = lesson + 1
+        started = len(merge.terms)
+        number = chosen[lesson] = merge.choose(terms.terms(lesson), _themes(ordered[lesson]))
+        starts, was = number == started, bool(is_statement[lesson])  # the new lessons were none
+        if starts and not was:  # a statement more: the lessons after it whose candidate it is choose again
+            marked = terms.sharing(lesson, lesson + 1)
+        elif was and not starts:  # a statement less: the lessons that joined it choose again
+            marked = np.flatnonzero(statement_of[lesson + 1 :] == lesson) + lesson + 1
+        else:
+            continue
+        is_statement[lesson] = starts
+        for later in marked[~again[marked]].tolist():
+            heapq.heappush(pending, later)
+        again[marked] = True
+    numbers = np.cumsum(is_statement) - 1
+    assignment = numbers[np.maximum(statement_of, 0)]
+    for lesson, number in chosen.items():
+        assignment[lesson] = number
+    return Merge(keys, assignment.tolist(), terms)
 
 
-def changed_span(before: Sequence[str], lessons: Sequence[str]) -> tuple[int, int]:
-    """How many lessons (their keys) two merges share at the start, and then at the end."""
-    prefix = 0
+def matched(before: Sequence[bytes], lessons: Sequence[bytes]) -> tuple[Any, Any]:
+    """The lessons (their keys) two merges share, in the same order in both: their places in `before` and
+    in `lessons` (numpy arrays, increasing). All that the two share at the start and at the end; between,
+    where the two differ, the one lesson of the two that the other has not is new or gone, and where the other
+    has both further on, the one it has sooner is kept for it (the other moved in the merge order: its date
+    or type changed)."""
+    head = 0
     for old, new in zip(before, lessons, strict=False):
         if old != new:
             break
-        prefix += 1
-    suffix = 0
-    while suffix < min(len(before), len(lessons)) - prefix and before[-1 - suffix] == lessons[-1 - suffix]:
-        suffix += 1
-    return prefix, suffix
+        head += 1
+    tail = 0
+    while tail < min(len(before), len(lessons)) - head and before[-1 - tail] == lessons[-1 - tail]:
+        tail += 1
+    old_rows, places = list(range(head)), list(range(head))
+    end, new_end = len(before) - tail, len(lessons) - tail
+    # each key's places yet to come, in each
+    ahead: dict[bytes, deque[int]] = defaultdict(deque)
+    new_ahead: dict[bytes, deque[int]] = defaultdict(deque)
+    for at in range(head, end):
+        ahead[before[at]].append(at)
+    for at in range(head, new_end):
+        new_ahead[lessons[at]].append(at)
+    at, new_at = head, head
+    while at < end and new_at < new_end:
+        old, new = before[at], lessons[new_at]
+        if old == new:
+            old_rows.append(at)
+            places.append(new_at)
+            past_old = past_new = True
+        elif not new_ahead[old]:
+            past_old, past_new = True, False  # `old` is gone
+        elif not ahead[new]:
+            past_old, past_new = False, True  # `new` is new
+        else:  # both further on in the other: the one met sooner there is kept, the other passed
+            past_new = new_ahead[old][0] - new_at < ahead[new][0] - at
+            past_old = not past_new
+        if past_old:
+            ahead[old].popleft()
+            at += 1
+        if past_new:
+            new_ahead[new].popleft()
+            new_at += 1
+    old_rows += range(end, len(before))
+    places += range(new_end, len(lessons))
+    return np.array(old_rows, dtype=np.int64), np.array(places, dtype=np.int64)
 
 
 class _Statements:
     """The statements of the practices a merge started so far, and an index that finds a lesson's candidates:
     the statements it shares a theme and a term with (a large knowledge base is not compared pair by pair)."""
 
-    def __init__(self, glossary: Glossary, words: Mapping[str, list[str]] | None) -> None:
-        self.glossary, self.words = glossary, words
+    def __init__(self) -> None:
         self.terms: list[frozenset[str]] = []
         self.sizes: list[int] = []  # len(terms[i]), for the similarity of each candidate
         self.concepts: list[frozenset[str]] = []  # same_concepts, its sets made once per statement
         # (theme, term) -> the practices whose statement has both
         self.postings: dict[tuple[str, str], list[int]] = defaultdict(list)
 
-    def choose(self, source: Source) -> int:
-        """The number of the practice `source` joins: the one whose statement it is most similar to (at least
-        NEAR_DUPLICATE), or the next number when it starts one (and is its statement from now on)."""
-        terms, concepts, themes = self._read(source)
+    def choose(self, terms: frozenset[str], themes: tuple[str, ...]) -> int:
+        """The number of the practice a lesson of `terms` and `themes` joins: the one whose statement it is most
+        similar to (at least NEAR_DUPLICATE), or the next number when it starts one (and is its statement from
+        now on)."""
+        concepts = concepts_of(terms)
         alike = len(concepts) >= SAME_CONCEPTS
         size = len(terms)
         statements, sizes, statement_concepts, postings = self.terms, self.sizes, self.concepts, self.postings
@@ -430,14 +610,9 @@ class _Statements:
         self._add(terms, concepts, themes)
         return len(statements) - 1
 
-    def start(self, source: Source) -> None:
-        """`source` as the statement of the next practice, as an earlier merge found it."""
-        self._add(*self._read(source))
-
-    def _read(self, source: Source) -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
-        text = source.lesson.lesson
-        terms = lesson_terms(text, self.glossary, self.words.get(text) if self.words is not None else None)
-        return terms, concepts_of(terms), source.lesson.tags or ("",)  # lessons without a tag are one theme
+    def start(self, terms: frozenset[str], themes: tuple[str, ...]) -> None:
+        """A lesson of `terms` and `themes` as the statement of the next practice, as an earlier merge found it."""
+        self._add(terms, concepts_of(terms), themes)
 
     def _add(self, terms: frozenset[str], concepts: frozenset[str], themes: tuple[str, ...]) -> None:
         for theme in themes:
@@ -446,6 +621,18 @@ class _Statements:
         self.terms.append(terms)
         self.sizes.append(len(terms))
         self.concepts.append(concepts)
+
+
+def _read(
+    source: Source, glossary: Glossary, words: Mapping[str, list[str]] | None
+) -> tuple[frozenset[str], tuple[str, ...]]:
+    """What the merge reads of a lesson: its terms (from `words` where they have its text) and its themes."""
+    text = source.lesson.lesson
+    return lesson_terms(text, glossary, words.get(text) if words is not None else None), _themes(source)
+
+
+def _themes(source: Source) -> tuple[str, ...]:
+    return source.lesson.tags or ("",)  # lessons without a tag are one theme
 
 
 def tracks_actions(review: Review) -> bool:
@@ -468,8 +655,10 @@ def _sources(reviews: Sequence[Review], actions: pd.DataFrame) -> list[Source]:
             tuple(
                 TrackedAction(review, a, *tracked[(review.id, a.id)])
                 for a in review.actions
-                if lesson.problem and lesson.problem in a.addresses and (review.id, a.id) in tracked
-            ),
+                if lesson.problem in a.addresses and (review.id, a.id) in tracked
+            )
+            if lesson.problem and review.actions
+            else (),
         )
         for review in reviews
         for lesson in review.lessons
@@ -535,9 +724,10 @@ def practice_key(
     """A digest of all that a practice's block of the document (playbook_practice.md.j2) shows, in `language`,
     in a section with a theme or not (`themed`), with the site's HTML or not (`html`): what the block is kept
     by (playbook_cache.PracticeStore)."""
-    reviews, also = practice.reviews, [s.lesson for s in practice.also]
+    reviews, also = practice.reviews, practice.also
     # Columns of plain strings, numbers and booleans, made and pickled in C: a practice's sources run to
-    # thousands
+    # thousands. What the block shows made of these (its teams, when last seen, whether it rests on one
+    # review or needs an action) is not asked for again.
     shown = (
         language,
         themed,
@@ -546,19 +736,15 @@ def practice_key(
         practice.proven,
         practice.is_pitfall,
         practice.statement.lesson.lesson,
-        list(map(attrgetter("type"), also)),
-        list(map(attrgetter("lesson"), also)),
+        list(map(attrgetter("lesson.type"), also)),
+        list(map(attrgetter("lesson.lesson"), also)),
         practice.applies_to,
         None if themed else practice.tags,
-        practice.teams,
-        practice.last_seen.toordinal(),
-        practice.single_source,
         list(map(attrgetter("title"), reviews)),
         list(map(attrgetter("team"), reviews)),
         list(map(date.toordinal, map(attrgetter("held_on"), reviews))),
         [review_link(r.id) for r in reviews] if review_link else None,
         [(t.action.action, t.action.owner, iso(t.action.due), t.state, t.verification) for t in practice.actions],
-        practice.needs_action,
     )
     return digest(shown).hex()
 
@@ -594,7 +780,13 @@ def playbook_markdown(
     said = {True: escape(text["do"]), False: escape(text["avoid"])}
 
     def also(practice: Practice) -> list[Markup]:
-        return [Markup(f"{said[s.success]}: {inert(s.lesson.lesson)}") for s in practice.also]
+        # The template's lines ("    - " and each) made here as one: a loop of Jinja's per lesson was a third
+        # of the render
+        lessons = practice.also
+        if not lessons:
+            return []
+        lines = [f"{said[s.lesson.type == 'success']}: {inert(s.lesson.lesson)}" for s in lessons]
+        return [Markup("\n    - ".join(lines))]
 
     def applies_to(practice: Practice) -> Markup:
         return Markup("; ".join(inert(where) for where in practice.applies_to))
@@ -604,7 +796,7 @@ def playbook_markdown(
             title = inert(review.title)
             return f"[{title}]({escape(review_link(review.id))})" if review_link else title
 
-        return Markup("; ".join(f"{named(r)} · {inert(r.team)} · {dated(r.held_on)}" for r in practice.reviews))
+        return Markup("; ".join([f"{named(r)} · {inert(r.team)} · {dated(r.held_on)}" for r in practice.reviews]))
 
     def block(practice: Practice, theme: str) -> Markup:
         def render() -> str:

@@ -1,14 +1,17 @@
-"""The playbook kept between runs in .retrogen/: its merge in playbook-merge.json (which practice each lesson
+"""The playbook kept between runs in .retrogen/: its merge in playbook-merge.npz (which practice each lesson
 joins, used again while no lesson's text, themes or place in the merge order changed), and the document a
 command last wrote in playbook-md.kept and playbook-docx.kept (used again while nothing it shows changed).
 
 The merge (engine.playbook.assign_practices) compares every lesson with the statements before it, so its
 answer depends on all lessons at once: the file holds one answer, kept by a key (sha256) of everything it
-depends on: each lesson's text and tags in merge order, the glossary, and the code that finds and compares
-the lessons' words. An edit elsewhere in a review (an action's status, a metric) keeps the key; an edited,
-added or removed lesson makes a new one, and that run merges afresh. The file is checked on reading (a
-corrupt or foreign one is rebuilt with a notice) and replaced in one step; it is kept only where the lasting
-index is (gate.index.lasting_folder).
+depends on: each lesson's key (a digest of its text and tags) in merge order, the glossary, and the code
+that finds and compares the lessons' words. An edit elsewhere in a review (an action's status, a metric)
+keeps the key. An edited, added or removed lesson makes a new one; that run finds the merge from the kept
+one (engine.playbook.reassign_practices), which the file holds with each lesson's key, terms and themes (as
+numbers into two vocabularies), all valid while the glossary and that code are the same (its `base` key):
+another glossary or retrogen merges afresh. The file holds plain arrays and JSON (numpy's npz, read
+without pickle) and is checked on reading (a corrupt or foreign one is rebuilt with a notice) and replaced
+in one step; it is kept only where the lasting index is (gate.index.lasting_folder).
 
 The document is kept by a key (document_key) of all the playbook is made from: of each review, in the
 knowledge base's order, what the practices, the sections and the themes' reach read (its id, title, team,
@@ -23,37 +26,41 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import itertools
 import json
+import zipfile
 import zlib
 from collections.abc import Callable, Sequence
 from datetime import date
 from functools import lru_cache
 from importlib import metadata
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
+import numpy as np
 import pandas as pd
 
 import retrogen
 from retrogen.core import digests
-from retrogen.core.files import write_atomic, write_atomic_with
+from retrogen.core.files import write_atomic_with
 from retrogen.engine.model import Review
-from retrogen.engine.playbook import Source, text_or_none
-from retrogen.engine.related_cache import code_key, glossary_key, kept_path
+from retrogen.engine.playbook import LessonTerms, Merge, Source, text_or_none
+from retrogen.engine.related_cache import KEY_SIZE, StoreDamaged, code_key, glossary_key, kept_path
 from retrogen.gate.glossary import Glossary
 
-MERGE_NAME = "playbook-merge.json"
+MERGE_NAME = "playbook-merge.npz"
+FORMER_MERGE_NAME = "playbook-merge.json"  # the merge as retrogen kept it before its terms: removed when kept
 # The layout of the file; one of another format is merged afresh.
-FORMAT = 3
+FORMAT = 4
 # The kept document of each format (playbook --format); its layout: a JSON header line, then the document.
 DOCUMENT_NAMES = {"md": "playbook-md.kept", "docx": "playbook-docx.kept"}
 DOCUMENT_FORMAT = 1
 # What renders the document and merges its lessons besides retrogen: another version may write it otherwise.
 _RENDERERS = ("jinja2", "markupsafe", "python-docx", "jieba")
 # The practices' Markdown (PracticeStore) and its layout
-PRACTICES_NAME = "playbook-practices.json"
-PRACTICES_FORMAT = 1
+PRACTICES_NAME = "playbook-practices.kept"
+FORMER_PRACTICES_NAME = "playbook-practices.json"  # its former layout: removed when kept
+PRACTICES_FORMAT = 2
 _HEADER_LIMIT = 4096  # a header line is about 150 bytes: a file without one this soon is none of ours
 _CHUNK = 1 << 20
 
@@ -67,21 +74,20 @@ def _merge_code() -> bytes:
     return digest.digest()
 
 
-def merge_key(lessons: Sequence[str], glossary: Glossary) -> str:
+def merge_key(lessons: Sequence[bytes], glossary: Glossary) -> str:
     """What the merge of lessons is kept by; `lessons`: their keys (lesson_keys) in engine.playbook.merge_order,
     made once for this key and for a merge from the earlier one."""
     digest = hashlib.sha256(_merge_code() + glossary_key(glossary))
-    digest.update("".join(lessons).encode("ascii"))
+    digest.update(b"".join(lessons))
     return digest.hexdigest()
 
 
-def lesson_keys(ordered: Sequence[Source]) -> list[str]:
+def lesson_keys(ordered: Sequence[Source]) -> list[bytes]:
     """Each lesson's key, in merge order: a digest of what the merge reads of it (its text and tags), so that
     a later merge finds the lessons it shares with this one (engine.playbook.reassign_practices)."""
-    return [
-        hashlib.blake2b(repr((s.lesson.lesson, s.lesson.tags)).encode("utf-8"), digest_size=16).hexdigest()
-        for s in ordered
-    ]
+    blake2b = hashlib.blake2b
+    read = map(attrgetter("lesson.lesson", "lesson.tags"), ordered)  # (text, tags)
+    return [blake2b(repr(lesson).encode("utf-8"), digest_size=KEY_SIZE).digest() for lesson in read]
 
 
 def _base_key(glossary: Glossary) -> str:
@@ -95,7 +101,7 @@ class MergeStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.notices: list[str] = []
-        self._document: dict[str, Any] | None = None
+        self._arrays: dict[str, Any] | None = None
 
     @classmethod
     def open(cls, folder: Path | None) -> MergeStore | None:
@@ -105,86 +111,116 @@ class MergeStore:
 
     def assignment(self, key: str, lessons: int) -> list[int] | None:
         """The kept merge of `lessons` lessons when it was kept by `key`, else None."""
-        document = self._read()
-        if document.get("key") != key:
+        arrays = self._read()
+        if arrays.get("key") != key:
             return None  # another merge, retrogen or glossary: merged afresh, or from the earlier merge
-        kept = document.get("practices")
-        if not _is_assignment(kept, lessons):
-            self.notices.append(f"{self.path}: not what this retrogen writes; rebuilding it")
-            self._document = {}
+        merge = self._merge(arrays)
+        if merge is None or len(merge.assignment) != lessons:
+            self._damaged("not what this retrogen writes")
             return None
-        return kept  # checked: a list of practice numbers
+        return merge.assignment
 
-    def earlier(self, glossary: Glossary) -> tuple[list[str], list[int]] | None:
-        """The kept merge's lessons (lesson_keys) and assignment, when its lessons' terms were found with the
+    def earlier(self, glossary: Glossary) -> Merge | None:
+        """The kept merge (its lessons' keys, assignment and terms) when its lessons' terms were found with the
         same glossary and code, else None."""
-        document = self._read()
-        if document.get("base") != _base_key(glossary):
+        arrays = self._read()
+        if arrays.get("base") != _base_key(glossary):
             return None
-        lessons, kept = document.get("lessons"), document.get("practices")
-        if type(lessons) is not list or not all(type(key) is str for key in lessons):
-            lessons = None
-        if lessons is None or not _is_assignment(kept, len(lessons)):
-            self.notices.append(f"{self.path}: not what this retrogen writes; rebuilding it")
-            return None
-        return lessons, cast(list[int], kept)  # checked
+        merge = self._merge(arrays)
+        if merge is None:
+            self._damaged("not what this retrogen writes")
+        return merge
 
-    def statement_words(self) -> dict[str, list[str]]:
-        """The words (text.text_words) of the kept merge's statements by text, found with the glossary and code
-        of earlier()'s; {} where the file holds none."""
-        words = self._read().get("statements", {})
-        if type(words) is not dict or not (
-            set(map(type, words.values())) <= {list}
-            and set(map(type, itertools.chain.from_iterable(words.values()))) <= {str}
-        ):
-            self.notices.append(f"{self.path}: not what this retrogen writes; rebuilding it")
-            return {}
-        return words
-
-    def keep(
-        self,
-        key: str,
-        assignment: list[int],
-        glossary: Glossary,
-        lessons: list[str],
-        statements: dict[str, list[str]],
-    ) -> None:
-        """Keep the merge; `statements`: its statements' words by text, which a later merge compares again."""
-        document = {
+    def keep(self, key: str, merge: Merge, glossary: Glossary) -> None:
+        """Keep the merge, by `key`."""
+        terms = merge.terms
+        meta = {
             "format": FORMAT,
             "key": key,
             "base": _base_key(glossary),
-            "lessons": lessons,
-            "practices": assignment,
-            "statements": statements,
+            "vocabulary": terms.vocabulary,
+            "themes": terms.themes,
+        }
+        arrays = {
+            "meta": np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), dtype=np.uint8),
+            "keys": np.frombuffer(b"".join(merge.keys), dtype=np.uint8).reshape(-1, KEY_SIZE),
+            "practices": np.asarray(merge.assignment, dtype=np.int32),
+            "term_ends": terms.term_ends,
+            "term_ids": terms.term_ids,
+            "theme_ends": terms.theme_ends,
+            "theme_ids": terms.theme_ids,
         }
         with contextlib.suppress(OSError):  # a cache: a run that cannot keep it still answers
-            write_atomic(self.path, json.dumps(document, ensure_ascii=False, separators=(",", ":")))
+            write_atomic_with(self.path, lambda handle: np.savez(handle, **arrays))
+            self.path.with_name(FORMER_MERGE_NAME).unlink(missing_ok=True)
 
     def _read(self) -> dict[str, Any]:
-        """The file's document, read once; {} when there is none, or none of this format."""
-        if self._document is None:
+        """The file's meta (format, key, base, vocabularies) and `file` (its arrays, read when asked for), read
+        once; {} when there is none, or none of this format."""
+        if self._arrays is None:
+            self._arrays = {}
             try:
-                document = json.loads(self.path.read_bytes())
+                with open(self.path, "rb") as handle, np.load(handle, allow_pickle=False) as arrays:
+                    meta = json.loads(arrays["meta"].tobytes())
+                    if type(meta) is dict and meta.get("format") == FORMAT:
+                        self._arrays = {**meta, "file": {name: arrays[name] for name in _MERGE_ARRAYS}}
             except FileNotFoundError:
-                document = {}
-            except (OSError, ValueError) as exc:
-                self.notices.append(f"{self.path}: unreadable ({exc}); rebuilding it")
-                document = {}
-            self._document = document if type(document) is dict and document.get("format") == FORMAT else {}
-        return self._document
+                pass
+            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+                self._damaged(f"unreadable ({exc})")
+        return self._arrays
+
+    def _merge(self, document: dict[str, Any]) -> Merge | None:
+        """The merge `document` holds, or None when it is not what this retrogen writes."""
+        try:
+            arrays = document["file"]
+            keys, practices = arrays["keys"], arrays["practices"]
+            vocabulary, themes = document["vocabulary"], document["themes"]
+            _need(keys.dtype == np.uint8 and keys.ndim == 2 and keys.shape[1] == KEY_SIZE)
+            _need(practices.dtype == np.int32 and practices.shape == (len(keys),))
+            _need(_is_assignment(practices))
+            for words, ends, ids in ((vocabulary, "term_ends", "term_ids"), (themes, "theme_ends", "theme_ids")):
+                _need(type(words) is list and all(type(word) is str for word in words))
+                _need(_is_sparse(arrays[ends], arrays[ids], len(keys), len(words)))
+        except (StoreDamaged, KeyError, TypeError, AttributeError):
+            return None
+        blob = keys.tobytes()
+        terms = LessonTerms(
+            vocabulary, arrays["term_ends"], arrays["term_ids"], themes, arrays["theme_ends"], arrays["theme_ids"]
+        )
+        return Merge([blob[at : at + KEY_SIZE] for at in range(0, len(blob), KEY_SIZE)], practices.tolist(), terms)
+
+    def _damaged(self, problem: str) -> None:
+        self.notices.append(f"{self.path}: {problem}; rebuilding it")
+        self._arrays = {}
 
 
-def _is_assignment(kept: object, lessons: int) -> bool:
+def _need(condition: object) -> None:
+    if not condition:
+        raise StoreDamaged("not what this retrogen writes")
+
+
+_MERGE_ARRAYS = ("keys", "practices", "term_ends", "term_ids", "theme_ends", "theme_ids")
+
+
+def _is_assignment(practices: Any) -> bool:
     """A practice number per lesson, each an existing practice or the next one (engine.playbook.practices_of)."""
-    if type(kept) is not list or len(kept) != lessons:
-        return False
-    started = 0
-    for number in kept:
-        if type(number) is not int or not 0 <= number <= started:
-            return False
-        started += number == started
-    return True
+    started = np.maximum.accumulate(np.concatenate([[-1], practices]))[:-1] + 1  # practices before each lesson
+    return bool(((practices >= 0) & (practices <= started)).all())
+
+
+def _is_sparse(ends: Any, ids: Any, rows: int, words: int) -> bool:
+    """Rows of ids as LessonTerms keeps them: `rows` rows of ids of `words` words."""
+    return bool(
+        ends.dtype == np.int64
+        and ids.dtype == np.int32
+        and ends.shape == (rows + 1,)
+        and ids.ndim == 1
+        and ends[0] == 0
+        and ends[-1] == len(ids)
+        and (np.diff(ends) >= 0).all()
+        and (not len(ids) or (ids.min() >= 0 and ids.max() < words))
+    )
 
 
 @lru_cache(maxsize=1)
@@ -204,6 +240,10 @@ def _document_code() -> bytes:
     return digest.digest()
 
 
+# What the playbook shows of a lesson
+_LESSON_SHOWN = attrgetter("id", "type", "lesson", "applies_to", "tags", "problem")
+
+
 def document_key(
     reviews: Sequence[Review],
     tracked: pd.DataFrame,
@@ -217,6 +257,7 @@ def document_key(
     columns = [tracked[name].tolist() for name in ("review", "id", "state", "verification")]
     rows = [(r, a, s, text_or_none(v)) for r, a, s, v in zip(*columns, strict=True)]
     actions = {(review, action) for review, action, _, _ in rows}
+    tracking = {review for review, _ in actions}
     shown = [
         (
             r.id,
@@ -226,11 +267,10 @@ def document_key(
             r.period_start.toordinal() if r.period_start else None,
             r.period_end.toordinal() if r.period_end else None,
             r.tags,
-            [
-                (lesson.id, lesson.type, lesson.lesson, lesson.applies_to, lesson.tags, lesson.problem)
-                for lesson in r.lessons
-            ],
-            [(a.id, a.action, a.owner, a.due.toordinal(), a.addresses) for a in r.actions if (r.id, a.id) in actions],
+            list(map(_LESSON_SHOWN, r.lessons)),
+            [(a.id, a.action, a.owner, a.due.toordinal(), a.addresses) for a in r.actions if (r.id, a.id) in actions]
+            if r.id in tracking
+            else [],
         )
         for r in reviews
     ]
@@ -306,16 +346,19 @@ class DocumentStore:
 
 
 class PracticeStore:
-    """One run's use of the kept Markdown of each practice (playbook-practices.json): a practice whose key
+    """One run's use of the kept Markdown of each practice (playbook-practices.kept): a practice whose key
     (engine.playbook.practice_key: a digest of all its block shows) was rendered by the same retrogen is used
     again as it was, so a lesson's edit renders again only the practices it touched, not 10 MB of document.
-    The file holds the blocks this run used, written again when one was rendered afresh or one went unused."""
+    The file holds the blocks this run used, written again when one was rendered afresh or one went unused:
+    a JSON header line (the format, the code, each block's key and size in bytes, and the CRC of what
+    follows), then the blocks' UTF-8 one after the other, each decoded only when used."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.notices: list[str] = []
-        self._kept: dict[str, str] | None = None
-        self._used: dict[str, str] = {}
+        # the file's blocks: views of its bytes (read once, not copied: 10 MB at 10,000 reviews)
+        self._kept: dict[str, memoryview] | None = None
+        self._used: dict[str, str | memoryview] = {}  # what this run used: a block rendered, or one kept
         self._rendered = False
 
     @classmethod
@@ -327,34 +370,77 @@ class PracticeStore:
     def block(self, key: str, render: Callable[[], str]) -> str:
         """The practice's block kept by `key`, else `render()` (kept from now on)."""
         kept = self._read().get(key)
-        if kept is None:
-            kept, self._rendered = render(), True
-        self._used[key] = kept
-        return kept
+        if kept is not None:
+            self._used[key] = kept
+            return str(kept, "utf-8")  # checked by the file's CRC
+        self._used[key], self._rendered = render(), True
+        return cast(str, self._used[key])
 
     def keep(self) -> None:
         """Write the blocks this run used, where they are not what the file holds."""
         if not self._rendered and self._used.keys() == self._read().keys():
             return
-        document = {"format": PRACTICES_FORMAT, "code": _document_code().hex(), "blocks": self._used}
-        with contextlib.suppress(OSError):  # a cache: a run that cannot keep it still answers
-            write_atomic(self.path, json.dumps(document, ensure_ascii=False, separators=(",", ":")))
+        # the blocks kept written as they were read, those rendered encoded: no copy of the whole made
+        blocks = [block.encode("utf-8") if isinstance(block, str) else block for block in self._used.values()]
+        crc = 0
+        for block in blocks:
+            crc = zlib.crc32(block, crc)
+        header = {
+            "format": PRACTICES_FORMAT,
+            "code": _document_code().hex(),
+            "blocks": [[key, len(block)] for key, block in zip(self._used, blocks, strict=True)],
+            "crc": crc,
+        }
 
-    def _read(self) -> dict[str, str]:
+        def write(handle: BinaryIO) -> None:
+            handle.write(json.dumps(header).encode("utf-8") + b"\n")
+            for block in blocks:
+                handle.write(block)
+
+        with contextlib.suppress(OSError):  # a cache: a run that cannot keep it still answers
+            write_atomic_with(self.path, write)
+            self.path.with_name(FORMER_PRACTICES_NAME).unlink(missing_ok=True)
+
+    def _read(self) -> dict[str, memoryview]:
         """The file's blocks, read once; {} when there is none, or none of this format and code."""
         if self._kept is None:
             self._kept = {}
             try:
-                document = json.loads(self.path.read_bytes())
+                content = self.path.read_bytes()
             except FileNotFoundError:
                 return self._kept
-            except (OSError, ValueError) as exc:
+            except OSError as exc:
                 self.notices.append(f"{self.path}: unreadable ({exc}); rebuilding it")
                 return self._kept
-            blocks = document.get("blocks") if type(document) is dict else None
-            if type(blocks) is not dict or not set(map(type, blocks.values())) <= {str}:
+            end = content.find(b"\n")
+            end = len(content) if end < 0 else end
+            payload = memoryview(content)[end + 1 :]
+            try:
+                header = json.loads(content[:end])
+            except ValueError as exc:
+                self.notices.append(f"{self.path}: unreadable ({exc}); rebuilding it")
+                return self._kept
+            blocks = header.get("blocks") if type(header) is dict else None
+            if not _are_blocks(blocks, len(payload)):
                 self.notices.append(f"{self.path}: not what this retrogen writes; rebuilding it")
                 return self._kept
-            if document.get("format") == PRACTICES_FORMAT and document.get("code") == _document_code().hex():
-                self._kept = blocks
+            if header.get("format") != PRACTICES_FORMAT or header.get("code") != _document_code().hex():
+                return self._kept  # another retrogen's: simply made afresh
+            if header.get("crc") != zlib.crc32(payload):
+                self.notices.append(f"{self.path}: damaged; rebuilding it")
+                return self._kept
+            start = 0
+            for key, size in cast(list[tuple[str, int]], blocks):  # checked
+                self._kept[key] = payload[start : start + size]
+                start += size
         return self._kept
+
+
+def _are_blocks(blocks: object, size: int) -> bool:
+    """Whether `blocks` is a header's list of blocks (each a key and a size) of `size` bytes in all."""
+    if type(blocks) is not list or not all(
+        type(block) is list and len(block) == 2 and type(block[0]) is str and type(block[1]) is int and block[1] >= 0
+        for block in blocks
+    ):
+        return False
+    return bool(sum(block[1] for block in blocks) == size)

@@ -11,7 +11,8 @@ the last findings across files with what they were judged on. The gate decides w
 
 On disk: a base file and a delta file of what changed since the base was written, so that a run that re-read
 one review writes a few kilobytes, not the whole knowledge base again; the base is rewritten when the delta
-grows. Each file is sections (each two pickles: see _pickled), each with its length and CRC, and a trailer
+grows. Each file is sections (two pickles each: see _pickled; a base's records one pickle each, which refers
+to the base's table of what many records share: see _table_of), each with its length and CRC, and a trailer
 that names its key (the code, settings and folder it was made for) and, for a delta, the base it follows.
 Anything unexpected (damage, truncation, another key, a class outside the allow-list) makes it unused: damage
 is said in a notice and the files are removed; a new one is written by the same run.
@@ -25,11 +26,14 @@ import functools
 import io
 import os
 import pickle
+import random
 import struct
+import sys
 import zlib
 from collections import Counter
 from collections.abc import Callable, Set
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path, PosixPath, PurePath, PurePosixPath, PureWindowsPath, WindowsPath
 from typing import Any, BinaryIO
 
@@ -41,8 +45,7 @@ DELTA_NAME = "snapshot-delta.pickle"
 MAGIC = b"retrogen snapshot 1\n"
 _TRAILER = struct.Struct("<Q")
 # The delta is folded into a new base when it holds more files than this share of the knowledge base (a
-# base costs about three seconds per 10,000 reviews to write, each section pickled twice: see _pickled; a
-# delta is read back and written again each run).
+# base costs about a second per 10,000 reviews to write; a delta is read back and written again each run).
 DELTA_SHARE = 0.05
 DELTA_MIN = 50
 
@@ -52,6 +55,9 @@ DELTA_MIN = 50
 # The base's records are pickled in sections of this many: pickling one holds every object of it, and the
 # state (a dict) of each, until it is done (see _pickled); in one, that was 70 MB more at 10,000 reviews.
 RECORDS_PER_SECTION = 500
+# The base's table (see _table_of) is found in one record in this many, and kept as the section TABLE.
+SAMPLE_EVERY = 10
+TABLE = "table"
 StampTuple = tuple[int, int, int, int, bytes, int]
 Record = tuple[str, StampTuple, tuple[Any, ...], Any]
 
@@ -179,22 +185,46 @@ class _PathlessUnpickler(GuardedUnpickler):
         return super().find_class(module, name)
 
 
-def _section(
-    handle: BinaryIO, place: tuple[int, int, int], allowed: Set[tuple[str, str]], paths: dict[str, Path]
-) -> Any:
-    """A section as _pickled wrote it, its bytes read in one go and their sum checked before any is unpickled."""
+def _bytes(handle: BinaryIO, place: tuple[int, int, int]) -> bytes:
+    """A section's bytes, read in one go and their sum checked before any is unpickled."""
     offset, length, crc = place
     handle.seek(offset)
     blob = handle.read(length)
     if len(blob) != length or zlib.crc32(blob) != crc:
         raise SnapshotDamaged("a section's length or sum differs")
+    return blob
+
+
+def _section(
+    handle: BinaryIO,
+    place: tuple[int, int, int],
+    allowed: Set[tuple[str, str]],
+    paths: dict[str, Path],
+    table: Any = None,
+) -> Any:
+    """A section as _write wrote it: two pickles (see _pickled), or with `table` (a base's records: the memo
+    its table was read with, see _table) one that refers to the table's objects as that memo has them."""
+    blob = _bytes(handle, place)
     stream = io.BytesIO(blob)
     unpickler = _Unpickler(stream, allowed, paths)
-    unpickler.load()  # what the value holds more than once: kept in the unpickler's memo for the value's load
+    if table is None:
+        unpickler.load()  # what the value holds more than once: kept in the unpickler's memo for the value's load
+    else:
+        unpickler.memo = table
     value = unpickler.load()
-    if stream.tell() != length:
+    if stream.tell() != len(blob):
         raise SnapshotDamaged("a section longer than its pickles")
     return value
+
+
+def _table(handle: BinaryIO, place: tuple[int, int, int], allowed: Set[tuple[str, str]], paths: dict[str, Path]) -> Any:
+    """The memo that reading a base's table left (see _table_of): what its records sections are read with."""
+    blob = _bytes(handle, place)
+    stream = io.BytesIO(blob)
+    unpickler = _Unpickler(stream, allowed, paths)
+    if not isinstance(unpickler.load(), list) or stream.tell() != len(blob):
+        raise SnapshotDamaged("a table of the wrong shape")
+    return unpickler.memo
 
 
 class _Discard:
@@ -204,6 +234,29 @@ class _Discard:
 
 # What the pickler writes in full wherever it stands, never remembered in its memo.
 _ATOMS = (type(None), bool, int, float)
+# What a sample's record may share with the others (see _table_of).
+_NAMES = (str, date)
+
+
+def _references(value: Any) -> list[Any]:
+    """Every object that pickling `value` refers to, once for each reference."""
+    seen: list[Any] = []
+    counting = pickle.Pickler(_Discard(), pickle.HIGHEST_PROTOCOL)
+    counting.dispatch_table = _DISPATCH
+    # called on every reference the pickle makes, before its memo is looked at: a call of C that returns None
+    # (not persistent); `seen` keeps each object alive, so that no two of them share an id
+    counting.persistent_id = seen.append  # type: ignore[method-assign]
+    counting.dump(value)
+    return seen
+
+
+def _held_more_than_once(value: Any) -> list[Any]:
+    """The objects that pickling `value` refers to more than once, but for those written in full wherever
+    they stand (_ATOMS)."""
+    seen = _references(value)
+    ids = list(map(id, seen))
+    by_id = dict(zip(ids, seen, strict=True))
+    return [by_id[key] for key, count in Counter(ids).items() if count > 1 and type(by_id[key]) not in _ATOMS]
 
 
 def _pickled(value: Any) -> bytes:
@@ -215,23 +268,52 @@ def _pickled(value: Any) -> bytes:
     each made, remembered and then freed together at the end, for a hundred thousand objects that are
     referred to again (the field names, a team's name, a day). Reading a section without them took a third
     less time, and holds less at once."""
-    seen: list[Any] = []
-    counting = pickle.Pickler(_Discard(), pickle.HIGHEST_PROTOCOL)
-    counting.dispatch_table = _DISPATCH
-    # called on every reference the pickle makes, before its memo is looked at: a call of C that returns None
-    # (not persistent); `seen` keeps each object alive, so that no two of them share an id
-    counting.persistent_id = seen.append  # type: ignore[method-assign]
-    counting.dump(value)
-    ids = list(map(id, seen))
-    by_id = dict(zip(ids, seen, strict=True))
-    shared = [by_id[key] for key, count in Counter(ids).items() if count > 1 and type(by_id[key]) not in _ATOMS]
-    del seen, ids, by_id
+    shared = _held_more_than_once(value)
     stream = io.BytesIO()
     pickler = pickle.Pickler(stream, pickle.HIGHEST_PROTOCOL)
     pickler.dispatch_table = _DISPATCH
     pickler.dump(shared)
     # No memo from here on: what was remembered above is still referred to (the pickler looks at its memo
     # before it writes an object), the rest is referred to once and written where it stands.
+    pickler.fast = True
+    pickler.dump(value)
+    return stream.getvalue()
+
+
+def _table_of(records: dict[str, Record]) -> list[Any]:
+    """A base's table: the objects that one record in SAMPLE_EVERY, taken together, refers to more than
+    once (a field's name, a class, a status), and the names and days among them that something besides is
+    holding (the other reviews of a team, an owner's other actions).
+
+    Finding them in every record, as _pickled does, took three times as long as pickling the records (each
+    of the millions of references counted): a sample finds the objects that many records share, which are
+    what makes a section smaller and quicker to read, once for the whole base. One it misses is written
+    again wherever it stands: records are values (strings, numbers, days, tuples, frozen dataclasses, a
+    list of one file's findings), which no code tells apart by identity."""
+    values = list(records.values())
+    # drawn at random: the files of a knowledge base may follow a pattern that a stride would keep to
+    seen = _references(random.Random(len(values)).sample(values, -(-len(values) // SAMPLE_EVERY)))
+    ids = list(map(id, seen))
+    by_id = dict(zip(ids, seen, strict=True))
+    del seen
+    table = []
+    for key, count in Counter(ids).items():
+        item = by_id[key]
+        kind = type(item)
+        # referred to by by_id, `item` and getrefcount's argument: held by three more, it is a name or a day
+        # that other records hold too (a text is held by its record and, in a run that read it, by one more)
+        if kind not in _ATOMS and (count > 1 or (kind in _NAMES and sys.getrefcount(item) > 5)):
+            table.append(item)
+    return table
+
+
+def _tabled(value: Any, table: Any) -> bytes:
+    """`value` pickled with no memo but the one its base's table was pickled with (`table`, see _write):
+    its references to the table's objects are to their places in that memo, which the reader's is too."""
+    stream = io.BytesIO()
+    pickler = pickle.Pickler(stream, pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _DISPATCH
+    pickler.memo = table
     pickler.fast = True
     pickler.dump(value)
     return stream.getvalue()
@@ -276,10 +358,11 @@ def _read_open(
     if trailer.get("key") != key:
         return None
     places: dict[str, tuple[int, int, int]] = trailer["sections"]
+    table = None if TABLE not in places else _table(handle, places[TABLE], allowed, paths)
     values = {
-        name: _section(handle, place, allowed, paths)
+        name: _section(handle, place, allowed, paths, table if name.startswith("records") else None)
         for name, place in places.items()
-        if not (lazy and name == "facts")
+        if name != TABLE and not (lazy and name == "facts")
     }
     return {**trailer, **values}, places
 
@@ -339,22 +422,37 @@ def remove_snapshot(folder: Path) -> None:
 
 
 def _write(
-    path: Path, trailer: dict[str, Any], sections: dict[str, Any], blobs: dict[str, bytes] | None = None
+    path: Path,
+    trailer: dict[str, Any],
+    sections: dict[str, Any],
+    blobs: dict[str, bytes] | None = None,
+    table: list[Any] | None = None,
 ) -> None:
     """One file of the snapshot: MAGIC, the sections pickled, and the trailer. `blobs` (a base's facts): each
-    written as it is, so that one can be read without the others, and where each stands as section "facts"."""
+    written as it is, so that one can be read without the others, and where each stands as section "facts".
+    `table` (a base's: see _table_of): written first, and the records sections refer to it (see _tabled)."""
 
     def write(handle: BinaryIO) -> None:
         handle.write(MAGIC)
         places = {}
 
-        def dump(name: str, value: Any) -> None:
-            blob = _pickled(value)
+        def put(name: str, blob: bytes) -> None:
             places[name] = (handle.tell(), len(blob), zlib.crc32(blob))
             handle.write(blob)
 
+        def dump(name: str, value: Any) -> None:
+            put(name, _pickled(value))
+
+        memo = None
+        if table is not None:  # pickled with a memo, which the records sections are then pickled with
+            stream = io.BytesIO()
+            pickler = pickle.Pickler(stream, pickle.HIGHEST_PROTOCOL)
+            pickler.dispatch_table = _DISPATCH
+            pickler.dump(table)
+            put(TABLE, stream.getvalue())
+            memo = pickler.memo
         for name, value in sections.items():
-            dump(name, value)
+            put(name, _tabled(value, memo) if memo is not None and name.startswith("records") else _pickled(value))
         if blobs is not None:
             stand = {}
             for name, blob in blobs.items():
@@ -393,6 +491,7 @@ def write_snapshot(folder: Path, key: str, snapshot: Snapshot, changed: Set[str]
                 {"key": key, "token": token},
                 {**_record_sections(snapshot.records), "cross": snapshot.cross},
                 {path: facts[path] for path in snapshot.records if path in facts},
+                _table_of(snapshot.records),
             )
             with contextlib.suppress(OSError):
                 (folder / DELTA_NAME).unlink()

@@ -48,6 +48,9 @@ _TRAILER = struct.Struct("<Q")
 # base costs about a second per 10,000 reviews to write; a delta is read back and written again each run).
 DELTA_SHARE = 0.05
 DELTA_MIN = 50
+# A new base keeps the old one's table and the sections of its records that did not change (see
+# _kept_sections) until more than this share of its records were pickled since the table was found.
+FRESH_SHARE = 0.25
 
 # A file's record: (display, stamp, check, document). The stamp is index.Stamp as a tuple; the check is
 # (review id, line and column of the id or None, own findings, days: see check.FileResult); the document is
@@ -89,6 +92,12 @@ class Snapshot:
     # section listing where each file's facts stand in it, read when first asked for
     base_facts: tuple[BinaryIO, tuple[int, int, int]] | None = None
     allowed: Set[tuple[str, str]] = frozenset()
+    # the base's table (the memo it was read with, see _table) and where it stands, each records section's
+    # place and paths, and how many records were pickled since the table was found (see _kept_sections)
+    table: Any = None
+    table_place: tuple[int, int, int] | None = None
+    sections: dict[str, tuple[tuple[int, int, int], tuple[str, ...]]] = field(default_factory=dict)
+    fresh: int = 0
     _base_places: dict[str, tuple[int, int, int]] | None = None
 
     def fact(self, path: str) -> bytes | None:
@@ -364,6 +373,8 @@ def _read_open(
         for name, place in places.items()
         if name != TABLE and not (lazy and name == "facts")
     }
+    if table is not None:
+        values[TABLE] = table
     return {**trailer, **values}, places
 
 
@@ -382,6 +393,11 @@ def read_snapshot(folder: Path, key: str, allowed: Set[tuple[str, str]], paths: 
         records, token = base.get("records"), base.get("token")
         if not isinstance(records, dict) or not isinstance(token, str) or "facts" not in places:
             raise SnapshotDamaged("a base of the wrong shape")
+        if TABLE in places:
+            snapshot.table, snapshot.table_place, snapshot.fresh = base[TABLE], places[TABLE], base.get("fresh", 0)
+            snapshot.sections = {
+                name: (place, tuple(base[name])) for name, place in places.items() if name.startswith("records")
+            }
         for name in places:
             if name.startswith("records."):
                 more = base[name]
@@ -421,16 +437,25 @@ def remove_snapshot(folder: Path) -> None:
             (folder / name).unlink()
 
 
+@dataclass(frozen=True)
+class _Kept:
+    """A section's bytes as the base being replaced holds them, written again as they are."""
+
+    blob: bytes
+
+
 def _write(
     path: Path,
     trailer: dict[str, Any],
     sections: dict[str, Any],
     blobs: dict[str, bytes] | None = None,
-    table: list[Any] | None = None,
+    table: list[Any] | _Kept | None = None,
+    memo: dict[int, tuple[int, Any]] | None = None,
 ) -> None:
-    """One file of the snapshot: MAGIC, the sections pickled, and the trailer. `blobs` (a base's facts): each
-    written as it is, so that one can be read without the others, and where each stands as section "facts".
-    `table` (a base's: see _table_of): written first, and the records sections refer to it (see _tabled)."""
+    """One file of the snapshot: MAGIC, the sections pickled (or _Kept), and the trailer. `blobs` (a base's
+    facts): each written as it is, so that one can be read without the others, and where each stands as
+    section "facts". `table` (a base's: see _table_of): written first, and the records sections refer to it
+    (see _tabled); a _Kept table comes with the `memo` that pickling it made (by id: place and object)."""
 
     def write(handle: BinaryIO) -> None:
         handle.write(MAGIC)
@@ -443,16 +468,23 @@ def _write(
         def dump(name: str, value: Any) -> None:
             put(name, _pickled(value))
 
-        memo = None
-        if table is not None:  # pickled with a memo, which the records sections are then pickled with
+        pickler_memo: Any = memo
+        if isinstance(table, _Kept):
+            put(TABLE, table.blob)
+        elif table is not None:  # pickled with a memo, which the records sections are then pickled with
             stream = io.BytesIO()
             pickler = pickle.Pickler(stream, pickle.HIGHEST_PROTOCOL)
             pickler.dispatch_table = _DISPATCH
             pickler.dump(table)
             put(TABLE, stream.getvalue())
-            memo = pickler.memo
+            pickler_memo = pickler.memo
         for name, value in sections.items():
-            put(name, _tabled(value, memo) if memo is not None and name.startswith("records") else _pickled(value))
+            if isinstance(value, _Kept):
+                put(name, value.blob)
+            elif pickler_memo is not None and name.startswith("records"):
+                put(name, _tabled(value, pickler_memo))
+            else:
+                dump(name, value)
         if blobs is not None:
             stand = {}
             for name, blob in blobs.items():
@@ -475,6 +507,40 @@ def _record_sections(records: dict[str, Record]) -> dict[str, dict[str, Record]]
     }
 
 
+def _kept_sections(
+    snapshot: Snapshot, in_delta: Set[str], removed: Set[str]
+) -> tuple[dict[str, Any], _Kept, dict[int, tuple[int, Any]]] | None:
+    """The records sections of a new base that keeps the old one's table: the old sections none of whose
+    files changed or went, as their bytes (_Kept); the others pickled again, against the old table, without
+    those that went; the files the old base did not hold in new sections after them. None when the base is
+    to be written whole: it has no table, or more than FRESH_SHARE of its records were pickled since its
+    table was found (what they share and it does not hold is written where it stands)."""
+    records, handle = snapshot.records, snapshot.base_facts
+    fresh = snapshot.fresh + len(in_delta)
+    if snapshot.table is None or snapshot.table_place is None or handle is None or fresh > FRESH_SHARE * len(records):
+        return None
+    touched = in_delta | removed
+    sections: dict[str, Any] = {}
+    placed: set[str] = set()
+    for name, (place, paths) in snapshot.sections.items():
+        placed.update(paths)
+        if touched.isdisjoint(paths):
+            sections[name] = _Kept(_bytes(handle[0], place))
+        elif any(path in records for path in paths) or name == "records":
+            sections[name] = {path: records[path] for path in paths if path in records}
+    new = [path for path in records if path not in placed]
+    numbers = [int(name.partition(".")[2] or 0) for name in sections]
+    start = max(numbers, default=-1) + 1
+    for number, begin in enumerate(range(0, len(new), RECORDS_PER_SECTION), start):
+        sections[f"records.{number}" if number else "records"] = {
+            path: records[path] for path in new[begin : begin + RECORDS_PER_SECTION]
+        }
+    if "records" not in sections:
+        sections = {"records": {}, **sections}
+    memo = {id(item): (place, item) for place, item in snapshot.table.copy().items()}
+    return sections, _Kept(_bytes(handle[0], snapshot.table_place)), memo
+
+
 def write_snapshot(folder: Path, key: str, snapshot: Snapshot, changed: Set[str], gone: Set[str]) -> None:
     """Keep `snapshot` (whose `records` are the knowledge base now): the `changed` and `gone` paths in the
     delta, or everything in a new base when there is none or the delta would grow too large. An error
@@ -486,13 +552,26 @@ def write_snapshot(folder: Path, key: str, snapshot: Snapshot, changed: Set[str]
         if not snapshot.token or len(in_delta) + len(removed) > limit:
             token = os.urandom(8).hex()
             facts = snapshot.all_facts()
-            _write(
-                folder / BASE_NAME,
-                {"key": key, "token": token},
-                {**_record_sections(snapshot.records), "cross": snapshot.cross},
-                {path: facts[path] for path in snapshot.records if path in facts},
-                _table_of(snapshot.records),
-            )
+            blobs = {path: facts[path] for path in snapshot.records if path in facts}
+            kept = _kept_sections(snapshot, in_delta, removed)
+            if kept is None:
+                _write(
+                    folder / BASE_NAME,
+                    {"key": key, "token": token},
+                    {**_record_sections(snapshot.records), "cross": snapshot.cross},
+                    blobs,
+                    _table_of(snapshot.records),
+                )
+            else:
+                sections, table, memo = kept
+                _write(
+                    folder / BASE_NAME,
+                    {"key": key, "token": token, "fresh": snapshot.fresh + len(in_delta)},
+                    {**sections, "cross": snapshot.cross},
+                    blobs,
+                    table,
+                    memo,
+                )
             with contextlib.suppress(OSError):
                 (folder / DELTA_NAME).unlink()
             return

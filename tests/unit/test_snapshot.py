@@ -611,3 +611,73 @@ def test_a_damaged_table_is_rebuilt_with_a_notice(config: Config, parsed: list[s
     rebuilt = read(config)
     same(rebuilt, expected)
     assert not rebuilt.check.notices and not parsed
+
+
+def _sections_kept(config: Config) -> tuple[dict[str, Any], dict[str, tuple[tuple[str, ...], bytes]]]:
+    """The base's trailer, and each records section's paths and bytes."""
+    found = gate_snapshot._read_file(kept(config), _key(config), ReviewBuilder.snapshot_classes, {})
+    assert found is not None
+    values, places = found[0], found[1]
+    blob = kept(config).read_bytes()
+    return values, {
+        name: (tuple(values[name]), blob[offset : offset + length])
+        for name, (offset, length, _) in places.items()
+        if name.startswith("records")
+    }
+
+
+@pytest.mark.parametrize("share", [0.25, 0.0])
+def test_a_new_base_keeps_the_sections_of_the_old_whose_files_did_not_change(
+    config: Config, monkeypatch: pytest.MonkeyPatch, parsed: list[str], share: float
+) -> None:
+    """A delta folded into a new base: the old base's table and the bytes of each records section none of
+    whose files changed are kept, the others pickled again (issue 21), until more than FRESH_SHARE of the
+    records were pickled against a table that did not sample them; then the base is written whole."""
+    monkeypatch.setattr(gate_snapshot, "RECORDS_PER_SECTION", 3)
+    monkeypatch.setattr(gate_snapshot, "FRESH_SHARE", share)
+    monkeypatch.setattr(gate_index, "RACY_NS", 0)  # the files just copied are not stamped again
+    read(config)
+    _, before = _sections_kept(config)
+    monkeypatch.setattr(gate_snapshot, "DELTA_MIN", 0)
+    monkeypatch.setattr(gate_snapshot, "DELTA_SHARE", 0.0)
+    edit(config.reviews_dir / CARRIED, "title: ", "title: Edited ")
+    expected = read(config, cache=False)
+    same(read(config), expected)
+    assert not kept(config, DELTA_NAME).exists()  # folded
+    trailer, after = _sections_kept(config)
+    assert trailer.get("fresh", 0) == (1 if share else 0)
+    edited = [name for name, (paths, _) in before.items() if any(path.endswith(CARRIED) for path in paths)]
+    assert len(edited) == 1 and len(before) > 2
+    parsed.clear()
+    folded = kept(config).read_bytes()
+    back = read(config)
+    same(back, expected)
+    # a section wrongly kept would hold the record before the edit: its stamp would send the file to the
+    # index again, and the snapshot would be written again
+    assert not parsed and kept(config).read_bytes() == folded and not kept(config, DELTA_NAME).exists()
+    assert next(review for _, review in back.documents if review.path.name == CARRIED).title.startswith("Edited ")
+    if share:
+        assert {name: paths for name, (paths, _) in after.items()} == {n: p for n, (p, _) in before.items()}
+        assert [name for name in before if after[name][1] != before[name][1]] == edited
+
+
+def test_a_new_base_places_the_files_the_old_did_not_hold(
+    config: Config, monkeypatch: pytest.MonkeyPatch, parsed: list[str]
+) -> None:
+    monkeypatch.setattr(gate_snapshot, "RECORDS_PER_SECTION", 3)
+    read(config)
+    monkeypatch.setattr(gate_snapshot, "DELTA_MIN", 0)
+    monkeypatch.setattr(gate_snapshot, "DELTA_SHARE", 0.0)
+    source = config.reviews_dir / CARRIED
+    copy = config.reviews_dir / "2026-q3-east-sales-copy.yaml"
+    copy.write_text(source.read_text(encoding="utf-8").replace("id: ", "id: copy-", 1), encoding="utf-8")
+    (config.reviews_dir / CARRYING).unlink()
+    expected = read(config, cache=False)
+    same(read(config), expected)
+    _, sections = _sections_kept(config)
+    placed = [path for paths, _ in sections.values() for path in paths]
+    assert len(placed) == len(set(placed)) == len(list(config.reviews_dir.glob("*.yaml")))
+    assert not any(path.endswith(CARRYING) for path in placed)
+    parsed.clear()
+    same(read(config), expected)
+    assert not parsed

@@ -301,19 +301,22 @@ def _table_of(records: dict[str, Record]) -> list[Any]:
     list of one file's findings), which no code tells apart by identity."""
     values = list(records.values())
     # drawn at random: the files of a knowledge base may follow a pattern that a stride would keep to
-    seen = _references(random.Random(len(values)).sample(values, -(-len(values) // SAMPLE_EVERY)))
-    ids = list(map(id, seen))
-    by_id = dict(zip(ids, seen, strict=True))
-    del seen
-    table = []
-    for key, count in Counter(ids).items():
-        item = by_id[key]
-        kind = type(item)
-        # referred to by by_id, `item` and getrefcount's argument: held by three more, it is a name or a day
-        # that other records hold too (a text is held by its record and, in a run that read it, by one more)
-        if kind not in _ATOMS and (count > 1 or (kind in _NAMES and sys.getrefcount(item) > 5)):
-            table.append(item)
-    return table
+    sample = random.Random(len(values)).sample(values, -(-len(values) // SAMPLE_EVERY))
+    table: dict[int, Any] = {}
+    for start in range(0, len(sample), RECORDS_PER_SECTION):  # a section's worth of references held at once
+        seen = _references(sample[start : start + RECORDS_PER_SECTION])
+        ids = list(map(id, seen))
+        by_id = dict(zip(ids, seen, strict=True))
+        del seen
+        for key, count in Counter(ids).items():
+            item = by_id[key]
+            kind = type(item)
+            # referred to by by_id, `item` and getrefcount's argument: held by three more, it is a name or a
+            # day that other records hold too (a text is held by its record and, in a run that read it, by
+            # one more)
+            if kind not in _ATOMS and (count > 1 or (kind in _NAMES and sys.getrefcount(item) > 5)):
+                table[key] = item
+    return list(table.values())
 
 
 def _tabled(value: Any, table: Any) -> bytes:
@@ -537,8 +540,23 @@ def _kept_sections(
         }
     if "records" not in sections:
         sections = {"records": {}, **sections}
-    memo = {id(item): (place, item) for place, item in snapshot.table.copy().items()}
-    return sections, _Kept(_bytes(handle[0], snapshot.table_place)), memo
+    return sections, _Kept(_bytes(handle[0], snapshot.table_place)), _pickling_memo(snapshot.table)
+
+
+def _pickling_memo(table: Any) -> dict[int, tuple[int, Any]]:
+    """A pickler's memo (by id: place and object) for the table whose reading left the memo `table`: beside
+    each string read back the interpreter's own (the name of a field in a state dict is its class's: without
+    it, each would be written again in full), and beside the path maker the function it stands for (see
+    _Unpickler)."""
+    memo = {}
+    for place, item in table.copy().items():
+        memo[id(item)] = (place, item)
+        if type(item) is str:
+            own = sys.intern(item)
+            memo.setdefault(id(own), (place, own))
+        elif isinstance(item, functools.partial) and item.func is _path_among:
+            memo.setdefault(id(_known_path), (place, _known_path))
+    return memo
 
 
 def write_snapshot(folder: Path, key: str, snapshot: Snapshot, changed: Set[str], gone: Set[str]) -> None:

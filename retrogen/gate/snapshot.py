@@ -11,9 +11,10 @@ the last findings across files with what they were judged on. The gate decides w
 
 On disk: a base file and a delta file of what changed since the base was written, so that a run that re-read
 one review writes a few kilobytes, not the whole knowledge base again; the base is rewritten when the delta
-grows, keeping the bytes of its sections whose files did not change (see _kept_sections). Each file is sections (two pickles each: see _pickled; a base's records one pickle each, which refers
-to the base's table of what many records share: see _table_of), each with its length and CRC, and a trailer
-that names its key (the code, settings and folder it was made for) and, for a delta, the base it follows.
+grows, keeping the bytes of its sections whose files did not change (see _kept_sections). Each file is
+sections (two pickles each: see _pickled; a base's records one pickle each, which refers to the base's table
+of what many records share: see _table_of), each with its length and CRC, and a trailer that names its key
+(the code, settings and folder it was made for) and, for a delta, the base it follows.
 Anything unexpected (damage, truncation, another key, a class outside the allow-list) makes it unused: damage
 is said in a notice and the files are removed; a new one is written by the same run.
 """

@@ -234,6 +234,8 @@ def _table(handle: BinaryIO, place: tuple[int, int, int], allowed: Set[tuple[str
     unpickler = _Unpickler(stream, allowed, paths)
     if not isinstance(unpickler.load(), list) or stream.tell() != len(blob):
         raise SnapshotDamaged("a table of the wrong shape")
+    # handed on as pickle's own proxy, which each section's unpickler copies: an unpickler's memo set from a
+    # dict is left empty (Python 3.11)
     return unpickler.memo
 
 

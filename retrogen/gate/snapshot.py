@@ -11,8 +11,10 @@ the last findings across files with what they were judged on. The gate decides w
 
 On disk: a base file and a delta file of what changed since the base was written, so that a run that re-read
 one review writes a few kilobytes, not the whole knowledge base again; the base is rewritten when the delta
-grows. Each file is sections (each two pickles: see _pickled), each with its length and CRC, and a trailer
-that names its key (the code, settings and folder it was made for) and, for a delta, the base it follows.
+grows, keeping the bytes of its sections whose files did not change (see _kept_sections). Each file is
+sections (two pickles each: see _pickled; a base's records one pickle each, which refers to the base's table
+of what many records share: see _table_of), each with its length and CRC, and a trailer that names its key
+(the code, settings and folder it was made for) and, for a delta, the base it follows.
 Anything unexpected (damage, truncation, another key, a class outside the allow-list) makes it unused: damage
 is said in a notice and the files are removed; a new one is written by the same run.
 """
@@ -25,11 +27,14 @@ import functools
 import io
 import os
 import pickle
+import random
 import struct
+import sys
 import zlib
 from collections import Counter
 from collections.abc import Callable, Set
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path, PosixPath, PurePath, PurePosixPath, PureWindowsPath, WindowsPath
 from typing import Any, BinaryIO
 
@@ -41,10 +46,12 @@ DELTA_NAME = "snapshot-delta.pickle"
 MAGIC = b"retrogen snapshot 1\n"
 _TRAILER = struct.Struct("<Q")
 # The delta is folded into a new base when it holds more files than this share of the knowledge base (a
-# base costs about three seconds per 10,000 reviews to write, each section pickled twice: see _pickled; a
-# delta is read back and written again each run).
+# base costs about a second per 10,000 reviews to write; a delta is read back and written again each run).
 DELTA_SHARE = 0.05
 DELTA_MIN = 50
+# A new base keeps the old one's table and the sections of its records that did not change (see
+# _kept_sections) until more than this share of its records were pickled since the table was found.
+FRESH_SHARE = 0.25
 
 # A file's record: (display, stamp, check, document). The stamp is index.Stamp as a tuple; the check is
 # (review id, line and column of the id or None, own findings, days: see check.FileResult); the document is
@@ -52,6 +59,9 @@ DELTA_MIN = 50
 # The base's records are pickled in sections of this many: pickling one holds every object of it, and the
 # state (a dict) of each, until it is done (see _pickled); in one, that was 70 MB more at 10,000 reviews.
 RECORDS_PER_SECTION = 500
+# The base's table (see _table_of) is found in one record in this many, and kept as the section TABLE.
+SAMPLE_EVERY = 10
+TABLE = "table"
 StampTuple = tuple[int, int, int, int, bytes, int]
 Record = tuple[str, StampTuple, tuple[Any, ...], Any]
 
@@ -83,6 +93,12 @@ class Snapshot:
     # section listing where each file's facts stand in it, read when first asked for
     base_facts: tuple[BinaryIO, tuple[int, int, int]] | None = None
     allowed: Set[tuple[str, str]] = frozenset()
+    # the base's table (the memo it was read with, see _table) and where it stands, each records section's
+    # place and paths, and how many records were pickled since the table was found (see _kept_sections)
+    table: Any = None
+    table_place: tuple[int, int, int] | None = None
+    sections: dict[str, tuple[tuple[int, int, int], tuple[str, ...]]] = field(default_factory=dict)
+    fresh: int = 0
     _base_places: dict[str, tuple[int, int, int]] | None = None
 
     def fact(self, path: str) -> bytes | None:
@@ -179,22 +195,48 @@ class _PathlessUnpickler(GuardedUnpickler):
         return super().find_class(module, name)
 
 
-def _section(
-    handle: BinaryIO, place: tuple[int, int, int], allowed: Set[tuple[str, str]], paths: dict[str, Path]
-) -> Any:
-    """A section as _pickled wrote it, its bytes read in one go and their sum checked before any is unpickled."""
+def _bytes(handle: BinaryIO, place: tuple[int, int, int]) -> bytes:
+    """A section's bytes, read in one go and their sum checked before any is unpickled."""
     offset, length, crc = place
     handle.seek(offset)
     blob = handle.read(length)
     if len(blob) != length or zlib.crc32(blob) != crc:
         raise SnapshotDamaged("a section's length or sum differs")
+    return blob
+
+
+def _section(
+    handle: BinaryIO,
+    place: tuple[int, int, int],
+    allowed: Set[tuple[str, str]],
+    paths: dict[str, Path],
+    table: Any = None,
+) -> Any:
+    """A section as _write wrote it: two pickles (see _pickled), or with `table` (a base's records: the memo
+    its table was read with, see _table) one that refers to the table's objects as that memo has them."""
+    blob = _bytes(handle, place)
     stream = io.BytesIO(blob)
     unpickler = _Unpickler(stream, allowed, paths)
-    unpickler.load()  # what the value holds more than once: kept in the unpickler's memo for the value's load
+    if table is None:
+        unpickler.load()  # what the value holds more than once: kept in the unpickler's memo for the value's load
+    else:
+        unpickler.memo = table
     value = unpickler.load()
-    if stream.tell() != length:
+    if stream.tell() != len(blob):
         raise SnapshotDamaged("a section longer than its pickles")
     return value
+
+
+def _table(handle: BinaryIO, place: tuple[int, int, int], allowed: Set[tuple[str, str]], paths: dict[str, Path]) -> Any:
+    """The memo that reading a base's table left (see _table_of): what its records sections are read with."""
+    blob = _bytes(handle, place)
+    stream = io.BytesIO(blob)
+    unpickler = _Unpickler(stream, allowed, paths)
+    if not isinstance(unpickler.load(), list) or stream.tell() != len(blob):
+        raise SnapshotDamaged("a table of the wrong shape")
+    # handed on as pickle's own proxy, which each section's unpickler copies: an unpickler's memo set from a
+    # dict is left empty (Python 3.11)
+    return unpickler.memo
 
 
 class _Discard:
@@ -204,6 +246,29 @@ class _Discard:
 
 # What the pickler writes in full wherever it stands, never remembered in its memo.
 _ATOMS = (type(None), bool, int, float)
+# What a sample's record may share with the others (see _table_of).
+_NAMES = (str, date)
+
+
+def _references(value: Any) -> list[Any]:
+    """Every object that pickling `value` refers to, once for each reference."""
+    seen: list[Any] = []
+    counting = pickle.Pickler(_Discard(), pickle.HIGHEST_PROTOCOL)
+    counting.dispatch_table = _DISPATCH
+    # called on every reference the pickle makes, before its memo is looked at: a call of C that returns None
+    # (not persistent); `seen` keeps each object alive, so that no two of them share an id
+    counting.persistent_id = seen.append  # type: ignore[method-assign]
+    counting.dump(value)
+    return seen
+
+
+def _held_more_than_once(value: Any) -> list[Any]:
+    """The objects that pickling `value` refers to more than once, but for those written in full wherever
+    they stand (_ATOMS)."""
+    seen = _references(value)
+    ids = list(map(id, seen))
+    by_id = dict(zip(ids, seen, strict=True))
+    return [by_id[key] for key, count in Counter(ids).items() if count > 1 and type(by_id[key]) not in _ATOMS]
 
 
 def _pickled(value: Any) -> bytes:
@@ -215,23 +280,55 @@ def _pickled(value: Any) -> bytes:
     each made, remembered and then freed together at the end, for a hundred thousand objects that are
     referred to again (the field names, a team's name, a day). Reading a section without them took a third
     less time, and holds less at once."""
-    seen: list[Any] = []
-    counting = pickle.Pickler(_Discard(), pickle.HIGHEST_PROTOCOL)
-    counting.dispatch_table = _DISPATCH
-    # called on every reference the pickle makes, before its memo is looked at: a call of C that returns None
-    # (not persistent); `seen` keeps each object alive, so that no two of them share an id
-    counting.persistent_id = seen.append  # type: ignore[method-assign]
-    counting.dump(value)
-    ids = list(map(id, seen))
-    by_id = dict(zip(ids, seen, strict=True))
-    shared = [by_id[key] for key, count in Counter(ids).items() if count > 1 and type(by_id[key]) not in _ATOMS]
-    del seen, ids, by_id
+    shared = _held_more_than_once(value)
     stream = io.BytesIO()
     pickler = pickle.Pickler(stream, pickle.HIGHEST_PROTOCOL)
     pickler.dispatch_table = _DISPATCH
     pickler.dump(shared)
     # No memo from here on: what was remembered above is still referred to (the pickler looks at its memo
     # before it writes an object), the rest is referred to once and written where it stands.
+    pickler.fast = True
+    pickler.dump(value)
+    return stream.getvalue()
+
+
+def _table_of(records: dict[str, Record]) -> list[Any]:
+    """A base's table: the objects that one record in SAMPLE_EVERY, taken together, refers to more than
+    once (a field's name, a class, a status), and the names and days among them that something besides is
+    holding (the other reviews of a team, an owner's other actions).
+
+    Finding them in every record, as _pickled does, took three times as long as pickling the records (each
+    of the millions of references counted): a sample finds the objects that many records share, which are
+    what makes a section smaller and quicker to read, once for the whole base. One it misses is written
+    again wherever it stands: records are values (strings, numbers, days, tuples, frozen dataclasses, a
+    list of one file's findings), which no code tells apart by identity."""
+    values = list(records.values())
+    # drawn at random: the files of a knowledge base may follow a pattern that a stride would keep to
+    sample = random.Random(len(values)).sample(values, -(-len(values) // SAMPLE_EVERY))
+    table: dict[int, Any] = {}
+    for start in range(0, len(sample), RECORDS_PER_SECTION):  # a section's worth of references held at once
+        seen = _references(sample[start : start + RECORDS_PER_SECTION])
+        ids = list(map(id, seen))
+        by_id = dict(zip(ids, seen, strict=True))
+        del seen
+        for key, count in Counter(ids).items():
+            item = by_id[key]
+            kind = type(item)
+            # referred to by by_id, `item` and getrefcount's argument: held by three more, it is a name or a
+            # day that other records hold too (a text is held by its record and, in a run that read it, by
+            # one more)
+            if kind not in _ATOMS and (count > 1 or (kind in _NAMES and sys.getrefcount(item) > 5)):
+                table[key] = item
+    return list(table.values())
+
+
+def _tabled(value: Any, table: Any) -> bytes:
+    """`value` pickled with no memo but the one its base's table was pickled with (`table`, see _write):
+    its references to the table's objects are to their places in that memo, which the reader's is too."""
+    stream = io.BytesIO()
+    pickler = pickle.Pickler(stream, pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _DISPATCH
+    pickler.memo = table
     pickler.fast = True
     pickler.dump(value)
     return stream.getvalue()
@@ -276,11 +373,14 @@ def _read_open(
     if trailer.get("key") != key:
         return None
     places: dict[str, tuple[int, int, int]] = trailer["sections"]
+    table = None if TABLE not in places else _table(handle, places[TABLE], allowed, paths)
     values = {
-        name: _section(handle, place, allowed, paths)
+        name: _section(handle, place, allowed, paths, table if name.startswith("records") else None)
         for name, place in places.items()
-        if not (lazy and name == "facts")
+        if name != TABLE and not (lazy and name == "facts")
     }
+    if table is not None:
+        values[TABLE] = table
     return {**trailer, **values}, places
 
 
@@ -299,6 +399,11 @@ def read_snapshot(folder: Path, key: str, allowed: Set[tuple[str, str]], paths: 
         records, token = base.get("records"), base.get("token")
         if not isinstance(records, dict) or not isinstance(token, str) or "facts" not in places:
             raise SnapshotDamaged("a base of the wrong shape")
+        if TABLE in places:
+            snapshot.table, snapshot.table_place, snapshot.fresh = base[TABLE], places[TABLE], base.get("fresh", 0)
+            snapshot.sections = {
+                name: (place, tuple(base[name])) for name, place in places.items() if name.startswith("records")
+            }
         for name in places:
             if name.startswith("records."):
                 more = base[name]
@@ -338,23 +443,54 @@ def remove_snapshot(folder: Path) -> None:
             (folder / name).unlink()
 
 
+@dataclass(frozen=True)
+class _Kept:
+    """A section's bytes as the base being replaced holds them, written again as they are."""
+
+    blob: bytes
+
+
 def _write(
-    path: Path, trailer: dict[str, Any], sections: dict[str, Any], blobs: dict[str, bytes] | None = None
+    path: Path,
+    trailer: dict[str, Any],
+    sections: dict[str, Any],
+    blobs: dict[str, bytes] | None = None,
+    table: list[Any] | _Kept | None = None,
+    memo: dict[int, tuple[int, Any]] | None = None,
 ) -> None:
-    """One file of the snapshot: MAGIC, the sections pickled, and the trailer. `blobs` (a base's facts): each
-    written as it is, so that one can be read without the others, and where each stands as section "facts"."""
+    """One file of the snapshot: MAGIC, the sections pickled (or _Kept), and the trailer. `blobs` (a base's
+    facts): each written as it is, so that one can be read without the others, and where each stands as
+    section "facts". `table` (a base's: see _table_of): written first, and the records sections refer to it
+    (see _tabled); a _Kept table comes with the `memo` that pickling it made (by id: place and object)."""
 
     def write(handle: BinaryIO) -> None:
         handle.write(MAGIC)
         places = {}
 
-        def dump(name: str, value: Any) -> None:
-            blob = _pickled(value)
+        def put(name: str, blob: bytes) -> None:
             places[name] = (handle.tell(), len(blob), zlib.crc32(blob))
             handle.write(blob)
 
+        def dump(name: str, value: Any) -> None:
+            put(name, _pickled(value))
+
+        pickler_memo: Any = memo
+        if isinstance(table, _Kept):
+            put(TABLE, table.blob)
+        elif table is not None:  # pickled with a memo, which the records sections are then pickled with
+            stream = io.BytesIO()
+            pickler = pickle.Pickler(stream, pickle.HIGHEST_PROTOCOL)
+            pickler.dispatch_table = _DISPATCH
+            pickler.dump(table)
+            put(TABLE, stream.getvalue())
+            pickler_memo = pickler.memo
         for name, value in sections.items():
-            dump(name, value)
+            if isinstance(value, _Kept):
+                put(name, value.blob)
+            elif pickler_memo is not None and name.startswith("records"):
+                put(name, _tabled(value, pickler_memo))
+            else:
+                dump(name, value)
         if blobs is not None:
             stand = {}
             for name, blob in blobs.items():
@@ -377,6 +513,55 @@ def _record_sections(records: dict[str, Record]) -> dict[str, dict[str, Record]]
     }
 
 
+def _kept_sections(
+    snapshot: Snapshot, in_delta: Set[str], removed: Set[str]
+) -> tuple[dict[str, Any], _Kept, dict[int, tuple[int, Any]]] | None:
+    """The records sections of a new base that keeps the old one's table: the old sections none of whose
+    files changed or went, as their bytes (_Kept); the others pickled again, against the old table, without
+    those that went; the files the old base did not hold in new sections after them. None when the base is
+    to be written whole: it has no table, or more than FRESH_SHARE of its records were pickled since its
+    table was found (what they share and it does not hold is written where it stands)."""
+    records, handle = snapshot.records, snapshot.base_facts
+    fresh = snapshot.fresh + len(in_delta)
+    if snapshot.table is None or snapshot.table_place is None or handle is None or fresh > FRESH_SHARE * len(records):
+        return None
+    touched = in_delta | removed
+    sections: dict[str, Any] = {}
+    placed: set[str] = set()
+    for name, (place, paths) in snapshot.sections.items():
+        placed.update(paths)
+        if touched.isdisjoint(paths):
+            sections[name] = _Kept(_bytes(handle[0], place))
+        elif any(path in records for path in paths) or name == "records":
+            sections[name] = {path: records[path] for path in paths if path in records}
+    new = [path for path in records if path not in placed]
+    numbers = [int(name.partition(".")[2] or 0) for name in sections]
+    start = max(numbers, default=-1) + 1
+    for number, begin in enumerate(range(0, len(new), RECORDS_PER_SECTION), start):
+        sections[f"records.{number}" if number else "records"] = {
+            path: records[path] for path in new[begin : begin + RECORDS_PER_SECTION]
+        }
+    if "records" not in sections:
+        sections = {"records": {}, **sections}
+    return sections, _Kept(_bytes(handle[0], snapshot.table_place)), _pickling_memo(snapshot.table)
+
+
+def _pickling_memo(table: Any) -> dict[int, tuple[int, Any]]:
+    """A pickler's memo (by id: place and object) for the table whose reading left the memo `table`: beside
+    each string read back the interpreter's own (the name of a field in a state dict is its class's: without
+    it, each would be written again in full), and beside the path maker the function it stands for (see
+    _Unpickler)."""
+    memo = {}
+    for place, item in table.copy().items():
+        memo[id(item)] = (place, item)
+        if type(item) is str:
+            own = sys.intern(item)
+            memo.setdefault(id(own), (place, own))
+        elif isinstance(item, functools.partial) and item.func is _path_among:
+            memo.setdefault(id(_known_path), (place, _known_path))
+    return memo
+
+
 def write_snapshot(folder: Path, key: str, snapshot: Snapshot, changed: Set[str], gone: Set[str]) -> None:
     """Keep `snapshot` (whose `records` are the knowledge base now): the `changed` and `gone` paths in the
     delta, or everything in a new base when there is none or the delta would grow too large. An error
@@ -388,12 +573,26 @@ def write_snapshot(folder: Path, key: str, snapshot: Snapshot, changed: Set[str]
         if not snapshot.token or len(in_delta) + len(removed) > limit:
             token = os.urandom(8).hex()
             facts = snapshot.all_facts()
-            _write(
-                folder / BASE_NAME,
-                {"key": key, "token": token},
-                {**_record_sections(snapshot.records), "cross": snapshot.cross},
-                {path: facts[path] for path in snapshot.records if path in facts},
-            )
+            blobs = {path: facts[path] for path in snapshot.records if path in facts}
+            kept = _kept_sections(snapshot, in_delta, removed)
+            if kept is None:
+                _write(
+                    folder / BASE_NAME,
+                    {"key": key, "token": token},
+                    {**_record_sections(snapshot.records), "cross": snapshot.cross},
+                    blobs,
+                    _table_of(snapshot.records),
+                )
+            else:
+                sections, table, memo = kept
+                _write(
+                    folder / BASE_NAME,
+                    {"key": key, "token": token, "fresh": snapshot.fresh + len(in_delta)},
+                    {**sections, "cross": snapshot.cross},
+                    blobs,
+                    table,
+                    memo,
+                )
             with contextlib.suppress(OSError):
                 (folder / DELTA_NAME).unlink()
             return

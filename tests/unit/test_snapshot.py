@@ -517,3 +517,169 @@ def test_a_warm_read_makes_each_reviews_path_once(config: Config, monkeypatch: p
     assert len(made) == len(reading.documents) > 1
     kept_results = {str(result.path): result.path for result in reading.check.files}
     assert all(review.path is kept_results[str(path)] for path, review in reading.documents)
+
+
+def _records_read_back(config: Config) -> dict[str, Any]:
+    found = gate_snapshot._read_file(kept(config), _key(config), ReviewBuilder.snapshot_classes, {})
+    assert found is not None
+    values, places = found[0], found[1]
+    return {name: values[name] for name in places if name.startswith("records")}
+
+
+def test_a_bases_records_refer_to_one_table_of_what_many_share(
+    config: Config, monkeypatch: pytest.MonkeyPatch, parsed: list[str]
+) -> None:
+    """A base's records are pickled without a memo, referring to one table per base of what many records
+    hold (issue 21: finding that in every reference of every section took three times as long as writing
+    the records): what the table holds is one object in every section read back."""
+    monkeypatch.setattr(gate_snapshot, "RECORDS_PER_SECTION", 3)
+    monkeypatch.setattr(gate_snapshot, "SAMPLE_EVERY", 1)  # every record sampled: the table is all they share
+    expected = read(config, cache=False)
+    read(config)
+    blob = kept(config).read_bytes()
+    found = gate_snapshot._read_file(kept(config), _key(config), ReviewBuilder.snapshot_classes, {})
+    assert found is not None
+    places = found[1]
+    assert next(iter(places)) == gate_snapshot.TABLE
+    for name, (offset, length, _) in places.items():
+        if name.startswith("records"):  # one pickle, remembering nothing
+            ops = list(pickletools.genops(blob[offset : offset + length]))
+            assert ops[-1][0].name == "STOP" and ops[-1][2] == length - 1
+            assert not [op for op, _, _ in ops if op.name in _MEMO_OPS]
+    sections = _records_read_back(config)
+    kinds = [record[3].kind for section in sections.values() for record in section.values()]
+    periodic = [kind for kind in kinds if kind == "periodic"]
+    assert len(periodic) > 1 and all(kind is periodic[0] for kind in periodic)  # across sections
+    parsed.clear()
+    same(read(config), expected)
+    assert not parsed
+
+
+def test_what_the_table_leaves_out_is_written_where_it_stands(
+    config: Config, monkeypatch: pytest.MonkeyPatch, parsed: list[str]
+) -> None:
+    """The table is found in a sample of the records: what the sample does not show shared is written again
+    wherever it stands, and read back equal."""
+    monkeypatch.setattr(gate_snapshot, "RECORDS_PER_SECTION", 3)
+    monkeypatch.setattr(gate_snapshot, "SAMPLE_EVERY", 1000)  # one record sampled
+    counted: list[int] = []
+    references = gate_snapshot._references
+
+    def counting(value: Any) -> list[Any]:
+        seen = references(value)
+        counted.append(sum(isinstance(item, Review) for item in seen))
+        return seen
+
+    monkeypatch.setattr(gate_snapshot, "_references", counting)
+    expected = read(config, cache=False)
+    read(config)
+    assert sum(counted) == 1  # the base's records were counted in the sample alone
+    parsed.clear()
+    same(read(config), expected)
+    assert not parsed
+    sections = _records_read_back(config)
+    teams = [record[3].team for section in sections.values() for record in section.values()]
+    east = [team for team in teams if team == "华东销售部"]
+    assert len(east) > 1 and len({id(team) for team in east}) > 1  # not in the table: one each
+
+
+@pytest.mark.parametrize("where", ["flipped", "not a list"])
+def test_a_damaged_table_is_rebuilt_with_a_notice(config: Config, parsed: list[str], where: str) -> None:
+    expected = read(config, cache=False)
+    read(config)
+    found = gate_snapshot._read_file(kept(config), _key(config), ReviewBuilder.snapshot_classes, {})
+    assert found is not None
+    if where == "flipped":
+        offset, length, _ = found[1][gate_snapshot.TABLE]
+        data = bytearray(kept(config).read_bytes())
+        data[offset + length // 2] ^= 0xFF
+        kept(config).write_bytes(bytes(data))
+    else:
+        trailer = found[0]
+        records = {name: trailer[name] for name in found[1] if name.startswith("records")}
+        gate_snapshot._write(
+            kept(config),
+            {"key": trailer["key"], "token": trailer["token"]},
+            {**records, "cross": trailer["cross"]},
+            {},
+            {"not": "a list"},  # type: ignore[arg-type]
+        )
+    damaged = read(config)
+    same(damaged, expected)
+    assert damaged.check.notices and "rebuilding it" in damaged.check.notices[0]
+    parsed.clear()
+    rebuilt = read(config)
+    same(rebuilt, expected)
+    assert not rebuilt.check.notices and not parsed
+
+
+def _sections_kept(config: Config) -> tuple[dict[str, Any], dict[str, tuple[tuple[str, ...], bytes]]]:
+    """The base's trailer, and each records section's paths and bytes."""
+    found = gate_snapshot._read_file(kept(config), _key(config), ReviewBuilder.snapshot_classes, {})
+    assert found is not None
+    values, places = found[0], found[1]
+    blob = kept(config).read_bytes()
+    return values, {
+        name: (tuple(values[name]), blob[offset : offset + length])
+        for name, (offset, length, _) in places.items()
+        if name.startswith("records")
+    }
+
+
+@pytest.mark.parametrize("share", [0.25, 0.0])
+def test_a_new_base_keeps_the_sections_of_the_old_whose_files_did_not_change(
+    config: Config, monkeypatch: pytest.MonkeyPatch, parsed: list[str], share: float
+) -> None:
+    """A delta folded into a new base: the old base's table and the bytes of each records section none of
+    whose files changed are kept, the others pickled again (issue 21), until more than FRESH_SHARE of the
+    records were pickled against a table that did not sample them; then the base is written whole."""
+    monkeypatch.setattr(gate_snapshot, "RECORDS_PER_SECTION", 3)
+    monkeypatch.setattr(gate_snapshot, "FRESH_SHARE", share)
+    monkeypatch.setattr(gate_index, "RACY_NS", 0)  # the files just copied are not stamped again
+    read(config)
+    _, before = _sections_kept(config)
+    monkeypatch.setattr(gate_snapshot, "DELTA_MIN", 0)
+    monkeypatch.setattr(gate_snapshot, "DELTA_SHARE", 0.0)
+    edit(config.reviews_dir / CARRIED, "title: ", "title: Edited ")
+    expected = read(config, cache=False)
+    same(read(config), expected)
+    assert not kept(config, DELTA_NAME).exists()  # folded
+    trailer, after = _sections_kept(config)
+    assert trailer.get("fresh", 0) == (1 if share else 0)
+    edited = [name for name, (paths, _) in before.items() if any(path.endswith(CARRIED) for path in paths)]
+    assert len(edited) == 1 and len(before) > 2
+    parsed.clear()
+    folded = kept(config).read_bytes()
+    back = read(config)
+    same(back, expected)
+    # a section wrongly kept would hold the record before the edit: its stamp would send the file to the
+    # index again, and the snapshot would be written again
+    assert not parsed and kept(config).read_bytes() == folded and not kept(config, DELTA_NAME).exists()
+    assert next(review for _, review in back.documents if review.path.name == CARRIED).title.startswith("Edited ")
+    if share:
+        assert {name: paths for name, (paths, _) in after.items()} == {n: p for n, (p, _) in before.items()}
+        assert [name for name in before if after[name][1] != before[name][1]] == edited
+        # pickled again against the table read back: a field's name is still the table's, not written again
+        assert len(after[edited[0]][1]) < len(before[edited[0]][1]) + 50
+
+
+def test_a_new_base_places_the_files_the_old_did_not_hold(
+    config: Config, monkeypatch: pytest.MonkeyPatch, parsed: list[str]
+) -> None:
+    monkeypatch.setattr(gate_snapshot, "RECORDS_PER_SECTION", 3)
+    read(config)
+    monkeypatch.setattr(gate_snapshot, "DELTA_MIN", 0)
+    monkeypatch.setattr(gate_snapshot, "DELTA_SHARE", 0.0)
+    source = config.reviews_dir / CARRIED
+    copy = config.reviews_dir / "2026-q3-east-sales-copy.yaml"
+    copy.write_text(source.read_text(encoding="utf-8").replace("id: ", "id: copy-", 1), encoding="utf-8")
+    (config.reviews_dir / CARRYING).unlink()
+    expected = read(config, cache=False)
+    same(read(config), expected)
+    _, sections = _sections_kept(config)
+    placed = [path for paths, _ in sections.values() for path in paths]
+    assert len(placed) == len(set(placed)) == len(list(config.reviews_dir.glob("*.yaml")))
+    assert not any(path.endswith(CARRYING) for path in placed)
+    parsed.clear()
+    same(read(config), expected)
+    assert not parsed

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from retrogen.core.bulk import collector_paused
 from retrogen.core.errors import BuildError
 from retrogen.core.files import cannot_write
 from retrogen.engine.analysis import Analysis, analysis_of
@@ -77,10 +80,14 @@ def generate(
     progress(f"generating the pages of {plural(count, 'review')}")
     editor = editor_files(config, analysis.knowledge_base.reviews) if config.settings.editor == EDITOR_DECAP else {}
     if memo is None:
-        pages = build_pages(analysis, config)
-        report.notices += analysis.cache_notices  # the related index's, once the pages asked for it
-        progress("writing each review's report (.docx)")
-        files: dict[str, Content] = {**pages, **review_reports(analysis), **editor}
+        # Every page and report of the site is made with the collector off: their rows, Jinja's contexts and
+        # the reports' blocks are many small objects and no garbage, and its passes over the analysis while
+        # they were made were a tenth of their time (6 s of 55 at 3,000 reviews).
+        with collector_paused():
+            pages = build_pages(analysis, config)
+            report.notices += analysis.cache_notices  # the related index's, once the pages asked for it
+            progress("writing each review's report (.docx)")
+            files: dict[str, Content] = {**pages, **review_reports(analysis), **editor}
     else:
         memo.begin(config.generated_dir, (config, today, use_git))
         files = {**_regenerated(analysis, config, memo, editor), **editor}
@@ -214,6 +221,20 @@ def unindent_pages(site_dir: Path) -> int:
     return saved
 
 
+@contextmanager
+def _frozen_before_mkdocs() -> Iterator[None]:
+    """What the pages were made from let go, and what is left (the modules of pandas, numpy, jieba… that a
+    bare `mkdocs build` has not) frozen while MkDocs builds: the collector's full passes during MkDocs walk
+    only what MkDocs makes. Everything unfrozen after (a process may build again, and nothing it let go may
+    stay frozen)."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def build_site(
     config: Config,
     today: date,
@@ -242,7 +263,7 @@ def build_site(
             )
             if not report.ok:
                 return report
-            with replacing(target) as fresh:
+            with replacing(target) as fresh, _frozen_before_mkdocs():
                 progress("building the site with MkDocs")
                 run_mkdocs(config, fresh, strict=strict)
                 report.search_index_bytes = shrink_search_index(fresh)

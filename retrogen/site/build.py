@@ -9,7 +9,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -263,6 +263,9 @@ def build_site(
             )
             if not report.ok:
                 return report
+            # What the checks across reviews read of each review (its facts and tags) is of no more use once the
+            # pages are written, and MkDocs holds every page: let go, its findings kept.
+            report.check.files = [replace(file, facts=None, tags=[]) for file in report.check.files]
             with replacing(target) as fresh, _frozen_before_mkdocs():
                 progress("building the site with MkDocs")
                 run_mkdocs(config, fresh, strict=strict)

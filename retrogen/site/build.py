@@ -80,8 +80,8 @@ def generate(
     editor = editor_files(config, analysis.knowledge_base.reviews) if config.settings.editor == EDITOR_DECAP else {}
     if memo is None:
         # Every page and report of the site is made with the analysis frozen: the collector's passes over it
-        # while they were made were a tenth of their time (6 s of 55 at 3,000 reviews), and with the
-        # collector off instead what they leave in cycles piled up (a fifth more memory).
+        # while they were made were an eighth of their time (8 s of 64 at 3,000 reviews). With the collector
+        # off instead, what they leave in cycles piled up (a fifth more memory at 3,000 reviews).
         with _frozen():
             pages = build_pages(analysis, config)
             report.notices += analysis.cache_notices  # the related index's, once the pages asked for it

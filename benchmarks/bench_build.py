@@ -2,6 +2,10 @@
 saving a review to seeing it under `retrogen serve`.
 
     python3 benchmarks/bench_build.py [--sizes 1000 10000] [--serve-size 1000] [--serve-edits 3]
+    python3 benchmarks/bench_build.py --sizes 1000 3000 --serve-size 0 --repeat 2 --baseline /path/to/other/checkout
+
+With --baseline each build runs twice in turns, the other checkout's first (PYTHONPATH, its own bytecode
+folder), and the pages both generated are compared: they must be the same bytes.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_check import knowledge_base, measure
+from bench_check import cpu_and_peak, knowledge_base, measure
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
@@ -70,6 +74,39 @@ def bench_build(size: int) -> None:
         flush=True,
     )
     shutil.rmtree(folder / "plain", ignore_errors=True)
+
+
+def generated_files(folder: Path) -> dict[str, bytes]:
+    """The pages and reports a build generated (docs_dir), by path: what must not change between checkouts."""
+    docs = folder / ".retrogen" / "docs"
+    return {p.relative_to(docs).as_posix(): p.read_bytes() for p in sorted(docs.rglob("*")) if p.is_file()}
+
+
+def bench_against(size: int, baseline: Path) -> None:
+    """retrogen build of `baseline` (another checkout), then of this one, each cold, then a plain mkdocs build
+    of the pages: CPU seconds of each and their ratios to the plain build."""
+    folder = prepare(size)
+    os.chdir(folder)
+    command = [sys.executable, "-m", "retrogen", "build", "--no-git", "--today", "2030-01-01", "-q"]
+    cpu, pages = {}, {}
+    for name, checkout in (("baseline", baseline), ("this", ROOT)):
+        shutil.rmtree(folder / ".retrogen", ignore_errors=True)
+        env = {
+            **ENV,
+            "PYTHONPATH": str(checkout),
+            "PYTHONPYCACHEPREFIX": str(ROOT / "benchmarks" / "out" / f"pyc-{name}"),
+        }
+        cpu[name], peak = cpu_and_peak(command, folder, env)
+        pages[name] = generated_files(folder)
+        print(f"  {name}: {cpu[name]:.1f} s CPU, peak {peak / 2**20:,.0f} MiB", flush=True)
+    plain_cpu, _ = cpu_and_peak([sys.executable, "-m", "mkdocs", "build", "-q", "--site-dir", "plain"], folder, ENV)
+    shutil.rmtree(folder / "plain", ignore_errors=True)
+    same = "same pages" if pages["baseline"] == pages["this"] else "PAGES DIFFER"
+    print(
+        f"| {size:,} | {cpu['baseline']:.1f} s ({cpu['baseline'] / plain_cpu:.3f}x) | {cpu['this']:.1f} s "
+        f"({cpu['this'] / plain_cpu:.3f}x) | {plain_cpu:.1f} s | {same} |",
+        flush=True,
+    )
 
 
 def process_cpu(pid: int) -> float:
@@ -167,12 +204,22 @@ def main() -> None:
         action="store_true",
         help="each save changes a KPI's actual as well: the site-wide pages must be made again",
     )
+    parser.add_argument(
+        "--baseline", type=Path, metavar="CHECKOUT", help="build with another checkout too, in turns (CPU s)"
+    )
     args = parser.parse_args()
-    print("| reviews | retrogen build | peak | plain mkdocs build | peak | ratio | site | search index |")
-    print("|---|---|---|---|---|---|---|---|")
+    if args.baseline:
+        print("| reviews | baseline build (CPU, ratio) | this build (CPU, ratio) | plain mkdocs build | pages |")
+        print("|---|---|---|---|---|")
+    else:
+        print("| reviews | retrogen build | peak | plain mkdocs build | peak | ratio | site | search index |")
+        print("|---|---|---|---|---|---|---|---|")
     for size in args.sizes:
         for _ in range(args.repeat):
-            bench_build(size)
+            if args.baseline:
+                bench_against(size, args.baseline.resolve())
+            else:
+                bench_build(size)
     if args.serve_size:
         bench_serve(args.serve_size, args.serve_edits, args.serve_gap, figure=args.serve_figure)
 

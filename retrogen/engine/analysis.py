@@ -556,6 +556,15 @@ class Analysis:
             review_id, limit=limit, threshold=RELATED_THRESHOLD, per_review=RELATED_PER_REVIEW
         )
 
+    def related_to_each(self, review_ids: Sequence[str]) -> dict[str, list[Match]]:
+        """related_to of each of `review_ids`, worked out together (RelatedIndex.like_reviews): a site's pages
+        ask for every review's."""
+        from retrogen.engine.related import RELATED_THRESHOLD
+
+        return self.related.like_reviews(
+            review_ids, limit=RELATED_ON_A_PAGE, threshold=RELATED_THRESHOLD, per_review=RELATED_PER_REVIEW
+        )
+
 
 def analyse(
     config: Config, today: date, *, use_git: bool = True, jobs: int | None = None, cache: bool = True

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -77,10 +79,14 @@ def generate(
     progress(f"generating the pages of {plural(count, 'review')}")
     editor = editor_files(config, analysis.knowledge_base.reviews) if config.settings.editor == EDITOR_DECAP else {}
     if memo is None:
-        pages = build_pages(analysis, config)
-        report.notices += analysis.cache_notices  # the related index's, once the pages asked for it
-        progress("writing each review's report (.docx)")
-        files: dict[str, Content] = {**pages, **review_reports(analysis), **editor}
+        # Every page and report of the site is made with the analysis frozen: the collector's passes over it
+        # while they were made were an eighth of their time (8 s of 64 at 3,000 reviews). With the collector
+        # off instead, what they leave in cycles piled up (a fifth more memory at 3,000 reviews).
+        with _frozen():
+            pages = build_pages(analysis, config)
+            report.notices += analysis.cache_notices  # the related index's, once the pages asked for it
+            progress("writing each review's report (.docx)")
+            files: dict[str, Content] = {**pages, **review_reports(analysis), **editor}
     else:
         memo.begin(config.generated_dir, (config, today, use_git))
         files = {**_regenerated(analysis, config, memo, editor), **editor}
@@ -214,6 +220,26 @@ def unindent_pages(site_dir: Path) -> int:
     return saved
 
 
+@contextmanager
+def _frozen() -> Iterator[None]:
+    """Every object alive now frozen for the block, so that the collector's full passes walk only what the
+    block makes; everything unfrozen after (a process may build again, and nothing let go may stay frozen)."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+@contextmanager
+def _frozen_before_mkdocs() -> Iterator[None]:
+    """What the pages were made from let go, and what is left (the modules of pandas, numpy, jieba… that a
+    bare `mkdocs build` has not) frozen while MkDocs builds (_frozen)."""
+    gc.collect()
+    with _frozen():
+        yield
+
+
 def build_site(
     config: Config,
     today: date,
@@ -242,7 +268,10 @@ def build_site(
             )
             if not report.ok:
                 return report
-            with replacing(target) as fresh:
+            # What the checks across reviews read of each review (its facts and tags) is of no more use once the
+            # pages are written, and MkDocs holds every page: let go, its findings kept.
+            report.check.files = [replace(file, facts=None, tags=[]) for file in report.check.files]
+            with replacing(target) as fresh, _frozen_before_mkdocs():
                 progress("building the site with MkDocs")
                 run_mkdocs(config, fresh, strict=strict)
                 report.search_index_bytes = shrink_search_index(fresh)

@@ -196,11 +196,15 @@ def _fmt(value: float, *, percent: bool) -> str:
     return numbers.percent(value) if percent else numbers.number(value)
 
 
+# The same labels (a funnel's stages, a team's metrics, the periods) are measured and cut on chart after chart,
+# a Chinese one character by character: measured once per process (a tenth of the charts' time at 3,000 reviews).
+@lru_cache(maxsize=16384)
 def text_width(text: str, font: float) -> float:
     """How wide `text` is drawn, a little over rather than under: Latin about 0.6 em, Chinese 1.2 em."""
     return columns(text) * font * 0.6
 
 
+@lru_cache(maxsize=4096)
 def _cut(text: str, limit: float, font: float, characters: int = MAX_LABEL) -> tuple[str, str]:
     """`text` cut with an ellipsis to fit `limit` units and `characters`, and its full text when cut."""
     if text_width(text, font) <= limit and len(text) <= characters:

@@ -277,18 +277,18 @@ class SiteBuilder:
 
     @cached_property
     def _related(self) -> dict[str, list[Match]] | None:
-        """With `serve`'s memo: every review's related lessons, kept from the last regeneration when nothing
-        the related index reads changed (an edit of an objective, an action, a figure): the index is not built
-        again, nor asked a thousand times (0.7 s at 1,000 reviews). Any change of what it reads (a lesson, a
-        title) moves every item's weight, so then all are asked again. The configuration (the glossary) is
-        in every page's setting (PageMemo.begin)."""
-        if self.memo is None:
-            return None
+        """Every review's related lessons, asked of the index together (Analysis.related_to_each). With
+        `serve`'s memo, kept from the last regeneration when nothing the related index reads changed (an edit
+        of an objective, an action, a figure): the index is not built again, nor asked again (0.7 s at 1,000
+        reviews). Any change of what it reads (a lesson, a title) moves every item's weight, so then all are
+        asked again. The configuration (the glossary) is in every page's setting (PageMemo.begin)."""
         reviews = self.analysis.knowledge_base.reviews
+        if self.memo is None:  # a whole site: every review's, asked of the index together
+            return None if self.only is not None else self.analysis.related_to_each([r.id for r in reviews])
         read = [
             (r.id, [p.id for p in r.problems], [lesson.id for lesson in r.lessons], indexed_fields(r)) for r in reviews
         ]
-        return self.memo.value("related", read, lambda: {r.id: self.analysis.related_to(r.id) for r in reviews})
+        return self.memo.value("related", read, lambda: self.analysis.related_to_each([r.id for r in reviews]))
 
     # --- knowledge-base pages ---------------------------------------------------------------------
     def _notices(self) -> list[str]:

@@ -216,13 +216,13 @@ def test_related_lessons_are_asked_again_only_when_what_the_index_reads_changes(
     knowledge_base: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     asked: list[str] = []
-    related_to = Analysis.related_to
+    related_to_each = Analysis.related_to_each
 
-    def asking(analysis: Analysis, review_id: str, *args: Any) -> Any:
-        asked.append(review_id)
-        return related_to(analysis, review_id, *args)
+    def asking(analysis: Analysis, review_ids: Any) -> Any:
+        asked.extend(review_ids)
+        return related_to_each(analysis, review_ids)
 
-    monkeypatch.setattr(Analysis, "related_to", asking)
+    monkeypatch.setattr(Analysis, "related_to_each", asking)
     regenerator = Regenerator(load_config(knowledge_base / "mkdocs.yml"), TODAY, use_git=False)
     assert regenerator.regenerate().ok
     every = sorted(asked)

@@ -3,6 +3,7 @@ before writing anything. MkDocs is replaced by a stand-in except in the one test
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import signal
@@ -15,6 +16,9 @@ import pytest
 
 import retrogen.site.build
 from retrogen.core.errors import BuildError
+from retrogen.engine.analysis import Analysis
+from retrogen.engine.model import KnowledgeBase
+from retrogen.gate.loop_checks import ReviewFacts
 from retrogen.site.output import MARKER
 
 from ..cli.test_check_and_new import run
@@ -48,6 +52,30 @@ def built_into(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
 
     monkeypatch.setattr(retrogen.site.build, "run_mkdocs", fake_mkdocs)
     return folders
+
+
+def test_what_the_pages_were_made_from_is_frozen_while_mkdocs_builds_and_thawed_after(
+    knowledge_base: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MkDocs' collector passes skip what was there before it (the analysis let go first), and a process that
+    builds again (serve, tests, an API user) is left with nothing frozen."""
+    seen: list[tuple[int, bool]] = []
+    left: list[object] = []
+
+    def fake_mkdocs(config: object, site_dir: Path, strict: bool = False) -> None:
+        seen.append((gc.get_freeze_count(), gc.isenabled()))
+        gc.unfreeze()  # frozen objects are not listed
+        left.extend(o for o in gc.get_objects() if isinstance(o, (Analysis, KnowledgeBase, ReviewFacts)))
+        gc.freeze()
+        (site_dir / "index.html").write_text("built")
+
+    monkeypatch.setattr(retrogen.site.build, "run_mkdocs", fake_mkdocs)
+    gc.unfreeze()  # whatever a command run earlier in this process froze
+    code, out = run(*BUILD, cwd=knowledge_base)
+    assert code == 0, out
+    assert len(seen) == 1 and seen[0][0] > 0 and seen[0][1] == gc.isenabled()
+    assert gc.get_freeze_count() == 0
+    assert left == []  # the analysis, the reviews and what the checks read of them, let go before MkDocs
 
 
 @pytest.mark.parametrize(

@@ -121,3 +121,43 @@ def test_the_glossary_joins_a_chinese_and_an_english_item_that_share_no_word() -
     assert [m.review for m in RelatedIndex(reviews).like_review("query")] == ["english"]
     no_glossary = RelatedIndex(reviews, Glossary())
     assert no_glossary.like_review("query") == []
+
+
+def _many_alike() -> list[Review]:
+    """Forty reviews whose items say much the same, many word for word: a query ties many of them, and a page's
+    matches come from past its own items and the reviews already shown twice."""
+    texts = ["老客户流失,复购率下降", "Discounts were too deep", "老客户流失增加", "Never discount first on price"]
+    return [
+        review(
+            f"r{number:02}",
+            ["华东老客户流失", "Deals lost on price"][number % 2],
+            [texts[number % 4], texts[(number + 1) % 4], texts[number % 4]],
+            [(texts[(number + 2) % 4], ("客户维护",) if number % 3 else ("pricing",))],
+            tags=("pricing",) if number % 5 == 0 else (),
+            team=["华东销售部", "EMEA"][number % 2],
+        )
+        for number in range(40)
+    ]
+
+
+@pytest.mark.parametrize("ranked_first", [1, 2, 5, 9])
+def test_reviews_asked_together_and_ranked_from_their_best_match_one_by_one(
+    ranked_first: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A site asks every review's matches together (like_reviews), and each query sorts its best candidates
+    first (RANKED_FIRST): the same matches in the same order, ties included, as each review asked alone with
+    every candidate sorted."""
+    import retrogen.engine.related as related
+
+    reviews = _many_alike()
+    ids = [r.id for r in reviews]
+    monkeypatch.setattr(related, "RANKED_FIRST", 10**6)
+    alone = {i: RelatedIndex(reviews).like_review(i, limit=7, threshold=0.05, per_review=2) for i in ids}
+    monkeypatch.setattr(related, "RANKED_FIRST", ranked_first)
+    monkeypatch.setattr(related, "QUERIES_AT_ONCE", 3)
+    together = RelatedIndex(reviews).like_reviews(ids, limit=7, threshold=0.05, per_review=2)
+    assert together == alone
+    assert all(len(matches) == 7 for matches in alone.values())
+    assert RelatedIndex(reviews).like_review("r07", limit=7, threshold=0.05, per_review=2) == alone["r07"]
+    with pytest.raises(UnknownReview, match="no review has the id 'r0x'"):
+        RelatedIndex(reviews).like_reviews(["r07", "r0x"])

@@ -31,6 +31,7 @@ import jinja2
 from retrogen.core.errors import BuildError, ConfigError
 from retrogen.formats.render import CompiledTemplates
 from retrogen.gate.config import Config, load_config
+from retrogen.site.blocks import KeptBlocks
 from retrogen.site.build import BuildReport, generate, load_mkdocs_config, quiet_toolchain
 from retrogen.site.memo import PageMemo
 from retrogen.site.output import check_places, exclusive
@@ -240,6 +241,10 @@ def announce_when_listening(server: LiveReloadServer, announce: Callable[[], Non
     server.serve_thread = threading.Thread(target=serve_forever, name="retrogen-serve")
 
 
+# The name of serve's own plugin among MkDocs' (site/blocks.py).
+KEPT_BLOCKS = "retrogen-kept-blocks"
+
+
 class SiteServer:
     """MkDocs' live-reload server, with a builder that regenerates the pages first."""
 
@@ -248,6 +253,7 @@ class SiteServer:
     ) -> None:
         self.regenerator, self.site_dir, self.dev_addr, self.notify = regenerator, site_dir, dev_addr, notify
         self.templates = CompiledTemplates()
+        self.blocks = KeptBlocks()  # each chart and table converted once, kept across the builds
         self.mkdocs_config = self.load_mkdocs_config()
         self.url = serve_url(self.mkdocs_config)
         self.site_inputs = site_stamp(regenerator.config)
@@ -256,6 +262,7 @@ class SiteServer:
         options = {"dev_addr": self.dev_addr} if self.dev_addr else {}
         mkdocs_config = load_mkdocs_config(self.regenerator.config, self.site_dir, **options)
         keep_compiled(mkdocs_config, self.templates)
+        mkdocs_config.plugins[KEPT_BLOCKS] = self.blocks
         return mkdocs_config
 
     def build(self, *, clean: bool) -> None:

@@ -31,6 +31,8 @@ _CLOSES = re.compile(r"</div\s*>")
 # md_in_html converts the inside of an element with this attribute: such a block is no raw block, and a
 # page that has one may hold the others inside it.
 _MARKDOWN_INSIDE = re.compile(r"<[a-zA-Z][^>]*\smarkdown(?:[\s=>/])")
+# The paragraph a block is converted with (see KeptBlocks._alone).
+_AFTER = "rgblockend"
 # Smaller blocks cost less to convert than to set aside.
 SMALLEST_BLOCK = 2000
 
@@ -107,14 +109,16 @@ class KeptBlocks(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         else:
             assert self._markdown is not None, "on_pre_build first"
             converter = self._markdown.reset()
-            html: str = converter.convert(block)
+            # Followed by a paragraph, as in the page: a block that Markdown reads on past its last line takes
+            # the paragraph in, one it ends earlier is more than one raw block.
+            html: str = converter.convert(f"{block}\n\n{_AFTER}")
             stash = converter.htmlStash
             known = None
-            if stash.html_counter == 1 and stash.rawHtmlBlocks[0] == html + "\n":
+            if stash.html_counter == 1 and html == f"{stash.rawHtmlBlocks[0]}\n<p>{_AFTER}</p>":
                 anchors = _Anchors()
                 anchors.feed(block)
                 anchors.close()
-                known = (html, frozenset(anchors.found))
+                known = (html[: -len(f"\n\n<p>{_AFTER}</p>")], frozenset(anchors.found))
         self._converted_now[block] = known
         return known
 

@@ -120,13 +120,15 @@ def test_after_a_save_the_site_is_whole_and_only_changed_blocks_were_converted(
 
 @pytest.mark.usefixtures("every_block")
 def test_a_block_that_is_not_raw_html_is_left_to_markdown(knowledge_base: Path, tmp_path: Path) -> None:
-    """A block that Markdown does not keep as it is (a <div> with Markdown inside, an unclosed one) is not set
-    aside: the page converts as MkDocs converts it."""
+    """A block that Markdown does not keep as it is (a <div> with Markdown inside, one it reads on past, an
+    unclosed one) is not set aside: the page converts as MkDocs converts it."""
     regenerator = Regenerator(load_config(knowledge_base / "mkdocs.yml"), TODAY, use_git=False)
     assert regenerator.regenerate().ok
     extra = regenerator.config.generated_dir / "extra.md"
     extra.write_text(
         '# Extra\n\n<div class="a">\n<p>kept</p>\n</div>\n\n<div class="b">\n\n*emphasis*\n\n</div>\n\n'
+        # closed by a count of tags, where Markdown reads on: the attribute's </div> is no tag
+        '<div class="d">\n<span title="</div>">closed?</span>\n\nread on\n\n'
         '<div class="c">\n<div>\n\nunclosed\n\n',
         encoding="utf-8",
     )

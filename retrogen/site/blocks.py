@@ -81,6 +81,8 @@ class KeptBlocks(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         # A block's text -> its HTML and anchors, as Markdown converts it alone: the last build's and this one's.
         self._converted: dict[str, tuple[str, frozenset[str]] | None] = {}
         self._converted_now: dict[str, tuple[str, frozenset[str]] | None] = {}
+        # The blocks of each page as last converted, by source path: what is kept is what the pages hold.
+        self._blocks_of: dict[str, list[str]] = {}
         self._markdown: Any = None  # a markdown.Markdown (which has no type hints) during a build
         # Per page being converted: its Markdown as written, and its blocks' stand-ins with their HTML.
         self._pages: dict[str, tuple[str, list[tuple[str, str, frozenset[str]]]]] = {}
@@ -95,8 +97,11 @@ class KeptBlocks(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         self._converted_now = {}
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        # A dirty build converts the changed pages alone: what the others hold is kept for the next save.
-        self._converted.update(self._converted_now)
+        # A dirty build converts the changed pages alone: what the others hold is kept for the next save, and
+        # what no page holds any more is let go (a long serve would otherwise keep every table it ever drew).
+        held = {block for blocks in self._blocks_of.values() for block in blocks}
+        converted = {**self._converted, **self._converted_now}
+        self._converted = {block: known for block, known in converted.items() if block in held}
         self._converted_now = {}
         self._markdown = None
 
@@ -122,8 +127,14 @@ class KeptBlocks(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         self._converted_now[block] = known
         return known
 
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        pages = {file.src_uri for file in files.documentation_pages()}
+        self._blocks_of = {page: blocks for page, blocks in self._blocks_of.items() if page in pages}
+        return files
+
     @event_priority(-100)  # after every other plugin's: they read the page as written
     def on_page_markdown(self, markdown_text: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        self._blocks_of[page.file.src_uri] = []
         if len(markdown_text) < SMALLEST_BLOCK or self._markdown is None or _MARKDOWN_INSIDE.search(markdown_text):
             return markdown_text
         lines = markdown_text.split("\n")
@@ -132,6 +143,7 @@ class KeptBlocks(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         parts: list[str] = []
         for first, end in raw_blocks(markdown_text):
             block = "\n".join(lines[first:end])
+            self._blocks_of[page.file.src_uri].append(block)
             converted = self._alone(block) if len(block) >= SMALLEST_BLOCK else None
             if converted is None:
                 continue
@@ -168,3 +180,4 @@ class KeptBlocks(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
 
     def on_shutdown(self) -> Any:
         self._converted.clear()
+        self._blocks_of.clear()

@@ -4,7 +4,9 @@ One watcher, one build loop: MkDocs' live-reload server watches the knowledge ba
 mkdocs.yml, the schema copy, the roster and the theme overrides), and its builder regenerates the pages and
 then rebuilds with MkDocs. Only pages whose inputs changed are rendered again (site/memo.py) and only pages
 whose content changed are rewritten, and MkDocs' dirty build renders only those, so one edit costs little; a
-page added or removed gets a clean build, so nothing stale stays served. The generated pages are not watched:
+page added or removed gets a clean build, so nothing stale stays served. Two plugins of serve's own go with
+MkDocs': site/blocks.py converts each chart and table once, site/dirty.py keeps a dirty build's search index
+and tags whole. The generated pages are not watched:
 they change only when the builder writes them, and watching them would turn every regeneration into the next
 one. MkDocs serves from a temporary folder of its own: serving never writes into site_dir."""
 
@@ -31,7 +33,9 @@ import jinja2
 from retrogen.core.errors import BuildError, ConfigError
 from retrogen.formats.render import CompiledTemplates
 from retrogen.gate.config import Config, load_config
+from retrogen.site.blocks import KeptBlocks
 from retrogen.site.build import BuildReport, generate, load_mkdocs_config, quiet_toolchain
+from retrogen.site.dirty import WholeDirtyBuilds
 from retrogen.site.memo import PageMemo
 from retrogen.site.output import check_places, exclusive
 
@@ -240,6 +244,11 @@ def announce_when_listening(server: LiveReloadServer, announce: Callable[[], Non
     server.serve_thread = threading.Thread(target=serve_forever, name="retrogen-serve")
 
 
+# The name of serve's own plugin among MkDocs' (site/blocks.py).
+KEPT_BLOCKS = "retrogen-kept-blocks"
+WHOLE_DIRTY_BUILDS = "retrogen-whole-dirty-builds"  # site/dirty.py
+
+
 class SiteServer:
     """MkDocs' live-reload server, with a builder that regenerates the pages first."""
 
@@ -248,6 +257,8 @@ class SiteServer:
     ) -> None:
         self.regenerator, self.site_dir, self.dev_addr, self.notify = regenerator, site_dir, dev_addr, notify
         self.templates = CompiledTemplates()
+        self.blocks = KeptBlocks()  # each chart and table converted once, kept across the builds
+        self.whole = WholeDirtyBuilds()  # a dirty build's search index and tags of every page
         self.mkdocs_config = self.load_mkdocs_config()
         self.url = serve_url(self.mkdocs_config)
         self.site_inputs = site_stamp(regenerator.config)
@@ -256,6 +267,8 @@ class SiteServer:
         options = {"dev_addr": self.dev_addr} if self.dev_addr else {}
         mkdocs_config = load_mkdocs_config(self.regenerator.config, self.site_dir, **options)
         keep_compiled(mkdocs_config, self.templates)
+        mkdocs_config.plugins[KEPT_BLOCKS] = self.blocks
+        mkdocs_config.plugins[WHOLE_DIRTY_BUILDS] = self.whole
         return mkdocs_config
 
     def build(self, *, clean: bool) -> None:
@@ -264,6 +277,7 @@ class SiteServer:
         if clean:  # MkDocs reads mkdocs.yml again, as its own serve does when it changes
             self.mkdocs_config = self.load_mkdocs_config()
             self.mkdocs_config.site_url = self.url
+        self.whole.dirty = not clean
         build(self.mkdocs_config, serve_url=self.url, dirty=not clean)
 
     def rebuild(self) -> None:

@@ -4,6 +4,7 @@ section; other sections that share its theme point to it."""
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import itertools
 import math
@@ -126,6 +127,9 @@ class Practice:
     theme: str = ""  # the section it lives in; "" for the other practices
     number: int = 0  # its place in the playbook, counted from 1, for cross-references
     proven_min_verdicts: int = DEFAULTS.proven_min_verdicts  # extra.retrogen.proven_min_verdicts
+    # Its sources' places among the playbook's lessons (Playbook.lesson_reviews), in merge order (numpy int64):
+    # set by build_playbook, for a key of its block made without reading its thousands of sources
+    rows: Any = None
 
     @property
     def statement(self) -> Source:
@@ -216,6 +220,13 @@ class Section:
 @dataclass
 class Playbook:
     sections: list[Section]
+    # What build_playbook made it of (for practice_key_by_reviews): the reviews, the action table's rows it
+    # read, and for each lesson of the reviews in order (each review's lessons in order) its review's place
+    # among the reviews and its own place among that review's lessons (numpy int64)
+    reviews: Sequence[Review] = ()
+    tracked: pd.DataFrame | None = None
+    lesson_reviews: Any = None
+    lesson_numbers: Any = None
 
     @property
     def practices(self) -> list[Practice]:
@@ -242,7 +253,11 @@ def build_playbook(
     verdicts and no other decided one (Practice.proven). `kept` keeps the lessons' words between runs (jieba
     is most of the cost), `merged` the merge of lessons that did not change."""
     sources = _sources(reviews, actions)
-    practices = _merged(sources, glossary, kept, merged)
+    merged_places = _merge_permutation(sources)
+    ordered = [sources[at] for at in merged_places]
+    assignment = _assignment(ordered, glossary, kept, merged)
+    practices = practices_of(ordered, assignment)
+    _place(practices, merged_places, assignment)
     for practice in practices:
         practice.proven_min_verdicts = proven_min_verdicts
     tagged = Counter(itertools.chain.from_iterable(map(_LESSON_TAGS, sources)))
@@ -262,7 +277,16 @@ def build_playbook(
         return (1, -section.reviews, -section.teams, -section.last_seen.toordinal(), section.theme)
 
     sections = sorted((_section(theme, reach.get(theme), practices, tags_of) for theme in with_section), key=rank)
-    playbook = Playbook([s for s in (*sections, _section("", None, practices, tags_of)) if s.entries])
+    counts = np.fromiter(map(len, map(attrgetter("lessons"), reviews)), dtype=np.int64, count=len(reviews))
+    lesson_reviews = np.repeat(np.arange(len(reviews), dtype=np.int64), counts)
+    firsts = np.repeat(np.cumsum(counts) - counts, counts)
+    playbook = Playbook(
+        [s for s in (*sections, _section("", None, practices, tags_of)) if s.entries],
+        reviews,
+        actions,
+        lesson_reviews,
+        np.arange(len(lesson_reviews), dtype=np.int64) - firsts,
+    )
     for number, practice in enumerate(playbook.practices, start=1):
         practice.number = number
     for section in playbook.sections:
@@ -283,20 +307,18 @@ def merge_lessons(
     return practices_of(ordered, assign_practices(ordered, glossary, words))
 
 
-def _merged(
-    sources: Sequence[Source], glossary: Glossary, kept: WordStore | None, merged: MergeStore | None
-) -> list[Practice]:
-    """merge_lessons, or the merge `merged` kept of the same lessons, or one found from the merge it kept of
-    earlier lessons (reassign_practices)."""
+def _assignment(
+    ordered: Sequence[Source], glossary: Glossary, kept: WordStore | None, merged: MergeStore | None
+) -> Sequence[int]:
+    """assign_practices of lessons in merge order, or the merge `merged` kept of the same lessons, or one found
+    from the merge it kept of earlier lessons (reassign_practices)."""
     from retrogen.engine.playbook_cache import lesson_keys, merge_key  # the stores' module reads this one
-
-    ordered = merge_order(sources)
 
     def all_words() -> dict[str, list[str]] | None:
         return kept.words((s.lesson.lesson for s in ordered), glossary) if kept is not None else None
 
     if merged is None:
-        return practices_of(ordered, assign_practices(ordered, glossary, all_words()))
+        return assign_practices(ordered, glossary, all_words())
     keys = lesson_keys(ordered)
     key = merge_key(keys, glossary)
     assignment = merged.assignment(key, len(ordered))
@@ -311,12 +333,30 @@ def _merged(
             merge = reassign_practices(ordered, keys, earlier, glossary, None if few else all_words())
         merged.keep(key, merge, glossary)
         assignment = merge.assignment
-    return practices_of(ordered, assignment)
+    return assignment
 
 
 def merge_order(sources: Iterable[Source]) -> list[Source]:
     """The order lessons are merged in: successes first, the latest first (see merge_lessons)."""
-    return sorted(sources, key=attrgetter("success", "review.held_on", "review.id", "lesson.id"), reverse=True)
+    listed = list(sources)
+    return [listed[at] for at in _merge_permutation(listed)]
+
+
+def _merge_permutation(sources: Sequence[Source]) -> list[int]:
+    """merge_order as the sources' places: sorted stably (sorted's reverse keeps equal ones in order)."""
+    keys = list(map(attrgetter("success", "review.held_on", "review.id", "lesson.id"), sources))
+    return sorted(range(len(keys)), key=keys.__getitem__, reverse=True)
+
+
+def _place(practices: Sequence[Practice], order: Sequence[int], assignment: Sequence[int]) -> None:
+    """Each practice's rows: its sources' places (`order`: each lesson's in merge order) in merge order."""
+    if not practices:
+        return
+    numbers = np.asarray(assignment, dtype=np.int64)
+    by_practice = np.asarray(order, dtype=np.int64)[np.argsort(numbers, kind="stable")]
+    ends = np.cumsum(np.bincount(numbers, minlength=len(practices)))
+    for practice, rows in zip(practices, np.split(by_practice, ends[:-1]), strict=True):
+        practice.rows = rows
 
 
 def practices_of(ordered: Sequence[Source], assignment: Sequence[int]) -> list[Practice]:
@@ -749,6 +789,39 @@ def practice_key(
     return digest(shown).hex()
 
 
+def practice_key_by_reviews(
+    practice: Practice,
+    playbook: Playbook,
+    reviewed: Any,
+    language: str,
+    review_link: Callable[[str], str] | None,
+    *,
+    themed: bool,
+    html: bool = False,
+) -> str:
+    """practice_key made of `reviewed` (playbook_cache.review_digests of the playbook's reviews: all it shows of
+    each) and which lessons of which reviews the practice holds, in order (its rows): numpy's gathers in C, not
+    a pass over its thousands of sources. What its block shows besides (its number, the actions on its
+    problems with their state and verdict) is digested as it is."""
+    shown = (
+        language,
+        themed,
+        html,
+        practice.number,
+        practice.proven,
+        [review_link(r.id) for r in practice.reviews] if review_link else None,
+        [
+            (t.review.id, t.action.id, t.action.action, t.action.owner, iso(t.action.due), t.state, t.verification)
+            for t in practice.actions
+        ],
+    )
+    rows = practice.rows
+    found = hashlib.blake2b(b"reviews" + digest(shown), digest_size=16)
+    found.update(reviewed[playbook.lesson_reviews[rows]].tobytes())
+    found.update(playbook.lesson_numbers[rows].tobytes())
+    return found.hexdigest()
+
+
 def playbook_markdown(
     playbook: Playbook,
     language: str,
@@ -777,6 +850,11 @@ def playbook_markdown(
     # The lines a practice repeats per lesson and per review, escaped here once per value: at 10,000 reviews
     # they are most of the document, and a team or a title is named by many practices.
     inert = cache(md)
+    reviewed = None
+    if kept is not None and playbook.tracked is not None:
+        from retrogen.engine.playbook_cache import review_digests  # the stores' module reads this one
+
+        reviewed = review_digests(playbook.reviews, playbook.tracked)
     said = {True: escape(text["do"]), False: escape(text["avoid"])}
 
     def also(practice: Practice) -> list[Markup]:
@@ -815,7 +893,12 @@ def playbook_markdown(
         if kept is None:
             return Markup(render())
         # the block as rendered before: its text escaped then
-        key = practice_key(practice, language, review_link, themed=bool(theme), html=html)
+        if reviewed is None or practice.rows is None:
+            key = practice_key(practice, language, review_link, themed=bool(theme), html=html)
+        else:
+            key = practice_key_by_reviews(
+                practice, playbook, reviewed, language, review_link, themed=bool(theme), html=html
+            )
         return Markup(kept.block(key, render))
 
     with collector_paused():  # 90,000 escaped texts and Jinja's loops over them: no garbage, 0.1 s of passes

@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from functools import lru_cache
 from importlib import metadata
-from operator import attrgetter
+from operator import attrgetter, is_
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
@@ -63,6 +63,7 @@ FORMER_PRACTICES_NAME = "playbook-practices.json"  # its former layout: removed 
 PRACTICES_FORMAT = 2
 _HEADER_LIMIT = 4096  # a header line is about 150 bytes: a file without one this soon is none of ours
 _CHUNK = 1 << 20
+_DIGEST_SIZE = 16  # core.digests.digest's
 
 
 @lru_cache(maxsize=1)
@@ -254,9 +255,32 @@ def document_key(
     """What the playbook document of `reviews` is kept by. `tracked`: the action table's rows the playbook
     reads (Analysis.actions_on_lessons); `settings`: the rest it depends on (its order, proven_min_verdicts,
     language and format), plain values, digested by their content alone (core.digests): a key can only miss."""
+    digest = hashlib.sha256(_document_code() + glossary_key(glossary))
+    digest.update(digests.digest((today.toordinal(), settings, _tracked_rows(tracked))))
+    digest.update(review_digests(reviews, tracked).tobytes())  # in the knowledge base's order
+    return digest.hexdigest()
+
+
+def _tracked_rows(tracked: pd.DataFrame) -> list[tuple[str, str, str, str | None]]:
+    """The action table's rows the playbook reads: each action's review, id, state and verdict."""
     columns = [tracked[name].tolist() for name in ("review", "id", "state", "verification")]
-    rows = [(r, a, s, text_or_none(v)) for r, a, s, v in zip(*columns, strict=True)]
-    actions = {(review, action) for review, action, _, _ in rows}
+    return [(r, a, s, text_or_none(v)) for r, a, s, v in zip(*columns, strict=True)]
+
+
+# The reviews review_digests last digested (the objects themselves, so that none is freed and its id reused), the
+# rows it was given and their digests: the document key and then the practices' keys of one run ask for them.
+_digested: list[tuple[tuple[Review, ...], pd.DataFrame, Any]] = []
+
+
+def review_digests(reviews: Sequence[Review], tracked: pd.DataFrame) -> Any:
+    """Per review, 16 bytes (a numpy uint8 array, a row per review) of all the playbook shows of it: its id,
+    title, team, dates, period, tags and lessons, and the actions of it that `tracked` has (the action table's
+    rows the playbook reads). Reviews are frozen: the digests of the same review objects and rows, asked for
+    again (engine.playbook.practice_key_by_reviews after document_key), are those made before."""
+    for before, rows, found in _digested:
+        if rows is tracked and len(before) == len(reviews) and all(map(is_, before, reviews)):
+            return found
+    actions = {(review, action) for review, action, _, _ in _tracked_rows(tracked)}
     tracking = {review for review, _ in actions}
     shown = [
         (
@@ -274,9 +298,9 @@ def document_key(
         )
         for r in reviews
     ]
-    digest = hashlib.sha256(_document_code() + glossary_key(glossary))
-    digest.update(digests.digest((today.toordinal(), settings, rows, shown)))
-    return digest.hexdigest()
+    found = np.frombuffer(b"".join(digests.digests(shown)), dtype=np.uint8).reshape(-1, _DIGEST_SIZE)
+    _digested[:] = [(tuple(reviews), tracked, found)]
+    return found
 
 
 class DocumentStore:

@@ -26,6 +26,7 @@ from retrogen.engine.playbook import (
     merge_afresh,
     merge_order,
     playbook_markdown,
+    practice_key_by_reviews,
     reassign_practices,
     tracks_actions,
 )
@@ -35,6 +36,7 @@ from retrogen.engine.playbook_cache import (
     PracticeStore,
     document_key,
     lesson_keys,
+    review_digests,
 )
 from retrogen.engine.related_cache import WordStore
 from retrogen.gate.config import load_config
@@ -471,7 +473,11 @@ def test_an_edited_lesson_is_merged_without_reading_the_other_lessons_words(
 
 
 def kept_blocks(
-    reviews: Sequence[Review], folder: Path | None, language: str = "en", link: Callable[[str], str] | None = None
+    reviews: Sequence[Review],
+    folder: Path | None,
+    language: str = "en",
+    link: Callable[[str], str] | None = None,
+    today: date = TODAY,
 ) -> tuple[str, list[str]]:
     """The playbook's Markdown with its practices' blocks kept in `folder`, and which blocks were rendered."""
     rendered: list[str] = []
@@ -481,8 +487,8 @@ def kept_blocks(
             return super().block(key, lambda: rendered.append(key) or render())
 
     store = Counted(folder / PRACTICES_NAME) if folder is not None else None
-    analysis = Analysis(KnowledgeBase(list(reviews), TODAY), GitHistory())
-    markdown = playbook_markdown(analysis.playbook, language, TODAY, link, kept=store)
+    analysis = Analysis(KnowledgeBase(list(reviews), today), GitHistory())
+    markdown = playbook_markdown(analysis.playbook, language, today, link, kept=store)
     if store is not None:
         store.keep()
         assert store.notices == []
@@ -494,12 +500,82 @@ def edited_where_shown(reviews: list[Review], change: Callable[[Review], Review]
     return [*reviews[:place], change(reviews[place]), *reviews[place + 1 :]]
 
 
-@pytest.mark.parametrize("change", SHOWN_CHANGES)
+def first_lesson(r: Review, **changed: Any) -> Review:
+    return dataclasses.replace(r, lessons=(dataclasses.replace(r.lessons[0], **changed), *r.lessons[1:]))
+
+
+# What a practice's block shows of a lesson besides what the document key holds of it (SHOWN_CHANGES)
+LESSON_CHANGES: list[Callable[[Review], Review]] = [
+    lambda r: first_lesson(r, lesson=r.lessons[0].lesson + " again"),
+    lambda r: first_lesson(r, applies_to="Key accounts only"),
+    lambda r: first_lesson(r, tags=(*r.lessons[0].tags, "新主题")),
+    lambda r: first_lesson(r, tags=()),
+    lambda r: dataclasses.replace(r, lessons=(*r.lessons[1:], r.lessons[0])),  # the same lessons, reordered
+]
+
+
+@pytest.mark.parametrize("change", SHOWN_CHANGES + LESSON_CHANGES)
 def test_a_kept_practice_is_rendered_again_when_what_it_shows_changed(tmp_path: Path, change: Any) -> None:
     reviews = fixture_reviews()
     kept_blocks(reviews, tmp_path)
     changed = edited_where_shown(reviews, change)
     assert kept_blocks(changed, tmp_path)[0] == kept_blocks(changed, None)[0]
+
+
+def test_a_kept_practice_is_rendered_again_when_its_actions_state_changed_with_the_day(tmp_path: Path) -> None:
+    reviews = fixture_reviews()
+    kept_blocks(reviews, tmp_path)
+    later = TODAY + timedelta(days=400)  # open actions overdue, pending verdicts decided
+    markdown, rendered = kept_blocks(reviews, tmp_path, today=later)
+    assert markdown == kept_blocks(reviews, None, today=later)[0] != kept_blocks(reviews, None)[0]
+    assert rendered
+
+
+def test_the_practices_keys_are_made_of_the_reviews_digests_not_their_sources(tmp_path: Path) -> None:
+    """A kept playbook's practices are keyed by their reviews' digests (the document key's) and rows: their
+    thousands of sources are not read for a key (practice_key)."""
+    reviews = fixture_reviews()
+    expected, _ = kept_blocks(reviews, tmp_path)
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(playbook_module, "practice_key", lambda *args, **kwargs: pytest.fail("sources read"))
+        assert kept_blocks(reviews, tmp_path) == (expected, [])
+        changed = edited_where_shown(reviews, LESSON_CHANGES[0])
+        assert kept_blocks(changed, tmp_path)[0] == kept_blocks(changed, None)[0]
+
+
+def test_a_practice_key_names_which_lessons_of_its_reviews_it_holds() -> None:
+    reviews = fixture_reviews()
+    analysis = Analysis(KnowledgeBase(reviews, TODAY), GitHistory())
+    playbook = analysis.playbook
+    reviewed = review_digests(reviews, analysis.actions_on_lessons)
+    keys = {
+        practice_key_by_reviews(p, playbook, reviewed, "en", None, themed=bool(p.theme)) for p in playbook.practices
+    }
+    assert len(keys) == len(playbook.practices)
+    practice = next(p for p in playbook.practices if len(p.statement.review.lessons) > 1)
+    # its statement swapped for another lesson of the same review: the same reviews' digests, another block
+    rows = practice.rows.copy()
+    same_review = np.flatnonzero(playbook.lesson_reviews == playbook.lesson_reviews[rows[0]])
+    rows[0] = next(int(at) for at in same_review if at != rows[0])
+    key = practice_key_by_reviews(practice, playbook, reviewed, "en", None, themed=bool(practice.theme))
+    practice.rows = rows
+    assert practice_key_by_reviews(practice, playbook, reviewed, "en", None, themed=bool(practice.theme)) != key
+
+
+def test_review_digests_are_made_again_for_other_reviews_or_rows() -> None:
+    reviews = fixture_reviews()
+    tracked = Analysis(KnowledgeBase(reviews, TODAY), GitHistory()).actions_on_lessons
+    place = next(i for i, r in enumerate(reviews) if tracks_actions(r) and r.actions[0].addresses)
+    found = review_digests(reviews, tracked).copy()
+    assert (review_digests(list(reviews), tracked) == found).all()  # the same reviews: alike
+    edited = list(reviews)
+    edited[place] = LESSON_CHANGES[0](edited[place])
+    again = review_digests(edited, tracked)
+    assert (again[place] != found[place]).any() and (np.delete(again, place, 0) == np.delete(found, place, 0)).all()
+    reviews[place] = edited[place]  # a list changed in place: its reviews are digested again
+    assert (review_digests(reviews, tracked) == again).all()
+    untracked = tracked.iloc[0:0]  # other rows: no action of any review shown
+    assert (review_digests(reviews, untracked)[place] != again[place]).any()
 
 
 def test_only_the_practices_an_edit_touched_are_rendered_again(tmp_path: Path) -> None:

@@ -255,7 +255,17 @@ def build_playbook(
     sources = _sources(reviews, actions)
     merged_places = _merge_permutation(sources)
     ordered = [sources[at] for at in merged_places]
-    assignment = _assignment(ordered, glossary, kept, merged)
+    counts = np.fromiter(map(len, map(attrgetter("lessons"), reviews)), dtype=np.int64, count=len(reviews))
+    lesson_reviews = np.repeat(np.arange(len(reviews), dtype=np.int64), counts)
+    lesson_numbers = np.arange(len(lesson_reviews), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+
+    def keys() -> list[bytes]:
+        from retrogen.engine.playbook_cache import lesson_keys, review_digests  # it reads this module
+
+        places = np.asarray(merged_places, dtype=np.int64)
+        return lesson_keys(review_digests(reviews, actions), lesson_reviews[places], lesson_numbers[places])
+
+    assignment = _assignment(ordered, keys, glossary, kept, merged)
     practices = practices_of(ordered, assignment)
     _place(practices, merged_places, assignment)
     for practice in practices:
@@ -277,15 +287,12 @@ def build_playbook(
         return (1, -section.reviews, -section.teams, -section.last_seen.toordinal(), section.theme)
 
     sections = sorted((_section(theme, reach.get(theme), practices, tags_of) for theme in with_section), key=rank)
-    counts = np.fromiter(map(len, map(attrgetter("lessons"), reviews)), dtype=np.int64, count=len(reviews))
-    lesson_reviews = np.repeat(np.arange(len(reviews), dtype=np.int64), counts)
-    firsts = np.repeat(np.cumsum(counts) - counts, counts)
     playbook = Playbook(
         [s for s in (*sections, _section("", None, practices, tags_of)) if s.entries],
         reviews,
         actions,
         lesson_reviews,
-        np.arange(len(lesson_reviews), dtype=np.int64) - firsts,
+        lesson_numbers,
     )
     for number, practice in enumerate(playbook.practices, start=1):
         practice.number = number
@@ -308,18 +315,23 @@ def merge_lessons(
 
 
 def _assignment(
-    ordered: Sequence[Source], glossary: Glossary, kept: WordStore | None, merged: MergeStore | None
+    ordered: Sequence[Source],
+    lesson_keys: Callable[[], list[bytes]],
+    glossary: Glossary,
+    kept: WordStore | None,
+    merged: MergeStore | None,
 ) -> Sequence[int]:
-    """assign_practices of lessons in merge order, or the merge `merged` kept of the same lessons, or one found
-    from the merge it kept of earlier lessons (reassign_practices)."""
-    from retrogen.engine.playbook_cache import lesson_keys, merge_key  # the stores' module reads this one
+    """assign_practices of lessons in merge order, or the merge `merged` kept of the same lessons (each lesson
+    known by its key, `lesson_keys()`, in merge order), or one found from the merge it kept of earlier lessons
+    (reassign_practices)."""
+    from retrogen.engine.playbook_cache import merge_key  # the stores' module reads this one
 
     def all_words() -> dict[str, list[str]] | None:
         return kept.words((s.lesson.lesson for s in ordered), glossary) if kept is not None else None
 
     if merged is None:
         return assign_practices(ordered, glossary, all_words())
-    keys = lesson_keys(ordered)
+    keys = lesson_keys()
     key = merge_key(keys, glossary)
     assignment = merged.assignment(key, len(ordered))
     if assignment is None:
@@ -513,9 +525,9 @@ def reassign_practices(
     glossary: Glossary = SEED,
     words: Mapping[str, list[str]] | None = None,
 ) -> Merge:
-    """assign_practices' answer found from an earlier merge. `keys`: each lesson's key (its text and themes:
-    what the merge reads of it) in merge order; `words`: text_words of the lessons between the prefix and the
-    suffix the two merges share, where found before (else found now).
+    """assign_practices' answer found from an earlier merge. `keys`: each lesson's key in merge order (alike
+    only for lessons alike in text and themes, what the merge reads of them); `words`: text_words of the
+    lessons between the prefix and the suffix the two merges share, where found before (else found now).
 
     A lesson's choice depends only on its terms and themes and on the statements before it that share a theme
     and a term with it (its candidates): it joins the most similar one. So a lesson the edit did not touch

@@ -4,12 +4,13 @@ command last wrote in playbook-md.kept and playbook-docx.kept (used again while 
 
 The merge (engine.playbook.assign_practices) compares every lesson with the statements before it, so its
 answer depends on all lessons at once: the file holds one answer, kept by a key (sha256) of everything it
-depends on: each lesson's key (a digest of its text and tags) in merge order, the glossary, and the code
-that finds and compares the lessons' words. An edit elsewhere in a review (an action's status, a metric)
-keeps the key. An edited, added or removed lesson makes a new one; that run finds the merge from the kept
-one (engine.playbook.reassign_practices), which the file holds with each lesson's key, terms and themes (as
-numbers into two vocabularies), all valid while the glossary and that code are the same (its `base` key):
-another glossary or retrogen merges afresh. The file holds plain arrays and JSON (numpy's npz, read
+depends on: each lesson's key (lesson_keys: its review's digest, of all the playbook shows of the review,
+and its place there) in merge order, the glossary, and the code that finds and compares the lessons' words.
+An edit that the playbook does not show (an action's status, a metric) keeps the key. An edited, added or
+removed lesson makes a new one (its review's other lessons new ones too); that run finds the merge from the
+kept one (engine.playbook.reassign_practices), which the file holds with each lesson's key, terms and themes
+(as numbers into two vocabularies), all valid while the glossary and that code are the same (its `base`
+key): another glossary or retrogen merges afresh. The file holds plain arrays and JSON (numpy's npz, read
 without pickle) and is checked on reading (a corrupt or foreign one is rebuilt with a notice) and replaced
 in one step; it is kept only where the lasting index is (gate.index.lasting_folder).
 
@@ -44,14 +45,14 @@ import retrogen
 from retrogen.core import digests
 from retrogen.core.files import write_atomic_with
 from retrogen.engine.model import Review
-from retrogen.engine.playbook import LessonTerms, Merge, Source, text_or_none
+from retrogen.engine.playbook import LessonTerms, Merge, text_or_none
 from retrogen.engine.related_cache import KEY_SIZE, StoreDamaged, code_key, glossary_key, kept_path
 from retrogen.gate.glossary import Glossary
 
 MERGE_NAME = "playbook-merge.npz"
 FORMER_MERGE_NAME = "playbook-merge.json"  # the merge as retrogen kept it before its terms: removed when kept
 # The layout of the file; one of another format is merged afresh.
-FORMAT = 4
+FORMAT = 5
 # The kept document of each format (playbook --format); its layout: a JSON header line, then the document.
 DOCUMENT_NAMES = {"md": "playbook-md.kept", "docx": "playbook-docx.kept"}
 DOCUMENT_FORMAT = 1
@@ -83,12 +84,17 @@ def merge_key(lessons: Sequence[bytes], glossary: Glossary) -> str:
     return digest.hexdigest()
 
 
-def lesson_keys(ordered: Sequence[Source]) -> list[bytes]:
-    """Each lesson's key, in merge order: a digest of what the merge reads of it (its text and tags), so that
-    a later merge finds the lessons it shares with this one (engine.playbook.reassign_practices)."""
-    blake2b = hashlib.blake2b
-    read = map(attrgetter("lesson.lesson", "lesson.tags"), ordered)  # (text, tags)
-    return [blake2b(repr(lesson).encode("utf-8"), digest_size=KEY_SIZE).digest() for lesson in read]
+def lesson_keys(reviewed: Any, reviews: Any, places: Any) -> list[bytes]:
+    """Each lesson's key, in merge order, so that a later merge finds the lessons it shares with this one
+    (engine.playbook.reassign_practices): its review's digest (`reviewed`: review_digests, of all the playbook
+    shows of a review, its lessons' text and tags among it) and its place among that review's lessons;
+    `reviews` and `places`: per lesson in merge order, its review's row in `reviewed` and its place. Made in C
+    of the document key's digests, not a digest per lesson: another review's edit keeps them, an edit of its
+    review changes them all (its lessons are chosen again, as new ones)."""
+    blob = np.concatenate(
+        [reviewed[reviews, : KEY_SIZE - 4], places.astype("<u4").view(np.uint8).reshape(-1, 4)], axis=1
+    ).tobytes()
+    return [blob[at : at + KEY_SIZE] for at in range(0, len(blob), KEY_SIZE)]
 
 
 def _base_key(glossary: Glossary) -> str:

@@ -4,6 +4,7 @@ made afresh when one changed, and never a different playbook from the one made w
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import random
 from collections.abc import Callable, Sequence
@@ -35,7 +36,6 @@ from retrogen.engine.playbook_cache import (
     PRACTICES_NAME,
     PracticeStore,
     document_key,
-    lesson_keys,
     review_digests,
 )
 from retrogen.engine.related_cache import WordStore
@@ -271,6 +271,12 @@ def build_sources(reviews: Sequence[Review]) -> list[Source]:
     return [Source(lesson, review) for review in reviews for lesson in review.lessons]
 
 
+def lesson_keys(ordered: Sequence[Source]) -> list[bytes]:
+    """Keys alike for lessons alike (what reassign_practices asks of them), of lessons without their reviews:
+    a digest of each one's text and tags."""
+    return [hashlib.blake2b(repr((s.lesson.lesson, s.lesson.tags)).encode(), digest_size=16).digest() for s in ordered]
+
+
 def fresh_merge(ordered: Sequence[Source]) -> Merge:
     return merge_afresh(ordered, lesson_keys(ordered), SEED, None)
 
@@ -447,8 +453,8 @@ def test_an_edited_lesson_is_merged_without_reading_the_other_lessons_words(
     tmp_path: Path, merges: list[int], starts: bool
 ) -> None:
     """A lesson that joined a practice worded again: by a word (it joins it again), or by words no lesson has
-    (it starts a practice, which the lessons after it may join): only its words are found, the others' are
-    the earlier merge's, and no merge is made afresh."""
+    (it starts a practice, which the lessons after it may join): only its review's lessons' words are found,
+    the others' are the earlier merge's, and no merge is made afresh."""
     reviews = fixture_reviews()
     playbook_of(reviews, tmp_path)
     ordered = merge_inputs(reviews)
@@ -466,7 +472,10 @@ def test_an_edited_lesson_is_merged_without_reading_the_other_lessons_words(
         )
         patched.setattr(WordStore, "words", lambda *args: pytest.fail("all lessons' words read"))
         assert playbook_of(changed, tmp_path) == (expected, [])
-    assert found == [words[1:] if starts else joined.lesson.lesson + words]
+    # the edited lesson's words, and those of its review's other lessons (known by the review's digest)
+    edited = next(r for r in changed if r.id == joined.review.id)
+    assert (words[1:] if starts else joined.lesson.lesson + words) in found
+    assert sorted(found) == sorted(lesson.lesson for lesson in edited.lessons)
     assert merges == [len(ordered)]  # the run without the store; the one with it merged from the earlier
     edited_merge = merge_inputs(changed)
     assert (max(assign_practices(edited_merge)) > max(assignment)) == starts

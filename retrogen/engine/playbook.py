@@ -639,15 +639,12 @@ def _matched_in_order(before: Sequence[bytes], lessons: Sequence[bytes]) -> tupl
     """matched()'s answer where it is simple, found in C: when the lessons each has that the other has too
     come in the same order in both (none moved: an edit's review's lessons changed, added or removed in
     place, wherever they are in the merge order), they are all shared; else None."""
-    lengths = set(map(len, before)) | set(map(len, lessons))
-    if len(lengths) != 1 or 0 in lengths:
+    in_before, in_lessons = set(before).__contains__, set(lessons).__contains__
+    kept = np.fromiter(map(in_lessons, before), dtype=bool, count=len(before))
+    found = np.fromiter(map(in_before, lessons), dtype=bool, count=len(lessons))
+    if list(itertools.compress(before, kept)) != list(itertools.compress(lessons, found)):
         return None
-    width = f"S{lengths.pop()}"  # keys of one length: as numpy's bytes, alike only where they are alike
-    old, new = np.array(before, dtype=width), np.array(lessons, dtype=width)
-    old_rows, places = np.flatnonzero(np.isin(old, new)), np.flatnonzero(np.isin(new, old))
-    if len(old_rows) != len(places) or not (old[old_rows] == new[places]).all():
-        return None
-    return old_rows.astype(np.int64), places.astype(np.int64)
+    return np.flatnonzero(kept).astype(np.int64), np.flatnonzero(found).astype(np.int64)
 
 
 class _Statements:

@@ -253,11 +253,11 @@ def build_playbook(
     verdicts and no other decided one (Practice.proven). `kept` keeps the lessons' words between runs (jieba
     is most of the cost), `merged` the merge of lessons that did not change."""
     sources = _sources(reviews, actions)
-    merged_places = _merge_permutation(sources)
-    ordered = [sources[at] for at in merged_places]
     counts = np.fromiter(map(len, map(attrgetter("lessons"), reviews)), dtype=np.int64, count=len(reviews))
     lesson_reviews = np.repeat(np.arange(len(reviews), dtype=np.int64), counts)
     lesson_numbers = np.arange(len(lesson_reviews), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+    merged_places = _merge_places(reviews, lesson_reviews)
+    ordered = list(map(sources.__getitem__, merged_places))
 
     def keys() -> list[bytes]:
         from retrogen.engine.playbook_cache import lesson_keys, review_digests  # it reads this module
@@ -266,8 +266,7 @@ def build_playbook(
         return lesson_keys(review_digests(reviews, actions), lesson_reviews[places], lesson_numbers[places])
 
     assignment = _assignment(ordered, keys, glossary, kept, merged)
-    practices = practices_of(ordered, assignment)
-    _place(practices, merged_places, assignment)
+    practices = _grouped(ordered, merged_places, assignment)
     for practice in practices:
         practice.proven_min_verdicts = proven_min_verdicts
     tagged = Counter(itertools.chain.from_iterable(map(_LESSON_TAGS, sources)))
@@ -360,15 +359,44 @@ def _merge_permutation(sources: Sequence[Source]) -> list[int]:
     return sorted(range(len(keys)), key=keys.__getitem__, reverse=True)
 
 
-def _place(practices: Sequence[Practice], order: Sequence[int], assignment: Sequence[int]) -> None:
-    """Each practice's rows: its sources' places (`order`: each lesson's in merge order) in merge order."""
-    if not practices:
-        return
+def _merge_places(reviews: Sequence[Review], lesson_reviews: Any) -> list[int]:
+    """_merge_permutation of the reviews' lessons (in order, each review's in order; `lesson_reviews`: each
+    one's review's place), sorted in C: numpy's lexsort is stable, and sorts the keys negated as sorted's
+    reverse does (successes first, the latest first, ties kept in order). Ids are sorted as ranks of their
+    distinct values, as Python compares them."""
+    lessons = list(itertools.chain.from_iterable(map(attrgetter("lessons"), reviews)))
+    if not lessons:
+        return []
+
+    def ranks(values: list[str]) -> Any:
+        rank = {value: at for at, value in enumerate(sorted(set(values)))}
+        return np.fromiter(map(rank.__getitem__, values), dtype=np.int64, count=len(values))
+
+    held = np.fromiter(map(date.toordinal, map(attrgetter("held_on"), reviews)), dtype=np.int64, count=len(reviews))
+    success = np.fromiter(map("success".__eq__, map(attrgetter("type"), lessons)), dtype=np.int64, count=len(lessons))
+    keys = (
+        -ranks(list(map(attrgetter("id"), lessons))),
+        -ranks(list(map(attrgetter("id"), reviews)))[lesson_reviews],
+        -held[lesson_reviews],
+        -success,
+    )
+    return cast(list[int], np.lexsort(keys).tolist())
+
+
+def _grouped(ordered: Sequence[Source], places: Sequence[int], assignment: Sequence[int]) -> list[Practice]:
+    """practices_of(ordered, assignment), grouped in C (a stable sort by practice keeps each practice's lessons
+    in merge order), each practice with its rows: its sources' places (`places`: each lesson's, in merge
+    order)."""
+    if not ordered:
+        return []
     numbers = np.asarray(assignment, dtype=np.int64)
-    by_practice = np.asarray(order, dtype=np.int64)[np.argsort(numbers, kind="stable")]
-    ends = np.cumsum(np.bincount(numbers, minlength=len(practices)))
-    for practice, rows in zip(practices, np.split(by_practice, ends[:-1]), strict=True):
-        practice.rows = rows
+    by_practice = np.argsort(numbers, kind="stable")
+    ends = np.cumsum(np.bincount(numbers)).tolist()
+    grouped = list(map(ordered.__getitem__, by_practice.tolist()))
+    rows = np.asarray(places, dtype=np.int64)[by_practice]
+    return [
+        Practice(grouped[start:end], rows=rows[start:end]) for start, end in zip([0, *ends[:-1]], ends, strict=True)
+    ]
 
 
 def practices_of(ordered: Sequence[Source], assignment: Sequence[int]) -> list[Practice]:

@@ -41,6 +41,7 @@ from retrogen.engine.playbook_cache import (
 from retrogen.engine.related_cache import WordStore
 from retrogen.gate.config import load_config
 from retrogen.gate.glossary import SEED, Glossary
+from retrogen.gate.vocabulary import LESSON_TYPES
 
 from ..conftest import TODAY
 
@@ -465,6 +466,30 @@ def test_the_lessons_two_merges_share_in_order_are_found_as_the_walk_finds_them(
             assert [a.tolist() for a in in_order] == [a.tolist() for a in walked], (before, lessons)
         assert [a.tolist() for a in matched(before, lessons)] == [a.tolist() for a in walked]
     assert 100 < found_in_order < 400
+
+
+def test_the_merge_order_sorted_in_c_is_sorted_s() -> None:
+    """build_playbook's merge order (numpy's lexsort of ranks) is merge_order's, ties and all: reviews of one
+    day, ids met twice, lessons of one id and type, Chinese ids."""
+    rng = random.Random(6)
+    reviews = fixture_reviews()
+    for _ in range(30):
+        varied = [
+            dataclasses.replace(
+                r,
+                id=rng.choice([r.id, "2026-x", "复盘-1", "a"]),
+                held_on=rng.choice([r.held_on, TODAY]),
+                lessons=tuple(
+                    dataclasses.replace(lesson, id=rng.choice([lesson.id, "L1", "甲"]), type=rng.choice(LESSON_TYPES))
+                    for lesson in r.lessons
+                ),
+            )
+            for r in rng.sample(reviews, rng.randrange(len(reviews) + 1))
+        ]
+        sources = build_sources(varied)
+        counts = [len(r.lessons) for r in varied]
+        lesson_reviews = np.repeat(np.arange(len(varied)), counts).astype(np.int64)
+        assert playbook_module._merge_places(varied, lesson_reviews) == playbook_module._merge_permutation(sources)
 
 
 def statements(merge: Merge) -> set[bytes]:

@@ -256,7 +256,10 @@ def build_playbook(
     counts = np.fromiter(map(len, map(attrgetter("lessons"), reviews)), dtype=np.int64, count=len(reviews))
     lesson_reviews = np.repeat(np.arange(len(reviews), dtype=np.int64), counts)
     lesson_numbers = np.arange(len(lesson_reviews), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
-    merged_places = _merge_places(reviews, lesson_reviews)
+    ids = list(map(attrgetter("id"), reviews))
+    id_ranks = _ranks(ids)
+    held = np.fromiter(map(date.toordinal, map(attrgetter("held_on"), reviews)), dtype=np.int64, count=len(reviews))
+    merged_places = _merge_places(reviews, lesson_reviews, held, id_ranks)
     ordered = list(map(sources.__getitem__, merged_places))
 
     def keys() -> list[bytes]:
@@ -267,6 +270,8 @@ def build_playbook(
 
     assignment = _assignment(ordered, keys, glossary, kept, merged)
     practices = _grouped(ordered, merged_places, assignment)
+    if len(set(ids)) == len(ids):  # as the checks ask; else each practice finds its reviews by their ids
+        _gather_reviews(practices, reviews, lesson_reviews, np.lexsort((id_ranks, held)))
     for practice in practices:
         practice.proven_min_verdicts = proven_min_verdicts
     tagged = Counter(itertools.chain.from_iterable(map(_LESSON_TAGS, sources)))
@@ -359,28 +364,34 @@ def _merge_permutation(sources: Sequence[Source]) -> list[int]:
     return sorted(range(len(keys)), key=keys.__getitem__, reverse=True)
 
 
-def _merge_places(reviews: Sequence[Review], lesson_reviews: Any) -> list[int]:
+def _ranks(values: list[str]) -> Any:
+    """Each value's place among the distinct values sorted as Python compares them (numpy int64)."""
+    rank = {value: at for at, value in enumerate(sorted(set(values)))}
+    return np.fromiter(map(rank.__getitem__, values), dtype=np.int64, count=len(values))
+
+
+def _merge_places(reviews: Sequence[Review], lesson_reviews: Any, held: Any, id_ranks: Any) -> list[int]:
     """_merge_permutation of the reviews' lessons (in order, each review's in order; `lesson_reviews`: each
     one's review's place), sorted in C: numpy's lexsort is stable, and sorts the keys negated as sorted's
-    reverse does (successes first, the latest first, ties kept in order). Ids are sorted as ranks of their
-    distinct values, as Python compares them."""
+    reverse does (successes first, the latest first, ties kept in order). `held`: each review's day (an
+    ordinal), `id_ranks`: its id's _ranks; ids are sorted as ranks of their distinct values."""
     lessons = list(itertools.chain.from_iterable(map(attrgetter("lessons"), reviews)))
     if not lessons:
         return []
-
-    def ranks(values: list[str]) -> Any:
-        rank = {value: at for at, value in enumerate(sorted(set(values)))}
-        return np.fromiter(map(rank.__getitem__, values), dtype=np.int64, count=len(values))
-
-    held = np.fromiter(map(date.toordinal, map(attrgetter("held_on"), reviews)), dtype=np.int64, count=len(reviews))
     success = np.fromiter(map("success".__eq__, map(attrgetter("type"), lessons)), dtype=np.int64, count=len(lessons))
-    keys = (
-        -ranks(list(map(attrgetter("id"), lessons))),
-        -ranks(list(map(attrgetter("id"), reviews)))[lesson_reviews],
-        -held[lesson_reviews],
-        -success,
-    )
+    keys = (-_ranks(list(map(attrgetter("id"), lessons))), -id_ranks[lesson_reviews], -held[lesson_reviews], -success)
     return cast(list[int], np.lexsort(keys).tolist())
+
+
+def _gather_reviews(practices: Sequence[Practice], reviews: Sequence[Review], lesson_reviews: Any, by_day: Any) -> None:
+    """Each practice's reviews (Practice.reviews: latest first, each once) found in C from its rows, where each
+    review's id is its own: `by_day`, the reviews' places sorted by their day and id. Kept as the property
+    keeps what it finds (in the practice's __dict__): the sections and the document ask for them."""
+    place = np.empty(len(reviews), dtype=np.int64)
+    place[by_day] = np.arange(len(reviews), dtype=np.int64)
+    for practice in practices:
+        latest_first = np.unique(place[lesson_reviews[practice.rows]])[::-1]
+        practice.__dict__["reviews"] = list(map(reviews.__getitem__, by_day[latest_first].tolist()))
 
 
 def _grouped(ordered: Sequence[Source], places: Sequence[int], assignment: Sequence[int]) -> list[Practice]:

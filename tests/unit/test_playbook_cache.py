@@ -489,7 +489,26 @@ def test_the_merge_order_sorted_in_c_is_sorted_s() -> None:
         sources = build_sources(varied)
         counts = [len(r.lessons) for r in varied]
         lesson_reviews = np.repeat(np.arange(len(varied)), counts).astype(np.int64)
-        assert playbook_module._merge_places(varied, lesson_reviews) == playbook_module._merge_permutation(sources)
+        held = np.array([r.held_on.toordinal() for r in varied], dtype=np.int64)
+        id_ranks = playbook_module._ranks([r.id for r in varied])
+        places = playbook_module._merge_places(varied, lesson_reviews, held, id_ranks)
+        assert places == playbook_module._merge_permutation(sources)
+
+
+@pytest.mark.parametrize("unique", [True, False])
+def test_each_practice_s_reviews_gathered_in_c_are_those_its_sources_name(unique: bool) -> None:
+    """Practice.reviews as build_playbook gathers them (latest first, each once), of reviews of one day too;
+    with an id met twice (which the checks refuse), as the property finds them."""
+    rng = random.Random(7)
+    reviews = fixture_reviews()
+    for _ in range(10):
+        varied = [dataclasses.replace(r, held_on=rng.choice([r.held_on, TODAY])) for r in reviews]
+        if not unique:
+            varied[1] = dataclasses.replace(varied[1], id=varied[0].id)
+        playbook = Analysis(KnowledgeBase(varied, TODAY), GitHistory()).playbook
+        assert playbook.practices
+        for practice in playbook.practices:
+            assert practice.reviews == playbook_module.Practice(list(practice.sources)).reviews
 
 
 def statements(merge: Merge) -> set[bytes]:

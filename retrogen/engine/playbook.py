@@ -345,8 +345,9 @@ def _assignment(
         else:
             # The lessons the earlier merge has not are read afresh (jieba, about a millisecond each) when they
             # are few; the others' terms are the earlier merge's
-            few = len(keys) - len(matched(earlier.keys, keys)[0]) <= FEW_BETWEEN
-            merge = reassign_practices(ordered, keys, earlier, glossary, None if few else all_words())
+            shared = matched(earlier.keys, keys)
+            few = len(keys) - len(shared[0]) <= FEW_BETWEEN
+            merge = reassign_practices(ordered, keys, earlier, glossary, None if few else all_words(), shared)
         merged.keep(key, merge, glossary)
         assignment = merge.assignment
     return assignment
@@ -563,10 +564,12 @@ def reassign_practices(
     earlier: Merge,
     glossary: Glossary = SEED,
     words: Mapping[str, list[str]] | None = None,
+    shared: tuple[Any, Any] | None = None,
 ) -> Merge:
     """assign_practices' answer found from an earlier merge. `keys`: each lesson's key in merge order (alike
     only for lessons alike in text and themes, what the merge reads of them); `words`: text_words of the
-    lessons between the prefix and the suffix the two merges share, where found before (else found now).
+    lessons between the prefix and the suffix the two merges share, where found before (else found now);
+    `shared`: matched(earlier.keys, keys), where found before.
 
     A lesson's choice depends only on its terms and themes and on the statements before it that share a theme
     and a term with it (its candidates): it joins the most similar one. So a lesson the edit did not touch
@@ -575,7 +578,7 @@ def reassign_practices(
     those; a lesson that then starts a practice or stops starting one changes the statements for the
     lessons after it in turn. Every statement's and every lesson's terms chosen again are the earlier
     merge's, kept as ids: no other lesson's words are read."""
-    old_rows, places = kept = matched(earlier.keys, keys)
+    old_rows, places = kept = matched(earlier.keys, keys) if shared is None else shared
     count = len(keys)
     new = np.ones(count, dtype=bool)  # the lessons the earlier merge has not
     new[places] = False

@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import weakref
 import zipfile
 import zlib
 from collections.abc import Callable, Sequence
@@ -273,18 +274,24 @@ def _tracked_rows(tracked: pd.DataFrame) -> list[tuple[str, str, str, str | None
     return [(r, a, s, text_or_none(v)) for r, a, s, v in zip(*columns, strict=True)]
 
 
-# The reviews review_digests last digested (the objects themselves, so that none is freed and its id reused), the
-# rows it was given and their digests: the document key and then the practices' keys of one run ask for them.
-_digested: list[tuple[tuple[Review, ...], pd.DataFrame, Any]] = []
+# The reviews review_digests last digested, the rows it was given (weak references: a long `serve` keeps no
+# knowledge base alive for them) and their digests: the document key, the merge and the practices' keys of
+# one run ask for them.
+_digested: list[tuple[list[weakref.ref[Review]], weakref.ref[pd.DataFrame], Any]] = []
 
 
 def review_digests(reviews: Sequence[Review], tracked: pd.DataFrame) -> Any:
     """Per review, 16 bytes (a numpy uint8 array, a row per review) of all the playbook shows of it: its id,
     title, team, dates, period, tags and lessons, and the actions of it that `tracked` has (the action table's
     rows the playbook reads). Reviews are frozen: the digests of the same review objects and rows, asked for
-    again (engine.playbook.practice_key_by_reviews after document_key), are those made before."""
+    again (by the merge's lesson keys and engine.playbook.practice_key_by_reviews after document_key), are
+    those made before."""
     for before, rows, found in _digested:
-        if rows is tracked and len(before) == len(reviews) and all(map(is_, before, reviews)):
+        if (
+            rows() is tracked
+            and len(before) == len(reviews)
+            and all(map(is_, map(weakref.ref.__call__, before), reviews))
+        ):
             return found
     actions = {(review, action) for review, action, _, _ in _tracked_rows(tracked)}
     tracking = {review for review, _ in actions}
@@ -305,7 +312,7 @@ def review_digests(reviews: Sequence[Review], tracked: pd.DataFrame) -> Any:
         for r in reviews
     ]
     found = np.frombuffer(b"".join(digests.digests(shown)), dtype=np.uint8).reshape(-1, _DIGEST_SIZE)
-    _digested[:] = [(tuple(reviews), tracked, found)]
+    _digested[:] = [(list(map(weakref.ref, reviews)), weakref.ref(tracked), found)]
     return found
 
 

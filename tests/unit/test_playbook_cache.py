@@ -4,9 +4,11 @@ made afresh when one changed, and never a different playbook from the one made w
 from __future__ import annotations
 
 import dataclasses
+import gc
 import hashlib
 import json
 import random
+import weakref
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
@@ -657,6 +659,17 @@ def test_review_digests_are_made_again_for_other_reviews_or_rows() -> None:
     assert (review_digests(reviews, tracked) == again).all()
     untracked = tracked.iloc[0:0]  # other rows: no action of any review shown
     assert (review_digests(reviews, untracked)[place] != again[place]).any()
+
+
+def test_review_digests_keep_no_review_alive() -> None:
+    """A long `serve` keeps no knowledge base in memory for the digests of its last playbook."""
+    reviews = [dataclasses.replace(r) for r in fixture_reviews()]
+    tracked = Analysis(KnowledgeBase(reviews, TODAY), GitHistory()).actions_on_lessons
+    review_digests(reviews, tracked)
+    reference = weakref.ref(reviews[0])
+    del reviews
+    gc.collect()
+    assert reference() is None
 
 
 def test_only_the_practices_an_edit_touched_are_rendered_again(tmp_path: Path) -> None:

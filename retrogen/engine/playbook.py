@@ -4,6 +4,7 @@ section; other sections that share its theme point to it."""
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import itertools
 import math
@@ -126,6 +127,9 @@ class Practice:
     theme: str = ""  # the section it lives in; "" for the other practices
     number: int = 0  # its place in the playbook, counted from 1, for cross-references
     proven_min_verdicts: int = DEFAULTS.proven_min_verdicts  # extra.retrogen.proven_min_verdicts
+    # Its sources' places among the playbook's lessons (Playbook.lesson_reviews), in merge order (numpy int64):
+    # set by build_playbook, for a key of its block made without reading its thousands of sources
+    rows: Any = None
 
     @property
     def statement(self) -> Source:
@@ -216,6 +220,13 @@ class Section:
 @dataclass
 class Playbook:
     sections: list[Section]
+    # What build_playbook made it of (for practice_key_by_reviews): the reviews, the action table's rows it
+    # read, and for each lesson of the reviews in order (each review's lessons in order) its review's place
+    # among the reviews and its own place among that review's lessons (numpy int64)
+    reviews: Sequence[Review] = ()
+    tracked: pd.DataFrame | None = None
+    lesson_reviews: Any = None
+    lesson_numbers: Any = None
 
     @property
     def practices(self) -> list[Practice]:
@@ -242,7 +253,25 @@ def build_playbook(
     verdicts and no other decided one (Practice.proven). `kept` keeps the lessons' words between runs (jieba
     is most of the cost), `merged` the merge of lessons that did not change."""
     sources = _sources(reviews, actions)
-    practices = _merged(sources, glossary, kept, merged)
+    counts = np.fromiter(map(len, map(attrgetter("lessons"), reviews)), dtype=np.int64, count=len(reviews))
+    lesson_reviews = np.repeat(np.arange(len(reviews), dtype=np.int64), counts)
+    lesson_numbers = np.arange(len(lesson_reviews), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+    ids = list(map(attrgetter("id"), reviews))
+    id_ranks = _ranks(ids)
+    held = np.fromiter(map(date.toordinal, map(attrgetter("held_on"), reviews)), dtype=np.int64, count=len(reviews))
+    merged_places = _merge_places(reviews, lesson_reviews, held, id_ranks)
+    ordered = list(map(sources.__getitem__, merged_places))
+
+    def keys() -> list[bytes]:
+        from retrogen.engine.playbook_cache import lesson_keys, review_digests  # it reads this module
+
+        places = np.asarray(merged_places, dtype=np.int64)
+        return lesson_keys(review_digests(reviews, actions), lesson_reviews[places], lesson_numbers[places])
+
+    assignment = _assignment(ordered, keys, glossary, kept, merged)
+    practices = _grouped(ordered, merged_places, assignment)
+    if len(set(ids)) == len(ids):  # as the checks ask; else each practice finds its reviews by their ids
+        _gather_reviews(practices, reviews, lesson_reviews, np.lexsort((id_ranks, held)))
     for practice in practices:
         practice.proven_min_verdicts = proven_min_verdicts
     tagged = Counter(itertools.chain.from_iterable(map(_LESSON_TAGS, sources)))
@@ -262,7 +291,13 @@ def build_playbook(
         return (1, -section.reviews, -section.teams, -section.last_seen.toordinal(), section.theme)
 
     sections = sorted((_section(theme, reach.get(theme), practices, tags_of) for theme in with_section), key=rank)
-    playbook = Playbook([s for s in (*sections, _section("", None, practices, tags_of)) if s.entries])
+    playbook = Playbook(
+        [s for s in (*sections, _section("", None, practices, tags_of)) if s.entries],
+        reviews,
+        actions,
+        lesson_reviews,
+        lesson_numbers,
+    )
     for number, practice in enumerate(playbook.practices, start=1):
         practice.number = number
     for section in playbook.sections:
@@ -283,21 +318,24 @@ def merge_lessons(
     return practices_of(ordered, assign_practices(ordered, glossary, words))
 
 
-def _merged(
-    sources: Sequence[Source], glossary: Glossary, kept: WordStore | None, merged: MergeStore | None
-) -> list[Practice]:
-    """merge_lessons, or the merge `merged` kept of the same lessons, or one found from the merge it kept of
-    earlier lessons (reassign_practices)."""
-    from retrogen.engine.playbook_cache import lesson_keys, merge_key  # the stores' module reads this one
-
-    ordered = merge_order(sources)
+def _assignment(
+    ordered: Sequence[Source],
+    lesson_keys: Callable[[], list[bytes]],
+    glossary: Glossary,
+    kept: WordStore | None,
+    merged: MergeStore | None,
+) -> Sequence[int]:
+    """assign_practices of lessons in merge order, or the merge `merged` kept of the same lessons (each lesson
+    known by its key, `lesson_keys()`, in merge order), or one found from the merge it kept of earlier lessons
+    (reassign_practices)."""
+    from retrogen.engine.playbook_cache import merge_key  # the stores' module reads this one
 
     def all_words() -> dict[str, list[str]] | None:
         return kept.words((s.lesson.lesson for s in ordered), glossary) if kept is not None else None
 
     if merged is None:
-        return practices_of(ordered, assign_practices(ordered, glossary, all_words()))
-    keys = lesson_keys(ordered)
+        return assign_practices(ordered, glossary, all_words())
+    keys = lesson_keys()
     key = merge_key(keys, glossary)
     assignment = merged.assignment(key, len(ordered))
     if assignment is None:
@@ -307,16 +345,70 @@ def _merged(
         else:
             # The lessons the earlier merge has not are read afresh (jieba, about a millisecond each) when they
             # are few; the others' terms are the earlier merge's
-            few = len(keys) - len(matched(earlier.keys, keys)[0]) <= FEW_BETWEEN
-            merge = reassign_practices(ordered, keys, earlier, glossary, None if few else all_words())
+            shared = matched(earlier.keys, keys)
+            few = len(keys) - len(shared[0]) <= FEW_BETWEEN
+            merge = reassign_practices(ordered, keys, earlier, glossary, None if few else all_words(), shared)
         merged.keep(key, merge, glossary)
         assignment = merge.assignment
-    return practices_of(ordered, assignment)
+    return assignment
 
 
 def merge_order(sources: Iterable[Source]) -> list[Source]:
     """The order lessons are merged in: successes first, the latest first (see merge_lessons)."""
-    return sorted(sources, key=attrgetter("success", "review.held_on", "review.id", "lesson.id"), reverse=True)
+    listed = list(sources)
+    return [listed[at] for at in _merge_permutation(listed)]
+
+
+def _merge_permutation(sources: Sequence[Source]) -> list[int]:
+    """merge_order as the sources' places: sorted stably (sorted's reverse keeps equal ones in order)."""
+    keys = list(map(attrgetter("success", "review.held_on", "review.id", "lesson.id"), sources))
+    return sorted(range(len(keys)), key=keys.__getitem__, reverse=True)
+
+
+def _ranks(values: list[str]) -> Any:
+    """Each value's place among the distinct values sorted as Python compares them (numpy int64)."""
+    rank = {value: at for at, value in enumerate(sorted(set(values)))}
+    return np.fromiter(map(rank.__getitem__, values), dtype=np.int64, count=len(values))
+
+
+def _merge_places(reviews: Sequence[Review], lesson_reviews: Any, held: Any, id_ranks: Any) -> list[int]:
+    """_merge_permutation of the reviews' lessons (in order, each review's in order; `lesson_reviews`: each
+    one's review's place), sorted in C: numpy's lexsort is stable, and sorts the keys negated as sorted's
+    reverse does (successes first, the latest first, ties kept in order). `held`: each review's day (an
+    ordinal), `id_ranks`: its id's _ranks; ids are sorted as ranks of their distinct values."""
+    lessons = list(itertools.chain.from_iterable(map(attrgetter("lessons"), reviews)))
+    if not lessons:
+        return []
+    success = np.fromiter(map("success".__eq__, map(attrgetter("type"), lessons)), dtype=np.int64, count=len(lessons))
+    keys = (-_ranks(list(map(attrgetter("id"), lessons))), -id_ranks[lesson_reviews], -held[lesson_reviews], -success)
+    return cast(list[int], np.lexsort(keys).tolist())
+
+
+def _gather_reviews(practices: Sequence[Practice], reviews: Sequence[Review], lesson_reviews: Any, by_day: Any) -> None:
+    """Each practice's reviews (Practice.reviews: latest first, each once) found in C from its rows, where each
+    review's id is its own: `by_day`, the reviews' places sorted by their day and id. Kept as the property
+    keeps what it finds (in the practice's __dict__): the sections and the document ask for them."""
+    place = np.empty(len(reviews), dtype=np.int64)
+    place[by_day] = np.arange(len(reviews), dtype=np.int64)
+    for practice in practices:
+        latest_first = np.unique(place[lesson_reviews[practice.rows]])[::-1]
+        practice.__dict__["reviews"] = list(map(reviews.__getitem__, by_day[latest_first].tolist()))
+
+
+def _grouped(ordered: Sequence[Source], places: Sequence[int], assignment: Sequence[int]) -> list[Practice]:
+    """practices_of(ordered, assignment), grouped in C (a stable sort by practice keeps each practice's lessons
+    in merge order), each practice with its rows: its sources' places (`places`: each lesson's, in merge
+    order)."""
+    if not ordered:
+        return []
+    numbers = np.asarray(assignment, dtype=np.int64)
+    by_practice = np.argsort(numbers, kind="stable")
+    ends = np.cumsum(np.bincount(numbers)).tolist()
+    grouped = list(map(ordered.__getitem__, by_practice.tolist()))
+    rows = np.asarray(places, dtype=np.int64)[by_practice]
+    return [
+        Practice(grouped[start:end], rows=rows[start:end]) for start, end in zip([0, *ends[:-1]], ends, strict=True)
+    ]
 
 
 def practices_of(ordered: Sequence[Source], assignment: Sequence[int]) -> list[Practice]:
@@ -472,10 +564,12 @@ def reassign_practices(
     earlier: Merge,
     glossary: Glossary = SEED,
     words: Mapping[str, list[str]] | None = None,
+    shared: tuple[Any, Any] | None = None,
 ) -> Merge:
-    """assign_practices' answer found from an earlier merge. `keys`: each lesson's key (its text and themes:
-    what the merge reads of it) in merge order; `words`: text_words of the lessons between the prefix and the
-    suffix the two merges share, where found before (else found now).
+    """assign_practices' answer found from an earlier merge. `keys`: each lesson's key in merge order (alike
+    only for lessons alike in text and themes, what the merge reads of them); `words`: text_words of the
+    lessons between the prefix and the suffix the two merges share, where found before (else found now);
+    `shared`: matched(earlier.keys, keys), where found before.
 
     A lesson's choice depends only on its terms and themes and on the statements before it that share a theme
     and a term with it (its candidates): it joins the most similar one. So a lesson the edit did not touch
@@ -484,7 +578,7 @@ def reassign_practices(
     those; a lesson that then starts a practice or stops starting one changes the statements for the
     lessons after it in turn. Every statement's and every lesson's terms chosen again are the earlier
     merge's, kept as ids: no other lesson's words are read."""
-    old_rows, places = kept = matched(earlier.keys, keys)
+    old_rows, places = kept = matched(earlier.keys, keys) if shared is None else shared
     count = len(keys)
     new = np.ones(count, dtype=bool)  # the lessons the earlier merge has not
     new[places] = False
@@ -535,6 +629,12 @@ def matched(before: Sequence[bytes], lessons: Sequence[bytes]) -> tuple[Any, Any
     where the two differ, the one lesson of the two that the other has not is new or gone, and where the other
     has both further on, the one it has sooner is kept for it (the other moved in the merge order: its date
     or type changed)."""
+    in_order = _matched_in_order(before, lessons)
+    return in_order if in_order is not None else _matched_walking(before, lessons)
+
+
+def _matched_walking(before: Sequence[bytes], lessons: Sequence[bytes]) -> tuple[Any, Any]:
+    """matched(), walking the two merges' lessons between what they share at the start and at the end."""
     head = 0
     for old, new in zip(before, lessons, strict=False):
         if old != new:
@@ -575,6 +675,18 @@ def matched(before: Sequence[bytes], lessons: Sequence[bytes]) -> tuple[Any, Any
     old_rows += range(end, len(before))
     places += range(new_end, len(lessons))
     return np.array(old_rows, dtype=np.int64), np.array(places, dtype=np.int64)
+
+
+def _matched_in_order(before: Sequence[bytes], lessons: Sequence[bytes]) -> tuple[Any, Any] | None:
+    """matched()'s answer where it is simple, found in C: when the lessons each has that the other has too
+    come in the same order in both (none moved: an edit's review's lessons changed, added or removed in
+    place, wherever they are in the merge order), they are all shared; else None."""
+    in_before, in_lessons = set(before).__contains__, set(lessons).__contains__
+    kept = np.fromiter(map(in_lessons, before), dtype=bool, count=len(before))
+    found = np.fromiter(map(in_before, lessons), dtype=bool, count=len(lessons))
+    if list(itertools.compress(before, kept)) != list(itertools.compress(lessons, found)):
+        return None
+    return np.flatnonzero(kept).astype(np.int64), np.flatnonzero(found).astype(np.int64)
 
 
 class _Statements:
@@ -749,6 +861,39 @@ def practice_key(
     return digest(shown).hex()
 
 
+def practice_key_by_reviews(
+    practice: Practice,
+    playbook: Playbook,
+    reviewed: Any,
+    language: str,
+    review_link: Callable[[str], str] | None,
+    *,
+    themed: bool,
+    html: bool = False,
+) -> str:
+    """practice_key made of `reviewed` (playbook_cache.review_digests of the playbook's reviews: all it shows of
+    each) and which lessons of which reviews the practice holds, in order (its rows): numpy's gathers in C, not
+    a pass over its thousands of sources. What its block shows besides (its number, the actions on its
+    problems with their state and verdict) is digested as it is."""
+    shown = (
+        language,
+        themed,
+        html,
+        practice.number,
+        practice.proven,
+        [review_link(r.id) for r in practice.reviews] if review_link else None,
+        [
+            (t.review.id, t.action.id, t.action.action, t.action.owner, iso(t.action.due), t.state, t.verification)
+            for t in practice.actions
+        ],
+    )
+    rows = practice.rows
+    found = hashlib.blake2b(b"reviews" + digest(shown), digest_size=16)
+    found.update(reviewed[playbook.lesson_reviews[rows]].tobytes())
+    found.update(playbook.lesson_numbers[rows].tobytes())
+    return found.hexdigest()
+
+
 def playbook_markdown(
     playbook: Playbook,
     language: str,
@@ -777,6 +922,11 @@ def playbook_markdown(
     # The lines a practice repeats per lesson and per review, escaped here once per value: at 10,000 reviews
     # they are most of the document, and a team or a title is named by many practices.
     inert = cache(md)
+    reviewed = None
+    if kept is not None and playbook.tracked is not None:
+        from retrogen.engine.playbook_cache import review_digests  # the stores' module reads this one
+
+        reviewed = review_digests(playbook.reviews, playbook.tracked)
     said = {True: escape(text["do"]), False: escape(text["avoid"])}
 
     def also(practice: Practice) -> list[Markup]:
@@ -815,7 +965,12 @@ def playbook_markdown(
         if kept is None:
             return Markup(render())
         # the block as rendered before: its text escaped then
-        key = practice_key(practice, language, review_link, themed=bool(theme), html=html)
+        if reviewed is None or practice.rows is None:
+            key = practice_key(practice, language, review_link, themed=bool(theme), html=html)
+        else:
+            key = practice_key_by_reviews(
+                practice, playbook, reviewed, language, review_link, themed=bool(theme), html=html
+            )
         return Markup(kept.block(key, render))
 
     with collector_paused():  # 90,000 escaped texts and Jinja's loops over them: no garbage, 0.1 s of passes

@@ -4,12 +4,13 @@ command last wrote in playbook-md.kept and playbook-docx.kept (used again while 
 
 The merge (engine.playbook.assign_practices) compares every lesson with the statements before it, so its
 answer depends on all lessons at once: the file holds one answer, kept by a key (sha256) of everything it
-depends on: each lesson's key (a digest of its text and tags) in merge order, the glossary, and the code
-that finds and compares the lessons' words. An edit elsewhere in a review (an action's status, a metric)
-keeps the key. An edited, added or removed lesson makes a new one; that run finds the merge from the kept
-one (engine.playbook.reassign_practices), which the file holds with each lesson's key, terms and themes (as
-numbers into two vocabularies), all valid while the glossary and that code are the same (its `base` key):
-another glossary or retrogen merges afresh. The file holds plain arrays and JSON (numpy's npz, read
+depends on: each lesson's key (lesson_keys: its review's digest, of all the playbook shows of the review,
+and its place there) in merge order, the glossary, and the code that finds and compares the lessons' words.
+An edit that the playbook does not show (an action's status, a metric) keeps the key. An edited, added or
+removed lesson makes a new one (its review's other lessons new ones too); that run finds the merge from the
+kept one (engine.playbook.reassign_practices), which the file holds with each lesson's key, terms and themes
+(as numbers into two vocabularies), all valid while the glossary and that code are the same (its `base`
+key): another glossary or retrogen merges afresh. The file holds plain arrays and JSON (numpy's npz, read
 without pickle) and is checked on reading (a corrupt or foreign one is rebuilt with a notice) and replaced
 in one step; it is kept only where the lasting index is (gate.index.lasting_folder).
 
@@ -27,13 +28,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import weakref
 import zipfile
 import zlib
 from collections.abc import Callable, Sequence
 from datetime import date
 from functools import lru_cache
 from importlib import metadata
-from operator import attrgetter
+from operator import attrgetter, is_
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
@@ -44,14 +46,14 @@ import retrogen
 from retrogen.core import digests
 from retrogen.core.files import write_atomic_with
 from retrogen.engine.model import Review
-from retrogen.engine.playbook import LessonTerms, Merge, Source, text_or_none
+from retrogen.engine.playbook import LessonTerms, Merge, text_or_none
 from retrogen.engine.related_cache import KEY_SIZE, StoreDamaged, code_key, glossary_key, kept_path
 from retrogen.gate.glossary import Glossary
 
 MERGE_NAME = "playbook-merge.npz"
 FORMER_MERGE_NAME = "playbook-merge.json"  # the merge as retrogen kept it before its terms: removed when kept
 # The layout of the file; one of another format is merged afresh.
-FORMAT = 4
+FORMAT = 5
 # The kept document of each format (playbook --format); its layout: a JSON header line, then the document.
 DOCUMENT_NAMES = {"md": "playbook-md.kept", "docx": "playbook-docx.kept"}
 DOCUMENT_FORMAT = 1
@@ -63,6 +65,7 @@ FORMER_PRACTICES_NAME = "playbook-practices.json"  # its former layout: removed 
 PRACTICES_FORMAT = 2
 _HEADER_LIMIT = 4096  # a header line is about 150 bytes: a file without one this soon is none of ours
 _CHUNK = 1 << 20
+_DIGEST_SIZE = 16  # core.digests.digest's
 
 
 @lru_cache(maxsize=1)
@@ -82,12 +85,17 @@ def merge_key(lessons: Sequence[bytes], glossary: Glossary) -> str:
     return digest.hexdigest()
 
 
-def lesson_keys(ordered: Sequence[Source]) -> list[bytes]:
-    """Each lesson's key, in merge order: a digest of what the merge reads of it (its text and tags), so that
-    a later merge finds the lessons it shares with this one (engine.playbook.reassign_practices)."""
-    blake2b = hashlib.blake2b
-    read = map(attrgetter("lesson.lesson", "lesson.tags"), ordered)  # (text, tags)
-    return [blake2b(repr(lesson).encode("utf-8"), digest_size=KEY_SIZE).digest() for lesson in read]
+def lesson_keys(reviewed: Any, reviews: Any, places: Any) -> list[bytes]:
+    """Each lesson's key, in merge order, so that a later merge finds the lessons it shares with this one
+    (engine.playbook.reassign_practices): its review's digest (`reviewed`: review_digests, of all the playbook
+    shows of a review, its lessons' text and tags among it) and its place among that review's lessons;
+    `reviews` and `places`: per lesson in merge order, its review's row in `reviewed` and its place. Made in C
+    of the document key's digests, not a digest per lesson: another review's edit keeps them, an edit of its
+    review changes them all (its lessons are chosen again, as new ones)."""
+    blob = np.concatenate(
+        [reviewed[reviews, : KEY_SIZE - 4], places.astype("<u4").view(np.uint8).reshape(-1, 4)], axis=1
+    ).tobytes()
+    return [blob[at : at + KEY_SIZE] for at in range(0, len(blob), KEY_SIZE)]
 
 
 def _base_key(glossary: Glossary) -> str:
@@ -254,9 +262,38 @@ def document_key(
     """What the playbook document of `reviews` is kept by. `tracked`: the action table's rows the playbook
     reads (Analysis.actions_on_lessons); `settings`: the rest it depends on (its order, proven_min_verdicts,
     language and format), plain values, digested by their content alone (core.digests): a key can only miss."""
+    digest = hashlib.sha256(_document_code() + glossary_key(glossary))
+    digest.update(digests.digest((today.toordinal(), settings, _tracked_rows(tracked))))
+    digest.update(review_digests(reviews, tracked).tobytes())  # in the knowledge base's order
+    return digest.hexdigest()
+
+
+def _tracked_rows(tracked: pd.DataFrame) -> list[tuple[str, str, str, str | None]]:
+    """The action table's rows the playbook reads: each action's review, id, state and verdict."""
     columns = [tracked[name].tolist() for name in ("review", "id", "state", "verification")]
-    rows = [(r, a, s, text_or_none(v)) for r, a, s, v in zip(*columns, strict=True)]
-    actions = {(review, action) for review, action, _, _ in rows}
+    return [(r, a, s, text_or_none(v)) for r, a, s, v in zip(*columns, strict=True)]
+
+
+# The reviews review_digests last digested, the rows it was given (weak references: a long `serve` keeps no
+# knowledge base alive for them) and their digests: the document key, the merge and the practices' keys of
+# one run ask for them.
+_digested: list[tuple[list[weakref.ref[Review]], weakref.ref[pd.DataFrame], Any]] = []
+
+
+def review_digests(reviews: Sequence[Review], tracked: pd.DataFrame) -> Any:
+    """Per review, 16 bytes (a numpy uint8 array, a row per review) of all the playbook shows of it: its id,
+    title, team, dates, period, tags and lessons, and the actions of it that `tracked` has (the action table's
+    rows the playbook reads). Reviews are frozen: the digests of the same review objects and rows, asked for
+    again (by the merge's lesson keys and engine.playbook.practice_key_by_reviews after document_key), are
+    those made before."""
+    for before, rows, found in _digested:
+        if (
+            rows() is tracked
+            and len(before) == len(reviews)
+            and all(map(is_, map(weakref.ref.__call__, before), reviews))
+        ):
+            return found
+    actions = {(review, action) for review, action, _, _ in _tracked_rows(tracked)}
     tracking = {review for review, _ in actions}
     shown = [
         (
@@ -274,9 +311,9 @@ def document_key(
         )
         for r in reviews
     ]
-    digest = hashlib.sha256(_document_code() + glossary_key(glossary))
-    digest.update(digests.digest((today.toordinal(), settings, rows, shown)))
-    return digest.hexdigest()
+    found = np.frombuffer(b"".join(digests.digests(shown)), dtype=np.uint8).reshape(-1, _DIGEST_SIZE)
+    _digested[:] = [(list(map(weakref.ref, reviews)), weakref.ref(tracked), found)]
+    return found
 
 
 class DocumentStore:

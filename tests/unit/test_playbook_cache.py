@@ -4,8 +4,11 @@ made afresh when one changed, and never a different playbook from the one made w
 from __future__ import annotations
 
 import dataclasses
+import gc
+import hashlib
 import json
 import random
+import weakref
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
@@ -26,6 +29,7 @@ from retrogen.engine.playbook import (
     merge_afresh,
     merge_order,
     playbook_markdown,
+    practice_key_by_reviews,
     reassign_practices,
     tracks_actions,
 )
@@ -34,11 +38,12 @@ from retrogen.engine.playbook_cache import (
     PRACTICES_NAME,
     PracticeStore,
     document_key,
-    lesson_keys,
+    review_digests,
 )
 from retrogen.engine.related_cache import WordStore
 from retrogen.gate.config import load_config
 from retrogen.gate.glossary import SEED, Glossary
+from retrogen.gate.vocabulary import LESSON_TYPES
 
 from ..conftest import TODAY
 
@@ -269,6 +274,12 @@ def build_sources(reviews: Sequence[Review]) -> list[Source]:
     return [Source(lesson, review) for review in reviews for lesson in review.lessons]
 
 
+def lesson_keys(ordered: Sequence[Source]) -> list[bytes]:
+    """Keys alike for lessons alike (what reassign_practices asks of them), of lessons without their reviews:
+    a digest of each one's text and tags."""
+    return [hashlib.blake2b(repr((s.lesson.lesson, s.lesson.tags)).encode(), digest_size=16).digest() for s in ordered]
+
+
 def fresh_merge(ordered: Sequence[Source]) -> Merge:
     return merge_afresh(ordered, lesson_keys(ordered), SEED, None)
 
@@ -431,6 +442,77 @@ def test_the_lessons_two_merges_share_are_found_around_lessons_moved() -> None:
         assert (np.diff(old_rows) > 0).all() and (np.diff(places) > 0).all(), case
 
 
+def test_the_lessons_two_merges_share_in_order_are_found_as_the_walk_finds_them() -> None:
+    """matched()'s answer found in C where no lesson moved is the walk's, also with keys met twice; where one
+    moved it is left to the walk."""
+    rng = random.Random(21)
+    found_in_order = 0
+    for _ in range(400):
+        before = [bytes([rng.randrange(40)]) * 16 for _ in range(rng.randrange(0, 30))]
+        lessons = list(before)
+        for _ in range(rng.randrange(1, 4)):
+            kind = rng.choice(["add", "remove", "change", "move"])
+            at = rng.randrange(len(lessons) + 1)
+            if kind == "add":
+                lessons.insert(at, bytes([40 + rng.randrange(20)]) * 16)
+            elif lessons and kind == "remove":
+                del lessons[at % len(lessons)]
+            elif lessons and kind == "change":
+                lessons[at % len(lessons)] = bytes([rng.randrange(60)]) * 16
+            elif lessons:
+                lessons.insert(at % len(lessons), lessons.pop(rng.randrange(len(lessons))))
+        in_order = playbook_module._matched_in_order(before, lessons)
+        walked = playbook_module._matched_walking(before, lessons)
+        if in_order is not None:
+            found_in_order += 1
+            assert [a.tolist() for a in in_order] == [a.tolist() for a in walked], (before, lessons)
+        assert [a.tolist() for a in matched(before, lessons)] == [a.tolist() for a in walked]
+    assert 100 < found_in_order < 400
+
+
+def test_the_merge_order_sorted_in_c_is_sorted_s() -> None:
+    """build_playbook's merge order (numpy's lexsort of ranks) is merge_order's, ties and all: reviews of one
+    day, ids met twice, lessons of one id and type, Chinese ids."""
+    rng = random.Random(6)
+    reviews = fixture_reviews()
+    for _ in range(30):
+        varied = [
+            dataclasses.replace(
+                r,
+                id=rng.choice([r.id, "2026-x", "复盘-1", "a"]),
+                held_on=rng.choice([r.held_on, TODAY]),
+                lessons=tuple(
+                    dataclasses.replace(lesson, id=rng.choice([lesson.id, "L1", "甲"]), type=rng.choice(LESSON_TYPES))
+                    for lesson in r.lessons
+                ),
+            )
+            for r in rng.sample(reviews, rng.randrange(len(reviews) + 1))
+        ]
+        sources = build_sources(varied)
+        counts = [len(r.lessons) for r in varied]
+        lesson_reviews = np.repeat(np.arange(len(varied)), counts).astype(np.int64)
+        held = np.array([r.held_on.toordinal() for r in varied], dtype=np.int64)
+        id_ranks = playbook_module._ranks([r.id for r in varied])
+        places = playbook_module._merge_places(varied, lesson_reviews, held, id_ranks)
+        assert places == playbook_module._merge_permutation(sources)
+
+
+@pytest.mark.parametrize("unique", [True, False])
+def test_each_practice_s_reviews_gathered_in_c_are_those_its_sources_name(unique: bool) -> None:
+    """Practice.reviews as build_playbook gathers them (latest first, each once), of reviews of one day too;
+    with an id met twice (which the checks refuse), as the property finds them."""
+    rng = random.Random(7)
+    reviews = fixture_reviews()
+    for _ in range(10):
+        varied = [dataclasses.replace(r, held_on=rng.choice([r.held_on, TODAY])) for r in reviews]
+        if not unique:
+            varied[1] = dataclasses.replace(varied[1], id=varied[0].id)
+        playbook = Analysis(KnowledgeBase(varied, TODAY), GitHistory()).playbook
+        assert playbook.practices
+        for practice in playbook.practices:
+            assert practice.reviews == playbook_module.Practice(list(practice.sources)).reviews
+
+
 def statements(merge: Merge) -> set[bytes]:
     """The keys of the lessons that start a practice."""
     started, found = 0, set()
@@ -445,8 +527,8 @@ def test_an_edited_lesson_is_merged_without_reading_the_other_lessons_words(
     tmp_path: Path, merges: list[int], starts: bool
 ) -> None:
     """A lesson that joined a practice worded again: by a word (it joins it again), or by words no lesson has
-    (it starts a practice, which the lessons after it may join): only its words are found, the others' are
-    the earlier merge's, and no merge is made afresh."""
+    (it starts a practice, which the lessons after it may join): only its review's lessons' words are found,
+    the others' are the earlier merge's, and no merge is made afresh."""
     reviews = fixture_reviews()
     playbook_of(reviews, tmp_path)
     ordered = merge_inputs(reviews)
@@ -464,14 +546,21 @@ def test_an_edited_lesson_is_merged_without_reading_the_other_lessons_words(
         )
         patched.setattr(WordStore, "words", lambda *args: pytest.fail("all lessons' words read"))
         assert playbook_of(changed, tmp_path) == (expected, [])
-    assert found == [words[1:] if starts else joined.lesson.lesson + words]
+    # the edited lesson's words, and those of its review's other lessons (known by the review's digest)
+    edited = next(r for r in changed if r.id == joined.review.id)
+    assert (words[1:] if starts else joined.lesson.lesson + words) in found
+    assert sorted(found) == sorted(lesson.lesson for lesson in edited.lessons)
     assert merges == [len(ordered)]  # the run without the store; the one with it merged from the earlier
     edited_merge = merge_inputs(changed)
     assert (max(assign_practices(edited_merge)) > max(assignment)) == starts
 
 
 def kept_blocks(
-    reviews: Sequence[Review], folder: Path | None, language: str = "en", link: Callable[[str], str] | None = None
+    reviews: Sequence[Review],
+    folder: Path | None,
+    language: str = "en",
+    link: Callable[[str], str] | None = None,
+    today: date = TODAY,
 ) -> tuple[str, list[str]]:
     """The playbook's Markdown with its practices' blocks kept in `folder`, and which blocks were rendered."""
     rendered: list[str] = []
@@ -481,8 +570,8 @@ def kept_blocks(
             return super().block(key, lambda: rendered.append(key) or render())
 
     store = Counted(folder / PRACTICES_NAME) if folder is not None else None
-    analysis = Analysis(KnowledgeBase(list(reviews), TODAY), GitHistory())
-    markdown = playbook_markdown(analysis.playbook, language, TODAY, link, kept=store)
+    analysis = Analysis(KnowledgeBase(list(reviews), today), GitHistory())
+    markdown = playbook_markdown(analysis.playbook, language, today, link, kept=store)
     if store is not None:
         store.keep()
         assert store.notices == []
@@ -494,12 +583,93 @@ def edited_where_shown(reviews: list[Review], change: Callable[[Review], Review]
     return [*reviews[:place], change(reviews[place]), *reviews[place + 1 :]]
 
 
-@pytest.mark.parametrize("change", SHOWN_CHANGES)
+def first_lesson(r: Review, **changed: Any) -> Review:
+    return dataclasses.replace(r, lessons=(dataclasses.replace(r.lessons[0], **changed), *r.lessons[1:]))
+
+
+# What a practice's block shows of a lesson besides what the document key holds of it (SHOWN_CHANGES)
+LESSON_CHANGES: list[Callable[[Review], Review]] = [
+    lambda r: first_lesson(r, lesson=r.lessons[0].lesson + " again"),
+    lambda r: first_lesson(r, applies_to="Key accounts only"),
+    lambda r: first_lesson(r, tags=(*r.lessons[0].tags, "新主题")),
+    lambda r: first_lesson(r, tags=()),
+    lambda r: dataclasses.replace(r, lessons=(*r.lessons[1:], r.lessons[0])),  # the same lessons, reordered
+]
+
+
+@pytest.mark.parametrize("change", SHOWN_CHANGES + LESSON_CHANGES)
 def test_a_kept_practice_is_rendered_again_when_what_it_shows_changed(tmp_path: Path, change: Any) -> None:
     reviews = fixture_reviews()
     kept_blocks(reviews, tmp_path)
     changed = edited_where_shown(reviews, change)
     assert kept_blocks(changed, tmp_path)[0] == kept_blocks(changed, None)[0]
+
+
+def test_a_kept_practice_is_rendered_again_when_its_actions_state_changed_with_the_day(tmp_path: Path) -> None:
+    reviews = fixture_reviews()
+    kept_blocks(reviews, tmp_path)
+    later = TODAY + timedelta(days=400)  # open actions overdue, pending verdicts decided
+    markdown, rendered = kept_blocks(reviews, tmp_path, today=later)
+    assert markdown == kept_blocks(reviews, None, today=later)[0] != kept_blocks(reviews, None)[0]
+    assert rendered
+
+
+def test_the_practices_keys_are_made_of_the_reviews_digests_not_their_sources(tmp_path: Path) -> None:
+    """A kept playbook's practices are keyed by their reviews' digests (the document key's) and rows: their
+    thousands of sources are not read for a key (practice_key)."""
+    reviews = fixture_reviews()
+    expected, _ = kept_blocks(reviews, tmp_path)
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(playbook_module, "practice_key", lambda *args, **kwargs: pytest.fail("sources read"))
+        assert kept_blocks(reviews, tmp_path) == (expected, [])
+        changed = edited_where_shown(reviews, LESSON_CHANGES[0])
+        assert kept_blocks(changed, tmp_path)[0] == kept_blocks(changed, None)[0]
+
+
+def test_a_practice_key_names_which_lessons_of_its_reviews_it_holds() -> None:
+    reviews = fixture_reviews()
+    analysis = Analysis(KnowledgeBase(reviews, TODAY), GitHistory())
+    playbook = analysis.playbook
+    reviewed = review_digests(reviews, analysis.actions_on_lessons)
+    keys = {
+        practice_key_by_reviews(p, playbook, reviewed, "en", None, themed=bool(p.theme)) for p in playbook.practices
+    }
+    assert len(keys) == len(playbook.practices)
+    practice = next(p for p in playbook.practices if len(p.statement.review.lessons) > 1)
+    # its statement swapped for another lesson of the same review: the same reviews' digests, another block
+    rows = practice.rows.copy()
+    same_review = np.flatnonzero(playbook.lesson_reviews == playbook.lesson_reviews[rows[0]])
+    rows[0] = next(int(at) for at in same_review if at != rows[0])
+    key = practice_key_by_reviews(practice, playbook, reviewed, "en", None, themed=bool(practice.theme))
+    practice.rows = rows
+    assert practice_key_by_reviews(practice, playbook, reviewed, "en", None, themed=bool(practice.theme)) != key
+
+
+def test_review_digests_are_made_again_for_other_reviews_or_rows() -> None:
+    reviews = fixture_reviews()
+    tracked = Analysis(KnowledgeBase(reviews, TODAY), GitHistory()).actions_on_lessons
+    place = next(i for i, r in enumerate(reviews) if tracks_actions(r) and r.actions[0].addresses)
+    found = review_digests(reviews, tracked).copy()
+    assert (review_digests(list(reviews), tracked) == found).all()  # the same reviews: alike
+    edited = list(reviews)
+    edited[place] = LESSON_CHANGES[0](edited[place])
+    again = review_digests(edited, tracked)
+    assert (again[place] != found[place]).any() and (np.delete(again, place, 0) == np.delete(found, place, 0)).all()
+    reviews[place] = edited[place]  # a list changed in place: its reviews are digested again
+    assert (review_digests(reviews, tracked) == again).all()
+    untracked = tracked.iloc[0:0]  # other rows: no action of any review shown
+    assert (review_digests(reviews, untracked)[place] != again[place]).any()
+
+
+def test_review_digests_keep_no_review_alive() -> None:
+    """A long `serve` keeps no knowledge base in memory for the digests of its last playbook."""
+    reviews = [dataclasses.replace(r) for r in fixture_reviews()]
+    tracked = Analysis(KnowledgeBase(reviews, TODAY), GitHistory()).actions_on_lessons
+    review_digests(reviews, tracked)
+    reference = weakref.ref(reviews[0])
+    del reviews
+    gc.collect()
+    assert reference() is None
 
 
 def test_only_the_practices_an_edit_touched_are_rendered_again(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from retrogen.core import digests
+from retrogen.core.status import State
 from retrogen.engine.analysis import Analysis
 from retrogen.engine.loop import FollowUp
 from retrogen.engine.model import Action, Review
@@ -97,25 +98,8 @@ def _stands_for(known: bytes) -> None:
     """Stands for a shared value in a digest; never called."""
 
 
-def follow_up_shown(follow_up: FollowUp) -> object:
-    """A follow-up as a page or a report shows it, to digest: the earlier reviews by their id, title and day
-    held, not whole. A whole review would make every later page and report of its team render again when
-    anything in it changed, its objective say, which they do not show."""
-    previous = follow_up.previous
-    return (
-        (previous.id, previous.title) if previous is not None else None,
-        # Each row as a tuple of its action (digested once, see _SHARED), its state's value and its verdict:
-        # digested without pickle's memo, a row's class and field names would be written again for every
-        # row of every page (a follow-up holds every open action of the team).
-        [
-            (
-                (source.id, source.title, source.held_on),
-                [(row.action, str(row.state), row.verification) for row in rows],
-            )
-            for source, rows in follow_up.groups
-        ],
-        follow_up.decided,
-    )
+# Each state of an action as one byte (see PageMemo.follow_up_shown).
+_STATE_CODE = {state: bytes([number]) for number, state in enumerate(State)}
 
 
 Stamp = tuple[int, int, int]  # the written file's inode, size and mtime
@@ -191,6 +175,10 @@ class PageMemo:
         return digest(inputs, self._dispatch)
 
     def _reduce_shared(self, value: object) -> tuple[Callable[[bytes], None], tuple[bytes]]:
+        return _stands_for, (self._shared_digest(value),)
+
+    def _shared_digest(self, value: object) -> bytes:
+        """The digest of a review, an action or a team's view (_SHARED), made once per regeneration."""
         known = self._shared.get(id(value))
         if known is None or known[0] is not value:
             known = (
@@ -198,7 +186,22 @@ class PageMemo:
                 self.digest([type(value).__name__, *(getattr(value, name) for name in _SHARED[type(value)])]),
             )
             self._shared[id(value)] = known
-        return _stands_for, (known[1],)
+        return known[1]
+
+    def follow_up_shown(self, follow_up: FollowUp) -> object:
+        """A follow-up as a page or a report shows it, to digest: the earlier reviews by their id, title and
+        day held, not whole. A whole review would make every later page and report of its team render again
+        when anything in it changed, its objective say, which they do not show."""
+        previous = follow_up.previous
+        groups = []
+        for source, rows in follow_up.groups:
+            # Each row as 17 bytes, its action's digest and its state's code, joined (no row's verdict but in
+            # `verdicts`): a follow-up holds every open action of the team, and its rows pickled one by one,
+            # each action through _reduce_shared, were most of a figure's save's digests at 1,000 reviews.
+            states = b"".join(self._shared_digest(row.action) + _STATE_CODE[row.state] for row in rows)
+            verdicts = [(number, row.verification) for number, row in enumerate(rows) if row.verification is not None]
+            groups.append(((source.id, source.title, source.held_on), states, verdicts))
+        return ((previous.id, previous.title) if previous is not None else None, groups, follow_up.decided)
 
     def begin(self, folder: Path, setting: object) -> None:
         """Start a regeneration into `folder`, given what every file depends on (the configuration, the day)."""

@@ -31,7 +31,7 @@ from retrogen.gate.findings import CODES
 from retrogen.gate.schema import load_schema
 from retrogen.gate.vocabulary import FACTORS, LESSON_TYPES
 from retrogen.site.charts import Chart, Figure, Sparkline, bar_chart, line_chart, sparkline
-from retrogen.site.memo import KEPT, Content, PageMemo, follow_up_shown
+from retrogen.site.memo import KEPT, Content, PageMemo
 
 Pages = dict[str, Content]  # KEPT: as `serve` wrote it last time
 
@@ -223,7 +223,7 @@ class SiteBuilder:
             return self._review_page(page, inputs)
         # Other reviews digested as the page shows them (their titles), not whole; the review's content apart
         # from its related lessons, which its Word report does not show but every other input of it.
-        content = self.memo.digest({**inputs, "follow_up": follow_up_shown(follow_up), "related": None})
+        content = self.memo.digest({**inputs, "follow_up": self.memo.follow_up_shown(follow_up), "related": None})
         self.memo.contents[review.id] = content
         shown = (content, [(other.title, match) for other, match in related])
         return self._rendered(page, inputs, lambda: self._review_page(page, inputs), digested=shown)

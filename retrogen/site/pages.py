@@ -84,7 +84,20 @@ class SiteBuilder:
     # save under `serve` that changes one review's own page alone asks for none of the site-wide pages.
     @cached_property
     def actions_by_review(self) -> dict[str, list[dict[str, Any]]]:
+        if self.only is None:
+            return grouped(self._action_rows, "review")
         return self._by_review(self.analysis.actions)
+
+    @cached_property
+    def _action_rows(self) -> list[dict[str, Any]]:
+        """Every action's row, in Analysis.actions' order: the reviews' pages and the tracker show them, each
+        converted once (a review's page copies its rows before it adds to them)."""
+        return records(self.analysis.actions)
+
+    @cached_property
+    def _overdue_rows(self) -> list[dict[str, Any]]:
+        """The overdue actions' rows, for the dashboard and the tracker, converted once."""
+        return records(self.analysis.overdue_actions)
 
     @cached_property
     def metrics_by_review(self) -> dict[str, list[dict[str, Any]]]:
@@ -299,7 +312,7 @@ class SiteBuilder:
 
     def dashboard(self) -> Content:
         a = self.analysis
-        overdue = records(a.overdue_actions)
+        overdue = self._overdue_rows
         themes = records(a.recurring_themes.head(10))
         return self.page(
             "index.md.j2",
@@ -406,11 +419,13 @@ class SiteBuilder:
             },
         )
         t = self.text
-        overdue, open_rows, done = records(a.overdue_actions), records(a.open_actions), records(a.recently_done())
+        overdue, open_rows, done = self._overdue_rows, records(a.open_actions), records(a.recently_done())
         slipped = records(a.slipped_actions)
         # Every action, not only the listed ones: the filters' choices, the tiles and the per-team and per-owner
-        # tables are counted from these rows, so that a filter narrows them all alike.
-        every = records(a.actions.sort_values(["due", "review", "id"], kind="stable"))
+        # tables are counted from these rows, so that a filter narrows them all alike. The rows the reviews'
+        # pages use, in this order rather than converted again.
+        order = a.actions.assign(_row=range(len(a.actions))).sort_values(["due", "review", "id"], kind="stable")
+        every = [self._action_rows[row] for row in order["_row"].tolist()]
         rates = {
             "actions": t["actions"],
             "open": t["open"],

@@ -31,7 +31,7 @@ from retrogen.gate.findings import CODES
 from retrogen.gate.schema import load_schema
 from retrogen.gate.vocabulary import FACTORS, LESSON_TYPES
 from retrogen.site.charts import Chart, Figure, Sparkline, bar_chart, line_chart, sparkline
-from retrogen.site.memo import KEPT, Content, PageMemo, follow_up_shown
+from retrogen.site.memo import KEPT, Content, PageMemo
 
 Pages = dict[str, Content]  # KEPT: as `serve` wrote it last time
 
@@ -84,7 +84,20 @@ class SiteBuilder:
     # save under `serve` that changes one review's own page alone asks for none of the site-wide pages.
     @cached_property
     def actions_by_review(self) -> dict[str, list[dict[str, Any]]]:
+        if self.only is None:
+            return grouped(self._action_rows, "review")
         return self._by_review(self.analysis.actions)
+
+    @cached_property
+    def _action_rows(self) -> list[dict[str, Any]]:
+        """Every action's row, in Analysis.actions' order: the reviews' pages and the tracker show them, each
+        converted once (a review's page copies its rows before it adds to them)."""
+        return records(self.analysis.actions)
+
+    @cached_property
+    def _overdue_rows(self) -> list[dict[str, Any]]:
+        """The overdue actions' rows, for the dashboard and the tracker, converted once."""
+        return records(self.analysis.overdue_actions)
 
     @cached_property
     def metrics_by_review(self) -> dict[str, list[dict[str, Any]]]:
@@ -223,7 +236,7 @@ class SiteBuilder:
             return self._review_page(page, inputs)
         # Other reviews digested as the page shows them (their titles), not whole; the review's content apart
         # from its related lessons, which its Word report does not show but every other input of it.
-        content = self.memo.digest({**inputs, "follow_up": follow_up_shown(follow_up), "related": None})
+        content = self.memo.digest({**inputs, "follow_up": self.memo.follow_up_shown(follow_up), "related": None})
         self.memo.contents[review.id] = content
         shown = (content, [(other.title, match) for other, match in related])
         return self._rendered(page, inputs, lambda: self._review_page(page, inputs), digested=shown)
@@ -299,7 +312,7 @@ class SiteBuilder:
 
     def dashboard(self) -> Content:
         a = self.analysis
-        overdue = records(a.overdue_actions)
+        overdue = self._overdue_rows
         themes = records(a.recurring_themes.head(10))
         return self.page(
             "index.md.j2",
@@ -406,11 +419,13 @@ class SiteBuilder:
             },
         )
         t = self.text
-        overdue, open_rows, done = records(a.overdue_actions), records(a.open_actions), records(a.recently_done())
+        overdue, open_rows, done = self._overdue_rows, records(a.open_actions), records(a.recently_done())
         slipped = records(a.slipped_actions)
         # Every action, not only the listed ones: the filters' choices, the tiles and the per-team and per-owner
-        # tables are counted from these rows, so that a filter narrows them all alike.
-        every = records(a.actions.sort_values(["due", "review", "id"], kind="stable"))
+        # tables are counted from these rows, so that a filter narrows them all alike. The rows the reviews'
+        # pages use, in this order rather than converted again.
+        order = a.actions.assign(_row=range(len(a.actions))).sort_values(["due", "review", "id"], kind="stable")
+        every = [self._action_rows[row] for row in order["_row"].tolist()]
         rates = {
             "actions": t["actions"],
             "open": t["open"],

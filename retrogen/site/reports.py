@@ -11,7 +11,7 @@ from retrogen.engine.model import Review
 from retrogen.formats.urls import report_file
 from retrogen.report.content import Report, ReportBuilder, ReviewReport
 from retrogen.report.writers import to_docx
-from retrogen.site.memo import KEPT, Content, PageMemo, follow_up_shown
+from retrogen.site.memo import KEPT, Content, PageMemo
 
 
 def review_reports(
@@ -29,10 +29,10 @@ def review_reports(
         report, key = None, memo.contents.get(review.id)
         if key is None:
             report = builder.of(review)
-            # The report's fields, its follow-up as the report shows it (follow_up_shown).
+            # The report's fields, its follow-up as the report shows it (PageMemo.follow_up_shown).
             key = memo.digest(
                 [
-                    follow_up_shown(report.follow_up) if f.name == "follow_up" else getattr(report, f.name)
+                    memo.follow_up_shown(report.follow_up) if f.name == "follow_up" else getattr(report, f.name)
                     for f in fields(report)
                 ]
             )

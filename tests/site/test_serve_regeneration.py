@@ -10,13 +10,17 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from retrogen.engine.analysis import Analysis
+from retrogen.core.status import State
+from retrogen.engine.analysis import Analysis, analyse
+from retrogen.engine.loop import FollowUp, FollowUpRow, Verdict, Verification
+from retrogen.engine.teams import TeamView, team_views
 from retrogen.formats import urls
 from retrogen.gate.config import load_config
 from retrogen.gate.glossary import Glossary
@@ -395,3 +399,63 @@ def test_a_save_made_as_serving_is_announced_is_shown(
         serving.join(60)
     page = (knowledge_base / ".retrogen/docs/reviews/2026-q2-emea-enterprise.md").read_text(encoding="utf-8")
     assert "改 " in page
+
+
+def test_a_team_view_digests_by_every_field_and_not_by_what_it_cached(knowledge_base: Path, tmp_path: Path) -> None:
+    """A team's view is digested once per regeneration, by its fields: a view that differs in any of them
+    (here its actions, its summary, its latest review) must digest otherwise, or the pages showing it would be
+    kept stale; what it worked out from them when asked (its trends) must not count."""
+    analysis = analyse(load_config(knowledge_base / "mkdocs.yml"), TODAY, use_git=False)
+    view = next(team for team in team_views(analysis) if len(team.actions) > 1 and team.latest_held is not None)
+    fresh = replace(view)
+
+    def digested(team: TeamView) -> bytes:
+        memo = PageMemo()
+        memo.begin(tmp_path, "setting")
+        return memo.digest({"teams": [team]})
+
+    assert view.kpi_trends is not None and "kpi_trends" in vars(view) and "kpi_trends" not in vars(fresh)
+    assert digested(view) == digested(fresh)
+    others = [
+        replace(view, actions=view.actions.iloc[1:]),
+        replace(view, summary={**view.summary, "open": -1}),
+        replace(view, latest_held=None),
+    ]
+    assert len({digested(view), *map(digested, others)}) == 1 + len(others)
+    # One regeneration's digest of a view is its own, not the one of the view digested before it.
+    memo = PageMemo()
+    memo.begin(tmp_path, "setting")
+    assert memo.digest([view]) != memo.digest([others[0]])
+
+
+def test_a_follow_up_digests_otherwise_when_a_row_shows_otherwise(knowledge_base: Path, tmp_path: Path) -> None:
+    """PageMemo.follow_up_shown joins each row's action digest and state code into bytes: a follow-up whose
+    row differs in its state alone (a git history can move it with no file changed), in its verdict or in its
+    action must digest otherwise, or the later pages and reports of the team would be kept stale."""
+    analysis = analyse(load_config(knowledge_base / "mkdocs.yml"), TODAY, use_git=False)
+    follow_up = next(
+        found
+        for found in map(analysis.follow_up, analysis.knowledge_base.reviews)
+        if any(len(rows) > 1 for _, rows in found.groups)
+    )
+    number, (source, rows) = next((n, group) for n, group in enumerate(follow_up.groups) if len(group[1]) > 1)
+    row = rows[-1]
+
+    def with_last_row(changed: FollowUpRow) -> FollowUp:
+        groups = list(follow_up.groups)
+        groups[number] = (source, (*rows[:-1], changed))
+        return replace(follow_up, groups=tuple(groups))
+
+    other_state = next(state for state in State if state is not row.state)
+    verdict = Verification(Verdict.PENDING, "revenue", 1.0, TODAY)
+    others = [
+        with_last_row(replace(row, state=other_state)),
+        with_last_row(replace(row, verification=verdict)),
+        with_last_row(replace(row, action=replace(row.action, action=row.action.action + " 改"))),
+        with_last_row(replace(row, action=rows[0].action)),
+    ]
+    memo = PageMemo()
+    memo.begin(tmp_path, "setting")
+    digested = [memo.digest(memo.follow_up_shown(each)) for each in [follow_up, *others]]
+    assert len(set(digested)) == len(digested)
+    assert memo.digest(memo.follow_up_shown(with_last_row(replace(row)))) == digested[0]

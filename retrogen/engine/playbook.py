@@ -64,6 +64,8 @@ MIN_SECTION_LESSONS = 2
 # A merge that compares again at most this many lessons finds their words afresh (jieba, about a millisecond
 # each) rather than reading every lesson's from the store (a quarter second at 10,000 reviews)
 FEW_BETWEEN = 100
+# What stands for a practice's number in the block kept of it (playbook_markdown): no lesson holds a NUL.
+NUMBER_PLACE = "\x00"
 
 _SINGLE_HAN = re.compile(r"[\u3400-\u9fff]")
 _LESSON_TAGS = attrgetter("lesson.tags")
@@ -833,9 +835,9 @@ def practice_key(
     themed: bool,
     html: bool = False,
 ) -> str:
-    """A digest of all that a practice's block of the document (playbook_practice.md.j2) shows, in `language`,
-    in a section with a theme or not (`themed`), with the site's HTML or not (`html`): what the block is kept
-    by (playbook_cache.PracticeStore)."""
+    """A digest of all that a practice's block of the document (playbook_practice.md.j2) shows but its number
+    (put in as the block is used), in `language`, in a section with a theme or not (`themed`), with the site's
+    HTML or not (`html`): what the block is kept by (playbook_cache.PracticeStore)."""
     reviews, also = practice.reviews, practice.also
     # Columns of plain strings, numbers and booleans, made and pickled in C: a practice's sources run to
     # thousands. What the block shows made of these (its teams, when last seen, whether it rests on one
@@ -844,7 +846,6 @@ def practice_key(
         language,
         themed,
         html,
-        practice.number,
         practice.proven,
         practice.is_pitfall,
         practice.statement.lesson.lesson,
@@ -873,13 +874,12 @@ def practice_key_by_reviews(
 ) -> str:
     """practice_key made of `reviewed` (playbook_cache.review_digests of the playbook's reviews: all it shows of
     each) and which lessons of which reviews the practice holds, in order (its rows): numpy's gathers in C, not
-    a pass over its thousands of sources. What its block shows besides (its number, the actions on its
-    problems with their state and verdict) is digested as it is."""
+    a pass over its thousands of sources. What its block shows besides (the actions on its problems with
+    their state and verdict) is digested as it is; its number is not (put in as the block is used)."""
     shown = (
         language,
         themed,
         html,
-        practice.number,
         practice.proven,
         [review_link(r.id) for r in practice.reviews] if review_link else None,
         [
@@ -949,9 +949,10 @@ def playbook_markdown(
         return Markup("; ".join([f"{named(r)} · {inert(r.team)} · {dated(r.held_on)}" for r in practice.reviews]))
 
     def block(practice: Practice, theme: str) -> Markup:
-        def render() -> str:
+        def render(number: str) -> str:
             return practice_template.render(
                 practice=practice,
+                number=number,
                 themed=bool(theme),
                 text=text,
                 reach=reached,
@@ -963,7 +964,7 @@ def playbook_markdown(
             )
 
         if kept is None:
-            return Markup(render())
+            return Markup(render(str(practice.number)))
         # the block as rendered before: its text escaped then
         if reviewed is None or practice.rows is None:
             key = practice_key(practice, language, review_link, themed=bool(theme), html=html)
@@ -971,7 +972,10 @@ def playbook_markdown(
             key = practice_key_by_reviews(
                 practice, playbook, reviewed, language, review_link, themed=bool(theme), html=html
             )
-        return Markup(kept.block(key, render))
+        # Kept without its number: a practice started before it renumbers every practice after, whose blocks
+        # are otherwise as they were. The number is the block's first field, so the first NUMBER_PLACE is it.
+        kept_block = kept.block(key, lambda: render(NUMBER_PLACE))
+        return Markup(kept_block.replace(NUMBER_PLACE, str(practice.number), 1))
 
     with collector_paused():  # 90,000 escaped texts and Jinja's loops over them: no garbage, 0.1 s of passes
         return template.render(playbook=playbook, text=text, today=today, reach=reached, day=dated, block=block)

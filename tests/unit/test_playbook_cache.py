@@ -693,6 +693,26 @@ def test_only_the_practices_an_edit_touched_are_rendered_again(tmp_path: Path) -
     assert linked != chinese and len(rendered) == practices
 
 
+def test_practices_renumbered_by_an_edit_are_not_rendered_again(tmp_path: Path) -> None:
+    """A practice gone (or started) before others renumbers them all; their blocks are kept without their
+    numbers, so only the practices of the edited review are rendered again, each under its new number."""
+    reviews = fixture_reviews()
+    expected, rendered = kept_blocks(reviews, tmp_path)
+    practices = Analysis(KnowledgeBase(list(reviews), TODAY), GitHistory()).playbook.practices
+    gone = next(p for p in practices if len(p.sources) == 1 and len(p.statement.review.lessons) > 1)
+    assert gone.number < len(practices) - 3  # most practices come after it
+    review = gone.statement.review
+    changed = [
+        dataclasses.replace(r, lessons=tuple(lesson for lesson in r.lessons if lesson is not gone.statement.lesson))
+        if r is review
+        else r
+        for r in reviews
+    ]
+    markdown, rendered = kept_blocks(changed, tmp_path)
+    assert markdown == kept_blocks(changed, None)[0] != expected
+    assert 1 <= len(rendered) < len(review.lessons)  # the review's other lessons' practices alone
+
+
 @pytest.mark.parametrize(
     ("content", "problem"),
     [

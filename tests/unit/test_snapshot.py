@@ -63,6 +63,17 @@ def read(config: Config, *, cache: bool = True, today: date = TODAY) -> Reading:
     return read_knowledge_base(config, today, jobs=1, cache=cache, warnings=False, convert=ReviewBuilder(config))
 
 
+def rebuilt_with_a_notice(config: Config, expected: Reading, parsed: list[str]) -> None:
+    """The run after a damage answers as without the snapshot, with a notice; the run after it reads nothing."""
+    damaged = read(config)
+    same(damaged, expected)
+    assert damaged.check.notices and "rebuilding it" in damaged.check.notices[0]
+    parsed.clear()
+    rebuilt = read(config)
+    same(rebuilt, expected)
+    assert not rebuilt.check.notices and not parsed
+
+
 def same(reading: Reading, expected: Reading) -> None:
     assert reading.check.findings == expected.check.findings
     assert [(str(r.path), r.display, r.review_id, r.findings) for r in reading.check.files] == [
@@ -291,13 +302,7 @@ def test_a_damaged_snapshot_is_rebuilt_with_a_notice(config: Config, damage: Any
     expected = read(config, cache=False)
     read(config)
     damage(kept(config))
-    damaged = read(config)
-    same(damaged, expected)
-    assert damaged.check.notices and "rebuilding it" in damaged.check.notices[0]
-    parsed.clear()
-    rebuilt = read(config)
-    same(rebuilt, expected)
-    assert not rebuilt.check.notices and not parsed
+    rebuilt_with_a_notice(config, expected, parsed)
 
 
 def test_damaged_facts_are_found_when_the_findings_across_files_are_judged_again(config: Config) -> None:
@@ -604,13 +609,7 @@ def test_a_damaged_table_is_rebuilt_with_a_notice(config: Config, parsed: list[s
             {},
             {"not": "a list"},  # type: ignore[arg-type]
         )
-    damaged = read(config)
-    same(damaged, expected)
-    assert damaged.check.notices and "rebuilding it" in damaged.check.notices[0]
-    parsed.clear()
-    rebuilt = read(config)
-    same(rebuilt, expected)
-    assert not rebuilt.check.notices and not parsed
+    rebuilt_with_a_notice(config, expected, parsed)
 
 
 def _sections_kept(config: Config) -> tuple[dict[str, Any], dict[str, tuple[tuple[str, ...], bytes]]]:

@@ -262,13 +262,20 @@ def _references(value: Any) -> list[Any]:
     return seen
 
 
-def _held_more_than_once(value: Any) -> list[Any]:
-    """The objects that pickling `value` refers to more than once, but for those written in full wherever
-    they stand (_ATOMS)."""
+def _reference_counts(value: Any) -> list[tuple[Any, int]]:
+    """Each object that pickling `value` refers to, but for those written in full wherever they stand
+    (_ATOMS), with how many times it does."""
     seen = _references(value)
     ids = list(map(id, seen))
     by_id = dict(zip(ids, seen, strict=True))
-    return [by_id[key] for key, count in Counter(ids).items() if count > 1 and type(by_id[key]) not in _ATOMS]
+    del seen
+    return [(by_id[key], count) for key, count in Counter(ids).items() if type(by_id[key]) not in _ATOMS]
+
+
+def _held_more_than_once(value: Any) -> list[Any]:
+    """The objects that pickling `value` refers to more than once, but for those written in full wherever
+    they stand (_ATOMS)."""
+    return [item for item, count in _reference_counts(value) if count > 1]
 
 
 def _pickled(value: Any) -> bytes:
@@ -307,18 +314,12 @@ def _table_of(records: dict[str, Record]) -> list[Any]:
     sample = random.Random(len(values)).sample(values, -(-len(values) // SAMPLE_EVERY))
     table: dict[int, Any] = {}
     for start in range(0, len(sample), RECORDS_PER_SECTION):  # a section's worth of references held at once
-        seen = _references(sample[start : start + RECORDS_PER_SECTION])
-        ids = list(map(id, seen))
-        by_id = dict(zip(ids, seen, strict=True))
-        del seen
-        for key, count in Counter(ids).items():
-            item = by_id[key]
-            kind = type(item)
-            # referred to by by_id, `item` and getrefcount's argument: held by three more, it is a name or a
-            # day that other records hold too (a text is held by its record and, in a run that read it, by
+        for item, count in _reference_counts(sample[start : start + RECORDS_PER_SECTION]):
+            # referred to by its pair, `item` and getrefcount's argument: held by three more, it is a name or
+            # a day that other records hold too (a text is held by its record and, in a run that read it, by
             # one more)
-            if kind not in _ATOMS and (count > 1 or (kind in _NAMES and sys.getrefcount(item) > 5)):
-                table[key] = item
+            if count > 1 or (type(item) in _NAMES and sys.getrefcount(item) > 5):
+                table[id(item)] = item
     return list(table.values())
 
 

@@ -5,12 +5,13 @@ saving a review to seeing it under `retrogen serve`.
     python3 benchmarks/bench_build.py --sizes 1000 3000 --serve-size 0 --repeat 2 --baseline /path/to/other/checkout
 
 With --baseline each build runs twice in turns, the other checkout's first (PYTHONPATH, its own bytecode
-folder), and the pages both generated are compared: they must be the same bytes.
+folder), and the pages both generated and the sites both built are compared: they must be the same bytes.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -22,6 +23,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_check import cpu_and_peak, knowledge_base, measure
@@ -82,13 +84,31 @@ def generated_files(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(docs).as_posix(): p.read_bytes() for p in sorted(docs.rglob("*")) if p.is_file()}
 
 
+def built_site(folder: Path) -> dict[str, str]:
+    """Every file of the built site (site_dir) by path, as a digest of its bytes: what must not change either.
+    Digests, not bytes: two sites of thousands of pages need not be held at once to be compared."""
+    site = folder / "site"
+    return {
+        p.relative_to(site).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in site.rglob("*")
+        if p.is_file()
+    }
+
+
+def compared(name: str, ours: dict[str, Any], theirs: dict[str, Any]) -> str:
+    """Either same <name>, or how many files differ and the first few of them."""
+    differ = sorted(path for path in ours.keys() | theirs.keys() if ours.get(path) != theirs.get(path))
+    return f"same {name}" if not differ else f"{name.upper()} DIFFER ({len(differ)}: {', '.join(differ[:3])})"
+
+
 def bench_against(size: int, baseline: Path) -> None:
     """retrogen build of `baseline` (another checkout), then of this one, each cold, then a plain mkdocs build
-    of the pages: CPU seconds of each and their ratios to the plain build."""
+    of the pages: CPU seconds of each and their ratios to the plain build. The pages, reports and site both
+    builds made are compared."""
     folder = prepare(size)
     os.chdir(folder)
     command = [sys.executable, "-m", "retrogen", "build", "--no-git", "--today", "2030-01-01", "-q"]
-    cpu, pages = {}, {}
+    cpu, pages, sites = {}, {}, {}
     for name, checkout in (("baseline", baseline), ("this", ROOT)):
         shutil.rmtree(folder / ".retrogen", ignore_errors=True)
         env = {
@@ -98,10 +118,13 @@ def bench_against(size: int, baseline: Path) -> None:
         }
         cpu[name], peak = cpu_and_peak(command, folder, env)
         pages[name] = generated_files(folder)
+        sites[name] = built_site(folder)
         print(f"  {name}: {cpu[name]:.1f} s CPU, peak {peak / 2**20:,.0f} MiB", flush=True)
     plain_cpu, _ = cpu_and_peak([sys.executable, "-m", "mkdocs", "build", "-q", "--site-dir", "plain"], folder, ENV)
     shutil.rmtree(folder / "plain", ignore_errors=True)
-    same = "same pages" if pages["baseline"] == pages["this"] else "PAGES DIFFER"
+    same = (
+        f"{compared('pages', pages['this'], pages['baseline'])}, {compared('site', sites['this'], sites['baseline'])}"
+    )
     print(
         f"| {size:,} | {cpu['baseline']:.1f} s ({cpu['baseline'] / plain_cpu:.3f}x) | {cpu['this']:.1f} s "
         f"({cpu['this'] / plain_cpu:.3f}x) | {plain_cpu:.1f} s | {same} |",
@@ -209,7 +232,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.baseline:
-        print("| reviews | baseline build (CPU, ratio) | this build (CPU, ratio) | plain mkdocs build | pages |")
+        print(
+            "| reviews | baseline build (CPU, ratio) | this build (CPU, ratio) | plain mkdocs build | pages and site |"
+        )
         print("|---|---|---|---|---|")
     else:
         print("| reviews | retrogen build | peak | plain mkdocs build | peak | ratio | site | search index |")

@@ -163,13 +163,36 @@ def markdown_bar(length: float) -> str:
     return "█" * (eighths // 8) + BAR_EIGHTHS[eighths % 8].strip()
 
 
+# Runs of a Word table's cells: small text, and paragraphs with no space after them.
+_SMALL = f'<w:sz w:val="{int(TABLE_POINTS * 2)}"/><w:szCs w:val="{int(TABLE_POINTS * 2)}"/>'
+_TIGHT = '<w:spacing w:after="0" w:line="240" w:lineRule="auto"/>'
+
+
+def word_table(grid: Grid) -> markupsafe.Markup:
+    """A Word table with its header row, which repeats on every page, and its body rows (word_grid_rows).
+    Written here rather than in the template, where a report's table headers were a fifth of writing it."""
+    widths = [round(cm * TWIPS_PER_CM) for cm in grid.widths]
+    header = "".join(
+        f'<w:tc><w:tcPr><w:tcW w:w="{widths[c]}" w:type="dxa"/><w:shd w:val="clear" w:color="auto" '
+        f'w:fill="{HEADER_FILL}"/></w:tcPr><w:p><w:pPr><w:keepNext/>{_TIGHT}</w:pPr><w:r><w:rPr><w:b/>{_SMALL}'
+        f'</w:rPr><w:t xml:space="preserve">{markupsafe.escape(name)}</w:t></w:r></w:p></w:tc>'
+        for c, name in enumerate(grid.headers)
+    )
+    columns = "".join(f'<w:gridCol w:w="{width}"/>' for width in widths)
+    return markupsafe.Markup(
+        f'<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="{sum(widths)}" w:type="dxa"/>'
+        '<w:jc w:val="center"/><w:tblLayout w:type="fixed"/><w:tblLook w:val="04A0" w:firstRow="1" '
+        'w:lastRow="0" w:firstColumn="1" w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr>\n'
+        f"<w:tblGrid>{columns}</w:tblGrid><w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>{header}</w:tr>\n"
+        f"{word_grid_rows(grid, widths)}</w:tbl>"
+    )
+
+
 def word_grid_rows(grid: Grid, widths: Sequence[int]) -> markupsafe.Markup:
     """The body rows of a Word table (word.xml.j2 writes the rest): written here rather than in the template,
     where the cells of every report's tables were a fifth of building a site. No row splits across pages, and
     rows keep with the next one (keepNext) so that no page holds the header and one row alone: a short table
     stays whole, a long one starts with at least two rows and ends with at least three."""
-    small = f'<w:sz w:val="{int(TABLE_POINTS * 2)}"/><w:szCs w:val="{int(TABLE_POINTS * 2)}"/>'
-    spacing = '<w:spacing w:after="0" w:line="240" w:lineRule="auto"/>'
     count, rows = len(grid.rows), []
     for r, row in enumerate(grid.rows):
         keep = "<w:keepNext/>" if r < count - 1 and (count <= 8 or r == 0 or r >= count - 3) else ""
@@ -179,11 +202,49 @@ def word_grid_rows(grid: Grid, widths: Sequence[int]) -> markupsafe.Markup:
             shade = f'<w:shd w:val="clear" w:color="auto" w:fill="{FILLS[mark]}"/>' if mark else ""
             right = '<w:jc w:val="right"/>' if c in grid.right else ""
             cells.append(
-                f'<w:tc><w:tcPr><w:tcW w:w="{widths[c]}" w:type="dxa"/>{shade}</w:tcPr><w:p><w:pPr>{keep}{spacing}'
-                f'{right}</w:pPr><w:r><w:rPr>{small}</w:rPr><w:t xml:space="preserve">{markupsafe.escape(value)}'
+                f'<w:tc><w:tcPr><w:tcW w:w="{widths[c]}" w:type="dxa"/>{shade}</w:tcPr><w:p><w:pPr>{keep}{_TIGHT}'
+                f'{right}</w:pPr><w:r><w:rPr>{_SMALL}</w:rPr><w:t xml:space="preserve">{markupsafe.escape(value)}'
                 "</w:t></w:r></w:p></w:tc>"
             )
         rows.append(f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{''.join(cells)}</w:tr>\n")
+    return markupsafe.Markup("".join(rows))
+
+
+# The parts of a Word bar chart's row that are the same in every row of every chart (word.xml.j2 says why).
+_BAR_KEEP = f"<w:p><w:pPr><w:keepNext/>{_TIGHT}"
+_BAR_GAP = (
+    '<w:top w:val="single" w:sz="24" w:space="0" w:color="FFFFFF"/>'
+    '<w:bottom w:val="single" w:sz="24" w:space="0" w:color="FFFFFF"/>'
+)
+_BAR_REFERENCE = '<w:left w:val="dashed" w:sz="8" w:space="0" w:color="1B1B1B"/>'
+
+
+def word_bar_rows(bars: Bars, widths: Sequence[int]) -> markupsafe.Markup:
+    """The rows of a Word bar chart (word.xml.j2 writes the table around them): the label, the cells of
+    `bar_segments`, the figure. `widths`: the label's, a step's and the figure's, in twips. Written here rather
+    than in the template, where a chart's cells were a third of writing a report."""
+    label_width, step, figure_width = widths
+    rows = []
+    for bar, segments in zip(bars.bars, bar_segments(bars), strict=True):
+        cells = []
+        for span, shaded, at_reference in segments:
+            merged = f'<w:gridSpan w:val="{span}"/>' if span > 1 else ""
+            line = _BAR_REFERENCE if at_reference else ""
+            fill = f'<w:shd w:val="clear" w:color="auto" w:fill="{BAR_FILLS[bar.mark]}"/>' if shaded else ""
+            cells.append(
+                f'<w:tc><w:tcPr><w:tcW w:w="{span * step}" w:type="dxa"/>{merged}<w:tcBorders>{_BAR_GAP}{line}'
+                f"</w:tcBorders>{fill}</w:tcPr>{_BAR_KEEP}</w:pPr></w:p></w:tc>"
+            )
+        rows.append(
+            '<w:tr><w:trPr><w:cantSplit/><w:trHeight w:val="300" w:hRule="exact"/></w:trPr><w:tc><w:tcPr>'
+            f'<w:tcW w:w="{label_width}" w:type="dxa"/><w:tcMar><w:right w:w="113" w:type="dxa"/></w:tcMar>'
+            f'<w:vAlign w:val="center"/></w:tcPr>{_BAR_KEEP}<w:jc w:val="right"/></w:pPr><w:r><w:rPr>{_SMALL}'
+            f'</w:rPr><w:t xml:space="preserve">{markupsafe.escape(bar.label)}</w:t></w:r></w:p></w:tc>'
+            f"{''.join(cells)}"
+            f'<w:tc><w:tcPr><w:tcW w:w="{figure_width}" w:type="dxa"/><w:tcMar><w:left w:w="113" w:type="dxa"/>'
+            f'</w:tcMar><w:vAlign w:val="center"/></w:tcPr>{_BAR_KEEP}</w:pPr><w:r><w:rPr>{_SMALL}</w:rPr>'
+            f'<w:t xml:space="preserve">{markupsafe.escape(bar.figure)}</w:t></w:r></w:p></w:tc></w:tr>\n'
+        )
     return markupsafe.Markup("".join(rows))
 
 
@@ -193,15 +254,14 @@ def _templates() -> jinja2.Environment:
     env = environment("templates/documents")
     env.filters.update(text=markdown_text, twips=lambda cm: round(cm * TWIPS_PER_CM))
     env.globals.update(
-        bar_segments=bar_segments,
-        grid_rows=word_grid_rows,
+        grid_table=word_table,
+        bar_rows=word_bar_rows,
         markdown_bar=markdown_bar,
         bar_fills=BAR_FILLS,
         bar_cells=BAR_CELLS,
         bar_widths=(BAR_LABEL_CM, (TEXT_WIDTH_CM - BAR_LABEL_CM - BAR_FIGURE_CM) / BAR_CELLS, BAR_FIGURE_CM),
         fills=FILLS,
         symbols=SYMBOLS,
-        header_fill=HEADER_FILL,
         note_points=NOTE_POINTS,
         table_points=TABLE_POINTS,
         heading_styles={level: name.replace(" ", "") for level, (name, _) in HEADINGS.items()},

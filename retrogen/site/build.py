@@ -157,6 +157,10 @@ def load_mkdocs_config(config: Config, site_dir: Path | str, **options: Any) -> 
     return mkdocs_config
 
 
+# The name of build's own plugin among MkDocs' (site/unindent.py).
+UNINDENTED = "retrogen-unindented"
+
+
 def run_mkdocs(config: Config, site_dir: Path, *, strict: bool = False) -> None:
     """Build the site from the generated pages into `site_dir`, which MkDocs empties first."""
     quiet_toolchain()
@@ -164,8 +168,11 @@ def run_mkdocs(config: Config, site_dir: Path, *, strict: bool = False) -> None:
     from mkdocs.commands.build import build
     from mkdocs.exceptions import MkDocsException
 
+    from retrogen.site.unindent import Unindented
+
     try:
         mkdocs_config = load_mkdocs_config(config, site_dir, strict=strict)
+        mkdocs_config.plugins[UNINDENTED] = Unindented()  # `build`'s alone: serve and mkdocs keep the indents
         mkdocs_config.plugins.on_startup(command="build", dirty=False)  # as `mkdocs build` does
         try:
             build(mkdocs_config)
@@ -196,28 +203,6 @@ def shrink_search_index(site_dir: Path) -> int:
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     path.write_text(text, encoding="utf-8")
     return len(text.encode("utf-8"))
-
-
-# The indentation of Material's templates, on every page: a tenth of a review's page, for a browser that reads
-# "\n        <a" as it reads "\n<a" (outside <pre>, a run of white space is one space).
-_INDENT = re.compile(rb"\n[ \t]+")
-
-
-def unindent_pages(site_dir: Path) -> int:
-    """Drop the theme's indentation on every HTML page, outside its <article>, which is left as MkDocs wrote
-    it (a review's text could sit in <pre> or a CSS pre context); returns the bytes saved. What a page shows
-    is unchanged."""
-    saved = 0
-    for path in site_dir.rglob("*.html"):
-        page = path.read_bytes()
-        start, end = page.find(b"<article"), page.rfind(b"</article>")
-        if start < 0 or end < start:
-            continue
-        shorter = _INDENT.sub(b"\n", page[:start]) + page[start:end] + _INDENT.sub(b"\n", page[end:])
-        if len(shorter) < len(page):
-            path.write_bytes(shorter)
-            saved += len(page) - len(shorter)
-    return saved
 
 
 @contextmanager
@@ -275,7 +260,6 @@ def build_site(
                 progress("building the site with MkDocs")
                 run_mkdocs(config, fresh, strict=strict)
                 report.search_index_bytes = shrink_search_index(fresh)
-                unindent_pages(fresh)
     except OSError as exc:
         raise BuildError(cannot_write(target, exc)) from None
     report.site_dir = target

@@ -9,6 +9,7 @@ import hashlib
 import json
 import random
 import weakref
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
@@ -511,6 +512,37 @@ def test_each_practice_s_reviews_gathered_in_c_are_those_its_sources_name(unique
         assert playbook.practices
         for practice in playbook.practices:
             assert practice.reviews == playbook_module.Practice(list(practice.sources)).reviews
+
+
+def test_each_practice_s_tags_and_actions_gathered_are_those_its_sources_name() -> None:
+    """Practice.tags (in its lessons' order, each once) and Practice.actions as build_playbook gathers them, and
+    the theme each practice lives under (its first tag carried by MIN_SECTION_LESSONS lessons), as the
+    properties find them from the sources, with the lessons' tags shuffled, cut and repeated."""
+    rng = random.Random(11)
+    reviews = fixture_reviews()
+    every_tag = sorted({tag for r in reviews for lesson in r.lessons for tag in lesson.tags})
+    assert any(a.addresses for r in reviews for a in r.actions)  # some practices have actions
+    for _ in range(10):
+        varied = [
+            dataclasses.replace(
+                r,
+                lessons=tuple(
+                    dataclasses.replace(
+                        lesson, tags=tuple(rng.sample(every_tag, rng.randrange(3))) * rng.randrange(1, 3)
+                    )
+                    for lesson in r.lessons
+                ),
+            )
+            for r in reviews
+        ]
+        playbook = Analysis(KnowledgeBase(varied, TODAY), GitHistory()).playbook
+        lessons = Counter(tag for r in varied for lesson in r.lessons for tag in lesson.tags)
+        with_section = {tag for tag, count in lessons.items() if count >= playbook_module.MIN_SECTION_LESSONS}
+        assert any(practice.actions for practice in playbook.practices)
+        for practice in playbook.practices:
+            walked = playbook_module.Practice(list(practice.sources))
+            assert (practice.tags, practice.actions) == (walked.tags, walked.actions)
+            assert practice.theme == next((tag for tag in walked.tags if tag in with_section), "")
 
 
 def statements(merge: Merge) -> set[bytes]:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from retrogen.core import digests as digests_module
 from retrogen.engine import playbook as playbook_module
 from retrogen.engine.analysis import Analysis, analyse
 from retrogen.engine.history import GitHistory
@@ -702,6 +703,23 @@ def test_review_digests_keep_no_review_alive() -> None:
     del reviews
     gc.collect()
     assert reference() is None
+
+
+def test_review_digests_are_made_with_the_collector_paused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reviews' tuples are no garbage: the collector's passes over them are spared, and it is back on after."""
+    reviews = fixture_reviews()
+    tracked = Analysis(KnowledgeBase(reviews, TODAY), GitHistory()).actions_on_lessons
+    collecting: list[bool] = []
+    made = digests_module.digests
+
+    def digests(values: Any, dispatch: Any = None) -> list[bytes]:
+        collecting.append(gc.isenabled())
+        return made(values, dispatch)
+
+    monkeypatch.setattr(digests_module, "digests", digests)
+    assert gc.isenabled()
+    review_digests(reviews, tracked)
+    assert collecting == [False] and gc.isenabled()
 
 
 def test_only_the_practices_an_edit_touched_are_rendered_again(tmp_path: Path) -> None:

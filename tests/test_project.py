@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import re
 import shutil
@@ -36,6 +37,20 @@ def test_every_command_has_help_and_is_in_the_readme(name: str) -> None:
     command = cli.get_command(click.Context(cli), name)
     assert command is not None and command.help
     assert f"`retrogen {name}`" in README
+
+
+def test_a_command_s_module_is_imported_with_the_collector_off_then_frozen(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a module's import makes lives as long as the process: the collector's later passes never walk it."""
+    imported: list[tuple[str, bool, list[str]]] = []
+
+    def import_module(name: str) -> None:
+        imported.append((name, gc.isenabled(), [name]))  # a list: an object the collector tracks
+
+    monkeypatch.setattr(importlib, "import_module", import_module)
+    assert LazyGroup().get_command(click.Context(cli), "playbook") is None  # the fake import registers none
+    [(name, collecting, made)] = imported
+    assert name == "retrogen.cli.reports" and not collecting and gc.isenabled()
+    assert all(obj is not made for obj in gc.get_objects())  # frozen: in no generation
 
 
 def test_ci_runs_the_readme_test_command() -> None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 import click
 
 from retrogen import __version__
-from retrogen.core.bulk import bulk_loading, collector_paused
+from retrogen.core.bulk import bulk_loading
 from retrogen.core.errors import BuildBusyError, ConfigError, RetrogenError
 from retrogen.core.files import write_file
 from retrogen.core.printable import printable, printable_lines
@@ -41,7 +41,9 @@ class LazyGroup(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands and cmd_name in self.modules:
-            with collector_paused():  # a module's import makes thousands of objects, none of them garbage
+            # A module's import makes thousands of objects, none of them garbage, that live as long as the
+            # process: frozen once made, not walked by the collector's later passes (0.06 s of `playbook`'s)
+            with bulk_loading():
                 importlib.import_module(f"retrogen.cli.{self.modules[cmd_name]}")
         return self.commands.get(cmd_name)
 

@@ -7,6 +7,7 @@ import math
 from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -626,9 +627,20 @@ def lessons_by_tag(lessons: pd.DataFrame) -> pd.DataFrame:
     return counts.reset_index().sort_values(["lessons", "tag"], ascending=[False, True], ignore_index=True)[columns]
 
 
+_TAGS = attrgetter("tags")
+_FACTOR = attrgetter("factor")
+
+
+def occasion(review: Review) -> object:
+    """The occasion a review speaks of: its period (as its start and end, which hash quicker than a Period
+    made for the asking), else the day it was held."""
+    start, end = review.period_start, review.period_end
+    return review.held_on if start is None or end is None else (start, end)
+
+
 def occasions(reviews: Iterable[Review]) -> set[object]:
     """The distinct periods reviews speak of; a review without a period counts by the day it was held."""
-    return {r.period_of or r.held_on for r in reviews}
+    return set(map(occasion, reviews))
 
 
 def is_recurring(reviews: Iterable[Review]) -> bool:
@@ -645,28 +657,34 @@ def recurs(teams: int, periods: int) -> bool:
 def recurring_themes(reviews: Iterable[Review]) -> pd.DataFrame:
     """Tags (of reviews and lessons) and root-cause factors, with the reviews, teams and periods they appear
     in, and whether they recur (`is_recurring`)."""
-    # Each review's team, occasion and day found once, not once per theme it has (its period is made anew
-    # each time it is asked for, and hashed slowly: its occasion is numbered); a theme keeps its reviews'
-    # places in that list.
-    facts: list[tuple[str, int, date]] = []
-    numbers: dict[Period | date, int] = {}
-    seen: dict[tuple[str, str], list[int]] = {}
+    # Each review's team, occasion and day found once, not once per theme it has, and each theme's reviews
+    # kept as their places in those lists: a few dozen themes over tens of thousands of (theme, review) pairs.
+    teams: list[str] = []
+    numbers: dict[object, int] = {}  # the occasions, numbered
+    occasion_of: list[int] = []
+    held: list[date] = []
+    seen: dict[str, dict[str, list[int]]] = {"tag": {}, "factor": {}}
+    by_tag, by_factor = seen["tag"], seen["factor"]
     for review in reviews:
-        themes = {("tag", t) for t in review.tags} | {("tag", t) for lesson in review.lessons for t in lesson.tags}
-        themes |= {("factor", p.factor) for p in review.problems}
-        if not themes:
+        tags = set(review.tags).union(*map(_TAGS, review.lessons))
+        factors = set(map(_FACTOR, review.problems))
+        if not tags and not factors:
             continue
-        place = len(facts)
-        occasion = numbers.setdefault(review.period_of or review.held_on, len(numbers))
-        facts.append((review.team, occasion, review.held_on))
-        for key in themes:
-            seen.setdefault(key, []).append(place)
+        place = len(teams)
+        teams.append(review.team)
+        occasion_of.append(numbers.setdefault(occasion(review), len(numbers)))
+        held.append(review.held_on)
+        for tag in tags:
+            by_tag.setdefault(tag, []).append(place)
+        for factor in factors:
+            by_factor.setdefault(factor, []).append(place)
     rows = []
-    for (kind, theme), places in seen.items():
-        teams = len({facts[i][0] for i in places})
-        periods = len({facts[i][1] for i in places})
-        last_seen = max(facts[i][2] for i in places)
-        rows.append((kind, theme, len(places), teams, periods, last_seen, recurs(teams, periods)))
+    for kind, themes in seen.items():
+        for theme, places in themes.items():
+            team_count = len(set(map(teams.__getitem__, places)))
+            periods = len(set(map(occasion_of.__getitem__, places)))
+            last_seen = max(map(held.__getitem__, places))
+            rows.append((kind, theme, len(places), team_count, periods, last_seen, recurs(team_count, periods)))
     columns = ["kind", "theme", "reviews", "teams", "periods", "last_seen", "recurring"]
     frame = pd.DataFrame(rows, columns=columns)
     return frame.sort_values(

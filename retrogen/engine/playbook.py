@@ -276,7 +276,8 @@ def build_playbook(
         _gather_reviews(practices, reviews, lesson_reviews, np.lexsort((id_ranks, held)))
     for practice in practices:
         practice.proven_min_verdicts = proven_min_verdicts
-    tagged = Counter(itertools.chain.from_iterable(map(_LESSON_TAGS, sources)))
+    tagged = _gather_tags(practices, list(map(attrgetter("tags"), _lessons(reviews))))
+    _gather_actions(practices, sources)
     with_section = {tag for tag, lessons in tagged.items() if lessons >= MIN_SECTION_LESSONS}
     # Each practice's tags, gathered once: a practice of thousands of lessons is asked for them per section
     tags_of = {id(practice): practice.tags for practice in practices}
@@ -378,7 +379,7 @@ def _merge_places(reviews: Sequence[Review], lesson_reviews: Any, held: Any, id_
     one's review's place), sorted in C: numpy's lexsort is stable, and sorts the keys negated as sorted's
     reverse does (successes first, the latest first, ties kept in order). `held`: each review's day (an
     ordinal), `id_ranks`: its id's _ranks; ids are sorted as ranks of their distinct values."""
-    lessons = list(itertools.chain.from_iterable(map(attrgetter("lessons"), reviews)))
+    lessons = _lessons(reviews)
     if not lessons:
         return []
     success = np.fromiter(map("success".__eq__, map(attrgetter("type"), lessons)), dtype=np.int64, count=len(lessons))
@@ -395,6 +396,40 @@ def _gather_reviews(practices: Sequence[Practice], reviews: Sequence[Review], le
     for practice in practices:
         latest_first = np.unique(place[lesson_reviews[practice.rows]])[::-1]
         practice.__dict__["reviews"] = list(map(reviews.__getitem__, by_day[latest_first].tolist()))
+
+
+def _lessons(reviews: Sequence[Review]) -> list[Lesson]:
+    """The reviews' lessons, in order (each review's in order): as `_sources` holds them."""
+    return list(itertools.chain.from_iterable(map(attrgetter("lessons"), reviews)))
+
+
+def _gather_tags(practices: Sequence[Practice], lesson_tags: Sequence[tuple[str, ...]]) -> Counter[str]:
+    """How many lessons carry each tag, and each practice's tags (Practice.tags: in its lessons' order, each
+    once), found from its rows (`lesson_tags`: each lesson's tags, in the rows' order) by the few distinct tag
+    lists its lessons have, each met first where its first lesson is: a practice's thousands of lessons are
+    not walked tag by tag. Kept as the property keeps what it finds: each section asks for them."""
+    numbers = dict(zip(dict.fromkeys(lesson_tags), itertools.count()))
+    distinct = list(numbers)
+    codes = np.fromiter(map(numbers.__getitem__, lesson_tags), dtype=np.int64, count=len(lesson_tags))
+    for practice in practices:
+        mine = codes[practice.rows]
+        firsts = np.sort(np.unique(mine, return_index=True)[1])
+        in_order = map(distinct.__getitem__, mine[firsts].tolist())
+        practice.__dict__["tags"] = list(dict.fromkeys(itertools.chain.from_iterable(in_order)))
+    tagged: Counter[str] = Counter()
+    for tags, lessons in zip(distinct, np.bincount(codes, minlength=len(distinct)).tolist(), strict=True):
+        for tag in tags:
+            tagged[tag] += lessons
+    return tagged
+
+
+def _gather_actions(practices: Sequence[Practice], sources: Sequence[Source]) -> None:
+    """Each practice's actions (Practice.actions), from the few of its sources (its rows among `sources`)
+    that have any: every section's order asks for them. Kept as the property keeps what it finds."""
+    acting = np.fromiter(map(bool, map(attrgetter("actions"), sources)), dtype=bool, count=len(sources))
+    for practice in practices:
+        with_actions = map(sources.__getitem__, practice.rows[acting[practice.rows]].tolist())
+        practice.__dict__["actions"] = list(itertools.chain.from_iterable(map(attrgetter("actions"), with_actions)))
 
 
 def _grouped(ordered: Sequence[Source], places: Sequence[int], assignment: Sequence[int]) -> list[Practice]:

@@ -5,6 +5,7 @@ what a run without it (--no-cache) prints."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -166,3 +167,23 @@ def test_a_kept_document_written_to_a_file_or_printed_as_text(
     monkeypatch.setattr(reports_command, "_prints_utf8", lambda: False)  # echo encodes it for the terminal
     assert run(knowledge_base, "playbook").stdout == expected
     assert made == ["md", "md"]  # --no-cache's, and the one kept
+
+
+def test_the_playbook_made_is_frozen_with_the_collector_off(
+    knowledge_base: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The practices live until the command ends: made with the collector off, then frozen (core/bulk.py), so
+    its later passes do not walk them; the collector is back on after."""
+    made: list[tuple[bool, object]] = []
+    original = reports_command._playbook_document
+
+    def watched(analysis: Analysis, language: str, chosen: str) -> str | bytes:
+        document = original(analysis, language, chosen)
+        made.append((gc.isenabled(), analysis.playbook.practices[0]))
+        return document
+
+    monkeypatch.setattr(reports_command, "_playbook_document", watched)
+    run(knowledge_base, "playbook")
+    [(collecting, practice)] = made
+    assert not collecting and gc.isenabled()
+    assert all(obj is not practice for obj in gc.get_objects())  # the frozen are in no generation

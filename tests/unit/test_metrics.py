@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -16,13 +18,14 @@ from retrogen.engine.metrics import (
     change,
     funnel_overall,
     funnel_table,
+    is_recurring,
     metrics_summary,
     metrics_table,
     problems_table,
     ratio,
     recurring_themes,
 )
-from retrogen.engine.model import FunnelStage, Metric, Problem, Review
+from retrogen.engine.model import FunnelStage, Lesson, Metric, Problem, Review
 
 
 def review(
@@ -187,6 +190,47 @@ def test_theme_recurs_across_teams_or_periods() -> None:
     assert bool(themes.loc["pricing", "recurring"]) is True
     assert bool(themes.loc["solo", "recurring"]) is False
     assert isinstance(themes, pd.DataFrame)
+
+
+_THEME_REVIEWS = st.lists(
+    st.tuples(
+        st.sampled_from(["T", "U", "V"]),
+        st.sampled_from([None, "2026-Q1", "2026-Q2", "2026-04"]),
+        st.integers(min_value=0, max_value=3),  # the day held, a week apart
+        st.lists(st.sampled_from(["pricing", "churn", "demo"]), max_size=2),  # the review's tags
+        st.lists(st.lists(st.sampled_from(["pricing", "churn", "renewal"]), max_size=2), max_size=3),  # lessons'
+        st.lists(st.sampled_from(["process", "people"]), max_size=2),  # its problems' factors
+    ),
+    max_size=8,
+)
+
+
+def _themes_of(r: Review) -> set[tuple[str, str]]:
+    tags = r.tags + tuple(tag for lesson in r.lessons for tag in lesson.tags)
+    return {("tag", tag) for tag in tags} | {("factor", problem.factor) for problem in r.problems}
+
+
+@given(_THEME_REVIEWS)
+def test_recurring_themes_count_each_review_team_and_occasion_once(drawn: list[tuple[Any, ...]]) -> None:
+    reviews = [
+        replace(
+            review(f"r{number}", team=team, held_on=date(2026, 4, 1 + 7 * week), period=period, tags=tuple(tags)),
+            lessons=tuple(Lesson(f"L{at}", "success", "l", tags=tuple(these)) for at, these in enumerate(lessons, 1)),
+            problems=tuple(Problem(f"P{at}", "p", "c", factor) for at, factor in enumerate(factors, 1)),
+        )
+        for number, (team, period, week, tags, lessons, factors) in enumerate(drawn)
+    ]
+    expected = {}
+    for theme in set().union(*map(_themes_of, reviews)):
+        mine = [r for r in reviews if theme in _themes_of(r)]
+        occasions = {r.period_of or r.held_on for r in mine}  # a review without a period: the day it was held
+        counted = (len(mine), len({r.team for r in mine}), len(occasions), max(r.held_on for r in mine))
+        expected[theme] = (*counted, is_recurring(mine))
+    found = {
+        (row.kind, row.theme): (row.reviews, row.teams, row.periods, row.last_seen, row.recurring)
+        for row in recurring_themes(reviews).itertuples()
+    }
+    assert found == expected
 
 
 def rate_metric(

@@ -9,6 +9,7 @@ import hashlib
 import json
 import random
 import weakref
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from retrogen.core import digests as digests_module
 from retrogen.engine import playbook as playbook_module
 from retrogen.engine.analysis import Analysis, analyse
 from retrogen.engine.history import GitHistory
@@ -513,6 +515,37 @@ def test_each_practice_s_reviews_gathered_in_c_are_those_its_sources_name(unique
             assert practice.reviews == playbook_module.Practice(list(practice.sources)).reviews
 
 
+def test_each_practice_s_tags_and_actions_gathered_are_those_its_sources_name() -> None:
+    """Practice.tags (in its lessons' order, each once) and Practice.actions as build_playbook gathers them, and
+    the theme each practice lives under (its first tag carried by MIN_SECTION_LESSONS lessons), as the
+    properties find them from the sources, with the lessons' tags shuffled, cut and repeated."""
+    rng = random.Random(11)
+    reviews = fixture_reviews()
+    every_tag = sorted({tag for r in reviews for lesson in r.lessons for tag in lesson.tags})
+    assert any(a.addresses for r in reviews for a in r.actions)  # some practices have actions
+    for _ in range(10):
+        varied = [
+            dataclasses.replace(
+                r,
+                lessons=tuple(
+                    dataclasses.replace(
+                        lesson, tags=tuple(rng.sample(every_tag, rng.randrange(3))) * rng.randrange(1, 3)
+                    )
+                    for lesson in r.lessons
+                ),
+            )
+            for r in reviews
+        ]
+        playbook = Analysis(KnowledgeBase(varied, TODAY), GitHistory()).playbook
+        lessons = Counter(tag for r in varied for lesson in r.lessons for tag in lesson.tags)
+        with_section = {tag for tag, count in lessons.items() if count >= playbook_module.MIN_SECTION_LESSONS}
+        assert any(practice.actions for practice in playbook.practices)
+        for practice in playbook.practices:
+            walked = playbook_module.Practice(list(practice.sources))
+            assert (practice.tags, practice.actions) == (walked.tags, walked.actions)
+            assert practice.theme == next((tag for tag in walked.tags if tag in with_section), "")
+
+
 def statements(merge: Merge) -> set[bytes]:
     """The keys of the lessons that start a practice."""
     started, found = 0, set()
@@ -670,6 +703,23 @@ def test_review_digests_keep_no_review_alive() -> None:
     del reviews
     gc.collect()
     assert reference() is None
+
+
+def test_review_digests_are_made_with_the_collector_paused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reviews' tuples are no garbage: the collector's passes over them are spared, and it is back on after."""
+    reviews = fixture_reviews()
+    tracked = Analysis(KnowledgeBase(reviews, TODAY), GitHistory()).actions_on_lessons
+    collecting: list[bool] = []
+    made = digests_module.digests
+
+    def digests(values: Any, dispatch: Any = None) -> list[bytes]:
+        collecting.append(gc.isenabled())
+        return made(values, dispatch)
+
+    monkeypatch.setattr(digests_module, "digests", digests)
+    assert gc.isenabled()
+    review_digests(reviews, tracked)
+    assert collecting == [False] and gc.isenabled()
 
 
 def test_only_the_practices_an_edit_touched_are_rendered_again(tmp_path: Path) -> None:

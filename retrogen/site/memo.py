@@ -119,10 +119,10 @@ class _Entry:
     # again before the file is kept.
     lookups: tuple[tuple[Any, Any], ...]
     stamp: Stamp | None = None
-    # What the inputs were worked out from, when the file gave it (PageMemo.sourced), and its review's content
-    # digest then (PageMemo.contents).
+    # What the inputs were worked out from, when the file gave it (PageMemo.sourced), and a review page's
+    # content digest then (PageMemo.contents).
     source: bytes | None = None
-    content: bytes | None = None
+    content: bytes = b""
 
 
 class PageMemo:
@@ -251,11 +251,11 @@ class PageMemo:
         return self._teams[team]
 
     def kept_from(self, name: str, source: bytes, lookup: Callable[[Any], Any]) -> bytes | None:
-        """The content digest the file `name` was kept or rendered with (PageMemo.contents), when it was from
-        the same `source` (sourced()), its lookups answer alike and it is on disk as written; else None. A
-        file kept so is kept without working out its inputs."""
+        """The content digest the file `name` was sourced() with (empty when none was given), when it was from
+        the same `source`, its lookups answer alike and it is on disk as written; else None. A file kept so is
+        kept without working out its inputs."""
         entry = self._entries.get(name)
-        if entry is None or entry.source is None or entry.source != source or entry.content is None:
+        if entry is None or entry.source is None or entry.source != source:
             return None
         if any(lookup(key) != answer for key, answer in entry.lookups):
             return None
@@ -263,9 +263,9 @@ class PageMemo:
             return None
         return entry.content
 
-    def sourced(self, name: str, source: bytes, content: bytes) -> None:
+    def sourced(self, name: str, source: bytes, content: bytes = b"") -> None:
         """The file `name`, kept or rendered in this regeneration, had its inputs worked out from `source`
-        alone (a digest of everything they read) and its review's content digested as `content`."""
+        alone (a digest of everything they read) and, for a review's page, its content digested as `content`."""
         self._sources[name] = (source, content)
 
     def kept_files(self, fresh: Iterable[str]) -> dict[str, Content] | None:

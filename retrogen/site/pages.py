@@ -618,6 +618,17 @@ class SiteBuilder:
         return self.page("teams_index.md.j2", urls.TEAMS, teams=self.teams)
 
     def team(self, team: TeamView) -> Content:
+        """The team's page; under `serve`, KEPT without being worked out when its team's reviews are as they
+        were (its view and rows are its reviews' alone: engine/teams.team_views) and so is its slug."""
+        if self.memo is None:
+            return self._team_page(team)
+        page, source = urls.team_page(team.slug), self.memo.digest((self.memo.team_source(team.name), team.slug))
+        if self.memo.kept_from(page, source, self.named) is not None:
+            return KEPT
+        self.memo.sourced(page, source)
+        return self._team_page(team)
+
+    def _team_page(self, team: TeamView) -> Content:
         t = self.text
         metrics = []
         for trend in team.kpi_trends:

@@ -214,12 +214,10 @@ FIGURE_SAVES = [
 ]
 
 
-def test_a_figures_save_works_out_its_teams_review_pages_alone(
-    knowledge_base: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_figures_save_works_out_its_teams_pages_alone(knowledge_base: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """After each of a sequence of figures' saves the pages are what a full generation writes, the page whose
-    verdict the figure decides among them, and no review page of another team had its inputs worked out
-    (its follow-up asked for): they are kept by what they are made from (SiteBuilder._source_of)."""
+    verdict the figure decides among them, and no review page or team page of another team was worked out
+    (a review's follow-up asked for): they are kept by what they are made from (PageMemo.team_source)."""
     config = load_config(knowledge_base / "mkdocs.yml")
     teams = {review.id: review.team for review in analyse(config, TODAY, use_git=False).knowledge_base.reviews}
     regenerator = Regenerator(config, TODAY, use_git=False)
@@ -229,13 +227,20 @@ def test_a_figures_save_works_out_its_teams_review_pages_alone(
     monkeypatch.setattr(
         Analysis, "follow_up", lambda self, review: followed.append(review.id) or follow_up(self, review)
     )
+    worked_out: list[str] = []
+    team_page = SiteBuilder._team_page
+    monkeypatch.setattr(
+        SiteBuilder, "_team_page", lambda self, team: worked_out.append(team.name) or team_page(self, team)
+    )
     for saved, old, new, decided in FIGURE_SAVES:
         edit(knowledge_base / f"reviews/{saved}.yaml", old, new)
         followed.clear()
+        worked_out.clear()
         regeneration = regenerator.regenerate()
         assert regeneration.report is not None and regeneration.report.pages is not None
         assert f"reviews/{decided}.md" in regeneration.report.pages.written, saved
         assert followed and {teams[review] for review in followed} == {teams[saved]}, saved
+        assert worked_out == [teams[saved]], saved
         assert_as_a_full_generation_writes(knowledge_base)
 
 

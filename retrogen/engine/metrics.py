@@ -381,7 +381,10 @@ def scoreboard(
         if team not in latest or (period.end, period.start) > (latest[team][0].end, latest[team][0].start):
             latest[team] = (period, review)
     rows = []
-    by_review = {str(k): part for k, part in table.groupby("review", sort=False)} if not table.empty else {}
+    # The rows of the latest reviews alone, grouped: splitting the whole table by review took 0.3 s of every
+    # save under `serve` at 1,000 reviews, for the two dozen parts it reads.
+    shown = table[table["review"].isin([review.id for _, review in latest.values()])] if not table.empty else table
+    by_review = {str(k): part for k, part in shown.groupby("review", sort=False)} if not shown.empty else {}
     metrics = _FirstMetrics()
     for team in sorted(latest):
         period, review = latest[team]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -18,6 +18,7 @@ from retrogen.engine.loop import FollowUp
 from retrogen.engine.model import Action, Review
 from retrogen.engine.teams import TeamView
 from retrogen.gate.glossary import Glossary
+from retrogen.gate.loop_rules import by_team
 
 T = TypeVar("T")
 
@@ -72,21 +73,19 @@ OWN_FIELDS = ("objective", "participants", "materials", "timeline", "feedback")
 _SITE_FIELDS = tuple(field.name for field in fields(Review) if field.name not in OWN_FIELDS)
 
 
-def site_wide(analysis: Analysis) -> tuple[object, dict[str, bytes], list[bytes]]:
+def site_wide(analysis: Analysis) -> tuple[tuple[list[bytes], object], dict[str, bytes], list[bytes]]:
     """What every file but a review's own page and report is made from (besides the configuration and the
-    day, the memo's setting), a digest of what of each review only its own files show, by review id, and a
-    digest of each whole review (of both parts: every field, as PageMemo digests a review it has not seen)."""
+    day, the memo's setting): the reviews' site-wide part and what is read beside the reviews; a digest of
+    what of each review only its own files show, by review id; and a digest of each whole review (of both
+    parts: every field, as PageMemo digests a review it has not seen)."""
     reviews = analysis.knowledge_base.reviews
     shown = digests.digests(
         ([review.language, *(getattr(review, name) for name in _SITE_FIELDS)] for review in reviews), _BY_VALUE
     )
     own = digests.digests(([getattr(review, name) for name in OWN_FIELDS] for review in reviews), _BY_VALUE)
     git = analysis.git
-    inputs = (
-        shown,
-        analysis.reading_notices,
-        (git.statuses, git.identities, git.commits, git.notice_key, git.notice_detail),
-    )
+    beside = (analysis.reading_notices, (git.statuses, git.identities, git.commits, git.notice_key, git.notice_detail))
+    inputs = (shown, beside)
     # Both digests are 16 bytes: joined, they can be told apart.
     whole = [
         hashlib.blake2b(b"Review" + site + mine, digest_size=16).digest() for site, mine in zip(shown, own, strict=True)
@@ -120,6 +119,10 @@ class _Entry:
     # again before the file is kept.
     lookups: tuple[tuple[Any, Any], ...]
     stamp: Stamp | None = None
+    # What the inputs were worked out from, when the file gave it (PageMemo.sourced), and a review page's
+    # content digest then (PageMemo.contents).
+    source: bytes | None = None
+    content: bytes = b""
 
 
 class PageMemo:
@@ -149,6 +152,9 @@ class PageMemo:
         self._site_now: tuple[bytes, dict[str, bytes]] | None = None
         self._only_own = False  # this regeneration keeps every file but the pages and reports of some reviews
         self._files: frozenset[str] = frozenset()  # the last regeneration's files
+        # This regeneration's digest of each team's reviews (team_source), and the sources its files gave.
+        self._teams: dict[str, bytes] = {}
+        self._sources: dict[str, tuple[bytes, bytes]] = {}
 
     def fragment(self, inputs: object, make: Callable[[], str]) -> str:
         """make(), or what it made from the same `inputs` in the last regeneration or this one."""
@@ -215,6 +221,7 @@ class PageMemo:
         self.contents = {}
         self._fragments_now = {}
         self._site_now, self._only_own = None, False
+        self._teams, self._sources = {}, {}
 
     def changed_reviews(self, analysis: Analysis) -> frozenset[str] | None:
         """The reviews whose own part alone changed since the last regeneration (see OWN_FIELDS), when
@@ -224,6 +231,11 @@ class PageMemo:
         # figure's save at 1,000 reviews).
         for review, key in zip(analysis.knowledge_base.reviews, whole, strict=True):
             self._shared[id(review)] = (review, key)
+        beside = self.digest(inputs[1])
+        self._teams = {
+            team: digest((team, b"".join(self._shared[id(review)][1] for review in reviews), beside))
+            for team, reviews in by_team(analysis.knowledge_base.reviews).items()
+        }
         self._site_now = (self.digest(inputs), own)
         if self._site is None or self._site[0] != self._site_now[0] or self._folder is None:
             return None
@@ -231,6 +243,30 @@ class PageMemo:
             return None  # written since (a `build` beside `serve`): the full regeneration sets it right
         known = self._site[1]
         return frozenset(review for review, key in own.items() if known.get(review) != key)
+
+    def team_source(self, team: str) -> bytes:
+        """A digest of everything of `team`'s reviews, in meeting order, and of what every file reads besides
+        the reviews (git's history, the reading's notices): what the closed loop, the follow-ups and the
+        metrics' comparisons of a review read, which never cross its team (engine/loop.py)."""
+        return self._teams[team]
+
+    def kept_from(self, name: str, source: bytes, lookup: Callable[[Any], Any]) -> bytes | None:
+        """The content digest the file `name` was sourced() with (empty when none was given), when it was from
+        the same `source`, its lookups answer alike and it is on disk as written; else None. A file kept so is
+        kept without working out its inputs."""
+        entry = self._entries.get(name)
+        if entry is None or entry.source is None or entry.source != source:
+            return None
+        if any(lookup(key) != answer for key, answer in entry.lookups):
+            return None
+        if self._folder is None or entry.stamp is None or _stamp(self._folder / name) != entry.stamp:
+            return None
+        return entry.content
+
+    def sourced(self, name: str, source: bytes, content: bytes = b"") -> None:
+        """The file `name`, kept or rendered in this regeneration, had its inputs worked out from `source`
+        alone (a digest of everything they read) and, for a review's page, its content digested as `content`."""
+        self._sources[name] = (source, content)
 
     def kept_files(self, fresh: Iterable[str]) -> dict[str, Content] | None:
         """Every file of the last regeneration as KEPT, for a regeneration that keeps them all but those it
@@ -261,7 +297,10 @@ class PageMemo:
         for name, entry in self._rendered.items():
             if name in files:
                 entries[name] = _Entry(entry.inputs, entry.lookups, _stamp(self._folder / name))
-        self._entries, self._rendered, self._shared = entries, {}, {}
+        for name, (source, content) in self._sources.items():
+            if name in entries:
+                entries[name] = replace(entries[name], source=source, content=content)
+        self._entries, self._rendered, self._shared, self._sources = entries, {}, {}, {}
         self._files, self._site = frozenset(files), self._site_now
         if not self._only_own:  # else this regeneration drew none of the charts the site-wide pages show
             self._fragments = self._fragments_now

@@ -18,8 +18,10 @@ from mkdocs.plugins import event_priority
 from retrogen.gate.config import load_config
 from retrogen.site import blocks
 from retrogen.site.blocks import KeptBlocks, raw_blocks
-from retrogen.site.build import load_mkdocs_config
+from retrogen.site.build import generate, load_mkdocs_config
 from retrogen.site.serve import Regenerator, SiteServer
+
+from .test_serve_regeneration import FIGURE_SAVES, edit
 
 TODAY = date(2026, 11, 20)
 SERVE_URL = "http://127.0.0.1:8000/"
@@ -168,4 +170,22 @@ def test_a_page_whose_stand_ins_went_astray_is_converted_whole(knowledge_base: P
     site = files_of(Path(server.site_dir))
     assert not [name for name, content in site.items() if b"data-rg-block" in content]
     server.mkdocs_config.plugins.on_shutdown()
+    assert_same_site(server, regenerator, tmp_path / "plain")
+
+
+def test_after_figures_saves_the_served_site_is_the_site_mkdocs_builds(knowledge_base: Path, tmp_path: Path) -> None:
+    """Each save changes figures that pages other than the saved review's show (a verdict, the team's page),
+    which `serve` keeps or builds again by what they are made from: the site stays whole."""
+    regenerator = Regenerator(load_config(knowledge_base / "mkdocs.yml"), TODAY, use_git=False)
+    assert regenerator.regenerate().ok
+    server = served(regenerator, tmp_path / "served")
+    server.build(clean=True)
+    # Compared once, at the end (a plain build would reset the server's plugins): the saves that do not
+    # undo each other, so that a page wrongly kept after one is still wrong at the end.
+    for saved, old, new, _ in FIGURE_SAVES[:2]:
+        edit(knowledge_base / f"reviews/{saved}.yaml", old, new)
+        server.rebuild()
+    server.mkdocs_config.plugins.on_shutdown()
+    # The plain site from a full generation's pages (no memo): a page kept wrongly differs from it.
+    assert generate(regenerator.config, TODAY, use_git=False, cache=False).ok
     assert_same_site(server, regenerator, tmp_path / "plain")

@@ -202,6 +202,48 @@ def test_an_edit_of_a_reviews_own_part_works_out_no_site_wide_page(
     assert_as_a_full_generation_writes(knowledge_base)
 
 
+# Figures' saves, each with the earlier review of its team whose action's verdict it decides (loop.verify):
+# that page shows the figure without the saved review's page or file changing anything of its own.
+FIGURE_SAVES = [
+    # 2025-q4-east-sales's A1 expects a repeat rate of 55 by 2026-03-31, which 2026-q1 reports: now missed
+    ("2026-q1-east-sales", "actual: 58\n", "actual: 50\n", "2025-q4-east-sales"),
+    # another team's: 2026-q2-emea-enterprise's A1 expects a win rate of 28 by 2026-09-30
+    ("2026-q3-emea-enterprise", "actual: 29\n", "actual: 27\n", "2026-q2-emea-enterprise"),
+    ("2026-q1-east-sales", "actual: 50\n", "actual: 58\n", "2025-q4-east-sales"),
+    ("2026-q3-emea-enterprise", "actual: 27\n", "actual: 29\n", "2026-q2-emea-enterprise"),
+]
+
+
+def test_a_figures_save_works_out_its_teams_pages_alone(knowledge_base: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After each of a sequence of figures' saves the pages are what a full generation writes, the page whose
+    verdict the figure decides among them, and no review page or team page of another team was worked out
+    (a review's follow-up asked for): they are kept by what they are made from (PageMemo.team_source)."""
+    config = load_config(knowledge_base / "mkdocs.yml")
+    teams = {review.id: review.team for review in analyse(config, TODAY, use_git=False).knowledge_base.reviews}
+    regenerator = Regenerator(config, TODAY, use_git=False)
+    assert regenerator.regenerate().ok
+    followed: list[str] = []
+    follow_up = Analysis.follow_up
+    monkeypatch.setattr(
+        Analysis, "follow_up", lambda self, review: followed.append(review.id) or follow_up(self, review)
+    )
+    worked_out: list[str] = []
+    team_page = SiteBuilder._team_page
+    monkeypatch.setattr(
+        SiteBuilder, "_team_page", lambda self, team: worked_out.append(team.name) or team_page(self, team)
+    )
+    for saved, old, new, decided in FIGURE_SAVES:
+        edit(knowledge_base / f"reviews/{saved}.yaml", old, new)
+        followed.clear()
+        worked_out.clear()
+        regeneration = regenerator.regenerate()
+        assert regeneration.report is not None and regeneration.report.pages is not None
+        assert f"reviews/{decided}.md" in regeneration.report.pages.written, saved
+        assert followed and {teams[review] for review in followed} == {teams[saved]}, saved
+        assert worked_out == [teams[saved]], saved
+        assert_as_a_full_generation_writes(knowledge_base)
+
+
 def test_a_site_wide_page_written_behind_serves_back_is_written_again_on_a_one_review_edit(
     knowledge_base: Path,
 ) -> None:

@@ -722,9 +722,10 @@ def _kept_across_files(
     warnings: bool,
     links: bool,
 ) -> tuple[CheckResult, bool]:
-    """The results with the findings across files added: last run's when they were judged on the same day,
-    the same files, and the files read again give the checks across files what they gave before; judged
-    again otherwise (the facts of the files taken from the snapshot read back for it). True: judged again."""
+    """The results with the findings across files added: last run's when they were judged on the same day
+    (or only errors were, which no day changes), the same files, and the files read again give the checks
+    across files what they gave before; judged again otherwise (the facts of the files taken from the
+    snapshot read back for it). True: judged again."""
     names = hashlib.sha256("\0".join(entry.path for _, entry in listing).encode("utf-8", "surrogateescape"))
     key = (options.today, warnings, names.hexdigest())
     earlier = snapshot.cross
@@ -733,7 +734,10 @@ def _kept_across_files(
     if (
         not links
         and earlier is not None
-        and earlier[0] == key
+        and earlier[0][1:] == key[1:]
+        # the errors across files (loop_checks.CARRY_ERRORS, RG111) do not depend on the day, only warnings
+        # do (RG201, overdue): the first run of a new day judged every file's facts again for nothing
+        and (errors_alone or earlier[0][0] == key[0])
         and all(
             _same_inputs(snapshot, old, listing[i][1].path, read[0][0], errors_alone=errors_alone)
             for i, read in reread.items()

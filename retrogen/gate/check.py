@@ -319,7 +319,7 @@ def _from_index(
         restamp = stamp_of(status, raw, read_ns)
         if restamp.sha256 != entry.stamp.sha256:
             return None
-    result = index.load(entry.result)
+    result = index.load(entry.result, pathless=True)  # its path is set below
     data = index.load(entry.data) if with_data else None
     if not isinstance(result, FileResult) or not (data is None or isinstance(data, dict)):
         return None

@@ -39,7 +39,7 @@ from pathlib import Path, PosixPath, PurePath, PurePosixPath, PureWindowsPath, W
 from typing import Any, BinaryIO
 
 from retrogen.core.files import write_atomic_with
-from retrogen.gate.index import GuardedUnpickler, Stamp
+from retrogen.gate.index import GuardedUnpickler, PathlessUnpickler, Stamp
 
 BASE_NAME = "snapshot.pickle"
 DELTA_NAME = "snapshot-delta.pickle"
@@ -122,7 +122,7 @@ class Snapshot:
         """A file's kept check (see `facts`) unpickled, but for its path (None): only what the checks across
         files read of it is asked for, and making ten thousand Paths again took a third of the time."""
         blob = self.fact(path)
-        return None if blob is None else _PathlessUnpickler(io.BytesIO(blob), self.allowed).load()
+        return None if blob is None else PathlessUnpickler(io.BytesIO(blob), self.allowed).load()
 
     def kept_facts(self) -> Iterator[tuple[str, bytes]]:
         """Each file's facts, by path, in the order of `records`, read one at a time as a new base writes
@@ -186,17 +186,6 @@ def _path_among(paths: dict[str, Path], text: Any) -> Path:
     if type(text) is not str:
         raise SnapshotDamaged("a path that is no string")
     return paths.get(text) or Path(text)
-
-
-def _no_path(*parts: str) -> None:
-    return None
-
-
-class _PathlessUnpickler(GuardedUnpickler):
-    def find_class(self, module: str, name: str) -> Any:
-        if module == "pathlib" and name in ("PosixPath", "WindowsPath"):
-            return _no_path
-        return super().find_class(module, name)
 
 
 # A kept section is copied in pieces of this many bytes (see _copy).

@@ -28,6 +28,7 @@ from retrogen.gate.check import (
     Reading,
     check_paths,
     display_path,
+    display_paths,
     open_index,
     read_knowledge_base,
 )
@@ -467,3 +468,22 @@ def test_another_day_of_the_month_reads_only_the_files_whose_check_depends_on_th
     parsed.clear()
     on(date(2026, 12, 1))
     assert len(parsed) == len(list(config.reviews_dir.glob("*.yaml")))  # another month: the hints' due date
+
+
+def test_display_paths_are_each_paths_display_path(tmp_path: Path) -> None:
+    """Found once per folder, a file's shown path is what display_path makes of it alone: in the base, below
+    it, above it, outside it, named relatively, absolutely or through "..", and a folder named ".."."""
+    base = tmp_path / "kb"
+    (base / "reviews").mkdir(parents=True)
+    paths = [
+        base / "a.yaml",
+        base / "reviews" / "b.yaml",
+        base / "reviews" / ".." / "reviews" / "c.yaml",
+        base / "reviews" / "..",
+        tmp_path / "d.yaml",
+        Path("/e.yaml"),
+        Path("relative") / "f.yaml",
+        Path("g.yaml"),
+    ]
+    assert display_paths(paths, base) == [display_path(path, base) for path in paths]
+    assert display_paths(paths, Path.cwd()) == [display_path(path) for path in paths]

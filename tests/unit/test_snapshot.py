@@ -223,6 +223,38 @@ def test_with_a_file_failing_a_status_edit_judges_across_files_again(
     assert not any(f.code == "RG216" for f in warm.check.findings)
 
 
+def test_a_new_days_first_read_keeps_the_findings_across_files_while_no_file_fails(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The figures' reading judges only errors across files while no file fails, and no day changes those:
+    the first read of a new day, one review edited since, reads no other file's facts (issue 21)."""
+    read(config)
+    with (config.reviews_dir / CARRIED).open("a", encoding="utf-8") as handle:
+        handle.write("# a comment: the same review\n")
+    judged = judging(monkeypatch)
+    warm = read(config, today=TODAY + timedelta(days=1))
+    assert judged == []
+    monkeypatch.undo()
+    same(warm, read(config, cache=False, today=TODAY + timedelta(days=1)))
+
+
+def test_with_a_file_failing_a_new_day_judges_across_files_again(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file left out is listed with every warning, and whether an action is overdue depends on the day:
+    2026-10-east-sales fails once A2 is renamed, and its A1, due on TODAY, is overdue (RG201) the day after."""
+    edit(config.reviews_dir / CARRIED, "  - id: A2\n", "  - id: A9\n")
+    before = read(config)
+    judged = judging(monkeypatch)
+    after = read(config, today=TODAY + timedelta(days=1))
+    assert judged == [1]
+    monkeypatch.undo()
+    same(after, read(config, cache=False, today=TODAY + timedelta(days=1)))
+    overdue = [(f.path, f.line) for f in after.check.findings if f.code == "RG201"]
+    assert [(f.path, f.line) for f in before.check.findings if f.code == "RG201"] != overdue
+    assert any(path.endswith(CARRYING) for path, _ in overdue)
+
+
 def test_added_renamed_and_deleted_files_are_seen(config: Config) -> None:
     read(config)
     reviews = config.reviews_dir

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import posixpath
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Hashable, Iterable
 from dataclasses import dataclass, replace
 from functools import cached_property
 from importlib import resources
@@ -17,6 +18,7 @@ from retrogen.core.words import catalogue, language_of
 from retrogen.engine.actions import OVERDUE_AGES, overdue_ages
 from retrogen.engine.analysis import Analysis
 from retrogen.engine.history import weekly_codes
+from retrogen.engine.loop import FollowUpRow
 from retrogen.engine.model import Review
 from retrogen.engine.playbook import playbook_markdown
 from retrogen.engine.related import Match, indexed_fields
@@ -69,6 +71,8 @@ class SiteBuilder:
         self.memo = memo  # `serve`'s pages of the last regeneration
         self.only = only  # the reviews whose pages alone are asked for (None: every page)
         self._named_seen: dict[str, Named] | None = None  # what the page being rendered names
+        # The follow-up rows drawn so far, by language and folder of the pages that show them (follow_up_rows).
+        self._follow_up_rows: dict[tuple[str, str], dict[Hashable, Markup]] = {}
         self.text = catalogue(config.language).labels
         self.env = environment("templates/site")
         self.env.filters["front"] = _front
@@ -286,7 +290,30 @@ class SiteBuilder:
             text=text,
             list_separator=words.list_separator,
             funnel_chart=Markup(funnel_chart.svg()),
+            follow_up_rows=self.follow_up_rows(inputs["language"], page),
         )
+
+    def follow_up_rows(
+        self, language: str, page: str
+    ) -> Callable[[Callable[[FollowUpRow], Markup]], Callable[[FollowUpRow], Markup]]:
+        """How the page `page`, in `language`, draws its follow-up rows (review.md.j2's `follow_up_row`): each
+        once for every page of that language and folder, which all show it alike. An action open for long is on
+        the follow-up of each later review of its team: in the synthetic knowledge base of 1,000 reviews a page
+        shows 35 rows, and each row is on nine pages. Keyed by what the row shows: its action (one per review and
+        id in a build) in its state and verdict on the meeting's day."""
+        drawn = self._follow_up_rows.setdefault((language, posixpath.dirname(page)), {})
+
+        def once_per_build(macro: Callable[[FollowUpRow], Markup]) -> Callable[[FollowUpRow], Markup]:
+            def follow_up_row(row: FollowUpRow) -> Markup:
+                key = (row.review, row.action.id, row.state, row.verification.verdict if row.verification else None)
+                found = drawn.get(key)
+                if found is None:
+                    found = drawn[key] = macro(row)
+                return found
+
+            return follow_up_row
+
+        return once_per_build
 
     def _rendered(
         self, page: str, inputs: dict[str, Any], render: Callable[[], str], digested: object = None

@@ -25,7 +25,7 @@ def test_the_met_without_action_badge(language: str, words: str) -> None:
     macros = (
         environment("templates/site").get_template("_macros.md.j2").make_module({"text": catalogue(language).labels})
     )
-    badge = str(macros.verdict_badge({"verification": "met_without_action"}))
+    badge = str(macros.verdict_badge("met_without_action"))
     assert 'class="rg-badge rg-met_without_action"' in badge
     assert f": {words}</span>" in badge
     assert catalogue("zh").values["verification"]["met_without_action"] == "达成但行动未完成"

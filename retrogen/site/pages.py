@@ -119,7 +119,9 @@ class SiteBuilder:
 
     @cached_property
     def teams(self) -> list[TeamView]:
-        return team_views(self.analysis)
+        if self.memo is None:
+            return team_views(self.analysis)
+        return self.memo.team_views(self.team_slug, lambda names: team_views(self.analysis, only=names))
 
     @cached_property
     def team_slug(self) -> dict[str, str]:
@@ -432,6 +434,18 @@ class SiteBuilder:
         return self._rendered(urls.PLAYBOOK, {"page": page}, lambda: page)
 
     def actions(self) -> Content:
+        """The action tracker; under `serve`, KEPT without being worked out when nothing of the reviews but
+        their figures changed and no verdict did (it shows the figures through the verdicts alone)."""
+        if self.memo is None:
+            return self._tracker()
+        verdicts = [(key, found.verdict, found.review) for key, found in self.analysis.loop.verifications.items()]
+        source = self.memo.figures_aside(verdicts)
+        if self.memo.kept_from(urls.TRACKER, source, self.named) is not None:
+            return KEPT
+        self.memo.sourced(urls.TRACKER, source)
+        return self._tracker()
+
+    def _tracker(self) -> Content:
         a = self.analysis
         weekly = a.weekly.tail(26)
         weeks = [d.isoformat()[5:] for d in weekly["week"]]

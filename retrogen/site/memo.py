@@ -170,10 +170,10 @@ class PageMemo:
         self._teams: dict[str, bytes] = {}
         self._figureless = b""  # see figures_aside
         self._sources: dict[str, tuple[bytes, bytes]] = {}
-        # Each team's view by its name, with what it was made from (see team_views): the last regeneration's,
-        # and this one's.
-        self._views: dict[str, tuple[bytes, TeamView]] = {}
-        self._views_now: dict[str, tuple[bytes, TeamView]] = {}
+        # Each team's view by its name, with what it was made from and what pages made of it (see team_views,
+        # of_view): the last regeneration's, and this one's.
+        self._views: dict[str, tuple[bytes, TeamView, dict[str, Any]]] = {}
+        self._views_now: dict[str, tuple[bytes, TeamView, dict[str, Any]]] = {}
 
     def fragment(self, inputs: object, make: Callable[[], str]) -> str:
         """make(), or what it made from the same `inputs` in the last regeneration or this one."""
@@ -285,13 +285,21 @@ class PageMemo:
         save makes its team's view alone (0.3 s of a save at 1,000 reviews for all of them), and the pages
         that show the views digest each as what it was made from, not its frames again."""
         keys = {name: digest((TeamView.__name__, self._teams[name], slug)) for name, slug in slugs.items()}
-        kept = {name: view for name, (key, view) in self._views.items() if keys.get(name) == key}
+        kept = {name: entry for name, entry in self._views.items() if keys.get(name) == entry[0]}
         made = {view.name: view for view in make(set(keys) - set(kept))} if len(kept) < len(keys) else {}
-        views = [kept[name] if name in kept else made[name] for name in sorted(keys)]
-        self._views_now = {view.name: (keys[view.name], view) for view in views}
-        for view in views:
-            self._shared[id(view)] = (view, keys[view.name])
-        return views
+        self._views_now = {name: kept[name] if name in kept else (keys[name], made[name], {}) for name in sorted(keys)}
+        for key, view, _ in self._views_now.values():
+            self._shared[id(view)] = (view, key)
+        return [view for _, view, _ in self._views_now.values()]
+
+    def of_view(self, view: TeamView, name: str, make: Callable[[], T]) -> T:
+        """make(), or what it made for the same team's view (as team_views gave it) this regeneration or the
+        last one: a page's part that shows the view alone, besides the memo's setting (the metrics page's
+        section of a team)."""
+        made = self._views_now[view.name][2]
+        if name not in made:
+            made[name] = make()
+        return cast(T, made[name])
 
     def kept_from(self, name: str, source: bytes, lookup: Callable[[Any], Any]) -> bytes | None:
         """The content digest the file `name` was sourced() with (empty when none was given), when it was from

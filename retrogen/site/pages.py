@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, partial
 from importlib import resources
 from typing import Any
 
@@ -521,21 +521,10 @@ class SiteBuilder:
         for team in self.teams:
             if team.metrics.empty:
                 continue
-            rows = _changes_shown(team.kpi_rows)
-            # each cadence's chart with its own rows under it; the rows of reviews that do not recur (a deal,
-            # an incident) are no point on any axis, so they come in a table of their own, never dropped
-            charts = [
-                {**chart, "table": self.html_table([r for r in rows if r["cadence"] == chart["cadence"]], headers)}
-                for chart in self._achievement(team, t)
-            ]
-            others = [r for r in rows if r["cadence"] == OTHER]
-            teams.append(
-                {
-                    "team": team,
-                    "charts": charts,
-                    "others": self.html_table(others, headers) if others else None,
-                }
-            )
+            if self.memo is None:
+                teams.append(self._metrics_of(team, headers))
+            else:  # each team's section made once for its view: a figure's save makes its team's alone
+                teams.append(self.memo.of_view(team, urls.METRICS, partial(self._metrics_of, team, headers)))
         across = []
         shared = metrics_across_teams(a.metrics, a.knowledge_base.reviews)
         cadences = Counter((name, unit) for name, unit, _, _ in shared)
@@ -578,6 +567,18 @@ class SiteBuilder:
             ),
             causes=self._causes(a.causes, t),
         )
+
+    def _metrics_of(self, team: TeamView, headers: dict[str, str]) -> dict[str, Any]:
+        """The team's section of the metrics page."""
+        rows = _changes_shown(team.kpi_rows)
+        # each cadence's chart with its own rows under it; the rows of reviews that do not recur (a deal, an
+        # incident) are no point on any axis, so they come in a table of their own, never dropped
+        charts = [
+            {**chart, "table": self.html_table([r for r in rows if r["cadence"] == chart["cadence"]], headers)}
+            for chart in self._achievement(team, self.text)
+        ]
+        others = [r for r in rows if r["cadence"] == OTHER]
+        return {"team": team, "charts": charts, "others": self.html_table(others, headers) if others else None}
 
     @cached_property
     def _titles(self) -> dict[str, str]:

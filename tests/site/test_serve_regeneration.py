@@ -247,9 +247,10 @@ def test_a_figures_save_works_out_its_teams_pages_alone(knowledge_base: Path, mo
 def test_a_figures_save_makes_its_teams_view_alone_and_keeps_what_shows_its_verdicts_alone(
     knowledge_base: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A figure's save makes its own team's view alone, the others kept from the last regeneration; the action
-    tracker, which shows the figures only through the verdicts they decide, is kept without being worked out
-    until a save decides a verdict anew. After each save the pages are what a full generation writes."""
+    """A figure's save makes its own team's view alone, and its section of the metrics page, the others kept
+    from the last regeneration; the action tracker, which shows the figures only through the verdicts they
+    decide, is kept without being worked out until a save decides a verdict anew. After each save the pages
+    are what a full generation writes."""
     regenerator = Regenerator(load_config(knowledge_base / "mkdocs.yml"), TODAY, use_git=False)
     assert regenerator.regenerate().ok
     made: list[Any] = []
@@ -258,6 +259,13 @@ def test_a_figures_save_makes_its_teams_view_alone_and_keeps_what_shows_its_verd
     worked_out: list[str] = []
     tracker = SiteBuilder._tracker
     monkeypatch.setattr(SiteBuilder, "_tracker", lambda self: worked_out.append(urls.TRACKER) or tracker(self))
+    sections: list[str] = []  # of the metrics page, by team
+    section = SiteBuilder._metrics_of
+    monkeypatch.setattr(
+        SiteBuilder,
+        "_metrics_of",
+        lambda self, team, headers: sections.append(team.name) or section(self, team, headers),
+    )
     review = knowledge_base / "reviews/2026-q1-east-sales.yaml"
     saves = [
         # 销售额 is expected by no action: no verdict changes
@@ -271,11 +279,12 @@ def test_a_figures_save_makes_its_teams_view_alone_and_keeps_what_shows_its_verd
         edit(review, old, new)
         made.clear()
         worked_out.clear()
+        sections.clear()
         regeneration = regenerator.regenerate()
         assert regeneration.report is not None and regeneration.report.pages is not None
         written = regeneration.report.pages.written
         assert urls.METRICS in written and "teams/hua-dong-xiao-shou-bu.md" in written, new
-        assert made == [{"华东销售部"}], new
+        assert made == [{"华东销售部"}] and sections == ["华东销售部"], new
         assert worked_out == ([urls.TRACKER] if decides else []), new
         assert (urls.TRACKER in written) == decides, new
         assert_as_a_full_generation_writes(knowledge_base)

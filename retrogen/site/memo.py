@@ -274,8 +274,8 @@ class PageMemo:
     def figures_aside(self, verdicts: object) -> bytes:
         """A digest of everything of the reviews but their figures (FIGURE_FIELDS), of what every file reads
         besides the reviews, and of `verdicts`: the source (see sourced) of a file that reads the figures
-        only through the closed loop's verdicts, given as `verdicts` (the action tracker). A figure's save that
-        decides no verdict anew keeps such a file without working out its inputs."""
+        only through the closed loop's verdicts, given as `verdicts` (the action tracker, the playbook). A
+        figure's save that decides no verdict anew keeps such a file without working out its inputs."""
         return digest((self._figureless, verdicts))
 
     def team_views(self, slugs: Mapping[str, str], make: Callable[[set[str]], list[TeamView]]) -> list[TeamView]:

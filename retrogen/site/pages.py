@@ -406,7 +406,27 @@ class SiteBuilder:
             periods=_choices((r.period for r in reviews if r.period), reverse=True),
         )
 
+    def _unless_figures_alone(self, page: str, make: Callable[[], Content]) -> Content:
+        """make(): a page that shows the figures only through the verdicts they decide (the tracker, the playbook)
+        or not at all (the lessons). Under `serve`, KEPT without being made when nothing of the reviews but their
+        figures changed and no verdict did (PageMemo.figures_aside)."""
+        if self.memo is None:
+            return make()
+        source = self.memo.figures_aside(self._verdicts)
+        if self.memo.kept_from(page, source, self.named) is not None:
+            return KEPT
+        self.memo.sourced(page, source)
+        return make()
+
+    @cached_property
+    def _verdicts(self) -> list[tuple[Any, ...]]:
+        """Every verdict of the closed loop, as the tables show it: the action, its verdict and who decided it."""
+        return [(key, found.verdict, found.review) for key, found in self.analysis.loop.verifications.items()]
+
     def lessons(self) -> Content:
+        return self._unless_figures_alone(urls.LESSONS, self._lessons)
+
+    def _lessons(self) -> Content:
         lessons = records(
             self.analysis.lessons.sort_values(["held_on", "review", "lesson_id"], ascending=[False, True, True])
         )
@@ -420,6 +440,9 @@ class SiteBuilder:
         )
 
     def playbook(self) -> Content:
+        return self._unless_figures_alone(urls.PLAYBOOK, self._playbook)
+
+    def _playbook(self) -> Content:
         """The playbook page (through `serve`'s memo, so that a regeneration that keeps every site-wide page
         can keep it too)."""
         body = playbook_markdown(
@@ -434,16 +457,7 @@ class SiteBuilder:
         return self._rendered(urls.PLAYBOOK, {"page": page}, lambda: page)
 
     def actions(self) -> Content:
-        """The action tracker; under `serve`, KEPT without being worked out when nothing of the reviews but
-        their figures changed and no verdict did (it shows the figures through the verdicts alone)."""
-        if self.memo is None:
-            return self._tracker()
-        verdicts = [(key, found.verdict, found.review) for key, found in self.analysis.loop.verifications.items()]
-        source = self.memo.figures_aside(verdicts)
-        if self.memo.kept_from(urls.TRACKER, source, self.named) is not None:
-            return KEPT
-        self.memo.sourced(urls.TRACKER, source)
-        return self._tracker()
+        return self._unless_figures_alone(urls.TRACKER, self._tracker)
 
     def _tracker(self) -> Content:
         a = self.analysis

@@ -248,17 +248,20 @@ def test_a_figures_save_makes_its_teams_view_alone_and_keeps_what_shows_its_verd
     knowledge_base: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A figure's save makes its own team's view alone, and its section of the metrics page, the others kept
-    from the last regeneration; the action tracker, which shows the figures only through the verdicts they
-    decide, is kept without being worked out until a save decides a verdict anew. After each save the pages
-    are what a full generation writes."""
+    from the last regeneration; the action tracker and the playbook, which show the figures only through the
+    verdicts they decide, and the lessons are kept without being worked out until a save decides a verdict
+    anew. After each save the pages are what a full generation writes."""
     regenerator = Regenerator(load_config(knowledge_base / "mkdocs.yml"), TODAY, use_git=False)
     assert regenerator.regenerate().ok
     made: list[Any] = []
     views = pages.team_views
     monkeypatch.setattr(pages, "team_views", lambda analysis, only=None: made.append(only) or views(analysis, only))
     worked_out: list[str] = []
-    tracker = SiteBuilder._tracker
-    monkeypatch.setattr(SiteBuilder, "_tracker", lambda self: worked_out.append(urls.TRACKER) or tracker(self))
+    for page, method in [(urls.LESSONS, "_lessons"), (urls.PLAYBOOK, "_playbook"), (urls.TRACKER, "_tracker")]:
+        made_by = getattr(SiteBuilder, method)
+        monkeypatch.setattr(
+            SiteBuilder, method, lambda self, page=page, made_by=made_by: worked_out.append(page) or made_by(self)
+        )
     sections: list[str] = []  # of the metrics page, by team
     section = SiteBuilder._metrics_of
     monkeypatch.setattr(
@@ -285,7 +288,7 @@ def test_a_figures_save_makes_its_teams_view_alone_and_keeps_what_shows_its_verd
         written = regeneration.report.pages.written
         assert urls.METRICS in written and "teams/hua-dong-xiao-shou-bu.md" in written, new
         assert made == [{"华东销售部"}] and sections == ["华东销售部"], new
-        assert worked_out == ([urls.TRACKER] if decides else []), new
+        assert worked_out == ([urls.LESSONS, urls.PLAYBOOK, urls.TRACKER] if decides else []), new
         assert (urls.TRACKER in written) == decides, new
         assert_as_a_full_generation_writes(knowledge_base)
 

@@ -269,6 +269,11 @@ def test_a_figures_save_makes_its_teams_view_alone_and_keeps_what_shows_its_verd
         "_metrics_of",
         lambda self, team, headers: sections.append(team.name) or section(self, team, headers),
     )
+    reported: list[str] = []  # the teams whose reports were made from their own tables
+    of_team = reports.ReportBuilder.of_team
+    monkeypatch.setattr(
+        reports.ReportBuilder, "of_team", lambda self, team: reported.append(team) or of_team(self, team)
+    )
     review = knowledge_base / "reviews/2026-q1-east-sales.yaml"
     saves = [
         # 销售额 is expected by no action: no verdict changes
@@ -283,11 +288,12 @@ def test_a_figures_save_makes_its_teams_view_alone_and_keeps_what_shows_its_verd
         made.clear()
         worked_out.clear()
         sections.clear()
+        reported.clear()
         regeneration = regenerator.regenerate()
         assert regeneration.report is not None and regeneration.report.pages is not None
         written = regeneration.report.pages.written
         assert urls.METRICS in written and "teams/hua-dong-xiao-shou-bu.md" in written, new
-        assert made == [{"华东销售部"}] and sections == ["华东销售部"], new
+        assert made == [{"华东销售部"}] and sections == ["华东销售部"] and reported == ["华东销售部"], new
         assert worked_out == ([urls.LESSONS, urls.PLAYBOOK, urls.TRACKER] if decides else []), new
         assert (urls.TRACKER in written) == decides, new
         assert_as_a_full_generation_writes(knowledge_base)

@@ -36,6 +36,25 @@ from retrogen.site.memo import KEPT, Content, PageMemo
 Pages = dict[str, Content]  # KEPT: as `serve` wrote it last time
 
 
+class RowsByTeam:
+    """A table's rows by review, each team's converted when one of its reviews is first asked for."""
+
+    def __init__(self, frame: pd.DataFrame, teams: dict[str, str]) -> None:
+        self.frame, self.teams = frame, teams  # each review's team, by review id
+        self.rows: dict[str, list[dict[str, Any]]] = {}
+        self.converted: set[str] = set()
+
+    def get(self, review: str, default: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        team = self.teams.get(review)
+        if team is not None and team not in self.converted:
+            self.rows.update(grouped(records(self.frame[self.frame["team"] == team]), "review"))
+            self.converted.add(team)
+        return self.rows.get(review, default)
+
+
+Rows = dict[str, list[dict[str, Any]]] | RowsByTeam  # a table's rows by review
+
+
 @dataclass(frozen=True)
 class Named:
     """What a reference ("2026-10-east-sales" or "2026-10-east-sales:A1") names, as a reader reads it: the
@@ -83,8 +102,8 @@ class SiteBuilder:
     # many small frames into rows costs more than turning one big one. Each worked out when first asked: a
     # save under `serve` that changes one review's own page alone asks for none of the site-wide pages.
     @cached_property
-    def actions_by_review(self) -> dict[str, list[dict[str, Any]]]:
-        if self.only is None:
+    def actions_by_review(self) -> Rows:
+        if self.only is None and self.memo is None:
             return grouped(self._action_rows, "review")
         return self._by_review(self.analysis.actions)
 
@@ -100,16 +119,18 @@ class SiteBuilder:
         return records(self.analysis.overdue_actions)
 
     @cached_property
-    def metrics_by_review(self) -> dict[str, list[dict[str, Any]]]:
+    def metrics_by_review(self) -> Rows:
         return self._by_review(self.analysis.metrics)
 
     @cached_property
-    def funnel_by_review(self) -> dict[str, list[dict[str, Any]]]:
+    def funnel_by_review(self) -> Rows:
         return self._by_review(self.analysis.funnel)
 
-    def _by_review(self, frame: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    def _by_review(self, frame: pd.DataFrame) -> Rows:
         if self.only is not None:  # the rows of the few reviews asked for alone (all of them: 1 s at 1,000)
             frame = frame[frame["review"].isin(self.only)]
+        elif self.memo is not None:  # `serve` works out the pages of a few teams' reviews (a figure's: one)
+            return RowsByTeam(frame, {review.id: review.team for review in self.analysis.knowledge_base.reviews})
         return grouped(records(frame), "review")
 
     @cached_property

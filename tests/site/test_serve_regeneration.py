@@ -274,6 +274,13 @@ def test_a_figures_save_makes_its_teams_view_alone_and_keeps_what_shows_its_verd
     monkeypatch.setattr(
         reports.ReportBuilder, "of_team", lambda self, team: reported.append(team) or of_team(self, team)
     )
+    rows_of: set[str] = set()  # the teams whose reviews' rows (actions, figures, funnel) were converted
+    get = pages.RowsByTeam.get
+    monkeypatch.setattr(
+        pages.RowsByTeam,
+        "get",
+        lambda self, review, default: (get(self, review, default), rows_of.update(self.converted))[0],
+    )
     review = knowledge_base / "reviews/2026-q1-east-sales.yaml"
     saves = [
         # 销售额 is expected by no action: no verdict changes
@@ -289,11 +296,13 @@ def test_a_figures_save_makes_its_teams_view_alone_and_keeps_what_shows_its_verd
         worked_out.clear()
         sections.clear()
         reported.clear()
+        rows_of.clear()
         regeneration = regenerator.regenerate()
         assert regeneration.report is not None and regeneration.report.pages is not None
         written = regeneration.report.pages.written
         assert urls.METRICS in written and "teams/hua-dong-xiao-shou-bu.md" in written, new
         assert made == [{"华东销售部"}] and sections == ["华东销售部"] and reported == ["华东销售部"], new
+        assert rows_of == {"华东销售部"}, new
         assert worked_out == ([urls.LESSONS, urls.PLAYBOOK, urls.TRACKER] if decides else []), new
         assert (urls.TRACKER in written) == decides, new
         assert_as_a_full_generation_writes(knowledge_base)

@@ -7,7 +7,7 @@ import hashlib
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -199,17 +199,25 @@ class TeamView:
         return trends
 
 
-def team_views(analysis: Analysis) -> list[TeamView]:
-    """Every team's view, by team name."""
+def team_views(analysis: Analysis, only: Collection[str] | None = None) -> list[TeamView]:
+    """Every team's view (the views of the teams named in `only`), by team name. A team's view is made from
+    its own reviews alone, besides the day and the configuration; its slug, from every team's name."""
     reviews: dict[str, list[Review]] = {}
     for review in analysis.knowledge_base.reviews:  # already oldest first
         reviews.setdefault(review.team, []).append(review)
-    occasions = {r.id: occasion(r) for r in analysis.knowledge_base.reviews}
-    cadences = {r.id: cadence(r) for r in analysis.knowledge_base.reviews}
-    order = {r.id: index for index, r in enumerate(analysis.knowledge_base.reviews)}
     slugs = team_slugs(reviews)
+    if only is not None:
+        reviews = {name: held for name, held in reviews.items() if name in only}
+    shown = [r for held in reviews.values() for r in held]
+    occasions = {r.id: occasion(r) for r in shown}
+    cadences = {r.id: cadence(r) for r in shown}
+    order = {r.id: index for index, r in enumerate(analysis.knowledge_base.reviews)}
+
+    def of_teams(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame if only is None else frame[frame["team"].isin(reviews.keys())]
 
     def of_team(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+        frame = of_teams(frame)
         frame = frame.assign(
             occasion=frame["review"].map(occasions),
             cadence=frame["review"].map(cadences),
@@ -220,11 +228,11 @@ def team_views(analysis: Analysis) -> list[TeamView]:
 
     metrics, funnel = of_team(analysis.metrics), of_team(analysis.funnel)
     # follow_up_list is in follow-up order, and grouping keeps each team's rows in it
-    actions = {str(team): part for team, part in analysis.follow_up_list.groupby("team", sort=False)}
-    problems = {str(team): part for team, part in analysis.problems.groupby("team", sort=False)}
-    misses = grouped(records(analysis.repeated_misses), "team")
-    unfixed = grouped(records(analysis.unfixed_causes), "team")
-    ytd = grouped(records(analysis.ytd), "team")
+    actions = {str(team): part for team, part in of_teams(analysis.follow_up_list).groupby("team", sort=False)}
+    problems = {str(team): part for team, part in of_teams(analysis.problems).groupby("team", sort=False)}
+    misses = grouped(records(of_teams(analysis.repeated_misses)), "team")
+    unfixed = grouped(records(of_teams(analysis.unfixed_causes)), "team")
+    ytd = grouped(records(of_teams(analysis.ytd)), "team")
     views = []
     for name in sorted(reviews):
         team_actions = actions.get(name, analysis.actions.iloc[0:0])

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from enum import Enum
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, TypeVar, runtime_checkable
 
@@ -41,7 +42,15 @@ from retrogen.gate.loader import (
     load_review,
     read_bounded,
 )
-from retrogen.gate.loop_checks import ReviewFacts, cross_issues, facts_of
+from retrogen.gate.loop_checks import (
+    FIGURE_CODES,
+    FIGURES_FOLLOWED_BY,
+    CrossIssue,
+    ReviewFacts,
+    cross_issues,
+    facts_of,
+    figure_issues,
+)
 from retrogen.gate.loop_rules import carried_key
 from retrogen.gate.review_checks import days_alike, entries, review_issues
 from retrogen.gate.schema import schema_issues
@@ -744,8 +753,9 @@ def _kept_across_files(
 ) -> tuple[CheckResult, bool]:
     """The results with the findings across files added: last run's when they were judged on the same day
     (or only errors were, which no day changes), the same files, and the files read again give the checks
-    across files what they gave before; judged again otherwise (the facts of the files taken from the
-    snapshot read back for it). True: judged again."""
+    across files what they gave before, or all of it but their figures while no file fails (_refigured);
+    judged again otherwise (the facts of the files taken from the snapshot read back for it). True: judged
+    again."""
     names = hashlib.sha256("\0".join(entry.path for _, entry in listing).encode("utf-8", "surrogateescape"))
     key = (options.today, warnings, names.hexdigest())
     earlier = snapshot.cross
@@ -758,14 +768,18 @@ def _kept_across_files(
         # the errors across files (loop_checks.CARRY_ERRORS, RG111) do not depend on the day, only warnings
         # do (RG201, overdue): the first run of a new day judged every file's facts again for nothing
         and (errors_alone or earlier[0][0] == key[0])
-        and all(
-            _same_inputs(snapshot, old, listing[i][1].path, read[0][0], errors_alone=errors_alone)
-            for i, read in reread.items()
-        )
     ):
-        for result in results:
-            result.findings.extend(earlier[1].get(result.display, ()))
-        return CheckResult(results, sorted(f for r in results for f in r.findings)), False
+        alike = {
+            position: _alike(snapshot, old, listing[position][1].path, read[0][0], errors_alone=errors_alone)
+            for position, read in reread.items()
+        }
+        if all(found is _Alike.SAME for found in alike.values()):
+            for result in results:
+                result.findings.extend(earlier[1].get(result.display, ()))
+            return CheckResult(results, sorted(f for r in results for f in r.findings)), False
+        # no file failed: no review id is another's (RG111), and a team's reviews are all its files'
+        if not earlier[2] and all(found is not _Alike.OTHER for found in alike.values()):
+            return _refigured(snapshot, listing, results, reread, alike, options), True
     for position, (result, (_, entry)) in enumerate(zip(results, listing, strict=True)):
         if position not in reread:
             kept = _kept_check(snapshot, entry.path)
@@ -776,22 +790,91 @@ def _kept_across_files(
         key,
         {r.display: r.findings[n:] for r, n in zip(results, before, strict=True) if len(r.findings) > n},
         any(result.has_errors for result in results),
+        {r.display: r.facts.team for r in results if r.facts is not None},
     )
     return check, True
 
 
-def _same_inputs(
-    snapshot: Snapshot, old: dict[str, Record], path: str, result: FileResult, *, errors_alone: bool
-) -> bool:
+def _refigured(
+    snapshot: Snapshot,
+    listing: list[tuple[tuple[str, ...], os.DirEntry[str]]],
+    results: list[FileResult],
+    reread: dict[int, tuple[Read, Stamp | None, bytes]],
+    alike: dict[int, _Alike],
+    options: CheckOptions,
+) -> CheckResult:
+    """The results with last run's findings across files added, but those that read the figures
+    (loop_checks.FIGURE_CODES) of the teams whose files read again changed in their figures alone: judged
+    again, within those teams (a figure's save judged the whole knowledge base again, 0.5 s at 1,000
+    reviews)."""
+    assert snapshot.cross is not None, "last run's findings across files first"
+    key, earlier, failed, teams = snapshot.cross
+    refigured = set()
+    for position, found in alike.items():
+        read = reread[position][0][0].facts
+        if found is _Alike.FIGURES and read is not None:
+            refigured.add(read.team)
+    members = [position for position, result in enumerate(results) if teams.get(result.display) in refigured]
+    facts = [
+        reread[position][0][0].facts if position in reread else _kept_check(snapshot, listing[position][1].path).facts
+        for position in members
+    ]
+    ids = {shown for position in members if (shown := results[position].review_id) is not None}
+    issues = figure_issues([found for found in facts if found is not None], ids, options.repeated_miss_periods)
+    judged: dict[str, list[Finding]] = {}
+    for issue in issues:
+        judged.setdefault(issue.display, []).append(_as_finding(issue))
+    cross = dict(earlier)
+    for position in members:
+        shown = results[position].display
+        was = cross.pop(shown, [])
+        # in the order a whole judgement adds them (see _across_files and loop_checks.cross_issues)
+        now = [
+            *(f for f in was if f.code not in FIGURE_CODES and f.code not in _AFTER_FIGURES),
+            *judged.get(shown, ()),
+            *(f for f in was if f.code in _AFTER_FIGURES),
+        ]
+        if now:
+            cross[shown] = now
+    snapshot.cross = (key, cross, failed, teams)
+    for result in results:
+        result.findings.extend(cross.get(result.display, ()))
+    return CheckResult(results, sorted(f for r in results for f in r.findings))
+
+
+# The findings across files that come after those of FIGURE_CODES in a file's: the closed loop's, and the tags'.
+_AFTER_FIGURES = FIGURES_FOLLOWED_BY | {"RG250"}
+
+
+class _Alike(Enum):
+    """How a file read again compares with its record and facts, as the checks across files read it."""
+
+    SAME = "same"
+    FIGURES = "figures"  # alike but in its figures (its facts' metrics), which those checks read within its team
+    OTHER = "other"
+
+
+def _alike(snapshot: Snapshot, old: dict[str, Record], path: str, result: FileResult, *, errors_alone: bool) -> _Alike:
     """Whether a file read again gives the checks across files what its record and facts gave (with
-    `errors_alone`, what the errors across files read of it: see _error_inputs)."""
+    `errors_alone`, what the errors across files read of it: see _error_inputs), or all of it but its figures."""
     earlier = old.get(path)
     if earlier is None or earlier[0] != result.display or _has_errors(earlier[2][2]) != result.has_errors:
-        return False
+        return _Alike.OTHER
     if snapshot.fact(path) is None:
-        return False
+        return _Alike.OTHER
+    kept = _kept_check(snapshot, path)
     inputs = _error_inputs if errors_alone else _cross_inputs
-    return inputs(_kept_check(snapshot, path)) == inputs(result)
+    if inputs(kept) == inputs(result):
+        return _Alike.SAME
+    if errors_alone or result.facts is None:
+        return _Alike.OTHER
+    return _Alike.FIGURES if _figures_aside(kept) == _figures_aside(result) else _Alike.OTHER
+
+
+def _figures_aside(result: FileResult) -> tuple[Any, ...]:
+    """What the checks across files read of a file but its figures: _cross_inputs without its facts' metrics."""
+    facts = None if result.facts is None else replace(result.facts, metrics=())
+    return (result.review_id, result.id_position, facts, result.tags)
 
 
 def _kept_check(snapshot: Snapshot, path: str) -> FileResult:
@@ -1072,4 +1155,8 @@ def _cross_findings(
         options.repeated_miss_periods,
         errors_only=errors_only,
     ):
-        yield Finding(issue.display, issue.position.line, issue.position.column, issue.code, issue.message, issue.field)
+        yield _as_finding(issue)
+
+
+def _as_finding(issue: CrossIssue) -> Finding:
+    return Finding(issue.display, issue.position.line, issue.position.column, issue.code, issue.message, issue.field)

@@ -259,14 +259,40 @@ def cross_issues(
         yield from _overdue_issues(review, carried, today)
         yield from _carry_issues(review, by_id, carried)
         yield from _repeated_carry_issues(review, by_id, chains)
-        yield from _expects_issues(review, team.metric_names)
-        yield from _previous_issues(review, periodic)
-        yield from _repeated_miss_issues(review, team, repeated_miss_periods)
-        yield from _sum_issues(review, team)
+        yield from _figure_issues(review, team, periodic, repeated_miss_periods)
         if team.reviews[-1] is review:
             previous = _previous_comparable(review, team)
             yield from _follow_up_issues(review, team.reviews[:-1], previous, carried)
             yield from _recurring_cause_issues(review, previous_review(review, team.reviews), carried)
+
+
+# The issues that read the reviews' figures (ReviewFacts.metrics), each judged within the review's team alone;
+# no other issue reads them. A review's issues come in cross_issues' order: those of FIGURES_FOLLOWED_BY come
+# after these, the others before them.
+FIGURE_CODES = frozenset({"RG217", "RG218", "RG223", "RG224"})
+FIGURES_FOLLOWED_BY = frozenset({"RG216", "RG222"})
+
+
+def figure_issues(
+    reviews: Iterable[ReviewFacts], checked: set[str], repeated_miss_periods: int = DEFAULTS.repeated_miss_periods
+) -> Iterator[CrossIssue]:
+    """The issues of FIGURE_CODES alone of the reviews whose ids are in `checked`, as cross_issues judges
+    them: `reviews` must hold every review of their teams (those of other teams change nothing)."""
+    by_id = {r.id: r for r in reviews}
+    periodic = periodic_reviews(by_id.values())
+    teams = _teams(by_id.values(), periodic)
+    for review_id in sorted(checked & by_id.keys()):
+        review = by_id[review_id]
+        yield from _figure_issues(review, teams[review.team], periodic, repeated_miss_periods)
+
+
+def _figure_issues(
+    review: ReviewFacts, team: _Team, periodic: dict[tuple[str, Period], ReviewFacts], repeated_miss_periods: int
+) -> Iterator[CrossIssue]:
+    yield from _expects_issues(review, team.metric_names)
+    yield from _previous_issues(review, periodic)
+    yield from _repeated_miss_issues(review, team, repeated_miss_periods)
+    yield from _sum_issues(review, team)
 
 
 def _overdue_issues(review: ReviewFacts, carried: Carried, today: date) -> Iterator[CrossIssue]:

@@ -84,8 +84,8 @@ class Snapshot:
     # are judged on
     facts: dict[str, bytes] = field(default_factory=dict)
     # the findings across files added last time, what they were judged on (see check._kept_across_files),
-    # and whether a file failed then (had an error)
-    cross: tuple[Any, dict[str, list[Any]], bool] | None = None
+    # whether a file failed then (had an error), and each file's team then (of those whose facts have one)
+    cross: tuple[Any, dict[str, list[Any]], bool, dict[str, str]] | None = None
     token: str = ""  # the base's: a delta follows one base
     in_delta: set[str] = field(default_factory=set)  # the paths whose record the delta holds
     gone: set[str] = field(default_factory=set)  # the paths the delta removes from the base

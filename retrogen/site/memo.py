@@ -9,7 +9,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 from retrogen.core import digests
 from retrogen.core.status import State
@@ -70,27 +70,41 @@ _SHARED: dict[type, tuple[str, ...]] = {
 # 1,000 reviews). tests/site/test_serve_regeneration.py edits each of them and checks the claim against a
 # full generation. The review's language, which its objective can decide, is digested with the rest.
 OWN_FIELDS = ("objective", "participants", "materials", "timeline", "feedback")
-_SITE_FIELDS = tuple(field.name for field in fields(Review) if field.name not in OWN_FIELDS)
+# A review's figures: what a KPI's or a funnel stage's save changes. Read by the metrics' tables and the pages
+# that show them, and by the closed loop's verdicts (loop.verify); by nothing else (see PageMemo.figures_aside).
+FIGURE_FIELDS = ("metrics", "funnel")
+_SITE_FIELDS = tuple(field.name for field in fields(Review) if field.name not in OWN_FIELDS + FIGURE_FIELDS)
 
 
-def site_wide(analysis: Analysis) -> tuple[tuple[list[bytes], object], dict[str, bytes], list[bytes]]:
-    """What every file but a review's own page and report is made from (besides the configuration and the
-    day, the memo's setting): the reviews' site-wide part and what is read beside the reviews; a digest of
-    what of each review only its own files show, by review id; and a digest of each whole review (of both
-    parts: every field, as PageMemo digests a review it has not seen)."""
+class SiteWide(NamedTuple):
+    """What every file but a review's own page and report is made from (see site_wide)."""
+
+    inputs: tuple[list[bytes], object]  # the reviews' site-wide part, and what is read beside the reviews
+    own: dict[str, bytes]  # a digest of what of each review only its own files show, by review id
+    whole: list[bytes]  # a digest of each whole review: every field, as PageMemo digests a review it has not seen
+    figureless: list[bytes]  # a digest of each review's site-wide part but its figures (FIGURE_FIELDS)
+
+
+def site_wide(analysis: Analysis) -> SiteWide:
+    """What every file but a review's own page and report is made from, besides the configuration and the
+    day (the memo's setting): see SiteWide."""
     reviews = analysis.knowledge_base.reviews
-    shown = digests.digests(
+    figureless = digests.digests(
         ([review.language, *(getattr(review, name) for name in _SITE_FIELDS)] for review in reviews), _BY_VALUE
     )
+    figures = digests.digests(([getattr(review, name) for name in FIGURE_FIELDS] for review in reviews), _BY_VALUE)
     own = digests.digests(([getattr(review, name) for name in OWN_FIELDS] for review in reviews), _BY_VALUE)
     git = analysis.git
     beside = (analysis.reading_notices, (git.statuses, git.identities, git.commits, git.notice_key, git.notice_detail))
-    inputs = (shown, beside)
-    # Both digests are 16 bytes: joined, they can be told apart.
-    whole = [
-        hashlib.blake2b(b"Review" + site + mine, digest_size=16).digest() for site, mine in zip(shown, own, strict=True)
-    ]
-    return inputs, {review.id: key for review, key in zip(reviews, own, strict=True)}, whole
+    # Each digest is 16 bytes: joined, they can be told apart.
+    shown = [_joined(b"Site", rest, figured) for rest, figured in zip(figureless, figures, strict=True)]
+    whole = [_joined(b"Review", site, mine) for site, mine in zip(shown, own, strict=True)]
+    by_id = {review.id: key for review, key in zip(reviews, own, strict=True)}
+    return SiteWide((shown, beside), by_id, whole, figureless)
+
+
+def _joined(kind: bytes, *parts: bytes) -> bytes:
+    return hashlib.blake2b(kind + b"".join(parts), digest_size=16).digest()
 
 
 def _stands_for(known: bytes) -> None:
@@ -154,7 +168,12 @@ class PageMemo:
         self._files: frozenset[str] = frozenset()  # the last regeneration's files
         # This regeneration's digest of each team's reviews (team_source), and the sources its files gave.
         self._teams: dict[str, bytes] = {}
+        self._figureless = b""  # see figures_aside
         self._sources: dict[str, tuple[bytes, bytes]] = {}
+        # Each team's view by its name, with what it was made from and what pages made of it (see team_views,
+        # of_view): the last regeneration's, and this one's.
+        self._views: dict[str, tuple[bytes, TeamView, dict[str, Any]]] = {}
+        self._views_now: dict[str, tuple[bytes, TeamView, dict[str, Any]]] = {}
 
     def fragment(self, inputs: object, make: Callable[[], str]) -> str:
         """make(), or what it made from the same `inputs` in the last regeneration or this one."""
@@ -216,17 +235,18 @@ class PageMemo:
             self._entries.clear()
             self._fragments.clear()
             self._values.clear()
+            self._views.clear()
             self._site = None
         self._setting, self._folder, self._rendered, self._shared = key, folder, {}, {}
         self.contents = {}
         self._fragments_now = {}
         self._site_now, self._only_own = None, False
-        self._teams, self._sources = {}, {}
+        self._teams, self._sources, self._views_now, self._figureless = {}, {}, {}, b""
 
     def changed_reviews(self, analysis: Analysis) -> frozenset[str] | None:
         """The reviews whose own part alone changed since the last regeneration (see OWN_FIELDS), when
         nothing else did and every file is on disk as it was written; else None: any file may change."""
-        inputs, own, whole = site_wide(analysis)
+        inputs, own, whole, figureless = site_wide(analysis)
         # Each review digested once a regeneration, here rather than again as the pages' inputs (0.2 s of a
         # figure's save at 1,000 reviews).
         for review, key in zip(analysis.knowledge_base.reviews, whole, strict=True):
@@ -236,6 +256,7 @@ class PageMemo:
             team: digest((team, b"".join(self._shared[id(review)][1] for review in reviews), beside))
             for team, reviews in by_team(analysis.knowledge_base.reviews).items()
         }
+        self._figureless = digest((b"".join(figureless), beside))
         self._site_now = (self.digest(inputs), own)
         if self._site is None or self._site[0] != self._site_now[0] or self._folder is None:
             return None
@@ -249,6 +270,36 @@ class PageMemo:
         the reviews (git's history, the reading's notices): what the closed loop, the follow-ups and the
         metrics' comparisons of a review read, which never cross its team (engine/loop.py)."""
         return self._teams[team]
+
+    def figures_aside(self, verdicts: object) -> bytes:
+        """A digest of everything of the reviews but their figures (FIGURE_FIELDS), of what every file reads
+        besides the reviews, and of `verdicts`: the source (see sourced) of a file that reads the figures
+        only through the closed loop's verdicts, given as `verdicts` (the action tracker, the playbook). A
+        figure's save that decides no verdict anew keeps such a file without working out its inputs."""
+        return digest((self._figureless, verdicts))
+
+    def team_views(self, slugs: Mapping[str, str], make: Callable[[set[str]], list[TeamView]]) -> list[TeamView]:
+        """Every team's view, by name (`slugs`: each team's slug): the last regeneration's where its team's
+        reviews (team_source) and its slug are as they were, which are all a view is made from besides the
+        memo's setting (engine/teams.team_views); the others made by `make`, given their names. A figure's
+        save makes its team's view alone (0.3 s of a save at 1,000 reviews for all of them), and the pages
+        that show the views digest each as what it was made from, not its frames again."""
+        keys = {name: digest((TeamView.__name__, self._teams[name], slug)) for name, slug in slugs.items()}
+        kept = {name: entry for name, entry in self._views.items() if keys.get(name) == entry[0]}
+        made = {view.name: view for view in make(set(keys) - set(kept))} if len(kept) < len(keys) else {}
+        self._views_now = {name: kept[name] if name in kept else (keys[name], made[name], {}) for name in sorted(keys)}
+        for key, view, _ in self._views_now.values():
+            self._shared[id(view)] = (view, key)
+        return [view for _, view, _ in self._views_now.values()]
+
+    def of_view(self, view: TeamView, name: str, make: Callable[[], T]) -> T:
+        """make(), or what it made for the same team's view (as team_views gave it) this regeneration or the
+        last one: a page's part that shows the view alone, besides the memo's setting (the metrics page's
+        section of a team)."""
+        made = self._views_now[view.name][2]
+        if name not in made:
+            made[name] = make()
+        return cast(T, made[name])
 
     def kept_from(self, name: str, source: bytes, lookup: Callable[[Any], Any]) -> bytes | None:
         """The content digest the file `name` was sourced() with (empty when none was given), when it was from
@@ -303,5 +354,5 @@ class PageMemo:
         self._entries, self._rendered, self._shared, self._sources = entries, {}, {}, {}
         self._files, self._site = frozenset(files), self._site_now
         if not self._only_own:  # else this regeneration drew none of the charts the site-wide pages show
-            self._fragments = self._fragments_now
+            self._fragments, self._views = self._fragments_now, self._views_now
         self._fragments_now = {}

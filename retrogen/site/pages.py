@@ -7,7 +7,7 @@ import posixpath
 from collections import Counter
 from collections.abc import Callable, Collection, Hashable, Iterable
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, partial
 from importlib import resources
 from typing import Any
 
@@ -36,6 +36,25 @@ from retrogen.site.charts import Chart, Figure, Sparkline, bar_chart, line_chart
 from retrogen.site.memo import KEPT, Content, PageMemo
 
 Pages = dict[str, Content]  # KEPT: as `serve` wrote it last time
+
+
+class RowsByTeam:
+    """A table's rows by review, each team's converted when one of its reviews is first asked for."""
+
+    def __init__(self, frame: pd.DataFrame, teams: dict[str, str]) -> None:
+        self.frame, self.teams = frame, teams  # each review's team, by review id
+        self.rows: dict[str, list[dict[str, Any]]] = {}
+        self.converted: set[str] = set()
+
+    def get(self, review: str, default: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        team = self.teams.get(review)
+        if team is not None and team not in self.converted:
+            self.rows.update(grouped(records(self.frame[self.frame["team"] == team]), "review"))
+            self.converted.add(team)
+        return self.rows.get(review, default)
+
+
+Rows = dict[str, list[dict[str, Any]]] | RowsByTeam  # a table's rows by review
 
 
 @dataclass(frozen=True)
@@ -87,8 +106,8 @@ class SiteBuilder:
     # many small frames into rows costs more than turning one big one. Each worked out when first asked: a
     # save under `serve` that changes one review's own page alone asks for none of the site-wide pages.
     @cached_property
-    def actions_by_review(self) -> dict[str, list[dict[str, Any]]]:
-        if self.only is None:
+    def actions_by_review(self) -> Rows:
+        if self.only is None and self.memo is None:
             return grouped(self._action_rows, "review")
         return self._by_review(self.analysis.actions)
 
@@ -104,16 +123,18 @@ class SiteBuilder:
         return records(self.analysis.overdue_actions)
 
     @cached_property
-    def metrics_by_review(self) -> dict[str, list[dict[str, Any]]]:
+    def metrics_by_review(self) -> Rows:
         return self._by_review(self.analysis.metrics)
 
     @cached_property
-    def funnel_by_review(self) -> dict[str, list[dict[str, Any]]]:
+    def funnel_by_review(self) -> Rows:
         return self._by_review(self.analysis.funnel)
 
-    def _by_review(self, frame: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    def _by_review(self, frame: pd.DataFrame) -> Rows:
         if self.only is not None:  # the rows of the few reviews asked for alone (all of them: 1 s at 1,000)
             frame = frame[frame["review"].isin(self.only)]
+        elif self.memo is not None:  # `serve` works out the pages of a few teams' reviews (a figure's: one)
+            return RowsByTeam(frame, {review.id: review.team for review in self.analysis.knowledge_base.reviews})
         return grouped(records(frame), "review")
 
     @cached_property
@@ -123,7 +144,9 @@ class SiteBuilder:
 
     @cached_property
     def teams(self) -> list[TeamView]:
-        return team_views(self.analysis)
+        if self.memo is None:
+            return team_views(self.analysis)
+        return self.memo.team_views(self.team_slug, lambda names: team_views(self.analysis, only=names))
 
     @cached_property
     def team_slug(self) -> dict[str, str]:
@@ -431,7 +454,27 @@ class SiteBuilder:
             periods=_choices((r.period for r in reviews if r.period), reverse=True),
         )
 
+    def _unless_figures_alone(self, page: str, make: Callable[[], Content]) -> Content:
+        """make(): a page that shows the figures only through the verdicts they decide (the tracker, the playbook)
+        or not at all (the lessons). Under `serve`, KEPT without being made when nothing of the reviews but their
+        figures changed and no verdict did (PageMemo.figures_aside)."""
+        if self.memo is None:
+            return make()
+        source = self.memo.figures_aside(self._verdicts)
+        if self.memo.kept_from(page, source, self.named) is not None:
+            return KEPT
+        self.memo.sourced(page, source)
+        return make()
+
+    @cached_property
+    def _verdicts(self) -> list[tuple[Any, ...]]:
+        """Every verdict of the closed loop, as the tables show it: the action, its verdict and who decided it."""
+        return [(key, found.verdict, found.review) for key, found in self.analysis.loop.verifications.items()]
+
     def lessons(self) -> Content:
+        return self._unless_figures_alone(urls.LESSONS, self._lessons)
+
+    def _lessons(self) -> Content:
         lessons = records(
             self.analysis.lessons.sort_values(["held_on", "review", "lesson_id"], ascending=[False, True, True])
         )
@@ -445,6 +488,9 @@ class SiteBuilder:
         )
 
     def playbook(self) -> Content:
+        return self._unless_figures_alone(urls.PLAYBOOK, self._playbook)
+
+    def _playbook(self) -> Content:
         """The playbook page (through `serve`'s memo, so that a regeneration that keeps every site-wide page
         can keep it too)."""
         body = playbook_markdown(
@@ -459,6 +505,9 @@ class SiteBuilder:
         return self._rendered(urls.PLAYBOOK, {"page": page}, lambda: page)
 
     def actions(self) -> Content:
+        return self._unless_figures_alone(urls.TRACKER, self._tracker)
+
+    def _tracker(self) -> Content:
         a = self.analysis
         weekly = a.weekly.tail(26)
         weeks = [d.isoformat()[5:] for d in weekly["week"]]
@@ -534,21 +583,10 @@ class SiteBuilder:
         for team in self.teams:
             if team.metrics.empty:
                 continue
-            rows = _changes_shown(team.kpi_rows)
-            # each cadence's chart with its own rows under it; the rows of reviews that do not recur (a deal,
-            # an incident) are no point on any axis, so they come in a table of their own, never dropped
-            charts = [
-                {**chart, "table": self.html_table([r for r in rows if r["cadence"] == chart["cadence"]], headers)}
-                for chart in self._achievement(team, t)
-            ]
-            others = [r for r in rows if r["cadence"] == OTHER]
-            teams.append(
-                {
-                    "team": team,
-                    "charts": charts,
-                    "others": self.html_table(others, headers) if others else None,
-                }
-            )
+            if self.memo is None:
+                teams.append(self._metrics_of(team, headers))
+            else:  # each team's section made once for its view: a figure's save makes its team's alone
+                teams.append(self.memo.of_view(team, urls.METRICS, partial(self._metrics_of, team, headers)))
         across = []
         shared = metrics_across_teams(a.metrics, a.knowledge_base.reviews)
         cadences = Counter((name, unit) for name, unit, _, _ in shared)
@@ -591,6 +629,18 @@ class SiteBuilder:
             ),
             causes=self._causes(a.causes, t),
         )
+
+    def _metrics_of(self, team: TeamView, headers: dict[str, str]) -> dict[str, Any]:
+        """The team's section of the metrics page."""
+        rows = _changes_shown(team.kpi_rows)
+        # each cadence's chart with its own rows under it; the rows of reviews that do not recur (a deal, an
+        # incident) are no point on any axis, so they come in a table of their own, never dropped
+        charts = [
+            {**chart, "table": self.html_table([r for r in rows if r["cadence"] == chart["cadence"]], headers)}
+            for chart in self._achievement(team, self.text)
+        ]
+        others = [r for r in rows if r["cadence"] == OTHER]
+        return {"team": team, "charts": charts, "others": self.html_table(others, headers) if others else None}
 
     @cached_property
     def _titles(self) -> dict[str, str]:

@@ -16,7 +16,7 @@ import pytest
 from mkdocs.plugins import event_priority
 
 from retrogen.gate.config import load_config
-from retrogen.site import blocks
+from retrogen.site import blocks, dirty
 from retrogen.site.blocks import KeptBlocks, raw_blocks
 from retrogen.site.build import generate, load_mkdocs_config
 from retrogen.site.serve import Regenerator, SiteServer
@@ -187,5 +187,33 @@ def test_after_figures_saves_the_served_site_is_the_site_mkdocs_builds(knowledge
         server.rebuild()
     server.mkdocs_config.plugins.on_shutdown()
     # The plain site from a full generation's pages (no memo): a page kept wrongly differs from it.
+    assert generate(regenerator.config, TODAY, use_git=False, cache=False).ok
+    assert_same_site(server, regenerator, tmp_path / "plain")
+
+
+def test_a_dirty_build_writes_the_search_index_as_material_does_from_the_entries_of_the_pages_it_built(
+    knowledge_base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A save's build writes the JSON of the entries of the pages it built alone, the others' kept from the
+    last build; the index is what Material writes (json.dumps of the whole, compact)."""
+    regenerator = Regenerator(load_config(knowledge_base / "mkdocs.yml"), TODAY, use_git=False)
+    assert regenerator.regenerate().ok
+    server = served(regenerator, tmp_path / "served")
+    server.build(clean=True)
+    written: list[Any] = []
+    to_json = dirty._json
+    monkeypatch.setattr(dirty, "_json", lambda value: written.append(value) or to_json(value))
+    saved, old, new, _ = FIGURE_SAVES[0]
+    edit(knowledge_base / f"reviews/{saved}.yaml", old, new)
+    server.rebuild()
+    text = (tmp_path / "served" / "search" / "search_index.json").read_text(encoding="utf-8")
+    data = json.loads(text)
+    assert text == json.dumps(data, separators=(",", ":"))
+    entries = [value for value in written if "location" in value]
+    assert entries and len(entries) < len(data["docs"]) / 2, (len(entries), len(data["docs"]))
+    # the pages the save rewrote: its own, and those of its team's reviews that show its figures
+    assert all("east-sales" in entry["location"] for entry in entries), entries
+    monkeypatch.undo()
+    server.mkdocs_config.plugins.on_shutdown()
     assert generate(regenerator.config, TODAY, use_git=False, cache=False).ok
     assert_same_site(server, regenerator, tmp_path / "plain")

@@ -24,7 +24,7 @@ from retrogen.engine.teams import TeamView, team_views
 from retrogen.formats import urls
 from retrogen.gate.config import load_config
 from retrogen.gate.glossary import Glossary
-from retrogen.site import reports
+from retrogen.site import pages, reports
 from retrogen.site.build import generate
 from retrogen.site.memo import OWN_FIELDS, PageMemo, digest
 from retrogen.site.pages import SiteBuilder
@@ -241,6 +241,70 @@ def test_a_figures_save_works_out_its_teams_pages_alone(knowledge_base: Path, mo
         assert f"reviews/{decided}.md" in regeneration.report.pages.written, saved
         assert followed and {teams[review] for review in followed} == {teams[saved]}, saved
         assert worked_out == [teams[saved]], saved
+        assert_as_a_full_generation_writes(knowledge_base)
+
+
+def test_a_figures_save_makes_its_teams_view_alone_and_keeps_what_shows_its_verdicts_alone(
+    knowledge_base: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A figure's save makes its own team's view alone, and its section of the metrics page, the others kept
+    from the last regeneration; the action tracker and the playbook, which show the figures only through the
+    verdicts they decide, and the lessons are kept without being worked out until a save decides a verdict
+    anew. After each save the pages are what a full generation writes."""
+    regenerator = Regenerator(load_config(knowledge_base / "mkdocs.yml"), TODAY, use_git=False)
+    assert regenerator.regenerate().ok
+    made: list[Any] = []
+    views = pages.team_views
+    monkeypatch.setattr(pages, "team_views", lambda analysis, only=None: made.append(only) or views(analysis, only))
+    worked_out: list[str] = []
+    for page, method in [(urls.LESSONS, "_lessons"), (urls.PLAYBOOK, "_playbook"), (urls.TRACKER, "_tracker")]:
+        made_by = getattr(SiteBuilder, method)
+        monkeypatch.setattr(
+            SiteBuilder, method, lambda self, page=page, made_by=made_by: worked_out.append(page) or made_by(self)
+        )
+    sections: list[str] = []  # of the metrics page, by team
+    section = SiteBuilder._metrics_of
+    monkeypatch.setattr(
+        SiteBuilder,
+        "_metrics_of",
+        lambda self, team, headers: sections.append(team.name) or section(self, team, headers),
+    )
+    reported: list[str] = []  # the teams whose reports were made from their own tables
+    of_team = reports.ReportBuilder.of_team
+    monkeypatch.setattr(
+        reports.ReportBuilder, "of_team", lambda self, team: reported.append(team) or of_team(self, team)
+    )
+    rows_of: set[str] = set()  # the teams whose reviews' rows (actions, figures, funnel) were converted
+    get = pages.RowsByTeam.get
+    monkeypatch.setattr(
+        pages.RowsByTeam,
+        "get",
+        lambda self, review, default: (get(self, review, default), rows_of.update(self.converted))[0],
+    )
+    review = knowledge_base / "reviews/2026-q1-east-sales.yaml"
+    saves = [
+        # 销售额 is expected by no action: no verdict changes
+        ("actual: 412\n", "actual: 413\n", False),
+        # 2025-q4-east-sales's A1 expects a repeat rate of 55, which this review reports: now missed
+        ("actual: 58\n", "actual: 50\n", True),
+        ("actual: 413\n", "actual: 412\n", False),
+        ("actual: 50\n", "actual: 58\n", True),
+    ]
+    for old, new, decides in saves:
+        edit(review, old, new)
+        made.clear()
+        worked_out.clear()
+        sections.clear()
+        reported.clear()
+        rows_of.clear()
+        regeneration = regenerator.regenerate()
+        assert regeneration.report is not None and regeneration.report.pages is not None
+        written = regeneration.report.pages.written
+        assert urls.METRICS in written and "teams/hua-dong-xiao-shou-bu.md" in written, new
+        assert made == [{"华东销售部"}] and sections == ["华东销售部"] and reported == ["华东销售部"], new
+        assert rows_of == {"华东销售部"}, new
+        assert worked_out == ([urls.LESSONS, urls.PLAYBOOK, urls.TRACKER] if decides else []), new
+        assert (urls.TRACKER in written) == decides, new
         assert_as_a_full_generation_writes(knowledge_base)
 
 

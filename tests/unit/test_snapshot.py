@@ -204,6 +204,35 @@ def test_an_edit_to_a_kpi_or_a_status_keeps_the_findings_across_files_while_no_f
     same(warm, read(config, cache=False))
 
 
+def read_with_warnings(config: Config, *, cache: bool = True) -> Reading:
+    """What `build` and `serve` read: every warning across files too."""
+    return read_knowledge_base(config, TODAY, jobs=1, cache=cache, convert=ReviewBuilder(config))
+
+
+def test_a_kpis_save_judges_the_figures_of_its_team_alone_again(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With every warning, last run's findings across files stand after a KPI's save but those that read the
+    figures of its team, judged again within the team: 2026-q3-east-sales states the previous 420 that
+    2026-q2-east-sales reports, and is told otherwise (RG218) once that becomes 430, though its own file is
+    taken from the snapshot. A status's save judges the whole knowledge base again."""
+    read_with_warnings(config)
+    judged = judging(monkeypatch)
+    told = []
+    for old, new in [("    actual: 420\n", "    actual: 430\n"), ("    actual: 430\n", "    actual: 420\n")]:
+        edit(config.reviews_dir / "2026-q2-east-sales.yaml", old, new)
+        warm = read_with_warnings(config)
+        assert judged == [], new
+        told.append([Path(f.path).name for f in warm.check.findings if f.code == "RG218"])
+        same(warm, read_with_warnings(config, cache=False))
+        judged.clear()
+    assert told == [["2026-q3-east-sales.yaml"], []]
+    edit(config.reviews_dir / CARRIED, "    status: in_progress\n    updates:\n", "    status: blocked\n    updates:\n")
+    warm = read_with_warnings(config)
+    assert judged == [1]
+    same(warm, read_with_warnings(config, cache=False))
+
+
 def test_with_a_file_failing_a_status_edit_judges_across_files_again(
     config: Config, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,4 +1,4 @@
-"""`retrogen build`: check, analyse, generate pages, then build with MkDocs in this process."""
+"""`retrogen build`: check, analyse, generate pages, then build with MkDocs in a process of its own."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import json
 import logging
 import os
 import re
+import subprocess
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -162,7 +164,33 @@ UNINDENTED = "retrogen-unindented"
 
 
 def run_mkdocs(config: Config, site_dir: Path, *, strict: bool = False) -> None:
-    """Build the site from the generated pages into `site_dir`, which MkDocs empties first."""
+    """Build the site from the generated pages into `site_dir`, which MkDocs empties first, in a process of its
+    own (site/mkdocs_process.py says why); what MkDocs logs there at WARNING or above is logged here again."""
+    command = [sys.executable, "-m", "retrogen.site.mkdocs_process", str(config.config_file), str(site_dir)]
+    if strict:
+        command.append("--strict")
+    done = subprocess.run(command, capture_output=True, text=True, encoding="utf-8", errors="replace", check=False)
+    refused = None
+    for line in done.stdout.splitlines():
+        try:
+            said = json.loads(line)
+        except ValueError:  # a plugin's print(): not MkDocs' word
+            continue
+        if not isinstance(said, dict):
+            continue
+        if "error" in said:
+            refused = str(said["error"])
+        elif {"logger", "level", "message"} <= said.keys():
+            logging.getLogger(str(said["logger"])).log(int(said["level"]), "%s", said["message"])
+    if refused is not None:
+        raise BuildError(refused)
+    if done.returncode != 0:
+        last = done.stderr.strip().splitlines()[-1:] or [f"exit code {done.returncode}"]
+        raise BuildError(f"MkDocs could not build the site: {last[0]}")
+
+
+def build_with_mkdocs(config: Config, site_dir: Path, *, strict: bool = False) -> None:
+    """MkDocs' build of the generated pages into `site_dir`, in this process, as `mkdocs build` runs it."""
     quiet_toolchain()
     # MkDocs is imported only when a build runs: `check` stays quick to start.
     from mkdocs.commands.build import build
@@ -216,15 +244,6 @@ def _frozen() -> Iterator[None]:
         gc.unfreeze()
 
 
-@contextmanager
-def _frozen_before_mkdocs() -> Iterator[None]:
-    """What the pages were made from let go, and what is left (the modules of pandas, numpy, jieba… that a
-    bare `mkdocs build` has not) frozen while MkDocs builds (_frozen)."""
-    gc.collect()
-    with _frozen():
-        yield
-
-
 def build_site(
     config: Config,
     today: date,
@@ -256,7 +275,9 @@ def build_site(
             # What the checks across reviews read of each review (its facts and tags) is of no more use once the
             # pages are written, and MkDocs holds every page: let go, its findings kept.
             report.check.files = [replace(file, facts=None, tags=[]) for file in report.check.files]
-            with replacing(target) as fresh, _frozen_before_mkdocs():
+            # What the pages were made from let go (its cycles too) before MkDocs' process starts beside this one.
+            gc.collect()
+            with replacing(target) as fresh:
                 progress("building the site with MkDocs")
                 run_mkdocs(config, fresh, strict=strict)
                 report.search_index_bytes = shrink_search_index(fresh)

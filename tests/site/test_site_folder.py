@@ -18,6 +18,7 @@ import retrogen.site.build
 from retrogen.core.errors import BuildError
 from retrogen.engine.analysis import Analysis
 from retrogen.engine.model import KnowledgeBase
+from retrogen.gate.config import load_config
 from retrogen.gate.loop_checks import ReviewFacts
 from retrogen.site.output import MARKER
 
@@ -54,22 +55,19 @@ def built_into(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     return folders
 
 
-def test_what_the_pages_were_made_from_is_frozen_while_mkdocs_builds_and_thawed_after(
+def test_what_the_pages_were_made_from_is_let_go_before_mkdocs_runs(
     knowledge_base: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """MkDocs' collector passes skip what was there before it (the analysis let go first), and a process that
-    builds again (serve, tests, an API user) is left with nothing frozen."""
-    seen: list[tuple[int, bool]] = []
+    """MkDocs' process starts beside this one with the analysis let go (the tree's peak holds this process's
+    memory too), and nothing is left frozen for a process that builds again (serve, tests, an API user)."""
     left: list[object] = []
 
     def made_from() -> list[object]:
         return [o for o in gc.get_objects() if isinstance(o, (Analysis, KnowledgeBase, ReviewFacts))]
 
     def fake_mkdocs(config: object, site_dir: Path, strict: bool = False) -> None:
-        seen.append((gc.get_freeze_count(), gc.isenabled()))
         gc.unfreeze()  # frozen objects are not listed
         left.extend(o for o in made_from() if not any(o is e for e in earlier))
-        gc.freeze()
         (site_dir / "index.html").write_text("built")
 
     monkeypatch.setattr(retrogen.site.build, "run_mkdocs", fake_mkdocs)
@@ -79,9 +77,40 @@ def test_what_the_pages_were_made_from_is_frozen_while_mkdocs_builds_and_thawed_
     earlier = made_from()
     code, out = run(*BUILD, cwd=knowledge_base)
     assert code == 0, out
-    assert len(seen) == 1 and seen[0][0] > 0 and seen[0][1] == gc.isenabled()
     assert gc.get_freeze_count() == 0
     assert left == []  # the analysis, the reviews and what the checks read of them, let go before MkDocs
+
+
+@pytest.mark.slow
+def test_mkdocs_builds_in_a_process_of_its_own_and_its_warnings_and_refusal_reach_the_user(
+    knowledge_base: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MkDocs runs in another process (a process that has just made 10,000 reviews' pages runs it a fifth
+    slower); what it warns of is still shown, and under --strict its refusal stops the build with its words."""
+    config = knowledge_base / "mkdocs.yml"
+    # a page the navigation names and nobody wrote: MkDocs warns of it, and refuses it under --strict
+    config.write_text(config.read_text(encoding="utf-8") + "nav:\n  - index.md\n  - nowhere.md\n", encoding="utf-8")
+
+    def in_this_process(*args: object, **kwargs: object) -> None:
+        raise AssertionError("MkDocs ran in the process that made the pages")
+
+    monkeypatch.setattr(retrogen.site.build, "build_with_mkdocs", in_this_process)
+    code, out = run(*BUILD, cwd=knowledge_base)
+    assert code == 0, out
+    assert re.search(r"^warning: .*nowhere\.md", out, re.MULTILINE), out
+    assert (knowledge_base / "site" / "index.html").is_file()
+    # the fixture's reviews have warnings, which would stop `build --strict` before MkDocs: MkDocs alone
+    with pytest.raises(BuildError, match=r"MkDocs could not build the site: .*1 warnings?"):
+        retrogen.site.build.run_mkdocs(load_config(config), knowledge_base / "strict", strict=True)
+
+
+def test_a_mkdocs_process_that_fails_is_a_build_error_with_its_last_words(knowledge_base: Path) -> None:
+    """A process of MkDocs that ends with a traceback (here: mkdocs.yml gone once the pages were made) is
+    reported as a failed build with the traceback's last line, not taken for a built site."""
+    config = load_config(knowledge_base / "mkdocs.yml")
+    (knowledge_base / "mkdocs.yml").unlink()
+    with pytest.raises(BuildError, match=r"MkDocs could not build the site: .*mkdocs\.yml"):
+        retrogen.site.build.run_mkdocs(config, knowledge_base / "site")
 
 
 @pytest.mark.parametrize(

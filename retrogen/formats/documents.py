@@ -28,7 +28,7 @@ import jinja2
 import markupsafe
 
 from retrogen.core.words import language_of
-from retrogen.formats.render import environment
+from retrogen.formats.render import environment, escaped
 
 # python-docx (with lxml) is imported where a Word document is made, not with the blocks: every command
 # lays out or imports them, and most write no Word document (7.6 MB and 50 ms of each of their runs).
@@ -163,18 +163,6 @@ def markdown_bar(length: float) -> str:
     return "█" * (eighths // 8) + BAR_EIGHTHS[eighths % 8].strip()
 
 
-# The characters markupsafe.escape replaces; a text without any is written as it is.
-_SPECIAL = re.compile("[&<>'\"]")
-
-
-def _xml(value: object) -> str:
-    """`value` as markupsafe.escape writes it, made a Markup only when it has something to escape: most cells of a
-    report's tables have nothing, and making a Markup of each was a tenth of writing a report."""
-    if type(value) is str and not _SPECIAL.search(value):
-        return value
-    return str(markupsafe.escape(value))
-
-
 # Runs of a Word table's cells: small text, and paragraphs with no space after them.
 _SMALL = f'<w:sz w:val="{int(TABLE_POINTS * 2)}"/><w:szCs w:val="{int(TABLE_POINTS * 2)}"/>'
 _TIGHT = '<w:spacing w:after="0" w:line="240" w:lineRule="auto"/>'
@@ -187,7 +175,7 @@ def word_table(grid: Grid) -> markupsafe.Markup:
     header = "".join(
         f'<w:tc><w:tcPr><w:tcW w:w="{widths[c]}" w:type="dxa"/><w:shd w:val="clear" w:color="auto" '
         f'w:fill="{HEADER_FILL}"/></w:tcPr><w:p><w:pPr><w:keepNext/>{_TIGHT}</w:pPr><w:r><w:rPr><w:b/>{_SMALL}'
-        f'</w:rPr><w:t xml:space="preserve">{_xml(name)}</w:t></w:r></w:p></w:tc>'
+        f'</w:rPr><w:t xml:space="preserve">{escaped(name)}</w:t></w:r></w:p></w:tc>'
         for c, name in enumerate(grid.headers)
     )
     columns = "".join(f'<w:gridCol w:w="{width}"/>' for width in widths)
@@ -215,7 +203,7 @@ def word_grid_rows(grid: Grid, widths: Sequence[int]) -> markupsafe.Markup:
             right = '<w:jc w:val="right"/>' if c in grid.right else ""
             cells.append(
                 f'<w:tc><w:tcPr><w:tcW w:w="{widths[c]}" w:type="dxa"/>{shade}</w:tcPr><w:p><w:pPr>{keep}{_TIGHT}'
-                f'{right}</w:pPr><w:r><w:rPr>{_SMALL}</w:rPr><w:t xml:space="preserve">{_xml(value)}'
+                f'{right}</w:pPr><w:r><w:rPr>{_SMALL}</w:rPr><w:t xml:space="preserve">{escaped(value)}'
                 "</w:t></w:r></w:p></w:tc>"
             )
         rows.append(f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{''.join(cells)}</w:tr>\n")
@@ -251,11 +239,11 @@ def word_bar_rows(bars: Bars, widths: Sequence[int]) -> markupsafe.Markup:
             '<w:tr><w:trPr><w:cantSplit/><w:trHeight w:val="300" w:hRule="exact"/></w:trPr><w:tc><w:tcPr>'
             f'<w:tcW w:w="{label_width}" w:type="dxa"/><w:tcMar><w:right w:w="113" w:type="dxa"/></w:tcMar>'
             f'<w:vAlign w:val="center"/></w:tcPr>{_BAR_KEEP}<w:jc w:val="right"/></w:pPr><w:r><w:rPr>{_SMALL}'
-            f'</w:rPr><w:t xml:space="preserve">{_xml(bar.label)}</w:t></w:r></w:p></w:tc>'
+            f'</w:rPr><w:t xml:space="preserve">{escaped(bar.label)}</w:t></w:r></w:p></w:tc>'
             f"{''.join(cells)}"
             f'<w:tc><w:tcPr><w:tcW w:w="{figure_width}" w:type="dxa"/><w:tcMar><w:left w:w="113" w:type="dxa"/>'
             f'</w:tcMar><w:vAlign w:val="center"/></w:tcPr>{_BAR_KEEP}</w:pPr><w:r><w:rPr>{_SMALL}</w:rPr>'
-            f'<w:t xml:space="preserve">{_xml(bar.figure)}</w:t></w:r></w:p></w:tc></w:tr>\n'
+            f'<w:t xml:space="preserve">{escaped(bar.figure)}</w:t></w:r></w:p></w:tc></w:tr>\n'
         )
     return markupsafe.Markup("".join(rows))
 

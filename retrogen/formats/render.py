@@ -18,7 +18,8 @@ from typing import Any
 import jinja2
 import jinja2.compiler
 import jinja2.nodes
-from markupsafe import Markup, escape
+import markupsafe
+from markupsafe import Markup
 
 from retrogen.formats.numbers import number, percent, signed_change
 
@@ -81,21 +82,32 @@ def day(value: date | None) -> Markup:
     return Markup("") if value is None else Markup(f"<time>{value.isoformat()}</time>")
 
 
-def once(macro: Callable[..., Markup]) -> Callable[..., Markup]:
+def once(
+    macro: Callable[..., Markup],
+    drawn: dict[Hashable, Markup] | None = None,
+    key: Callable[..., Hashable] | None = None,
+) -> Callable[..., Markup]:
     """`macro`, drawn once per distinct arguments for as long as the page that asks for it renders: a badge or a
     label drawn on many rows of a page (a state on each of forty follow-up rows) is drawn once and the same text
     given again. A macro's call costs what a dozen filters do. Only for a macro whose output depends on its
-    arguments and the page being rendered alone (`{% set state_badge = once(state_badge) %}` in that page)."""
-    drawn: dict[Hashable, Markup] = {}
+    arguments and the page being rendered alone (`{% set state_badge = once(state_badge) %}` in that page).
+    `drawn`: what was drawn, shared by the pages that would draw alike; `key`: what of the arguments the
+    output depends on, when not all of them."""
+    drawn = {} if drawn is None else drawn
+    key = key or _arguments
 
-    def drawn_once(*args: Hashable, **kwargs: Hashable) -> Markup:
-        key = (args, tuple(kwargs.items())) if kwargs else args
-        found = drawn.get(key)
+    def drawn_once(*args: Any, **kwargs: Any) -> Markup:
+        known = key(*args, **kwargs)
+        found = drawn.get(known)
         if found is None:
-            found = drawn[key] = macro(*args, **kwargs)
+            found = drawn[known] = macro(*args, **kwargs)
         return found
 
     return drawn_once
+
+
+def _arguments(*args: Any, **kwargs: Any) -> Hashable:
+    return (args, tuple(kwargs.items())) if kwargs else args
 
 
 class CompiledTemplates(jinja2.BytecodeCache):
@@ -129,10 +141,10 @@ def escaped(value: Any) -> str:
     given as it is rather than copied into a new Markup: the page joins the pieces into one text either way, and
     making a Markup of each of its 1,400 pieces was a fifth of rendering a review's page."""
     if value.__class__ is str:
-        return value if _HTML_SPECIAL.search(value) is None else escape(value)
+        return value if _HTML_SPECIAL.search(value) is None else markupsafe.escape(value)
     if value.__class__ is Markup:
         return value
-    return escape(value)
+    return markupsafe.escape(value)
 
 
 class _Output(jinja2.compiler.CodeGenerator):

@@ -26,7 +26,7 @@ from retrogen.engine.teams import OTHER, TeamView, cadence, metrics_across_teams
 from retrogen.formats import urls
 from retrogen.formats.labels import slip_note
 from retrogen.formats.numbers import number, percent, signed_change
-from retrogen.formats.render import day, environment
+from retrogen.formats.render import day, environment, once
 from retrogen.formats.tables import RATE_COLUMNS, grouped, records
 from retrogen.gate.config import Config
 from retrogen.gate.findings import CODES
@@ -318,25 +318,13 @@ class SiteBuilder:
 
     def follow_up_rows(
         self, language: str, page: str
-    ) -> Callable[[Callable[[FollowUpRow], Markup]], Callable[[FollowUpRow], Markup]]:
+    ) -> Callable[[Callable[[FollowUpRow], Markup]], Callable[..., Markup]]:
         """How the page `page`, in `language`, draws its follow-up rows (review.md.j2's `follow_up_row`): each
-        once for every page of that language and folder, which all show it alike. An action open for long is on
-        the follow-up of each later review of its team: in the synthetic knowledge base of 1,000 reviews a page
-        shows 35 rows, and each row is on nine pages. Keyed by what the row shows: its action (one per review and
-        id in a build) in its state and verdict on the meeting's day."""
+        once for every page of that language and folder, which all show it alike (render.once). An action open
+        for long is on the follow-up of each later review of its team: in the synthetic knowledge base of 1,000
+        reviews a page shows 35 rows, and each row is on nine pages."""
         drawn = self._follow_up_rows.setdefault((language, posixpath.dirname(page)), {})
-
-        def once_per_build(macro: Callable[[FollowUpRow], Markup]) -> Callable[[FollowUpRow], Markup]:
-            def follow_up_row(row: FollowUpRow) -> Markup:
-                key = (row.review, row.action.id, row.state, row.verification.verdict if row.verification else None)
-                found = drawn.get(key)
-                if found is None:
-                    found = drawn[key] = macro(row)
-                return found
-
-            return follow_up_row
-
-        return once_per_build
+        return partial(once, drawn=drawn, key=_follow_up_key)
 
     def _rendered(
         self, page: str, inputs: dict[str, Any], render: Callable[[], str], digested: object = None
@@ -809,6 +797,12 @@ class SiteBuilder:
             example_name=example_name,
             example=example.read_text(encoding="utf-8"),
         )
+
+
+def _follow_up_key(row: FollowUpRow) -> Hashable:
+    """What a follow-up row shows: its action (one per review and id in a build) in its state and verdict on the
+    meeting's day."""
+    return (row.review, row.action.id, row.state, row.verification.verdict if row.verification else None)
 
 
 def _choices(values: Iterable[str], *, reverse: bool = False) -> list[tuple[str, str]]:

@@ -1,5 +1,5 @@
 """A Word table's cells written as markupsafe.escape writes them, with a Markup made only of a text that has
-something to escape (documents._xml)."""
+something to escape (render.escaped)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ CELLS = ["销售额", "A1", "", "R&D <team>", 'it\'s "done"', "&amp;"]
 
 @pytest.mark.parametrize("value", [*CELLS, markupsafe.Markup("<b>x</b>"), 42, 9.5])
 def test_a_cell_is_written_as_markupsafe_escapes_it(value: object) -> None:
-    assert documents._xml(value) == str(markupsafe.escape(value))
+    assert documents.escaped(value) == str(markupsafe.escape(value))
 
 
 def test_a_cell_with_nothing_to_escape_makes_no_markup(monkeypatch: pytest.MonkeyPatch) -> None:

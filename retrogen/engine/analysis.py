@@ -160,17 +160,19 @@ class Analysis:
 
     @property
     def notices(self) -> list[str]:
-        """What a person should know about how complete the figures are."""
-        return self.reading_notices + self.git.notices
+        """What the person running a command should know: how complete the figures are, and what retrogen
+        kept between runs had to be read again (the lasting index made by another version...)."""
+        return self.knowledge_base.notices + self.reading_notices + self.git.notices
 
     @property
     def reading_notices(self) -> list[str]:
-        """The notices of reading the reviews: those a page shows its readers beside git's, in their words
-        (what retrogen keeps between runs concerns the person running it, not the site's readers)."""
-        notes = [
+        """The reviews left out, a notice each: what a page shows its readers beside git's, in their words.
+        What retrogen keeps between runs (the index rebuilt...) concerns the person running it, not the
+        site's readers, and is not among them: it named a folder of the machine that built the site, and under
+        `serve` its going away made every page's inputs differ on the next save."""
+        return [
             f"{f.path}:{f.line}:{f.column}: {f.code} {f.message} (review left out)" for f in self.knowledge_base.skipped
         ]
-        return self.knowledge_base.notices + notes
 
     @cached_property
     @_uncollected

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from retrogen.engine.analysis import analyse
+from retrogen.gate import index as gate_index
 from retrogen.gate.config import load_config
 from retrogen.site.charts import sparkline
 from retrogen.site.pages import build_pages
@@ -182,3 +183,20 @@ def test_git_notice_is_in_the_sites_words_and_what_is_kept_between_runs_is_not_s
     assert said in dashboard
     assert unsaid not in dashboard and "reading it again" not in dashboard
     assert "not a git repository" in " ".join(analysis.notices)  # the command line still says it as it was
+
+
+def test_an_index_rebuilt_is_said_to_who_ran_the_build_and_not_shown_to_readers(
+    knowledge_base: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lasting index made by another retrogen (an upgrade) is rebuilt with a notice that names a folder of
+    the machine that built the site: the command line says it, the dashboard did too, to every reader."""
+    monkeypatch.delenv("RETROGEN_NO_CACHE")  # conftest turns the lasting index off for the other tests
+    config = load_config(knowledge_base / "mkdocs.yml")
+    analyse(config, TODAY, use_git=False)
+    monkeypatch.setattr(gate_index, "code_key", lambda: "another retrogen")
+    analysis = analyse(config, TODAY, use_git=False)
+    rebuilt = f"{knowledge_base / '.retrogen' / 'index.sqlite'}: made by another version of retrogen; rebuilding it"
+    assert analysis.notices == [rebuilt]
+    dashboard = build_pages(analysis, config)["index.md"]
+    assert "another version" not in dashboard and str(knowledge_base) not in dashboard
+    assert dashboard == build_pages(analyse(config, TODAY, use_git=False), config)["index.md"]  # as with no notice

@@ -22,6 +22,7 @@ from retrogen.engine.analysis import Analysis, analyse
 from retrogen.engine.loop import FollowUp, FollowUpRow, Verdict, Verification
 from retrogen.engine.teams import TeamView, team_views
 from retrogen.formats import urls
+from retrogen.gate import index as gate_index
 from retrogen.gate.config import load_config
 from retrogen.gate.glossary import Glossary
 from retrogen.site import pages, reports
@@ -242,6 +243,35 @@ def test_a_figures_save_works_out_its_teams_pages_alone(knowledge_base: Path, mo
         assert followed and {teams[review] for review in followed} == {teams[saved]}, saved
         assert worked_out == [teams[saved]], saved
         assert_as_a_full_generation_writes(knowledge_base)
+
+
+def test_the_first_save_after_a_start_that_rebuilt_the_index_works_out_its_teams_pages_alone(
+    knowledge_base: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first `serve` after an upgrade rebuilds the lasting index, with a notice for whoever runs it. The
+    notice was also an input of every page, so the next save, which has none, worked out every page again
+    (3.8 s of CPU instead of 1.9 s at 1,000 reviews); it is no page's input now, and that save works out its
+    team's pages alone, as any other does."""
+    monkeypatch.delenv("RETROGEN_NO_CACHE")  # conftest turns the lasting index off for the other tests
+    config = load_config(knowledge_base / "mkdocs.yml")
+    assert generate(config, TODAY, use_git=False).pages is not None  # the index and pages of the version before
+    monkeypatch.setattr(gate_index, "code_key", lambda: "another retrogen")
+    regenerator = Regenerator(config, TODAY, use_git=False)
+    started = regenerator.regenerate()
+    assert started.report is not None and started.report.notices == [
+        f"{knowledge_base / '.retrogen' / 'index.sqlite'}: made by another version of retrogen; rebuilding it"
+    ]
+    worked_out: list[str] = []
+    team_page, tracker = SiteBuilder._team_page, SiteBuilder._tracker
+    monkeypatch.setattr(
+        SiteBuilder, "_team_page", lambda self, team: worked_out.append(team.name) or team_page(self, team)
+    )
+    monkeypatch.setattr(SiteBuilder, "_tracker", lambda self: worked_out.append(urls.TRACKER) or tracker(self))
+    edit(knowledge_base / "reviews/2026-q1-east-sales.yaml", "actual: 412\n", "actual: 413\n")  # decides no verdict
+    saved = regenerator.regenerate()
+    assert saved.report is not None and saved.report.notices == []
+    assert worked_out == ["华东销售部"]
+    assert_as_a_full_generation_writes(knowledge_base)
 
 
 def test_a_figures_save_makes_its_teams_view_alone_and_keeps_what_shows_its_verdicts_alone(

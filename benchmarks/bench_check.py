@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -68,14 +67,36 @@ def measure(command: list[str], cwd: Path | None = None) -> tuple[float, int, in
 
 def cpu_and_peak(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int]:
     """CPU seconds (user + system, the process and its workers) and the peak resident bytes of its tree."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    peak = 0
-    while process.poll() is None:
-        peak = max(peak, tree_rss(process.pid))
+    _, cpu, peak, _ = at_once({"": (command, cwd)}, env)[""]
+    return cpu, peak
+
+
+def at_once(
+    commands: dict[str, tuple[list[str], Path]], env: dict[str, str]
+) -> dict[str, tuple[float, float, int, int]]:
+    """Start every command (by name: the command and its folder) at once; for each, once it ends: wall seconds,
+    CPU seconds (its own and its workers', from wait4), the peak resident bytes of its process tree and its
+    exit code. Commands run side by side meet the same load, which their CPU seconds follow on a shared
+    machine."""
+    started = time.perf_counter()
+    running = {
+        name: subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for name, (command, cwd) in commands.items()
+    }
+    peaks = dict.fromkeys(running, 0)
+    ended: dict[str, tuple[float, float, int, int]] = {}
+    while running:
+        for name, process in list(running.items()):
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid == 0:
+                peaks[name] = max(peaks[name], tree_rss(process.pid))
+                continue
+            process.returncode = os.waitstatus_to_exitcode(status)
+            cpu = usage.ru_utime + usage.ru_stime
+            ended[name] = (time.perf_counter() - started, cpu, peaks[name], process.returncode)
+            del running[name]
         time.sleep(0.02)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), peak
+    return ended
 
 
 def knowledge_base(size: int) -> Path:

@@ -46,7 +46,7 @@ def previous_agrees(stated: float, actual: float) -> bool:
     return abs(stated - actual) <= PREVIOUS_TOLERANCE * max(abs(actual), 1e-9)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ActionFacts:
     id: str
     owner: str
@@ -66,7 +66,7 @@ class ActionFacts:
             object.__setattr__(self, "status", as_status(self.status))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MetricFacts:
     name: str
     unit: str
@@ -78,7 +78,7 @@ class MetricFacts:
     at: Position | None = None  # the metric's name: where a repeated miss is flagged
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProblemFacts:
     id: str
     factor: str
@@ -86,7 +86,7 @@ class ProblemFacts:
     at: Position
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReviewFacts:
     id: str
     display: str

@@ -61,6 +61,7 @@ FRESH_SHARE = 0.25
 RECORDS_PER_SECTION = 500
 # The base's table (see _table_of) is found in one record in this many, and kept as the section TABLE.
 SAMPLE_EVERY = 10
+_SAMPLE_CHUNK = 100
 TABLE = "table"
 StampTuple = tuple[int, int, int, int, bytes, int]
 Record = tuple[str, StampTuple, tuple[Any, ...], Any]
@@ -328,8 +329,10 @@ def _table_of(records: dict[str, Record]) -> list[Any]:
     # drawn at random: the files of a knowledge base may follow a pattern that a stride would keep to
     sample = random.Random(len(values)).sample(values, -(-len(values) // SAMPLE_EVERY))
     table: dict[int, Any] = {}
-    for start in range(0, len(sample), RECORDS_PER_SECTION):  # a section's worth of references held at once
-        for item, count in _reference_counts(sample[start : start + RECORDS_PER_SECTION]):
+    # a hundred records' references counted at once: a section's worth (five hundred) held some fifty MB at
+    # once at 10,000 reviews, the first run's peak; what many records share is shared within a hundred too
+    for start in range(0, len(sample), _SAMPLE_CHUNK):
+        for item, count in _reference_counts(sample[start : start + _SAMPLE_CHUNK]):
             # referred to by its pair, `item` and getrefcount's argument: held by three more, it is a name or
             # a day that other records hold too (a text is held by its record and, in a run that read it, by
             # one more)

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import inspect
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from retrogen.gate.check import CheckOptions, check_file, check_paths
+from retrogen.gate.check import CheckOptions, _per_named_lazily, check_file, check_paths
 from retrogen.gate.findings import CODES, Severity
 
 from ..conftest import EXAMPLES, KB, SHARED_EXAMPLES, TODAY
@@ -126,6 +128,22 @@ def test_a_broken_file_does_not_stop_the_others(tmp_path: Path) -> None:
     result = check_paths([tmp_path], OPTIONS)
     assert [r.path.name for r in result.files] == ["a-broken.yaml", "twin-review.yaml"]
     assert result.files[1].review_id == "twin-review"
+
+
+def _with_batch_size(args: tuple[list[tuple[Path, str]], Any]) -> list[tuple[str, int]]:
+    batch, _ = args
+    return [(shown, len(batch)) for _, shown in batch]
+
+
+def test_work_on_many_files_comes_back_in_order_a_batch_at_a_time_of_at_most_128() -> None:
+    """A first run without the index converts each batch's data as it comes, and a worker holds a batch's
+    data until it sends it: every review's data at once was 600 MB at 10,000, and a worker's batch 130 MB."""
+    named = [(Path(f"r{i:04}.yaml"), f"r{i:04}.yaml") for i in range(2100)]
+    given = _per_named_lazily(_with_batch_size, named, OPTIONS, 2)
+    assert inspect.isgenerator(given)
+    results = list(given)
+    assert [shown for shown, _ in results] == [shown for _, shown in named]
+    assert max(size for _, size in results) == 128
 
 
 def test_parallel_and_serial_checks_agree(tmp_path: Path) -> None:

@@ -23,9 +23,10 @@ from retrogen.engine.model import Review, ReviewBuilder
 from retrogen.gate import check as gate_check
 from retrogen.gate import index as gate_index
 from retrogen.gate import snapshot as gate_snapshot
-from retrogen.gate.check import Reading, read_knowledge_base
+from retrogen.gate.check import FileResult, Reading, read_knowledge_base
 from retrogen.gate.config import Config, load_config
 from retrogen.gate.index import INDEX_FOLDER
+from retrogen.gate.loop_checks import ActionFacts, MetricFacts, ProblemFacts, ReviewFacts
 from retrogen.gate.snapshot import BASE_NAME, DELTA_NAME
 
 from ..conftest import TODAY, copy_knowledge_base
@@ -104,6 +105,16 @@ def test_a_warm_read_parses_nothing_and_gives_what_a_read_without_it_gives(confi
     same(cold, fresh)
     same(warm, fresh)
     assert not warm.check.notices
+
+
+def test_a_first_read_holds_of_each_file_what_a_warm_read_holds(config: Config) -> None:
+    """A first run at 10,000 reviews held every file's facts for the checks across files (some 60 MB) after
+    judging them, while it wrote the snapshot and worked out its figures; a warm run holds none."""
+    cold = read(config)
+    warm = read(config)
+    assert cold.check.files == warm.check.files  # whole: the facts and tags too
+    assert all(result.facts is None and not result.tags for result in cold.check.files)
+    assert all("__slots__" in vars(kind) for kind in (FileResult, ReviewFacts, ActionFacts, MetricFacts, ProblemFacts))
 
 
 def test_a_changed_file_is_read_again_not_taken_from_the_snapshot(config: Config, parsed: list[str]) -> None:

@@ -114,7 +114,7 @@ class _Part:
 
     @classmethod
     def of(cls, reviews: Sequence[Review], keys: list[bytes], glossary: Glossary) -> _Part:
-        table = TermTable.of([review_terms(review, glossary) for review in reviews])
+        table = TermTable.of(review_terms(review, glossary) for review in reviews)
         return cls(keys, _sizes(reviews), table)
 
 

@@ -268,6 +268,20 @@ def test_a_patched_table_is_the_table_made_afresh(tmp_path_factory: pytest.TempP
         assert getattr(patched.counts, name).tolist() == getattr(afresh.counts, name).tolist()
 
 
+def test_a_table_is_made_from_reviews_given_one_at_a_time() -> None:
+    """A first run gives each review's terms as it segments it, and lets them go once counted in (held at
+    once, ten thousand were some 150 MB): the table is the one made from all of them held in a list."""
+    reviews, glossary = labelled()
+    held = TermTable.of([review_terms(review, glossary) for review in reviews])
+    one_at_a_time = TermTable.of(review_terms(review, glossary) for review in reviews)
+    assert one_at_a_time.vocabulary == held.vocabulary == sorted(set(held.vocabulary))
+    assert one_at_a_time.heads == held.heads and len(held.heads) == len(reviews)
+    for name in ("data", "indices", "indptr"):
+        assert getattr(one_at_a_time.counts, name).tolist() == getattr(held.counts, name).tolist()
+    assert held.counts.data.dtype == np.int32 and held.counts.indices.dtype == np.int32
+    assert len(TermTable.of(iter([])).vocabulary) == 0
+
+
 def playbook_kept_in(folder: Path | None, glossary: Glossary | None = None) -> tuple[str, list[str]]:
     """The labelled knowledge base's playbook, its lessons' words kept in `folder`, and the notices."""
     config = load_config(LABELLED / "mkdocs.yml")

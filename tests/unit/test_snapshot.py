@@ -117,6 +117,24 @@ def test_a_first_read_holds_of_each_file_what_a_warm_read_holds(config: Config) 
     assert all("__slots__" in vars(kind) for kind in (FileResult, ReviewFacts, ActionFacts, MetricFacts, ProblemFacts))
 
 
+def test_a_first_read_keeps_its_files_in_the_index_a_chunk_at_a_time(
+    config: Config, parsed: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first run keeps what it read in the index as it makes the reviews, and gives the memory of the data
+    back after each chunk (a first run at 10,000 reviews held every file's data until all were made)."""
+    monkeypatch.setattr(gate_check, "_ENTRY_CHUNK", 2)
+    returned: list[int] = []
+    monkeypatch.setattr(gate_check, "freed_memory_returned", lambda: returned.append(1))
+    fresh = read(config, cache=False)
+    cold = read(config)
+    same(cold, fresh)
+    assert len(returned) == len(cold.check.files) // 2 > 1
+    kept(config).unlink()  # the snapshot gone: every file from the index
+    parsed.clear()
+    same(read(config), fresh)
+    assert parsed == []
+
+
 def test_a_changed_file_is_read_again_not_taken_from_the_snapshot(config: Config, parsed: list[str]) -> None:
     read(config)
     path = config.reviews_dir / CARRIED

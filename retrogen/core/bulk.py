@@ -13,7 +13,10 @@ made, back as it was after, nothing frozen.
 `kept_to_the_end` is for a command's last step: what it loaded is never freed object by object (the system
 takes the whole memory back when the process ends).
 
-`memory_given_back` is for a process about to wait on another: what it freed is handed back to the system.
+`memory_given_back` is for a process about to wait on another: what it freed is handed back to the system;
+`freed_memory_returned` hands it back without a collection, where a run frees much as it goes.
+
+`pickled_plainly` is for the frozen slotted dataclasses a knowledge base holds by the hundred thousand.
 """
 
 from __future__ import annotations
@@ -81,3 +84,15 @@ def freed_memory_returned() -> None:
     except (OSError, AttributeError, TypeError):  # another C library (macOS, musl, Windows): nothing to do
         return
     trim(0)
+
+
+def pickled_plainly(*classes: type) -> None:
+    """Let pickle make objects of these frozen slotted dataclasses by its own path (a new object, then each
+    slot set), with no call of Python per object as their __setstate__ would make: reading back ten thousand
+    reviews' parts took a fifth more time, their facts for the checks across files a third more. Their frozen
+    __setattr__, which that path would trip on, and their state methods are left out at run time; the type
+    checker still holds them frozen."""
+    for kind in classes:
+        for method in ("__setattr__", "__delattr__", "__getstate__", "__setstate__"):
+            if method in vars(kind):
+                delattr(kind, method)

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from retrogen.core.bulk import pickled_plainly
 from retrogen.core.periods import Period
 from retrogen.core.status import DEFAULT_STATUS, Status, as_status
 from retrogen.gate.check import Reading
@@ -107,14 +108,9 @@ class Action:
 
 
 # A review's parts are slotted: 330,000 of them at 10,000 reviews, each with a dict of its fields was 40 MB of
-# the loaded knowledge base. The snapshot unpickles them by pickle's own path (a new object, then each slot
-# set), with no call of Python per object as a frozen slotted dataclass's __setstate__ would make (a fifth
-# more time to read them back): so the frozen __setattr__ that path would trip on, and the state methods,
-# are left out at run time. The type checker still holds them frozen.
+# the loaded knowledge base. The snapshot reads them back by pickle's own path.
 _PARTS = (Participant, Metric, FunnelStage, Problem, Lesson, Update, Expectation, Action)
-for _part in _PARTS:
-    for _method in ("__setattr__", "__delattr__", "__getstate__", "__setstate__"):
-        delattr(_part, _method)
+pickled_plainly(*_PARTS)
 
 
 @dataclass(frozen=True)

@@ -315,8 +315,10 @@ class TermTable:
         )
         del met
         table = Rows.of(
-            np.frombuffer(counts, dtype=np.int32) if counts else np.zeros(0, dtype=np.int32),
-            column[np.frombuffer(terms_met, dtype=np.int32)] if terms_met else np.zeros(0, dtype=np.int32),
+            np.frombuffer(counts, dtype=np.intc).astype(np.int32, copy=False)
+            if counts
+            else np.zeros(0, dtype=np.int32),
+            column[np.frombuffer(terms_met, dtype=np.intc)] if terms_met else np.zeros(0, dtype=np.int32),
             np.frombuffer(lengths, dtype=np.int64) if lengths else np.zeros(0, dtype=np.int64),
             len(vocabulary),
         )

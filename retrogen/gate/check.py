@@ -327,6 +327,8 @@ Read = tuple[FileResult, Any]  # a file's check, and its data (None when not ask
 Convert = Callable[[dict[str, Any], Path], Any]
 # Index entries read at a time.
 _ENTRY_CHUNK = 1000
+# Files read afresh kept in the index at a time, the memory of their data given back after each.
+_STORE_CHUNK = 1000
 
 
 def _from_index(
@@ -400,7 +402,9 @@ def _read_indexed(
             read.append(_converted(found[0], convert) if found else None)
             stamps.append((None, b"") if found is None or entry is None else (found[1] or entry.stamp, entry.result))
     done = _per_named(_stamped_batch, [named[i] for i in missed], options, jobs)
-    done.reverse()  # taken from the end, so that what is kept can be let go of
+    if len(done) != len(missed):
+        raise AssertionError("a worker's batch came back short")
+    done.reverse()  # each file's taken off the end: once its chunk is stored, nothing holds its data
     for position in missed:
         stamp, result_blob, data_blob = done.pop()
         # Made by this run's own workers: plain unpickling, not the index's guarded one.
@@ -409,7 +413,7 @@ def _read_indexed(
         stamps[position] = stamp, result_blob
         if stamp is not None:
             new.append((result.path, result.display, stamp, result_blob, data_blob))
-        if len(new) == _ENTRY_CHUNK:
+        if len(new) == _STORE_CHUNK:
             # Kept, and the memory of its data given back for the reviews made next: a first run at 10,000
             # reviews held every file's data (70 MB) until all were made.
             index.store(new, restamped)
@@ -451,7 +455,7 @@ def _per_file(
     work: Callable[[Batch], list[Work]], files: Sequence[Path], options: CheckOptions, jobs: int | None
 ) -> Iterator[Work]:
     """`work` on batches of the files, on every core when there are enough of them to pay for the processes;
-    each batch's results given as soon as it is done (see _per_named_lazily)."""
+    each batch's results given, in order, once it and those before it are done (see _per_named_lazily)."""
     base = Path.cwd()  # once, not once per file
     return _per_named_lazily(work, list(zip(files, display_paths(files, base), strict=True)), options, jobs)
 
@@ -466,8 +470,8 @@ def _per_named(
 def _per_named_lazily(
     work: Callable[[Batch], list[Work]], named: list[tuple[Path, str]], options: CheckOptions, jobs: int | None
 ) -> Iterator[Work]:
-    """_per_named, each batch's results given as soon as it is done (in order): what is made of them can be
-    made, and they let go of, while the workers read on."""
+    """_per_named, each batch's results given, in order, once it and those before it are done: what is made
+    of them can be made, and they let go of, while the workers read on."""
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or len(named) < PARALLEL_THRESHOLD:
         yield from work((named, options))

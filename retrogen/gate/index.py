@@ -274,7 +274,8 @@ _HEADS_CODE = "heads_code"
 
 
 class ReviewIndex:
-    """One run's use of the index: entries read at the start, the new ones written in one transaction."""
+    """One run's use of the index: entries read at the start, the new ones written in a transaction per `store`
+    (a first run stores a thousand files at a time, each entry valid on its own)."""
 
     def __init__(self, path: Path, settings: str) -> None:
         self.path = path

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
+from retrogen.core.bulk import pickled_plainly
 from retrogen.core.periods import Granularity, Period, months_of, quarters_of
 from retrogen.core.rates import is_additive, met, missed_in_a_row
 from retrogen.core.status import DEFAULT_STATUS, Status, as_status
@@ -105,6 +106,10 @@ class ReviewFacts:
 
     def action(self, action_id: str) -> ActionFacts | None:
         return next((a for a in self.actions if a.id == action_id), None)
+
+
+# Slotted, and read back by pickle's own path: every review's facts are in the index and the snapshot.
+pickled_plainly(ActionFacts, MetricFacts, ProblemFacts, ReviewFacts)
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,8 @@ FRESH_SHARE = 0.25
 RECORDS_PER_SECTION = 500
 # The base's table (see _table_of) is found in one record in this many, and kept as the section TABLE.
 SAMPLE_EVERY = 10
-_SAMPLE_CHUNK = 100
+# The sample's references are counted this many records at a time (see _table_of).
+SAMPLE_CHUNK = 100
 TABLE = "table"
 StampTuple = tuple[int, int, int, int, bytes, int]
 Record = tuple[str, StampTuple, tuple[Any, ...], Any]
@@ -316,9 +317,9 @@ def _pickled(value: Any) -> bytes:
 
 
 def _table_of(records: dict[str, Record]) -> list[Any]:
-    """A base's table: the objects that one record in SAMPLE_EVERY, taken together, refers to more than
-    once (a field's name, a class, a status), and the names and days among them that something besides is
-    holding (the other reviews of a team, an owner's other actions).
+    """A base's table: the objects that one record in SAMPLE_EVERY, SAMPLE_CHUNK records at a time, refers
+    to more than once (a field's name, a class, a status), and the names and days among them that something
+    besides is holding (the other reviews of a team, an owner's other actions).
 
     Finding them in every record, as _pickled does, took three times as long as pickling the records (each
     of the millions of references counted): a sample finds the objects that many records share, which are
@@ -331,8 +332,8 @@ def _table_of(records: dict[str, Record]) -> list[Any]:
     table: dict[int, Any] = {}
     # a hundred records' references counted at once: a section's worth (five hundred) held some fifty MB at
     # once at 10,000 reviews, the first run's peak; what many records share is shared within a hundred too
-    for start in range(0, len(sample), _SAMPLE_CHUNK):
-        for item, count in _reference_counts(sample[start : start + _SAMPLE_CHUNK]):
+    for start in range(0, len(sample), SAMPLE_CHUNK):
+        for item, count in _reference_counts(sample[start : start + SAMPLE_CHUNK]):
             # referred to by its pair, `item` and getrefcount's argument: held by three more, it is a name or
             # a day that other records hold too (a text is held by its record and, in a run that read it, by
             # one more)

@@ -119,7 +119,9 @@ def test_a_file_touched_but_unchanged_is_not_parsed_again(config: Config, parsed
     assert parsed.count(REVIEW) == 1  # only by the run without the index
 
 
-def test_added_renamed_and_deleted_files_are_seen(config: Config) -> None:
+@pytest.mark.parametrize("chunk", [1000, 2], ids=["stored-at-once", "stored-two-at-a-time"])
+def test_added_renamed_and_deleted_files_are_seen(config: Config, chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(gate_check, "_STORE_CHUNK", chunk)  # the last store drops the entries of files gone
     read(config)
     reviews = config.reviews_dir
     (reviews / REVIEW).rename(reviews / "renamed.yaml")  # now its id differs from its name: RG110

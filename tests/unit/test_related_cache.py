@@ -279,6 +279,18 @@ def test_a_table_is_made_from_reviews_given_one_at_a_time() -> None:
     for name in ("data", "indices", "indptr"):
         assert getattr(one_at_a_time.counts, name).tolist() == getattr(held.counts, name).tolist()
     assert held.counts.data.dtype == np.int32 and held.counts.indices.dtype == np.int32
+    # each row is its review's own counts, its terms in the sorted vocabulary's columns, in column order
+    rows: list[dict[str, int]] = []
+    for review in reviews:
+        terms = review_terms(review, glossary)
+        rows += [terms.context, *terms.items]
+    counts, vocabulary = one_at_a_time.counts, one_at_a_time.vocabulary
+    assert len(rows) == len(counts.indptr) - 1 and any(len(row) > 1 for row in rows)
+    for number, row in enumerate(rows):
+        start, end = counts.indptr[number], counts.indptr[number + 1]
+        columns = counts.indices[start:end].tolist()
+        assert columns == sorted(columns)
+        assert {vocabulary[c]: n for c, n in zip(columns, counts.data[start:end].tolist(), strict=True)} == row
     assert len(TermTable.of(iter([])).vocabulary) == 0
 
 

@@ -122,13 +122,23 @@ def test_a_first_read_keeps_its_files_in_the_index_a_chunk_at_a_time(
 ) -> None:
     """A first run keeps what it read in the index as it makes the reviews, and gives the memory of the data
     back after each chunk (a first run at 10,000 reviews held every file's data until all were made)."""
-    monkeypatch.setattr(gate_check, "_ENTRY_CHUNK", 2)
+    monkeypatch.setattr(gate_check, "_STORE_CHUNK", 2)
     returned: list[int] = []
     monkeypatch.setattr(gate_check, "freed_memory_returned", lambda: returned.append(1))
+    stored: list[int] = []
+    store = gate_index.ReviewIndex.store
+
+    def counted(self: gate_index.ReviewIndex, items: Any, *args: Any, **kwargs: Any) -> None:
+        items = list(items)
+        stored.append(len(items))
+        store(self, items, *args, **kwargs)
+
+    monkeypatch.setattr(gate_index.ReviewIndex, "store", counted)
     fresh = read(config, cache=False)
     cold = read(config)
     same(cold, fresh)
-    assert len(returned) == len(cold.check.files) // 2 > 1
+    files = len(cold.check.files)
+    assert stored == [2] * (files // 2) + [files % 2] and len(returned) == files // 2 > 1
     kept(config).unlink()  # the snapshot gone: every file from the index
     parsed.clear()
     same(read(config), fresh)

@@ -309,17 +309,12 @@ class TermTable:
                 lengths.append(len(row))
             heads.append(json.dumps(terms.head, ensure_ascii=False))
         vocabulary = sorted(met)
-        column = np.empty(len(met), dtype=np.int32)
-        column[np.fromiter(map(met.__getitem__, vocabulary), dtype=np.int64, count=len(met))] = np.arange(
-            len(met), dtype=np.int32
-        )
-        del met
+        column = np.empty(len(met), dtype=np.int32)  # by the order first met in
+        column[[met[term] for term in vocabulary]] = np.arange(len(vocabulary))
         table = Rows.of(
-            np.frombuffer(counts, dtype=np.intc).astype(np.int32, copy=False)
-            if counts
-            else np.zeros(0, dtype=np.int32),
-            column[np.frombuffer(terms_met, dtype=np.intc)] if terms_met else np.zeros(0, dtype=np.int32),
-            np.frombuffer(lengths, dtype=np.int64) if lengths else np.zeros(0, dtype=np.int64),
+            np.array(counts, dtype=np.int32),
+            column[np.array(terms_met, dtype=np.intp)],
+            np.array(lengths, dtype=np.int64),
             len(vocabulary),
         )
         return cls(vocabulary, table, Heads.of(heads))

@@ -571,6 +571,7 @@ def _read_paths(
     ]
     results = [result for result, _ in read]
     check = _across_files(files, results, options, reviews_dir, jobs, index, whole=whole, warnings=warnings)
+    _judged(results)
     if index is not None:
         check.notices.extend(index.notices)
     return Reading(check, [(result.path, data) for result, data in read if data is not None and not result.has_errors])
@@ -746,11 +747,7 @@ def _read_through(
     check, judged = _kept_across_files(
         snapshot, old, folder, listing, paths, results, reread, options, jobs, index, warnings=warnings, links=links
     )
-    for result in results:
-        # Judged, and kept as the snapshot's facts: a file read again now holds no more than one read from
-        # the snapshot. A first run held every review's facts (some 60 MB at 10,000) while it wrote the
-        # snapshot and worked out its figures.
-        result.facts, result.tags = None, []
+    _judged(results)  # before the snapshot is written, which keeps the facts pickled
     gone = set(old) - set(records)
     if gone:
         index.store([], keep=paths)
@@ -764,6 +761,15 @@ def _read_through(
     return Reading(
         check, [(r.path, d) for r, d in zip(results, documents, strict=True) if d is not None and not r.has_errors]
     )
+
+
+def _judged(results: Iterable[FileResult]) -> None:
+    """Let go of what the checks across files read of each file (its facts and tags) once they are judged:
+    a reading's results carry their findings alone, as those read back from the snapshot do. A first run at
+    10,000 reviews held every review's facts (some 60 MB) while it wrote the snapshot and worked out its
+    figures, and a build beside MkDocs' process."""
+    for result in results:
+        result.facts, result.tags = None, []
 
 
 def _kept_across_files(

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -273,9 +273,6 @@ def build_site(
             )
             if not report.ok:
                 return report
-            # What the checks across reviews read of each review (its facts and tags) is of no more use once the
-            # pages are written, and MkDocs holds every page: let go, its findings kept.
-            report.check.files = [replace(file, facts=None, tags=[]) for file in report.check.files]
             # What the pages were made from let go (its cycles too), and its memory given back, before MkDocs'
             # process starts beside this one.
             memory_given_back()
